@@ -1,0 +1,129 @@
+"""The `auditdocs` command line. Each command is a thin layer over a module."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import UserError
+from .specs import default_specs_folder, get_spec, open_library
+from .specs.loader import check_paths
+from .specs.outline import field_kind, outline
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.option(
+    "--specs",
+    "specs_folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="AUDITDOCS_SPECS",
+    help="Folder of form specs (default: ./form_specs, else the project's own).",
+)
+@click.version_option(__version__, prog_name="auditdocs")
+@click.pass_context
+def cli(ctx: click.Context, specs_folder: Path | None) -> None:
+    """auditdocs: monthly case file audit forms, from spec to tracker.
+
+    \b
+    The month, in commands:
+      auditdocs generate --data allocations.xlsx --out output/forms   make the forms
+      auditdocs parse output/returned                                 check what came back
+      auditdocs consolidate output/returned --tracker tracker.xlsx    update the tracker
+      auditdocs demo                                                  try it all on invented data
+    """
+    ctx.obj = {"specs": specs_folder}
+
+
+def library(ctx: click.Context):
+    return open_library(ctx.obj.get("specs") if ctx.obj else None)
+
+
+# ---- specs -------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def specs() -> None:
+    """List, show and check the form specs."""
+
+
+@specs.command("list")
+@click.pass_context
+def specs_list(ctx: click.Context) -> None:
+    """List the forms: id, title, version, subject and number of questions.
+
+    \b
+    Example:
+      auditdocs specs list
+    """
+    lib = library(ctx)
+    rows = [(s.id, s.title, str(s.version), s.subject_label, str(len(s.questions))) for s in lib.current()]
+    head = ("ID", "TITLE", "VERSION", "SUBJECT", "QUESTIONS")
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    for row in [head] + rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+@specs.command("show")
+@click.argument("form_id")
+@click.option("--version", "version", type=int, help="An older version of the form.")
+@click.pass_context
+def specs_show(ctx: click.Context, form_id: str, version: int | None) -> None:
+    """Show a readable outline of a form, section by section.
+
+    \b
+    Example:
+      auditdocs specs show csc_case_file_audit
+    """
+    click.echo(outline(get_spec(library(ctx), form_id, version)))
+
+
+@specs.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def specs_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check spec files and folders (default: the specs folder).
+
+    Prints every problem with its file and line; exits 1 if there is any.
+
+    \b
+    Examples:
+      auditdocs specs validate
+      auditdocs specs validate form_specs/csc_case_file_audit.yaml
+    """
+    folder = ctx.obj.get("specs") or default_specs_folder()
+    good, messages = check_paths(list(paths) or [folder], folder)
+    for message in messages:
+        click.echo(str(message), err=True)
+    if messages:
+        files = len({m.path for m in messages})
+        raise UserError(f"{len(messages)} problem{'s' * (len(messages) != 1)} in {files} file{'s' * (files != 1)}.")
+    click.echo(f"OK: {len(good)} form spec{'s' * (len(good) != 1)} valid.")
+
+
+@specs.command("tags")
+@click.argument("form_id")
+@click.pass_context
+def specs_tags(ctx: click.Context, form_id: str) -> None:
+    """List the content-control tags a council's own Word template needs.
+
+    Give each answer's content control in your template the tag shown here
+    (Word: Developer > Properties > Tag). Action table rows repeat their tags.
+
+    \b
+    Example:
+      auditdocs specs tags csc_case_file_audit
+    """
+    spec = get_spec(library(ctx), form_id)
+    width = max(len(t) for t in spec.tags)
+    for f in spec.fields:
+        click.echo(f"{f.id.ljust(width)}  {field_kind(f)}  ({f.label})")
+    for t in spec.tables:
+        for c in t.columns:
+            click.echo(f"{c.tag(t.id).ljust(width)}  {field_kind(c)}  (action table {t.ref}, every row)")
+
+
+def main() -> None:
+    cli(prog_name="auditdocs")
