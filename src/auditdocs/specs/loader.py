@@ -491,10 +491,14 @@ class _Checker:
         if not isinstance(data, YList):
             return out
         for i, item in enumerate(data):
-            if self.keys(item, VOICE_KEYS, f"voice {i + 1}"):
-                vid = self.new_id(item.get("id"), item.line_of("id"), "voice")
-                if vid:
-                    out.append(m.Voice(vid, item["label"], bool(item.get("required", True))))
+            if not self.keys(item, VOICE_KEYS, f"voice {i + 1}") or not isinstance(item.get("id"), str):
+                continue
+            vid, line = item["id"], item.line_of("id")
+            problem = id_problem(vid) or ("is listed twice" if any(v.id == vid for v in out) else "")
+            if problem:
+                self.error(line, f"voice id '{vid}' {problem}.")
+            else:
+                out.append(m.Voice(vid, item["label"], bool(item.get("required", True))))
         return out
 
     def sections(self, data, scales, voices) -> list[m.Section]:
