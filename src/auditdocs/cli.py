@@ -125,5 +125,67 @@ def specs_tags(ctx: click.Context, form_id: str) -> None:
             click.echo(f"{c.tag(t.id).ljust(width)}  {field_kind(c)}  (action table {t.ref}, every row)")
 
 
+# ---- generate ------------------------------------------------------------------
+
+
+def _month_option(ctx, param, value):
+    if value is None:
+        return None
+    from .allocation import parse_month
+
+    try:
+        return parse_month(value)
+    except UserError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+@cli.command("generate", context_settings=CONTEXT)
+@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
+              help="The month's allocation list (.xlsx or .csv): one row per form to make.")
+@click.option("--out", "out", default=Path("output/forms"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the forms (a folder per auditor).")
+@click.option("--spec", "spec_id", metavar="FORM_ID", help="The form for rows with no form named (or lists with no 'Form' column).")
+@click.option("--map", "mapping", multiple=True, metavar='"COLUMN=FIELD_ID"',
+              help="A column whose name does not match a form detail, e.g. --map \"Worker=social_worker\". Repeat as needed.")
+@click.option("--month", callback=_month_option, metavar="YYYY-MM",
+              help="The audit month: due dates left empty become its last day (default: this month).")
+@click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx list to read (default: the first).")
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "both"]), default="docx", show_default=True,
+              help="Word forms, Excel forms or both.")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Your council's own Word template (.docx) to fill instead of the standard form.")
+@click.option("--force", is_flag=True, help="Replace forms that are already there (they may be being filled in!).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.pass_context
+def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, force, dry_run) -> None:
+    """Make one pre-filled audit form per row of the allocation list.
+
+    Columns are matched to each form's details by name (case, spaces and
+    punctuation ignored). Rows with a missing detail are listed and skipped;
+    existing forms are never replaced unless you use --force. A list of the
+    forms made, with their audit ids, is written to manifest.csv in the output folder.
+
+    \b
+    Example:
+      auditdocs generate --data allocations_2026-11.xlsx --month 2026-11 --out output/forms
+      auditdocs generate --data list.csv --spec csc_case_file_audit --map "Worker=social_worker" --dry-run
+    """
+    import sys
+
+    from .allocation import read_allocations
+    from .generate import generate, summary
+
+    lib = library(ctx)
+    allocations = read_allocations(data, lib, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
+    for note in allocations.notes:
+        click.echo(f"Note: {note}", err=True)
+    result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
+                      bar=sys.stderr.isatty() and not dry_run)
+    for line in summary(result):
+        click.echo(line)
+    if not result.all_generated:
+        raise UserError(result.shortfall())
+
+
 def main() -> None:
     cli(prog_name="auditdocs")

@@ -309,6 +309,7 @@ class AuditRecord:
     problems: list[Problem] = dc_field(default_factory=list)
     fingerprint: str = ""
     modified: str = ""  # ISO date the file was last saved, when known
+    notes: list[str] = dc_field(default_factory=list)  # worth saying, but not a problem of the form
 
     def as_dict(self) -> dict:
         return {

@@ -1,0 +1,386 @@
+"""Read the month's allocation list (.csv or .xlsx) into `Allocation`s.
+
+One row is one form to make for one person. A `form` column names each row's form
+(its id or its title); `--spec` sets it for lists without one. Columns are matched to
+the form's header fields by id or label, ignoring case, spaces and punctuation
+("Family Name", "family_name", "FAMILY-NAME"), or named with `--map "Column=field_id"`.
+
+Rows that cannot be made into a form (a required detail missing, a date that is not a
+date, an unknown form, the same audit twice) are reported and skipped; the others are
+read. Problems with the file as a whole raise `UserError`.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+from . import model as m
+from .dates import last_day_of_month, parse_date, uk
+from .errors import UserError
+from .identity import audit_id
+from .specs.loader import Library, did_you_mean
+
+FORM = "form"  # the pseudo field id of the form column
+FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
+DUE_DATE = "due_date"
+
+
+@dataclass
+class RowProblem:
+    """A row of the list that was skipped, and why."""
+
+    row: int
+    message: str
+    case_number: str = ""
+
+    def __str__(self) -> str:
+        case = f" (case {self.case_number})" if self.case_number else ""
+        return f"row {self.row}{case}: {self.message}"
+
+
+@dataclass
+class AllocationList:
+    path: Path
+    columns: list[str]
+    allocations: list[m.Allocation] = dc_field(default_factory=list)
+    problems: list[RowProblem] = dc_field(default_factory=list)
+    notes: list[str] = dc_field(default_factory=list)
+    rows: int = 0  # rows with anything in them, header excluded
+
+
+def key(text) -> str:
+    """A column or field name with case, accents, spaces and punctuation ignored."""
+    text = unicodedata.normalize("NFKD", str(text)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
+    """The first day of the month `YYYY-MM` (default: this month)."""
+    if not text:
+        return (today or dt.date.today()).replace(day=1)
+    try:
+        year, month = text.strip().split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        raise UserError(f"'{text}' is not a month: write it as year-month, for example 2026-11.") from None
+
+
+# ---- reading the file -------------------------------------------------------
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[list[tuple[int, list]], list[str]]:
+    """Every row of the file as (row number as the spreadsheet shows it, cells), and notes."""
+    path = Path(path)
+    if path.name.startswith("~$"):
+        raise UserError(
+            f"{path.name} is a lock file that Excel or Word leaves beside an open document, "
+            "not an allocation list. Give the list itself."
+        )
+    if not path.exists():
+        raise UserError(f"the allocation list {path} does not exist. Check the file name and folder.")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give the allocation list file (.xlsx or .csv).")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(path, sheet), []
+        if suffix in (".csv", ".txt"):
+            return _read_csv(path)
+    except PermissionError:
+        raise UserError(
+            f"cannot open {path}: permission denied. If it is open in Excel, close it and try again."
+        ) from None
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise UserError(
+            f"{path.name} is in a format auditdocs cannot read. "
+            "Open it in Excel and save it as 'Excel Workbook (.xlsx)' or 'CSV UTF-8 (.csv)'."
+        )
+    raise UserError(f"{path.name} is not an allocation list: give a .xlsx or .csv file.")
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, PermissionError):
+            raise
+        raise UserError(
+            f"{path} could not be read as an Excel workbook (it may be damaged, password-protected "
+            "or not really a .xlsx file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
+        ) from None
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise UserError(
+                f"{path.name} has no sheet '{sheet}'{did_you_mean(sheet, book.sheetnames)}. "
+                f"Its sheets: {', '.join(book.sheetnames)}."
+            )
+        return [(n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        book.close()
+
+
+def _read_csv(path: Path) -> tuple[list[tuple[int, list]], list[str]]:
+    data = path.read_bytes()
+    notes = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise UserError(
+                f"the characters in {path} could not be read. In Excel, save it as 'CSV UTF-8 (.csv)'."
+            ) from None
+        notes.append(
+            f"{path.name} is not saved as UTF-8; it was read as Windows text. Check that names with "
+            "accents look right in the forms, or save the list as 'CSV UTF-8 (.csv)' next time."
+        )
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [(n, cells) for n, cells in enumerate(reader, start=1)], notes
+    except csv.Error as exc:
+        raise UserError(f"{path} is not a readable CSV file (line {reader.line_num}: {exc}).") from None
+
+
+def cell_text(value) -> str:
+    """A cell as text: whole numbers without '.0', dates as dd/mm/yyyy."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return uk(parse_date(value))
+    return " ".join(str(value).split())
+
+
+def _blank(cells) -> bool:
+    return all(cell_text(c) == "" for c in cells)
+
+
+# ---- matching columns -------------------------------------------------------
+
+
+def parse_mapping(items, columns: list[str], library: Library) -> dict[str, int]:
+    """--map "Column name=field_id" options -> {field id: column index}."""
+    known = {FORM} | {h.id for spec in library.current() for h in spec.header}
+    col_keys = _column_keys(columns)
+    out = {}
+    for item in items or ():
+        name, sep, field_id = item.rpartition("=")
+        name, field_id = name.strip(), field_id.strip()
+        if not sep or not name or not field_id:
+            raise UserError(f'--map "{item}" is not understood: write it as --map "Column name=field_id".')
+        if field_id not in known:
+            raise UserError(
+                f'--map "{item}": no form has a detail called \'{field_id}\'{did_you_mean(field_id, sorted(known))}. '
+                "'auditdocs specs show FORM_ID' lists each form's details."
+            )
+        if key(name) not in col_keys:
+            raise UserError(
+                f"--map \"{item}\": the list has no column '{name}'"
+                f"{did_you_mean(name, columns)}. Columns found: {_names(columns)}."
+            )
+        out[field_id] = col_keys[key(name)]
+    return out
+
+
+def _column_keys(columns: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        if name and key(name) not in out:
+            out[key(name)] = i
+    return out
+
+
+def _names(columns) -> str:
+    return ", ".join(f"'{c}'" for c in columns if c)
+
+
+def match_columns(spec: m.FormSpec, columns: list[str], mapping: dict[str, int]) -> dict[str, int]:
+    """{header field id: column index} for the header fields the list has a column for."""
+    col_keys = _column_keys(columns)
+    out = {}
+    for h in spec.header:
+        if h.id in mapping:
+            out[h.id] = mapping[h.id]
+        elif key(h.id) in col_keys:
+            out[h.id] = col_keys[key(h.id)]
+        elif key(h.label) in col_keys:
+            out[h.id] = col_keys[key(h.label)]
+    return out
+
+
+def _form_column(columns: list[str], mapping: dict[str, int]) -> int | None:
+    if FORM in mapping:
+        return mapping[FORM]
+    return next((i for i, name in enumerate(columns) if key(name) in FORM_COLUMN_NAMES), None)
+
+
+def _missing_columns_message(path, columns, missing, used_columns) -> str:
+    lines = [f"the allocation list {path.name} has no column for details these forms need:"]
+    hints = []
+    spare = [c for i, c in enumerate(columns) if c and i not in used_columns]
+    spare_keys = {key(c): c for c in spare}
+    for spec, count, fields in missing:
+        names = ", ".join(f"{h.label} ({h.id})" for h in fields)
+        lines.append(f"  {spec.title} ({count} row{'s' * (count != 1)}): {names}")
+        for h in fields:
+            close = difflib.get_close_matches(key(h.label), list(spare_keys), n=1, cutoff=0.6) or \
+                difflib.get_close_matches(key(h.id), list(spare_keys), n=1, cutoff=0.6)
+            if close:
+                hints.append(f"  did you mean column '{spare_keys[close[0]]}' for {h.label}? "
+                             f'If so, add: --map "{spare_keys[close[0]]}={h.id}"')
+    lines.append(f"Columns found: {_names(columns)}.")
+    lines += hints
+    lines.append(
+        "No form was made. Add or rename the columns in the list (the column name can be the "
+        'detail\'s label or id), or name them with --map "Column name=field_id".'
+    )
+    return "\n".join(lines)
+
+
+# ---- the rows ----------------------------------------------------------------
+
+
+def read_allocations(
+    path: Path,
+    library: Library,
+    spec_id: str | None = None,
+    mapping=(),
+    month: dt.date | None = None,
+    sheet: str | None = None,
+) -> AllocationList:
+    """Read the list; rows that cannot be made into a form are in `.problems`."""
+    path = Path(path)
+    month = month or parse_month(None)
+    if spec_id is not None and library.get(spec_id) is None:
+        raise UserError(
+            f"--spec: there is no form '{spec_id}'{library.suggest(spec_id)}. "
+            "'auditdocs specs list' shows the forms."
+        )
+    table, notes = read_table(path, sheet)
+    table = [(n, cells) for n, cells in table if not _blank(cells)]
+    if not table:
+        raise UserError(f"the allocation list {path} is empty: it needs a row of column names and a row per case.")
+    header_row, header = table[0]
+    columns = [cell_text(c) for c in header]
+    result = AllocationList(path, columns, notes=notes)
+    fields_map = parse_mapping(mapping, columns, library)
+    form_col = _form_column(columns, fields_map)
+    if form_col is None and spec_id is None:
+        raise UserError(
+            f"the allocation list {path.name} has no 'Form' column saying which form each row needs. "
+            "Add one (the form id, for example csc_case_file_audit, or its title), or give the form "
+            "for every row with --spec FORM_ID. 'auditdocs specs list' shows the forms."
+        )
+    forms = {}
+    for spec in library.current():
+        forms.setdefault(key(spec.id), spec)
+        forms.setdefault(key(spec.title), spec)
+
+    # First pass: which form each row needs.
+    rows: list[tuple[int, list, m.FormSpec]] = []
+    for n, cells in table[1:]:
+        cells = list(cells) + [None] * (len(columns) - len(cells))
+        result.rows += 1
+        named = cell_text(cells[form_col]) if form_col is not None else ""
+        if named:
+            spec = forms.get(key(named))
+        else:
+            spec = library.get(spec_id) if spec_id else None
+        if spec is None:
+            case = _case_number(cells, columns, fields_map)
+            if named:
+                message = (f"there is no form '{named}'{library.suggest(named)}; "
+                           "'auditdocs specs list' shows the forms. Row skipped.")
+            else:
+                message = (f"the '{columns[form_col]}' column is empty: say which form this row needs "
+                           "(or use --spec FORM_ID). Row skipped.")
+            result.problems.append(RowProblem(n, message, case))
+            continue
+        rows.append((n, cells, spec))
+
+    # The columns each form needs: stop if a required one is missing altogether.
+    matched = {}
+    missing = []
+    for spec in {s.id: s for _, _, s in rows}.values():
+        matched[spec.id] = match_columns(spec, columns, fields_map)
+        absent = [h for h in spec.header if h.required and h.id not in matched[spec.id] and h.id != DUE_DATE]
+        if absent:
+            count = sum(1 for _, _, s in rows if s.id == spec.id)
+            missing.append((spec, count, absent))
+    if missing:
+        used = {i for cols in matched.values() for i in cols.values()} | {form_col}
+        raise UserError(_missing_columns_message(path, columns, missing, used))
+
+    # Second pass: the values of each row.
+    seen: dict[str, int] = {}
+    for n, cells, spec in rows:
+        values, problems = _row_values(spec, cells, columns, matched[spec.id], month)
+        if problems:
+            result.problems.append(RowProblem(n, "; ".join(problems) + ". Row skipped.", values.get("case_number", "")))
+            continue
+        audit = audit_id(spec, values)
+        if audit in seen:
+            result.problems.append(RowProblem(
+                n,
+                f"the same audit as row {seen[audit]} (same form, case number, auditor, audit type and "
+                "due date). Row skipped: delete one of the two rows, or give them different audit types.",
+                values.get("case_number", ""),
+            ))
+            continue
+        seen[audit] = n
+        result.allocations.append(m.Allocation(spec.id, values, n, audit))
+    return result
+
+
+def _case_number(cells, columns, mapping) -> str:
+    index = mapping.get("case_number", _column_keys(columns).get("casenumber"))
+    return cell_text(cells[index]) if index is not None else ""
+
+
+def _row_values(spec, cells, columns, matched, month) -> tuple[dict[str, str], list[str]]:
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for h in spec.header:
+        index = matched.get(h.id)
+        raw = cells[index] if index is not None else None
+        text = cell_text(raw)
+        column = f"column '{columns[index]}'" if index is not None else "no column"
+        if text and h.type == "date":
+            day = parse_date(raw if not isinstance(raw, str) else text)
+            if day is None:
+                problems.append(f"{h.label} '{text}' in {column} is not a date (write it as dd/mm/yyyy, e.g. 01/11/2026)")
+                text = ""
+            else:
+                text = day.isoformat()
+        elif text and h.type == "choice" and h.scale is not None:
+            option = h.scale.by_label(text)
+            if option is None:
+                problems.append(f"{h.label} '{text}' in {column} is not one of: {', '.join(h.scale.labels)}")
+            else:
+                text = option.label
+        if not text and h.id == DUE_DATE:
+            text = last_day_of_month(month).isoformat()
+        if not text and h.required and not (h.type == "date" and cell_text(raw)):
+            problems.append(f"{h.label} is missing ({column} is empty)")
+        values[h.id] = text
+    return values, problems

@@ -1,0 +1,66 @@
+"""Turn what a person typed or chose into the value the JSON contract carries.
+
+Shared by the Word and the Excel readers, so that the same answers read the same:
+choices as the label people see, dates as ISO `YYYY-MM-DD`, tick boxes as
+true/false, text with its paragraphs joined by `\\n`. A value that does not fit
+(a word typed into a dropdown, a date that is not a date) is kept as typed and
+reported, never dropped and never guessed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from . import model as m
+from .dates import parse_date
+
+CHECKED = {"☒", "☑", "✔", "✓", "x", "true", "yes", "1"}
+UNCHECKED = {"☐", "false", "no", "0", ""}
+
+
+def clean_text(text: str) -> str:
+    """Trim each line's trailing spaces and the blank lines around the text."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n").strip()
+
+
+def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None, str | None]:
+    """(value, problem message or None). value None means 'not answered'."""
+    ftype, scale = kind.type, kind.scale
+    if ftype == "checkbox":
+        if isinstance(raw, bool):
+            return raw, None
+        text = clean_text(str(raw or "")).lower()
+        if text in CHECKED:
+            return True, None
+        if text in UNCHECKED:
+            return False, None
+        return text, f"{label}: '{text}' is not a tick (☒) or an empty box (☐)."
+    if isinstance(raw, (dt.date, dt.datetime)):
+        if ftype == "date":
+            return parse_date(raw).isoformat(), None
+        raw = parse_date(raw).isoformat()
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if ftype == "date":
+            day = parse_date(raw)
+            return (day.isoformat(), None) if day else (str(raw), f"{label}: '{raw}' is not a date.")
+        raw = str(int(raw)) if float(raw).is_integer() else str(raw)
+    text = clean_text(str(raw or ""))
+    if not text:
+        return None, None
+    if scale is not None:
+        option = scale.by_label(text)
+        if option is None:
+            return text, f"{label}: '{text}' is not one of the options ({', '.join(scale.labels)})."
+        return option.label, None
+    if ftype == "date":
+        day = parse_date(text)
+        if day is None:
+            return text, f"{label}: '{text}' is not a date (write it as dd/mm/yyyy)."
+        return day.isoformat(), None
+    if ftype in ("line", "role", "person"):
+        return " ".join(text.split()), None
+    return text, None
+
+
+def row_is_empty(row: dict) -> bool:
+    return all(v in (None, "", False) for v in row.values())

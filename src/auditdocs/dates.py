@@ -1,0 +1,92 @@
+"""Dates as people write them in England, and the deadlines of the audit cycle.
+
+Working days skip weekends and the England and Wales bank holidays, which come
+from the `holidays` library (maintained, offline), not from a list of ours.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from functools import lru_cache
+
+import holidays
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+Z?)?$")
+_WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]+)\.?,?[\s\-]+(\d{2}|\d{4})$")
+
+
+def parse_date(value) -> dt.date | None:
+    """A date from a cell or text: Excel dates, ISO, UK day-first (01/02/2026, 1 Feb 2026).
+
+    Returns None when the value is not a date (never guesses month-first).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # an Excel serial date
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    text = " ".join(str(value).split())
+    try:
+        if m := _ISO.match(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _NUMERIC.match(text):
+            return dt.date(_year(m[3]), int(m[2]), int(m[1]))
+        if m := _WORDS.match(text):
+            month = MONTHS.get(m[2].lower())
+            return dt.date(_year(m[3]), month, int(m[1])) if month else None
+    except ValueError:
+        return None
+    return None
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def uk(value: dt.date | str | None) -> str:
+    """dd/mm/yyyy, as forms and messages show dates."""
+    if isinstance(value, str):
+        value = parse_date(value)
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def last_day_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day if it has fewer days."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """The working day `count` working days after `day` (England and Wales)."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day

@@ -1,0 +1,166 @@
+"""A thin layer of WordprocessingML element helpers (writing and reading).
+
+Element order follows ECMA-376 (CT_SdtPr, CT_PPr, CT_RPr, CT_TcPr, CT_TblPr);
+Word refuses documents whose children are out of order even when they are valid XML.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+W15_NS = "http://schemas.microsoft.com/office/word/2012/wordml"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NSMAP = {"w": W_NS, "r": R_NS, "mc": MC_NS, "w14": W14_NS, "w15": W15_NS}
+
+CHECKED, UNCHECKED = "☒", "☐"
+
+
+def qn(name: str) -> str:
+    """'w:tag' -> '{namespace}tag'."""
+    prefix, local = name.split(":")
+    return f"{{{NSMAP[prefix]}}}{local}"
+
+
+def el(name: str, *children, **attrs) -> etree._Element:
+    """An element with w:-prefixed attributes (`val="x"` -> w:val) and children (None skipped)."""
+    element = etree.Element(qn(name))
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        attr = qn(key.replace("__", ":")) if "__" in key else qn(f"{name.split(':')[0]}:{key}")
+        element.set(attr, str(value))
+    for child in children:
+        if child is not None:
+            element.append(child)
+    return element
+
+
+# ---- runs and paragraphs ------------------------------------------------------
+
+
+def rpr(style=None, bold=False, italic=False, colour=None, size=None, font=None) -> etree._Element | None:
+    children = [
+        el("w:rStyle", val=style) if style else None,
+        el("w:rFonts", ascii=font, hAnsi=font, eastAsia=font) if font else None,
+        el("w:b") if bold else None,
+        el("w:i") if italic else None,
+        el("w:color", val=colour) if colour else None,
+        el("w:sz", val=size) if size else None,
+        el("w:szCs", val=size) if size else None,
+    ]
+    children = [c for c in children if c is not None]
+    return el("w:rPr", *children) if children else None
+
+
+def run(text: str, **fmt) -> etree._Element:
+    t = el("w:t")
+    t.text = text
+    if text != text.strip():
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return el("w:r", rpr(**fmt), t)
+
+
+def ppr(style=None, keep_next=False, after=None, before=None, indent=None, hanging=None, align=None, outline=None):
+    spacing = el("w:spacing", before=before, after=after) if (after is not None or before is not None) else None
+    ind = el("w:ind", left=indent, hanging=hanging) if indent else None
+    children = [
+        el("w:pStyle", val=style) if style else None,
+        el("w:keepNext") if keep_next else None,
+        spacing,
+        ind,
+        el("w:jc", val=align) if align else None,
+        el("w:outlineLvl", val=outline) if outline is not None else None,
+    ]
+    children = [c for c in children if c is not None]
+    return el("w:pPr", *children) if children else None
+
+
+def para(*runs, **fmt) -> etree._Element:
+    return el("w:p", ppr(**fmt), *runs)
+
+
+def text_para(text: str, style=None, run_fmt=None, **fmt) -> etree._Element:
+    return para(run(text, **(run_fmt or {})) if text else None, style=style, **fmt)
+
+
+# ---- content controls ---------------------------------------------------------
+
+
+def sdt_props(*, tag: str, alias: str, sdt_id: int, lock: str | None, kind: etree._Element | None,
+              showing_placeholder: bool) -> etree._Element:
+    return el(
+        "w:sdtPr",
+        el("w:alias", val=alias),
+        el("w:tag", val=tag),
+        el("w:id", val=sdt_id),
+        el("w:lock", val=lock) if lock else None,
+        el("w:showingPlcHdr") if showing_placeholder else None,
+        kind,
+    )
+
+
+def dropdown_kind(options: list[tuple[str, str]]) -> etree._Element:
+    """options: (display text, value)."""
+    return el("w:dropDownList", *(el("w:listItem", displayText=d, value=v) for d, v in options))
+
+
+def date_kind() -> etree._Element:
+    return el(
+        "w:date",
+        el("w:dateFormat", val="dd/MM/yyyy"),
+        el("w:lid", val="en-GB"),
+        el("w:storeMappedDataAs", val="dateTime"),
+        el("w:calendar", val="gregorian"),
+    )
+
+
+def checkbox_kind(checked: bool = False) -> etree._Element:
+    box = etree.Element(qn("w14:checkbox"))
+    for name, attrs in (
+        ("w14:checked", {"val": "1" if checked else "0"}),
+        ("w14:checkedState", {"val": "2612", "font": "MS Gothic"}),
+        ("w14:uncheckedState", {"val": "2610", "font": "MS Gothic"}),
+    ):
+        child = etree.SubElement(box, qn(name))
+        for key, value in attrs.items():
+            child.set(qn(f"w14:{key}"), value)
+    return box
+
+
+def block_sdt(props: etree._Element, *paragraphs: etree._Element) -> etree._Element:
+    return el("w:sdt", props, el("w:sdtContent", *paragraphs))
+
+
+# ---- tables -------------------------------------------------------------------
+
+
+def cell(width: int, *content, span: int = 1, shade: str | None = None, valign: str | None = None) -> etree._Element:
+    tcpr = el(
+        "w:tcPr",
+        el("w:tcW", w=width, type="dxa"),
+        el("w:gridSpan", val=span) if span > 1 else None,
+        el("w:shd", val="clear", color="auto", fill=shade) if shade else None,
+        el("w:vAlign", val=valign) if valign else None,
+    )
+    if not content:
+        content = (el("w:p"),)
+    return el("w:tc", tcpr, *content)
+
+
+def row(*cells, header: bool = False, cant_split: bool = False) -> etree._Element:
+    trpr = el("w:trPr", el("w:cantSplit") if cant_split else None, el("w:tblHeader") if header else None)
+    return el("w:tr", trpr if len(trpr) else None, *cells)
+
+
+def table(widths: list[int], rows: list[etree._Element], style: str = "AuditTable") -> etree._Element:
+    tblpr = el(
+        "w:tblPr",
+        el("w:tblStyle", val=style),
+        el("w:tblW", w=sum(widths), type="dxa"),
+        el("w:tblLayout", type="fixed"),
+        el("w:tblLook", val="04A0", firstRow="1", lastRow="0", firstColumn="1", lastColumn="0", noHBand="0", noVBand="1"),
+    )
+    grid = el("w:tblGrid", *(el("w:gridCol", w=w) for w in widths))
+    return el("w:tbl", tblpr, grid, *rows)

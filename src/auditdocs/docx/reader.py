@@ -1,0 +1,393 @@
+"""Read a returned Word form into an `AuditRecord`, whatever the editor did to it.
+
+Each answer is found, in order, by:
+1. its content control's tag (the field id);
+2. its table row's visible reference and the cell's position in the row (the layout
+   `WordForm` writes), reading the cell's whole text, so a control whose tag was
+   stripped, whose paragraphs were moved out, or that was deleted and typed over
+   still reads;
+3. the order and kind of the remaining untagged controls, compared with the spec.
+Tracked changes are read as if accepted (and reported); deleted text, comments,
+proofing marks, bookmarks and placeholders are never read as answers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+from lxml import etree
+
+from .. import completeness, identity
+from .. import model as m
+from ..answers import clean_text, normalise, row_is_empty
+from ..safezip import NotReadable, open_package, parse_xml, read_part
+from .oxml import CHECKED, qn
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+T, P, R, TBL, TR, TC, SDT = (W + n for n in ("t", "p", "r", "tbl", "tr", "tc", "sdt"))
+MARKS = {W + "tab": "\t", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
+TEXT = (T, *MARKS)
+HIDDEN = tuple(W + n for n in ("del", "moveFrom", "instrText", "delInstrText"))  # never what a person sees
+REVISIONS = tuple(W + n for n in ("ins", "del", "moveFrom", "moveTo"))
+PLACEHOLDERS = {
+    "choose an answer", "choose a judgement", "choose a grade", "choose an option", "enter a date",
+    "type here", "type the evidence here", "type the comment here", "choose an item.",
+    "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text.",
+}
+AUDIT_LINE = re.compile(r"Audit ID\s+(AUD-\d{6}-[A-Z2-7]{8})\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
+VOICE_LETTERS = "abcdefghij"
+
+
+@dataclass
+class _Found:
+    """What has been read so far: raw text per field, rows per table."""
+
+    raw: dict[str, object] = dc_field(default_factory=dict)
+    rows: dict[str, list[dict[str, object]]] = dc_field(default_factory=dict)
+
+
+def read_docx(path: Path, library) -> m.AuditRecord:
+    """Read one returned Word form. Never raises for a bad file: it is 'unreadable' with the reason."""
+    record = m.AuditRecord(file=str(path))
+    try:
+        _read(Path(path), library, record)
+    except NotReadable as exc:
+        record.status = "unreadable"
+        record.problems = [m.Problem("", str(exc))]
+    return record
+
+
+def _read(path: Path, library, record: m.AuditRecord) -> None:
+    with open_package(path, ".docx") as package:
+        content_types = read_part(package, "[Content_Types].xml") or b""
+        if b"macroEnabled" in content_types:
+            raise NotReadable("this is a macro-enabled Word document (.docm) renamed to .docx. Open it in Word, "
+                              "save it as Word Document (.docx) (macros are removed), and parse the .docx.")
+        document_xml = read_part(package, "word/document.xml")
+        if document_xml is None:
+            raise NotReadable("this is not a Word document (it has no document body). Ask for the .docx form.")
+        custom = read_part(package, "docProps/custom.xml")
+        core = read_part(package, "docProps/core.xml")
+        document = parse_xml(document_xml, "document")
+        props = _custom_properties(parse_xml(custom, "custom properties")) if custom else {}
+        record.modified = _modified(parse_xml(core, "core properties")) if core else ""
+    body = document.find(W + "body")
+    if body is None:
+        raise NotReadable("this Word document has no body. Ask the auditor to send the form again.")
+    revised = _prepare(body)
+    spec = _identify(body, props, library, record)
+    layout_is_ours = props.get(identity.PROP_LAYOUT, "auditdocs") == "auditdocs"
+    found = _Found()
+    controls = _read_tagged_controls(body, spec, found, layout_is_ours)
+    if layout_is_ours:
+        _read_rows_by_reference(body, spec, found)
+        _read_action_tables(body, spec, found)
+    else:
+        _read_tagged_table_rows(controls, spec, found)
+    _read_remaining_by_order(body, spec, found)
+    record.subject = _subject(body, spec, found, props, record)
+    for f in spec.fields:
+        if f.id in found.raw:
+            value, problem = normalise(f, found.raw[f.id], f.label)
+            if value is not None:
+                record.answers[f.id] = value
+            if problem:
+                record.problems.append(m.Problem(f.id, problem))
+    for t in spec.tables:
+        rows = []
+        for n, raw_row in enumerate(found.rows.get(t.id, []), start=1):
+            row = {}
+            for c in t.columns:
+                value, problem = normalise(c, raw_row.get(c.id), f"{t.ref} action {n}, {c.label}")
+                if value is not None:
+                    row[c.id] = value
+                if problem:
+                    record.problems.append(m.Problem(c.tag(t.id), problem))
+            if not row_is_empty(row):
+                rows.append(row)
+        if rows:
+            record.tables[t.id] = rows
+    if revised:
+        record.problems.append(m.Problem("", "the form has tracked changes that are not accepted; they were read as "
+                                         "if accepted. Accept or reject them in Word (Review > Accept All Changes) "
+                                         "and send the form again."))
+    completeness.check(spec, record)
+
+
+# ---- identity -----------------------------------------------------------------------
+
+
+def _custom_properties(root: etree._Element) -> dict[str, str]:
+    props = {}
+    for prop in root:
+        name = prop.get("name")
+        if name and len(prop):
+            props[name] = prop[0].text or ""
+    return props
+
+
+def _modified(root: etree._Element) -> str:
+    node = root.find("{http://purl.org/dc/terms/}modified")
+    text = (node.text or "") if node is not None else ""
+    return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else ""
+
+
+def _identify(body, props, library, record: m.AuditRecord) -> m.FormSpec:
+    form_id = props.get(identity.PROP_FORM_ID, "")
+    version = props.get(identity.PROP_FORM_VERSION, "")
+    record.audit_id = props.get(identity.PROP_AUDIT_ID, "")
+    record.fingerprint = props.get(identity.PROP_FINGERPRINT, "")
+    if not form_id:  # the properties were lost: the line under the title says the same
+        for p in body.iter(P):
+            match = AUDIT_LINE.search(_visible_text(p))
+            if match:
+                record.audit_id, form_id, version = match.group(1), match.group(2), match.group(3)
+                break
+    if not form_id:
+        raise NotReadable("this Word document is not an auditdocs form (it carries no audit id or form id). "
+                          "Only forms made by 'auditdocs generate' can be read.")
+    record.form_id = form_id
+    record.form_version = int(version) if str(version).isdigit() else None
+    spec = library.get(form_id, record.form_version)
+    if spec is None:
+        if form_id not in library.forms:
+            raise NotReadable(f"this form was made from form spec '{form_id}', which is not in {library.folder}. "
+                              "Add the spec (or its older version, in archive/) and parse again.")
+        raise NotReadable(f"this form was made with version {version} of '{form_id}', which is not in "
+                          f"{library.folder}. Put that version's spec file in {library.folder}/archive/ and parse again.")
+    latest = library.latest(form_id)
+    if latest.version > spec.version:
+        record.notes.append(f"made with version {spec.version} of {form_id}; version {latest.version} is the current one.")
+    return spec
+
+
+def _subject(body, spec: m.FormSpec, found: _Found, props: dict, record: m.AuditRecord) -> dict[str, str]:
+    """The record's details: from the header controls, else the header table's labels, else the properties."""
+    by_label = {}
+    first_table = body.find(TBL)
+    if first_table is not None:
+        for tr in first_table.iter(TR):
+            cells = tr.findall(TC)
+            for label_cell, value_cell in zip(cells[::2], cells[1::2]):
+                by_label[_norm(_cell_text(label_cell))] = _cell_text(value_cell)
+    subject = {}
+    for h in spec.header:
+        raw = found.raw.pop(h.id, None)
+        if raw is None:
+            raw = by_label.get(_norm(h.label))
+        if raw is None:
+            raw = props.get(identity.PROP_SUBJECT + h.id, "")
+        value, _ = normalise(m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", ""), raw, h.label)
+        subject[h.id] = value or ""
+    if record.fingerprint and identity.fingerprint(spec, subject) != record.fingerprint:
+        record.problems.append(m.Problem("", "the record's details at the top of the form are not the ones it was "
+                                         "made with. Check them against the allocation list."))
+    return subject
+
+
+# ---- 1. tagged controls ----------------------------------------------------------------
+
+
+def _read_tagged_controls(body, spec: m.FormSpec, found: _Found, whole_cell: bool) -> list[tuple[str, etree._Element]]:
+    """Read every control whose tag is a field or header id; return the table-column controls."""
+    wanted = {f.id for f in spec.fields} | {h.id for h in spec.header}
+    column_tags = {c.tag(t.id) for t in spec.tables for c in t.columns}
+    columns = []
+    for sdt in body.iter(SDT):
+        tag = _sdt_tag(sdt)
+        if tag in wanted and tag not in found.raw:
+            tc = _ancestor(sdt, TC) if whole_cell else None
+            found.raw[tag] = _control_value(sdt, tc)
+        elif tag in column_tags:
+            columns.append((tag, sdt))
+    return columns
+
+
+def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
+    """A council's template: action rows are the table rows holding tagged controls."""
+    rows: dict[int, tuple[str, dict]] = {}
+    order = []
+    for tag, sdt in columns:
+        table_id, column_id = tag.rsplit(".", 1)
+        tr = _ancestor(sdt, TR)
+        key = id(tr) if tr is not None else id(sdt)
+        if key not in rows:
+            rows[key] = (table_id, {})
+            order.append(key)
+        rows[key][1][column_id] = _control_value(sdt, None)
+    for key in order:
+        table_id, values = rows[key]
+        found.rows.setdefault(table_id, []).append(values)
+
+
+# ---- 2. rows by visible reference ----------------------------------------------------
+
+
+def _cells_by_part(item: m.Item) -> dict[str, list[tuple[str, int]]]:
+    """For each row reference of an item: (field part, cell index). Mirrors WordForm._item_rows."""
+    if isinstance(item, m.Question) and item.voices:
+        return {f"{item.ref}{letter}": [(f"{v.id}.grade", 2), (f"{v.id}.comment", 3)]
+                for letter, v in zip(VOICE_LETTERS, item.voices)}
+    if isinstance(item, m.Check):
+        return {item.ref: [("date", 2), ("confirm", 3), ("comment", 4)]}
+    return {item.ref: [("answer", 2), ("evidence", 3), ("comment", 3)]}
+
+
+def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
+    layout = {}
+    for _, item in spec.items():
+        if isinstance(item, m.Actions):
+            continue
+        fields = {f.part: f for f in item.fields}
+        for ref, cells in _cells_by_part(item).items():
+            layout[ref] = [(fields[part], index) for part, index in cells if part in fields]
+    for tr in body.iter(TR):
+        cells = tr.findall(TC)
+        if len(cells) < 3:
+            continue
+        targets = layout.get(_cell_text(cells[0]).strip())
+        for f, index in targets or ():
+            if f.id not in found.raw and index < len(cells):
+                found.raw[f.id] = _control_value(_first_sdt(cells[index]), cells[index])
+
+
+def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
+    by_ref = {t.ref: t for t in spec.tables}
+    by_column_tag = {c.tag(t.id): t for t in spec.tables for c in t.columns}
+    for tbl in body.iter(TBL):
+        rows = tbl.findall(TR)
+        if not rows:
+            continue
+        table = by_ref.get(_cell_text(rows[0].find(TC)).strip()) if rows[0].find(TC) is not None else None
+        if table is None and len(rows) > 1:  # the reference was lost: a tagged control says which table
+            table = next((by_column_tag[t] for t in map(_sdt_tag, rows[1].iter(SDT)) if t in by_column_tag), None)
+        if table is None or table.id in found.rows:
+            continue
+        positions = _column_positions(rows[0], table)
+        header_texts = [_cell_text(c) for c in rows[0].findall(TC)]
+        values = []
+        for tr in rows[1:]:
+            cells = tr.findall(TC)
+            if [_cell_text(c) for c in cells] == header_texts:
+                continue  # a repeated heading row
+            values.append({c.id: _control_value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
+                           for c, i in positions})
+        found.rows[table.id] = values
+
+
+def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]:
+    """Columns by their heading text (a column inserted by a user moves nothing), else by position."""
+    headings = [_norm(_cell_text(c)) for c in heading_row.findall(TC)]
+    positions = []
+    for n, c in enumerate(table.columns, start=1):
+        label = _norm(c.label)
+        positions.append((c, headings.index(label) if label in headings else n))
+    return positions
+
+
+# ---- 3. the rest, by order and kind -----------------------------------------------------
+
+
+def _read_remaining_by_order(body, spec: m.FormSpec, found: _Found) -> None:
+    missing = [f for f in spec.fields if f.id not in found.raw]
+    if not missing:
+        return
+    known = {f.id for f in spec.fields} | {h.id for h in spec.header} | {
+        c.tag(t.id) for t in spec.tables for c in t.columns}
+    loose = [s for s in body.iter(SDT) if _sdt_tag(s) not in known and _ancestor(s, TR) is None]
+    if len(loose) == len(missing) and all(_kind(s) == _field_kind(f) for s, f in zip(loose, missing)):
+        for sdt, f in zip(loose, missing):
+            found.raw[f.id] = _control_value(sdt, None)
+
+
+def _kind(sdt) -> str:
+    pr = sdt.find(W + "sdtPr")
+    if pr is None:
+        return "text"
+    if pr.find(W + "dropDownList") is not None or pr.find(W + "comboBox") is not None:
+        return "choice"
+    if pr.find(W + "date") is not None:
+        return "date"
+    if pr.find(W14 + "checkbox") is not None:
+        return "checkbox"
+    return "text"
+
+
+def _field_kind(f: m.Field) -> str:
+    return "choice" if f.scale else f.type if f.type in ("date", "checkbox") else "text"
+
+
+# ---- text -------------------------------------------------------------------------------
+
+
+def _sdt_tag(sdt) -> str:
+    tag = sdt.find(f"{W}sdtPr/{W}tag")
+    return tag.get(qn("w:val"), "") if tag is not None else ""
+
+
+def _ancestor(element, tag):
+    parent = element.getparent()
+    while parent is not None and parent.tag != tag:
+        if parent.tag in (TBL, W + "body"):
+            return None
+        parent = parent.getparent()
+    return parent
+
+
+def _first_sdt(tc):
+    return next(tc.iter(SDT), None)
+
+
+def _control_value(sdt, tc) -> object:
+    """The text a person sees in a control (or in its whole cell, when `tc` is given)."""
+    if sdt is not None:
+        box = sdt.find(f"{W}sdtPr/{W14}checkbox/{W14}checked")
+        if box is not None:
+            return box.get(W14 + "val") in ("1", "true", "on")
+    text = _visible_text(tc if tc is not None else sdt)
+    if sdt is not None and not text:
+        date = sdt.find(f"{W}sdtPr/{W}date")
+        if date is not None and date.get(qn("w:fullDate")):
+            return date.get(qn("w:fullDate"))[:10]
+    return text
+
+
+def _cell_text(tc) -> str:
+    return _visible_text(tc)
+
+
+def _prepare(body) -> bool:
+    """Make the body read as a person sees it, once: tracked changes accepted, field codes
+    and placeholders blanked, tabs and breaks as characters. True if it had tracked changes."""
+    revised = next(body.iter(*REVISIONS), None) is not None
+    for gone in list(body.iter(*HIDDEN)):
+        gone.getparent().remove(gone)
+    for sdt in body.iter(SDT):
+        if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None:
+            for t in sdt.iter(T):
+                t.text = ""
+    for mark in body.iter(*MARKS):
+        if mark.getparent().tag == R:
+            mark.text = MARKS[mark.tag]
+    return revised
+
+
+def _visible_text(element) -> str:
+    """Paragraphs joined by new lines, placeholder lines left out (after `_prepare`)."""
+    if element is None:
+        return ""
+    text = "\n".join("".join(p.itertext(*TEXT)) for p in element.iter(P))
+    if not text:
+        text = "".join(element.itertext(*TEXT))  # a control inside a paragraph
+    if not text.strip():
+        return ""
+    lines = text.split("\n")
+    lines = [line for line in lines if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
+    return clean_text("\n".join(lines))
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()

@@ -1,0 +1,386 @@
+"""Make the month's forms: one per row of the allocation list, a folder per auditor.
+
+Each form's maker is built once per run (the slow part) and fills in each record's
+details. Existing files are never replaced without `force` (a form may already be
+being filled in). `manifest.csv` in the output folder lists every form made there,
+with its audit id, and the rows the latest run skipped.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+import click
+
+from . import model as m
+from .allocation import AllocationList
+from .errors import UserError
+from .specs.loader import Library
+
+MANIFEST = "manifest.csv"
+MANIFEST_COLUMNS = ["Audit id", "Form", "Version", "Case number", "Auditor", "Format",
+                    "File", "Status", "Reason", "Row in list", "Date"]
+ALREADY_THERE = "the file is already there (it may be a form being filled in); not replaced"
+SHOW_AT_MOST = 10  # files already there listed one by one; the rest are counted
+MAX_NAME = 120
+MAX_FOLDER = 60
+FORMATS = {"docx": ("docx",), "xlsx": ("xlsx",), "both": ("docx", "xlsx")}
+AUDIT_ID_RE = re.compile(r"AUD-\d{6}-[A-Z2-7]{8}")
+RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{dev}{i}" for dev in ("COM", "LPT") for i in range(10)
+}
+_CHARS = str.maketrans({"<": "(", ">": ")", ":": " -", '"': "'", "/": "-", "\\": "-",
+                        "|": "-", "?": "", "*": ""})
+
+
+@dataclass
+class Entry:
+    """One line of the manifest: a form made (or not) for one row."""
+
+    status: str  # generated, skipped, exists, failed; "would generate" in a dry run
+    reason: str = ""
+    row: int = 0
+    audit_id: str = ""
+    form_id: str = ""
+    version: str = ""
+    case_number: str = ""
+    auditor: str = ""
+    format: str = ""
+    file: str = ""  # relative to the output folder
+
+    def as_row(self, when: str) -> dict[str, str]:
+        values = [self.audit_id, self.form_id, self.version, self.case_number, self.auditor,
+                  self.format, self.file, self.status, self.reason, str(self.row or ""), when]
+        return dict(zip(MANIFEST_COLUMNS, (_not_formula(v) for v in values)))
+
+
+@dataclass
+class Result:
+    out: Path
+    entries: list[Entry] = dc_field(default_factory=list)
+    dry_run: bool = False
+    manifest: Path | None = None
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for e in self.entries if e.status in statuses)
+
+    @property
+    def all_generated(self) -> bool:
+        return all(e.status in ("generated", "would generate") for e in self.entries)
+
+    def shortfall(self) -> str:
+        """What was not generated, in one sentence ('' when everything was)."""
+        parts = []
+        for status, one, many in [("skipped", "row skipped", "rows skipped"),
+                                  ("failed", "form could not be made", "forms could not be made"),
+                                  ("exists", "form already there, not replaced", "forms already there, not replaced")]:
+            n = self.count(status)
+            if n:
+                parts.append(f"{n} {one if n == 1 else many}")
+        return f"not every row was generated: {', '.join(parts)} (listed above)." if parts else ""
+
+
+# ---- names that are safe on Windows -------------------------------------------
+
+
+def safe_name(text: str, limit: int = MAX_NAME) -> str:
+    """A file or folder name Windows accepts: no reserved characters or names, no control
+    characters, no trailing dots or spaces, at most `limit` characters."""
+    text = unicodedata.normalize("NFC", str(text)).translate(_CHARS)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = shorten(" ".join(text.split()), limit - 1).strip(" .")
+    if text.split(".")[0].strip().upper() in RESERVED:
+        text = "_" + text
+    return text or "_"
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, at a word boundary where there is one nearby."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;-")
+
+
+def short_title(spec: m.FormSpec) -> str:
+    """The part of the title that tells forms apart: 'Case File Audit Tool — Foster Carer' -> 'Foster Carer'."""
+    for dash in (" — ", " – ", " - "):
+        if dash in spec.title:
+            return spec.title.rsplit(dash, 1)[1]
+    return spec.title
+
+
+def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str) -> str:
+    """'<case number> <names> - <form> - <audit id>.<ext>', at most 120 characters."""
+    values = allocation.values
+    who = [values.get("case_number", "")] + [
+        values.get(h.id, "") for h in spec.header
+        if h.identifier and h.type != "date" and h.id != "case_number"
+    ]
+    end = f" - {allocation.audit_id}.{ext}"
+    form = safe_name(short_title(spec), 40)
+    person = safe_name(" ".join(v for v in who if v), MAX_NAME - len(end) - len(form) - 3)
+    return f"{person} - {form}{end}"
+
+
+def folder_name(allocation: m.Allocation) -> str:
+    return safe_name(allocation.values.get("auditor", "") or "No auditor", MAX_FOLDER)
+
+
+def _not_formula(text: str) -> str:
+    """Excel must show the manifest's text as text, never run it as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# ---- the run -------------------------------------------------------------------
+
+
+def generate(
+    allocations: AllocationList,
+    library: Library,
+    out: Path,
+    fmt: str = "docx",
+    template: Path | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    bar: bool = False,
+) -> Result:
+    """Make the forms of the list in `out`; return what happened to each row."""
+    out = Path(out)
+    result = Result(out, dry_run=dry_run)
+    formats = FORMATS[fmt]
+    makers = {ext: _maker_factory(ext, template) for ext in formats}
+    for problem in allocations.problems:
+        result.entries.append(Entry("skipped", problem.message, problem.row, case_number=problem.case_number))
+    if not dry_run:
+        _prepare(out)
+    existing = _existing_forms(out)
+    built: dict[tuple[str, str], object] = {}
+    rows = allocations.allocations
+    with click.progressbar(rows, label="Making forms", file=sys.stderr) if bar and rows else _Plain(rows) as items:
+        for allocation in items:
+            spec = library.get(allocation.form_id)
+            for ext in formats:
+                entry = _make(allocation, spec, ext, out, existing, force, dry_run, built, makers[ext])
+                result.entries.append(entry)
+    result.entries.sort(key=lambda e: e.row)
+    if not dry_run:
+        result.manifest = write_manifest(out, result.entries)
+    return result
+
+
+class _Plain:
+    """Rows without a progress bar (a context manager, like click.progressbar)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __enter__(self):
+        return self.rows
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _make(allocation, spec, ext, out, existing, force, dry_run, built, factory) -> Entry:
+    values = allocation.values
+    rel = Path(folder_name(allocation), file_name(spec, allocation, ext))
+    entry = Entry("generated", "", allocation.row, allocation.audit_id, spec.id, str(spec.version),
+                  values.get("case_number", ""), values.get("auditor", ""), ext, str(rel))
+    path = out / rel
+    earlier = existing.get((allocation.audit_id, ext))
+    if path.exists() and not force:
+        entry.status = "exists"
+        entry.reason = ALREADY_THERE
+        return entry
+    if earlier and earlier != rel and not force:
+        entry.status, entry.file = "exists", str(earlier)
+        entry.reason = (f"a form for this audit is already there as {earlier} (made from different "
+                        "details?); not replaced")
+        return entry
+    if path.exists():
+        entry.reason = "replaced the earlier file (--force)"
+    elif earlier and earlier != rel:
+        entry.reason = f"the earlier form for this audit, {earlier}, is still there: delete it if it is no longer needed"
+    if dry_run:
+        entry.status = "would generate"
+        return entry
+    try:
+        maker = built.get((spec.id, ext))
+        if maker is None:
+            maker = built[(spec.id, ext)] = factory(spec)
+        data = maker.render(dict(values), allocation.audit_id)
+    except UserError:
+        raise
+    except Exception as exc:  # a fault in making one form must not lose the rest of the batch
+        entry.status = "failed"
+        entry.reason = f"the form could not be made ({type(exc).__name__}: {exc}); please report this"
+        return entry
+    try:
+        _write(path, data)
+    except OSError as exc:
+        entry.status = "failed"
+        entry.reason = f"could not write the file ({_os_reason(exc)})"
+    return entry
+
+
+def _maker_factory(ext: str, template: Path | None):
+    """The function that builds a form maker for a spec, for this format."""
+    if ext == "docx":
+        from .docx.writer import form_for
+
+        return lambda spec: form_for(spec, template=template)
+    try:
+        from .xlsxform.writer import XlsxForm
+    except ImportError:
+        raise UserError("Excel forms cannot be made by this version of auditdocs yet: use --format docx.") from None
+    return XlsxForm
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing (a half-written form would block the next run)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".auditdocs-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied: if the file is open in Word or Excel, close it and run again"
+    return exc.strerror or str(exc)
+
+
+def _prepare(out: Path) -> None:
+    """Make the output folder and check that the forms and the manifest can be written."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file, not a folder: give --out a folder for the forms.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".auditdocs-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write in the folder {out} ({_os_reason(exc)}). "
+            "Choose another folder with --out, or ask for write access to this one."
+        ) from None
+    manifest = out / MANIFEST
+    if manifest.exists():
+        try:
+            with open(manifest, "r+b"):
+                pass
+        except OSError as exc:
+            raise UserError(
+                f"cannot update {manifest} ({_os_reason(exc)}). No form was made."
+            ) from None
+
+
+def _existing_forms(out: Path) -> dict[tuple[str, str], Path]:
+    """Forms already in the output folder: (audit id, format) -> path relative to `out`."""
+    found = {}
+    if out.is_dir():
+        for path in sorted(out.rglob("*AUD-*")):
+            match = AUDIT_ID_RE.search(path.name)
+            ext = path.suffix.lower().lstrip(".")
+            if match and ext in ("docx", "xlsx") and not path.name.startswith("~$"):
+                found.setdefault((match[0], ext), path.relative_to(out))
+    return found
+
+
+# ---- the manifest ---------------------------------------------------------------
+
+
+def write_manifest(out: Path, entries: list[Entry]) -> Path:
+    """Rewrite manifest.csv: the forms of earlier runs, updated with this run's.
+
+    A form made earlier and left in place keeps its earlier line (and date); rows that
+    earlier runs skipped are dropped (this run says what it skipped).
+    """
+    path = out / MANIFEST
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    old = _read_manifest(path)
+    this_run = {(e.audit_id, e.format) for e in entries if e.audit_id}
+    kept = [r for r in old if (r["Audit id"], r["Format"]) not in this_run
+            and r["Status"] in ("generated", "exists")]
+    earlier = {(r["Audit id"], r["Format"], r["File"]): r for r in old if r["Status"] == "generated"}
+    rows = list(kept)
+    for e in entries:
+        previous = earlier.get((e.audit_id, e.format, e.file))
+        rows.append(previous if e.status == "exists" and previous else e.as_row(now))
+    try:
+        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.DictWriter(fh, MANIFEST_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as exc:
+        raise UserError(f"the forms were made, but {path} could not be written ({_os_reason(exc)}).") from None
+    return path
+
+
+def _read_manifest(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return [r for r in rows if set(MANIFEST_COLUMNS) <= set(r)]
+
+
+# ---- what to tell the user --------------------------------------------------------
+
+
+def summary(result: Result) -> list[str]:
+    lines = []
+    if result.dry_run:
+        planned = [e for e in result.entries if e.status == "would generate"]
+        if planned:
+            lines.append("Would write:")
+            lines += [f"  {e.file}" + (f" ({e.reason})" if e.reason else "") for e in planned]
+            lines.append("")
+    groups = [
+        ("skipped", "Rows skipped:"),
+        ("failed", "Forms that could not be made:"),
+        ("exists", "Already there, not replaced (--force replaces them, but a form may already be being filled in):"),
+    ]
+    for status, title in groups:
+        entries = [e for e in result.entries if e.status == status]
+        if entries:
+            lines.append(title)
+            shown = entries[:SHOW_AT_MOST] if status == "exists" else entries
+            for e in shown:
+                if status == "skipped":
+                    case = f" (case {e.case_number})" if e.case_number else ""
+                    lines.append(f"  row {e.row}{case}: {e.reason}")
+                elif e.reason == ALREADY_THERE:
+                    lines.append(f"  row {e.row}: {e.file}")
+                else:
+                    lines.append(f"  row {e.row}: {e.file}: {e.reason}")
+            if len(shown) < len(entries):
+                lines.append(f"  ... and {len(entries) - len(shown)} more (all are listed in {MANIFEST}).")
+            lines.append("")
+    made = result.count("generated", "would generate")
+    forms = f"{made} form{'s' * (made != 1)}"
+    if result.dry_run:
+        lines.append(f"Dry run: nothing was written. {forms} would be made in {result.out}, a folder per auditor.")
+    else:
+        lines.append(f"{forms} generated in {result.out}, a folder per auditor.")
+    if result.manifest:
+        lines.append(f"The list of forms is in {result.manifest}.")
+    return lines

@@ -1,0 +1,56 @@
+"""Who a form is about and which audit it is: audit ids and fingerprints.
+
+A form carries its identity in its document properties (Word: docProps/custom.xml;
+Excel: the workbook's custom properties and a hidden sheet), under these names.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+from . import model as m
+
+PROP_AUDIT_ID = "auditdocs.audit_id"
+PROP_FORM_ID = "auditdocs.form_id"
+PROP_FORM_VERSION = "auditdocs.form_version"
+PROP_FINGERPRINT = "auditdocs.fingerprint"
+PROP_SUBJECT = "auditdocs.subject."  # + header field id, for identifier fields
+PROP_LAYOUT = "auditdocs.layout"  # "auditdocs" (our layout) or "template" (a council's own)
+
+
+def audit_id(spec: m.FormSpec, values: dict[str, str]) -> str:
+    """A stable id: the same allocation row always gets the same id.
+
+    AUD-<yyyymm of the due date>-<8 characters from the form, case, auditor, type and due date>.
+    """
+    due = values.get("due_date", "")
+    month = due[:7].replace("-", "") if len(due) >= 7 else "000000"
+    key = json.dumps(
+        [spec.id, values.get("case_number", ""), values.get("auditor", ""),
+         values.get("audit_type", ""), due],
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return f"AUD-{month}-{base64.b32encode(digest).decode()[:8]}"
+
+
+def fingerprint(spec: m.FormSpec, values: dict[str, str]) -> str:
+    """A short hash of the pre-populated values, to tell whether they were changed."""
+    canonical = json.dumps({h.id: values.get(h.id, "") for h in spec.header}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def properties(spec: m.FormSpec, values: dict[str, str], audit: str, layout: str = "auditdocs") -> dict[str, str]:
+    """The document properties a generated form carries."""
+    props = {
+        PROP_AUDIT_ID: audit,
+        PROP_FORM_ID: spec.id,
+        PROP_FORM_VERSION: str(spec.version),
+        PROP_FINGERPRINT: fingerprint(spec, values),
+        PROP_LAYOUT: layout,
+    }
+    for h in spec.header:
+        if h.identifier:
+            props[PROP_SUBJECT + h.id] = values.get(h.id, "")
+    return props

@@ -1,0 +1,116 @@
+"""Open returned Office files carefully: say what a wrong file is, refuse dangerous ones.
+
+Returned forms come from many hands. Before anything is parsed, a file is checked:
+what it really is (whatever its name says), whether it is damaged, encrypted, a zip
+bomb, or XML with entity declarations. Every refusal is a `NotReadable` whose
+message says what the file is and what to do.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+MAX_TOTAL = 100 * 1024 * 1024  # uncompressed bytes in one package
+MAX_RATIO = 200  # uncompressed / compressed, for any part bigger than 1 MB
+MAX_PARTS = 5000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+
+WRONG_KIND = {
+    ".doc": "an old Word 97-2003 document (.doc). Open it in Word, choose File > Save As > "
+    "Word Document (.docx), and parse the .docx",
+    ".odt": "an OpenDocument text file (.odt). Open it in Word or LibreOffice and save it as "
+    "Word Document (.docx), and parse the .docx",
+    ".pdf": "a PDF. Answers cannot be read from a PDF: ask the auditor for the Word form (.docx) they filled in",
+    ".docm": "a macro-enabled Word document (.docm). Open it in Word, save it as Word Document (.docx) "
+    "(macros are removed), and parse the .docx",
+    ".rtf": "a Rich Text file (.rtf). Open it in Word, save it as Word Document (.docx), and parse the .docx",
+    ".xls": "an old Excel 97-2003 workbook (.xls). Open it in Excel, save it as Excel Workbook (.xlsx), "
+    "and parse the .xlsx",
+    ".xlsm": "a macro-enabled Excel workbook (.xlsm). Save it as Excel Workbook (.xlsx), and parse the .xlsx",
+    ".ods": "an OpenDocument spreadsheet (.ods). Open it in Excel or LibreOffice, save it as Excel "
+    "Workbook (.xlsx), and parse the .xlsx",
+}
+
+
+class NotReadable(Exception):
+    """The file cannot be read as a form; the message says why and what to do."""
+
+
+def skipped_silently(path: Path) -> bool:
+    """Word's and Excel's lock files (~$…) and hidden files are not forms."""
+    return path.name.startswith(("~$", ".")) or path.name in ("Thumbs.db", "desktop.ini")
+
+
+def open_package(path: Path, expected: str) -> zipfile.ZipFile:
+    """Open an OOXML package (`expected` is '.docx' or '.xlsx') or raise NotReadable."""
+    suffix = path.suffix.lower()
+    if suffix in WRONG_KIND:
+        raise NotReadable(f"this is {WRONG_KIND[suffix]}.")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if head == OLE_MAGIC:
+                fh.seek(0)
+                sample = fh.read(2 * 1024 * 1024)
+    except OSError as exc:
+        raise NotReadable(f"the file could not be opened ({exc.strerror or exc}). Check it is not open elsewhere "
+                          "and that you may read it.") from None
+    if head == OLE_MAGIC:
+        if ENCRYPTED_MARK in sample:
+            raise NotReadable("the file is protected with a password, so it cannot be read. Ask the auditor to "
+                              "remove the password (File > Info > Protect Document > Encrypt with Password, "
+                              "clear it) and send it again.")
+        kind = WRONG_KIND[".doc" if expected == ".docx" else ".xls"]
+        raise NotReadable(f"despite its name, this is {kind}.")
+    if head.startswith(b"%PDF"):
+        raise NotReadable(f"despite its name, this is {WRONG_KIND['.pdf']}.")
+    if not head.startswith(b"PK"):
+        raise NotReadable(f"this is not a {expected} file (it may be damaged, or another kind of file renamed). "
+                          f"Ask the auditor to send the {expected} again.")
+    try:
+        package = zipfile.ZipFile(path)
+        infos = package.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise NotReadable(f"the file is damaged or incomplete (perhaps only partly copied or downloaded). "
+                          f"Ask the auditor to send the {expected} again.") from None
+    if len(infos) > MAX_PARTS:
+        raise NotReadable(f"the file has {len(infos)} parts, far more than any form; it was refused for safety.")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_TOTAL:
+        raise NotReadable(f"the file would unpack to {total // (1024 * 1024)} MB, more than any form; "
+                          "it was refused for safety.")
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise NotReadable("the file is compressed to an unusual degree (a 'zip bomb'); it was refused for safety.")
+    return package
+
+
+def read_part(package: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        return package.read(name)
+    except KeyError:
+        return None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise NotReadable("the file is damaged (a part of it cannot be unpacked). Ask the auditor to send it again.") from None
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
+
+
+def parse_xml(data: bytes, part: str) -> etree._Element:
+    """Parse a package part; XML with a DOCTYPE or entity declarations is refused."""
+    refusal = NotReadable(f"the file's {part} declares XML entities, which Word and Excel never write; "
+                          "it was refused for safety.")
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+        raise refusal
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError:
+        raise NotReadable(f"the file is damaged ({part} is not readable). Ask the auditor to send it again.") from None
+    if root.getroottree().docinfo.doctype:
+        raise refusal
+    return root

@@ -1,0 +1,240 @@
+"""Writing the tracker safely: never over a workbook that is open, unreadable, or
+holds things openpyxl would silently drop; always with a backup and an atomic rename.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import openpyxl
+from lxml import etree
+
+from ..errors import UserError
+
+KEEP_BACKUPS = 10
+NOTHING_CHANGED = "The tracker was not changed."
+
+# Parts of a workbook that openpyxl cannot keep: (path prefix, what it is, what to do).
+UNSUPPORTED_PARTS = [
+    ("xl/charts/", "charts",
+     "move the charts to another workbook that reads from the tracker, or delete them"),
+    ("xl/chartsheets/", "chart sheets",
+     "move the chart sheets to another workbook that reads from the tracker, or delete them"),
+    ("xl/drawings/drawing", "pictures, shapes or text boxes",
+     "move them to another workbook, or delete them"),
+    ("xl/media/", "pictures", "move them to another workbook, or delete them"),
+    ("xl/pivotCache/", "pivot tables",
+     "build pivot tables in a separate workbook that uses the tracker as its data, and delete them here"),
+    ("xl/pivotTables/", "pivot tables",
+     "build pivot tables in a separate workbook that uses the tracker as its data, and delete them here"),
+    ("xl/vbaProject.bin", "macros", "keep macros in a separate .xlsm workbook; the tracker must stay a plain .xlsx"),
+    ("xl/slicers/", "slicers", "remove the slicers (the filter buttons on each table do the same job)"),
+    ("xl/slicerCaches/", "slicers", "remove the slicers (the filter buttons on each table do the same job)"),
+    ("xl/timelines/", "timelines", "remove the timelines (filter the date columns instead)"),
+    ("xl/timelineCaches/", "timelines", "remove the timelines (filter the date columns instead)"),
+    ("xl/externalLinks/", "links to other workbooks",
+     "in Excel use Data > Edit Links > Break Link, or move those formulas to another workbook"),
+    ("xl/connections.xml", "data connections or queries", "move the queries to another workbook"),
+    ("xl/queryTables/", "data connections or queries", "move the queries to another workbook"),
+    ("xl/ctrlProps/", "buttons or form controls", "delete them, or move them to another workbook"),
+    ("xl/activeX/", "buttons or form controls", "delete them, or move them to another workbook"),
+    ("xl/embeddings/", "embedded objects or files", "delete them, or move them to another workbook"),
+    ("xl/threadedComments/", "threaded comments",
+     "in Excel use Review > Notes > Convert to Notes (notes are kept), then save"),
+]
+# Newer-Excel features stored in a worksheet's <extLst>, by the element inside <ext>.
+EXTENSIONS = {
+    "dataValidations": ("drop-down lists that take their items from another sheet",
+                        "give the list a name (Formulas > Define Name) and use that name as the drop-down's source, "
+                        "or type the items in the source box"),
+    "conditionalFormattings": ("conditional formatting that needs a newer Excel (data bars, icon sets, "
+                               "or rules that refer to another sheet)",
+                               "remove it (Home > Conditional Formatting > Clear Rules > from This Sheet)"),
+    "sparklineGroups": ("sparklines", "delete them, or move them to another workbook"),
+    "slicerList": ("slicers", "remove the slicers (the filter buttons on each table do the same job)"),
+}
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Excel's `~$name` (and LibreOffice's `.~lock.name#`) beside the file, if any."""
+    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
+    return [path.parent / n for n in sorted(names) if (path.parent / n).exists()]
+
+
+def can_write(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def check_before_update(path: Path) -> None:
+    """Stop with a message (changing nothing) if the tracker cannot be safely updated."""
+    if path.suffix.lower() != ".xlsx":
+        raise UserError(f"the tracker must be an Excel .xlsx file; '{path.name}' is not. Give a name ending in .xlsx.")
+    if path.exists() and not path.is_file():
+        raise UserError(f"'{path}' is a folder, not a tracker file. Give a file name ending in .xlsx.")
+    locks = lock_files(path)
+    if locks:
+        raise UserError(
+            f"the tracker {path} is open in Excel or LibreOffice (lock file {locks[0].name} beside it). "
+            f"Close it (and wait for colleagues to close it) and run again. {NOTHING_CHANGED}\n"
+            f"If nobody has it open, the program may have crashed: delete {locks[0].name} and run again."
+        )
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if path.exists() and not can_write(path):
+        raise UserError(f"the tracker {path} is read-only, so it cannot be updated. "
+                        f"Make it writable (or copy it somewhere you can write) and run again. {NOTHING_CHANGED}")
+    if not can_write(folder):
+        raise UserError(f"you cannot save files in the folder {folder}, so the tracker cannot be written there. "
+                        f"Choose a folder you can write to. {NOTHING_CHANGED}")
+    if path.exists():
+        problems = unsupported_content(path)
+        if problems:
+            raise UserError(
+                f"the tracker {path} holds things this tool cannot keep; updating it would drop them:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+                + f"\n{NOTHING_CHANGED} Do that, save the workbook, and run again."
+            )
+
+
+def _unreadable(path: Path, why: str) -> UserError:
+    return UserError(
+        f"the tracker {path} cannot be read ({why}). {NOTHING_CHANGED}\n"
+        f"Restore a good copy from the folder '{backup_folder(path).name}' beside it, "
+        "or give another --tracker name to start a new tracker."
+    )
+
+
+def unsupported_content(path: Path) -> list[str]:
+    """What in this workbook openpyxl would drop: one line per kind, with what to do.
+
+    Looks at the zip parts and the worksheets' XML only (never loads the workbook).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _unreadable(path, "it is password-protected, or an old .xls file renamed to .xlsx")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if "xl/workbook.xml" not in names:
+                raise _unreadable(path, "it is not an Excel workbook")
+            found: dict[str, str] = {}
+            for name in names:
+                for prefix, what, todo in UNSUPPORTED_PARTS:
+                    if name.startswith(prefix) and what not in found:
+                        found[what] = todo
+            for sheet, part in _sheet_parts(zf).items():
+                if part not in names:
+                    continue
+                data = zf.read(part)
+                if b"extLst" not in data:
+                    continue
+                for kind in _extensions(data):
+                    what, todo = EXTENSIONS.get(kind, (f"features of a newer Excel ({kind})",
+                                                       "remove them, or move them to another workbook"))
+                    found.setdefault(f"{what} on the sheet '{sheet}'", todo)
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError, EOFError) as exc:
+        raise _unreadable(path, f"it is damaged: {exc}") from None
+    return [f"{what}: {todo}." for what, todo in found.items()]
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part path, from the workbook and its relationships."""
+    book = etree.fromstring(zf.read("xl/workbook.xml"), _PARSER)
+    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), _PARSER)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in book.iter("{*}sheet"):
+        target = targets.get(sheet.get(f"{{{R_NS}}}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        out[sheet.get("name", "")] = os.path.normpath(part).replace(os.sep, "/")
+    return out
+
+
+def _extensions(data: bytes) -> list[str]:
+    root = etree.fromstring(data, _PARSER)
+    kinds = []
+    for ext_list in root.findall("{*}extLst"):
+        for ext in ext_list:
+            for child in ext:
+                kinds.append(etree.QName(child).localname)
+    return kinds
+
+
+def load(path: Path) -> openpyxl.Workbook:
+    """The existing tracker, loaded (after `check_before_update`)."""
+    try:
+        return openpyxl.load_workbook(path)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise _unreadable(path, f"it is damaged: {exc}") from None
+
+
+# ---- backup and atomic write ---------------------------------------------------
+
+
+def backup_folder(path: Path) -> Path:
+    return path.parent / f"{path.stem} backups"
+
+
+def backup(path: Path, now: dt.datetime) -> Path | None:
+    """Copy the tracker to '<stem> backups/<stem> yyyy-mm-dd hh-mm-ss.xlsx'; keep the last 10."""
+    if not path.exists():
+        return None
+    folder = backup_folder(path)
+    folder.mkdir(exist_ok=True)
+    stamp = now.strftime("%Y-%m-%d %H-%M-%S")
+    target, n = folder / f"{path.stem} {stamp}{path.suffix}", 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem} {stamp} ({n}){path.suffix}"
+    shutil.copyfile(path, target)
+    pattern = re.compile(re.escape(path.stem) + r" (\d{4}-\d\d-\d\d \d\d-\d\d-\d\d)(?: \((\d+)\))?" + re.escape(path.suffix) + "$")
+    ours = []
+    for f in folder.iterdir():
+        m = pattern.match(f.name)
+        if m:
+            ours.append(((m[1], int(m[2] or 1)), f))
+    for _, old in sorted(ours)[:-KEEP_BACKUPS]:
+        old.unlink()
+    return target
+
+
+def save_workbook(wb: openpyxl.Workbook, target: Path) -> None:
+    """Write the workbook to `target` (a separate function so tests can make it fail)."""
+    wb.save(target)
+
+
+def save(wb: openpyxl.Workbook, path: Path, now: dt.datetime) -> Path | None:
+    """Back up the old tracker, write the new one to a temporary file beside it, then rename it over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = backup(path, now)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~auditdocs-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        save_workbook(wb, tmp)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"the tracker {path} could not be written ({exc}). "
+                        "The previous tracker is unchanged.") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return saved

@@ -1,0 +1,247 @@
+"""Write one Excel audit form (.xlsx) per allocation row, laid out like the Word form.
+
+`XlsxForm(spec)` works out the layout, styles, names and validations once per form;
+`render(values, audit_id)` builds the workbook for one record and returns its bytes.
+The sheet is protected without a password: people fill the yellow (unlocked) cells,
+choose answers from drop-down lists (inline lists, or a list in a hidden column of
+the same sheet when the options are too long), and can insert rows in action tables.
+Each answer cell carries a defined name (see `layout` for the scheme). Identity
+(audit id, form id and version, fingerprint, identifier fields) is stored in the
+workbook's custom properties and in a hidden, protected sheet.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from .. import identity
+from .. import model as m
+from ..dates import parse_date
+from .layout import IDENTITY_SHEET, SHEET_TITLE, TITLE_ROWS, Input, field_name, layout
+
+DATE_FORMAT = "dd/mm/yyyy"
+TEXT_FORMAT = "@"
+CHECKBOX_LABELS = ("Yes", "No")  # answers.normalise reads them as ticked / not ticked
+IDENTITY_NOTE = "This sheet tells auditdocs which audit this form belongs to. Please leave it unchanged."
+
+_thin = Side(style="thin", color="A6A6A6")
+_box = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+_wrap = Alignment(wrap_text=True, vertical="top")
+_locked, _unlocked = Protection(locked=True), Protection(locked=False)
+
+
+def _fill(colour: str) -> PatternFill:
+    return PatternFill("solid", start_color=colour, end_color=colour)
+
+
+# style name -> (font, fill, border, alignment)
+STYLES = {
+    "title": (Font(bold=True, size=14), None, None, Alignment(vertical="center")),
+    "identity": (Font(size=9, color="595959"), None, None, None),
+    "how": (Font(italic=True, size=10), None, None, _wrap),
+    "section": (Font(bold=True, color="FFFFFF"), _fill("1F4E79"), None, Alignment(wrap_text=True, vertical="center")),
+    "intro": (Font(italic=True), None, None, _wrap),
+    "guidance": (Font(size=9, color="7F7F7F"), None, None, _wrap),
+    "heading": (Font(bold=True), _fill("D9E1F2"), _box, _wrap),
+    "ref": (Font(bold=True), None, _box, _wrap),
+    "subref": (Font(size=9, color="7F7F7F"), None, _box, _wrap),
+    "question": (None, None, _box, _wrap),
+    "label": (Font(bold=True), None, _box, _wrap),
+    "sublabel": (None, None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
+    "voice": (Font(italic=True), None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
+    "blank": (None, _fill("F2F2F2"), _box, None),
+    "rownum": (Font(color="7F7F7F"), None, _box, Alignment(horizontal="center", vertical="top")),
+    "end": (Font(italic=True, size=9, color="7F7F7F"), _fill("F2F2F2"), None, None),
+    "input": (None, _fill("FFF9DB"), _box, _wrap),
+    "detail": (None, _fill("F2F2F2"), _box, _wrap),
+}
+
+
+def _style(cell, name: str) -> None:
+    font, fill, border, alignment = STYLES[name]
+    if font:
+        cell.font = font
+    if fill:
+        cell.fill = fill
+    if border:
+        cell.border = border
+    if alignment:
+        cell.alignment = alignment
+
+
+def _clean(text: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def set_text(cell, text: str) -> None:
+    """Put text in a cell as text: never a formula, even when it starts with '='."""
+    cell.value = _clean(text)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+class XlsxForm:
+    """The Excel form of one spec; render() makes one workbook per record."""
+
+    def __init__(self, spec: m.FormSpec):
+        self.spec = spec
+        self.layout = layout(spec)
+        self.last_col = get_column_letter(self.layout.ncols)
+        self.list_col = self.layout.ncols + 2  # hidden column for drop-down lists too long to inline
+        self.lists: dict[str, tuple[str, list[str]]] = {}  # scale id -> (formula, options to write)
+        self.validations: dict[str, tuple[dict, list[str]]] = {}  # key -> (DataValidation args, cells)
+        for inp in self.layout.inputs:
+            if not isinstance(inp.kind, m.HeaderField):
+                self._validation(inp)
+
+    # -- built once
+
+    def _list_formula(self, scale: m.Scale) -> str:
+        if scale.id not in self.lists:
+            labels = scale.labels
+            inline = ",".join(labels)
+            if len(inline) <= 250 and not any("," in lb or '"' in lb for lb in labels):
+                self.lists[scale.id] = (f'"{inline}"', [])
+            else:
+                start = 1 + sum(len(v[1]) for v in self.lists.values())
+                col = get_column_letter(self.list_col)
+                self.lists[scale.id] = (f"${col}${start}:${col}${start + len(labels) - 1}", labels)
+        return self.lists[scale.id][0]
+
+    def _validation(self, inp: Input) -> None:
+        kind = inp.kind
+        if kind.scale is not None:
+            key = f"scale:{kind.scale.id}"
+            options = ", ".join(kind.scale.labels)
+            args = dict(type="list", formula1=self._list_formula(kind.scale), promptTitle="Choose from the list",
+                        prompt=f"Choose one of: {options}"[:250], errorTitle="Not one of the options",
+                        error=f"Choose one of: {options}"[:220])
+        elif kind.type == "checkbox":
+            key = "checkbox"
+            args = dict(type="list", formula1=f'"{",".join(CHECKBOX_LABELS)}"', promptTitle="Tick box",
+                        prompt="Choose Yes (ticked) or No.", errorTitle="Yes or No", error="Choose Yes or No.")
+        elif kind.type == "date":
+            key = "date"
+            args = dict(type="date", operator="between", formula1="1", formula2="73415", errorStyle="warning",
+                        promptTitle="Date", prompt="Type the date as dd/mm/yyyy, e.g. 01/02/2026.",
+                        errorTitle="Not a date", error="Type the date as dd/mm/yyyy, e.g. 01/02/2026.")
+        else:
+            return
+        self.validations.setdefault(key, (args, []))[1].append(f"{get_column_letter(inp.col)}{inp.row}")
+
+    # -- per record
+
+    def render(self, values: dict[str, str], audit_id: str) -> bytes:
+        """One filled workbook for one allocation row (values: header field id -> text, dates ISO)."""
+        spec, lay = self.spec, self.layout
+        wb = Workbook()
+        ws = wb.active
+        ws.title = SHEET_TITLE
+        for i, width in enumerate(lay.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        for row, height in lay.heights.items():
+            ws.row_dimensions[row].height = height
+        for s in lay.statics:
+            cell = ws.cell(s.row, s.col)
+            if s.value:
+                set_text(cell, s.value)
+            _style(cell, s.style)
+            self._merge(ws, s.row, s.col, s.span)
+        set_text(ws.cell(lay.identity_row, 1), f"Audit id {audit_id} · form {spec.id} version {spec.version}")
+        sheet = quote_sheetname(SHEET_TITLE)
+        for inp in lay.inputs:
+            cell = ws.cell(inp.row, inp.col)
+            if isinstance(inp.kind, m.HeaderField):
+                self._detail(cell, inp.kind, values.get(inp.kind.id, ""))
+            else:
+                _style(cell, "input")
+                cell.protection = _unlocked
+                cell.number_format = DATE_FORMAT if inp.kind.type == "date" else TEXT_FORMAT
+            self._merge(ws, inp.row, inp.col, inp.span, unlocked=not isinstance(inp.kind, m.HeaderField))
+            ref = f"{sheet}!${get_column_letter(inp.col)}${inp.row}"
+            wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=ref)
+        for place in lay.tables.values():
+            name = field_name(place.table.id)
+            ref = f"{sheet}!$A${place.header_row}:${self.last_col}${place.end_row}"
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        self._lists_and_validations(ws)
+        self._protect_and_print(ws)
+        self._identity(wb, identity.properties(spec, values, audit_id))
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    def _merge(self, ws, row: int, col: int, span: int, unlocked: bool = False) -> None:
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + span - 1)
+            if unlocked:  # Excel wants every cell of a merged answer cell unlocked
+                for c in range(col + 1, col + span):
+                    ws.cell(row, c).protection = _unlocked
+
+    def _detail(self, cell, h: m.HeaderField, text: str) -> None:
+        _style(cell, "detail")
+        day = parse_date(text) if h.type == "date" and text else None
+        if day is not None:
+            cell.value = day
+            cell.number_format = DATE_FORMAT
+            cell.alignment = Alignment(horizontal="left", vertical="top")
+            return
+        option = h.scale.by_label(text) if h.scale is not None and text else None
+        cell.number_format = TEXT_FORMAT
+        set_text(cell, option.label if option else text)
+
+    def _lists_and_validations(self, ws) -> None:
+        if any(opts for _, opts in self.lists.values()):
+            row = 1
+            for _, options in self.lists.values():
+                for label in options:
+                    set_text(ws.cell(row, self.list_col), label)
+                    row += 1
+            ws.column_dimensions[get_column_letter(self.list_col)].hidden = True
+        for args, cells in self.validations.values():
+            dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=True, **args)
+            dv.sqref = " ".join(cells)
+            ws.add_data_validation(dv)
+
+    def _protect_and_print(self, ws) -> None:
+        p = ws.protection
+        p.sheet = True  # no password: the point is to keep the layout, not to lock people out
+        p.formatRows = p.formatColumns = p.insertRows = p.deleteRows = p.sort = p.autoFilter = False
+        ws.sheet_view.showGridLines = False
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.print_title_rows = f"{TITLE_ROWS[0]}:{TITLE_ROWS[-1]}"
+        ws.print_area = f"A1:{self.last_col}{self.layout.last_row}"
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.oddFooter.right.text = "Page &P of &N"
+
+    def _identity(self, wb: Workbook, props: dict[str, str]) -> None:
+        for name, value in props.items():
+            wb.custom_doc_props.append(StringProperty(name=name, value=_clean(value)))
+        ws = wb.create_sheet(IDENTITY_SHEET)
+        ws.sheet_state = "hidden"
+        set_text(ws.cell(1, 1), IDENTITY_NOTE)
+        for row, (name, value) in enumerate(props.items(), start=2):
+            set_text(ws.cell(row, 1), name)
+            set_text(ws.cell(row, 2), value)
+        ws.column_dimensions["A"].width = 36
+        ws.column_dimensions["B"].width = 30
+        ws.protection.sheet = True
+        wb.properties.creator = "auditdocs"
+        wb.properties.lastModifiedBy = None
+        wb.properties.title = self.spec.title
+
