@@ -3,7 +3,8 @@
 One row is one form to make for one person. A `form` column names each row's form
 (its id or its title); `--spec` sets it for lists without one. Columns are matched to
 the form's header fields by id or label, ignoring case, spaces and punctuation
-("Family Name", "family_name", "FAMILY-NAME"), or named with `--map "Column=field_id"`.
+("Family Name", "family_name", "FAMILY-NAME"), or by a common other name (Surname,
+Forename, DOB: see ALIASES), or named with `--map "Column=field_id"`.
 
 Rows that cannot be made into a form (a required detail missing, a date that is not a
 date, an unknown form, the same audit twice) are reported and skipped; the others are
@@ -16,7 +17,6 @@ import datetime as dt
 import difflib
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
@@ -29,6 +29,13 @@ from .specs.loader import Library, did_you_mean
 FORM = "form"  # the pseudo field id of the form column
 FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
 DUE_DATE = "due_date"
+#: Other names councils' lists commonly use for a detail (compared with `key`).
+ALIASES = {
+    "family_name": ("surname", "lastname"),
+    "given_names": ("forename", "forenames", "firstname", "firstnames", "givenname"),
+    "date_of_birth": ("dob", "birthdate"),
+    "due_date": ("duedate", "dueby", "deadline"),
+}
 
 
 @dataclass
@@ -109,9 +116,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:
 
     try:
         book = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        if isinstance(exc, PermissionError):
-            raise
+    except PermissionError:
+        raise
+    except Exception:  # whatever is wrong inside a damaged workbook, the user's remedy is the same
         raise UserError(
             f"{path} could not be read as an Excel workbook (it may be damaged, password-protected "
             "or not really a .xlsx file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
@@ -225,6 +232,10 @@ def match_columns(spec: m.FormSpec, columns: list[str], mapping: dict[str, int])
             out[h.id] = col_keys[key(h.id)]
         elif key(h.label) in col_keys:
             out[h.id] = col_keys[key(h.label)]
+        else:
+            alias = next((a for a in ALIASES.get(h.id, ()) if a in col_keys), None)
+            if alias:
+                out[h.id] = col_keys[alias]
     return out
 
 
@@ -280,7 +291,7 @@ def read_allocations(
     table = [(n, cells) for n, cells in table if not _blank(cells)]
     if not table:
         raise UserError(f"the allocation list {path} is empty: it needs a row of column names and a row per case.")
-    header_row, header = table[0]
+    header = table[0][1]
     columns = [cell_text(c) for c in header]
     result = AllocationList(path, columns, notes=notes)
     fields_map = parse_mapping(mapping, columns, library)

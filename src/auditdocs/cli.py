@@ -181,10 +181,61 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
         click.echo(f"Note: {note}", err=True)
     result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
                       bar=sys.stderr.isatty() and not dry_run)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     for line in summary(result):
         click.echo(line)
     if not result.all_generated:
         raise UserError(result.shortfall())
+
+
+# ---- parse -----------------------------------------------------------------------
+
+
+@cli.command("parse", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every answer read, one JSON object per form (see README).")
+@click.option("--returns", "show_returns", is_flag=True,
+              help="List the incomplete audits per auditor, with what to fix, ready to send back.")
+@click.pass_context
+def parse_cmd(ctx, paths, json_file, show_returns) -> None:
+    """Read completed forms (Word or Excel) and say which are complete.
+
+    PATHS are files or folders (searched with their subfolders). Each form gets one
+    line: complete, incomplete (what is missing) or unreadable (why, and what to do).
+    Word's ~$ lock files and hidden files are skipped. Exits 0 when every form was
+    read and is complete, 1 otherwise.
+
+    \b
+    Examples:
+      auditdocs parse output/returned
+      auditdocs parse output/returned --returns
+      auditdocs parse "Jo Bloggs/P900001 Smith.docx" --json answers.json
+    """
+    from .returns import one_line, read_returns, returns_by_auditor, write_json
+
+    lib = library(ctx)
+    records = []
+    for record in read_returns(list(paths), lib):
+        records.append(record)
+        if not show_returns:
+            click.echo(one_line(record))
+    if show_returns:
+        click.echo(returns_by_auditor(records))
+    if json_file:
+        try:
+            write_json(records, json_file)
+        except OSError as exc:
+            raise UserError(f"could not write {json_file}: {exc.strerror or exc}.") from None
+    counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
+    click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
+               f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
+               + (f" Answers written to {json_file}." if json_file else ""))
+    if not records:
+        raise UserError("no forms (.docx or .xlsx) were found there.")
+    if counts["complete"] != len(records):
+        ctx.exit(1)
 
 
 def main() -> None:

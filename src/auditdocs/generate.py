@@ -67,6 +67,7 @@ class Result:
     entries: list[Entry] = dc_field(default_factory=list)
     dry_run: bool = False
     manifest: Path | None = None
+    warnings: list[str] = dc_field(default_factory=list)  # e.g. a council template's tags
 
     def count(self, *statuses: str) -> int:
         return sum(1 for e in self.entries if e.status in statuses)
@@ -158,23 +159,32 @@ def generate(
     out = Path(out)
     result = Result(out, dry_run=dry_run)
     formats = FORMATS[fmt]
+    form_ids = sorted({a.form_id for a in allocations.allocations})
+    if template and len(form_ids) > 1:
+        raise UserError(
+            f"a council template is for one form, but the list has rows for {len(form_ids)} forms "
+            f"({', '.join(form_ids)}). Make the forms that use {Path(template).name} from a list of one form."
+        )
     makers = {ext: _maker_factory(ext, template) for ext in formats}
     for problem in allocations.problems:
         result.entries.append(Entry("skipped", problem.message, problem.row, case_number=problem.case_number))
     if not dry_run:
         _prepare(out)
     existing = _existing_forms(out)
-    built: dict[tuple[str, str], object] = {}
     rows = allocations.allocations
-    with click.progressbar(rows, label="Making forms", file=sys.stderr) if bar and rows else _Plain(rows) as items:
-        for allocation in items:
-            spec = library.get(allocation.form_id)
-            for ext in formats:
-                entry = _make(allocation, spec, ext, out, existing, force, dry_run, built, makers[ext])
-                result.entries.append(entry)
-    result.entries.sort(key=lambda e: e.row)
-    if not dry_run:
-        result.manifest = write_manifest(out, result.entries)
+    built = {} if dry_run else _build_makers(rows, library, makers, template)
+    for maker in built.values():
+        result.warnings += getattr(maker, "warnings", None) or []
+    try:
+        with click.progressbar(rows, label="Making forms", file=sys.stderr) if bar and rows else _Plain(rows) as items:
+            for allocation in items:
+                spec = library.get(allocation.form_id)
+                for ext in formats:
+                    result.entries.append(_make(allocation, spec, ext, out, existing, force, dry_run, built))
+    finally:  # even if the run is stopped halfway, the manifest lists the forms made
+        result.entries.sort(key=lambda e: e.row)
+        if not dry_run:
+            result.manifest = write_manifest(out, result.entries)
     return result
 
 
@@ -191,7 +201,7 @@ class _Plain:
         return False
 
 
-def _make(allocation, spec, ext, out, existing, force, dry_run, built, factory) -> Entry:
+def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
     values = allocation.values
     rel = Path(folder_name(allocation), file_name(spec, allocation, ext))
     entry = Entry("generated", "", allocation.row, allocation.audit_id, spec.id, str(spec.version),
@@ -214,13 +224,14 @@ def _make(allocation, spec, ext, out, existing, force, dry_run, built, factory) 
     if dry_run:
         entry.status = "would generate"
         return entry
+    maker = built[(spec.id, ext)]
     try:
-        maker = built.get((spec.id, ext))
-        if maker is None:
-            maker = built[(spec.id, ext)] = factory(spec)
+        if isinstance(maker, Exception):
+            raise maker
         data = maker.render(dict(values), allocation.audit_id)
-    except UserError:
-        raise
+    except UserError as exc:
+        entry.status, entry.reason = "failed", exc.message
+        return entry
     except Exception as exc:  # a fault in making one form must not lose the rest of the batch
         entry.status = "failed"
         entry.reason = f"the form could not be made ({type(exc).__name__}: {exc}); please report this"
@@ -231,6 +242,28 @@ def _make(allocation, spec, ext, out, existing, force, dry_run, built, factory) 
         entry.status = "failed"
         entry.reason = f"could not write the file ({_os_reason(exc)})"
     return entry
+
+
+def _build_makers(rows, library, makers, template) -> dict[tuple[str, str], object]:
+    """Build each form's maker once, before anything is written: (form id, format) -> maker.
+
+    A maker that fails to build is kept as its exception: that form's rows are reported
+    as failed, the other forms are still made.
+    """
+    built = {}
+    for form_id in dict.fromkeys(a.form_id for a in rows):
+        spec = library.get(form_id)
+        for ext, factory in makers.items():
+            try:
+                built[(form_id, ext)] = factory(spec)
+            except UserError:
+                raise
+            except ImportError as exc:
+                what = "your council's template (--template)" if template and ext == "docx" else f"{ext} forms"
+                raise UserError(f"{what} cannot be used with this version of auditdocs ({exc}).") from None
+            except Exception as exc:
+                built[(form_id, ext)] = exc
+    return built
 
 
 def _maker_factory(ext: str, template: Path | None):

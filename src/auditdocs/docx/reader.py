@@ -37,7 +37,7 @@ PLACEHOLDERS = {
     "type here", "type the evidence here", "type the comment here", "choose an item.",
     "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text.",
 }
-AUDIT_LINE = re.compile(r"Audit ID\s+(AUD-\d{6}-[A-Z2-7]{8})\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
+AUDIT_LINE = re.compile(r"Audit ID\s+(\S+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
 VOICE_LETTERS = "abcdefghij"
 
 

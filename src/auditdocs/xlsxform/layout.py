@@ -127,7 +127,7 @@ def column_widths(spec: m.FormSpec) -> list[float]:
 
 def text_height(text: str, width: float, minimum: float = 15.0) -> float:
     """Row height (points) that shows wrapped text in a column this wide (Calibri 11)."""
-    per_line = max(1, int(width * 1.2))
+    per_line = max(1, int(width))
     lines = sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n"))
     return max(minimum, round(lines * 14.5 + 4, 1))
 

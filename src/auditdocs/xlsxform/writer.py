@@ -11,16 +11,18 @@ workbook's custom properties and in a hidden, protected sheet.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
+from copy import copy
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from .. import identity
@@ -36,7 +38,7 @@ IDENTITY_NOTE = "This sheet tells auditdocs which audit this form belongs to. Pl
 _thin = Side(style="thin", color="A6A6A6")
 _box = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 _wrap = Alignment(wrap_text=True, vertical="top")
-_locked, _unlocked = Protection(locked=True), Protection(locked=False)
+_unlocked = Protection(locked=False)
 
 
 def _fill(colour: str) -> PatternFill:
@@ -62,20 +64,37 @@ STYLES = {
     "rownum": (Font(color="7F7F7F"), None, _box, Alignment(horizontal="center", vertical="top")),
     "end": (Font(italic=True, size=9, color="7F7F7F"), _fill("F2F2F2"), None, None),
     "input": (None, _fill("FFF9DB"), _box, _wrap),
-    "detail": (None, _fill("F2F2F2"), _box, _wrap),
+    "detail": (None, _fill("F2F2F2"), _box, Alignment(wrap_text=True, vertical="top", horizontal="left")),
 }
 
 
-def _style(cell, name: str) -> None:
-    font, fill, border, alignment = STYLES[name]
-    if font:
-        cell.font = font
-    if fill:
-        cell.fill = fill
-    if border:
-        cell.border = border
-    if alignment:
-        cell.alignment = alignment
+class _Styler:
+    """Styles cells of one workbook; each style is worked out once, then copied (fast)."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.arrays: dict[tuple, StyleArray] = {}
+
+    def cell(self, row: int, col: int, style: str, number_format: str | None = None,
+             unlocked: bool = False, span: int = 1):
+        cell = self.ws.cell(row, col)
+        key = (style, number_format, unlocked)
+        if key not in self.arrays:
+            font, fill, border, alignment = STYLES[style]
+            for attr, value in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment),
+                                ("number_format", number_format), ("protection", unlocked and _unlocked)):
+                if value:
+                    setattr(cell, attr, value)
+            self.arrays[key] = copy(cell._style)
+        cell._style = copy(self.arrays[key])
+        if span > 1:  # merged: every cell of the range gets the style (borders, unlocked)
+            end = get_column_letter(col + span - 1)
+            self.ws.merged_cells.add(MergedCellRange(self.ws, f"{cell.coordinate}:{end}{row}"))
+            for c in range(col + 1, col + span):
+                merged = MergedCell(self.ws, row, c)
+                merged._style = copy(self.arrays[key])
+                self.ws._cells[row, c] = merged
+        return cell
 
 
 def _clean(text: str) -> str:
@@ -151,23 +170,19 @@ class XlsxForm:
             ws.column_dimensions[get_column_letter(i)].width = width
         for row, height in lay.heights.items():
             ws.row_dimensions[row].height = height
+        styler = _Styler(ws)
         for s in lay.statics:
-            cell = ws.cell(s.row, s.col)
+            cell = styler.cell(s.row, s.col, s.style, span=s.span)
             if s.value:
                 set_text(cell, s.value)
-            _style(cell, s.style)
-            self._merge(ws, s.row, s.col, s.span)
-        set_text(ws.cell(lay.identity_row, 1), f"Audit id {audit_id} · form {spec.id} version {spec.version}")
+        set_text(ws.cell(lay.identity_row, 1), f"Audit ID {audit_id}  ·  form {spec.id}, version {spec.version}")
         sheet = quote_sheetname(SHEET_TITLE)
         for inp in lay.inputs:
-            cell = ws.cell(inp.row, inp.col)
             if isinstance(inp.kind, m.HeaderField):
-                self._detail(cell, inp.kind, values.get(inp.kind.id, ""))
+                self._detail(styler, inp, values.get(inp.kind.id, ""))
             else:
-                _style(cell, "input")
-                cell.protection = _unlocked
-                cell.number_format = DATE_FORMAT if inp.kind.type == "date" else TEXT_FORMAT
-            self._merge(ws, inp.row, inp.col, inp.span, unlocked=not isinstance(inp.kind, m.HeaderField))
+                styler.cell(inp.row, inp.col, "input", DATE_FORMAT if inp.kind.type == "date" else TEXT_FORMAT,
+                            unlocked=True, span=inp.span)
             ref = f"{sheet}!${get_column_letter(inp.col)}${inp.row}"
             wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=ref)
         for place in lay.tables.values():
@@ -181,23 +196,15 @@ class XlsxForm:
         wb.save(out)
         return out.getvalue()
 
-    def _merge(self, ws, row: int, col: int, span: int, unlocked: bool = False) -> None:
-        if span > 1:
-            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + span - 1)
-            if unlocked:  # Excel wants every cell of a merged answer cell unlocked
-                for c in range(col + 1, col + span):
-                    ws.cell(row, c).protection = _unlocked
-
-    def _detail(self, cell, h: m.HeaderField, text: str) -> None:
-        _style(cell, "detail")
+    def _detail(self, styler: _Styler, inp: Input, text: str) -> None:
+        """A detail of the record: locked, a real date for dates, always text otherwise."""
+        h = inp.kind
         day = parse_date(text) if h.type == "date" and text else None
+        cell = styler.cell(inp.row, inp.col, "detail", DATE_FORMAT if day else TEXT_FORMAT, span=inp.span)
         if day is not None:
             cell.value = day
-            cell.number_format = DATE_FORMAT
-            cell.alignment = Alignment(horizontal="left", vertical="top")
             return
         option = h.scale.by_label(text) if h.scale is not None and text else None
-        cell.number_format = TEXT_FORMAT
         set_text(cell, option.label if option else text)
 
     def _lists_and_validations(self, ws) -> None:

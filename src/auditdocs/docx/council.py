@@ -1,0 +1,97 @@
+"""A council's own Word template, mail-merged with docxtpl.
+
+The template holds Jinja placeholders for the record's details (`{{ family_name }}`)
+and content controls whose tags are the spec's field ids (`auditdocs specs tags`
+lists them). The controls are what gets read back; the identity properties are
+added to every document as for our own forms, and the template's author and
+company are cleared.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError
+
+from .. import identity
+from .. import model as m
+from ..dates import uk
+from ..errors import UserError
+from ..safezip import NotReadable, open_package, parse_xml, read_part
+from . import package
+from .oxml import qn
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NEUTRAL_CORE = re.compile(rb"<(dc:creator|cp:lastModifiedBy|cp:keywords|dc:description|cp:category)>[^<]*</\1>")
+
+
+class CouncilTemplateForm:
+    """Fills a council's template for each record; `warnings` lists tag mismatches."""
+
+    def __init__(self, spec: m.FormSpec, template: Path):
+        self.spec = spec
+        self.template = Path(template)
+        try:
+            with open_package(self.template, ".docx") as pkg:
+                document = parse_xml(read_part(pkg, "word/document.xml") or b"", "document")
+        except NotReadable as exc:
+            raise UserError(f"{self.template}: {exc}") from None
+        self._bytes = self.template.read_bytes()
+        self.warnings = tag_warnings(spec, document, self.template)
+
+    def render(self, values: dict[str, str], audit_id: str) -> bytes:
+        context = {h.id: (uk(values.get(h.id)) if h.type == "date" else values.get(h.id, "")) for h in self.spec.header}
+        context["audit_id"] = audit_id
+        doc = DocxTemplate(io.BytesIO(self._bytes))
+        try:
+            doc.render(context, autoescape=True)
+        except TemplateError as exc:
+            raise UserError(f"{self.template}: a placeholder in the template cannot be filled ({exc}). "
+                            "Placeholders look like {{ family_name }}.") from None
+        merged = io.BytesIO()
+        doc.save(merged)
+        return _with_identity(merged.getvalue(), identity.properties(self.spec, values, audit_id, layout="template"))
+
+
+def tag_warnings(spec: m.FormSpec, document, path: Path) -> list[str]:
+    tags = {t.get(qn("w:val")) for t in document.iter(W + "tag")}
+    expected = set(spec.tags)
+    missing = [t for t in spec.tags if t not in tags]
+    unknown = sorted(tags - expected - {h.id for h in spec.header} - {None, ""})
+    warnings = []
+    if missing:
+        warnings.append(f"{path.name}: {len(missing)} answer(s) of '{spec.id}' have no content control tagged for them, "
+                        f"so they cannot be read back: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}. "
+                        f"'auditdocs specs tags {spec.id}' lists the tags.")
+    if unknown:
+        warnings.append(f"{path.name}: these tags are not fields of '{spec.id}' and will be ignored: "
+                        f"{', '.join(unknown[:10])}{' …' if len(unknown) > 10 else ''}.")
+    return warnings
+
+
+def _with_identity(data: bytes, props: dict[str, str]) -> bytes:
+    """Add (or replace) the custom properties and clear personal metadata."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/custom.xml":
+                continue
+            if info.filename == "docProps/core.xml":
+                content = NEUTRAL_CORE.sub(rb"<\1></\1>", content)
+            elif info.filename == "docProps/app.xml":
+                content = re.sub(rb"<(Company|Manager)>[^<]*</\1>", rb"<\1></\1>", content)
+            elif info.filename == "[Content_Types].xml" and b"/docProps/custom.xml" not in content:
+                content = content.replace(b"</Types>", b'<Override PartName="/docProps/custom.xml" ContentType='
+                                          b'"application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
+            elif info.filename == "_rels/.rels" and b"docProps/custom.xml" not in content:
+                content = content.replace(b"</Relationships>", b'<Relationship Id="rIdAuditdocsCustom" Type="http://'
+                                          b'schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"'
+                                          b' Target="docProps/custom.xml"/></Relationships>')
+            target.writestr(info, content)
+        target.writestr("docProps/custom.xml", package.custom_xml(props))
+    return out.getvalue()

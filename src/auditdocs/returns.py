@@ -1,0 +1,121 @@
+"""The forms that came back: find them, read each one, say what is missing.
+
+`read_returns` reads every form under the given files and folders, Word or Excel,
+one bad file never stopping the rest. `returns_by_auditor` groups the incomplete
+ones for sending back (auditors have 3 working days to amend).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterator
+
+from . import model as m
+from .safezip import WRONG_KIND, NotReadable, skipped_silently
+
+FORM_SUFFIXES = {".docx", ".xlsx"}
+
+
+def find_files(paths: list[Path]) -> tuple[list[Path], list[m.AuditRecord]]:
+    """Form files under `paths` (folders searched recursively), and records for paths that
+    do not exist. Lock files and hidden files are skipped; files that are plainly not forms
+    (.doc, .pdf, …) are kept, so that they are reported with what to do."""
+    files: list[Path] = []
+    missing: list[m.AuditRecord] = []
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                if candidate.is_file() and not _hidden(candidate, path) and (
+                    candidate.suffix.lower() in FORM_SUFFIXES | set(WRONG_KIND)
+                ):
+                    files.append(candidate)
+        elif path.is_file():
+            if not skipped_silently(path):
+                files.append(path)
+        else:
+            missing.append(_unreadable(path, "there is no such file or folder. Check the path."))
+    return files, missing
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(skipped_silently(Path(part)) for part in path.relative_to(root).parts)
+
+
+def read_form(path: Path, library) -> m.AuditRecord:
+    """Read one returned form (Word or Excel); never raises for a bad file."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            from .xlsxform.reader import read_xlsx
+
+            record = read_xlsx(path, library)
+        elif path.suffix.lower() in (".docx", *WRONG_KIND):
+            from .docx.reader import read_docx
+
+            record = read_docx(path, library)
+        else:
+            raise NotReadable(f"auditdocs reads Word (.docx) and Excel (.xlsx) forms, not '{path.suffix}' files.")
+    except NotReadable as exc:
+        return _unreadable(path, str(exc))
+    if not record.modified:
+        record.modified = _mtime(path)
+    return record
+
+
+def read_returns(paths: list[Path], library) -> Iterator[m.AuditRecord]:
+    files, missing = find_files(paths)
+    yield from missing
+    for path in files:
+        yield read_form(path, library)
+
+
+def _unreadable(path: Path, reason: str) -> m.AuditRecord:
+    return m.AuditRecord(file=str(path), status="unreadable", problems=[m.Problem("", reason)])
+
+
+def _mtime(path: Path) -> str:
+    try:
+        return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+    except OSError:
+        return ""
+
+
+def one_line(record: m.AuditRecord, shown_missing: int = 3) -> str:
+    """complete / incomplete (what is missing) / unreadable (why and what to do)."""
+    if record.status == "complete":
+        line = f"complete    {record.file}"
+    elif record.status == "incomplete":
+        messages = [p.message for p in record.problems]
+        more = f" … and {len(messages) - shown_missing} more" if len(messages) > shown_missing else ""
+        line = f"incomplete  {record.file}: {len(messages)} to fix: " + "; ".join(messages[:shown_missing]) + more
+    else:
+        line = f"unreadable  {record.file}: " + " ".join(p.message for p in record.problems)
+    for note in record.notes:
+        line += f"\n            note: {note}"
+    return line
+
+
+def returns_by_auditor(records: list[m.AuditRecord]) -> str:
+    """A list of what to fix per auditor, ready to send back."""
+    by_auditor: dict[str, list[m.AuditRecord]] = defaultdict(list)
+    for r in records:
+        if r.status != "complete":
+            by_auditor[r.subject.get("auditor") or "Auditor not known (unreadable forms)"].append(r)
+    if not by_auditor:
+        return "Every audit is complete: nothing to send back."
+    lines = []
+    for auditor in sorted(by_auditor):
+        lines += ["", f"To {auditor}:", "Please amend these audits and send them back within 3 working days."]
+        for r in by_auditor[auditor]:
+            who = " ".join(filter(None, (r.subject.get("given_names"), r.subject.get("family_name"))))
+            case = r.subject.get("case_number", "")
+            title = f"{Path(r.file).name}" + (f" ({who}, case {case}, audit {r.audit_id})" if case else "")
+            lines.append(f"  {title}")
+            lines += [f"    - {p.message}" for p in r.problems]
+    return "\n".join(lines).lstrip("\n")
+
+
+def write_json(records: list[m.AuditRecord], path: Path) -> None:
+    """A JSON array with one object per form (the contract in the README)."""
+    path.write_text(json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,256 @@
+"""Reading the tracker's sheets as rows by header, and writing them back as Excel tables.
+
+A sheet is read into rows of `Kept` cells (value, type, style, note, link), keyed by
+header text, so that whatever managers wrote is written back exactly, wherever the
+column now sits. Our own values are written fresh, text always as text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from copy import copy
+from dataclasses import dataclass, field as dc_field
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import Rule
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formula.translate import Translator
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.views import Selection
+
+from .rows import ACTIONS, STATUSES, Col, Graded, SheetDef
+
+DATE_FORMAT = "DD/MM/YYYY"
+MONTH_FORMAT = "MMM YYYY"
+MAX_CELL_TEXT = 32767  # Excel's limit
+TOP = Alignment(vertical="top")
+WRAP = Alignment(vertical="top", wrap_text=True)
+MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEADER_FONT = Font(bold=True, color="000000")
+OVERDUE = DifferentialStyle(fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006"))
+STATUS_LIST = '"' + ",".join(STATUSES) + '"'
+FORMULA_START = re.compile(r"^[\s]*[=+\-@]")
+
+
+@dataclass
+class Kept:
+    """A cell as it was in the workbook, written back exactly."""
+
+    value: object
+    data_type: str
+    style: object
+    comment: object
+    hyperlink: object
+    coordinate: str
+
+
+@dataclass
+class OldSheet:
+    headers: list[str] = dc_field(default_factory=list)
+    rows: list[dict[str, Kept]] = dc_field(default_factory=list)
+    header_cells: dict[str, Kept] = dc_field(default_factory=dict)
+    widths: dict[str, tuple[float | None, bool]] = dc_field(default_factory=dict)  # header -> (width, hidden)
+
+
+def plain(value):
+    """The value of a cell, whether kept from the workbook or newly made."""
+    return value.value if isinstance(value, Kept) else value
+
+
+def text_of(value) -> str:
+    value = plain(value)
+    if isinstance(value, Graded):
+        return value.label
+    return "" if value is None else str(value).strip()
+
+
+def _keep(cell) -> Kept:
+    return Kept(cell.value, cell.data_type, copy(cell._style), cell.comment, cell.hyperlink, cell.coordinate)
+
+
+def read(ws) -> OldSheet:
+    """Every non-empty row of a sheet, as header -> Kept cell. Row 1 holds the headers."""
+    old = OldSheet()
+    if ws is None or ws.max_row < 1:
+        return old
+    columns: dict[str, int] = {}
+    for c in range(1, ws.max_column + 1):
+        cell = ws.cell(1, c)
+        header = " ".join(str(cell.value).split()) if cell.value is not None else ""
+        if not header:
+            if all(ws.cell(r, c).value is None for r in range(2, ws.max_row + 1)):
+                continue
+            header = f"Column {get_column_letter(c)}"
+        base, n = header, 1
+        while header in columns:
+            n += 1
+            header = f"{base} ({n})"
+        columns[header] = c
+        old.header_cells[header] = _keep(cell)
+    old.headers = list(columns)
+    widths: dict[int, tuple[float | None, bool]] = {}
+    for dim in ws.column_dimensions.values():
+        lo = dim.min or 0
+        hi = dim.max or lo
+        for c in range(lo, hi + 1):
+            widths[c] = (dim.width if dim.customWidth else None, bool(dim.hidden))
+    old.widths = {h: widths[c] for h, c in columns.items() if c in widths}
+    for r in range(2, ws.max_row + 1):
+        cells = {h: ws.cell(r, c) for h, c in columns.items()}
+        if all(cell.value is None for cell in cells.values()):
+            continue
+        old.rows.append({h: _keep(cell) for h, cell in cells.items()})
+    return old
+
+
+def merged_headers(sheet: SheetDef, old: OldSheet) -> list[str]:
+    """The existing columns in their order (managers' included), then ours that are missing."""
+    return old.headers + [h for h in sheet.headers if h not in old.headers]
+
+
+# ---- writing cells ---------------------------------------------------------------
+
+
+def safe_text(text: str) -> str:
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > MAX_CELL_TEXT:
+        cut = " … (cut: longer than an Excel cell can hold)"
+        text = text[: MAX_CELL_TEXT - len(cut)] + cut
+    return text
+
+
+def put_text(cell, text: str) -> None:
+    """Text from a document is data: always stored as text, never as a formula."""
+    cell.value = safe_text(text)
+    cell.data_type = "s"
+    if FORMULA_START.match(cell.value):
+        cell.quotePrefix = True  # Excel keeps it as text when someone edits the cell
+
+
+def _restore(cell, kept: Kept) -> None:
+    value = kept.value
+    if kept.data_type == "f" and isinstance(value, str) and kept.coordinate != cell.coordinate:
+        value = Translator(value, origin=kept.coordinate).translate_formula(cell.coordinate)
+    cell.value = value
+    cell.data_type = kept.data_type
+    cell._style = copy(kept.style)
+    if kept.comment is not None:
+        cell.comment = copy(kept.comment)
+    if kept.hyperlink is not None:
+        cell.hyperlink = copy(kept.hyperlink)
+
+
+def put(cell, value, col: Col | None) -> None:
+    if isinstance(value, Kept):
+        _restore(cell, value)
+        return
+    kind = col.kind if col else "text"
+    cell.alignment = WRAP if kind == "long" else TOP
+    if isinstance(value, Graded):
+        put_text(cell, value.label)
+        if value.colour:
+            rgb = value.colour.lstrip("#").upper()
+            cell.fill = PatternFill("solid", fgColor=rgb)
+            cell.font = Font(color="FFFFFF" if _is_dark(rgb) else "000000")
+    elif isinstance(value, str):
+        put_text(cell, value)
+    elif value is not None:
+        cell.value = value
+    if kind in ("date", "month") or isinstance(value, dt.date):
+        cell.number_format = MONTH_FORMAT if kind == "month" else DATE_FORMAT
+
+
+def _is_dark(rgb: str) -> bool:
+    r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b < 140
+
+
+# ---- writing a sheet -------------------------------------------------------------
+
+
+def write(ws, sheet: SheetDef, old: OldSheet, rows: list[dict]) -> list[str]:
+    """Rewrite a data sheet: headers, rows, table, frozen header, widths. Returns the headers."""
+    headers = merged_headers(sheet, old)
+    for rng in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(rng))
+    if ws.max_row:
+        ws.delete_rows(1, ws.max_row)
+    ws.row_dimensions.clear()
+    ws.column_dimensions.clear()
+    for name in list(ws.tables):
+        del ws.tables[name]
+    ws.auto_filter.ref = None
+    for c, header in enumerate(headers, start=1):
+        cell = ws.cell(1, c)
+        col = sheet.col(header)
+        if col is None and header in old.header_cells:
+            _restore(cell, old.header_cells[header])
+        put_text(cell, header)
+        if col is not None:
+            cell.alignment = WRAP
+            if col.manager:
+                cell.fill = MANAGER_HEADER_FILL
+                cell.font = HEADER_FONT
+        width, hidden = old.widths.get(header, (None, False))
+        dim = ws.column_dimensions[get_column_letter(c)]
+        dim.width = width or (col.width if col else 16)
+        dim.hidden = bool(col and col.hidden) or hidden
+    for r, row in enumerate(rows, start=2):
+        for c, header in enumerate(headers, start=1):
+            value = row.get(header)
+            col = sheet.col(header)
+            if value is None and col is None:
+                continue
+            put(ws.cell(r, c), value, col)
+    last = get_column_letter(len(headers))
+    table = Table(displayName=sheet.name, ref=f"A1:{last}{max(len(rows) + 1, 2)}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = None
+    ws.sheet_view.selection = [Selection(activeCell="A1", sqref="A1")]  # else openpyxl adds more each run
+    ws.freeze_panes = "B2" if sheet is ACTIONS else "A2"
+    return headers
+
+
+def mark_actions(ws, headers: list[str], n_rows: int) -> None:
+    """The Status drop-down and the overdue colour on the Actions sheet (ours replaced, others kept)."""
+    last_row = max(n_rows + 1, 2)
+    letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
+    for dv in list(ws.data_validations.dataValidation):
+        if dv.formula1 == STATUS_LIST:
+            ws.data_validations.dataValidation.remove(dv)
+    status = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=False, showInputMessage=True,
+                            promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES))
+    status.add(f"{letter['Status']}2:{letter['Status']}{last_row}")
+    ws.add_data_validation(status)
+    kept = ConditionalFormattingList()
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if not any("No longer needed" in f for f in rule.formula or []):
+                kept.add(str(cf.sqref), rule)
+    ws.conditional_formatting = kept
+    due, st = letter["Required date"], letter["Status"]
+    formula = (f'AND(ISNUMBER(${due}2),${due}2<TODAY(),'
+               f'${st}2<>"Done",${st}2<>"No longer needed")')
+    ws.conditional_formatting.add(f"A2:{get_column_letter(len(headers))}{last_row}",
+                                  Rule(type="expression", dxf=OVERDUE, formula=[formula]))
+
+
+def write_about(ws, lines: list[tuple[str, object]]) -> None:
+    """The About sheet: two columns, rewritten every time."""
+    if ws.max_row:
+        ws.delete_rows(1, ws.max_row)
+    for r, (label, value) in enumerate(lines, start=1):
+        put_text(ws.cell(r, 1), label)
+        cell = ws.cell(r, 2)
+        put(cell, value, None)
+        cell.alignment = WRAP
+        if isinstance(value, dt.datetime):
+            cell.number_format = "DD/MM/YYYY HH:MM"
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 110

@@ -1,0 +1,15 @@
+import pytest
+
+from auditdocs.specs import load_library
+from helpers import ROOT
+
+
+@pytest.fixture(scope="session")
+def library():
+    return load_library(ROOT / "form_specs")
+
+
+@pytest.fixture(scope="session")
+def lo_profile(tmp_path_factory):
+    """A LibreOffice profile of this test session's own (no clash with other runs)."""
+    return tmp_path_factory.mktemp("libreoffice-profile")

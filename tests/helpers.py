@@ -1,0 +1,150 @@
+"""Shared test helpers: schema validation, LibreOffice, invented records and answers."""
+from __future__ import annotations
+
+import copy
+import io
+import random
+import shutil
+import subprocess
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from auditdocs import model as m
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = Path(__file__).resolve().parent / "schemas" / "ooxml"
+REALWORLD = ROOT.parent / "shared" / "realworld"
+
+SOFFICE = shutil.which("soffice")
+needs_soffice = pytest.mark.skipif(
+    SOFFICE is None,
+    reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)",
+)
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+
+
+# ---- schema validation (ECMA-376 Transitional, vendored in tests/schemas) ------------
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
+
+
+def _strip_ignorable(root: etree._Element) -> None:
+    """Markup compatibility as a consumer that knows only ECMA-376 sees it."""
+    ignorable = set()
+    for prefix in (root.get(f"{{{MC}}}Ignorable") or "").split():
+        if root.nsmap.get(prefix):
+            ignorable.add(root.nsmap[prefix])
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        for attr in list(el.attrib):
+            if attr.startswith("{") and attr[1:].split("}")[0] in ignorable | {MC}:
+                del el.attrib[attr]
+        if el.tag.startswith("{") and el.tag[1:].split("}")[0] in ignorable and el.getparent() is not None:
+            el.getparent().remove(el)
+
+
+def docx_schema_errors(data: bytes) -> list[str]:
+    """Errors of word/document.xml against wml.xsd, and of each w14/w15 element against its schema."""
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    errors = []
+    ext = _schema("wml-with-w14-w15.xsd")
+    for el in root.iter(f"{{{W14}}}*", f"{{{W15}}}*"):
+        parent = el.getparent()
+        if parent is not None and parent.tag.split("}")[0][1:] not in (W14, W15) and not ext.validate(el):
+            errors.append(str(ext.error_log.last_error))
+    stripped = copy.deepcopy(root)
+    _strip_ignorable(stripped)
+    wml = _schema("wml.xsd")
+    if not wml.validate(stripped):
+        errors += [str(e) for e in wml.error_log][:5]
+    return errors
+
+
+def xlsx_schema_errors(data: bytes) -> list[str]:
+    """Errors of the workbook and worksheet parts against sml.xsd."""
+    package = zipfile.ZipFile(io.BytesIO(data))
+    sml = _schema("sml.xsd")
+    errors = []
+    for name in package.namelist():
+        if name == "xl/workbook.xml" or (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            root = etree.fromstring(package.read(name))
+            _strip_ignorable(root)
+            if not sml.validate(root):
+                errors += [f"{name}: {e}" for e in sml.error_log][:5]
+    return errors
+
+
+# ---- LibreOffice ----------------------------------------------------------------------
+
+
+def libreoffice_convert(files: list[Path], outdir: Path, target: str, profile: Path) -> list[Path]:
+    """Convert files in one LibreOffice run (target e.g. 'docx:MS Word 2007 XML', 'pdf', 'xlsx')."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", target,
+         "--outdir", str(outdir), *map(str, files)],
+        check=True, capture_output=True, timeout=300,
+    )
+    ext = target.split(":")[0]
+    converted = [outdir / f"{f.stem}.{ext}" for f in files]
+    missing = [c for c in converted if not c.exists()]
+    assert not missing, f"LibreOffice did not write {missing}"
+    return converted
+
+
+# ---- invented records and answers -------------------------------------------------------
+
+
+def record_values(spec: m.FormSpec, seed: int = 0) -> dict[str, str]:
+    """An invented record: every header field filled."""
+    names = [("Testworth", "Amelia Rose"), ("Fictionby", "Oscar"), ("Madeupson", "Priya"), ("Notreal", "Kai")]
+    family, given = names[seed % len(names)]
+    values = {}
+    for h in spec.header:
+        if h.type == "date":
+            values[h.id] = f"20{10 + seed % 9:02d}-0{1 + seed % 9}-1{seed % 9}"
+        elif h.scale:
+            values[h.id] = h.scale.options[0].label
+        else:
+            values[h.id] = f"{h.label} {seed}"
+    values.update(family_name=family, given_names=given, case_number=f"TEST{900100 + seed}", auditor=f"Auditor {seed}")
+    if "due_date" in values:
+        values["due_date"] = "2026-11-30"
+    return values
+
+
+def answer_for(field, rng: random.Random, n: int = 0):
+    """A value as the JSON contract carries it, for a field or an action-table column."""
+    if field.scale is not None:
+        return rng.choice(field.scale.options).label
+    if field.type == "date":
+        return f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if field.type == "checkbox":
+        return rng.random() < 0.5
+    if field.type in ("line", "role", "person"):
+        return rng.choice(["Team manager", "Jo Fictional", "Social worker", "=SUM(A1:A3)", "Group manager"]) + f" {n}"
+    return rng.choice([
+        "Seen alone on 3 visits; the record shows what was said.",
+        "What's working well: the plan is clear.\nWhat we are worried about: drift since August.",
+        "- no recent supervision recorded\n- chronology out of date\n\nAgreed with the team manager.",
+        "@Jo please check the chronology",
+    ])
+
+
+def full_answers(spec: m.FormSpec, seed: int = 1) -> tuple[dict, dict]:
+    """Every field and extra action rows filled: (answers, tables)."""
+    rng = random.Random(seed)
+    answers = {f.id: answer_for(f, rng) for f in spec.fields}
+    tables = {t.id: [{c.id: answer_for(c, rng, n) for c in t.columns} for n in range(t.rows + 1)] for t in spec.tables}
+    return answers, tables

@@ -1,0 +1,217 @@
+"""Word forms as generated: valid, complete, protected, identified, private."""
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from auditdocs import identity
+from auditdocs.docx.oxml import W14_NS, W_NS
+from auditdocs.docx.writer import WordForm
+from auditdocs.specs import load_library
+from helpers import ROOT, docx_schema_errors, libreoffice_convert, needs_soffice, record_values
+
+W = f"{{{W_NS}}}"
+AUDIT_ID = "AUD-202611-TESTTEST"
+
+ALL_KINDS = """
+id: all_kinds
+title: Every kind of answer
+version: 1
+subject: child
+header:
+  - {field: family_name, label: Family name, required: true, identifier: true}
+  - {field: case_number, label: Case number, required: true, identifier: true}
+  - {field: auditor, label: Auditor, required: true}
+  - {field: date_of_birth, label: Date of birth, type: date}
+sections:
+  - id: s1
+    title: One of each
+    guidance: ["A prompt in grey"]
+    items:
+      - question: q1
+        text: A question?
+      - field: tick
+        label: Seen alone?
+        type: checkbox
+      - field: when
+        label: Date seen
+        type: date
+      - field: who
+        label: Worker
+        type: line
+      - check: visit
+        text: Initial visit
+        date: Date of initial visit
+        confirm: Is the document attached?
+        comment: Auditor's comments
+      - actions: acts
+        columns:
+          - {column: action, label: Action, required: true}
+          - {column: by, label: By whom, type: person}
+          - {column: when, label: By when, type: date}
+          - {column: kind, label: Kind, type: choice, scale: yes_no}
+"""
+
+
+@pytest.fixture(scope="module")
+def all_kinds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("specs")
+    shutil.copy(ROOT / "form_specs" / "scales.yaml", folder)
+    (folder / "all_kinds.yaml").write_text(ALL_KINDS, encoding="utf-8")
+    return load_library(folder).latest("all_kinds")
+
+
+def render(spec, seed=0) -> bytes:
+    return WordForm(spec).render(record_values(spec, seed), AUDIT_ID)
+
+
+def document(data: bytes) -> etree._Element:
+    return etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+
+
+def controls(root) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for sdt in root.iter(W + "sdt"):
+        tag = sdt.find(f"{W}sdtPr/{W}tag")
+        found.setdefault(tag.get(W + "val"), []).append(sdt)
+    return found
+
+
+def test_every_form_is_schema_valid_wordprocessingml(library):
+    for spec in library.current():
+        assert docx_schema_errors(render(spec)) == [], spec.id
+
+
+def test_the_checkbox_and_every_other_kind_are_valid(all_kinds):
+    assert docx_schema_errors(render(all_kinds)) == []
+
+
+def test_every_field_has_exactly_one_control_of_the_right_kind(library):
+    for spec in library.current():
+        found = controls(document(render(spec)))
+        for f in spec.fields:
+            assert len(found.get(f.id, [])) == 1, (spec.id, f.id)
+            props = found[f.id][0].find(W + "sdtPr")
+            kind = ("dropDownList" if f.scale else "date" if f.type == "date" else "text" if f.type == "line" else None)
+            if kind:
+                assert props.find(W + kind) is not None, (spec.id, f.id, kind)
+            else:  # rich text: no type element, several paragraphs allowed
+                assert not any(props.find(W + k) is not None for k in ("text", "date", "dropDownList")), f.id
+            assert props.find(W + "alias").get(W + "val").startswith(f.ref)
+            assert props.find(W + "lock").get(W + "val") == "sdtLocked"
+        for t in spec.tables:
+            for c in t.columns:
+                assert len(found.get(c.tag(t.id), [])) == t.rows, (spec.id, c.tag(t.id))
+        for h in spec.header:
+            assert len(found[h.id]) == 1
+            assert found[h.id][0].find(f"{W}sdtPr/{W}lock").get(W + "val") == "sdtContentLocked"
+
+
+def test_control_kinds_details(all_kinds):
+    found = controls(document(render(all_kinds)))
+    box = found["tick"][0].find(f"{W}sdtPr/{{{W14_NS}}}checkbox")
+    assert box is not None
+    date = found["when"][0].find(f"{W}sdtPr/{W}date")
+    assert date.find(W + "dateFormat").get(W + "val") == "dd/MM/yyyy"
+    assert date.find(W + "lid").get(W + "val") == "en-GB"
+    items = [i.get(W + "displayText") for i in found["q1"][0].iter(W + "listItem")]
+    assert items == ["Yes", "Partially", "No", "N/A"]
+    assert found["q1"][0].find(f"{W}sdtPr/{W}showingPlcHdr") is not None
+    placeholder = "".join(found["q1.evidence"][0].itertext())
+    assert placeholder == "Type the evidence here"
+    assert len(found["visit.date"]) == len(found["visit.confirm"]) == len(found["visit.comment"]) == 1
+
+
+def test_each_answer_sits_in_its_own_cell_of_a_row_with_its_reference(library):
+    spec = library.latest("csc_case_file_audit")
+    root = document(render(spec))
+    for f in spec.fields:
+        sdt = controls(root)[f.id][0]
+        tc = sdt.getparent()
+        assert tc.tag == W + "tc"
+        assert len(list(tc.iter(W + "sdt"))) == 1
+        row = tc.getparent()
+        assert "".join(row.find(W + "tc").itertext()).startswith(f.ref)
+
+
+def test_headings_guidance_footer_and_a4(library):
+    spec = library.latest("foster_carer_case_file_audit")
+    data = render(spec)
+    root = document(data)
+    headings = ["".join(p.itertext()) for p in root.iter(W + "p")
+                if p.find(f"{W}pPr/{W}pStyle") is not None and p.find(f"{W}pPr/{W}pStyle").get(W + "val") == "Heading1"]
+    assert len(headings) == len(spec.sections)
+    assert any(p.find(f"{W}pPr/{W}pStyle") is not None and p.find(f"{W}pPr/{W}pStyle").get(W + "val") == "Guidance"
+               for p in root.iter(W + "p"))
+    size = root.find(f"{W}body/{W}sectPr/{W}pgSz")
+    assert (size.get(W + "w"), size.get(W + "h")) == ("11906", "16838")
+    package = zipfile.ZipFile(io.BytesIO(data))
+    footer = package.read("word/footer1.xml").decode()
+    assert "PAGE" in footer and spec.title.replace("&", "&amp;") in footer
+    styles = package.read("word/styles.xml").decode()
+    assert 'w:styleId="Heading1"' in styles and '<w:outlineLvl w:val="0"/>' in styles
+
+
+def test_identity_in_custom_properties_and_neutral_metadata(library):
+    spec = library.latest("csc_case_file_audit")
+    values = record_values(spec, 3)
+    package = zipfile.ZipFile(io.BytesIO(WordForm(spec).render(values, AUDIT_ID)))
+    custom = etree.fromstring(package.read("docProps/custom.xml"))
+    props = {p.get("name"): p[0].text for p in custom}
+    assert props[identity.PROP_AUDIT_ID] == AUDIT_ID
+    assert props[identity.PROP_FORM_ID] == spec.id
+    assert props[identity.PROP_FORM_VERSION] == "1"
+    assert props[identity.PROP_FINGERPRINT] == identity.fingerprint(spec, values)
+    assert props[identity.PROP_SUBJECT + "case_number"] == values["case_number"]
+    assert identity.PROP_SUBJECT + "social_worker" not in props  # only identifiers
+    core = package.read("docProps/core.xml").decode()
+    assert "<dc:creator></dc:creator>" in core and "<cp:lastModifiedBy></cp:lastModifiedBy>" in core
+    app = package.read("docProps/app.xml").decode()
+    assert "Company" not in app
+    for name in package.namelist():
+        assert "/work/" not in package.read(name).decode("utf-8", "replace")
+
+
+def test_no_part_holds_another_records_details(library):
+    spec = library.latest("csc_case_file_audit")
+    form = WordForm(spec)
+    first, second = record_values(spec, 1), record_values(spec, 2)
+    form.render(first, "AUD-202611-AAAAAAAA")
+    package = zipfile.ZipFile(io.BytesIO(form.render(second, "AUD-202611-BBBBBBBB")))
+    others = [first["family_name"], first["given_names"], first["case_number"], "AAAAAAAA"]
+    for name in package.namelist():
+        text = package.read(name).decode("utf-8")
+        for value in others:
+            assert value not in text, (name, value)
+        assert second["case_number"] in text or name != "word/document.xml"
+
+
+def test_values_are_escaped_not_markup(library):
+    spec = library.latest("csc_case_file_audit")
+    values = record_values(spec)
+    values["family_name"] = 'O\'Neil <b>& "Sons"'
+    data = WordForm(spec).render(values, AUDIT_ID)
+    assert docx_schema_errors(data) == []
+    assert 'O\'Neil <b>& "Sons"' in "".join(document(data).itertext())
+
+
+@needs_soffice
+def test_libreoffice_prints_every_form_to_pdf(library, tmp_path, lo_profile):
+    files = []
+    for spec in library.current():
+        path = tmp_path / f"{spec.id}.docx"
+        path.write_bytes(render(spec))
+        files.append(path)
+    for spec, pdf in zip(library.current(), libreoffice_convert(files, tmp_path / "pdf", "pdf", lo_profile)):
+        reader = PdfReader(pdf)
+        assert len(reader.pages) >= 1
+        width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+        assert (round(width), round(height)) == (595, 842), "A4 portrait"
+        text = " ".join(page.extract_text() for page in reader.pages)
+        assert spec.sections[0].title.split(":")[0][:20] in " ".join(text.split())
+        assert "TEST900100" in text and f"Page 1 of {len(reader.pages)}" in text

@@ -1,0 +1,483 @@
+"""Reading returned Word forms: exactly what was filled, whatever the editor did."""
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from auditdocs.cli import cli
+from auditdocs.docx.fill import fill_docx
+from auditdocs.docx.oxml import W_NS
+from auditdocs.docx.reader import read_docx
+from auditdocs.docx.writer import WordForm, form_for
+from auditdocs.specs import load_library
+from helpers import REALWORLD, ROOT, full_answers, libreoffice_convert, needs_soffice, record_values
+
+W = f"{{{W_NS}}}"
+
+
+def make(spec, answers=None, tables=None, seed=0) -> bytes:
+    data = WordForm(spec).render(record_values(spec, seed), f"AUD-202611-TEST{seed:04d}")
+    return fill_docx(data, answers or {}, tables or {})
+
+
+def save(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def edit_document(data: bytes, change) -> bytes:
+    """Change word/document.xml with `change(root)`, as another editor would."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    root = etree.fromstring(source.read("word/document.xml"))
+    change(root)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = etree.tostring(root) if info.filename == "word/document.xml" else source.read(info.filename)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def control(root, tag):
+    for sdt in root.iter(W + "sdt"):
+        t = sdt.find(f"{W}sdtPr/{W}tag")
+        if t is not None and t.get(W + "val") == tag:
+            return sdt
+    raise KeyError(tag)
+
+
+def strip_tags(root) -> None:
+    """What LibreOffice does: tags, aliases and locks gone."""
+    for name in ("tag", "alias", "lock"):
+        for el in list(root.iter(W + name)):
+            el.getparent().remove(el)
+
+
+# ---- exactly what was filled -----------------------------------------------------------
+
+
+def test_every_form_reads_back_exactly_what_was_filled(library, tmp_path):
+    for spec in library.current():
+        answers, tables = full_answers(spec, seed=len(spec.id))
+        record = read_docx(save(tmp_path, f"{spec.id}.docx", make(spec, answers, tables)), library)
+        assert record.problems == [], spec.id
+        assert record.status == "complete"
+        assert record.answers == answers, spec.id
+        assert record.tables == tables, spec.id
+        assert record.form_id == spec.id and record.form_version == spec.version
+        assert record.audit_id == "AUD-202611-TEST0000"
+        assert record.subject["case_number"] == "TEST900100"
+
+
+@needs_soffice
+def test_every_form_reads_the_same_after_a_libreoffice_round_trip(library, tmp_path, lo_profile):
+    filled, expected = [], {}
+    for spec in library.current():
+        answers, tables = full_answers(spec, seed=7)
+        filled.append(save(tmp_path, f"{spec.id}.docx", make(spec, answers, tables)))
+        expected[spec.id] = (answers, tables, read_docx(filled[-1], library).subject)
+    for path in libreoffice_convert(filled, tmp_path / "lo", "docx:MS Word 2007 XML", lo_profile):
+        assert b"w:tag " not in zipfile.ZipFile(path).read("word/document.xml")  # LibreOffice dropped the tags
+        record = read_docx(path, library)
+        answers, tables, subject = expected[path.stem]
+        assert record.problems == [], path.stem
+        assert (record.answers, record.tables, record.subject) == (answers, tables, subject), path.stem
+
+
+def test_unfilled_form_has_no_answers_and_lists_what_is_missing(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    record = read_docx(save(tmp_path, "blank.docx", make(spec)), library)
+    assert record.answers == {} and record.tables == {}
+    assert record.status == "incomplete"
+    missing = {p.field for p in record.problems}
+    assert {f.id for f in spec.fields if f.required} <= missing
+    assert "1.1 Answer: not answered." in [p.message for p in record.problems]
+
+
+# ---- what editors do -------------------------------------------------------------------
+
+
+def test_tags_stripped_reads_by_row_reference(library, tmp_path):
+    spec = library.latest("foster_carer_case_file_audit")
+    answers, tables = full_answers(spec, seed=3)
+    data = edit_document(make(spec, answers, tables), strip_tags)
+    record = read_docx(save(tmp_path, "untagged.docx", data), library)
+    assert (record.answers, record.tables) == (answers, tables)
+
+
+def test_control_deleted_and_answer_typed_in_the_cell(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, _ = full_answers(spec)
+
+    def delete_controls(root):
+        for tag in ("kss1_seen_alone", "kss1_seen_alone.evidence"):
+            sdt = control(root, tag)
+            cell = sdt.getparent()
+            cell.remove(sdt)
+            p = etree.SubElement(cell, W + "p")
+            etree.SubElement(etree.SubElement(p, W + "r"), W + "t").text = "Partially" if "." not in tag else "Typed straight in."
+
+    record = read_docx(save(tmp_path, "deleted.docx", edit_document(make(spec, answers), delete_controls)), library)
+    assert record.answers["kss1_seen_alone"] == "Partially"
+    assert record.answers["kss1_seen_alone.evidence"] == "Typed straight in."
+
+
+def test_second_paragraph_moved_out_of_its_control_is_still_read(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+
+    def move_out(root):
+        sdt = control(root, "working_well")
+        second = sdt.find(W + "sdtContent").findall(W + "p")[1]
+        sdt.addnext(second)  # now beside the control, in the same cell
+
+    data = edit_document(make(spec, {"working_well": "First part.\nSecond part."}), move_out)
+    record = read_docx(save(tmp_path, "moved.docx", data), library)
+    assert record.answers["working_well"] == "First part.\nSecond part."
+
+
+def test_tracked_changes_read_as_accepted_and_reported(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+
+    def track(root):
+        p = control(root, "kss2_voice.evidence").find(f"{W}sdtContent/{W}p")
+        deleted = etree.SubElement(p, W + "del", {W + "id": "1", W + "author": "A", W + "date": "2026-11-20T10:00:00Z"})
+        etree.SubElement(etree.SubElement(deleted, W + "r"), W + "delText").text = " old words"
+        inserted = etree.SubElement(p, W + "ins", {W + "id": "2", W + "author": "A", W + "date": "2026-11-20T10:00:00Z"})
+        etree.SubElement(etree.SubElement(inserted, W + "r"), W + "t").text = " and new words"
+
+    data = edit_document(make(spec, {"kss2_voice.evidence": "Voice is clear"}), track)
+    record = read_docx(save(tmp_path, "tracked.docx", data), library)
+    assert record.answers["kss2_voice.evidence"] == "Voice is clear and new words"
+    assert any("tracked changes" in p.message for p in record.problems)
+
+
+def test_comments_proofing_bookmarks_and_split_runs_are_ignored(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+
+    def decorate(root):
+        p = control(root, "kss3_identity.evidence").find(f"{W}sdtContent/{W}p")
+        runs = p.findall(W + "r")
+        runs[0].addprevious(etree.Element(W + "commentRangeStart", {W + "id": "0"}))
+        runs[0].addprevious(etree.Element(W + "bookmarkStart", {W + "id": "0", W + "name": "_GoBack"}))
+        runs[1].addprevious(etree.Element(W + "proofErr", {W + "type": "spellStart"}))
+        runs[-1].addnext(etree.Element(W + "commentRangeEnd", {W + "id": "0"}))
+        p.append(etree.Element(W + "bookmarkEnd", {W + "id": "0"}))
+
+    text = "Identity and culture are well considered throughout."
+    record = read_docx(save(tmp_path, "marks.docx", edit_document(make(spec, {"kss3_identity.evidence": text}), decorate)), library)
+    assert record.answers["kss3_identity.evidence"] == text
+
+
+def test_rows_added_to_an_action_table_are_read(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    table = spec.table("actions")
+    rows = [{"action": "Update the chronology", "responsible_person": "Jo Fictional", "required_date": "2026-12-15"}]
+
+    def add_plain_row(root):
+        tr = control(root, "actions.action").getparent().getparent()
+        new = copy.deepcopy(tr)
+        for cell, text in zip(new.findall(W + "tc"), ["5", "", "Review the plan", "", "Sam Invented", "20/12/2026"]):
+            for child in list(cell):
+                if child.tag != W + "tcPr":
+                    cell.remove(child)
+            p = etree.SubElement(cell, W + "p")
+            etree.SubElement(etree.SubElement(p, W + "r"), W + "t").text = text
+        tr.getparent().append(new)
+
+    data = edit_document(make(spec, tables={"actions": rows}), add_plain_row)
+    record = read_docx(save(tmp_path, "rows.docx", data), library)
+    assert record.tables["actions"] == rows + [
+        {"action": "Review the plan", "responsible_person": "Sam Invented", "required_date": "2026-12-20"}]
+    assert [c.id for c in table.columns][2] == "responsible_role"
+
+
+def test_more_actions_than_rows_in_copied_rows(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    rows = [{"action": f"Action {n}", "responsible_person": "Jo Fictional", "required_date": "2026-12-01"} for n in range(9)]
+    record = read_docx(save(tmp_path, "many.docx", make(spec, tables={"actions": rows})), library)
+    assert record.tables["actions"] == rows
+
+
+def test_value_not_on_the_scale_is_kept_and_reported(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    record = read_docx(save(tmp_path, "odd.docx", make(spec, {"kss1_met": "Mostly met"})), library)
+    assert record.answers["kss1_met"] == "Mostly met"
+    assert any(p.field == "kss1_met" and "not one of the options" in p.message for p in record.problems)
+    assert record.status == "incomplete"
+
+
+def test_dates_typed_in_other_uk_ways(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+
+    def retype(root):
+        sdt = control(root, "audit_date")
+        for t in sdt.iter(W + "t"):
+            t.text = ""
+        next(sdt.iter(W + "t")).text = "3 Dec 2026"
+        sdt.find(f"{W}sdtPr/{W}date").attrib.pop(W + "fullDate", None)
+
+    record = read_docx(save(tmp_path, "date.docx", edit_document(make(spec, {"audit_date": "2026-11-01"}), retype)), library)
+    assert record.answers["audit_date"] == "2026-12-03"
+
+
+def test_identity_falls_back_to_the_form_when_properties_are_lost(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    source = zipfile.ZipFile(io.BytesIO(make(spec, answers, tables)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            if info.filename != "docProps/custom.xml":
+                target.writestr(info, source.read(info.filename))
+    record = read_docx(save(tmp_path, "noprops.docx", out.getvalue()), library)
+    assert (record.form_id, record.form_version, record.audit_id) == (spec.id, 1, "AUD-202611-TEST0000")
+    assert record.subject["family_name"] == "Testworth" and record.subject["date_of_birth"] == "2010-01-10"
+    assert record.answers == answers
+
+
+def test_changed_details_at_the_top_are_reported(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+
+    def change_name(root):
+        next(control(root, "family_name").iter(W + "t")).text = "Otherperson"
+
+    record = read_docx(save(tmp_path, "header.docx", edit_document(make(spec), change_name)), library)
+    assert record.subject["family_name"] == "Otherperson"
+    assert any("details at the top" in p.message for p in record.problems)
+
+
+# ---- completeness rules ----------------------------------------------------------------
+
+
+def test_rules_comment_when_no_inadequate_needs_action_action_needs_person_and_date(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, _ = full_answers(spec)
+    answers["kss1_seen_alone"] = "No"
+    del answers["kss1_seen_alone.evidence"]
+    answers["overall_grade"] = "Inadequate"
+    record = read_docx(save(tmp_path, "rules.docx", make(spec, answers)), library)
+    messages = {p.field: p.message for p in record.problems}
+    assert "evidence is required" in messages["kss1_seen_alone.evidence"]
+    assert "at least one action" in messages["actions"]
+    record = read_docx(save(tmp_path, "rules2.docx", make(spec, answers, {"actions": [{"action": "Do it"}]})), library)
+    messages = [p.message for p in record.problems]
+    assert "11.3 action 1: 'Responsible person' is missing." in messages
+    assert "11.3 action 1: 'Action required date' is missing." in messages
+    assert not any("at least one action" in m for m in messages)
+
+
+# ---- versions ------------------------------------------------------------------------
+
+
+def test_older_version_still_reads_and_the_newer_one_is_noted(library, tmp_path):
+    folder = tmp_path / "specs"
+    shutil.copytree(ROOT / "form_specs", folder)
+    (folder / "archive").mkdir(exist_ok=True)
+    current = folder / "csc_case_file_audit.yaml"
+    shutil.copy(current, folder / "archive" / "csc_case_file_audit.v1.yaml")
+    current.write_text(current.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1), encoding="utf-8")
+    newer = load_library(folder)
+    spec_v1 = newer.get("csc_case_file_audit", 1)
+    path = save(tmp_path, "v1.docx", make(spec_v1, {"kss1_seen_alone": "Yes"}))
+    record = read_docx(path, newer)
+    assert record.form_version == 1 and record.answers["kss1_seen_alone"] == "Yes"
+    assert any("version 2 is the current one" in n for n in record.notes)
+    (folder / "archive" / "csc_case_file_audit.v1.yaml").unlink()
+    record = read_docx(path, load_library(folder))
+    assert record.status == "unreadable" and "archive" in record.problems[0].message
+
+
+# ---- bad files -----------------------------------------------------------------------
+
+
+def unreadable(path, library) -> str:
+    record = read_docx(path, library)
+    assert record.status == "unreadable", path
+    assert len(record.problems) == 1
+    return record.problems[0].message
+
+
+def test_wrong_kinds_of_file_say_what_they_are(library, tmp_path):
+    from pypdf import PdfWriter
+
+    pdf = PdfWriter()
+    pdf.add_blank_page(595, 842)
+    pdf.write(tmp_path / "form.pdf")
+    assert "a PDF" in unreadable(tmp_path / "form.pdf", library)
+    shutil.copy(tmp_path / "form.pdf", tmp_path / "renamed.docx")
+    assert "despite its name, this is a PDF" in unreadable(tmp_path / "renamed.docx", library)
+    for suffix, words in ((".doc", "Word 97-2003"), (".odt", "OpenDocument"), (".docm", "macro-enabled")):
+        path = save(tmp_path, f"form{suffix}", make(library.latest("csc_case_file_audit")))
+        assert words in unreadable(path, library)
+
+
+def test_docm_content_renamed_to_docx(library, tmp_path):
+    def macro_type(data):
+        source = zipfile.ZipFile(io.BytesIO(data))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                content = source.read(info.filename)
+                if info.filename == "[Content_Types].xml":
+                    content = content.replace(b"document.main+xml", b"document.macroEnabled.main+xml")
+                target.writestr(info, content)
+        return out.getvalue()
+
+    path = save(tmp_path, "macro.docx", macro_type(make(library.latest("csc_case_file_audit"))))
+    assert "macro-enabled" in unreadable(path, library)
+
+
+@needs_soffice
+def test_real_doc_and_odt_renamed_to_docx(library, tmp_path, lo_profile):
+    source = save(tmp_path, "source.docx", make(library.latest("csc_case_file_audit")))
+    (doc,) = libreoffice_convert([source], tmp_path / "doc", "doc", lo_profile)
+    (odt,) = libreoffice_convert([source], tmp_path / "odt", "odt", lo_profile)
+    shutil.copy(doc, tmp_path / "doc.docx")
+    shutil.copy(odt, tmp_path / "odt.docx")
+    assert "Word 97-2003" in unreadable(tmp_path / "doc.docx", library)
+    assert "not an auditdocs form" in unreadable(tmp_path / "odt.docx", library) or "not a Word document" in unreadable(
+        tmp_path / "odt.docx", library)
+
+
+def test_password_protected(library, tmp_path):
+    msoffcrypto = pytest.importorskip("msoffcrypto.format.ooxml", reason="msoffcrypto-tool makes the encrypted file")
+    plain = save(tmp_path, "plain.docx", make(library.latest("csc_case_file_audit")))
+    with plain.open("rb") as source, (tmp_path / "locked.docx").open("wb") as target:
+        msoffcrypto.OOXMLFile(source).encrypt("secret", target)
+    assert "password" in unreadable(tmp_path / "locked.docx", library)
+
+
+def test_corrupt_truncated_and_not_a_form(library, tmp_path):
+    data = make(library.latest("csc_case_file_audit"))
+    assert "not a .docx file" in unreadable(save(tmp_path, "junk.docx", b"just some text\n" * 50), library)
+    assert "damaged or incomplete" in unreadable(save(tmp_path, "half.docx", data[: len(data) // 2]), library)
+    import docx
+
+    other = docx.Document()
+    other.add_paragraph("A letter, not a form")
+    other.save(tmp_path / "letter.docx")
+    assert "not an auditdocs form" in unreadable(tmp_path / "letter.docx", library)
+
+
+def test_zip_bomb_is_refused_quickly(library, tmp_path):
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("word/document.xml", "w", force_zip64=True) as part:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(101):
+                part.write(chunk)
+    assert "refused for safety" in unreadable(path, library)
+    ratio = tmp_path / "ratio.docx"
+    with zipfile.ZipFile(ratio, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<a/>" + b" " * (20 << 20))
+    assert "zip bomb" in unreadable(ratio, library)
+
+
+def test_xml_with_entity_declarations_is_refused(library, tmp_path):
+    data = make(library.latest("csc_case_file_audit"))
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                content = content.replace(
+                    b"?>", b'?><!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>', 1)
+            target.writestr(info, content)
+    assert "entities" in unreadable(save(tmp_path, "entities.docx", out.getvalue()), library)
+
+
+@pytest.mark.skipif(not (REALWORLD / "word").is_dir(), reason="the shared real-world Word files are not on this machine")
+def test_real_world_word_files_are_refused_politely(library):
+    for path in sorted((REALWORLD / "word").glob("*.do*")):
+        record = read_docx(path, library)
+        assert record.status == "unreadable", path.name
+        assert record.problems[0].message
+
+
+# ---- a council's own template -------------------------------------------------------------
+
+
+def test_council_template_is_merged_and_read_by_tags(library, tmp_path):
+    import docx
+
+    from auditdocs.docx.oxml import block_sdt, dropdown_kind, para, run, sdt_props
+
+    spec = library.latest("front_door_referrals")
+    template = docx.Document()
+    template.add_paragraph("Council of Example — front door audit for {{ given_names }} {{ family_name }} ({{ case_number }})")
+    body = template.element.body
+    ids = iter(range(1, 1000))
+    for f in spec.fields:
+        kind = dropdown_kind([(o.label, o.value) for o in f.scale.options]) if f.scale else None
+        body[-1].addprevious(para(run(f.label)))
+        body[-1].addprevious(block_sdt(sdt_props(tag=f.id, alias=f.label, sdt_id=next(ids), lock=None, kind=kind,
+                                                 showing_placeholder=False), para(run(""))))
+    template.core_properties.author = "Council Officer Name"
+    template.save(tmp_path / "council.docx")
+
+    maker = form_for(spec, template=tmp_path / "council.docx")
+    assert any("no content control" in w for w in maker.warnings)  # the action table has no controls here
+    values = record_values(spec, 2)
+    data = maker.render(values, "AUD-202611-COUNCIL1")
+    assert b"Council Officer Name" not in b"".join(zipfile.ZipFile(io.BytesIO(data)).read(n)
+                                                    for n in zipfile.ZipFile(io.BytesIO(data)).namelist())
+    answers, _ = full_answers(spec)
+    path = save(tmp_path, "merged.docx", fill_docx(data, answers))
+    text = "".join(etree.fromstring(zipfile.ZipFile(path).read("word/document.xml")).itertext())
+    assert f"{values['given_names']} {values['family_name']} ({values['case_number']})" in text
+    record = read_docx(path, library)
+    assert record.audit_id == "AUD-202611-COUNCIL1"
+    assert record.answers == answers
+    assert record.subject["case_number"] == values["case_number"]
+
+
+def test_specs_tags_lists_every_tag(library):
+    result = CliRunner().invoke(cli, ["--specs", str(ROOT / "form_specs"), "specs", "tags", "csc_case_file_audit"])
+    assert result.exit_code == 0
+    spec = library.latest("csc_case_file_audit")
+    listed = [line.split()[0] for line in result.output.splitlines()]
+    assert listed == spec.tags
+
+
+# ---- the parse command -------------------------------------------------------------------
+
+
+def test_parse_command_batch_json_returns_and_exit_codes(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    folder = tmp_path / "returned"
+    (folder / "Auditor 0").mkdir(parents=True)
+    save(folder / "Auditor 0", "complete.docx", make(spec, answers, tables))
+    save(folder / "Auditor 0", "~$complete.docx", b"lock file junk")
+    save(folder / "Auditor 0", ".hidden.docx", b"junk")
+    save(folder, "incomplete.docx", make(spec, {"kss1_seen_alone": "Yes"}, seed=1))
+    save(folder, "broken.docx", b"not a zip")
+    runner = CliRunner()
+    args = ["--specs", str(ROOT / "form_specs"), "parse", str(folder), "--json", str(tmp_path / "out.json")]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(("complete", "incomplete", "unreadable"))]
+    assert len(lines) == 3, result.output
+    assert "~$" not in result.output and ".hidden" not in result.output
+    assert "3 forms: 1 complete, 1 incomplete, 1 unreadable." in result.output
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    complete = next(d for d in data if d["status"] == "complete")
+    assert set(complete) == {"file", "status", "form", "audit_id", "subject", "answers", "tables", "problems"}
+    assert complete["answers"] == answers and complete["tables"] == tables
+    assert complete["form"] == {"id": spec.id, "version": 1}
+    returns = runner.invoke(cli, ["--specs", str(ROOT / "form_specs"), "parse", str(folder), "--returns"])
+    assert "To Auditor 1:" in returns.output and "1.2 Answer: not answered." in returns.output
+    assert "within 3 working days" in returns.output
+    ok = runner.invoke(cli, ["--specs", str(ROOT / "form_specs"), "parse", str(folder / "Auditor 0")])
+    assert ok.exit_code == 0, ok.output

@@ -1,0 +1,301 @@
+"""The tracker workbook: consolidation, managers' edits kept, deadlines, text as data.
+
+Records are built directly (as the Word reader will make them) for the real
+csc_case_file_audit spec; workbooks are written to tmp_path and read back with openpyxl.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from auditdocs import model as m
+from auditdocs.specs import load_library
+from auditdocs.tracker import consolidate
+
+SPECS = Path(__file__).resolve().parents[1] / "form_specs"
+NOW = dt.datetime(2026, 2, 10, 9, 30)
+
+
+@pytest.fixture(scope="session")
+def library():
+    return load_library(SPECS)
+
+
+def action(text, person="Sam Patel", date="2026-03-31", next_steps="", role="Social worker"):
+    row = {"action": text, "responsible_role": role, "required_date": date}
+    if person:
+        row["responsible_person"] = person
+    if next_steps:
+        row["next_steps"] = next_steps
+    return row
+
+
+def make_record(library, case="C1001", *, grade="Good", moderated=None, actions=None, file=None,
+                audit_date="2026-01-20", due="2026-01-31", modified="2026-01-21", evidence="Seen alone at school.",
+                family="Smith", auditor="Ann Auditor", team="Team North", mo_actions=None):
+    """A complete CSC case file audit, as the Word reader would return it."""
+    spec = library.get("csc_case_file_audit")
+    answers: dict[str, object] = {}
+    for f in spec.fields:
+        if f.part == "answer" and f.scale is not None:
+            answers[f.id] = "Met" if f.scale.id == "kss" else "Yes"
+        elif f.part == "evidence":
+            answers[f.id] = evidence
+    answers.pop("moderated_grade", None)
+    answers.update({"overall_grade": grade, "overall_grade.comment": "Clear plan, child seen.",
+                    "audit_date": audit_date, "working_well": "Good relationships.",
+                    "worried_about": "Drift in the plan.", "professionals_seen": "School nurse"})
+    if moderated:
+        answers["moderated_grade"] = moderated
+    subject = {"family_name": family, "given_names": "Alice", "case_number": case,
+               "date_of_birth": "2015-04-02", "social_worker": "Sam Patel", "team_manager": "Terry Manager",
+               "team": team, "audit_type": "Control sample", "auditor": auditor, "due_date": due}
+    tables = {"actions": actions if actions is not None else [action("Update the chronology"),
+                                                              action("Visit the child at home")]}
+    if mo_actions:
+        tables["mo_actions"] = mo_actions
+    return m.AuditRecord(file=file or f"/returned/{case}.docx", status="complete", form_id=spec.id,
+                         form_version=spec.version, audit_id=f"AUD-202601-{case}", subject=subject,
+                         answers=answers, tables=tables, modified=modified)
+
+
+# ---- helpers ---------------------------------------------------------------------
+
+
+def rows_of(path: Path, sheet: str) -> list[dict]:
+    """A sheet's rows as header -> value, as a person (or pandas) would read it."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    headers = [c.value for c in ws[1]]
+    out = []
+    for values in ws.iter_rows(min_row=2, values_only=True):
+        if any(v is not None for v in values):
+            out.append(dict(zip(headers, values)))
+    return out
+
+
+def by_id(path: Path, sheet: str = "Actions", key: str = "Action id") -> dict[str, dict]:
+    return {row[key]: row for row in rows_of(path, sheet) if row.get(key)}
+
+
+def day(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%d/%m/%Y")
+
+
+@pytest.fixture
+def tracker(tmp_path) -> Path:
+    return tmp_path / "tracker.xlsx"
+
+
+# ---- the workbook ------------------------------------------------------------------
+
+
+def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
+    summary = consolidate([make_record(library, "C1"), make_record(library, "C2", grade="Inadequate")],
+                          library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    assert wb.sheetnames == ["Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"]
+    for name in wb.sheetnames[:-1]:
+        ws = wb[name]
+        assert list(ws.tables) == [name]
+        assert ws.tables[name].ref == f"A1:{ws.tables[name].ref.split(':')[1]}"
+        assert ws.freeze_panes in ("A2", "B2")
+    assert wb["Audits"].tables["Audits"].ref == "A1:V3"
+    assert wb["Actions"].tables["Actions"].ref == "A1:S5"
+    audits = wb["Audits"]
+    headers = [c.value for c in audits[1]]
+    row = {h: c for h, c in zip(headers, audits[2])}
+    assert row["Due"].value == dt.datetime(2026, 1, 31) and row["Due"].number_format == "DD/MM/YYYY"
+    assert row["Month"].value == dt.datetime(2026, 1, 1)
+    assert row["Overall grade"].fill.fgColor.rgb == "009BBB59"  # Good, the scale's colour
+    assert {h: c for h, c in zip(headers, audits[3])}["Overall grade"].fill.fgColor.rgb == "00C00000"
+    assert audits.column_dimensions["A"].width == 24
+    assert audits.column_dimensions[openpyxl.utils.get_column_letter(headers.index("Content check") + 1)].hidden
+    assert summary.audits_total == 2 and summary.actions_total == 4 and summary.actions_new == 4
+    text = str(summary)
+    assert "Read 2 files: 2 complete, 0 incomplete, 0 unreadable." in text
+    assert "2 audits (2 new, 0 updated)" in text and "4 actions (4 new" in text
+    assert str(tracker) in text
+
+
+def test_generated_tracker_is_valid_spreadsheetml(library, tracker):
+    validator = Path("/work/shared/ooxml/validate_xlsx.py")
+    if not validator.exists():
+        pytest.skip("the OOXML validator is not on this machine")
+    import subprocess
+    import sys
+    records = [make_record(library, "C1", evidence="=1+1"), make_record(library, "C2", grade="Inadequate")]
+    consolidate(records, library, tracker, now=NOW)
+    consolidate(records + [make_record(library, "C3")], library, tracker, now=NOW)
+    out = subprocess.run([sys.executable, str(validator), str(tracker)], capture_output=True, text=True).stdout
+    assert "INVALID" not in out and out.count("VALID") == 7, out
+
+
+def test_audit_rows_dates_and_deadlines(library, tracker):
+    records = [
+        make_record(library, "C1", audit_date="2026-12-18"),
+        make_record(library, "C2", grade="Inadequate", audit_date="2026-03-26"),
+        make_record(library, "C3", grade="Inadequate", moderated="Good"),  # moderation lifted it
+        make_record(library, "C4", grade="Good", moderated="Inadequate"),  # moderation lowered it
+        make_record(library, "C5", audit_date=None, modified="2026-02-02"),  # no date: returned
+    ]
+    records[4].answers.pop("audit_date")
+    consolidate(records, library, tracker, now=NOW)
+    audits = by_id(tracker, "Audits", "Audit id")
+    c1, c2, c3, c4, c5 = (audits[f"AUD-202601-C{i}"] for i in range(1, 6))
+    assert c1["Management oversight due"] == day("06/01/2027")  # Christmas, Boxing Day (Mon), New Year
+    assert c1["Review meeting due"] is None and c1["Re-audit due"] is None
+    assert c2["Management oversight due"] == day("13/04/2026")  # Good Friday and Easter Monday skipped
+    assert c2["Review meeting due"] == day("23/04/2026") and c2["Re-audit due"] == day("26/05/2026")
+    assert c3["Review meeting due"] is None and c3["Grade after moderation"] == "Good"
+    assert c4["Review meeting due"] == day("17/02/2026") and c4["Re-audit due"] == day("20/03/2026")
+    assert c5["Finalised"] == c5["Returned"] == day("02/02/2026")
+    assert c5["Management oversight due"] == day("16/02/2026")
+    assert c1["Due"] == day("31/01/2026") and c1["Status"] == "complete" and c1["Name"] == "Smith, Alice"
+
+
+def test_deadline_arithmetic_around_bank_holidays():
+    from auditdocs.tracker.rows import deadlines
+    assert deadlines(dt.date(2026, 12, 18), False)["Management oversight due"] == dt.date(2027, 1, 6)
+    assert deadlines(dt.date(2026, 3, 26), False)["Management oversight due"] == dt.date(2026, 4, 13)
+    # finalised on Maundy Thursday: Good Friday and Easter Monday are not working days
+    assert deadlines(dt.date(2026, 4, 2), False)["Management oversight due"] == dt.date(2026, 4, 20)
+    # early May bank holiday 2026 is Monday 4 May
+    assert deadlines(dt.date(2026, 4, 27), False)["Management oversight due"] == dt.date(2026, 5, 12)
+    late = deadlines(dt.date(2026, 12, 31), True)
+    assert late["Review meeting due"] == dt.date(2027, 1, 28)
+    assert late["Re-audit due"] == dt.date(2027, 2, 28)  # no 31 February: the month's last day
+
+
+def test_answers_judgements_and_exceptions(library, tracker):
+    good = make_record(library, "C1")
+    incomplete = make_record(library, "C2", file="/returned/C2.docx")
+    incomplete.status = "incomplete"
+    incomplete.answers.pop("kss1_seen_alone")
+    incomplete.answers.pop("kss1_seen_alone.evidence")
+    incomplete.problems = [m.Problem("kss1_seen_alone", "1.1 Answer: not answered.")]
+    unreadable = m.AuditRecord(file="/returned/scan.pdf", problems=[
+        m.Problem("", "This is a PDF, not a Word form: ask the auditor for the .docx.")])
+    unknown = make_record(library, "C3")
+    unknown.form_version = 9
+    summary = consolidate([good, incomplete, unreadable, unknown], library, tracker, now=NOW)
+    answers = rows_of(tracker, "Answers")
+    c1 = [r for r in answers if r["Audit id"] == "AUD-202601-C1"]
+    first = c1[0]
+    assert (first["Ref"], first["Answer"], first["Evidence / comment"]) == ("1.1", "Yes", "Seen alone at school.")
+    assert first["Question"].startswith("Is there a record that the child")
+    assert any(r["Question"] == "What is working well?" and r["Evidence / comment"] == "Good relationships."
+               for r in c1)
+    assert not any(r["Ref"] == "1.1" for r in answers if r["Audit id"] == "AUD-202601-C2")
+    judgements = [r for r in rows_of(tracker, "Judgements") if r["Audit id"] == "AUD-202601-C1"]
+    assert [r["Judgement"] for r in judgements if r["Type"] == "Domain"] == ["Met"] * 10
+    assert [(r["Type"], r["Judgement"]) for r in judgements if r["Type"] != "Domain"] == [("Overall grade", "Good")]
+    exceptions = {r["File"]: r for r in rows_of(tracker, "Exceptions")}
+    assert set(exceptions) == {"/returned/C2.docx", "/returned/scan.pdf", "/returned/C3.docx"}
+    assert exceptions["/returned/C2.docx"]["Problem"] == "Incomplete"
+    assert "1.1 Answer: not answered." in exceptions["/returned/C2.docx"]["Details"]
+    assert "Ann Auditor" in exceptions["/returned/C2.docx"]["What to do"]
+    assert "PDF" in exceptions["/returned/scan.pdf"]["Details"]
+    assert exceptions["/returned/C3.docx"]["Problem"] == "Unknown form"
+    audits = by_id(tracker, "Audits", "Audit id")
+    assert set(audits) == {"AUD-202601-C1", "AUD-202601-C2"}
+    assert audits["AUD-202601-C2"]["Status"] == "incomplete"
+    assert (summary.complete, summary.incomplete, summary.unreadable, summary.exceptions) == (2, 1, 1, 3)
+    # the incomplete form comes back complete: its exception goes, the others stay
+    fixed = make_record(library, "C2", file="/returned/C2.docx")
+    consolidate([fixed], library, tracker, now=NOW)
+    assert {r["File"] for r in rows_of(tracker, "Exceptions")} == {"/returned/scan.pdf", "/returned/C3.docx"}
+    assert by_id(tracker, "Audits", "Audit id")["AUD-202601-C2"]["Status"] == "complete"
+
+
+VOICE_SPEC = """
+id: voices_test
+title: Audit and Moderation Tool (test)
+version: 1
+subject: child
+question_scale: grade
+header:
+  - field: case_number
+    label: Case number
+  - field: auditor
+    label: Auditor
+  - field: due_date
+    label: Due
+    type: date
+voices:
+  - id: self
+    label: Self-assessment
+    required: false
+  - id: auditor
+    label: Auditor
+  - id: moderator
+    label: Moderator
+    required: false
+roles:
+  overall_grade: overall
+sections:
+  - id: practice
+    title: Practice
+    items:
+      - question: plan
+        text: "Is the plan clear?"
+      - question: voice
+        text: "Is the child's voice heard?"
+      - judgement: overall
+        label: Overall grade
+        scale: grade
+"""
+
+
+def test_answers_one_row_per_question_and_voice(tmp_path, tracker):
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "scales.yaml").write_text((SPECS / "scales.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "voices_test.yaml").write_text(VOICE_SPEC, encoding="utf-8")
+    library = load_library(folder)
+    record = m.AuditRecord(
+        file="v.docx", status="complete", form_id="voices_test", form_version=1, audit_id="AUD-202602-V1",
+        subject={"case_number": "V1", "auditor": "Ann", "due_date": "2026-02-28"},
+        answers={"plan.self.grade": "Good", "plan.self.comment": "We review it monthly.",
+                 "plan.auditor.grade": "Requires Improvement", "plan.auditor.comment": "No timescales.",
+                 "voice.auditor.grade": "Outstanding", "overall": "Requires Improvement"})
+    consolidate([record], library, tracker, now=NOW)
+    answers = [(r["Ref"], r["Voice"], r["Answer"], r["Evidence / comment"]) for r in rows_of(tracker, "Answers")]
+    assert answers == [("1.1", "Self-assessment", "Good", "We review it monthly."),
+                       ("1.1", "Auditor", "Requires Improvement", "No timescales."),
+                       ("1.2", "Auditor", "Outstanding", None)]
+    ws = openpyxl.load_workbook(tracker)["Answers"]
+    assert ws["I3"].value == "Requires Improvement" and ws["I3"].fill.fgColor.rgb == "00FFC000"
+    assert by_id(tracker, "Audits", "Audit id")["AUD-202602-V1"]["Month"] == dt.datetime(2026, 2, 1)
+
+
+# ---- text from documents is data ------------------------------------------------------
+
+FORMULA_LIKE = ["=1+1", "+44 7700 900123", "-5 days", "@SUM(A1:A3)", "  =HYPERLINK(\"http://x\")",
+                "\t=cmd|' /C calc'!A0", "\r=2*3", "=", "-"]
+
+
+def test_formula_like_text_lands_as_text(library, tracker):
+    actions = [action(text, person=text) for text in FORMULA_LIKE]
+    record = make_record(library, "C1", evidence="=SUM(1,2)", actions=actions)
+    record.answers["working_well"] = "+ good relationships"
+    consolidate([record], library, tracker, now=NOW)
+    consolidate([record], library, tracker, now=NOW)  # and again, through the re-read path
+    with zipfile.ZipFile(tracker) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = zf.read(name).decode("utf-8")
+                assert "<f>" not in xml and "<f " not in xml, name
+        actions_xml = zf.read("xl/worksheets/sheet4.xml").decode("utf-8")
+    assert 't="inlineStr"><is><t>=1+1</t>' in actions_xml
+    assert "@SUM(A1:A3)" in actions_xml
+    wb = openpyxl.load_workbook(tracker)
+    cells = [c for row in wb["Actions"].iter_rows(min_row=2) for c in row if c.value in FORMULA_LIKE]
+    assert len(cells) >= 2 * len(FORMULA_LIKE) - 2  # action and person; "\r..." may be normalised
+    assert all(c.data_type == "s" for c in cells)
+    assert all(c.quotePrefix for c in cells if c.value.lstrip()[:1] in "=+-@")
+    evidence = [c for row in wb["Answers"].iter_rows(min_row=2) for c in row if c.value == "=SUM(1,2)"]
+    assert evidence and all(c.data_type == "s" for c in evidence)
