@@ -238,5 +238,81 @@ def parse_cmd(ctx, paths, json_file, show_returns) -> None:
         ctx.exit(1)
 
 
+# ---- consolidate -----------------------------------------------------------------
+
+
+@cli.command("consolidate", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--tracker", "tracker", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The tracker workbook (.xlsx) to create or update.")
+@click.option("--prefer-newer", is_flag=True,
+              help="When two files carry the same audit with different answers, take the newer file.")
+@click.pass_context
+def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
+    """Put every returned form into the tracker workbook.
+
+    Reads every form under PATHS (as 'auditdocs parse' does) and creates or updates
+    the tracker: audits, answers, judgements, actions, exceptions. Managers' columns
+    (status, sign-off, notes) and rows and sheets they added are always kept. The
+    previous tracker is backed up first; nothing is written if it is open in Excel.
+
+    \b
+    Example:
+      auditdocs consolidate output/returned --tracker "Audit tracker 2026-27.xlsx"
+    """
+    from .returns import read_returns
+    from .tracker import consolidate
+
+    lib = library(ctx)
+    records = list(read_returns(list(paths), lib))
+    if not records:
+        raise UserError("no forms (.docx or .xlsx) were found there; the tracker was not changed.")
+    summary = consolidate(records, lib, tracker, prefer_newer=prefer_newer)
+    for line in summary.lines():
+        click.echo(line)
+
+
+# ---- demo --------------------------------------------------------------------------
+
+
+@cli.command("demo", context_settings=CONTEXT)
+@click.argument("folder", required=False, default=Path("output/demo"), type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def demo_cmd(ctx, folder) -> None:
+    """Run a whole audit month on invented people, from forms to tracker.
+
+    Makes the month's forms from the sample allocation list, fills them in as
+    auditors would (every grade, some incomplete, one saved by LibreOffice, one
+    sent back as a PDF by mistake), reads them back and builds the tracker.
+    Everything goes into FOLDER (default output/demo); running it again starts afresh.
+
+    \b
+    Example:
+      auditdocs demo
+    """
+    from .demo import run_demo
+
+    lib = library(ctx)
+    click.echo(f"Running the demo month in {folder} …")
+    demo = run_demo(folder, lib)
+    counts = {s: sum(r.status == s for r in demo.records) for s in ("complete", "incomplete", "unreadable")}
+    lines = [
+        f"1. Made {demo.made} forms from the sample list (a folder per auditor): {demo.forms}",
+        f"2. Filled {demo.filled} of them with invented answers: {demo.returned}",
+        f"   - saved through LibreOffice: {demo.libreoffice}" if demo.libreoffice
+        else "   - (LibreOffice is not installed, so no form was saved through it)",
+        f"   - sent back as a PDF by mistake: {demo.unreadable}",
+        f"3. Read {len(demo.records)} returned files: {counts['complete']} complete, "
+        f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
+        f"   What goes back to auditors: {folder / 'returns.txt'}",
+        f"   Every answer as JSON: {folder / 'answers.json'}",
+        f"4. Tracker: {demo.tracker}",
+    ]
+    lines += [f"   {line}" for line in demo.summary_lines]
+    lines += ["", "Try next:", f"  auditdocs parse {demo.returned} --returns",
+              f"  auditdocs consolidate {demo.returned} --tracker {demo.tracker}   (re-run: managers' edits are kept)"]
+    click.echo("\n".join(lines))
+
+
 def main() -> None:
     cli(prog_name="auditdocs")

@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from . import model as m
+from .dates import parse_date
 
 PROP_AUDIT_ID = "auditdocs.audit_id"
 PROP_FORM_ID = "auditdocs.form_id"
@@ -36,8 +37,19 @@ def audit_id(spec: m.FormSpec, values: dict[str, str]) -> str:
 
 
 def fingerprint(spec: m.FormSpec, values: dict[str, str]) -> str:
-    """A short hash of the pre-populated values, to tell whether they were changed."""
-    canonical = json.dumps({h.id: values.get(h.id, "") for h in spec.header}, sort_keys=True, ensure_ascii=False)
+    """A short hash of the pre-populated values, to tell whether they were changed.
+
+    Values are taken as a form shows them and reads them back: dates as dates,
+    runs of spaces as one space."""
+    shown = {}
+    for h in spec.header:
+        value = values.get(h.id) or ""
+        if h.type == "date":
+            day = parse_date(value)
+            shown[h.id] = day.isoformat() if day else ""
+        else:
+            shown[h.id] = " ".join(str(value).split())
+    canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .rows import ACTIONS, REMOVED
-from .sheets import Kept, plain, text_of
+from .sheets import refreshed, text_of
 
 GENERATED = [c.header for c in ACTIONS.columns if not c.manager]
 
@@ -95,11 +95,12 @@ def merge(old_rows: list[dict], new_by_audit: dict[str, list[dict]]) -> tuple[li
                 counts.new += 1
             else:
                 kept = {h: v for h, v in old.items() if h not in GENERATED}
-                replacement[id(old)] = {**kept, **row, "Action id": plain(old["Action id"])}
+                row = refreshed(old, row, GENERATED, keep_style=True)
+                replacement[id(old)] = {**kept, **row, "Action id": old["Action id"]}
         matched = {id(o) for o in found if o is not None}
         for o in olds:
             if id(o) not in matched and text_of(o.get("On form")) != REMOVED:
-                replacement[id(o)] = {**o, "On form": REMOVED}
+                replacement[id(o)] = {**o, **refreshed(o, {"On form": REMOVED}, ["On form"], keep_style=True)}
                 counts.removed += 1
 
     ours_ids = {id(o) for rows in ours.values() for o in rows}

@@ -49,7 +49,8 @@ class Summary:
 
         out = [f"Read {n(self.files, 'file')}: {self.complete} complete, {self.incomplete} incomplete, "
                f"{self.unreadable} unreadable.",
-               f"The tracker has {n(self.audits_total, 'audit')} ({self.audits_new} new, {self.audits_updated} updated) "
+               f"The tracker has {n(self.audits_total, 'audit')} "
+               f"({self.audits_new} new, {self.audits_updated} updated) "
                f"and {n(self.actions_total, 'action')} ({self.actions_new} new, "
                f"{self.actions_removed} removed from their form, {self.actions_overdue} overdue)."]
         if self.duplicates:
@@ -275,7 +276,7 @@ def _merge_by_audit(old_rows: list[dict], new_by_audit: dict[str, list[dict]], s
 
     Columns managers added travel with the row that has the same key (see SheetDef.key).
     """
-    extras: dict[tuple, dict] = {}
+    replaced: dict[tuple, dict] = {}
     out: list = []  # old rows kept, and audit ids where the audit's new rows go
     placed: set[str] = set()
     for row in old_rows:
@@ -283,7 +284,7 @@ def _merge_by_audit(old_rows: list[dict], new_by_audit: dict[str, list[dict]], s
         if aid not in new_by_audit:
             out.append(row)
             continue
-        extras.setdefault(_key(sheet, row), {h: v for h, v in row.items() if h not in sheet.headers})
+        replaced.setdefault(_key(sheet, row), row)
         if aid not in placed:
             out.append(aid)
             placed.add(aid)
@@ -291,22 +292,33 @@ def _merge_by_audit(old_rows: list[dict], new_by_audit: dict[str, list[dict]], s
     merged = []
     for item in out:
         if isinstance(item, str):
-            merged += [{**extras.get(_key(sheet, row), {}), **row} for row in new_by_audit[item]]
+            merged += [_carry(sheet, row, replaced) for row in new_by_audit[item]]
         else:
             merged.append(item)
     return merged
 
 
+def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict]) -> dict:
+    """A new row, with the managers' columns and cell notes of the old row with the same key."""
+    old = replaced.get(_key(sheet, row))
+    if old is None:
+        return row
+    extras = {h: v for h, v in old.items() if h not in sheet.headers}
+    return {**extras, **sheets.refreshed(old, row, sheet.headers)}
+
+
 def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: list[dict]) -> list[dict]:
     """Old exceptions stay unless this run read the same file again or updated the audit."""
+    sheet = r.EXCEPTIONS
     files = [rec.file for rec in records]
-    kept = []
+    kept, replaced = [], {}
     for row in old_rows:
         file, aid = text_of(row.get("File")), text_of(row.get("Audit id"))
         if aid in applied or any(_same_file(file, f) for f in files):
-            continue
-        kept.append(row)
-    return kept + new_rows
+            replaced.setdefault(_key(sheet, row), row)
+        else:
+            kept.append(row)
+    return kept + [_carry(sheet, row, replaced) for row in new_rows]
 
 
 def _overdue(row: dict, today: dt.date) -> bool:

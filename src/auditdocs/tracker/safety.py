@@ -44,6 +44,11 @@ UNSUPPORTED_PARTS = [
     ("xl/ctrlProps/", "buttons or form controls", "delete them, or move them to another workbook"),
     ("xl/activeX/", "buttons or form controls", "delete them, or move them to another workbook"),
     ("xl/embeddings/", "embedded objects or files", "delete them, or move them to another workbook"),
+    ("xl/richData/", "pictures placed in cells, or linked data types (stocks, geography)",
+     "move them to another workbook, or convert them to text"),
+    ("xl/metadata.xml", "formulas that spill into several cells (such as FILTER, UNIQUE or SORT), or linked data types",
+     "move those formulas to another workbook that reads from the tracker"),
+    ("xl/model/", "a Power Pivot data model", "build it in a separate workbook that uses the tracker as its data"),
     ("xl/threadedComments/", "threaded comments",
      "in Excel use Review > Notes > Convert to Notes (notes are kept), then save"),
 ]
@@ -198,7 +203,8 @@ def backup(path: Path, now: dt.datetime) -> Path | None:
         n += 1
         target = folder / f"{path.stem} {stamp} ({n}){path.suffix}"
     shutil.copyfile(path, target)
-    pattern = re.compile(re.escape(path.stem) + r" (\d{4}-\d\d-\d\d \d\d-\d\d-\d\d)(?: \((\d+)\))?" + re.escape(path.suffix) + "$")
+    stamp_re = r" (\d{4}-\d\d-\d\d \d\d-\d\d-\d\d)(?: \((\d+)\))?"
+    pattern = re.compile(re.escape(path.stem) + stamp_re + re.escape(path.suffix) + "$")
     ours = []
     for f in folder.iterdir():
         m = pattern.match(f.name)

@@ -49,6 +49,25 @@ class Kept:
 
 
 @dataclass
+class Updated:
+    """A new value for a cell a person may have annotated: keeps its note (and its look, if given)."""
+
+    value: object
+    comment: object = None
+    style: object = None
+
+
+def refreshed(old_row: dict, new_row: dict, headers, keep_style: bool = False) -> dict:
+    """`new_row`, with the notes (and cell formatting, if `keep_style`) of `old_row`'s cells."""
+    out = dict(new_row)
+    for h in headers:
+        kept = old_row.get(h)
+        if isinstance(kept, Kept) and (kept.comment is not None or keep_style):
+            out[h] = Updated(plain(new_row.get(h)), kept.comment, kept.style if keep_style else None)
+    return out
+
+
+@dataclass
 class OldSheet:
     headers: list[str] = dc_field(default_factory=list)
     rows: list[dict[str, Kept]] = dc_field(default_factory=list)
@@ -58,7 +77,7 @@ class OldSheet:
 
 def plain(value):
     """The value of a cell, whether kept from the workbook or newly made."""
-    return value.value if isinstance(value, Kept) else value
+    return value.value if isinstance(value, (Kept, Updated)) else value
 
 
 def text_of(value) -> str:
@@ -148,6 +167,15 @@ def put(cell, value, col: Col | None) -> None:
     if isinstance(value, Kept):
         _restore(cell, value)
         return
+    if isinstance(value, Updated):
+        put(cell, value.value, col)
+        if value.style is not None:
+            quote = cell.quotePrefix
+            cell._style = copy(value.style)
+            cell.quotePrefix = quote
+        if value.comment is not None:
+            cell.comment = copy(value.comment)
+        return
     kind = col.kind if col else "text"
     cell.alignment = WRAP if kind == "long" else TOP
     if isinstance(value, Graded):
@@ -223,8 +251,8 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
     for dv in list(ws.data_validations.dataValidation):
         if dv.formula1 == STATUS_LIST:
             ws.data_validations.dataValidation.remove(dv)
-    status = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=False, showInputMessage=True,
-                            promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES))
+    status = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=False,
+                            showInputMessage=True, promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES))
     status.add(f"{letter['Status']}2:{letter['Status']}{last_row}")
     ws.add_data_validation(status)
     kept = ConditionalFormattingList()

@@ -224,7 +224,7 @@ class _Planner:
         for item in section.items:
             if isinstance(item, m.Question):
                 want = self.question_headings(item)
-                if want != headings:
+                if want != headings and not (headings and want[:2] == headings[:2] and not want[2]):
                     self.headings(want)
                     headings = want
             getattr(self, item.kind)(item)
@@ -280,7 +280,7 @@ class _Planner:
         text = with_prompts(title, prompts)
         rest = list(fields)
         first = rest.pop(0) if first_on_title_row and fields else None
-        tall = first is not None and self.wide(first)
+        tall = first is not None and first.type == "text"
         self.next_row(text_height(text, self.width(TEXT), 60 if tall else 15))
         key = self.ref_cell(ref)
         self.static(TEXT, text, "question" if not first_on_title_row else "label")
@@ -289,7 +289,7 @@ class _Planner:
         else:
             self.put_field(key, first)
         for f in rest:
-            self.next_row(45 if self.wide(f) else None)
+            self.next_row(45 if f.type == "text" else None)
             key = self.ref_cell(ref, "subref")
             self.static(TEXT, short_label(f), "sublabel")
             self.put_field(key, f)

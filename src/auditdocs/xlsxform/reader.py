@@ -24,7 +24,7 @@ from ..answers import clean_text, normalise, row_is_empty
 from ..safezip import NotReadable, open_package, read_part
 from .layout import END_MARK, IDENTITY_SHEET, REF, TEXT, Layout, TablePlace, field_name, layout
 
-AUDIT_LINE = re.compile(r"Audit ID\s+(AUD-\d{6}-[A-Z2-7]{8})\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
+AUDIT_LINE = re.compile(r"Audit ID\s+(AUD-[A-Za-z0-9-]+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
 
 
 def read_xlsx(path: Path, library) -> m.AuditRecord:

@@ -179,7 +179,7 @@ class XlsxForm:
         sheet = quote_sheetname(SHEET_TITLE)
         for inp in lay.inputs:
             if isinstance(inp.kind, m.HeaderField):
-                self._detail(styler, inp, values.get(inp.kind.id, ""))
+                self._detail(styler, inp, str(values.get(inp.kind.id) or ""))
             else:
                 styler.cell(inp.row, inp.col, "input", DATE_FORMAT if inp.kind.type == "date" else TEXT_FORMAT,
                             unlocked=True, span=inp.span)
@@ -238,13 +238,13 @@ class XlsxForm:
 
     def _identity(self, wb: Workbook, props: dict[str, str]) -> None:
         for name, value in props.items():
-            wb.custom_doc_props.append(StringProperty(name=name, value=_clean(value)))
+            wb.custom_doc_props.append(StringProperty(name=name, value=_clean(str(value or ""))))
         ws = wb.create_sheet(IDENTITY_SHEET)
         ws.sheet_state = "hidden"
         set_text(ws.cell(1, 1), IDENTITY_NOTE)
         for row, (name, value) in enumerate(props.items(), start=2):
             set_text(ws.cell(row, 1), name)
-            set_text(ws.cell(row, 2), value)
+            set_text(ws.cell(row, 2), str(value or ""))
         ws.column_dimensions["A"].width = 36
         ws.column_dimensions["B"].width = 30
         ws.protection.sheet = True

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Run the tests: sets up .venv (Python 3.11+) with auditdocs and its test tools, then pytest.
+# Tests that need LibreOffice skip with a reason when it is not installed
+# (Debian: sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui).
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/venv.sh '.[test]'
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,265 @@
+"""Managers' work in the tracker survives every re-run; duplicates are handled as documented."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+from openpyxl.comments import Comment
+
+from auditdocs import model as m
+from auditdocs.tracker import consolidate
+from test_tracker import NOW, action, by_id, library, make_record, rows_of, tracker  # noqa: F401 (fixtures)
+
+A = "AUD-202601-C1"
+B = "AUD-202601-C2"
+
+
+def first_round(library):
+    a = make_record(library, "C1", actions=[action("Update the chronology", person=""),
+                                            action("Visit the child at home"),
+                                            action("Book a review meeting")])
+    b = make_record(library, "C2", actions=[action("Refer to the speech therapist"), action("Update the plan")],
+                    mo_actions=[action("Discuss in supervision", person="Terry Manager")])
+    return a, b
+
+
+def edit_as_a_manager(path):
+    """What a team manager does in Excel: fill the manager columns, add a column in the
+    middle and one at the end, add a row and a sheet, note a cell, and sort the rows."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Actions"]
+    headers = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(headers)}
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    edits = {
+        f"{A}-A1": {"Status": "Done", "Completed on": dt.datetime(2026, 2, 3), "Signed off by": "Terry Manager",
+                    "Signed off on": dt.datetime(2026, 2, 4), "Notes": "Chronology checked in supervision."},
+        f"{A}-A2": {"Status": "In progress", "Notes": "Visit booked for 12/02."},
+        f"{A}-A3": {"Notes": "Meeting set for March."},
+        f"{B}-A1": {"Status": "No longer needed", "Notes": "Family moved out of area."},
+        f"{B}-A3": {"Status": "Done", "Signed off by": "Group Manager"},
+    }
+    for aid, values in edits.items():
+        for header, value in values.items():
+            ws.cell(rows[aid], col[header]).value = value
+    # a column inserted in the middle of the table, and one added at the end
+    ws.insert_cols(5)
+    ws.cell(1, 5).value = "Priority"
+    ws.cell(rows[f"{A}-A1"], 5).value = "High"
+    ws.cell(rows[f"{B}-A1"], 5).value = "Low"
+    end = ws.max_column + 1
+    ws.cell(1, end).value = "RAG"
+    ws.cell(rows[f"{A}-A3"], end).value = "Green"
+    # a row of their own, without an action id
+    extra = ws.max_row + 1
+    ws.cell(extra, 2).value = A
+    ws.cell(extra, col["Action"] + 1).value = "Discuss the case at the team meeting"
+    ws.cell(extra, col["Notes"] + 1).value = "Added by Terry"
+    # sort the rows: newest first (reverse)
+    data = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    for r, values in enumerate(reversed(data), start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value
+    # a note (cell comment) on a cell they wrote in
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == f"{A}-A2")
+    ws.cell(row, col["Notes"] + 1).comment = Comment("Ask Sam about the date", "Terry")
+    # their own sheet
+    mine = wb.create_sheet("My notes")
+    mine["A1"] = "Supervision dates"
+    mine["A2"] = dt.datetime(2026, 2, 12)
+    wb.save(path)
+
+
+def test_manager_edits_survive_reruns(library, tracker):
+    a, b = first_round(library)
+    consolidate([a, b], library, tracker, now=NOW)
+    assert set(by_id(tracker)) == {f"{A}-A1", f"{A}-A2", f"{A}-A3", f"{B}-A1", f"{B}-A2", f"{B}-A3"}
+    edit_as_a_manager(tracker)
+
+    # A comes back: the responsible person filled in, "Visit the child at home" removed, rows reordered
+    a2 = make_record(library, "C1", actions=[action("Book a review meeting"),
+                                             action("update the chronology.", person="Sam Patel")])
+    c = make_record(library, "C3", actions=[action("Write the child's plan"), action("Visit weekly")])
+    summary = consolidate([a2, b, c], library, tracker, now=NOW)
+    assert (summary.actions_new, summary.actions_removed, summary.audits_new, summary.audits_updated) == (2, 1, 1, 1)
+
+    actions = by_id(tracker)
+    a1, a_removed, a3 = actions[f"{A}-A1"], actions[f"{A}-A2"], actions[f"{A}-A3"]
+    assert (a1["Status"], a1["Completed on"], a1["Signed off by"], a1["Signed off on"], a1["Notes"]) == (
+        "Done", dt.datetime(2026, 2, 3), "Terry Manager", dt.datetime(2026, 2, 4), "Chronology checked in supervision.")
+    assert a1["Responsible person"] == "Sam Patel" and a1["Action"] == "update the chronology."
+    assert a1["Priority"] == "High" and a1["On form"] == "Yes" and a1["Form row"] == 2
+    assert a_removed["On form"] == "Removed from form"
+    assert (a_removed["Status"], a_removed["Notes"]) == ("In progress", "Visit booked for 12/02.")
+    assert (a3["Notes"], a3["RAG"], a3["Status"], a3["Form row"]) == ("Meeting set for March.", "Green", "Open", 1)
+    assert (actions[f"{B}-A1"]["Status"], actions[f"{B}-A1"]["Priority"]) == ("No longer needed", "Low")
+    assert actions[f"{B}-A1"]["Notes"] == "Family moved out of area."
+    assert (actions[f"{B}-A3"]["Status"], actions[f"{B}-A3"]["From"]) == ("Done", "Management oversight")
+    new = [actions[f"AUD-202601-C3-A{n}"] for n in (1, 2)]
+    assert [(r["Action"], r["Status"]) for r in new] == [("Write the child's plan", "Open"), ("Visit weekly", "Open")]
+
+    rows = rows_of(tracker, "Actions")
+    mine = [r for r in rows if not r["Action id"]]
+    assert len(mine) == 1 and mine[0]["Action"] == "Discuss the case at the team meeting"
+    assert mine[0]["Notes"] == "Added by Terry"
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Actions"]
+    headers = [cell.value for cell in ws[1]]
+    assert headers[4] == "Priority" and headers[-1] == "RAG"
+    assert ws.tables["Actions"].ref == f"A1:{openpyxl.utils.get_column_letter(len(headers))}{len(rows) + 1}"
+    note_cell = ws.cell(2 + rows.index(a_removed), headers.index("Notes") + 1)
+    assert note_cell.comment is not None and "Ask Sam" in note_cell.comment.text
+    assert wb["My notes"]["A1"].value == "Supervision dates" and wb["My notes"]["A2"].value == dt.datetime(2026, 2, 12)
+    assert wb.sheetnames.index("My notes") == len(wb.sheetnames) - 1
+
+    # a third run with the same forms changes nothing
+    before = rows_of(tracker, "Actions")
+    summary = consolidate([a2, b, c], library, tracker, now=NOW)
+    assert (summary.actions_new, summary.actions_removed) == (0, 0)
+    assert rows_of(tracker, "Actions") == before
+    ws = openpyxl.load_workbook(tracker)["Actions"]
+    notes = [cell.comment.text for row in ws.iter_rows() for cell in row if cell.comment]
+    assert notes == ["Ask Sam about the date"]
+
+
+def test_audits_not_read_again_are_kept_as_they_are(library, tracker):
+    a, b = first_round(library)
+    consolidate([a, b], library, tracker, now=NOW)
+    edit_as_a_manager(tracker)
+    before = {k: v for k, v in by_id(tracker).items() if k.startswith(B)}
+    consolidate([make_record(library, "C3")], library, tracker, now=NOW)
+    after = by_id(tracker)
+    assert {k: v for k, v in after.items() if k.startswith(B)} == before
+    assert set(by_id(tracker, "Audits", "Audit id")) == {A, B, "AUD-202601-C3"}
+
+
+def test_matching_never_moves_notes_to_another_action(library, tracker):
+    record = make_record(library, "C1", actions=[action("Chronology"), action("Genogram"), action("Home visit")])
+    consolidate([record], library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Actions"]
+    headers = [cell.value for cell in ws[1]]
+    for r in range(2, 5):
+        ws.cell(r, headers.index("Notes") + 1).value = f"note on {ws.cell(r, headers.index('Action') + 1).value}"
+    wb.save(tracker)
+    # "Chronology" removed from the top, a new action added at the bottom: no position match
+    moved = make_record(library, "C1", actions=[action("Genogram"), action("Home visit"), action("Family group conference")])
+    consolidate([moved], library, tracker, now=NOW)
+    actions = by_id(tracker)
+    assert actions[f"{A}-A1"]["On form"] == "Removed from form" and actions[f"{A}-A1"]["Notes"] == "note on Chronology"
+    assert actions[f"{A}-A2"]["Notes"] == "note on Genogram" and actions[f"{A}-A2"]["Form row"] == 1
+    assert actions[f"{A}-A3"]["Notes"] == "note on Home visit"
+    assert actions[f"{A}-A4"]["Action"] == "Family group conference" and actions[f"{A}-A4"]["Notes"] is None
+    # wording corrected in place: same table, same row -> same action
+    reworded = make_record(library, "C1", actions=[action("Genogram with the father's side"), action("Home visit"),
+                                                   action("Family group conference")])
+    consolidate([reworded], library, tracker, now=NOW)
+    actions = by_id(tracker)
+    assert actions[f"{A}-A2"]["Action"] == "Genogram with the father's side"
+    assert actions[f"{A}-A2"]["Notes"] == "note on Genogram"
+    assert len(actions) == 4
+    # the removed action comes back: same id again, and it is on the form
+    back = make_record(library, "C1", actions=[action("Chronology"), action("Genogram with the father's side"),
+                                               action("Home visit"), action("Family group conference")])
+    consolidate([back], library, tracker, now=NOW)
+    actions = by_id(tracker)
+    assert len(actions) == 4 and actions[f"{A}-A1"]["On form"] == "Yes"
+    assert actions[f"{A}-A1"]["Notes"] == "note on Chronology"
+
+
+def test_overdue_actions_are_coloured(library, tracker):
+    record = make_record(library, "C1", actions=[action("Late one", date="2026-01-05"), action("Fine", date="2027-01-01")])
+    summary = consolidate([record], library, tracker, now=NOW)
+    assert summary.actions_overdue == 1 and "1 overdue" in str(summary)
+    ws = openpyxl.load_workbook(tracker)["Actions"]
+    rules = [(str(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
+    assert len(rules) == 1
+    sqref, rule = rules[0]
+    assert sqref == "A2:S3" and "TODAY()" in rule.formula[0] and '"Done"' in rule.formula[0]
+    assert rule.formula[0].startswith("AND(ISNUMBER($L2),$L2<TODAY()")
+    [status] = ws.data_validations.dataValidation
+    assert status.formula1 == '"Open,In progress,Done,No longer needed"' and str(status.sqref) == "O2:O3"
+    consolidate([record, make_record(library, "C2")], library, tracker, now=NOW)
+    ws = openpyxl.load_workbook(tracker)["Actions"]
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["A2:S5"]
+    assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["O2:O5"]
+
+
+# ---- duplicates ------------------------------------------------------------------------
+
+
+def test_identical_duplicates_count_once(library, tracker):
+    one = make_record(library, "C1", file="/in/one.docx")
+    copy = make_record(library, "C1", file="/in/copy of one.docx")
+    summary = consolidate([one, copy], library, tracker, now=NOW)
+    assert summary.audits_total == 1 and summary.duplicates == 0 and summary.actions_total == 2
+    assert rows_of(tracker, "Exceptions") == []
+
+
+def test_different_duplicates_are_listed_and_the_first_is_kept(library, tracker):
+    first = make_record(library, "C1", file="/in/first.docx", modified="2026-01-21")
+    newer = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-25", evidence="Changed later.")
+    summary = consolidate([first, newer], library, tracker, now=NOW)
+    assert summary.duplicates == 1 and "came in twice" in str(summary)
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/first.docx"
+    [row] = rows_of(tracker, "Exceptions")
+    assert row["File"] == "/in/newer.docx" and row["Problem"] == "Duplicate"
+    assert "/in/first.docx" in row["Details"] and "--prefer-newer" in row["What to do"]
+
+
+def test_prefer_newer_takes_the_newest_file(library, tracker):
+    first = make_record(library, "C1", file="/in/first.docx", modified="2026-01-21")
+    newer = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-25", evidence="Changed later.")
+    consolidate([first, newer], library, tracker, prefer_newer=True, now=NOW)
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/newer.docx"
+    [row] = rows_of(tracker, "Exceptions")
+    assert row["File"] == "/in/first.docx" and "newest" in row["Details"]
+
+
+def test_duplicate_of_an_audit_already_in_the_tracker(library, tracker):
+    first = make_record(library, "C1", file="/in/first.docx", modified="2026-01-21")
+    consolidate([first], library, tracker, now=NOW)
+    newer = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-25", evidence="Changed later.")
+    summary = consolidate([newer], library, tracker, now=NOW)  # the tracker's own is kept
+    assert summary.duplicates == 1 and summary.audits_updated == 0
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/first.docx"
+    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == ["/in/newer.docx"]
+    assert "already in the tracker" in rows_of(tracker, "Exceptions")[0]["Details"]
+    summary = consolidate([newer], library, tracker, prefer_newer=True, now=NOW)
+    assert summary.audits_updated == 1
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/newer.docx"
+    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == ["/in/first.docx"]
+    consolidate([newer], library, tracker, now=NOW)  # settled: nothing left to report
+    assert rows_of(tracker, "Exceptions") == []
+    # the same file saved again with changes is an update, not a duplicate
+    resaved = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-28", evidence="Amended.")
+    summary = consolidate([resaved], library, tracker, now=NOW)
+    assert summary.duplicates == 0 and summary.audits_updated == 1
+    assert any(r["Evidence / comment"] == "Amended." for r in rows_of(tracker, "Answers"))
+
+
+def test_notes_highlights_and_columns_on_other_sheets_are_kept(library, tracker):
+    from openpyxl.styles import PatternFill
+    incomplete = make_record(library, "C2", file="/in/C2.docx")
+    incomplete.status = "incomplete"
+    incomplete.problems = [m.Problem("professionals_seen", "11.4: not answered.")]
+    consolidate([make_record(library, "C1"), incomplete], library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    actions, audits, exceptions = wb["Actions"], wb["Audits"], wb["Exceptions"]
+    a_col = [c.value for c in actions[1]].index("Action") + 1
+    actions.cell(2, a_col).comment = Comment("Wording agreed with the family", "Terry")
+    actions.cell(2, a_col).fill = PatternFill("solid", fgColor="FFFF00")
+    audits.cell(1, audits.max_column + 1).value = "Chased on"
+    audits.cell(2, audits.max_column).value = "12/02/2026"
+    exceptions.cell(1, exceptions.max_column + 1).value = "Sent back on"
+    exceptions.cell(2, exceptions.max_column).value = dt.datetime(2026, 2, 11)
+    wb.save(tracker)
+    resubmitted = make_record(library, "C1", evidence="Updated evidence.")
+    consolidate([resubmitted, incomplete], library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    cell = wb["Actions"].cell(2, a_col)
+    assert cell.value == "Update the chronology" and "Wording agreed" in cell.comment.text
+    assert cell.fill.fgColor.rgb == "00FFFF00"
+    assert by_id(tracker, "Audits", "Audit id")[A]["Chased on"] == "12/02/2026"
+    [row] = rows_of(tracker, "Exceptions")
+    assert row["Sent back on"] == dt.datetime(2026, 2, 11) and row["Problem"] == "Incomplete"
