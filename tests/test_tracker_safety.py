@@ -184,3 +184,12 @@ def test_new_tracker_in_a_new_folder(library, tmp_path):
     target = tmp_path / "output" / "month" / "tracker.xlsx"
     summary = consolidate([make_record(library, "C1")], library, target, now=NOW)
     assert target.exists() and summary.created and "Created" in str(summary)
+
+
+def test_headings_moved_down_stops(library, existing):
+    wb = openpyxl.load_workbook(existing)
+    wb["Actions"].insert_rows(1)
+    wb["Actions"]["A1"] = "Team North actions"
+    wb.save(existing)
+    message = refused(library, existing)
+    assert "Actions sheet" in message and "'Action id' heading" in message

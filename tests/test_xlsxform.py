@@ -451,6 +451,18 @@ def test_macro_enabled_content_renamed_to_xlsx(library, tmp_path):
     assert "macro-enabled" in unreadable(path, library)
 
 
+def test_xml_with_entity_declarations_is_refused(library, tmp_path):
+    source = zipfile.ZipFile(io.BytesIO(render(library.latest("csc_case_file_audit"))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>' + content
+            target.writestr(info, content)
+    assert "refused for safety" in unreadable(save(tmp_path, "entities.xlsx", out.getvalue()), library)
+
+
 def test_password_protected_workbook(library, tmp_path):
     msoffcrypto = pytest.importorskip("msoffcrypto.format.ooxml", reason="msoffcrypto-tool makes the encrypted file")
     plain = save(tmp_path, "plain.xlsx", render(library.latest("csc_case_file_audit")))

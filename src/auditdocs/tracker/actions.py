@@ -8,7 +8,8 @@ How an action of a re-read form is matched with the tracker's actions of the sam
    the form - so an action whose wording was corrected keeps its id.
 Nothing else is matched: an action that cannot be matched gets a new id, and a tracker
 action that no longer matches is kept and marked "Removed from form". Managers' notes
-therefore never move to a different action. Ids are never reused.
+therefore never move to a different action. A new id is one more than the audit's highest
+id in the tracker, so no two actions in the tracker share an id.
 
 Rows the tool did not make (no action id, or an id that is not the audit id + "-A<n>",
 or a second copy of an id) belong to managers and are kept exactly as they are.

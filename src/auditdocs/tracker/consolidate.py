@@ -116,6 +116,13 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *,
         raise UserError(f"{path} does not look like an auditdocs tracker (it has no Audits or Actions sheet), "
                         "so it was not changed. Give a new file name to start a tracker.")
     old = {s.name: sheets.read(wb[s.name]) if s.name in wb.sheetnames else OldSheet() for s in r.DATA_SHEETS}
+    for s in r.DATA_SHEETS:
+        heading = s.key[0]
+        if old[s.name].headers and heading not in old[s.name].headers:
+            raise UserError(
+                f"the {s.name} sheet of {path} has no '{heading}' heading in its first row, so its rows cannot "
+                f"be matched. If rows were inserted above the headings, delete them; if the heading was renamed, "
+                f"change it back to '{heading}'. Then run again. {safety.NOTHING_CHANGED}")
     plan = _plan(records, library, old[r.AUDITS.name], prefer_newer, now.date())
     tracked = {text_of(row.get("Audit id")): row for row in old[r.AUDITS.name].rows}
 
@@ -350,7 +357,8 @@ def _about_lines(summary: Summary, records, audits, ours, merged, path: Path, no
                                  "add. Do not change an Action id. Columns with blue headings come from the "
                                  "audit forms and are rewritten from the forms when an audit is read again."),
         ("Removed actions", f"An action that is no longer on its form is kept and marked '{r.REMOVED}' "
-                            "in the 'On form' column."),
+                            "in the 'On form' column. To close an action, set its Status to 'No longer needed' "
+                            "rather than deleting its row: a deleted row comes back when its form is read again."),
         ("Overdue", "Actions shown in red are overdue: the required date has passed and the status is "
                     "not Done or No longer needed."),
         ("Deadlines", "Management oversight is due 10 working days (England and Wales) after the audit was "

@@ -69,7 +69,7 @@ JUDGEMENTS = SheetDef("Judgements", (
     Col("Audit id", 24), Col("Case number", 14), Col("Team", 20), Col("Auditor", 18),
     Col("Month", 11, "month"), Col("Type", 20), Col("Section", 40, "long"), Col("Ref", 7),
     Col("Question", 30, "long"), Col("Judgement", 24, "long"), Col("Comment", 60, "long"),
-), key=("Audit id", "Ref"))
+), key=("Audit id", "Ref", "Type"))
 
 ACTIONS = SheetDef("Actions", (
     Col("Action id", 27), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
@@ -187,7 +187,6 @@ def deadlines(finalised: dt.date, inadequate: bool) -> dict[str, dt.date | None]
 def audit_row(spec: m.FormSpec, record: m.AuditRecord, returned: dt.date) -> dict:
     s = record.subject
     month = month_of(record)
-    due = parse_date(s.get("due_date"))
     finalised_answer = role_answer(spec, record, "audit_date")
     finalised = finalised_answer if isinstance(finalised_answer, dt.date) else returned
     return {
@@ -197,7 +196,7 @@ def audit_row(spec: m.FormSpec, record: m.AuditRecord, returned: dt.date) -> dic
         "Auditor": s.get("auditor"), "Audit type": s.get("audit_type"), "Status": record.status,
         "Overall grade": role_answer(spec, record, "overall_grade"),
         "Grade after moderation": role_answer(spec, record, "grade_after_moderation"),
-        "Due": last_day_of_month(due) if due else None, "Returned": returned, "Finalised": finalised,
+        "Due": last_day_of_month(month) if month else None, "Returned": returned, "Finalised": finalised,
         **deadlines(finalised, is_inadequate(spec, record)),
         "Source file": record.file, "Content check": content_check(record),
     }
@@ -245,35 +244,47 @@ def answer_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
 
 
 def judgement_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
-    """Domain judgements and overall grades, one row each, for counting."""
-    roles = {fid: role for role, fid in spec.roles.items()}
+    """Domain judgements and overall grades (whatever item holds them), one row each, for counting."""
     kinds = {"overall_grade": "Overall grade", "grade_after_moderation": "Grade after moderation"}
+    role_of = {fid: role for role, fid in spec.roles.items() if role in kinds}
     rows = []
     for section, item in spec.items():
-        answer = next((f for f in item.fields if f.part == "answer"), None)
-        is_graded = isinstance(item, m.Judgement) or (answer is not None and roles.get(answer.id) in kinds)
-        if not is_graded or answer is None:
-            continue
-        comment = next((f for f in item.fields if f.part == "comment"), None)
-        value = _shown(answer, record.answers.get(answer.id))
-        note = record.answers.get(comment.id) if comment else None
-        if value in (None, "") and not note:
-            continue
-        rows.append({**_common(record), "Auditor": record.subject.get("auditor"),
-                     "Type": kinds.get(roles.get(answer.id), "Domain"),
-                     "Section": f"{section.number}. {section.title}", "Ref": item.ref,
-                     "Question": getattr(item, "label", ""), "Judgement": value, "Comment": note})
+        for f in item.fields:
+            is_domain = isinstance(item, m.Judgement) and f.part == "answer"
+            if not is_domain and f.id not in role_of:
+                continue
+            comment_id = f.id[: -len("grade")] + "comment" if f.id.endswith(".grade") else f"{f.id}.comment"
+            value, note = _shown(f, record.answers.get(f.id)), record.answers.get(comment_id)
+            if value in (None, "") and not note:
+                continue
+            rows.append({**_common(record), "Auditor": record.subject.get("auditor"),
+                         "Type": kinds.get(role_of.get(f.id), "Domain"),
+                         "Section": f"{section.number}. {section.title}", "Ref": item.ref,
+                         "Question": getattr(item, "label", "") or getattr(item, "text", ""),
+                         "Judgement": value, "Comment": note})
     return rows
 
 
 ACTION_COLUMNS = {"next_steps": "Next steps", "action": "Action", "responsible_role": "Responsible role",
                   "responsible_person": "Responsible person", "required_date": "Required date"}
+BY_TYPE = {"role": "Responsible role", "person": "Responsible person", "date": "Required date"}
+
+
+def action_columns(table: m.Table) -> dict[str, str]:
+    """Column id -> Actions heading: by id, else the first role, person and date column
+    (so 'by whom' / 'by when' tables fill the same columns). Others go to 'Other details'."""
+    out = {c.id: ACTION_COLUMNS[c.id] for c in table.columns if c.id in ACTION_COLUMNS}
+    for c in table.columns:
+        if c.id not in out and c.type in BY_TYPE and BY_TYPE[c.type] not in out.values():
+            out[c.id] = BY_TYPE[c.type]
+    return out
 
 
 def action_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
     """The form's actions, in form order, without ids (see actions.match)."""
     rows = []
     for table in spec.tables:
+        headings = action_columns(table)
         for n, values in enumerate(record.tables.get(table.id, []), start=1):
             row = {"Audit id": record.audit_id, "Case number": record.subject.get("case_number"),
                    "Team": record.subject.get("team"), "From": SOURCES.get(table.source, table.source),
@@ -281,8 +292,8 @@ def action_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
             other = []
             for col in table.columns:
                 value = _shown(col, values.get(col.id))
-                if col.id in ACTION_COLUMNS:
-                    row[ACTION_COLUMNS[col.id]] = value
+                if col.id in headings:
+                    row[headings[col.id]] = value
                 elif value not in (None, ""):
                     other.append(f"{col.label}: {_text(value)}")
             row["Other details"] = "\n".join(other) or None

@@ -222,9 +222,13 @@ def save_workbook(wb: openpyxl.Workbook, target: Path) -> None:
 
 def save(wb: openpyxl.Workbook, path: Path, now: dt.datetime) -> Path | None:
     """Back up the old tracker, write the new one to a temporary file beside it, then rename it over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    saved = backup(path, now)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~auditdocs-", suffix=".xlsx", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        saved = backup(path, now)
+        fd, tmp_name = tempfile.mkstemp(prefix=".~auditdocs-", suffix=".xlsx", dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"the tracker {path} could not be backed up or written ({exc}). "
+                        f"{NOTHING_CHANGED}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -9,7 +9,6 @@ heights below move down (ranges that span the insert grow).
 from __future__ import annotations
 
 import io
-import re
 from copy import copy
 
 from openpyxl import load_workbook
@@ -19,8 +18,6 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from ..dates import parse_date
 from .layout import field_name
 from .writer import CHECKBOX_LABELS, set_text
-
-_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 
 
 def fill_xlsx(data: bytes, answers: dict[str, object], tables: dict[str, list[dict]] | None = None) -> bytes:
@@ -91,7 +88,9 @@ def insert_rows(wb, ws, idx: int, amount: int = 1) -> None:
     for dv in ws.data_validations.dataValidation:
         dv.sqref = " ".join(_shift(str(r), idx, amount) for r in dv.sqref.ranges)
     for dn in wb.defined_names.values():
-        dn.attr_text = _REF.sub(lambda mt: _shift(mt.group(0), idx, amount), dn.attr_text)
+        sheet, _, ref = dn.attr_text.rpartition("!")
+        if sheet.strip("'") == ws.title:
+            dn.attr_text = f"{sheet}!{_shift(ref, idx, amount)}"
     if ws.print_area:
         ws.print_area = [_shift(a.split("!")[-1], idx, amount) for a in ws.print_area.split(",")]
 

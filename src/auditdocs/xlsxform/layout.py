@@ -107,7 +107,6 @@ class Layout:
     heights: dict[int, float] = dc_field(default_factory=dict)
     keys: dict[str, tuple[str, int, int]] = dc_field(default_factory=dict)  # field id -> (ref, k, col)
     tables: dict[str, TablePlace] = dc_field(default_factory=dict)
-    header_rows: dict[str, int] = dc_field(default_factory=dict)  # header field id -> row
     identity_row: int = 2
     last_row: int = 0
 
@@ -209,7 +208,6 @@ class _Planner:
             self.next_row()
             self.static(TEXT, h.label, "label")
             self.out.inputs.append(Input(self.row, ANSWER, h, field_name(h.id), self.to_end(ANSWER)))
-            self.out.header_rows[h.id] = self.row
         self.next_row(8)
 
     def section(self, section: m.Section) -> None:
@@ -224,7 +222,8 @@ class _Planner:
         for item in section.items:
             if isinstance(item, m.Question):
                 want = self.question_headings(item)
-                if want != headings and not (headings and want[:2] == headings[:2] and not want[2]):
+                no_evidence_under_same_headings = headings and want[:2] == headings[:2] and not want[2]
+                if want != headings and not no_evidence_under_same_headings:
                     self.headings(want)
                     headings = want
             getattr(self, item.kind)(item)

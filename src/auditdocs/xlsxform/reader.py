@@ -47,6 +47,10 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         if read_part(package, "xl/workbook.xml") is None:
             kind = "a Word document" if read_part(package, "word/document.xml") is not None else "not an Excel workbook"
             raise NotReadable(f"despite its name, this is {kind}. Ask the auditor for the Excel form (.xlsx) they filled in.")
+        for name in package.namelist():
+            if name.endswith((".xml", ".rels")) and re.search(rb"<!(DOCTYPE|ENTITY)", (read_part(package, name) or b"")[:4096]):
+                raise NotReadable(f"the file's part {name} declares XML entities, which Excel never writes; "
+                                  "it was refused for safety.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
@@ -115,7 +119,7 @@ def _identify(wb, library, record: m.AuditRecord) -> m.FormSpec:
     if not form_id:  # properties and identity sheet both lost: the line under the title says the same
         for ws in wb.worksheets:
             for row in ws.iter_rows(max_row=6, max_col=3, values_only=True):
-                match = next((AUDIT_LINE.search(v) for v in row if isinstance(v, str) and AUDIT_LINE.search(v)), None)
+                match = next(filter(None, (AUDIT_LINE.search(v) for v in row if isinstance(v, str))), None)
                 if match:
                     record.audit_id, form_id, version = match.group(1), match.group(2), match.group(3)
                     break
