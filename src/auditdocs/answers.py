@@ -63,4 +63,4 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
 
 
 def row_is_empty(row: dict) -> bool:
-    return all(v in (None, "", False) for v in row.values())
+    return all(v is None or v is False or (isinstance(v, str) and not v.strip()) for v in row.values())

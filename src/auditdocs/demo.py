@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from .returns import read_returns, returns_by_auditor, write_json
 from .safezip import skipped_silently
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "allocations_2026-11.xlsx"
-EXCEL_EVERY = 12  # one form in twelve is also made in Excel
+EXCEL_EVERY = 12  # one audit in twelve is done in Excel
 INCOMPLETE_EVERY = 9  # one audit in nine comes back with something missing
 
 EVIDENCE = {
@@ -81,9 +82,10 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
         if path.exists():
             shutil.rmtree(path)
     allocations = read_allocations(sample, library)
-    made = generate(allocations, library, demo.forms, fmt="docx")
-    excel_rows = [a for i, a in enumerate(allocations.allocations) if i % EXCEL_EVERY == 5]
-    excel = generate(_only(allocations, excel_rows), library, demo.forms, fmt="xlsx")
+    rows = allocations.allocations
+    word_rows = [a for i, a in enumerate(rows) if i % EXCEL_EVERY != 5]
+    made = generate(_only(allocations, word_rows), library, demo.forms, fmt="docx")
+    excel = generate(_only(allocations, [a for a in rows if a not in word_rows]), library, demo.forms, fmt="xlsx")
     demo.made = made.count("generated") + excel.count("generated")
     rng = random.Random(2026)
     grades = _grade_cycle(library)
@@ -108,12 +110,8 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
 
 
 def _only(allocations, rows):
-    import copy
-
-    subset = copy.copy(allocations)
-    subset.allocations = rows
-    subset.problems = []
-    return subset
+    """The same list, with only these rows."""
+    return dataclasses.replace(allocations, allocations=rows, problems=[])
 
 
 def _fill(path: Path, answers, tables) -> bytes:

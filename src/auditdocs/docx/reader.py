@@ -12,16 +12,16 @@ proofing marks, bookmarks and placeholders are never read as answers.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
 from lxml import etree
 
-from .. import completeness, identity
+from .. import identity
 from .. import model as m
-from ..answers import clean_text, normalise, row_is_empty
+from ..answers import clean_text
+from ..reading import identify, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, parse_xml, read_part
 from .oxml import CHECKED, qn
 
@@ -37,7 +37,6 @@ PLACEHOLDERS = {
     "type here", "type the evidence here", "type the comment here", "choose an item.",
     "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text.",
 }
-AUDIT_LINE = re.compile(r"Audit ID\s+(\S+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
 VOICE_LETTERS = "abcdefghij"
 
 
@@ -62,10 +61,7 @@ def read_docx(path: Path, library) -> m.AuditRecord:
 
 def _read(path: Path, library, record: m.AuditRecord) -> None:
     with open_package(path, ".docx") as package:
-        content_types = read_part(package, "[Content_Types].xml") or b""
-        if b"macroEnabled" in content_types:
-            raise NotReadable("this is a macro-enabled Word document (.docm) renamed to .docx. Open it in Word, "
-                              "save it as Word Document (.docx) (macros are removed), and parse the .docx.")
+        refuse_macros(read_part(package, "[Content_Types].xml") or b"", "Word document")
         document_xml = read_part(package, "word/document.xml")
         if document_xml is None:
             raise NotReadable("this is not a Word document (it has no document body). Ask for the .docx form.")
@@ -78,7 +74,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     if body is None:
         raise NotReadable("this Word document has no body. Ask the auditor to send the form again.")
     revised = _prepare(body)
-    spec = _identify(body, props, library, record)
+    spec = identify(props, (_visible_text(p) for p in body.iter(P)), library, record)
     layout_is_ours = props.get(identity.PROP_LAYOUT, "auditdocs") == "auditdocs"
     found = _Found()
     controls = _read_tagged_controls(body, spec, found, layout_is_ours)
@@ -88,33 +84,12 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     else:
         _read_tagged_table_rows(controls, spec, found)
     _read_remaining_by_order(body, spec, found)
-    record.subject = _subject(body, spec, found, props, record)
-    for f in spec.fields:
-        if f.id in found.raw:
-            value, problem = normalise(f, found.raw[f.id], f.label)
-            if value is not None:
-                record.answers[f.id] = value
-            if problem:
-                record.problems.append(m.Problem(f.id, problem))
-    for t in spec.tables:
-        rows = []
-        for n, raw_row in enumerate(found.rows.get(t.id, []), start=1):
-            row = {}
-            for c in t.columns:
-                value, problem = normalise(c, raw_row.get(c.id), f"{t.ref} action {n}, {c.label}")
-                if value is not None:
-                    row[c.id] = value
-                if problem:
-                    record.problems.append(m.Problem(c.tag(t.id), problem))
-            if not row_is_empty(row):
-                rows.append(row)
-        if rows:
-            record.tables[t.id] = rows
+    take_subject(spec, _header_values(body, spec, found, props), record)
     if revised:
         record.problems.append(m.Problem("", "the form has tracked changes that are not accepted; they were read as "
                                          "if accepted. Accept or reject them in Word (Review > Accept All Changes) "
                                          "and send the form again."))
-    completeness.check(spec, record)
+    take_answers(spec, found.raw, found.rows, record)
 
 
 # ---- identity -----------------------------------------------------------------------
@@ -135,36 +110,7 @@ def _modified(root: etree._Element) -> str:
     return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else ""
 
 
-def _identify(body, props, library, record: m.AuditRecord) -> m.FormSpec:
-    form_id = props.get(identity.PROP_FORM_ID, "")
-    version = props.get(identity.PROP_FORM_VERSION, "")
-    record.audit_id = props.get(identity.PROP_AUDIT_ID, "")
-    record.fingerprint = props.get(identity.PROP_FINGERPRINT, "")
-    if not form_id:  # the properties were lost: the line under the title says the same
-        for p in body.iter(P):
-            match = AUDIT_LINE.search(_visible_text(p))
-            if match:
-                record.audit_id, form_id, version = match.group(1), match.group(2), match.group(3)
-                break
-    if not form_id:
-        raise NotReadable("this Word document is not an auditdocs form (it carries no audit id or form id). "
-                          "Only forms made by 'auditdocs generate' can be read.")
-    record.form_id = form_id
-    record.form_version = int(version) if str(version).isdigit() else None
-    spec = library.get(form_id, record.form_version)
-    if spec is None:
-        if form_id not in library.forms:
-            raise NotReadable(f"this form was made from form spec '{form_id}', which is not in {library.folder}. "
-                              "Add the spec (or its older version, in archive/) and parse again.")
-        raise NotReadable(f"this form was made with version {version} of '{form_id}', which is not in "
-                          f"{library.folder}. Put that version's spec file in {library.folder}/archive/ and parse again.")
-    latest = library.latest(form_id)
-    if latest.version > spec.version:
-        record.notes.append(f"made with version {spec.version} of {form_id}; version {latest.version} is the current one.")
-    return spec
-
-
-def _subject(body, spec: m.FormSpec, found: _Found, props: dict, record: m.AuditRecord) -> dict[str, str]:
+def _header_values(body, spec: m.FormSpec, found: _Found, props: dict) -> dict[str, object]:
     """The record's details: from the header controls, else the header table's labels, else the properties."""
     by_label = {}
     first_table = body.find(TBL)
@@ -173,19 +119,15 @@ def _subject(body, spec: m.FormSpec, found: _Found, props: dict, record: m.Audit
             cells = tr.findall(TC)
             for label_cell, value_cell in zip(cells[::2], cells[1::2]):
                 by_label[_norm(_cell_text(label_cell))] = _cell_text(value_cell)
-    subject = {}
+    raw = {}
     for h in spec.header:
-        raw = found.raw.pop(h.id, None)
-        if raw is None:
-            raw = by_label.get(_norm(h.label))
-        if raw is None:
-            raw = props.get(identity.PROP_SUBJECT + h.id, "")
-        value, _ = normalise(m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", ""), raw, h.label)
-        subject[h.id] = value or ""
-    if record.fingerprint and identity.fingerprint(spec, subject) != record.fingerprint:
-        record.problems.append(m.Problem("", "the record's details at the top of the form are not the ones it was "
-                                         "made with. Check them against the allocation list."))
-    return subject
+        value = found.raw.pop(h.id, None)
+        if value is None:
+            value = by_label.get(_norm(h.label))
+        if value is None:
+            value = props.get(identity.PROP_SUBJECT + h.id, "")
+        raw[h.id] = value
+    return raw
 
 
 # ---- 1. tagged controls ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from lxml import etree
 from .. import identity
 from .. import model as m
 from ..dates import uk
+from ..reading import audit_line
 from . import package
 from .oxml import (
     NSMAP,
@@ -130,7 +131,7 @@ class WordForm:
             run(f"   Case number: {TOKEN.format('case_number')}"),
         ))
         blocks.append(text_para(
-            f"Audit ID {TOKEN.format('audit_id')}  ·  form {spec.id}, version {spec.version}",
+            audit_line(spec, TOKEN.format("audit_id")),
             style="Guidance",
         ))
         blocks.append(text_para(

@@ -18,13 +18,13 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
-from .. import completeness, identity
+from .. import identity
 from .. import model as m
-from ..answers import clean_text, normalise, row_is_empty
+from ..answers import clean_text
+from ..reading import identify, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, read_part
 from .layout import END_MARK, IDENTITY_SHEET, REF, TEXT, Layout, TablePlace, field_name, layout
 
-AUDIT_LINE = re.compile(r"Audit ID\s+(AUD-[A-Za-z0-9-]+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
 
 
 def read_xlsx(path: Path, library) -> m.AuditRecord:
@@ -40,10 +40,7 @@ def read_xlsx(path: Path, library) -> m.AuditRecord:
 
 def _read(path: Path, library, record: m.AuditRecord) -> None:
     with open_package(path, ".xlsx") as package:
-        content_types = read_part(package, "[Content_Types].xml") or b""
-        if b"macroEnabled" in content_types:
-            raise NotReadable("this is a macro-enabled Excel workbook (.xlsm) renamed to .xlsx. Open it in Excel, "
-                              "save it as Excel Workbook (.xlsx) (macros are removed), and parse the .xlsx.")
+        refuse_macros(read_part(package, "[Content_Types].xml") or b"", "Excel workbook")
         if read_part(package, "xl/workbook.xml") is None:
             kind = "a Word document" if read_part(package, "word/document.xml") is not None else "not an Excel workbook"
             raise NotReadable(f"despite its name, this is {kind}. Ask the auditor for the Excel form (.xlsx) they filled in.")
@@ -58,7 +55,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
             try:
                 if wb.properties.modified:
                     record.modified = wb.properties.modified.date().isoformat()
-                spec = _identify(wb, library, record)
+                spec = identify(_properties(wb), _title_lines(wb), library, record)
                 sheet = _Sheet(wb, layout(spec))
             finally:
                 wb.close()
@@ -67,29 +64,10 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     except Exception:  # openpyxl raises many kinds on damaged files
         raise NotReadable("the workbook is damaged and cannot be read. Ask the auditor to open it in Excel, "
                           "save it again as Excel Workbook (.xlsx), and send it again.") from None
-    record.subject = _subject(sheet, spec, record)
-    for f in spec.fields:
-        value, problem = normalise(f, sheet.field_value(f), f.label)
-        if value is not None:
-            record.answers[f.id] = value
-        if problem:
-            record.problems.append(m.Problem(f.id, problem))
-    for place in sheet.layout.tables.values():
-        t = place.table
-        rows = []
-        for n, raw_row in enumerate(sheet.table_rows(place), start=1):
-            row = {}
-            for c in t.columns:
-                value, problem = normalise(c, raw_row.get(c.id), f"{t.ref} action {n}, {c.label}")
-                if value is not None:
-                    row[c.id] = value
-                if problem:
-                    record.problems.append(m.Problem(c.tag(t.id), problem))
-            if not row_is_empty(row):
-                rows.append(row)
-        if rows:
-            record.tables[t.id] = rows
-    completeness.check(spec, record)
+    take_subject(spec, {h.id: _header_value(sheet, h) for h in spec.header}, record)
+    raw = {f.id: sheet.field_value(f) for f in spec.fields}
+    rows = {place.table.id: sheet.table_rows(place) for place in sheet.layout.tables.values()}
+    take_answers(spec, raw, rows, record)
 
 
 # ---- identity -------------------------------------------------------------------------
@@ -110,54 +88,20 @@ def _properties(wb) -> dict[str, str]:
     return {}
 
 
-def _identify(wb, library, record: m.AuditRecord) -> m.FormSpec:
-    props = _properties(wb)
-    form_id = props.get(identity.PROP_FORM_ID, "")
-    version = props.get(identity.PROP_FORM_VERSION, "")
-    record.audit_id = props.get(identity.PROP_AUDIT_ID, "")
-    record.fingerprint = props.get(identity.PROP_FINGERPRINT, "")
-    if not form_id:  # properties and identity sheet both lost: the line under the title says the same
-        for ws in wb.worksheets:
-            for row in ws.iter_rows(max_row=6, max_col=3, values_only=True):
-                match = next(filter(None, (AUDIT_LINE.search(v) for v in row if isinstance(v, str))), None)
-                if match:
-                    record.audit_id, form_id, version = match.group(1), match.group(2), match.group(3)
-                    break
-            if form_id:
-                break
-    if not form_id:
-        raise NotReadable("this workbook is not an auditdocs form (it carries no audit id or form id). "
-                          "Only forms made by 'auditdocs generate' can be read.")
-    record.form_id = form_id
-    record.form_version = int(version) if str(version).isdigit() else None
-    spec = library.get(form_id, record.form_version)
-    if spec is None:
-        if form_id not in library.forms:
-            raise NotReadable(f"this form was made from form spec '{form_id}', which is not in {library.folder}. "
-                              "Add the spec (or its older version, in archive/) and parse again.")
-        raise NotReadable(f"this form was made with version {version} of '{form_id}', which is not in "
-                          f"{library.folder}. Put that version's spec file in {library.folder}/archive/ and parse again.")
-    latest = library.latest(form_id)
-    if latest.version > spec.version:
-        record.notes.append(f"made with version {spec.version} of {form_id}; version {latest.version} is the current one.")
-    return spec
+def _title_lines(wb):
+    """Texts near the top of each sheet, where the line under the title is."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(max_row=6, max_col=3, values_only=True):
+            yield from (v for v in row if isinstance(v, str))
 
 
-def _subject(sheet: "_Sheet", spec: m.FormSpec, record: m.AuditRecord) -> dict[str, str]:
-    """The record's details, as the header block shows them (dates ISO)."""
-    subject = {}
-    for h in spec.header:
-        raw = sheet.named_value(h.id)
-        if raw is None:
-            row = sheet.row_with_label(h.label)
-            raw = sheet.value(row, TEXT + 1) if row else None
-        kind = m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", "")
-        value, _ = normalise(kind, _plain(raw), h.label)
-        subject[h.id] = value or ""
-    if record.fingerprint and identity.fingerprint(spec, subject) != record.fingerprint:
-        record.problems.append(m.Problem("", "the record's details at the top of the form are not the ones it was "
-                                         "made with. Check them against the allocation list."))
-    return subject
+def _header_value(sheet: "_Sheet", h: m.HeaderField):
+    """A detail of the record, by its defined name, else by its label in the details block."""
+    raw = sheet.named_value(h.id)
+    if raw is None:
+        row = sheet.row_with_label(h.label)
+        raw = sheet.value(row, TEXT + 1) if row else None
+    return _plain(raw)
 
 
 # ---- cells ------------------------------------------------------------------------------

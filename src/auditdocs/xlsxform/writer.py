@@ -28,6 +28,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from .. import identity
 from .. import model as m
 from ..dates import parse_date
+from ..reading import audit_line
 from .layout import IDENTITY_SHEET, SHEET_TITLE, TITLE_ROWS, Input, field_name, layout
 
 DATE_FORMAT = "dd/mm/yyyy"
@@ -175,7 +176,7 @@ class XlsxForm:
             cell = styler.cell(s.row, s.col, s.style, span=s.span)
             if s.value:
                 set_text(cell, s.value)
-        set_text(ws.cell(lay.identity_row, 1), f"Audit ID {audit_id}  ·  form {spec.id}, version {spec.version}")
+        set_text(ws.cell(lay.identity_row, 1), audit_line(spec, audit_id))
         sheet = quote_sheetname(SHEET_TITLE)
         for inp in lay.inputs:
             if isinstance(inp.kind, m.HeaderField):

@@ -1,0 +1,94 @@
+"""What the Word and the Excel readers share: which form and audit a file is, the
+record's details, and turning what was found into the record's answers.
+
+Each reader finds raw values its own way (content controls, table cells, defined
+names, sheet rows); from there on both go through these functions, so the same
+answers give the same JSON whatever the file format.
+"""
+from __future__ import annotations
+
+import re
+
+from . import completeness, identity
+from . import model as m
+from .answers import normalise, row_is_empty
+from .safezip import NotReadable
+
+#: The line under a form's title, in Word and Excel alike (the fallback when the properties are lost).
+AUDIT_LINE = re.compile(r"Audit ID\s+(\S+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
+
+
+def audit_line(spec: m.FormSpec, audit_id: str) -> str:
+    return f"Audit ID {audit_id}  ·  form {spec.id}, version {spec.version}"
+
+
+def refuse_macros(content_types: bytes, kind: str) -> None:
+    if b"macroEnabled" in content_types:
+        ext = "docm" if kind == "Word document" else "xlsm"
+        raise NotReadable(f"this is a macro-enabled {kind} (.{ext}) renamed. Open it, save it as {kind} "
+                          f"(.{'docx' if ext == 'docm' else 'xlsx'}) (macros are removed), and parse that file.")
+
+
+def identify(props: dict[str, str], lines, library, record: m.AuditRecord) -> m.FormSpec:
+    """The spec a form was made with, from its identity properties, else the line under its title.
+
+    `lines` is an iterable of texts to search for that line (read lazily)."""
+    form_id = props.get(identity.PROP_FORM_ID, "")
+    version = props.get(identity.PROP_FORM_VERSION, "")
+    record.audit_id = props.get(identity.PROP_AUDIT_ID, "")
+    record.fingerprint = props.get(identity.PROP_FINGERPRINT, "")
+    if not form_id:
+        match = next(filter(None, (AUDIT_LINE.search(text) for text in lines)), None)
+        if match:
+            record.audit_id, form_id, version = match.groups()
+    if not form_id:
+        raise NotReadable("this is not an auditdocs form (it carries no audit id or form id). "
+                          "Only forms made by 'auditdocs generate' can be read.")
+    record.form_id = form_id
+    record.form_version = int(version) if str(version).isdigit() else None
+    spec = library.get(form_id, record.form_version)
+    if spec is None:
+        if form_id not in library.forms:
+            raise NotReadable(f"this form was made from form spec '{form_id}', which is not in {library.folder}. "
+                              "Add the spec (or its older version, in archive/) and parse again.")
+        raise NotReadable(f"this form was made with version {version} of '{form_id}', which is not in "
+                          f"{library.folder}. Put that version's spec file in {library.folder}/archive/ and parse again.")
+    latest = library.latest(form_id)
+    if latest.version > spec.version:
+        record.notes.append(f"made with version {spec.version} of {form_id}; version {latest.version} is the current one.")
+    return spec
+
+
+def take_subject(spec: m.FormSpec, raw: dict[str, object], record: m.AuditRecord) -> None:
+    """The record's details (dates ISO), checked against the fingerprint the form was made with."""
+    for h in spec.header:
+        kind = m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", "")
+        value, _ = normalise(kind, raw.get(h.id), h.label)
+        record.subject[h.id] = value or ""
+    if record.fingerprint and identity.fingerprint(spec, record.subject) != record.fingerprint:
+        record.problems.append(m.Problem("", "the record's details at the top of the form are not the ones it was "
+                                         "made with. Check them against the allocation list."))
+
+
+def take_answers(spec: m.FormSpec, raw: dict[str, object], rows: dict[str, list[dict]], record: m.AuditRecord) -> None:
+    """Normalise what was found into answers and action rows, then check completeness."""
+    for f in spec.fields:
+        if f.id in raw:
+            value, problem = normalise(f, raw[f.id], f.label)
+            if value is not None:
+                record.answers[f.id] = value
+            if problem:
+                record.problems.append(m.Problem(f.id, problem))
+    for t in spec.tables:
+        filled = [r for r in rows.get(t.id, []) if not row_is_empty(r)]
+        for n, raw_row in enumerate(filled, start=1):
+            row = {}
+            for c in t.columns:
+                value, problem = normalise(c, raw_row.get(c.id), f"{t.ref} action {n}, {c.label}")
+                if value is not None:
+                    row[c.id] = value
+                if problem:
+                    record.problems.append(m.Problem(c.tag(t.id), problem))
+            if row:
+                record.tables.setdefault(t.id, []).append(row)
+    completeness.check(spec, record)
