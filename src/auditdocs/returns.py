@@ -97,22 +97,27 @@ def one_line(record: m.AuditRecord, shown_missing: int = 3) -> str:
 
 
 def returns_by_auditor(records: list[m.AuditRecord]) -> str:
-    """A list of what to fix per auditor, ready to send back."""
+    """A list of what to fix per auditor, ready to send back; unreadable files listed apart."""
     by_auditor: dict[str, list[m.AuditRecord]] = defaultdict(list)
+    unreadable = []
     for r in records:
-        if r.status != "complete":
-            by_auditor[r.subject.get("auditor") or "Auditor not known (unreadable forms)"].append(r)
-    if not by_auditor:
+        if r.status == "unreadable":
+            unreadable.append(r)
+        elif r.status == "incomplete":
+            by_auditor[r.subject.get("auditor") or "(no auditor named on the form)"].append(r)
+    if not by_auditor and not unreadable:
         return "Every audit is complete: nothing to send back."
     lines = []
     for auditor in sorted(by_auditor):
         lines += ["", f"To {auditor}:", "Please amend these audits and send them back within 3 working days."]
         for r in by_auditor[auditor]:
             who = " ".join(filter(None, (r.subject.get("given_names"), r.subject.get("family_name"))))
-            case = r.subject.get("case_number", "")
-            title = f"{Path(r.file).name}" + (f" ({who}, case {case}, audit {r.audit_id})" if case else "")
-            lines.append(f"  {title}")
+            lines.append(f"  {Path(r.file).name} ({who or 'case'} {r.subject.get('case_number', '')}, audit {r.audit_id})")
             lines += [f"    - {p.message}" for p in r.problems]
+    if unreadable:
+        lines += ["", "Files that could not be read (ask whoever sent them for the form itself):"]
+        for r in unreadable:
+            lines += [f"  {r.file}", f"    - {r.problems[0].message}"]
     return "\n".join(lines).lstrip("\n")
 
 
