@@ -9,6 +9,12 @@ def library():
     return load_library(ROOT / "form_specs")
 
 
+@pytest.fixture
+def tracker(tmp_path):
+    """Where a test's tracker workbook goes."""
+    return tmp_path / "tracker.xlsx"
+
+
 @pytest.fixture(scope="session")
 def lo_profile(tmp_path_factory):
     """A LibreOffice profile of this test session's own (no clash with other runs)."""

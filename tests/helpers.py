@@ -17,7 +17,7 @@ from auditdocs import model as m
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = Path(__file__).resolve().parent / "schemas" / "ooxml"
-REALWORLD = ROOT.parent / "shared" / "realworld"
+REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"  # see its NOTICE.md
 
 SOFFICE = shutil.which("soffice")
 needs_soffice = pytest.mark.skipif(
@@ -83,6 +83,31 @@ def xlsx_schema_errors(data: bytes) -> list[str]:
             if not sml.validate(root):
                 errors += [f"{name}: {e}" for e in sml.error_log][:5]
     return errors
+
+
+# ---- packages and specs made for a test ---------------------------------------------------
+
+
+def rewrite_parts(data: bytes, change) -> bytes:
+    """The package with each part replaced by `change(name, content)`; None drops the part."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = change(info.filename, source.read(info.filename))
+            if content is not None:
+                target.writestr(info, content)
+    return out.getvalue()
+
+
+def library_from_text(folder: Path, name: str, text: str):
+    """A spec library holding the shared scales and one spec written for a test."""
+    from auditdocs.specs import load_library
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "form_specs" / "scales.yaml", folder)
+    (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return load_library(folder)
 
 
 # ---- LibreOffice ----------------------------------------------------------------------

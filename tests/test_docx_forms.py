@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 
 import pytest
@@ -12,8 +11,7 @@ from pypdf import PdfReader
 from auditdocs import identity
 from auditdocs.docx.oxml import W14_NS, W_NS
 from auditdocs.docx.writer import WordForm
-from auditdocs.specs import load_library
-from helpers import ROOT, docx_schema_errors, libreoffice_convert, needs_soffice, record_values
+from helpers import docx_schema_errors, library_from_text, libreoffice_convert, needs_soffice, record_values
 
 W = f"{{{W_NS}}}"
 AUDIT_ID = "AUD-202611-TESTTEST"
@@ -60,10 +58,7 @@ sections:
 
 @pytest.fixture(scope="module")
 def all_kinds(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("specs")
-    shutil.copy(ROOT / "form_specs" / "scales.yaml", folder)
-    (folder / "all_kinds.yaml").write_text(ALL_KINDS, encoding="utf-8")
-    return load_library(folder).latest("all_kinds")
+    return library_from_text(tmp_path_factory.mktemp("specs"), "all_kinds", ALL_KINDS).latest("all_kinds")
 
 
 def render(spec, seed=0) -> bytes:

@@ -18,7 +18,8 @@ from auditdocs.docx.oxml import W_NS
 from auditdocs.docx.reader import read_docx
 from auditdocs.docx.writer import WordForm, form_for
 from auditdocs.specs import load_library
-from helpers import REALWORLD, ROOT, full_answers, libreoffice_convert, needs_soffice, record_values
+from helpers import (REALWORLD, ROOT, full_answers, libreoffice_convert, needs_soffice, record_values,
+                     rewrite_parts)
 
 W = f"{{{W_NS}}}"
 
@@ -36,15 +37,14 @@ def save(tmp_path: Path, name: str, data: bytes) -> Path:
 
 def edit_document(data: bytes, change) -> bytes:
     """Change word/document.xml with `change(root)`, as another editor would."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    root = etree.fromstring(source.read("word/document.xml"))
-    change(root)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = etree.tostring(root) if info.filename == "word/document.xml" else source.read(info.filename)
-            target.writestr(info, content)
-    return out.getvalue()
+    def edit(name, content):
+        if name != "word/document.xml":
+            return content
+        root = etree.fromstring(content)
+        change(root)
+        return etree.tostring(root)
+
+    return rewrite_parts(data, edit)
 
 
 def control(root, tag):
@@ -232,13 +232,8 @@ def test_dates_typed_in_other_uk_ways(library, tmp_path):
 def test_identity_falls_back_to_the_form_when_properties_are_lost(library, tmp_path):
     spec = library.latest("csc_case_file_audit")
     answers, tables = full_answers(spec)
-    source = zipfile.ZipFile(io.BytesIO(make(spec, answers, tables)))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            if info.filename != "docProps/custom.xml":
-                target.writestr(info, source.read(info.filename))
-    record = read_docx(save(tmp_path, "noprops.docx", out.getvalue()), library)
+    data = rewrite_parts(make(spec, answers, tables), lambda name, c: None if name == "docProps/custom.xml" else c)
+    record = read_docx(save(tmp_path, "noprops.docx", data), library)
     assert (record.form_id, record.form_version, record.audit_id) == (spec.id, 1, "AUD-202611-TEST0000")
     assert record.subject["family_name"] == "Testworth" and record.subject["date_of_birth"] == "2010-01-10"
     assert record.answers == answers
@@ -321,18 +316,10 @@ def test_wrong_kinds_of_file_say_what_they_are(library, tmp_path):
 
 
 def test_docm_content_renamed_to_docx(library, tmp_path):
-    def macro_type(data):
-        source = zipfile.ZipFile(io.BytesIO(data))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as target:
-            for info in source.infolist():
-                content = source.read(info.filename)
-                if info.filename == "[Content_Types].xml":
-                    content = content.replace(b"document.main+xml", b"document.macroEnabled.main+xml")
-                target.writestr(info, content)
-        return out.getvalue()
+    def macro_type(name, content):
+        return content.replace(b"document.main+xml", b"document.macroEnabled.main+xml")
 
-    path = save(tmp_path, "macro.docx", macro_type(make(library.latest("csc_case_file_audit"))))
+    path = save(tmp_path, "macro.docx", rewrite_parts(make(library.latest("csc_case_file_audit")), macro_type))
     assert "macro-enabled" in unreadable(path, library)
 
 
@@ -383,17 +370,13 @@ def test_zip_bomb_is_refused_quickly(library, tmp_path):
 
 
 def test_xml_with_entity_declarations_is_refused(library, tmp_path):
-    data = make(library.latest("csc_case_file_audit"))
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                content = content.replace(
-                    b"?>", b'?><!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>', 1)
-            target.writestr(info, content)
-    assert "entities" in unreadable(save(tmp_path, "entities.docx", out.getvalue()), library)
+    def declare_entities(name, content):
+        if name != "word/document.xml":
+            return content
+        return content.replace(b"?>", b'?><!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>', 1)
+
+    data = rewrite_parts(make(library.latest("csc_case_file_audit")), declare_entities)
+    assert "entities" in unreadable(save(tmp_path, "entities.docx", data), library)
 
 
 @pytest.mark.skipif(not (REALWORLD / "word").is_dir(), reason="the shared real-world Word files are not on this machine")

@@ -8,7 +8,7 @@ from openpyxl.comments import Comment
 
 from auditdocs import model as m
 from auditdocs.tracker import consolidate
-from test_tracker import NOW, action, by_id, library, make_record, rows_of, tracker  # noqa: F401 (fixtures)
+from tracker_records import NOW, action, by_id, make_record, rows_of
 
 A = "AUD-202601-C1"
 B = "AUD-202601-C2"

@@ -13,9 +13,8 @@ from openpyxl.chart import BarChart, Reference
 
 from auditdocs.errors import UserError
 from auditdocs.tracker import consolidate, safety
-from test_tracker import NOW, by_id, library, make_record, tracker  # noqa: F401 (fixtures)
-
-REALWORLD = Path("/work/shared/realworld/excel")
+from helpers import REALWORLD
+from tracker_records import NOW, by_id, make_record
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -140,10 +139,10 @@ def test_x14_validation_in_the_tracker_stops(library, existing):
     assert "Define Name" in message
 
 
-@pytest.mark.skipif(not (REALWORLD / "poi__56644.xlsx").exists(), reason="real-world sample not present")
+@pytest.mark.skipif(not (REALWORLD / "excel" / "poi__56644.xlsx").exists(), reason="real-world sample not present")
 def test_real_workbook_with_x14_validations_and_a_picture_stops(library, tmp_path):
     target = tmp_path / "tracker.xlsx"
-    shutil.copy(REALWORLD / "poi__56644.xlsx", target)
+    shutil.copy(REALWORLD / "excel" / "poi__56644.xlsx", target)
     message = refused(library, target)
     assert "drop-down lists that take their items from another sheet" in message
     assert "pictures" in message

@@ -14,11 +14,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 from auditdocs import identity
-from auditdocs.specs import load_library
 from auditdocs.xlsxform import XlsxForm, read_xlsx
 from auditdocs.xlsxform.fill import fill_xlsx, insert_rows, named_cell, type_into
 from auditdocs.xlsxform.layout import IDENTITY_SHEET, SHEET_TITLE, field_name, id_of, table_cell_name
-from helpers import ROOT, full_answers, libreoffice_convert, record_values, xlsx_schema_errors
+from helpers import (ROOT, full_answers, library_from_text, libreoffice_convert, record_values, rewrite_parts,
+                     xlsx_schema_errors)
 
 SHARED_VALIDATOR = ROOT.parent / "shared" / "ooxml" / "validate_xlsx.py"
 needs_soffice = pytest.mark.skipif(
@@ -93,10 +93,7 @@ sections:
 
 @pytest.fixture(scope="module")
 def all_kinds(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("specs")
-    shutil.copy(ROOT / "form_specs" / "scales.yaml", folder)
-    (folder / "xlsx_all_kinds.yaml").write_text(ALL_KINDS, encoding="utf-8")
-    return load_library(folder)
+    return library_from_text(tmp_path_factory.mktemp("specs"), "xlsx_all_kinds", ALL_KINDS)
 
 
 def every_spec(library, all_kinds):
@@ -436,31 +433,21 @@ def test_files_that_cannot_be_read_say_what_they_are_and_what_to_do(library, tmp
 
 
 def test_macro_enabled_content_renamed_to_xlsx(library, tmp_path):
-    def macro_type(data):
-        source = zipfile.ZipFile(io.BytesIO(data))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as target:
-            for info in source.infolist():
-                content = source.read(info.filename)
-                if info.filename == "[Content_Types].xml":
-                    content = content.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")
-                target.writestr(info, content)
-        return out.getvalue()
+    def macro_type(name, content):
+        return content.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")
 
-    path = save(tmp_path, "macro.xlsx", macro_type(render(library.latest("csc_case_file_audit"))))
+    path = save(tmp_path, "macro.xlsx", rewrite_parts(render(library.latest("csc_case_file_audit")), macro_type))
     assert "macro-enabled" in unreadable(path, library)
 
 
 def test_xml_with_entity_declarations_is_refused(library, tmp_path):
-    source = zipfile.ZipFile(io.BytesIO(render(library.latest("csc_case_file_audit"))))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                content = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>' + content
-            target.writestr(info, content)
-    assert "refused for safety" in unreadable(save(tmp_path, "entities.xlsx", out.getvalue()), library)
+    def declare_entities(name, content):
+        if name != "xl/worksheets/sheet1.xml":
+            return content
+        return b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>' + content
+
+    data = rewrite_parts(render(library.latest("csc_case_file_audit")), declare_entities)
+    assert "refused for safety" in unreadable(save(tmp_path, "entities.xlsx", data), library)
 
 
 def test_password_protected_workbook(library, tmp_path):
@@ -571,11 +558,7 @@ def test_no_part_holds_another_records_details_or_personal_metadata(library):
 
 
 def test_ids_differing_only_in_case_are_refused(tmp_path):
-    folder = tmp_path / "specs"
-    folder.mkdir()
-    shutil.copy(ROOT / "form_specs" / "scales.yaml", folder)
-    (folder / "cases.yaml").write_text(ALL_KINDS.replace("xlsx_all_kinds", "cases").replace("question: q2", "question: Q1"),
-                                       encoding="utf-8")
-    spec = load_library(folder).latest("cases")
+    text = ALL_KINDS.replace("xlsx_all_kinds", "cases").replace("question: q2", "question: Q1")
+    spec = library_from_text(tmp_path / "specs", "cases", text).latest("cases")
     with pytest.raises(ValueError, match="differ only in capital letters"):
         XlsxForm(spec)

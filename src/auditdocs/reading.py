@@ -8,6 +8,7 @@ answers give the same JSON whatever the file format.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from . import completeness, identity
 from . import model as m
@@ -16,6 +17,17 @@ from .safezip import NotReadable
 
 #: The line under a form's title, in Word and Excel alike (the fallback when the properties are lost).
 AUDIT_LINE = re.compile(r"Audit ID\s+(\S+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
+
+
+def read_safely(read, path, library) -> m.AuditRecord:
+    """Run a reader's `read(path, library, record)`; a file it refuses is 'unreadable' with the reason."""
+    record = m.AuditRecord(file=str(path))
+    try:
+        read(Path(path), library, record)
+    except NotReadable as exc:
+        record.status = "unreadable"
+        record.problems = [m.Problem("", str(exc))]
+    return record
 
 
 def audit_line(spec: m.FormSpec, audit_id: str) -> str:

@@ -21,9 +21,9 @@ from lxml import etree
 from .. import identity
 from .. import model as m
 from ..answers import clean_text
-from ..reading import identify, refuse_macros, take_answers, take_subject
+from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, parse_xml, read_part
-from .oxml import CHECKED, qn
+from .oxml import qn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
@@ -50,13 +50,7 @@ class _Found:
 
 def read_docx(path: Path, library) -> m.AuditRecord:
     """Read one returned Word form. Never raises for a bad file: it is 'unreadable' with the reason."""
-    record = m.AuditRecord(file=str(path))
-    try:
-        _read(Path(path), library, record)
-    except NotReadable as exc:
-        record.status = "unreadable"
-        record.problems = [m.Problem("", str(exc))]
-    return record
+    return read_safely(_read, path, library)
 
 
 def _read(path: Path, library, record: m.AuditRecord) -> None:

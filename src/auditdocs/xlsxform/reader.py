@@ -21,7 +21,7 @@ from openpyxl.utils.cell import range_boundaries
 from .. import identity
 from .. import model as m
 from ..answers import clean_text
-from ..reading import identify, refuse_macros, take_answers, take_subject
+from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, read_part
 from .layout import END_MARK, IDENTITY_SHEET, REF, TEXT, Layout, TablePlace, field_name, layout
 
@@ -29,13 +29,7 @@ from .layout import END_MARK, IDENTITY_SHEET, REF, TEXT, Layout, TablePlace, fie
 
 def read_xlsx(path: Path, library) -> m.AuditRecord:
     """Read one returned Excel form. Never raises for a bad file: it is 'unreadable' with the reason."""
-    record = m.AuditRecord(file=str(path))
-    try:
-        _read(Path(path), library, record)
-    except NotReadable as exc:
-        record.status = "unreadable"
-        record.problems = [m.Problem("", str(exc))]
-    return record
+    return read_safely(_read, path, library)
 
 
 def _read(path: Path, library, record: m.AuditRecord) -> None:
