@@ -424,6 +424,27 @@ def test_council_template_is_merged_and_read_by_tags(library, tmp_path):
     assert record.subject["case_number"] == values["case_number"]
 
 
+def test_council_template_with_its_tags_lost_reads_by_order_and_kind(library, tmp_path):
+    import docx
+
+    from auditdocs.docx.oxml import block_sdt, date_kind, dropdown_kind, para, run, sdt_props
+
+    spec = library.latest("front_door_referrals")
+    template = docx.Document()
+    template.add_paragraph("Front door audit for {{ case_number }}")
+    body = template.element.body
+    for n, f in enumerate(spec.fields, start=1):
+        kind = dropdown_kind([(o.label, o.value) for o in f.scale.options]) if f.scale else (
+            date_kind() if f.type == "date" else None)
+        body[-1].addprevious(block_sdt(sdt_props(tag=f.id, alias=f.label, sdt_id=n, lock=None, kind=kind,
+                                                 showing_placeholder=False), para(run(""))))
+    template.save(tmp_path / "council.docx")
+    answers, _ = full_answers(spec)
+    data = fill_docx(form_for(spec, template=tmp_path / "council.docx").render(record_values(spec), "AUD-1"), answers)
+    record = read_docx(save(tmp_path, "untagged.docx", edit_document(data, strip_tags)), library)
+    assert record.answers == answers
+
+
 def test_specs_tags_lists_every_tag(library):
     result = CliRunner().invoke(cli, ["--specs", str(ROOT / "form_specs"), "specs", "tags", "csc_case_file_audit"])
     assert result.exit_code == 0

@@ -309,10 +309,16 @@ def demo_cmd(ctx, folder) -> None:
         f"4. Tracker: {demo.tracker}",
     ]
     lines += [f"   {line}" for line in demo.summary_lines]
-    lines += ["", "Try next:", f"  auditdocs parse {demo.returned} --returns",
+    lines += ["", "Try next (first: source .venv/bin/activate):", f"  auditdocs parse {demo.returned} --returns",
               f"  auditdocs consolidate {demo.returned} --tracker {demo.tracker}   (re-run: managers' edits are kept)"]
     click.echo("\n".join(lines))
 
 
 def main() -> None:
-    cli(prog_name="auditdocs")
+    try:
+        cli(prog_name="auditdocs")
+    except OSError as exc:  # a file or folder the computer would not let us use
+        where = f" {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: could not use{where}: {exc.strerror or exc}. Check the path, that the file is not "
+                   "open in another program, and that you may write there.", err=True)
+        raise SystemExit(1) from None
