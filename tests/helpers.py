@@ -55,7 +55,8 @@ def _strip_ignorable(root: etree._Element) -> None:
 
 
 def docx_schema_errors(data: bytes) -> list[str]:
-    """Errors of word/document.xml against wml.xsd, and of each w14/w15 element against its schema."""
+    """Errors of word/document.xml against wml.xsd, of each w14/w15 element against its schema,
+    and of the package's other parts against theirs."""
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
     errors = []
     ext = _schema("wml-with-w14-w15.xsd")
@@ -68,7 +69,25 @@ def docx_schema_errors(data: bytes) -> list[str]:
     wml = _schema("wml.xsd")
     if not wml.validate(stripped):
         errors += [str(e) for e in wml.error_log][:5]
+    package = zipfile.ZipFile(io.BytesIO(data))
+    for name, schema in PACKAGE_PARTS.items():
+        check = _schema(schema)
+        if not check.validate(etree.fromstring(package.read(name))):
+            errors += [f"{name}: {e}" for e in check.error_log][:5]
     return errors
+
+
+#: The other parts of a generated .docx and the schema each must satisfy.
+PACKAGE_PARTS = {
+    "word/styles.xml": "wml.xsd",
+    "word/settings.xml": "wml.xsd",
+    "word/footer1.xml": "wml.xsd",
+    "docProps/custom.xml": "shared-documentPropertiesCustom.xsd",
+    "docProps/app.xml": "shared-documentPropertiesExtended.xsd",
+    "[Content_Types].xml": "opc/opc-contentTypes.xsd",
+    "_rels/.rels": "opc/opc-relationships.xsd",
+    "word/_rels/document.xml.rels": "opc/opc-relationships.xsd",
+}
 
 
 def xlsx_schema_errors(data: bytes) -> list[str]:

@@ -11,6 +11,7 @@ what was read back from one completed form, in the JSON contract of the README.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
+from functools import cached_property
 from typing import Iterator
 
 SUBJECT_KINDS = {
@@ -245,7 +246,7 @@ class FormSpec:
         return [item for _, item in self.items() if isinstance(item, Question)]
 
     def field(self, field_id: str) -> Field | None:
-        return self._field_index().get(field_id)
+        return self._field_index.get(field_id)
 
     def table(self, table_id: str) -> Table | None:
         return next((t for t in self.tables if t.id == table_id), None)
@@ -257,12 +258,9 @@ class FormSpec:
         """The field playing a role the tracker needs (see FIELD_ROLES), if the form has one."""
         return self.field(self.roles[role]) if role in self.roles else None
 
+    @cached_property
     def _field_index(self) -> dict[str, Field]:
-        index = self.__dict__.get("_index")
-        if index is None:
-            index = {f.id: f for f in self.fields}
-            object.__setattr__(self, "_index", index)
-        return index
+        return {f.id: f for f in self.fields}
 
     @property
     def tags(self) -> list[str]:

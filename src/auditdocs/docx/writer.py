@@ -143,29 +143,21 @@ class WordForm:
         return blocks
 
     def _header_table(self) -> etree._Element:
+        """The record's details, two to a row: label | value | label | value."""
         half = TEXT_W // 2
         widths = [half * 2 // 5, half - half * 2 // 5] * 2
-        rows, pair = [], []
+        cells = []
         for h in self.spec.header:
             value = block_sdt(
                 sdt_props(tag=h.id, alias=h.label, sdt_id=self._next_id(), lock="sdtContentLocked",
                           kind=el("w:text"), showing_placeholder=False),
                 text_para(TOKEN.format(h.id), style="CellText"),
             )
-            pair.append((h.label, value))
-            if len(pair) == 2:
-                rows.append(self._header_row(pair, widths))
-                pair = []
-        if pair:
-            rows.append(self._header_row(pair, widths, last=True))
-        return table(widths, rows)
-
-    def _header_row(self, pairs, widths, last=False) -> etree._Element:
-        cells = []
-        for i, (label, value) in enumerate(pairs):
-            cells.append(cell(widths[2 * i], text_para(label, style="CellHeading"), shade=REF_SHADE))
-            cells.append(cell(widths[2 * i + 1] if not last or i else sum(widths[1:]), value, span=1 if not last or i else 3))
-        return row(*cells, cant_split=True)
+            cells.append(cell(widths[0], text_para(h.label, style="CellHeading"), shade=REF_SHADE))
+            cells.append(cell(widths[1], value))
+        if len(self.spec.header) % 2:  # the last value spans the rest of its row
+            cells[-1] = cell(sum(widths[1:]), *cells[-1][1:], span=3)
+        return table(widths, [row(*cells[i:i + 4], cant_split=True) for i in range(0, len(cells), 4)])
 
     # ---- sections -----------------------------------------------------------
 
