@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -16,44 +17,7 @@ from helpers import docx_schema_errors, library_from_text, libreoffice_convert, 
 W = f"{{{W_NS}}}"
 AUDIT_ID = "AUD-202611-TESTTEST"
 
-ALL_KINDS = """
-id: all_kinds
-title: Every kind of answer
-version: 1
-subject: child
-header:
-  - {field: family_name, label: Family name, required: true, identifier: true}
-  - {field: case_number, label: Case number, required: true, identifier: true}
-  - {field: auditor, label: Auditor, required: true}
-  - {field: date_of_birth, label: Date of birth, type: date}
-sections:
-  - id: s1
-    title: One of each
-    guidance: ["A prompt in grey"]
-    items:
-      - question: q1
-        text: A question?
-      - field: tick
-        label: Seen alone?
-        type: checkbox
-      - field: when
-        label: Date seen
-        type: date
-      - field: who
-        label: Worker
-        type: line
-      - check: visit
-        text: Initial visit
-        date: Date of initial visit
-        confirm: Is the document attached?
-        comment: Auditor's comments
-      - actions: acts
-        columns:
-          - {column: action, label: Action, required: true}
-          - {column: by, label: By whom, type: person}
-          - {column: when, label: By when, type: date}
-          - {column: kind, label: Kind, type: choice, scale: yes_no}
-"""
+ALL_KINDS = (Path(__file__).parent / "data" / "all_kinds.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

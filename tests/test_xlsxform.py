@@ -26,78 +26,16 @@ needs_soffice = pytest.mark.skipif(
     reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui",
 )
 
-ALL_KINDS = """
-id: xlsx_all_kinds
-title: Every kind of answer
-version: 1
-subject: child
-header:
-  - {field: family_name, label: Family name, required: true, identifier: true}
-  - {field: case_number, label: Case number, required: true, identifier: true}
-  - {field: auditor, label: Auditor, required: true}
-  - {field: date_of_birth, label: Date of birth, type: date}
-  - {field: placement, label: Placement, type: choice, scale: yes_no}
-scales:
-  long_words:
-    label: Options with commas
-    options:
-      - {value: a, label: "Safe, well and happy"}
-      - {value: b, label: "Safe, but not yet settled"}
-      - {value: c, label: Not safe}
-sections:
-  - id: s1
-    title: One of each
-    intro: An introduction.
-    guidance: ["A prompt in grey", "Another prompt"]
-    items:
-      - question: q1
-        text: A question?
-        prompts: [First prompt, Second prompt]
-      - question: q2
-        text: A question without evidence?
-        no_evidence: true
-      - question: q3
-        text: A question with its own evidence label?
-        evidence: Auditor comments
-      - judgement: j1
-        label: How safe is the child?
-        scale: long_words
-        comment: Why?
-      - field: tick
-        label: Seen alone?
-        type: checkbox
-      - field: when
-        label: Date seen
-        type: date
-      - field: who
-        label: Worker
-        type: line
-      - field: grade
-        label: A choice field
-        type: choice
-        scale: grade
-      - check: visit
-        text: Initial visit
-        date: Date of initial visit
-        confirm: Is the document attached?
-        comment: Auditor's comments
-      - actions: acts
-        rows: 2
-        columns:
-          - {column: action, label: Action, required: true}
-          - {column: by, label: By whom, type: person}
-          - {column: when, label: By when, type: date}
-          - {column: kind, label: Kind, type: choice, scale: long_words}
-"""
+ALL_KINDS = (Path(__file__).parent / "data" / "all_kinds.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def all_kinds(tmp_path_factory):
-    return library_from_text(tmp_path_factory.mktemp("specs"), "xlsx_all_kinds", ALL_KINDS)
+    return library_from_text(tmp_path_factory.mktemp("specs"), "all_kinds", ALL_KINDS)
 
 
 def every_spec(library, all_kinds):
-    return [(library, s) for s in library.current()] + [(all_kinds, all_kinds.latest("xlsx_all_kinds"))]
+    return [(library, s) for s in library.current()] + [(all_kinds, all_kinds.latest("all_kinds"))]
 
 
 def audit_id(seed: int) -> str:
@@ -558,7 +496,7 @@ def test_no_part_holds_another_records_details_or_personal_metadata(library):
 
 
 def test_ids_differing_only_in_case_are_refused(tmp_path):
-    text = ALL_KINDS.replace("xlsx_all_kinds", "cases").replace("question: q2", "question: Q1")
+    text = ALL_KINDS.replace("id: all_kinds", "id: cases").replace("question: q2", "question: Q1")
     spec = library_from_text(tmp_path / "specs", "cases", text).latest("cases")
     with pytest.raises(ValueError, match="differ only in capital letters"):
         XlsxForm(spec)

@@ -281,8 +281,8 @@ def _control_value(sdt, tc) -> object:
     """The text a person sees in a control (or in its whole cell, when `tc` is given)."""
     if sdt is not None:
         box = sdt.find(f"{W}sdtPr/{W14}checkbox/{W14}checked")
-        if box is not None:
-            return box.get(W14 + "val") in ("1", "true", "on")
+        if box is not None:  # LibreOffice writes w:val where Word writes w14:val
+            return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
     text = _visible_text(tc if tc is not None else sdt)
     if sdt is not None and not text:
         date = sdt.find(f"{W}sdtPr/{W}date")
