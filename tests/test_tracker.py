@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from pathlib import Path
 
 import openpyxl
 
@@ -14,7 +15,7 @@ from auditdocs import model as m
 from auditdocs.tracker import consolidate
 from helpers import library_from_text, xlsx_schema_errors
 
-from tracker_records import NOW, action, by_id, day, make_record, rows_of
+from tracker_records import NOW, action, by_id, day, make_record, on_disk, rows_of
 
 
 # ---- the workbook ------------------------------------------------------------------
@@ -91,16 +92,17 @@ def test_deadline_arithmetic_around_bank_holidays():
     assert late["Re-audit due"] == dt.date(2027, 2, 28)  # no 31 February: the month's last day
 
 
-def test_answers_judgements_and_exceptions(library, tracker):
-    good = make_record(library, "C1")
-    incomplete = make_record(library, "C2", file="/returned/C2.docx")
+def test_answers_judgements_and_exceptions(library, tracker, tmp_path):
+    returned = on_disk(tmp_path, "C1.docx", "C2.docx", "C3.docx", "scan.pdf")
+    good = make_record(library, "C1", file=returned["C1.docx"])
+    incomplete = make_record(library, "C2", file=returned["C2.docx"])
     incomplete.status = "incomplete"
     incomplete.answers.pop("kss1_seen_alone")
     incomplete.answers.pop("kss1_seen_alone.evidence")
     incomplete.problems = [m.Problem("kss1_seen_alone", "1.1 Answer: not answered.")]
-    unreadable = m.AuditRecord(file="/returned/scan.pdf", problems=[
+    unreadable = m.AuditRecord(file=returned["scan.pdf"], problems=[
         m.Problem("", "This is a PDF, not a Word form: ask the auditor for the .docx.")])
-    unknown = make_record(library, "C3")
+    unknown = make_record(library, "C3", file=returned["C3.docx"])
     unknown.form_version = 9
     summary = consolidate([good, incomplete, unreadable, unknown], library, tracker, now=NOW)
     answers = rows_of(tracker, "Answers")
@@ -115,21 +117,25 @@ def test_answers_judgements_and_exceptions(library, tracker):
     assert [r["Judgement"] for r in judgements if r["Type"] == "Domain"] == ["Met"] * 10
     assert [(r["Type"], r["Judgement"]) for r in judgements if r["Type"] != "Domain"] == [("Overall grade", "Good")]
     exceptions = {r["File"]: r for r in rows_of(tracker, "Exceptions")}
-    assert set(exceptions) == {"/returned/C2.docx", "/returned/scan.pdf", "/returned/C3.docx"}
-    assert exceptions["/returned/C2.docx"]["Problem"] == "Incomplete"
-    assert "1.1 Answer: not answered." in exceptions["/returned/C2.docx"]["Details"]
-    assert "Ann Auditor" in exceptions["/returned/C2.docx"]["What to do"]
-    assert "PDF" in exceptions["/returned/scan.pdf"]["Details"]
-    assert exceptions["/returned/C3.docx"]["Problem"] == "Unknown form"
+    assert set(exceptions) == {returned["C2.docx"], returned["scan.pdf"], returned["C3.docx"]}
+    assert exceptions[returned["C2.docx"]]["Problem"] == "Incomplete"
+    assert "1.1 Answer: not answered." in exceptions[returned["C2.docx"]]["Details"]
+    assert "Ann Auditor" in exceptions[returned["C2.docx"]]["What to do"]
+    assert "PDF" in exceptions[returned["scan.pdf"]]["Details"]
+    assert exceptions[returned["C3.docx"]]["Problem"] == "Unknown form"
     audits = by_id(tracker, "Audits", "Audit id")
     assert set(audits) == {"AUD-202601-C1", "AUD-202601-C2"}
     assert audits["AUD-202601-C2"]["Status"] == "incomplete"
     assert (summary.complete, summary.incomplete, summary.unreadable, summary.exceptions) == (2, 1, 1, 3)
     # the incomplete form comes back complete: its exception goes, the others stay
-    fixed = make_record(library, "C2", file="/returned/C2.docx")
+    fixed = make_record(library, "C2", file=returned["C2.docx"])
     consolidate([fixed], library, tracker, now=NOW)
-    assert {r["File"] for r in rows_of(tracker, "Exceptions")} == {"/returned/scan.pdf", "/returned/C3.docx"}
+    assert {r["File"] for r in rows_of(tracker, "Exceptions")} == {returned["scan.pdf"], returned["C3.docx"]}
     assert by_id(tracker, "Audits", "Audit id")["AUD-202601-C2"]["Status"] == "complete"
+    # the PDF is taken out of the folder: its exception goes too
+    Path(returned["scan.pdf"]).unlink()
+    consolidate([fixed], library, tracker, now=NOW)
+    assert {r["File"] for r in rows_of(tracker, "Exceptions")} == {returned["C3.docx"]}
 
 
 VOICE_SPEC = """

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
 
 from auditdocs import model as m
 from auditdocs.tracker import consolidate
-from tracker_records import NOW, action, by_id, make_record, rows_of
+from tracker_records import NOW, action, by_id, make_record, on_disk, rows_of
 
 A = "AUD-202601-C1"
 B = "AUD-202601-C2"
@@ -216,26 +217,34 @@ def test_prefer_newer_takes_the_newest_file(library, tracker):
     assert row["File"] == "/in/first.docx" and "newest" in row["Details"]
 
 
-def test_duplicate_of_an_audit_already_in_the_tracker(library, tracker):
-    first = make_record(library, "C1", file="/in/first.docx", modified="2026-01-21")
+def test_duplicate_of_an_audit_already_in_the_tracker(library, tracker, tmp_path):
+    files = on_disk(tmp_path, "first.docx", "newer.docx")
+    first = make_record(library, "C1", file=files["first.docx"], modified="2026-01-21")
     consolidate([first], library, tracker, now=NOW)
-    newer = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-25", evidence="Changed later.")
+    newer = make_record(library, "C1", file=files["newer.docx"], modified="2026-01-25", evidence="Changed later.")
     summary = consolidate([newer], library, tracker, now=NOW)  # the tracker's own is kept
     assert summary.duplicates == 1 and summary.audits_updated == 0
-    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/first.docx"
-    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == ["/in/newer.docx"]
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["first.docx"]
+    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == [files["newer.docx"]]
     assert "already in the tracker" in rows_of(tracker, "Exceptions")[0]["Details"]
     summary = consolidate([newer], library, tracker, prefer_newer=True, now=NOW)
     assert summary.audits_updated == 1
-    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/newer.docx"
-    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == ["/in/first.docx"]
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["newer.docx"]
+    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == [files["first.docx"]]
     consolidate([newer], library, tracker, now=NOW)  # settled: nothing left to report
     assert rows_of(tracker, "Exceptions") == []
     # the same file saved again with changes is an update, not a duplicate
-    resaved = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-28", evidence="Amended.")
+    resaved = make_record(library, "C1", file=files["newer.docx"], modified="2026-01-28", evidence="Amended.")
     summary = consolidate([resaved], library, tracker, now=NOW)
     assert summary.duplicates == 0 and summary.audits_updated == 1
     assert any(r["Evidence / comment"] == "Amended." for r in rows_of(tracker, "Answers"))
+    # amended again and sent back under another name, the earlier file gone: an update, not a duplicate
+    Path(files["newer.docx"]).unlink()
+    renamed = on_disk(tmp_path, "amended copy.docx")["amended copy.docx"]
+    summary = consolidate([make_record(library, "C1", file=renamed, evidence="Amended twice.")], library, tracker, now=NOW)
+    assert summary.duplicates == 0 and summary.audits_updated == 1
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == renamed
+    assert rows_of(tracker, "Exceptions") == []
 
 
 def test_notes_highlights_and_columns_on_other_sheets_are_kept(library, tracker):

@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 from auditdocs import identity
+from auditdocs.specs import SpecErrors
 from auditdocs.xlsxform import XlsxForm, read_xlsx
 from auditdocs.xlsxform.fill import fill_xlsx, insert_rows, named_cell, type_into
 from auditdocs.xlsxform.layout import IDENTITY_SHEET, SHEET_TITLE, field_name, id_of, table_cell_name
@@ -497,6 +498,5 @@ def test_no_part_holds_another_records_details_or_personal_metadata(library):
 
 def test_ids_differing_only_in_case_are_refused(tmp_path):
     text = ALL_KINDS.replace("id: all_kinds", "id: cases").replace("question: q2", "question: Q1")
-    spec = library_from_text(tmp_path / "specs", "cases", text).latest("cases")
-    with pytest.raises(ValueError, match="differ only in capital letters"):
-        XlsxForm(spec)
+    with pytest.raises(SpecErrors, match="ids must differ by more than capital letters"):
+        library_from_text(tmp_path / "specs", "cases", text)

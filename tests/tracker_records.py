@@ -73,3 +73,12 @@ def by_id(path: Path, sheet: str = "Actions", key: str = "Action id") -> dict[st
 
 def day(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%d/%m/%Y")
+
+
+def on_disk(folder: Path, *names: str) -> dict[str, str]:
+    """Returned files that exist (empty stand-ins: the tracker only needs them to be there)."""
+    paths = {}
+    for name in names:
+        (folder / name).write_bytes(b"")
+        paths[name] = str(folder / name)
+    return paths

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
@@ -27,6 +28,7 @@ from .identity import audit_id
 from .specs.loader import Library, did_you_mean
 
 FORM = "form"  # the pseudo field id of the form column
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters no form can hold
 FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
 DUE_DATE = "due_date"
 #: Other names councils' lists commonly use for a detail (compared with `key`).
@@ -175,7 +177,7 @@ def cell_text(value) -> str:
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return uk(parse_date(value))
-    return " ".join(str(value).split())
+    return " ".join(NOT_IN_XML.sub(" ", str(value)).split())
 
 
 def _blank(cells) -> bool:

@@ -29,6 +29,8 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
     if ftype == "checkbox":
         if isinstance(raw, bool):
             return raw, None
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
         text = clean_text(str(raw or "")).lower()
         if text in CHECKED:
             return True, None

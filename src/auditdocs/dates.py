@@ -52,8 +52,14 @@ def parse_date(value) -> dt.date | None:
 
 
 def _year(text: str) -> int:
+    """A two-digit year is taken as the latest year ending so that is not more than a year ahead
+    ('75' is 1975, a date of birth; '26' is 2026)."""
     year = int(text)
-    return year + 2000 if year < 100 else year
+    if year >= 100:
+        return year
+    this_year = dt.date.today().year
+    century = this_year // 100 * 100
+    return century + year if century + year <= this_year + 1 else century - 100 + year
 
 
 def uk(value: dt.date | str | None) -> str:

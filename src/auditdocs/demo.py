@@ -20,6 +20,7 @@ from . import model as m
 from .allocation import read_allocations
 from .dates import add_working_days, parse_date
 from .docx.fill import fill_docx
+from .errors import UserError
 from .generate import generate
 from .returns import read_returns, returns_by_auditor, write_json
 from .safezip import skipped_silently
@@ -77,6 +78,9 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
     from .tracker import consolidate
 
     folder = Path(folder)
+    if not Path(sample).exists():
+        raise UserError(f"the sample allocation list {sample} is missing: the demo runs from a copy of the "
+                        "auditdocs project (see README).")
     demo = DemoMonth(folder, folder / "forms", folder / "returned", folder / "tracker.xlsx")
     for path in (demo.forms, demo.returned):
         if path.exists():
@@ -123,8 +127,10 @@ def _fill(path: Path, answers, tables) -> bytes:
 
 
 def _grade_cycle(library):
-    labels = library.get("csc_case_file_audit").scales["overall_grade"].options
-    order = [o.value for o in labels] + ["good", "requires_improvement", "good", "ri_good_practice"]
+    """Overall grades to give, in turn: every grade of the shared scale, the common ones more often."""
+    scale = next((s.scales["overall_grade"] for s in library.current() if "overall_grade" in s.scales), None)
+    order = [o.value for o in scale.options] if scale else []
+    order += ["good", "requires_improvement", "good", "ri_good_practice"]
     while True:
         yield from order
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 
 from . import model as m
-from .dates import parse_date
+from .dates import parse_date, uk
 
 PROP_AUDIT_ID = "auditdocs.audit_id"
 PROP_FORM_ID = "auditdocs.form_id"
@@ -34,6 +34,11 @@ def audit_id(spec: m.FormSpec, values: dict[str, str]) -> str:
     )
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     return f"AUD-{month}-{base64.b32encode(digest).decode()[:8]}"
+
+
+def shown_values(spec: m.FormSpec, values: dict[str, str]) -> dict[str, str]:
+    """The record's details as a form shows them: dates dd/mm/yyyy."""
+    return {h.id: uk(values.get(h.id)) if h.type == "date" else values.get(h.id) or "" for h in spec.header}
 
 
 def fingerprint(spec: m.FormSpec, values: dict[str, str]) -> str:

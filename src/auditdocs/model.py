@@ -1,6 +1,6 @@
 """The domain model that flows through the pipeline.
 
-spec -> generate -> (people fill) -> parse -> consolidate -> report
+spec -> generate -> (people fill) -> parse -> consolidate (the tracker)
 
 A `FormSpec` is what a spec file says (loaded and checked by `auditdocs.specs`).
 Everything that writes or reads a form works from `FormSpec.fields` (every answer
@@ -27,6 +27,14 @@ FIELD_TYPES = ("text", "line", "date", "choice", "checkbox")
 HEADER_TYPES = ("text", "date", "choice")
 COLUMN_TYPES = ("text", "line", "role", "person", "date", "choice")
 ACTION_SOURCES = ("audit", "management_oversight", "moderation")
+#: What an empty answer shows until it is filled (never read back as an answer).
+PLACEHOLDER = {
+    "choice": "Choose an answer", "date": "Enter a date", "text": "Type here", "line": "Type here", "checkbox": "",
+    "evidence": "Type the evidence here", "comment": "Type the comment here", "judgement": "Choose a judgement",
+    "grade": "Choose a grade", "column choice": "Choose an option",
+}
+VOICE_LETTERS = "abcdefghij"  # a question's voice rows are 1.1a, 1.1b …
+
 #: Fields the tracker needs, named in a spec's `roles:` (role -> field id).
 FIELD_ROLES = {"overall_grade": "choice", "grade_after_moderation": "choice", "audit_date": "date"}
 
@@ -74,7 +82,6 @@ class HeaderField:
     scale: Scale | None = None
     required: bool = False
     identifier: bool = False  # carried in the document properties
-    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,10 @@ class Question:
     voices: tuple[Voice, ...] = ()
     evidence_label: str = ""
     kind: str = "question"
+
+    def voice_rows(self) -> list[tuple[str, Voice]]:
+        """Each voice's row reference (1.1a, 1.1b …) and voice."""
+        return [(f"{self.ref}{letter}", voice) for letter, voice in zip(VOICE_LETTERS, self.voices)]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from jinja2 import TemplateError
 
 from .. import identity
 from .. import model as m
-from ..dates import uk
 from ..errors import UserError
 from ..safezip import NotReadable, open_package, parse_xml, read_part
 from . import package
@@ -43,8 +42,7 @@ class CouncilTemplateForm:
         self.warnings = tag_warnings(spec, document, self.template)
 
     def render(self, values: dict[str, str], audit_id: str) -> bytes:
-        context = {h.id: (uk(values.get(h.id)) if h.type == "date" else values.get(h.id, "")) for h in self.spec.header}
-        context["audit_id"] = audit_id
+        context = {**identity.shown_values(self.spec, values), "audit_id": audit_id}
         doc = DocxTemplate(io.BytesIO(self._bytes))
         try:
             doc.render(context, autoescape=True)

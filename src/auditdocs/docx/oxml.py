@@ -40,15 +40,12 @@ def el(name: str, *children, **attrs) -> etree._Element:
 # ---- runs and paragraphs ------------------------------------------------------
 
 
-def rpr(style=None, bold=False, italic=False, colour=None, size=None, font=None) -> etree._Element | None:
+def rpr(style=None, bold=False, colour=None, font=None) -> etree._Element | None:
     children = [
         el("w:rStyle", val=style) if style else None,
         el("w:rFonts", ascii=font, hAnsi=font, eastAsia=font) if font else None,
         el("w:b") if bold else None,
-        el("w:i") if italic else None,
         el("w:color", val=colour) if colour else None,
-        el("w:sz", val=size) if size else None,
-        el("w:szCs", val=size) if size else None,
     ]
     children = [c for c in children if c is not None]
     return el("w:rPr", *children) if children else None
@@ -62,7 +59,7 @@ def run(text: str, **fmt) -> etree._Element:
     return el("w:r", rpr(**fmt), t)
 
 
-def ppr(style=None, keep_next=False, after=None, before=None, indent=None, hanging=None, align=None, outline=None):
+def ppr(style=None, keep_next=False, after=None, before=None, indent=None, hanging=None):
     spacing = el("w:spacing", before=before, after=after) if (after is not None or before is not None) else None
     ind = el("w:ind", left=indent, hanging=hanging) if indent else None
     children = [
@@ -70,8 +67,6 @@ def ppr(style=None, keep_next=False, after=None, before=None, indent=None, hangi
         el("w:keepNext") if keep_next else None,
         spacing,
         ind,
-        el("w:jc", val=align) if align else None,
-        el("w:outlineLvl", val=outline) if outline is not None else None,
     ]
     children = [c for c in children if c is not None]
     return el("w:pPr", *children) if children else None
@@ -136,13 +131,12 @@ def block_sdt(props: etree._Element, *paragraphs: etree._Element) -> etree._Elem
 # ---- tables -------------------------------------------------------------------
 
 
-def cell(width: int, *content, span: int = 1, shade: str | None = None, valign: str | None = None) -> etree._Element:
+def cell(width: int, *content, span: int = 1, shade: str | None = None) -> etree._Element:
     tcpr = el(
         "w:tcPr",
         el("w:tcW", w=width, type="dxa"),
         el("w:gridSpan", val=span) if span > 1 else None,
         el("w:shd", val="clear", color="auto", fill=shade) if shade else None,
-        el("w:vAlign", val=valign) if valign else None,
     )
     if not content:
         content = (el("w:p"),)

@@ -32,12 +32,9 @@ MARKS = {W + "tab": "\t", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "
 TEXT = (T, *MARKS)
 HIDDEN = tuple(W + n for n in ("del", "moveFrom", "instrText", "delInstrText"))  # never what a person sees
 REVISIONS = tuple(W + n for n in ("ins", "del", "moveFrom", "moveTo"))
-PLACEHOLDERS = {
-    "choose an answer", "choose a judgement", "choose a grade", "choose an option", "enter a date",
-    "type here", "type the evidence here", "type the comment here", "choose an item.",
-    "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text.",
-}
-VOICE_LETTERS = "abcdefghij"
+#: Placeholder texts: ours, and Word's own defaults.
+PLACEHOLDERS = {text.casefold() for text in m.PLACEHOLDER.values() if text} | {
+    "choose an item.", "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text."}
 
 
 @dataclass
@@ -112,7 +109,7 @@ def _header_values(body, spec: m.FormSpec, found: _Found, props: dict) -> dict[s
         for tr in first_table.iter(TR):
             cells = tr.findall(TC)
             for label_cell, value_cell in zip(cells[::2], cells[1::2]):
-                by_label[_norm(_cell_text(label_cell))] = _cell_text(value_cell)
+                by_label[_norm(_visible_text(label_cell))] = _visible_text(value_cell)
     raw = {}
     for h in spec.header:
         value = found.raw.pop(h.id, None)
@@ -165,8 +162,7 @@ def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
 def _cells_by_part(item: m.Item) -> dict[str, list[tuple[str, int]]]:
     """For each row reference of an item: (field part, cell index). Mirrors WordForm._item_rows."""
     if isinstance(item, m.Question) and item.voices:
-        return {f"{item.ref}{letter}": [(f"{v.id}.grade", 2), (f"{v.id}.comment", 3)]
-                for letter, v in zip(VOICE_LETTERS, item.voices)}
+        return {ref: [(f"{v.id}.grade", 2), (f"{v.id}.comment", 3)] for ref, v in item.voice_rows()}
     if isinstance(item, m.Check):
         return {item.ref: [("date", 2), ("confirm", 3), ("comment", 4)]}
     return {item.ref: [("answer", 2), ("evidence", 3), ("comment", 3)]}
@@ -184,7 +180,7 @@ def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
         cells = tr.findall(TC)
         if len(cells) < 3:
             continue
-        targets = layout.get(_cell_text(cells[0]).strip())
+        targets = layout.get(_visible_text(cells[0]).strip())
         for f, index in targets or ():
             if f.id not in found.raw and index < len(cells):
                 found.raw[f.id] = _control_value(_first_sdt(cells[index]), cells[index])
@@ -197,17 +193,17 @@ def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
         rows = tbl.findall(TR)
         if not rows:
             continue
-        table = by_ref.get(_cell_text(rows[0].find(TC)).strip()) if rows[0].find(TC) is not None else None
+        table = by_ref.get(_visible_text(rows[0].find(TC)).strip()) if rows[0].find(TC) is not None else None
         if table is None and len(rows) > 1:  # the reference was lost: a tagged control says which table
             table = next((by_column_tag[t] for t in map(_sdt_tag, rows[1].iter(SDT)) if t in by_column_tag), None)
         if table is None or table.id in found.rows:
             continue
         positions = _column_positions(rows[0], table)
-        header_texts = [_cell_text(c) for c in rows[0].findall(TC)]
+        header_texts = [_visible_text(c) for c in rows[0].findall(TC)]
         values = []
         for tr in rows[1:]:
             cells = tr.findall(TC)
-            if [_cell_text(c) for c in cells] == header_texts:
+            if [_visible_text(c) for c in cells] == header_texts:
                 continue  # a repeated heading row
             values.append({c.id: _control_value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
                            for c, i in positions})
@@ -216,7 +212,7 @@ def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
 
 def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]:
     """Columns by their heading text (a column inserted by a user moves nothing), else by position."""
-    headings = [_norm(_cell_text(c)) for c in heading_row.findall(TC)]
+    headings = [_norm(_visible_text(c)) for c in heading_row.findall(TC)]
     positions = []
     for n, c in enumerate(table.columns, start=1):
         label = _norm(c.label)
@@ -289,10 +285,6 @@ def _control_value(sdt, tc) -> object:
         if date is not None and date.get(qn("w:fullDate")):
             return date.get(qn("w:fullDate"))[:10]
     return text
-
-
-def _cell_text(tc) -> str:
-    return _visible_text(tc)
 
 
 def _prepare(body) -> bool:

@@ -18,7 +18,6 @@ from lxml import etree
 
 from .. import identity
 from .. import model as m
-from ..dates import uk
 from ..reading import audit_line
 from . import package
 from .oxml import (
@@ -69,8 +68,7 @@ class WordForm:
     # ---- per record ---------------------------------------------------------
 
     def render(self, values: dict[str, str], audit_id: str, when: dt.datetime | None = None) -> bytes:
-        shown = {h.id: (uk(values.get(h.id)) if h.type == "date" else values.get(h.id, "")) for h in self.spec.header}
-        shown["audit_id"] = audit_id
+        shown = {**identity.shown_values(self.spec, values), "audit_id": audit_id}
 
         def fill(match: re.Match) -> bytes:
             return escape(shown.get(match.group(1).decode(), "")).encode()
@@ -219,9 +217,9 @@ class WordForm:
         fields = {f.part: f for f in item.fields}
         if isinstance(item, m.Question) and item.voices:
             rows = [row(self._ref_cell(item.ref), self._text_cell(item.text, item.prompts, sum(GRID[1:]), span=4))]
-            for letter, voice in zip("abcdefghij", item.voices):
+            for ref, voice in item.voice_rows():
                 rows.append(row(
-                    self._ref_cell(f"{item.ref}{letter}"),
+                    self._ref_cell(ref),
                     self._text_cell(voice.label),
                     self._control_cell(fields[f"{voice.id}.grade"], 2, 1),
                     self._control_cell(fields[f"{voice.id}.comment"], 3, 2),
@@ -269,7 +267,7 @@ class WordForm:
             rows.append(row(
                 cell(widths[0], text_para(str(n), style="CellText"), shade=REF_SHADE),
                 *(cell(w, self.control(c.tag(t.id), f"{t.ref} {c.label}", c.type, c.scale,
-                                       "Choose an option" if c.scale else ("Enter a date" if c.type == "date" else "")))
+                                       m.PLACEHOLDER["column choice"] if c.scale else m.PLACEHOLDER["date"] if c.type == "date" else ""))
                   for w, c in zip(widths[1:], t.columns)),
             ))
         caption = text_para(f"{t.ref}  {t.title or 'Actions'}", style="CellHeading", keep_next=True, before=120)

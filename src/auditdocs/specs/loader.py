@@ -18,6 +18,7 @@ from .yamlsrc import Message, YList, YMap, load
 SCALES_FILE = "scales.yaml"
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 MAX_ID = 40
+MAX_VOICES = len(m.VOICE_LETTERS)
 DEFAULT_EVIDENCE = "What's working well? What are we worried about? How is this evidenced?"
 
 # What each kind of mapping may hold: key -> (type, required).
@@ -115,13 +116,6 @@ COLUMN_KEYS = {
 RULE_KEYS = {"when": ("map", True), "require": ("str", True), "message": ("str", False)}
 WHEN_KEYS = {"field": ("str", False), "each": ("str", False), "in": ("strlist", True)}
 
-PLACEHOLDERS = {
-    "choice": "Choose an answer",
-    "date": "Enter a date",
-    "text": "Type here",
-    "line": "Type here",
-    "checkbox": "",
-}
 
 
 class SpecErrors(Exception):
@@ -209,7 +203,12 @@ def load_shared_scales(folder: Path, messages: list[Message]) -> dict[str, m.Sca
     path = folder / SCALES_FILE
     if not path.exists():
         return {}
-    data, msgs = load(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        messages.append(Message(str(path), 0, "this file is not UTF-8 text: save it as UTF-8."))
+        return {}
+    data, msgs = load(text, str(path))
     messages += msgs
     if not isinstance(data, YMap):
         if data is not None:
@@ -335,10 +334,12 @@ class _Checker:
         if problem:
             self.error(line, f"{what} id '{value}' {problem}.")
             return None
-        if value in self.ids:
+        same = next((known for known in self.ids if known.casefold() == value.casefold()), None)
+        if same is not None:
+            also = "" if same == value else f" as '{same}' (ids must differ by more than capital letters: Excel ignores them)"
             self.error(
                 line,
-                f"duplicate id '{value}' ({what}): it is already used on line {self.ids[value]}. "
+                f"duplicate id '{value}' ({what}): it is already used on line {self.ids[same]}{also}. "
                 "Every id must be unique within the form.",
             )
             return None
@@ -470,7 +471,7 @@ class _Checker:
                 self.error(item.line_of("type"), f"unknown type '{ftype}' in {what}{did_you_mean(ftype, m.HEADER_TYPES)}. Use one of: {', '.join(m.HEADER_TYPES)}.")
             scale = self._choice_scale(item, ftype, scales, what)
             if fid:
-                out.append(m.HeaderField(fid, item["label"], ftype, scale, bool(item.get("required", False)), bool(item.get("identifier", False)), item.line))
+                out.append(m.HeaderField(fid, item["label"], ftype, scale, bool(item.get("required", False)), bool(item.get("identifier", False))))
         for needed in ("case_number", "auditor"):
             if out and not any(h.id == needed for h in out):
                 self.error(data.line, f"the header needs a field '{needed}' (every form is filed by case number and auditor).")
@@ -494,7 +495,8 @@ class _Checker:
             if not self.keys(item, VOICE_KEYS, f"voice {i + 1}") or not isinstance(item.get("id"), str):
                 continue
             vid, line = item["id"], item.line_of("id")
-            problem = id_problem(vid) or ("is listed twice" if any(v.id == vid for v in out) else "")
+            problem = id_problem(vid) or ("is listed twice" if any(v.id == vid for v in out) else "") or (
+                f"is one voice too many: a question has at most {MAX_VOICES} voices" if len(out) == MAX_VOICES else "")
             if problem:
                 self.error(line, f"voice id '{vid}' {problem}.")
             else:
@@ -554,7 +556,7 @@ class _Checker:
         if fid != item_id and not self.new_id(fid, line, "field"):
             return None
         return m.Field(fid, label, ftype, section, ref, part, scale, required, item_id,
-                       PLACEHOLDERS[ftype] if placeholder is None else placeholder)
+                       m.PLACEHOLDER[ftype] if placeholder is None else placeholder)
 
     def _question(self, item, iid, ref, section, scales, voices, what):
         line = item.line
@@ -565,25 +567,25 @@ class _Checker:
             if scale is None:
                 self.error(line, f"{what}: name the grading scale with 'question_scale:' at the top of the form.")
             for v in voices:
-                fields.append(self._field(f"{iid}.{v.id}.comment", f"{ref} {v.label} comment", "text", section, ref, f"{v.id}.comment", iid, line=line, required=required and v.required, placeholder="Type the comment here"))
-                fields.append(self._field(f"{iid}.{v.id}.grade", f"{ref} {v.label} grading", "choice", section, ref, f"{v.id}.grade", iid, line=line, scale=scale, required=required and v.required, placeholder="Choose a grade"))
+                fields.append(self._field(f"{iid}.{v.id}.comment", f"{ref} {v.label} comment", "text", section, ref, f"{v.id}.comment", iid, line=line, required=required and v.required, placeholder=m.PLACEHOLDER["comment"]))
+                fields.append(self._field(f"{iid}.{v.id}.grade", f"{ref} {v.label} grading", "choice", section, ref, f"{v.id}.grade", iid, line=line, scale=scale, required=required and v.required, placeholder=m.PLACEHOLDER["grade"]))
         else:
             scale = self.scale_ref(item["scale"], item.line_of("scale"), scales, what) if "scale" in item else self.question_scale
             if scale is None and "scale" not in item:
                 self.error(line, f"{what} has no answer scale: add 'scale:' or 'question_scale:' at the top of the form.")
             fields.append(self._field(iid, f"{ref} Answer", "choice", section, ref, "answer", iid, line=line, scale=scale, required=required))
             if not item.get("no_evidence", False):
-                fields.append(self._field(f"{iid}.evidence", f"{ref} {item.get('evidence', 'Evidence')}", "text", section, ref, "evidence", iid, line=line, required=bool(item.get("evidence_required", False)), placeholder="Type the evidence here"))
+                fields.append(self._field(f"{iid}.evidence", f"{ref} {item.get('evidence', 'Evidence')}", "text", section, ref, "evidence", iid, line=line, required=bool(item.get("evidence_required", False)), placeholder=m.PLACEHOLDER["evidence"]))
         evidence_label = "" if voices or item.get("no_evidence") else item.get("evidence", self.evidence_label)
         return m.Question(iid, ref, item.get("text", ""), tuple(f for f in fields if f), tuple(item.get("prompts") or ()), tuple(voices), evidence_label)
 
     def _judgement(self, item, iid, ref, section, scales, voices, what):
         scale = self.scale_ref(item.get("scale"), item.line_of("scale"), scales, what)
         fields = [self._field(iid, f"{ref} {item.get('label', iid)}", "choice", section, ref, "answer", iid, line=item.line, scale=scale,
-                              required=bool(item.get("required", True)), placeholder="Choose a judgement")]
+                              required=bool(item.get("required", True)), placeholder=m.PLACEHOLDER["judgement"])]
         if isinstance(item.get("comment"), str):
             fields.append(self._field(f"{iid}.comment", f"{ref} {item['comment']}", "text", section, ref, "comment", iid, line=item.line,
-                                      required=bool(item.get("comment_required", False)), placeholder="Type the comment here"))
+                                      required=bool(item.get("comment_required", False)), placeholder=m.PLACEHOLDER["comment"]))
         return m.Judgement(iid, ref, item.get("label", ""), tuple(f for f in fields if f))
 
     def _field_item(self, item, iid, ref, section, scales, voices, what):
@@ -605,7 +607,7 @@ class _Checker:
             scale = self.scale_ref("yes_no", item.line_of("confirm"), scales, what)
             fields.append(self._field(f"{iid}.confirm", f"{ref} {item['confirm']}", "choice", section, ref, "confirm", iid, line=item.line, scale=scale, required=required))
         if isinstance(item.get("comment"), str):
-            fields.append(self._field(f"{iid}.comment", f"{ref} {item['comment']}", "text", section, ref, "comment", iid, line=item.line, placeholder="Type the comment here"))
+            fields.append(self._field(f"{iid}.comment", f"{ref} {item['comment']}", "text", section, ref, "comment", iid, line=item.line, placeholder=m.PLACEHOLDER["comment"]))
         if not fields:
             self.error(item.line, f"{what} asks for nothing: give it 'date:', 'confirm:' or 'comment:' (each with its label).")
         return m.Check(iid, ref, item.get("text", ""), tuple(f for f in fields if f))

@@ -26,6 +26,8 @@ def outline(spec: m.FormSpec) -> str:
            f"questions: {len(spec.questions)}"]
     if spec.source:
         out.append(f"source: {spec.source}")
+    if spec.description:
+        out += _wrap(spec.description, "")
     out += ["", "Header (filled from the allocation list):"]
     for h in spec.header:
         flags = ", ".join(x for x in ("required" if h.required else "", "identifier" if h.identifier else "") if x)

@@ -1,6 +1,7 @@
 """Consolidation: put the audit records read from returned forms into the tracker workbook."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field as dc_field
@@ -109,6 +110,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *,
     """
     now = now or dt.datetime.now()
     path = Path(tracker_path)
+    records = [dataclasses.replace(rec, file=os.path.abspath(rec.file)) for rec in records]
     safety.check_before_update(path)
     existed = path.exists()
     wb = safety.load(path) if existed else _new_workbook()
@@ -222,7 +224,10 @@ def _plan(records, library, audits: OldSheet, prefer_newer: bool, today: dt.date
         if row is not None:
             file = text_of(row.get("Source file"))
             current = next((c for c in found if _same_file(c.file, file)), None)
-            if current is None:
+            if current is None and not os.path.exists(file):  # the earlier file is gone: this is its amended copy
+                current = found[0]
+                current.why = f"it replaces {file}, which is no longer there"
+            elif current is None:
                 returned = parse_date(plain(row.get("Returned")))
                 current = _Candidate(file, text_of(row.get("Content check")),
                                      (returned.isoformat() if returned else "", _mtime(file)))
@@ -315,13 +320,13 @@ def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict]) -> dict:
 
 
 def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: list[dict]) -> list[dict]:
-    """Old exceptions stay unless this run read the same file again or updated the audit."""
+    """Old exceptions stay unless this run read the same file again, updated the audit, or the file is gone."""
     sheet = r.EXCEPTIONS
     files = [rec.file for rec in records]
     kept, replaced = [], {}
     for row in old_rows:
         file, aid = text_of(row.get("File")), text_of(row.get("Audit id"))
-        if aid in applied or any(_same_file(file, f) for f in files):
+        if aid in applied or any(_same_file(file, f) for f in files) or (file and not os.path.exists(file)):
             replaced.setdefault(_key(sheet, row), row)
         else:
             kept.append(row)

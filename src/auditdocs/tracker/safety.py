@@ -179,7 +179,7 @@ def _extensions(data: bytes) -> list[str]:
 def load(path: Path) -> openpyxl.Workbook:
     """The existing tracker, loaded (after `check_before_update`)."""
     try:
-        return openpyxl.load_workbook(path)
+        return openpyxl.load_workbook(path, rich_text=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise _unreadable(path, f"it is damaged: {exc}") from None
 

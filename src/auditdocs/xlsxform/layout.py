@@ -15,7 +15,7 @@ nothing escaped, and the id is the name without its prefix:
 
 The prefix makes every name start with letters and an underscore, so no name can
 look like a cell reference. Two ids that differ only in case would give the same
-Excel name: the writer refuses such a spec (see `check_names`).
+Excel name: `specs validate` refuses such a spec.
 
 When the names are lost, the reader falls back on what a person sees: every row
 that holds an answer shows its reference ("3.2") in column A, so an answer is
@@ -51,19 +51,6 @@ def table_cell_name(table_id: str, column_id: str, n: int) -> str:
 def id_of(name: str) -> str | None:
     """The id a defined name was made from, or None if it is not one of ours."""
     return name[len(PREFIX):] if name.casefold().startswith(PREFIX) else None
-
-
-def check_names(spec: m.FormSpec) -> None:
-    """Refuse ids that Excel would take for the same name (names ignore case)."""
-    seen: dict[str, str] = {}
-    ids = [h.id for h in spec.header] + [f.id for f in spec.fields] + [t.id for t in spec.tables]
-    for i in ids:
-        other = seen.setdefault(i.casefold(), i)
-        if other != i:
-            raise ValueError(
-                f"form '{spec.id}': the ids '{other}' and '{i}' differ only in capital letters, "
-                "which Excel cannot tell apart; rename one of them in the spec."
-            )
 
 
 @dataclass
@@ -330,6 +317,5 @@ def layout(spec: m.FormSpec) -> Layout:
     """The layout of a form (worked out once per spec object)."""
     cached = _CACHE.get(id(spec))
     if cached is None or cached.spec is not spec:
-        check_names(spec)
         cached = _CACHE[id(spec)] = _Planner(spec).plan()
     return cached

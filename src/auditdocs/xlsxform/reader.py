@@ -11,7 +11,6 @@ reader's, so that the same answers give the same JSON.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import warnings
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from .. import identity
 from .. import model as m
 from ..answers import clean_text
 from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
-from ..safezip import NotReadable, open_package, read_part
+from ..safezip import NotReadable, open_package, read_part, refuse_entities
 from .layout import END_MARK, IDENTITY_SHEET, REF, TEXT, Layout, TablePlace, field_name, layout
 
 
@@ -39,9 +38,8 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
             kind = "a Word document" if read_part(package, "word/document.xml") is not None else "not an Excel workbook"
             raise NotReadable(f"despite its name, this is {kind}. Ask the auditor for the Excel form (.xlsx) they filled in.")
         for name in package.namelist():
-            if name.endswith((".xml", ".rels")) and re.search(rb"<!(DOCTYPE|ENTITY)", (read_part(package, name) or b"")[:4096]):
-                raise NotReadable(f"the file's part {name} declares XML entities, which Excel never writes; "
-                                  "it was refused for safety.")
+            if name.endswith((".xml", ".rels")):
+                refuse_entities(read_part(package, name) or b"", name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
