@@ -336,3 +336,12 @@ def test_the_sample_lists_read_the_same_and_cleanly(lib):
     assert {a.form_id for a in xlsx.allocations} == set(lib.ids())
     # managers never audit their own team
     assert all(a.values["auditor"] != a.values["team_manager"] for a in xlsx.allocations)
+
+
+def test_control_characters_are_dropped_and_two_digit_years_are_not_in_the_future(tmp_path, lib):
+    path = write_csv(tmp_path / "list.csv", [child(family="Test\x01ley", dob="04/03/15"),
+                                               child(case="9900002", dob="4 Mar 75")])
+    first, second = read(path, lib).allocations
+    assert first.values["family_name"] == "Test ley"
+    assert first.values["date_of_birth"] == "2015-03-04"
+    assert second.values["date_of_birth"] == "1975-03-04"

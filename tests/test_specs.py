@@ -241,3 +241,17 @@ def test_a_field_id_never_changes_meaning_between_versions(tmp_path):
     result = CliRunner().invoke(cli, ["specs", "validate", str(tmp_path / "specs")])
     assert result.exit_code == 1
     assert "field 'kss1_met' was a choice (kss) in version 1" in result.output
+
+
+def test_scales_file_that_is_not_utf8(tmp_path):
+    shutil.copytree(SPECS, tmp_path / "specs")
+    (tmp_path / "specs" / "scales.yaml").write_bytes("scales:\n  x:\n    label: Caf\xe9\n".encode("cp1252"))
+    result = CliRunner().invoke(cli, ["specs", "validate", str(tmp_path / "specs")])
+    assert result.exit_code == 1 and "not UTF-8" in result.output and "Traceback" not in result.output
+
+
+def test_at_most_ten_voices(tmp_path):
+    voices = "".join(f"  - id: v{n}\n    label: Voice {n}\n" for n in range(11))
+    text = GOOD.replace("sections:", f"question_scale: grade\nvoices:\n{voices}sections:")
+    messages = check(tmp_path, text)
+    assert any("voice id 'v10' is one voice too many" in m for m in messages)
