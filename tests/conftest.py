@@ -1,7 +1,7 @@
 import pytest
+from helpers import ROOT
 
 from auditdocs.specs import load_library
-from helpers import ROOT
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import (
+    docx_schema_errors,
+    library_from_text,
+    libreoffice_convert,
+    needs_soffice,
+    record_values,
+)
 from lxml import etree
 from pypdf import PdfReader
 
 from auditdocs import identity
 from auditdocs.docx.oxml import W14_NS, W_NS
 from auditdocs.docx.writer import WordForm
-from helpers import docx_schema_errors, library_from_text, libreoffice_convert, needs_soffice, record_values
 
 W = f"{{{W_NS}}}"
 AUDIT_ID = "AUD-202611-TESTTEST"

@@ -10,6 +10,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import (
+    REALWORLD,
+    ROOT,
+    full_answers,
+    library_from_text,
+    libreoffice_convert,
+    needs_soffice,
+    record_values,
+    rewrite_parts,
+)
 from lxml import etree
 
 from auditdocs.cli import cli
@@ -18,8 +28,6 @@ from auditdocs.docx.oxml import W_NS
 from auditdocs.docx.reader import read_docx
 from auditdocs.docx.writer import WordForm, form_for
 from auditdocs.specs import load_library
-from helpers import (REALWORLD, ROOT, full_answers, library_from_text, libreoffice_convert, needs_soffice,
-                     record_values, rewrite_parts)
 
 W = f"{{{W_NS}}}"
 
@@ -443,7 +451,14 @@ def test_council_template_is_merged_and_read_by_tags(library, tmp_path):
 def test_council_template_with_its_tags_lost_reads_by_order_and_kind(library, tmp_path):
     import docx
 
-    from auditdocs.docx.oxml import block_sdt, date_kind, dropdown_kind, para, run, sdt_props
+    from auditdocs.docx.oxml import (
+        block_sdt,
+        date_kind,
+        dropdown_kind,
+        para,
+        run,
+        sdt_props,
+    )
 
     spec = library.latest("front_door_referrals")
     template = docx.Document()

@@ -10,14 +10,13 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from test_allocation import HEAD, child, write_csv, write_xlsx
 
 from auditdocs import generate as gen
 from auditdocs.cli import cli
 from auditdocs.generate import MANIFEST_COLUMNS, file_name, safe_name
 from auditdocs.model import Allocation
 from auditdocs.specs import load_library
-
-from test_allocation import HEAD, child, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "form_specs"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
+from helpers import ROOT, SOFFICE
 
 from auditdocs.allocation import read_allocations
 from auditdocs.cli import cli
 from auditdocs.dates import uk
 from auditdocs.generate import generate
-from helpers import ROOT, SOFFICE
 
 SAMPLE = ROOT / "samples" / "allocations_2026-11.xlsx"
 

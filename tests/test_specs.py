@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT
 
 from auditdocs.cli import cli
 from auditdocs.specs import load_library
 from auditdocs.specs.loader import check_paths
-from helpers import ROOT
 
 SPECS = ROOT / "form_specs"
 SEED_QUESTIONS = Path(__file__).parent / "seed_questions"

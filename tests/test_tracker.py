@@ -10,13 +10,11 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from helpers import library_from_text, xlsx_schema_errors
+from tracker_records import NOW, action, by_id, day, make_record, on_disk, rows_of
 
 from auditdocs import model as m
 from auditdocs.tracker import consolidate
-from helpers import library_from_text, xlsx_schema_errors
-
-from tracker_records import NOW, action, by_id, day, make_record, on_disk, rows_of
-
 
 # ---- the workbook ------------------------------------------------------------------
 

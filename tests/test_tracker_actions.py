@@ -6,10 +6,10 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
+from tracker_records import NOW, action, by_id, make_record, on_disk, rows_of
 
 from auditdocs import model as m
 from auditdocs.tracker import consolidate
-from tracker_records import NOW, action, by_id, make_record, on_disk, rows_of
 
 A = "AUD-202601-C1"
 B = "AUD-202601-C2"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import REALWORLD
 from openpyxl.chart import BarChart, Reference
+from tracker_records import NOW, by_id, make_record
 
 from auditdocs.errors import UserError
 from auditdocs.tracker import consolidate, safety
-from helpers import REALWORLD
-from tracker_records import NOW, by_id, make_record
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -10,6 +10,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import (
+    ROOT,
+    full_answers,
+    library_from_text,
+    libreoffice_convert,
+    record_values,
+    rewrite_parts,
+    xlsx_schema_errors,
+)
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 
@@ -17,9 +26,13 @@ from auditdocs import identity
 from auditdocs.specs import SpecErrors
 from auditdocs.xlsxform import XlsxForm, read_xlsx
 from auditdocs.xlsxform.fill import fill_xlsx, insert_rows, named_cell, type_into
-from auditdocs.xlsxform.layout import IDENTITY_SHEET, SHEET_TITLE, field_name, id_of, table_cell_name
-from helpers import (ROOT, full_answers, library_from_text, libreoffice_convert, record_values, rewrite_parts,
-                     xlsx_schema_errors)
+from auditdocs.xlsxform.layout import (
+    IDENTITY_SHEET,
+    SHEET_TITLE,
+    field_name,
+    id_of,
+    table_cell_name,
+)
 
 SHARED_VALIDATOR = ROOT.parent / "shared" / "ooxml" / "validate_xlsx.py"
 needs_soffice = pytest.mark.skipif(

@@ -13,7 +13,8 @@ import random
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 from . import model as m

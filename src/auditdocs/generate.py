@@ -14,7 +14,8 @@ import re
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ import click
 from . import model as m
 from .allocation import AllocationList
 from .errors import UserError
+from .identity import AUDIT_ID_RE
 from .specs.loader import Library
 
 MANIFEST = "manifest.csv"
@@ -32,7 +34,6 @@ SHOW_AT_MOST = 10  # files already there listed one by one; the rest are counted
 MAX_NAME = 120
 MAX_FOLDER = 60
 FORMATS = {"docx": ("docx",), "xlsx": ("xlsx",), "both": ("docx", "xlsx")}
-AUDIT_ID_RE = re.compile(r"AUD-\d{6}-[A-Z2-7]{8}")
 RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
     f"{dev}{i}" for dev in ("COM", "LPT") for i in range(10)
 }

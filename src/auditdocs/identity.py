@@ -6,8 +6,10 @@ Excel: the workbook's custom properties and a hidden sheet), under these names.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
+import re
 
 from . import model as m
 from .dates import parse_date, uk
@@ -18,6 +20,20 @@ PROP_FORM_VERSION = "auditdocs.form_version"
 PROP_FINGERPRINT = "auditdocs.fingerprint"
 PROP_SUBJECT = "auditdocs.subject."  # + header field id, for identifier fields
 PROP_LAYOUT = "auditdocs.layout"  # "auditdocs" (our layout) or "template" (a council's own)
+
+
+AUDIT_ID_RE = re.compile(r"AUD-(\d{4})(\d{2})-[A-Z2-7]{8}")
+
+
+def audit_month(audit: str) -> dt.date | None:
+    """The first day of the month an audit id was made for, if it is one of ours."""
+    match = AUDIT_ID_RE.fullmatch(audit or "")
+    if not match:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        return None
 
 
 def audit_id(spec: m.FormSpec, values: dict[str, str]) -> str:

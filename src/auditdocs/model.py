@@ -10,7 +10,8 @@ what was read back from one completed form, in the JSON contract of the README.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import cached_property
 from typing import Iterator
 

@@ -13,7 +13,8 @@ proofing marks, bookmarks and placeholders are never read as answers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 from lxml import etree

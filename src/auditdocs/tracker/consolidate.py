@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 import openpyxl
@@ -12,7 +13,8 @@ import openpyxl
 from .. import model as m
 from ..dates import parse_date
 from ..errors import UserError
-from . import actions, rows as r, safety, sheets
+from . import actions, safety, sheets
+from . import rows as r
 from .sheets import OldSheet, plain, text_of
 
 TODO_UNREADABLE = ("Fix what the details say (or move the file out of the folder if it is not an audit form), "

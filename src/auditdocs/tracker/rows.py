@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import model as m
 from ..dates import add_months, add_working_days, last_day_of_month, parse_date, uk
+from ..identity import audit_month
 
 MANAGEMENT_OVERSIGHT_DAYS = 10  # working days after the audit was finalised
 REVIEW_MEETING_WEEKS = 4  # after an Inadequate audit was finalised
@@ -142,13 +143,7 @@ def month_of(record: m.AuditRecord) -> dt.date | None:
     due = parse_date(record.subject.get("due_date"))
     if due:
         return due.replace(day=1)
-    parts = record.audit_id.split("-")
-    if len(parts) > 1 and len(parts[1]) == 6 and parts[1].isdigit():
-        try:
-            return dt.date(int(parts[1][:4]), int(parts[1][4:]), 1)
-        except ValueError:
-            return None
-    return None
+    return audit_month(record.audit_id)
 
 
 def subject_name(spec: m.FormSpec, record: m.AuditRecord) -> str:

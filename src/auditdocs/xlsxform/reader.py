@@ -22,8 +22,16 @@ from .. import model as m
 from ..answers import clean_text
 from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, read_part, refuse_entities
-from .layout import END_MARK, IDENTITY_SHEET, REF, TEXT, Layout, TablePlace, field_name, layout
-
+from .layout import (
+    END_MARK,
+    IDENTITY_SHEET,
+    REF,
+    TEXT,
+    Layout,
+    TablePlace,
+    field_name,
+    layout,
+)
 
 
 def read_xlsx(path: Path, library) -> m.AuditRecord:
