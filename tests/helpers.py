@@ -129,6 +129,16 @@ def library_from_text(folder: Path, name: str, text: str):
     return load_library(folder)
 
 
+def unreadable(path: Path, library) -> str:
+    """The one reason a file could not be read (Word or Excel, as `auditdocs parse` reads it)."""
+    from auditdocs.returns import read_form
+
+    record = read_form(Path(path), library)
+    assert record.status == "unreadable", path
+    assert len(record.problems) == 1
+    return record.problems[0].message
+
+
 # ---- LibreOffice ----------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from helpers import (
     needs_soffice,
     record_values,
     rewrite_parts,
+    unreadable,
 )
 from lxml import etree
 
@@ -315,13 +316,6 @@ def test_older_version_still_reads_and_the_newer_one_is_noted(library, tmp_path)
 
 
 # ---- bad files -----------------------------------------------------------------------
-
-
-def unreadable(path, library) -> str:
-    record = read_docx(path, library)
-    assert record.status == "unreadable", path
-    assert len(record.problems) == 1
-    return record.problems[0].message
 
 
 def test_wrong_kinds_of_file_say_what_they_are(library, tmp_path):

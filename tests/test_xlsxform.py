@@ -17,6 +17,7 @@ from helpers import (
     libreoffice_convert,
     record_values,
     rewrite_parts,
+    unreadable,
     xlsx_schema_errors,
 )
 from openpyxl import Workbook, load_workbook
@@ -354,13 +355,6 @@ def test_text_is_never_a_formula(library, tmp_path):
 
 
 # ---- files that are not forms ---------------------------------------------------------------
-
-
-def unreadable(path, library) -> str:
-    record = read_xlsx(path, library)
-    assert record.status == "unreadable", path
-    assert len(record.problems) == 1
-    return record.problems[0].message
 
 
 def test_files_that_cannot_be_read_say_what_they_are_and_what_to_do(library, tmp_path):
