@@ -1,12 +1,12 @@
 import pytest
-from helpers import ROOT
+from helpers import SPECS
 
 from auditdocs.specs import load_library
 
 
 @pytest.fixture(scope="session")
 def library():
-    return load_library(ROOT / "form_specs")
+    return load_library(SPECS)
 
 
 @pytest.fixture

@@ -16,6 +16,9 @@ from lxml import etree
 from auditdocs import model as m
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The built-in form specs and samples (tests name them only through these two).
+SPECS = ROOT / "form_specs"
+SAMPLES = ROOT / "samples"
 SCHEMAS = Path(__file__).resolve().parent / "schemas" / "ooxml"
 REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"  # see its NOTICE.md
 
@@ -124,7 +127,7 @@ def library_from_text(folder: Path, name: str, text: str):
     from auditdocs.specs import load_library
 
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "form_specs" / "scales.yaml", folder)
+    shutil.copy(SPECS / "scales.yaml", folder)
     (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
     return load_library(folder)
 

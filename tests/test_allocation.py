@@ -9,12 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import SAMPLES, SPECS
 
 from auditdocs.allocation import key, parse_month, read_allocations
 from auditdocs.errors import UserError
 from auditdocs.specs import load_library
 
-ROOT = Path(__file__).resolve().parents[1]
 NOV = dt.date(2026, 11, 1)
 
 HEAD = ["Form", "Case number", "Family name", "Given names", "Date of birth", "Social worker",
@@ -32,7 +32,7 @@ def child(case="9900001", family="Testley", given="Ava", dob="01/02/2015", audit
 
 @pytest.fixture(scope="module")
 def lib():
-    return load_library(ROOT / "form_specs")
+    return load_library(SPECS)
 
 
 def write_csv(path: Path, rows, head=HEAD, encoding="utf-8-sig", delimiter=","):
@@ -327,8 +327,8 @@ def test_damaged_workbook_is_a_clear_error(tmp_path, lib):
 
 
 def test_the_sample_lists_read_the_same_and_cleanly(lib):
-    xlsx = read(ROOT / "samples" / "allocations_2026-11.xlsx", lib)
-    csv_ = read(ROOT / "samples" / "allocations_2026-11.csv", lib)
+    xlsx = read(SAMPLES / "allocations_2026-11.xlsx", lib)
+    csv_ = read(SAMPLES / "allocations_2026-11.csv", lib)
     assert xlsx.problems == [] and csv_.problems == []
     assert len(xlsx.allocations) >= 55
     assert [(a.form_id, a.values, a.audit_id) for a in xlsx.allocations] == \

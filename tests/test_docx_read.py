@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import (
     REALWORLD,
-    ROOT,
+    SPECS,
     full_answers,
     library_from_text,
     libreoffice_convert,
@@ -299,7 +299,7 @@ def test_rules_comment_when_no_inadequate_needs_action_action_needs_person_and_d
 
 def test_older_version_still_reads_and_the_newer_one_is_noted(library, tmp_path):
     folder = tmp_path / "specs"
-    shutil.copytree(ROOT / "form_specs", folder)
+    shutil.copytree(SPECS, folder)
     (folder / "archive").mkdir(exist_ok=True)
     current = folder / "csc_case_file_audit.yaml"
     shutil.copy(current, folder / "archive" / "csc_case_file_audit.v1.yaml")
@@ -471,7 +471,7 @@ def test_council_template_with_its_tags_lost_reads_by_order_and_kind(library, tm
 
 
 def test_specs_tags_lists_every_tag(library):
-    result = CliRunner().invoke(cli, ["--specs", str(ROOT / "form_specs"), "specs", "tags", "csc_case_file_audit"])
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "specs", "tags", "csc_case_file_audit"])
     assert result.exit_code == 0
     spec = library.latest("csc_case_file_audit")
     listed = [line.split()[0] for line in result.output.splitlines()]
@@ -492,7 +492,7 @@ def test_parse_command_batch_json_returns_and_exit_codes(library, tmp_path):
     save(folder, "incomplete.docx", make(spec, {"kss1_seen_alone": "Yes"}, seed=1))
     save(folder, "broken.docx", b"not a zip")
     runner = CliRunner()
-    args = ["--specs", str(ROOT / "form_specs"), "parse", str(folder), "--json", str(tmp_path / "out.json")]
+    args = ["--specs", str(SPECS), "parse", str(folder), "--json", str(tmp_path / "out.json")]
     result = runner.invoke(cli, args)
     assert result.exit_code == 1
     assert "Traceback" not in result.output
@@ -505,8 +505,8 @@ def test_parse_command_batch_json_returns_and_exit_codes(library, tmp_path):
     assert set(complete) == {"file", "status", "form", "audit_id", "subject", "answers", "tables", "problems"}
     assert complete["answers"] == answers and complete["tables"] == tables
     assert complete["form"] == {"id": spec.id, "version": 1}
-    returns = runner.invoke(cli, ["--specs", str(ROOT / "form_specs"), "parse", str(folder), "--returns"])
+    returns = runner.invoke(cli, ["--specs", str(SPECS), "parse", str(folder), "--returns"])
     assert "To Auditor 1:" in returns.output and "1.2 Answer: not answered." in returns.output
     assert "within 3 working days" in returns.output
-    ok = runner.invoke(cli, ["--specs", str(ROOT / "form_specs"), "parse", str(folder / "Auditor 0")])
+    ok = runner.invoke(cli, ["--specs", str(SPECS), "parse", str(folder / "Auditor 0")])
     assert ok.exit_code == 0, ok.output

@@ -10,6 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from helpers import SAMPLES, SPECS
 from test_allocation import HEAD, child, write_csv, write_xlsx
 
 from auditdocs import generate as gen
@@ -17,9 +18,6 @@ from auditdocs.cli import cli
 from auditdocs.generate import MANIFEST_COLUMNS, file_name, safe_name
 from auditdocs.model import Allocation
 from auditdocs.specs import load_library
-
-ROOT = Path(__file__).resolve().parents[1]
-SPECS = ROOT / "form_specs"
 
 
 def run(*args):
@@ -88,7 +86,7 @@ def test_row_missing_a_value_is_skipped_others_generated_exit_1(tmp_path):
     assert "Rows skipped:" in result.output
     assert "row 3 (case 2): Social worker is missing (column 'Social worker' is empty)" in result.output
     assert "2 forms generated" in result.output
-    assert "Error: not every row was generated: 1 row skipped" in result.output
+    assert "Not every row was generated: 1 row skipped" in result.output
 
 
 def test_unknown_form_and_duplicate_rows_are_skipped(tmp_path):
@@ -104,7 +102,7 @@ def test_missing_required_columns_stop_before_anything_is_written(tmp_path):
     head = [h for h in HEAD if h not in ("Social worker", "Team")]
     out = tmp_path / "forms"
     result = run("--data", write_csv(tmp_path / "list.csv", [child()], head), "--out", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "has no column for details these forms need" in result.output
     assert "Social worker (social_worker)" in result.output
     assert not out.exists()
@@ -112,7 +110,7 @@ def test_missing_required_columns_stop_before_anything_is_written(tmp_path):
 
 def test_sample_list_generates_every_form(tmp_path):
     out = tmp_path / "forms"
-    result = run("--data", ROOT / "samples" / "allocations_2026-11.xlsx", "--out", out)
+    result = run("--data", SAMPLES / "allocations_2026-11.xlsx", "--out", out)
     assert result.exit_code == 0, result.output
     rows = manifest(out)
     assert {r["Form"] for r in rows} == set(load_library(SPECS).ids())
@@ -205,7 +203,7 @@ def test_unreadable_list_is_a_message_not_a_traceback(tmp_path, name, content, e
     if content is not None:
         path.write_bytes(content)
     result = run("--data", path, "--out", tmp_path / "forms")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert expected in result.output
     assert str(path) in result.output or path.name in result.output
 
@@ -215,13 +213,13 @@ def test_output_folder_that_is_a_file_or_cannot_be_written(tmp_path):
     blocker = tmp_path / "forms.txt"
     blocker.write_text("x")
     result = run("--data", data, "--out", blocker / "sub")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "cannot write in the folder" in result.output
 
     locked_manifest = tmp_path / "out2" / "manifest.csv"
     locked_manifest.mkdir(parents=True)  # cannot be opened for writing, like a file open in Excel
     result = run("--data", data, "--out", tmp_path / "out2")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "cannot update" in result.output and "No form was made" in result.output
 
 
@@ -234,7 +232,7 @@ def test_permission_denied_on_output_folder(tmp_path):
         result = run("--data", three_rows(tmp_path), "--out", out)
     finally:
         out.chmod(0o700)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "permission denied" in result.output
 
 
@@ -332,7 +330,7 @@ def test_permission_denied_is_a_message_whoever_runs_the_tests(tmp_path, monkeyp
     monkeypatch.setattr(gen.tempfile, "mkstemp", denied)
     out = tmp_path / "forms"
     result = run("--data", three_rows(tmp_path), "--out", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"cannot write in the folder {out} (permission denied" in result.output
     assert "--out" in result.output
 

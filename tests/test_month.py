@@ -6,14 +6,14 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
-from helpers import ROOT, SOFFICE
+from helpers import SAMPLES, SOFFICE, SPECS
 
 from auditdocs.allocation import read_allocations
 from auditdocs.cli import cli
 from auditdocs.dates import uk
 from auditdocs.generate import generate
 
-SAMPLE = ROOT / "samples" / "allocations_2026-11.xlsx"
+SAMPLE = SAMPLES / "allocations_2026-11.xlsx"
 
 
 def personal_values(spec, values: dict[str, str]) -> set[str]:
@@ -52,7 +52,7 @@ def test_no_generated_package_holds_another_rows_personal_details(library, tmp_p
 
 
 def test_demo_month_runs_end_to_end(tmp_path):
-    result = CliRunner().invoke(cli, ["--specs", str(ROOT / "form_specs"), "demo", str(tmp_path / "demo")])
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     demo = tmp_path / "demo"
     forms = list((demo / "forms").rglob("*.docx")) + list((demo / "forms").rglob("*.xlsx"))
@@ -70,6 +70,6 @@ def test_demo_month_runs_end_to_end(tmp_path):
             "Requires Improvement", "Inadequate"} <= grades
     assert audits.max_row - 1 == 59  # every readable audit
     assert tracker["Exceptions"].max_row >= 9  # 7 incomplete, 1 unreadable, and the heading
-    again = CliRunner().invoke(cli, ["--specs", str(ROOT / "form_specs"), "demo", str(tmp_path / "demo")])
+    again = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(tmp_path / "demo")])
     assert again.exit_code == 0, again.output
     assert Path(demo / "tracker.xlsx").exists()

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import ROOT
+from helpers import SPECS
 
 from auditdocs.cli import cli
 from auditdocs.specs import load_library
 from auditdocs.specs.loader import check_paths
 
-SPECS = ROOT / "form_specs"
 SEED_QUESTIONS = Path(__file__).parent / "seed_questions"
 EIGHT_FORMS = {
     "csc_case_file_audit", "eh_case_file_audit", "foster_carer_case_file_audit",

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import UserError
+from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
 from .specs import default_specs_folder, get_spec, open_library
 from .specs.loader import check_paths
 from .specs.outline import field_kind, outline
@@ -99,7 +99,8 @@ def specs_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         click.echo(str(message), err=True)
     if messages:
         files = len({m.path for m in messages})
-        raise UserError(f"{len(messages)} problem{'s' * (len(messages) != 1)} in {files} file{'s' * (files != 1)}.")
+        click.echo(f"{len(messages)} problem{'s' * (len(messages) != 1)} in {files} file{'s' * (files != 1)}.", err=True)
+        ctx.exit(EXIT_ATTENTION)
     click.echo(f"OK: {len(good)} form spec{'s' * (len(good) != 1)} valid.")
 
 
@@ -186,7 +187,8 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     for line in summary(result):
         click.echo(line)
     if not result.all_generated:
-        raise UserError(result.shortfall())
+        click.echo(result.shortfall())
+        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- parse -----------------------------------------------------------------------
@@ -235,7 +237,7 @@ def parse_cmd(ctx, paths, json_file, show_returns) -> None:
     if not records:
         raise UserError("no forms (.docx or .xlsx) were found there.")
     if counts["complete"] != len(records):
-        ctx.exit(1)
+        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- consolidate -----------------------------------------------------------------
@@ -315,10 +317,21 @@ def demo_cmd(ctx, folder) -> None:
 
 
 def main() -> None:
+    """The `auditdocs` command: user errors as messages, and any other failure as one line, never a traceback
+    (set AUDITDOCS_DEBUG=1 to see the traceback)."""
+    import os
+
     try:
         cli(prog_name="auditdocs")
     except OSError as exc:  # a file or folder the computer would not let us use
         where = f" {exc.filename}" if exc.filename else ""
         click.echo(f"Error: could not use{where}: {exc.strerror or exc}. Check the path, that the file is not "
                    "open in another program, and that you may write there.", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_USER_ERROR) from None
+    except Exception as exc:
+        if os.environ.get("AUDITDOCS_DEBUG"):
+            raise
+        click.echo(f"auditdocs failed: {type(exc).__name__}: {exc}\nThis is a fault in auditdocs, not in your files. "
+                   "Nothing was half-written. Please report it (run again with AUDITDOCS_DEBUG=1 to see the details).",
+                   err=True)
+        raise SystemExit(EXIT_FAILED) from None

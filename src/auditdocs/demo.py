@@ -22,6 +22,7 @@ from .allocation import read_allocations
 from .dates import add_working_days, parse_date
 from .docx.fill import fill_docx
 from .errors import UserError
+from .files import write_atomic
 from .generate import generate
 from .returns import read_returns, returns_by_auditor, write_json
 from .safezip import skipped_silently
@@ -106,7 +107,7 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
     demo.unreadable = _one_unreadable(demo.returned)
     demo.records = list(read_returns([demo.returned], library))
     write_json(demo.records, folder / "answers.json")
-    (folder / "returns.txt").write_text(returns_by_auditor(demo.records) + "\n", encoding="utf-8")
+    write_atomic(folder / "returns.txt", returns_by_auditor(demo.records) + "\n")
     if demo.tracker.exists():
         demo.tracker.unlink()
     summary = consolidate(demo.records, library, demo.tracker)

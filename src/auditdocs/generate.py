@@ -22,6 +22,7 @@ import click
 from . import model as m
 from .allocation import AllocationList
 from .errors import UserError
+from .files import csv_text, write_atomic
 from .identity import AUDIT_ID_RE
 from .specs.loader import Library
 
@@ -58,7 +59,7 @@ class Entry:
     def as_row(self, when: str) -> dict[str, str]:
         values = [self.audit_id, self.form_id, self.version, self.case_number, self.auditor,
                   self.format, self.file, self.status, self.reason, str(self.row or ""), when]
-        return dict(zip(MANIFEST_COLUMNS, (_not_formula(v) for v in values)))
+        return dict(zip(MANIFEST_COLUMNS, (csv_text(v) for v in values)))
 
 
 @dataclass
@@ -85,7 +86,7 @@ class Result:
             n = self.count(status)
             if n:
                 parts.append(f"{n} {one if n == 1 else many}")
-        return f"not every row was generated: {', '.join(parts)} (listed above)." if parts else ""
+        return f"Not every row was generated: {', '.join(parts)} (listed above)." if parts else ""
 
 
 # ---- names that are safe on Windows -------------------------------------------
@@ -135,11 +136,6 @@ def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str) -> str:
 
 def folder_name(allocation: m.Allocation) -> str:
     return safe_name(allocation.values.get("auditor", "") or "No auditor", MAX_FOLDER)
-
-
-def _not_formula(text: str) -> str:
-    """Excel must show the manifest's text as text, never run it as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # ---- the run -------------------------------------------------------------------
@@ -237,7 +233,7 @@ def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
         entry.reason = f"the form could not be made ({type(exc).__name__}: {exc}); please report this"
         return entry
     try:
-        _write(path, data)
+        write_atomic(path, data)
     except OSError as exc:
         entry.status = "failed"
         entry.reason = f"could not write the file ({_os_reason(exc)})"
@@ -277,19 +273,6 @@ def _maker_factory(ext: str, template: Path | None):
     except ImportError:
         raise UserError("Excel forms cannot be made by this version of auditdocs yet: use --format docx.") from None
     return XlsxForm
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing (a half-written form would block the next run)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".auditdocs-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _os_reason(exc: OSError) -> str:

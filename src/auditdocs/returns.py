@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import model as m
+from .files import write_atomic
 from .safezip import WRONG_KIND, NotReadable, skipped_silently
 
 FORM_SUFFIXES = {".docx", ".xlsx"}
@@ -123,4 +124,4 @@ def returns_by_auditor(records: list[m.AuditRecord]) -> str:
 
 def write_json(records: list[m.AuditRecord], path: Path) -> None:
     """A JSON array with one object per form (the contract in the README)."""
-    path.write_text(json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n")

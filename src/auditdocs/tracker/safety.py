@@ -15,6 +15,7 @@ import openpyxl
 from lxml import etree
 
 from ..errors import UserError
+from ..files import set_mode_like
 
 KEEP_BACKUPS = 10
 NOTHING_CHANGED = "The tracker was not changed."
@@ -233,12 +234,7 @@ def save(wb: openpyxl.Workbook, path: Path, now: dt.datetime) -> Path | None:
     tmp = Path(tmp_name)
     try:
         save_workbook(wb, tmp)
-        if path.exists():
-            shutil.copymode(path, tmp)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+        set_mode_like(tmp, path, private=False)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

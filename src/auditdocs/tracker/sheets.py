@@ -7,12 +7,10 @@ column now sits. Our own values are written fresh, text always as text.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from copy import copy
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import Rule
 from openpyxl.formula.translate import Translator
@@ -23,18 +21,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.views import Selection
 
+from ..files import put_text
 from .rows import ACTIONS, STATUSES, Col, Graded, SheetDef
 
 DATE_FORMAT = "DD/MM/YYYY"
 MONTH_FORMAT = "MMM YYYY"
-MAX_CELL_TEXT = 32767  # Excel's limit
 TOP = Alignment(vertical="top")
 WRAP = Alignment(vertical="top", wrap_text=True)
 MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
 OVERDUE = DifferentialStyle(fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006"))
 STATUS_LIST = '"' + ",".join(STATUSES) + '"'
-FORMULA_START = re.compile(r"^[\s]*[=+\-@]")
 
 
 @dataclass
@@ -133,22 +130,6 @@ def merged_headers(sheet: SheetDef, old: OldSheet) -> list[str]:
 
 
 # ---- writing cells ---------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if len(text) > MAX_CELL_TEXT:
-        cut = " … (cut: longer than an Excel cell can hold)"
-        text = text[: MAX_CELL_TEXT - len(cut)] + cut
-    return text
-
-
-def put_text(cell, text: str) -> None:
-    """Text from a document is data: always stored as text, never as a formula."""
-    cell.value = safe_text(text)
-    cell.data_type = "s"
-    if FORMULA_START.match(cell.value):
-        cell.quotePrefix = True  # Excel keeps it as text when someone edits the cell
 
 
 def _restore(cell, kept: Kept) -> None:

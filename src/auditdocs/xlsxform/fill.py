@@ -16,8 +16,9 @@ from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..dates import parse_date
+from ..files import put_text
 from .layout import field_name
-from .writer import CHECKBOX_LABELS, set_text
+from .writer import CHECKBOX_LABELS
 
 
 def fill_xlsx(data: bytes, answers: dict[str, object], tables: dict[str, list[dict]] | None = None) -> bytes:
@@ -68,7 +69,7 @@ def type_into(cell, value) -> None:
     elif value is None:
         cell.value = None
     else:
-        set_text(cell, str(value))
+        put_text(cell, str(value))
 
 
 def insert_rows(wb, ws, idx: int, amount: int = 1) -> None:

@@ -15,7 +15,7 @@ import io
 from copy import copy
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
@@ -28,6 +28,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from .. import identity
 from .. import model as m
 from ..dates import parse_date
+from ..files import cell_safe, put_text
 from ..reading import audit_line
 from .layout import IDENTITY_SHEET, SHEET_TITLE, TITLE_ROWS, Input, field_name, layout
 
@@ -98,18 +99,6 @@ class _Styler:
         return cell
 
 
-def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
-
-def set_text(cell, text: str) -> None:
-    """Put text in a cell as text: never a formula, even when it starts with '='."""
-    cell.value = _clean(text)
-    if cell.data_type == "f":
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
 class XlsxForm:
     """The Excel form of one spec; render() makes one workbook per record."""
 
@@ -175,8 +164,8 @@ class XlsxForm:
         for s in lay.statics:
             cell = styler.cell(s.row, s.col, s.style, span=s.span)
             if s.value:
-                set_text(cell, s.value)
-        set_text(ws.cell(lay.identity_row, 1), audit_line(spec, audit_id))
+                put_text(cell, s.value)
+        put_text(ws.cell(lay.identity_row, 1), audit_line(spec, audit_id))
         sheet = quote_sheetname(SHEET_TITLE)
         for inp in lay.inputs:
             if isinstance(inp.kind, m.HeaderField):
@@ -206,14 +195,14 @@ class XlsxForm:
             cell.value = day
             return
         option = h.scale.by_label(text) if h.scale is not None and text else None
-        set_text(cell, option.label if option else text)
+        put_text(cell, option.label if option else text)
 
     def _lists_and_validations(self, ws) -> None:
         if any(opts for _, opts in self.lists.values()):
             row = 1
             for _, options in self.lists.values():
                 for label in options:
-                    set_text(ws.cell(row, self.list_col), label)
+                    put_text(ws.cell(row, self.list_col), label)
                     row += 1
             ws.column_dimensions[get_column_letter(self.list_col)].hidden = True
         for args, cells in self.validations.values():
@@ -239,13 +228,13 @@ class XlsxForm:
 
     def _identity(self, wb: Workbook, props: dict[str, str]) -> None:
         for name, value in props.items():
-            wb.custom_doc_props.append(StringProperty(name=name, value=_clean(str(value or ""))))
+            wb.custom_doc_props.append(StringProperty(name=name, value=cell_safe(str(value or ""))))
         ws = wb.create_sheet(IDENTITY_SHEET)
         ws.sheet_state = "hidden"
-        set_text(ws.cell(1, 1), IDENTITY_NOTE)
+        put_text(ws.cell(1, 1), IDENTITY_NOTE)
         for row, (name, value) in enumerate(props.items(), start=2):
-            set_text(ws.cell(row, 1), name)
-            set_text(ws.cell(row, 2), str(value or ""))
+            put_text(ws.cell(row, 1), name)
+            put_text(ws.cell(row, 2), str(value or ""))
         ws.column_dimensions["A"].width = 36
         ws.column_dimensions["B"].width = 30
         ws.protection.sheet = True
