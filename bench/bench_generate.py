@@ -20,7 +20,7 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 
-from auditdocs.docx.writer import WordForm
+from auditdocs.forms.docx.writer import WordForm
 from auditdocs.specs import load_library
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from docx2python import docx2python
 
-from auditdocs.docx.fill import fill_docx
-from auditdocs.docx.reader import read_docx
-from auditdocs.docx.writer import WordForm
+from auditdocs.forms.docx.fill import fill_docx
+from auditdocs.forms.docx.reader import read_docx
+from auditdocs.forms.docx.writer import WordForm
 from auditdocs.specs import load_library
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ from lxml import etree
 from pypdf import PdfReader
 
 from auditdocs import identity
-from auditdocs.docx.oxml import W14_NS, W_NS
-from auditdocs.docx.writer import WordForm
+from auditdocs.forms.docx.oxml import W14_NS, W_NS
+from auditdocs.forms.docx.writer import WordForm
 
 W = f"{{{W_NS}}}"
 AUDIT_ID = "AUD-202611-TESTTEST"

@@ -24,10 +24,10 @@ from helpers import (
 from lxml import etree
 
 from auditdocs.cli import cli
-from auditdocs.docx.fill import fill_docx
-from auditdocs.docx.oxml import W_NS
-from auditdocs.docx.reader import read_docx
-from auditdocs.docx.writer import WordForm, form_for
+from auditdocs.forms.docx.fill import fill_docx
+from auditdocs.forms.docx.oxml import W_NS
+from auditdocs.forms.docx.reader import read_docx
+from auditdocs.forms.docx.writer import WordForm, form_for
 from auditdocs.specs import load_library
 
 W = f"{{{W_NS}}}"
@@ -411,7 +411,7 @@ def test_real_world_word_files_are_refused_politely(library):
 def test_council_template_is_merged_and_read_by_tags(library, tmp_path):
     import docx
 
-    from auditdocs.docx.oxml import block_sdt, dropdown_kind, para, run, sdt_props
+    from auditdocs.forms.docx.oxml import block_sdt, dropdown_kind, para, run, sdt_props
 
     spec = library.latest("front_door_referrals")
     template = docx.Document()
@@ -445,7 +445,7 @@ def test_council_template_is_merged_and_read_by_tags(library, tmp_path):
 def test_council_template_with_its_tags_lost_reads_by_order_and_kind(library, tmp_path):
     import docx
 
-    from auditdocs.docx.oxml import (
+    from auditdocs.forms.docx.oxml import (
         block_sdt,
         date_kind,
         dropdown_kind,

@@ -264,7 +264,7 @@ def test_one_form_that_cannot_be_made_does_not_stop_the_batch(tmp_path, monkeypa
 
 
 def test_xlsx_forms_when_available(tmp_path):
-    pytest.importorskip("auditdocs.xlsxform.writer")
+    pytest.importorskip("auditdocs.forms.xlsx.writer")
     out = tmp_path / "forms"
     result = run("--data", three_rows(tmp_path), "--out", out, "--format", "both")
     assert result.exit_code == 0, result.output

@@ -20,9 +20,9 @@ from pathlib import Path
 from . import model as m
 from .allocation import read_allocations
 from .dates import add_working_days, parse_date
-from .docx.fill import fill_docx
 from .errors import UserError
 from .files import write_atomic
+from .forms.docx.fill import fill_docx
 from .generate import generate
 from .returns import read_returns, returns_by_auditor, write_json
 from .safezip import skipped_silently
@@ -122,7 +122,7 @@ def _only(allocations, rows):
 
 def _fill(path: Path, answers, tables) -> bytes:
     if path.suffix == ".xlsx":
-        from .xlsxform.fill import fill_xlsx
+        from .forms.xlsx.fill import fill_xlsx
 
         return fill_xlsx(path.read_bytes(), answers, tables)
     return fill_docx(path.read_bytes(), answers, tables)

@@ -265,11 +265,11 @@ def _build_makers(rows, library, makers, template) -> dict[tuple[str, str], obje
 def _maker_factory(ext: str, template: Path | None):
     """The function that builds a form maker for a spec, for this format."""
     if ext == "docx":
-        from .docx.writer import form_for
+        from .forms.docx.writer import form_for
 
         return lambda spec: form_for(spec, template=template)
     try:
-        from .xlsxform.writer import XlsxForm
+        from .forms.xlsx.writer import XlsxForm
     except ImportError:
         raise UserError("Excel forms cannot be made by this version of auditdocs yet: use --format docx.") from None
     return XlsxForm

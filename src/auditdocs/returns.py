@@ -48,11 +48,11 @@ def read_form(path: Path, library) -> m.AuditRecord:
     """Read one returned form (Word or Excel); never raises for a bad file."""
     try:
         if path.suffix.lower() == ".xlsx":
-            from .xlsxform.reader import read_xlsx
+            from .forms.xlsx.reader import read_xlsx
 
             record = read_xlsx(path, library)
         elif path.suffix.lower() in (".docx", *WRONG_KIND):
-            from .docx.reader import read_docx
+            from .forms.docx.reader import read_docx
 
             record = read_docx(path, library)
         else:

@@ -24,16 +24,16 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 from auditdocs import identity
-from auditdocs.specs import SpecErrors
-from auditdocs.xlsxform import XlsxForm, read_xlsx
-from auditdocs.xlsxform.fill import fill_xlsx, insert_rows, named_cell, type_into
-from auditdocs.xlsxform.layout import (
+from auditdocs.forms.xlsx import XlsxForm, read_xlsx
+from auditdocs.forms.xlsx.fill import fill_xlsx, insert_rows, named_cell, type_into
+from auditdocs.forms.xlsx.layout import (
     IDENTITY_SHEET,
     SHEET_TITLE,
     field_name,
     id_of,
     table_cell_name,
 )
+from auditdocs.specs import SpecErrors
 
 SHARED_VALIDATOR = ROOT.parent / "shared" / "ooxml" / "validate_xlsx.py"
 needs_soffice = pytest.mark.skipif(
@@ -150,9 +150,9 @@ def test_unfilled_form_has_no_answers_and_lists_what_is_missing(library, tmp_pat
 
 
 def test_word_and_excel_forms_with_the_same_answers_read_identically(library, tmp_path):
-    docx = pytest.importorskip("auditdocs.docx.writer")
-    from auditdocs.docx.fill import fill_docx
-    from auditdocs.docx.reader import read_docx
+    docx = pytest.importorskip("auditdocs.forms.docx.writer")
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.reader import read_docx
 
     for spec in library.current():
         full, tables = full_answers(spec, seed=5)

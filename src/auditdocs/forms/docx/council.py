@@ -16,10 +16,10 @@ from pathlib import Path
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 
-from .. import identity
-from .. import model as m
-from ..errors import UserError
-from ..safezip import NotReadable, open_package, parse_xml, read_part
+from ... import identity
+from ... import model as m
+from ...errors import UserError
+from ...safezip import NotReadable, open_package, parse_xml, read_part
 from . import package
 from .oxml import qn
 

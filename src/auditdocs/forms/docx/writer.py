@@ -16,9 +16,9 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from .. import identity
-from .. import model as m
-from ..reading import audit_line
+from ... import identity
+from ... import model as m
+from ...reading import audit_line
 from . import package
 from .oxml import (
     NSMAP,

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import identity
-from .. import model as m
-from ..answers import clean_text
-from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
-from ..safezip import NotReadable, open_package, parse_xml, read_part
+from ... import identity
+from ... import model as m
+from ...answers import clean_text
+from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
+from ...safezip import NotReadable, open_package, parse_xml, read_part
 from .oxml import qn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -14,7 +14,7 @@ import zipfile
 
 from lxml import etree
 
-from ..dates import parse_date
+from ...dates import parse_date
 from .oxml import CHECKED, UNCHECKED, W14_NS, para, qn, run
 from .reader import SDT, TBL, TR, W, _sdt_tag
 

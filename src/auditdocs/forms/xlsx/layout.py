@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from .. import model as m
+from ... import model as m
 
 PREFIX = "ad_"
 SHEET_TITLE = "Audit form"

@@ -25,11 +25,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .. import identity
-from .. import model as m
-from ..dates import parse_date
-from ..files import cell_safe, put_text
-from ..reading import audit_line
+from ... import identity
+from ... import model as m
+from ...dates import parse_date
+from ...files import cell_safe, put_text
+from ...reading import audit_line
 from .layout import IDENTITY_SHEET, SHEET_TITLE, TITLE_ROWS, Input, field_name, layout
 
 DATE_FORMAT = "dd/mm/yyyy"

@@ -17,11 +17,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
-from .. import identity
-from .. import model as m
-from ..answers import clean_text
-from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
-from ..safezip import NotReadable, open_package, read_part, refuse_entities
+from ... import identity
+from ... import model as m
+from ...answers import clean_text
+from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
+from ...safezip import NotReadable, open_package, read_part, refuse_entities
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,
