@@ -20,10 +20,9 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 
+from auditdocs import builtin
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.specs import load_library
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def records(spec, n: int):
@@ -76,7 +75,7 @@ def main() -> int:
     parser.add_argument("--forms", type=int, default=60)
     parser.add_argument("--spec", default="csc_case_file_audit")
     args = parser.parse_args()
-    spec = load_library(ROOT / "form_specs").latest(args.spec)
+    spec = load_library(builtin("form_specs")).latest(args.spec)
     rows = list(records(spec, args.forms))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from docx2python import docx2python
 
+from auditdocs import builtin
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.reader import read_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.specs import load_library
 
-ROOT = Path(__file__).resolve().parents[1]
 EVIDENCE = ("The child was seen alone on three visits and the record says what they said.\n"
             "What we are worried about: the chronology has not been updated since August.\n\n"
             "Agreed with the team manager that the plan will be reviewed.")
@@ -70,7 +70,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=5, help="completed forms per spec")
     args = parser.parse_args()
-    library = load_library(ROOT / "form_specs")
+    library = load_library(builtin("form_specs"))
     with tempfile.TemporaryDirectory() as tmp:
         paths = completed_forms(library, Path(tmp), args.copies)
         records = [read_docx(p, library) for p in paths]

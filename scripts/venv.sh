@@ -1,8 +1,10 @@
 # Sourced by demo.sh and test.sh: make .venv with auditdocs installed (once), offline afterwards.
 # $1: what to install, e.g. '.' or '.[test]'.
 python=""
+# A name on the PATH may not run (pyenv has shims for versions that are not installed): try each quietly.
 for candidate in python3.13 python3.12 python3.11 python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  if command -v "$candidate" >/dev/null 2>&1 &&
+     "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
     python="$candidate"; break
   fi
 done

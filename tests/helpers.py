@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from auditdocs import builtin
 from auditdocs import model as m
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The built-in form specs and samples (tests name them only through these two).
-SPECS = ROOT / "form_specs"
-SAMPLES = ROOT / "samples"
+#: The built-in form specs and samples, inside the package (tests name them only through these two).
+SPECS = builtin("form_specs")
+SAMPLES = builtin("samples")
 SCHEMAS = Path(__file__).resolve().parent / "schemas" / "ooxml"
 REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"  # see its NOTICE.md
 

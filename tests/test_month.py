@@ -60,7 +60,7 @@ def test_demo_month_runs_end_to_end(tmp_path):
     assert "1 unreadable" in result.output and "incomplete" in result.output
     if SOFFICE:
         assert "saved through LibreOffice" in result.output
-    assert (demo / "returns.txt").read_text(encoding="utf-8").count("within 3 working days") >= 3
+    assert (demo / "returns.txt").read_text(encoding="utf-8").count("send them back by ") >= 3
     tracker = openpyxl.load_workbook(demo / "tracker.xlsx")
     assert {"Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"} <= set(tracker.sheetnames)
     audits = tracker["Audits"]

@@ -73,12 +73,18 @@ def test_all_eight_forms_validate_and_are_listed():
         assert form_id in listing.output
 
 
-def test_list_counts_questions_and_show_outlines_the_form(library):
+def test_list_counts_what_a_person_would_count_and_show_outlines_the_form(library):
     listing = run("specs", "list").output
-    line = next(x for x in listing.splitlines() if x.startswith("csc_case_file_audit "))
-    assert line.split()[-1] == "33" and "Child" in line
+    lines = {x.split()[0]: x for x in listing.splitlines()[1:]}
+    assert "WHAT IT ASKS" in listing.splitlines()[0]
+    assert lines["csc_case_file_audit"].endswith("Child                        33 questions, 10 judgements, overall grade")
+    # the Front Door forms are judgements of areas, not questions
+    assert lines["front_door_referrals"].endswith("3 judgements, overall grade")
+    assert lines["front_door_recording"].endswith("1 question, 3 judgements, overall grade")
+    assert lines["prospective_adopter_case_file_audit"].endswith("7 questions, 5 judgements, 8 process checks, overall grade")
     shown = run("specs", "show", "foster_carer_case_file_audit")
     assert shown.exit_code == 0
+    assert "asks: 38 questions, 8 judgements, overall grade" in shown.output
     for section in library.latest("foster_carer_case_file_audit").sections:
         assert f"{section.number}. {section.title}" in shown.output
 

@@ -1,14 +1,17 @@
 """Read the month's allocation list (.csv or .xlsx) into `Allocation`s.
 
-One row is one form to make for one person. A `form` column names each row's form
-(its id or its title); `--spec` sets it for lists without one. Columns are matched to
-the form's header fields by id or label, ignoring case, spaces and punctuation
-("Family Name", "family_name", "FAMILY-NAME"), or by a common other name (Surname,
-Forename, DOB: see ALIASES), or named with `--map "Column=field_id"`.
+One row is one form to make for one person. A `form` column names each row's form by
+any name people use for it (`FormNames`: its id, its title, the short name in file
+names, an alias its spec declares); `--spec` sets it for lists without one. Columns are
+matched to the form's header fields by id or label, ignoring case, spaces and
+punctuation ("Family Name", "family_name", "FAMILY-NAME"), or by a common other name
+(Surname, Forename, DOB: see ALIASES), or named with `--map "Column=field_id"`.
+The headings may sit below a title; lines of notes among the rows are skipped.
 
 Rows that cannot be made into a form (a required detail missing, a date that is not a
 date, an unknown form, the same audit twice) are reported and skipped; the others are
-read. Problems with the file as a whole raise `UserError`.
+read. Rows that look wrong together (one case number with two names) are warnings.
+Problems with the file as a whole raise `UserError`.
 """
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ import datetime as dt
 import difflib
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -26,12 +28,17 @@ from . import model as m
 from .dates import last_day_of_month, parse_date, uk
 from .errors import UserError
 from .identity import audit_id
+from .model import name_key as key
 from .specs.loader import Library, did_you_mean
 
 FORM = "form"  # the pseudo field id of the form column
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters no form can hold
 FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
 DUE_DATE = "due_date"
+HEADINGS_WITHIN = 10  # the headings are looked for in this many rows from the top
+#: How a line of notes below (or among) the cases starts.
+NOTE_START = re.compile(r"^\s*((notes?|nb|n\.b\.|please note)\b|(key|comments?|totals?|source|prepared by)\s*[:\-–—])",
+                        re.IGNORECASE)
 #: Other names councils' lists commonly use for a detail (compared with `key`).
 ALIASES = {
     "family_name": ("surname", "lastname"),
@@ -60,14 +67,48 @@ class AllocationList:
     columns: list[str]
     allocations: list[m.Allocation] = dc_field(default_factory=list)
     problems: list[RowProblem] = dc_field(default_factory=list)
-    notes: list[str] = dc_field(default_factory=list)
+    notes: list[str] = dc_field(default_factory=list)  # worth saying; nothing is wrong
+    warnings: list[str] = dc_field(default_factory=list)  # rows made, but worth checking
     rows: int = 0  # rows with anything in them, header excluded
 
 
-def key(text) -> str:
-    """A column or field name with case, accents, spaces and punctuation ignored."""
-    text = unicodedata.normalize("NFKD", str(text)).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+class FormNames:
+    """Which form a name in the Form column means, whatever name people use for it."""
+
+    MIN_PREFIX = 6  # a shortened name ('Front Door - Recording') must be at least this long
+
+    def __init__(self, library: Library):
+        self.specs = {s.id: s for s in library.current()}
+        self.by_key: dict[str, set[str]] = {}
+        self.spelling: dict[str, str] = {}  # key -> the name as the spec writes it
+        for spec in self.specs.values():
+            for name in spec.names:
+                self.by_key.setdefault(key(name), set()).add(spec.id)
+                self.spelling.setdefault(key(name), name)
+
+    def find(self, named: str) -> tuple[m.FormSpec | None, str]:
+        """The form `named` means, or None and why not."""
+        wanted = key(named)
+        ids = self.by_key.get(wanted, set())
+        if not ids and len(wanted) >= self.MIN_PREFIX:  # file names shorten long names
+            ids = {s.id for s in self.specs.values() if key(s.short_title).startswith(wanted)}
+        if len(ids) == 1:
+            return self.specs[next(iter(ids))], ""
+        if ids:
+            which = ", ".join(f"{self.specs[i].title} ({i})" for i in sorted(ids))
+            return None, f"'{named}' could be any of these forms: {which}; write the form's id or full title"
+        return None, f"there is no form '{named}'{self.suggest(named)}; 'auditdocs specs list' shows the forms"
+
+    def suggest(self, named: str) -> str:
+        close = difflib.get_close_matches(key(named), list(self.by_key), n=1, cutoff=0.6)
+        if not close or len(self.by_key[close[0]]) != 1:
+            return ""
+        form_id = next(iter(self.by_key[close[0]]))
+        name = self.spelling[close[0]]
+        return f" (did you mean '{name}'{f', {form_id}' if name != form_id else ''}?)"
+
+    def names(self, text: str) -> bool:
+        return self.find(text)[0] is not None
 
 
 def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
@@ -262,7 +303,8 @@ def _missing_columns_message(path, columns, missing, used_columns) -> str:
             if close:
                 hints.append(f"  did you mean column '{spare_keys[close[0]]}' for {h.label}? "
                              f'If so, add: --map "{spare_keys[close[0]]}={h.id}"')
-    lines.append(f"Columns found: {_names(columns)}.")
+    lines.append(f"Columns found: {_names(columns)}. (The headings must be in one row above the cases; "
+                 "a title above them is fine.)")
     lines += hints
     lines.append(
         "No form was made. Add or rename the columns in the list (the column name can be the "
@@ -285,46 +327,52 @@ def read_allocations(
     """Read the list; rows that cannot be made into a form are in `.problems`."""
     path = Path(path)
     month = month or parse_month(None)
-    if spec_id is not None and library.get(spec_id) is None:
-        raise UserError(
-            f"--spec: there is no form '{spec_id}'{library.suggest(spec_id)}. "
-            "'auditdocs specs list' shows the forms."
-        )
+    forms = FormNames(library)
+    default_spec = None
+    if spec_id is not None:
+        default_spec, why = forms.find(spec_id)
+        if default_spec is None:
+            raise UserError(f"--spec: {why}.")
     table, notes = read_table(path, sheet)
     table = [(n, cells) for n, cells in table if not _blank(cells)]
     if not table:
         raise UserError(f"the allocation list {path} is empty: it needs a row of column names and a row per case.")
-    header = table[0][1]
+    start = _headings_row(table, library, mapping)
+    if start:
+        notes.append(f"the column headings of {path.name} are in row {table[start][0]}; the rows above them "
+                     "were read as a title.")
+    header = table[start][1]
     columns = [cell_text(c) for c in header]
     result = AllocationList(path, columns, notes=notes)
     fields_map = parse_mapping(mapping, columns, library)
     form_col = _form_column(columns, fields_map)
     if form_col is None and spec_id is None:
         raise UserError(
-            f"the allocation list {path.name} has no 'Form' column saying which form each row needs. "
-            "Add one (the form id, for example csc_case_file_audit, or its title), or give the form "
-            "for every row with --spec FORM_ID. 'auditdocs specs list' shows the forms."
+            f"the allocation list {path.name} has no 'Form' column saying which form each row needs "
+            f"(the headings were read from row {table[start][0]}: {_names(columns)}). Add a Form column "
+            "(the form's id, title or short name, for example Early Help), or give the form for every row with "
+            "--spec FORM_ID. 'auditdocs specs list' shows the forms. The headings must be in one row above "
+            "the cases; a title above them is fine."
         )
-    forms = {}
-    for spec in library.current():
-        forms.setdefault(key(spec.id), spec)
-        forms.setdefault(key(spec.title), spec)
 
     # First pass: which form each row needs.
     rows: list[tuple[int, list, m.FormSpec]] = []
-    for n, cells in table[1:]:
+    for n, cells in table[start + 1:]:
         cells = list(cells) + [None] * (len(columns) - len(cells))
+        note = _note_text(cells, forms)
+        if note:
+            result.notes.append(f"row {n} is a note, not a case ('{_clip(note)}'): skipped.")
+            continue
         result.rows += 1
         named = cell_text(cells[form_col]) if form_col is not None else ""
         if named:
-            spec = forms.get(key(named))
+            spec, why = forms.find(named)
         else:
-            spec = library.get(spec_id) if spec_id else None
+            spec, why = default_spec, ""
         if spec is None:
             case = _case_number(cells, columns, fields_map)
             if named:
-                message = (f"there is no form '{named}'{library.suggest(named)}; "
-                           "'auditdocs specs list' shows the forms. Row skipped.")
+                message = f"{why}. Row skipped."
             else:
                 message = (f"the '{columns[form_col]}' column is empty: say which form this row needs "
                            "(or use --spec FORM_ID). Row skipped.")
@@ -346,7 +394,7 @@ def read_allocations(
         raise UserError(_missing_columns_message(path, columns, missing, used))
 
     # Second pass: the values of each row.
-    seen: dict[str, int] = {}
+    seen: dict[str, m.Allocation] = {}
     for n, cells, spec in rows:
         values, problems = _row_values(spec, cells, columns, matched[spec.id], month)
         if problems:
@@ -354,16 +402,84 @@ def read_allocations(
             continue
         audit = audit_id(spec, values)
         if audit in seen:
+            first = seen[audit]
+            names = (spec.subject_name(first.values), spec.subject_name(values))
+            other_name = (f", but with another name ('{names[1]}'; row {first.row} has '{names[0]}'): check which "
+                          "is right" if key(names[0]) != key(names[1]) else "")
             result.problems.append(RowProblem(
                 n,
-                f"the same audit as row {seen[audit]} (same form, case number, auditor, audit type and "
-                "due date). Row skipped: delete one of the two rows, or give them different audit types.",
+                f"the same audit as row {first.row} (same form, case number, auditor, audit type and "
+                f"due date){other_name}. Row skipped: delete one of the two rows, or give them different audit types.",
                 values.get("case_number", ""),
             ))
             continue
-        seen[audit] = n
-        result.allocations.append(m.Allocation(spec.id, values, n, audit))
+        seen[audit] = m.Allocation(spec.id, values, n, audit)
+        result.allocations.append(seen[audit])
+    result.warnings += case_warnings(result.allocations, library)
     return result
+
+
+def case_warnings(allocations: list[m.Allocation], library: Library) -> list[str]:
+    """Rows that were all made but look wrong together: one case number with different names,
+    or one case audited twice with the same form by different auditors."""
+    by_case: dict[tuple[str, str], list[m.Allocation]] = {}
+    for a in allocations:
+        spec = library.get(a.form_id)
+        if a.values.get("case_number"):
+            by_case.setdefault((spec.subject, key(a.values["case_number"])), []).append(a)
+    warnings = []
+    for group in by_case.values():
+        if len(group) < 2:
+            continue
+        case = group[0].values["case_number"]
+        names = {key(library.get(a.form_id).subject_name(a.values)): a for a in group}
+        if len(names) > 1:
+            shown = ", ".join(f"'{library.get(a.form_id).subject_name(a.values)}' (row {a.row})" for a in names.values())
+            warnings.append(f"rows {_rows(group)} have the same case number {case} but different names: {shown}. "
+                            "Check the case number and the names in the list.")
+        for form_id in dict.fromkeys(a.form_id for a in group):
+            same_form = [a for a in group if a.form_id == form_id]
+            auditors = list(dict.fromkeys(a.values.get("auditor", "") for a in same_form))
+            if len(auditors) > 1:
+                warnings.append(f"rows {_rows(same_form)} give case {case} the same form ({form_id}) with different "
+                                f"auditors ({', '.join(auditors)}): check that the case is meant to be audited twice.")
+    return warnings
+
+
+def _rows(allocations: list[m.Allocation]) -> str:
+    numbers = [str(a.row) for a in allocations]
+    return ", ".join(numbers[:-1]) + " and " + numbers[-1]
+
+
+def _headings_row(table: list[tuple[int, list]], library: Library, mapping) -> int:
+    """Which of the first rows holds the column headings: the first with two headings auditdocs
+    knows (a title may sit above). The first row when none does (the messages then list its cells)."""
+    known = set(FORM_COLUMN_NAMES) | {key(a) for names in ALIASES.values() for a in names}
+    for spec in library.current():
+        known |= {key(h.id) for h in spec.header} | {key(h.label) for h in spec.header}
+    known |= {key(item.rpartition("=")[0]) for item in mapping or ()}
+    for i, (_, cells) in enumerate(table[:HEADINGS_WITHIN]):
+        if sum(1 for c in cells if key(cell_text(c)) in known) >= 2:
+            return i
+    return 0
+
+
+def _note_text(cells: list, forms: FormNames) -> str:
+    """The text of a row that is a note, not a case ('' for a case row): a row whose first
+    filled cell starts like a note, or a single sentence alone on its row."""
+    filled = [(i, cell_text(c)) for i, c in enumerate(cells) if cell_text(c)]
+    if not filled:
+        return ""
+    first = filled[0][1]
+    if NOTE_START.match(first):
+        return first
+    if len(filled) == 1 and len(first.split()) >= 3 and not forms.names(first):
+        return first
+    return ""
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _case_number(cells, columns, mapping) -> str:

@@ -1,17 +1,55 @@
 """The `auditdocs` command line. Each command is a thin layer over a module."""
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
-from .specs import default_specs_folder, get_spec, open_library
+from .specs import ENV_VAR, builtin_specs_folder, get_spec, open_library
 from .specs.loader import check_paths
-from .specs.outline import field_kind, outline
+from .specs.outline import asks, field_kind, outline
+from .workspace import Workspace, find_workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Run:
+    """What every command shares: the specs folder named by option, and the workspace it runs in."""
+
+    def __init__(self, specs: Path | None, specs_origin: str):
+        self.specs_option = specs
+        self.specs_origin = specs_origin
+
+    @cached_property
+    def workspace(self) -> Workspace | None:
+        """The workspace of the current folder (its settings' warnings are printed once)."""
+        found = find_workspace(Path.cwd())
+        for warning in found.warnings if found else ():
+            click.echo(f"Warning: {warning}", err=True)
+        return found
+
+    def specs(self) -> tuple[Path, str]:
+        """The specs folder to use, and where it was named: the option, the workspace, else the built-in forms."""
+        if self.specs_option:
+            return self.specs_option, self.specs_origin
+        if self.workspace:
+            return self.workspace.specs, self.workspace.origin("files", "specs")
+        return builtin_specs_folder(), ""
+
+    def library(self):
+        return open_library(*self.specs())
+
+    def returned_paths(self, paths) -> list[Path]:
+        """The files and folders of returned forms to read: those given, else the workspace's folder."""
+        if paths:
+            return list(paths)
+        if self.workspace is None:
+            raise click.UsageError("give the files or folders of returned forms (or run inside a workspace, "
+                                   "see 'auditdocs init', whose settings name the folder).")
+        return [self.workspace.returned]
 
 
 @click.group(context_settings=CONTEXT)
@@ -19,8 +57,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     "--specs",
     "specs_folder",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="AUDITDOCS_SPECS",
-    help="Folder of form specs (default: ./form_specs, else the project's own).",
+    envvar=ENV_VAR,
+    help=f"Folder of form specs to use. Default: the workspace's (see 'auditdocs init'), else the built-in "
+         f"forms. The {ENV_VAR} environment variable sets it too.",
 )
 @click.version_option(__version__, prog_name="auditdocs")
 @click.pass_context
@@ -28,17 +67,58 @@ def cli(ctx: click.Context, specs_folder: Path | None) -> None:
     """auditdocs: monthly case file audit forms, from spec to tracker.
 
     \b
-    The month, in commands:
-      auditdocs generate --data allocations.xlsx --out output/forms   make the forms
-      auditdocs parse output/returned                                 check what came back
-      auditdocs consolidate output/returned --tracker tracker.xlsx    update the tracker
-      auditdocs demo                                                  try it all on invented data
+    Start:
+      auditdocs init "Case file audits"      a workspace: your forms, settings, tracker
+      auditdocs demo                          try it all on invented data
+    \b
+    The month, in commands (inside a workspace, the folders come from its settings):
+      auditdocs generate --data allocations.xlsx --month 2026-11    make the forms
+      auditdocs parse returned --returns                             check what came back
+      auditdocs consolidate returned --tracker tracker.xlsx          update the tracker
     """
-    ctx.obj = {"specs": specs_folder}
+    source = ctx.get_parameter_source("specs_folder")
+    origin = (f"set by the {ENV_VAR} environment variable" if source == click.core.ParameterSource.ENVIRONMENT
+              else "given with --specs")
+    ctx.obj = Run(specs_folder, origin)
 
 
 def library(ctx: click.Context):
-    return open_library(ctx.obj.get("specs") if ctx.obj else None)
+    return ctx.obj.library()
+
+
+# ---- init --------------------------------------------------------------------
+
+
+@cli.command("init", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--council", default="", metavar="NAME", help="The council's name, for report title pages.")
+@click.option("--service", default="", metavar="NAME", help="The service (default: Children's Services).")
+def init_cmd(folder: Path, council: str, service: str) -> None:
+    """Set up a council's own workspace in FOLDER (made if needed).
+
+    FOLDER gets a copy of the built-in form specs to change (form_specs/), a settings
+    file (auditdocs.toml) naming the specs, forms, returned forms and tracker, and a
+    short README. Commands run in FOLDER, or in a folder below it, use these settings.
+
+    \b
+    Example:
+      auditdocs init "Case file audits" --council "Anytown Borough Council"
+    """
+    from .workspace import SETTINGS_FILE, init_workspace
+
+    written = init_workspace(folder, council, service)
+    specs = sum(1 for p in written if p.suffix == ".yaml")
+    click.echo("\n".join([
+        f"Made an auditdocs workspace in {folder}:",
+        f"  {folder / SETTINGS_FILE}   the settings (council, folders, tracker)",
+        f"  {folder / 'form_specs'}   {specs} form spec files to change (auditdocs specs validate checks them)",
+        f"  {folder / 'README.md'}   what is where",
+        "",
+        "Next:",
+        f'  cd "{folder}"',
+        "  auditdocs specs list",
+        "  auditdocs generate --data allocations.xlsx --month 2026-11",
+    ]))
 
 
 # ---- specs -------------------------------------------------------------------
@@ -52,15 +132,15 @@ def specs() -> None:
 @specs.command("list")
 @click.pass_context
 def specs_list(ctx: click.Context) -> None:
-    """List the forms: id, title, version, subject and number of questions.
+    """List the forms: id, title, version, subject, and what each asks (questions, judgements, checks).
 
     \b
     Example:
       auditdocs specs list
     """
     lib = library(ctx)
-    rows = [(s.id, s.title, str(s.version), s.subject_label, str(len(s.questions))) for s in lib.current()]
-    head = ("ID", "TITLE", "VERSION", "SUBJECT", "QUESTIONS")
+    rows = [(s.id, s.title, str(s.version), s.subject_label, asks(s)) for s in lib.current()]
+    head = ("ID", "TITLE", "VERSION", "SUBJECT", "WHAT IT ASKS")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     for row in [head] + rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -93,7 +173,7 @@ def specs_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
       auditdocs specs validate
       auditdocs specs validate form_specs/csc_case_file_audit.yaml
     """
-    folder = ctx.obj.get("specs") or default_specs_folder()
+    folder, _ = ctx.obj.specs()
     good, messages = check_paths(list(paths) or [folder], folder)
     for message in messages:
         click.echo(str(message), err=True)
@@ -143,8 +223,9 @@ def _month_option(ctx, param, value):
 @cli.command("generate", context_settings=CONTEXT)
 @click.option("--data", "data", required=True, type=click.Path(path_type=Path),
               help="The month's allocation list (.xlsx or .csv): one row per form to make.")
-@click.option("--out", "out", default=Path("output/forms"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the forms (a folder per auditor).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the forms, a folder per auditor (default: in a workspace, its forms folder's "
+                   "folder for the month; elsewhere output/forms).")
 @click.option("--spec", "spec_id", metavar="FORM_ID", help="The form for rows with no form named (or lists with no 'Form' column).")
 @click.option("--map", "mapping", multiple=True, metavar='"COLUMN=FIELD_ID"',
               help="A column whose name does not match a form detail, e.g. --map \"Worker=social_worker\". Repeat as needed.")
@@ -162,9 +243,12 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     """Make one pre-filled audit form per row of the allocation list.
 
     Columns are matched to each form's details by name (case, spaces and
-    punctuation ignored). Rows with a missing detail are listed and skipped;
-    existing forms are never replaced unless you use --force. A list of the
-    forms made, with their audit ids, is written to manifest.csv in the output folder.
+    punctuation ignored). The Form column may name a form by its id, its title, the
+    short name in file names ("Early Help") or an alias its spec declares ("EH").
+    Rows with a missing detail are listed and skipped; note lines are skipped too.
+    Forms already made are left alone (run it again as often as you like; --force
+    replaces them). A list of the forms made, with their audit ids, is written to
+    manifest.csv in the output folder.
 
     \b
     Example:
@@ -173,13 +257,18 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     """
     import sys
 
-    from .allocation import read_allocations
+    from .allocation import parse_month, read_allocations
     from .generate import generate, summary
 
     lib = library(ctx)
+    if out is None:
+        workspace = ctx.obj.workspace
+        out = workspace.forms / f"{month or parse_month(None):%Y-%m}" if workspace else Path("output/forms")
     allocations = read_allocations(data, lib, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
     for note in allocations.notes:
         click.echo(f"Note: {note}", err=True)
+    for warning in allocations.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
                       bar=sys.stderr.isatty() and not dry_run)
     for warning in result.warnings:
@@ -194,37 +283,60 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
 # ---- parse -----------------------------------------------------------------------
 
 
+def _date_option(ctx, param, value):
+    if value is None:
+        return None
+    from .dates import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter(f"'{value}' is not a date: write it as dd/mm/yyyy, for example 01/12/2026.")
+    return day
+
+
+def _no_forms(paths: list[Path]) -> str:
+    return f"No forms (.docx or .xlsx) were found in {', '.join(str(p) for p in paths)}."
+
+
 @cli.command("parse", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every answer read, one JSON object per form (see README).")
 @click.option("--returns", "show_returns", is_flag=True,
               help="List the incomplete audits per auditor, with what to fix, ready to send back.")
+@click.option("--sent-on", "sent_on", callback=_date_option, metavar="DD/MM/YYYY",
+              help="With --returns: the day the list goes out (default: today); audits are due back "
+                   "3 working days later.")
 @click.pass_context
-def parse_cmd(ctx, paths, json_file, show_returns) -> None:
+def parse_cmd(ctx, paths, json_file, show_returns, sent_on) -> None:
     """Read completed forms (Word or Excel) and say which are complete.
 
-    PATHS are files or folders (searched with their subfolders). Each form gets one
-    line: complete, incomplete (what is missing) or unreadable (why, and what to do).
-    Word's ~$ lock files and hidden files are skipped. Exits 0 when every form was
-    read and is complete, 1 otherwise.
+    PATHS are files or folders (searched with their subfolders); in a workspace, the
+    default is its folder of returned forms. Each form gets one line: complete,
+    incomplete (what is missing) or unreadable (why, and what to do). Word's ~$ lock
+    files and hidden files are skipped. Exits 0 when every form read is complete (or
+    there is none yet), 1 otherwise.
 
     \b
     Examples:
       auditdocs parse output/returned
-      auditdocs parse output/returned --returns
+      auditdocs parse output/returned --returns --sent-on 01/12/2026
       auditdocs parse "Jo Bloggs/P900001 Smith.docx" --json answers.json
     """
     from .returns import one_line, read_returns, returns_by_auditor, write_json
 
+    paths = ctx.obj.returned_paths(paths)
     lib = library(ctx)
     records = []
-    for record in read_returns(list(paths), lib):
+    for record in read_returns(paths, lib):
         records.append(record)
         if not show_returns:
             click.echo(one_line(record))
+    if not records:
+        click.echo(_no_forms(paths))
+        return
     if show_returns:
-        click.echo(returns_by_auditor(records))
+        click.echo(returns_by_auditor(records, lib, sent_on))
     if json_file:
         try:
             write_json(records, json_file)
@@ -234,8 +346,6 @@ def parse_cmd(ctx, paths, json_file, show_returns) -> None:
     click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
                f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
                + (f" Answers written to {json_file}." if json_file else ""))
-    if not records:
-        raise UserError("no forms (.docx or .xlsx) were found there.")
     if counts["complete"] != len(records):
         ctx.exit(EXIT_ATTENTION)
 
@@ -244,31 +354,40 @@ def parse_cmd(ctx, paths, json_file, show_returns) -> None:
 
 
 @cli.command("consolidate", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--tracker", "tracker", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The tracker workbook (.xlsx) to create or update.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--tracker", "tracker", type=click.Path(dir_okay=False, path_type=Path),
+              help="The tracker workbook (.xlsx) to create or update (default: the workspace's tracker).")
 @click.option("--prefer-newer", is_flag=True,
               help="When two files carry the same audit with different answers, take the newer file.")
 @click.pass_context
 def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     """Put every returned form into the tracker workbook.
 
-    Reads every form under PATHS (as 'auditdocs parse' does) and creates or updates
-    the tracker: audits, answers, judgements, actions, exceptions. Managers' columns
-    (status, sign-off, notes) and rows and sheets they added are always kept. The
-    previous tracker is backed up first; nothing is written if it is open in Excel.
+    Reads every form under PATHS (as 'auditdocs parse' does; in a workspace, the
+    default is its folder of returned forms) and creates or updates the tracker:
+    audits, answers, judgements, actions, exceptions. Managers' columns (status,
+    sign-off, notes) and rows and sheets they added are always kept. The previous
+    tracker is backed up first; nothing is written if it is open in Excel.
 
     \b
-    Example:
+    Examples:
       auditdocs consolidate output/returned --tracker "Audit tracker 2026-27.xlsx"
+      auditdocs consolidate          (in a workspace)
     """
     from .returns import read_returns
     from .tracker import consolidate
 
+    paths = ctx.obj.returned_paths(paths)
+    if tracker is None:
+        if ctx.obj.workspace is None:
+            raise click.UsageError("give the tracker with --tracker FILE.xlsx (or run inside a workspace, "
+                                   "see 'auditdocs init', whose settings name it).")
+        tracker = ctx.obj.workspace.tracker
     lib = library(ctx)
-    records = list(read_returns(list(paths), lib))
+    records = list(read_returns(paths, lib))
     if not records:
-        raise UserError("no forms (.docx or .xlsx) were found there; the tracker was not changed.")
+        click.echo(_no_forms(paths) + " The tracker was not changed.")
+        return
     summary = consolidate(records, lib, tracker, prefer_newer=prefer_newer)
     for line in summary.lines():
         click.echo(line)
@@ -311,8 +430,11 @@ def demo_cmd(ctx, folder) -> None:
         f"4. Tracker: {demo.tracker}",
     ]
     lines += [f"   {line}" for line in demo.summary_lines]
-    lines += ["", "Try next (first: source .venv/bin/activate):", f"  auditdocs parse {demo.returned} --returns",
-              f"  auditdocs consolidate {demo.returned} --tracker {demo.tracker}   (re-run: managers' edits are kept)"]
+    import shutil
+
+    activate = "" if shutil.which("auditdocs") else " (first: source .venv/bin/activate)"
+    lines += ["", f"Try next{activate}:", f'  auditdocs parse "{demo.returned}" --returns',
+              f'  auditdocs consolidate "{demo.returned}" --tracker "{demo.tracker}"   (re-run: managers\' edits are kept)']
     click.echo("\n".join(lines))
 
 

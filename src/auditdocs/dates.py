@@ -69,6 +69,11 @@ def uk(value: dt.date | str | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def long_date(day: dt.date) -> str:
+    """A date written out, as a letter or an e-mail gives it: 'Thursday 4 December 2026'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def last_day_of_month(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
+from . import builtin
 from . import model as m
 from .allocation import read_allocations
 from .dates import add_working_days, parse_date
@@ -27,7 +28,7 @@ from .generate import generate
 from .returns import read_returns, returns_by_auditor, write_json
 from .safezip import skipped_silently
 
-SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "allocations_2026-11.xlsx"
+SAMPLE = builtin("samples") / "allocations_2026-11.xlsx"
 EXCEL_EVERY = 12  # one audit in twelve is done in Excel
 INCOMPLETE_EVERY = 9  # one audit in nine comes back with something missing
 
@@ -81,8 +82,7 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
 
     folder = Path(folder)
     if not Path(sample).exists():
-        raise UserError(f"the sample allocation list {sample} is missing: the demo runs from a copy of the "
-                        "auditdocs project (see README).")
+        raise UserError(f"the sample allocation list {sample} is missing. Reinstall auditdocs (see README).")
     demo = DemoMonth(folder, folder / "forms", folder / "returned", folder / "tracker.xlsx")
     for path in (demo.forms, demo.returned):
         if path.exists():
@@ -107,7 +107,7 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
     demo.unreadable = _one_unreadable(demo.returned)
     demo.records = list(read_returns([demo.returned], library))
     write_json(demo.records, folder / "answers.json")
-    write_atomic(folder / "returns.txt", returns_by_auditor(demo.records) + "\n")
+    write_atomic(folder / "returns.txt", returns_by_auditor(demo.records, library) + "\n")
     if demo.tracker.exists():
         demo.tracker.unlink()
     summary = consolidate(demo.records, library, demo.tracker)

@@ -2,7 +2,7 @@
 
 Each form's maker is built once per run (the slow part) and fills in each record's
 details. Existing files are never replaced without `force` (a form may already be
-being filled in). `manifest.csv` in the output folder lists every form made there,
+being filled in): a form already there is left alone, which is what a re-run expects. `manifest.csv` in the output folder lists every form made there,
 with its audit id, and the rows the latest run skipped.
 """
 from __future__ import annotations
@@ -56,6 +56,11 @@ class Entry:
     format: str = ""
     file: str = ""  # relative to the output folder
 
+    @property
+    def left_alone(self) -> bool:
+        """Made by an earlier run and still there: nothing to do."""
+        return self.status == "exists" and self.reason == ALREADY_THERE
+
     def as_row(self, when: str) -> dict[str, str]:
         values = [self.audit_id, self.form_id, self.version, self.case_number, self.auditor,
                   self.format, self.file, self.status, self.reason, str(self.row or ""), when]
@@ -74,16 +79,23 @@ class Result:
         return sum(1 for e in self.entries if e.status in statuses)
 
     @property
+    def left_alone(self) -> list[Entry]:
+        return [e for e in self.entries if e.left_alone]
+
+    @property
     def all_generated(self) -> bool:
-        return all(e.status in ("generated", "would generate") for e in self.entries)
+        """Every row has its form: made now, or already there from an earlier run."""
+        return all(e.status in ("generated", "would generate") or e.left_alone for e in self.entries)
 
     def shortfall(self) -> str:
         """What was not generated, in one sentence ('' when everything was)."""
         parts = []
+        needing = [e for e in self.entries if not e.left_alone]
         for status, one, many in [("skipped", "row skipped", "rows skipped"),
                                   ("failed", "form could not be made", "forms could not be made"),
-                                  ("exists", "form already there, not replaced", "forms already there, not replaced")]:
-            n = self.count(status)
+                                  ("exists", "form for the same audit already there under another name",
+                                   "forms for the same audits already there under other names")]:
+            n = sum(1 for e in needing if e.status == status)
             if n:
                 parts.append(f"{n} {one if n == 1 else many}")
         return f"Not every row was generated: {', '.join(parts)} (listed above)." if parts else ""
@@ -113,14 +125,6 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" .,;-")
 
 
-def short_title(spec: m.FormSpec) -> str:
-    """The part of the title that tells forms apart: 'Case File Audit Tool — Foster Carer' -> 'Foster Carer'."""
-    for dash in (" — ", " – ", " - "):
-        if dash in spec.title:
-            return spec.title.rsplit(dash, 1)[1]
-    return spec.title
-
-
 def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str) -> str:
     """'<case number> <names> - <form> - <audit id>.<ext>', at most 120 characters."""
     values = allocation.values
@@ -129,13 +133,14 @@ def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str) -> str:
         if h.identifier and h.type != "date" and h.id != "case_number"
     ]
     end = f" - {allocation.audit_id}.{ext}"
-    form = safe_name(short_title(spec), 40)
+    form = safe_name(spec.short_title, 40)
     person = safe_name(" ".join(v for v in who if v), MAX_NAME - len(end) - len(form) - 3)
     return f"{person} - {form}{end}"
 
 
-def folder_name(allocation: m.Allocation) -> str:
-    return safe_name(allocation.values.get("auditor", "") or "No auditor", MAX_FOLDER)
+def folder_name(auditor: str) -> str:
+    """The folder of an auditor's forms."""
+    return safe_name(auditor or "No auditor", MAX_FOLDER)
 
 
 # ---- the run -------------------------------------------------------------------
@@ -199,7 +204,7 @@ class _Plain:
 
 def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
     values = allocation.values
-    rel = Path(folder_name(allocation), file_name(spec, allocation, ext))
+    rel = Path(folder_name(values.get("auditor", "")), file_name(spec, allocation, ext))
     entry = Entry("generated", "", allocation.row, allocation.audit_id, spec.id, str(spec.version),
                   values.get("case_number", ""), values.get("auditor", ""), ext, str(rel))
     path = out / rel
@@ -370,21 +375,24 @@ def summary(result: Result) -> list[str]:
             lines.append("Would write:")
             lines += [f"  {e.file}" + (f" ({e.reason})" if e.reason else "") for e in planned]
             lines.append("")
+    kept = result.left_alone
     groups = [
-        ("skipped", "Rows skipped:"),
-        ("failed", "Forms that could not be made:"),
-        ("exists", "Already there, not replaced (--force replaces them, but a form may already be being filled in):"),
+        ("skipped", "Rows skipped:", [e for e in result.entries if e.status == "skipped"]),
+        ("failed", "Forms that could not be made:", [e for e in result.entries if e.status == "failed"]),
+        ("exists", "Not made, because a form for the same audit is already there (--force makes it anyway):",
+         [e for e in result.entries if e.status == "exists" and not e.left_alone]),
+        ("kept", f"Note: {len(kept)} form{'s were' if len(kept) != 1 else ' was'} already there from an earlier run "
+                 "and left alone (they may be being filled in; --force replaces them):", kept),
     ]
-    for status, title in groups:
-        entries = [e for e in result.entries if e.status == status]
+    for status, title, entries in groups:
         if entries:
             lines.append(title)
-            shown = entries[:SHOW_AT_MOST] if status == "exists" else entries
+            shown = entries[:SHOW_AT_MOST] if status == "kept" else entries
             for e in shown:
                 if status == "skipped":
                     case = f" (case {e.case_number})" if e.case_number else ""
                     lines.append(f"  row {e.row}{case}: {e.reason}")
-                elif e.reason == ALREADY_THERE:
+                elif status == "kept":
                     lines.append(f"  row {e.row}: {e.file}")
                 else:
                     lines.append(f"  row {e.row}: {e.file}: {e.reason}")
@@ -396,7 +404,8 @@ def summary(result: Result) -> list[str]:
     if result.dry_run:
         lines.append(f"Dry run: nothing was written. {forms} would be made in {result.out}, a folder per auditor.")
     else:
-        lines.append(f"{forms} generated in {result.out}, a folder per auditor.")
+        already = f"; {len(kept)} already there" if kept else ""
+        lines.append(f"{forms} generated in {result.out}, a folder per auditor{already}.")
     if result.manifest:
         lines.append(f"The list of forms is in {result.manifest}.")
     return lines

@@ -20,6 +20,7 @@ PROP_FORM_VERSION = "auditdocs.form_version"
 PROP_FINGERPRINT = "auditdocs.fingerprint"
 PROP_SUBJECT = "auditdocs.subject."  # + header field id, for identifier fields
 PROP_LAYOUT = "auditdocs.layout"  # "auditdocs" (our layout) or "template" (a council's own)
+PROP_AUDITOR = "auditdocs.auditor"  # who the form was sent to (to say who sent back a file that cannot be read)
 
 
 AUDIT_ID_RE = re.compile(r"AUD-(\d{4})(\d{2})-[A-Z2-7]{8}")
@@ -83,6 +84,8 @@ def properties(spec: m.FormSpec, values: dict[str, str], audit: str, layout: str
         PROP_FINGERPRINT: fingerprint(spec, values),
         PROP_LAYOUT: layout,
     }
+    if values.get("auditor"):
+        props[PROP_AUDITOR] = values["auditor"]
     for h in spec.header:
         if h.identifier:
             props[PROP_SUBJECT + h.id] = values.get(h.id, "")

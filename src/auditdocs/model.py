@@ -10,6 +10,7 @@ what was read back from one completed form, in the JSON contract of the README.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property
@@ -234,10 +235,36 @@ class FormSpec:
     source: str = ""
     description: str = ""
     path: str = ""
+    aliases: tuple[str, ...] = ()  # other names people give the form ("EH", "CSC")
 
     @property
     def subject_label(self) -> str:
         return SUBJECT_KINDS.get(self.subject, self.subject)
+
+    @property
+    def short_title(self) -> str:
+        """The part of the title that tells forms apart, as file names show it:
+        'Case File Audit Tool — Foster Carer' -> 'Foster Carer'."""
+        for dash in (" — ", " – ", " - "):
+            if dash in self.title:
+                return self.title.rsplit(dash, 1)[1]
+        return self.title
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a person may give the form: id, title, short title, aliases."""
+        return (self.id, self.title, self.short_title, *self.aliases)
+
+    @property
+    def name_fields(self) -> list[str]:
+        """The header fields that name the person: given then family name, else the identifiers."""
+        if self.header_field("given_names") and self.header_field("family_name"):
+            return ["given_names", "family_name"]
+        return [h.id for h in self.header if h.identifier and h.id != "case_number"]
+
+    def subject_name(self, values: dict[str, str]) -> str:
+        """Who the form is about, as a person reads it: 'Amelia Testworth', 'Jo and Sam Madeup'."""
+        return " ".join(str(values.get(f) or "") for f in self.name_fields).strip()
 
     def items(self) -> Iterator[tuple[Section, Item]]:
         for section in self.sections:
@@ -280,6 +307,12 @@ class FormSpec:
         return [f.id for f in self.fields] + [
             c.tag(t.id) for t in self.tables for c in t.columns
         ]
+
+
+def name_key(text) -> str:
+    """A name with case, accents, spaces and punctuation ignored ('Early-Help' == 'early help')."""
+    text = unicodedata.normalize("NFKD", str(text)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 # ---- records ---------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 `read_returns` reads every form under the given files and folders, Word or Excel,
 one bad file never stopping the rest. `returns_by_auditor` groups the incomplete
-ones for sending back (auditors have 3 working days to amend).
+ones, and the files that could not be read, by auditor, ready to e-mail: what to fix
+in form order, and the date to send them back by (3 working days).
 """
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ from pathlib import Path
 from typing import Iterator
 
 from . import model as m
+from .dates import add_working_days, long_date
 from .files import write_atomic
-from .safezip import WRONG_KIND, NotReadable, skipped_silently
+from .generate import folder_name
+from .identity import PROP_AUDITOR
+from .safezip import WRONG_KIND, NotReadable, open_package, parse_xml, read_part, skipped_silently
 
 FORM_SUFFIXES = {".docx", ".xlsx"}
+AMEND_WITHIN = 3  # working days an auditor has to amend an audit
 
 
 def find_files(paths: list[Path]) -> tuple[list[Path], list[m.AuditRecord]]:
@@ -97,29 +102,81 @@ def one_line(record: m.AuditRecord, shown_missing: int = 3) -> str:
     return line
 
 
-def returns_by_auditor(records: list[m.AuditRecord]) -> str:
-    """A list of what to fix per auditor, ready to send back; unreadable files listed apart."""
-    by_auditor: dict[str, list[m.AuditRecord]] = defaultdict(list)
-    unreadable = []
+def returns_by_auditor(records: list[m.AuditRecord], library, sent_on: dt.date | None = None) -> str:
+    """What to send back, per auditor, ready to e-mail: the incomplete audits with what to fix (in form
+    order), and the files that could not be read where the file says who sent it; the date to send them
+    back by is 3 working days after `sent_on` (default: today)."""
+    due = long_date(add_working_days(sent_on or dt.date.today(), AMEND_WITHIN))
+    incomplete: dict[str, list[m.AuditRecord]] = defaultdict(list)
+    unreadable: dict[str, list[m.AuditRecord]] = defaultdict(list)
+    folders = {folder_name(r.subject["auditor"]): r.subject["auditor"] for r in records if r.subject.get("auditor")}
     for r in records:
-        if r.status == "unreadable":
-            unreadable.append(r)
-        elif r.status == "incomplete":
-            by_auditor[r.subject.get("auditor") or "(no auditor named on the form)"].append(r)
-    if not by_auditor and not unreadable:
+        if r.status == "incomplete":
+            incomplete[r.subject.get("auditor") or ""].append(r)
+        elif r.status == "unreadable":
+            unreadable[_sent_to(r, folders)].append(r)
+    if not incomplete and not unreadable:
         return "Every audit is complete: nothing to send back."
     lines = []
-    for auditor in sorted(by_auditor):
-        lines += ["", f"To {auditor}:", "Please amend these audits and send them back within 3 working days."]
-        for r in by_auditor[auditor]:
-            who = " ".join(filter(None, (r.subject.get("given_names"), r.subject.get("family_name"))))
-            lines.append(f"  {Path(r.file).name} ({who or 'case'} {r.subject.get('case_number', '')}, audit {r.audit_id})")
-            lines += [f"    - {p.message}" for p in r.problems]
-    if unreadable:
-        lines += ["", "Files that could not be read (ask whoever sent them for the form itself):"]
-        for r in unreadable:
-            lines += [f"  {r.file}", f"    - {r.problems[0].message}"]
+    for auditor in sorted(set(incomplete) | set(unreadable), key=lambda a: (not a, a.casefold())):
+        if not auditor and not incomplete.get(auditor):
+            continue  # files that cannot be read and do not say who sent them: listed last
+        lines += ["", f"To {auditor or '(no auditor named on the form)'}:"]
+        if incomplete.get(auditor):
+            lines.append(f"Please amend these audits and send them back by {due}.")
+            for r in incomplete[auditor]:
+                spec = library.get(r.form_id, r.form_version)
+                who = spec.subject_name(r.subject) if spec else ""
+                lines.append(f"  {Path(r.file).name} ({who + ', ' if who else ''}case {r.subject.get('case_number', '')}, "
+                             f"audit {r.audit_id})")
+                lines += [f"    - {p.message}" for p in in_form_order(spec, r.problems)]
+        if unreadable.get(auditor):
+            lines.append(f"These files could not be read: please send the form itself (the .docx or .xlsx file) by {due}.")
+            for r in unreadable[auditor]:
+                lines += [f"  {Path(r.file).name}", f"    - {r.problems[0].message}"]
+    if unreadable.get(""):
+        lines += ["", "Files that could not be read and do not say who sent them (ask whoever sent them for the form itself):"]
+        for r in unreadable[""]:
+            lines += [f"  {Path(r.file).name}", f"    - {r.problems[0].message}"]
     return "\n".join(lines).lstrip("\n")
+
+
+def in_form_order(spec: m.FormSpec | None, problems: list[m.Problem]) -> list[m.Problem]:
+    """Problems in the order of the form (section by section, row by row); those about the whole form first."""
+    if spec is None:
+        return list(problems)
+    order: dict[str, int] = {}
+    for n, (_, item) in enumerate(spec.items()):
+        for f in item.fields:
+            order[f.id] = n
+        if isinstance(item, m.Actions):
+            order[item.table.id] = n
+            order.update({c.tag(item.table.id): n for c in item.table.columns})
+    return sorted(problems, key=lambda p: order.get(p.field, -1))
+
+
+def _sent_to(record: m.AuditRecord, folders: dict[str, str]) -> str:
+    """Who a file that could not be read was sent to: from the form's details or properties if they
+    could still be read, else from the auditor's folder it is in ('' when it does not say)."""
+    path = Path(record.file)
+    return (record.subject.get("auditor") or _property(path, PROP_AUDITOR)
+            or folders.get(path.parent.name, ""))
+
+
+def _property(path: Path, name: str) -> str:
+    """A custom document property of a Word or Excel file, if its package can be opened ('' if not)."""
+    if path.suffix.lower() not in FORM_SUFFIXES:
+        return ""
+    try:
+        with open_package(path, path.suffix.lower()) as package:
+            custom = read_part(package, "docProps/custom.xml")
+        root = parse_xml(custom, "custom properties") if custom else None
+    except (NotReadable, OSError):
+        return ""
+    for prop in root if root is not None else ():
+        if prop.get("name") == name and len(prop):
+            return (prop[0].text or "").strip()
+    return ""
 
 
 def write_json(records: list[m.AuditRecord], path: Path) -> None:

@@ -1,27 +1,30 @@
 """Form specs: find, load and check them."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from .. import builtin
 from ..errors import UserError
 from .loader import Library, SpecErrors, load_library
 
 ENV_VAR = "AUDITDOCS_SPECS"
 
 
-def default_specs_folder() -> Path:
-    """The specs to use when none are named: $AUDITDOCS_SPECS, ./form_specs, or the project's own."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    here = Path.cwd() / "form_specs"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parents[3] / "form_specs"
+def builtin_specs_folder() -> Path:
+    """The form specs that ship with auditdocs (the eight forms of the Hull framework)."""
+    return builtin("form_specs")
 
 
-def open_library(folder: Path | None = None) -> Library:
-    folder = folder or default_specs_folder()
+def open_library(folder: Path | None = None, origin: str = "") -> Library:
+    """The specs of `folder` (default: the built-in ones). `origin` says, for messages, where
+    the folder was named (an option, a setting)."""
+    folder = Path(folder) if folder else builtin_specs_folder()
+    if not folder.is_dir():
+        where = f" ({origin})" if origin else ""
+        raise UserError(
+            f"the form specs folder {folder} was not found{where}. Check the folder name, or leave it out "
+            "to use the built-in forms ('auditdocs init FOLDER' makes a workspace with a copy to change)."
+        )
     try:
         return load_library(folder)
     except SpecErrors as exc:
@@ -46,4 +49,4 @@ def get_spec(library: Library, form_id: str, version: int | None = None):
     return spec
 
 
-__all__ = ["Library", "SpecErrors", "default_specs_folder", "get_spec", "load_library", "open_library"]
+__all__ = ["Library", "SpecErrors", "builtin_specs_folder", "get_spec", "load_library", "open_library"]

@@ -31,6 +31,7 @@ FORM_KEYS = {
     "subject": ("str", True),
     "source": ("str", False),
     "description": ("str", False),
+    "aliases": ("strlist", False),
     "scales": ("map", False),
     "header": ("list", True),
     "question_scale": ("str", False),
@@ -435,6 +436,7 @@ class _Checker:
             source=data.get("source", ""),
             description=data.get("description", ""),
             path=self.path,
+            aliases=tuple(str(a) for a in data.get("aliases") or ()),
         )
         rules = self.rules(data.get("rules"), spec)
         roles = self.roles(data.get("roles"), spec)

@@ -20,10 +20,26 @@ def field_kind(f: m.Field | m.Column) -> str:
             "role": "role", "person": "person"}.get(f.type, f.type)
 
 
+def asks(spec: m.FormSpec) -> str:
+    """What a form asks, counted as a person would: '33 questions, 10 judgements, overall grade'."""
+    overall = spec.roles.get("overall_grade")
+    after = spec.roles.get("grade_after_moderation")
+    counts = {"question": 0, "judgement": 0, "check": 0}
+    for _, item in spec.items():
+        if item.kind in counts and not (item.kind == "judgement" and {f.id for f in item.fields} & {overall, after}):
+            counts[item.kind] += 1
+    words = {"question": ("question", "questions"), "judgement": ("judgement", "judgements"),
+             "check": ("process check", "process checks")}
+    parts = [f"{n} {words[kind][n != 1]}" for kind, n in counts.items() if n]
+    if overall:
+        parts.append("overall grade")
+    return ", ".join(parts) or "no questions"
+
+
 def outline(spec: m.FormSpec) -> str:
     out = [spec.title, "=" * len(spec.title),
-           f"id: {spec.id}   version: {spec.version}   subject: {spec.subject_label}   "
-           f"questions: {len(spec.questions)}"]
+           f"id: {spec.id}   version: {spec.version}   subject: {spec.subject_label}",
+           f"asks: {asks(spec)}"]
     if spec.source:
         out.append(f"source: {spec.source}")
     if spec.description:

@@ -125,7 +125,7 @@ class WordForm:
         blocks = [text_para(spec.title, style="Title")]
         blocks.append(para(
             run(f"{spec.subject_label}: ", bold=True),
-            run(" ".join(TOKEN.format(k) for k in _name_fields(spec))),
+            run(" ".join(TOKEN.format(k) for k in spec.name_fields)),
             run(f"   Case number: {TOKEN.format('case_number')}"),
         ))
         blocks.append(text_para(
@@ -293,13 +293,6 @@ class WordForm:
                           showing_placeholder=bool(placeholder))
         content = run(placeholder, style="PlaceholderText", colour="808080") if placeholder else None
         return block_sdt(props, para(content, style="CellText"))
-
-
-def _name_fields(spec: m.FormSpec) -> list[str]:
-    """The header fields that name the person: given then family name, else the identifiers."""
-    if spec.header_field("given_names") and spec.header_field("family_name"):
-        return ["given_names", "family_name"]
-    return [h.id for h in spec.header if h.identifier and h.id != "case_number"]
 
 
 def form_for(spec: m.FormSpec, template=None):

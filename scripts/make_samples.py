@@ -7,7 +7,7 @@ Audit & Moderation audits, allocated over 8 auditors. As the framework requires,
 no auditor audits their own team.
 
 Run it again to remake both files (same content, byte for byte):
-    python samples/make_samples.py
+    python scripts/make_samples.py
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "src" / "auditdocs" / "samples"
 MONTH = "2026-11"
 DUE = dt.date(2026, 11, 30)
 FIXED_TIME = dt.datetime(2026, 10, 30, 9, 0, 0)
@@ -236,7 +236,7 @@ def main() -> None:
     rows = make_rows()
     write_csv(rows, HERE / f"allocations_{MONTH}.csv")
     write_xlsx(rows, HERE / f"allocations_{MONTH}.xlsx")
-    print(f"{len(rows)} rows written to samples/allocations_{MONTH}.csv and .xlsx")
+    print(f"{len(rows)} rows written to {HERE}/allocations_{MONTH}.csv and .xlsx")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,234 @@
+"""A council's own workspace: its form specs, forms, tracker and settings, in one folder.
+
+`auditdocs init FOLDER` makes one: a copy of the built-in form specs to customise, a
+settings file (`auditdocs.toml`) and a short README. Every command run in that folder,
+or in a folder below it, finds the settings (`find_workspace`) and uses them, so
+nothing has to be repeated on the command line; an option given explicitly wins.
+
+The settings file has one table per subject. Later versions add tables (for example
+[allocation], [moderation], [report]) and keys: a file written for a newer or older
+version still works, and a key or table this version does not know is a warning that
+names the file and the key, never a failure. A value of the wrong kind is an error
+that names the file, the key and what to write.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+
+from . import builtin
+from .errors import UserError
+from .files import write_atomic
+
+SETTINGS_FILE = "auditdocs.toml"
+README_FILE = "README.md"
+
+
+@dataclass(frozen=True)
+class Setting:
+    kind: str  # "text" or "path"; a path is relative to the workspace folder
+    default: str
+    example: str  # what to write, shown when the value is wrong
+    help: str  # the comment above the key in a new settings file
+    suffix: str = ""  # a path that must name a file of this kind
+
+
+#: Every table and key this version knows: table -> key -> Setting.
+SETTINGS: dict[str, dict[str, Setting]] = {
+    "council": {
+        "name": Setting("text", "", '"Anytown Borough Council"', "The council's name, as report title pages show it."),
+        "service": Setting("text", "Children's Services", '"Children\'s Services"',
+                           "The service whose audits these are."),
+    },
+    "files": {
+        "specs": Setting("path", "form_specs", '"form_specs"', "The form specs to use (a copy of the built-in ones)."),
+        "forms": Setting("path", "forms", '"forms"',
+                         "Where 'auditdocs generate' puts each month's forms (a folder per month)."),
+        "returned": Setting("path", "returned", '"returned"',
+                            "Where the returned forms go, for 'auditdocs parse' and 'auditdocs consolidate'."),
+        "tracker": Setting("path", "tracker/Audit tracker.xlsx", '"tracker/Audit tracker.xlsx"',
+                           "The tracker workbook 'auditdocs consolidate' updates.", suffix=".xlsx"),
+        "register": Setting("path", "register/auditdocs.sqlite", '"register/auditdocs.sqlite"',
+                            "The audit register: every audit and what happened to it."),
+    },
+}
+
+
+@dataclass
+class Workspace:
+    """The settings of one workspace, with every path made absolute."""
+
+    folder: Path
+    settings_file: Path
+    values: dict[str, dict[str, object]]  # table -> key -> value (defaults filled in)
+    warnings: list[str] = dc_field(default_factory=list)
+
+    def get(self, table: str, key: str):
+        return self.values[table][key]
+
+    def origin(self, table: str, key: str) -> str:
+        """Where a setting comes from, for messages."""
+        return f"'{key}' in the [{table}] table of {self.settings_file}"
+
+    @property
+    def council(self) -> str:
+        return self.get("council", "name")
+
+    @property
+    def service(self) -> str:
+        return self.get("council", "service")
+
+    @property
+    def specs(self) -> Path:
+        return self.get("files", "specs")
+
+    @property
+    def forms(self) -> Path:
+        return self.get("files", "forms")
+
+    @property
+    def returned(self) -> Path:
+        return self.get("files", "returned")
+
+    @property
+    def tracker(self) -> Path:
+        return self.get("files", "tracker")
+
+    @property
+    def register(self) -> Path:
+        return self.get("files", "register")
+
+
+# ---- finding and reading the settings ------------------------------------------------
+
+
+def find_workspace(start: Path) -> Workspace | None:
+    """The workspace `start` is in (its settings file is in `start` or a folder above), or None."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        path = folder / SETTINGS_FILE
+        if path.is_file():
+            return load_workspace(path)
+    return None
+
+
+def load_workspace(path: Path) -> Workspace:
+    """Read a settings file. Unknown tables and keys are warnings; wrong values raise UserError."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise UserError(f"the settings file {path} could not be read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError:
+        raise UserError(f"the settings file {path} is not UTF-8 text: save it as UTF-8 in a text editor.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"the settings file {path} cannot be read: {exc}. Each setting is one line such as "
+                        'name = "Anytown Borough Council", with text in double quotes.') from None
+    return Workspace(path.parent, path, *settings_values(data, path))
+
+
+def settings_values(data: dict, path: Path) -> tuple[dict[str, dict[str, object]], list[str]]:
+    """The known settings of a parsed file, defaults filled in, and warnings for what is unknown."""
+    warnings = []
+    for table in data:
+        if table not in SETTINGS:
+            warnings.append(f"{path}: this version of auditdocs does not know the [{table}] table; it is ignored "
+                            f"(known tables: {', '.join(f'[{t}]' for t in SETTINGS)}).")
+    values: dict[str, dict[str, object]] = {}
+    for table, known in SETTINGS.items():
+        given = data.get(table, {})
+        if not isinstance(given, dict):
+            raise UserError(f"{path}: '{table}' must be a table: write [{table}] on a line of its own, "
+                            f"with its settings on the lines below it, for example {next(iter(known))} = "
+                            f"{next(iter(known.values())).example}.")
+        for key in given:
+            if key not in known:
+                warnings.append(f"{path}: this version of auditdocs does not know '{key}' in the [{table}] table; "
+                                f"it is ignored (known there: {', '.join(known)}).")
+        values[table] = {key: _value(setting, given.get(key, setting.default), path, table, key)
+                         for key, setting in known.items()}
+    return values, warnings
+
+
+def _value(setting: Setting, value, path: Path, table: str, key: str):
+    def wrong(what: str) -> UserError:
+        return UserError(f"{path}: '{key}' in the [{table}] table {what}. Write it as {key} = {setting.example}.")
+
+    if not isinstance(value, str):
+        raise wrong("must be text in double quotes")
+    if setting.kind == "text":
+        return value.strip()
+    if not value.strip():
+        raise wrong("is empty")
+    if setting.suffix and not value.lower().endswith(setting.suffix):
+        raise wrong(f"must name a {setting.suffix} file")
+    folder = Path(value.strip()).expanduser()
+    return folder if folder.is_absolute() else path.parent / folder
+
+
+# ---- making a workspace -------------------------------------------------------------------
+
+
+def settings_text(council: str = "", service: str = "") -> str:
+    """A new settings file, every setting shown with what it is for."""
+    chosen = {("council", "name"): council, ("council", "service"): service}
+    lines = ["# auditdocs settings for this workspace. Commands run in this folder, or in a folder",
+             "# below it, use them. Paths are relative to this folder. Text goes in double quotes."]
+    for table, known in SETTINGS.items():
+        lines += ["", f"[{table}]"]
+        for key, setting in known.items():
+            value = chosen.get((table, key)) or setting.default
+            lines += [f"# {setting.help}", f"{key} = {json.dumps(value, ensure_ascii=False)}"]
+    return "\n".join(lines) + "\n"
+
+
+def readme_text(council: str) -> str:
+    who = f" for {council}" if council else ""
+    return f"""# Case file audits{who}
+
+This folder is an auditdocs workspace. `auditdocs` commands run here (or in a folder
+below) use the settings in `{SETTINGS_FILE}`, so you do not need to repeat them.
+
+- `form_specs/`: the audit forms, one YAML file each. Change them to suit the service,
+  then run `auditdocs specs validate`. The guide is `form_specs/README.md`.
+- `forms/`: the forms `auditdocs generate` makes, a folder per month, a folder per auditor.
+- `returned/`: put the completed forms here when they come back.
+- `tracker/`: the tracker workbook that `auditdocs consolidate` keeps up to date.
+- `{SETTINGS_FILE}`: the council's name and where everything is.
+
+The month, in commands:
+
+    auditdocs generate --data "allocations 2026-11.xlsx" --month 2026-11
+    auditdocs parse --returns
+    auditdocs consolidate
+
+The forms hold personal data about children: keep this folder where only the QA team can open it.
+"""
+
+
+def init_workspace(folder: Path, council: str = "", service: str = "") -> list[Path]:
+    """Make a workspace in `folder` (made if needed); returns what was written."""
+    folder = Path(folder)
+    settings = folder / SETTINGS_FILE
+    specs = folder / SETTINGS["files"]["specs"].default
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} is a file: give a folder for the workspace.")
+    if settings.exists():
+        raise UserError(f"{folder} is already an auditdocs workspace ({settings} is there). Nothing was changed.")
+    if specs.exists():
+        raise UserError(f"{specs} is already there. Nothing was changed: move it away, or make the workspace "
+                        "in another folder.")
+    source = builtin("form_specs")
+    written = [write_atomic(specs / p.relative_to(source), p.read_bytes())
+               for p in sorted(source.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".md")]
+    for key in ("forms", "returned"):
+        (folder / SETTINGS["files"][key].default).mkdir(parents=True, exist_ok=True)
+    (folder / Path(SETTINGS["files"]["tracker"].default).parent).mkdir(parents=True, exist_ok=True)
+    readme = folder / README_FILE
+    if not readme.exists():
+        written.append(write_atomic(readme, readme_text(council)))
+    written.append(write_atomic(settings, settings_text(council, service)))
+    return written
