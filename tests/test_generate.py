@@ -357,3 +357,95 @@ def test_template_that_does_not_exist_is_a_usage_error(tmp_path):
     result = run("--data", three_rows(tmp_path), "--out", tmp_path / "forms", "--template", tmp_path / "council.docx")
     assert result.exit_code == 2
     assert "council.docx" in result.output
+
+
+# ---- the Form column by the names people use; notes; titles (issue 10, point 2) ----------------
+
+
+def test_forms_named_as_people_name_them(tmp_path):
+    names = ["Early Help", "Children's Social Care", "Foster Carer", "EH", "csc", "early-help",
+             "CASE FILE AUDIT TOOL — FOSTER CARER", "Front Door - Referrals and Assessment",
+             "Front Door - Recording, chronologies", "A&M", "Supported lodgings"]
+    rows = [child(case=str(n), form=name, **{"Supported Lodgings provider(s)": "Jo and Sam Madeup"})
+            for n, name in enumerate(names, start=1)]
+    out = tmp_path / "forms"
+    result = run("--data", write_csv(tmp_path / "list.csv", rows, HEAD + ["Supported Lodgings provider(s)"]), "--out", out)
+    assert result.exit_code == 0, result.output
+    assert [r["Form"] for r in manifest(out)] == [
+        "eh_case_file_audit", "csc_case_file_audit", "foster_carer_case_file_audit", "eh_case_file_audit",
+        "csc_case_file_audit", "eh_case_file_audit", "foster_carer_case_file_audit", "front_door_referrals",
+        "front_door_recording", "audit_moderation_ascincp", "supported_lodgings_case_file_audit"]
+
+
+def test_an_unknown_or_ambiguous_form_name_says_what_to_write(tmp_path):
+    rows = [child(case="1", form="Foster Carers"), child(case="2", form="Front Door"), child(case="3")]
+    result = run("--data", write_csv(tmp_path / "list.csv", rows), "--out", tmp_path / "forms")
+    assert result.exit_code == 1
+    assert "row 2 (case 1): there is no form 'Foster Carers' (did you mean 'Foster Carer', " \
+           "foster_carer_case_file_audit?)" in result.output
+    assert "row 3 (case 2): 'Front Door' could be any of these forms:" in result.output
+    assert "(front_door_recording)" in result.output and "(front_door_referrals)" in result.output
+    assert "1 form generated" in result.output
+
+
+def test_note_lines_are_skipped_as_notes_not_errors(tmp_path):
+    rows = [child(case="1"), child(case="2"), ["Notes: allocated by the QA team on 1 November"],
+            ["", "", "Cases 3 and 4 to follow next week once the sample is confirmed"]]
+    result = run("--data", write_csv(tmp_path / "list.csv", rows), "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    assert "Note: row 4 is a note, not a case ('Notes: allocated by the QA team on 1 November'): skipped." \
+        in result.output
+    assert "Note: row 5 is a note, not a case ('Cases 3 and 4 to follow" in result.output
+    assert "there is no form" not in result.output and "2 forms generated" in result.output
+
+
+def test_a_title_above_the_headings_is_found(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Case file audit allocations: November 2026"])
+    ws.append(["Prepared by the QA team"])
+    ws.append([])
+    ws.append(HEAD)
+    ws.append([child()[h] for h in HEAD])
+    book.save(tmp_path / "list.xlsx")
+    result = run("--data", tmp_path / "list.xlsx", "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    assert "the column headings of list.xlsx are in row 4; the rows above them were read as a title" in result.output
+    assert [r["Row in list"] for r in manifest(tmp_path / "forms")] == ["5"]
+
+
+def test_headings_that_cannot_be_found_are_listed_with_where_they_must_be(tmp_path):
+    rows = [["Child", "Worker", "Who audits"], ["Ava Testley", "Sam Worker", "Priya Lakhani"]]
+    path = write_csv(tmp_path / "list.csv", rows[1:], rows[0])
+    result = run("--data", path, "--out", tmp_path / "forms")
+    assert result.exit_code == 2
+    assert "(the headings were read from row 1: 'Child', 'Worker', 'Who audits')" in result.output
+    assert "The headings must be in one row above the cases; a title above them is fine." in result.output
+    assert "Traceback" not in result.output
+
+
+# ---- normal situations are not errors (issue 10, point 3) ----------------------------------------
+
+
+def test_same_case_with_different_auditors_or_names_is_a_warning_naming_both_rows(tmp_path):
+    rows = [child(case="1", auditor="Priya Lakhani"), child(case="1", auditor="Gareth Pennington"),
+            child(case="2", given="Ava"), child(case="2", given="Maya", **{"Audit type": "Dip sample"})]
+    head = HEAD + ["Audit type"]
+    out = tmp_path / "forms"
+    result = run("--data", write_csv(tmp_path / "list.csv", rows, head), "--out", out)
+    assert result.exit_code == 0, result.output  # every form is made; a person checks the warnings
+    assert len(forms(out)) == 4
+    assert ("Warning: rows 2 and 3 give case 1 the same form (csc_case_file_audit) with different auditors "
+            "(Priya Lakhani, Gareth Pennington)") in result.output
+    assert ("Warning: rows 4 and 5 have the same case number 2 but different names: 'Ava Testley' (row 4), "
+            "'Maya Testley' (row 5)") in result.output
+
+
+def test_the_same_audit_with_another_name_is_skipped_naming_both_rows(tmp_path):
+    rows = [child(case="7", given="Ava"), child(case="7", given="Maya")]
+    result = run("--data", write_csv(tmp_path / "list.csv", rows), "--out", tmp_path / "forms")
+    assert result.exit_code == 1
+    assert ("row 3 (case 7): the same audit as row 2 (same form, case number, auditor, audit type and due date), "
+            "but with another name ('Maya Testley'; row 2 has 'Ava Testley'): check which is right") in result.output

@@ -196,6 +196,7 @@ def load_library(folder: Path | str) -> Library:
         seen[key] = path
         library.forms.setdefault(spec.id, {})[spec.version] = spec
     messages += check_versions_agree(library)
+    messages += check_names_unique(library)
     if messages:
         raise SpecErrors(messages)
     return library
@@ -271,6 +272,20 @@ def check_versions_agree(library: Library) -> list[Message]:
                             "now: a field id never changes meaning; give the new field a new id.",
                         )
                     )
+    return messages
+
+
+def check_names_unique(library: Library) -> list[Message]:
+    """No two forms may answer to the same name (id, title, short title or alias): the allocation
+    list's Form column could not tell them apart."""
+    owner: dict[str, m.FormSpec] = {}
+    messages = []
+    for spec in library.current():
+        for name in dict.fromkeys(spec.names):
+            other = owner.setdefault(m.name_key(name), spec)
+            if other.id != spec.id:
+                messages.append(Message(spec.path, 0, f"the name '{name}' is also a name of form '{other.id}' "
+                                        f"({other.path}): give each form its own aliases and title."))
     return messages
 
 
