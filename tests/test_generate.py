@@ -449,3 +449,21 @@ def test_the_same_audit_with_another_name_is_skipped_naming_both_rows(tmp_path):
     assert result.exit_code == 1
     assert ("row 3 (case 7): the same audit as row 2 (same form, case number, auditor, audit type and due date), "
             "but with another name ('Maya Testley'; row 2 has 'Ava Testley'): check which is right") in result.output
+
+
+# ---- a council's template (issue 10, point 7) ---------------------------------------------------
+
+
+def test_a_mistyped_placeholder_in_a_council_template_is_warned_about(tmp_path):
+    template = docx.Document()
+    template.add_paragraph("Audit {{ audit_id }} for {{ given_names }} {{ family_name }}; worker {{ social_wrker }}")
+    template.add_paragraph("Team: {{ tema }}")
+    template.save(tmp_path / "council.docx")
+    result = run("--data", three_rows(tmp_path), "--out", tmp_path / "forms", "--template", tmp_path / "council.docx",
+                 "--spec", "csc_case_file_audit")
+    assert result.exit_code == 0, result.output  # the forms are made; the warning says what to fix
+    assert ("Warning: council.docx: the placeholder {{ social_wrker }} is not a detail of 'csc_case_file_audit', "
+            "so it would be left empty (did you mean 'social_worker'?)") in result.output
+    assert "the placeholder {{ tema }} is not a detail" in result.output and "(did you mean 'team'?)" in result.output
+    assert "{{ family_name }} is not" not in result.output and "{{ audit_id }} is not" not in result.output
+    assert len(forms(tmp_path / "forms")) == 3

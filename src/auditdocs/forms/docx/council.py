@@ -2,7 +2,8 @@
 
 The template holds Jinja placeholders for the record's details (`{{ family_name }}`)
 and content controls whose tags are the spec's field ids (`auditdocs specs tags`
-lists them). The controls are what gets read back; the identity properties are
+lists them). A placeholder or a tag the spec does not know is warned about (a
+mistyped placeholder would otherwise print nothing, silently). The controls are what gets read back; the identity properties are
 added to every document as for our own forms, and the template's author and
 company are cleared.
 """
@@ -20,6 +21,7 @@ from ... import identity
 from ... import model as m
 from ...errors import UserError
 from ...safezip import NotReadable, open_package, parse_xml, read_part
+from ...specs.loader import did_you_mean
 from . import package
 from .oxml import qn
 
@@ -39,7 +41,7 @@ class CouncilTemplateForm:
         except NotReadable as exc:
             raise UserError(f"{self.template}: {exc}") from None
         self._bytes = self.template.read_bytes()
-        self.warnings = tag_warnings(spec, document, self.template)
+        self.warnings = tag_warnings(spec, document, self.template) + self.placeholder_warnings()
 
     def render(self, values: dict[str, str], audit_id: str) -> bytes:
         context = {**identity.shown_values(self.spec, values), "audit_id": audit_id}
@@ -52,6 +54,19 @@ class CouncilTemplateForm:
         merged = io.BytesIO()
         doc.save(merged)
         return _with_identity(merged.getvalue(), identity.properties(self.spec, values, audit_id, layout="template"))
+
+
+    def placeholder_warnings(self) -> list[str]:
+        """A placeholder that is not a detail of the form (`{{ social_wrker }}`) would be left empty."""
+        known = sorted({h.id for h in self.spec.header} | {"audit_id"})
+        try:
+            used = DocxTemplate(io.BytesIO(self._bytes)).get_undeclared_template_variables()
+        except TemplateError as exc:
+            return [f"{self.template.name}: a placeholder in the template cannot be read ({exc}). "
+                    "Placeholders look like {{ family_name }}."]
+        return [f"{self.template.name}: the placeholder {{{{ {name} }}}} is not a detail of '{self.spec.id}', so it "
+                f"would be left empty{did_you_mean(name, known)}. 'auditdocs specs show {self.spec.id}' lists "
+                "the details (their ids go in the placeholders)." for name in sorted(used - set(known))]
 
 
 def tag_warnings(spec: m.FormSpec, document, path: Path) -> list[str]:
