@@ -86,6 +86,7 @@ PACKAGE_PARTS = {
     "word/styles.xml": "wml.xsd",
     "word/settings.xml": "wml.xsd",
     "word/footer1.xml": "wml.xsd",
+    "word/numbering.xml": "wml.xsd",
     "docProps/custom.xml": "shared-documentPropertiesCustom.xsd",
     "docProps/app.xml": "shared-documentPropertiesExtended.xsd",
     "[Content_Types].xml": "opc/opc-contentTypes.xsd",
@@ -206,3 +207,49 @@ def full_answers(spec: m.FormSpec, seed: int = 1) -> tuple[dict, dict]:
     answers = {f.id: answer_for(f, rng) for f in spec.fields}
     tables = {t.id: [{c.id: answer_for(c, rng, n) for c in t.columns} for n in range(t.rows + 1)] for t in spec.tables}
     return answers, tables
+
+
+# ---- what a PDF made by LibreOffice shows ----------------------------------------------
+
+
+def pdf_chunks(page) -> list[tuple[float, float, str, float]]:
+    """Each piece of text on a PDF page: (x, y, text, font size), y up from the bottom, in points."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5],
+                          text.strip(), size * tm[3] * cm[3]))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def last_page_fill(reader, margin: float = 56.7) -> float:
+    """How far down its text area the last page's text reaches (0: empty, 1: full); the footer,
+    below the bottom margin, is not counted."""
+    page = reader.pages[-1]
+    top = float(page.mediabox.height) - margin
+    body = [y for _, y, _, _ in pdf_chunks(page) if margin < y < top + margin]
+    return (top - min(body)) / (top - margin) if body else 0.0
+
+
+def overlapping_rows(reader) -> list[tuple[int, str]]:
+    """Spreadsheet rows whose text runs into the row below (a row too low for its text, which
+    Excel and LibreOffice cut off): (page, the text that overlaps).
+
+    Rows are found by the text in the first column; a row's lowest line must sit at least a
+    line above the first line of the next row."""
+    found = []
+    for number, page in enumerate(reader.pages, start=1):
+        chunks = pdf_chunks(page)
+        if not chunks:
+            continue
+        left = min(x for x, _, _, _ in chunks)
+        starts = sorted({round(y, 1) for x, y, _, _ in chunks if x < left + 12}, reverse=True)
+        for above, below in zip(starts, starts[1:]):
+            row = [c for c in chunks if below + 0.5 < c[1] <= above + 0.5]
+            lowest = min(row, key=lambda c: c[1], default=None)
+            if lowest is not None and lowest[1] - below < 0.9 * lowest[3]:
+                found.append((number, lowest[2]))
+    return found

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from helpers import (
     docx_schema_errors,
+    last_page_fill,
     library_from_text,
     libreoffice_convert,
     needs_soffice,
@@ -17,6 +19,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from auditdocs import identity
+from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.oxml import W14_NS, W_NS
 from auditdocs.forms.docx.writer import WordForm
 
@@ -165,18 +168,87 @@ def test_values_are_escaped_not_markup(library):
     assert 'O\'Neil <b>& "Sons"' in "".join(document(data).itertext())
 
 
+def heading_words(data: bytes) -> set[str]:
+    """The words of every reference and heading cell (the Cell Heading style): none may break inside."""
+    words = set()
+    for p in document(data).iter(W + "p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        if style is not None and style.get(W + "val") == "CellHeading":
+            words.update(w for w in re.split(r"[\s/\-]+", "".join(p.itertext())) if len(w) > 1)
+    return words
+
+
+def broken(word: str, text: str) -> bool:
+    """Does the PDF's text show `word` cut across two lines (LibreOffice breaks a word too wide
+    for its column wherever it must: 'Responsib' / 'le')?"""
+    return any(f"{word[:i]}\n{word[i:]}" in text for i in range(1, len(word)))
+
+
+def all_dates(spec, day="2026-11-30") -> tuple[dict, dict]:
+    """Every date of the form, and of each action row, filled with the widest date there is."""
+    answers = {f.id: day for f in spec.fields if f.type == "date"}
+    tables = {t.id: [{c.id: day for c in t.columns if c.type == "date"}] * t.rows for t in spec.tables}
+    return answers, tables
+
+
 @needs_soffice
-def test_libreoffice_prints_every_form_to_pdf(library, tmp_path, lo_profile):
-    files = []
-    for spec in library.current():
-        path = tmp_path / f"{spec.id}.docx"
-        path.write_bytes(render(spec))
-        files.append(path)
-    for spec, pdf in zip(library.current(), libreoffice_convert(files, tmp_path / "pdf", "pdf", lo_profile)):
+def test_every_form_prints_as_if_made_by_hand(library, all_kinds, tmp_path, lo_profile):
+    """Rendered by LibreOffice: A4; no reference or heading word cut across lines; every date
+    whole; no last page holding only a row or two; a copied action row numbers itself."""
+    specs = library.current() + [all_kinds]
+    blank, dated = [], []
+    for spec in specs:
+        blank.append(tmp_path / f"{spec.id}.docx")
+        blank[-1].write_bytes(render(spec))
+        dated.append(tmp_path / f"{spec.id} dated.docx")
+        dated[-1].write_bytes(fill_docx(render(spec), *all_dates(spec)))
+    csc = library.latest("csc_case_file_audit")
+    table = csc.tables[0]
+    rows = [{"action": f"Action written in row {n}"} for n in range(1, table.rows + 3)]  # two rows copied
+    copied = tmp_path / "copied rows.docx"
+    copied.write_bytes(fill_docx(render(csc), {}, {table.id: rows}))
+    pdfs = libreoffice_convert(blank + dated + [copied], tmp_path / "pdf", "pdf", lo_profile)
+
+    for spec, source, pdf, dated_pdf in zip(specs, blank, pdfs, pdfs[len(specs):]):
         reader = PdfReader(pdf)
-        assert len(reader.pages) >= 1
-        width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
-        assert (round(width), round(height)) == (595, 842), "A4 portrait"
-        text = " ".join(page.extract_text() for page in reader.pages)
+        size = reader.pages[0].mediabox
+        assert (round(float(size.width)), round(float(size.height))) == (595, 842), "A4 portrait"
+        text = "\n".join(page.extract_text() for page in reader.pages)
         assert spec.sections[0].title.split(":")[0][:20] in " ".join(text.split())
         assert "TEST900100" in text and f"Page 1 of {len(reader.pages)}" in text
+        split = sorted(w for w in heading_words(source.read_bytes()) if broken(w, text))
+        assert split == [], (spec.id, split)
+        if spec in library.current():
+            assert last_page_fill(reader) > 0.15, (spec.id, "a nearly empty last page")
+        dated_text = "\n".join(page.extract_text() for page in PdfReader(dated_pdf).pages)
+        assert not broken("30/11/2026", dated_text), spec.id
+        dates = sum(1 for f in spec.fields if f.type == "date") + sum(
+            t.rows for t in spec.tables for c in t.columns if c.type == "date")
+        assert dated_text.count("30/11/2026") >= dates, spec.id
+
+    text = "\n".join(page.extract_text() for page in PdfReader(pdfs[-1]).pages)
+    for n in range(1, table.rows + 3):
+        assert f"\n{n} Action written in row {n}" in text
+
+
+def test_rows_never_split_and_headings_keep_with_the_next_row(library, all_kinds):
+    for spec in library.current() + [all_kinds]:
+        root = document(render(spec))
+        for tr in root.iter(W + "tr"):
+            assert tr.find(f"{W}trPr/{W}cantSplit") is not None, spec.id
+            if tr.find(f"{W}trPr/{W}tblHeader") is not None:
+                assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in tr.iter(W + "p")), spec.id
+
+
+def test_action_rows_are_numbered_by_word_one_list_per_table(library):
+    spec = library.latest("csc_case_file_audit")
+    data = render(spec)
+    root = document(data)
+    numbering = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/numbering.xml"))
+    lists = [n.get(W + "numId") for n in numbering.iter(W + "num")]
+    assert len(lists) == len(spec.tables)
+    tables = [tbl for tbl in root.iter(W + "tbl") if tbl.find(f"{W}tr/{W}tc") is not None and
+              "".join(tbl.find(f"{W}tr/{W}tc").itertext()) in {t.ref for t in spec.tables}]
+    for tbl, t, list_id in zip(tables, spec.tables, lists):
+        numbers = [tr.find(f"{W}tc/{W}p/{W}pPr/{W}numPr/{W}numId") for tr in tbl.findall(W + "tr")[1:]]
+        assert len(numbers) == t.rows and all(n is not None and n.get(W + "val") == list_id for n in numbers)

@@ -15,6 +15,7 @@ from helpers import (
     full_answers,
     library_from_text,
     libreoffice_convert,
+    overlapping_rows,
     record_values,
     rewrite_parts,
     unreadable,
@@ -22,6 +23,7 @@ from helpers import (
 )
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
+from pypdf import PdfReader
 
 from auditdocs import identity
 from auditdocs.forms.xlsx import XlsxForm, read_xlsx
@@ -402,6 +404,14 @@ def test_password_protected_workbook(library, tmp_path):
     with plain.open("rb") as source, (tmp_path / "locked.xlsx").open("wb") as target:
         msoffcrypto.OOXMLFile(source).encrypt("secret", target)
     assert "password" in unreadable(tmp_path / "locked.xlsx", library)
+
+
+@needs_soffice
+def test_no_heading_or_question_is_cut_off_when_printed(library, all_kinds, lo_dir):
+    """Every row is high enough for its text (headings included) in LibreOffice's print of each form."""
+    forms = [save(lo_dir, f"{spec.id} print.xlsx", render(spec)) for _, spec in every_spec(library, all_kinds)]
+    for path, pdf in zip(forms, libreoffice_convert(forms, lo_dir / "print", "pdf", lo_dir / "profile")):
+        assert overlapping_rows(PdfReader(pdf)) == [], path.stem
 
 
 @needs_soffice

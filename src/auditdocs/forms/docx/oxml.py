@@ -40,12 +40,16 @@ def el(name: str, *children, **attrs) -> etree._Element:
 # ---- runs and paragraphs ------------------------------------------------------
 
 
-def rpr(style=None, bold=False, colour=None, font=None) -> etree._Element | None:
+def rpr(style=None, bold=False, colour=None, font=None, size=None) -> etree._Element | None:
+    """Run properties; `size` in points."""
+    half_points = round(size * 2) if size else None
     children = [
         el("w:rStyle", val=style) if style else None,
         el("w:rFonts", ascii=font, hAnsi=font, eastAsia=font) if font else None,
         el("w:b") if bold else None,
         el("w:color", val=colour) if colour else None,
+        el("w:sz", val=half_points) if size else None,
+        el("w:szCs", val=half_points) if size else None,
     ]
     children = [c for c in children if c is not None]
     return el("w:rPr", *children) if children else None
@@ -59,17 +63,32 @@ def run(text: str, **fmt) -> etree._Element:
     return el("w:r", rpr(**fmt), t)
 
 
-def ppr(style=None, keep_next=False, after=None, before=None, indent=None, hanging=None):
+def ppr(style=None, keep_next=False, after=None, before=None, indent=None, hanging=None, num_id=None):
+    """Paragraph properties; `num_id`: the paragraph is an item of that numbered list."""
     spacing = el("w:spacing", before=before, after=after) if (after is not None or before is not None) else None
     ind = el("w:ind", left=indent, hanging=hanging) if indent else None
     children = [
         el("w:pStyle", val=style) if style else None,
         el("w:keepNext") if keep_next else None,
+        el("w:numPr", el("w:ilvl", val=0), el("w:numId", val=num_id)) if num_id else None,
         spacing,
         ind,
     ]
     children = [c for c in children if c is not None]
     return el("w:pPr", *children) if children else None
+
+
+def keep_with_next(element: etree._Element) -> etree._Element:
+    """Keep every paragraph in `element` (a row, a table, a paragraph) on the page of the one after
+    it: for a table row, the row stays with the next row. Returns `element`."""
+    for p in element.iter(qn("w:p")) if element.tag != qn("w:p") else [element]:
+        pr = p.find(qn("w:pPr"))
+        if pr is None:
+            pr = el("w:pPr")
+            p.insert(0, pr)
+        if pr.find(qn("w:keepNext")) is None:
+            pr.insert(1 if pr.find(qn("w:pStyle")) is not None else 0, el("w:keepNext"))
+    return element
 
 
 def para(*runs, **fmt) -> etree._Element:

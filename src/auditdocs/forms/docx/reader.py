@@ -2,8 +2,8 @@
 
 Each answer is found, in order, by:
 1. its content control's tag (the field id);
-2. its table row's visible reference and the cell's position in the row (the layout
-   `WordForm` writes), reading the cell's whole text, so a control whose tag was
+2. its table row's visible reference and the cell's position in the row (`layout`, which
+   `WordForm` writes by), reading the cell's whole text, so a control whose tag was
    stripped, whose paragraphs were moved out, or that was deleted and typed over
    still reads;
 3. the order and kind of the remaining untagged controls, compared with the spec.
@@ -24,6 +24,7 @@ from ... import model as m
 from ...answers import clean_text
 from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ...safezip import NotReadable, open_package, parse_xml, read_part
+from .layout import row_slots
 from .oxml import qn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -160,23 +161,14 @@ def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
 # ---- 2. rows by visible reference ----------------------------------------------------
 
 
-def _cells_by_part(item: m.Item) -> dict[str, list[tuple[str, int]]]:
-    """For each row reference of an item: (field part, cell index). Mirrors WordForm._item_rows."""
-    if isinstance(item, m.Question) and item.voices:
-        return {ref: [(f"{v.id}.grade", 2), (f"{v.id}.comment", 3)] for ref, v in item.voice_rows()}
-    if isinstance(item, m.Check):
-        return {item.ref: [("date", 2), ("confirm", 3), ("comment", 4)]}
-    return {item.ref: [("answer", 2), ("evidence", 3), ("comment", 3)]}
-
-
 def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
     layout = {}
     for _, item in spec.items():
         if isinstance(item, m.Actions):
             continue
         fields = {f.part: f for f in item.fields}
-        for ref, cells in _cells_by_part(item).items():
-            layout[ref] = [(fields[part], index) for part, index in cells if part in fields]
+        for ref, slots in row_slots(item).items():
+            layout[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
     for tr in body.iter(TR):
         cells = tr.findall(TC)
         if len(cells) < 3:

@@ -4,7 +4,12 @@
 record's details goes; `render(values, audit_id)` puts one record's details in
 and zips the package. Each answer is a content control in its own table cell,
 tagged with the field id, in a row whose first cell shows the row's reference,
-so that a form can be read back even after an editor has stripped the tags.
+so that a form can be read back even after an editor has stripped the tags
+(which cell holds what: `layout`).
+
+On paper: no row is split across pages, a heading row stays with the row after it,
+a question stays with its voices, and an action row copied by a person numbers itself
+(Word's list numbering in the number cell).
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from ... import identity
 from ... import model as m
 from ...reading import audit_line
 from . import package
+from .layout import ANSWER, HEADING_SIZE, MARGIN, PAGE_H, PAGE_W, TEXT_W, action_widths, row_slots, section_grid
 from .oxml import (
     NSMAP,
     UNCHECKED,
@@ -29,6 +35,7 @@ from .oxml import (
     date_kind,
     dropdown_kind,
     el,
+    keep_with_next,
     para,
     qn,
     row,
@@ -38,14 +45,9 @@ from .oxml import (
     text_para,
 )
 
-# A4 portrait, 2 cm margins: 9638 twips of text width.
-PAGE_W, PAGE_H, MARGIN = 11906, 16838, 1134
-TEXT_W = PAGE_W - 2 * MARGIN
-# Section tables: reference | question | three answer columns (see _item_rows).
-GRID = [560, 3700, 1250, 1250, TEXT_W - 560 - 3700 - 2 * 1250]
 REF_SHADE, HEAD_SHADE = "F2F2F2", "DCE6F1"
-COLUMN_WEIGHTS = {"text": 3.0, "line": 2.0, "role": 1.6, "person": 1.6, "date": 1.3, "choice": 1.5}
-ACTION_NO_W = 440
+KEEP_GUIDANCE = 3  # lines of a section's guidance kept with its table
+KEEP_LAST = 16  # the last section is kept on one page when it has at most this many rows and paragraphs
 
 def spacer() -> etree._Element:
     """An empty paragraph: two tables must never touch, or editors merge them into one."""
@@ -62,8 +64,12 @@ class WordForm:
     def __init__(self, spec: m.FormSpec):
         self.spec = spec
         self._ids = iter(range(1000, 10**9))
+        headings = [h for _, item in spec.items() if (h := self._column_heading(item)) is not None]
+        self.grid = section_grid(spec, headings)
+        self._lists = 0  # action tables, each its own numbered list
         self._document = etree.tostring(self._document_xml(), xml_declaration=True, encoding="UTF-8", standalone=True)
         self._footer = package.footer_xml(spec.title).encode()
+        self._numbering = package.numbering_xml(self._lists).encode()
 
     # ---- per record ---------------------------------------------------------
 
@@ -87,6 +93,7 @@ class WordForm:
             z.writestr("word/_rels/document.xml.rels", package.DOCUMENT_RELS)
             z.writestr("word/styles.xml", package.STYLES)
             z.writestr("word/settings.xml", package.SETTINGS)
+            z.writestr("word/numbering.xml", self._numbering)
             z.writestr("word/footer1.xml", self._footer)
         return out.getvalue()
 
@@ -96,8 +103,12 @@ class WordForm:
         body = el("w:body")
         for block in self._title_block():
             body.append(block)
-        for section in self.spec.sections:
-            for block in self._section(section):
+        for n, section in enumerate(self.spec.sections, start=1):
+            blocks = self._section(section)
+            if n == len(self.spec.sections) and sum(len(b.findall(qn("w:tr"))) or 1 for b in blocks) <= KEEP_LAST:
+                for block in blocks:  # the closing section all on one page: never a last page of one row
+                    keep_with_next(block)
+            for block in blocks:
                 body.append(block)
         body.append(self._sect_pr())
         doc = etree.Element(qn("w:document"), nsmap=NSMAP)
@@ -160,17 +171,20 @@ class WordForm:
     # ---- sections -----------------------------------------------------------
 
     def _section(self, section: m.Section) -> list[etree._Element]:
+        # The heading keeps with the guidance (style), and the last lines of guidance with the table:
+        # long guidance may run over a page, rather than leave half a page empty.
         blocks = [text_para(f"{section.number}. {section.title}", style="Heading1")]
         if section.intro:
-            blocks.append(text_para(section.intro, style="Guidance", keep_next=True))
-        for g in section.guidance:
-            blocks.append(text_para(f"•  {g}", style="Guidance", indent=284, hanging=227, keep_next=True))
+            blocks.append(text_para(section.intro, style="Guidance", keep_next=len(section.guidance) < KEEP_GUIDANCE))
+        for n, g in enumerate(section.guidance, start=1):
+            blocks.append(text_para(f"•  {g}", style="Guidance", indent=284, hanging=227,
+                                    keep_next=n > len(section.guidance) - KEEP_GUIDANCE))
         rows: list[etree._Element] = []
         last_heading = None
         for item in section.items:
             if isinstance(item, m.Actions):
                 if rows:
-                    blocks += [table(GRID, rows), spacer()]
+                    blocks += [table(self.grid, rows), spacer()]
                     rows = []
                 blocks += self._actions(item.table)
                 last_heading = None
@@ -181,7 +195,7 @@ class WordForm:
             last_heading = heading
             rows += self._item_rows(item)
         if rows:
-            blocks += [table(GRID, rows), spacer()]
+            blocks += [table(self.grid, rows), spacer()]
         return blocks
 
     def _column_heading(self, item: m.Item) -> tuple[str, ...] | None:
@@ -195,81 +209,85 @@ class WordForm:
         return None
 
     def _heading_row(self, heading: tuple[str, ...]) -> etree._Element:
+        """Column headings: repeated on each page, and kept with the row below them."""
         spans = [1, 1, 1, 2] if len(heading) == 4 else [1, 1, 1, 1, 1]
         cells, col = [], 0
         for text, span in zip(heading, spans):
-            cells.append(cell(sum(GRID[col:col + span]), text_para(text, style="CellHeading"), span=span, shade=HEAD_SHADE))
+            cells.append(cell(sum(self.grid[col:col + span]), text_para(text, style="CellHeading"),
+                              span=span, shade=HEAD_SHADE))
             col += span
-        return row(*cells, header=True, cant_split=True)
+        return keep_with_next(row(*cells, header=True, cant_split=True))
 
     def _ref_cell(self, ref: str) -> etree._Element:
-        return cell(GRID[0], text_para(ref, style="CellHeading"), shade=REF_SHADE)
+        return cell(self.grid[0], text_para(ref, style="CellHeading"), shade=REF_SHADE)
 
-    def _text_cell(self, text: str, notes: tuple[str, ...] = (), width=GRID[1], span=1) -> etree._Element:
+    def _text_cell(self, text: str, notes: tuple[str, ...] = (), span: int = 1) -> etree._Element:
         content = [text_para(text, style="CellText")]
         content += [text_para(f"•  {n}", style="Guidance", indent=227, hanging=170) for n in notes]
-        return cell(width, *content, span=span)
-
-    def _control_cell(self, f: m.Field, first_col: int, span: int) -> etree._Element:
-        return cell(sum(GRID[first_col:first_col + span]), self.control(f.id, f.label, f.type, f.scale, f.placeholder), span=span)
+        return cell(sum(self.grid[1:1 + span]), *content, span=span)
 
     def _item_rows(self, item: m.Item) -> list[etree._Element]:
+        """The rows of one item, every cell where `layout.row_slots` says; no row splits across pages."""
         fields = {f.part: f for f in item.fields}
-        if isinstance(item, m.Question) and item.voices:
-            rows = [row(self._ref_cell(item.ref), self._text_cell(item.text, item.prompts, sum(GRID[1:]), span=4))]
+        slots = row_slots(item)
+        if isinstance(item, m.Question) and item.voices:  # the question, kept with its first voice
+            rows = [keep_with_next(row(self._ref_cell(item.ref), self._text_cell(item.text, item.prompts, span=4),
+                                       cant_split=True))]
             for ref, voice in item.voice_rows():
-                rows.append(row(
-                    self._ref_cell(ref),
-                    self._text_cell(voice.label),
-                    self._control_cell(fields[f"{voice.id}.grade"], 2, 1),
-                    self._control_cell(fields[f"{voice.id}.comment"], 3, 2),
-                ))
+                rows.append(row(self._ref_cell(ref), self._text_cell(voice.label),
+                                *self._slot_cells(slots[ref], fields), cant_split=True))
             return rows
-        cells = [self._ref_cell(item.ref)]
         if isinstance(item, m.Check):
             notes = tuple(f.label[len(item.ref) + 1:] for f in item.fields if f.part in ("date", "confirm"))
-            cells.append(self._text_cell(item.text, notes))
-            for col, part in ((2, "date"), (3, "confirm"), (4, "comment")):
-                cells.append(self._control_cell(fields[part], col, 1) if part in fields else cell(GRID[col], shade=REF_SHADE))
-            return [row(*cells)]
-        if isinstance(item, m.FieldItem):
-            cells.append(self._text_cell(item.label, item.prompts))
-            cells.append(self._control_cell(fields["answer"], 2, 3))
-            return [row(*cells)]
-        # a question without voices, or a judgement: answer | evidence or comment
-        text = item.text if isinstance(item, m.Question) else item.label
-        companion = fields.get("evidence") or fields.get("comment")
-        notes = getattr(item, "prompts", ())
-        if isinstance(item, m.Judgement) and companion is not None:
+        elif isinstance(item, m.Judgement) and (companion := fields.get("comment")) is not None:
             notes = (f"Comment → {companion.label[len(item.ref) + 1:]}",)
-        cells.append(self._text_cell(text, notes))
-        if companion is None:
-            cells.append(self._control_cell(fields["answer"], 2, 3))
         else:
-            cells.append(self._control_cell(fields["answer"], 2, 1))
-            cells.append(self._control_cell(companion, 3, 2))
-        return [row(*cells)]
+            notes = getattr(item, "prompts", ())
+        text = getattr(item, "text", None) or item.label
+        return [row(self._ref_cell(item.ref), self._text_cell(text, notes),
+                    *self._slot_cells(slots[item.ref], fields), cant_split=True)]
+
+    def _slot_cells(self, slots, fields) -> list[etree._Element]:
+        """A cell per slot; a grey cell where a process check has no such part."""
+        by_column = {s.column: s for s in slots}
+        cells, col = [], ANSWER
+        while col < len(self.grid):
+            slot = by_column.get(col)
+            if slot is None:
+                cells.append(cell(self.grid[col], shade=REF_SHADE))
+                col += 1
+                continue
+            f = fields[slot.part]
+            width = sum(self.grid[col:col + slot.span])
+            cells.append(cell(width, self.control(f.id, f.label, f.type, f.scale, f.placeholder), span=slot.span))
+            col += slot.span
+        return cells
 
     # ---- action tables ------------------------------------------------------
 
     def _actions(self, t: m.Table) -> list[etree._Element]:
-        weights = [COLUMN_WEIGHTS[c.type] for c in t.columns]
-        room = TEXT_W - ACTION_NO_W
-        widths = [ACTION_NO_W] + [int(room * w / sum(weights)) for w in weights]
-        widths[-1] += TEXT_W - sum(widths)
-        heading = row(
-            cell(widths[0], text_para(t.ref, style="CellHeading"), shade=HEAD_SHADE),
-            *(cell(w, text_para(c.label, style="CellHeading"), shade=HEAD_SHADE) for w, c in zip(widths[1:], t.columns)),
-            header=True, cant_split=True,
-        )
-        rows = [heading]
-        for n in range(1, t.rows + 1):
+        """An action table: its reference and column headings, then numbered rows (Word numbers
+        a row a person copies, too)."""
+        widths, size = action_widths(t)
+        self._lists += 1
+        number = self._lists
+
+        def heading(text: str, w: int) -> etree._Element:
+            fmt = {"size": size} if size != HEADING_SIZE else {}
+            return cell(w, text_para(text, style="CellHeading", run_fmt=fmt), shade=HEAD_SHADE)
+
+        rows = [row(heading(t.ref, widths[0]), *(heading(c.label, w) for w, c in zip(widths[1:], t.columns)),
+                    header=True, cant_split=True)]
+        for _ in range(t.rows):
             rows.append(row(
-                cell(widths[0], text_para(str(n), style="CellText"), shade=REF_SHADE),
+                cell(widths[0], para(style="CellText", num_id=number), shade=REF_SHADE),
                 *(cell(w, self.control(c.tag(t.id), f"{t.ref} {c.label}", c.type, c.scale,
                                        m.PLACEHOLDER["column choice"] if c.scale else m.PLACEHOLDER["date"] if c.type == "date" else ""))
                   for w, c in zip(widths[1:], t.columns)),
+                cant_split=True,
             ))
+        for tr in rows[:-1]:  # a short table stays whole, on one page
+            keep_with_next(tr)
         caption = text_para(f"{t.ref}  {t.title or 'Actions'}", style="CellHeading", keep_next=True, before=120)
         return [caption, table(widths, rows), spacer()]
 

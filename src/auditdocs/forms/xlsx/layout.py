@@ -24,12 +24,12 @@ an action table is read from the row after its column headings down to its "End"
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from ... import model as m
+from ..textwidth import lines
 
 PREFIX = "ad_"
 SHEET_TITLE = "Audit form"
@@ -38,6 +38,10 @@ END_MARK = "End"
 HEADINGS_REF = "No."
 REF, TEXT, ANSWER, EVIDENCE = 1, 2, 3, 4  # columns A, B, C, D
 TITLE_ROWS = (1, 2)
+FONT, BODY_SIZE, SMALL_SIZE = "Arial", 10, 9  # the form's font, as on the Word form
+LINE = 1.3  # a line of text, in ems, as Excel and LibreOffice space them
+CELL_PADDING = 6.0  # points a cell's own margins take from its width
+ROOM_TO_SPARE = 0.9  # LibreOffice measures column widths a little differently from Excel
 
 
 def field_name(field_id: str) -> str:
@@ -112,11 +116,15 @@ def column_widths(spec: m.FormSpec) -> list[float]:
     return widths
 
 
-def text_height(text: str, width: float, minimum: float = 15.0) -> float:
-    """Row height (points) that shows wrapped text in a column this wide (Calibri 11)."""
-    per_line = max(1, int(width))
-    lines = sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n"))
-    return max(minimum, round(lines * 14.5 + 4, 1))
+def column_points(width: float) -> float:
+    """The width in points of columns `width` characters wide (Excel's unit: 7-pixel digits)."""
+    return (7 * width + 5) * 0.75
+
+
+def text_height(text: str, width: float, minimum: float = 15.0, size: float = BODY_SIZE, bold: bool = False) -> float:
+    """Row height (points) that shows `text`, wrapped in Arial at `size`, in columns `width` characters wide."""
+    room = (column_points(width) - CELL_PADDING) * ROOM_TO_SPARE
+    return max(minimum, round(lines(text, room, size, bold) * size * LINE + 4, 1))
 
 
 def short_label(f: m.Field) -> str:
@@ -193,18 +201,19 @@ class _Planner:
         self.next_row(20)
         self.static(REF, f"Details of the {self.spec.subject_label.lower()}", "section", self.last)
         for h in self.spec.header:
-            self.next_row()
+            self.next_row(text_height(h.label, self.width(TEXT), bold=True))
             self.static(TEXT, h.label, "label")
             self.out.inputs.append(Input(self.row, ANSWER, h, field_name(h.id), self.to_end(ANSWER)))
         self.next_row(8)
 
     def section(self, section: m.Section) -> None:
-        self.next_row(20)
+        self.next_row(text_height(section.title, self.width(TEXT, self.to_end(TEXT)), 20, bold=True))
         self.static(REF, section.number, "section")
         self.static(TEXT, section.title, "section", self.to_end(TEXT))
-        for text, style in ((section.intro, "intro"), ("\n".join(f"• {g}" for g in section.guidance), "guidance")):
+        for text, style, size in ((section.intro, "intro", BODY_SIZE),
+                                  ("\n".join(f"• {g}" for g in section.guidance), "guidance", SMALL_SIZE)):
             if text:
-                self.next_row(text_height(text, self.width(TEXT, self.to_end(TEXT))))
+                self.next_row(text_height(text, self.width(TEXT, self.to_end(TEXT)), size=size))
                 self.static(TEXT, text, style, self.to_end(TEXT))
         headings = None
         for item in section.items:
@@ -223,7 +232,8 @@ class _Planner:
         return ("Question", "Answer", q.evidence_label or "")
 
     def headings(self, texts: tuple[str, str, str]) -> None:
-        self.next_row(text_height(texts[2], self.width(EVIDENCE, self.to_end(EVIDENCE))))
+        self.next_row(max(text_height(texts[1], self.width(ANSWER), bold=True),
+                          text_height(texts[2], self.width(EVIDENCE, self.to_end(EVIDENCE)), bold=True)))
         self.static(REF, "Ref", "heading")
         self.static(TEXT, texts[0], "heading")
         self.static(ANSWER, texts[1], "heading")
@@ -268,7 +278,7 @@ class _Planner:
         rest = list(fields)
         first = rest.pop(0) if first_on_title_row and fields else None
         tall = first is not None and first.type == "text"
-        self.next_row(text_height(text, self.width(TEXT), 60 if tall else 15))
+        self.next_row(text_height(text, self.width(TEXT), 60 if tall else 15, bold=first_on_title_row))
         key = self.ref_cell(ref)
         self.static(TEXT, text, "question" if not first_on_title_row else "label")
         if first is None:
@@ -276,7 +286,7 @@ class _Planner:
         else:
             self.put_field(key, first)
         for f in rest:
-            self.next_row(45 if f.type == "text" else None)
+            self.next_row(text_height(short_label(f), self.width(TEXT), 45 if f.type == "text" else 15))
             key = self.ref_cell(ref, "subref")
             self.static(TEXT, short_label(f), "sublabel")
             self.put_field(key, f)
@@ -290,11 +300,11 @@ class _Planner:
 
     def actions(self, item: m.Actions) -> None:
         table = item.table
-        self.next_row(text_height(table.title or "Actions", self.width(TEXT, self.to_end(TEXT)), 20))
+        self.next_row(text_height(table.title or "Actions", self.width(TEXT, self.to_end(TEXT)), 20, bold=True))
         key = self.ref_cell(item.ref)
         self.static(TEXT, table.title or "Actions", "label", self.to_end(TEXT))
         title_row = self.row
-        self.next_row(max(text_height(c.label, self.width(TEXT + i)) for i, c in enumerate(table.columns)))
+        self.next_row(max(text_height(c.label, self.width(TEXT + i), bold=True) for i, c in enumerate(table.columns)))
         header_row = self.row
         self.static(REF, HEADINGS_REF, "heading")
         for i, col in enumerate(table.columns):

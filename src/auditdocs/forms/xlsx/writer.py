@@ -30,7 +30,7 @@ from ... import model as m
 from ...dates import parse_date
 from ...files import cell_safe, put_text
 from ...reading import audit_line
-from .layout import IDENTITY_SHEET, SHEET_TITLE, TITLE_ROWS, Input, field_name, layout
+from .layout import BODY_SIZE, FONT, IDENTITY_SHEET, SHEET_TITLE, SMALL_SIZE, TITLE_ROWS, Input, field_name, layout
 
 DATE_FORMAT = "dd/mm/yyyy"
 TEXT_FORMAT = "@"
@@ -47,26 +47,30 @@ def _fill(colour: str) -> PatternFill:
     return PatternFill("solid", start_color=colour, end_color=colour)
 
 
+def _font(size: float = BODY_SIZE, **kw) -> Font:
+    return Font(name=FONT, size=size, **kw)
+
+
 # style name -> (font, fill, border, alignment)
 STYLES = {
-    "title": (Font(bold=True, size=14), None, None, Alignment(vertical="center")),
-    "identity": (Font(size=9, color="595959"), None, None, None),
-    "how": (Font(italic=True, size=10), None, None, _wrap),
-    "section": (Font(bold=True, color="FFFFFF"), _fill("1F4E79"), None, Alignment(wrap_text=True, vertical="center")),
-    "intro": (Font(italic=True), None, None, _wrap),
-    "guidance": (Font(size=9, color="7F7F7F"), None, None, _wrap),
-    "heading": (Font(bold=True), _fill("D9E1F2"), _box, _wrap),
-    "ref": (Font(bold=True), None, _box, _wrap),
-    "subref": (Font(size=9, color="7F7F7F"), None, _box, _wrap),
-    "question": (None, None, _box, _wrap),
-    "label": (Font(bold=True), None, _box, _wrap),
-    "sublabel": (None, None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
-    "voice": (Font(italic=True), None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
-    "blank": (None, _fill("F2F2F2"), _box, None),
-    "rownum": (Font(color="7F7F7F"), None, _box, Alignment(horizontal="center", vertical="top")),
-    "end": (Font(italic=True, size=9, color="7F7F7F"), _fill("F2F2F2"), None, None),
-    "input": (None, _fill("FFF9DB"), _box, _wrap),
-    "detail": (None, _fill("F2F2F2"), _box, Alignment(wrap_text=True, vertical="top", horizontal="left")),
+    "title": (_font(14, bold=True), None, None, Alignment(vertical="center")),
+    "identity": (_font(SMALL_SIZE, color="595959"), None, None, None),
+    "how": (_font(italic=True), None, None, _wrap),
+    "section": (_font(bold=True, color="FFFFFF"), _fill("1F4E79"), None, Alignment(wrap_text=True, vertical="center")),
+    "intro": (_font(italic=True), None, None, _wrap),
+    "guidance": (_font(SMALL_SIZE, color="595959"), None, None, _wrap),
+    "heading": (_font(bold=True), _fill("D9E1F2"), _box, _wrap),
+    "ref": (_font(bold=True), None, _box, _wrap),
+    "subref": (_font(SMALL_SIZE, color="7F7F7F"), None, _box, _wrap),
+    "question": (_font(), None, _box, _wrap),
+    "label": (_font(bold=True), None, _box, _wrap),
+    "sublabel": (_font(), None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
+    "voice": (_font(italic=True), None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
+    "blank": (_font(), _fill("F2F2F2"), _box, None),
+    "rownum": (_font(color="7F7F7F"), None, _box, Alignment(horizontal="center", vertical="top")),
+    "end": (_font(SMALL_SIZE, italic=True, color="7F7F7F"), _fill("F2F2F2"), None, None),
+    "input": (_font(), _fill("FFF9DB"), _box, _wrap),
+    "detail": (_font(), _fill("F2F2F2"), _box, Alignment(wrap_text=True, vertical="top", horizontal="left")),
 }
 
 
@@ -223,7 +227,8 @@ class XlsxForm:
         ws.print_title_rows = f"{TITLE_ROWS[0]}:{TITLE_ROWS[-1]}"
         ws.print_area = f"A1:{self.last_col}{self.layout.last_row}"
         ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8
+        ws.page_margins.header, ws.page_margins.footer = 0.3, 0.35
         ws.oddFooter.right.text = "Page &P of &N"
 
     def _identity(self, wb: Workbook, props: dict[str, str]) -> None:

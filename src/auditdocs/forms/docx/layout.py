@@ -1,0 +1,146 @@
+"""Where everything sits on the Word form: the page, the column widths, and which cell of
+which row holds which answer. The writer builds its rows from here and the reader finds
+answers by a row's visible reference from here, so the two can never disagree.
+
+A section table has five grid columns: reference | question | answer | two more (the
+evidence or comment spans both; a process check has its confirmation and comment
+there). Each answer sits in its own cell (`Slot`): `cell` counts the row's cells as the
+reader sees them (`w:tc`), `column` and `span` place it on the grid.
+
+Widths are worked out from the text they must hold (`forms.textwidth`): no reference,
+heading word or date may be broken across lines, so each column is at least as wide
+as the widest of those, and the rest of the page goes where people write.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ... import model as m
+from ..textwidth import longest_piece, width
+
+# A4 portrait, 2 cm margins: 9638 twips (1/20 point) of text width.
+PAGE_W, PAGE_H, MARGIN = 11906, 16838, 1134
+TEXT_W = PAGE_W - 2 * MARGIN
+CELL_MARGIN = 85  # left and right, in each cell of the form's tables (the AuditTable style)
+ROOM = 2 * CELL_MARGIN + 40  # what a cell's margins and borders take, and a little to spare
+BODY_SIZE, HEADING_SIZE = 10, 9  # points: answers and questions; column headings and references
+HEADING_SIZES = (9, 8, 7)  # a crowded action table gets smaller column headings
+WIDEST_DATE = "30/11/2026"
+REF, QUESTION, ANSWER, THIRD, FOURTH = range(5)  # the grid columns of a section table
+ANSWER_W, THIRD_W, FOURTH_W = 1250, 1250, 2878  # the usual widths; wider when their text needs it
+TEXT_COLUMN_MIN = 1700  # an action table's free-text column (Action, Next steps)
+SPARE_WEIGHTS = {"text": 3.0, "line": 2.0, "role": 1.2, "person": 1.2, "date": 0.2, "choice": 0.8}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one field of a row goes."""
+
+    part: str  # the field's part: answer, evidence, comment, date, confirm, <voice>.grade …
+    cell: int  # the index of its cell in the row
+    column: int  # its first grid column
+    span: int = 1
+
+
+def row_slots(item: m.Item) -> dict[str, list[Slot]]:
+    """For each row reference of an item, the slots of the fields that row holds."""
+    parts = {f.part for f in item.fields}
+    if isinstance(item, m.Question) and item.voices:  # the question's row, then a row per voice
+        return {ref: [Slot(f"{v.id}.grade", 2, ANSWER), Slot(f"{v.id}.comment", 3, THIRD, 2)]
+                for ref, v in item.voice_rows()}
+    if isinstance(item, m.Check):
+        return {item.ref: [Slot(p, 2 + i, ANSWER + i) for i, p in enumerate(("date", "confirm", "comment"))
+                           if p in parts]}
+    companion = next((p for p in ("evidence", "comment") if p in parts), None)
+    if isinstance(item, m.FieldItem) or companion is None:
+        return {item.ref: [Slot("answer", 2, ANSWER, 3)]}
+    return {item.ref: [Slot("answer", 2, ANSWER), Slot(companion, 3, THIRD, 2)]}
+
+
+def twips(points: float) -> int:
+    return round(points * 20)
+
+
+def _needs(texts, size: float, bold: bool = False) -> int:
+    """Twips a column needs so that none of `texts` breaks inside a word."""
+    return twips(max((longest_piece(t, size, bold) for t in texts if t), default=0)) + ROOM
+
+
+def _answer_texts(f: m.Field | m.Column) -> list[str]:
+    texts = [f.placeholder] if isinstance(f, m.Field) else []
+    if f.scale is not None:
+        texts += f.scale.labels
+    return texts
+
+
+def _date_needs(placeholder: bool = True) -> int:
+    """A date column shows 30/11/2026 on one line (and, in a section table, its placeholder too)."""
+    texts = [WIDEST_DATE] + ([m.PLACEHOLDER["date"]] if placeholder else [])
+    return twips(max(width(text, BODY_SIZE) for text in texts)) + ROOM
+
+
+def section_grid(spec: m.FormSpec, headings: list[tuple[str, ...]]) -> list[int]:
+    """The five column widths of the spec's section tables (`headings`: the column heading rows used)."""
+    refs = [item.ref for _, item in spec.items()] + [h[0] for h in headings]
+    refs += [ref for q in spec.questions for ref, _ in q.voice_rows()]
+    need = {REF: _needs(refs, HEADING_SIZE, bold=True), ANSWER: ANSWER_W, THIRD: THIRD_W}
+    by_column: dict[int, list[str]] = {ANSWER: [], THIRD: []}
+    dates = set()
+    for _, item in spec.items():
+        fields = {f.part: f for f in item.fields}
+        for slots in row_slots(item).values():
+            for slot in slots:
+                f = fields.get(slot.part)
+                if f is not None and slot.span == 1 and slot.column in by_column:
+                    by_column[slot.column] += _answer_texts(f)
+                    if f.type == "date":
+                        dates.add(slot.column)
+    for heading in headings:
+        for column, text in zip((ANSWER, THIRD), heading[2:4]):
+            if len(heading) == 5 or column == ANSWER:  # a four-cell heading spans its last text over two columns
+                by_column[column].append(text)
+    for column, texts in by_column.items():
+        need[column] = max(need[column], _needs(texts, BODY_SIZE), _needs(texts, HEADING_SIZE, bold=True))
+        if column in dates:
+            need[column] = max(need[column], _date_needs())
+    question = TEXT_W - need[REF] - need[ANSWER] - need[THIRD] - FOURTH_W
+    return [need[REF], question, need[ANSWER], need[THIRD], FOURTH_W]
+
+
+def action_widths(table: m.Table) -> tuple[list[int], float]:
+    """An action table's column widths (the row number first) and the size of its column headings.
+
+    Every heading word and a whole date must fit (the hard minimum); the free-text columns
+    should be at least TEXT_COLUMN_MIN wide. The headings take the largest size at which
+    both fit (else the smallest size, for the most room); the room left goes first to the
+    narrowest free-text columns, then to every column people write in."""
+    def hard(size: float) -> list[int]:
+        need = [max(_needs([table.ref], size, bold=True), _needs(["99"], BODY_SIZE))]
+        for c in table.columns:
+            n = _needs([c.label], size, bold=True)
+            if c.scale:
+                n = max(n, _needs(_answer_texts(c) + [m.PLACEHOLDER["column choice"]], BODY_SIZE))
+            if c.type == "date":
+                n = max(n, _date_needs(placeholder=False))
+            need.append(n)
+        return need
+
+    def soft(need: list[int]) -> list[int]:
+        return need[:1] + [max(n, TEXT_COLUMN_MIN) if c.type == "text" else n for n, c in zip(need[1:], table.columns)]
+
+    sizes = [(s, hard(s)) for s in HEADING_SIZES]
+    size, need = next(((s, n) for s, n in sizes if sum(soft(n)) <= TEXT_W), sizes[-1])
+    widths = list(need)
+    texts = [i for i, c in enumerate(table.columns, start=1) if c.type == "text"]
+    spare = TEXT_W - sum(widths)
+    while spare > 0 and texts:  # the narrowest free-text column first, up to TEXT_COLUMN_MIN
+        narrowest = min(texts, key=lambda i: widths[i])
+        if widths[narrowest] >= TEXT_COLUMN_MIN:
+            break
+        step = min(spare, 20, TEXT_COLUMN_MIN - widths[narrowest])
+        widths[narrowest] += step
+        spare -= step
+    weights = [SPARE_WEIGHTS.get("choice" if c.scale else c.type, 1.0) for c in table.columns]
+    widths = widths[:1] + [w + int(max(spare, 0) * k / sum(weights)) for w, k in zip(widths[1:], weights)]
+    widths[-1] += TEXT_W - sum(widths)
+    return widths, size
