@@ -32,6 +32,8 @@ _AVERAGE = 611
 #: Where a line may break: after spaces, and after a hyphen or slash inside a word.
 _BREAKS = re.compile(r"(?<=[\s/\-])")
 LINE_HEIGHT = 1.15  # Arial's line height, in ems
+SHEET_LINE = 1.3  # a line of text in a spreadsheet cell, in ems, as Excel and LibreOffice space them
+CELL_PADDING = 6.0  # points a spreadsheet cell's own margins take from its width
 
 
 def char_width(ch: str, bold: bool = False) -> int:
@@ -78,3 +80,17 @@ def lines(text: str, room: float, size: float, bold: bool = False) -> int:
             used += w
         total += count
     return max(1, total)
+
+
+def column_points(width: float) -> float:
+    """The width in points of spreadsheet columns `width` characters wide (Excel's unit: 7-pixel digits)."""
+    return (7 * width + 5) * 0.75
+
+
+def cell_height(text: str, width: float, size: float, bold: bool = False, spare: float = 0.9,
+                minimum: float = 15.0) -> float:
+    """The height (points) a spreadsheet row needs to show `text` wrapped in columns `width`
+    characters wide; `spare`: the share of the width counted on (LibreOffice measures a
+    little differently from Excel, and may show another font)."""
+    room = (column_points(width) - CELL_PADDING) * spare
+    return max(minimum, round(lines(text, room, size, bold) * size * SHEET_LINE + 4, 1))

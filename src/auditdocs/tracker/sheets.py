@@ -3,6 +3,10 @@
 A sheet is read into rows of `Kept` cells (value, type, style, note, link), keyed by
 header text, so that whatever managers wrote is written back exactly, wherever the
 column now sits. Our own values are written fresh, text always as text.
+
+Every sheet prints landscape, fitted to the page width, with its headings on each page;
+rows are made high enough for their wrapped text (Excel would grow them, LibreOffice
+does not), so nothing overlaps on screen or on paper.
 """
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.views import Selection
 
 from ..files import put_text
+from ..forms.textwidth import cell_height
 from .rows import ACTIONS, STATUSES, Col, Graded, SheetDef
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -32,6 +38,9 @@ MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
 OVERDUE = DifferentialStyle(fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006"))
 STATUS_LIST = '"' + ",".join(STATUSES) + '"'
+FONT_SIZE = 11  # the workbook's own font (Calibri; LibreOffice may show a wider one, so rows get room to spare)
+SPARE = 0.8
+MAX_ROW_HEIGHT = 409  # Excel's limit, in points
 
 
 @dataclass
@@ -223,7 +232,43 @@ def write(ws, sheet: SheetDef, old: OldSheet, rows: list[dict]) -> list[str]:
     ws.freeze_panes = None
     ws.sheet_view.selection = [Selection(activeCell="A1", sqref="A1")]  # else openpyxl adds more each run
     ws.freeze_panes = "B2" if sheet is ACTIONS else "A2"
+    fit_rows(ws, len(rows) + 1, len(headers))
+    print_setup(ws)
     return headers
+
+
+def fit_rows(ws, last_row: int, last_col: int) -> None:
+    """Make each row high enough for the wrapped text in it."""
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, last_col + 1)}
+    hidden = {c for c in widths if ws.column_dimensions[get_column_letter(c)].hidden}
+    for r in range(1, last_row + 1):
+        height = 0.0
+        for c in range(1, last_col + 1):
+            cell = ws.cell(r, c)
+            if c in hidden or cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+                continue
+            bold = bool(cell.font and cell.font.b)
+            height = max(height, cell_height(str(cell.value), widths[c], FONT_SIZE, bold, spare=SPARE))
+        if height > 15:
+            ws.row_dimensions[r].height = min(height, MAX_ROW_HEIGHT)
+
+
+def print_setup(ws, landscape: bool = True) -> None:
+    """A4, fitted to the page width, the heading row on every page, page numbers in the footer.
+    Set once: print settings a person changes afterwards are kept."""
+    if ws.print_title_rows:
+        return
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8
+    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.35
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
 
 
 def mark_actions(ws, headers: list[str], n_rows: int) -> None:
@@ -256,6 +301,7 @@ def write_about(ws, lines: list[tuple[str, object]]) -> None:
         ws.delete_rows(1, ws.max_row)
     for r, (label, value) in enumerate(lines, start=1):
         put_text(ws.cell(r, 1), label)
+        ws.cell(r, 1).alignment = TOP
         cell = ws.cell(r, 2)
         put(cell, value, None)
         cell.alignment = WRAP
@@ -264,3 +310,6 @@ def write_about(ws, lines: list[tuple[str, object]]) -> None:
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 110
+    ws.row_dimensions.clear()
+    fit_rows(ws, len(lines), 2)
+    print_setup(ws)

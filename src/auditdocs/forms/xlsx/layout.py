@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from ... import model as m
-from ..textwidth import lines
+from ..textwidth import cell_height
 
 PREFIX = "ad_"
 SHEET_TITLE = "Audit form"
@@ -39,9 +39,6 @@ HEADINGS_REF = "No."
 REF, TEXT, ANSWER, EVIDENCE = 1, 2, 3, 4  # columns A, B, C, D
 TITLE_ROWS = (1, 2)
 FONT, BODY_SIZE, SMALL_SIZE = "Arial", 10, 9  # the form's font, as on the Word form
-LINE = 1.3  # a line of text, in ems, as Excel and LibreOffice space them
-CELL_PADDING = 6.0  # points a cell's own margins take from its width
-ROOM_TO_SPARE = 0.9  # LibreOffice measures column widths a little differently from Excel
 
 
 def field_name(field_id: str) -> str:
@@ -116,15 +113,9 @@ def column_widths(spec: m.FormSpec) -> list[float]:
     return widths
 
 
-def column_points(width: float) -> float:
-    """The width in points of columns `width` characters wide (Excel's unit: 7-pixel digits)."""
-    return (7 * width + 5) * 0.75
-
-
 def text_height(text: str, width: float, minimum: float = 15.0, size: float = BODY_SIZE, bold: bool = False) -> float:
     """Row height (points) that shows `text`, wrapped in Arial at `size`, in columns `width` characters wide."""
-    room = (column_points(width) - CELL_PADDING) * ROOM_TO_SPARE
-    return max(minimum, round(lines(text, room, size, bold) * size * LINE + 4, 1))
+    return cell_height(text, width, size, bold, minimum=minimum)
 
 
 def short_label(f: m.Field) -> str:

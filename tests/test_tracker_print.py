@@ -1,0 +1,81 @@
+"""The tracker on paper and in LibreOffice Calc: print setup, rows high enough for their text,
+and the Status list and overdue colours that LibreOffice keeps and shows as Excel does."""
+from __future__ import annotations
+
+import re
+
+import openpyxl
+from helpers import libreoffice_convert, needs_soffice, overlapping_rows, pdf_chunks
+from pypdf import PdfReader
+from tracker_records import NOW, action, make_record
+
+from auditdocs.tracker import consolidate
+from auditdocs.tracker.rows import STATUSES
+
+LONG = ("What is working well: the worker knows the family and the child's voice is clear in the record. "
+        "What we are worried about: the plan has drifted since the summer, the chronology stops in June "
+        "and the last two visits were not recorded within the timescales.")
+OVERDUE_FILL = (1.0, 0.78, 0.81)  # FFC7CE, the overdue rows' colour
+
+
+def month(library, count):
+    """A month of audits with long evidence and actions long overdue."""
+    return [make_record(library, f"C{n:04d}", evidence=LONG, grade="Inadequate" if n % 4 == 0 else "Good",
+                        actions=[action("Update the chronology", date="2020-01-15"),
+                                 action("Visit the child at home and record their views", date="2099-01-31")])
+            for n in range(count)]
+
+
+def page_colours(page) -> set[tuple[float, ...]]:
+    """The fill colours a PDF page paints with (its `rg` operators), to two decimals."""
+    data = page.get_contents().get_data()
+    return {tuple(round(float(v), 2) for v in m.groups()) for m in re.finditer(rb"([\d.]+) ([\d.]+) ([\d.]+) rg", data)}
+
+
+def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(library, tracker):
+    consolidate(month(library, 2), library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
+        assert "&P of &N" in ws.oddFooter.right.text
+    answers = wb["Answers"]
+    evidence = [c.column for c in answers[1] if c.value == "Evidence / comment"][0]
+    assert answers.row_dimensions[2].height >= 45  # the long evidence wraps over several lines
+    assert answers.cell(2, evidence).alignment.wrap_text
+
+    wb["Actions"].page_setup.orientation = "portrait"  # a manager's own choice
+    wb.save(tracker)
+    consolidate(month(library, 3), library, tracker, now=NOW)
+    assert openpyxl.load_workbook(tracker)["Actions"].page_setup.orientation == "portrait"
+
+
+@needs_soffice
+def test_libreoffice_shows_and_prints_the_tracker_as_excel_does(library, tracker, tmp_path, lo_profile):
+    consolidate(month(library, 6), library, tracker, now=NOW)
+    [pdf] = libreoffice_convert([tracker], tmp_path / "pdf", "pdf", lo_profile)
+    reader = PdfReader(pdf)
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages), "landscape"
+    assert overlapping_rows(reader) == []  # every row high enough for its wrapped text
+    sheets = {}  # sheet name (the footer's left) -> its pages
+    for page in reader.pages:
+        footer = sorted(c for c in pdf_chunks(page) if c[1] < 40)
+        sheets.setdefault(footer[0][2] if footer else "", []).append((page.extract_text(), page))
+    assert {"Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"} <= set(sheets)
+    assert len(sheets["Answers"]) > 1
+    for text, _ in sheets["Answers"]:
+        assert "Evidence / comment" in text  # the headings on every page
+    assert any(OVERDUE_FILL in page_colours(page) for _, page in sheets["Actions"])  # overdue rows coloured
+
+    [kept] = libreoffice_convert([tracker], tmp_path / "calc", "xlsx", lo_profile)  # what Calc kept
+    actions = openpyxl.load_workbook(kept)["Actions"]
+    headers = [c.value for c in actions[1]]
+    status = openpyxl.utils.get_column_letter(headers.index("Status") + 1)
+    lists = [dv for dv in actions.data_validations.dataValidation if dv.type == "list"]
+    assert len(lists) == 1 and lists[0].formula1.strip('"').split(",") == list(STATUSES)
+    assert f"{status}2:{status}{actions.max_row}" in str(lists[0].sqref)
+    assert not lists[0].showDropDown  # the arrow is shown (OOXML's flag hides it)
+    rules = [rule for cf in actions.conditional_formatting for rule in cf.rules]
+    assert any("TODAY()" in rule.formula[0] and rule.dxf.fill.bgColor.rgb.endswith("FFC7CE") for rule in rules)
