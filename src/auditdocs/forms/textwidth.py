@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 # Characters 32 (space) to 126 (~), regular and bold.
 _REGULAR = (
@@ -52,7 +53,12 @@ def char_width(ch: str, bold: bool = False) -> int:
 
 def width(text: str, size: float, bold: bool = False) -> float:
     """Width of `text` in points at `size` points."""
-    return sum(char_width(ch, bold) for ch in text) * size / 1000
+    return _ems(text, bold) * size / 1000
+
+
+@lru_cache(maxsize=65536)
+def _ems(text: str, bold: bool) -> int:
+    return sum(char_width(ch, bold) for ch in text)
 
 
 def pieces(text: str) -> list[str]:

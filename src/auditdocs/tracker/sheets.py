@@ -232,23 +232,23 @@ def write(ws, sheet: SheetDef, old: OldSheet, rows: list[dict]) -> list[str]:
     ws.freeze_panes = None
     ws.sheet_view.selection = [Selection(activeCell="A1", sqref="A1")]  # else openpyxl adds more each run
     ws.freeze_panes = "B2" if sheet is ACTIONS else "A2"
-    fit_rows(ws, len(rows) + 1, len(headers))
+    wrapped = [c for c, h in enumerate(headers, start=1) if (col := sheet.col(h)) and col.kind == "long"
+               and not (col.hidden or old.widths.get(h, (None, False))[1])]
+    fit_rows(ws, range(2, len(rows) + 2), wrapped)
+    fit_rows(ws, range(1, 2), list(range(1, len(headers) + 1)), bold=True)  # the headings wrap in every column
     print_setup(ws)
     return headers
 
 
-def fit_rows(ws, last_row: int, last_col: int) -> None:
-    """Make each row high enough for the wrapped text in it."""
-    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, last_col + 1)}
-    hidden = {c for c in widths if ws.column_dimensions[get_column_letter(c)].hidden}
-    for r in range(1, last_row + 1):
+def fit_rows(ws, rows: range, columns: list[int], bold: bool = False) -> None:
+    """Make each of `rows` high enough for the wrapped text of its `columns`."""
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 13 for c in columns}
+    for r in rows:
         height = 0.0
-        for c in range(1, last_col + 1):
-            cell = ws.cell(r, c)
-            if c in hidden or cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
-                continue
-            bold = bool(cell.font and cell.font.b)
-            height = max(height, cell_height(str(cell.value), widths[c], FONT_SIZE, bold, spare=SPARE))
+        for c in columns:
+            value = ws.cell(r, c).value
+            if value is not None and not isinstance(value, (int, float, dt.date)):
+                height = max(height, cell_height(str(value), widths[c], FONT_SIZE, bold, spare=SPARE))
         if height > 15:
             ws.row_dimensions[r].height = min(height, MAX_ROW_HEIGHT)
 
@@ -311,5 +311,5 @@ def write_about(ws, lines: list[tuple[str, object]]) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 110
     ws.row_dimensions.clear()
-    fit_rows(ws, len(lines), 2)
+    fit_rows(ws, range(1, len(lines) + 1), [2])
     print_setup(ws)
