@@ -260,3 +260,14 @@ def test_at_most_ten_voices(tmp_path):
     text = GOOD.replace("sections:", f"question_scale: grade\nvoices:\n{voices}sections:")
     messages = check(tmp_path, text)
     assert any("voice id 'v10' is one voice too many" in m for m in messages)
+
+
+def test_an_alias_that_names_another_form_is_a_spec_problem(tmp_path):
+    folder = tmp_path / "specs"
+    shutil.copytree(SPECS, folder)
+    eh = folder / "eh_case_file_audit.yaml"
+    eh.write_text(eh.read_text(encoding="utf-8").replace("aliases: [EH]", 'aliases: [EH, "Foster carer"]'),
+                  encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--specs", str(folder), "specs", "validate"])
+    assert result.exit_code == 1
+    assert "the alias 'Foster carer' is also a name of 'foster_carer_case_file_audit'" in result.output

@@ -18,7 +18,14 @@ from .dates import add_working_days, long_date
 from .files import write_atomic
 from .generate import folder_name
 from .identity import PROP_AUDITOR
-from .safezip import WRONG_KIND, NotReadable, open_package, parse_xml, read_part, skipped_silently
+from .safezip import (
+    WRONG_KIND,
+    NotReadable,
+    open_package,
+    parse_xml,
+    read_part,
+    skipped_silently,
+)
 
 FORM_SUFFIXES = {".docx", ".xlsx"}
 AMEND_WITHIN = 3  # working days an auditor has to amend an audit

@@ -57,6 +57,16 @@ SETTINGS: dict[str, dict[str, Setting]] = {
 }
 
 
+class _Value:
+    """A setting as an attribute of the workspace: `workspace.tracker`."""
+
+    def __init__(self, table: str, key: str):
+        self.table, self.key = table, key
+
+    def __get__(self, workspace, owner=None):
+        return self if workspace is None else workspace.values[self.table][self.key]
+
+
 @dataclass
 class Workspace:
     """The settings of one workspace, with every path made absolute."""
@@ -66,40 +76,17 @@ class Workspace:
     values: dict[str, dict[str, object]]  # table -> key -> value (defaults filled in)
     warnings: list[str] = dc_field(default_factory=list)
 
-    def get(self, table: str, key: str):
-        return self.values[table][key]
+    council = _Value("council", "name")
+    service = _Value("council", "service")
+    specs = _Value("files", "specs")
+    forms = _Value("files", "forms")
+    returned = _Value("files", "returned")
+    tracker = _Value("files", "tracker")
+    register = _Value("files", "register")
 
     def origin(self, table: str, key: str) -> str:
         """Where a setting comes from, for messages."""
         return f"'{key}' in the [{table}] table of {self.settings_file}"
-
-    @property
-    def council(self) -> str:
-        return self.get("council", "name")
-
-    @property
-    def service(self) -> str:
-        return self.get("council", "service")
-
-    @property
-    def specs(self) -> Path:
-        return self.get("files", "specs")
-
-    @property
-    def forms(self) -> Path:
-        return self.get("files", "forms")
-
-    @property
-    def returned(self) -> Path:
-        return self.get("files", "returned")
-
-    @property
-    def tracker(self) -> Path:
-        return self.get("files", "tracker")
-
-    @property
-    def register(self) -> Path:
-        return self.get("files", "register")
 
 
 # ---- finding and reading the settings ------------------------------------------------

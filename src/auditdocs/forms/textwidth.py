@@ -12,27 +12,27 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Characters 32 (space) to 126 (~), regular and bold.
-_REGULAR = (
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
-    556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667,
-    556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556,
-    556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722,
-    500, 500, 500, 334, 260, 334, 584,
-)
-_BOLD = (
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
-    556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722,
-    611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556,
-    611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778,
-    556, 556, 500, 389, 280, 389, 584,
-)
+
+def _by_width(groups: dict[int, str]) -> dict[str, int]:
+    return {ch: w for w, chars in groups.items() for ch in chars}
+
+
+# Every printable ASCII character, by its width.
+_REGULAR = _by_width({
+    191: "'", 222: "ijl", 260: "|", 278: " !,./:;I[\\]ft", 333: "()-`r", 334: "{}", 355: '"', 389: "*", 469: "^",
+    500: "Jcksvxyz", 556: "#$0123456789?L_abdeghnopqu", 584: "+<=>~", 611: "FTZ", 667: "&ABEKPSVXY",
+    722: "CDHNRUw", 778: "GOQ", 833: "Mm", 889: "%", 944: "W", 1015: "@",
+})
+_BOLD = _by_width({
+    238: "'", 278: " ,./I\\ijl", 280: "|", 333: "!()-:;[]`ft", 389: "*r{}", 474: '"', 500: "z",
+    556: "#$0123456789J_aceksvxy", 584: "+<=>^~", 611: "?FLTZbdghnopqu", 667: "EPSVXY", 722: "&ABCDHKNRU",
+    778: "GOQw", 833: "M", 889: "%m", 944: "W", 975: "@",
+})
 _OTHER = {"\u2018": 250, "\u2019": 250, "\u201c": 420, "\u201d": 420, "\u2013": 556, "\u2014": 1000,
           "\u2022": 350, "\u2026": 1000, "\u2192": 1000, "\u00a0": 278}
 _AVERAGE = 611
 #: Where a line may break: after spaces, and after a hyphen or slash inside a word.
 _BREAKS = re.compile(r"(?<=[\s/\-])")
-LINE_HEIGHT = 1.15  # Arial's line height, in ems
 SHEET_LINE = 1.3  # a line of text in a spreadsheet cell, in ems, as Excel and LibreOffice space them
 CELL_PADDING = 6.0  # points a spreadsheet cell's own margins take from its width
 
@@ -40,15 +40,11 @@ CELL_PADDING = 6.0  # points a spreadsheet cell's own margins take from its widt
 def char_width(ch: str, bold: bool = False) -> int:
     """Width of one character, in thousandths of an em."""
     table = _BOLD if bold else _REGULAR
-    code = ord(ch)
-    if 32 <= code <= 126:
-        return table[code - 32]
+    if ch in table:
+        return table[ch]
     if ch in _OTHER:
         return _OTHER[ch]
-    base = unicodedata.normalize("NFKD", ch)[:1]
-    if base and 32 <= ord(base) <= 126:
-        return table[ord(base) - 32]
-    return _AVERAGE
+    return table.get(unicodedata.normalize("NFKD", ch)[:1], _AVERAGE)
 
 
 def width(text: str, size: float, bold: bool = False) -> float:

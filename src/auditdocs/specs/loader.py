@@ -276,16 +276,20 @@ def check_versions_agree(library: Library) -> list[Message]:
 
 
 def check_names_unique(library: Library) -> list[Message]:
-    """No two forms may answer to the same name (id, title, short title or alias): the allocation
-    list's Form column could not tell them apart."""
-    owner: dict[str, m.FormSpec] = {}
+    """An alias may not be a name of another form (its id, title, short title or alias): the
+    allocation list's Form column could not tell them apart. (Two forms with the same title
+    are told apart by id; a row naming the title is reported as ambiguous.)"""
+    owners: dict[str, set[str]] = {}
+    for spec in library.current():
+        for name in spec.names:
+            owners.setdefault(m.name_key(name), set()).add(spec.id)
     messages = []
     for spec in library.current():
-        for name in dict.fromkeys(spec.names):
-            other = owner.setdefault(m.name_key(name), spec)
-            if other.id != spec.id:
-                messages.append(Message(spec.path, 0, f"the name '{name}' is also a name of form '{other.id}' "
-                                        f"({other.path}): give each form its own aliases and title."))
+        for alias in spec.aliases:
+            others = sorted(owners[m.name_key(alias)] - {spec.id})
+            if others:
+                messages.append(Message(spec.path, 0, f"the alias '{alias}' is also a name of "
+                                        f"{', '.join(repr(o) for o in others)}: give each form its own aliases."))
     return messages
 
 

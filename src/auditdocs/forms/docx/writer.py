@@ -25,7 +25,17 @@ from ... import identity
 from ... import model as m
 from ...reading import audit_line
 from . import package
-from .layout import ANSWER, HEADING_SIZE, MARGIN, PAGE_H, PAGE_W, TEXT_W, action_widths, row_slots, section_grid
+from .layout import (
+    ANSWER,
+    HEADING_SIZE,
+    MARGIN,
+    PAGE_H,
+    PAGE_W,
+    TEXT_W,
+    action_widths,
+    row_slots,
+    section_grid,
+)
 from .oxml import (
     NSMAP,
     UNCHECKED,

@@ -30,7 +30,17 @@ from ... import model as m
 from ...dates import parse_date
 from ...files import cell_safe, put_text
 from ...reading import audit_line
-from .layout import BODY_SIZE, FONT, IDENTITY_SHEET, SHEET_TITLE, SMALL_SIZE, TITLE_ROWS, Input, field_name, layout
+from .layout import (
+    BODY_SIZE,
+    FONT,
+    IDENTITY_SHEET,
+    SHEET_TITLE,
+    SMALL_SIZE,
+    TITLE_ROWS,
+    Input,
+    field_name,
+    layout,
+)
 
 DATE_FORMAT = "dd/mm/yyyy"
 TEXT_FORMAT = "@"
