@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import io
 import random
 import shutil
@@ -253,3 +254,30 @@ def overlapping_rows(reader) -> list[tuple[int, str]]:
             if lowest is not None and lowest[1] - below < 0.9 * lowest[3]:
                 found.append((number, lowest[2]))
     return found
+
+
+# ---- forms as a user makes them ---------------------------------------------------------
+
+
+def one_of_each_form(folder: Path, fmt: str = "docx") -> dict[str, Path]:
+    """`auditdocs generate --format FMT` run on the sample list cut to its first row of each
+    form: form id -> the form made (in `folder`)."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from auditdocs.cli import cli
+
+    rows = list(openpyxl.load_workbook(SAMPLES / "allocations_2026-11.xlsx").active.iter_rows(values_only=True))
+    firsts = {}
+    for row in rows[1:]:
+        firsts.setdefault(row[0], row)
+    book = openpyxl.Workbook()
+    for row in [rows[0], *firsts.values()]:
+        book.active.append(row)
+    folder.mkdir(parents=True, exist_ok=True)
+    book.save(folder / "one of each.xlsx")
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "generate", "--data", str(folder / "one of each.xlsx"),
+                                      "--month", "2026-11", "--format", fmt, "--out", str(folder / "forms")])
+    assert result.exit_code == 0, result.output
+    with open(folder / "forms" / "manifest.csv", encoding="utf-8-sig") as fh:
+        return {line["Form"]: folder / "forms" / line["File"] for line in csv.DictReader(fh)}

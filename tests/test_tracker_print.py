@@ -3,12 +3,24 @@ and the Status list and overdue colours that LibreOffice keeps and shows as Exce
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import openpyxl
-from helpers import libreoffice_convert, needs_soffice, overlapping_rows, pdf_chunks
+from click.testing import CliRunner
+from helpers import (
+    SPECS,
+    full_answers,
+    libreoffice_convert,
+    needs_soffice,
+    one_of_each_form,
+    overlapping_rows,
+    pdf_chunks,
+)
 from pypdf import PdfReader
 from tracker_records import NOW, action, make_record
 
+from auditdocs.cli import cli
+from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.tracker import consolidate
 from auditdocs.tracker.rows import STATUSES
 
@@ -52,9 +64,28 @@ def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(libr
     assert openpyxl.load_workbook(tracker)["Actions"].page_setup.orientation == "portrait"
 
 
+def returned_month(library, folder: Path) -> Path:
+    """The forms `auditdocs generate` makes, one of each, filled in and returned: long evidence,
+    and in each action table one action long overdue and one not yet due."""
+    returned = folder / "returned"
+    for form_id, path in one_of_each_form(folder).items():
+        spec = library.latest(form_id)
+        answers, tables = full_answers(spec)
+        answers.update({f.id: LONG for f in spec.fields if f.type == "text"})
+        for rows in tables.values():
+            for n, row in enumerate(rows):
+                row.update({k: "2020-01-15" if n == 0 else "2099-01-31" for k in row if k.endswith("date")})
+        target = returned / path.relative_to(folder / "forms")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(fill_docx(path.read_bytes(), answers, tables))
+    return returned
+
+
 @needs_soffice
 def test_libreoffice_shows_and_prints_the_tracker_as_excel_does(library, tracker, tmp_path, lo_profile):
-    consolidate(month(library, 6), library, tracker, now=NOW)
+    returned = returned_month(library, tmp_path)
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "consolidate", str(returned), "--tracker", str(tracker)])
+    assert result.exit_code == 0, result.output
     [pdf] = libreoffice_convert([tracker], tmp_path / "pdf", "pdf", lo_profile)
     reader = PdfReader(pdf)
     assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages), "landscape"

@@ -15,6 +15,7 @@ from helpers import (
     full_answers,
     library_from_text,
     libreoffice_convert,
+    one_of_each_form,
     overlapping_rows,
     record_values,
     rewrite_parts,
@@ -407,9 +408,11 @@ def test_password_protected_workbook(library, tmp_path):
 
 
 @needs_soffice
-def test_no_heading_or_question_is_cut_off_when_printed(library, all_kinds, lo_dir):
-    """Every row is high enough for its text (headings included) in LibreOffice's print of each form."""
-    forms = [save(lo_dir, f"{spec.id} print.xlsx", render(spec)) for _, spec in every_spec(library, all_kinds)]
+def test_no_heading_or_question_is_cut_off_when_printed(all_kinds, lo_dir):
+    """Every row of the forms `auditdocs generate` makes is high enough for its text (headings
+    included) in LibreOffice's print of it."""
+    forms = list(one_of_each_form(lo_dir / "month", "xlsx").values())
+    forms.append(save(lo_dir, "all_kinds print.xlsx", render(all_kinds.latest("all_kinds"))))
     for path, pdf in zip(forms, libreoffice_convert(forms, lo_dir / "print", "pdf", lo_dir / "profile")):
         assert overlapping_rows(PdfReader(pdf)) == [], path.stem
 

@@ -11,7 +11,13 @@ from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
 from .specs import ENV_VAR, builtin_specs_folder, get_spec, open_library
 from .specs.loader import check_paths
 from .specs.outline import asks, field_kind, outline
-from .workspace import Workspace, find_workspace
+from .workspace import (
+    SETTINGS,
+    SETTINGS_FILE,
+    Workspace,
+    find_workspace,
+    init_workspace,
+)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -104,14 +110,13 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
     Example:
       auditdocs init "Case file audits" --council "Anytown Borough Council"
     """
-    from .workspace import SETTINGS_FILE, init_workspace
-
     written = init_workspace(folder, council, service)
     specs = sum(1 for p in written if p.suffix == ".yaml")
     click.echo("\n".join([
         f"Made an auditdocs workspace in {folder}:",
         f"  {folder / SETTINGS_FILE}   the settings (council, folders, tracker)",
-        f"  {folder / 'form_specs'}   {specs} form spec files to change (auditdocs specs validate checks them)",
+        f"  {folder / SETTINGS['files']['specs'].default}   {specs} form spec files to change "
+        "(auditdocs specs validate checks them)",
         f"  {folder / 'README.md'}   what is where",
         "",
         "Next:",
