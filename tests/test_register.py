@@ -215,6 +215,14 @@ def test_allocations_come_back_as_they_went_in_and_can_be_updated(path, library)
     assert changed.team == "Team South" and changed.source == "manifest" and changed.recorded == NOW
 
 
+def test_an_audit_from_an_unknown_source_is_refused(path, library):
+    audit = allocated(library)
+    audit.source = "spreadsheet"
+    with open_register(path, write=True, create=True) as reg:
+        with pytest.raises(ValueError, match="not a source the register knows: spreadsheet"):
+            reg.record_audits([audit])
+
+
 def test_a_run_that_fails_halfway_through_its_with_changes_nothing(path, library):
     with open_register(path, write=True, create=True) as reg:
         reg.record_audits([allocated(library, case="9901001")])

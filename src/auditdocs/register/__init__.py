@@ -55,7 +55,7 @@ from __future__ import annotations
 from .. import model as m
 from ..dates import last_day_of_month, parse_date
 from ..identity import audit_month
-from .lock import Holder, WriterLock
+from .lock import WriterLock
 from .schema import SCHEMA_VERSION
 from .store import (
     AuditorHistory,
@@ -64,8 +64,6 @@ from .store import (
     SeenFile,
     file_hash,
     open_register,
-    pack_record,
-    unpack_record,
 )
 
 
@@ -81,5 +79,5 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
         auditor_role, service or values.get("service", ""), re_audit_of)
 
 
-__all__ = ["SCHEMA_VERSION", "AuditorHistory", "Holder", "Register", "ReturnCounts", "SeenFile", "WriterLock",
-           "audit_from_allocation", "file_hash", "open_register", "pack_record", "unpack_record"]
+__all__ = ["SCHEMA_VERSION", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
+           "audit_from_allocation", "file_hash", "open_register"]

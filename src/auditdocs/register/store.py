@@ -266,6 +266,9 @@ class Register:
         self._writing()
         now = _iso(now or dt.datetime.now())
         rows = [_audit_row(a, now) for a in audits]
+        unknown = {r[6] for r in rows} - set(m.AUDIT_SOURCES)
+        if unknown:
+            raise ValueError(f"not a source the register knows: {', '.join(sorted(unknown))} ({', '.join(m.AUDIT_SOURCES)})")
         before = self._count("audits")
         self._db.executemany(
             f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
