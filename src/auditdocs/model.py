@@ -10,11 +10,12 @@ what was read back from one completed form, in the JSON contract of the README.
 """
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property
-from typing import Iterator
+from typing import Callable, Iterator
 
 SUBJECT_KINDS = {
     "child": "Child",
@@ -365,3 +366,133 @@ class AuditRecord:
             "tables": {k: [dict(r) for r in v] for k, v in self.tables.items()},
             "problems": [p.as_dict() for p in self.problems],
         }
+
+
+# ---- the register: every audit from allocation to sign-off ----------------------
+# (read and written by auditdocs.register; where each audit stands: auditdocs.cycle)
+
+#: How an audit came into the register.
+AUDIT_SOURCES = {
+    "generate": "made by auditdocs generate",
+    "manifest": "imported from the manifest.csv of forms made earlier",
+    "allocate": "allocated by auditdocs allocate",
+    "returned": "known only from a returned form (in no allocation the register knows)",
+}
+
+#: What can happen to an audit after it was allocated: an `Event`'s kind -> what it means.
+EVENT_KINDS = {
+    "sent_back": "sent back to the auditor to amend",
+    "exempted": "auditor exempted (who agreed, and why)",
+    "cancelled": "cancelled (who agreed, and why)",
+    "reallocated": "reallocated to another auditor (details: to, new_audit_id)",
+    "selected_for_moderation": "selected for moderation (who: the moderator)",
+    "moderated": "moderated (who: the moderator)",
+    "disputed": "disputed, moderated by a senior manager of another service (details: outcome)",
+    "inadequate_meeting": "group manager, team manager and worker met about an Inadequate audit",
+    "review_meeting": "review meeting held after an Inadequate audit",
+    "head_of_service_meeting": "Head of Service met about a second Inadequate audit",
+    "oversight_recorded": "management oversight recorded",
+}
+
+
+@dataclass
+class Event:
+    """Something that happened to an audit, on a day, recorded by a QA officer or a command."""
+
+    kind: str  # one of EVENT_KINDS
+    on: dt.date
+    audit_id: str = ""
+    who: str = ""
+    agreed_by: str = ""
+    agreed_role: str = ""  # the role of whoever agreed (exemptions: Assistant Director...)
+    reason: str = ""
+    details: dict[str, object] = dc_field(default_factory=dict)
+    id: int | None = None  # given by the register
+    recorded: dt.datetime | None = None  # when the register was told
+
+
+@dataclass
+class TrackedAction:
+    """An action of an audit with its stable id: `<audit id>-A<n>`, never given to another action."""
+
+    action_id: str
+    audit_id: str
+    table_id: str  # the form's action table
+    form_row: int  # its row in that table when it was last matched (1 = first)
+    text: str  # the action (or next steps) as the form says it
+    values: dict[str, object] = dc_field(default_factory=dict)  # column id -> value, as on the form
+    on_form: bool = True  # False once the auditor removed it from the form
+    status: str = "Open"  # set by the team manager (see cycle.ACTION_STATUSES)
+    done_on: dt.date | None = None
+    columns: dict[str, dict[str, object]] = dc_field(default_factory=dict)  # tracker sheet -> heading -> value
+
+
+@dataclass
+class Return:
+    """One version of a returned form: what one content (by hash) said, and where it was seen."""
+
+    content_hash: str
+    audit_id: str
+    status: str  # complete | incomplete | unreadable
+    folder: str  # the folder it was last seen under (as given to the command)
+    path: str  # its path relative to that folder
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    places: list[tuple[str, str]] = dc_field(default_factory=list)  # every (folder, path) it was seen at
+    load: Callable[[], AuditRecord] | None = dc_field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def record(self) -> AuditRecord:
+        """The record read from it (the JSON contract), decoded when first asked for."""
+        return self.load()
+
+
+@dataclass
+class RegisteredAudit:
+    """One audit as the register knows it: its allocation, the versions returned, what happened."""
+
+    audit_id: str
+    form_id: str
+    form_version: int | None = None
+    subject: dict[str, str] = dc_field(default_factory=dict)  # header field id -> value (dates ISO)
+    month: dt.date | None = None  # the first day of the audit's month
+    due: dt.date | None = None
+    source: str = "generate"  # one of AUDIT_SOURCES
+    files: list[str] = dc_field(default_factory=list)  # the forms made, relative to generate's folder
+    auditor_role: str = ""  # from the auditors list, when known (exemptions depend on it)
+    service: str = ""
+    re_audit_of: str = ""  # the audit this one re-audits, when the allocation says so
+    recorded: dt.datetime | None = None
+    returns: list[Return] = dc_field(default_factory=list)  # oldest first
+    events: list[Event] = dc_field(default_factory=list)  # by date
+    actions: list[TrackedAction] = dc_field(default_factory=list)
+    columns: dict[str, dict[str, object]] = dc_field(default_factory=dict)  # tracker sheet -> heading -> value
+
+    @property
+    def case_number(self) -> str:
+        return self.subject.get("case_number", "")
+
+    @property
+    def auditor(self) -> str:
+        return self.subject.get("auditor", "")
+
+    @property
+    def team(self) -> str:
+        return self.subject.get("team", "")
+
+    @property
+    def audit_type(self) -> str:
+        return self.subject.get("audit_type", "")
+
+    @property
+    def current(self) -> Return | None:
+        """The latest readable version returned, if any."""
+        readable = [r for r in self.returns if r.status != "unreadable"]
+        if not readable:
+            return None
+        latest = max(r.first_seen for r in readable)
+        tied = [r for r in readable if r.first_seen == latest]  # seen first in the same run: the last saved
+        return max(tied, key=lambda r: r.record.modified or "") if len(tied) > 1 else tied[0]
+
+    def events_of(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.kind == kind]

@@ -1,0 +1,417 @@
+"""The rules of the audit cycle: where each audit stands, what has to happen next, and by when.
+
+The framework (seed 003, Appendix A) in the order an audit goes through it:
+
+1. **Allocated.** The auditor completes the audit by the last calendar day of its month
+   (or the due date the allocation list gave). Not returned by then: **overdue**.
+2. **Returned incomplete.** The QA officer sends it back; the auditor amends it within
+   3 working days of it being sent back. The amended form comes back as a newer version.
+3. **Complete.** It was finalised on the audit date the form gives (else the day it came
+   back). **Management oversight** is due 10 working days later, until it is recorded.
+4. **Actions** stay open until the team manager confirms each one done; until then the
+   audit is **in drafts** (the framework asks QA to report these).
+5. **Inadequate** (the grade after moderation where there is one, else the overall grade):
+   the group manager, team manager and worker meet as soon as possible; a review meeting is
+   due 4 weeks after the audit was finalised; a re-audit is due within 2 months, and the
+   next audit of the same case is linked to it as its re-audit. A re-audit that is
+   Inadequate again adds a Head of Service meeting, and has its own follow-up: the cycle
+   repeats until the case is no longer Inadequate.
+6. **Exempted** only when agreed by the Assistant Director (or, for a QA auditor, the
+   Strategic Lead for Improvement, Performance and Quality); otherwise the audit counts as
+   not completed. **Cancelled** only with who agreed and why. **Reallocated** to another
+   auditor: the new audit carries on in this one's place.
+
+`standings()` decides every audit's `Standing` (its state and the steps still to take, soonest
+first) from what the register holds (`model.RegisteredAudit`). Everything here is a pure
+function: dates in, dates out; nothing reads a file or the clock. Working days skip weekends
+and England and Wales bank holidays (`auditdocs.dates`). Records hold values (a scale's
+option, ISO dates); labels for people are made where they are shown (see STATES).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import model as m
+from .dates import add_months, add_working_days, last_day_of_month, parse_date, uk
+
+# ---- the deadlines --------------------------------------------------------------------
+
+AMEND_WORKING_DAYS = 3  # after the audit was sent back
+MANAGEMENT_OVERSIGHT_DAYS = 10  # working days after the audit was finalised
+REVIEW_MEETING_WEEKS = 4  # after an Inadequate audit was finalised
+RE_AUDIT_MONTHS = 2  # after an Inadequate audit was finalised
+INADEQUATE = "inadequate"  # the scale value that starts the Inadequate follow-up
+YEAR_START_MONTH = 4  # audit years run April to March unless the workspace says otherwise
+
+#: What a team manager sets an action to; the last two close it.
+ACTION_STATUSES = ("Open", "In progress", "Done", "No longer needed")
+ACTION_CLOSED = ("Done", "No longer needed")
+
+ASSISTANT_DIRECTOR = "Assistant Director"
+STRATEGIC_LEAD = "Strategic Lead for Improvement, Performance and Quality"
+
+
+def amend_by(sent_back: dt.date) -> dt.date:
+    return add_working_days(sent_back, AMEND_WORKING_DAYS)
+
+
+def oversight_due(finalised: dt.date) -> dt.date:
+    return add_working_days(finalised, MANAGEMENT_OVERSIGHT_DAYS)
+
+
+def review_meeting_due(finalised: dt.date) -> dt.date:
+    return finalised + dt.timedelta(weeks=REVIEW_MEETING_WEEKS)
+
+
+def re_audit_due(finalised: dt.date) -> dt.date:
+    return add_months(finalised, RE_AUDIT_MONTHS)
+
+
+def due_date(audit: m.RegisteredAudit) -> dt.date | None:
+    """When the audit must be returned: its due date, else the last day of its month."""
+    return audit.due or (last_day_of_month(audit.month) if audit.month else None)
+
+
+# ---- the states ---------------------------------------------------------------------
+
+ALLOCATED, OVERDUE = "allocated", "overdue"
+TO_SEND_BACK, SENT_BACK = "to_send_back", "sent_back"
+OVERSIGHT_DUE, IN_DRAFTS, FOLLOW_UP, CLOSED = "oversight_due", "in_drafts", "follow_up", "closed"
+EXEMPTED, CANCELLED, REALLOCATED = "exempted", "cancelled", "reallocated"
+#: Every state, in the order an audit goes through them, with what a person reads.
+STATES = {
+    ALLOCATED: "Allocated, not yet returned",
+    OVERDUE: "Overdue: not returned",
+    TO_SEND_BACK: "Returned incomplete: to send back",
+    SENT_BACK: "Sent back to amend",
+    OVERSIGHT_DUE: "Waiting for management oversight",
+    IN_DRAFTS: "In drafts: actions open",
+    FOLLOW_UP: "Inadequate follow-up",
+    CLOSED: "Closed",
+    EXEMPTED: "Exempted: to reallocate",
+    CANCELLED: "Cancelled",
+    REALLOCATED: "Reallocated",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something still to happen: what, by whom, by when (None: as soon as possible)."""
+
+    kind: str  # return, send_back, amend, oversight, actions, meeting, review_meeting, re_audit,
+    #            head_of_service_meeting, reallocate
+    what: str
+    who: str
+    due: dt.date | None = None
+
+    def late(self, today: dt.date) -> bool:
+        return self.due is not None and today > self.due
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one audit stands on a given day."""
+
+    audit_id: str
+    state: str  # one of STATES
+    steps: tuple[Step, ...] = ()  # still to happen, soonest first
+    overdue: bool = False  # a step is past its date
+    returned_on: dt.date | None = None  # when it first came back
+    returned_late: bool = False
+    finalised: dt.date | None = None
+    grade: m.Option | None = None  # the final grade (after moderation where moderated)
+    re_audit_of: str = ""  # the audit this one re-audits
+    re_audit: str = ""  # the audit that re-audits this one
+    problems: tuple[str, ...] = ()  # things a QA officer should know (an exemption not valid…)
+
+    @property
+    def next_step(self) -> Step | None:
+        return self.steps[0] if self.steps else None
+
+    @property
+    def next_deadline(self) -> dt.date | None:
+        return self.steps[0].due if self.steps else None
+
+
+# ---- grades and dates from a record ---------------------------------------------------------
+
+
+def _option(spec: m.FormSpec, record: m.AuditRecord, role: str) -> m.Option | None:
+    f = spec.field_with_role(role)
+    value = record.answers.get(f.id) if f else None
+    if f is None or f.scale is None or not isinstance(value, str) or not value.strip():
+        return None
+    return f.scale.by_label(value)  # a record may hold the option's value or its label
+
+
+def overall_grade(spec: m.FormSpec, record: m.AuditRecord) -> m.Option | None:
+    return _option(spec, record, "overall_grade")
+
+
+def moderated_grade(spec: m.FormSpec, record: m.AuditRecord) -> m.Option | None:
+    return _option(spec, record, "grade_after_moderation")
+
+
+def final_grade(spec: m.FormSpec, record: m.AuditRecord) -> m.Option | None:
+    """The grade after moderation where there is one, else the overall grade."""
+    return moderated_grade(spec, record) or overall_grade(spec, record)
+
+
+def is_inadequate(spec: m.FormSpec | None, record: m.AuditRecord | None) -> bool:
+    grade = final_grade(spec, record) if spec and record else None
+    return grade is not None and grade.value == INADEQUATE
+
+
+def returned_on(version: m.Return) -> dt.date:
+    """When a version came back: the day it was saved, unless it was first seen earlier."""
+    seen = version.first_seen.date()
+    saved = parse_date(version.record.modified)
+    return min(saved, seen) if saved else seen
+
+
+def finalised_on(spec: m.FormSpec | None, version: m.Return) -> dt.date:
+    """The audit date the form gives, else the day it came back."""
+    f = spec.field_with_role("audit_date") if spec else None
+    return (parse_date(version.record.answers.get(f.id)) if f else None) or returned_on(version)
+
+
+# ---- exemptions, cancellations, actions -------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "").casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def is_qa_auditor(role: str) -> bool:
+    """A Performance and Quality (QA) auditor, by the role the auditors list gives."""
+    key = _key(role)
+    return key.startswith("qa") or "quality" in key
+
+
+def exemption_problem(event: m.Event, auditor_role: str = "") -> str | None:
+    """Why an exemption does not count (None when it does): only the Assistant Director agrees
+    exemptions, and for QA auditors only the Strategic Lead for Improvement, Performance and Quality."""
+    needed = STRATEGIC_LEAD if is_qa_auditor(auditor_role) else ASSISTANT_DIRECTOR
+    whose = "a QA auditor" if needed == STRATEGIC_LEAD else "children's social care staff"
+    if not event.agreed_by.strip():
+        return (f"the exemption recorded on {uk(event.on)} does not say who agreed it; only the {needed} "
+                f"can agree an exemption for {whose}, so until then the audit counts as not completed.")
+    if not _key(event.agreed_role).startswith(_key(needed.split(" for ")[0])):
+        role = event.agreed_role.strip() or "role not given"
+        return (f"the exemption recorded on {uk(event.on)} was agreed by {event.agreed_by} ({role}); only the "
+                f"{needed} can agree an exemption for {whose}, so the audit counts as not completed.")
+    return None
+
+
+def cancellation_problem(event: m.Event) -> str | None:
+    """Why a cancellation does not count (None when it does): it needs who agreed and why."""
+    missing = [what for what, value in (("who agreed it", event.agreed_by), ("why", event.reason))
+               if not value.strip()]
+    if missing:
+        return (f"the cancellation recorded on {uk(event.on)} does not say {' or '.join(missing)}; "
+                "audits are cancelled only in exceptional circumstances, so the audit is still due.")
+    return None
+
+
+def action_open(action: m.TrackedAction) -> bool:
+    """Still to be confirmed done by the team manager (an action taken off the form is not)."""
+    return action.on_form and action.status.strip().casefold() not in {s.casefold() for s in ACTION_CLOSED}
+
+
+def action_required_by(spec: m.FormSpec | None, action: m.TrackedAction) -> dt.date | None:
+    """The date the action is required by: its table's first date column."""
+    table = spec.table(action.table_id) if spec else None
+    column = next((c for c in table.columns if c.type == "date"), None) if table else None
+    return parse_date(action.values.get(column.id)) if column else None
+
+
+def _valid(audit: m.RegisteredAudit, kind: str) -> m.Event | None:
+    """The latest event of `kind` that counts (exemptions and cancellations need agreement)."""
+    check = {"exempted": lambda e: exemption_problem(e, audit.auditor_role),
+             "cancelled": cancellation_problem}.get(kind, lambda e: None)
+    valid = [e for e in audit.events_of(kind) if check(e) is None]
+    return valid[-1] if valid else None
+
+
+def counts_towards_load(audit: m.RegisteredAudit) -> bool:
+    """Whether the audit counts towards its auditor's audits of the year (not cancelled,
+    reallocated away or exempted)."""
+    return not any(_valid(audit, kind) for kind in ("cancelled", "reallocated", "exempted"))
+
+
+# ---- audit years ----------------------------------------------------------------------------
+
+
+def audit_year(day: dt.date, start_month: int = YEAR_START_MONTH) -> int:
+    """The calendar year the audit year holding `day` starts in (April 2026 – March 2027: 2026)."""
+    return day.year if day.month >= start_month else day.year - 1
+
+
+def audit_year_months(year: int, start_month: int = YEAR_START_MONTH) -> tuple[dt.date, dt.date]:
+    """The first and last month (their first days) of an audit year."""
+    first = dt.date(year, start_month, 1)
+    return first, add_months(first, 11)
+
+
+# ---- where each audit stands ---------------------------------------------------------------
+
+
+def standings(audits: Iterable[m.RegisteredAudit], library, today: dt.date) -> dict[str, Standing]:
+    """Every audit's standing on `today`, re-audits linked to the Inadequate audits they follow.
+
+    `library` gives each audit's form spec (`library.get(form_id, version)`); `audits` should
+    hold every audit of the cases concerned (a case's history), so that re-audits are found.
+    """
+    audits = list(audits)
+    specs = {a.audit_id: library.get(a.form_id, a.form_version) for a in audits}
+    links = re_audit_links(audits, specs)
+    originals = {re_audit: original for original, re_audit in links.items()}
+    by_id = {a.audit_id: a for a in audits}
+    out = {}
+    for a in audits:
+        original = originals.get(a.audit_id, "")
+        again = original in by_id and _complete_inadequate(by_id[original], specs[original])
+        out[a.audit_id] = standing(a, specs[a.audit_id], today, re_audit=by_id.get(links.get(a.audit_id, "")),
+                                   re_audit_of=original, after_inadequate=again)
+    return out
+
+
+def _complete_inadequate(audit: m.RegisteredAudit, spec: m.FormSpec | None) -> bool:
+    current = audit.current
+    return current is not None and current.status == "complete" and is_inadequate(spec, current.record)
+
+
+def _withdrawn(audit: m.RegisteredAudit) -> bool:
+    return _valid(audit, "cancelled") is not None or bool(audit.events_of("reallocated"))
+
+
+def re_audit_links(audits: list[m.RegisteredAudit], specs: dict[str, m.FormSpec | None]) -> dict[str, str]:
+    """Original audit id -> the audit id that re-audits it.
+
+    A re-audit is the audit whose allocation names the original (`re_audit_of`), else, for an
+    audit that came back Inadequate, the next audit of the same case in a later month (not
+    cancelled or reallocated, and not already the re-audit of another)."""
+    links = {a.re_audit_of: a.audit_id for a in audits if a.re_audit_of}
+    taken = set(links.values())
+    by_case: dict[str, list[m.RegisteredAudit]] = {}
+    for a in audits:
+        if a.case_number and not _withdrawn(a):
+            by_case.setdefault(a.case_number, []).append(a)
+    for case_audits in by_case.values():
+        case_audits.sort(key=lambda a: (a.month or dt.date.min, a.audit_id))
+        for a in case_audits:
+            if a.audit_id in links or not _complete_inadequate(a, specs.get(a.audit_id)):
+                continue
+            later = next((b for b in case_audits if b.month and a.month and b.month > a.month
+                          and b.audit_id not in taken and not b.re_audit_of), None)
+            if later is not None:
+                links[a.audit_id] = later.audit_id
+                taken.add(later.audit_id)
+    return links
+
+
+def standing(audit: m.RegisteredAudit, spec: m.FormSpec | None, today: dt.date, *,
+             re_audit: m.RegisteredAudit | None = None, re_audit_of: str = "",
+             after_inadequate: bool = False) -> Standing:
+    """Where one audit stands on `today`.
+
+    `re_audit`: the audit that re-audits this one, if any; `re_audit_of`: the audit this one
+    re-audits, and `after_inadequate` whether that one was Inadequate (`standings` finds them)."""
+    problems = _problems(audit, spec)
+    base = dict(audit_id=audit.audit_id, re_audit_of=re_audit_of,
+                re_audit=re_audit.audit_id if re_audit else "")
+
+    def result(state: str, steps: list[Step], **facts) -> Standing:
+        steps = sorted(steps, key=lambda s: (s.due is not None, s.due or dt.date.min))
+        return Standing(state=state, steps=tuple(steps), overdue=any(s.late(today) for s in steps),
+                        problems=tuple(problems), **base, **facts)
+
+    if _valid(audit, "cancelled"):
+        return result(CANCELLED, [])
+    if audit.events_of("reallocated"):  # the new audit carries on in its place
+        return result(REALLOCATED, [])
+    current = audit.current
+    due = due_date(audit)
+    if current is None:
+        if _valid(audit, "exempted"):
+            return result(EXEMPTED, [Step("reallocate", "Reallocate the audit to another auditor", "QA officer")])
+        step = Step("return", f"Complete the audit and send it to QA by {uk(due)}", audit.auditor or "the auditor",
+                    due)
+        return result(OVERDUE if due and today > due else ALLOCATED, [step])
+
+    first_back = returned_on(next(r for r in audit.returns if r.status != "unreadable"))
+    back = returned_on(current)
+    facts = dict(returned_on=first_back, returned_late=bool(due and first_back > due))
+    if current.status != "complete":
+        sent = [e for e in audit.events_of("sent_back") if e.on >= back]
+        if not sent:
+            return result(TO_SEND_BACK, [Step("send_back", f"Send the audit back to {audit.auditor or 'the auditor'} "
+                                                           "to amend", "QA officer")], **facts)
+        deadline = amend_by(sent[-1].on)
+        return result(SENT_BACK, [Step("amend", f"Amend the audit and send it back by {uk(deadline)}",
+                                       audit.auditor, deadline)], **facts)
+
+    record = current.record
+    finalised = finalised_on(spec, current)
+    facts.update(finalised=finalised, grade=final_grade(spec, record) if spec else None)
+    manager = audit.subject.get("team_manager") or "the team manager"
+    steps = []
+    oversight = not audit.events_of("oversight_recorded")
+    if oversight:
+        deadline = oversight_due(finalised)
+        steps.append(Step("oversight", f"Record management oversight by {uk(deadline)}", manager, deadline))
+    still_open = [a for a in audit.actions if action_open(a)]
+    if still_open:
+        dates = [d for a in still_open if (d := action_required_by(spec, a))]
+        n = len(still_open)
+        steps.append(Step("actions", f"Confirm the {n} open action{'s' * (n != 1)} done", manager,
+                          min(dates) if dates else None))
+    follow_up = _inadequate_steps(audit, spec, record, finalised, re_audit, re_audit_of if after_inadequate else "")
+    steps += follow_up
+    state = OVERSIGHT_DUE if oversight else IN_DRAFTS if still_open else FOLLOW_UP if follow_up else CLOSED
+    return result(state, steps, **facts)
+
+
+def _problems(audit: m.RegisteredAudit, spec: m.FormSpec | None) -> list[str]:
+    """What a QA officer should know about the audit, whatever its state."""
+    problems = [p for e in audit.events_of("exempted") if (p := exemption_problem(e, audit.auditor_role))]
+    problems += [p for e in audit.events_of("cancelled") if (p := cancellation_problem(e))]
+    if audit.source == "returned":
+        problems.append("this audit is in no allocation the register knows (a form made before the register, "
+                        "or from another list): import the manifest of the forms it came from.")
+    if spec is None:
+        problems.append(f"there is no form spec '{audit.form_id}' version {audit.form_version} in the form specs, "
+                        "so the audit's grade and dates cannot be read: add that spec (older versions go in archive/).")
+    if audit.returns and audit.current is None:
+        problems.append("a file returned for this audit could not be read: see the files that need attention.")
+    return problems
+
+
+def _inadequate_steps(audit, spec, record, finalised, re_audit, follows_inadequate) -> list[Step]:
+    """What an Inadequate audit still needs: the meetings and the re-audit."""
+    if not is_inadequate(spec, record):
+        return []
+    case = audit.case_number or "this case"
+    steps = []
+    if follows_inadequate and not audit.events_of("head_of_service_meeting"):
+        steps.append(Step("head_of_service_meeting",
+                          f"Inadequate again (after {follows_inadequate}): the Head of Service meets the group "
+                          "manager, team manager and worker to review the case", "Head of Service"))
+    if not audit.events_of("inadequate_meeting"):
+        steps.append(Step("meeting", "Group manager, team manager and worker meet to plan what needs to happen "
+                                     "for the case to no longer be Inadequate", "group manager"))
+    if not audit.events_of("review_meeting"):
+        deadline = review_meeting_due(finalised)
+        steps.append(Step("review_meeting", f"Hold the review meeting by {uk(deadline)}", "group manager", deadline))
+    deadline = re_audit_due(finalised)
+    if re_audit is None:
+        steps.append(Step("re_audit", f"Allocate the re-audit of case {case}, due by {uk(deadline)}",
+                          "QA officer", deadline))
+    elif re_audit.current is None or re_audit.current.status != "complete":
+        steps.append(Step("re_audit", f"Complete the re-audit {re_audit.audit_id} by {uk(deadline)}",
+                          re_audit.auditor or "the auditor", deadline))
+    return steps

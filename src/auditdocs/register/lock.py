@@ -1,0 +1,149 @@
+"""One writer at a time: a lock file beside the register saying who holds it, where, and since when.
+
+`<register>.lock` is created exclusively (it either is ours or was there already) and holds
+the user, the machine, the process id and the time. A lock left by a process that is no longer
+running on this machine is taken over; a lock held by a running process, or by another machine
+(whose processes we cannot see), stops the run with a message naming its holder.
+SQLite's own locking is the second line: each run holds a write transaction from start to end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+
+SETTING_UP_SECONDS = 60  # an empty lock file younger than this is another run starting
+
+
+@dataclass(frozen=True)
+class Holder:
+    user: str
+    host: str
+    pid: int
+    since: str  # ISO date and time
+
+    def describe(self) -> str:
+        try:
+            when = dt.datetime.fromisoformat(self.since).strftime("%d/%m/%Y %H:%M")
+        except ValueError:
+            when = self.since
+        return f"{self.user} on {self.host} (since {when}, process {self.pid})"
+
+
+def lock_path(register: Path) -> Path:
+    return register.with_name(register.name + ".lock")
+
+
+def this_process() -> Holder:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name known to the system
+        user = "unknown user"
+    return Holder(user, socket.gethostname(), os.getpid(), dt.datetime.now().isoformat(timespec="seconds"))
+
+
+def read_holder(path: Path) -> Holder | None:
+    """Who holds the lock, or None when the file is empty or not one of ours."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Holder(str(data["user"]), str(data["host"]), int(data["pid"]), str(data["since"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def running(pid: int) -> bool:
+    """Whether a process with this id is running on this machine."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        return _running_on_windows(pid)
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to someone else
+        return True
+    return True
+
+
+def _running_on_windows(pid: int) -> bool:
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return kernel32.GetLastError() == 5  # access denied: it exists
+    try:
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+class WriterLock:
+    """The register's lock file; `acquire()` then `release()` (or use it in a `with`)."""
+
+    def __init__(self, register: Path):
+        self.register = Path(register)
+        self.path = lock_path(self.register)
+        self.held = False
+
+    def acquire(self) -> None:
+        me = this_process()
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except FileExistsError:
+                if self._stale(me):
+                    self.path.unlink(missing_ok=True)
+                    continue
+                raise self._busy() from None
+            except OSError as exc:
+                raise UserError(f"cannot lock the register {self.register} ({exc.strerror or exc}): check that "
+                                "its folder exists and that you may write there.") from None
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(me.__dict__, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            self.held = True
+            return
+        raise self._busy()
+
+    def _stale(self, me: Holder) -> bool:
+        """A lock whose process is gone from this machine (or an empty file left long ago)."""
+        holder = read_holder(self.path)
+        if holder is None:
+            try:
+                age = dt.datetime.now().timestamp() - self.path.stat().st_mtime
+            except OSError:
+                return True  # it went away meanwhile
+            return age > SETTING_UP_SECONDS
+        return holder.host == me.host and not running(holder.pid)
+
+    def _busy(self) -> UserError:
+        holder = read_holder(self.path)
+        who = holder.describe() if holder else "another run that is starting"
+        return UserError(
+            f"the register {self.register} is being updated by {who}. Only one run can update it at a time: "
+            f"wait for that run to finish and try again. If no run is going on (that computer was switched off "
+            f"or the run was stopped), delete {self.path} and try again.")
+
+    def release(self) -> None:
+        holder = read_holder(self.path) if self.held else None
+        if holder and holder.pid == os.getpid() and holder.host == socket.gethostname():
+            self.path.unlink(missing_ok=True)
+        self.held = False
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

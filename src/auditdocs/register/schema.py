@@ -1,0 +1,94 @@
+"""The register's tables, and the steps that bring an older register file up to the current schema.
+
+The schema version is in the file (SQLite's `user_version`), and `application_id` tells an
+auditdocs register from any other SQLite file. `MIGRATIONS[n]` takes a register from version n
+to n + 1; opening a register applies the steps it needs in one transaction, so a file is either
+migrated whole or left as it was. To change the schema, add a step (never edit an old one) and
+a test that migrates a file made at the version before.
+"""
+from __future__ import annotations
+
+APPLICATION_ID = 0x41554454  # "AUDT"
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 0 -> 1: allocated audits, returned files and their records, events, tracker columns.
+    (
+        """CREATE TABLE audits (
+            audit_id TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            form_version INTEGER,
+            case_number TEXT NOT NULL DEFAULT '',
+            auditor TEXT NOT NULL DEFAULT '',
+            auditor_key TEXT NOT NULL DEFAULT '',  -- casefolded, single spaces: for finding an auditor
+            team TEXT NOT NULL DEFAULT '',
+            service TEXT NOT NULL DEFAULT '',
+            month TEXT NOT NULL DEFAULT '',  -- YYYY-MM, '' when not known
+            due TEXT,  -- ISO date
+            subject TEXT NOT NULL,  -- JSON: header field id -> value
+            files TEXT NOT NULL DEFAULT '[]',  -- JSON list: the forms made
+            source TEXT NOT NULL,
+            recorded TEXT NOT NULL
+        )""",
+        "CREATE INDEX audits_month ON audits (month)",
+        "CREATE INDEX audits_auditor ON audits (auditor_key, month)",
+        "CREATE INDEX audits_case ON audits (case_number, month)",
+        """CREATE TABLE contents (  -- what each distinct returned file said, parsed once
+            content_hash TEXT PRIMARY KEY,
+            audit_id TEXT NOT NULL DEFAULT '',  -- '' when the file could not be identified
+            status TEXT NOT NULL,
+            record BLOB NOT NULL  -- zlib-compressed JSON: the record in the JSON contract
+        )""",
+        "CREATE INDEX contents_audit ON contents (audit_id)",
+        """CREATE TABLE files (  -- where each content was seen
+            folder TEXT NOT NULL,
+            path TEXT NOT NULL,  -- relative to folder
+            content_hash TEXT NOT NULL REFERENCES contents (content_hash),
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            PRIMARY KEY (folder, path, content_hash)
+        )""",
+        "CREATE INDEX files_content ON files (content_hash)",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            audit_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            on_date TEXT NOT NULL,
+            who TEXT NOT NULL DEFAULT '',
+            agreed_by TEXT NOT NULL DEFAULT '',
+            agreed_role TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            recorded TEXT NOT NULL
+        )""",
+        "CREATE INDEX events_audit ON events (audit_id, on_date)",
+        """CREATE TABLE tracker_cells (  -- managers' and QA officers' columns, as read from the tracker
+            sheet TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            heading TEXT NOT NULL,
+            value TEXT NOT NULL,  -- JSON [type, value]
+            PRIMARY KEY (sheet, row_key, heading)
+        )""",
+        "CREATE INDEX tracker_cells_key ON tracker_cells (row_key)",
+    ),
+    # 1 -> 2: stable action identities; the auditor's role, the audit type and re-audit links.
+    (
+        """CREATE TABLE actions (
+            action_id TEXT PRIMARY KEY,
+            audit_id TEXT NOT NULL,
+            table_id TEXT NOT NULL,
+            form_row INTEGER NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            row_values TEXT NOT NULL DEFAULT '{}',  -- JSON: column id -> value
+            on_form INTEGER NOT NULL DEFAULT 1,
+            status TEXT NOT NULL DEFAULT 'Open',
+            done_on TEXT,
+            first_seen TEXT NOT NULL
+        )""",
+        "CREATE INDEX actions_audit ON actions (audit_id)",
+        "ALTER TABLE audits ADD COLUMN audit_type TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audits ADD COLUMN auditor_role TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audits ADD COLUMN re_audit_of TEXT NOT NULL DEFAULT ''",
+        """UPDATE audits SET audit_type = coalesce(json_extract(subject, '$.audit_type'), '')""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)

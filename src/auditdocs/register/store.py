@@ -1,0 +1,544 @@
+"""The register file: opening it (locked, migrated, one transaction), writing to it, reading it back.
+
+All of auditdocs' SQL is here and in `schema`. Dates are stored as ISO text, records as
+zlib-compressed JSON, tracker cells as JSON [type, value].
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .. import cycle
+from .. import model as m
+from ..dates import parse_date
+from ..errors import UserError
+from ..identity import audit_month
+from .lock import WriterLock
+from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT = 30  # seconds to wait for a reader or writer that has the file for a moment
+COMPRESSION = 6
+
+
+@dataclass
+class SeenFile:
+    """A returned file found in this run: its path relative to the folder given, its content hash
+    (`file_hash`) and, when its content is new to the register, the record read from it."""
+
+    path: str
+    content_hash: str
+    record: m.AuditRecord | None = None
+
+
+@dataclass
+class ReturnCounts:
+    new_contents: int = 0  # contents the register had not seen: parsed in this run
+    new_places: int = 0  # a content seen at a path for the first time
+    seen_again: int = 0
+
+
+@dataclass
+class AuditorHistory:
+    """An auditor's audits (oldest first), by audit year, the cases audited, and exemptions."""
+
+    auditor: str
+    audits: list[m.RegisteredAudit]
+    year_start: int = cycle.YEAR_START_MONTH
+    years: dict[int, list[m.RegisteredAudit]] = dc_field(default_factory=dict)  # audit year -> audits
+    cases: set[str] = dc_field(default_factory=set)  # case numbers of the audits that count
+    exempted_cases: set[str] = dc_field(default_factory=set)  # cases this auditor was validly exempted from
+
+    def load(self, year: int) -> int:
+        """How many audits count towards the auditor's audits in that audit year."""
+        return sum(1 for a in self.years.get(year, []) if cycle.counts_towards_load(a))
+
+
+def file_hash(path: Path) -> str:
+    """The content hash the register knows a returned file by (SHA-256 of its bytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---- opening ---------------------------------------------------------------------------
+
+
+@contextmanager
+def open_register(path: Path | str, *, write: bool = False, create: bool = False) -> Iterator[Register]:
+    """The register at `path`, as one transaction.
+
+    `write=True`: takes the writer lock (a `UserError` naming whoever holds it), and commits
+    everything done inside the `with` when it ends normally; an exception, or the process being
+    stopped, leaves the register as it was. `create=True` makes a new register (readable by its
+    owner only) when there is none. Reading (the default) takes no lock and changes nothing,
+    except that a register made by an older auditdocs is migrated first.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"the folder of the register, {path.parent}, does not exist. Check the path.")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give the register's file name (for example register.sqlite).")
+    lock = WriterLock(path)
+    if write:
+        lock.acquire()
+    try:
+        if not path.exists():
+            if not (write and create):
+                raise UserError(f"there is no register at {path}. Check the path, or make one (auditdocs init).")
+            _create_private(path)
+        conn = _connect(path)
+        try:
+            _migrate(conn, path, lock)
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            register = Register(path, conn, write)
+            try:
+                yield register
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT" if write else "ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise UserError(f"the register {path} is in use by another program and stayed busy for "
+                                f"{BUSY_TIMEOUT} seconds. Try again when it has finished.") from None
+            raise
+        finally:
+            conn.close()
+    finally:
+        if write:
+            lock.release()
+
+
+def _create_private(path: Path) -> None:
+    """An empty file readable by its owner only; SQLite makes it a database (and its journal alike)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise UserError(f"cannot create the register {path} ({exc.strerror or exc}).") from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError:
+        raise UserError(f"{path} is not an auditdocs register (it is not a database file). "
+                        "Give the register's file, or a new file name to start one.") from None
+    if app != APPLICATION_ID and (tables or version):
+        conn.close()
+        raise UserError(f"{path} is a database, but not an auditdocs register. "
+                        "Give the register's file, or a new file name to start one.")
+    # a rollback journal, not WAL: works on network drives; FULL: a commit is on disk when it returns
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, lock: WriterLock) -> None:
+    """Bring the file to SCHEMA_VERSION in one transaction (under the writer lock)."""
+    version = _version(conn)
+    if version > SCHEMA_VERSION:
+        raise UserError(f"the register {path} was made by a newer version of auditdocs (schema {version}; this "
+                        f"one knows up to {SCHEMA_VERSION}). Update auditdocs to use it.")
+    if version == SCHEMA_VERSION:
+        return
+    took_lock = not lock.held
+    if took_lock:
+        lock.acquire()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for step in MIGRATIONS[_version(conn):]:
+                for statement in step:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        if took_lock:
+            lock.release()
+
+
+# ---- values as stored ------------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _month(day: dt.date | None) -> str:
+    return day.strftime("%Y-%m") if day else ""
+
+
+def _auditor_key(name: str) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def pack_record(record: m.AuditRecord) -> bytes:
+    """The record in the JSON contract (without its file, which the register keeps apart), with
+    what the contract leaves out (saved date, fingerprint, notes), compressed."""
+    data = record.as_dict()
+    del data["file"]
+    data.update(modified=record.modified, fingerprint=record.fingerprint, notes=list(record.notes))
+    return zlib.compress(_json(data).encode("utf-8"), COMPRESSION)
+
+
+def unpack_record(blob: bytes, file: str) -> m.AuditRecord:
+    data = json.loads(zlib.decompress(blob))
+    form = data.get("form") or {}
+    return m.AuditRecord(
+        file=file, status=data["status"], form_id=form.get("id") or "", form_version=form.get("version"),
+        audit_id=data.get("audit_id", ""), subject=data.get("subject", {}), answers=data.get("answers", {}),
+        tables=data.get("tables", {}), problems=[m.Problem(p["field"], p["message"]) for p in data.get("problems", [])],
+        fingerprint=data.get("fingerprint", ""), modified=data.get("modified", ""), notes=data.get("notes", []))
+
+
+_CELL_TYPES = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat,
+               "time": dt.time.fromisoformat}
+
+
+def pack_cell(value) -> str:
+    """A tracker cell's value, keeping its type (text, number, yes/no, date, date and time, time)."""
+    for name, kind in (("datetime", dt.datetime), ("date", dt.date), ("time", dt.time)):
+        if isinstance(value, kind):
+            return _json([name, value.isoformat()])
+    return _json(["value", value])
+
+
+def unpack_cell(text: str):
+    kind, value = json.loads(text)
+    return _CELL_TYPES[kind](value) if kind in _CELL_TYPES else value
+
+
+# ---- the register ---------------------------------------------------------------------------
+
+
+_AUDIT_COLUMNS = ("audit_id, form_id, form_version, subject, month, due, source, files, auditor_role, "
+                  "service, re_audit_of, recorded")
+
+
+class Register:
+    """An open register: see the package docstring for what to call."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, writable: bool):
+        self.path = path
+        self._db = conn
+        self.writable = writable
+
+    def _writing(self) -> None:
+        if not self.writable:
+            raise RuntimeError("the register was opened for reading; open it with write=True to change it")
+
+    # ---- writing ----
+
+    def record_audits(self, audits: Iterable[m.RegisteredAudit], *, now: dt.datetime | None = None) -> int:
+        """Add or update allocated audits (their details, not what came back or happened).
+        Returns how many were new."""
+        self._writing()
+        now = _iso(now or dt.datetime.now())
+        rows = [_audit_row(a, now) for a in audits]
+        unknown = {r[6] for r in rows} - set(m.AUDIT_SOURCES)
+        if unknown:
+            raise ValueError(f"not a source the register knows: {', '.join(sorted(unknown))} ({', '.join(m.AUDIT_SOURCES)})")
+        before = self._count("audits")
+        self._db.executemany(
+            f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO UPDATE SET "
+            "form_id=excluded.form_id, form_version=excluded.form_version, subject=excluded.subject, "
+            "month=excluded.month, due=excluded.due, source=excluded.source, files=excluded.files, "
+            "auditor_role=excluded.auditor_role, service=excluded.service, re_audit_of=excluded.re_audit_of, "
+            "case_number=excluded.case_number, auditor=excluded.auditor, auditor_key=excluded.auditor_key, "
+            "team=excluded.team, audit_type=excluded.audit_type", rows)
+        return self._count("audits") - before
+
+    def record_returns(self, folder: Path | str, files: Iterable[SeenFile], *,
+                       now: dt.datetime | None = None) -> ReturnCounts:
+        """The returned files found under `folder` in this run. A file whose content is new must
+        carry its record; for one already known (`known_contents`) the record may be left out.
+        An audit that came back but is in no allocation is added with source 'returned'."""
+        self._writing()
+        folder, now = str(folder), _iso(now or dt.datetime.now())
+        files = list(files)
+        known = self.known_contents(f.content_hash for f in files)
+        counts = ReturnCounts()
+        contents, audits = {}, {}
+        for f in files:
+            if f.content_hash in known or f.content_hash in contents:
+                continue
+            if f.record is None:
+                raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
+            contents[f.content_hash] = (f.content_hash, f.record.audit_id, f.record.status, pack_record(f.record))
+            if f.record.audit_id:
+                audits.setdefault(f.record.audit_id, _audit_row(_audit_of_record(f.record), now))
+        counts.new_contents = len(contents)
+        self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record) VALUES (?,?,?,?)",
+                             contents.values())
+        self._db.executemany(
+            f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO NOTHING", audits.values())
+        places = self._count("files")
+        self._db.executemany(
+            "INSERT INTO files (folder, path, content_hash, first_seen, last_seen) VALUES (?,?,?,?,?) "
+            "ON CONFLICT (folder, path, content_hash) DO UPDATE SET last_seen = excluded.last_seen",
+            [(folder, f.path, f.content_hash, now, now) for f in files])
+        counts.new_places = self._count("files") - places
+        counts.seen_again = len(files) - counts.new_places
+        return counts
+
+    def record_events(self, events: Iterable[m.Event], *, now: dt.datetime | None = None) -> list[int]:
+        """Add events (see model.EVENT_KINDS); returns their ids."""
+        self._writing()
+        now = _iso(now or dt.datetime.now())
+        ids = []
+        for e in events:
+            if e.kind not in m.EVENT_KINDS:
+                raise ValueError(f"'{e.kind}' is not a kind of event the register knows ({', '.join(m.EVENT_KINDS)})")
+            if not e.audit_id:
+                raise ValueError("an event needs the audit it happened to")
+            cursor = self._db.execute(
+                "INSERT INTO events (audit_id, kind, on_date, who, agreed_by, agreed_role, reason, details, recorded) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (e.audit_id, e.kind, e.on.isoformat(), e.who, e.agreed_by, e.agreed_role, e.reason,
+                 _json(e.details), now))
+            ids.append(cursor.lastrowid)
+        return ids
+
+    def delete_events(self, ids: Iterable[int]) -> None:
+        """Remove events recorded by mistake (a QA officer cleared the tracker cell they came from)."""
+        self._writing()
+        self._db.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in ids])
+
+    def record_actions(self, actions: Iterable[m.TrackedAction], *, now: dt.datetime | None = None) -> None:
+        """Add actions, or update what the form says about actions already known by their id (their
+        table, row, text, values, whether still on the form). Status and done date are not changed
+        here (see `set_action_status`); an id is never moved to another audit."""
+        self._writing()
+        now = _iso(now or dt.datetime.now())
+        rows = [(a.action_id, a.audit_id, a.table_id, a.form_row, a.text, _json(a.values), int(a.on_form),
+                 a.status, _iso(a.done_on), now) for a in actions]
+        ids = [r[0] for r in rows]
+        clash = self._db.execute(
+            "SELECT action_id, audit_id FROM actions WHERE action_id IN (SELECT value FROM json_each(?))",
+            (_json(ids),)).fetchall()
+        owners = {r[0]: r[1] for r in rows}
+        moved = [aid for aid, audit in clash if owners[aid] != audit]
+        if moved:
+            raise ValueError(f"action ids belong to another audit already: {', '.join(moved)}")
+        self._db.executemany(
+            "INSERT INTO actions (action_id, audit_id, table_id, form_row, text, row_values, on_form, status, "
+            "done_on, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (action_id) DO UPDATE SET "
+            "table_id=excluded.table_id, form_row=excluded.form_row, text=excluded.text, "
+            "row_values=excluded.row_values, on_form=excluded.on_form", rows)
+
+    def set_action_status(self, action_id: str, status: str, done_on: dt.date | None = None) -> None:
+        """What the team manager says about an action (from the tracker)."""
+        self._writing()
+        self._db.execute("UPDATE actions SET status = ?, done_on = ? WHERE action_id = ?",
+                         (status, _iso(done_on), action_id))
+
+    def save_tracker_columns(self, sheet: str, rows: dict[str, dict[str, object]]) -> None:
+        """The managers' and QA officers' cells of `sheet`, by row key (audit id, action id…):
+        each row given replaces what the register held for it; other rows are left as they are."""
+        self._writing()
+        keys = [(sheet, key) for key in rows]
+        self._db.executemany("DELETE FROM tracker_cells WHERE sheet = ? AND row_key = ?", keys)
+        self._db.executemany(
+            "INSERT INTO tracker_cells (sheet, row_key, heading, value) VALUES (?,?,?,?)",
+            [(sheet, key, heading, pack_cell(value)) for key, cells in rows.items()
+             for heading, value in cells.items() if value is not None])
+
+    # ---- reading ----
+
+    def audit(self, audit_id: str) -> m.RegisteredAudit | None:
+        found = self._audits("a.audit_id = ?", [audit_id])
+        return found[0] if found else None
+
+    def audits(self, *, month: dt.date | None = None, first: dt.date | None = None, last: dt.date | None = None,
+               audit_year: int | None = None, year_start: int = cycle.YEAR_START_MONTH,
+               auditor: str | None = None, case_number: str | None = None, team: str | None = None,
+               ids: Iterable[str] | None = None) -> list[m.RegisteredAudit]:
+        """Audits by month (any day of it), months `first`..`last`, audit year, auditor (case and spaces
+        ignored), case number, team or ids; filters combine. Ordered by month, then audit id."""
+        where, params = [], []
+        if audit_year is not None:
+            first, last = cycle.audit_year_months(audit_year, year_start)
+        if month is not None:
+            first = last = month
+        if first is not None:
+            where.append("a.month >= ?")
+            params.append(_month(first))
+        if last is not None:
+            where.append("a.month <= ? AND a.month != ''")
+            params.append(_month(last))
+        for column, value in (("a.auditor_key", _auditor_key(auditor) if auditor is not None else None),
+                              ("a.case_number", case_number), ("a.team", team)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if ids is not None:
+            where.append("a.audit_id IN (SELECT value FROM json_each(?))")
+            params.append(_json(list(ids)))
+        return self._audits(" AND ".join(where) or "1", params)
+
+    def months(self) -> list[dt.date]:
+        """Every month the register has audits for, oldest first."""
+        rows = self._db.execute("SELECT DISTINCT month FROM audits WHERE month != '' ORDER BY month")
+        return [dt.date.fromisoformat(r[0] + "-01") for r in rows]
+
+    def auditor_history(self, auditor: str, *, year_start: int = cycle.YEAR_START_MONTH) -> AuditorHistory:
+        """Everything the auditor was allocated, by audit year (starting in `year_start`)."""
+        audits = self.audits(auditor=auditor)
+        history = AuditorHistory(auditor, audits, year_start)
+        for a in audits:
+            if a.month:
+                history.years.setdefault(cycle.audit_year(a.month, year_start), []).append(a)
+            if a.case_number and cycle.counts_towards_load(a):
+                history.cases.add(a.case_number)
+            if a.case_number and any(cycle.exemption_problem(e, a.auditor_role) is None
+                                     for e in a.events_of("exempted")):
+                history.exempted_cases.add(a.case_number)
+        return history
+
+    def case_history(self, case_number: str) -> list[m.RegisteredAudit]:
+        """Every audit of a case, oldest month first (re-audits; who audited it last)."""
+        return self.audits(case_number=case_number)
+
+    def moderation(self, *, first: dt.date | None = None, last: dt.date | None = None) -> list[m.RegisteredAudit]:
+        """Audits selected for moderation, moderated or disputed, in months `first`..`last`."""
+        kinds = ("selected_for_moderation", "moderated", "disputed")
+        chosen = {r[0] for r in self._db.execute(
+            f"SELECT DISTINCT audit_id FROM events WHERE kind IN ({','.join('?' * len(kinds))})", kinds)}
+        return self.audits(first=first, last=last, ids=chosen)
+
+    def known_contents(self, hashes: Iterable[str]) -> set[str]:
+        """Which of these content hashes the register has already parsed (no need to read them again)."""
+        return {r[0] for r in self._db.execute(
+            "SELECT content_hash FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
+            (_json(list(hashes)),))}
+
+    def record_of(self, content_hash: str) -> m.AuditRecord | None:
+        """The record read from a content, with the path it was last seen at as its file."""
+        found = self._returns("c.content_hash = ?", [content_hash])
+        return found[0].record if found else None
+
+    def unidentified(self, folder: Path | str | None = None) -> list[m.Return]:
+        """Returned files that could not be identified as any audit (most recently seen first)."""
+        where, params = "c.audit_id = ''", []
+        if folder is not None:
+            where += " AND f.folder = ?"
+            params.append(str(folder))
+        return sorted(self._returns(where, params), key=lambda r: r.last_seen, reverse=True)
+
+    def tracker_columns(self, sheet: str) -> dict[str, dict[str, object]]:
+        """The managers' and QA officers' cells of `sheet` the register holds, by row key."""
+        out: dict[str, dict[str, object]] = {}
+        for key, heading, value in self._db.execute(
+                "SELECT row_key, heading, value FROM tracker_cells WHERE sheet = ? ORDER BY rowid", (sheet,)):
+            out.setdefault(key, {})[heading] = unpack_cell(value)
+        return out
+
+    # ---- assembling domain objects ----
+
+    def _count(self, table: str) -> int:
+        return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def _audits(self, where: str, params: list) -> list[m.RegisteredAudit]:
+        chosen = f"SELECT a.audit_id FROM audits a WHERE {where}"
+        audits = {}
+        for row in self._db.execute(f"SELECT {_AUDIT_COLUMNS} FROM audits a WHERE {where} "
+                                    "ORDER BY a.month, a.audit_id", params):
+            (aid, form_id, version, subject, month, due, source, files, role, service, re_audit_of, recorded) = row
+            audits[aid] = m.RegisteredAudit(
+                aid, form_id, version, json.loads(subject), _date(month + "-01" if month else None), _date(due),
+                source, json.loads(files), role, service, re_audit_of, dt.datetime.fromisoformat(recorded))
+        if not audits:
+            return []
+        for version in self._returns(f"c.audit_id IN ({chosen})", params):
+            audits[version.audit_id].returns.append(version)
+        for row in self._db.execute(
+                "SELECT id, audit_id, kind, on_date, who, agreed_by, agreed_role, reason, details, recorded "
+                f"FROM events WHERE audit_id IN ({chosen}) ORDER BY on_date, id", params):
+            eid, aid, kind, on, who, agreed_by, role, reason, details, recorded = row
+            audits[aid].events.append(m.Event(kind, _date(on), aid, who, agreed_by, role, reason, json.loads(details),
+                                              eid, dt.datetime.fromisoformat(recorded)))
+        cells: dict[str, dict[str, dict[str, object]]] = {}
+        for key, sheet, heading, value in self._db.execute(
+                "SELECT row_key, sheet, heading, value FROM tracker_cells WHERE row_key IN "
+                f"({chosen} UNION ALL SELECT action_id FROM actions WHERE audit_id IN ({chosen})) ORDER BY rowid",
+                params + params):
+            cells.setdefault(key, {}).setdefault(sheet, {})[heading] = unpack_cell(value)
+        for row in self._db.execute(
+                "SELECT action_id, audit_id, table_id, form_row, text, row_values, on_form, status, done_on "
+                f"FROM actions WHERE audit_id IN ({chosen}) ORDER BY audit_id, rowid", params):
+            action_id, aid, table_id, form_row, text, values, on_form, status, done_on = row
+            audits[aid].actions.append(m.TrackedAction(action_id, aid, table_id, form_row, text, json.loads(values),
+                                                       bool(on_form), status, _date(done_on),
+                                                       cells.get(action_id, {})))
+        for aid, audit in audits.items():
+            audit.columns = cells.get(aid, {})
+        return list(audits.values())
+
+    def _returns(self, where: str, params: list) -> list[m.Return]:
+        """Versions of returned files, oldest first, each with every place it was seen at."""
+        versions: dict[str, m.Return] = {}
+        for row in self._db.execute(
+                "SELECT c.content_hash, c.audit_id, c.status, c.record, f.folder, f.path, f.first_seen, f.last_seen "
+                f"FROM contents c JOIN files f ON f.content_hash = c.content_hash WHERE {where} "
+                "ORDER BY f.first_seen, f.last_seen", params):
+            content, aid, status, blob, folder, path, first, last = row
+            first, last = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
+            version = versions.get(content)
+            if version is None:
+                version = versions[content] = m.Return(content, aid, status, folder, path, first, last)
+                version.load = _loader(blob, version)
+            elif last >= version.last_seen:
+                version.folder, version.path, version.last_seen = folder, path, last
+            version.places.append((folder, path))
+        return list(versions.values())
+
+
+def _loader(blob: bytes, version: m.Return):
+    return lambda: unpack_record(blob, os.path.join(version.folder, version.path))
+
+
+def _audit_row(a: m.RegisteredAudit, now: str) -> tuple:
+    return (a.audit_id, a.form_id, a.form_version, _json(a.subject), _month(a.month), _iso(a.due), a.source,
+            _json(a.files), a.auditor_role, a.service, a.re_audit_of, _iso(a.recorded) or now,
+            a.case_number, a.auditor, _auditor_key(a.auditor), a.team, a.audit_type)
+
+
+def _audit_of_record(record: m.AuditRecord) -> m.RegisteredAudit:
+    """An audit known only from a returned form: its details as the form gives them."""
+    due = parse_date(record.subject.get("due_date"))
+    month = due.replace(day=1) if due else audit_month(record.audit_id)
+    return m.RegisteredAudit(record.audit_id, record.form_id, record.form_version, dict(record.subject),
+                             month, due, source="returned")
