@@ -27,14 +27,9 @@ def _library(ctx: click.Context):
 
 
 def _month(ctx, param, value):
-    if value is None:
-        return None
-    from ..allocation import parse_month
+    from ..cli import _month_option
 
-    try:
-        return parse_month(value)
-    except UserError as exc:
-        raise click.BadParameter(exc.message) from None
+    return _month_option(ctx, param, value)
 
 
 def _write_json(path: Path, data) -> None:

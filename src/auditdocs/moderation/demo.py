@@ -18,7 +18,7 @@ from ..demo import SAMPLE, DemoMonth
 from ..files import write_atomic
 from ..register import SeenFile, audit_from_allocation, file_hash, open_register
 from ..returns import read_form
-from .agreement import ModerationAgreement, moderation_agreement
+from .agreement import ModerationAgreement, grade_lines, moderation_agreement
 from .forms import CopyResult, make_copies, moderation_parts, plan_copies
 from .moderators import read_moderators
 from .outcome import moderated_events
@@ -91,8 +91,9 @@ def moderate_sample_month(folder: Path, library, register: Path, *, moderators: 
         year = cycle.audit_year(month)
         figures = moderation_agreement(audits_now, library, first=month, last=month,
                                        year_audits=reg.audits(audit_year=year), year=f"{year}–{(year + 1) % 100:02d}")
-    lines = [f"Moderation: {len(sample.chosen)} audits chosen for {len(sample.new)} moderators' copies "
-             f"({folder / 'moderation'}), {len(seen)} moderated ({moderated}).", *figures.lines()[:8]]
+    lines = [f"Moderation: {len(sample.chosen)} audits in the sample, {len(sample.new)} of them copied for their "
+             f"moderators ({folder / 'moderation'}) and moderated ({moderated}).",
+             *(line for g in figures.overall for line in grade_lines(g)[:3])]
     return DemoModeration(sample, copies, len(seen), figures, folder, lines)
 
 

@@ -29,6 +29,7 @@ from lxml import etree
 from .. import model as m
 from ..errors import UserError
 from ..files import put_text, write_atomic
+from ..forms.docx import package
 from ..forms.docx.oxml import qn
 from ..generate import safe_name
 from ..register import file_hash
@@ -119,16 +120,9 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
     if parts.moderator_field and moderator and not filled:
         notes.append("the moderator's name could not be filled in (its box was not found): the moderator should "
                      "type it in.")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                content = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-            elif info.filename == "docProps/core.xml":
-                content = _modified(content, when)
-            target.writestr(info, content)
-    return out.getvalue(), notes
+    body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+    changed = {"word/document.xml": lambda _: body, "docProps/core.xml": lambda core: _modified(core, when)}
+    return package.rewrite(data, lambda name, content: changed.get(name, lambda c: c)(content)), notes
 
 
 def _set_lock(sdt, value: str) -> None:

@@ -75,13 +75,11 @@ def audit_moderation(audit: m.RegisteredAudit, spec: m.FormSpec | None) -> Audit
     if given is not current and now != auditor_grade:
         notes.append(f"the overall grade was changed on the moderated form (from {_label(auditor_grade)} to "
                      f"{_label(now)}); the auditor's grade is taken as {_label(auditor_grade)}, as first returned.")
-    field = spec.field_with_role("grade_after_moderation")
-    moderator = base["moderator"] or _role_text(spec, current.record, "moderator")
-    return AuditModeration(**{**base, "moderator": moderator}, moderated_on=_moderated_on(spec, current, first_graded,
-                                                                                          moderated_events),
+    base["moderator"] = base["moderator"] or _role_text(spec, current.record, "moderator")
+    scale = spec.field_with_role("grade_after_moderation").scale
+    return AuditModeration(**base, moderated_on=_moderated_on(spec, current, first_graded, moderated_events),
                            auditor_grade=auditor_grade, moderated_grade=moderated,
-                           change=grade_change(field.scale, auditor_grade, moderated), scale=field.scale,
-                           notes=tuple(notes))
+                           change=grade_change(scale, auditor_grade, moderated), scale=scale, notes=tuple(notes))
 
 
 def grade_change(scale: m.Scale, before: m.Option | None, after: m.Option | None) -> str:

@@ -91,7 +91,8 @@ class Sample:
     complete: int  # the month's complete audits
     least: int  # the share of them, rounded up
     chosen: list[Chosen] = dc_field(default_factory=list)
-    notes: list[str] = dc_field(default_factory=list)  # what a QA officer should know (and act on)
+    notes: list[str] = dc_field(default_factory=list)  # what needs a QA officer's attention (and what to do)
+    info: list[str] = dc_field(default_factory=list)  # worth knowing, nothing to do
 
     @property
     def new(self) -> list[Chosen]:
@@ -108,7 +109,7 @@ class Sample:
     def as_dict(self) -> dict:
         return {"month": self.month.strftime("%Y-%m"), "seed": self.seed, "share": self.share,
                 "complete_audits": self.complete, "at_least": self.least,
-                "sample": [c.as_dict() for c in self.chosen], "notes": list(self.notes)}
+                "sample": [c.as_dict() for c in self.chosen], "notes": list(self.notes), "info": list(self.info)}
 
     def lines(self) -> list[str]:
         """The sample as a QA officer reads it: each audit (by case number, no names), its moderator, and why."""
@@ -132,7 +133,7 @@ class Sample:
                 out.append("      no moderator: see the notes below")
             if not c.already:
                 out.append(f"      why this audit: {' '.join(c.why)}")
-        out += [f"Note: {n}" for n in self.notes]
+        out += [f"Note: {n}" for n in self.info + self.notes]
         return out
 
 
@@ -143,13 +144,13 @@ def default_seed(month: dt.date) -> int:
 
 def candidates(audits: Iterable[m.RegisteredAudit], library, team_services: dict[str, set[str]],
                today: dt.date) -> tuple[list[Candidate], list[Candidate], list[str], int]:
-    """(audits that may be chosen, audits moderated already, notes, how many complete audits).
+    """(audits that may be chosen, audits moderated already, notes, info, how many complete audits).
 
     Complete audits of forms without a grade after moderation, and of teams whose service is not known,
     cannot be chosen: the notes say how many and what to do."""
     audits = list(audits)
     standing = cycle.standings(audits, library, today)
-    eligible, already, notes = [], [], []
+    eligible, already, notes, info = [], [], [], []
     no_grade_field: Counter = Counter()
     unknown_teams: Counter = Counter()
     complete = 0
@@ -172,14 +173,14 @@ def candidates(audits: Iterable[m.RegisteredAudit], library, team_services: dict
         else:
             eligible.append(candidate)
     for title, n in sorted(no_grade_field.items()):
-        notes.append(f"{_count(n, 'complete audit')} on the form '{title}' cannot be moderated: the form has no "
+        info.append(f"{_count(n, 'complete audit')} on the form '{title}' cannot be moderated: the form has no "
                      "grade after moderation. They are not in the sample.")
     if unknown_teams:
         teams = ", ".join(f"{t} ({n})" for t, n in sorted(unknown_teams.items()))
         notes.append(f"the service of these teams is not known, so their audits were left out of the sample (nobody "
                      f"may moderate a case of their own service): {teams}. Add each team to the Teams column of its "
                      "service's Head of Service in the moderators list, and choose again with --replace.")
-    return eligible, already, notes, complete
+    return eligible, already, notes, info, complete
 
 
 def may_moderate(moderator: Moderator, audit: Candidate) -> bool:
@@ -193,9 +194,9 @@ def choose_sample(audits: Iterable[m.RegisteredAudit], library, moderators: Sequ
                   settings: ModerationSettings = ModerationSettings(), seed: int | None = None) -> Sample:
     """The month's moderation sample, each audit with its moderator and why (see the module docstring)."""
     seed = default_seed(month) if seed is None else seed
-    eligible, already, notes, complete = candidates(audits, library, team_services, today)
+    eligible, already, notes, info, complete = candidates(audits, library, team_services, today)
     least = math.ceil(complete * settings.share / 100 - 1e-9)
-    sample = Sample(month, seed, settings.share, complete, least, notes=notes)
+    sample = Sample(month, seed, settings.share, complete, least, notes=notes, info=info)
     heads = sorted((p for p in moderators if p.kind == HEAD_OF_SERVICE), key=lambda p: key(p.name))
     qa = [p for p in moderators if p.kind == QA_OFFICER]
     if not heads and not qa:
@@ -206,7 +207,8 @@ def choose_sample(audits: Iterable[m.RegisteredAudit], library, moderators: Sequ
     unmoderatable = [c for c in eligible if not any(may_moderate(p, c) for p in able)]
     for c in unmoderatable:
         notes.append(f"{c.audit_id} (case {c.case_number}) cannot be moderated by anyone on the list: every Head of "
-                     "Service and QA officer on it either did the audit or is from the case's service.")
+                     "Service and QA officer on it either did the audit or is from the case's service. Add a QA officer or Head "
+                     "of Service from another service to the list.")
     pool = [c for c in eligible if c not in unmoderatable]
     rng = random.Random(seed)
     order = sorted(pool, key=lambda c: c.audit_id)
@@ -282,7 +284,7 @@ def _give_moderators(sample: Sample, picker: _Picker, heads: list[Moderator], qa
             continue
         extra = [c for c in picker.left if may_moderate(head, c)]
         if not extra:
-            sample.notes.append(f"{head.described()} has no case to moderate this month: every complete audit "
+            sample.info.append(f"{head.described()} has no case to moderate this month: every complete audit "
                                 "that could be chosen is from their service or was done by them.")
             continue
         c = picker.best(extra)
@@ -314,7 +316,7 @@ def _give_moderators(sample: Sample, picker: _Picker, heads: list[Moderator], qa
         c.moderator = p
         c.why_moderator = (f"no QA officer on the list may moderate it (each did the audit or is from the case's "
                            f"service), so {p.name} (Head of Service) has more than one case this month.")
-        sample.notes.append(f"{p.name} moderates more than one case this month ({c.audit_id}): no QA officer on the "
+        sample.info.append(f"{p.name} moderates more than one case this month ({c.audit_id}): no QA officer on the "
                             "list may moderate it.")
 
 
