@@ -125,18 +125,20 @@ def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
 # ---- reading the file -------------------------------------------------------
 
 
-def read_table(path: Path, sheet: str | None = None) -> tuple[list[tuple[int, list]], list[str]]:
-    """Every row of the file as (row number as the spreadsheet shows it, cells), and notes."""
+def read_table(path: Path, sheet: str | None = None,
+               what: str = "allocation list") -> tuple[list[tuple[int, list]], list[str]]:
+    """Every row of the file as (row number as the spreadsheet shows it, cells), and notes.
+    `what` names the list in messages (allocation list, moderators list…)."""
     path = Path(path)
     if path.name.startswith("~$"):
         raise UserError(
             f"{path.name} is a lock file that Excel or Word leaves beside an open document, "
-            "not an allocation list. Give the list itself."
+            f"not {_a(what)}. Give the list itself."
         )
     if not path.exists():
-        raise UserError(f"the allocation list {path} does not exist. Check the file name and folder.")
+        raise UserError(f"the {what} {path} does not exist. Check the file name and folder.")
     if path.is_dir():
-        raise UserError(f"{path} is a folder; give the allocation list file (.xlsx or .csv).")
+        raise UserError(f"{path} is a folder; give the {what} file (.xlsx or .csv).")
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -152,7 +154,11 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[tuple[int, li
             f"{path.name} is in a format auditdocs cannot read. "
             "Open it in Excel and save it as 'Excel Workbook (.xlsx)' or 'CSV UTF-8 (.csv)'."
         )
-    raise UserError(f"{path.name} is not an allocation list: give a .xlsx or .csv file.")
+    raise UserError(f"{path.name} is not {_a(what)}: give a .xlsx or .csv file.")
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:

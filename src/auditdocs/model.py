@@ -38,8 +38,9 @@ PLACEHOLDER = {
 }
 VOICE_LETTERS = "abcdefghij"  # a question's voice rows are 1.1a, 1.1b …
 
-#: Fields the tracker needs, named in a spec's `roles:` (role -> field id).
-FIELD_ROLES = {"overall_grade": "choice", "grade_after_moderation": "choice", "audit_date": "date"}
+#: Fields the tracker and moderation need, named in a spec's `roles:` (role -> field id).
+FIELD_ROLES = {"overall_grade": "choice", "grade_after_moderation": "choice", "audit_date": "date",
+               "moderator": "line", "moderation_date": "date"}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import zipfile
 from lxml import etree
 
 from ...dates import parse_date
+from . import package
 from .oxml import CHECKED, UNCHECKED, W14_NS, para, qn, run
 from .reader import SDT, TBL, TR, W, _sdt_tag
 
@@ -33,14 +34,8 @@ def fill_docx(data: bytes, answers: dict[str, object], tables: dict[str, list[di
             set_control(controls[field_id], value)
     for table_id, rows in (tables or {}).items():
         _fill_table(body, table_id, rows)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                content = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-            target.writestr(info, content)
-    return out.getvalue()
+    body_xml = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return package.rewrite(data, lambda name, content: body_xml if name == "word/document.xml" else content)
 
 
 def set_control(sdt, value) -> None:

@@ -7,6 +7,9 @@ identity properties).
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
+from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -123,3 +126,13 @@ def custom_xml(props: dict[str, str]) -> str:
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         f"{items}</Properties>"
     )
+
+
+def rewrite(data: bytes, change: Callable[[str, bytes], bytes]) -> bytes:
+    """The package with each part's content replaced by `change(part name, content)`."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, change(info.filename, source.read(info.filename)))
+    return out.getvalue()

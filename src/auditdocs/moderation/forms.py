@@ -1,0 +1,283 @@
+"""The moderators' copies: each chosen audit's returned form, in a folder per moderator, ready to moderate.
+
+A copy is the form exactly as the auditor returned it (the register knows where it saw the current
+version: folder and path, and its content hash, so a file changed since is never copied), with:
+
+- the moderator's name (and service) filled in where the form has a moderator field (spec role `moderator`);
+- the moderation part open for editing: the section holding the grade after moderation (on a form with
+  voices, the moderator's voice of every question), the `moderator` and `moderation_date` fields, and every
+  action table with `source: moderation`;
+- everything else locked: Word content controls `sdtContentLocked` (their text cannot be changed, the
+  control cannot be deleted), Excel cells locked on the protected sheet (and shaded grey).
+
+The copy keeps the form's identity (audit id, form, version in its properties), so when it comes back it
+is a newer version of the same audit; the register keeps both, and the grade after moderation becomes the
+audit's final grade (`cycle.final_grade`). Editors that drop content-control locks (LibreOffice) leave the
+copy readable: only the protection is lost.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .. import model as m
+from ..errors import UserError
+from ..files import put_text, write_atomic
+from ..forms.docx import package
+from ..forms.docx.oxml import qn
+from ..generate import safe_name
+from ..register import file_hash
+from .outcome import audit_moderation
+
+UNLOCKED_FILL, LOCKED_FILL = "FFF9DB", "F2F2F2"  # the Excel form's input and detail shades
+
+
+@dataclass(frozen=True)
+class ModerationParts:
+    """What the moderator fills in on a form: field ids, action table ids, and the moderator field (if any)."""
+
+    fields: frozenset[str]
+    tables: frozenset[str]
+    moderator_field: str = ""
+
+    def column_tags(self, spec: m.FormSpec) -> set[str]:
+        return {c.tag(t.id) for t in spec.tables if t.id in self.tables for c in t.columns}
+
+
+def moderation_parts(spec: m.FormSpec) -> ModerationParts | None:
+    """The moderation part of a form; None for a form without a grade after moderation."""
+    grade = spec.field_with_role("grade_after_moderation")
+    if grade is None:
+        return None
+    voice = grade.part.split(".")[0] if "." in grade.part else ""
+    if voice:  # the moderator's voice of every question
+        fields = {f.id for f in spec.fields if f.part.startswith(f"{voice}.")}
+        tables = set()
+    else:  # the section holding the grade after moderation
+        fields = {f.id for f in spec.fields if f.section == grade.section}
+        tables = {t.id for t in spec.tables if t.section == grade.section}
+    for role in ("moderator", "moderation_date"):
+        if spec.field_with_role(role):
+            fields.add(spec.roles[role])
+    tables |= {t.id for t in spec.tables if t.source == "moderation"}
+    moderator = spec.roles.get("moderator", "") if spec.field_with_role("moderator") else ""
+    return ModerationParts(frozenset(fields), frozenset(tables), moderator)
+
+
+def moderator_text(moderator: str, service: str = "") -> str:
+    """What goes in the form's moderator field: 'Name, Service'."""
+    return ", ".join(v for v in (moderator.strip(), service.strip()) if v)
+
+
+def moderator_copy(data: bytes, suffix: str, spec: m.FormSpec, moderator: str,
+                   when: dt.datetime | None = None) -> tuple[bytes, list[str]]:
+    """The moderator's copy of a returned form (`suffix` .docx or .xlsx), and notes on what could not be done."""
+    parts = moderation_parts(spec)
+    if parts is None:
+        raise UserError(f"the form '{spec.title}' has no grade after moderation, so it cannot be moderated.")
+    when = when or dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    if suffix.lower() == ".docx":
+        return _docx_copy(data, spec, parts, moderator, when)
+    if suffix.lower() == ".xlsx":
+        return _xlsx_copy(data, spec, parts, moderator)
+    raise UserError(f"a moderator's copy can be made of Word (.docx) and Excel (.xlsx) forms, not '{suffix}'.")
+
+
+# ---- Word ---------------------------------------------------------------------------------
+
+
+def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
+    from ..forms.docx.fill import set_control
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    document = etree.fromstring(source.read("word/document.xml"))
+    open_tags = parts.fields | parts.column_tags(spec)
+    answer_tags = set(spec.tags)
+    untagged, filled = 0, False
+    for sdt in document.iter(qn("w:sdt")):
+        tag_el = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
+        tag = tag_el.get(qn("w:val"), "") if tag_el is not None else ""
+        if tag in open_tags:
+            _set_lock(sdt, "sdtLocked")
+        elif tag in answer_tags:
+            _set_lock(sdt, "sdtContentLocked")
+        elif not tag:
+            untagged += 1
+        if tag and tag == parts.moderator_field and moderator and not filled:
+            set_control(sdt, moderator)
+            filled = True
+    notes = []
+    if untagged:
+        notes.append(f"{untagged} answer boxes have lost their labels (the form was saved by an editor that removes "
+                     "them, such as LibreOffice), so they could not be locked: the moderator should change only the "
+                     "moderation part.")
+    if parts.moderator_field and moderator and not filled:
+        notes.append("the moderator's name could not be filled in (its box was not found): the moderator should "
+                     "type it in.")
+    body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+    changed = {"word/document.xml": lambda _: body, "docProps/core.xml": lambda core: _modified(core, when)}
+    return package.rewrite(data, lambda name, content: changed.get(name, lambda c: c)(content)), notes
+
+
+def _set_lock(sdt, value: str) -> None:
+    """Give a content control the lock `value`, placed where the schema wants it (after rPr, alias, tag, id)."""
+    props = sdt.find(qn("w:sdtPr"))
+    if props is None:
+        return
+    lock = props.find(qn("w:lock"))
+    if lock is None:
+        lock = etree.Element(qn("w:lock"))
+        before = [c for c in props if c.tag in {qn(f"w:{n}") for n in ("rPr", "alias", "tag", "id")}]
+        props.insert(props.index(before[-1]) + 1 if before else 0, lock)
+    lock.set(qn("w:val"), value)
+
+
+def _modified(core: bytes, when: dt.datetime) -> bytes:
+    """The core properties with the last-saved time set to when the copy was made."""
+    root = etree.fromstring(core)
+    node = root.find("{http://purl.org/dc/terms/}modified")
+    if node is not None:
+        node.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ---- Excel --------------------------------------------------------------------------------
+
+
+def _xlsx_copy(data, spec, parts, moderator) -> tuple[bytes, list[str]]:
+    from openpyxl import load_workbook
+    from openpyxl.styles import PatternFill, Protection
+    from openpyxl.utils.cell import range_boundaries
+
+    from ..forms.xlsx.fill import named_cell
+    from ..forms.xlsx.layout import field_name, table_cell_name
+
+    wb = load_workbook(io.BytesIO(data))
+    found = 0
+
+    def shade(ws, cell, is_open: bool) -> None:
+        targets = [cell]
+        for merged in ws.merged_cells.ranges:
+            if cell.coordinate in merged:
+                targets = [ws.cell(r, c) for r in range(merged.min_row, merged.max_row + 1)
+                           for c in range(merged.min_col, merged.max_col + 1)]
+        colour = UNLOCKED_FILL if is_open else LOCKED_FILL
+        for target in targets:
+            target.protection = Protection(locked=not is_open)
+            target.fill = PatternFill("solid", start_color=colour, end_color=colour)
+
+    for f in spec.fields:
+        place = named_cell(wb, field_name(f.id))
+        if place is None or isinstance(place[1], str):
+            continue
+        found += 1
+        ws, cell = place
+        shade(ws, cell, f.id in parts.fields)
+        if f.id == parts.moderator_field and moderator:
+            put_text(cell, moderator)
+    for t in spec.tables:
+        block = named_cell(wb, field_name(t.id))
+        if block is None:
+            continue
+        ws, ref = block
+        _, header_row, _, end_row = range_boundaries(ref)
+        for c in t.columns:
+            first = named_cell(wb, table_cell_name(t.id, c.id, 1))
+            if first is None or isinstance(first[1], str):
+                continue
+            for row in range(header_row + 1, end_row):
+                shade(ws, ws.cell(row, first[1].column), t.id in parts.tables)
+    for ws in wb.worksheets:
+        if ws.sheet_state == "visible":
+            ws.protection.sheet = True
+    notes = []
+    if not found:
+        notes.append("the answer cells of this workbook have lost their names, so nothing could be locked or filled "
+                     "in: the moderator should change only the moderation part and type their name.")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue(), notes
+
+
+# ---- the copies of a month's sample ---------------------------------------------------------
+
+
+@dataclass
+class CopyPlan:
+    """One moderator's copy to make: from which returned file, to where (relative to the output folder)."""
+
+    audit_id: str
+    form: tuple[str, int | None]  # the form's id and version
+    moderator: str
+    moderator_text: str  # what goes in the form's moderator field
+    email: str
+    source: Path | None  # None: the returned file cannot be found as the register last saw it
+    target: Path
+    problem: str = ""
+
+
+def plan_copies(audits: list[m.RegisteredAudit], library) -> list[CopyPlan]:
+    """A copy for each audit chosen for moderation and not moderated yet, to `<moderator>/<file name>`."""
+    plans = []
+    for audit in audits:
+        selected = audit.events_of("selected_for_moderation")
+        spec = library.get(audit.form_id, audit.form_version)
+        if not selected or spec is None or audit_moderation(audit, spec).moderated:
+            continue
+        event = selected[-1]
+        current = audit.current
+        plan = CopyPlan(audit.audit_id, (audit.form_id, audit.form_version), event.who,
+                        moderator_text(event.who, str(event.details.get("service", ""))),
+                        str(event.details.get("email", "")), None, Path())
+        if current is None:
+            plans.append(dataclasses.replace(plan, problem="the register has no readable returned form for it."))
+            continue
+        target = Path(safe_name(event.who), Path(current.path).name)
+        places = [(current.folder, current.path)] + [p for p in current.places if p != (current.folder, current.path)]
+        source = next((Path(folder, path) for folder, path in places if _same_content(Path(folder, path), current)),
+                      None)
+        problem = "" if source else (
+            f"its returned form was last seen at {Path(current.folder, current.path)}, but it is not there any more "
+            "or has changed since the register read it. Put the returned form back there, or record the folder it "
+            "is in now (consolidate), then make the copies again.")
+        plans.append(dataclasses.replace(plan, source=source, target=target, problem=problem))
+    return plans
+
+
+def _same_content(path: Path, version: m.Return) -> bool:
+    try:
+        return path.is_file() and file_hash(path) == version.content_hash
+    except OSError:
+        return False
+
+
+@dataclass
+class CopyResult:
+    plan: CopyPlan
+    status: str  # made, kept (already there), problem
+    notes: tuple[str, ...] = ()
+
+
+def make_copies(plans: list[CopyPlan], library, out: Path, *, force: bool = False,
+                when: dt.datetime | None = None) -> list[CopyResult]:
+    """Write each planned copy under `out`; a copy already there is kept (it may be being moderated) unless `force`."""
+    results = []
+    for plan in plans:
+        if plan.problem:
+            results.append(CopyResult(plan, "problem", (plan.problem,)))
+            continue
+        path = out / plan.target
+        if path.exists() and not force:
+            results.append(CopyResult(plan, "kept"))
+            continue
+        spec = library.get(*plan.form)
+        data, notes = moderator_copy(plan.source.read_bytes(), plan.source.suffix, spec, plan.moderator_text, when)
+        write_atomic(path, data, private=True)
+        results.append(CopyResult(plan, "made", tuple(notes)))
+    return results
