@@ -296,6 +296,62 @@ class Allocation:
     audit_id: str = ""
 
 
+# ---- allocating the month: the pool of cases and the auditors (read and decided by auditdocs.allocate) ----
+
+
+@dataclass
+class Case:
+    """A case that may be audited this month: a row of the cases list (the pool exported from the
+    case management system), or of a hand-made allocation list, or a re-audit from the register."""
+
+    row: int  # its row in the list (0: not from a list)
+    form_id: str  # the form its audit needs
+    values: dict[str, str]  # header field id -> value as `generate` reads it (dates ISO)
+    category: str = ""  # CIN, CP, CLA, Foster carer… (see allocate.settings.CATEGORIES)
+    service: str = ""  # the service the case belongs to
+    others: dict[str, object] = dc_field(default_factory=dict)  # the list's other columns (text or dates)
+    marked: bool = False  # the QA officer marked it as part of this month's sample
+    re_audit_of: str = ""  # the Inadequate audit this audit re-audits
+
+    @property
+    def case_number(self) -> str:
+        return self.values.get("case_number", "")
+
+    @property
+    def team(self) -> str:
+        return self.values.get("team", "")
+
+    @property
+    def auditor(self) -> str:
+        return self.values.get("auditor", "")
+
+    @property
+    def audit_type(self) -> str:
+        return self.values.get("audit_type", "")
+
+
+@dataclass(frozen=True)
+class BreakRequest:
+    """An auditor asking not to be allocated an audit in a month (an audit break)."""
+
+    month: dt.date  # its first day
+    requested_on: dt.date | None = None  # when the request arrived, when the list says
+
+
+@dataclass(frozen=True)
+class Auditor:
+    """A row of the auditors list."""
+
+    name: str
+    team: str
+    service: str = ""
+    role: str = ""  # Team manager, Group manager, Head of Service, IRO, QA officer…
+    email: str = ""
+    breaks: tuple[BreakRequest, ...] = ()
+    exempt_cases: frozenset[str] = frozenset()  # case numbers they must not be given
+    row: int = 0
+
+
 @dataclass
 class Problem:
     field: str
