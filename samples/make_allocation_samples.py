@@ -14,7 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from make_samples import AUDITORS, BOYS, COLUMNS, ETHNICITIES, FAMILY, GIRLS, HERE, MONTH, TEAMS, make_rows, write_xlsx
+from make_samples import (
+    AUDITORS,
+    BOYS,
+    COLUMNS,
+    ETHNICITIES,
+    FAMILY,
+    GIRLS,
+    HERE,
+    MONTH,
+    TEAMS,
+    make_rows,
+    write_xlsx,
+)
 
 #: The service each team belongs to.
 SERVICES = {

@@ -185,10 +185,16 @@ def test_allocating_a_month_again_needs_replace_which_cancels_what_is_not_kept(y
     assert cancelled and cancelled == set(audits) - kept and again.replaced == len(cancelled)
     assert all(not cycle.counts_towards_load(audits[aid]) for aid in cancelled)
     assert first.recorded == again.recorded == 15
+    first_ids = {row["Audit id"] for row in sheet_rows(first.out, "Why") if row["Audit id"]}
+    third = allocate(year, library, replace=True, out="third.xlsx")  # the first seed again: the first list back
+    third_ids = {row["Audit id"] for row in sheet_rows(third.out, "Why") if row["Audit id"]}
+    assert third_ids == first_ids and third.replaced == len(kept - first_ids)
+    audits = {a.audit_id: a for a in register_audits(year)}
+    assert {aid for aid, a in audits.items() if cycle.counts_towards_load(a)} == first_ids
     with open_register(year / "register.sqlite", write=True) as reg:
-        reg.record_events([m.Event("sent_back", dt.date(2026, 11, 20), next(iter(kept)))])
+        reg.record_events([m.Event("sent_back", dt.date(2026, 11, 20), next(iter(third_ids)))])
     with pytest.raises(UserError, match="cannot be allocated again"):
-        allocate(year, library, replace=True, out="third.xlsx")
+        allocate(year, library, replace=True, out="fourth.xlsx")
 
 
 # ---- checking a hand-made list ---------------------------------------------------------------------

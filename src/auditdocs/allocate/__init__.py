@@ -14,7 +14,12 @@ audit after an exemption.
     run.py       the runs with their files and the register; `allocate_sample_month` for the demo
     commands.py  `auditdocs allocate`
 """
-from .run import allocate_month, allocate_sample_month, check_allocation, reallocate_audit
+from .run import (
+    allocate_month,
+    allocate_sample_month,
+    check_allocation,
+    reallocate_audit,
+)
 from .settings import AllocationSettings
 
 __all__ = ["AllocationSettings", "allocate_month", "allocate_sample_month", "check_allocation", "reallocate_audit"]

@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from .. import model as m
-from ..allocation import key
 from ..dates import uk
 from . import rules as r
+from .settings import name_key
 
 
 def row_breaches(cases: list[m.Case], facts: r.Facts) -> list[r.Breach]:
@@ -33,8 +33,8 @@ def row_breaches(cases: list[m.Case], facts: r.Facts) -> list[r.Breach]:
                                      "Add them to the auditors list, or give the case to an auditor on it.", case.row))
             continue
         breaches += [replace(b, row=case.row) for b in r.pair_breaches(case, auditor, facts)]
-        nth[key(auditor.name)] += 1
-        if over := r.over_the_year(auditor, nth[key(auditor.name)], facts):
+        nth[name_key(auditor.name)] += 1
+        if over := r.over_the_year(auditor, nth[name_key(auditor.name)], facts):
             breaches.append(replace(over, row=case.row))
     return breaches
 
@@ -67,9 +67,9 @@ def month_notes(cases: list[m.Case], facts: r.Facts) -> list[r.Breach]:
         auditor = facts.auditor(case.auditor)
         if auditor is None:
             continue
-        load[key(auditor.name)] += 1
-        by_team[key(case.team)][key(auditor.name)] += 1
-        team_cases[key(case.team)].append(case)
+        load[name_key(auditor.name)] += 1
+        by_team[name_key(case.team)][name_key(auditor.name)] += 1
+        team_cases[name_key(case.team)].append(case)
     if note := r.uneven_load([(facts.auditors[name], count) for name, count in load.items()], facts):
         notes.append(note)
     for team, counts in by_team.items():

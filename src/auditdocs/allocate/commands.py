@@ -173,8 +173,8 @@ def _notes(notes: list[str]) -> None:
         click.echo(f"Note: {note}", err=True)
 
 
-def _problems(problems) -> None:
+def _problems(problems: list[str]) -> None:
     if problems:
-        click.echo(f"{len(problems)} row{'s' * (len(problems) != 1)} could not be used:", err=True)
+        click.echo(f"{len(problems)} row{'s' * (len(problems) != 1)} of the lists could not be used:", err=True)
         for problem in problems:
             click.echo(f"  {problem}", err=True)

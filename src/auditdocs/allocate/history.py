@@ -11,9 +11,8 @@ from typing import Iterable
 
 from .. import cycle
 from .. import model as m
-from ..allocation import key
 from ..dates import add_months
-from .settings import AllocationSettings
+from .settings import AllocationSettings, name_key
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class History:
     re_audits: list[ReAudit] = dc_field(default_factory=list)  # re-audits not yet allocated, soonest first
 
     def done_by(self, auditor: str) -> int:
-        return self.done.get(key(auditor), 0)
+        return self.done.get(name_key(auditor), 0)
 
 
 def history_from(audits: Iterable[m.RegisteredAudit], library, month: dt.date, settings: AllocationSettings,
@@ -52,13 +51,13 @@ def history_from(audits: Iterable[m.RegisteredAudit], library, month: dt.date, s
     for a in sorted(audits, key=lambda a: (a.month or dt.date.min, a.recorded or dt.datetime.min, a.audit_id)):
         counts = cycle.counts_towards_load(a)
         if counts and a.month and cycle.audit_year(a.month, settings.year_start) == year:
-            history.done[key(a.auditor)] = history.done.get(key(a.auditor), 0) + 1
+            history.done[name_key(a.auditor)] = history.done.get(name_key(a.auditor), 0) + 1
         if a.case_number and counts and a.month and a.month < month:
             history.last[a.case_number] = a
         if a.case_number and counts and a.month and since <= a.month <= month:
             history.recent.add(a.case_number)
         if a.case_number and any(cycle.exemption_problem(e, a.auditor_role) is None for e in a.events_of("exempted")):
-            history.exempted.add((key(a.auditor), a.case_number))
+            history.exempted.add((name_key(a.auditor), a.case_number))
     history.re_audits = re_audits_waiting(audits, library, month)
     return history
 

@@ -15,7 +15,15 @@ from dataclasses import field as dc_field
 from pathlib import Path
 
 from .. import model as m
-from ..allocation import FORM_COLUMN_NAMES, RowProblem, cell_text, key, match_columns, read_table, row_values
+from ..allocation import (
+    FORM_COLUMN_NAMES,
+    RowProblem,
+    cell_text,
+    key,
+    match_columns,
+    read_table,
+    row_values,
+)
 from ..cycle import audit_year, audit_year_months
 from ..dates import MONTHS, parse_date
 from ..errors import UserError
@@ -64,11 +72,18 @@ class AuditorList:
     notes: list[str] = dc_field(default_factory=list)
 
 
-def _rows(path: Path, what: str) -> tuple[list[str], list[tuple[int, list]], list[str]]:
+def form_values(spec: m.FormSpec, subject: dict[str, str]) -> dict[str, str]:
+    """The details of a form from what is known of its subject: what generate reads from a list's row."""
+    return {h.id: subject.get(h.id, "") for h in spec.header}
+
+
+def _rows(path: Path, what: str, each: str) -> tuple[list[str], list[tuple[int, list]], list[str]]:
+    if not Path(path).is_file():
+        raise UserError(f"the {what} {path} does not exist. Check the file name and folder.")
     table, notes = read_table(path)
     table = [(n, list(cells)) for n, cells in table if any(cell_text(c) for c in cells)]
     if not table:
-        raise UserError(f"the {what} {path} is empty: it needs a row of column names and a row per {what[:-5]}.")
+        raise UserError(f"the {what} {path} is empty: it needs a row of column names and a row per {each}.")
     columns = [cell_text(c) for c in table[0][1]]
     rows = [(n, cells + [None] * (len(columns) - len(cells))) for n, cells in table[1:]]
     return columns, rows, notes
@@ -87,7 +102,7 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
     """The cases of the list. `allocated`: a hand-made allocation list, whose rows name their auditor."""
     path = Path(path)
     what = "allocation list" if allocated else "cases list"
-    columns, rows, notes = _rows(path, what)
+    columns, rows, notes = _rows(path, what, "case")
     found = {name: _find(columns, names) for name, names in CASE_COLUMNS.items()}
     form_column = _find(columns, tuple(FORM_COLUMN_NAMES))
     result = CaseList(path, columns, notes=notes,
@@ -158,7 +173,7 @@ def read_auditors(path: Path, settings: AllocationSettings, month: dt.date) -> A
 
     A month written without its year (`December`) is the one in the audit year of `month`."""
     path = Path(path)
-    columns, rows, notes = _rows(path, "auditors list")
+    columns, rows, notes = _rows(path, "auditors list", "auditor")
     found = {name: _find(columns, names) for name, names in AUDITOR_COLUMNS.items()}
     for needed in ("name", "team"):
         if found[needed] is None:

@@ -17,6 +17,7 @@ from ..allocation import FORM_COLUMN_NAMES, key, match_columns
 from ..dates import parse_date, uk
 from ..files import put_text
 from ..identity import audit_id
+from .lists import form_values
 from .plan import Allocated
 from .rules import Breach
 
@@ -51,8 +52,7 @@ def list_rows(allocated: list[Allocated], library) -> list[ListRow]:
     rows = []
     for a in sorted(allocated, key=lambda a: (not a.case.re_audit_of, a.case.row)):
         spec = library.get(a.case.form_id)
-        values = {h.id: a.case.values.get(h.id, "") for h in spec.header}
-        rows.append(ListRow(spec, values, dict(a.case.others), a.auditor, a.why, list(a.unmet), a.case.re_audit_of,
+        rows.append(ListRow(spec, form_values(spec, a.case.subject), dict(a.case.others), a.auditor, a.why, list(a.unmet), a.case.re_audit_of,
                             a.case.service))
     return rows
 

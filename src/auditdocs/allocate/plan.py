@@ -19,15 +19,14 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 
 from .. import model as m
-from ..allocation import key
 from ..dates import uk
 from . import rules as r
 from . import solver
 from .check import month_notes, row_breaches, row_notes
 from .history import History
-from .lists import CaseList
+from .lists import CaseList, form_values
 from .sample import draw
-from .settings import AllocationSettings
+from .settings import AllocationSettings, name_key
 
 #: What not keeping a soft rule costs the solver (an audit more for one auditor than another costs about 2).
 SOFT_COSTS = {"role_for_form": 2.0, "re_audit_elsewhere": 100.0}
@@ -60,7 +59,7 @@ class Plan:
 
 def facts_for(auditors: list[m.Auditor], history: History, settings: AllocationSettings) -> r.Facts:
     return r.Facts(history.month, settings, history, r.break_decision(auditors, history.month, settings),
-                   {key(a.name): a for a in auditors},
+                   {name_key(a.name): a for a in auditors},
                    {due.original.audit_id: due.original for due in history.re_audits})
 
 
@@ -93,8 +92,9 @@ def month_cases(pool: CaseList, facts: r.Facts, library, seed: int) -> tuple[lis
             impossible.append(f"the re-audit of case {original.case_number} ({original.audit_id}) needs the form "
                               f"'{original.form_id}', which is not in the form specs: add it back.")
             continue
-        found = in_pool.get(original.case_number)
-        values = dict(found.values) if found else {h.id: original.subject.get(h.id, "") for h in spec.header}
+        found = in_pool.get(original.case_number)  # the pool's details are the newer
+        values = form_values(spec, original.subject)
+        values.update({k: v for k, v in (found.subject if found else {}).items() if v and k in values})
         values.update(audit_type=RE_AUDIT, due_date=r.re_audit_due(due.due, month).isoformat(), auditor="")
         cases.append(m.Case(found.row if found else 0, original.form_id, values,
                             found.category if found else "", found.service if found else original.service,
@@ -111,14 +111,15 @@ def month_cases(pool: CaseList, facts: r.Facts, library, seed: int) -> tuple[lis
         sample, short = draw(pool.cases, settings.sample, history.recent | re_audited, seed, settings.recent_months)
         notes += short
     for case in sample:
-        values = dict(case.values)
+        values = dict(case.subject)
         if not values.get("audit_type"):
             values["audit_type"] = f"{CONTROL_SAMPLE} – {case.category}" if case.category else CONTROL_SAMPLE
-        cases.append(replace(case, values=values))
+        cases.append(replace(case, subject=values))
     if not cases and not impossible:
-        what = ("no row is marked and the sample settings draw nothing" if not marked else "")
-        impossible.append(f"there is nothing to allocate for {r.month_name(month)}: {what or 'no case'}. Mark the rows "
-                          f"to audit in {pool.path.name}, or check the [allocation.sample] settings.")
+        impossible.append(f"there is nothing to allocate for {r.month_name(month)}: no re-audit is due, no row of "
+                          f"{pool.path.name} is marked for the sample, and none of its cases may be drawn for the "
+                          f"sample ({', '.join(settings.sample) or 'no category'}). Mark the rows to audit, or check "
+                          "the cases' categories.")
     return cases, notes, impossible
 
 
@@ -134,7 +135,7 @@ def allocate(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, see
         plan.impossible = _impossible(stuck, problem, cases, auditors, facts)
         return plan
     chosen = solver.solve(problem)
-    given = [replace(case, values={**case.values, "auditor": auditors[a].name}) for case, a in zip(cases, chosen)]
+    given = [replace(case, subject={**case.subject, "auditor": auditors[a].name}) for case, a in zip(cases, chosen)]
     broken = row_breaches(given, facts)
     if broken:
         raise RuntimeError("the allocation breaks a rule: " + "; ".join(map(str, broken)))
@@ -158,7 +159,7 @@ def _problem(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, see
             costs.append(sum(SOFT_COSTS[rule.__name__] for rule in r.SOFT_PAIR_RULES if rule(case, auditor, facts)))
     teams: dict[str, list[int]] = {}
     for c, case in enumerate(cases):
-        teams.setdefault(key(case.team), []).append(c)
+        teams.setdefault(name_key(case.team), []).append(c)
     return solver.Problem(len(cases), len(auditors), pairs, costs, [r.audits_left(a, facts) for a in auditors],
                           [facts.history.done_by(a.name) for a in auditors], list(teams.values()), seed)
 
@@ -168,8 +169,8 @@ def _why(case: m.Case, auditor: m.Auditor, facts: r.Facts, this_month: int, free
     parts = []
     original = facts.originals.get(case.re_audit_of)
     if original is not None:
-        same = key(original.auditor) == key(auditor.name)
-        parts.append(f"Re-audit of {original.audit_id} (Inadequate), due by {uk(case.values.get('due_date'))}"
+        same = name_key(original.auditor) == name_key(auditor.name)
+        parts.append(f"Re-audit of {original.audit_id} (Inadequate), due by {uk(case.subject.get('due_date'))}"
                      + (": the auditor of the Inadequate audit, as the settings ask." if same and
                         settings.re_audit_same_auditor else "."))
     where = case.service if settings.own == "service" and case.service else case.team

@@ -29,13 +29,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from functools import cached_property
 
 from .. import model as m
-from ..allocation import key
 from ..cycle import audit_year_months
 from ..dates import add_months, last_day_of_month, uk
 from .history import History
-from .settings import AllocationSettings
+from .settings import AllocationSettings, name_key
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,11 @@ class BreakDecision:
     over: tuple[m.Auditor, ...] = ()  # asked beyond the limit, in the order they asked: to be asked to move
 
     def on_break(self, auditor: m.Auditor) -> bool:
-        return key(auditor.name) in {key(a.name) for a in self.granted}
+        return name_key(auditor.name) in self._granted
+
+    @cached_property
+    def _granted(self) -> frozenset[str]:
+        return frozenset(name_key(a.name) for a in self.granted)
 
 
 @dataclass
@@ -75,11 +79,11 @@ class Facts:
     settings: AllocationSettings
     history: History
     breaks: BreakDecision
-    auditors: dict[str, m.Auditor] = dc_field(default_factory=dict)  # by key(name)
+    auditors: dict[str, m.Auditor] = dc_field(default_factory=dict)  # by name_key(name)
     originals: dict[str, m.RegisteredAudit] = dc_field(default_factory=dict)  # Inadequate audits to re-audit
 
     def auditor(self, name: str) -> m.Auditor | None:
-        return self.auditors.get(key(name))
+        return self.auditors.get(name_key(name))
 
 
 def month_name(month: dt.date) -> str:
@@ -94,11 +98,11 @@ def requested(auditor: m.Auditor, month: dt.date) -> m.BreakRequest | None:
 
 
 def own_team(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
-    if key(auditor.team) == key(case.team):
+    if name_key(auditor.team) == name_key(case.team):
         return Breach("own_team", f"{auditor.name} is in {case.team}, the case's own team.",
                       "Give it to an auditor from another team.")
     if (facts.settings.own == "service" and case.service and auditor.service
-            and key(auditor.service) == key(case.service)):
+            and name_key(auditor.service) == name_key(case.service)):
         return Breach("own_team", f"{auditor.name} is in {case.service}, the case's own service (the settings "
                                   "say nobody audits their own service).", "Give it to an auditor from another service.")
     return None
@@ -112,7 +116,7 @@ def on_break(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
 
 
 def exempted(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
-    if (key(auditor.name), case.case_number) in facts.history.exempted:
+    if (name_key(auditor.name), case.case_number) in facts.history.exempted:
         return Breach("exempted", f"{auditor.name} was exempted from auditing case {case.case_number} before.",
                       "Give it to another auditor: an exemption is never repeated.")
     if case.case_number in auditor.exempt_cases:
@@ -123,10 +127,10 @@ def exempted(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
 
 def audited_last_time(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
     last = facts.history.last.get(case.case_number)
-    if last is None or key(last.auditor) != key(auditor.name):
+    if last is None or name_key(last.auditor) != name_key(auditor.name):
         return None
     original = facts.originals.get(case.re_audit_of)
-    if original is not None and facts.settings.re_audit_same_auditor and key(original.auditor) == key(auditor.name):
+    if original is not None and facts.settings.re_audit_same_auditor and name_key(original.auditor) == name_key(auditor.name):
         return None  # the re-audit of their own Inadequate audit
     when = f" in {month_name(last.month)}" if last.month else ""
     return Breach("audited_last_time", f"{auditor.name} audited case {case.case_number} last time ({last.audit_id}{when}).",
@@ -204,8 +208,8 @@ def break_cap(decision: BreakDecision, settings: AllocationSettings) -> Breach |
 
 
 def role_matches(auditor: m.Auditor, roles: tuple[str, ...]) -> bool:
-    mine = key(auditor.role)
-    return bool(mine) and any(key(r) == mine or key(r) in mine for r in roles)
+    mine = name_key(auditor.role)
+    return bool(mine) and any(name_key(r) == mine or name_key(r) in mine for r in roles)
 
 
 def role_for_form(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
@@ -219,7 +223,7 @@ def role_for_form(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | No
 
 def re_audit_elsewhere(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
     original = facts.originals.get(case.re_audit_of)
-    if original is None or not facts.settings.re_audit_same_auditor or key(original.auditor) == key(auditor.name):
+    if original is None or not facts.settings.re_audit_same_auditor or name_key(original.auditor) == name_key(auditor.name):
         return None
     first = facts.auditor(original.auditor)
     if first is None:

@@ -6,23 +6,25 @@ and reads back exactly as `generate` will read it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
 from .. import cycle
 from .. import model as m
-from ..allocation import RowProblem, key, read_allocations
+from ..allocation import RowProblem, read_allocations
 from ..errors import UserError
 from ..files import write_atomic
+from ..identity import audit_id
 from ..register import audit_from_allocation, open_register
 from . import rules as r
 from .check import month_breaches, month_notes, row_breaches, row_notes
 from .history import history_from
-from .lists import AuditorList, CaseList, read_auditors, read_cases
+from .lists import AuditorList, CaseList, form_values, read_auditors, read_cases
 from .output import ListRow, list_columns, list_rows, made_line, workbook
 from .plan import Allocated, Plan, allocate, facts_for, plan_month
-from .settings import AllocationSettings
+from .settings import AllocationSettings, name_key
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 SAMPLE_MONTH = dt.date(2026, 11, 1)
@@ -39,8 +41,13 @@ class MonthResult:
     replaced: int = 0  # audits of an earlier allocation of the month, cancelled
 
     @property
-    def problems(self) -> list[RowProblem]:
-        return self.auditors.problems + self.cases.problems
+    def problems(self) -> list[str]:
+        """The rows of the lists that could not be used, each with its file."""
+        return in_file(self.auditors.path, self.auditors.problems) + in_file(self.cases.path, self.cases.problems)
+
+
+def in_file(path: Path, problems: list[RowProblem]) -> list[str]:
+    return [f"{Path(path).name}, {problem}" for problem in problems]
 
 
 def default_seed(month: dt.date) -> int:
@@ -60,7 +67,7 @@ def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, regis
     pool = read_cases(cases, library, settings, month)
     with open_register(register, write=True, create=True) as reg:
         audits = reg.audits()
-        earlier = [a for a in audits if a.month == month and a.source == "allocate"]
+        earlier = [a for a in audits if a.month == month and a.source == "allocate" and cycle.counts_towards_load(a)]
         _may_replace(earlier, month, replace, register)
         history = history_from(audits, library, month, settings, leave_out=[a.audit_id for a in earlier])
         plan = plan_month(pool, auditor_list.auditors, history, settings, library, seed)
@@ -77,6 +84,9 @@ def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, regis
         reg.record_events(m.Event("cancelled", today, a.audit_id, who="auditdocs allocate",
                                   agreed_by="the QA officer who allocated the month again", reason=REPLACED)
                           for a in gone)
+        # an audit an earlier run replaced, allocated again: that cancellation no longer holds
+        reg.delete_events(e.id for a in audits if a.audit_id in kept for e in a.events_of("cancelled")
+                          if e.reason == REPLACED)
         result.replaced = len(gone)
     return result
 
@@ -128,7 +138,7 @@ class CheckResult:
     rows: int
     breaches: list[r.Breach] = dc_field(default_factory=list)  # hard rules broken
     notes: list[r.Breach] = dc_field(default_factory=list)  # soft rules not kept
-    problems: list[RowProblem] = dc_field(default_factory=list)  # rows that could not be checked
+    problems: list[str] = dc_field(default_factory=list)  # rows that could not be checked, with their file
     remarks: list[str] = dc_field(default_factory=list)  # worth saying; nothing is wrong
 
 
@@ -136,17 +146,17 @@ def check_allocation(listed: Path, auditors: Path, register: Path, library, *, m
                      settings: AllocationSettings | None = None) -> CheckResult:
     """Every breach of the rules in an allocation list (by its row), against the register's history."""
     settings = settings or AllocationSettings()
-    given = month
-    cases = read_cases(listed, library, settings, month or dt.date.today().replace(day=1), allocated=True)
-    months = sorted({c.values["due_date"][:7] for c in cases.cases if c.values.get("due_date")})
-    month = given or (dt.date.fromisoformat(months[-1] + "-01") if months else dt.date.today().replace(day=1))
-    result = CheckResult(month, len(cases.cases) + len(cases.problems), problems=list(cases.problems),
+    given, this_month = month, dt.date.today().replace(day=1)
+    cases = read_cases(listed, library, settings, month or this_month, allocated=True)
+    months = Counter(c.subject["due_date"][:7] for c in cases.cases if c.subject.get("due_date"))
+    month = given or (dt.date.fromisoformat(months.most_common(1)[0][0] + "-01") if months else this_month)
+    result = CheckResult(month, len(cases.cases) + len(cases.problems), problems=in_file(listed, cases.problems),
                          remarks=list(cases.notes))
     if not given and len(months) > 1:
         result.remarks.append(f"the list's due dates are in {len(months)} months; it was checked as the list of "
                               f"{r.month_name(month)} (give --month to check another).")
     auditor_list = read_auditors(auditors, settings, month)
-    result.problems += auditor_list.problems
+    result.problems += in_file(auditors, auditor_list.problems)
     result.remarks += auditor_list.notes
     if Path(register).exists():
         with open_register(register) as reg:
@@ -170,10 +180,8 @@ def check_allocation(listed: Path, auditors: Path, register: Path, library, *, m
 
 
 def audit_id_of(case: m.Case, library) -> str:
-    from ..identity import audit_id
-
     spec = library.get(case.form_id)
-    return audit_id(spec, {h.id: case.values.get(h.id, "") for h in spec.header})
+    return audit_id(spec, form_values(spec, case.subject))
 
 
 # ---- reallocating an audit after an exemption ----------------------------------------------------
@@ -216,9 +224,9 @@ def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path,
                             "recorded: reallocate it once the right person has agreed (give their role with "
                             "--agreed-role).")
         history = history_from(reg.audits(), library, month, settings, leave_out=[audit.audit_id])
-        history.exempted.add((key(audit.auditor), audit.case_number))
+        history.exempted.add((name_key(audit.auditor), audit.case_number))
         spec = library.get(audit.form_id)
-        case = m.Case(0, spec.id, {h.id: audit.subject.get(h.id, "") for h in spec.header} | {"auditor": ""},
+        case = m.Case(0, spec.id, form_values(spec, audit.subject) | {"auditor": ""},
                       service=audit.service, re_audit_of=audit.re_audit_of)
         plan = allocate([case], auditor_list.auditors, facts_for(auditor_list.auditors, history, settings), 0)
         result = Reallocation(audit, plan)
@@ -247,7 +255,7 @@ def _may_reallocate(audit: m.RegisteredAudit, library, today: dt.date) -> None:
 
 
 def _role_of(agreed_by: str, auditors: AuditorList) -> str:
-    person = next((a for a in auditors.auditors if key(a.name) == key(agreed_by)), None)
+    person = next((a for a in auditors.auditors if name_key(a.name) == name_key(agreed_by)), None)
     if person is None or not person.role:
         raise UserError(f"give the role of {agreed_by or 'whoever agreed the exemption'} with --agreed-role "
                         f"(for example --agreed-role \"{cycle.ASSISTANT_DIRECTOR}\"): only the "

@@ -6,8 +6,8 @@ import random
 from collections import defaultdict
 
 from .. import model as m
-from ..allocation import key
 from .rules import Breach
+from .settings import name_key
 
 
 def draw(pool: list[m.Case], wanted: dict[str, int], leave_out: set[str], seed: int,
@@ -18,10 +18,10 @@ def draw(pool: list[m.Case], wanted: dict[str, int], leave_out: set[str], seed: 
     chosen, short = [], []
     for n, (category, count) in enumerate(wanted.items()):
         rng = random.Random(seed * 1000 + n)
-        candidates = [c for c in pool if c.category == category and c.case_number not in leave_out]
+        candidates = [c for c in pool if name_key(c.category) == name_key(category) and c.case_number not in leave_out]
         by_team: dict[str, list[m.Case]] = defaultdict(list)
         for case in sorted(candidates, key=lambda c: c.row):
-            by_team[key(case.team)].append(case)
+            by_team[name_key(case.team)].append(case)
         teams = sorted(by_team)
         rng.shuffle(teams)
         for cases in by_team.values():
@@ -33,7 +33,7 @@ def draw(pool: list[m.Case], wanted: dict[str, int], leave_out: set[str], seed: 
                     taken.append(by_team[team].pop())
         chosen += taken
         if len(taken) < count:
-            left_out = sum(1 for c in pool if c.category == category and c.case_number in leave_out)
+            left_out = sum(1 for c in pool if name_key(c.category) == name_key(category) and c.case_number in leave_out)
             reason = (f" ({left_out} more were left out: audited in the last {recent_months} months, or re-audits)"
                       if left_out else "")
             short.append(Breach("sample", f"the sample asks for {count} {category} cases, but the cases list has "

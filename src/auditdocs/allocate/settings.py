@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 
 from ..allocation import key
 from ..cycle import YEAR_START_MONTH
@@ -59,6 +60,10 @@ DEFAULT_FORMS = {
 }
 OWN = ("team", "service")
 
+#: Names, teams and services compared with case, accents, spaces and punctuation ignored (cached:
+#: the rules compare them for every case and auditor).
+name_key = lru_cache(maxsize=1 << 16)(key)
+
 
 def category(text: str) -> str:
     """The category a list's text means (its usual name), else the text as written."""
@@ -79,7 +84,9 @@ class AllocationSettings:
     role_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def form_for(self, case_category: str) -> str | None:
-        return self.forms.get(category(case_category))
+        """The form a category's audit needs, if the settings say (categories compared as `key` compares)."""
+        wanted = key(category(case_category))
+        return next((form for name, form in self.forms.items() if key(name) == wanted), None)
 
     @classmethod
     def from_mapping(cls, section: dict, where: str) -> tuple[AllocationSettings, list[str]]:
