@@ -135,6 +135,8 @@ def test_own_service_when_the_settings_say_so():
     assert r.own_team(south, ann, facts([ann])) is None
     service = AllocationSettings(own="service")
     assert "own service" in r.own_team(south, ann, facts([ann], service)).what
+    south.subject["team_manager"] = "Ann  TESTWORTH"
+    assert r.own_team(south, ann, facts([ann])).what == "Ann Testworth is the case's team manager."
 
 
 def test_the_break_limit_is_first_asked_first_agreed():

@@ -116,7 +116,7 @@ def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace
     click.echo(f"Written: {result.out} (its Why sheet says why each auditor and what could not be kept).")
     click.echo(f"Recorded in the register {register}." + (f" {result.replaced} audits of the earlier allocation "
                                                         "were cancelled." if result.replaced else ""))
-    attention = [n for n in plan.notes if n.hard]
+    attention = plan.attention
     soft = [n for n in plan.notes if not n.hard] + [b for row in plan.rows for b in row.unmet]
     if attention:
         click.echo("Needs attention:")

@@ -21,7 +21,6 @@ class ReAudit:
 
     original: m.RegisteredAudit
     due: dt.date  # the re-audit is due by this day (two months after the audit was finalised)
-    finalised: dt.date | None = None
 
 
 @dataclass
@@ -70,5 +69,5 @@ def re_audits_waiting(audits: list[m.RegisteredAudit], library, month: dt.date) 
     for audit_id, standing in cycle.standings(audits, library, month).items():
         step = next((s for s in standing.steps if s.kind == "re_audit"), None)
         if step is not None and not standing.re_audit:
-            waiting.append(ReAudit(by_id[audit_id], step.due, standing.finalised))
+            waiting.append(ReAudit(by_id[audit_id], step.due))
     return sorted(waiting, key=lambda r: (r.due, r.original.audit_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -27,6 +28,9 @@ AUDITOR_SERVICE = "Auditor service"
 #: The name of a column added for a detail the cases list did not have (else the detail's label).
 NEW_COLUMN = {"auditor": "Auditor", "due_date": "Due date", "audit_type": "Audit type"}
 DATE_FORMAT = "dd/mm/yyyy"
+WIDE = {"Why this auditor", "Rules not kept", "What to do"}  # columns of sentences: 60 characters wide
+WIDE_CHARS = 55  # what fits on one line of them
+LINE_HEIGHT = 15  # points
 
 
 @dataclass
@@ -119,10 +123,12 @@ def workbook(rows: list[ListRow], columns: list[str], month: dt.date, notes: lis
             _put(why.cell(last, i), value)
         last += 1
     _put(why.cell(last + 1, 1), made)
-    _widths(why, WHY_COLUMNS, wide={"Why this auditor", "Rules not kept", "What to do"})
-    for cells in why.iter_rows(min_row=2):
+    _widths(why, WHY_COLUMNS, wide=WIDE)
+    for n, cells in enumerate(why.iter_rows(min_row=2), start=2):
         for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = max(math.ceil(len(str(c.value or "")) / WIDE_CHARS) for c in cells)
+        why.row_dimensions[n].height = LINE_HEIGHT * max(lines, 1)  # not every editor fits wrapped rows itself
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -149,9 +155,12 @@ def _put(cell, value) -> None:
 
 
 def _widths(sheet, columns: list[str], wide: set[str] = frozenset()) -> None:
+    """Each column as wide as its longest text (dates 12), within 10 to 40 characters; `wide` ones wider."""
     for i, name in enumerate(columns, start=1):
-        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = 60 if name in wide else \
-            max(12, min(40, len(name) + 4))
+        longest = max((12 if isinstance(c.value, dt.date) else len(str(c.value)) for (c,) in
+                       sheet.iter_rows(min_col=i, max_col=i) if c.value is not None), default=0)
+        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = WIDE_CHARS + 5 if name in wide else \
+            max(10, min(40, longest + 2))
 
 
 def made_line(month: dt.date, seed: int, today: dt.date) -> str:

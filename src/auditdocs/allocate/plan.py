@@ -49,12 +49,11 @@ class Plan:
     rows: list[Allocated] = dc_field(default_factory=list)
     notes: list[r.Breach] = dc_field(default_factory=list)  # for the whole month
     impossible: list[str] = dc_field(default_factory=list)  # why nothing could be allocated
-    facts: r.Facts | None = None
 
     @property
-    def needs_attention(self) -> bool:
-        """Something a person must act on (a break to move, a sample short, a late re-audit…)."""
-        return any(n.hard for n in self.notes) or any(b.hard for row in self.rows for b in row.unmet)
+    def attention(self) -> list[r.Breach]:
+        """What a person must act on (a break to move, a sample short, a late re-audit…)."""
+        return [n for n in self.notes if n.hard]
 
 
 def facts_for(auditors: list[m.Auditor], history: History, settings: AllocationSettings) -> r.Facts:
@@ -69,7 +68,7 @@ def plan_month(pool: CaseList, auditors: list[m.Auditor], history: History, sett
     facts = facts_for(auditors, history, settings)
     cases, notes, impossible = month_cases(pool, facts, library, seed)
     if impossible:
-        return Plan(history.month, seed, notes=notes, impossible=impossible, facts=facts)
+        return Plan(history.month, seed, notes=notes, impossible=impossible)
     plan = allocate(cases, auditors, facts, seed)
     plan.notes = notes + plan.notes
     return plan
@@ -125,7 +124,7 @@ def month_cases(pool: CaseList, facts: r.Facts, library, seed: int) -> tuple[lis
 
 def allocate(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, seed: int) -> Plan:
     """An auditor for every case, or, when that cannot be done, nothing and why (`Plan.impossible`)."""
-    plan = Plan(facts.month, seed, facts=facts)
+    plan = Plan(facts.month, seed)
     if not auditors:
         plan.impossible.append("the auditors list has no auditor that can be allocated: add auditors.")
         return plan

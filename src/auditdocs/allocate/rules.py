@@ -5,8 +5,8 @@ two can never disagree.
 
 Hard (never broken by an allocation auditdocs makes; `--check` lists every breach):
 
-- `own_team`: no auditor audits a case of their own team (setting `own = "service"`: nor of their
-  own service);
+- `own_team`: no auditor audits a case of their own team, nor one they are the social worker or
+  team manager of (setting `own = "service"`: nor one of their own service);
 - `on_break`: nobody is given an audit in a month of an agreed audit break;
 - `exempted`: an auditor exempted from a case (in the register, or named in the auditors list)
   is never given it again;
@@ -98,6 +98,9 @@ def requested(auditor: m.Auditor, month: dt.date) -> m.BreakRequest | None:
 
 
 def own_team(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
+    for field, who in (("social_worker", "social worker"), ("team_manager", "team manager")):
+        if name_key(case.subject.get(field, "")) == name_key(auditor.name):
+            return Breach("own_team", f"{auditor.name} is the case's {who}.", "Give it to an auditor from another team.")
     if name_key(auditor.team) == name_key(case.team):
         return Breach("own_team", f"{auditor.name} is in {case.team}, the case's own team.",
                       "Give it to an auditor from another team.")

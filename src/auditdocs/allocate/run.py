@@ -63,6 +63,7 @@ def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, regis
     settings = settings or AllocationSettings()
     seed = default_seed(month) if seed is None else seed
     today = today or dt.date.today()
+    _may_write(out, replace, [cases, auditors])
     auditor_list = read_auditors(auditors, settings, month)
     pool = read_cases(cases, library, settings, month)
     with open_register(register, write=True, create=True) as reg:
@@ -89,6 +90,16 @@ def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, regis
                           if e.reason == REPLACED)
         result.replaced = len(gone)
     return result
+
+
+def _may_write(out: Path, replace: bool, inputs: list[Path]) -> None:
+    """Never write over one of the lists read, nor over a list already there (unless allocating again)."""
+    out = Path(out)
+    if any(out.resolve() == Path(p).resolve() for p in inputs):
+        raise UserError(f"--out {out} is one of the lists being read: give another file name for the allocation list.")
+    if out.exists() and not replace:
+        raise UserError(f"{out} is already there (it may be a list someone has worked on), so it was not replaced. "
+                        "Give another file name with --out, or move it away first.")
 
 
 def _may_replace(earlier: list[m.RegisteredAudit], month: dt.date, replace: bool, register: Path) -> None:
@@ -206,6 +217,7 @@ def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path,
     the new audit is recorded and written to a one-row allocation list for generate."""
     settings = settings or AllocationSettings()
     today = today or dt.date.today()
+    _may_write(out, False, [auditors])
     if not reason.strip():
         raise UserError("say why the auditor is exempted, with --reason \"…\": the register keeps it.")
     with open_register(register, write=True) as reg:
