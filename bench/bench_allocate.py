@@ -47,7 +47,8 @@ def lists(folder: Path, cases: int, auditors: int, rng: random.Random) -> tuple[
     pool = [[f"99{n:05d}", "Testworth", "Alex", dt.date(2015, 1, 1), "Sam Worker", "Terry Manager",
              TEAMS[n % len(TEAMS)], CATEGORIES[n % len(CATEGORIES)], "Yes"] for n in range(cases)]
     return (write(folder / "cases.xlsx", ["Case number", "Family name", "Given names", "Date of birth",
-                                          "Social worker", "Team manager", "Team", "Category", "Audit this month"], pool),
+                                          "Social worker", "Team manager", "Team", "Category",
+                                          "Audit this month"], pool),
             write(folder / "auditors.xlsx", ["Name", "E-mail", "Team", "Service", "Role", "Break months",
                                              "Break requested on", "Exemptions"], people))
 
@@ -60,7 +61,8 @@ def history(path: Path, library, auditors: int, rng: random.Random) -> None:
             auditor = rng.randrange(auditors)
             values = {"family_name": "Testworth", "given_names": "Alex", "case_number": f"98{month:02d}{n:04d}",
                       "social_worker": "Sam Worker", "team_manager": "Terry Manager", "team": TEAMS[n % len(TEAMS)],
-                      "audit_type": "Control sample", "auditor": f"Auditor {auditor}", "due_date": f"2026-{month:02d}-28"}
+                      "audit_type": "Control sample", "auditor": f"Auditor {auditor}",
+                      "due_date": f"2026-{month:02d}-28"}
             allocation = m.Allocation(spec.id, values, n + 2, f"AUD-2026{month:02d}-H{n:07d}")
             audits.append(audit_from_allocation(spec, allocation, source="generate"))
     with open_register(path, write=True, create=True) as reg:

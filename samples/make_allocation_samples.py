@@ -102,7 +102,8 @@ def main() -> None:
     write_xlsx([{c: row.get(c, "") for c in CASE_COLUMNS} for row in cases], HERE / f"cases_{MONTH}.xlsx",
                CASE_COLUMNS, f"Cases {MONTH}")
     write_xlsx(auditors(), HERE / "auditors.xlsx", AUDITOR_COLUMNS, "Auditors")
-    print(f"{len(cases)} cases written to samples/cases_{MONTH}.xlsx, {len(AUDITORS)} auditors to samples/auditors.xlsx")
+    print(f"{len(cases)} cases written to samples/cases_{MONTH}.xlsx, "
+          f"{len(AUDITORS)} auditors to samples/auditors.xlsx")
 
 
 if __name__ == "__main__":

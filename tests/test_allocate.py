@@ -79,7 +79,8 @@ def test_every_hard_rule_holds_in_the_month_allocated(year, library):
     for auditor, count in per_auditor.items():
         assert history.done_by(auditor) + count <= 10, auditor
     assert "Gus Imaginary" not in per_auditor  # his ten are done
-    categories = Counter(row["Category"] for row in sheet_rows(result.out) if row["Audit type"] != "Re-audit (Inadequate)")
+    categories = Counter(row["Category"] for row in sheet_rows(result.out)
+                         if row["Audit type"] != "Re-audit (Inadequate)")
     assert categories == {"CIN": 4, "CP": 4, "CLA": 4, "Foster carer": 2}
     drawn = {a.values["case_number"] for a in listed.allocations}
     assert not drawn & {"9903001", "9903004", "9903005", "9903006", "9903007"}  # audited in the last six months

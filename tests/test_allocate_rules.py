@@ -40,7 +40,8 @@ def test_settings_from_a_toml_table_with_categories_as_people_write_them():
          "colour": "blue"}, "[allocation] in auditdocs.toml")
     assert settings.year_start == 1 and settings.own == "service"
     assert settings.sample == {"CIN": 5, "Foster carer": 2}
-    assert settings.form_for("Youth Justice") == "csc_case_file_audit" and settings.form_for("EH") == "eh_case_file_audit"
+    assert settings.form_for("Youth Justice") == "csc_case_file_audit"
+    assert settings.form_for("EH") == "eh_case_file_audit"
     assert settings.role_forms == {"foster_carer_case_file_audit": ("IFRO",)}
     assert warnings == ["[allocation] in auditdocs.toml: 'colour' is not a setting auditdocs knows; it is ignored "
                         "(known: audits_per_year, break_percent, forms, own, re_audit_same_auditor, recent_months, "

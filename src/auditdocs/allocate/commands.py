@@ -30,7 +30,8 @@ def _path(**kwargs):
 @click.option("--auditors", type=_path(), help="The auditors list (.xlsx or .csv).")
 @click.option("--seed", type=int, help="Draw another sample (default: the month, so the same lists give the same "
                                        "allocation).")
-@click.option("--out", type=_path(), help="The allocation list to write (default: allocations-YYYY-MM.xlsx).")
+@click.option("--out", type=_path(), help="The allocation list to write (default: allocations-YYYY-MM.xlsx; with "
+                                         "--reallocate, reallocation-AUD-ID.xlsx).")
 @click.option("--register", required=True, type=_path(), help="The audit register (made if there is none yet).")
 @click.option("--replace", is_flag=True, help="Allocate the month again before any form is made (the earlier "
                                               "allocation is cancelled in the register).")

@@ -155,7 +155,8 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
 
 def _no_form(named: str, case_category: str, library: Library, columns, found) -> str:
     if named:
-        return f"there is no form '{named}'{library.suggest(named)}; 'auditdocs specs list' shows the forms. Row not used."
+        return (f"there is no form '{named}'{library.suggest(named)}; 'auditdocs specs list' shows the forms. "
+                "Row not used.")
     if case_category:
         return (f"no form is set for the category '{case_category}': add a Form column saying which form its audit "
                 f"needs, or name the form for '{case_category}' in the [allocation.forms] settings. Row not used.")

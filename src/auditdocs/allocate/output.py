@@ -56,8 +56,8 @@ def list_rows(allocated: list[Allocated], library) -> list[ListRow]:
     rows = []
     for a in sorted(allocated, key=lambda a: (not a.case.re_audit_of, a.case.row)):
         spec = library.get(a.case.form_id)
-        rows.append(ListRow(spec, form_values(spec, a.case.subject), dict(a.case.others), a.auditor, a.why, list(a.unmet), a.case.re_audit_of,
-                            a.case.service))
+        rows.append(ListRow(spec, form_values(spec, a.case.subject), dict(a.case.others), a.auditor, a.why,
+                            list(a.unmet), a.case.re_audit_of, a.case.service))
     return rows
 
 
@@ -163,6 +163,5 @@ def _widths(sheet, columns: list[str], wide: set[str] = frozenset()) -> None:
             max(10, min(40, longest + 2))
 
 
-def made_line(month: dt.date, seed: int, today: dt.date) -> str:
-    return (f"Made by auditdocs allocate on {uk(today)} for {month:%B %Y} with seed {seed}: the same lists, register "
-            f"and seed give the same allocation.")
+def made_line(what: str, today: dt.date) -> str:
+    return f"Made by {what} on {uk(today)}."

@@ -100,14 +100,16 @@ def requested(auditor: m.Auditor, month: dt.date) -> m.BreakRequest | None:
 def own_team(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
     for field, who in (("social_worker", "social worker"), ("team_manager", "team manager")):
         if name_key(case.subject.get(field, "")) == name_key(auditor.name):
-            return Breach("own_team", f"{auditor.name} is the case's {who}.", "Give it to an auditor from another team.")
+            return Breach("own_team", f"{auditor.name} is the case's {who}.",
+                          "Give it to an auditor from another team.")
     if name_key(auditor.team) == name_key(case.team):
         return Breach("own_team", f"{auditor.name} is in {case.team}, the case's own team.",
                       "Give it to an auditor from another team.")
     if (facts.settings.own == "service" and case.service and auditor.service
             and name_key(auditor.service) == name_key(case.service)):
         return Breach("own_team", f"{auditor.name} is in {case.service}, the case's own service (the settings "
-                                  "say nobody audits their own service).", "Give it to an auditor from another service.")
+                                  "say nobody audits their own service).",
+                      "Give it to an auditor from another service.")
     return None
 
 
@@ -132,12 +134,18 @@ def audited_last_time(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach 
     last = facts.history.last.get(case.case_number)
     if last is None or name_key(last.auditor) != name_key(auditor.name):
         return None
-    original = facts.originals.get(case.re_audit_of)
-    if original is not None and facts.settings.re_audit_same_auditor and name_key(original.auditor) == name_key(auditor.name):
+    if re_audit_by(case, facts) == name_key(auditor.name):
         return None  # the re-audit of their own Inadequate audit
     when = f" in {month_name(last.month)}" if last.month else ""
-    return Breach("audited_last_time", f"{auditor.name} audited case {case.case_number} last time ({last.audit_id}{when}).",
+    return Breach("audited_last_time",
+                  f"{auditor.name} audited case {case.case_number} last time ({last.audit_id}{when}).",
                   "Give it to someone else: nobody audits the same child twice running.")
+
+
+def re_audit_by(case: m.Case, facts: Facts) -> str | None:
+    """Whom (by `name_key`) a re-audit should go to: the auditor of the Inadequate audit, when the settings say so."""
+    original = facts.originals.get(case.re_audit_of)
+    return name_key(original.auditor) if original is not None and facts.settings.re_audit_same_auditor else None
 
 
 #: The hard rules for a case and an auditor: the solver gives no case to an auditor any of these stops.
@@ -200,9 +208,10 @@ def break_cap(decision: BreakDecision, settings: AllocationSettings) -> Breach |
     kept = ", ".join(asked(a) for a in decision.granted) or "none"
     move = ", ".join(asked(a) for a in decision.over)
     many = len(decision.granted) + len(decision.over)
-    return Breach("break_cap", f"{many} auditors asked for an audit break in {month_name(decision.month)}, but at most "
-                               f"{decision.limit} of the {decision.auditors} auditors ({settings.break_percent:g}%) may "
-                               f"take one. First asked, first agreed: {kept}.",
+    share = f"{settings.break_percent:g}%"
+    return Breach("break_cap", f"{many} auditors asked for an audit break in {month_name(decision.month)}, but at "
+                               f"most {decision.limit} of the {decision.auditors} auditors ({share}) may take one. "
+                               f"First asked, first agreed: {kept}.",
                   f"Ask {move} to move their break to another month, and tell their Head of Service that the limit "
                   "is reached. Until then they are allocated audits as usual.")
 
@@ -225,9 +234,10 @@ def role_for_form(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | No
 
 
 def re_audit_elsewhere(case: m.Case, auditor: m.Auditor, facts: Facts) -> Breach | None:
-    original = facts.originals.get(case.re_audit_of)
-    if original is None or not facts.settings.re_audit_same_auditor or name_key(original.auditor) == name_key(auditor.name):
+    wanted = re_audit_by(case, facts)
+    if wanted is None or wanted == name_key(auditor.name):
         return None
+    original = facts.originals[case.re_audit_of]
     first = facts.auditor(original.auditor)
     if first is None:
         why = "is not on the auditors list"

@@ -76,7 +76,9 @@ def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, regis
         if plan.impossible:
             return result
         given = [c for c in pool.columns if c != pool.mark_column]
-        listed = _write_list(plan.rows, given, out, library, month, plan.notes, made_line(month, seed, today))
+        made = made_line(f"auditdocs allocate for {r.month_name(month)} with seed {seed} (the same lists, register "
+                         "and seed give the same allocation)", today)
+        listed = _write_list(plan.rows, given, out, library, month, plan.notes, made)
         result.out = out
         _record(reg, listed)
         result.recorded = len(listed)
@@ -231,7 +233,8 @@ def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path,
         role = agreed_role.strip() or _role_of(agreed_by, auditor_list)
         exemption = m.Event("exempted", today, audit.audit_id, who=audit.auditor, agreed_by=agreed_by.strip(),
                             agreed_role=role, reason=reason.strip())
-        if problem := cycle.exemption_problem(exemption, audit.auditor_role):
+        listed_as = next((a.role for a in auditor_list.auditors if name_key(a.name) == name_key(audit.auditor)), "")
+        if problem := cycle.exemption_problem(exemption, audit.auditor_role or listed_as):
             raise UserError(f"{problem.replace('the exemption recorded on', 'the exemption of', 1)} Nothing was "
                             "recorded: reallocate it once the right person has agreed (give their role with "
                             "--agreed-role).")
@@ -244,8 +247,8 @@ def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path,
         result = Reallocation(audit, plan)
         if plan.impossible:
             return result
-        listed = _write_list(plan.rows, [], out, library, month, [], made_line(month, 0, today).replace(
-            "allocate", f"allocate --reallocate {audit.audit_id}", 1))
+        listed = _write_list(plan.rows, [], out, library, month, [],
+                             made_line(f"auditdocs allocate --reallocate {audit.audit_id}", today))
         _record(reg, listed)
         result.out, result.new_audit_id = out, listed[0].audit_id
         reg.record_events([exemption, m.Event("reallocated", today, audit.audit_id, who="auditdocs allocate",
