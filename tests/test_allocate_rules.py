@@ -233,3 +233,11 @@ def test_the_sample_month_allocates_the_marked_sixty_and_generate_makes_their_fo
     assert made.count("generated") == 60
     with open_register(tmp_path / "register.sqlite") as reg:
         assert {a.audit_id for a in reg.audits()} == {e.audit_id for e in made.entries}
+
+
+def test_lists_may_be_csv_files_and_a_missing_service_column_is_said(tmp_path):
+    path = tmp_path / "auditors.csv"
+    path.write_text("Name,Team,Role,Break months\nAnn Testworth,North,Team manager,2026-11\n", encoding="utf-8-sig")
+    read = read_auditors(path, AllocationSettings(own="service"), NOV)
+    assert [(a.name, a.team, [b.month for b in a.breaks]) for a in read.auditors] == [("Ann Testworth", "North", [NOV])]
+    assert any("no 'Service' column" in note for note in read.notes)

@@ -107,6 +107,8 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
     form_column = _find(columns, tuple(FORM_COLUMN_NAMES))
     result = CaseList(path, columns, notes=notes,
                       mark_column=columns[found["marked"]] if found["marked"] is not None else "")
+    if settings.own == "service" and found["service"] is None:
+        result.notes.append(_no_service(path))
     forms = {}
     for spec in library.current():
         forms.setdefault(key(spec.id), spec)
@@ -153,6 +155,11 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
     return result
 
 
+def _no_service(path: Path) -> str:
+    return (f"{path.name} has no 'Service' column, so the settings' rule that nobody audits their own service "
+            "is kept by team only: add the column.")
+
+
 def _no_form(named: str, case_category: str, library: Library, columns, found) -> str:
     if named:
         return (f"there is no form '{named}'{library.suggest(named)}; 'auditdocs specs list' shows the forms. "
@@ -182,6 +189,8 @@ def read_auditors(path: Path, settings: AllocationSettings, month: dt.date) -> A
                             f"{', '.join(repr(c) for c in columns if c)}). Add it: each auditor's {needed} is needed "
                             "to keep the framework's rules. No audit was allocated.")
     result = AuditorList(path, notes=notes)
+    if settings.own == "service" and found["service"] is None:
+        result.notes.append(_no_service(path))
     if found["role"] is None:
         result.notes.append(f"the auditors list {path.name} has no 'Role' column: exemptions are then checked "
                             "as for children's social care staff, and forms cannot be matched to roles.")
