@@ -217,7 +217,8 @@ def _impossible(stuck: solver.Bottleneck, problem: solver.Problem, cases: list[m
     outside = " and ".join(teams)
     if reasons.get("own_team"):
         scope = "service" if facts.settings.own == "service" else "team"
-        lines.append(f"  {len(reasons['own_team'])} auditor(s) are in the cases' own {scope}: "
+        many = len(reasons["own_team"])
+        lines.append(f"  {many} auditor{'s are' if many != 1 else ' is'} in the cases' own {scope}: "
                      f"{', '.join(reasons['own_team'])}.")
     if reasons.get("on_break"):
         lines.append(f"  On an audit break in {r.month_name(facts.month)}: {', '.join(reasons['on_break'])}.")

@@ -205,13 +205,14 @@ def break_cap(decision: BreakDecision, settings: AllocationSettings) -> Breach |
         on = requested(a, decision.month).requested_on
         return f"{a.name} (asked {uk(on)})" if on else a.name
 
-    kept = ", ".join(asked(a) for a in decision.granted) or "none"
+    kept = (f"First asked, first agreed: {', '.join(asked(a) for a in decision.granted)}." if decision.granted
+            else "So none can be agreed.")
     move = ", ".join(asked(a) for a in decision.over)
     many = len(decision.granted) + len(decision.over)
     share = f"{settings.break_percent:g}%"
-    return Breach("break_cap", f"{many} auditors asked for an audit break in {month_name(decision.month)}, but at "
-                               f"most {decision.limit} of the {decision.auditors} auditors ({share}) may take one. "
-                               f"First asked, first agreed: {kept}.",
+    return Breach("break_cap", f"{many} auditor{'s' * (many != 1)} asked for an audit break in "
+                               f"{month_name(decision.month)}, but at most {decision.limit} of the {decision.auditors} "
+                               f"auditors ({share}) may take one. {kept}",
                   f"Ask {move} to move their break to another month, and tell their Head of Service that the limit "
                   "is reached. Until then they are allocated audits as usual.")
 
