@@ -184,19 +184,19 @@ def write_csv(rows: list[dict], path: Path) -> None:
             writer.writerow({c: v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else v for c, v in row.items()})
 
 
-def write_xlsx(rows: list[dict], path: Path) -> None:
+def write_xlsx(rows: list[dict], path: Path, columns: list[str] = COLUMNS, title: str = f"Allocations {MONTH}") -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     ws = book.active
-    ws.title = f"Allocations {MONTH}"
-    ws.append(COLUMNS)
+    ws.title = title
+    ws.append(columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([row[c] for c in COLUMNS])
-    for col, name in enumerate(COLUMNS, start=1):
+        ws.append([row[c] for c in columns])
+    for col, name in enumerate(columns, start=1):
         letter = ws.cell(1, col).column_letter
         ws.column_dimensions[letter].width = max(12, min(40, len(name) + 4))
         if name in DATE_COLUMNS:

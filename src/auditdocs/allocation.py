@@ -402,7 +402,7 @@ def read_allocations(
     # Second pass: the values of each row.
     seen: dict[str, m.Allocation] = {}
     for n, cells, spec in rows:
-        values, problems = _row_values(spec, cells, columns, matched[spec.id], month)
+        values, problems = row_values(spec, cells, columns, matched[spec.id], month)
         if problems:
             result.problems.append(RowProblem(n, "; ".join(problems) + ". Row skipped.", values.get("case_number", "")))
             continue
@@ -493,7 +493,9 @@ def _case_number(cells, columns, mapping) -> str:
     return cell_text(cells[index]) if index is not None else ""
 
 
-def _row_values(spec, cells, columns, matched, month) -> tuple[dict[str, str], list[str]]:
+def row_values(spec, cells, columns, matched, month, *, unknown=()) -> tuple[dict[str, str], list[str]]:
+    """A row's details as the form shows them (dates ISO), and what is wrong with them. Details in
+    `unknown` are not yet known (the auditor, before allocation) and so not reported as missing."""
     values: dict[str, str] = {}
     problems: list[str] = []
     for h in spec.header:
@@ -516,7 +518,7 @@ def _row_values(spec, cells, columns, matched, month) -> tuple[dict[str, str], l
                 text = option.label
         if not text and h.id == DUE_DATE:
             text = last_day_of_month(month).isoformat()
-        if not text and h.required and not (h.type == "date" and cell_text(raw)):
+        if not text and h.required and h.id not in unknown and not (h.type == "date" and cell_text(raw)):
             problems.append(f"{h.label} is missing ({column} is empty)")
         values[h.id] = text
     return values, problems

@@ -443,8 +443,10 @@ def demo_cmd(ctx, folder) -> None:
     click.echo("\n".join(lines))
 
 
+from .allocate.commands import allocate_command  # noqa: E402
 from .moderation.commands import moderation_command  # noqa: E402
 
+cli.add_command(allocate_command)
 cli.add_command(moderation_command)
 
 

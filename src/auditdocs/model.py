@@ -330,6 +330,69 @@ class Allocation:
     audit_id: str = ""
 
 
+# ---- allocating the month: the pool of cases and the auditors (read and decided by auditdocs.allocate) ----
+
+
+class Subject:
+    """The details of whom an audit is about that the rules and the register look at (for a class
+    whose `subject` holds header field id -> value)."""
+
+    subject: dict[str, str]
+
+    @property
+    def case_number(self) -> str:
+        return self.subject.get("case_number", "")
+
+    @property
+    def auditor(self) -> str:
+        return self.subject.get("auditor", "")
+
+    @property
+    def team(self) -> str:
+        return self.subject.get("team", "")
+
+    @property
+    def audit_type(self) -> str:
+        return self.subject.get("audit_type", "")
+
+
+@dataclass
+class Case(Subject):
+    """A case that may be audited this month: a row of the cases list (the pool exported from the
+    case management system), or of a hand-made allocation list, or a re-audit from the register."""
+
+    row: int  # its row in the list (0: not from a list)
+    form_id: str  # the form its audit needs
+    subject: dict[str, str]  # header field id -> value as `generate` reads it (dates ISO)
+    category: str = ""  # CIN, CP, CLA, Foster carer… (see allocate.settings.CATEGORIES)
+    service: str = ""  # the service the case belongs to
+    others: dict[str, object] = dc_field(default_factory=dict)  # the list's other columns (text or dates)
+    marked: bool = False  # the QA officer marked it as part of this month's sample
+    re_audit_of: str = ""  # the Inadequate audit this audit re-audits
+
+
+@dataclass(frozen=True)
+class BreakRequest:
+    """An auditor asking not to be allocated an audit in a month (an audit break)."""
+
+    month: dt.date  # its first day
+    requested_on: dt.date | None = None  # when the request arrived, when the list says
+
+
+@dataclass(frozen=True)
+class Auditor:
+    """A row of the auditors list."""
+
+    name: str
+    team: str
+    service: str = ""
+    role: str = ""  # Team manager, Group manager, Head of Service, IRO, QA officer…
+    email: str = ""
+    breaks: tuple[BreakRequest, ...] = ()
+    exempt_cases: frozenset[str] = frozenset()  # case numbers they must not be given
+    row: int = 0
+
+
 @dataclass
 class Problem:
     field: str
@@ -449,7 +512,7 @@ class Return:
 
 
 @dataclass
-class RegisteredAudit:
+class RegisteredAudit(Subject):
     """One audit as the register knows it: its allocation, the versions returned, what happened."""
 
     audit_id: str
@@ -468,22 +531,6 @@ class RegisteredAudit:
     events: list[Event] = dc_field(default_factory=list)  # by date
     actions: list[TrackedAction] = dc_field(default_factory=list)
     columns: dict[str, dict[str, object]] = dc_field(default_factory=dict)  # tracker sheet -> heading -> value
-
-    @property
-    def case_number(self) -> str:
-        return self.subject.get("case_number", "")
-
-    @property
-    def auditor(self) -> str:
-        return self.subject.get("auditor", "")
-
-    @property
-    def team(self) -> str:
-        return self.subject.get("team", "")
-
-    @property
-    def audit_type(self) -> str:
-        return self.subject.get("audit_type", "")
 
     @property
     def current(self) -> Return | None:

@@ -1,0 +1,25 @@
+"""Allocation: draw the month's sample and give every audit an auditor under the framework's rules
+(seed 003, Appendix A), check a hand-made allocation against the same rules, and reallocate an
+audit after an exemption.
+
+    lists.py     the cases list (the pool) and the auditors list -> model.Case, model.Auditor
+    history.py   what the register says the rules need (loads, last auditors, exemptions, re-audits)
+    rules.py     the rules, each a small named function (the solver and --check both use them)
+    sample.py    drawing the control sample
+    solver.py    the assignment model (HiGHS through scipy.optimize.milp) and the feasibility check
+    plan.py      the month's plan: pure, lists and history in, a Plan out
+    check.py     every breach of a list, with its row
+    output.py    the allocation list generate reads, and its Why sheet
+    settings.py  the [allocation] settings
+    run.py       the runs with their files and the register; `allocate_sample_month` for the demo
+    commands.py  `auditdocs allocate`
+"""
+from .run import (
+    allocate_month,
+    allocate_sample_month,
+    check_allocation,
+    reallocate_audit,
+)
+from .settings import AllocationSettings
+
+__all__ = ["AllocationSettings", "allocate_month", "allocate_sample_month", "check_allocation", "reallocate_audit"]

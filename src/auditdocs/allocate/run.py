@@ -1,0 +1,292 @@
+"""The allocate runs, with their files: allocating a month, checking a hand-made list, reallocating an
+audit after an exemption. Each reads the lists and the register, asks the pure plan, and writes the
+allocation list and the register together: the register is changed only if the list was written
+and reads back exactly as `generate` will read it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+
+from .. import builtin, cycle
+from .. import model as m
+from ..allocation import RowProblem, read_allocations
+from ..errors import UserError
+from ..files import write_atomic
+from ..identity import audit_id
+from ..register import audit_from_allocation, open_register
+from . import rules as r
+from .check import month_breaches, month_notes, row_breaches, row_notes
+from .history import history_from
+from .lists import AuditorList, CaseList, form_values, read_auditors, read_cases
+from .output import ListRow, list_columns, list_rows, made_line, workbook
+from .plan import Allocated, Plan, allocate, facts_for, plan_month
+from .settings import AllocationSettings, name_key
+
+SAMPLES = builtin("samples")
+SAMPLE_MONTH = dt.date(2026, 11, 1)
+REPLACED = "replaced: the month was allocated again (allocate --replace) before any form was made"
+
+
+@dataclass
+class MonthResult:
+    plan: Plan
+    cases: CaseList
+    auditors: AuditorList
+    out: Path | None = None  # None: nothing was written (the month could not be allocated)
+    recorded: int = 0  # audits recorded in the register
+    replaced: int = 0  # audits of an earlier allocation of the month, cancelled
+
+    @property
+    def problems(self) -> list[str]:
+        """The rows of the lists that could not be used, each with its file."""
+        return in_file(self.auditors.path, self.auditors.problems) + in_file(self.cases.path, self.cases.problems)
+
+
+def in_file(path: Path, problems: list[RowProblem]) -> list[str]:
+    return [f"{Path(path).name}, {problem}" for problem in problems]
+
+
+def default_seed(month: dt.date) -> int:
+    """The seed when none is given: the month (202612), so that allocating again gives the same list."""
+    return month.year * 100 + month.month
+
+
+def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, register: Path, library, *,
+                   settings: AllocationSettings | None = None, seed: int | None = None, replace: bool = False,
+                   today: dt.date | None = None) -> MonthResult:
+    """Allocate the month: write the allocation list to `out` and record its audits in the register,
+    or, when the month cannot be allocated, write and record nothing (`result.plan.impossible` says why)."""
+    settings = settings or AllocationSettings()
+    seed = default_seed(month) if seed is None else seed
+    today = today or dt.date.today()
+    _may_write(out, replace, [cases, auditors])
+    auditor_list = read_auditors(auditors, settings, month)
+    pool = read_cases(cases, library, settings, month)
+    with open_register(register, write=True, create=True) as reg:
+        audits = reg.audits()
+        earlier = [a for a in audits if a.month == month and a.source == "allocate" and cycle.counts_towards_load(a)]
+        _may_replace(earlier, month, replace, register)
+        history = history_from(audits, library, month, settings, leave_out=[a.audit_id for a in earlier])
+        plan = plan_month(pool, auditor_list.auditors, history, settings, library, seed)
+        result = MonthResult(plan, pool, auditor_list)
+        if plan.impossible:
+            return result
+        given = [c for c in pool.columns if c != pool.mark_column]
+        made = made_line(f"auditdocs allocate for {r.month_name(month)} with seed {seed} (the same lists, register "
+                         "and seed give the same allocation)", today)
+        listed = _write_list(plan.rows, given, out, library, month, plan.notes, made)
+        result.out = out
+        _record(reg, listed)
+        result.recorded = len(listed)
+        kept = {row.audit_id for row in listed}
+        gone = [a for a in earlier if a.audit_id not in kept]
+        reg.record_events(m.Event("cancelled", today, a.audit_id, who="auditdocs allocate",
+                                  agreed_by="the QA officer who allocated the month again", reason=REPLACED)
+                          for a in gone)
+        # an audit an earlier run replaced, allocated again: that cancellation no longer holds
+        reg.delete_events(e.id for a in audits if a.audit_id in kept for e in a.events_of("cancelled")
+                          if e.reason == REPLACED)
+        result.replaced = len(gone)
+    return result
+
+
+def _may_write(out: Path, replace: bool, inputs: list[Path]) -> None:
+    """Never write over one of the lists read, nor over a list already there (unless allocating again)."""
+    out = Path(out)
+    if any(out.resolve() == Path(p).resolve() for p in inputs):
+        raise UserError(f"--out {out} is one of the lists being read: give another file name for the allocation list.")
+    if out.exists() and not replace:
+        raise UserError(f"{out} is already there (it may be a list someone has worked on), so it was not replaced. "
+                        "Give another file name with --out, or move it away first.")
+
+
+def _may_replace(earlier: list[m.RegisteredAudit], month: dt.date, replace: bool, register: Path) -> None:
+    if not earlier:
+        return
+    when = min(a.recorded for a in earlier).date() if all(a.recorded for a in earlier) else None
+    said = f" on {when:%d/%m/%Y}" if when else ""
+    if not replace:
+        raise UserError(f"{r.month_name(month)} was already allocated{said}: the register {register.name} holds "
+                        f"{len(earlier)} audits allocated for it. To allocate it again before any form is made, add "
+                        "--replace (the earlier allocation is then cancelled). To change one audit after forms are "
+                        "made, use --reallocate AUD-ID.")
+    made = [a for a in earlier if a.files or a.returns or a.events]
+    if made:
+        raise UserError(f"{r.month_name(month)} cannot be allocated again: forms were made, or something was recorded, "
+                        f"for {len(made)} of its audits ({', '.join(a.audit_id for a in made[:5])}"
+                        f"{'…' if len(made) > 5 else ''}). Change single audits with --reallocate AUD-ID.")
+
+
+def _write_list(rows: list[Allocated], given: list[str], out: Path, library, month: dt.date,
+                notes: list[r.Breach], made: str) -> list[ListRow]:
+    """Write the allocation list and check that it reads back as generate reads it, with the same audit ids."""
+    listed = list_rows(rows, library)
+    write_atomic(out, workbook(listed, list_columns(listed, given), month, notes, made), private=True)
+    back = read_allocations(out, library, month=month)
+    read = {a.row: a.audit_id for a in back.allocations}
+    if back.problems or read != {n: row.audit_id for n, row in enumerate(listed, start=2)}:
+        raise RuntimeError(f"{out} does not read back as generate reads it ("
+                           + ("; ".join(map(str, back.problems)) or "other audit ids") + ")")
+    return listed
+
+
+def _record(reg, listed: list[ListRow]) -> int:
+    """The allocated audits in the register, with the ids generate will give them."""
+    return reg.record_audits(
+        audit_from_allocation(row.spec, m.Allocation(row.spec.id, row.values, n, row.audit_id), source="allocate",
+                              auditor_role=row.auditor.role, service=row.service, re_audit_of=row.re_audit_of)
+        for n, row in enumerate(listed, start=2))
+
+
+# ---- checking a hand-made list ---------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    month: dt.date
+    rows: int
+    breaches: list[r.Breach] = dc_field(default_factory=list)  # hard rules broken
+    notes: list[r.Breach] = dc_field(default_factory=list)  # soft rules not kept
+    problems: list[str] = dc_field(default_factory=list)  # rows that could not be checked, with their file
+    remarks: list[str] = dc_field(default_factory=list)  # worth saying; nothing is wrong
+
+
+def check_allocation(listed: Path, auditors: Path, register: Path, library, *, month: dt.date | None = None,
+                     settings: AllocationSettings | None = None) -> CheckResult:
+    """Every breach of the rules in an allocation list (by its row), against the register's history."""
+    settings = settings or AllocationSettings()
+    given, this_month = month, dt.date.today().replace(day=1)
+    cases = read_cases(listed, library, settings, month or this_month, allocated=True)
+    months = Counter(c.subject["due_date"][:7] for c in cases.cases if c.subject.get("due_date"))
+    month = given or (dt.date.fromisoformat(months.most_common(1)[0][0] + "-01") if months else this_month)
+    result = CheckResult(month, len(cases.cases) + len(cases.problems), problems=in_file(listed, cases.problems),
+                         remarks=list(cases.notes))
+    if not given and len(months) > 1:
+        result.remarks.append(f"the list's due dates are in {len(months)} months; it was checked as the list of "
+                              f"{r.month_name(month)} (give --month to check another).")
+    auditor_list = read_auditors(auditors, settings, month)
+    result.problems += in_file(auditors, auditor_list.problems)
+    result.remarks += auditor_list.notes
+    if Path(register).exists():
+        with open_register(register) as reg:
+            audits = reg.audits()
+    else:
+        audits = []
+        result.remarks.append(f"there is no register at {register} yet, so the list was checked without the "
+                              "history of earlier months (audits this year, exemptions, who audited a case last).")
+    own = {audit_id_of(c, library) for c in cases.cases}  # the list's own audits, if already recorded
+    history = history_from(audits, library, month, settings, leave_out=own)
+    facts = facts_for(auditor_list.auditors, history, settings)
+    waiting = {due.original.case_number: due.original.audit_id for due in history.re_audits}
+    for case in cases.cases:
+        case.re_audit_of = waiting.get(case.case_number, "")
+    result.breaches = row_breaches(cases.cases, facts) + month_breaches(cases.cases, facts)
+    for case in cases.cases:
+        if auditor := facts.auditor(case.auditor):
+            result.notes += row_notes(case, auditor, facts)
+    result.notes += month_notes(cases.cases, facts)
+    return result
+
+
+def audit_id_of(case: m.Case, library) -> str:
+    spec = library.get(case.form_id)
+    return audit_id(spec, form_values(spec, case.subject))
+
+
+# ---- reallocating an audit after an exemption ----------------------------------------------------
+
+
+@dataclass
+class Reallocation:
+    original: m.RegisteredAudit
+    plan: Plan
+    out: Path | None = None  # None: nothing was written or recorded
+    new_audit_id: str = ""
+
+    @property
+    def replacement(self) -> Allocated | None:
+        return self.plan.rows[0] if self.plan.rows else None
+
+
+def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path, register: Path, out: Path,
+                     library, *, agreed_role: str = "", settings: AllocationSettings | None = None,
+                     today: dt.date | None = None) -> Reallocation:
+    """Record the exemption agreed for an audit and give the audit to another auditor under the same rules:
+    the new audit is recorded and written to a one-row allocation list for generate."""
+    settings = settings or AllocationSettings()
+    today = today or dt.date.today()
+    _may_write(out, False, [auditors])
+    if not reason.strip():
+        raise UserError("say why the auditor is exempted, with --reason \"…\": the register keeps it.")
+    with open_register(register, write=True) as reg:
+        audit = reg.audit(audit_id.strip())
+        if audit is None:
+            raise UserError(f"the register {Path(register).name} has no audit {audit_id}. Check the audit id "
+                            "(it is in the allocation list's Why sheet, and in each form's file name).")
+        month = audit.month or today.replace(day=1)
+        auditor_list = read_auditors(auditors, settings, month)
+        _may_reallocate(audit, library, today)
+        role = agreed_role.strip() or _role_of(agreed_by, auditor_list)
+        exemption = m.Event("exempted", today, audit.audit_id, who=audit.auditor, agreed_by=agreed_by.strip(),
+                            agreed_role=role, reason=reason.strip())
+        listed_as = next((a.role for a in auditor_list.auditors if name_key(a.name) == name_key(audit.auditor)), "")
+        if problem := cycle.exemption_problem(exemption, audit.auditor_role or listed_as):
+            raise UserError(f"{problem.replace('the exemption recorded on', 'the exemption of', 1)} Nothing was "
+                            "recorded: reallocate it once the right person has agreed (give their role with "
+                            "--agreed-role).")
+        history = history_from(reg.audits(), library, month, settings, leave_out=[audit.audit_id])
+        history.exempted.add((name_key(audit.auditor), audit.case_number))
+        spec = library.get(audit.form_id)
+        case = m.Case(0, spec.id, form_values(spec, audit.subject) | {"auditor": ""},
+                      service=audit.service, re_audit_of=audit.re_audit_of)
+        plan = allocate([case], auditor_list.auditors, facts_for(auditor_list.auditors, history, settings), 0)
+        result = Reallocation(audit, plan)
+        if plan.impossible:
+            return result
+        listed = _write_list(plan.rows, [], out, library, month, [],
+                             made_line(f"auditdocs allocate --reallocate {audit.audit_id}", today))
+        _record(reg, listed)
+        result.out, result.new_audit_id = out, listed[0].audit_id
+        reg.record_events([exemption, m.Event("reallocated", today, audit.audit_id, who="auditdocs allocate",
+                                              agreed_by=exemption.agreed_by, agreed_role=role, reason=exemption.reason,
+                                              details={"to": listed[0].auditor.name,
+                                                       "new_audit_id": result.new_audit_id})])
+    return result
+
+
+def _may_reallocate(audit: m.RegisteredAudit, library, today: dt.date) -> None:
+    state = cycle.standing(audit, library.get(audit.form_id, audit.form_version), today).state
+    if state in (cycle.CANCELLED, cycle.REALLOCATED):
+        raise UserError(f"{audit.audit_id} is {cycle.STATES[state].lower()}: there is nothing to reallocate.")
+    if audit.returns:
+        raise UserError(f"a form has already come back for {audit.audit_id}, so it cannot be reallocated. "
+                        "If it must be audited again, allocate it in a later month.")
+    if library.get(audit.form_id) is None:
+        raise UserError(f"{audit.audit_id} needs the form '{audit.form_id}', which is not in the form specs: add it.")
+
+
+def _role_of(agreed_by: str, auditors: AuditorList) -> str:
+    person = next((a for a in auditors.auditors if name_key(a.name) == name_key(agreed_by)), None)
+    if person is None or not person.role:
+        raise UserError(f"give the role of {agreed_by or 'whoever agreed the exemption'} with --agreed-role "
+                        f"(for example --agreed-role \"{cycle.ASSISTANT_DIRECTOR}\"): only the "
+                        f"{cycle.ASSISTANT_DIRECTOR} (or, for QA auditors, the {cycle.STRATEGIC_LEAD}) can agree one.")
+    return person.role
+
+
+# ---- the demo month ------------------------------------------------------------------------------
+
+
+def allocate_sample_month(folder: Path, library, *, register: Path | None = None, seed: int | None = None,
+                          today: dt.date | None = None) -> MonthResult:
+    """Allocate the invented November 2026 from samples/cases_2026-11.xlsx and samples/auditors.xlsx, into
+    FOLDER/allocations_2026-11.xlsx and the register FOLDER/register.sqlite (or `register`)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return allocate_month(SAMPLE_MONTH, SAMPLES / f"cases_{SAMPLE_MONTH:%Y-%m}.xlsx", SAMPLES / "auditors.xlsx",
+                          folder / f"allocations_{SAMPLE_MONTH:%Y-%m}.xlsx", register or folder / "register.sqlite",
+                          library, seed=seed, today=today or dt.date(2026, 10, 30))
