@@ -316,6 +316,11 @@ def demo_cmd(ctx, folder) -> None:
     click.echo("\n".join(lines))
 
 
+from .share.commands import add_share_commands  # noqa: E402  (export, key new, finalise)
+
+add_share_commands(cli)
+
+
 def main() -> None:
     """The `auditdocs` command: user errors as messages, and any other failure as one line, never a traceback
     (set AUDITDOCS_DEBUG=1 to see the traceback)."""
