@@ -50,7 +50,7 @@ def people(register: Path) -> dict[str, set[str]]:
 
 def found_in(text: str, values: set[str]) -> set[str]:
     """The values that occur in `text` as whole words (a name inside a longer word does not count)."""
-    return {v for v in values if re.search(rf"(?<![\w/]){re.escape(v)}(?![\w/])", text)}
+    return {v for v in values if v in text and re.search(rf"(?<![\w/]){re.escape(v)}(?![\w/])", text)}
 
 
 def haystack(path: Path) -> str:
@@ -82,3 +82,18 @@ def pdf_text(data: bytes) -> str:
         parts += [name] + [c.decode("utf-8", "replace") for c in contents]
     parts += [page.extract_text() for page in reader.pages]
     return "\n".join(parts)
+
+
+def export_leaks(path: Path, register: dict[str, set[str]]) -> set[str]:
+    """What of anyone in the register an export holds (it should be nothing)."""
+    return found_in(haystack(path), set().union(*register.values()))
+
+
+def pdf_findings(path: Path, register: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """Of a finalised PDF: its own audit's details it does not hold, and other people's it does
+    (both should be empty). A carer's audit names the children placed with them: those are its own."""
+    text = haystack(path)
+    own = register[PdfReader(path).metadata["/AuditId"]]
+    others = set().union(*(v for v in register.values() if v is not own)) - own
+    others = {v for v in others if not any(v in mine for mine in own)}
+    return own - found_in(text, own), found_in(text, others)

@@ -370,7 +370,7 @@ def _is_export(path: Path) -> bool:
     try:
         if path.suffix.lower() == ".xlsx":
             with zipfile.ZipFile(path) as package:
-                return f"<dc:title>{EXPORT_TITLE}</dc:title>" in package.read("docProps/core.xml").decode("utf-8")
+                return f">{EXPORT_TITLE}</dc:title>" in package.read("docProps/core.xml").decode("utf-8")
         with open(path, encoding="utf-8-sig") as fh:
             return fh.readline().startswith("Audit ref,")
     except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
