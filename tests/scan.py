@@ -89,11 +89,12 @@ def export_leaks(path: Path, register: dict[str, set[str]]) -> set[str]:
     return found_in(haystack(path), set().union(*register.values()))
 
 
-def pdf_findings(path: Path, register: dict[str, set[str]]) -> tuple[set[str], set[str]]:
-    """Of a finalised PDF: its own audit's details it does not hold, and other people's it does
-    (both should be empty). A carer's audit names the children placed with them: those are its own."""
+def pdf_findings(path: Path, register: dict[str, set[str]], machine: set[str] = frozenset()) -> list[set[str]]:
+    """Of a finalised PDF: its own audit's details it does not hold, other people's it does, and what
+    of `machine` (paths, names of the computer) it holds: all three should be empty. A carer's audit
+    names the children placed with them: those are its own details."""
     text = haystack(path)
     own = register[PdfReader(path).metadata["/AuditId"]]
     others = set().union(*(v for v in register.values() if v is not own)) - own
     others = {v for v in others if not any(v in mine for mine in own)}
-    return own - found_in(text, own), found_in(text, others)
+    return [own - found_in(text, own), found_in(text, others), {v for v in machine if v in text}]

@@ -18,14 +18,10 @@ def _library(ctx: click.Context):
 
 
 def _month(ctx, param, value) -> dt.date | None:
-    if value is None:
-        return None
-    from ..allocation import parse_month
+    """YYYY-MM as the first day of that month (the same option as generate's --month)."""
+    from ..cli import _month_option
 
-    try:
-        return parse_month(value)
-    except UserError as exc:
-        raise click.BadParameter(exc.message) from None
+    return _month_option(ctx, param, value)
 
 
 def _period(month: dt.date | None, first: dt.date | None, last: dt.date | None) -> str:

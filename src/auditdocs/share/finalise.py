@@ -114,7 +114,10 @@ def _why_not(record: m.AuditRecord, spec: m.FormSpec | None) -> str | None:
     if record.status != "complete":
         shown = "; ".join(p.message for p in record.problems[:3])
         more = f" … and {len(record.problems) - 3} more" if len(record.problems) > 3 else ""
-        return f"incomplete ({len(record.problems)} to fix: {shown}{more}): only complete audits are finalised."
+        return f"incomplete, so not finalised ({len(record.problems)} to fix: {shown}{more})."
+    if not record.audit_id:
+        return ("the form carries no audit id, so it cannot be told apart from other audits: check that it was made "
+                "by auditdocs generate.")
     if spec is None:
         return (f"there is no form spec '{record.form_id}' version {record.form_version}, so the audit cannot be "
                 "finalised: add that spec (older versions go in form_specs/archive/).")
@@ -247,6 +250,7 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
     """LibreOffice's PDF made fit for the child's file: its pages and bookmarks only, our metadata,
     and the answers attached."""
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
 
     reader = PdfReader(io.BytesIO(pdf))
     writer = PdfWriter()
@@ -255,6 +259,9 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
         for key in ("/Metadata", "/PieceInfo"):
             page.pop(key, None)
     writer.root_object.pop("/Metadata", None)
+    language = reader.trailer["/Root"].get("/Lang")
+    if language:  # for screen readers
+        writer.root_object[NameObject("/Lang")] = TextStringObject(str(language))
     case, grade = item.case_number, cycle.final_grade(item.spec, item.record)
     writer.add_metadata({
         "/Title": f"{item.spec.title}: case {case}, audit of {uk(item.audit_date)}",
