@@ -223,6 +223,15 @@ def test_no_free_text_unless_asked_for(exports):
     assert "Action" not in rows(exports / "long.xlsx", "Actions")[0]
 
 
+def test_the_about_sheet_says_it_is_still_personal_data_and_which_key_made_it(exports, key_file):
+    about = {r[0]: r[1] for r in openpyxl.load_workbook(exports / "short.xlsx")["About"].iter_rows(values_only=True)}
+    assert "still personal data under UK GDPR" in about["Personal data"]
+    assert load_key(key_file)[0].key_id in about["Key"] and about["Audits of"] == "November 2026"
+    assert about["Free text"].startswith("No free text")
+    with_text = openpyxl.load_workbook(exports / "text.xlsx")["About"]
+    assert any(str(r[1]).startswith("Free text is included") for r in with_text.iter_rows(values_only=True))
+
+
 def test_the_long_export_has_a_row_per_judgement_and_per_action(month, library, exports):
     records = [a.current.record for a in registered(month).values() if a.current]
     judgements = sum(len(judgement_rows(library.get(r.form_id), r)) for r in records)

@@ -133,9 +133,6 @@ class ExportTables:
     about: list[tuple[str, str]]
     notes: list[str] = dc_field(default_factory=list)  # what the QA officer should know (audits not fully read)
 
-    def sheet(self, name: str) -> Sheet | None:
-        return next((s for s in self.sheets if s.name == name), None)
-
 
 def export_tables(audits: Iterable[m.RegisteredAudit], library, key: PseudonymKey, today: dt.date, *,
                   settings: ExportSettings = ExportSettings(), long: bool = False, with_text: bool = False,
@@ -183,7 +180,7 @@ class _AuditRows:
 
     def __init__(self, audit: m.RegisteredAudit, spec: m.FormSpec | None, key: PseudonymKey,
                  settings: ExportSettings, standing: cycle.Standing, with_text: bool):
-        self.audit, self.spec, self.key, self.standing = audit, spec, key, standing
+        self.audit, self.spec, self.key, self.standing, self.settings = audit, spec, key, standing, settings
         current = audit.current
         self.record = current.record if current else None
         self.audit_day = cycle.finalised_on(spec, current) if current else cycle.due_date(audit)
@@ -192,7 +189,6 @@ class _AuditRows:
         team, service = audit.team, audit.service
         if settings.code_teams:
             team, service = key.pseudonym("team", team, "T-"), key.pseudonym("service", service, "S-")
-        self.settings = settings
         self.common = {"Audit ref": key.pseudonym("audit", audit.audit_id, "A-"),
                        "Case ref": key.pseudonym("case", audit.case_number, "C-"),
                        "Month": month(audit.month), "Team": team, "Service": service,
