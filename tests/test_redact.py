@@ -23,3 +23,13 @@ def test_other_scripts_and_a_carer_form(library):
     assert replace_names("Zainab Ṣāliḥ-Notreal and 李 小龙 met; Zainab was pleased.", names) == (
         "[foster carer] and [social worker] met; [foster carer] was pleased.")
     assert replace_names("", names) == "" and replace_names("No names here.", {}) == "No names here."
+
+
+def test_the_small_words_of_a_name_stay_and_children_placed_are_names(library):
+    spec = library.get("foster_carer_case_file_audit")
+    subject = {"family_name": "Harlow", "given_names": "Denise and Mark", "foster_carer_name": "Denise and Mark Harlow",
+               "children_placed": "Ruby Ellwood (placed 2025), Theo de Notreal", "social_worker": "Gemma Testworth"}
+    names = known_names(spec, subject)
+    assert replace_names("Mark and Denise were seen and Ruby is settled (placed in 2025); Theo and de Notreal too.",
+                         names) == ("[foster carer] and [foster carer] were seen and [child placed] is settled "
+                                    "(placed in 2025); [child placed] and de [child placed] too.")

@@ -445,9 +445,11 @@ def demo_cmd(ctx, folder) -> None:
 
 from .allocate.commands import allocate_command  # noqa: E402
 from .moderation.commands import moderation_command  # noqa: E402
+from .share.commands import add_share_commands  # noqa: E402  (export, key new, finalise)
 
 cli.add_command(allocate_command)
 cli.add_command(moderation_command)
+add_share_commands(cli)
 
 
 def main() -> None:

@@ -6,10 +6,11 @@ is replaced by the person's role: "[child] told her social worker, [social worke
 
 The names a record knows are its details: the subject's (the header fields that identify
 them, and every header field whose id ends in `_name` or `_names`: given names, family name,
-foster carer's or providers' names) and the workers' (see WORKER_FIELDS). A name is replaced whole
-first, then each part of it on its own (a given name used alone, a family name used for the
-parents), matched as a whole word and with its capital letter, so "Rose" the name goes and
-"the risk rose" stays. Names the record does not hold (a parent's, a school's) cannot be
+foster carer's or providers' names), the children placed with a carer or provider (see
+PLACED_FIELDS) and the workers' (see WORKER_FIELDS). A name is replaced whole first, then each
+part of it on its own (a given name used alone, a family name used for the parents), matched as
+a whole word and with its capital letter, so "Rose" the name goes and "the risk rose" stays;
+the small words of a name ("Denise and Mark", "de", "(placed 2025)") are not names on their own. Names the record does not hold (a parent's, a school's) cannot be
 known here: `--with-text` outputs say so.
 """
 from __future__ import annotations
@@ -25,6 +26,11 @@ WORKER_FIELDS = {
     "auditor": "auditor",
     "senior_managers": "senior manager",
 }
+#: Header fields that name the children placed with the subject: field id -> role shown instead.
+PLACED_FIELDS = {
+    "children_placed": "child placed",
+    "young_people_placed": "young person placed",
+}
 MIN_PART = 2  # a part of a name shorter than this ("J") is not replaced on its own
 
 
@@ -38,6 +44,8 @@ def known_names(spec: m.FormSpec, subject: dict[str, str], extra: dict[str, str]
             continue
         if h.id in WORKER_FIELDS:
             names[value] = f"[{WORKER_FIELDS[h.id]}]"
+        elif h.id in PLACED_FIELDS:
+            names[value] = f"[{PLACED_FIELDS[h.id]}]"
         elif h.identifier or h.id.endswith(("_name", "_names")):
             names[value] = f"[{who}]"
     if subject.get("given_names") and subject.get("family_name"):
@@ -57,10 +65,15 @@ def replace_names(text: str, names: dict[str, str]) -> str:
     text = _sub_all(text, [(n, names[n]) for n in whole], flags=re.IGNORECASE)
     parts: dict[str, str] = {}
     for name in whole:
-        for part in re.split(r"[\s\-,]+", name):
-            if len(part) >= MIN_PART and part not in parts:
+        for part in re.split(r"[\s\-,;/&()]+", name):
+            if _is_name_part(part) and part not in parts:
                 parts[part] = names[name]
     return _sub_all(text, sorted(parts.items(), key=lambda p: len(p[0]), reverse=True), flags=0)
+
+
+def _is_name_part(part: str) -> bool:
+    """A part of a name that names someone on its own: not "and", "de" or "2025"."""
+    return len(part) >= MIN_PART and any(ch.isalpha() for ch in part) and not part[0].islower()
 
 
 def _sub_all(text: str, pairs: list[tuple[str, str]], flags: int) -> str:

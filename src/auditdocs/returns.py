@@ -188,4 +188,4 @@ def _property(path: Path, name: str) -> str:
 
 def write_json(records: list[m.AuditRecord], path: Path) -> None:
     """A JSON array with one object per form (the contract in the README)."""
-    write_atomic(path, json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n")
+    write_atomic(path, json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n", private=True)

@@ -197,13 +197,15 @@ def backup(path: Path, now: dt.datetime) -> Path | None:
     if not path.exists():
         return None
     folder = backup_folder(path)
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)  # backups hold personal data: their owner's only
     stamp = now.strftime("%Y-%m-%d %H-%M-%S")
     target, n = folder / f"{path.stem} {stamp}{path.suffix}", 1
     while target.exists():
         n += 1
         target = folder / f"{path.stem} {stamp} ({n}){path.suffix}"
-    shutil.copyfile(path, target)
+    new = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)  # owner only
+    with open(path, "rb") as old, open(new, "wb") as copy:
+        shutil.copyfileobj(old, copy)
     stamp_re = r" (\d{4}-\d\d-\d\d \d\d-\d\d-\d\d)(?: \((\d+)\))?"
     pattern = re.compile(re.escape(path.stem) + stamp_re + re.escape(path.suffix) + "$")
     ours = []
@@ -234,7 +236,7 @@ def save(wb: openpyxl.Workbook, path: Path, now: dt.datetime) -> Path | None:
     tmp = Path(tmp_name)
     try:
         save_workbook(wb, tmp)
-        set_mode_like(tmp, path, private=False)
+        set_mode_like(tmp, path, private=True)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
