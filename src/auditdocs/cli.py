@@ -1,61 +1,23 @@
 """The `auditdocs` command line. Each command is a thin layer over a module."""
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .context import Run, run_of
 from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
-from .specs import ENV_VAR, builtin_specs_folder, get_spec, open_library
+from .specs import ENV_VAR, get_spec
 from .specs.loader import check_paths
 from .specs.outline import asks, field_kind, outline
 from .workspace import (
     SETTINGS,
     SETTINGS_FILE,
-    Workspace,
-    find_workspace,
     init_workspace,
 )
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class Run:
-    """What every command shares: the specs folder named by option, and the workspace it runs in."""
-
-    def __init__(self, specs: Path | None, specs_origin: str):
-        self.specs_option = specs
-        self.specs_origin = specs_origin
-
-    @cached_property
-    def workspace(self) -> Workspace | None:
-        """The workspace of the current folder (its settings' warnings are printed once)."""
-        found = find_workspace(Path.cwd())
-        for warning in found.warnings if found else ():
-            click.echo(f"Warning: {warning}", err=True)
-        return found
-
-    def specs(self) -> tuple[Path, str]:
-        """The specs folder to use, and where it was named: the option, the workspace, else the built-in forms."""
-        if self.specs_option:
-            return self.specs_option, self.specs_origin
-        if self.workspace:
-            return self.workspace.specs, self.workspace.origin("files", "specs")
-        return builtin_specs_folder(), ""
-
-    def library(self):
-        return open_library(*self.specs())
-
-    def returned_paths(self, paths) -> list[Path]:
-        """The files and folders of returned forms to read: those given, else the workspace's folder."""
-        if paths:
-            return list(paths)
-        if self.workspace is None:
-            raise click.UsageError("give the files or folders of returned forms (or run inside a workspace, "
-                                   "see 'auditdocs init', whose settings name the folder).")
-        return [self.workspace.returned]
 
 
 @click.group(context_settings=CONTEXT)
@@ -89,7 +51,7 @@ def cli(ctx: click.Context, specs_folder: Path | None) -> None:
 
 
 def library(ctx: click.Context):
-    return ctx.obj.library()
+    return run_of(ctx).library()
 
 
 # ---- init --------------------------------------------------------------------
@@ -178,7 +140,7 @@ def specs_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
       auditdocs specs validate
       auditdocs specs validate form_specs/csc_case_file_audit.yaml
     """
-    folder, _ = ctx.obj.specs()
+    folder, _ = run_of(ctx).specs()
     good, messages = check_paths(list(paths) or [folder], folder)
     for message in messages:
         click.echo(str(message), err=True)
@@ -267,7 +229,7 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
 
     lib = library(ctx)
     if out is None:
-        workspace = ctx.obj.workspace
+        workspace = run_of(ctx).workspace
         out = workspace.forms / f"{month or parse_month(None):%Y-%m}" if workspace else Path("output/forms")
     allocations = read_allocations(data, lib, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
     for note in allocations.notes:
@@ -330,7 +292,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on) -> None:
     """
     from .returns import one_line, read_returns, returns_by_auditor, write_json
 
-    paths = ctx.obj.returned_paths(paths)
+    paths = run_of(ctx).returned_paths(paths)
     lib = library(ctx)
     records = []
     for record in read_returns(paths, lib):
@@ -382,12 +344,12 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     from .returns import read_returns
     from .tracker import consolidate
 
-    paths = ctx.obj.returned_paths(paths)
+    paths = run_of(ctx).returned_paths(paths)
     if tracker is None:
-        if ctx.obj.workspace is None:
+        if run_of(ctx).workspace is None:
             raise click.UsageError("give the tracker with --tracker FILE.xlsx (or run inside a workspace, "
                                    "see 'auditdocs init', whose settings name it).")
-        tracker = ctx.obj.workspace.tracker
+        tracker = run_of(ctx).workspace.tracker
     lib = library(ctx)
     records = list(read_returns(paths, lib))
     if not records:

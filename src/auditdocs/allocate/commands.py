@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 
 from ..allocation import parse_month
+from ..context import run_of
 from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR, UserError
-from ..specs import open_library
 from .rules import month_name
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -81,7 +81,7 @@ def allocate_command(ctx, month, cases, auditors, seed, out, register, replace, 
           --agreed-by "Dana Fictional" --agreed-role "Assistant Director" --auditors auditors.xlsx
           --register register.sqlite
     """
-    library = open_library(ctx.obj.get("specs") if ctx.obj else None)
+    library = run_of(ctx).library()
     modes = [name for name, given in (("--check", to_check), ("--reallocate", audit_id), ("--cases", cases)) if given]
     if len(modes) != 1:
         raise click.UsageError("give one of --cases (allocate the month), --check LIST or --reallocate AUD-ID.")

@@ -21,9 +21,9 @@ moderators_option = click.option(
 
 
 def _library(ctx: click.Context):
-    from ..specs import open_library
+    from ..context import run_of
 
-    return open_library((ctx.find_root().obj or {}).get("specs"))
+    return run_of(ctx).library()
 
 
 def _month(ctx, param, value):

@@ -12,9 +12,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _library(ctx: click.Context):
-    from ..specs import open_library
+    from ..context import run_of
 
-    return open_library(ctx.obj.get("specs") if ctx.obj else None)
+    return run_of(ctx).library()
 
 
 def _month(ctx, param, value) -> dt.date | None:

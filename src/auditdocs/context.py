@@ -1,0 +1,58 @@
+"""What every command shares: the specs folder named by option, and the workspace it runs in.
+
+`cli` puts a `Run` on the click context; every command, wherever it is defined, gets it
+with `run_of(ctx)` and asks it for the spec library and the workspace's settings.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from .specs import builtin_specs_folder, open_library
+from .workspace import Workspace, find_workspace
+
+
+class Run:
+    """The specs folder named by option (if any) and the workspace of the current folder."""
+
+    def __init__(self, specs: Path | None = None, specs_origin: str = ""):
+        self.specs_option = specs
+        self.specs_origin = specs_origin
+
+    @cached_property
+    def workspace(self) -> Workspace | None:
+        """The workspace of the current folder (its settings' warnings are printed once)."""
+        found = find_workspace(Path.cwd())
+        for warning in found.warnings if found else ():
+            click.echo(f"Warning: {warning}", err=True)
+        return found
+
+    def specs(self) -> tuple[Path, str]:
+        """The specs folder to use, and where it was named: the option, the workspace, else the built-in forms."""
+        if self.specs_option:
+            return self.specs_option, self.specs_origin
+        if self.workspace:
+            return self.workspace.specs, self.workspace.origin("files", "specs")
+        return builtin_specs_folder(), ""
+
+    def library(self):
+        return open_library(*self.specs())
+
+    def returned_paths(self, paths) -> list[Path]:
+        """The files and folders of returned forms to read: those given, else the workspace's folder."""
+        if paths:
+            return list(paths)
+        if self.workspace is None:
+            raise click.UsageError("give the files or folders of returned forms (or run inside a workspace, "
+                                   "see 'auditdocs init', whose settings name the folder).")
+        return [self.workspace.returned]
+
+
+def run_of(ctx: click.Context) -> Run:
+    """The command's `Run` (a plain one when a command is invoked on its own, as in tests)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Run):
+        root.obj = Run()
+    return root.obj
