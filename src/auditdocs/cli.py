@@ -316,6 +316,11 @@ def demo_cmd(ctx, folder) -> None:
     click.echo("\n".join(lines))
 
 
+from .report.commands import report_command  # noqa: E402  (commands of their own packages, added last)
+
+cli.add_command(report_command)
+
+
 def main() -> None:
     """The `auditdocs` command: user errors as messages, and any other failure as one line, never a traceback
     (set AUDITDOCS_DEBUG=1 to see the traceback)."""
