@@ -49,8 +49,8 @@ class Chart:
     height_in: float
 
 
-def _text_colour(colour: str) -> str:
-    """Black on light colours, white on dark ones."""
+def text_colour(colour: str) -> str:
+    """Black on light colours, white on dark ones ("#RRGGBB" in, "black" or "white" out)."""
     r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
 
@@ -81,7 +81,7 @@ def _stacked(ax, names: list[str], parts: list[tuple[str, str, list[float], list
         else:
             bars = ax.bar(positions, sizes, bottom=base, color=colour, label=label, edgecolor="white", linewidth=0.5)
         ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], label_type="center",
-                     color=_text_colour(colour), fontsize=7.5)
+                     color=text_colour(colour), fontsize=7.5)
         base = [b + s for b, s in zip(base, sizes)]
 
 
@@ -137,31 +137,34 @@ def completion_chart(completion: CompletionFigures, period: str) -> Chart:
 
 
 def grades_chart(grades: GradeFigures, period: str, previous: str) -> Chart:
+    """This period's grades, with the last period's beside them (lighter) when there are any."""
     bands = grades.bands
     now = [grades.this_period.counts.get(b.value, 0) for b in bands]
     then = [grades.previous_period.counts.get(b.value, 0) for b in bands]
+    compare = grades.previous_period.total > 0
     title = f"Overall grades, {period} (after moderation where moderated)"
     alt = (f"Bar chart of the grades of the {grades.this_period.total} audits completed for {period}, best to worst: "
-           f"{_count_phrase(zip((b.label for b in bands), now))}. Lighter bars: {previous}, "
-           f"{_count_phrase(zip((b.label for b in bands), then))}.")
+           f"{_count_phrase(zip((b.label for b in bands), now))}."
+           + (f" Lighter bars: {previous}, {_count_phrase(zip((b.label for b in bands), then))}." if compare else ""))
 
     def paint(fig, ax):
         x = list(range(len(bands)))
         colours = [b.colour for b in bands]
-        a = ax.bar([i - 0.2 for i in x], now, width=0.4, color=colours, edgecolor="#404040", linewidth=0.5,
-                   label=period)
-        b = ax.bar([i + 0.2 for i in x], then, width=0.4, color=colours, alpha=0.35, edgecolor="#808080",
-                   linewidth=0.5, hatch="///", label=previous)
-        ax.bar_label(a, padding=2)
-        ax.bar_label(b, padding=2, color="#595959")
+        width, shift = (0.4, 0.2) if compare else (0.6, 0)
+        bars = ax.bar([i - shift for i in x], now, width=width, color=colours, edgecolor="#404040", linewidth=0.5)
+        ax.bar_label(bars, padding=2)
+        if compare:
+            before = ax.bar([i + shift for i in x], then, width=width, color=colours, alpha=0.35, edgecolor="#808080",
+                            linewidth=0.5, hatch="///")
+            ax.bar_label(before, padding=2, color="#595959")
+            key = [Patch(facecolor="#7F7F7F", edgecolor="#404040", label=f"{period} (solid)"),
+                   Patch(facecolor="#7F7F7F", alpha=0.35, hatch="///", edgecolor="#808080", label=f"{previous} (light)")]
+            fig.legend(handles=key, loc="outside lower center", ncol=2, frameon=False, fontsize=7.5)
         ax.set_xticks(x, [_wrap(b.label, 16) for b in bands])
         ax.set_ylabel("Audits")
         ax.set_xlabel("Grade (best to worst)")
         ax.set_ylim(0, max(now + then + [1]) * 1.2)
         _whole_numbers(ax.yaxis)
-        key = [Patch(facecolor="#7F7F7F", edgecolor="#404040", label=f"{period} (solid)"),
-               Patch(facecolor="#7F7F7F", alpha=0.35, hatch="///", edgecolor="#808080", label=f"{previous} (light)")]
-        fig.legend(handles=key, loc="outside lower center", ncol=2, frameon=False, fontsize=7.5)
 
     return _draw("grades", title, alt, 3.4, paint)
 

@@ -21,8 +21,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..files import put_text
-from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS
-from .figures import COMPLETION_LABELS, Band, Figures, GradeCounts, about, change_sentences, shown
+from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS, text_colour
+from .figures import (
+    COMPLETION_LABELS,
+    Band,
+    Figures,
+    GradeCounts,
+    about,
+    change_sentences,
+    shown,
+)
 
 TABLE_STYLE = "TableStyleMedium2"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -82,7 +90,7 @@ class Sheet:
             put_text(cell, text)
             if colour:
                 cell.fill = PatternFill("solid", fgColor=colour)
-                cell.font = Font(bold=True, color="FFFFFF" if colour in ("2E7D32", "C00000") else "000000")
+                cell.font = Font(bold=True, color="FFFFFF" if text_colour(f"#{colour}") == "white" else "000000")
         for r, values in enumerate(rows, start=header + 1):
             for col, value in enumerate(values, start=1):
                 _put(self.ws.cell(r, col), value)

@@ -193,7 +193,7 @@ class ActionFigures:
     by_team: list[ActionCounts]
     earlier: ActionCounts  # actions of the audits of the trend's earlier months, as they stand today
     oldest_overdue: list[OverdueAction]  # of every audit in the trend's months, oldest first
-    in_drafts: int = 0  # audits of the period whose team manager has not confirmed every action done
+    in_drafts: int = 0  # complete audits of the period whose team manager has not confirmed every action done
     in_drafts_earlier: int = 0
 
 
@@ -202,7 +202,7 @@ class AgreementRow:
     """One line of the moderation agreement figures (see `moderation_agreement`)."""
 
     label: str
-    value: object
+    value: object  # a count, a share (a float: shown as a percentage) or text
 
 
 @dataclass
@@ -373,7 +373,7 @@ def report_figures(audits: Iterable[m.RegisteredAudit], period: Period, library,
     earlier = [x for x in window if x.audit.month < period.first]
     bands = grade_bands([x.spec for x in known if x.spec] or library.current())
 
-    completion = _completion(this, today, anonymous)
+    completion = _completion(this, anonymous)
     grades = _grades(this, before, window, months, bands)
     inadequate = _inadequate(this, before, earlier, standings, today, anonymous)
     actions = _actions(this, earlier, window, today, anonymous)
@@ -516,7 +516,7 @@ def _count_completion(name: str, group: Iterable[_Audit]) -> Completion:
     return out
 
 
-def _completion(this, today, anonymous) -> CompletionFigures:
+def _completion(this, anonymous) -> CompletionFigures:
     by_auditor = [_count_completion(k, v) for k, v in _by(this, lambda x: x.audit.auditor).items()]
     if anonymous:
         for n, row in enumerate(by_auditor, start=1):
@@ -676,6 +676,11 @@ def _count_actions(name: str, group: Iterable[_Audit], today: dt.date) -> Action
     return out
 
 
+def in_drafts(x: _Audit) -> bool:
+    """Still "in drafts": the team manager has not confirmed every action done (whatever else it waits for)."""
+    return any(step.kind == "actions" for step in x.standing.steps)
+
+
 def _actions(this, earlier, window, today, anonymous) -> ActionFigures:
     overdue = []
     for x in window:
@@ -690,8 +695,7 @@ def _actions(this, earlier, window, today, anonymous) -> ActionFigures:
         by_team=[_count_actions(k, v, today) for k, v in _by(this, lambda x: x.audit.team).items()],
         earlier=_count_actions("Earlier months", earlier, today),
         oldest_overdue=overdue[:OLDEST_OVERDUE],
-        in_drafts=sum(x.standing.state == cycle.IN_DRAFTS for x in this),
-        in_drafts_earlier=sum(x.standing.state == cycle.IN_DRAFTS for x in earlier))
+        in_drafts=sum(map(in_drafts, this)), in_drafts_earlier=sum(map(in_drafts, earlier)))
 
 
 # ---- the summary ---------------------------------------------------------------------------------
@@ -716,7 +720,7 @@ def _headline_values(group: list[_Audit], today: dt.date, bands: list[Band]) -> 
         ("Actions raised", actions.raised, "", None),
         ("Actions overdue", actions.overdue, "", False),
         ("Audits in drafts (actions not all confirmed done)",
-         sum(x.standing.state == cycle.IN_DRAFTS for x in group), "", False),
+         sum(map(in_drafts, group)), "", False),
     ]
 
 

@@ -23,7 +23,7 @@ from .figures import Figures, as_json, report_figures
 from .pdf import report_pdf
 from .period import Period, trend_months
 from .settings import ReportSettings
-from .word import render_report, with_page_numbers
+from .word import render_report
 
 
 @dataclass
@@ -86,12 +86,18 @@ def make_report(register: Path, period: Period, library, out: Path, *, today: dt
         figures = report_figures(audits, period, library, today, settings, anonymous=anonymous,
                                  with_evidence=with_evidence)
     report_name, dashboard_name = file_names(period)
-    docx = render_report(figures, report_charts(figures))
+    charts = report_charts(figures)
+    when = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    def render(pages=None) -> bytes:
+        return render_report(figures, charts, when, pages)
+
+    docx = render()
     files = ReportFiles(figures, Path(out) / f"{report_name}.docx", Path(out) / f"{dashboard_name}.xlsx")
     pdf_bytes = None
     if pdf:
         try:
-            docx, pdf_bytes = report_pdf(docx, report_name, report_name, with_page_numbers)
+            docx, pdf_bytes = report_pdf(render, report_name, report_name)
         except UserError as exc:
             files.warnings.append(exc.message[0].upper() + exc.message[1:])
     private = not anonymous

@@ -79,12 +79,12 @@ def neutral(pdf: bytes, title: str) -> bytes:
     return out.getvalue()
 
 
-def report_pdf(docx: bytes, name: str, title: str, with_page_numbers) -> tuple[bytes, bytes]:
-    """(the report with the page numbers in its contents, and its PDF). `with_page_numbers(docx, pages)`
-    puts the pages LibreOffice gave each heading into the contents. UserError when it cannot be made."""
+def report_pdf(render, name: str, title: str) -> tuple[bytes, bytes]:
+    """(the report with the page numbers in its contents, and its PDF). `render(pages)` makes the .docx,
+    with `pages` (each heading's page, in order) in its contents. UserError when it cannot be made."""
     program = soffice()
     if program is None:
         raise UserError(NO_LIBREOFFICE)
-    first = convert(docx, name, program)
-    numbered = with_page_numbers(docx, bookmark_pages(first))
+    first = convert(render(None), name, program)
+    numbered = render(bookmark_pages(first))
     return numbered, neutral(convert(numbered, name, program), title)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
@@ -21,7 +21,14 @@ from ..forms.docx import package
 from ..forms.docx.oxml import NSMAP, cell, el, para, qn, row, run, table, text_para
 from ..forms.docx.writer import MARGIN, PAGE_H, PAGE_W, TEXT_W, spacer
 from . import charts as ch
-from .figures import COMPLETION_LABELS, Band, Figures, GradeCounts, about, change_sentences
+from .figures import (
+    COMPLETION_LABELS,
+    Band,
+    Figures,
+    GradeCounts,
+    about,
+    change_sentences,
+)
 
 HEAD_SHADE = "DCE6F1"
 TOTAL_SHADE = "F2F2F2"
@@ -119,7 +126,11 @@ class ReportDocument:
 
     # ---- the package ----
 
-    def _toc(self) -> list[etree._Element]:
+    def _toc(self, pages: list[int] | None) -> list[etree._Element]:
+        """The contents: a TOC field (Word refreshes it) whose entries are already there, each linked to its
+        heading, with its page number when `pages` gives them (from a layout of the report), else '…'."""
+        if pages is None or len(pages) != len(self.headings):
+            pages = ["…"] * len(self.headings)
         paras = []
         for i, (level, text, mark) in enumerate(self.headings):
             runs = []
@@ -127,18 +138,18 @@ class ReportDocument:
                 runs += _field_start(' TOC \\o "1-2" \\h \\z \\u ')
             link = el("w:hyperlink", anchor=mark, history=1)
             link.extend([run(text), el("w:r", el("w:tab")), *_field_start(f" PAGEREF {mark} \\h "),
-                         run("…"), _field_end()])
+                         run(str(pages[i])), _field_end()])
             runs.append(link)
             if i == len(self.headings) - 1:
                 runs.append(_field_end())
             paras.append(el("w:p", el("w:pPr", el("w:pStyle", val=f"TOC{level}")), *runs))
         return paras
 
-    def _document(self) -> bytes:
+    def _document(self, pages: list[int] | None) -> bytes:
         body = el("w:body")
         blocks = list(self.body)
         if self._toc_at is not None:
-            blocks[self._toc_at:self._toc_at] = self._toc()
+            blocks[self._toc_at:self._toc_at] = self._toc(pages)
         body.extend(blocks)
         footer = el("w:footerReference", type="default")
         footer.set(qn("r:id"), package.FOOTER_REL_ID)
@@ -151,7 +162,7 @@ class ReportDocument:
         doc.append(body)
         return etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
 
-    def package(self, when: dt.datetime, custom_props: str) -> bytes:
+    def package(self, when: dt.datetime, custom_props: str, pages: list[int] | None = None) -> bytes:
         types = package.CONTENT_TYPES.replace(
             '<Default Extension="xml"', '<Default Extension="png" ContentType="image/png"/>\n<Default Extension="xml"')
         rels = package.DOCUMENT_RELS.replace("</Relationships>", "".join(
@@ -164,7 +175,7 @@ class ReportDocument:
             z.writestr("docProps/core.xml", package.core_xml(self.title, when))
             z.writestr("docProps/app.xml", package.APP)
             z.writestr("docProps/custom.xml", custom_props)
-            z.writestr("word/document.xml", self._document())
+            z.writestr("word/document.xml", self._document(pages))
             z.writestr("word/_rels/document.xml.rels", rels)
             z.writestr("word/styles.xml", report_styles())
             z.writestr("word/settings.xml", SETTINGS)
@@ -172,27 +183,6 @@ class ReportDocument:
             for name, png in self.images:
                 z.writestr(f"word/{name}", png, compress_type=zipfile.ZIP_STORED)
         return out.getvalue()
-
-
-def with_page_numbers(docx: bytes, pages: list[int]) -> bytes:
-    """The report with `pages` (a page per heading, in order, as LibreOffice laid it out) as the
-    page numbers its contents show. Left as it was when the count does not match the headings."""
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    root = etree.fromstring(source.read("word/document.xml"))
-    entries = [link for link in root.iter(qn("w:hyperlink")) if (link.get(qn("w:anchor")) or "").startswith("_Toc")]
-    if len(entries) != len(pages):
-        return docx
-    for link, page in zip(entries, pages):
-        runs = link.findall(qn("w:r"))
-        runs[-2].find(qn("w:t")).text = str(page)  # the PAGEREF field's result, before its end
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                content = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            target.writestr(info, content)
-    return out.getvalue()
 
 
 DRAWING = """<w:r xmlns:w="{w}" xmlns:r="{r}"
@@ -231,7 +221,7 @@ def _even(n: int, first: int | None = None) -> list[int]:
 def _text_on(colour: str | None) -> str | None:
     if not colour:
         return None
-    return "FFFFFF" if ch._text_colour("#" + colour) == "white" else None
+    return "FFFFFF" if ch.text_colour("#" + colour) == "white" else None
 
 
 def _cell_para(value, heading: bool = False, bold: bool = False, shade: str | None = None) -> etree._Element:
@@ -275,8 +265,9 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def render_report(figures: Figures, charts: dict[str, ch.Chart] | None = None,
-                  when: dt.datetime | None = None) -> bytes:
-    """The Word report of the figures, as the bytes of a .docx."""
+                  when: dt.datetime | None = None, pages: list[int] | None = None) -> bytes:
+    """The Word report of the figures, as the bytes of a .docx; `pages`: the page of each heading, in
+    order, for the contents (see `pdf.report_pdf`)."""
     charts = ch.report_charts(figures) if charts is None else charts
     when = when or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     doc = ReportDocument(f"Audit report {figures.period}")
@@ -292,7 +283,7 @@ def render_report(figures: Figures, charts: dict[str, ch.Chart] | None = None,
     if figures.evidence is not None:
         _evidence(doc, figures)
     _about(doc, figures)
-    return doc.package(when, _props_xml(figures))
+    return doc.package(when, _props_xml(figures), pages)
 
 
 def _title_page(doc: ReportDocument, f: Figures) -> None:
