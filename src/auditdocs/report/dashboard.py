@@ -120,7 +120,7 @@ class Sheet:
         """The chart beside the table it draws (its top row level with the table's heading)."""
         if placed is None:
             return
-        chart.width, chart.height = CHART_W, CHART_H
+        chart.width, chart.height = CHART_W, max(chart.height, CHART_H)
         anchor_col = placed.col + max(placed.width, 6) + 1
         self.ws.add_chart(chart, f"{get_column_letter(anchor_col)}{placed.header - 1}")
         rows = int(CHART_ROWS * chart.height / CHART_H)

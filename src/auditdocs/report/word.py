@@ -420,9 +420,9 @@ def _inadequate(doc: ReportDocument, f: Figures) -> None:
         doc.text(f"The table also lists {earlier} Inadequate audit{'s' * (earlier != 1)} of earlier months whose "
                  "follow-up is not finished.")
     doc.grid(["Case", "Month", "Team", "Finalised", "Meeting", "Review meeting", "Re-audit", "Where it stands"],
-             [[c.case + (" (again)" if c.again else ""), c.month, c.team, c.finalised, c.meeting, c.review_meeting,
-               c.re_audit, c.stands] for c in i.cases],
-             [1150, 850, 1150, 1050, 1350, 1350, 1350, TEXT_W - 8250])
+             [[c.case + (" (again)" if c.again else ""), f"{dt.date.fromisoformat(c.month + '-01'):%b %Y}", c.team,
+               c.finalised, c.meeting, c.review_meeting, c.re_audit, c.stands] for c in i.cases],
+             [950, 1000, 1100, 1250, 1350, 1300, 1350, TEXT_W - 8300])
 
 
 def _actions(doc: ReportDocument, f: Figures, charts) -> None:
