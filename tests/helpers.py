@@ -97,16 +97,18 @@ PACKAGE_PARTS = {
 
 
 def xlsx_schema_errors(data: bytes) -> list[str]:
-    """Errors of the workbook and worksheet parts against sml.xsd."""
+    """Errors of the workbook and worksheet parts against sml.xsd, and of charts against dml-chart.xsd."""
     package = zipfile.ZipFile(io.BytesIO(data))
     sml = _schema("sml.xsd")
     errors = []
     for name in package.namelist():
-        if name == "xl/workbook.xml" or (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+        is_chart = name.startswith("xl/charts/chart") and name.endswith(".xml")
+        if name == "xl/workbook.xml" or (name.startswith("xl/worksheets/") and name.endswith(".xml")) or is_chart:
+            schema = _schema("dml-chart.xsd") if is_chart else sml
             root = etree.fromstring(package.read(name))
             _strip_ignorable(root)
-            if not sml.validate(root):
-                errors += [f"{name}: {e}" for e in sml.error_log][:5]
+            if not schema.validate(root):
+                errors += [f"{name}: {e}" for e in schema.error_log][:5]
     return errors
 
 

@@ -405,12 +405,15 @@ def demo_cmd(ctx, folder) -> None:
     click.echo("\n".join(lines))
 
 
+# Commands of their own packages, added last.
 from .allocate.commands import allocate_command  # noqa: E402
 from .moderation.commands import moderation_command  # noqa: E402
+from .report.commands import report_command  # noqa: E402
 from .share.commands import add_share_commands  # noqa: E402  (export, key new, finalise)
 
 cli.add_command(allocate_command)
 cli.add_command(moderation_command)
+cli.add_command(report_command)
 add_share_commands(cli)
 
 

@@ -229,6 +229,12 @@ def action_required_by(spec: m.FormSpec | None, action: m.TrackedAction) -> dt.d
     return parse_date(action.values.get(column.id)) if column else None
 
 
+def action_overdue(spec: m.FormSpec | None, action: m.TrackedAction, today: dt.date) -> bool:
+    """Still open after the date it was required by."""
+    required = action_required_by(spec, action)
+    return action_open(action) and required is not None and today > required
+
+
 def _valid(audit: m.RegisteredAudit, kind: str) -> m.Event | None:
     """The latest event of `kind` that counts (exemptions and cancellations need agreement)."""
     check = {"exempted": lambda e: exemption_problem(e, audit.auditor_role),

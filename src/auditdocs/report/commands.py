@@ -1,0 +1,91 @@
+"""`auditdocs report`: the monthly (or quarterly, or yearly) audit report from the register."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_ATTENTION, UserError
+from .period import month_period, quarter_period, range_period
+from .settings import ReportSettings
+
+
+def _period(month, quarter, first, last, settings: ReportSettings):
+    given = [name for name, value in (("--month", month), ("--quarter", quarter), ("--from/--to", first or last))
+             if value]
+    if len(given) > 1:
+        raise click.UsageError(f"give one period: {' or '.join(given)}, not both.")
+    if (first is None) != (last is None):
+        raise click.UsageError("give both --from and --to (the first and the last month), e.g. "
+                               "--from 2026-04 --to 2027-03.")
+    try:
+        if quarter:
+            return quarter_period(quarter, settings.year_start)
+        if first:
+            return range_period(first, last)
+        if month:
+            return month_period(month)
+    except UserError as exc:
+        raise click.BadParameter(exc.message) from None
+    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    return month_period(f"{last_month:%Y-%m}")
+
+
+@click.command("report")
+@click.option("--register", "register", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The audit register (the .sqlite file auditdocs keeps).")
+@click.option("--month", metavar="YYYY-MM", help="The month to report on (default: last month).")
+@click.option("--quarter", metavar="YYYY-QN",
+              help="A quarter of the financial year, April to March: 2026-Q1 is April to June 2026, 2026-Q2 July "
+                   "to September, 2026-Q3 October to December 2026, 2026-Q4 January to March 2027.")
+@click.option("--from", "first", metavar="YYYY-MM", help="The first month of a longer period (with --to).")
+@click.option("--to", "last", metavar="YYYY-MM", help="The last month of a longer period (with --from).")
+@click.option("--out", "out", default=Path("output/reports"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the report and the dashboard.")
+@click.option("--pdf", is_flag=True, help="Also save the report as PDF (needs LibreOffice).")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every figure of the report to this JSON file.")
+@click.option("--anonymous", is_flag=True,
+              help="No case numbers (the Inadequate cases are numbered) and no auditors' names or audit ids.")
+@click.option("--with-evidence", is_flag=True,
+              help="Add an annex quoting what auditors wrote (working well / worried about) for a few audits of "
+                   "each grade, with the names the register holds replaced by roles.")
+@click.pass_context
+def report_command(ctx, register, month, quarter, first, last, out, pdf, json_file, anonymous, with_evidence) -> None:
+    """Make the audit report for a month, a quarter or a run of months.
+
+    Writes a Word report (summary, completion, grades, domains, Inadequate
+    cases, actions, moderation, with charts) and an Excel dashboard of the same
+    figures, with a row per audit and per judgement for your own pivot tables.
+    Neither holds names or dates of birth; case numbers appear only in the
+    Inadequate follow-up table. Both are made afresh each time.
+
+    \b
+    Examples:
+      auditdocs report --register register.sqlite --month 2026-11
+      auditdocs report --register register.sqlite --quarter 2026-Q3 --pdf
+      auditdocs report --register register.sqlite --from 2026-04 --to 2027-03 --anonymous
+    """
+    from ..context import run_of
+    from .make import make_report
+
+    settings = ReportSettings()
+    period = _period(month, quarter, first, last, settings)
+    files = make_report(register, period, run_of(ctx).library(), out, settings=settings, anonymous=anonymous,
+                        with_evidence=with_evidence, pdf=pdf, json_file=json_file)
+    f = files.figures
+    lines = [f"Audit report for {f.period_label}: {f.audits} audit{'s' * (f.audits != 1)} "
+             f"({f.completion.total.returned} returned, {f.grades.this_period.total} graded).",
+             f"  Word report: {files.report}", f"  Dashboard:   {files.dashboard}"]
+    if files.pdf:
+        lines.append(f"  PDF:         {files.pdf}")
+    if files.json:
+        lines.append(f"  Figures:     {files.json}")
+    click.echo("\n".join(lines))
+    for note in f.notes:
+        click.echo(f"Note: {note}", err=True)
+    for warning in files.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if files.attention:
+        ctx.exit(EXIT_ATTENTION)

@@ -1,0 +1,380 @@
+"""The Excel dashboard: `Audit dashboard 2026-11.xlsx`, the report's figures as Excel tables and charts.
+
+A sheet per part of the report, each figure a native Excel table (sortable, filterable) with
+a native Excel chart beside it (grades in their scale's colours, best to worst, as in the Word
+report), and two Data sheets, a row per audit and a row per judgement, for people's own pivot
+tables. It is made afresh each time (it is not the tracker: nothing typed into it is kept).
+Text goes in through `files.put_text`, so nothing from a form can become a formula.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from ..files import put_text
+from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS, text_colour
+from .figures import (
+    COMPLETION_LABELS,
+    Band,
+    Figures,
+    GradeCounts,
+    about,
+    change_sentences,
+    shown,
+)
+
+TABLE_STYLE = "TableStyleMedium2"
+DATE_FORMAT = "dd/mm/yyyy"
+TITLE = Font(bold=True, size=14, color="1F3864")
+HEADING = Font(bold=True, size=11, color="1F4E79")
+CHART_W, CHART_H = 18.0, 10.0  # cm
+CHART_ROWS = 21  # rows a chart takes, at the default row height
+GAP = 2
+
+
+def _colour(band_colour: str) -> str:
+    return band_colour.lstrip("#").upper()
+
+
+@dataclass
+class Placed:
+    """Where a table landed: its heading row, last row and first column."""
+
+    header: int
+    last: int
+    col: int
+    width: int
+
+
+class Sheet:
+    """A dashboard sheet, written top to bottom: headings, tables, charts beside them."""
+
+    def __init__(self, book: Workbook, title: str, names: set[str], first: bool = False):
+        self.ws = book.active if first else book.create_sheet()
+        self.ws.title = title
+        self.row = 1
+        self.names = names
+
+    def heading(self, text: str, font: Font = HEADING) -> None:
+        cell = self.ws.cell(self.row, 1)
+        put_text(cell, text)
+        cell.font = font
+        self.row += 1
+
+    def line(self, text: str) -> None:
+        cell = self.ws.cell(self.row, 1)
+        put_text(cell, text)
+        cell.alignment = Alignment(wrap_text=False)
+        self.row += 1
+
+    def table(self, name: str, title: str, headers: list[str], rows: list[list], total: list | None = None,
+              colours: list[str | None] | None = None) -> Placed | None:
+        """An Excel table named `name` (unique in the workbook), with a heading above it."""
+        self.heading(title)
+        if not rows:
+            self.line("Nothing to show for this period.")
+            self.row += 1
+            return None
+        header = self.row
+        for col, (text, colour) in enumerate(zip(headers, colours or [None] * len(headers)), start=1):
+            cell = self.ws.cell(header, col)
+            put_text(cell, text)
+            if colour:
+                cell.fill = PatternFill("solid", fgColor=colour)
+                cell.font = Font(bold=True, color="FFFFFF" if text_colour(f"#{colour}") == "white" else "000000")
+        for r, values in enumerate(rows, start=header + 1):
+            for col, value in enumerate(values, start=1):
+                _put(self.ws.cell(r, col), value)
+        last = header + len(rows)
+        ref = f"A{header}:{get_column_letter(len(headers))}{last}"
+        table = Table(displayName=self._name(name), ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+        self.ws.add_table(table)
+        self.row = last + 1
+        if total is not None:
+            for col, value in enumerate(total, start=1):
+                _put(self.ws.cell(self.row, col), value)
+                self.ws.cell(self.row, col).font = Font(bold=True)
+            self.row += 1
+        self.row += 1
+        return Placed(header, last, 1, len(headers))
+
+    def _name(self, name: str) -> str:
+        base = "".join(part[:1].upper() + part[1:] for part in re.split(r"\W+", name)) or "Table"
+        candidate, n = base, 2
+        while candidate.casefold() in self.names:
+            candidate, n = f"{base}{n}", n + 1
+        self.names.add(candidate.casefold())
+        return candidate
+
+    def chart(self, chart: BarChart, placed: Placed | None) -> None:
+        """The chart beside the table it draws (its top row level with the table's heading)."""
+        if placed is None:
+            return
+        chart.width, chart.height = CHART_W, max(chart.height, CHART_H)
+        anchor_col = placed.col + max(placed.width, 6) + 1
+        self.ws.add_chart(chart, f"{get_column_letter(anchor_col)}{placed.header - 1}")
+        rows = int(CHART_ROWS * chart.height / CHART_H)
+        self.row = max(self.row, placed.header - 1 + rows + GAP)
+
+    def widths(self, *widths: float) -> None:
+        for i, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+
+
+def _put(cell, value) -> None:
+    if value is None or value == "":
+        return  # an empty cell, as Excel has it
+    if isinstance(value, str):
+        put_text(cell, value)
+    elif hasattr(value, "isoformat"):
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    else:
+        cell.value = value
+
+
+def bar_chart(ws, placed: Placed, first_col: int, last_col: int, title: str, x_title: str, y_title: str, *,
+              colours: list[str], horizontal: bool = True, grouping: str = "stacked") -> BarChart:
+    """A native bar chart of a table: a series per column first_col..last_col, a bar per row."""
+    chart = BarChart()
+    chart.type = "bar" if horizontal else "col"
+    chart.grouping = grouping
+    if grouping != "clustered":
+        chart.overlap = 100
+    chart.add_data(Reference(ws, min_col=first_col, max_col=last_col, min_row=placed.header, max_row=placed.last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=placed.col, min_row=placed.header + 1, max_row=placed.last))
+    for series, colour in zip(chart.series, colours):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = "FFFFFF"
+    chart.dataLabels = DataLabelList(showVal=True, showLegendKey=False, showCatName=False, showSerName=False,
+                                     showPercent=False, showBubbleSize=False)
+    chart.dataLabels.numFmt = "0;-0;;@"  # no label on an empty segment
+    chart.title = title
+    chart.x_axis.title = x_title  # the categories (Excel's x axis is the vertical one of a bar chart)
+    chart.y_axis.title = y_title
+    chart.x_axis.delete = chart.y_axis.delete = False
+    if horizontal:
+        chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top, as in the table
+    chart.legend.position = "b"
+    return chart
+
+
+def _grade_rows(rows: list[GradeCounts], bands: list[Band]) -> list[list]:
+    return [[r.name, *(r.counts.get(b.value, 0) for b in bands), r.total] for r in rows]
+
+
+def _grade_table(sheet: Sheet, name: str, title: str, first: str, rows: list[GradeCounts], bands: list[Band],
+                 chart_title: str, axis: str, horizontal: bool = True) -> None:
+    headers = [first, *(b.label for b in bands), "Audits"]
+    placed = sheet.table(name, title, headers, _grade_rows(rows, bands),
+                         colours=[None, *(_colour(b.colour) for b in bands), None])
+    if placed:
+        sheet.chart(bar_chart(sheet.ws, placed, 2, 1 + len(bands), chart_title, axis, "Audits completed",
+                              colours=[_colour(b.colour) for b in bands], horizontal=horizontal), placed)
+
+
+# ---- the workbook --------------------------------------------------------------------------------
+
+
+def render_dashboard(figures: Figures) -> bytes:
+    """The dashboard of the figures, as the bytes of an .xlsx."""
+    book = Workbook()
+    names: set[str] = set()
+    f = figures
+    _summary(Sheet(book, "Summary", names, first=True), f)
+    _completion(Sheet(book, "Completion", names), f)
+    _grades(Sheet(book, "Grades", names), f)
+    _domains(Sheet(book, "Domains", names), f)
+    _inadequate(Sheet(book, "Inadequate", names), f)
+    _actions(Sheet(book, "Actions", names), f)
+    _moderation(Sheet(book, "Moderation", names), f)
+    _data(Sheet(book, "Data", names), Sheet(book, "Data judgements", names), f)
+    if f.evidence is not None:
+        _evidence(Sheet(book, "Evidence", names), f)
+    about_sheet = Sheet(book, "About", names)
+    about_sheet.heading("About these figures", TITLE)
+    for line in about(f):
+        about_sheet.line(line)
+    book.properties.creator = None
+    book.properties.lastModifiedBy = None
+    book.properties.title = f"Audit dashboard {f.period}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary(s: Sheet, f: Figures) -> None:
+    s.heading(f"{f.council}, {f.service}", TITLE)
+    s.heading(f"Audit dashboard: {f.period_label}")
+    s.line(f"Made on {f.made_on:%d/%m/%Y} from the audit register. The Word report (Audit report {f.period}.docx) "
+           "shows the same figures.")
+    s.row += 1
+    s.table("Headlines", "Headline figures", ["Figure", f.period_label, f.previous_label, "Change"],
+            [[h.label, shown(h.value, h.unit), shown(h.previous, h.unit), h.change] for h in f.headlines])
+    s.heading(f"What changed since {f.previous_label}")
+    for line in change_sentences(f):
+        s.line(line)
+    if f.notes:
+        s.row += 1
+        s.heading("To know")
+        for line in f.notes:
+            s.line(line)
+    s.widths(52, 18, 18, 20)
+
+
+def _completion(s: Sheet, f: Figures) -> None:
+    c = f.completion
+    s.heading(f"Completion: {f.period_label}", TITLE)
+    kinds = list(COMPLETION_LABELS)
+    placed = s.table("CompletionAll", "All audits", ["What came back", "Audits"],
+                     [[COMPLETION_LABELS[k], getattr(c.total, k)] for k in kinds])
+    if placed:
+        chart = bar_chart(s.ws, placed, 2, 2, f"Audits allocated for {f.period_label}: what came back",
+                          "What came back", "Audits", colours=["7F7F7F"])
+        chart.legend = None
+        series = chart.series[0]
+        for i, k in enumerate(kinds):
+            point = DataPoint(idx=i)
+            point.graphicalProperties.solidFill = _colour(COMPLETION_COLOURS[k])
+            series.dPt.append(point)
+        s.chart(chart, placed)
+    headers = ["Allocated", *COMPLETION_LABELS.values(), "Not yet due"]
+    for name, title, first, group in (("CompletionByService", "By service", "Service", c.by_service),
+                                      ("CompletionByTeam", "By team", "Team", c.by_team),
+                                      ("CompletionByAuditor", "By auditor", "Auditor", c.by_auditor)):
+        s.table(name, title, [first, *headers],
+                [[r.name, r.allocated, *(getattr(r, k) for k in kinds), r.not_yet_due] for r in group])
+    s.widths(34, 11, 16, 14, 13, 11, 11, 12)
+
+
+def _grades(s: Sheet, f: Figures) -> None:
+    g = f.grades
+    s.heading(f"Grades: {f.period_label}", TITLE)
+    _grade_table(s, "GradesThisPeriod", "This period and the last (after moderation where moderated)", "Period",
+                 [GradeCounts(f.period_label, g.this_period.counts, g.this_period.total),
+                  GradeCounts(f.previous_label, g.previous_period.counts, g.previous_period.total)], g.bands,
+                 f"Overall grades, {f.period_label} and {f.previous_label}", "Period")
+    _grade_table(s, "GradesByMonth", f"The last {len(g.trend)} months", "Month", g.trend, g.bands,
+                 "Overall grades month by month", "Month", horizontal=False)
+    for name, title, first, rows in (("GradesByTeam", "By team", "Team", g.by_team),
+                                     ("GradesByAuditType", "By audit type", "Audit type", g.by_audit_type),
+                                     ("GradesByForm", "By form", "Form", g.by_form)):
+        _grade_table(s, name, title, first, rows, g.bands, f"Overall grades by {first.lower()}, {f.period_label}",
+                     first)
+    ch = g.changes
+    s.table("ModerationChanges", "Grades changed by moderation", ["Moderation", "Audits"],
+            [["Had a grade after moderation", ch.moderated], ["Moved up", ch.up], ["Moved down", ch.down],
+             ["Stayed the same", ch.unchanged]])
+    s.widths(34, *([14] * (len(g.bands) + 1)))
+
+
+def _domains(s: Sheet, f: Figures) -> None:
+    d = f.domains
+    s.heading(f"Domains: {f.period_label}", TITLE)
+    for scale in d.scales:
+        rows = [r for r in d.rows if r.scale == scale.id]
+        placed = s.table(f"Domains {scale.id}", scale.label, ["Area", *(b.label for b in scale.bands), "Audits"],
+                         [[r.title, *(r.counts.get(b.value, 0) for b in scale.bands), r.total] for r in rows],
+                         colours=[None, *(_colour(b.colour) for b in scale.bands), None])
+        if placed:
+            chart = bar_chart(s.ws, placed, 2, 1 + len(scale.bands), f"{scale.label}, {f.period_label}", "Area",
+                              "Share of audits", colours=[_colour(b.colour) for b in scale.bands],
+                              grouping="percentStacked")
+            chart.height = max(CHART_H, 1.0 * len(rows))
+            s.chart(chart, placed)
+    no, partially = d.concern_bands
+    s.table("Questions", "Questions most often answered No or Partially",
+            ["Form", "Ref", "Question", no.label, partially.label, "Answered"],
+            [[q.form, q.ref, q.question, q.no, q.partially, q.answered] for q in d.questions],
+            colours=[None, None, None, _colour(no.colour), _colour(partially.colour), None])
+    s.widths(60, 12, 60, 12, 12, 12)
+
+
+def _inadequate(s: Sheet, f: Figures) -> None:
+    i = f.inadequate
+    s.heading(f"Inadequate cases: {f.period_label}", TITLE)
+    s.line(f"{i.this_period} audits of {f.period_label} graded Inadequate ({i.previous_period} in {f.previous_label}).")
+    s.row += 1
+    s.table("InadequateFollowUp", "Where each stands in its follow-up",
+            ["Case", "Month", "Form", "Team", "Finalised", "Meeting", "Review meeting", "Re-audit", "Where it stands",
+             "Inadequate again", "Overdue"],
+            [[c.case, c.month, c.form, c.team, c.finalised, c.meeting, c.review_meeting, c.re_audit, c.stands,
+              "Yes" if c.again else "No", "Yes" if c.overdue else "No"] for c in i.cases])
+    s.widths(14, 10, 36, 18, 12, 30, 26, 30, 30, 10, 10)
+
+
+def _actions(s: Sheet, f: Figures) -> None:
+    a = f.actions
+    s.heading(f"Actions: {f.period_label}", TITLE)
+    kinds = list(ACTION_LABELS)
+    placed = s.table("ActionsByTeam", "Actions raised in the period, by team",
+                     ["Team", *ACTION_LABELS.values(), "Raised"],
+                     [[r.name, *(getattr(r, k) for k in kinds), r.raised] for r in a.by_team],
+                     total=["All teams", *(getattr(a.total, k) for k in kinds), a.total.raised])
+    if placed:
+        s.chart(bar_chart(s.ws, placed, 2, 1 + len(kinds), f"Actions from the audits for {f.period_label}, by team",
+                          "Team", "Actions", colours=[_colour(ACTION_COLOURS[k]) for k in kinds]), placed)
+    e = a.earlier
+    s.table("ActionsEarlier", "Actions of the earlier months of the last year, as they stand",
+            ["Actions", *ACTION_LABELS.values(), "Raised"],
+            [[e.name, *(getattr(e, k) for k in kinds), e.raised]])
+    headers = (["Action"] if not f.anonymous else []) + ["Team", "Required by", "Days overdue"]
+    s.table("OldestOverdue", "Oldest overdue actions", headers,
+            [([o.action] if not f.anonymous else []) + [o.team, o.required_by, o.days_overdue]
+             for o in a.oldest_overdue])
+    s.table("InDrafts", "Audits in drafts (the team manager has not confirmed every action done)",
+            ["Audits", "In drafts"], [[f.period_label, a.in_drafts], ["Earlier months of the last year",
+                                                                          a.in_drafts_earlier]])
+    s.widths(34, 12, 16, 12, 12, 12)
+
+
+def _moderation(s: Sheet, f: Figures) -> None:
+    mo = f.moderation
+    s.heading(f"Moderation: {f.period_label}", TITLE)
+    s.table("Moderation", "Audits moderated", ["Moderation", "Audits"],
+            [["Completed audits", mo.complete], ["Selected for moderation", mo.selected], ["Moderated", mo.moderated],
+             ["Disputed", mo.disputed], ["Grade moved up", mo.changes.up], ["Grade moved down", mo.changes.down]])
+    if mo.agreement:
+        s.table("Agreement", "Agreement", ["Agreement", "Figure"], [[r.label, r.value] for r in mo.agreement])
+    s.widths(40, 14)
+
+
+AUDIT_HEADERS = ["Audit", "Month", "Form", "Service", "Team", "Audit type", "Where it stands", "Returned",
+                 "Returned on", "Finalised", "Overall grade", "Grade after moderation", "Grade counted", "Actions",
+                 "Actions open", "Actions overdue"]
+JUDGEMENT_HEADERS = ["Audit", "Month", "Form", "Team", "Audit type", "Area", "Ref", "Judgement"]
+
+
+def _data(audits: Sheet, judgements: Sheet, f: Figures) -> None:
+    audits.table("DataAudits", f"Every audit of {f.period_label}, one a row (for your own pivot tables)",
+                 AUDIT_HEADERS, [[r.audit, r.month, r.form, r.service, r.team, r.audit_type, r.stands, r.returned,
+                                  r.returned_on, r.finalised, r.overall_grade, r.grade_after_moderation, r.grade,
+                                  r.actions, r.actions_open, r.actions_overdue] for r in f.audit_rows])
+    audits.ws.freeze_panes = "B3"
+    audits.widths(24, 9, 36, 22, 18, 14, 30, 16, 12, 12, 24, 24, 24, 9, 9, 9)
+    judgements.table("DataJudgements", f"Every judgement of the completed audits of {f.period_label}, one a row",
+                     JUDGEMENT_HEADERS, [[r.audit, r.month, r.form, r.team, r.audit_type, r.section, r.ref,
+                                          r.judgement] for r in f.judgement_rows])
+    judgements.ws.freeze_panes = "B3"
+    judgements.widths(24, 9, 36, 18, 14, 60, 7, 24)
+
+
+def _evidence(s: Sheet, f: Figures) -> None:
+    s.heading("Evidence from the audits (names the register holds replaced by roles: read before sharing)", TITLE)
+    s.table("Evidence", "What is working well, what are we worried about", ["Grade", "Form", "Question", "Evidence"],
+            [[q.grade, q.form, q.field, q.text] for q in f.evidence])
+    for row in s.ws.iter_rows(min_row=3, min_col=4, max_col=4):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    s.widths(24, 36, 28, 100)

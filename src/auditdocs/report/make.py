@@ -1,0 +1,111 @@
+"""Making the report: read the register, work the figures out, write the files.
+
+The decisions are in `figures` (what the numbers are) and the writers in `word`, `dashboard`
+and `pdf`; this module is the file I/O around them. Every file goes through
+`files.write_atomic`, owner-only unless the report is anonymous.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+
+from .. import cycle
+from .. import model as m
+from ..errors import UserError
+from ..files import write_atomic
+from ..register import open_register
+from .charts import report_charts
+from .dashboard import render_dashboard
+from .figures import Figures, as_json, report_figures
+from .pdf import report_pdf
+from .period import Period, trend_months
+from .settings import ReportSettings
+from .word import render_report
+
+
+@dataclass
+class ReportFiles:
+    figures: Figures
+    report: Path
+    dashboard: Path
+    pdf: Path | None = None
+    json: Path | None = None
+    warnings: list[str] = dc_field(default_factory=list)  # what was not done, and why
+
+    @property
+    def attention(self) -> bool:
+        return bool(self.warnings or self.figures.notes)
+
+
+def file_names(period: Period) -> tuple[str, str]:
+    """The report's and the dashboard's names, without their extension."""
+    return f"Audit report {period.key}", f"Audit dashboard {period.key}"
+
+
+def audits_for(reg, period: Period, library, settings: ReportSettings) -> list[m.RegisteredAudit]:
+    """The audits the figures need: every audit from the first month of the trend (or of the
+    period before) onwards, later ones included (re-audits), and the whole history of each case
+    with an Inadequate audit (so a second Inadequate grade is known as one)."""
+    first = min(trend_months(period, settings.trend_months)[0], period.previous().first)
+    audits = reg.audits(first=first)
+    seen = {a.audit_id for a in audits}
+    cases = set()
+    for a in audits:
+        current = a.current
+        if a.case_number and current is not None and current.status == "complete" and cycle.is_inadequate(
+                library.get(a.form_id, a.form_version), current.record):
+            cases.add(a.case_number)
+    for case in sorted(cases):
+        for a in reg.case_history(case):
+            if a.audit_id not in seen:
+                audits.append(a)
+                seen.add(a.audit_id)
+    return audits
+
+
+def _no_audits(reg, period: Period) -> UserError:
+    months = reg.months()
+    held = (f"it has audits for {months[0]:%B %Y}" + (f" to {months[-1]:%B %Y}" if len(months) > 1 else "")
+            if months else "it has no audits yet")
+    return UserError(f"the register {reg.path} has no audits allocated for {period.label} ({held}). "
+                     "Check the period, or the register.")
+
+
+def make_report(register: Path, period: Period, library, out: Path, *, today: dt.date | None = None,
+                settings: ReportSettings = ReportSettings(), anonymous: bool = False, with_evidence: bool = False,
+                pdf: bool = False, json_file: Path | None = None) -> ReportFiles:
+    """Write the Word report and the dashboard for `period` into `out` (and the PDF, the JSON)."""
+    today = today or dt.date.today()
+    with open_register(register) as reg:
+        audits = audits_for(reg, period, library, settings)
+        if not any(period.holds(a.month) for a in audits):
+            raise _no_audits(reg, period)
+        figures = report_figures(audits, period, library, today, settings, anonymous=anonymous,
+                                 with_evidence=with_evidence)
+    report_name, dashboard_name = file_names(period)
+    charts = report_charts(figures)
+    when = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    def render(pages=None) -> bytes:
+        return render_report(figures, charts, when, pages)
+
+    docx = render()
+    files = ReportFiles(figures, Path(out) / f"{report_name}.docx", Path(out) / f"{dashboard_name}.xlsx")
+    pdf_bytes = None
+    if pdf:
+        try:
+            docx, pdf_bytes = report_pdf(render, report_name, report_name)
+        except UserError as exc:
+            files.warnings.append(exc.message[0].upper() + exc.message[1:])
+    private = not anonymous
+    write_atomic(files.report, docx, private=private)
+    write_atomic(files.dashboard, render_dashboard(figures), private=private)
+    if pdf_bytes is not None:
+        files.pdf = write_atomic(Path(out) / f"{report_name}.pdf", pdf_bytes, private=private)
+    if json_file is not None:
+        files.json = write_atomic(Path(json_file), json.dumps(as_json(figures), indent=1, ensure_ascii=False) + "\n",
+                                  private=private)
+    return files

@@ -1,0 +1,90 @@
+"""The Word report as a PDF, through LibreOffice: headings as bookmarks, no author or path in it.
+
+LibreOffice lays the report out twice: the first PDF says on which page each heading
+landed (its bookmarks), those page numbers go into the report's table of contents, and the
+second PDF is the one kept. Its metadata is then rewritten with pypdf: the title only, no
+author, no creator tool or path. LibreOffice runs with a profile of its own in a temporary
+folder, so it never clashes with a LibreOffice the user has open.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from ..errors import UserError
+
+#: LibreOffice's Writer PDF export, with the document's headings as PDF bookmarks.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarks":{"type":"boolean","value":"true"}}'
+TIMEOUT = 300  # seconds
+NO_LIBREOFFICE = ("the PDF was not made: LibreOffice is not installed (Debian/Ubuntu: sudo apt-get install "
+                  "libreoffice-writer-nogui). The Word report is made: open it in Word and save it as PDF, "
+                  "or install LibreOffice and run the command again.")
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(docx: bytes, name: str, program: str) -> bytes:
+    """One LibreOffice conversion of a .docx (its bytes) to PDF."""
+    with tempfile.TemporaryDirectory(prefix="auditdocs-pdf-") as tmp:
+        folder = Path(tmp)
+        source = folder / f"{name}.docx"
+        source.write_bytes(docx)
+        try:
+            done = subprocess.run(
+                [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+                 "--convert-to", PDF_FILTER, "--outdir", str(folder), str(source)],
+                capture_output=True, timeout=TIMEOUT, text=True)
+        except subprocess.TimeoutExpired:
+            raise UserError(f"the PDF was not made: LibreOffice took more than {TIMEOUT // 60} minutes. "
+                            "The Word report is made; try again, or save it as PDF from Word.") from None
+        target = folder / f"{name}.pdf"
+        if done.returncode != 0 or not target.exists():
+            said = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["no message"]
+            raise UserError(f"the PDF was not made: LibreOffice could not convert the report ({said[0]}). "
+                            "The Word report is made; save it as PDF from Word.")
+        return target.read_bytes()
+
+
+def bookmark_pages(pdf: bytes) -> list[int]:
+    """The page (1 = first) of every bookmark, in document order."""
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                pages.append(reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    return pages
+
+
+def neutral(pdf: bytes, title: str) -> bytes:
+    """The PDF with its title as its only metadata (no author, creator, producer or XMP)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.metadata = {"/Title": title}
+    if "/Metadata" in writer.root_object:
+        del writer.root_object["/Metadata"]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def report_pdf(render, name: str, title: str) -> tuple[bytes, bytes]:
+    """(the report with the page numbers in its contents, and its PDF). `render(pages)` makes the .docx,
+    with `pages` (each heading's page, in order) in its contents. UserError when it cannot be made."""
+    program = soffice()
+    if program is None:
+        raise UserError(NO_LIBREOFFICE)
+    first = convert(render(None), name, program)
+    numbered = render(bookmark_pages(first))
+    return numbered, neutral(convert(numbered, name, program), title)

@@ -1,0 +1,50 @@
+"""What a council sets once for its reports (the [report] section of the workspace settings)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+
+from ..cycle import YEAR_START_MONTH
+from ..errors import UserError
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    council: str = "Council"  # shown on the title page, e.g. "Fictionshire County Council"
+    service: str = "Children's Services"  # e.g. "Children's Social Care"
+    year_start: int = YEAR_START_MONTH  # the month audit years (and so quarters) start in
+    top_questions: int = 10  # questions most often answered No or Partially
+    trend_months: int = 12
+    #: The form fields whose text the evidence annex (--with-evidence) quotes, names replaced by roles.
+    evidence_fields: tuple[str, ...] = ("working_well", "worried_about")
+    evidence_per_grade: int = 3  # audits quoted per grade in the annex
+
+    @classmethod
+    def from_mapping(cls, section: dict, where: str) -> tuple[ReportSettings, list[str]]:
+        """Settings from a TOML section: (settings, warnings about keys it does not know).
+        A value of the wrong kind is a UserError naming `where`, the key and what to write."""
+        known = {f.name: f for f in fields(cls)}
+        warnings = [f"{where}: '{key}' is not a report setting, so it is ignored "
+                    f"(the settings are: {', '.join(known)})." for key in section if key not in known]
+        values = {}
+        for key, value in section.items():
+            if key not in known:
+                continue
+            default = getattr(cls, key)
+            if isinstance(default, str):
+                if not isinstance(value, str) or not value.strip():
+                    raise UserError(f"{where}: '{key}' should be text in quotes, for example {key} = \"{default}\".")
+                values[key] = value.strip()
+            elif isinstance(default, tuple):
+                if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                    raise UserError(f"{where}: '{key}' should be a list of field ids, for example "
+                                    f"{key} = {json.dumps(list(default))}.")
+                values[key] = tuple(v.strip() for v in value)
+            else:
+                low, high = {"year_start": (1, 12), "trend_months": (1, 36)}.get(key, (0, 100))
+                if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                    what = "a month number, 1 to 12 (4 for April)" if key == "year_start" \
+                        else f"a whole number from {low} to {high}"
+                    raise UserError(f"{where}: '{key}' should be {what}, for example {key} = {default}.")
+                values[key] = value
+        return cls(**values), warnings
