@@ -180,6 +180,7 @@ class ReportDocument:
             z.writestr("word/styles.xml", report_styles())
             z.writestr("word/settings.xml", SETTINGS)
             z.writestr("word/footer1.xml", package.footer_xml(self.title))
+            z.writestr("word/numbering.xml", package.numbering_xml(0))
             for name, png in self.images:
                 z.writestr(f"word/{name}", png, compress_type=zipfile.ZIP_STORED)
         return out.getvalue()
