@@ -50,6 +50,30 @@ class Run:
         return [self.workspace.returned]
 
 
+    def register_path(self, given: Path | None, *, tracker: Path | None = None) -> Path:
+        """The audit register to use: the one given with --register, else the workspace's, else (for
+        commands that have a tracker) the one beside the tracker; otherwise a usage error saying how."""
+        if given:
+            return Path(given)
+        if self.workspace:
+            return self.workspace.register
+        if tracker is not None:
+            return register_beside(Path(tracker))
+        raise click.UsageError("give the audit register with --register PATH, or run inside a workspace "
+                               "(see 'auditdocs init'), whose settings name it.")
+
+
+def register_beside(tracker: Path) -> Path:
+    """Where the register of a tracker kept outside a workspace lives: beside it, named after it."""
+    return tracker.with_name(f"{tracker.stem} register.sqlite")
+
+
+#: The --register option every command that reads or writes the register takes (see Run.register_path).
+register_option = click.option(
+    "--register", "register_file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+    help="The audit register (an SQLite file). Default: the workspace's (see 'auditdocs init').")
+
+
 def run_of(ctx: click.Context) -> Run:
     """The command's `Run` (a plain one when a command is invoked on its own, as in tests)."""
     root = ctx.find_root()
