@@ -15,6 +15,7 @@ from helpers import (
     full_answers,
     library_from_text,
     libreoffice_convert,
+    needs_soffice,
     record_values,
     rewrite_parts,
     unreadable,
@@ -36,10 +37,6 @@ from auditdocs.forms.xlsx.layout import (
 from auditdocs.specs import SpecErrors
 
 SHARED_VALIDATOR = ROOT.parent / "shared" / "ooxml" / "validate_xlsx.py"
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None,
-    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui",
-)
 
 ALL_KINDS = (Path(__file__).parent / "data" / "all_kinds.yaml").read_text(encoding="utf-8")
 
