@@ -257,6 +257,7 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     the tracker: audits, answers, judgements, actions, exceptions. Managers' columns
     (status, sign-off, notes) and rows and sheets they added are always kept. The
     previous tracker is backed up first; nothing is written if it is open in Excel.
+    Exits 0 when nothing needs attention, 1 when the Exceptions sheet lists something new.
 
     \b
     Example:
@@ -272,6 +273,8 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     summary = consolidate(records, lib, tracker, prefer_newer=prefer_newer)
     for line in summary.lines():
         click.echo(line)
+    if summary.needs_attention:
+        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- demo --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
@@ -44,8 +45,15 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(skipped_silently(Path(part)) for part in path.relative_to(root).parts)
 
 
+#: The start of the reason given for a file that failed in a way the readers did not foresee.
+UNFORESEEN = "auditdocs could not read this file"
+
+
 def read_form(path: Path, library) -> m.AuditRecord:
-    """Read one returned form (Word or Excel); never raises for a bad file."""
+    """Read one returned form (Word or Excel); never raises for a bad file.
+
+    A failure the readers did not foresee is kept to this file too: it is 'unreadable',
+    with a one-line reason and what to do (set AUDITDOCS_DEBUG=1 to see the traceback)."""
     try:
         if path.suffix.lower() == ".xlsx":
             from .forms.xlsx.reader import read_xlsx
@@ -59,9 +67,21 @@ def read_form(path: Path, library) -> m.AuditRecord:
             raise NotReadable(f"auditdocs reads Word (.docx) and Excel (.xlsx) forms, not '{path.suffix}' files.")
     except NotReadable as exc:
         return _unreadable(path, str(exc))
+    except Exception as exc:
+        if os.environ.get("AUDITDOCS_DEBUG"):
+            raise
+        return _unreadable(path, unforeseen_reason(path, exc))
     if not record.modified:
         record.modified = _mtime(path)
     return record
+
+
+def unforeseen_reason(path: Path, exc: Exception) -> str:
+    """One line: what happened to a file that failed unexpectedly, and what to do."""
+    editor, kind = ("Excel", "Excel Workbook (.xlsx)") if path.suffix.lower() == ".xlsx" else ("Word", "Word Document (.docx)")
+    return (f"{UNFORESEEN}: something in it is not as {editor} writes it ({type(exc).__name__}). Ask the auditor "
+            f"to open it in {editor}, save it again as {kind} and send it again; if it still cannot be read, "
+            "report this as a fault in auditdocs. The other files were read as usual.")
 
 
 def read_returns(paths: list[Path], library) -> Iterator[m.AuditRecord]:

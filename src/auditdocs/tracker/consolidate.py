@@ -46,6 +46,11 @@ class Summary:
     backup: Path | None = None
     created: bool = False
 
+    @property
+    def needs_attention(self) -> bool:
+        """Something on the Exceptions sheet came from this run (unreadable, incomplete, duplicates…)."""
+        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates)
+
     def lines(self) -> list[str]:
         def n(count: int, word: str) -> str:
             return f"{count} {word}{'' if count == 1 else 's'}"
