@@ -510,3 +510,42 @@ def test_parse_command_batch_json_returns_and_exit_codes(library, tmp_path):
     assert "within 3 working days" in returns.output
     ok = runner.invoke(cli, ["--specs", str(SPECS), "parse", str(folder / "Auditor 0")])
     assert ok.exit_code == 0, ok.output
+
+
+def test_text_typed_over_a_placeholder_whose_flag_stayed_is_the_answer(library, tmp_path):
+    """Editors other than Word leave w:showingPlcHdr set after the text is typed: the text is the answer,
+    and only the placeholder itself (ours, Word's, or the template's own from the glossary) is blank."""
+    spec = library.latest("csc_case_file_audit")
+    data = make(spec, {"kss1_seen_alone": "Yes", "kss1_seen_alone.evidence": "Seen alone at school on 3 visits.",
+                       "kss1_views_sought.evidence": "Click or tap here to enter text."})
+
+    def flag_again(root):
+        for tag in ("kss1_seen_alone", "kss1_seen_alone.evidence", "kss1_views_sought.evidence",
+                    "kss1_services_secured.evidence", "kss1_advocate.evidence"):
+            props = control(root, tag).find(W + "sdtPr")
+            if props.find(W + "showingPlcHdr") is None:
+                props.find(W + "id").addnext(etree.Element(W + "showingPlcHdr"))
+        custom = control(root, "kss1_advocate.evidence")
+        placeholder = etree.SubElement(custom.find(W + "sdtPr"), W + "placeholder")
+        etree.SubElement(placeholder, W + "docPart", {W + "val": "CouncilViews"})
+        next(custom.iter(W + "t")).text = "Write the child's views here, in their words"
+
+    glossary = (f'<w:glossaryDocument xmlns:w="{W_NS}"><w:docParts><w:docPart><w:docPartPr><w:name w:val='
+                '"CouncilViews"/></w:docPartPr><w:docPartBody><w:p><w:r><w:t>Write the child\'s views here, in '
+                'their words</w:t></w:r></w:p></w:docPartBody></w:docPart></w:docParts></w:glossaryDocument>').encode()
+
+    def add_glossary(name, content):
+        if name == "word/_rels/document.xml.rels":
+            return content.replace(b"</Relationships>", b'<Relationship Id="rIdGlossary" Type="http://schemas.'
+                                   b'openxmlformats.org/officeDocument/2006/relationships/glossaryDocument" '
+                                   b'Target="glossary/document.xml"/></Relationships>')
+        return content
+
+    package = io.BytesIO(rewrite_parts(edit_document(data, flag_again), add_glossary))
+    with zipfile.ZipFile(package, "a") as z:
+        z.writestr("word/glossary/document.xml", glossary)
+    record = read_docx(save(tmp_path, "flagged.docx", package.getvalue()), library)
+    assert record.answers["kss1_seen_alone"] == "Yes"
+    assert record.answers["kss1_seen_alone.evidence"] == "Seen alone at school on 3 visits."
+    for placeholder in ("kss1_views_sought.evidence", "kss1_services_secured.evidence", "kss1_advocate.evidence"):
+        assert placeholder not in record.answers, placeholder  # Word's, ours and the template's own placeholder

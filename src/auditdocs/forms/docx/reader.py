@@ -59,13 +59,15 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
             raise NotReadable("this is not a Word document (it has no document body). Ask for the .docx form.")
         custom = read_part(package, "docProps/custom.xml")
         core = read_part(package, "docProps/core.xml")
+        glossary = read_part(package, "word/glossary/document.xml")
         document = parse_xml(document_xml, "document")
         props = _custom_properties(parse_xml(custom, "custom properties")) if custom else {}
         record.modified = _modified(parse_xml(core, "core properties")) if core else ""
+        placeholders = _glossary_placeholders(parse_xml(glossary, "glossary")) if glossary else {}
     body = document.find(W + "body")
     if body is None:
         raise NotReadable("this Word document has no body. Ask the auditor to send the form again.")
-    revised = _prepare(body)
+    revised = _prepare(body, placeholders)
     spec = identify(props, (_visible_text(p) for p in body.iter(P)), library, record)
     layout_is_ours = props.get(identity.PROP_LAYOUT, "auditdocs") == "auditdocs"
     found = _Found()
@@ -288,20 +290,42 @@ def _control_value(sdt, tc) -> object:
     return text
 
 
-def _prepare(body) -> bool:
+def _prepare(body, placeholders: dict[str, str]) -> bool:
     """Make the body read as a person sees it, once: tracked changes accepted, field codes
     and placeholders blanked, tabs and breaks as characters. True if it had tracked changes."""
     revised = next(body.iter(*REVISIONS), None) is not None
     for gone in list(body.iter(*HIDDEN)):
         gone.getparent().remove(gone)
-    for sdt in body.iter(SDT):
-        if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None:
-            for t in sdt.iter(T):
-                t.text = ""
     for mark in body.iter(*MARKS):
         if mark.getparent().tag == R:
             mark.text = MARKS[mark.tag]
+    for sdt in body.iter(SDT):
+        if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None and _shows_placeholder(sdt, placeholders):
+            for t in sdt.iter(T):
+                t.text = ""
     return revised
+
+
+def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
+    """Is a control flagged as showing its placeholder really showing it? Word clears the flag
+    when a person types, but other editors leave it: then the text differs from the placeholder
+    (ours, Word's own, or the template's in its glossary) and is the answer."""
+    text = _norm("".join(sdt.itertext(*TEXT)))
+    if not text or text in PLACEHOLDERS:
+        return True
+    part = sdt.find(f"{W}sdtPr/{W}placeholder/{W}docPart")
+    return part is not None and _norm(placeholders.get(part.get(qn("w:val"), ""), "")) == text
+
+
+def _glossary_placeholders(root) -> dict[str, str]:
+    """The texts of a template's own placeholders: glossary part name -> text."""
+    texts = {}
+    for part in root.iter(W + "docPart"):
+        name = part.find(f"{W}docPartPr/{W}name")
+        body = part.find(W + "docPartBody")
+        if name is not None and body is not None:
+            texts[name.get(qn("w:val"), "")] = "".join(body.itertext(*TEXT))
+    return texts
 
 
 def _visible_text(element) -> str:
