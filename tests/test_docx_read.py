@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import random
 import shutil
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from helpers import (
     REALWORLD,
     SPECS,
+    answer_for,
     full_answers,
     library_from_text,
     libreoffice_convert,
@@ -23,6 +25,7 @@ from helpers import (
 )
 from lxml import etree
 
+from auditdocs import model as m
 from auditdocs.cli import cli
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.oxml import W_NS
@@ -549,3 +552,89 @@ def test_text_typed_over_a_placeholder_whose_flag_stayed_is_the_answer(library, 
     assert record.answers["kss1_seen_alone.evidence"] == "Seen alone at school on 3 visits."
     for placeholder in ("kss1_views_sought.evidence", "kss1_services_secured.evidence", "kss1_advocate.evidence"):
         assert placeholder not in record.answers, placeholder  # Word's, ours and the template's own placeholder
+
+
+def council_template(spec, path: Path) -> Path:
+    """A council's own template as QA officers make them: details as Jinja placeholders in the text,
+    a content control tagged with each answer's field id, and each action table as a Word table
+    whose rows hold controls tagged '<table>.<column>'."""
+    import docx
+
+    from auditdocs.forms.docx.oxml import (
+        block_sdt,
+        cell,
+        checkbox_kind,
+        date_kind,
+        dropdown_kind,
+        el,
+        para,
+        row,
+        run,
+        sdt_props,
+        table,
+        text_para,
+    )
+
+    ids = iter(range(1, 10**6))
+
+    def control(tag, alias, kind):
+        if kind == "checkbox":
+            props = sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=None, showing_placeholder=False)
+            props.append(checkbox_kind(False))
+            return block_sdt(props, para(run("☐")))
+        return block_sdt(sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=kind,
+                                   showing_placeholder=False), para())
+
+    def kind_of(f):
+        if f.scale:
+            return dropdown_kind([(o.label, o.value) for o in f.scale.options])
+        return date_kind() if f.type == "date" else "checkbox" if f.type == "checkbox" else None
+
+    template = docx.Document()
+    template.add_paragraph("Council of Example: case file audit for {{ given_names }} "
+                           "({{ case_number }}), born {{ date_of_birth }}. Worker: {{ social_worker }}, "
+                           "team {{ team }}. Auditor: {{ auditor }}, due {{ due_date }}. Audit {{ audit_id }}.")
+    body = template.element.body
+    family = block_sdt(sdt_props(tag="family_name", alias="Family name", sdt_id=next(ids), lock="sdtContentLocked",
+                                 kind=el("w:text"), showing_placeholder=False), text_para("{{ family_name }}"))
+    body[-1].addprevious(family)
+    for _, item in spec.items():
+        if isinstance(item, m.Actions):
+            t = item.table
+            heading = row(*(cell(1400, text_para(c.label)) for c in t.columns))
+            rows = [row(*(cell(1400, control(c.tag(t.id), c.label, kind_of(c))) for c in t.columns))
+                    for _ in range(3)]
+            body[-1].addprevious(text_para(f"{t.ref} {t.title}"))
+            body[-1].addprevious(table([1400] * len(t.columns), [heading, *rows], style="TableGrid"))
+            body[-1].addprevious(para())
+            continue
+        for f in item.fields:
+            body[-1].addprevious(text_para(f.label))
+            body[-1].addprevious(control(f.id, f.label, kind_of(f)))
+    template.save(path)
+    return path
+
+
+def test_council_template_reads_every_action_row_in_order_and_an_untouched_form_is_complete(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    maker = form_for(spec, template=council_template(spec, tmp_path / "council.docx"))
+    values = record_values(spec, 3)
+    answers, _ = full_answers(spec, seed=4)
+    rng = random.Random(4)
+    tables = {t.id: [{c.id: answer_for(c, rng, n) for c in t.columns} for n in range(6 if t.id == "actions" else 2)]
+              for t in spec.tables}
+    data = fill_docx(maker.render(values, "AUD-202611-COUNCIL6"), answers, tables)
+    record = read_docx(save(tmp_path, "merged.docx", data), library)
+    assert record.tables == tables  # all 6 rows, in order
+    assert record.answers == answers
+    assert (record.problems, record.status) == ([], "complete")
+    assert record.subject["case_number"] == values["case_number"]
+    untouched = read_docx(save(tmp_path, "blank.docx", maker.render(values, "AUD-202611-COUNCIL7")), library)
+    assert untouched.status == "incomplete" and not any("details at the top" in p.message for p in untouched.problems)
+
+    def change_the_name(root):  # the one detail the template shows in a tagged control
+        next(control(root, "family_name").iter(W + "t")).text = "Otherperson"
+
+    changed = read_docx(save(tmp_path, "changed.docx", edit_document(data, change_the_name)), library)
+    assert changed.subject["family_name"] == "Otherperson"
+    assert any("details at the top" in p.message for p in changed.problems)

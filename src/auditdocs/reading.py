@@ -86,12 +86,19 @@ def identify(props: dict[str, str], lines, library, record: m.AuditRecord) -> m.
     return spec
 
 
-def take_subject(spec: m.FormSpec, raw: dict[str, object], record: m.AuditRecord) -> None:
-    """The record's details (dates ISO), checked against the fingerprint the form was made with."""
+def subject_values(spec: m.FormSpec, raw: dict[str, object]) -> dict[str, str]:
+    """The record's details as read from a form (dates ISO, runs of spaces as one)."""
+    subject = {}
     for h in spec.header:
         kind = m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", "")
         value, _ = normalise(kind, raw.get(h.id), h.label)
-        record.subject[h.id] = value or ""
+        subject[h.id] = value or ""
+    return subject
+
+
+def take_subject(spec: m.FormSpec, raw: dict[str, object], record: m.AuditRecord) -> None:
+    """The record's details (dates ISO), checked against the fingerprint the form was made with."""
+    record.subject.update(subject_values(spec, raw))
     if record.fingerprint and identity.fingerprint(spec, record.subject) != record.fingerprint:
         record.problems.append(m.Problem("", "the record's details at the top of the form are not the ones it was "
                                          "made with. Check them against the allocation list."))

@@ -4,7 +4,9 @@ The template holds Jinja placeholders for the record's details (`{{ family_name 
 and content controls whose tags are the spec's field ids (`auditdocs specs tags`
 lists them). The controls are what gets read back; the identity properties are
 added to every document as for our own forms, and the template's author and
-company are cleared.
+company are cleared. The fingerprint of the details is made from the details as the
+reader finds them in the merged document (the template shows them its own way), so an
+untouched form matches and a detail changed in a tagged control is reported.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from ... import model as m
 from ...errors import UserError
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from . import package
+from .reader import details_as_read
 from .oxml import qn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -51,7 +54,10 @@ class CouncilTemplateForm:
                             "Placeholders look like {{ family_name }}.") from None
         merged = io.BytesIO()
         doc.save(merged)
-        return _with_identity(merged.getvalue(), identity.properties(self.spec, values, audit_id, layout="template"))
+        props = identity.properties(self.spec, values, audit_id, layout="template")
+        document_xml = zipfile.ZipFile(merged).read("word/document.xml")
+        props[identity.PROP_FINGERPRINT] = identity.fingerprint(self.spec, details_as_read(document_xml, self.spec, props))
+        return _with_identity(merged.getvalue(), props)
 
 
 def tag_warnings(spec: m.FormSpec, document, path: Path) -> list[str]:

@@ -22,7 +22,7 @@ from lxml import etree
 from ... import identity
 from ... import model as m
 from ...answers import clean_text
-from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
+from ...reading import identify, read_safely, refuse_macros, subject_values, take_answers, take_subject
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from .oxml import qn
 
@@ -86,6 +86,18 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     take_answers(spec, found.raw, found.rows, record)
 
 
+def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]) -> dict[str, str]:
+    """The record's details as this reader finds them in a council template's document.
+
+    A template shows details wherever its author put them (often as plain text), so its
+    fingerprint is made from what reading the merged document gives, not from the list."""
+    body = parse_xml(document_xml, "document").find(W + "body")
+    _prepare(body, {})
+    found = _Found()
+    _read_tagged_controls(body, spec, found, whole_cell=False)
+    return subject_values(spec, _header_values(body, spec, found, props))
+
+
 # ---- identity -----------------------------------------------------------------------
 
 
@@ -143,19 +155,14 @@ def _read_tagged_controls(body, spec: m.FormSpec, found: _Found, whole_cell: boo
 
 
 def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
-    """A council's template: action rows are the table rows holding tagged controls."""
-    rows: dict[int, tuple[str, dict]] = {}
-    order = []
+    """A council's template: action rows are the table rows holding tagged controls, in document order."""
+    rows: dict[tuple[str, etree._Element], dict] = {}  # (table id, its row element) -> values
     for tag, sdt in columns:
         table_id, column_id = tag.rsplit(".", 1)
         tr = _ancestor(sdt, TR)
-        key = id(tr) if tr is not None else id(sdt)
-        if key not in rows:
-            rows[key] = (table_id, {})
-            order.append(key)
-        rows[key][1][column_id] = _control_value(sdt, None)
-    for key in order:
-        table_id, values = rows[key]
+        values = rows.setdefault((table_id, tr if tr is not None else sdt), {})  # the element, never its id()
+        values.setdefault(column_id, _control_value(sdt, None))
+    for (table_id, _), values in rows.items():
         found.rows.setdefault(table_id, []).append(values)
 
 
