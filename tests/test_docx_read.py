@@ -638,3 +638,41 @@ def test_council_template_reads_every_action_row_in_order_and_an_untouched_form_
     changed = read_docx(save(tmp_path, "changed.docx", edit_document(data, change_the_name)), library)
     assert changed.subject["family_name"] == "Otherperson"
     assert any("details at the top" in p.message for p in changed.problems)
+
+
+def split_table(root, tag: str, after: int, note: str = "") -> None:
+    """Word's Layout > Split Table (or a paragraph typed between two rows): the rows after row
+    `after` become a second table, with a paragraph between the two."""
+    tr = control(root, tag).getparent().getparent()
+    tbl = tr.getparent()
+    rows = tbl.findall(W + "tr")
+    second = etree.Element(W + "tbl")
+    for kept in (tbl.find(W + "tblPr"), tbl.find(W + "tblGrid")):
+        second.append(copy.deepcopy(kept))
+    for moved in rows[after + 1:]:
+        second.append(moved)
+    between = etree.Element(W + "p")
+    if note:
+        etree.SubElement(etree.SubElement(between, W + "r"), W + "t").text = note
+    tbl.addnext(between)
+    between.addnext(second)
+
+
+def test_actions_in_a_split_table_are_all_read(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    rows = [{"action": f"Action {n}", "responsible_person": "Jo Fictional", "required_date": f"2026-12-{n + 10}"}
+            for n in range(5)]
+    mo_rows = [{"action": "Discuss in supervision", "responsible_person": "Terry Manager", "required_date": "2026-12-01"}]
+    data = make(spec, tables={"actions": rows, "mo_actions": mo_rows})
+    splits = {
+        "split.docx": lambda root: split_table(root, "actions.action", after=2),
+        "split twice.docx": lambda root: (split_table(root, "actions.action", after=4),
+                                          split_table(root, "actions.action", after=1)),
+        "note between.docx": lambda root: split_table(root, "actions.action", after=3, note="Added after the meeting:"),
+        "split, then saved without tags.docx": lambda root: (split_table(root, "actions.action", after=2),
+                                                             strip_tags(root)),
+    }
+    for name, change in splits.items():
+        record = read_docx(save(tmp_path, name, edit_document(data, change)), library)
+        assert record.tables == {"actions": rows, "mo_actions": mo_rows}, name
+    assert rows[0] == read_docx(save(tmp_path, "whole.docx", data), library).tables["actions"][0]

@@ -196,28 +196,92 @@ def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
                 found.raw[f.id] = _control_value(_first_sdt(cells[index]), cells[index])
 
 
+@dataclass
+class _Part:
+    """The part of an action table read last: a table split in two continues it."""
+
+    table: m.Table
+    positions: list[tuple[m.Column, int]]
+    heading: list[str]  # the heading row's cell texts
+    element: etree._Element  # its w:tbl
+
+
 def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
+    """Every row of every action table, in order, including every part of a table that was split
+    (Word's Layout > Split Table, or a paragraph typed between two rows): a part without the
+    heading row continues the table its tagged controls belong to, or, with no tags left, the
+    action table just above it when only paragraphs lie between and its rows look the same."""
     by_ref = {t.ref: t for t in spec.tables}
     by_column_tag = {c.tag(t.id): t for t in spec.tables for c in t.columns}
+    refs = {_norm(ref) for _, item in spec.items() for ref in _cells_by_part(item)} | {"ref"}
+    last: dict[str, _Part] = {}  # table id -> its part read last
+    previous: _Part | None = None
     for tbl in body.iter(TBL):
         rows = tbl.findall(TR)
         if not rows:
             continue
-        table = by_ref.get(_visible_text(rows[0].find(TC)).strip()) if rows[0].find(TC) is not None else None
-        if table is None and len(rows) > 1:  # the reference was lost: a tagged control says which table
-            table = next((by_column_tag[t] for t in map(_sdt_tag, rows[1].iter(SDT)) if t in by_column_tag), None)
-        if table is None or table.id in found.rows:
+        first = rows[0].find(TC)
+        table = by_ref.get(_visible_text(first).strip()) if first is not None else None
+        tagged = _tagged_table(rows, by_column_tag)
+        if table is not None or (tagged is not None and tagged.id not in last and not _tags_in(rows[0], by_column_tag)):
+            table = table or tagged  # a heading row (its reference may be lost: a tagged control says which)
+            if table.id in last and not _follows(tbl, last[table.id].element):
+                continue  # a second copy of a table already read
+            part = last.get(table.id)
+            if part is None:
+                part = _Part(table, _column_positions(rows[0], table), [_visible_text(c) for c in rows[0].findall(TC)], tbl)
+            data_rows = rows[1:]
+        elif tagged is not None:
+            part = last.get(tagged.id) or _Part(tagged, _column_positions(rows[0], tagged), [], tbl)
+            data_rows = rows
+        elif previous is not None and _follows(tbl, previous.element) and _looks_like(rows, previous, refs):
+            part, data_rows = previous, rows
+        else:
             continue
-        positions = _column_positions(rows[0], table)
-        header_texts = [_visible_text(c) for c in rows[0].findall(TC)]
-        values = []
-        for tr in rows[1:]:
+        values = found.rows.setdefault(part.table.id, [])
+        for tr in data_rows:
             cells = tr.findall(TC)
-            if [_visible_text(c) for c in cells] == header_texts:
+            if [_visible_text(c) for c in cells] == part.heading:
                 continue  # a repeated heading row
             values.append({c.id: _control_value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
-                           for c, i in positions})
-        found.rows[table.id] = values
+                           for c, i in part.positions})
+        part.element = tbl
+        last[part.table.id] = previous = part
+
+
+def _tags_in(tr, by_column_tag) -> bool:
+    return any(_sdt_tag(s) in by_column_tag for s in tr.iter(SDT))
+
+
+def _tagged_table(rows, by_column_tag) -> m.Table | None:
+    """The action table whose column tags the controls in these rows carry, if any."""
+    for tr in rows:
+        for sdt in tr.iter(SDT):
+            table = by_column_tag.get(_sdt_tag(sdt))
+            if table is not None:
+                return table
+    return None
+
+
+def _follows(tbl, earlier) -> bool:
+    """Only paragraphs (no heading, control or other table) lie between `earlier` and `tbl`."""
+    sibling = tbl.getprevious()
+    while sibling is not None and sibling is not earlier:
+        if sibling.tag != P or _is_heading(sibling):
+            return False
+        sibling = sibling.getprevious()
+    return sibling is earlier
+
+
+def _is_heading(p) -> bool:
+    style = p.find(f"{W}pPr/{W}pStyle")
+    return style is not None and style.get(qn("w:val"), "").lower().startswith(("heading", "title"))
+
+
+def _looks_like(rows, part: _Part, refs: set[str]) -> bool:
+    """Rows with the action table's number of cells, none showing a question's reference."""
+    width = len(part.heading)
+    return all(len(tr.findall(TC)) == width and _norm(_visible_text(tr.find(TC))) not in refs for tr in rows)
 
 
 def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]:
