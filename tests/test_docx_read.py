@@ -676,3 +676,53 @@ def test_actions_in_a_split_table_are_all_read(library, tmp_path):
         record = read_docx(save(tmp_path, name, edit_document(data, change)), library)
         assert record.tables == {"actions": rows, "mo_actions": mo_rows}, name
     assert rows[0] == read_docx(save(tmp_path, "whole.docx", data), library).tables["actions"][0]
+
+
+#: What auditors quote: names and words in other scripts within English sentences.
+MIXED_SCRIPTS = [
+    "Child said \u0645\u0631\u062d\u0628\u0627 \u0628\u0643 to the worker",  # Arabic
+    "Mother calls him \u0639\u0644\u06cc \u0628\u06be\u0627\u0626\u06cc at home",  # Urdu
+    "Name written as \u674e\u5c0f\u9f99 in the file",  # Chinese
+    "Drew a \U0001F3E0 and a \U0001F60A face",  # emoji
+    "Zofia \u0141ukasik and \u738b\u82b3 spoke",  # Polish with Chinese
+    "\u0639\u0627\u0626\u0634\u0629 first, then English",  # starting in Arabic
+    "\u0645\u0631\u062d\u0628\u0627 \u0628\u0643",  # Arabic only
+    "a\u0645b\u674ec\U0001F3E0d",  # a change of script at every character
+]
+
+
+@needs_soffice
+def test_text_in_several_scripts_reads_back_as_typed_after_libreoffice(library, tmp_path, lo_profile):
+    """LibreOffice 7.4 saves a control holding text in two scripts as one control per script run,
+    each repeating the whole text; the reader gets back what was typed, and where the text was
+    changed after that damage, it says so for that field."""
+    spec = library.latest("csc_case_file_audit")
+    values = {**record_values(spec, 5), "given_names": "Amelia \u0639\u0627\u0626\u0634\u0629",
+              "family_name": "\u674e Testworth"}
+    answers, tables = full_answers(spec, seed=5)
+    rich = [f.id for f in spec.fields if f.type == "text" and not f.scale]
+    answers.update(zip(rich, MIXED_SCRIPTS))
+    answers[rich[len(MIXED_SCRIPTS)]] = "Para one.\nPara two \u674e\u5c0f\u9f99 mixed.\n\nPara \u0645\u0631\u062d\u0628\u0627"
+    for n, row in enumerate(tables["actions"]):
+        row.update(action=MIXED_SCRIPTS[n], responsible_person=MIXED_SCRIPTS[-1 - n],  # plain-text controls
+                   responsible_role=MIXED_SCRIPTS[n + 2])
+    data = WordForm(spec).render(values, "AUD-202611-SCRIPTS")
+    filled = save(tmp_path, "scripts.docx", fill_docx(data, answers, tables))
+    (once,) = libreoffice_convert([filled], tmp_path / "once", "docx:MS Word 2007 XML", lo_profile)
+    (twice,) = libreoffice_convert([once], tmp_path / "twice", "docx:MS Word 2007 XML", lo_profile)
+    for path in (once, twice):
+        record = read_docx(path, library)
+        assert (record.answers, record.tables) == (answers, tables), path.parent.name
+        assert (record.subject["given_names"], record.subject["family_name"]) == (values["given_names"],
+                                                                                  values["family_name"])
+        assert (record.problems, record.status) == ([], "complete"), path.parent.name
+
+    def edit_the_damaged_text(root):  # an auditor retyping part of what LibreOffice showed them
+        pieces = [s for s in root.iter(W + "sdt") if "".join(s.itertext()).endswith(MIXED_SCRIPTS[2])]
+        next(pieces[1].iter(W + "t")).text = "\u674e\u5c0f "
+
+    edited = read_docx(save(tmp_path, "edited.docx", edit_document(once.read_bytes(), edit_the_damaged_text)), library)
+    field = spec.field(rich[2])
+    [problem] = [p for p in edited.problems if p.field == field.id]
+    assert problem.message.startswith(f"{field.label}: LibreOffice damaged this answer") and "check it" in problem.message
+    assert MIXED_SCRIPTS[2] in edited.answers[field.id]  # what the document holds, kept for checking
