@@ -597,3 +597,17 @@ def test_fuzzed_files_never_stop_the_batch(library, originals, tmp_path, fuzz_se
     unreadable = sum(r.status == "unreadable" for r in records)
     print(f"\nfuzz seed {fuzz_seed}: {len(made)} mutated files, {unreadable} unreadable, "
           f"{len(records) - unreadable} read")
+
+
+def test_a_fault_in_the_excel_reader_is_not_called_damage(library, originals, tmp_path, monkeypatch):
+    """Only what openpyxl cannot parse is 'damaged'; a fault of the reader's own says it is one."""
+    from auditdocs.forms.xlsx import reader
+
+    path = _save(tmp_path, "form.xlsx", originals["csc_case_file_audit.xlsx"])
+
+    def faulty(self):
+        raise TypeError("a fault in finding the form's sheet")
+
+    monkeypatch.setattr(reader._Sheet, "_form_sheet", faulty)
+    [reason] = [p.message for p in read_form(path, library).problems]
+    assert reason.startswith(UNFORESEEN) and "TypeError" in reason and "damaged" not in reason
