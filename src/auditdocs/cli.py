@@ -265,8 +265,10 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     """
     from .returns import read_returns
     from .tracker import consolidate
+    from .tracker.safety import check_before_update
 
     lib = library(ctx)
+    check_before_update(tracker)  # a tracker that cannot be updated stops the run before the forms are read
     records = list(read_returns(list(paths), lib))
     if not records:
         raise UserError("no forms (.docx or .xlsx) were found there; the tracker was not changed.")

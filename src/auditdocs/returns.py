@@ -14,18 +14,24 @@ from pathlib import Path
 from typing import Iterator
 
 from . import model as m
+from .errors import UserError
 from .files import write_atomic
 from .safezip import WRONG_KIND, NotReadable, skipped_silently
 
 FORM_SUFFIXES = {".docx", ".xlsx"}
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[m.AuditRecord]]:
-    """Form files under `paths` (folders searched recursively), and records for paths that
-    do not exist. Lock files and hidden files are skipped; files that are plainly not forms
-    (.doc, .pdf, …) are kept, so that they are reported with what to do."""
+def find_files(paths: list[Path]) -> list[Path]:
+    """Form files under `paths` (folders searched recursively). Lock files and hidden files are
+    skipped; files that are plainly not forms (.doc, .pdf, …) are kept, so that they are
+    reported with what to do. A path that does not exist (a mistyped folder) raises UserError
+    before anything is read, so that nothing is written from a run that read the wrong place."""
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        names = ", ".join(f"'{path}'" for path in missing)
+        raise UserError(f"there is no file or folder {names}. Check the name (and the folder you are in); "
+                        "nothing was read or written.")
     files: list[Path] = []
-    missing: list[m.AuditRecord] = []
     for path in paths:
         if path.is_dir():
             for candidate in sorted(path.rglob("*")):
@@ -33,12 +39,9 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[m.AuditRecord]]:
                     candidate.suffix.lower() in FORM_SUFFIXES | set(WRONG_KIND)
                 ):
                     files.append(candidate)
-        elif path.is_file():
-            if not skipped_silently(path):
-                files.append(path)
-        else:
-            missing.append(_unreadable(path, "there is no such file or folder. Check the path."))
-    return files, missing
+        elif not skipped_silently(path):
+            files.append(path)
+    return files
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -85,9 +88,8 @@ def unforeseen_reason(path: Path, exc: Exception) -> str:
 
 
 def read_returns(paths: list[Path], library) -> Iterator[m.AuditRecord]:
-    files, missing = find_files(paths)
-    yield from missing
-    for path in files:
+    """Every form under `paths`, read one by one (UserError first if a path does not exist)."""
+    for path in find_files(paths):
         yield read_form(path, library)
 
 
