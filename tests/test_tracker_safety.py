@@ -179,8 +179,12 @@ def test_tracker_must_be_xlsx(library, tmp_path):
         consolidate([], library, tmp_path / "tracker.xls", now=NOW)
 
 
-def test_new_tracker_in_a_new_folder(library, tmp_path):
+def test_new_tracker_in_a_folder_that_does_not_exist_is_refused(library, tmp_path):
     target = tmp_path / "output" / "month" / "tracker.xlsx"
+    with pytest.raises(UserError, match="there is no folder"):
+        consolidate([make_record(library, "C1")], library, target, now=NOW)
+    assert not (tmp_path / "output").exists()  # never made silently: a mistyped folder name would hide it
+    target.parent.mkdir(parents=True)
     summary = consolidate([make_record(library, "C1")], library, target, now=NOW)
     assert target.exists() and summary.created and "Created" in str(summary)
 
