@@ -272,3 +272,90 @@ def test_notes_highlights_and_columns_on_other_sheets_are_kept(library, tracker)
     assert by_id(tracker, "Audits", "Audit id")[A]["Chased on"] == "12/02/2026"
     [row] = rows_of(tracker, "Exceptions")
     assert row["Sent back on"] == dt.datetime(2026, 2, 11) and row["Problem"] == "Incomplete"
+
+
+# ---- an action's identity through real forms ---------------------------------------------
+
+
+def _return_form(library, folder: Path, actions: list[str]) -> None:
+    """The auditor's Word form for one audit, with these actions in the table, saved in `folder`."""
+    from helpers import full_answers, record_values
+
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.writer import WordForm
+
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec, seed=2)
+    tables["actions"] = [{"action": text, "responsible_person": "Sam Invented", "required_date": "2026-12-15"}
+                         for text in actions]
+    data = WordForm(spec).render(record_values(spec, 2), "AUD-202611-ACTIONS1")
+    folder.mkdir(exist_ok=True)
+    (folder / "form.docx").write_bytes(fill_docx(data, answers, tables))
+
+
+def _read(library, folder: Path):
+    from auditdocs.returns import read_returns
+
+    return list(read_returns([folder], library))
+
+
+def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(library, tracker, tmp_path):
+    folder = tmp_path / "returned"
+    _return_form(library, folder, ["Update the chronology", "Visit the child at home", "Book a review meeting",
+                                   "Refer to the school nurse"])
+    consolidate(_read(library, folder), library, tracker, now=NOW)
+    aid = "AUD-202611-ACTIONS1"
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Actions"]
+    col = {c.value: c.column for c in ws[1]}
+    row = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    signed = {"Status": "Done", "Signed off by": "Terry Manager", "Signed off on": dt.datetime(2026, 12, 1)}
+    for n, values in {1: {"Notes": "Chronology checked"}, 2: {**signed, "Notes": "Seen at home 28/11"},
+                      3: {**signed, "Notes": "Meeting held"}, 4: {"Notes": "Nurse contacted"}}.items():
+        for header, value in values.items():
+            ws.cell(row[f"{aid}-A{n}"], col[header]).value = value
+    wb.save(tracker)
+
+    # the auditor amends the form: row 1 gains a detail, row 2 now holds a different action,
+    # row 3 gains a detail although a manager signed it off, row 4 is as it was
+    _return_form(library, folder, ["Update the chronology and the genogram", "Refer to the speech therapist",
+                                   "Book a review meeting with the family", "Refer to the school nurse"])
+    summary = consolidate(_read(library, folder), library, tracker, now=NOW)
+    actions = by_id(tracker)
+    assert actions[f"{aid}-A1"]["Action"] == "Update the chronology and the genogram"  # reworded: same action
+    assert actions[f"{aid}-A1"]["Notes"] == "Chronology checked" and actions[f"{aid}-A1"]["On form"] == "Yes"
+    old = actions[f"{aid}-A2"]  # replaced: kept, with its sign-off, and marked
+    assert (old["Action"], old["On form"], old["Status"], old["Signed off by"]) == (
+        "Visit the child at home", "Removed from form", "Done", "Terry Manager")
+    new = next(a for a in actions.values() if a["Action"] == "Refer to the speech therapist")
+    assert (new["Status"], new["Signed off by"], new["Signed off on"], new["Notes"]) == ("Open", None, None, None)
+    signed_off = actions[f"{aid}-A3"]  # cannot tell: both kept, the sign-off stays on the words signed off
+    assert (signed_off["Action"], signed_off["Signed off by"], signed_off["On form"]) == (
+        "Book a review meeting", "Terry Manager", "Removed from form")
+    reworded = next(a for a in actions.values() if a["Action"] == "Book a review meeting with the family")
+    assert (reworded["Status"], reworded["Signed off by"]) == ("Open", None)
+    assert actions[f"{aid}-A4"]["Notes"] == "Nurse contacted"
+    [changed] = [e for e in rows_of(tracker, "Exceptions") if e["Problem"] == "Action changed"]
+    assert f"{aid}-A3" in changed["Details"] and reworded["Action id"] in changed["Details"]
+    assert "cannot tell" in changed["Details"] and changed["File"].endswith("form.docx")
+    assert (summary.actions_new, summary.actions_removed) == (2, 2) and summary.needs_attention
+
+    consolidate(_read(library, folder), library, tracker, now=NOW)  # again: nothing moves, the note stays
+    assert by_id(tracker) == actions
+    assert [e["Problem"] for e in rows_of(tracker, "Exceptions")] == ["Action changed"]
+
+
+def test_same_action_thresholds():
+    from auditdocs.tracker.actions import DIFFERENT, SAME, UNSURE, same_action
+
+    def verdict(old, new, **manager):
+        return same_action({"Action": old, **manager}, {"Action": new})
+
+    assert verdict("Update the chronology", "update the chronology.") == SAME
+    assert verdict("Update the chronology", "Update the chronolgy") == SAME  # a slip corrected
+    assert verdict("Genogram", "Genogram with the father's side") == SAME  # a detail added
+    assert verdict("Genogram", "Genogram with the father's side", **{"Signed off by": "Terry"}) == UNSURE
+    assert verdict("Update the chronology", "Update the chronolgy", Status="Done") == SAME
+    assert verdict("Visit the child at home", "Visit the child at school") == UNSURE
+    assert verdict("Update the chronology", "Refer to the speech therapist") == DIFFERENT
+    assert verdict("Visit the child at home", "Book a review meeting") == DIFFERENT

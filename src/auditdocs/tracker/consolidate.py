@@ -154,6 +154,9 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *,
     merged = {s.name: _merge_by_audit(old[s.name].rows, new[s.name], s)
               for s in (r.AUDITS, r.ANSWERS, r.JUDGEMENTS)}
     merged[r.ACTIONS.name], counts = actions.merge(old[r.ACTIONS.name].rows, new[r.ACTIONS.name])
+    for was, kept, added in counts.unsure:
+        plan.exceptions.append(_action_changed_row(was, kept, added, new[r.AUDITS.name][text_of(added["Audit id"])][0],
+                                                   now.date()))
     merged[r.EXCEPTIONS.name] = _merge_exceptions(old[r.EXCEPTIONS.name].rows, records, new[r.AUDITS.name],
                                                   plan.exceptions)
     for s in r.DATA_SHEETS:
@@ -283,6 +286,24 @@ def _duplicate_row(aid: str, loser: _Candidate, winner: _Candidate, tracked_row,
             "What to do": todo}
 
 
+ACTION_CHANGED = "Action changed"
+
+
+def _action_changed_row(was: dict, kept: dict, added: dict, audit: dict, today: dt.date) -> dict:
+    """An Exceptions row for a row of a form whose new wording may or may not be the same action."""
+    old_id, new_id = text_of(kept.get("Action id")), text_of(added.get("Action id"))
+    before = text_of(was.get("Action")) or text_of(was.get("Next steps"))
+    after = text_of(added.get("Action")) or text_of(added.get("Next steps"))
+    return {"Found on": today, "File": audit.get("Source file"), "Audit id": audit.get("Audit id"),
+            "Case number": audit.get("Case number"), "Auditor": audit.get("Auditor"), "Problem": ACTION_CHANGED,
+            "Details": f"Row {text_of(was.get('Form row'))} of action table {text_of(was.get('Form ref'))} said "
+                       f"'{before}' ({old_id}) and now says '{after}'. The tool cannot tell whether this is the "
+                       f"same action reworded, so it keeps both: {old_id}, with its status, sign-off and notes, is "
+                       f"marked '{r.REMOVED}', and the new wording is {new_id}.",
+            "What to do": f"If it is the same action, copy what still applies (status, sign-off, notes) from {old_id} "
+                          f"to {new_id} and set {old_id} to 'No longer needed'. Then delete this row."}
+
+
 # ---- merging rows ---------------------------------------------------------------------
 
 
@@ -333,7 +354,9 @@ def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: li
     kept, replaced = [], {}
     for row in old_rows:
         file, aid = text_of(row.get("File")), text_of(row.get("Audit id"))
-        if aid in applied or any(_same_file(file, f) for f in files) or (file and not os.path.exists(file)):
+        if text_of(row.get("Problem")) == ACTION_CHANGED:  # about the tracker's actions: kept until deleted
+            kept.append(row)
+        elif aid in applied or any(_same_file(file, f) for f in files) or (file and not os.path.exists(file)):
             replaced.setdefault(_key(sheet, row), row)
         else:
             kept.append(row)
