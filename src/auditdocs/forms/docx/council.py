@@ -23,8 +23,8 @@ from ... import model as m
 from ...errors import UserError
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from . import package
-from .reader import details_as_read
 from .oxml import qn
+from .reader import details_as_read
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NEUTRAL_CORE = re.compile(rb"<(dc:creator|cp:lastModifiedBy|cp:keywords|dc:description|cp:category)>[^<]*</\1>")

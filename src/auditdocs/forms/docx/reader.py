@@ -22,7 +22,14 @@ from lxml import etree
 from ... import identity
 from ... import model as m
 from ...answers import clean_text, row_is_empty
-from ...reading import identify, read_safely, refuse_macros, subject_values, take_answers, take_subject
+from ...reading import (
+    identify,
+    read_safely,
+    refuse_macros,
+    subject_values,
+    take_answers,
+    take_subject,
+)
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from .oxml import qn
 
