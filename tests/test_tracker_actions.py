@@ -359,3 +359,43 @@ def test_same_action_thresholds():
     assert verdict("Visit the child at home", "Visit the child at school") == UNSURE
     assert verdict("Update the chronology", "Refer to the speech therapist") == DIFFERENT
     assert verdict("Visit the child at home", "Book a review meeting") == DIFFERENT
+
+
+def test_notes_outside_the_table_stay_where_they_were_and_odd_entries_are_kept_and_listed(library, tracker):
+    record = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home")])
+    consolidate([record], library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Actions"]
+    col = {c.value: c.column for c in ws[1]}
+    last = ws.max_row  # the table's last row
+    ws.cell(last + 2, 1).value = "Notes from the team meeting, 12/02:"  # a blank row, then a manager's note
+    ws.cell(last + 2, col["Action"]).value = "Chase the plan with Sam"
+    ws.cell(last + 3, 2).value = "Next meeting 12/03"
+    ws.cell(2, ws.max_column + 2).value = "ask Sam"  # beside the table, one column apart
+    beside = ws.max_column
+    ws.cell(2, col["Status"]).value = "Finished"  # not on the list
+    ws.cell(3, col["Completed on"]).value = "last Tuesday"  # a date typed as text
+    wb.save(tracker)
+
+    grown = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home"),
+                                                action("Book a review meeting")])
+    for run in range(2):
+        summary = consolidate([grown], library, tracker, now=NOW)
+        assert summary.actions_total == 3 and summary.actions_new == (1 if run == 0 else 0)
+        wb = openpyxl.load_workbook(tracker)
+        ws = wb["Actions"]
+        end = int(ws.tables["Actions"].ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        assert end == 4  # three actions: the note was not pulled into the table
+        assert all(ws.cell(end + 1, c).value is None for c in range(1, 30))  # the blank row above the note
+        assert ws.cell(end + 2, 1).value == "Notes from the team meeting, 12/02:"
+        assert ws.cell(end + 2, col["Action"]).value == "Chase the plan with Sam"
+        assert ws.cell(end + 3, 2).value == "Next meeting 12/03"
+        assert ws.cell(2, beside).value == "ask Sam"
+        actions = by_id(tracker)
+        assert actions["AUD-202601-C1-A1"]["Status"] == "Finished"  # kept as typed
+        assert actions["AUD-202601-C1-A2"]["Completed on"] == "last Tuesday"
+        problems = {e["Details"].split(": ", 1)[1].split(".")[0]: e for e in rows_of(tracker, "Exceptions")}
+        assert set(problems) == {"the Status 'Finished' is not a status the tracker knows (Open, In progress, "
+                                 "Done, No longer needed), so the action counts as not done",
+                                 "'Completed on' holds 'last Tuesday', which is not a date, so it is kept as typed"}
+        assert all(e["Audit id"] == "AUD-202601-C1" and e["Problem"] == "Tracker entry" for e in problems.values())

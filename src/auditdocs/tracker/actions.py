@@ -96,7 +96,7 @@ def action_id(audit: str, n: int) -> str:
     return f"{audit}-A{n}"
 
 
-def _number(row: dict) -> int | None:
+def number_of(row: dict) -> int | None:
     """n of our id '<audit id>-A<n>', or None for a row we did not make."""
     audit = text_of(row.get("Audit id"))
     m = re.fullmatch(re.escape(audit) + r"-A(\d+)", text_of(row.get("Action id"))) if audit else None
@@ -154,7 +154,7 @@ def merge(old_rows: list[dict], new_by_audit: dict[str, list[dict]]) -> tuple[li
     ours: dict[str, list[dict]] = {}
     seen_ids: set[str] = set()
     for row in old_rows:
-        aid, n = text_of(row.get("Audit id")), _number(row)
+        aid, n = text_of(row.get("Audit id")), number_of(row)
         if n is not None and text_of(row.get("Action id")) not in seen_ids:
             seen_ids.add(text_of(row.get("Action id")))
             ours.setdefault(aid, []).append(row)
@@ -163,7 +163,7 @@ def merge(old_rows: list[dict], new_by_audit: dict[str, list[dict]]) -> tuple[li
     added: dict[str, list[dict]] = {}
     for aid, new_rows in new_by_audit.items():
         olds = ours.get(aid, [])
-        next_n = max((_number(o) for o in olds), default=0) + 1
+        next_n = max((number_of(o) for o in olds), default=0) + 1
         found, unsure = match(olds, new_rows)
         made: dict[int, dict] = {}  # id(new row) -> the row added for it
         for row, old in zip(new_rows, found):

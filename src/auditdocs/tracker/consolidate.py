@@ -157,6 +157,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *,
     for was, kept, added in counts.unsure:
         plan.exceptions.append(_action_changed_row(was, kept, added, new[r.AUDITS.name][text_of(added["Audit id"])][0],
                                                    now.date()))
+    plan.exceptions += _odd_manager_entries(merged[r.ACTIONS.name], now.date())
     merged[r.EXCEPTIONS.name] = _merge_exceptions(old[r.EXCEPTIONS.name].rows, records, new[r.AUDITS.name],
                                                   plan.exceptions)
     for s in r.DATA_SHEETS:
@@ -304,6 +305,35 @@ def _action_changed_row(was: dict, kept: dict, added: dict, audit: dict, today: 
                           f"to {new_id} and set {old_id} to 'No longer needed'. Then delete this row."}
 
 
+TRACKER_ENTRY = "Tracker entry"
+MANAGER_DATES = ("Completed on", "Signed off on")
+
+
+def _odd_manager_entries(rows: list[dict], today: dt.date) -> list[dict]:
+    """Exceptions rows for what managers typed that the tracker cannot use: a status not on the
+    list, a date that is not a date. Those are kept as typed; this says so, on every run."""
+    known = {s.casefold() for s in r.STATUSES}
+    out = []
+    for n, row in enumerate(rows, start=2):
+        action = text_of(row.get("Action id"))
+        if actions.number_of(row) is None:
+            continue
+        where = f"Actions sheet, row {n} ({action})"
+        status = text_of(row.get("Status"))
+        if status and status.casefold() not in known:
+            out.append((where, f"the Status '{status}' is not a status the tracker knows ({', '.join(r.STATUSES)}), "
+                               "so the action counts as not done. It is kept as typed.",
+                        "Choose the status from the list in the Status cell.", row))
+        for heading in MANAGER_DATES:
+            value = plain(row.get(heading))
+            if value not in (None, "") and not isinstance(value, dt.date):
+                out.append((where, f"'{heading}' holds '{text_of(value)}', which is not a date, so it is kept as typed.",
+                            f"Type the date in the '{heading}' cell as dd/mm/yyyy.", row))
+    return [{"Found on": today, "File": None, "Audit id": text_of(row.get("Audit id")),
+             "Case number": text_of(row.get("Case number")) or None, "Auditor": None, "Problem": TRACKER_ENTRY,
+             "Details": f"{where}: {what}", "What to do": todo} for where, what, todo, row in out]
+
+
 # ---- merging rows ---------------------------------------------------------------------
 
 
@@ -354,8 +384,11 @@ def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: li
     kept, replaced = [], {}
     for row in old_rows:
         file, aid = text_of(row.get("File")), text_of(row.get("Audit id"))
-        if text_of(row.get("Problem")) == ACTION_CHANGED:  # about the tracker's actions: kept until deleted
+        problem = text_of(row.get("Problem"))
+        if problem == ACTION_CHANGED:  # about the tracker's actions: kept until someone deletes it
             kept.append(row)
+        elif problem == TRACKER_ENTRY:  # worked out again on every run
+            replaced.setdefault(_key(sheet, row), row)
         elif aid in applied or any(_same_file(file, f) for f in files) or (file and not os.path.exists(file)):
             replaced.setdefault(_key(sheet, row), row)
         else:
