@@ -399,3 +399,50 @@ def test_notes_outside_the_table_stay_where_they_were_and_odd_entries_are_kept_a
                                  "Done, No longer needed), so the action counts as not done",
                                  "'Completed on' holds 'last Tuesday', which is not a date, so it is kept as typed"}
         assert all(e["Audit id"] == "AUD-202601-C1" and e["Problem"] == "Tracker entry" for e in problems.values())
+
+
+def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, tmp_path):
+    """Returned files are known by their content and audit id, and shown relative to the folder given:
+    moving or renaming the folder (or a file) loses no Exceptions row, no managers' entry, and turns
+    no duplicate into an amendment."""
+    from helpers import full_answers, record_values
+
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.writer import WordForm
+    from auditdocs.returns import read_returns
+
+    spec = library.latest("csc_case_file_audit")
+    folder = tmp_path / "December returned"
+    (folder / "Auditor 0").mkdir(parents=True)
+    answers, tables = full_answers(spec, seed=1)
+    form_a = WordForm(spec).render(record_values(spec, 0), "AUD-202612-MOVED001")
+    (folder / "Auditor 0" / "A.docx").write_bytes(fill_docx(form_a, answers, tables))
+    (folder / "Auditor 0" / "Copy of A.docx").write_bytes(fill_docx(form_a, {**answers, "working_well": "Changed."}, tables))
+    form_b = WordForm(spec).render(record_values(spec, 1), "AUD-202612-MOVED002")
+    (folder / "B.docx").write_bytes(fill_docx(form_b, {"kss1_seen_alone": "Yes"}))
+    (folder / "scan.docx").write_bytes(b"%PDF-1.4 a scan sent by mistake")
+    first = consolidate(list(read_returns([folder], library)), library, tracker, now=NOW)
+    assert (first.duplicates, first.audits_new) == (1, 2)
+    audits = by_id(tracker, "Audits", "Audit id")
+    assert audits["AUD-202612-MOVED001"]["Source file"] == str(Path("Auditor 0") / "A.docx")  # relative to the folder
+
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Exceptions"]
+    ws.cell(1, ws.max_column + 1).value = "Sent back on"
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, ws.max_column).value = f"chased {r}"
+    wb.save(tracker)
+    before = {(e["File"], e["Problem"]): e["Sent back on"] for e in rows_of(tracker, "Exceptions")}
+    assert set(before) == {(str(Path("Auditor 0") / "Copy of A.docx"), "Duplicate"), ("B.docx", "Incomplete"),
+                           ("scan.docx", "Unreadable")}
+
+    moved = folder.rename(tmp_path / "December returned (checked)")
+    (moved / "B.docx").rename(moved / "B - sent back.docx")
+    again = consolidate(list(read_returns([moved], library)), library, tracker, now=NOW)
+    assert (again.duplicates, again.audits_updated, again.audits_new) == (1, 0, 0)
+    assert by_id(tracker, "Audits", "Audit id")["AUD-202612-MOVED001"]["Source file"] == str(Path("Auditor 0") / "A.docx")
+    after = {e["Problem"]: (e["File"], e["Sent back on"]) for e in rows_of(tracker, "Exceptions")}
+    assert after == {"Duplicate": (str(Path("Auditor 0") / "Copy of A.docx"), before[(str(Path("Auditor 0") / "Copy of A.docx"),
+                                                                                "Duplicate")]),
+                     "Incomplete": ("B - sent back.docx", before[("B.docx", "Incomplete")]),
+                     "Unreadable": ("scan.docx", before[("scan.docx", "Unreadable")])}

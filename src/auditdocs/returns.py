@@ -7,6 +7,7 @@ ones for sending back (auditors have 3 working days to amend).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections import defaultdict
@@ -21,26 +22,27 @@ from .safezip import WRONG_KIND, NotReadable, skipped_silently
 FORM_SUFFIXES = {".docx", ".xlsx"}
 
 
-def find_files(paths: list[Path]) -> list[Path]:
+def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     """Form files under `paths` (folders searched recursively). Lock files and hidden files are
     skipped; files that are plainly not forms (.doc, .pdf, …) are kept, so that they are
     reported with what to do. A path that does not exist (a mistyped folder) raises UserError
-    before anything is read, so that nothing is written from a run that read the wrong place."""
+    before anything is read, so that nothing is written from a run that read the wrong place.
+    Each file comes with the folder given that it was found in (None for a file given itself)."""
     missing = [path for path in paths if not path.exists()]
     if missing:
         names = ", ".join(f"'{path}'" for path in missing)
         raise UserError(f"there is no file or folder {names}. Check the name (and the folder you are in); "
                         "nothing was read or written.")
-    files: list[Path] = []
+    files: list[tuple[Path, Path | None]] = []
     for path in paths:
         if path.is_dir():
             for candidate in sorted(path.rglob("*")):
                 if candidate.is_file() and not _hidden(candidate, path) and (
                     candidate.suffix.lower() in FORM_SUFFIXES | set(WRONG_KIND)
                 ):
-                    files.append(candidate)
+                    files.append((candidate, path))
         elif not skipped_silently(path):
-            files.append(path)
+            files.append((path, None))
     return files
 
 
@@ -69,14 +71,27 @@ def read_form(path: Path, library) -> m.AuditRecord:
         else:
             raise NotReadable(f"auditdocs reads Word (.docx) and Excel (.xlsx) forms, not '{path.suffix}' files.")
     except NotReadable as exc:
-        return _unreadable(path, str(exc))
+        record = _unreadable(path, str(exc))
     except Exception as exc:
         if os.environ.get("AUDITDOCS_DEBUG"):
             raise
-        return _unreadable(path, unforeseen_reason(path, exc))
+        record = _unreadable(path, unforeseen_reason(path, exc))
     if not record.modified:
         record.modified = _mtime(path)
+    record.file_check = file_check(path)
     return record
+
+
+def file_check(path: Path) -> str:
+    """A hash of a file's bytes: the same file, whatever it is called or wherever it is ('' if unreadable)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()[:20]
 
 
 def unforeseen_reason(path: Path, exc: Exception) -> str:
@@ -89,8 +104,10 @@ def unforeseen_reason(path: Path, exc: Exception) -> str:
 
 def read_returns(paths: list[Path], library) -> Iterator[m.AuditRecord]:
     """Every form under `paths`, read one by one (UserError first if a path does not exist)."""
-    for path in find_files(paths):
-        yield read_form(path, library)
+    for path, folder in find_files(paths):
+        record = read_form(path, library)
+        record.folder = str(folder) if folder is not None else ""
+        yield record
 
 
 def _unreadable(path: Path, reason: str) -> m.AuditRecord:

@@ -13,9 +13,10 @@ import openpyxl
 from .. import model as m
 from ..dates import parse_date
 from ..errors import UserError
-from . import actions, safety, sheets
+from . import actions, safety, sheets, versions
 from . import rows as r
 from .sheets import OldSheet, plain, text_of
+from .versions import ReturnedFile
 
 TODO_UNREADABLE = ("Fix what the details say (or move the file out of the folder if it is not an audit form), "
                    "then run consolidate again.")
@@ -80,7 +81,7 @@ class Summary:
 class _Candidate:
     """One version of an audit: a record read now, or the row already in the tracker (record None)."""
 
-    file: str
+    file: ReturnedFile
     check: str
     newness: tuple
     record: m.AuditRecord | None = None
@@ -194,9 +195,14 @@ def _new_workbook() -> openpyxl.Workbook:
 # ---- which record goes in ----------------------------------------------------------
 
 
-def _same_file(a: str, b: str) -> bool:
-    norm = lambda p: os.path.normcase(os.path.abspath(p))  # noqa: E731
-    return bool(a) and bool(b) and (a == b or norm(a) == norm(b))
+def returned_file(rec: m.AuditRecord) -> ReturnedFile:
+    return ReturnedFile(rec.file_check, rec.shown_file, os.path.abspath(rec.file))
+
+
+def remembered_file(row: dict, shown: str) -> ReturnedFile:
+    """A file as a tracker row remembers it (trackers made before file checks: by its path alone)."""
+    return ReturnedFile(text_of(row.get("File check")), text_of(row.get(shown)),
+                        text_of(row.get("File location")) or text_of(row.get(shown)))
 
 
 def _mtime(file: str) -> float:
@@ -228,33 +234,29 @@ def _plan(records, library, audits: OldSheet, prefer_newer: bool, today: dt.date
                 TODO_NO_ID, today))
             continue
         by_audit.setdefault(rec.audit_id, []).append(
-            _Candidate(rec.file, r.content_check(rec), (rec.modified or "", _mtime(rec.file)), rec, spec))
+            _Candidate(returned_file(rec), r.content_check(rec), (rec.modified or "", _mtime(rec.file)), rec, spec))
 
     for aid, found in by_audit.items():
         row = tracked.get(aid)
-        if row is not None:
-            file = text_of(row.get("Source file"))
-            current = next((c for c in found if _same_file(c.file, file)), None)
-            if current is None and not os.path.exists(file):  # the earlier file is gone: this is its amended copy
-                current = found[0]
-                current.why = f"it replaces {file}, which is no longer there"
-            elif current is None:
-                returned = parse_date(plain(row.get("Returned")))
-                current = _Candidate(file, text_of(row.get("Content check")),
-                                     (returned.isoformat() if returned else "", _mtime(file)))
-            current.why = "it was already in the tracker"
+        earlier = remembered_file(row, "Source file") if row is not None else None
+        still_there = earlier is not None and bool(earlier.location) and os.path.exists(earlier.location)
+        index, why = versions.current_version(earlier, [c.file for c in found], still_there)
+        if index is None:  # the tracker's own version stays: its file is still there, and was not read now
+            returned = parse_date(plain(row.get("Returned")))
+            current = _Candidate(earlier, text_of(row.get("Content check")),
+                                 (returned.isoformat() if returned else "", _mtime(earlier.location)))
         else:
-            current = found[0]
-            current.why = "it was read first"
-        versions = [current] + [c for c in found if c is not current]
-        if all(c.check == current.check for c in versions):
+            current = found[index]
+        current.why = why
+        copies = [current] + [c for c in found if c is not current]
+        if all(c.check == current.check for c in copies):
             winner = current
         else:
             plan.duplicates += 1
-            winner = max(versions, key=lambda c: c.newness) if prefer_newer else current
+            winner = max(copies, key=lambda c: c.newness) if prefer_newer else current
             if prefer_newer:
                 winner.why = "it is the newest"
-            for loser in versions:
+            for loser in copies:
                 if loser.check != winner.check:
                     plan.exceptions.append(_duplicate_row(aid, loser, winner, row, prefer_newer, today))
         if winner.record is not None:
@@ -279,11 +281,12 @@ def _duplicate_row(aid: str, loser: _Candidate, winner: _Candidate, tracked_row,
     todo = "Check which file is right and move the other one out of the folder."
     if not prefer_newer:
         todo += " To use the newest file instead, run consolidate again with --prefer-newer."
-    return {"Found on": today, "File": loser.file, "Audit id": aid,
+    return {"Found on": today, "File": loser.file.shown, "File check": loser.file.file_check or None,
+            "File location": loser.file.location, "Audit id": aid,
             "Case number": subject.get("case_number") or None, "Auditor": subject.get("auditor") or None,
             "Problem": "Duplicate",
-            "Details": f"This file holds the same audit as {winner.file}, but the answers differ. "
-                       f"The tracker uses {winner.file} ({winner.why}).",
+            "Details": f"This file holds the same audit as {winner.file.shown}, but the answers differ. "
+                       f"The tracker uses {winner.file.shown} ({winner.why}).",
             "What to do": todo}
 
 
@@ -368,9 +371,9 @@ def _merge_by_audit(old_rows: list[dict], new_by_audit: dict[str, list[dict]], s
     return merged
 
 
-def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict]) -> dict:
+def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict], key=None) -> dict:
     """A new row, with the managers' columns and cell notes of the old row with the same key."""
-    old = replaced.get(_key(sheet, row))
+    old = replaced.get((key or (lambda row: _key(sheet, row)))(row))
     if old is None:
         return row
     extras = {h: v for h, v in old.items() if h not in sheet.headers}
@@ -378,22 +381,28 @@ def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict]) -> dict:
 
 
 def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: list[dict]) -> list[dict]:
-    """Old exceptions stay unless this run read the same file again, updated the audit, or the file is gone."""
-    sheet = r.EXCEPTIONS
-    files = [rec.file for rec in records]
+    """Old exceptions stay unless this run read the same file again (by its content, or in its place),
+    updated the audit, or the file is gone. Managers' columns travel to the new row for the same file."""
+    read_now = [returned_file(rec) for rec in records]
     kept, replaced = [], {}
     for row in old_rows:
-        file, aid = text_of(row.get("File")), text_of(row.get("Audit id"))
-        problem = text_of(row.get("Problem"))
+        problem, aid = text_of(row.get("Problem")), text_of(row.get("Audit id"))
+        seen = remembered_file(row, "File")
         if problem == ACTION_CHANGED:  # about the tracker's actions: kept until someone deletes it
             kept.append(row)
         elif problem == TRACKER_ENTRY:  # worked out again on every run
-            replaced.setdefault(_key(sheet, row), row)
-        elif aid in applied or any(_same_file(file, f) for f in files) or (file and not os.path.exists(file)):
-            replaced.setdefault(_key(sheet, row), row)
+            replaced.setdefault(_exception_key(row), row)
+        elif aid in applied or any(seen.is_(f) for f in read_now) or (seen.location and not os.path.exists(seen.location)):
+            replaced.setdefault(_exception_key(row), row)
         else:
             kept.append(row)
-    return kept + [_carry(sheet, row, replaced) for row in new_rows]
+    return kept + [_carry(r.EXCEPTIONS, row, replaced, _exception_key) for row in new_rows]
+
+
+def _exception_key(row: dict) -> tuple[str, ...]:
+    """The same problem with the same file: by its content when known, else by its shown path."""
+    return (text_of(row.get("File check")) or text_of(row.get("File")), text_of(row.get("Audit id")),
+            text_of(row.get("Problem")))
 
 
 def _overdue(row: dict, today: dt.date) -> bool:
