@@ -34,8 +34,9 @@ from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx import XlsxForm
 from auditdocs.forms.xlsx.fill import fill_xlsx
 from auditdocs.returns import UNFORESEEN, read_form, read_returns
+from auditdocs.tracker import consolidate
 
-FUZZ_FILES = int(os.environ.get("AUDITDOCS_FUZZ_FILES", "520"))
+FUZZ_FILES = int(os.environ.get("AUDITDOCS_FUZZ_FILES", "1000"))
 SECONDS_PER_FILE = 5.0  # "nothing takes more than a few seconds", even on a busy 2-core machine
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -594,9 +595,11 @@ def test_fuzzed_files_never_stop_the_batch(library, originals, tmp_path, fuzz_se
     for name in good:
         assert by_name[name].as_dict() == read_form(folder / name, library).as_dict(), name
     assert not slow, f"seed {fuzz_seed}: files that took more than {SECONDS_PER_FILE} s: {slow}"
+    summary = consolidate(records, library, tmp_path / "tracker.xlsx")  # and the month's tracker is still made
+    assert summary.files == len(records) and (tmp_path / "tracker.xlsx").exists()
     unreadable = sum(r.status == "unreadable" for r in records)
     print(f"\nfuzz seed {fuzz_seed}: {len(made)} mutated files, {unreadable} unreadable, "
-          f"{len(records) - unreadable} read")
+          f"{len(records) - unreadable} read; {summary.exceptions} listed on the tracker's Exceptions sheet")
 
 
 def test_a_fault_in_the_excel_reader_is_not_called_damage(library, originals, tmp_path, monkeypatch):
