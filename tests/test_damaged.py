@@ -457,15 +457,15 @@ class Mutator:
 
     # -- Excel
 
+    def _one_of_our_names(self, data) -> str:
+        return self.rng.choice(sorted(n for n in load_workbook(io.BytesIO(data)).defined_names if n.startswith("ad_")))
+
     def excel_cell(self, data, kind):
         """A formula, an error, a huge or odd number, a bool or rich text in a cell people fill."""
         if kind != "xlsx":
             return self.xml_edit(data, kind)
-        wb = load_workbook(io.BytesIO(data))
-        ours = [n for n in wb.defined_names if n.startswith("ad_")]
-        name = self.rng.choice(ours)
-        _, ref = next(iter(wb.defined_names[name].destinations))
-        ref = ref.replace("$", "").split(":")[0]
+        _, ref = defined_name(data, self._one_of_our_names(data))
+        ref = ref.split(":")[0]
         inner, cell_type = self.rng.choice([
             ("<f>SUM(1,2)</f><v>3</v>", None), ('<f>"Yes"</f><v>Yes</v>', "str"), ("<v>#REF!</v>", "e"),
             ("<v>#DIV/0!</v>", "e"), (f"<v>{'9' * self.rng.choice([20, 309, 400])}</v>", None), ("<v>1e999</v>", None),
@@ -482,9 +482,7 @@ class Mutator:
     def excel_names(self, data, kind):
         if kind != "xlsx":
             return self.xml_edit(data, kind)
-        wb = load_workbook(io.BytesIO(data))
-        ours = [n for n in wb.defined_names if n.startswith("ad_")]
-        name = self.rng.choice(ours)
+        name = self._one_of_our_names(data)
         ref = self.rng.choice(["$5:$5", "$A:$A", "#REF!", "$XFZ$1", "$A$0", "$A$1:$A$1048576", "$C$3:$A$1",
                                "$ZZZZ$1", "'Other sheet'!$A$1", "", "$A$1,$B$2", "OFFSET($A$1,0,0)"])
         return point_name(data, name, ref)

@@ -560,56 +560,44 @@ def council_template(spec, path: Path) -> Path:
     whose rows hold controls tagged '<table>.<column>'."""
     import docx
 
-    from auditdocs.forms.docx.oxml import (
-        block_sdt,
-        cell,
-        checkbox_kind,
-        date_kind,
-        dropdown_kind,
-        el,
-        para,
-        row,
-        run,
-        sdt_props,
-        table,
-        text_para,
-    )
+    from auditdocs.forms.docx import oxml
 
     ids = iter(range(1, 10**6))
 
     def control(tag, alias, kind):
         if kind == "checkbox":
-            props = sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=None, showing_placeholder=False)
-            props.append(checkbox_kind(False))
-            return block_sdt(props, para(run("☐")))
-        return block_sdt(sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=kind,
-                                   showing_placeholder=False), para())
+            props = oxml.sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=None, showing_placeholder=False)
+            props.append(oxml.checkbox_kind(False))
+            return oxml.block_sdt(props, oxml.para(oxml.run("☐")))
+        props = oxml.sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=kind, showing_placeholder=False)
+        return oxml.block_sdt(props, oxml.para())
 
     def kind_of(f):
         if f.scale:
-            return dropdown_kind([(o.label, o.value) for o in f.scale.options])
-        return date_kind() if f.type == "date" else "checkbox" if f.type == "checkbox" else None
+            return oxml.dropdown_kind([(o.label, o.value) for o in f.scale.options])
+        return oxml.date_kind() if f.type == "date" else "checkbox" if f.type == "checkbox" else None
 
     template = docx.Document()
     template.add_paragraph("Council of Example: case file audit for {{ given_names }} "
                            "({{ case_number }}), born {{ date_of_birth }}. Worker: {{ social_worker }}, "
                            "team {{ team }}. Auditor: {{ auditor }}, due {{ due_date }}. Audit {{ audit_id }}.")
     body = template.element.body
-    family = block_sdt(sdt_props(tag="family_name", alias="Family name", sdt_id=next(ids), lock="sdtContentLocked",
-                                 kind=el("w:text"), showing_placeholder=False), text_para("{{ family_name }}"))
+    family = oxml.sdt_props(tag="family_name", alias="Family name", sdt_id=next(ids), lock="sdtContentLocked",
+                            kind=oxml.el("w:text"), showing_placeholder=False)
+    family = oxml.block_sdt(family, oxml.text_para("{{ family_name }}"))
     body[-1].addprevious(family)
     for _, item in spec.items():
         if isinstance(item, m.Actions):
             t = item.table
-            heading = row(*(cell(1400, text_para(c.label)) for c in t.columns))
-            rows = [row(*(cell(1400, control(c.tag(t.id), c.label, kind_of(c))) for c in t.columns))
+            heading = oxml.row(*(oxml.cell(1400, oxml.text_para(c.label)) for c in t.columns))
+            rows = [oxml.row(*(oxml.cell(1400, control(c.tag(t.id), c.label, kind_of(c))) for c in t.columns))
                     for _ in range(3)]
-            body[-1].addprevious(text_para(f"{t.ref} {t.title}"))
-            body[-1].addprevious(table([1400] * len(t.columns), [heading, *rows], style="TableGrid"))
-            body[-1].addprevious(para())
+            body[-1].addprevious(oxml.text_para(f"{t.ref} {t.title}"))
+            body[-1].addprevious(oxml.table([1400] * len(t.columns), [heading, *rows], style="TableGrid"))
+            body[-1].addprevious(oxml.para())
             continue
         for f in item.fields:
-            body[-1].addprevious(text_para(f.label))
+            body[-1].addprevious(oxml.text_para(f.label))
             body[-1].addprevious(control(f.id, f.label, kind_of(f)))
     template.save(path)
     return path

@@ -206,8 +206,9 @@ def parse_cmd(ctx, paths, json_file, show_returns) -> None:
 
     PATHS are files or folders (searched with their subfolders). Each form gets one
     line: complete, incomplete (what is missing) or unreadable (why, and what to do).
-    Word's ~$ lock files and hidden files are skipped. Exits 0 when every form was
-    read and is complete, 1 otherwise.
+    Word's ~$ lock files and hidden files are skipped; a damaged file is unreadable
+    and the others are read as usual. Exits 0 when every form was read and is
+    complete, 1 otherwise, 2 (reading nothing) when a path does not exist.
 
     \b
     Examples:
@@ -257,7 +258,9 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     the tracker: audits, answers, judgements, actions, exceptions. Managers' columns
     (status, sign-off, notes) and rows and sheets they added are always kept. The
     previous tracker is backed up first; nothing is written if it is open in Excel.
-    Exits 0 when nothing needs attention, 1 when the Exceptions sheet lists something new.
+    Exits 0 when nothing needs attention, 1 when something read in this run does (see
+    the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
+    cannot be updated.
 
     \b
     Example:
