@@ -714,3 +714,16 @@ def test_text_in_several_scripts_reads_back_as_typed_after_libreoffice(library, 
     [problem] = [p for p in edited.problems if p.field == field.id]
     assert problem.message.startswith(f"{field.label}: LibreOffice damaged this answer") and "check it" in problem.message
     assert MIXED_SCRIPTS[2] in edited.answers[field.id]  # what the document holds, kept for checking
+
+
+def test_the_pieces_libreoffice_makes_are_put_back_together_and_nothing_else_is():
+    from auditdocs.forms.docx.reader import libreoffice_whole_text as whole
+
+    typed = "Name written as \u674e\u5c0f\u9f99 in the file"
+    once = [typed, "\u674e\u5c0f\u9f99 " + typed, "in the file" + typed]  # as LibreOffice 7.4 saved it
+    assert whole(once) == typed
+    twice = [piece for saved in once for piece in [saved, "\u674e\u5c0f\u9f99 " + saved, "in the file" + saved]]
+    assert whole(twice) == typed  # saved again: each piece broken up the same way
+    assert whole([typed, "", ""]) == typed  # the repeats deleted by hand
+    for not_pieces in (["ha", "ha"], ["Yes", "No"], ["in the file", typed], [typed, typed + "!"], []):
+        assert whole(not_pieces) is None, not_pieces

@@ -499,7 +499,7 @@ def libreoffice_whole_text(pieces: list[str]) -> str | None:
     into the fewest such groups, each group stands for its first piece, and that is repeated
     until one piece is left. Empty pieces are left out (someone deleted the repeats)."""
     pieces = [piece for piece in pieces if piece]
-    if len(pieces) > 64 or sum(map(len, pieces)) > 200_000:
+    if len(pieces) > 64 or sum(map(len, pieces)) > 100_000:
         return None  # no answer LibreOffice broke up looks like this
     while len(pieces) > 1:
         groups = _fewest_groups(pieces)
@@ -509,24 +509,23 @@ def libreoffice_whole_text(pieces: list[str]) -> str | None:
     return pieces[0] if pieces else None
 
 
-def _one_saved_text(group: list[str]) -> bool:
-    """[T, run2 + T, …], the runs adding up to the end of T (or T alone)."""
-    whole, runs = group[0], []
-    for piece in group[1:]:
-        if not piece.endswith(whole):
-            return False
-        runs.append(piece[: len(piece) - len(whole)])
-    return len(group) == 1 or (any(runs) and whole.endswith("".join(runs)))
-
-
 def _fewest_groups(pieces: list[str]) -> list[list[str]] | None:
-    """`pieces` split into the fewest runs that each pass `_one_saved_text`."""
+    """`pieces` split into the fewest runs [T, run2 + T, …] whose runs add up to the end of T
+    (a run may be one piece alone), or None."""
     n = len(pieces)
     best: list[list[list[str]] | None] = [None] * n + [[]]  # best[i]: the split of pieces[i:]
     for i in range(n - 1, -1, -1):
-        for j in range(i + 1, n + 1):
+        whole, runs = pieces[i], ""
+        for j in range(i + 1, n + 1):  # the group pieces[i:j]
+            if j > i + 1:
+                piece = pieces[j - 1]
+                if not piece.endswith(whole):
+                    break
+                runs += piece[: len(piece) - len(whole)]
+                if not runs or not whole.endswith(runs):
+                    continue
             rest = best[j]
-            if rest is not None and _one_saved_text(pieces[i:j]) and (best[i] is None or len(rest) + 1 < len(best[i])):
+            if rest is not None and (best[i] is None or len(rest) + 1 < len(best[i])):
                 best[i] = [pieces[i:j], *rest]
     return best[0]
 
