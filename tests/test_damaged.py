@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, full_answers, record_values, rewrite_parts
+from helpers import SOFFICE, SPECS, full_answers, libreoffice_convert, record_values, rewrite_parts
 from lxml import etree
 from openpyxl import load_workbook
 from tracker_records import rows_of
@@ -54,8 +54,16 @@ def filled(spec, fmt: str, seed: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def originals(library) -> dict[str, bytes]:
-    return make_originals(library)
+def originals(library, tmp_path_factory, lo_profile) -> dict[str, bytes]:
+    """The forms to damage; where LibreOffice is installed, also one it saved (its own XML)."""
+    out = make_originals(library)
+    if SOFFICE:
+        folder = tmp_path_factory.mktemp("libreoffice")
+        source = folder / "csc.docx"
+        source.write_bytes(out["csc_case_file_audit.docx"])
+        (saved,) = libreoffice_convert([source], folder / "saved", "docx:MS Word 2007 XML", lo_profile)
+        out["saved by libreoffice.docx"] = saved.read_bytes()
+    return out
 
 
 def make_originals(library) -> dict[str, bytes]:
