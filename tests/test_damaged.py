@@ -23,7 +23,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SOFFICE, SPECS, full_answers, libreoffice_convert, record_values, rewrite_parts
+from helpers import (
+    SOFFICE,
+    SPECS,
+    full_answers,
+    libreoffice_convert,
+    record_values,
+    rewrite_parts,
+)
 from lxml import etree
 from openpyxl import load_workbook
 from tracker_records import rows_of

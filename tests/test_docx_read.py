@@ -717,7 +717,7 @@ def test_text_in_several_scripts_reads_back_as_typed_after_libreoffice(library, 
 
 
 def test_the_pieces_libreoffice_makes_are_put_back_together_and_nothing_else_is():
-    from auditdocs.forms.docx.reader import libreoffice_whole_text as whole
+    from auditdocs.forms.docx.libreoffice import libreoffice_whole_text as whole
 
     typed = "Name written as \u674e\u5c0f\u9f99 in the file"
     once = [typed, "\u674e\u5c0f\u9f99 " + typed, "in the file" + typed]  # as LibreOffice 7.4 saved it
