@@ -446,3 +446,19 @@ def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, 
                                                                                 "Duplicate")]),
                      "Incomplete": ("B - sent back.docx", before[("B.docx", "Incomplete")]),
                      "Unreadable": ("scan.docx", before[("scan.docx", "Unreadable")])}
+
+
+def test_which_returned_file_continues_the_tracker_s_version():
+    from auditdocs.tracker.versions import ReturnedFile, current_version
+
+    tracked = ReturnedFile("aaaa", "Jo/form.docx", "/old/place/Jo/form.docx")
+    moved = ReturnedFile("aaaa", "Jo/form.docx", "/new/place/Jo/form.docx")
+    renamed = ReturnedFile("aaaa", "form (sent back).docx", "/old/place/form (sent back).docx")
+    amended_after_moving = ReturnedFile("bbbb", "Jo/form.docx", "/new/place/Jo/form.docx")
+    other_copy = ReturnedFile("cccc", "Jo/copy.docx", "/new/place/Jo/copy.docx")
+    assert current_version(None, [other_copy, moved], False) == (0, "it was read first")
+    assert current_version(tracked, [other_copy, moved], False)[0] == 1  # the same bytes, wherever they are
+    assert current_version(tracked, [other_copy, renamed], True)[0] == 1
+    assert current_version(tracked, [other_copy, amended_after_moving], False)[0] == 1  # the same path in the folder
+    assert current_version(tracked, [other_copy], True) == (None, "it was already in the tracker")
+    assert current_version(tracked, [other_copy], False) == (0, "it replaces Jo/form.docx, which is no longer there")

@@ -372,8 +372,9 @@ def _merge_by_audit(old_rows: list[dict], new_by_audit: dict[str, list[dict]], s
 
 
 def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict], key=None) -> dict:
-    """A new row, with the managers' columns and cell notes of the old row with the same key."""
-    old = replaced.get((key or (lambda row: _key(sheet, row)))(row))
+    """A new row, with the managers' columns and cell notes of the old row with the same key
+    (`key(row)`, by default the sheet's key columns)."""
+    old = replaced.get(key(row) if key else _key(sheet, row))
     if old is None:
         return row
     extras = {h: v for h, v in old.items() if h not in sheet.headers}
@@ -381,7 +382,7 @@ def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict], key=None) 
 
 
 def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: list[dict]) -> list[dict]:
-    """Old exceptions stay unless this run read the same file again (by its content, or in its place),
+    """Old exceptions stay unless this run read the same file again (by its content, or at its path),
     updated the audit, or the file is gone. Managers' columns travel to the new row for the same file."""
     read_now = [returned_file(rec) for rec in records]
     kept, replaced = [], {}
@@ -392,7 +393,7 @@ def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: li
             kept.append(row)
         elif problem == TRACKER_ENTRY:  # worked out again on every run
             replaced.setdefault(_exception_key(row), row)
-        elif aid in applied or any(seen.is_(f) for f in read_now) or (seen.location and not os.path.exists(seen.location)):
+        elif aid in applied or any(seen.read_again(f) for f in read_now) or (seen.location and not os.path.exists(seen.location)):
             replaced.setdefault(_exception_key(row), row)
         else:
             kept.append(row)

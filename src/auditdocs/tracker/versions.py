@@ -23,17 +23,20 @@ class ReturnedFile:
     def same_content(self, other: ReturnedFile) -> bool:
         return bool(self.file_check) and self.file_check == other.file_check
 
-    def same_place(self, other: ReturnedFile) -> bool:
-        """At the same path, or at the same path within the folder given (the folder moved or renamed)."""
-        def norm(path: str) -> str:
-            return os.path.normcase(os.path.normpath(path)) if path else ""
+    def same_location(self, other: ReturnedFile) -> bool:
+        return bool(self.location) and _norm(self.location) == _norm(other.location)
 
-        return bool(norm(self.location)) and norm(self.location) == norm(other.location) or (
-            bool(norm(self.shown)) and norm(self.shown) == norm(other.shown))
+    def same_shown_path(self, other: ReturnedFile) -> bool:
+        """At the same path within the folder given (which may have moved, or been renamed)."""
+        return bool(self.shown) and _norm(self.shown) == _norm(other.shown)
 
-    def is_(self, other: ReturnedFile) -> bool:
-        """The same file: the same bytes, or (saved again, perhaps with changes) in the same place."""
-        return self.same_content(other) or self.same_place(other)
+    def read_again(self, other: ReturnedFile) -> bool:
+        """The same file: the same bytes, or (saved again, perhaps with changes) at the same path."""
+        return self.same_content(other) or self.same_location(other)
+
+
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.normpath(path))
 
 
 def current_version(tracked: ReturnedFile | None, found: list[ReturnedFile], tracked_still_there: bool
@@ -43,8 +46,9 @@ def current_version(tracked: ReturnedFile | None, found: list[ReturnedFile], tra
     Returns (index in `found`, why) or (None, why) when the tracker's own version stays current
     (its file was not read this run but is still there; the files read are then other copies).
     In order: a file with the same bytes as the tracker's (moved or renamed, but unchanged); a
-    file in the tracker's file's place (saved again); else, when the tracker's file is no longer
-    there, the first file read (its amended copy under another name).
+    file in the tracker's file's place, or at its path within the folder given (saved again,
+    perhaps after the folder moved); else, when the tracker's file is no longer there, the
+    first file read (its amended copy under another name).
     """
     if tracked is None:
         return 0, "it was read first"
@@ -52,7 +56,7 @@ def current_version(tracked: ReturnedFile | None, found: list[ReturnedFile], tra
         if file.same_content(tracked):
             return i, "it was already in the tracker"
     for i, file in enumerate(found):
-        if file.same_place(tracked):
+        if file.same_location(tracked) or file.same_shown_path(tracked):
             return i, "it was already in the tracker"
     if not tracked_still_there:
         return 0, f"it replaces {tracked.shown}, which is no longer there"
