@@ -139,11 +139,9 @@ def read(ws) -> OldSheet:
     last = max(last, min(table_rows, ws.max_row))
     last_col = max(columns.values(), default=0)
     old.table_end = (last, last_col)
-    inside = set(columns.values())
     for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
         for cell in row:
-            if (cell.value is not None or cell.comment is not None) and (
-                    cell.row > last or (cell.column > last_col and cell.column not in inside)):
+            if (cell.value is not None or cell.comment is not None) and (cell.row > last or cell.column > last_col):
                 old.outside[cell.row, cell.column] = _keep(cell)
     for rng in ws.merged_cells.ranges:
         if rng.min_row > last or rng.min_col > last_col:
