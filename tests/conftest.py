@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from helpers import SPECS
 
@@ -19,3 +21,12 @@ def tracker(tmp_path):
 def lo_profile(tmp_path_factory):
     """A LibreOffice profile of this test session's own (no clash with other runs)."""
     return tmp_path_factory.mktemp("libreoffice-profile")
+
+
+#: The fuzzer's seed in CI (tests/test_damaged.py); try others with --fuzz-seed or AUDITDOCS_FUZZ_SEED.
+FUZZ_SEED = 20261109
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-seed", type=int, default=int(os.environ.get("AUDITDOCS_FUZZ_SEED") or FUZZ_SEED),
+                     help="seed of the damaged-file fuzzer (default: AUDITDOCS_FUZZ_SEED, else the fixed CI seed)")

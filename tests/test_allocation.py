@@ -345,3 +345,11 @@ def test_control_characters_are_dropped_and_two_digit_years_are_not_in_the_futur
     assert first.values["family_name"] == "Test ley"
     assert first.values["date_of_birth"] == "2015-03-04"
     assert second.values["date_of_birth"] == "1975-03-04"
+
+
+def test_a_bare_number_in_a_date_column_is_a_row_problem_not_a_date_in_1905(tmp_path, lib):
+    rows = [child(case="1", dob=2015), child(case="2", dob=42036), child(case="3", dob=20150201)]
+    result = read(write_xlsx(tmp_path / "list.xlsx", rows), lib)
+    assert [a.values["date_of_birth"] for a in result.allocations] == ["2015-02-01"]
+    assert [p.row for p in result.problems] == [2, 4]
+    assert "Date of birth '2015' in column 'Date of birth' is not a date" in result.problems[0].message

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import random
 import shutil
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from helpers import (
     REALWORLD,
     SPECS,
+    answer_for,
     full_answers,
     library_from_text,
     libreoffice_convert,
@@ -23,6 +25,7 @@ from helpers import (
 )
 from lxml import etree
 
+from auditdocs import model as m
 from auditdocs.cli import cli
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.oxml import W_NS
@@ -510,3 +513,217 @@ def test_parse_command_batch_json_returns_and_exit_codes(library, tmp_path):
     assert "send them back by " in returns.output
     ok = runner.invoke(cli, ["--specs", str(SPECS), "parse", str(folder / "Auditor 0")])
     assert ok.exit_code == 0, ok.output
+
+
+def test_text_typed_over_a_placeholder_whose_flag_stayed_is_the_answer(library, tmp_path):
+    """Editors other than Word leave w:showingPlcHdr set after the text is typed: the text is the answer,
+    and only the placeholder itself (ours, Word's, or the template's own from the glossary) is blank."""
+    spec = library.latest("csc_case_file_audit")
+    data = make(spec, {"kss1_seen_alone": "Yes", "kss1_seen_alone.evidence": "Seen alone at school on 3 visits.",
+                       "kss1_views_sought.evidence": "Click or tap here to enter text."})
+
+    def flag_again(root):
+        for tag in ("kss1_seen_alone", "kss1_seen_alone.evidence", "kss1_views_sought.evidence",
+                    "kss1_services_secured.evidence", "kss1_advocate.evidence"):
+            props = control(root, tag).find(W + "sdtPr")
+            if props.find(W + "showingPlcHdr") is None:
+                props.find(W + "id").addnext(etree.Element(W + "showingPlcHdr"))
+        custom = control(root, "kss1_advocate.evidence")
+        placeholder = etree.SubElement(custom.find(W + "sdtPr"), W + "placeholder")
+        etree.SubElement(placeholder, W + "docPart", {W + "val": "CouncilViews"})
+        next(custom.iter(W + "t")).text = "Write the child's views here, in their words"
+
+    glossary = (f'<w:glossaryDocument xmlns:w="{W_NS}"><w:docParts><w:docPart><w:docPartPr><w:name w:val='
+                '"CouncilViews"/></w:docPartPr><w:docPartBody><w:p><w:r><w:t>Write the child\'s views here, in '
+                'their words</w:t></w:r></w:p></w:docPartBody></w:docPart></w:docParts></w:glossaryDocument>').encode()
+
+    def add_glossary(name, content):
+        if name == "word/_rels/document.xml.rels":
+            return content.replace(b"</Relationships>", b'<Relationship Id="rIdGlossary" Type="http://schemas.'
+                                   b'openxmlformats.org/officeDocument/2006/relationships/glossaryDocument" '
+                                   b'Target="glossary/document.xml"/></Relationships>')
+        return content
+
+    package = io.BytesIO(rewrite_parts(edit_document(data, flag_again), add_glossary))
+    with zipfile.ZipFile(package, "a") as z:
+        z.writestr("word/glossary/document.xml", glossary)
+    record = read_docx(save(tmp_path, "flagged.docx", package.getvalue()), library)
+    assert record.answers["kss1_seen_alone"] == "Yes"
+    assert record.answers["kss1_seen_alone.evidence"] == "Seen alone at school on 3 visits."
+    for placeholder in ("kss1_views_sought.evidence", "kss1_services_secured.evidence", "kss1_advocate.evidence"):
+        assert placeholder not in record.answers, placeholder  # Word's, ours and the template's own placeholder
+
+
+def council_template(spec, path: Path) -> Path:
+    """A council's own template as QA officers make them: details as Jinja placeholders in the text,
+    a content control tagged with each answer's field id, and each action table as a Word table
+    whose rows hold controls tagged '<table>.<column>'."""
+    import docx
+
+    from auditdocs.forms.docx import oxml
+
+    ids = iter(range(1, 10**6))
+
+    def control(tag, alias, kind):
+        if kind == "checkbox":
+            props = oxml.sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=None, showing_placeholder=False)
+            props.append(oxml.checkbox_kind(False))
+            return oxml.block_sdt(props, oxml.para(oxml.run("☐")))
+        props = oxml.sdt_props(tag=tag, alias=alias, sdt_id=next(ids), lock=None, kind=kind, showing_placeholder=False)
+        return oxml.block_sdt(props, oxml.para())
+
+    def kind_of(f):
+        if f.scale:
+            return oxml.dropdown_kind([(o.label, o.value) for o in f.scale.options])
+        return oxml.date_kind() if f.type == "date" else "checkbox" if f.type == "checkbox" else None
+
+    template = docx.Document()
+    template.add_paragraph("Council of Example: case file audit for {{ given_names }} "
+                           "({{ case_number }}), born {{ date_of_birth }}. Worker: {{ social_worker }}, "
+                           "team {{ team }}. Auditor: {{ auditor }}, due {{ due_date }}. Audit {{ audit_id }}.")
+    body = template.element.body
+    family = oxml.sdt_props(tag="family_name", alias="Family name", sdt_id=next(ids), lock="sdtContentLocked",
+                            kind=oxml.el("w:text"), showing_placeholder=False)
+    family = oxml.block_sdt(family, oxml.text_para("{{ family_name }}"))
+    body[-1].addprevious(family)
+    for _, item in spec.items():
+        if isinstance(item, m.Actions):
+            t = item.table
+            heading = oxml.row(*(oxml.cell(1400, oxml.text_para(c.label)) for c in t.columns))
+            rows = [oxml.row(*(oxml.cell(1400, control(c.tag(t.id), c.label, kind_of(c))) for c in t.columns))
+                    for _ in range(3)]
+            body[-1].addprevious(oxml.text_para(f"{t.ref} {t.title}"))
+            body[-1].addprevious(oxml.table([1400] * len(t.columns), [heading, *rows], style="TableGrid"))
+            body[-1].addprevious(oxml.para())
+            continue
+        for f in item.fields:
+            body[-1].addprevious(oxml.text_para(f.label))
+            body[-1].addprevious(control(f.id, f.label, kind_of(f)))
+    template.save(path)
+    return path
+
+
+def test_council_template_reads_every_action_row_in_order_and_an_untouched_form_is_complete(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    maker = form_for(spec, template=council_template(spec, tmp_path / "council.docx"))
+    values = record_values(spec, 3)
+    answers, _ = full_answers(spec, seed=4)
+    rng = random.Random(4)
+    tables = {t.id: [{c.id: answer_for(c, rng, n) for c in t.columns} for n in range(6 if t.id == "actions" else 2)]
+              for t in spec.tables}
+    data = fill_docx(maker.render(values, "AUD-202611-COUNCIL6"), answers, tables)
+    record = read_docx(save(tmp_path, "merged.docx", data), library)
+    assert record.tables == tables  # all 6 rows, in order
+    assert record.answers == answers
+    assert (record.problems, record.status) == ([], "complete")
+    assert record.subject["case_number"] == values["case_number"]
+    untouched = read_docx(save(tmp_path, "blank.docx", maker.render(values, "AUD-202611-COUNCIL7")), library)
+    assert untouched.status == "incomplete" and not any("details at the top" in p.message for p in untouched.problems)
+
+    def change_the_name(root):  # the one detail the template shows in a tagged control
+        next(control(root, "family_name").iter(W + "t")).text = "Otherperson"
+
+    changed = read_docx(save(tmp_path, "changed.docx", edit_document(data, change_the_name)), library)
+    assert changed.subject["family_name"] == "Otherperson"
+    assert any("details at the top" in p.message for p in changed.problems)
+
+
+def split_table(root, tag: str, after: int, note: str = "") -> None:
+    """Word's Layout > Split Table (or a paragraph typed between two rows): the rows after row
+    `after` become a second table, with a paragraph between the two."""
+    tr = control(root, tag).getparent().getparent()
+    tbl = tr.getparent()
+    rows = tbl.findall(W + "tr")
+    second = etree.Element(W + "tbl")
+    for kept in (tbl.find(W + "tblPr"), tbl.find(W + "tblGrid")):
+        second.append(copy.deepcopy(kept))
+    for moved in rows[after + 1:]:
+        second.append(moved)
+    between = etree.Element(W + "p")
+    if note:
+        etree.SubElement(etree.SubElement(between, W + "r"), W + "t").text = note
+    tbl.addnext(between)
+    between.addnext(second)
+
+
+def test_actions_in_a_split_table_are_all_read(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    rows = [{"action": f"Action {n}", "responsible_person": "Jo Fictional", "required_date": f"2026-12-{n + 10}"}
+            for n in range(5)]
+    mo_rows = [{"action": "Discuss in supervision", "responsible_person": "Terry Manager", "required_date": "2026-12-01"}]
+    data = make(spec, tables={"actions": rows, "mo_actions": mo_rows})
+    splits = {
+        "split.docx": lambda root: split_table(root, "actions.action", after=2),
+        "split twice.docx": lambda root: (split_table(root, "actions.action", after=4),
+                                          split_table(root, "actions.action", after=1)),
+        "note between.docx": lambda root: split_table(root, "actions.action", after=3, note="Added after the meeting:"),
+        "split, then saved without tags.docx": lambda root: (split_table(root, "actions.action", after=2),
+                                                             strip_tags(root)),
+    }
+    for name, change in splits.items():
+        record = read_docx(save(tmp_path, name, edit_document(data, change)), library)
+        assert record.tables == {"actions": rows, "mo_actions": mo_rows}, name
+    assert rows[0] == read_docx(save(tmp_path, "whole.docx", data), library).tables["actions"][0]
+
+
+#: What auditors quote: names and words in other scripts within English sentences.
+MIXED_SCRIPTS = [
+    "Child said \u0645\u0631\u062d\u0628\u0627 \u0628\u0643 to the worker",  # Arabic
+    "Mother calls him \u0639\u0644\u06cc \u0628\u06be\u0627\u0626\u06cc at home",  # Urdu
+    "Name written as \u674e\u5c0f\u9f99 in the file",  # Chinese
+    "Drew a \U0001F3E0 and a \U0001F60A face",  # emoji
+    "Zofia \u0141ukasik and \u738b\u82b3 spoke",  # Polish with Chinese
+    "\u0639\u0627\u0626\u0634\u0629 first, then English",  # starting in Arabic
+    "\u0645\u0631\u062d\u0628\u0627 \u0628\u0643",  # Arabic only
+    "a\u0645b\u674ec\U0001F3E0d",  # a change of script at every character
+]
+
+
+@needs_soffice
+def test_text_in_several_scripts_reads_back_as_typed_after_libreoffice(library, tmp_path, lo_profile):
+    """LibreOffice 7.4 saves a control holding text in two scripts as one control per script run,
+    each repeating the whole text; the reader gets back what was typed, and where the text was
+    changed after that damage, it says so for that field."""
+    spec = library.latest("csc_case_file_audit")
+    values = {**record_values(spec, 5), "given_names": "Amelia \u0639\u0627\u0626\u0634\u0629",
+              "family_name": "\u674e Testworth"}
+    answers, tables = full_answers(spec, seed=5)
+    rich = [f.id for f in spec.fields if f.type == "text" and not f.scale]
+    answers.update(zip(rich, MIXED_SCRIPTS))
+    answers[rich[len(MIXED_SCRIPTS)]] = "Para one.\nPara two \u674e\u5c0f\u9f99 mixed.\n\nPara \u0645\u0631\u062d\u0628\u0627"
+    for n, row in enumerate(tables["actions"]):
+        row.update(action=MIXED_SCRIPTS[n], responsible_person=MIXED_SCRIPTS[-1 - n],  # plain-text controls
+                   responsible_role=MIXED_SCRIPTS[n + 2])
+    data = WordForm(spec).render(values, "AUD-202611-SCRIPTS")
+    filled = save(tmp_path, "scripts.docx", fill_docx(data, answers, tables))
+    (once,) = libreoffice_convert([filled], tmp_path / "once", "docx:MS Word 2007 XML", lo_profile)
+    (twice,) = libreoffice_convert([once], tmp_path / "twice", "docx:MS Word 2007 XML", lo_profile)
+    for path in (once, twice):
+        record = read_docx(path, library)
+        assert (record.answers, record.tables) == (answers, tables), path.parent.name
+        assert (record.subject["given_names"], record.subject["family_name"]) == (values["given_names"],
+                                                                                  values["family_name"])
+        assert (record.problems, record.status) == ([], "complete"), path.parent.name
+
+    def edit_the_damaged_text(root):  # an auditor retyping part of what LibreOffice showed them
+        pieces = [s for s in root.iter(W + "sdt") if "".join(s.itertext()).endswith(MIXED_SCRIPTS[2])]
+        next(pieces[1].iter(W + "t")).text = "\u674e\u5c0f "
+
+    edited = read_docx(save(tmp_path, "edited.docx", edit_document(once.read_bytes(), edit_the_damaged_text)), library)
+    field = spec.field(rich[2])
+    [problem] = [p for p in edited.problems if p.field == field.id]
+    assert problem.message.startswith(f"{field.label}: LibreOffice damaged this answer") and "check it" in problem.message
+    assert MIXED_SCRIPTS[2] in edited.answers[field.id]  # what the document holds, kept for checking
+
+
+def test_the_pieces_libreoffice_makes_are_put_back_together_and_nothing_else_is():
+    from auditdocs.forms.docx.libreoffice import libreoffice_whole_text as whole
+
+    typed = "Name written as \u674e\u5c0f\u9f99 in the file"
+    once = [typed, "\u674e\u5c0f\u9f99 " + typed, "in the file" + typed]  # as LibreOffice 7.4 saved it
+    assert whole(once) == typed
+    twice = [piece for saved in once for piece in [saved, "\u674e\u5c0f\u9f99 " + saved, "in the file" + saved]]
+    assert whole(twice) == typed  # saved again: each piece broken up the same way
+    assert whole([typed, "", ""]) == typed  # the repeats deleted by hand
+    for not_pieces in (["ha", "ha"], ["Yes", "No"], ["in the file", typed], [typed, typed + "!"], []):
+        assert whole(not_pieces) is None, not_pieces

@@ -467,3 +467,36 @@ def test_a_mistyped_placeholder_in_a_council_template_is_warned_about(tmp_path):
     assert "the placeholder {{ tema }} is not a detail" in result.output and "(did you mean 'team'?)" in result.output
     assert "{{ family_name }} is not" not in result.output and "{{ audit_id }} is not" not in result.output
     assert len(forms(tmp_path / "forms")) == 3
+# ---- the manifest is never lost --------------------------------------------------------
+
+
+def test_a_manifest_that_cannot_be_read_stops_the_run_and_is_never_replaced(tmp_path):
+    out = tmp_path / "forms"
+    run("--data", three_rows(tmp_path), "--out", out)
+    text = (out / "manifest.csv").read_text(encoding="utf-8-sig")
+    made = forms(out)
+    late = write_csv(tmp_path / "late.csv", [child(case="9", auditor="Adaeze Okafor")])
+    for why, damaged in [("not a UTF-8 text file", text.encode("utf-16")),
+                         ("has lost the heading Audit id", text.replace("Audit id", "ID", 1).encode("utf-8-sig"))]:
+        (out / "manifest.csv").write_bytes(damaged)
+        result = run("--data", late, "--out", out)
+        assert result.exit_code == 2, result.output
+        assert str(out / "manifest.csv") in result.output and why in result.output
+        assert "no form was made" in result.output
+        assert (out / "manifest.csv").read_bytes() == damaged and forms(out) == made
+
+
+def test_the_manifest_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    out = tmp_path / "forms"
+    run("--data", three_rows(tmp_path), "--out", out)
+    before = (out / "manifest.csv").read_bytes()
+    real = csv.DictWriter.writerows
+
+    def disk_full_halfway(self, rows):
+        real(self, list(rows)[:1])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(csv.DictWriter, "writerows", disk_full_halfway)
+    result = run("--data", write_csv(tmp_path / "late.csv", [child(case="9", auditor="Adaeze Okafor")]), "--out", out)
+    assert result.exit_code == 2 and "could not be written (No space left on device)" in result.output
+    assert (out / "manifest.csv").read_bytes() == before  # the earlier runs' lines are all still there

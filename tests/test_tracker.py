@@ -29,7 +29,7 @@ def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
         assert list(ws.tables) == [name]
         assert ws.tables[name].ref == f"A1:{ws.tables[name].ref.split(':')[1]}"
         assert ws.freeze_panes in ("A2", "B2")
-    assert wb["Audits"].tables["Audits"].ref == "A1:V3"
+    assert wb["Audits"].tables["Audits"].ref == "A1:X3"
     assert wb["Actions"].tables["Actions"].ref == "A1:S5"
     audits = wb["Audits"]
     headers = [c.value for c in audits[1]]

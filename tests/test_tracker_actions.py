@@ -272,3 +272,193 @@ def test_notes_highlights_and_columns_on_other_sheets_are_kept(library, tracker)
     assert by_id(tracker, "Audits", "Audit id")[A]["Chased on"] == "12/02/2026"
     [row] = rows_of(tracker, "Exceptions")
     assert row["Sent back on"] == dt.datetime(2026, 2, 11) and row["Problem"] == "Incomplete"
+
+
+# ---- an action's identity through real forms ---------------------------------------------
+
+
+def _return_form(library, folder: Path, actions: list[str]) -> None:
+    """The auditor's Word form for one audit, with these actions in the table, saved in `folder`."""
+    from helpers import full_answers, record_values
+
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.writer import WordForm
+
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec, seed=2)
+    tables["actions"] = [{"action": text, "responsible_person": "Sam Invented", "required_date": "2026-12-15"}
+                         for text in actions]
+    data = WordForm(spec).render(record_values(spec, 2), "AUD-202611-ACTIONS1")
+    folder.mkdir(exist_ok=True)
+    (folder / "form.docx").write_bytes(fill_docx(data, answers, tables))
+
+
+def _read(library, folder: Path):
+    from auditdocs.returns import read_returns
+
+    return list(read_returns([folder], library))
+
+
+def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(library, tracker, tmp_path):
+    folder = tmp_path / "returned"
+    _return_form(library, folder, ["Update the chronology", "Visit the child at home", "Book a review meeting",
+                                   "Refer to the school nurse"])
+    consolidate(_read(library, folder), library, tracker, now=NOW)
+    aid = "AUD-202611-ACTIONS1"
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Actions"]
+    col = {c.value: c.column for c in ws[1]}
+    row = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    signed = {"Status": "Done", "Signed off by": "Terry Manager", "Signed off on": dt.datetime(2026, 12, 1)}
+    for n, values in {1: {"Notes": "Chronology checked"}, 2: {**signed, "Notes": "Seen at home 28/11"},
+                      3: {**signed, "Notes": "Meeting held"}, 4: {"Notes": "Nurse contacted"}}.items():
+        for header, value in values.items():
+            ws.cell(row[f"{aid}-A{n}"], col[header]).value = value
+    wb.save(tracker)
+
+    # the auditor amends the form: row 1 gains a detail, row 2 now holds a different action,
+    # row 3 gains a detail although a manager signed it off, row 4 is as it was
+    _return_form(library, folder, ["Update the chronology and the genogram", "Refer to the speech therapist",
+                                   "Book a review meeting with the family", "Refer to the school nurse"])
+    summary = consolidate(_read(library, folder), library, tracker, now=NOW)
+    actions = by_id(tracker)
+    assert actions[f"{aid}-A1"]["Action"] == "Update the chronology and the genogram"  # reworded: same action
+    assert actions[f"{aid}-A1"]["Notes"] == "Chronology checked" and actions[f"{aid}-A1"]["On form"] == "Yes"
+    old = actions[f"{aid}-A2"]  # replaced: kept, with its sign-off, and marked
+    assert (old["Action"], old["On form"], old["Status"], old["Signed off by"]) == (
+        "Visit the child at home", "Removed from form", "Done", "Terry Manager")
+    new = next(a for a in actions.values() if a["Action"] == "Refer to the speech therapist")
+    assert (new["Status"], new["Signed off by"], new["Signed off on"], new["Notes"]) == ("Open", None, None, None)
+    signed_off = actions[f"{aid}-A3"]  # cannot tell: both kept, the sign-off stays on the words signed off
+    assert (signed_off["Action"], signed_off["Signed off by"], signed_off["On form"]) == (
+        "Book a review meeting", "Terry Manager", "Removed from form")
+    reworded = next(a for a in actions.values() if a["Action"] == "Book a review meeting with the family")
+    assert (reworded["Status"], reworded["Signed off by"]) == ("Open", None)
+    assert actions[f"{aid}-A4"]["Notes"] == "Nurse contacted"
+    [changed] = [e for e in rows_of(tracker, "Exceptions") if e["Problem"] == "Action changed"]
+    assert f"{aid}-A3" in changed["Details"] and reworded["Action id"] in changed["Details"]
+    assert "cannot tell" in changed["Details"] and changed["File"].endswith("form.docx")
+    assert (summary.actions_new, summary.actions_removed) == (2, 2) and summary.needs_attention
+
+    consolidate(_read(library, folder), library, tracker, now=NOW)  # again: nothing moves, the note stays
+    assert by_id(tracker) == actions
+    assert [e["Problem"] for e in rows_of(tracker, "Exceptions")] == ["Action changed"]
+
+
+def test_same_action_thresholds():
+    from auditdocs.tracker.actions import DIFFERENT, SAME, UNSURE, same_action
+
+    def verdict(old, new, **manager):
+        return same_action({"Action": old, **manager}, {"Action": new})
+
+    assert verdict("Update the chronology", "update the chronology.") == SAME
+    assert verdict("Update the chronology", "Update the chronolgy") == SAME  # a slip corrected
+    assert verdict("Genogram", "Genogram with the father's side") == SAME  # a detail added
+    assert verdict("Genogram", "Genogram with the father's side", **{"Signed off by": "Terry"}) == UNSURE
+    assert verdict("Update the chronology", "Update the chronolgy", Status="Done") == SAME
+    assert verdict("Visit the child at home", "Visit the child at school") == UNSURE
+    assert verdict("Update the chronology", "Refer to the speech therapist") == DIFFERENT
+    assert verdict("Visit the child at home", "Book a review meeting") == DIFFERENT
+
+
+def test_notes_outside_the_table_stay_where_they_were_and_odd_entries_are_kept_and_listed(library, tracker):
+    record = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home")])
+    consolidate([record], library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Actions"]
+    col = {c.value: c.column for c in ws[1]}
+    last = ws.max_row  # the table's last row
+    ws.cell(last + 2, 1).value = "Notes from the team meeting, 12/02:"  # a blank row, then a manager's note
+    ws.cell(last + 2, col["Action"]).value = "Chase the plan with Sam"
+    ws.cell(last + 3, 2).value = "Next meeting 12/03"
+    ws.cell(2, ws.max_column + 2).value = "ask Sam"  # beside the table, one column apart
+    beside = ws.max_column
+    ws.cell(2, col["Status"]).value = "Finished"  # not on the list
+    ws.cell(3, col["Completed on"]).value = "last Tuesday"  # a date typed as text
+    wb.save(tracker)
+
+    grown = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home"),
+                                                action("Book a review meeting")])
+    for run in range(2):
+        summary = consolidate([grown], library, tracker, now=NOW)
+        assert summary.actions_total == 3 and summary.actions_new == (1 if run == 0 else 0)
+        wb = openpyxl.load_workbook(tracker)
+        ws = wb["Actions"]
+        end = int(ws.tables["Actions"].ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        assert end == 4  # three actions: the note was not pulled into the table
+        assert all(ws.cell(end + 1, c).value is None for c in range(1, 30))  # the blank row above the note
+        assert ws.cell(end + 2, 1).value == "Notes from the team meeting, 12/02:"
+        assert ws.cell(end + 2, col["Action"]).value == "Chase the plan with Sam"
+        assert ws.cell(end + 3, 2).value == "Next meeting 12/03"
+        assert ws.cell(2, beside).value == "ask Sam"
+        actions = by_id(tracker)
+        assert actions["AUD-202601-C1-A1"]["Status"] == "Finished"  # kept as typed
+        assert actions["AUD-202601-C1-A2"]["Completed on"] == "last Tuesday"
+        problems = {e["Details"].split(": ", 1)[1].split(".")[0]: e for e in rows_of(tracker, "Exceptions")}
+        assert set(problems) == {"the Status 'Finished' is not a status the tracker knows (Open, In progress, "
+                                 "Done, No longer needed), so the action counts as not done",
+                                 "'Completed on' holds 'last Tuesday', which is not a date, so it is kept as typed"}
+        assert all(e["Audit id"] == "AUD-202601-C1" and e["Problem"] == "Tracker entry" for e in problems.values())
+
+
+def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, tmp_path):
+    """Returned files are known by their content and audit id, and shown relative to the folder given:
+    moving or renaming the folder (or a file) loses no Exceptions row, no managers' entry, and turns
+    no duplicate into an amendment."""
+    from helpers import full_answers, record_values
+
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.writer import WordForm
+    from auditdocs.returns import read_returns
+
+    spec = library.latest("csc_case_file_audit")
+    folder = tmp_path / "December returned"
+    (folder / "Auditor 0").mkdir(parents=True)
+    answers, tables = full_answers(spec, seed=1)
+    form_a = WordForm(spec).render(record_values(spec, 0), "AUD-202612-MOVED001")
+    (folder / "Auditor 0" / "A.docx").write_bytes(fill_docx(form_a, answers, tables))
+    (folder / "Auditor 0" / "Copy of A.docx").write_bytes(fill_docx(form_a, {**answers, "working_well": "Changed."}, tables))
+    form_b = WordForm(spec).render(record_values(spec, 1), "AUD-202612-MOVED002")
+    (folder / "B.docx").write_bytes(fill_docx(form_b, {"kss1_seen_alone": "Yes"}))
+    (folder / "scan.docx").write_bytes(b"%PDF-1.4 a scan sent by mistake")
+    first = consolidate(list(read_returns([folder], library)), library, tracker, now=NOW)
+    assert (first.duplicates, first.audits_new) == (1, 2)
+    audits = by_id(tracker, "Audits", "Audit id")
+    assert audits["AUD-202612-MOVED001"]["Source file"] == str(Path("Auditor 0") / "A.docx")  # relative to the folder
+
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb["Exceptions"]
+    ws.cell(1, ws.max_column + 1).value = "Sent back on"
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, ws.max_column).value = f"chased {r}"
+    wb.save(tracker)
+    before = {(e["File"], e["Problem"]): e["Sent back on"] for e in rows_of(tracker, "Exceptions")}
+    assert set(before) == {(str(Path("Auditor 0") / "Copy of A.docx"), "Duplicate"), ("B.docx", "Incomplete"),
+                           ("scan.docx", "Unreadable")}
+
+    moved = folder.rename(tmp_path / "December returned (checked)")
+    (moved / "B.docx").rename(moved / "B - sent back.docx")
+    again = consolidate(list(read_returns([moved], library)), library, tracker, now=NOW)
+    assert (again.duplicates, again.audits_updated, again.audits_new) == (1, 0, 0)
+    assert by_id(tracker, "Audits", "Audit id")["AUD-202612-MOVED001"]["Source file"] == str(Path("Auditor 0") / "A.docx")
+    after = {e["Problem"]: (e["File"], e["Sent back on"]) for e in rows_of(tracker, "Exceptions")}
+    assert after == {"Duplicate": (str(Path("Auditor 0") / "Copy of A.docx"), before[(str(Path("Auditor 0") / "Copy of A.docx"),
+                                                                                "Duplicate")]),
+                     "Incomplete": ("B - sent back.docx", before[("B.docx", "Incomplete")]),
+                     "Unreadable": ("scan.docx", before[("scan.docx", "Unreadable")])}
+
+
+def test_which_returned_file_continues_the_tracker_s_version():
+    from auditdocs.tracker.versions import ReturnedFile, current_version
+
+    tracked = ReturnedFile("aaaa", "Jo/form.docx", "/old/place/Jo/form.docx")
+    moved = ReturnedFile("aaaa", "Jo/form.docx", "/new/place/Jo/form.docx")
+    renamed = ReturnedFile("aaaa", "form (sent back).docx", "/old/place/form (sent back).docx")
+    amended_after_moving = ReturnedFile("bbbb", "Jo/form.docx", "/new/place/Jo/form.docx")
+    other_copy = ReturnedFile("cccc", "Jo/copy.docx", "/new/place/Jo/copy.docx")
+    assert current_version(None, [other_copy, moved], False) == (0, "it was read first")
+    assert current_version(tracked, [other_copy, moved], False)[0] == 1  # the same bytes, wherever they are
+    assert current_version(tracked, [other_copy, renamed], True)[0] == 1
+    assert current_version(tracked, [other_copy, amended_after_moving], False)[0] == 1  # the same path in the folder
+    assert current_version(tracked, [other_copy], True) == (None, "it was already in the tracker")
+    assert current_version(tracked, [other_copy], False) == (0, "it replaces Jo/form.docx, which is no longer there")

@@ -179,8 +179,12 @@ def test_tracker_must_be_xlsx(library, tmp_path):
         consolidate([], library, tmp_path / "tracker.xls", now=NOW)
 
 
-def test_new_tracker_in_a_new_folder(library, tmp_path):
+def test_new_tracker_in_a_folder_that_does_not_exist_is_refused(library, tmp_path):
     target = tmp_path / "output" / "month" / "tracker.xlsx"
+    with pytest.raises(UserError, match="there is no folder"):
+        consolidate([make_record(library, "C1")], library, target, now=NOW)
+    assert not (tmp_path / "output").exists()  # never made silently: a mistyped folder name would hide it
+    target.parent.mkdir(parents=True)
     summary = consolidate([make_record(library, "C1")], library, target, now=NOW)
     assert target.exists() and summary.created and "Created" in str(summary)
 
@@ -192,3 +196,43 @@ def test_headings_moved_down_stops(library, existing):
     wb.save(existing)
     message = refused(library, existing)
     assert "Actions sheet" in message and "'Action id' heading" in message
+
+
+def test_a_mistyped_folder_is_an_error_and_nothing_is_written(library, tmp_path):
+    from click.testing import CliRunner
+    from helpers import SPECS, full_answers, record_values
+
+    from auditdocs.cli import cli
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.writer import WordForm
+
+    spec = library.latest("csc_case_file_audit")
+    returned = tmp_path / "December returned"
+    returned.mkdir()
+    answers, tables = full_answers(spec)
+    (returned / "form.docx").write_bytes(fill_docx(WordForm(spec).render(record_values(spec), "AUD-202612-TYPO0001"),
+                                                   answers, tables))
+    runner = CliRunner()
+    tracker = tmp_path / "tracker.xlsx"
+
+    def consolidate(*args):
+        return runner.invoke(cli, ["--specs", str(SPECS), "consolidate", *map(str, args)])
+
+    typo = tmp_path / "December retruned"
+    result = consolidate(typo, "--tracker", tracker)
+    assert result.exit_code == 2 and f"'{typo}'" in result.output and "nothing was read or written" in result.output
+    assert not tracker.exists()
+    assert consolidate(returned, "--tracker", tracker).exit_code == 0
+    before = tracker.read_bytes()
+    result = consolidate(returned, typo, "--tracker", tracker)  # one good folder and one mistyped
+    assert result.exit_code == 2 and tracker.read_bytes() == before
+    assert not (tmp_path / "tracker backups").exists() or len(list((tmp_path / "tracker backups").iterdir())) == 0
+
+    elsewhere = tmp_path / "Trackers 2026" / "tracker.xlsx"
+    result = consolidate(returned, "--tracker", elsewhere)
+    assert result.exit_code == 2 and "there is no folder" in result.output and str(elsewhere.parent) in result.output
+    assert not elsewhere.parent.exists()
+
+    answers_json = tmp_path / "answers.json"
+    result = runner.invoke(cli, ["--specs", str(SPECS), "parse", str(typo), "--json", str(answers_json)])
+    assert result.exit_code == 2 and f"'{typo}'" in result.output and not answers_json.exists()

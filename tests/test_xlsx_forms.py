@@ -17,6 +17,7 @@ from helpers import (
     libreoffice_convert,
     one_of_each_form,
     overlapping_rows,
+    needs_soffice,
     record_values,
     rewrite_parts,
     unreadable,
@@ -39,10 +40,6 @@ from auditdocs.forms.xlsx.layout import (
 from auditdocs.specs import SpecErrors
 
 SHARED_VALIDATOR = ROOT.parent / "shared" / "ooxml" / "validate_xlsx.py"
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None,
-    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui",
-)
 
 ALL_KINDS = (Path(__file__).parent / "data" / "all_kinds.yaml").read_text(encoding="utf-8")
 
@@ -520,3 +517,24 @@ def test_ids_differing_only_in_case_are_refused(tmp_path):
     text = ALL_KINDS.replace("id: all_kinds", "id: cases").replace("question: q2", "question: Q1")
     with pytest.raises(SpecErrors, match="ids must differ by more than capital letters"):
         library_from_text(tmp_path / "specs", "cases", text)
+
+
+def test_a_number_in_a_date_cell_is_reported_with_its_row_and_column_never_a_date_in_1905(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    rows = [{"action": "Update the chronology", "responsible_person": "Jo Fictional", "required_date": "2026-12-15"},
+            {"action": "Visit the child", "responsible_person": "Jo Fictional", "required_date": "2026-12-20"}]
+    data = make(spec, {"audit_date": "2026-11-20"}, {"actions": rows})
+
+    def type_numbers(wb):
+        _, pasted = named_cell(wb, table_cell_name("actions", "required_date", 2))
+        pasted.value, pasted.number_format = 2015, "General"  # pasted from a list: a bare number
+        _, typed = named_cell(wb, field_name("audit_date"))
+        typed.value = 2015  # typed into the date cell: Excel shows 07/07/1905
+
+    record = read_xlsx(save(tmp_path, "numbers.xlsx", edit(data, type_numbers)), library)
+    messages = [p.message for p in record.problems]
+    assert record.tables["actions"][1]["required_date"] == "2015"  # kept as typed
+    assert "11.3 action 2, Action required date: '2015' is not a date." in messages
+    assert record.answers["audit_date"] == "1905-07-07"
+    assert any(p.field == "audit_date" and "07/07/1905 is not a likely date" in p.message for p in record.problems)
+    assert record.tables["actions"][0]["required_date"] == "2026-12-15" and record.status == "incomplete"

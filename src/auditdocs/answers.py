@@ -9,9 +9,10 @@ reported, never dropped and never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from . import model as m
-from .dates import parse_date
+from .dates import PLAUSIBLE_YEARS, parse_date, uk
 
 CHECKED = {"☒", "☑", "✔", "✓", "x", "true", "yes", "1"}
 UNCHECKED = {"☐", "false", "no", "0", ""}
@@ -38,14 +39,20 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
             return False, None
         return text, f"{label}: '{text}' is not a tick (☒) or an empty box (☐)."
     if isinstance(raw, (dt.date, dt.datetime)):
+        day = parse_date(raw)
         if ftype == "date":
-            return parse_date(raw).isoformat(), None
-        raw = parse_date(raw).isoformat()
+            if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:
+                return day.isoformat(), (f"{label}: {uk(day)} is not a likely date (a year or another number "
+                                         "typed into a date cell?). Check it and type the date as dd/mm/yyyy.")
+            return day.isoformat(), None
+        raw = day.isoformat()
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return str(raw), f"{label}: the cell holds a number too large for Excel ('{raw}'). Check what was typed."
         if ftype == "date":
             day = parse_date(raw)
-            return (day.isoformat(), None) if day else (str(raw), f"{label}: '{raw}' is not a date.")
-        raw = str(int(raw)) if float(raw).is_integer() else str(raw)
+            return (day.isoformat(), None) if day else (_number_text(raw), f"{label}: '{_number_text(raw, 40)}' is not a date.")
+        raw = _number_text(raw)
     text = clean_text(str(raw or ""))
     if not text:
         return None, None
@@ -62,6 +69,17 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
     if ftype in ("line", "role", "person"):
         return " ".join(text.split()), None
     return text, None
+
+
+def _number_text(number: int | float, limit: int | None = None) -> str:
+    """A number as a person typed it: 12 not 12.0 (however many digits it has)."""
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    try:
+        text = str(number)
+    except ValueError:  # more digits than Python turns into text by default
+        text = f"a number of about {int(math.log10(abs(number)))} digits"
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
 
 
 def row_is_empty(row: dict) -> bool:

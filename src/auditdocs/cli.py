@@ -281,8 +281,9 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on) -> None:
     PATHS are files or folders (searched with their subfolders); in a workspace, the
     default is its folder of returned forms. Each form gets one line: complete,
     incomplete (what is missing) or unreadable (why, and what to do). Word's ~$ lock
-    files and hidden files are skipped. Exits 0 when every form read is complete (or
-    there is none yet), 1 otherwise.
+    files and hidden files are skipped; a damaged file is unreadable and the others
+    are read as usual. Exits 0 when every form read is complete (or there is none
+    yet), 1 otherwise, 2 (reading nothing) when a path does not exist.
 
     \b
     Examples:
@@ -335,6 +336,9 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     audits, answers, judgements, actions, exceptions. Managers' columns (status,
     sign-off, notes) and rows and sheets they added are always kept. The previous
     tracker is backed up first; nothing is written if it is open in Excel.
+    Exits 0 when nothing needs attention, 1 when something read in this run does (see
+    the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
+    cannot be updated.
 
     \b
     Examples:
@@ -343,6 +347,7 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     """
     from .returns import read_returns
     from .tracker import consolidate
+    from .tracker.safety import check_before_update
 
     paths = run_of(ctx).returned_paths(paths)
     if tracker is None:
@@ -351,6 +356,7 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
                                    "see 'auditdocs init', whose settings name it).")
         tracker = run_of(ctx).workspace.tracker
     lib = library(ctx)
+    check_before_update(tracker)  # a tracker that cannot be updated stops the run before the forms are read
     records = list(read_returns(paths, lib))
     if not records:
         click.echo(_no_forms(paths) + " The tracker was not changed.")
@@ -358,6 +364,8 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
     summary = consolidate(records, lib, tracker, prefer_newer=prefer_newer)
     for line in summary.lines():
         click.echo(line)
+    if summary.needs_attention:
+        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- demo --------------------------------------------------------------------------

@@ -16,6 +16,13 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: A bare number is taken as an Excel date (days since the epoch) only if it falls in these
+#: years: the dates on these forms (births of carers and children, audits, actions) all do.
+#: Outside them it is a year typed as a number (2015 would be 07/07/1905), a case number or a
+#: slip, and is reported, never turned into a date.
+PLAUSIBLE_YEARS = (1920, 2099)
+_FIRST_SERIAL = (dt.date(PLAUSIBLE_YEARS[0], 1, 1) - EXCEL_EPOCH).days
+_LAST_SERIAL = (dt.date(PLAUSIBLE_YEARS[1], 12, 31) - EXCEL_EPOCH).days
 
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+Z?)?$")
@@ -25,7 +32,8 @@ _WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]+)\.?,?[\s\-]+(\
 def parse_date(value) -> dt.date | None:
     """A date from a cell or text: Excel dates, ISO, UK day-first (01/02/2026, 1 Feb 2026).
 
-    Returns None when the value is not a date (never guesses month-first).
+    Returns None when the value is not a date (never guesses month-first), and for a bare
+    number that is not a plausible Excel date (see PLAUSIBLE_YEARS).
     """
     if value is None or value == "":
         return None
@@ -34,7 +42,7 @@ def parse_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 2958466:  # an Excel serial date
+        if _FIRST_SERIAL <= value <= _LAST_SERIAL:  # an Excel serial date
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         return None
     text = " ".join(str(value).split())

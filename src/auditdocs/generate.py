@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 import sys
 import tempfile
@@ -309,6 +310,7 @@ def _prepare(out: Path) -> None:
             raise UserError(
                 f"cannot update {manifest} ({_os_reason(exc)}). No form was made."
             ) from None
+        read_manifest(manifest)  # one that cannot be read stops the run now, before any form is made
 
 
 def _existing_forms(out: Path) -> dict[tuple[str, str], Path]:
@@ -334,7 +336,7 @@ def write_manifest(out: Path, entries: list[Entry]) -> Path:
     """
     path = out / MANIFEST
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    old = _read_manifest(path)
+    old = read_manifest(path)
     this_run = {(e.audit_id, e.format) for e in entries if e.audit_id}
     kept = [r for r in old if (r["Audit id"], r["Format"]) not in this_run
             and r["Status"] in ("generated", "exists")]
@@ -344,24 +346,43 @@ def write_manifest(out: Path, entries: list[Entry]) -> Path:
         previous = earlier.get((e.audit_id, e.format, e.file))
         rows.append(previous if e.status == "exists" and previous else e.as_row(now))
     try:
-        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.DictWriter(fh, MANIFEST_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, MANIFEST_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        write_atomic(path, text.getvalue(), encoding="utf-8-sig")  # whole, or the old one left as it was
     except OSError as exc:
         raise UserError(f"the forms were made, but {path} could not be written ({_os_reason(exc)}).") from None
     return path
 
 
-def _read_manifest(path: Path) -> list[dict[str, str]]:
+def read_manifest(path: Path) -> list[dict[str, str]]:
+    """The lines of an existing manifest ([] if there is none yet).
+
+    A manifest that cannot be read is never replaced (that would lose the list of the forms
+    made earlier): it raises UserError naming it, and says what to do."""
     if not path.exists():
         return []
+    what_to_do = (f"It was not changed, and no form was made. If it was edited, open it and save it "
+                  f"again as 'CSV UTF-8', keeping the headings in its first row ({', '.join(MANIFEST_COLUMNS)}); "
+                  f"or move it out of the folder to start a new one.")
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
-    return [r for r in rows if set(MANIFEST_COLUMNS) <= set(r)]
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            headings = reader.fieldnames or []
+    except UnicodeDecodeError:
+        raise UserError(f"{path} cannot be read: it is not a UTF-8 text file (was it saved in another "
+                        f"format?). {what_to_do}") from None
+    except csv.Error as exc:
+        raise UserError(f"{path} cannot be read as a CSV file ({exc}). {what_to_do}") from None
+    except OSError as exc:
+        raise UserError(f"{path} cannot be read ({_os_reason(exc)}). {what_to_do}") from None
+    missing = [c for c in MANIFEST_COLUMNS if c not in headings]
+    if rows and missing:
+        raise UserError(f"{path} has lost the heading{'s' * (len(missing) > 1)} {', '.join(missing)}, so its "
+                        f"lines cannot be read. {what_to_do}")
+    return rows
 
 
 # ---- what to tell the user --------------------------------------------------------

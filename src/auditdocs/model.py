@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import os
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property
@@ -418,6 +419,18 @@ class AuditRecord:
     fingerprint: str = ""
     modified: str = ""  # ISO date the file was last saved, when known
     notes: list[str] = dc_field(default_factory=list)  # worth saying, but not a problem of the form
+    folder: str = ""  # the folder given to read, that the file was found in ("" for a file given itself)
+    file_check: str = ""  # a hash of the file's bytes: the file whatever its name or place
+
+    @property
+    def shown_file(self) -> str:
+        """The file's path as people know it: relative to the folder given (else as given)."""
+        if self.folder:
+            try:
+                return os.path.relpath(self.file, self.folder)
+            except ValueError:  # another drive (Windows)
+                return self.file
+        return self.file
 
     def as_dict(self) -> dict:
         return {

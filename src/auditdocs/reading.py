@@ -16,7 +16,9 @@ from .answers import normalise, row_is_empty
 from .safezip import NotReadable
 
 #: The line under a form's title, in Word and Excel alike (the fallback when the properties are lost).
-AUDIT_LINE = re.compile(r"Audit ID\s+(\S+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+(\d+)")
+AUDIT_LINE = re.compile(r"Audit ID\s+(\S+)\s*·\s*form\s+([A-Za-z][\w.]*),\s*version\s+([0-9]+)")
+#: A form version as we write it: ASCII digits only (str.isdigit() also takes '①', which int() refuses).
+VERSION = re.compile(r"[0-9]{1,6}")
 
 
 def read_safely(read, path, library) -> m.AuditRecord:
@@ -44,20 +46,29 @@ def refuse_macros(content_types: bytes, kind: str) -> None:
 def identify(props: dict[str, str], lines, library, record: m.AuditRecord) -> m.FormSpec:
     """The spec a form was made with, from its identity properties, else the line under its title.
 
-    `lines` is an iterable of texts to search for that line (read lazily)."""
+    `lines` is an iterable of texts to search for that line (read lazily, only when needed)."""
     form_id = props.get(identity.PROP_FORM_ID, "")
     version = props.get(identity.PROP_FORM_VERSION, "")
     record.audit_id = props.get(identity.PROP_AUDIT_ID, "")
     record.fingerprint = props.get(identity.PROP_FINGERPRINT, "")
-    if not form_id:
-        match = next(filter(None, (AUDIT_LINE.search(text) for text in lines)), None)
-        if match:
-            record.audit_id, form_id, version = match.groups()
+    lines = iter(lines)
+    searched: list = []
+
+    def line_under_title():
+        if not searched:
+            searched.append(next(filter(None, (AUDIT_LINE.search(text) for text in lines)), None))
+        return searched[0]
+
+    if not form_id and line_under_title():
+        record.audit_id, form_id, version = line_under_title().groups()
     if not form_id:
         raise NotReadable("this is not an auditdocs form (it carries no audit id or form id). "
                           "Only forms made by 'auditdocs generate' can be read.")
+    version = str(version).strip()
+    if not VERSION.fullmatch(version) and line_under_title() and line_under_title()[2] == form_id:
+        version = line_under_title()[3]  # the property is damaged: the form shows its version too
     record.form_id = form_id
-    record.form_version = int(version) if str(version).isdigit() else None
+    record.form_version = int(version) if VERSION.fullmatch(version) else None
     spec = library.get(form_id, record.form_version)
     if spec is None:
         if form_id not in library.forms:
@@ -65,18 +76,29 @@ def identify(props: dict[str, str], lines, library, record: m.AuditRecord) -> m.
                               "Add the spec (or its older version, in archive/) and parse again.")
         raise NotReadable(f"this form was made with version {version} of '{form_id}', which is not in "
                           f"{library.folder}. Put that version's spec file in {library.folder}/archive/ and parse again.")
+    if record.form_version is None:
+        record.form_version = spec.version
+        record.notes.append(f"the form's version could not be read, so it was read as version {spec.version} "
+                            f"of {form_id}, the current one.")
     latest = library.latest(form_id)
     if latest.version > spec.version:
         record.notes.append(f"made with version {spec.version} of {form_id}; version {latest.version} is the current one.")
     return spec
 
 
-def take_subject(spec: m.FormSpec, raw: dict[str, object], record: m.AuditRecord) -> None:
-    """The record's details (dates ISO), checked against the fingerprint the form was made with."""
+def subject_values(spec: m.FormSpec, raw: dict[str, object]) -> dict[str, str]:
+    """The record's details as read from a form (dates ISO, runs of spaces as one)."""
+    subject = {}
     for h in spec.header:
         kind = m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", "")
         value, _ = normalise(kind, raw.get(h.id), h.label)
-        record.subject[h.id] = value or ""
+        subject[h.id] = value or ""
+    return subject
+
+
+def take_subject(spec: m.FormSpec, raw: dict[str, object], record: m.AuditRecord) -> None:
+    """The record's details (dates ISO), checked against the fingerprint the form was made with."""
+    record.subject.update(subject_values(spec, raw))
     if record.fingerprint and identity.fingerprint(spec, record.subject) != record.fingerprint:
         record.problems.append(m.Problem("", "the record's details at the top of the form are not the ones it was "
                                          "made with. Check them against the allocation list."))

@@ -8,13 +8,16 @@ in form order, and the date to send them back by (3 working days).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
 
 from . import model as m
 from .dates import add_working_days, long_date
+from .errors import UserError
 from .files import write_atomic
 from .generate import folder_name
 from .identity import PROP_AUDITOR
@@ -31,33 +34,43 @@ FORM_SUFFIXES = {".docx", ".xlsx"}
 AMEND_WITHIN = 3  # working days an auditor has to amend an audit
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[m.AuditRecord]]:
-    """Form files under `paths` (folders searched recursively), and records for paths that
-    do not exist. Lock files and hidden files are skipped; files that are plainly not forms
-    (.doc, .pdf, …) are kept, so that they are reported with what to do."""
-    files: list[Path] = []
-    missing: list[m.AuditRecord] = []
+def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """Form files under `paths` (folders searched recursively). Lock files and hidden files are
+    skipped; files that are plainly not forms (.doc, .pdf, …) are kept, so that they are
+    reported with what to do. A path that does not exist (a mistyped folder) raises UserError
+    before anything is read, so that nothing is written from a run that read the wrong place.
+    Each file comes with the folder given that it was found in (None for a file given itself)."""
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        names = ", ".join(f"'{path}'" for path in missing)
+        raise UserError(f"there is no file or folder {names}. Check the name (and the folder you are in); "
+                        "nothing was read or written.")
+    files: list[tuple[Path, Path | None]] = []
     for path in paths:
         if path.is_dir():
             for candidate in sorted(path.rglob("*")):
                 if candidate.is_file() and not _hidden(candidate, path) and (
                     candidate.suffix.lower() in FORM_SUFFIXES | set(WRONG_KIND)
                 ):
-                    files.append(candidate)
-        elif path.is_file():
-            if not skipped_silently(path):
-                files.append(path)
-        else:
-            missing.append(_unreadable(path, "there is no such file or folder. Check the path."))
-    return files, missing
+                    files.append((candidate, path))
+        elif not skipped_silently(path):
+            files.append((path, None))
+    return files
 
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(skipped_silently(Path(part)) for part in path.relative_to(root).parts)
 
 
+#: The start of the reason given for a file that failed in a way the readers did not foresee.
+UNFORESEEN = "auditdocs could not read this file"
+
+
 def read_form(path: Path, library) -> m.AuditRecord:
-    """Read one returned form (Word or Excel); never raises for a bad file."""
+    """Read one returned form (Word or Excel); never raises for a bad file.
+
+    A failure the readers did not foresee is kept to this file too: it is 'unreadable',
+    with a one-line reason and what to do (set AUDITDOCS_DEBUG=1 to see the traceback)."""
     try:
         if path.suffix.lower() == ".xlsx":
             from .forms.xlsx.reader import read_xlsx
@@ -70,17 +83,43 @@ def read_form(path: Path, library) -> m.AuditRecord:
         else:
             raise NotReadable(f"auditdocs reads Word (.docx) and Excel (.xlsx) forms, not '{path.suffix}' files.")
     except NotReadable as exc:
-        return _unreadable(path, str(exc))
+        record = _unreadable(path, str(exc))
+    except Exception as exc:
+        if os.environ.get("AUDITDOCS_DEBUG"):
+            raise
+        record = _unreadable(path, unforeseen_reason(path, exc))
     if not record.modified:
         record.modified = _mtime(path)
+    record.file_check = file_check(path)
     return record
 
 
+def file_check(path: Path) -> str:
+    """A hash of a file's bytes: the same file, whatever it is called or wherever it is ('' if unreadable)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()[:20]
+
+
+def unforeseen_reason(path: Path, exc: Exception) -> str:
+    """One line: what happened to a file that failed unexpectedly, and what to do."""
+    editor, kind = ("Excel", "Excel Workbook (.xlsx)") if path.suffix.lower() == ".xlsx" else ("Word", "Word Document (.docx)")
+    return (f"{UNFORESEEN}: something in it is not as {editor} writes it ({type(exc).__name__}). Ask the auditor "
+            f"to open it in {editor}, save it again as {kind} and send it again; if it still cannot be read, "
+            "report this as a fault in auditdocs. The other files were read as usual.")
+
+
 def read_returns(paths: list[Path], library) -> Iterator[m.AuditRecord]:
-    files, missing = find_files(paths)
-    yield from missing
-    for path in files:
-        yield read_form(path, library)
+    """Every form under `paths`, read one by one (UserError first if a path does not exist)."""
+    for path, folder in find_files(paths):
+        record = read_form(path, library)
+        record.folder = str(folder) if folder is not None else ""
+        yield record
 
 
 def _unreadable(path: Path, reason: str) -> m.AuditRecord:

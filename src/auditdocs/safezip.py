@@ -8,6 +8,7 @@ message says what the file is and what to do.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from lxml import etree
@@ -34,6 +35,12 @@ WRONG_KIND = {
     ".ods": "an OpenDocument spreadsheet (.ods). Open it in Excel or LibreOffice, save it as Excel "
     "Workbook (.xlsx), and parse the .xlsx",
 }
+
+
+#: What zipfile raises for a damaged package: bad headers or checksums (BadZipFile, EOFError,
+#: ValueError, OSError), damaged compressed data (zlib.error), a part marked as protected by a
+#: zip password (RuntimeError), a version or compression method it does not know (NotImplementedError).
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
 
 class NotReadable(Exception):
@@ -74,7 +81,7 @@ def open_package(path: Path, expected: str) -> zipfile.ZipFile:
     try:
         package = zipfile.ZipFile(path)
         infos = package.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except DAMAGED_ZIP:
         raise NotReadable(f"the file is damaged or incomplete (perhaps only partly copied or downloaded). "
                           f"Ask the auditor to send the {expected} again.") from None
     if len(infos) > MAX_PARTS:
@@ -90,11 +97,12 @@ def open_package(path: Path, expected: str) -> zipfile.ZipFile:
 
 
 def read_part(package: zipfile.ZipFile, name: str) -> bytes | None:
+    """A part of the package, or None if it has no such part."""
     try:
         return package.read(name)
     except KeyError:
         return None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+    except DAMAGED_ZIP:
         raise NotReadable("the file is damaged (a part of it cannot be unpacked). Ask the auditor to send it again.") from None
 
 

@@ -13,9 +13,10 @@ import openpyxl
 from .. import model as m
 from ..dates import parse_date
 from ..errors import UserError
-from . import actions, safety, sheets
+from . import actions, safety, sheets, versions
 from . import rows as r
 from .sheets import OldSheet, plain, text_of
+from .versions import ReturnedFile
 
 TODO_UNREADABLE = ("Fix what the details say (or move the file out of the folder if it is not an audit form), "
                    "then run consolidate again.")
@@ -46,6 +47,11 @@ class Summary:
     backup: Path | None = None
     created: bool = False
 
+    @property
+    def needs_attention(self) -> bool:
+        """Something on the Exceptions sheet came from this run (unreadable, incomplete, duplicates…)."""
+        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates)
+
     def lines(self) -> list[str]:
         def n(count: int, word: str) -> str:
             return f"{count} {word}{'' if count == 1 else 's'}"
@@ -75,7 +81,7 @@ class Summary:
 class _Candidate:
     """One version of an audit: a record read now, or the row already in the tracker (record None)."""
 
-    file: str
+    file: ReturnedFile
     check: str
     newness: tuple
     record: m.AuditRecord | None = None
@@ -149,6 +155,10 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *,
     merged = {s.name: _merge_by_audit(old[s.name].rows, new[s.name], s)
               for s in (r.AUDITS, r.ANSWERS, r.JUDGEMENTS)}
     merged[r.ACTIONS.name], counts = actions.merge(old[r.ACTIONS.name].rows, new[r.ACTIONS.name])
+    for was, kept, added in counts.unsure:
+        plan.exceptions.append(_action_changed_row(was, kept, added, new[r.AUDITS.name][text_of(added["Audit id"])][0],
+                                                   now.date()))
+    plan.exceptions += _odd_manager_entries(merged[r.ACTIONS.name], now.date())
     merged[r.EXCEPTIONS.name] = _merge_exceptions(old[r.EXCEPTIONS.name].rows, records, new[r.AUDITS.name],
                                                   plan.exceptions)
     for s in r.DATA_SHEETS:
@@ -185,9 +195,14 @@ def _new_workbook() -> openpyxl.Workbook:
 # ---- which record goes in ----------------------------------------------------------
 
 
-def _same_file(a: str, b: str) -> bool:
-    norm = lambda p: os.path.normcase(os.path.abspath(p))  # noqa: E731
-    return bool(a) and bool(b) and (a == b or norm(a) == norm(b))
+def returned_file(rec: m.AuditRecord) -> ReturnedFile:
+    return ReturnedFile(rec.file_check, rec.shown_file, os.path.abspath(rec.file))
+
+
+def remembered_file(row: dict, shown: str) -> ReturnedFile:
+    """A file as a tracker row remembers it (trackers made before file checks: by its path alone)."""
+    return ReturnedFile(text_of(row.get("File check")), text_of(row.get(shown)),
+                        text_of(row.get("File location")) or text_of(row.get(shown)))
 
 
 def _mtime(file: str) -> float:
@@ -219,33 +234,29 @@ def _plan(records, library, audits: OldSheet, prefer_newer: bool, today: dt.date
                 TODO_NO_ID, today))
             continue
         by_audit.setdefault(rec.audit_id, []).append(
-            _Candidate(rec.file, r.content_check(rec), (rec.modified or "", _mtime(rec.file)), rec, spec))
+            _Candidate(returned_file(rec), r.content_check(rec), (rec.modified or "", _mtime(rec.file)), rec, spec))
 
     for aid, found in by_audit.items():
         row = tracked.get(aid)
-        if row is not None:
-            file = text_of(row.get("Source file"))
-            current = next((c for c in found if _same_file(c.file, file)), None)
-            if current is None and not os.path.exists(file):  # the earlier file is gone: this is its amended copy
-                current = found[0]
-                current.why = f"it replaces {file}, which is no longer there"
-            elif current is None:
-                returned = parse_date(plain(row.get("Returned")))
-                current = _Candidate(file, text_of(row.get("Content check")),
-                                     (returned.isoformat() if returned else "", _mtime(file)))
-            current.why = "it was already in the tracker"
+        earlier = remembered_file(row, "Source file") if row is not None else None
+        still_there = earlier is not None and bool(earlier.location) and os.path.exists(earlier.location)
+        index, why = versions.current_version(earlier, [c.file for c in found], still_there)
+        if index is None:  # the tracker's own version stays: its file is still there, and was not read now
+            returned = parse_date(plain(row.get("Returned")))
+            current = _Candidate(earlier, text_of(row.get("Content check")),
+                                 (returned.isoformat() if returned else "", _mtime(earlier.location)))
         else:
-            current = found[0]
-            current.why = "it was read first"
-        versions = [current] + [c for c in found if c is not current]
-        if all(c.check == current.check for c in versions):
+            current = found[index]
+        current.why = why
+        copies = [current] + [c for c in found if c is not current]
+        if all(c.check == current.check for c in copies):
             winner = current
         else:
             plan.duplicates += 1
-            winner = max(versions, key=lambda c: c.newness) if prefer_newer else current
+            winner = max(copies, key=lambda c: c.newness) if prefer_newer else current
             if prefer_newer:
                 winner.why = "it is the newest"
-            for loser in versions:
+            for loser in copies:
                 if loser.check != winner.check:
                     plan.exceptions.append(_duplicate_row(aid, loser, winner, row, prefer_newer, today))
         if winner.record is not None:
@@ -270,12 +281,60 @@ def _duplicate_row(aid: str, loser: _Candidate, winner: _Candidate, tracked_row,
     todo = "Check which file is right and move the other one out of the folder."
     if not prefer_newer:
         todo += " To use the newest file instead, run consolidate again with --prefer-newer."
-    return {"Found on": today, "File": loser.file, "Audit id": aid,
+    return {"Found on": today, "File": loser.file.shown, "File check": loser.file.file_check or None,
+            "File location": loser.file.location, "Audit id": aid,
             "Case number": subject.get("case_number") or None, "Auditor": subject.get("auditor") or None,
             "Problem": "Duplicate",
-            "Details": f"This file holds the same audit as {winner.file}, but the answers differ. "
-                       f"The tracker uses {winner.file} ({winner.why}).",
+            "Details": f"This file holds the same audit as {winner.file.shown}, but the answers differ. "
+                       f"The tracker uses {winner.file.shown} ({winner.why}).",
             "What to do": todo}
+
+
+ACTION_CHANGED = "Action changed"
+
+
+def _action_changed_row(was: dict, kept: dict, added: dict, audit: dict, today: dt.date) -> dict:
+    """An Exceptions row for a row of a form whose new wording may or may not be the same action."""
+    old_id, new_id = text_of(kept.get("Action id")), text_of(added.get("Action id"))
+    before = text_of(was.get("Action")) or text_of(was.get("Next steps"))
+    after = text_of(added.get("Action")) or text_of(added.get("Next steps"))
+    return {"Found on": today, "File": audit.get("Source file"), "Audit id": audit.get("Audit id"),
+            "Case number": audit.get("Case number"), "Auditor": audit.get("Auditor"), "Problem": ACTION_CHANGED,
+            "Details": f"Row {text_of(was.get('Form row'))} of action table {text_of(was.get('Form ref'))} said "
+                       f"'{before}' ({old_id}) and now says '{after}'. The tool cannot tell whether this is the "
+                       f"same action reworded, so it keeps both: {old_id}, with its status, sign-off and notes, is "
+                       f"marked '{r.REMOVED}', and the new wording is {new_id}.",
+            "What to do": f"If it is the same action, copy what still applies (status, sign-off, notes) from {old_id} "
+                          f"to {new_id} and set {old_id} to 'No longer needed'. Then delete this row."}
+
+
+TRACKER_ENTRY = "Tracker entry"
+MANAGER_DATES = ("Completed on", "Signed off on")
+
+
+def _odd_manager_entries(rows: list[dict], today: dt.date) -> list[dict]:
+    """Exceptions rows for what managers typed that the tracker cannot use: a status not on the
+    list, a date that is not a date. Those are kept as typed; this says so, on every run."""
+    known = {s.casefold() for s in r.STATUSES}
+    out = []
+    for n, row in enumerate(rows, start=2):
+        action = text_of(row.get("Action id"))
+        if actions.number_of(row) is None:
+            continue
+        where = f"Actions sheet, row {n} ({action})"
+        status = text_of(row.get("Status"))
+        if status and status.casefold() not in known:
+            out.append((where, f"the Status '{status}' is not a status the tracker knows ({', '.join(r.STATUSES)}), "
+                               "so the action counts as not done. It is kept as typed.",
+                        "Choose the status from the list in the Status cell.", row))
+        for heading in MANAGER_DATES:
+            value = plain(row.get(heading))
+            if value not in (None, "") and not isinstance(value, dt.date):
+                out.append((where, f"'{heading}' holds '{text_of(value)}', which is not a date, so it is kept as typed.",
+                            f"Type the date in the '{heading}' cell as dd/mm/yyyy.", row))
+    return [{"Found on": today, "File": None, "Audit id": text_of(row.get("Audit id")),
+             "Case number": text_of(row.get("Case number")) or None, "Auditor": None, "Problem": TRACKER_ENTRY,
+             "Details": f"{where}: {what}", "What to do": todo} for where, what, todo, row in out]
 
 
 # ---- merging rows ---------------------------------------------------------------------
@@ -312,9 +371,10 @@ def _merge_by_audit(old_rows: list[dict], new_by_audit: dict[str, list[dict]], s
     return merged
 
 
-def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict]) -> dict:
-    """A new row, with the managers' columns and cell notes of the old row with the same key."""
-    old = replaced.get(_key(sheet, row))
+def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict], key=None) -> dict:
+    """A new row, with the managers' columns and cell notes of the old row with the same key
+    (`key(row)`, by default the sheet's key columns)."""
+    old = replaced.get(key(row) if key else _key(sheet, row))
     if old is None:
         return row
     extras = {h: v for h, v in old.items() if h not in sheet.headers}
@@ -322,17 +382,28 @@ def _carry(sheet: r.SheetDef, row: dict, replaced: dict[tuple, dict]) -> dict:
 
 
 def _merge_exceptions(old_rows: list[dict], records, applied: dict, new_rows: list[dict]) -> list[dict]:
-    """Old exceptions stay unless this run read the same file again, updated the audit, or the file is gone."""
-    sheet = r.EXCEPTIONS
-    files = [rec.file for rec in records]
+    """Old exceptions stay unless this run read the same file again (by its content, or at its path),
+    updated the audit, or the file is gone. Managers' columns travel to the new row for the same file."""
+    read_now = [returned_file(rec) for rec in records]
     kept, replaced = [], {}
     for row in old_rows:
-        file, aid = text_of(row.get("File")), text_of(row.get("Audit id"))
-        if aid in applied or any(_same_file(file, f) for f in files) or (file and not os.path.exists(file)):
-            replaced.setdefault(_key(sheet, row), row)
+        problem, aid = text_of(row.get("Problem")), text_of(row.get("Audit id"))
+        seen = remembered_file(row, "File")
+        if problem == ACTION_CHANGED:  # about the tracker's actions: kept until someone deletes it
+            kept.append(row)
+        elif problem == TRACKER_ENTRY:  # worked out again on every run
+            replaced.setdefault(_exception_key(row), row)
+        elif aid in applied or any(seen.read_again(f) for f in read_now) or (seen.location and not os.path.exists(seen.location)):
+            replaced.setdefault(_exception_key(row), row)
         else:
             kept.append(row)
-    return kept + [_carry(sheet, row, replaced) for row in new_rows]
+    return kept + [_carry(r.EXCEPTIONS, row, replaced, _exception_key) for row in new_rows]
+
+
+def _exception_key(row: dict) -> tuple[str, ...]:
+    """The same problem with the same file: by its content when known, else by its shown path."""
+    return (text_of(row.get("File check")) or text_of(row.get("File")), text_of(row.get("Audit id")),
+            text_of(row.get("Problem")))
 
 
 def _overdue(row: dict, today: dt.date) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 
 from .. import model as m
@@ -58,6 +59,7 @@ AUDITS = SheetDef("Audits", (
     Col("Due", 12, "date"), Col("Returned", 12, "date"), Col("Finalised", 12, "date"),
     Col("Management oversight due", 14, "date"), Col("Review meeting due", 14, "date"),
     Col("Re-audit due", 14, "date"), Col("Source file", 40), Col("Content check", 18, hidden=True),
+    Col("File check", 22, hidden=True), Col("File location", 40, hidden=True),
 ), key=("Audit id",))
 
 ANSWERS = SheetDef("Answers", (
@@ -85,6 +87,7 @@ ACTIONS = SheetDef("Actions", (
 EXCEPTIONS = SheetDef("Exceptions", (
     Col("Found on", 12, "date"), Col("File", 40, "long"), Col("Audit id", 24), Col("Case number", 14),
     Col("Auditor", 18), Col("Problem", 14), Col("Details", 70, "long"), Col("What to do", 60, "long"),
+    Col("File check", 22, hidden=True), Col("File location", 40, hidden=True),
 ), key=("File", "Audit id", "Problem"))
 
 DATA_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
@@ -193,7 +196,7 @@ def audit_row(spec: m.FormSpec, record: m.AuditRecord, returned: dt.date) -> dic
         "Grade after moderation": role_answer(spec, record, "grade_after_moderation"),
         "Due": last_day_of_month(month) if month else None, "Returned": returned, "Finalised": finalised,
         **deadlines(finalised, is_inadequate(spec, record)),
-        "Source file": record.file, "Content check": content_check(record),
+        **file_columns(record, "Source file"), "Content check": content_check(record),
     }
 
 
@@ -296,7 +299,14 @@ def action_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
     return rows
 
 
+def file_columns(record: m.AuditRecord, shown: str) -> dict:
+    """The returned file: shown relative to the folder given; known by a hash of its bytes;
+    and where it was read (hidden: only to tell later whether it is still there)."""
+    return {shown: record.shown_file, "File check": record.file_check or None,
+            "File location": os.path.abspath(record.file) if record.file else None}
+
+
 def exception_row(record: m.AuditRecord, problem: str, details: str, todo: str, found_on: dt.date) -> dict:
-    return {"Found on": found_on, "File": record.file, "Audit id": record.audit_id or None,
+    return {"Found on": found_on, **file_columns(record, "File"), "Audit id": record.audit_id or None,
             "Case number": record.subject.get("case_number"), "Auditor": record.subject.get("auditor"),
             "Problem": problem, "Details": details, "What to do": todo}

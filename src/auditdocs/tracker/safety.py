@@ -90,8 +90,9 @@ def check_before_update(path: Path) -> None:
             f"If nobody has it open, the program may have crashed: delete {locks[0].name} and run again."
         )
     folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    if not folder.is_dir():
+        raise UserError(f"there is no folder '{folder}' for the tracker {path.name}. Check the name, or make "
+                        f"the folder first; nothing was written.")
     if path.exists() and not can_write(path):
         raise UserError(f"the tracker {path} is read-only, so it cannot be updated. "
                         f"Make it writable (or copy it somewhere you can write) and run again. {NOTHING_CHANGED}")

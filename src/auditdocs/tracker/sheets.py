@@ -21,6 +21,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -80,6 +81,11 @@ class OldSheet:
     rows: list[dict[str, Kept]] = dc_field(default_factory=list)
     header_cells: dict[str, Kept] = dc_field(default_factory=dict)
     widths: dict[str, tuple[float | None, bool]] = dc_field(default_factory=dict)  # header -> (width, hidden)
+    #: Cells people wrote outside the table (below it, or beside it): (row, column) -> cell, and
+    #: the table's last row and column then, so that they keep their place next to the table.
+    outside: dict[tuple[int, int], Kept] = dc_field(default_factory=dict)
+    merged_outside: list[tuple[int, int, int, int]] = dc_field(default_factory=list)  # (min_row, min_col, max_row, max_col)
+    table_end: tuple[int, int] = (1, 0)
 
 
 def plain(value):
@@ -99,16 +105,21 @@ def _keep(cell) -> Kept:
 
 
 def read(ws) -> OldSheet:
-    """Every non-empty row of a sheet, as header -> Kept cell. Row 1 holds the headers."""
+    """The table's rows, as header -> Kept cell (row 1 holds the headers), and the cells outside it.
+
+    The table is the sheet's Excel table, and the rows typed straight below it (Excel makes them
+    part of the table too); after a blank row, and in columns beyond it that have no heading,
+    cells are people's own notes: they are kept where they are, never read as rows."""
     old = OldSheet()
     if ws is None or ws.max_row < 1:
         return old
+    table_rows, table_cols = _table_size(ws)
     columns: dict[str, int] = {}
     for c in range(1, ws.max_column + 1):
         cell = ws.cell(1, c)
         header = " ".join(str(cell.value).split()) if cell.value is not None else ""
         if not header:
-            if all(ws.cell(r, c).value is None for r in range(2, ws.max_row + 1)):
+            if c > table_cols or all(ws.cell(r, c).value is None for r in range(2, min(table_rows, ws.max_row) + 1)):
                 continue
             header = f"Column {get_column_letter(c)}"
         base, n = header, 1
@@ -125,12 +136,38 @@ def read(ws) -> OldSheet:
         for c in range(lo, hi + 1):
             widths[c] = (dim.width if dim.customWidth else None, bool(dim.hidden))
     old.widths = {h: widths[c] for h, c in columns.items() if c in widths}
+    last = 1
     for r in range(2, ws.max_row + 1):
         cells = {h: ws.cell(r, c) for h, c in columns.items()}
         if all(cell.value is None for cell in cells.values()):
+            if r > table_rows:
+                break  # a blank row below the table: what follows is not the table's
             continue
         old.rows.append({h: _keep(cell) for h, cell in cells.items()})
+        last = r
+    last = max(last, min(table_rows, ws.max_row))
+    last_col = max(columns.values(), default=0)
+    old.table_end = (last, last_col)
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
+        for cell in row:
+            if (cell.value is not None or cell.comment is not None) and (cell.row > last or cell.column > last_col):
+                old.outside[cell.row, cell.column] = _keep(cell)
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row > last or rng.min_col > last_col:
+            old.merged_outside.append((rng.min_row, rng.min_col, rng.max_row, rng.max_col))
     return old
+
+
+def _table_size(ws) -> tuple[int, int]:
+    """The last row and column of the sheet's Excel table (the whole sheet if it has none)."""
+    for table in ws.tables.values():
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        except (TypeError, ValueError):
+            continue
+        if min_col == 1 and min_row == 1:
+            return max_row, max_col
+    return ws.max_row, ws.max_column
 
 
 def merged_headers(sheet: SheetDef, old: OldSheet) -> list[str]:
@@ -225,6 +262,7 @@ def write(ws, sheet: SheetDef, old: OldSheet, rows: list[dict]) -> list[str]:
             if value is None and col is None:
                 continue
             put(ws.cell(r, c), value, col)
+    _put_back_outside(ws, old, (max(len(rows) + 1, 2), len(headers)))
     last = get_column_letter(len(headers))
     table = Table(displayName=sheet.name, ref=f"A1:{last}{max(len(rows) + 1, 2)}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
@@ -269,6 +307,20 @@ def print_setup(ws, landscape: bool = True) -> None:
     ws.page_margins.header, ws.page_margins.footer = 0.3, 0.35
     ws.oddFooter.left.text = "&A"
     ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _put_back_outside(ws, old: OldSheet, table_end: tuple[int, int]) -> None:
+    """People's cells outside the table, at the same distance from its end as before."""
+    down, right = table_end[0] - old.table_end[0], table_end[1] - old.table_end[1]
+
+    def moved(row: int, col: int) -> tuple[int, int]:
+        return row + (down if row > old.table_end[0] else 0), col + (right if col > old.table_end[1] else 0)
+
+    for (row, col), kept in old.outside.items():
+        _restore(ws.cell(*moved(row, col)), kept)
+    for min_row, min_col, max_row, max_col in old.merged_outside:
+        (r1, c1), (r2, c2) = moved(min_row, min_col), moved(max_row, max_col)
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
 
 def mark_actions(ws, headers: list[str], n_rows: int) -> None:

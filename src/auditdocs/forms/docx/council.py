@@ -5,7 +5,9 @@ and content controls whose tags are the spec's field ids (`auditdocs specs tags`
 lists them). A placeholder or a tag the spec does not know is warned about (a
 mistyped placeholder would otherwise print nothing, silently). The controls are what gets read back; the identity properties are
 added to every document as for our own forms, and the template's author and
-company are cleared.
+company are cleared. The fingerprint of the details is made from the details as the
+reader finds them in the merged document (the template shows them its own way), so an
+untouched form matches and a detail changed in a tagged control is reported.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ...safezip import NotReadable, open_package, parse_xml, read_part
 from ...specs.loader import did_you_mean
 from . import package
 from .oxml import qn
+from .reader import details_as_read
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NEUTRAL_CORE = re.compile(rb"<(dc:creator|cp:lastModifiedBy|cp:keywords|dc:description|cp:category)>[^<]*</\1>")
@@ -53,7 +56,10 @@ class CouncilTemplateForm:
                             "Placeholders look like {{ family_name }}.") from None
         merged = io.BytesIO()
         doc.save(merged)
-        return _with_identity(merged.getvalue(), identity.properties(self.spec, values, audit_id, layout="template"))
+        props = identity.properties(self.spec, values, audit_id, layout="template")
+        document_xml = zipfile.ZipFile(merged).read("word/document.xml")
+        props[identity.PROP_FINGERPRINT] = identity.fingerprint(self.spec, details_as_read(document_xml, self.spec, props))
+        return _with_identity(merged.getvalue(), props)
 
 
     def placeholder_warnings(self) -> list[str]:

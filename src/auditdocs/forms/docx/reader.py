@@ -8,7 +8,8 @@ Each answer is found, in order, by:
    still reads;
 3. the order and kind of the remaining untagged controls, compared with the spec.
 Tracked changes are read as if accepted (and reported); deleted text, comments,
-proofing marks, bookmarks and placeholders are never read as answers.
+proofing marks, bookmarks and placeholders are never read as answers; controls that
+LibreOffice broke into pieces are put back together first (see `libreoffice`).
 """
 from __future__ import annotations
 
@@ -21,10 +22,22 @@ from lxml import etree
 
 from ... import identity
 from ... import model as m
-from ...answers import clean_text
-from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
+from ...answers import clean_text, row_is_empty
+from ...reading import (
+    identify,
+    read_safely,
+    refuse_macros,
+    subject_values,
+    take_answers,
+    take_subject,
+)
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from .layout import row_slots
+from .libreoffice import (
+    Damaged,
+    damaged_by_libreoffice,
+    put_libreoffice_pieces_together,
+)
 from .oxml import qn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -60,13 +73,15 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
             raise NotReadable("this is not a Word document (it has no document body). Ask for the .docx form.")
         custom = read_part(package, "docProps/custom.xml")
         core = read_part(package, "docProps/core.xml")
+        glossary = read_part(package, "word/glossary/document.xml")
         document = parse_xml(document_xml, "document")
         props = _custom_properties(parse_xml(custom, "custom properties")) if custom else {}
         record.modified = _modified(parse_xml(core, "core properties")) if core else ""
+        placeholders = _glossary_placeholders(parse_xml(glossary, "glossary")) if glossary else {}
     body = document.find(W + "body")
     if body is None:
         raise NotReadable("this Word document has no body. Ask the auditor to send the form again.")
-    revised = _prepare(body)
+    revised = _prepare(body, placeholders)
     spec = identify(props, (_visible_text(p) for p in body.iter(P)), library, record)
     layout_is_ours = props.get(identity.PROP_LAYOUT, "auditdocs") == "auditdocs"
     found = _Found()
@@ -77,12 +92,44 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     else:
         _read_tagged_table_rows(controls, spec, found)
     _read_remaining_by_order(body, spec, found)
-    take_subject(spec, _header_values(body, spec, found, props), record)
+    details = _header_values(body, spec, found, props)
+    take_subject(spec, details, record)
+    _report_libreoffice_damage(spec, details, found, record)
     if revised:
         record.problems.append(m.Problem("", "the form has tracked changes that are not accepted; they were read as "
                                          "if accepted. Accept or reject them in Word (Review > Accept All Changes) "
                                          "and send the form again."))
     take_answers(spec, found.raw, found.rows, record)
+
+
+def _report_libreoffice_damage(spec: m.FormSpec, details: dict, found: _Found, record: m.AuditRecord) -> None:
+    """A problem for every answer (and detail) whose text LibreOffice damaged beyond putting right."""
+    what = ("LibreOffice damaged this answer when it saved the form (parts of the text are repeated); "
+            "check it, correct it in the form and send the form again.")
+    for h in spec.header:
+        if isinstance(details.get(h.id), Damaged):
+            record.problems.append(m.Problem(h.id, f"{h.label}: {what}"))
+    for f in spec.fields:
+        if isinstance(found.raw.get(f.id), Damaged):
+            record.problems.append(m.Problem(f.id, f"{f.label}: {what}"))
+    for t in spec.tables:
+        filled = [row for row in found.rows.get(t.id, []) if not row_is_empty(row)]
+        for n, row in enumerate(filled, start=1):
+            for c in t.columns:
+                if isinstance(row.get(c.id), Damaged):
+                    record.problems.append(m.Problem(c.tag(t.id), f"{t.ref} action {n}, {c.label}: {what}"))
+
+
+def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]) -> dict[str, str]:
+    """The record's details as this reader finds them in a council template's document.
+
+    A template shows details wherever its author put them (often as plain text), so its
+    fingerprint is made from what reading the merged document gives, not from the list."""
+    body = parse_xml(document_xml, "document").find(W + "body")
+    _prepare(body, {})
+    found = _Found()
+    _read_tagged_controls(body, spec, found, whole_cell=False)
+    return subject_values(spec, _header_values(body, spec, found, props))
 
 
 # ---- identity -----------------------------------------------------------------------
@@ -142,19 +189,14 @@ def _read_tagged_controls(body, spec: m.FormSpec, found: _Found, whole_cell: boo
 
 
 def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
-    """A council's template: action rows are the table rows holding tagged controls."""
-    rows: dict[int, tuple[str, dict]] = {}
-    order = []
+    """A council's template: action rows are the table rows holding tagged controls, in document order."""
+    rows: dict[tuple[str, etree._Element], dict] = {}  # (table id, its row element) -> values
     for tag, sdt in columns:
         table_id, column_id = tag.rsplit(".", 1)
         tr = _ancestor(sdt, TR)
-        key = id(tr) if tr is not None else id(sdt)
-        if key not in rows:
-            rows[key] = (table_id, {})
-            order.append(key)
-        rows[key][1][column_id] = _control_value(sdt, None)
-    for key in order:
-        table_id, values = rows[key]
+        values = rows.setdefault((table_id, tr if tr is not None else sdt), {})  # the element, never its id()
+        values.setdefault(column_id, _control_value(sdt, None))
+    for (table_id, _), values in rows.items():
         found.rows.setdefault(table_id, []).append(values)
 
 
@@ -179,28 +221,92 @@ def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
                 found.raw[f.id] = _control_value(_first_sdt(cells[index]), cells[index])
 
 
+@dataclass
+class _Part:
+    """The part of an action table read last: a table split in two continues it."""
+
+    table: m.Table
+    positions: list[tuple[m.Column, int]]
+    heading: list[str]  # the heading row's cell texts
+    element: etree._Element  # its w:tbl
+
+
 def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
+    """Every row of every action table, in order, including every part of a table that was split
+    (Word's Layout > Split Table, or a paragraph typed between two rows): a part without the
+    heading row continues the table its tagged controls belong to, or, with no tags left, the
+    action table just above it when only paragraphs lie between and its rows look the same."""
     by_ref = {t.ref: t for t in spec.tables}
     by_column_tag = {c.tag(t.id): t for t in spec.tables for c in t.columns}
+    refs = {_norm(ref) for _, item in spec.items() for ref in row_slots(item)} | {"ref"}
+    last: dict[str, _Part] = {}  # table id -> its part read last
+    previous: _Part | None = None
     for tbl in body.iter(TBL):
         rows = tbl.findall(TR)
         if not rows:
             continue
-        table = by_ref.get(_visible_text(rows[0].find(TC)).strip()) if rows[0].find(TC) is not None else None
-        if table is None and len(rows) > 1:  # the reference was lost: a tagged control says which table
-            table = next((by_column_tag[t] for t in map(_sdt_tag, rows[1].iter(SDT)) if t in by_column_tag), None)
-        if table is None or table.id in found.rows:
+        first = rows[0].find(TC)
+        table = by_ref.get(_visible_text(first).strip()) if first is not None else None
+        tagged = _tagged_table(rows, by_column_tag)
+        if table is not None or (tagged is not None and tagged.id not in last and not _tags_in(rows[0], by_column_tag)):
+            table = table or tagged  # a heading row (its reference may be lost: a tagged control says which)
+            if table.id in last and not _follows(tbl, last[table.id].element):
+                continue  # a second copy of a table already read
+            part = last.get(table.id)
+            if part is None:
+                part = _Part(table, _column_positions(rows[0], table), [_visible_text(c) for c in rows[0].findall(TC)], tbl)
+            data_rows = rows[1:]
+        elif tagged is not None:
+            part = last.get(tagged.id) or _Part(tagged, _column_positions(rows[0], tagged), [], tbl)
+            data_rows = rows
+        elif previous is not None and _follows(tbl, previous.element) and _looks_like(rows, previous, refs):
+            part, data_rows = previous, rows
+        else:
             continue
-        positions = _column_positions(rows[0], table)
-        header_texts = [_visible_text(c) for c in rows[0].findall(TC)]
-        values = []
-        for tr in rows[1:]:
+        values = found.rows.setdefault(part.table.id, [])
+        for tr in data_rows:
             cells = tr.findall(TC)
-            if [_visible_text(c) for c in cells] == header_texts:
+            if [_visible_text(c) for c in cells] == part.heading:
                 continue  # a repeated heading row
             values.append({c.id: _control_value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
-                           for c, i in positions})
-        found.rows[table.id] = values
+                           for c, i in part.positions})
+        part.element = tbl
+        last[part.table.id] = previous = part
+
+
+def _tags_in(tr, by_column_tag) -> bool:
+    return any(_sdt_tag(s) in by_column_tag for s in tr.iter(SDT))
+
+
+def _tagged_table(rows, by_column_tag) -> m.Table | None:
+    """The action table whose column tags the controls in these rows carry, if any."""
+    for tr in rows:
+        for sdt in tr.iter(SDT):
+            table = by_column_tag.get(_sdt_tag(sdt))
+            if table is not None:
+                return table
+    return None
+
+
+def _follows(tbl, earlier) -> bool:
+    """Only paragraphs (no heading, control or other table) lie between `earlier` and `tbl`."""
+    sibling = tbl.getprevious()
+    while sibling is not None and sibling is not earlier:
+        if sibling.tag != P or _is_heading(sibling):
+            return False
+        sibling = sibling.getprevious()
+    return sibling is earlier
+
+
+def _is_heading(p) -> bool:
+    style = p.find(f"{W}pPr/{W}pStyle")
+    return style is not None and style.get(qn("w:val"), "").lower().startswith(("heading", "title"))
+
+
+def _looks_like(rows, part: _Part, refs: set[str]) -> bool:
+    """Rows with the action table's number of cells, none showing a question's reference."""
+    width = len(part.heading)
+    return all(len(tr.findall(TC)) == width and _norm(_visible_text(tr.find(TC))) not in refs for tr in rows)
 
 
 def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]:
@@ -272,7 +378,10 @@ def _control_value(sdt, tc) -> object:
         box = sdt.find(f"{W}sdtPr/{W14}checkbox/{W14}checked")
         if box is not None:  # LibreOffice writes w:val where Word writes w14:val
             return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
-    text = _visible_text(tc if tc is not None else sdt)
+    where = tc if tc is not None else sdt
+    text = _visible_text(where)
+    if where is not None and damaged_by_libreoffice(where):
+        return Damaged(text)
     if sdt is not None and not text:
         date = sdt.find(f"{W}sdtPr/{W}date")
         if date is not None and date.get(qn("w:fullDate")):
@@ -280,20 +389,43 @@ def _control_value(sdt, tc) -> object:
     return text
 
 
-def _prepare(body) -> bool:
+def _prepare(body, placeholders: dict[str, str]) -> bool:
     """Make the body read as a person sees it, once: tracked changes accepted, field codes
     and placeholders blanked, tabs and breaks as characters. True if it had tracked changes."""
     revised = next(body.iter(*REVISIONS), None) is not None
     for gone in list(body.iter(*HIDDEN)):
         gone.getparent().remove(gone)
-    for sdt in body.iter(SDT):
-        if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None:
-            for t in sdt.iter(T):
-                t.text = ""
     for mark in body.iter(*MARKS):
         if mark.getparent().tag == R:
             mark.text = MARKS[mark.tag]
+    put_libreoffice_pieces_together(body)
+    for sdt in body.iter(SDT):
+        if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None and _shows_placeholder(sdt, placeholders):
+            for t in sdt.iter(T):
+                t.text = ""
     return revised
+
+
+def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
+    """Is a control flagged as showing its placeholder really showing it? Word clears the flag
+    when a person types, but other editors leave it: then the text differs from the placeholder
+    (ours, Word's own, or the template's in its glossary) and is the answer."""
+    text = _norm("".join(sdt.itertext(*TEXT)))
+    if not text or text in PLACEHOLDERS:
+        return True
+    part = sdt.find(f"{W}sdtPr/{W}placeholder/{W}docPart")
+    return part is not None and _norm(placeholders.get(part.get(qn("w:val"), ""), "")) == text
+
+
+def _glossary_placeholders(root) -> dict[str, str]:
+    """The texts of a template's own placeholders: glossary part name -> text."""
+    texts = {}
+    for part in root.iter(W + "docPart"):
+        name = part.find(f"{W}docPartPr/{W}name")
+        body = part.find(W + "docPartBody")
+        if name is not None and body is not None:
+            texts[name.get(qn("w:val"), "")] = "".join(body.itertext(*TEXT))
+    return texts
 
 
 def _visible_text(element) -> str:

@@ -13,15 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from pathlib import Path
+from typing import Iterator
 
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from ... import identity
 from ... import model as m
 from ...answers import clean_text
 from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
-from ...safezip import NotReadable, open_package, read_part, refuse_entities
+from ...safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,
@@ -32,6 +34,12 @@ from .layout import (
     field_name,
     layout,
 )
+
+DAMAGED = ("the workbook is damaged and cannot be read. Ask the auditor to open it in Excel, "
+           "save it again as Excel Workbook (.xlsx), and send it again.")
+#: The size of an Excel sheet (a defined name beyond it is damaged) and of a formula.
+MAX_ROW, MAX_COLUMN, MAX_FORMULA = 1048576, 16384, 8192
+SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def read_xlsx(path: Path, library) -> m.AuditRecord:
@@ -48,26 +56,61 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
                 refuse_entities(read_part(package, name) or b"", name)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
+        _check_names(read_part(package, "xl/workbook.xml"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
+        try:
             wb = load_workbook(path, read_only=True)  # fast; every cell is read once into a grid
-            try:
-                if wb.properties.modified:
-                    record.modified = wb.properties.modified.date().isoformat()
-                spec = identify(_properties(wb), _title_lines(wb), library, record)
-                sheet = _Sheet(wb, layout(spec))
-            finally:
-                wb.close()
-    except NotReadable:
-        raise
-    except Exception:  # openpyxl raises many kinds on damaged files
-        raise NotReadable("the workbook is damaged and cannot be read. Ask the auditor to open it in Excel, "
-                          "save it again as Excel Workbook (.xlsx), and send it again.") from None
+        except Exception:  # openpyxl raises many kinds on a damaged workbook
+            raise NotReadable(DAMAGED) from None
+        try:
+            if isinstance(wb.properties.modified, dt.datetime):
+                record.modified = wb.properties.modified.date().isoformat()
+            spec = identify(_properties(wb), _title_lines(wb), library, record)
+            sheet = _Sheet(wb, layout(spec))
+        finally:
+            wb.close()
     take_subject(spec, {h.id: _header_value(sheet, h) for h in spec.header}, record)
     raw = {f.id: sheet.field_value(f) for f in spec.fields}
     rows = {place.table.id: sheet.table_rows(place) for place in sheet.layout.tables.values()}
     take_answers(spec, raw, rows, record)
+
+
+def _cells(ws) -> Iterator[tuple[tuple[int, int], object]]:
+    """((row, column), value) of every cell of a sheet that holds a value.
+
+    Read with openpyxl's own sheet parser, not `iter_rows`, which makes up every empty row
+    and cell before the last one (a cell moved to row 1,048,576 would cost seconds) and
+    trusts the size the file records (which some tools get wrong, cutting rows off)."""
+    wb = ws.parent
+    try:
+        with ws._get_source() as source:
+            parser = WorkSheetParser(source, ws._shared_strings, data_only=wb.data_only, epoch=wb.epoch,
+                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            for _, row in parser.parse():
+                for cell in row:
+                    if cell["value"] is not None and 1 <= cell["row"] <= MAX_ROW and 1 <= cell["column"] <= MAX_COLUMN:
+                        yield (cell["row"], cell["column"]), cell["value"]
+    except Exception:
+        raise NotReadable(DAMAGED) from None
+
+
+def _check_names(workbook_xml: bytes) -> None:
+    """Refuse a workbook whose defined names Excel could not have written (longer than a formula
+    may be): openpyxl would take minutes to parse them."""
+    for name in parse_xml(workbook_xml, "workbook").iter(f"{SML}definedName"):
+        if len(name.text or "") > MAX_FORMULA:
+            raise NotReadable(DAMAGED)
+
+
+def _rows(ws, **bounds):
+    """The values of a sheet's rows (`ws.iter_rows`); a sheet openpyxl cannot parse is damaged.
+
+    Only openpyxl's own reading is covered: a fault in this reader is not reported as damage."""
+    try:
+        yield from ws.iter_rows(values_only=True, **bounds)
+    except Exception:
+        raise NotReadable(DAMAGED) from None
 
 
 # ---- identity -------------------------------------------------------------------------
@@ -80,7 +123,7 @@ def _properties(wb) -> dict[str, str]:
         return props
     for ws in wb.worksheets:
         pairs = {}
-        for key, value in ws.iter_rows(min_col=1, max_col=2, max_row=60, values_only=True):
+        for key, value in _rows(ws, min_col=1, max_col=2, max_row=60):
             if isinstance(key, str) and key.startswith("auditdocs."):
                 pairs[key] = "" if value is None else str(value)
         if pairs.get(identity.PROP_FORM_ID):
@@ -91,7 +134,7 @@ def _properties(wb) -> dict[str, str]:
 def _title_lines(wb):
     """Texts near the top of each sheet, where the line under the title is."""
     for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=6, max_col=3, values_only=True):
+        for row in _rows(ws, max_row=6, max_col=3):
             yield from (v for v in row if isinstance(v, str))
 
 
@@ -134,13 +177,9 @@ class _Sheet:
             if len(destinations) == 1 and destinations[0][0] in wb.sheetnames:
                 self.names[name.casefold()] = destinations[0]
         self.ws = self._form_sheet()
-        self.grid: dict[tuple[int, int], object] = {}  # (row, column) -> value, for cells that hold one
-        self.ws.reset_dimensions()  # a size recorded wrongly by some tool must not cut rows off
-        for r, row in enumerate(self.ws.iter_rows(values_only=True), start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    self.grid[r, c] = value
-        self.max_row = max((r for r, _ in self.grid), default=0)
+        self.grid: dict[tuple[int, int], object] = dict(_cells(self.ws))  # (row, column) -> value
+        self.rows = sorted({r for r, _ in self.grid})  # the rows that hold something, in order
+        self.max_row = self.rows[-1] if self.rows else 0
         self.max_col = max((c for _, c in self.grid), default=0)
         self._refs: dict[tuple[str, int], int] | None = None
 
@@ -158,17 +197,31 @@ class _Sheet:
             return self.wb[max(counts, key=counts.get)]
         candidates = [ws for ws in self.wb.worksheets if ws.title != IDENTITY_SHEET]
         for ws in candidates:
-            first = next(ws.iter_rows(max_row=1, max_col=1, values_only=True), (None,))
+            first = next(_rows(ws, max_row=1, max_col=1), (None,))
             if _text(first[0] if first else None) == clean_text(self.layout.spec.title):
                 return ws
+        if not (candidates or self.wb.worksheets):
+            raise NotReadable("the workbook has no sheets left, so there is nothing to read. Ask the auditor "
+                              "to send the form again.")
         return (candidates or self.wb.worksheets)[0]
 
     def named_range(self, name: str) -> tuple[int, int, int, int] | None:
-        """(min_col, min_row, max_col, max_row) of one of our names on the form sheet."""
+        """(min_col, min_row, max_col, max_row) of one of our names on the form sheet; None when
+        the name is missing, on another sheet, or not a block of cells (a whole row or column,
+        a cell beyond the sheet's edge): then the reader falls back on what a person sees."""
         found = self.names.get(name.casefold())
         if found is None or found[0] != self.ws.title:
             return None
-        return range_boundaries(found[1].replace("$", ""))
+        try:
+            bounds = range_boundaries(found[1].replace("$", ""))
+        except (ValueError, TypeError):
+            return None
+        if any(b is None for b in bounds):
+            return None
+        min_col, min_row, max_col, max_row = bounds
+        if not (1 <= min_col <= max_col <= MAX_COLUMN and 1 <= min_row <= max_row <= MAX_ROW):
+            return None
+        return bounds
 
     def named_value(self, item_id: str):
         bounds = self.named_range(field_name(item_id))
@@ -187,7 +240,7 @@ class _Sheet:
         """(reference, k) -> row of the k-th row (from 0) showing that reference in column A."""
         if self._refs is None:
             self._refs, seen = {}, {}
-            for row in range(1, self.max_row + 1):
+            for row in self.rows:
                 text = _text(self.value(row, REF))
                 if text:
                     k = seen.get(text, 0)
@@ -197,7 +250,9 @@ class _Sheet:
 
     def row_with_label(self, label: str) -> int | None:
         want = clean_text(label).casefold()
-        for row in range(1, min(self.max_row, 80) + 1):
+        for row in self.rows:
+            if row > 80:
+                break
             if _text(self.value(row, TEXT)).casefold() == want:
                 return row
         return None
@@ -211,12 +266,12 @@ class _Sheet:
             title = self.ref_rows().get(place.ref_key)
             first_col, header_row = REF, (title + 1 if title else place.header_row)
             last_row = None
-        end = next((r for r in range(header_row + 1, self.max_row + 1)
-                    if _text(self.value(r, first_col)).casefold() == END_MARK.casefold()), None)
+        end = next((r for r in self.rows if r > header_row
+                    and _text(self.value(r, first_col)).casefold() == END_MARK.casefold()), None)
         if end is None:  # the End row was deleted: the name's range, else the rows first made
             end = last_row + 1 if last_row else header_row + place.table.rows + 1
         columns = self._columns(place, header_row, first_col)
-        return [{c.id: _plain(self.value(r, col)) for c, col in columns} for r in range(header_row + 1, end)]
+        return [{c.id: _plain(self.value(r, col)) for c, col in columns} for r in self.rows if header_row < r < end]
 
     def _columns(self, place: TablePlace, header_row: int, first_col: int) -> list[tuple[m.Column, int]]:
         """Each column by its heading (a column inserted by a user moves nothing), else by position."""
