@@ -11,8 +11,8 @@ what was read back from one completed form, in the JSON contract of the README.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 import os
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property
