@@ -37,7 +37,7 @@ def register_month(path: Path, library, allocations: AllocationList, returned: P
     with open_register(path, write=True, create=True) as reg:
         reg.record_audits([audit_from_allocation(library.get(a.form_id), a) for a in allocations.allocations],
                           now=now)
-        files, _ = find_files([returned])
+        files = [f for f, _ in find_files([returned])]
         reg.record_returns(returned, [SeenFile(str(f.relative_to(returned)), file_hash(f), read_form(f, library))
                                       for f in files], now=now)
     return path

@@ -69,7 +69,8 @@ def record_register(where: dict) -> None:
 
 STEPS = [
     Step("demo: generate, fill, parse, consolidate", ["demo", "{demo}"]),
-    Step("consolidate again (the tracker is backed up)", ["consolidate", "{returned}", "--tracker", "{tracker}"]),
+    Step("consolidate again (the tracker is backed up)", ["consolidate", "{returned}", "--tracker", "{tracker}"],
+         exit_code=1),  # the demo's incomplete and unreadable forms need attention
     Step("register", record_register),
     Step("key", ["key", "new", "{keys}/team.key"]),
     Step("export", ["export", "--pseudonymise", "--key-file", "{keys}/team.key", "--month", "2026-11", "--long",
