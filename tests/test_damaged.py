@@ -41,7 +41,7 @@ from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx import XlsxForm
 from auditdocs.forms.xlsx.fill import fill_xlsx
 from auditdocs.returns import UNFORESEEN, read_form, read_returns
-from auditdocs.tracker import consolidate
+from auditdocs.consolidation import consolidate
 
 FUZZ_FILES = int(os.environ.get("AUDITDOCS_FUZZ_FILES", "1000"))
 SECONDS_PER_FILE = 5.0  # "nothing takes more than a few seconds", even on a busy 2-core machine

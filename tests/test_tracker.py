@@ -14,7 +14,8 @@ from helpers import library_from_text, xlsx_schema_errors
 from tracker_records import NOW, action, by_id, day, make_record, on_disk, rows_of
 
 from auditdocs import model as m
-from auditdocs.tracker import consolidate
+from auditdocs.consolidation import consolidate
+from auditdocs.tracker.rows import AUDITS
 
 # ---- the workbook ------------------------------------------------------------------
 
@@ -29,7 +30,8 @@ def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
         assert list(ws.tables) == [name]
         assert ws.tables[name].ref == f"A1:{ws.tables[name].ref.split(':')[1]}"
         assert ws.freeze_panes in ("A2", "B2")
-    assert wb["Audits"].tables["Audits"].ref == "A1:X3"
+    # every audit's state, next step, moderation and QA officers' columns (issue 11) widen the Audits sheet
+    assert wb["Audits"].tables["Audits"].ref == f"A1:{openpyxl.utils.get_column_letter(len(AUDITS.columns))}3"
     assert wb["Actions"].tables["Actions"].ref == "A1:S5"
     audits = wb["Audits"]
     headers = [c.value for c in audits[1]]
@@ -78,16 +80,15 @@ def test_audit_rows_dates_and_deadlines(library, tracker):
 
 
 def test_deadline_arithmetic_around_bank_holidays():
-    from auditdocs.tracker.rows import deadlines
-    assert deadlines(dt.date(2026, 12, 18), False)["Management oversight due"] == dt.date(2027, 1, 6)
-    assert deadlines(dt.date(2026, 3, 26), False)["Management oversight due"] == dt.date(2026, 4, 13)
+    from auditdocs import cycle  # the one module of rules the tracker uses (issue 11)
+    assert cycle.oversight_due(dt.date(2026, 12, 18)) == dt.date(2027, 1, 6)
+    assert cycle.oversight_due(dt.date(2026, 3, 26)) == dt.date(2026, 4, 13)
     # finalised on Maundy Thursday: Good Friday and Easter Monday are not working days
-    assert deadlines(dt.date(2026, 4, 2), False)["Management oversight due"] == dt.date(2026, 4, 20)
+    assert cycle.oversight_due(dt.date(2026, 4, 2)) == dt.date(2026, 4, 20)
     # early May bank holiday 2026 is Monday 4 May
-    assert deadlines(dt.date(2026, 4, 27), False)["Management oversight due"] == dt.date(2026, 5, 12)
-    late = deadlines(dt.date(2026, 12, 31), True)
-    assert late["Review meeting due"] == dt.date(2027, 1, 28)
-    assert late["Re-audit due"] == dt.date(2027, 2, 28)  # no 31 February: the month's last day
+    assert cycle.oversight_due(dt.date(2026, 4, 27)) == dt.date(2026, 5, 12)
+    assert cycle.review_meeting_due(dt.date(2026, 12, 31)) == dt.date(2027, 1, 28)
+    assert cycle.re_audit_due(dt.date(2026, 12, 31)) == dt.date(2027, 2, 28)  # no 31 February: the month's last day
 
 
 def test_answers_judgements_and_exceptions(library, tracker, tmp_path):

@@ -19,10 +19,10 @@ from helpers import (
 from pypdf import PdfReader
 from tracker_records import NOW, action, make_record
 
+from auditdocs import cycle
 from auditdocs.cli import cli
 from auditdocs.forms.docx.fill import fill_docx
-from auditdocs.tracker import consolidate
-from auditdocs.tracker.rows import STATUSES
+from auditdocs.consolidation import consolidate
 
 LONG = ("What is working well: the worker knows the family and the child's voice is clear in the record. "
         "What we are worried about: the plan has drifted since the summer, the chronology stops in June "
@@ -105,7 +105,7 @@ def test_libreoffice_shows_and_prints_the_tracker_as_excel_does(library, tracker
     headers = [c.value for c in actions[1]]
     status = openpyxl.utils.get_column_letter(headers.index("Status") + 1)
     lists = [dv for dv in actions.data_validations.dataValidation if dv.type == "list"]
-    assert len(lists) == 1 and lists[0].formula1.strip('"').split(",") == list(STATUSES)
+    assert len(lists) == 1 and lists[0].formula1.strip('"').split(",") == list(cycle.ACTION_STATUSES)
     assert f"{status}2:{status}{actions.max_row}" in str(lists[0].sqref)
     assert not lists[0].showDropDown  # the arrow is shown (OOXML's flag hides it)
     rules = [rule for cf in actions.conditional_formatting for rule in cf.rules]

@@ -14,7 +14,8 @@ from openpyxl.chart import BarChart, Reference
 from tracker_records import NOW, by_id, make_record
 
 from auditdocs.errors import UserError
-from auditdocs.tracker import consolidate, safety
+from auditdocs.consolidation import consolidate
+from auditdocs.tracker import safety
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .context import Run, run_of
+from .context import Run, register_option, run_of
 from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
 from .specs import ENV_VAR, get_spec
 from .specs.loader import check_paths
@@ -327,15 +327,18 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on) -> None:
               help="The tracker workbook (.xlsx) to create or update (default: the workspace's tracker).")
 @click.option("--prefer-newer", is_flag=True,
               help="When two files carry the same audit with different answers, take the newer file.")
+@register_option
 @click.pass_context
-def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
-    """Put every returned form into the tracker workbook.
+def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
+    """Put every returned form into the register, and write the tracker workbook from it.
 
-    Reads every form under PATHS (as 'auditdocs parse' does; in a workspace, the
-    default is its folder of returned forms) and creates or updates the tracker:
-    audits, answers, judgements, actions, exceptions. Managers' columns (status,
-    sign-off, notes) and rows and sheets they added are always kept. The previous
-    tracker is backed up first; nothing is written if it is open in Excel.
+    Reads the forms under PATHS (as 'auditdocs parse' does; in a workspace, the default
+    is its folder of returned forms): only files that are new or changed since the last
+    run are read. The tracker lists every audit allocated, returned or not, with where
+    it stands and what is next; and the answers, judgements, actions and exceptions.
+    Managers' and QA officers' columns, and rows, columns and sheets people add, are
+    always kept. The previous tracker is backed up first; nothing is written if it is
+    open in Excel. The register is the workspace's (else one beside the tracker).
     Exits 0 when nothing needs attention, 1 when something read in this run does (see
     the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
     cannot be updated.
@@ -345,23 +348,30 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer) -> None:
       auditdocs consolidate output/returned --tracker "Audit tracker 2026-27.xlsx"
       auditdocs consolidate          (in a workspace)
     """
-    from .returns import read_returns
-    from .tracker import consolidate
+    from .consolidation import consolidate_folders
+    from .register import open_register
+    from .returns import find_files
     from .tracker.safety import check_before_update
 
-    paths = run_of(ctx).returned_paths(paths)
+    run = run_of(ctx)
+    paths = run.returned_paths(paths)
     if tracker is None:
-        if run_of(ctx).workspace is None:
+        if run.workspace is None:
             raise click.UsageError("give the tracker with --tracker FILE.xlsx (or run inside a workspace, "
                                    "see 'auditdocs init', whose settings name it).")
-        tracker = run_of(ctx).workspace.tracker
+        tracker = run.workspace.tracker
+    register = run.register_path(register_file, tracker=tracker)
     lib = library(ctx)
     check_before_update(tracker)  # a tracker that cannot be updated stops the run before the forms are read
-    records = list(read_returns(paths, lib))
-    if not records:
-        click.echo(_no_forms(paths) + " The tracker was not changed.")
-        return
-    summary = consolidate(records, lib, tracker, prefer_newer=prefer_newer)
+    if not find_files(paths):
+        allocated = False
+        if register.exists():
+            with open_register(register) as reg:
+                allocated = bool(reg.months())
+        if not allocated:
+            click.echo(_no_forms(paths) + " The tracker was not changed.")
+            return
+    summary = consolidate_folders(paths, lib, tracker, register=register, prefer_newer=prefer_newer)
     for line in summary.lines():
         click.echo(line)
     if summary.needs_attention:

@@ -29,9 +29,13 @@ option, ISO dates); labels for people are made where they are shown (see STATES)
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as dc_field
+from difflib import SequenceMatcher
 from typing import Iterable
 
 from . import model as m
@@ -135,6 +139,11 @@ class Standing:
     def next_deadline(self) -> dt.date | None:
         return self.steps[0].due if self.steps else None
 
+    @property
+    def earliest_deadline(self) -> dt.date | None:
+        """The soonest date among the steps still to take (a step 'as soon as possible' has none)."""
+        return min((s.due for s in self.steps if s.due), default=None)
+
 
 # ---- grades and dates from a record ---------------------------------------------------------
 
@@ -215,6 +224,12 @@ def cancellation_problem(event: m.Event) -> str | None:
         return (f"the cancellation recorded on {uk(event.on)} does not say {' or '.join(missing)}; "
                 "audits are cancelled only in exceptional circumstances, so the audit is still due.")
     return None
+
+
+def is_signed_off(action: m.TrackedAction) -> bool:
+    """The team manager has marked the action done, given the day it was completed, or signed it off."""
+    return (action.status.strip().casefold() == "done" or action.done_on is not None
+            or bool(action.signed_off_by.strip()) or action.signed_off_on is not None)
 
 
 def action_open(action: m.TrackedAction) -> bool:
@@ -421,3 +436,153 @@ def _inadequate_steps(audit, spec, record, finalised, re_audit, follows_inadequa
         steps.append(Step("re_audit", f"Complete the re-audit {re_audit.audit_id} by {uk(deadline)}",
                           re_audit.auditor or "the auditor", deadline))
     return steps
+
+
+# ---- which action is which: an action keeps its id across returns of its form ------------------------
+#
+# How the actions of a form read again are matched with the audit's known actions (`identify_actions`):
+# 1. same action table and the same action text (case, spaces and a final full stop ignored; the next
+#    steps when there is no action text) - so a form whose rows were completed or reordered keeps every id;
+# 2. the rest: same table and the same row on the form, if that known action is still on the form and
+#    `same_action` says the new wording is the same action (a slip corrected, a detail added);
+# 3. the rest: the one action of the same table that `same_action` calls the same (reworded and moved).
+# Nothing else is matched: an action that cannot be matched gets a new id (one more than the audit's
+# highest), and a known action that no longer matches is kept and marked as no longer on the form. A
+# manager's notes and sign-off therefore never move to a different action. When the tool cannot tell
+# whether a row's new wording is the same action (`same_action` is unsure), it keeps both and says so.
+
+SAME, UNSURE, DIFFERENT = "same", "unsure", "different"
+#: Characters alike (difflib's ratio) for a new wording to be the old one with slips corrected.
+SLIPS_CORRECTED = 0.9
+#: Below both of these a new wording is a different action; between, the tool cannot tell.
+UNSURE_CHARACTERS = 0.6
+UNSURE_WORDS = 0.5  # words that carry meaning, shared (of all the words of both wordings)
+#: Words that carry no meaning of their own in an action, left out when wordings are compared.
+FILLER_WORDS = frozenset("a an the to of for and or in on at by with from as is are be been will should must "
+                         "please their his her them they it its this that these those who which".split())
+
+
+@dataclass(frozen=True)
+class FormAction:
+    """An action as a returned form gives it: its table, its row (1 = first) and what the row says."""
+
+    table_id: str
+    row: int
+    text: str  # the action, else the next steps
+    values: dict = dc_field(default_factory=dict, hash=False, compare=False)  # column id -> value
+
+
+@dataclass
+class ActionIdentity:
+    """The audit's actions after its form was read again, and what changed."""
+
+    actions: list[m.TrackedAction]  # every action: known ones first (in their order), then new ones
+    new: int = 0
+    removed: int = 0  # newly no longer on the form
+    #: (known action, the new action) where the tool could not tell whether a row's new wording is the
+    #: same action: both are kept, the known one marked as no longer on the form.
+    unsure: list[tuple[m.TrackedAction, m.TrackedAction]] = dc_field(default_factory=list)
+
+
+def same_action(old: str, new: str, *, signed_off: bool = False) -> str:
+    """Is a row's new wording `new` the same action as the old wording `old`: SAME, UNSURE or DIFFERENT?
+
+    - SAME: the same words but for case, spacing and punctuation, or slips corrected (at least
+      SLIPS_CORRECTED of the characters alike); or one wording holds every meaningful word of the
+      other (a detail added or taken out), unless the old action is signed off (`is_signed_off`),
+      when a manager's sign-off must not move to words they did not sign off: then UNSURE.
+    - UNSURE: alike, but not enough to tell: at least UNSURE_WORDS of the meaningful words
+      shared, or UNSURE_CHARACTERS of the characters alike.
+    - DIFFERENT: otherwise.
+    """
+    a, b = _wording(old), _wording(new)
+    if a == b:
+        return SAME
+    alike = SequenceMatcher(None, a, b).ratio()
+    if alike >= SLIPS_CORRECTED:
+        return SAME
+    words_a, words_b = _meaningful(a), _meaningful(b)
+    if words_a and words_b and (words_a <= words_b or words_b <= words_a):
+        return UNSURE if signed_off else SAME
+    shared = len(words_a & words_b) / max(len(words_a | words_b), 1)
+    return UNSURE if shared >= UNSURE_WORDS or alike >= UNSURE_CHARACTERS else DIFFERENT
+
+
+def _wording(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", (text or "").replace("'s ", " ")).casefold().split())
+
+
+def _meaningful(wording: str) -> frozenset[str]:
+    return frozenset(w for w in wording.split() if w not in FILLER_WORDS)
+
+
+def action_key(text: str) -> str:
+    """An action's text with case, spaces and a final full stop ignored."""
+    return " ".join((text or "").split()).casefold().rstrip(".")
+
+
+def action_number(audit_id: str, action_id: str) -> int | None:
+    """n of an action id `<audit id>-A<n>`, or None when the id is not one auditdocs gives that audit."""
+    found = re.fullmatch(re.escape(audit_id) + r"-A(\d+)", action_id or "") if audit_id else None
+    return int(found[1]) if found else None
+
+
+def match_actions(known: list[m.TrackedAction], new: list[FormAction]
+                  ) -> tuple[list[m.TrackedAction | None], list[tuple[m.TrackedAction, int]]]:
+    """For each new action, the known action it continues (or None); and the (known action, index of
+    the new one) pairs in the same row that `same_action` could not tell apart, both left unmatched."""
+    free = list(known)
+    found: list[m.TrackedAction | None] = [None] * len(new)
+
+    def take(i: int, hit: m.TrackedAction) -> None:
+        found[i] = hit
+        free.remove(hit)
+
+    for i, row in enumerate(new):
+        hit = next((k for k in free if k.table_id == row.table_id and action_key(k.text) == action_key(row.text)), None)
+        if hit is not None:
+            take(i, hit)
+    unsure = []
+    for i, row in enumerate(new):
+        if found[i] is None:
+            hit = next((k for k in free if k.table_id == row.table_id and k.form_row == row.row and k.on_form), None)
+            verdict = same_action(hit.text, row.text, signed_off=is_signed_off(hit)) if hit is not None else DIFFERENT
+            if verdict == SAME:
+                take(i, hit)
+            elif verdict == UNSURE:
+                unsure.append((hit, i))
+    for i, row in enumerate(new):
+        if found[i] is None:
+            same = [k for k in free if k.table_id == row.table_id
+                    and same_action(k.text, row.text, signed_off=is_signed_off(k)) == SAME]
+            if len(same) == 1:
+                take(i, same[0])
+    return found, [(k, i) for k, i in unsure if any(k is f for f in free) and found[i] is None]
+
+
+def identify_actions(audit_id: str, known: list[m.TrackedAction], new: list[FormAction]) -> ActionIdentity:
+    """The audit's actions once its form, giving `new` (in form order), was read again (see above)."""
+    known = [k for k in known if action_number(audit_id, k.action_id) is not None]
+    found, unsure = match_actions(known, new)
+    next_n = max((action_number(audit_id, k.action_id) for k in known), default=0) + 1
+    result = ActionIdentity([])
+    updated: dict[str, m.TrackedAction] = {}
+    made: list[m.TrackedAction] = []
+    for row, old in zip(new, found):
+        if old is None:
+            made.append(m.TrackedAction(f"{audit_id}-A{next_n}", audit_id, row.table_id, row.row, row.text,
+                                        dict(row.values)))
+            next_n += 1
+            result.new += 1
+        else:
+            updated[old.action_id] = dataclasses.replace(old, table_id=row.table_id, form_row=row.row, text=row.text,
+                                              values=dict(row.values), on_form=True)
+    for k in known:
+        if k.action_id not in updated:
+            if k.on_form:
+                result.removed += 1
+            updated[k.action_id] = dataclasses.replace(k, on_form=False)
+    result.actions = [updated[k.action_id] for k in known] + made
+    by_row = {id(row): a for row, a in zip([r for r, f in zip(new, found) if f is None], made)}
+    result.unsure = [(updated[k.action_id], by_row[id(new[i])]) for k, i in unsure]
+    return result

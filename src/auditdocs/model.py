@@ -502,6 +502,8 @@ class TrackedAction:
     status: str = "Open"  # set by the team manager (see cycle.ACTION_STATUSES)
     done_on: dt.date | None = None
     columns: dict[str, dict[str, object]] = dc_field(default_factory=dict)  # tracker sheet -> heading -> value
+    signed_off_by: str = ""  # the manager who signed it off
+    signed_off_on: dt.date | None = None
 
 
 @dataclass
@@ -541,16 +543,21 @@ class RegisteredAudit(Subject):
     re_audit_of: str = ""  # the audit this one re-audits, when the allocation says so
     recorded: dt.datetime | None = None
     returns: list[Return] = dc_field(default_factory=list)  # oldest first
+    chosen: str = ""  # the content hash of the version in use, when consolidate chose it (duplicates)
     events: list[Event] = dc_field(default_factory=list)  # by date
     actions: list[TrackedAction] = dc_field(default_factory=list)
     columns: dict[str, dict[str, object]] = dc_field(default_factory=dict)  # tracker sheet -> heading -> value
 
     @property
     def current(self) -> Return | None:
-        """The latest readable version returned, if any."""
+        """The version in use: the one consolidate chose (when two files of the audit differ), else the
+        latest readable version returned, if any."""
         readable = [r for r in self.returns if r.status != "unreadable"]
         if not readable:
             return None
+        chosen = next((r for r in readable if r.content_hash == self.chosen), None) if self.chosen else None
+        if chosen is not None:
+            return chosen
         latest = max(r.first_seen for r in readable)
         tied = [r for r in readable if r.first_seen == latest]  # seen first in the same run: the last saved
         return max(tied, key=lambda r: r.record.modified or "") if len(tied) > 1 else tied[0]

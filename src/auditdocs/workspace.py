@@ -213,7 +213,8 @@ def init_workspace(folder: Path, council: str = "", service: str = "") -> list[P
                for p in sorted(source.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".md")]
     for key in ("forms", "returned"):
         (folder / SETTINGS["files"][key].default).mkdir(parents=True, exist_ok=True)
-    (folder / Path(SETTINGS["files"]["tracker"].default).parent).mkdir(parents=True, exist_ok=True)
+    for key in ("tracker", "register"):
+        (folder / Path(SETTINGS["files"][key].default).parent).mkdir(parents=True, exist_ok=True)
     readme = folder / README_FILE
     if not readme.exists():
         written.append(write_atomic(readme, readme_text(council)))

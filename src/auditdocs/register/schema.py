@@ -90,5 +90,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE audits ADD COLUMN re_audit_of TEXT NOT NULL DEFAULT ''",
         """UPDATE audits SET audit_type = coalesce(json_extract(subject, '$.audit_type'), '')""",
     ),
+    # 2 -> 3: sign-offs, the version chosen among differing copies, the Exceptions sheet's rows, and the
+    # tracker as last written (so that a run can tell whether anyone changed it since).
+    (
+        "ALTER TABLE actions ADD COLUMN signed_off_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE actions ADD COLUMN signed_off_on TEXT",
+        "ALTER TABLE audits ADD COLUMN chosen TEXT NOT NULL DEFAULT ''",  # content hash; '': the latest
+        """CREATE TABLE exceptions (  -- the rows of the tracker's Exceptions sheet, in order
+            row_key TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            cells TEXT NOT NULL  -- JSON: heading -> [type, value]
+        )""",
+        """CREATE TABLE trackers (  -- each tracker as last written
+            path TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,  -- of its bytes
+            skeleton BLOB NOT NULL,  -- everything in it but the cells written from the register (xlsx)
+            layouts TEXT NOT NULL,  -- JSON: sheet -> the row key of each row
+            written TEXT NOT NULL
+        )""",
+        "CREATE INDEX trackers_sha256 ON trackers (sha256)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -46,6 +46,17 @@ class ReturnCounts:
     seen_again: int = 0
 
 
+@dataclass(frozen=True)
+class TrackerState:
+    """A tracker as the register last wrote it (see `Register.record_tracker`)."""
+
+    path: str
+    sha256: str
+    skeleton: bytes
+    layouts: dict[str, list[str]]
+    written: dt.datetime
+
+
 @dataclass
 class AuditorHistory:
     """An auditor's audits (oldest first), by audit year, the cases audited, and exemptions."""
@@ -226,12 +237,16 @@ _CELL_TYPES = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisofor
                "time": dt.time.fromisoformat}
 
 
-def pack_cell(value) -> str:
-    """A tracker cell's value, keeping its type (text, number, yes/no, date, date and time, time)."""
+def _packed(value) -> list:
     for name, kind in (("datetime", dt.datetime), ("date", dt.date), ("time", dt.time)):
         if isinstance(value, kind):
-            return _json([name, value.isoformat()])
-    return _json(["value", value])
+            return [name, value.isoformat()]
+    return ["value", value]
+
+
+def pack_cell(value) -> str:
+    """A tracker cell's value, keeping its type (text, number, yes/no, date, date and time, time)."""
+    return _json(_packed(value))
 
 
 def unpack_cell(text: str):
@@ -302,6 +317,9 @@ class Register:
         counts.new_contents = len(contents)
         self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record) VALUES (?,?,?,?)",
                              contents.values())
+        # a new version came back: the latest is in use again, until consolidate chooses otherwise
+        self._db.executemany("UPDATE audits SET chosen = '' WHERE audit_id = ?",
+                             {(row[1],) for row in contents.values() if row[1]})
         self._db.executemany(
             f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO NOTHING", audits.values())
@@ -313,6 +331,12 @@ class Register:
         counts.new_places = self._count("files") - places
         counts.seen_again = len(files) - counts.new_places
         return counts
+
+    def choose_version(self, audit_id: str, content_hash: str) -> None:
+        """The version of an audit to use (two files of it came back with different answers), until
+        another new version comes back; '' goes back to the latest."""
+        self._writing()
+        self._db.execute("UPDATE audits SET chosen = ? WHERE audit_id = ?", (content_hash, audit_id))
 
     def record_events(self, events: Iterable[m.Event], *, now: dt.datetime | None = None) -> list[int]:
         """Add events (see model.EVENT_KINDS); returns their ids."""
@@ -344,7 +368,7 @@ class Register:
         self._writing()
         now = _iso(now or dt.datetime.now())
         rows = [(a.action_id, a.audit_id, a.table_id, a.form_row, a.text, _json(a.values), int(a.on_form),
-                 a.status, _iso(a.done_on), now) for a in actions]
+                 a.status, _iso(a.done_on), a.signed_off_by, _iso(a.signed_off_on), now) for a in actions]
         ids = [r[0] for r in rows]
         clash = self._db.execute(
             "SELECT action_id, audit_id FROM actions WHERE action_id IN (SELECT value FROM json_each(?))",
@@ -355,15 +379,36 @@ class Register:
             raise ValueError(f"action ids belong to another audit already: {', '.join(moved)}")
         self._db.executemany(
             "INSERT INTO actions (action_id, audit_id, table_id, form_row, text, row_values, on_form, status, "
-            "done_on, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (action_id) DO UPDATE SET "
+            "done_on, signed_off_by, signed_off_on, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (action_id) DO UPDATE SET "
             "table_id=excluded.table_id, form_row=excluded.form_row, text=excluded.text, "
             "row_values=excluded.row_values, on_form=excluded.on_form", rows)
 
-    def set_action_status(self, action_id: str, status: str, done_on: dt.date | None = None) -> None:
+    def set_action_status(self, action_id: str, status: str, done_on: dt.date | None = None,
+                          signed_off_by: str = "", signed_off_on: dt.date | None = None) -> None:
         """What the team manager says about an action (from the tracker)."""
         self._writing()
-        self._db.execute("UPDATE actions SET status = ?, done_on = ? WHERE action_id = ?",
-                         (status, _iso(done_on), action_id))
+        self._db.execute("UPDATE actions SET status = ?, done_on = ?, signed_off_by = ?, signed_off_on = ? "
+                         "WHERE action_id = ?", (status, _iso(done_on), signed_off_by, _iso(signed_off_on), action_id))
+
+    def save_exceptions(self, rows: Iterable[tuple[str, dict[str, object]]]) -> None:
+        """The rows of the tracker's Exceptions sheet, in order, each with its row key (replacing all)."""
+        self._writing()
+        self._db.execute("DELETE FROM exceptions")
+        self._db.executemany("INSERT INTO exceptions (row_key, position, cells) VALUES (?,?,?)",
+                             [(key, n, _json({h: _packed(v) for h, v in cells.items() if v is not None}))
+                              for n, (key, cells) in enumerate(rows)])
+
+    def record_tracker(self, path: Path | str, sha256: str, skeleton: bytes, layouts: dict[str, list[str]], *,
+                       now: dt.datetime | None = None) -> None:
+        """The tracker as written: its bytes' hash, its skeleton (everything but the cells written from the
+        register) and the row key of each row of its sheets."""
+        self._writing()
+        self._db.execute(
+            "INSERT INTO trackers (path, sha256, skeleton, layouts, written) VALUES (?,?,?,?,?) ON CONFLICT (path) "
+            "DO UPDATE SET sha256=excluded.sha256, skeleton=excluded.skeleton, layouts=excluded.layouts, "
+            "written=excluded.written",
+            (str(path), sha256, zlib.compress(skeleton, 1), _json(layouts), _iso(now or dt.datetime.now())))
 
     def save_tracker_columns(self, sheet: str, rows: dict[str, dict[str, object]]) -> None:
         """The managers' and QA officers' cells of `sheet`, by row key (audit id, action id…):
@@ -445,6 +490,17 @@ class Register:
             "SELECT content_hash FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
             (_json(list(hashes)),))}
 
+    def content_facts(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """content hash -> (audit id, status) of the contents already parsed, without reading their records."""
+        return {r[0]: (r[1], r[2]) for r in self._db.execute(
+            "SELECT content_hash, audit_id, status FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
+            (_json(list(hashes)),))}
+
+    def keys(self) -> tuple[set[str], set[str]]:
+        """Every audit id and every action id the register holds."""
+        return ({r[0] for r in self._db.execute("SELECT audit_id FROM audits")},
+                {r[0] for r in self._db.execute("SELECT action_id FROM actions")})
+
     def record_of(self, content_hash: str) -> m.AuditRecord | None:
         """The record read from a content, with the path it was last seen at as its file."""
         found = self._returns("c.content_hash = ?", [content_hash])
@@ -457,6 +513,20 @@ class Register:
             where += " AND f.folder = ?"
             params.append(str(folder))
         return sorted(self._returns(where, params), key=lambda r: r.last_seen, reverse=True)
+
+    def exceptions(self) -> list[tuple[str, dict[str, object]]]:
+        """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
+        return [(key, {h: unpack_cell(_json(v)) for h, v in json.loads(cells).items()})
+                for key, cells in self._db.execute("SELECT row_key, cells FROM exceptions ORDER BY position")]
+
+    def tracker_written(self, sha256: str) -> TrackerState | None:
+        """The tracker this register last wrote with these bytes (a copy of it, wherever it is now), if any."""
+        row = self._db.execute("SELECT path, skeleton, layouts, written FROM trackers WHERE sha256 = ? "
+                               "ORDER BY written DESC LIMIT 1", (sha256,)).fetchone()
+        if row is None:
+            return None
+        return TrackerState(row[0], sha256, zlib.decompress(row[1]), json.loads(row[2]),
+                            dt.datetime.fromisoformat(row[3]))
 
     def tracker_columns(self, sheet: str) -> dict[str, dict[str, object]]:
         """The managers' and QA officers' cells of `sheet` the register holds, by row key."""
@@ -474,12 +544,14 @@ class Register:
     def _audits(self, where: str, params: list) -> list[m.RegisteredAudit]:
         chosen = f"SELECT a.audit_id FROM audits a WHERE {where}"
         audits = {}
-        for row in self._db.execute(f"SELECT {_AUDIT_COLUMNS} FROM audits a WHERE {where} "
+        for row in self._db.execute(f"SELECT {_AUDIT_COLUMNS}, chosen FROM audits a WHERE {where} "
                                     "ORDER BY a.month, a.audit_id", params):
-            (aid, form_id, version, subject, month, due, source, files, role, service, re_audit_of, recorded) = row
+            (aid, form_id, version, subject, month, due, source, files, role, service, re_audit_of, recorded,
+             in_use) = row
             audits[aid] = m.RegisteredAudit(
                 aid, form_id, version, json.loads(subject), _date(month + "-01" if month else None), _date(due),
-                source, json.loads(files), role, service, re_audit_of, dt.datetime.fromisoformat(recorded))
+                source, json.loads(files), role, service, re_audit_of, dt.datetime.fromisoformat(recorded),
+                chosen=in_use)
         if not audits:
             return []
         for version in self._returns(f"c.audit_id IN ({chosen})", params):
@@ -497,12 +569,13 @@ class Register:
                 params + params):
             cells.setdefault(key, {}).setdefault(sheet, {})[heading] = unpack_cell(value)
         for row in self._db.execute(
-                "SELECT action_id, audit_id, table_id, form_row, text, row_values, on_form, status, done_on "
-                f"FROM actions WHERE audit_id IN ({chosen}) ORDER BY audit_id, rowid", params):
-            action_id, aid, table_id, form_row, text, values, on_form, status, done_on = row
+                "SELECT action_id, audit_id, table_id, form_row, text, row_values, on_form, status, done_on, "
+                f"signed_off_by, signed_off_on FROM actions WHERE audit_id IN ({chosen}) ORDER BY audit_id, rowid",
+                params):
+            action_id, aid, table_id, form_row, text, values, on_form, status, done_on, by, signed_on = row
             audits[aid].actions.append(m.TrackedAction(action_id, aid, table_id, form_row, text, json.loads(values),
                                                        bool(on_form), status, _date(done_on),
-                                                       cells.get(action_id, {})))
+                                                       cells.get(action_id, {}), by, _date(signed_on)))
         for aid, audit in audits.items():
             audit.columns = cells.get(aid, {})
         return list(audits.values())

@@ -1,4 +1,8 @@
-"""What each sheet of the tracker holds: its columns, and the rows made from one audit record."""
+"""What each sheet of the tracker holds: its columns, and the rows made from what the register knows.
+
+The values are decided by `auditdocs.cycle` (states, deadlines, grades) and `moderation.columns`;
+here they are only laid out as the sheets show them.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,18 +10,16 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
+from .. import cycle
 from .. import model as m
-from ..dates import add_months, add_working_days, last_day_of_month, parse_date, uk
+from ..dates import parse_date, uk
 from ..identity import audit_month
 
-MANAGEMENT_OVERSIGHT_DAYS = 10  # working days after the audit was finalised
-REVIEW_MEETING_WEEKS = 4  # after an Inadequate audit was finalised
-RE_AUDIT_MONTHS = 2
-INADEQUATE = "inadequate"  # the scale value that triggers the review meeting and re-audit
 SOURCES = {"audit": "Audit", "management_oversight": "Management oversight", "moderation": "Moderation"}
-STATUSES = ("Open", "In progress", "Done", "No longer needed")
 ON_FORM, REMOVED = "Yes", "Removed from form"
+NOT_RETURNED = "not returned"
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Col:
     header: str
     width: float = 14
     kind: str = "text"  # text, long (wrapped), date, month
-    manager: bool = False  # filled in by managers; the tool never overwrites it
+    manager: bool = False  # filled in by people (managers, QA officers): read back, never overwritten
     hidden: bool = False
 
 
@@ -34,31 +36,77 @@ class SheetDef:
     name: str
     columns: tuple[Col, ...]
     key: tuple[str, ...]  # the headers that identify a row from one run to the next
+    big: bool = False  # a sheet nobody edits: protected, streamed, never read back while protected
 
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
     def col(self, header: str) -> Col | None:
-        return next((c for c in self.columns if c.header == header), None)
+        return self._by_header.get(header)
+
+    @cached_property
+    def _by_header(self) -> dict[str, Col]:
+        return {c.header: c for c in self.columns}
+
+    @property
+    def generated(self) -> list[str]:
+        """The headings the tool fills from the register (not people's)."""
+        return [c.header for c in self.columns if not c.manager]
+
+    @property
+    def people(self) -> list[str]:
+        return [c.header for c in self.columns if c.manager]
 
 
 @dataclass(frozen=True)
 class Graded:
-    """A choice from a scale, shown in the scale's colour."""
+    """A choice from a scale (or a state), shown in its colour."""
 
     label: str
     colour: str | None = None
 
 
+#: The QA officers' columns of the Audits sheet: what happened to an audit, typed in as it happens,
+#: each read back into the register as an event. Event kind -> (the heading of its date, event field -> heading).
+QA_EVENTS: dict[str, tuple[str, dict[str, str]]] = {
+    "sent_back": ("Sent back on", {}),
+    "oversight_recorded": ("Oversight recorded on", {}),
+    "inadequate_meeting": ("Meeting held on", {}),
+    "review_meeting": ("Review meeting held on", {}),
+    "head_of_service_meeting": ("Head of Service meeting on", {}),
+    "exempted": ("Exempted on", {"agreed_by": "Exemption agreed by", "agreed_role": "Agreed role"}),
+    "cancelled": ("Cancelled on", {"reason": "Cancelled because", "agreed_by": "Cancellation agreed by"}),
+}
+QA_DATES = [date for date, _ in QA_EVENTS.values()]
+#: The roles that can agree an exemption, offered as a list in the Agreed role column.
+AGREED_ROLES = (cycle.ASSISTANT_DIRECTOR, cycle.STRATEGIC_LEAD)
+
+#: Each state's colour on the Audits sheet.
+STATE_COLOURS = {
+    cycle.ALLOCATED: "DDEBF7", cycle.OVERDUE: "C00000", cycle.TO_SEND_BACK: "F4B084", cycle.SENT_BACK: "FFE699",
+    cycle.OVERSIGHT_DUE: "FFF2CC", cycle.IN_DRAFTS: "BDD7EE", cycle.FOLLOW_UP: "7030A0", cycle.CLOSED: "A9D08E",
+    cycle.EXEMPTED: "D9D9D9", cycle.CANCELLED: "D9D9D9", cycle.REALLOCATED: "D9D9D9",
+}
+
 AUDITS = SheetDef("Audits", (
     Col("Audit id", 24), Col("Form", 30, "long"), Col("Form version", 9), Col("Month", 11, "month"),
     Col("Case number", 14), Col("Name", 22), Col("Team", 20), Col("Social worker", 18),
-    Col("Team manager", 18), Col("Auditor", 18), Col("Audit type", 16), Col("Status", 12),
-    Col("Overall grade", 24, "long"), Col("Grade after moderation", 24, "long"),
+    Col("Team manager", 18), Col("Auditor", 18), Col("Audit type", 16),
+    Col("State", 22, "long"), Col("Next step", 40, "long"), Col("Next deadline", 12, "date"),
+    Col("Needs attention", 40, "long"),
+    Col("Status", 12), Col("Overall grade", 24, "long"), Col("Grade after moderation", 24, "long"),
     Col("Due", 12, "date"), Col("Returned", 12, "date"), Col("Finalised", 12, "date"),
     Col("Management oversight due", 14, "date"), Col("Review meeting due", 14, "date"),
-    Col("Re-audit due", 14, "date"), Col("Source file", 40), Col("Content check", 18, hidden=True),
+    Col("Re-audit due", 14, "date"), Col("Re-audit of", 24), Col("Re-audited by", 24),
+    Col("Selected for moderation", 12), Col("Moderator", 18), Col("Moderated on", 12, "date"), Col("Changed", 10),
+    Col("Sent back on", 12, "date", manager=True), Col("Oversight recorded on", 14, "date", manager=True),
+    Col("Meeting held on", 12, "date", manager=True), Col("Review meeting held on", 14, "date", manager=True),
+    Col("Head of Service meeting on", 14, "date", manager=True), Col("Exempted on", 12, "date", manager=True),
+    Col("Exemption agreed by", 18, manager=True), Col("Agreed role", 22, "long", manager=True),
+    Col("Cancelled on", 12, "date", manager=True), Col("Cancelled because", 30, "long", manager=True),
+    Col("Cancellation agreed by", 18, manager=True),
+    Col("Source file", 40), Col("Content check", 18, hidden=True),
     Col("File check", 22, hidden=True), Col("File location", 40, hidden=True),
 ), key=("Audit id",))
 
@@ -66,13 +114,13 @@ ANSWERS = SheetDef("Answers", (
     Col("Audit id", 24), Col("Case number", 14), Col("Team", 20), Col("Month", 11, "month"),
     Col("Section", 30, "long"), Col("Ref", 7), Col("Question", 60, "long"), Col("Voice", 16),
     Col("Answer", 16), Col("Evidence / comment", 70, "long"),
-), key=("Audit id", "Ref", "Voice", "Question"))
+), key=("Audit id", "Ref", "Voice", "Question"), big=True)
 
 JUDGEMENTS = SheetDef("Judgements", (
     Col("Audit id", 24), Col("Case number", 14), Col("Team", 20), Col("Auditor", 18),
     Col("Month", 11, "month"), Col("Type", 20), Col("Section", 40, "long"), Col("Ref", 7),
     Col("Question", 30, "long"), Col("Judgement", 24, "long"), Col("Comment", 60, "long"),
-), key=("Audit id", "Ref", "Type"))
+), key=("Audit id", "Ref", "Type"), big=True)
 
 ACTIONS = SheetDef("Actions", (
     Col("Action id", 27), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
@@ -92,7 +140,10 @@ EXCEPTIONS = SheetDef("Exceptions", (
 
 DATA_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
 ABOUT = "About"
-MANAGER_HEADERS = [c.header for c in ACTIONS.columns if c.manager]
+MANAGER_HEADERS = ACTIONS.people
+#: The managers' columns of the Actions sheet that say where an action stands (the rest are notes).
+ACTION_FIELDS = {"Status": "status", "Completed on": "done_on", "Signed off by": "signed_off_by",
+                 "Signed off on": "signed_off_on"}
 
 
 # ---- values --------------------------------------------------------------------
@@ -149,8 +200,10 @@ def month_of(record: m.AuditRecord) -> dt.date | None:
     return audit_month(record.audit_id)
 
 
-def subject_name(spec: m.FormSpec, record: m.AuditRecord) -> str:
-    names = [record.subject.get(h.id, "") for h in spec.header if h.identifier and h.id != "case_number"]
+def subject_name(spec: m.FormSpec | None, subject: dict) -> str:
+    if spec is None:
+        return ""
+    names = [subject.get(h.id, "") for h in spec.header if h.identifier and h.id != "case_number"]
     return ", ".join(n for n in names if n)
 
 
@@ -159,45 +212,68 @@ def role_answer(spec: m.FormSpec, record: m.AuditRecord, role: str):
     return _shown(f, record.answers.get(f.id)) if f else None
 
 
-def is_inadequate(spec: m.FormSpec, record: m.AuditRecord) -> bool:
-    """Inadequate by the grade after moderation when there is one, else by the overall grade."""
-    for role in ("grade_after_moderation", "overall_grade"):
-        f = spec.field_with_role(role)
-        value = record.answers.get(f.id) if f else None
-        if f and f.scale and isinstance(value, str) and value.strip():
-            option = f.scale.by_label(value)
-            return option is not None and option.value == INADEQUATE
-    return False
+def graded(option: m.Option | None) -> Graded | None:
+    return Graded(option.label, option.colour) if option else None
 
 
-def deadlines(finalised: dt.date, inadequate: bool) -> dict[str, dt.date | None]:
-    """Management oversight due, and for an Inadequate audit the review meeting and re-audit."""
-    return {
-        "Management oversight due": add_working_days(finalised, MANAGEMENT_OVERSIGHT_DAYS),
-        "Review meeting due": finalised + dt.timedelta(weeks=REVIEW_MEETING_WEEKS) if inadequate else None,
-        "Re-audit due": add_months(finalised, RE_AUDIT_MONTHS) if inadequate else None,
-    }
+# ---- rows ----------------------------------------------------------------------
 
 
-# ---- rows for one record -------------------------------------------------------
-
-
-def audit_row(spec: m.FormSpec, record: m.AuditRecord, returned: dt.date) -> dict:
-    s = record.subject
-    month = month_of(record)
-    finalised_answer = role_answer(spec, record, "audit_date")
-    finalised = finalised_answer if isinstance(finalised_answer, dt.date) else returned
-    return {
-        "Audit id": record.audit_id, "Form": spec.title, "Form version": spec.version, "Month": month,
-        "Case number": s.get("case_number"), "Name": subject_name(spec, record), "Team": s.get("team"),
+def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSpec | None,
+              moderation: dict[str, object]) -> dict:
+    """The Audits row of one audit, returned or not: who and what, where it stands, its dates."""
+    current = audit.current
+    record = current.record if current is not None else None
+    s = record.subject if record is not None and record.subject else audit.subject
+    step = standing.next_step
+    row = {
+        "Audit id": audit.audit_id, "Form": spec.title if spec else audit.form_id,
+        "Form version": spec.version if spec else audit.form_version, "Month": audit.month,
+        "Case number": s.get("case_number"), "Name": subject_name(spec, s), "Team": s.get("team"),
         "Social worker": s.get("social_worker"), "Team manager": s.get("team_manager"),
-        "Auditor": s.get("auditor"), "Audit type": s.get("audit_type"), "Status": record.status,
-        "Overall grade": role_answer(spec, record, "overall_grade"),
-        "Grade after moderation": role_answer(spec, record, "grade_after_moderation"),
-        "Due": last_day_of_month(month) if month else None, "Returned": returned, "Finalised": finalised,
-        **deadlines(finalised, is_inadequate(spec, record)),
-        **file_columns(record, "Source file"), "Content check": content_check(record),
+        "Auditor": s.get("auditor"), "Audit type": s.get("audit_type"),
+        "State": Graded(cycle.STATES[standing.state], STATE_COLOURS.get(standing.state)),
+        "Next step": f"{step.who}: {step.what}" if step else None, "Next deadline": standing.earliest_deadline,
+        "Status": current.status if current is not None else NOT_RETURNED,
+        "Due": cycle.due_date(audit), "Re-audit of": standing.re_audit_of or None,
+        "Re-audited by": standing.re_audit or None, **moderation,
     }
+    if record is not None and spec is not None:
+        finalised = standing.finalised or cycle.finalised_on(spec, current)
+        inadequate = cycle.is_inadequate(spec, record)
+        row.update({
+            "Overall grade": role_answer(spec, record, "overall_grade"),
+            "Returned": cycle.returned_on(current), "Finalised": standing.finalised,
+            "Management oversight due": cycle.oversight_due(finalised) if standing.finalised else None,
+            "Review meeting due": cycle.review_meeting_due(finalised) if inadequate else None,
+            "Re-audit due": cycle.re_audit_due(finalised) if inadequate else None,
+            "Content check": content_check(record),
+        })
+    if current is not None:
+        row.update(returned_file_columns(current, "Source file"))
+    for kind, (date_heading, fields) in QA_EVENTS.items():
+        events = audit.events_of(kind)
+        if events:
+            row[date_heading] = events[-1].on
+            row.update({heading: getattr(events[-1], field) or None for field, heading in fields.items()})
+    return row
+
+
+def returned_file_columns(version: m.Return, shown: str) -> dict:
+    """A returned file: shown relative to the folder given; known by a hash of its bytes; and where it was
+    read (hidden: only to tell later whether it is still there)."""
+    location = file_location(version.folder, version.path)
+    return {shown: version.path, "File check": file_check(version.content_hash), "File location": location}
+
+
+def file_location(folder: str, path: str) -> str:
+    return os.path.join(folder, path) if folder else path
+
+
+def file_check(content_hash: str) -> str | None:
+    """What the tracker shows of a content hash: the start of the file's SHA-256 (None for a record given
+    without its file)."""
+    return content_hash[:20] if len(content_hash) == 64 else None
 
 
 def _common(record: m.AuditRecord) -> dict:
@@ -278,35 +354,76 @@ def action_columns(table: m.Table) -> dict[str, str]:
     return out
 
 
-def action_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
-    """The form's actions, in form order, without ids (see actions.match)."""
-    rows = []
+def form_actions(spec: m.FormSpec, record: m.AuditRecord) -> list[cycle.FormAction]:
+    """The form's actions, in form order, as `cycle.identify_actions` matches them."""
+    out = []
     for table in spec.tables:
-        headings = action_columns(table)
         for n, values in enumerate(record.tables.get(table.id, []), start=1):
-            row = {"Audit id": record.audit_id, "Case number": record.subject.get("case_number"),
-                   "Team": record.subject.get("team"), "From": SOURCES.get(table.source, table.source),
-                   "Form ref": table.ref, "Form row": n, "On form": ON_FORM}
-            other = []
-            for col in table.columns:
-                value = _shown(col, values.get(col.id))
-                if col.id in headings:
-                    row[headings[col.id]] = value
-                elif value not in (None, ""):
-                    other.append(f"{col.label}: {_text(value)}")
-            row["Other details"] = "\n".join(other) or None
-            rows.append(row)
-    return rows
+            text = values.get("action") or values.get("next_steps") or ""
+            if not text:
+                headings = action_columns(table)
+                text = next((str(v) for c, v in values.items() if headings.get(c) in ("Action", "Next steps") and v), "")
+            out.append(cycle.FormAction(table.id, n, str(text), dict(values)))
+    return out
 
 
-def file_columns(record: m.AuditRecord, shown: str) -> dict:
-    """The returned file: shown relative to the folder given; known by a hash of its bytes;
-    and where it was read (hidden: only to tell later whether it is still there)."""
-    return {shown: record.shown_file, "File check": record.file_check or None,
-            "File location": os.path.abspath(record.file) if record.file else None}
+def action_row(action: m.TrackedAction, spec: m.FormSpec | None, subject: dict) -> dict:
+    """The Actions row of one action: what the form says of it, and what its manager typed (as typed)."""
+    table = spec.table(action.table_id) if spec else None
+    row = {"Action id": action.action_id, "Audit id": action.audit_id, "Case number": subject.get("case_number"),
+           "Team": subject.get("team"), "From": SOURCES.get(table.source, table.source) if table else None,
+           "Form ref": table.ref if table else action.table_id, "Form row": action.form_row,
+           "On form": ON_FORM if action.on_form else REMOVED}
+    other = []
+    if table is not None:
+        headings = action_columns(table)
+        for col in table.columns:
+            value = _shown(col, action.values.get(col.id))
+            if col.id in headings:
+                row[headings[col.id]] = value
+            elif value not in (None, ""):
+                other.append(f"{col.label}: {_text(value)}")
+    else:
+        row["Action"] = action.text
+    row["Other details"] = "\n".join(other) or None
+    row.update(action.columns.get(ACTIONS.name, {}))
+    row.setdefault("Status", action.status or None)
+    return row
 
 
-def exception_row(record: m.AuditRecord, problem: str, details: str, todo: str, found_on: dt.date) -> dict:
-    return {"Found on": found_on, **file_columns(record, "File"), "Audit id": record.audit_id or None,
-            "Case number": record.subject.get("case_number"), "Auditor": record.subject.get("auditor"),
-            "Problem": problem, "Details": details, "What to do": todo}
+def exception_row(found_on: dt.date, file: str | None, audit_id: str, subject: dict, problem: str, details: str,
+                  todo: str, content_hash: str = "", location: str | None = None) -> dict:
+    return {"Found on": found_on, "File": file, "Audit id": audit_id or None,
+            "Case number": subject.get("case_number") or None, "Auditor": subject.get("auditor") or None,
+            "Problem": problem, "Details": details, "What to do": todo,
+            "File check": file_check(content_hash), "File location": location}
+
+
+ACTION_CHANGED = "Action changed"
+TRACKER_ENTRY = "Tracker entry"
+
+
+def _stripped(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def row_key(sheet: SheetDef, values: dict) -> str:
+    """What identifies a row of `sheet` from one run to the next ("" for a row a person added)."""
+    if sheet is AUDITS:
+        return _stripped(values.get("Audit id"))
+    if sheet is ACTIONS:
+        action = _stripped(values.get("Action id"))
+        return action if cycle.action_number(_stripped(values.get("Audit id")), action) is not None else ""
+    if sheet is EXCEPTIONS:
+        return exception_key(values)
+    return "\x1f".join(_stripped(values.get(h)) for h in sheet.key) if _stripped(values.get("Audit id")) else ""
+
+
+def exception_key(values: dict) -> str:
+    """The same problem with the same file: by its content when known, else by its shown path (an action
+    that changed, or an entry in the tracker: by what the row says, so that two of one audit stay apart)."""
+    problem = _stripped(values.get("Problem"))
+    parts = [_stripped(values.get("File check")) or _stripped(values.get("File")), _stripped(values.get("Audit id")), problem]
+    if problem in (ACTION_CHANGED, TRACKER_ENTRY):
+        parts.append(_stripped(values.get("Details")))
+    return "\x1f".join(parts) if any(parts) else ""

@@ -178,12 +178,78 @@ def _extensions(data: bytes) -> list[str]:
     return kinds
 
 
-def load(path: Path) -> openpyxl.Workbook:
-    """The existing tracker, loaded (after `check_before_update`)."""
+def load(path: Path, unless_protected: tuple[str, ...] = ()) -> openpyxl.Workbook:
+    """The existing tracker, loaded (after `check_before_update`); the rows of the sheets named in
+    `unless_protected` are left out when the sheet is still protected (nobody can have changed them)."""
     try:
-        return openpyxl.load_workbook(path, rich_text=True)
+        source = _protected_rows_left_out(path, unless_protected) if unless_protected else path
+        return openpyxl.load_workbook(source, rich_text=True)
+    except UserError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise _unreadable(path, f"it is damaged: {exc}") from None
+
+
+_PROTECTED = re.compile(rb"<(?:\w+:)?sheetProtection\b[^>]*\bsheet=\"(?:1|true)\"")
+
+
+def _protected_rows_left_out(path: Path, names: tuple[str, ...]):
+    """A copy of the workbook (in memory) whose protected sheets among `names` have no rows."""
+    import io
+
+    from .stream import Package
+
+    with zipfile.ZipFile(path) as zf:
+        parts = _sheet_parts(zf)
+        wanted = {parts[n] for n in names if n in parts}
+        out = io.BytesIO()
+        package = Package(out)
+        for info in zf.infolist():
+            emptied = _without_rows(zf, info) if info.filename in wanted else None
+            if emptied is not None:
+                package.add(info.filename, emptied)
+            else:
+                package.add_raw(zf, info)
+        package.close()
+    out.seek(0)
+    return out
+
+
+def _without_rows(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A sheet's XML without its rows, if the sheet is protected (read as it streams: it may be large)."""
+    head, tail, state, carry = [], [], "head", b""
+    with zf.open(info) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            data = carry + chunk
+            if state == "head":
+                at = data.find(b"<sheetData")
+                if at < 0:
+                    head.append(data[:-16])
+                    carry = data[-16:]
+                    continue
+                end = data.find(b">", at)
+                if end < 0:
+                    head.append(data[:at])
+                    carry = data[at:]
+                    continue
+                head.append(data[:at])
+                if data[end - 1:end] == b"/":
+                    return None  # no rows anyway
+                state, data = "rows", data[end + 1:]
+            if state == "rows":
+                at = data.find(b"</sheetData>")
+                if at < 0:
+                    carry = data[-16:]
+                    continue
+                state, data = "tail", data[at + len(b"</sheetData>"):]
+            tail.append(data)
+            carry = b""
+    if state != "tail":
+        return None
+    rest = b"".join(tail) + carry
+    if not _PROTECTED.search(rest):
+        return None
+    return b"".join(head) + b"<sheetData/>" + rest
 
 
 # ---- backup and atomic write ---------------------------------------------------
@@ -219,12 +285,12 @@ def backup(path: Path, now: dt.datetime) -> Path | None:
     return target
 
 
-def save_workbook(wb: openpyxl.Workbook, target: Path) -> None:
+def save_workbook(wb, target: Path) -> None:
     """Write the workbook to `target` (a separate function so tests can make it fail)."""
     wb.save(target)
 
 
-def save(wb: openpyxl.Workbook, path: Path, now: dt.datetime) -> Path | None:
+def save(wb, path: Path, now: dt.datetime) -> Path | None:
     """Back up the old tracker, write the new one to a temporary file beside it, then rename it over."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,14 @@
-"""Reading the tracker's sheets as rows by header, and writing them back as Excel tables.
+"""Reading the tracker's sheets as rows by heading, and laying them out again around our own rows.
 
-A sheet is read into rows of `Kept` cells (value, type, style, note, link), keyed by
-header text, so that whatever managers wrote is written back exactly, wherever the
-column now sits. Our own values are written fresh, text always as text.
+A sheet is read into rows keyed by heading text, each with its row key (`rows.row_key`: the audit
+id, the action id…; "" for a row a person added). Of the rows the tool made, only what a person put
+there is kept: the values of their columns (managers', QA officers', their own), and every cell that
+carries something of theirs (a note, a link, a formula, a look they gave it) as a `Kept` cell, written
+back exactly. Rows a person added, rows of audits the register does not know, and cells outside the
+table are kept whole. Our own values come from the register every time.
 
-Every sheet prints landscape, fitted to the page width, with its headings on each page;
-rows are made high enough for their wrapped text (Excel would grow them, LibreOffice
-does not), so nothing overlaps on screen or on paper.
+Every sheet prints landscape, fitted to the page width, with its headings on each page; rows are made
+high enough for their wrapped text (Excel would grow them, LibreOffice does not).
 """
 from __future__ import annotations
 
@@ -15,33 +17,30 @@ from copy import copy
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import Rule
 from openpyxl.formula.translate import Translator
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.views import Selection
 
+from .. import cycle
 from ..files import put_text
-from ..forms.textwidth import cell_height
-from .rows import ACTIONS, STATUSES, Col, Graded, SheetDef
+from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef
+from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, Styles, row_height
 
-DATE_FORMAT = "DD/MM/YYYY"
-MONTH_FORMAT = "MMM YYYY"
-TOP = Alignment(vertical="top")
-WRAP = Alignment(vertical="top", wrap_text=True)
 MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
 OVERDUE = DifferentialStyle(fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006"))
-STATUS_LIST = '"' + ",".join(STATUSES) + '"'
-FONT_SIZE = 11  # the workbook's own font (Calibri; LibreOffice may show a wider one, so rows get room to spare)
-SPARE = 0.8
-MAX_ROW_HEIGHT = 409  # Excel's limit, in points
+STATUS_LIST = '"' + ",".join(cycle.ACTION_STATUSES) + '"'
+ROLES_LIST = '"' + ",".join(AGREED_ROLES) + '"'
 
 
 @dataclass
@@ -58,27 +57,19 @@ class Kept:
 
 @dataclass
 class Updated:
-    """A new value for a cell a person may have annotated: keeps its note (and its look, if given)."""
+    """A new value for a cell a person annotated or formatted: keeps their note and their look."""
 
     value: object
     comment: object = None
     style: object = None
 
 
-def refreshed(old_row: dict, new_row: dict, headers, keep_style: bool = False) -> dict:
-    """`new_row`, with the notes (and cell formatting, if `keep_style`) of `old_row`'s cells."""
-    out = dict(new_row)
-    for h in headers:
-        kept = old_row.get(h)
-        if isinstance(kept, Kept) and (kept.comment is not None or keep_style):
-            out[h] = Updated(plain(new_row.get(h)), kept.comment, kept.style if keep_style else None)
-    return out
-
-
 @dataclass
 class OldSheet:
     headers: list[str] = dc_field(default_factory=list)
-    rows: list[dict[str, Kept]] = dc_field(default_factory=list)
+    rows: list[dict[str, object]] = dc_field(default_factory=list)  # heading -> Kept cell or a plain value
+    keys: list[str] = dc_field(default_factory=list)  # each row's key ("" for a person's own row)
+    whole: list[bool] = dc_field(default_factory=list)  # the row is kept as it is (not one of ours)
     header_cells: dict[str, Kept] = dc_field(default_factory=dict)
     widths: dict[str, tuple[float | None, bool]] = dc_field(default_factory=dict)  # header -> (width, hidden)
     #: Cells people wrote outside the table (below it, or beside it): (row, column) -> cell, and
@@ -86,6 +77,10 @@ class OldSheet:
     outside: dict[tuple[int, int], Kept] = dc_field(default_factory=dict)
     merged_outside: list[tuple[int, int, int, int]] = dc_field(default_factory=list)  # (min_row, min_col, max_row, max_col)
     table_end: tuple[int, int] = (1, 0)
+    protected: bool = False
+
+    def by_key(self) -> dict[str, dict[str, object]]:
+        return {k: row for k, row, whole in zip(self.keys, self.rows, self.whole) if k and not whole}
 
 
 def plain(value):
@@ -97,6 +92,8 @@ def text_of(value) -> str:
     value = plain(value)
     if isinstance(value, Graded):
         return value.label
+    if isinstance(value, CellRichText):
+        return str(value).strip()
     return "" if value is None else str(value).strip()
 
 
@@ -104,16 +101,40 @@ def _keep(cell) -> Kept:
     return Kept(cell.value, cell.data_type, copy(cell._style), cell.comment, cell.hyperlink, cell.coordinate)
 
 
-def read(ws) -> OldSheet:
-    """The table's rows, as header -> Kept cell (row 1 holds the headers), and the cells outside it.
+def is_special(cell, styles: Styles) -> bool:
+    """A cell (or a `Kept` one) that carries something of a person's beyond its value: a note, a link, a
+    formula, formatted text, or a look the tool does not give."""
+    style = cell.style if isinstance(cell, Kept) else cell._style
+    return (cell.comment is not None or cell.hyperlink is not None or cell.data_type == "f"
+            or isinstance(cell.value, CellRichText) or not styles.is_ours(style))
 
-    The table is the sheet's Excel table, and the rows typed straight below it (Excel makes them
-    part of the table too); after a blank row, and in columns beyond it that have no heading,
-    cells are people's own notes: they are kept where they are, never read as rows."""
-    old = OldSheet()
+
+def as_ours(sheet: SheetDef, row: dict[str, Kept], styles: Styles) -> dict[str, object]:
+    """A row kept whole, now known as one of ours: people's cells and what is special in ours."""
+    generated = set(sheet.generated)
+    out: dict[str, object] = {}
+    for h, kept in row.items():
+        if is_special(kept, styles):
+            out[h] = kept
+        elif h not in generated:
+            out[h] = kept.value
+    return out
+
+
+def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = None) -> OldSheet:
+    """The table's rows by heading, with their keys, and the cells outside the table.
+
+    The table is the sheet's Excel table, and the rows typed straight below it (Excel makes them part of
+    the table too); after a blank row, and in columns beyond it that have no heading, cells are people's
+    own notes: kept where they are, never read as rows. `known(key)`: whether the register knows a row
+    key (rows it does not know are kept whole). `layout`: the row keys of a skeleton (a tracker as the
+    register last wrote it, with only people's cells), one per row from row 2."""
+    old = OldSheet(protected=bool(ws.protection.sheet))
     if ws is None or ws.max_row < 1:
         return old
     table_rows, table_cols = _table_size(ws)
+    if layout is not None:
+        table_rows = max(table_rows, len(layout) + 1)
     columns: dict[str, int] = {}
     for c in range(1, ws.max_column + 1):
         cell = ws.cell(1, c)
@@ -136,22 +157,39 @@ def read(ws) -> OldSheet:
         for c in range(lo, hi + 1):
             widths[c] = (dim.width if dim.customWidth else None, bool(dim.hidden))
     old.widths = {h: widths[c] for h, c in columns.items() if c in widths}
+    generated = set(sheet.generated)
+    from .rows import row_key
+
     last = 1
-    for r in range(2, ws.max_row + 1):
-        cells = {h: ws.cell(r, c) for h, c in columns.items()}
-        if all(cell.value is None for cell in cells.values()):
-            if r > table_rows:
-                break  # a blank row below the table: what follows is not the table's
-            continue
-        old.rows.append({h: _keep(cell) for h, cell in cells.items()})
+    for r in range(2, max(ws.max_row, table_rows) + 1):
+        cells = {h: ws._cells.get((r, c)) for h, c in columns.items()}
+        if layout is not None and r - 2 < len(layout):
+            key = layout[r - 2]
+        else:
+            if all(cell is None or cell.value is None for cell in cells.values()):
+                if r > table_rows:
+                    break  # a blank row below the table: what follows is not the table's
+                continue
+            key = row_key(sheet, {h: cell.value for h, cell in cells.items() if cell is not None})
+        whole = not key or not known(key)
+        row: dict[str, object] = {}
+        for h, cell in cells.items():
+            if cell is None or (cell.value is None and cell.comment is None):
+                continue
+            if whole or is_special(cell, styles):
+                row[h] = _keep(cell)
+            elif h not in generated:
+                row[h] = cell.value
+        old.rows.append(row)
+        old.keys.append(key)
+        old.whole.append(whole)
         last = r
-    last = max(last, min(table_rows, ws.max_row))
+    last = max(last, min(table_rows, max(ws.max_row, table_rows)))
     last_col = max(columns.values(), default=0)
     old.table_end = (last, last_col)
-    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
-        for cell in row:
-            if (cell.value is not None or cell.comment is not None) and (cell.row > last or cell.column > last_col):
-                old.outside[cell.row, cell.column] = _keep(cell)
+    for (row_n, col_n), cell in ws._cells.items():
+        if (cell.value is not None or cell.comment is not None) and (row_n > last or col_n > last_col):
+            old.outside[row_n, col_n] = _keep(cell)
     for rng in ws.merged_cells.ranges:
         if rng.min_row > last or rng.min_col > last_col:
             old.merged_outside.append((rng.min_row, rng.min_col, rng.max_row, rng.max_col))
@@ -171,11 +209,65 @@ def _table_size(ws) -> tuple[int, int]:
 
 
 def merged_headers(sheet: SheetDef, old: OldSheet) -> list[str]:
-    """The existing columns in their order (managers' included), then ours that are missing."""
+    """The existing columns in their order (people's included), then ours that are missing."""
     return old.headers + [h for h in sheet.headers if h not in old.headers]
 
 
-# ---- writing cells ---------------------------------------------------------------
+# ---- the rows after this run -------------------------------------------------------
+
+
+def compose(sheet: SheetDef, old: OldSheet, fresh: dict[str, dict], placed_after=None) -> list[tuple[str, dict]]:
+    """The sheet's rows after this run, as (row key, heading -> value), in the order people left them.
+
+    `fresh`: every row the register gives, by key (in its order). A row already there keeps its place,
+    with what people put in it; a row people added, or of an audit the register does not know, stays as
+    it is; a new row goes after the last row `placed_after(key)` names (its audit's), else at the end."""
+    out: list[tuple[str, dict]] = []
+    used = set()
+    for key, row, whole in zip(old.keys, old.rows, old.whole):
+        if whole or key not in fresh:
+            out.append((key, row))
+            continue
+        if key in used:
+            continue  # a second copy of one of our rows (pasted by a person): the register's is written once
+        used.add(key)
+        out.append((key, carried(sheet, row, fresh[key])))
+    new = [k for k in fresh if k not in used]
+    if not new:
+        return out
+    if placed_after is None:
+        return out + [(k, fresh[k]) for k in new]
+    last_of: dict[str, int] = {}
+    for i, (key, _) in enumerate(out):
+        if key in fresh:
+            last_of[placed_after(key)] = i
+    after: dict[int, list[str]] = {}
+    end = []
+    for k in new:
+        i = last_of.get(placed_after(k))
+        (after.setdefault(i, []) if i is not None else end).append(k)
+    placed = []
+    for i, item in enumerate(out):
+        placed.append(item)
+        placed += [(k, fresh[k]) for k in after.get(i, [])]
+    return placed + [(k, fresh[k]) for k in end]
+
+
+def carried(sheet: SheetDef, old_row: dict, new_row: dict) -> dict:
+    """`new_row` with what people put in the old row: their cells kept, and on our cells their notes and
+    look (the value is ours)."""
+    out = dict(new_row)
+    generated = set(sheet.generated)
+    for h, value in old_row.items():
+        if isinstance(value, Kept):
+            if h in generated:
+                out[h] = Updated(plain(new_row.get(h)), value.comment, value.style)
+            else:
+                out[h] = value
+    return out
+
+
+# ---- writing a sheet: the skeleton with openpyxl, our rows for the stream ----------------
 
 
 def _restore(cell, kept: Kept) -> None:
@@ -191,12 +283,13 @@ def _restore(cell, kept: Kept) -> None:
         cell.hyperlink = copy(kept.hyperlink)
 
 
-def put(cell, value, col: Col | None) -> None:
+def put(cell, value, col: Col | None, styles: Styles) -> None:
+    """A cell written by openpyxl: one of people's, or one of ours they annotated."""
     if isinstance(value, Kept):
         _restore(cell, value)
         return
     if isinstance(value, Updated):
-        put(cell, value.value, col)
+        put(cell, value.value, col, styles)
         if value.style is not None:
             quote = cell.quotePrefix
             cell._style = copy(value.style)
@@ -204,45 +297,42 @@ def put(cell, value, col: Col | None) -> None:
         if value.comment is not None:
             cell.comment = copy(value.comment)
         return
-    kind = col.kind if col else "text"
-    cell.alignment = WRAP if kind == "long" else TOP
+    style = styles.of(col, value)
     if isinstance(value, Graded):
         put_text(cell, value.label)
-        if value.colour:
-            rgb = value.colour.lstrip("#").upper()
-            cell.fill = PatternFill("solid", fgColor=rgb)
-            cell.font = Font(color="FFFFFF" if _is_dark(rgb) else "000000")
     elif isinstance(value, str):
         put_text(cell, value)
     elif value is not None:
         cell.value = value
-    if kind in ("date", "month") or isinstance(value, dt.date):
-        cell.number_format = MONTH_FORMAT if kind == "month" else DATE_FORMAT
+    cell._style = copy(styles.wb._cell_styles[style])
 
 
-def _is_dark(rgb: str) -> bool:
-    r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
-    return 0.299 * r + 0.587 * g + 0.114 * b < 140
+@dataclass
+class LaidOut:
+    """A data sheet after `lay_out`: its headings, and the rows our writer streams (row 2 onwards)."""
+
+    headers: list[str]
+    body: list[BodyRow]
+    keys: list[str]
 
 
-# ---- writing a sheet -------------------------------------------------------------
-
-
-def write(ws, sheet: SheetDef, old: OldSheet, rows: list[dict]) -> list[str]:
-    """Rewrite a data sheet: headers, rows, table, frozen header, widths. Returns the headers."""
+def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], styles: Styles,
+            count: int | None = None) -> LaidOut:
+    """Rewrite a data sheet's skeleton (headings, people's cells, table, frozen headings, widths, print
+    setup) and return the rows to stream. `count`: the number of rows of a big sheet whose rows are
+    streamed apart (`rows` then empty)."""
     headers = merged_headers(sheet, old)
     for rng in list(ws.merged_cells.ranges):
         ws.unmerge_cells(str(rng))
-    if ws.max_row:
-        ws.delete_rows(1, ws.max_row)
+    ws._cells.clear()
     ws.row_dimensions.clear()
     ws.column_dimensions.clear()
     for name in list(ws.tables):
         del ws.tables[name]
     ws.auto_filter.ref = None
-    for c, header in enumerate(headers, start=1):
+    cols = [sheet.col(h) for h in headers]
+    for c, (header, col) in enumerate(zip(headers, cols), start=1):
         cell = ws.cell(1, c)
-        col = sheet.col(header)
         if col is None and header in old.header_cells:
             _restore(cell, old.header_cells[header])
         put_text(cell, header)
@@ -255,40 +345,54 @@ def write(ws, sheet: SheetDef, old: OldSheet, rows: list[dict]) -> list[str]:
         dim = ws.column_dimensions[get_column_letter(c)]
         dim.width = width or (col.width if col else 16)
         dim.hidden = bool(col and col.hidden) or hidden
-    for r, row in enumerate(rows, start=2):
-        for c, header in enumerate(headers, start=1):
+    wrapped = {c: ws.column_dimensions[get_column_letter(c)].width or 13
+               for c, (h, col) in enumerate(zip(headers, cols), start=1)
+               if col is not None and col.kind == "long" and not (col.hidden or old.widths.get(h, (None, False))[1])}
+    body = []
+    keys = []
+    for r, (key, row) in enumerate(rows, start=2):
+        cells = {}
+        texts = []
+        for c, (header, col) in enumerate(zip(headers, cols), start=1):
             value = row.get(header)
-            col = sheet.col(header)
-            if value is None and col is None:
+            if value is None:
                 continue
-            put(ws.cell(r, c), value, col)
-    _put_back_outside(ws, old, (max(len(rows) + 1, 2), len(headers)))
+            if isinstance(value, (Kept, Updated)):
+                put(ws.cell(r, c), value, col, styles)
+            else:
+                cells[c] = (value, styles.of(col, value))
+            if c in wrapped:
+                shown = text_of(value)
+                if shown:
+                    texts.append((shown, wrapped[c]))
+        body.append(BodyRow(cells, row_height(texts)))
+        keys.append(key)
+    n_rows = count if count is not None else len(rows)
+    _put_back_outside(ws, old, (max(n_rows + 1, 2), len(headers)))
     last = get_column_letter(len(headers))
-    table = Table(displayName=sheet.name, ref=f"A1:{last}{max(len(rows) + 1, 2)}")
+    table = Table(displayName=sheet.name, ref=f"A1:{last}{max(n_rows + 1, 2)}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = None
     ws.sheet_view.selection = [Selection(activeCell="A1", sqref="A1")]  # else openpyxl adds more each run
-    ws.freeze_panes = "B2" if sheet is ACTIONS else "A2"
-    wrapped = [c for c, h in enumerate(headers, start=1) if (col := sheet.col(h)) and col.kind == "long"
-               and not (col.hidden or old.widths.get(h, (None, False))[1])]
-    fit_rows(ws, range(2, len(rows) + 2), wrapped)
-    fit_rows(ws, range(1, 2), list(range(1, len(headers) + 1)), bold=True)  # the headings wrap in every column
+    ws.freeze_panes = "B2" if sheet in (ACTIONS, AUDITS) else "A2"
+    height = row_height([(h, ws.column_dimensions[get_column_letter(c)].width or 13)
+                         for c, h in enumerate(headers, start=1)], bold=True)
+    if height:
+        ws.row_dimensions[1].height = height  # the headings wrap in every column
     print_setup(ws)
-    return headers
+    if sheet.big:
+        protect(ws)
+    return LaidOut(headers, body, keys)
 
 
-def fit_rows(ws, rows: range, columns: list[int], bold: bool = False) -> None:
-    """Make each of `rows` high enough for the wrapped text of its `columns`."""
-    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 13 for c in columns}
-    for r in rows:
-        height = 0.0
-        for c in columns:
-            value = ws.cell(r, c).value
-            if value is not None and not isinstance(value, (int, float, dt.date)):
-                height = max(height, cell_height(str(value), widths[c], FONT_SIZE, bold, spare=SPARE))
-        if height > 15:
-            ws.row_dimensions[r].height = min(height, MAX_ROW_HEIGHT)
+def protect(ws) -> None:
+    """A sheet nobody edits: protected without a password, so that Excel says so; filtering, and
+    resizing columns and rows, still work (Review > Unprotect Sheet to change it; the tool then reads
+    the sheet back and keeps what was added)."""
+    ws.protection = SheetProtection(sheet=True, objects=True, scenarios=True, formatColumns=False,
+                                    formatRows=False, autoFilter=False, sort=True, selectLockedCells=False,
+                                    selectUnlockedCells=False)
 
 
 def print_setup(ws, landscape: bool = True) -> None:
@@ -323,23 +427,29 @@ def _put_back_outside(ws, old: OldSheet, table_end: tuple[int, int]) -> None:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
 
+def _replace_ours(ws, ours) -> None:
+    """Drop our drop-downs and conditional formats (`ours(formula)`), keeping people's."""
+    for dv in list(ws.data_validations.dataValidation):
+        if ours(dv.formula1 or ""):
+            ws.data_validations.dataValidation.remove(dv)
+    kept = ConditionalFormattingList()
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if not any(ours(f) for f in rule.formula or []):
+                kept.add(str(cf.sqref), rule)
+    ws.conditional_formatting = kept
+
+
 def mark_actions(ws, headers: list[str], n_rows: int) -> None:
     """The Status drop-down and the overdue colour on the Actions sheet (ours replaced, others kept)."""
     last_row = max(n_rows + 1, 2)
     letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
-    for dv in list(ws.data_validations.dataValidation):
-        if dv.formula1 == STATUS_LIST:
-            ws.data_validations.dataValidation.remove(dv)
+    _replace_ours(ws, lambda f: f == STATUS_LIST or "No longer needed" in f)
     status = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=False,
-                            showInputMessage=True, promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES))
+                            showInputMessage=True, promptTitle="Status",
+                            prompt="Choose: " + ", ".join(cycle.ACTION_STATUSES))
     status.add(f"{letter['Status']}2:{letter['Status']}{last_row}")
     ws.add_data_validation(status)
-    kept = ConditionalFormattingList()
-    for cf in ws.conditional_formatting:
-        for rule in cf.rules:
-            if not any("No longer needed" in f for f in rule.formula or []):
-                kept.add(str(cf.sqref), rule)
-    ws.conditional_formatting = kept
     due, st = letter["Required date"], letter["Status"]
     formula = (f'AND(ISNUMBER(${due}2),${due}2<TODAY(),'
                f'${st}2<>"Done",${st}2<>"No longer needed")')
@@ -347,21 +457,44 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
                                   Rule(type="expression", dxf=OVERDUE, formula=[formula]))
 
 
-def write_about(ws, lines: list[tuple[str, object]]) -> None:
+def mark_audits(ws, headers: list[str], n_rows: int) -> None:
+    """On the Audits sheet: the roles that can agree an exemption as a list, and a next deadline that has
+    passed in red (on the day the workbook is opened, not the day it was made)."""
+    last_row = max(n_rows + 1, 2)
+    letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
+    deadline = letter["Next deadline"]
+    _replace_ours(ws, lambda f: f == ROLES_LIST or f.startswith(f"AND(ISNUMBER(${deadline}2)"))
+    roles = DataValidation(type="list", formula1=ROLES_LIST, allow_blank=True, showErrorMessage=False,
+                           showInputMessage=True, promptTitle="Agreed role",
+                           prompt="Only the Assistant Director (for a QA auditor, the Strategic Lead) can agree "
+                                  "an exemption.")
+    roles.add(f"{letter['Agreed role']}2:{letter['Agreed role']}{last_row}")
+    ws.add_data_validation(roles)
+    ws.conditional_formatting.add(f"{deadline}2:{deadline}{last_row}", Rule(
+        type="expression", dxf=OVERDUE, formula=[f"AND(ISNUMBER(${deadline}2),${deadline}2<TODAY())"]))
+
+
+def write_about(ws, lines: list[tuple[str, object]], styles: Styles) -> None:
     """The About sheet: two columns, rewritten every time."""
-    if ws.max_row:
-        ws.delete_rows(1, ws.max_row)
+    ws._cells.clear()
     for r, (label, value) in enumerate(lines, start=1):
         put_text(ws.cell(r, 1), label)
         ws.cell(r, 1).alignment = TOP
         cell = ws.cell(r, 2)
-        put(cell, value, None)
+        if isinstance(value, str):
+            put_text(cell, value)
+        elif value is not None:
+            cell.value = value
         cell.alignment = WRAP
         if isinstance(value, dt.datetime):
-            cell.number_format = "DD/MM/YYYY HH:MM"
+            cell.number_format = DATETIME_FORMAT
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 110
     ws.row_dimensions.clear()
-    fit_rows(ws, range(1, len(lines) + 1), [2])
+    ws.row_dimensions[1].height = 22  # the title's larger letters
+    for r, (_, value) in enumerate(lines, start=1):
+        height = row_height([(str(value), 110)]) if isinstance(value, str) else None
+        if height:
+            ws.row_dimensions[r].height = height
     print_setup(ws)

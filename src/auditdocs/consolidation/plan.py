@@ -1,0 +1,401 @@
+"""What a consolidation decides, without touching a file: which version of each audit is in use, what
+goes on the Exceptions sheet, which actions are which, and what people typed into the tracker.
+
+`run` gathers what these functions need (the files found and read, the register before and after
+this run's returns, what the tracker holds) and writes what they decide.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+from .. import cycle
+from .. import model as m
+from ..dates import parse_date
+from ..tracker import rows as r
+from ..tracker.sheets import OldSheet, plain, text_of
+from .versions import ReturnedFile, current_version
+
+TODO_UNREADABLE = ("Fix what the details say (or move the file out of the folder if it is not an audit form), "
+                   "then run consolidate again.")
+TODO_UNKNOWN_FORM = ("Ask whoever looks after the form specs to add this form (older versions go in "
+                     "form_specs/archive/), then run consolidate again.")
+TODO_NO_ID = ("Check that this form was made by auditdocs. If it was, ask for a new copy of the form "
+              "for this case and copy the answers into it.")
+
+
+class Seen:
+    """A returned file found in this run: its content (by hash), where it is, and the record read from it
+    (for a content the register already knows, read back from the register only when it is needed)."""
+
+    def __init__(self, content_hash: str, folder: str, path: str, *, record: m.AuditRecord | None = None,
+                 load=None, audit_id: str = "", status: str = "", form: tuple[str, int | None] = ("", None),
+                 check: str = "", new: bool = True, order: int = 0):
+        self.content_hash = content_hash
+        self.folder = folder  # the folder given, absolute ("" for a file given itself)
+        self.path = path  # relative to the folder (as given, for a file given itself)
+        self.new = new  # its content is new to the register
+        self.order = order  # the order it was found in
+        self._record, self._load = record, load
+        self.audit_id = record.audit_id if record is not None else audit_id
+        self.status = record.status if record is not None else status
+        self.form = (record.form_id, record.form_version) if record is not None else form
+        self._check = check
+
+    @property
+    def record(self) -> m.AuditRecord:
+        if self._record is None:
+            self._record = self._load()
+        return self._record
+
+    @property
+    def check(self) -> str:
+        """`tracker.rows.content_check` of what the file says (to tell copies with other answers apart)."""
+        if not self._check:
+            self._check = r.content_check(self.record)
+        return self._check
+
+    @property
+    def location(self) -> str:
+        return r.file_location(self.folder, self.path)
+
+    @property
+    def file(self) -> ReturnedFile:
+        return ReturnedFile(self.content_hash, self.path, self.location)
+
+
+@dataclass
+class _Candidate:
+    """One version of an audit: a file read now, or the version the register has in use (seen None)."""
+
+    file: ReturnedFile
+    check: str
+    newness: tuple
+    seen: Seen | None = None
+    why: str = ""
+
+
+@dataclass
+class Decision:
+    """Which version of each audit read in this run is in use, and what goes on the Exceptions sheet."""
+
+    chosen: dict[str, str] = dc_field(default_factory=dict)  # audit id -> content hash in use
+    applied: dict[str, Seen] = dc_field(default_factory=dict)  # audits whose version in use was read now
+    exceptions: list[dict] = dc_field(default_factory=list)
+    duplicates: int = 0
+    new: int = 0  # audits that came back for the first time
+    updated: int = 0  # audits whose answers changed
+
+
+def needs_deciding(audit: m.RegisteredAudit | None, seen: list[Seen]) -> bool:
+    """Whether this run changes anything for the audit: a content or a place new to the register, two
+    different contents, or a content that is not the version in use."""
+    if audit is None or any(s.new for s in seen):
+        return True
+    places = {place for version in audit.returns for place in version.places}
+    if any((s.folder, s.path) not in places for s in seen):
+        return True
+    current = audit.current
+    return len({s.content_hash for s in seen}) > 1 or current is None or current.content_hash != seen[0].content_hash
+
+
+def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, prefer_newer: bool,
+           today: dt.date, mtime, exists) -> Decision:
+    """The versions in use and this run's Exceptions rows. Two files with the same audit id: identical
+    answers count once; otherwise the version already in use (or the first file read) is kept, unless
+    `prefer_newer`, when the newest file wins (date saved, then file time). `mtime(location)` and
+    `exists(location)` ask the disk."""
+    decision = Decision()
+    by_audit: dict[str, list[Seen]] = {}
+    for s in seen:
+        if s.status == "unreadable":
+            details = "\n".join(p.message for p in s.record.problems) or "The file could not be read."
+            decision.exceptions.append(_file_exception(s, "Unreadable", details, TODO_UNREADABLE, today))
+            continue
+        form_id, version = s.form
+        spec = library.get(form_id, version) if form_id else None
+        if spec is None:
+            what = f"'{form_id}' version {version}" if form_id else "(no form id)"
+            decision.exceptions.append(_file_exception(
+                s, "Unknown form", f"The form {what} is not in the form specs, so it cannot be put in the tracker.",
+                TODO_UNKNOWN_FORM, today))
+            continue
+        if not s.audit_id:
+            decision.exceptions.append(_file_exception(
+                s, "No audit id", "The form's audit id could not be read, so it cannot be put in the tracker.",
+                TODO_NO_ID, today))
+            continue
+        by_audit.setdefault(s.audit_id, []).append(s)
+
+    for aid, found in by_audit.items():
+        audit = before.get(aid)
+        tracked_version = audit.current if audit is not None else None
+        if not needs_deciding(audit, found):
+            if tracked_version is not None and tracked_version.status == "incomplete":
+                decision.exceptions.append(_incomplete(found[0], today))
+            continue
+        found = _distinct(found)
+        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location)), s)
+                      for s in found]
+        if tracked_version is not None:
+            tracked = ReturnedFile(tracked_version.content_hash, tracked_version.path,
+                                   r.file_location(tracked_version.folder, tracked_version.path))
+            still_there = any(exists(r.file_location(f, p)) for f, p in tracked_version.places)
+        else:
+            tracked, still_there = None, False
+        index, why = current_version(tracked, [c.file for c in candidates], still_there)
+        if index is None:  # the version in use stays: its file is still there, and was not read now
+            record = tracked_version.record
+            current = _Candidate(tracked, r.content_check(record),
+                                 (record.modified or "", mtime(tracked.location)))
+        else:
+            current = candidates[index]
+        current.why = why
+        copies = [current] + [c for c in candidates if c is not current]
+        if all(c.check == current.check for c in copies):
+            winner = current
+        else:
+            decision.duplicates += 1
+            winner = max(copies, key=lambda c: c.newness) if prefer_newer else current
+            if prefer_newer:
+                winner.why = "it is the newest"
+            for loser in copies:
+                if loser.check != winner.check:
+                    decision.exceptions.append(_duplicate(aid, loser, winner, audit, prefer_newer, today))
+        decision.chosen[aid] = winner.file.file_check
+        if winner.seen is not None:
+            decision.applied[aid] = winner.seen
+            if tracked_version is None:
+                decision.new += 1
+            elif winner.file.file_check != tracked_version.content_hash and winner.check != r.content_check(
+                    tracked_version.record):
+                decision.updated += 1
+            if winner.seen.record.status == "incomplete":
+                decision.exceptions.append(_incomplete(winner.seen, today))
+    return decision
+
+
+def _distinct(found: list[Seen]) -> list[Seen]:
+    """One file per content (the same bytes in two places are one version)."""
+    out, contents = [], set()
+    for s in found:
+        if s.content_hash not in contents:
+            contents.add(s.content_hash)
+            out.append(s)
+    return out
+
+
+def _file_exception(s: Seen, problem: str, details: str, todo: str, today: dt.date) -> dict:
+    rec = s.record
+    return r.exception_row(today, s.path, rec.audit_id, rec.subject, problem, details, todo, s.content_hash,
+                           s.location)
+
+
+def _incomplete(s: Seen, today: dt.date) -> dict:
+    rec = s.record
+    auditor = rec.subject.get("auditor") or "the auditor"
+    return _file_exception(s, "Incomplete", "\n".join(p.message for p in rec.problems),
+                           f"Send the form back to {auditor} to complete: they have {cycle.AMEND_WORKING_DAYS} "
+                           "working days to amend it. Put the date you sent it in the 'Sent back on' column of the "
+                           "Audits sheet, and run consolidate again when it comes back.", today)
+
+
+def _duplicate(aid: str, loser: _Candidate, winner: _Candidate, audit, prefer_newer: bool, today: dt.date) -> dict:
+    source = loser.seen or winner.seen
+    subject = source.record.subject if source else (audit.subject if audit else {})
+    todo = "Check which file is right and move the other one out of the folder."
+    if not prefer_newer:
+        todo += " To use the newest file instead, run consolidate again with --prefer-newer."
+    return r.exception_row(today, loser.file.shown, aid, subject, "Duplicate",
+                           f"This file holds the same audit as {winner.file.shown}, but the answers differ. "
+                           f"The tracker uses {winner.file.shown} ({winner.why}).", todo, loser.file.file_check,
+                           loser.file.location)
+
+
+def action_changed(old: m.TrackedAction, new: m.TrackedAction, audit_row: dict, today: dt.date) -> dict:
+    """An Exceptions row for a row of a form whose new wording may or may not be the same action."""
+    table = f"{audit_row.get('Form ref') or old.table_id}"
+    return {"Found on": today, "File": audit_row.get("Source file"), "Audit id": old.audit_id,
+            "Case number": audit_row.get("Case number"), "Auditor": audit_row.get("Auditor"),
+            "Problem": r.ACTION_CHANGED,
+            "Details": f"Row {old.form_row} of action table {table} said '{old.text}' ({old.action_id}) and now says "
+                       f"'{new.text}'. The tool cannot tell whether this is the same action reworded, so it keeps "
+                       f"both: {old.action_id}, with its status, sign-off and notes, is marked '{r.REMOVED}', and the "
+                       f"new wording is {new.action_id}.",
+            "What to do": f"If it is the same action, copy what still applies (status, sign-off, notes) from "
+                          f"{old.action_id} to {new.action_id} and set {old.action_id} to 'No longer needed'. "
+                          "Then delete this row.",
+            "File check": audit_row.get("File check"), "File location": audit_row.get("File location")}
+
+
+def merge_exceptions(old: list[tuple[str, dict]], new: list[dict], seen: list[Seen], exists
+                     ) -> list[tuple[str, dict]]:
+    """The Exceptions rows after this run, by key. An old row stays unless this run read the same file
+    again (by its content, or at its path), read a file of its audit, or its file is gone;
+    a row about the tracker itself ('Tracker entry') is worked out again on every run, and one about an
+    action that changed stays until someone deletes it. A new row replaces the old one with its key."""
+    read_now = [s.file for s in seen]
+    audits_read = {s.audit_id for s in seen if s.audit_id}
+    new_keyed = [(r.exception_key(row), row) for row in new]
+    new_keys = {key for key, _ in new_keyed}
+    kept = []
+    for key, row in old:
+        if key in new_keys:
+            continue
+        problem, aid = text_of(row.get("Problem")), text_of(row.get("Audit id"))
+        location = text_of(row.get("File location"))
+        earlier = ReturnedFile(text_of(row.get("File check")), text_of(row.get("File")), location or text_of(row.get("File")))
+        if problem == r.ACTION_CHANGED:
+            kept.append((key, row))
+        elif problem == r.TRACKER_ENTRY:
+            continue
+        elif aid in audits_read or any(earlier.read_again(f) for f in read_now) or (location and not exists(location)):
+            continue
+        else:
+            kept.append((key, row))
+    out, placed = [], set()
+    for key, row in kept + new_keyed:
+        if key not in placed:
+            placed.add(key)
+            out.append((key, row))
+    return out
+
+
+# ---- what people typed into the tracker ------------------------------------------------------------
+
+
+@dataclass
+class ReadBack:
+    """What the tracker's people's columns say, for the register."""
+
+    cells: dict[str, dict[str, dict[str, object]]] = dc_field(default_factory=dict)  # sheet -> key -> heading -> value
+    action_states: dict[str, dict[str, object]] = dc_field(default_factory=dict)  # action id -> TrackedAction fields
+    events: list[m.Event] = dc_field(default_factory=list)  # to record
+    gone: list[int] = dc_field(default_factory=list)  # events to delete (their cells were cleared or changed)
+
+
+def _value(value):
+    value = plain(value)
+    if value is not None and not isinstance(value, (str, int, float, bool, dt.date, dt.time)):
+        value = str(value)  # formatted text
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _day(value) -> dt.date | None | str:
+    """A date typed in a cell (None when empty; the text when it is not a date)."""
+    value = _value(value)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return parse_date(value) or str(value)
+
+
+def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], today: dt.date) -> ReadBack:
+    """What people typed in the tracker (managers' and QA officers' columns, their own columns), as the
+    register holds it: cells by sheet and row key, action states, and QA officers' events."""
+    back = ReadBack()
+    actions = {a.action_id: a for audit in audits.values() for a in audit.actions}
+    for sheet in r.DATA_SHEETS:
+        sheet_old = old.get(sheet.name)
+        if sheet_old is None or not sheet_old.headers:
+            continue
+        generated = set(sheet.generated)
+        cells = back.cells.setdefault(sheet.name, {})
+        for key, row, whole in zip(sheet_old.keys, sheet_old.rows, sheet_old.whole):
+            if not key or whole:
+                continue
+            typed = {h: _value(v) for h, v in row.items() if h not in generated}
+            if sheet is r.AUDITS and key in audits:
+                typed = _audit_events(audits[key], typed, back, today)
+            elif sheet is r.ACTIONS and key in actions:
+                back.action_states[key] = _action_state(typed)
+            cells[key] = {h: v for h, v in typed.items() if v is not None}
+    return back
+
+
+def _action_state(typed: dict) -> dict:
+    """The TrackedAction fields the managers' columns give (a date that is not one counts as none)."""
+    dates = {h: _day(typed.get(h)) for h in ("Completed on", "Signed off on")}
+    dates = {h: d if isinstance(d, dt.date) else None for h, d in dates.items()}
+    return {"status": text_of(typed.get("Status")) or "Open", "done_on": dates["Completed on"],
+            "signed_off_by": text_of(typed.get("Signed off by")), "signed_off_on": dates["Signed off on"]}
+
+
+def tracker_entries(sheet_rows: dict[str, list[tuple[str, dict]]], today: dt.date) -> list[dict]:
+    """'Tracker entry' Exceptions rows for what people typed that the tracker cannot use: a status not on
+    the list, a date that is not a date. Those are kept as typed; this says so, on every run."""
+    known = {s.casefold() for s in cycle.ACTION_STATUSES}
+    out = []
+
+    def entry(audit_id, case, where, what, todo):
+        out.append({"Found on": today, "File": None, "Audit id": audit_id or None, "Case number": case or None,
+                    "Auditor": None, "Problem": r.TRACKER_ENTRY, "Details": f"{where}: {what}", "What to do": todo})
+
+    for n, (key, row) in enumerate(sheet_rows.get(r.ACTIONS.name, []), start=2):
+        if not key or key != text_of(row.get("Action id")):
+            continue
+        where, aid, case = f"Actions sheet, row {n} ({key})", text_of(row.get("Audit id")), text_of(row.get("Case number"))
+        status = text_of(row.get("Status"))
+        if status and status.casefold() not in known:
+            entry(aid, case, where, f"the Status '{status}' is not a status the tracker knows "
+                                    f"({', '.join(cycle.ACTION_STATUSES)}), so the action counts as not done. "
+                                    "It is kept as typed.", "Choose the status from the list in the Status cell.")
+        for heading in ("Completed on", "Signed off on"):
+            day = _day(row.get(heading))
+            if isinstance(day, str):
+                entry(aid, case, where, f"'{heading}' holds '{day}', which is not a date, so it is kept as typed.",
+                      f"Type the date in the '{heading}' cell as dd/mm/yyyy.")
+    for n, (key, row) in enumerate(sheet_rows.get(r.AUDITS.name, []), start=2):
+        if not key or key != text_of(row.get("Audit id")):
+            continue
+        for heading in r.QA_DATES:
+            day = _day(row.get(heading))
+            if isinstance(day, str):
+                entry(key, text_of(row.get("Case number")), f"Audits sheet, row {n} ({key})",
+                      f"'{heading}' holds '{day}', which is not a date, so nothing was recorded; it is kept as typed.",
+                      f"Type the date in the '{heading}' cell as dd/mm/yyyy.")
+    return out
+
+
+def shown_event(event: m.Event | None, fields: dict[str, str]) -> dict[str, object]:
+    """The QA columns of an event kind as the Audits sheet shows its latest event."""
+    if event is None:
+        return {}
+    return {heading: getattr(event, field) or None for field, heading in fields.items()}
+
+
+def _audit_events(audit: m.RegisteredAudit, typed: dict, back: ReadBack, today: dt.date) -> dict:
+    """Turn what the QA columns of an Audits row say into events (recorded, changed or deleted); what
+    cannot be an event (a date that is not one) is kept as typed, and listed."""
+    keep = {h: v for h, v in typed.items() if h not in r.QA_DATES and h not in _QA_FIELDS}
+    for kind, (date_heading, fields) in r.QA_EVENTS.items():
+        events = audit.events_of(kind)
+        latest = events[-1] if events else None
+        day = _day(typed.get(date_heading))
+        others = {h: text_of(typed.get(h)) or None for h in fields.values()}
+        shown_day = latest.on if latest else None
+        if day == shown_day and others == shown_event(latest, fields):
+            continue
+        if day is None and not any(others.values()):
+            if latest is not None:
+                back.gone.append(latest.id)
+            continue
+        if isinstance(day, str):  # kept as typed (and listed, see tracker_entries)
+            keep[date_heading] = typed.get(date_heading)
+            keep.update({h: typed.get(h) for h in fields.values() if typed.get(h) is not None})
+            continue
+        if latest is not None and not (kind == "sent_back" and day and shown_day and day > shown_day):
+            back.gone.append(latest.id)  # corrected; a later 'sent back' date is another sending
+        fields_typed = {field: others[heading] or "" for field, heading in fields.items()}
+        back.events.append(m.Event(kind, day or today, audit.audit_id, who="the tracker", **fields_typed))
+    return keep
+
+
+_QA_FIELDS = {h for _, fields in r.QA_EVENTS.values() for h in fields.values()}
+

@@ -1,0 +1,554 @@
+"""Consolidation, with its files: one run, one register transaction.
+
+1. the tracker is checked and opened first (nothing is made, not even a register, for a tracker that
+   cannot be updated);
+2. the returned files are found and hashed; those whose content the register has not parsed are read,
+   several at a time (`parsing`), and recorded with their paths relative to the folder given;
+3. what people typed into the tracker is read back into the register (skipped when the tracker's bytes
+   are those the register last wrote: nobody can have typed anything);
+4. `plan` decides which version of each audit is in use, what goes on the Exceptions sheet and which
+   action is which (`cycle.identify_actions`); moderation's events are added;
+5. the tracker is written from the register (`tracker.book`), and what was written is recorded.
+
+All of it is one transaction: a run stopped anywhere leaves the register as it was, and the next run
+gives the same register and tracker as a run that was never stopped (a tracker written by a run stopped
+before its transaction ended is read back like one a person saved).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import signal
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+
+from .. import cycle
+from .. import model as m
+from ..context import register_beside
+from ..moderation.columns import moderation_columns
+from ..moderation.outcome import moderated_events
+from ..register import SeenFile, file_hash, open_register
+from ..returns import find_files
+from ..tracker import book, safety, stream
+from ..tracker import rows as r
+from ..tracker import sheets
+from ..tracker.sheets import Kept, OldSheet, plain
+from . import plan
+from .parsing import read_forms
+
+#: Tests set this to a step's name to have the process killed there (see tests/test_consolidate_killed.py).
+KILL_AT = "AUDITDOCS_TEST_KILL_AT"
+BATCH = 200  # records recorded in the register at a time, so that the forms read are not all held at once
+
+
+@dataclass
+class Summary:
+    """What a consolidation did, for the person who ran it: print `lines()`."""
+
+    tracker: Path
+    register: Path | None = None
+    files: int = 0
+    complete: int = 0
+    incomplete: int = 0
+    unreadable: int = 0
+    read: int = 0  # files whose content was new, read in this run
+    audits_new: int = 0
+    audits_updated: int = 0
+    audits_total: int = 0
+    audits_returned: int = 0
+    actions_total: int = 0
+    actions_new: int = 0
+    actions_removed: int = 0
+    actions_overdue: int = 0
+    duplicates: int = 0  # audits that came in as different files with different answers
+    exceptions: int = 0  # rows put on the Exceptions sheet in this run
+    states: dict[str, int] = dc_field(default_factory=dict)
+    backup: Path | None = None
+    created: bool = False
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something on the Exceptions sheet came from this run (unreadable, incomplete, duplicates…)."""
+        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates)
+
+    def lines(self) -> list[str]:
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        out = [f"Read {n(self.files, 'file')}: {self.complete} complete, {self.incomplete} incomplete, "
+               f"{self.unreadable} unreadable."
+               + (f" ({self.files - self.read} unchanged since the last run were not read again.)"
+                  if self.files - self.read else ""),
+               f"The tracker has {n(self.audits_total, 'audit')} "
+               f"({self.audits_new} new, {self.audits_updated} updated) "
+               f"and {n(self.actions_total, 'action')} ({self.actions_new} new, "
+               f"{self.actions_removed} removed from their form, {self.actions_overdue} overdue)."]
+        if self.audits_total != self.audits_returned:
+            out.append(f"{self.audits_returned} of the {n(self.audits_total, 'audit')} have come back; "
+                       "'auditdocs status' shows where each stands.")
+        if self.duplicates:
+            out.append(f"{n(self.duplicates, 'audit')} came in twice with different answers: "
+                       "see the Exceptions sheet.")
+        if self.exceptions:
+            out.append(f"{n(self.exceptions, 'file')} need{'s' if self.exceptions == 1 else ''} attention: "
+                       "see the Exceptions sheet for what to do.")
+        out.append(f"{'Created' if self.created else 'Updated'} {self.tracker}")
+        if self.backup:
+            out.append(f"The previous version is kept in {self.backup}")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get(KILL_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# ---- the two ways in -------------------------------------------------------------------
+
+
+def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, register: Path | None = None,
+                prefer_newer: bool = False, now: dt.datetime | None = None) -> Summary:
+    """Create or update the tracker workbook at `tracker_path`, and the register (default: beside the
+    tracker), from records already read from returned forms (complete, incomplete and unreadable).
+
+    Audits already in the register and not in `records` are kept as they are. Managers' and QA officers'
+    columns, people's rows, columns and sheets are never lost (see `tracker`). Two files with the same
+    audit id: identical answers count once; otherwise the version already in use (or the first file
+    read) is kept, unless `prefer_newer`, when the newest file wins (date saved, then file time).
+
+    The previous tracker is backed up first (`<name> backups` beside it, last 10 kept) and the new one
+    written to a temporary file and renamed over it. Raises UserError, changing nothing, if the tracker
+    is open in Excel, not writable, unreadable, not a tracker, or holds things that would be lost
+    (charts, pictures, pivot tables, macros, newer Excel features).
+    """
+    path = Path(tracker_path)
+    safety.check_before_update(path)
+
+    def gather(reg, batch) -> list[plan.Seen]:
+        seen = []
+        for n, rec in enumerate(records):
+            folder = os.path.abspath(rec.folder) if rec.folder else ""
+            shown = os.path.relpath(os.path.abspath(rec.file), folder) if folder else os.path.abspath(rec.file)
+            seen.append(plan.Seen(_record_hash(rec), folder, shown, record=rec, order=n))
+        known = reg.known_contents(s.content_hash for s in seen)
+        for s in seen:
+            s.new = s.content_hash not in known
+        batch(seen)
+        return seen
+
+    return _consolidate(gather, library, path, register, prefer_newer, now or dt.datetime.now())
+
+
+def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, register: Path | None = None,
+                        prefer_newer: bool = False, now: dt.datetime | None = None,
+                        workers: int | None = None) -> Summary:
+    """`consolidate`, reading the returned forms under `paths` (files and folders; folders searched with
+    their subfolders): only the files whose content the register has not parsed are read, in parallel."""
+    path = Path(tracker_path)
+    safety.check_before_update(path)
+    found = find_files(list(paths))  # a path that does not exist stops the run here, before anything is written
+
+    def gather(reg, batch) -> list[plan.Seen]:
+        hashes = [_hash(file) for file, _ in found]
+        known = reg.content_facts(h for h in hashes if h)
+        seen, first = [], {}
+        for n, ((file, folder), content) in enumerate(zip(found, hashes)):
+            given = os.path.abspath(folder) if folder is not None else ""
+            shown = os.path.relpath(os.path.abspath(file), given) if given else os.path.abspath(file)
+            if content in known:
+                audit_id, status = known[content]
+                seen.append(plan.Seen(content, given, shown, load=_loader(reg, content), audit_id=audit_id,
+                                      status=status, new=False, order=n))
+            else:
+                seen.append(plan.Seen(content, given, shown, order=n))
+                first.setdefault(content or f"unhashed {n}", n)
+        todo = sorted(first.values())
+        pending = []
+        for i, record in read_forms([found[n][0] for n in todo], library):
+            n = todo[i]
+            record.folder = seen[n].folder
+            if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
+                seen[n].content_hash = _record_hash(record)
+            _attach(seen[n], record)
+            pending.append(seen[n])
+            if len(pending) >= BATCH:
+                batch(pending)
+                pending = []
+        batch(pending)
+        read_now = {s.content_hash: s for s in seen if s._record is not None}
+        for s in seen:  # a second copy of a content read in this run
+            if s._record is None and s.new and s.content_hash in read_now:
+                _attach(s, read_now[s.content_hash].record, read_now[s.content_hash].check)
+        return seen
+
+    return _consolidate(gather, library, path, register, prefer_newer, now or dt.datetime.now(), read_files=True)
+
+
+def _hash(path: Path) -> str:
+    try:
+        return file_hash(path)
+    except OSError:
+        return ""
+
+
+def _record_hash(rec: m.AuditRecord) -> str:
+    """A record's content hash: its file's SHA-256 when the record was read from the file as it is now,
+    else one of the record itself (a record given without its file)."""
+    try:
+        if rec.file_check and os.path.isfile(rec.file):
+            content = file_hash(Path(rec.file))
+            if content.startswith(rec.file_check):
+                return content
+    except OSError:
+        pass
+    data = rec.as_dict()
+    data.pop("file", None)
+    data.update(modified=rec.modified, check=rec.file_check)
+    return "record-" + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _loader(reg, content: str):
+    return lambda: reg.record_of(content)
+
+
+def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
+    """A record read in this run, kept light: what the plan needs (its details, problems, actions), not
+    every answer (those go to the register)."""
+    seen._check = check or (record and plan.r.content_check(record))
+    seen._record = record
+    seen.audit_id, seen.status, seen.form = record.audit_id, record.status, (record.form_id, record.form_version)
+
+
+# ---- the run ---------------------------------------------------------------------------
+
+
+def _consolidate(gather, library, path: Path, register: Path | None, prefer_newer: bool, now: dt.datetime,
+                 read_files: bool = False) -> Summary:
+    register = Path(register) if register else register_beside(path)
+    today = now.date()
+    reg_exists = register.exists()
+    tracker = book.open_tracker(path) if not reg_exists else None  # a tracker that cannot be used: no register made
+    with open_register(register, write=True, create=True) as reg:
+        if tracker is None:
+            tracker = book.open_tracker(path, reg.tracker_written)
+        before = {a.audit_id: a for a in reg.audits()}
+        recorded: list[plan.Seen] = []
+
+        def batch(pending: list[plan.Seen]) -> None:
+            by_folder: dict[str, list[SeenFile]] = {}
+            for s in pending:
+                by_folder.setdefault(s.folder, []).append(
+                    SeenFile(s.path, s.content_hash, s.record if s.new else None))
+                if s.new and read_files:
+                    s._record = _light(s.record)
+            for folder, files in by_folder.items():
+                reg.record_returns(folder, files, now=now)
+            recorded.extend(pending)
+
+        seen = gather(reg, batch)
+        _kill_point("recorded")
+        audit_ids, action_ids = reg.keys()
+        exceptions_before = reg.exceptions()
+        exception_keys = {key for key, _ in exceptions_before}
+        old = book.read_sheets(tracker, {
+            r.AUDITS.name: audit_ids.__contains__,
+            r.ACTIONS.name: action_ids.__contains__,
+            r.EXCEPTIONS.name: exception_keys.__contains__,
+            r.ANSWERS.name: lambda key: key.split("\x1f", 1)[0] in audit_ids,
+            r.JUDGEMENTS.name: lambda key: key.split("\x1f", 1)[0] in audit_ids,
+        })
+        adopted = _adopt_actions(old.get(r.ACTIONS.name), before, action_ids, library, tracker.styles)
+        if adopted:
+            reg.record_actions(adopted, now=now)
+            for action in adopted:
+                before[action.audit_id].actions.append(action)
+        exceptions_old = _adopt_exceptions(old.get(r.EXCEPTIONS.name), exceptions_before, exception_keys,
+                                           tracker.styles)
+        back = plan.read_back(old, before, today) if not tracker.unchanged else plan.ReadBack()
+        _save_read_back(reg, back, before)
+
+        decision = plan.decide(seen, before, library, prefer_newer=prefer_newer, today=today,
+                               mtime=_mtime, exists=os.path.exists)
+        for aid, content in decision.chosen.items():
+            reg.choose_version(aid, content)
+        identity = _identify_actions(reg, decision, library, now)
+        audits = reg.audits()
+        reg.record_events(moderated_events(audits, library), now=now)
+        audits = reg.audits()
+        standings = cycle.standings(audits, library, today)
+        audit_rows = {a.audit_id: r.audit_row(a, standings[a.audit_id], library.get(a.form_id, a.form_version),
+                                              moderation_columns(a, library))
+                      for a in audits if _listed(a, library)}
+        for a in audits:
+            if a.audit_id in audit_rows:
+                audit_rows[a.audit_id].update(a.columns.get(r.AUDITS.name, {}))
+                audit_rows[a.audit_id]["Needs attention"] = "\n".join(standings[a.audit_id].problems) or None
+        content = _content(audits, audit_rows, old, reg, library, tracker.styles)
+        new_exceptions = decision.exceptions + plan.tracker_entries(content, today) + [
+            plan.action_changed(old_action, new_action, audit_rows.get(old_action.audit_id, {}), today)
+            for old_action, new_action in identity.unsure]
+        exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
+        reg.save_exceptions(exceptions)
+        exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
+        rows = {key: {**row, **exception_cells.get(key, {})} for key, row in exceptions}
+        content[r.EXCEPTIONS.name] = sheets.compose(r.EXCEPTIONS, old.get(r.EXCEPTIONS.name) or OldSheet(), rows)
+        summary = _summary(path, register, tracker, seen, decision, identity, audits, audit_rows, standings,
+                           new_exceptions, library, today, read_files)
+        _kill_point("planned")
+        written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now)
+        summary.backup = written.backup
+        _kill_point("written")
+        reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
+    return summary
+
+
+def _light(record: m.AuditRecord) -> m.AuditRecord:
+    """A record without its answers (kept in the register), for the plan."""
+    return dataclasses.replace(record, answers={})
+
+
+def _mtime(location: str) -> float:
+    try:
+        return os.path.getmtime(location)
+    except OSError:
+        return 0.0
+
+
+def _listed(audit: m.RegisteredAudit, library) -> bool:
+    """On the Audits sheet: allocated, or returned on a form the specs know."""
+    return audit.source != "returned" or (library.get(audit.form_id, audit.form_version) is not None
+                                          and audit.current is not None)
+
+
+def _adopt_actions(sheet: OldSheet | None, before: dict[str, m.RegisteredAudit], action_ids: set[str], library,
+                   styles) -> list[m.TrackedAction]:
+    """Actions a tracker holds that the register does not (a tracker made before the register, or written
+    by a run stopped before its end): taken into the register with their ids, so that they keep them."""
+    if sheet is None:
+        return []
+    out = []
+    for i, (key, row, whole) in enumerate(zip(sheet.keys, sheet.rows, sheet.whole)):
+        if not key or key in action_ids or not whole:
+            continue
+        audit_id = key.rsplit("-A", 1)[0]
+        audit = before.get(audit_id)
+        if audit is None:
+            continue
+        spec = library.get(audit.form_id, audit.form_version)
+        values = {h: plain(v) for h, v in row.items()}
+        table = next((t for t in (spec.tables if spec else []) if t.ref == str(values.get("Form ref") or "")), None)
+        if table is None:
+            continue
+        columns = {heading: column for column, heading in r.action_columns(table).items()}
+        form_values = {columns[h]: _form_value(v) for h, v in values.items() if h in columns and v is not None}
+        text = str(values.get("Action") or values.get("Next steps") or "")
+        try:
+            form_row = int(values.get("Form row") or 0)
+        except (TypeError, ValueError):
+            form_row = 0
+        out.append(m.TrackedAction(key, audit_id, table.id, form_row, text, form_values,
+                                   str(values.get("On form") or r.ON_FORM) != r.REMOVED))
+        sheet.whole[i] = False
+        sheet.rows[i] = sheets.as_ours(r.ACTIONS, row, styles)
+        action_ids.add(key)
+    return out
+
+
+def _form_value(value):
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], keys: set[str], styles
+                      ) -> list[tuple[str, dict]]:
+    """The Exceptions rows the register holds, and those of the tracker it does not (a tracker made before
+    the register, or written by a run stopped before its end)."""
+    out = list(stored)
+    if sheet is None:
+        return out
+    generated = set(r.EXCEPTIONS.generated)
+    for i, (key, row, whole) in enumerate(zip(sheet.keys, sheet.rows, sheet.whole)):
+        if not key or not whole or key in keys:
+            continue
+        values = {h: plain(v) for h, v in row.items() if h in generated}
+        if isinstance(values.get("Found on"), dt.datetime):
+            values["Found on"] = values["Found on"].date()
+        out.append((key, values))
+        keys.add(key)
+        sheet.rows[i] = sheets.as_ours(r.EXCEPTIONS, row, styles)
+        sheet.whole[i] = False
+    return out
+
+
+def _save_read_back(reg, back: plan.ReadBack, before: dict[str, m.RegisteredAudit]) -> None:
+    for sheet, cells in back.cells.items():
+        reg.save_tracker_columns(sheet, cells)
+    actions = {a.action_id: a for audit in before.values() for a in audit.actions}
+    for action_id, state in back.action_states.items():
+        reg.set_action_status(action_id, state["status"], state["done_on"], state["signed_off_by"],
+                              state["signed_off_on"])
+        if action_id in actions:
+            for field, value in state.items():
+                setattr(actions[action_id], field, value)
+    reg.delete_events(back.gone)
+    reg.record_events(back.events)
+
+
+def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.ActionIdentity:
+    """Which action is which, for every audit whose version in use was read in this run."""
+    total = cycle.ActionIdentity([])
+    known = {audit.audit_id: list(audit.actions) for audit in reg.audits(ids=list(decision.applied))}
+    for aid, seen in decision.applied.items():
+        record = seen.record
+        spec = library.get(record.form_id, record.form_version)
+        if spec is None:
+            continue
+        found = cycle.identify_actions(aid, known.get(aid, []), r.form_actions(spec, record))
+        reg.record_actions(found.actions, now=now)
+        total.actions += found.actions
+        total.new += found.new
+        total.removed += found.removed
+        total.unsure += found.unsure
+    return total
+
+
+def _content(audits, audit_rows, old: dict[str, OldSheet], reg, library, styles) -> dict:
+    """Each sheet's rows, from the register (in the order the tracker had them)."""
+    content = {}
+    content[r.AUDITS.name] = sheets.compose(r.AUDITS, old.get(r.AUDITS.name) or OldSheet(), audit_rows)
+    actions = {}
+    for a in audits:
+        spec = library.get(a.form_id, a.form_version)
+        current = a.current
+        subject = current.record.subject if current is not None and current.record.subject else a.subject
+        for action in a.actions:
+            actions[action.action_id] = r.action_row(action, spec, subject)
+    content[r.ACTIONS.name] = sheets.compose(r.ACTIONS, old.get(r.ACTIONS.name) or OldSheet(), actions,
+                                             placed_after=lambda key: key.rsplit("-A", 1)[0])
+    for sheet, make in ((r.ANSWERS, r.answer_rows), (r.JUDGEMENTS, r.judgement_rows)):
+        content[sheet.name] = _big_sheet(sheet, make, audits, audit_rows, old.get(sheet.name) or OldSheet(),
+                                         reg.tracker_columns(sheet.name), library, styles)
+    return content
+
+
+def _big_sheet(sheet, make, audits, audit_rows, old: OldSheet, cells, library, styles):
+    """A sheet nobody edits, streamed one audit at a time; written like the others when people have put
+    something of theirs in it (they unprotected it)."""
+    people = bool(cells) or any(old.whole) or any(old.rows) or old.outside or (
+        old.headers and old.headers != sheet.headers)
+    if people:
+        fresh = {}
+        for a in audits:
+            if a.audit_id in audit_rows and a.current is not None:
+                for row in make(library.get(a.form_id, a.form_version), a.current.record):
+                    key = r.row_key(sheet, row)
+                    fresh[key] = {**row, **cells.get(key, {})}
+        return sheets.compose(sheet, old, fresh)
+    return book.BigSheet(list(_fragments(sheet, make, audits, audit_rows, library, styles)))
+
+
+def _fragments(sheet, make, audits, audit_rows, library, styles):
+    cols = [sheet.col(h) for h in sheet.headers]
+    wrapped = {i: c.width for i, c in enumerate(cols) if c.kind == "long"}
+    for a in audits:
+        if a.audit_id not in audit_rows or a.current is None:
+            continue
+        spec = library.get(a.form_id, a.form_version)
+        rows = make(spec, a.current.record)
+        if not rows:
+            continue
+        xml = []
+        for row in rows:
+            cells = []
+            texts = []
+            for i, (h, col) in enumerate(zip(sheet.headers, cols)):
+                value = row.get(h)
+                cells.append(stream.cell_xml(value, styles.of(col, value) if value is not None else 0))
+                if i in wrapped and value is not None:
+                    texts.append((sheets.text_of(value), wrapped[i]))
+            xml.append(stream.row_xml("".join(cells), stream.row_height(texts)))
+        yield stream.fragment("".join(xml), len(rows))
+
+
+def _summary(path, register, tracker, seen, decision, identity, audits, audit_rows, standings, new_exceptions,
+             library, today, read_files) -> Summary:
+    summary = Summary(path, register, created=not tracker.existed, duplicates=decision.duplicates)
+    summary.files = len(seen)
+    summary.read = sum(1 for s in seen if s.new) if read_files else len(seen)
+    for status in ("complete", "incomplete", "unreadable"):
+        setattr(summary, status, sum(1 for s in seen if s.status == status))
+    summary.audits_new, summary.audits_updated = decision.new, decision.updated
+    listed = [a for a in audits if a.audit_id in audit_rows]
+    summary.audits_total = len(listed)
+    summary.audits_returned = sum(1 for a in listed if a.current is not None)
+    actions = [(a, action) for a in listed for action in a.actions]
+    summary.actions_total = len(actions)
+    summary.actions_new, summary.actions_removed = identity.new, identity.removed
+    summary.actions_overdue = sum(1 for a, action in actions
+                                  if cycle.action_overdue(library.get(a.form_id, a.form_version), action, today))
+    summary.exceptions = len(new_exceptions)
+    for a in listed:
+        state = standings[a.audit_id].state
+        summary.states[state] = summary.states.get(state, 0) + 1
+    return summary
+
+
+def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetime):
+    folders = sorted({s.folder or str(Path(s.path).parent) for s in seen})
+    states = ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in sorted(
+        summary.states.items(), key=lambda item: list(cycle.STATES).index(item[0])))
+    manager = ", ".join(r.MANAGER_HEADERS)
+    qa = ", ".join(h for h in r.AUDITS.people)
+    return [
+        ("auditdocs tracker", ""),
+        ("Last updated", now.replace(microsecond=0)),
+        ("Files read in the last update", f"{summary.files}: {summary.complete} complete, "
+                                          f"{summary.incomplete} incomplete, {summary.unreadable} unreadable"),
+        ("Read from", "\n".join(folders)),
+        ("Audits in the tracker", f"{summary.audits_total} ({summary.audits_returned} returned): {states}"),
+        ("Actions in the tracker", f"{summary.actions_total}: {summary.actions_overdue} overdue"),
+        ("Files needing attention", f"{len(exceptions)} (see the Exceptions sheet)"),
+        ("The register", f"{summary.register}: every audit allocated and what happened to it. The tracker is "
+                         "written from it on every update; keep it where it is backed up, and not in a "
+                         "cloud-synced folder."),
+        ("", ""),
+        ("How to use this workbook", ""),
+        ("Audits", "Every audit allocated, returned or not, with where it stands (State, coloured), the next step "
+                   "and its deadline. A next deadline that has passed shows in red."),
+        ("QA officers", f"On the Audits sheet, fill in the columns with yellow headings ({qa}) as things happen: "
+                        "they are read back on the next update and never overwritten. An exemption counts only "
+                        "when agreed by the Assistant Director (for a QA auditor, the Strategic Lead)."),
+        ("Team managers", f"On the Actions sheet, fill in the columns with yellow headings ({manager}). "
+                          "They are never overwritten."),
+        ("Keeping your changes", "Updating the tracker keeps your entries, and the rows, columns and sheets you "
+                                 "add. Do not change an Audit id or an Action id. Columns with blue headings come "
+                                 "from the register and are written again on every update."),
+        ("Answers and Judgements", "These sheets are rebuilt from the forms on every update, so they are "
+                                   "protected (no password): filter them, or copy them to a workbook of your own. "
+                                   "If you unprotect one to add to it, what you add is kept."),
+        ("Removed actions", f"An action that is no longer on its form is kept and marked '{r.REMOVED}' "
+                            "in the 'On form' column. To close an action, set its Status to 'No longer needed'."),
+        ("Overdue", "Actions shown in red are overdue: the required date has passed and the status is "
+                    "not Done or No longer needed."),
+        ("Deadlines", "An audit is due on the last day of its month. Sent back, it is amended within 3 working "
+                      "days. Management oversight is due 10 working days (England and Wales) after the audit was "
+                      "finalised. For an Inadequate audit - by the grade after moderation if there is one, "
+                      "else by the overall grade - a review meeting is due 4 weeks and a re-audit 2 months "
+                      "after the audit was finalised. Finalised is the date on the form, or the date the "
+                      "form was returned if it has none."),
+        ("Backups", f"Before each update the previous tracker is copied to the folder "
+                    f"'{safety.backup_folder(path).name}' beside it (the last {safety.KEEP_BACKUPS} are kept)."),
+        ("Please do not add", "charts, pictures, pivot tables, slicers or macros to this workbook: the tool "
+                              "cannot keep them, so it will refuse to update it. Put them in another workbook "
+                              "that reads from this one."),
+    ]

@@ -1,0 +1,185 @@
+"""The tracker as a whole: opening the one there is (quickly, when it is as the register last wrote
+it), and writing the new one (see the package docstring)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+from typing import Callable
+
+import openpyxl
+
+from ..errors import UserError
+from . import safety, sheets, stream
+from .rows import ABOUT, ACTIONS, ANSWERS, AUDITS, DATA_SHEETS, JUDGEMENTS, SheetDef
+from .sheets import OldSheet
+from .stream import Fragment, Package, Styles
+
+BIG = (ANSWERS.name, JUDGEMENTS.name)
+
+
+@dataclass
+class Tracker:
+    """A tracker opened for updating: its workbook (the skeleton, or the whole workbook when people
+    may have changed it since the register wrote it), its styles, and what it held."""
+
+    path: Path
+    wb: openpyxl.Workbook
+    styles: Styles
+    existed: bool
+    sha256: str = ""
+    layouts: dict[str, list[str]] | None = None  # the row keys of the skeleton's rows, when opened from one
+    old: dict[str, OldSheet] = dc_field(default_factory=dict)
+
+    @property
+    def unchanged(self) -> bool:
+        """As the register last wrote it: nobody has changed it since."""
+        return self.layouts is not None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def open_tracker(path: Path, written: Callable[[str], object | None] = lambda sha: None) -> Tracker:
+    """The tracker at `path` (after `safety.check_before_update`), or a new one. `written(sha256)`: the
+    register's record of a tracker it wrote with those bytes (`register.TrackerState`), if any: then
+    the skeleton it kept is opened instead of the workbook."""
+    if not path.exists():
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for s in DATA_SHEETS:
+            wb.create_sheet(s.name)
+        wb.create_sheet(ABOUT)
+        return Tracker(path, wb, Styles(wb), existed=False)
+    sha = file_sha256(path)
+    state = written(sha)
+    if state is not None:
+        wb = openpyxl.load_workbook(io.BytesIO(state.skeleton), rich_text=True)
+        tracker = Tracker(path, wb, Styles(wb), True, sha, dict(state.layouts))
+    else:
+        wb = safety.load(path, unless_protected=BIG)
+        tracker = Tracker(path, wb, Styles(wb), True, sha)
+    if not any(s in wb.sheetnames for s in (AUDITS.name, ACTIONS.name)):
+        raise UserError(f"{path} does not look like an auditdocs tracker (it has no Audits or Actions sheet), "
+                        "so it was not changed. Give a new file name to start a tracker.")
+    for s in DATA_SHEETS:
+        if s.name not in wb.sheetnames:
+            continue
+        ws = wb[s.name]
+        heading = s.key[0]
+        headings = [" ".join(str(c.value).split()) for c in next(ws.iter_rows(max_row=1), ()) if c.value is not None]
+        if headings and heading not in headings:
+            raise UserError(
+                f"the {s.name} sheet of {path} has no '{heading}' heading in its first row, so its rows cannot "
+                f"be matched. If rows were inserted above the headings, delete them; if the heading was renamed, "
+                f"change it back to '{heading}'. Then run again. {safety.NOTHING_CHANGED}")
+    return tracker
+
+
+def read_sheets(tracker: Tracker, known: dict[str, Callable[[str], bool]]) -> dict[str, OldSheet]:
+    """What each data sheet holds (see `sheets.read`); `known[sheet](key)`: the register knows the row."""
+    for s in DATA_SHEETS:
+        if s.name in tracker.wb.sheetnames:
+            layout = tracker.layouts.get(s.name, []) if tracker.layouts is not None else None
+            tracker.old[s.name] = sheets.read(tracker.wb[s.name], s, tracker.styles, known.get(s.name, lambda k: True),
+                                              layout)
+        else:
+            tracker.old[s.name] = OldSheet()
+    return tracker.old
+
+
+@dataclass
+class BigSheet:
+    """The rows of a sheet nobody edits, one fragment per audit (see `stream.Fragment`)."""
+
+    fragments: list[Fragment]
+
+    @property
+    def count(self) -> int:
+        return sum(f.rows for f in self.fragments)
+
+
+@dataclass
+class Written:
+    backup: Path | None
+    sha256: str
+    skeleton: bytes
+    layouts: dict[str, list[str]]
+
+
+class _Book:
+    """What `safety.save` writes: the skeleton openpyxl made, with our rows streamed into its sheets."""
+
+    def __init__(self, skeleton: bytes, parts: dict[str, Callable[[bytes], list[tuple[bytes, int, int]]]]):
+        self.skeleton, self.parts = skeleton, parts
+
+    def save(self, target: Path) -> None:
+        with open(target, "wb") as fh:
+            package = Package(fh)
+            import zipfile
+
+            with zipfile.ZipFile(io.BytesIO(self.skeleton)) as zf:
+                for info in zf.infolist():
+                    make = self.parts.get(info.filename)
+                    if make is None:
+                        package.add_raw(zf, info)
+                    else:
+                        package.add_pieces(info.filename, make(zf.read(info)))
+            package.close()
+
+
+def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
+          now: dt.datetime) -> Written:
+    """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
+    sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`)."""
+    wb, styles = tracker.wb, tracker.styles
+    laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
+    for s in DATA_SHEETS:
+        ws = wb[s.name] if s.name in wb.sheetnames else wb.create_sheet(s.name)
+        rows = content[s.name]
+        old = tracker.old.get(s.name) or OldSheet()
+        if isinstance(rows, BigSheet):
+            laid[s.name] = (s, sheets.lay_out(ws, s, old, [], styles, count=rows.count), rows)
+        else:
+            laid[s.name] = (s, sheets.lay_out(ws, s, old, rows, styles), None)
+        headers, n = laid[s.name][1].headers, (rows.count if isinstance(rows, BigSheet) else len(rows))
+        if s is ACTIONS:
+            sheets.mark_actions(ws, headers, n)
+        elif s is AUDITS:
+            sheets.mark_audits(ws, headers, n)
+    about_ws = wb[ABOUT] if ABOUT in wb.sheetnames else wb.create_sheet(ABOUT)
+    sheets.write_about(about_ws, about, styles)
+    out = io.BytesIO()
+    wb.save(out)
+    skeleton = out.getvalue()
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(skeleton)) as zf:
+        part_of = safety._sheet_parts(zf)
+    parts = {}
+    for name, (s, done, big) in laid.items():
+        width = len(done.headers)
+        if big is not None:
+            parts[part_of[name]] = lambda xml, big=big, width=width: stream.big_sheet_pieces(xml.decode("utf-8"),
+                                                                                             big.fragments, width)
+        else:
+            parts[part_of[name]] = lambda xml, body=done.body, width=width: _pieces(
+                stream.merged_sheet(xml.decode("utf-8"), body, width))
+    backup = safety.save(_Book(skeleton, parts), tracker.path, now)
+    layouts = {name: done.keys for name, (_, done, big) in laid.items() if big is None}
+    return Written(backup, file_sha256(tracker.path), skeleton, layouts)
+
+
+def _pieces(chunks) -> list[tuple[bytes, int, int]]:
+    squeeze = stream.Compressed()
+    for chunk in chunks:
+        squeeze.write(chunk)
+    return [squeeze.piece()]

@@ -1,0 +1,413 @@
+"""The tracker's rows as SpreadsheetML of our own, put into the workbook openpyxl writes around them.
+
+openpyxl writes the *skeleton*: every sheet with its headings, widths, frozen panes, print setup,
+tables, drop-downs, conditional formats, people's own sheets, and only those cells of the rows that
+openpyxl must write because they carry something of a person's (a note, a link, a formula, a look of
+their own). Every other cell of the rows is written here, straight to XML: inline strings, the few
+styles the rows use (registered once in the workbook through `Styles`, so that styles.xml holds them),
+numbers and dates as Excel keeps them. `assemble` then writes the final package: each data sheet's
+rows merged, row by row and column by column, with the skeleton's cells.
+
+The rows of the sheets nobody edits (`SheetDef.big`) are written without row or cell references,
+one compressed piece per audit (`Fragment`), so that a piece can be put anywhere in the sheet; their
+pieces are joined without compressing them again (a deflate stream may be cut after a flush).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import struct
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+
+from ..files import cell_safe, looks_like_formula
+from ..forms.textwidth import cell_height
+from .rows import Col, Graded
+
+DATE_FORMAT = "DD/MM/YYYY"
+MONTH_FORMAT = "MMM YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+TOP = Alignment(vertical="top")
+WRAP = Alignment(vertical="top", wrap_text=True)
+FONT_SIZE = 11  # the workbook's own font (Calibri; LibreOffice may show a wider one, so rows get room to spare)
+SPARE = 0.8
+MAX_ROW_HEIGHT = 409  # Excel's limit, in points
+COMPRESSION = 6
+
+
+# ---- styles ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StyleKey:
+    """What the look of one of our cells depends on."""
+
+    wrap: bool = False
+    number_format: str = ""
+    fill: str = ""  # RRGGBB of a solid fill
+    dark: bool = False  # white text on the fill
+    quote: bool = False  # text that would start a formula: Excel keeps it text when edited
+
+
+def style_key(col: Col | None, value) -> StyleKey:
+    """The style our writer gives `value` in a cell of column `col` (None: a column of people's own)."""
+    kind = col.kind if col else "text"
+    if isinstance(value, Graded):
+        rgb = value.colour.lstrip("#").upper() if value.colour else ""
+        return StyleKey(kind == "long", "", rgb, bool(rgb) and is_dark(rgb), looks_like_formula(value.label))
+    if isinstance(value, dt.datetime) and kind not in ("date", "month"):
+        return StyleKey(kind == "long", DATETIME_FORMAT)
+    if kind in ("date", "month") or isinstance(value, dt.date):
+        return StyleKey(kind == "long", MONTH_FORMAT if kind == "month" else DATE_FORMAT)
+    return StyleKey(kind == "long", "", "", False, isinstance(value, str) and looks_like_formula(value))
+
+
+def is_dark(rgb: str) -> bool:
+    r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b < 140
+
+
+class Styles:
+    """Our cell styles in a workbook: `index(key)` is the style's number in styles.xml (openpyxl writes
+    every style the workbook lists, in order). `is_ours(cell)` tells a cell that looks as we write it
+    from one a person formatted."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        self._index: dict[StyleKey, int] = {}
+        self._ours: set[tuple] = {signature_of_style(wb, wb._cell_styles[0])}
+        self._seen: dict[tuple, bool] = {}
+
+    def index(self, key: StyleKey) -> int:
+        found = self._index.get(key)
+        if found is None:
+            cell = Cell(self.wb.worksheets[0])
+            cell.alignment = WRAP if key.wrap else TOP
+            if key.number_format:
+                cell.number_format = key.number_format
+            if key.fill:
+                cell.fill = PatternFill("solid", fgColor=key.fill)
+                cell.font = Font(color="FFFFFF" if key.dark else "000000")
+            if key.quote:
+                cell.quotePrefix = True
+            found = self._index[key] = self.wb._cell_styles.add(cell._style)
+            self._ours.add(signature_of_style(self.wb, cell._style))
+        return found
+
+    def of(self, col: Col | None, value) -> int:
+        return self.index(style_key(col, value))
+
+    def is_ours(self, style) -> bool:
+        """Whether a cell's look (its StyleArray) is one our writer gives (or the default look): nothing of
+        a person's."""
+        key = tuple(style)
+        found = self._seen.get(key)
+        if found is None:
+            signature = signature_of_style(self.wb, style)
+            found = self._seen[key] = signature in self._ours or self._would_give(signature)
+        return found
+
+    def _would_give(self, signature: tuple) -> bool:
+        """Whether the style is one `index` makes (asked of a workbook written earlier, whose styles.xml
+        Excel or LibreOffice may have renumbered)."""
+        font, fill, _, align, number_format, _, quote = signature
+        formats = {f.lower(): f for f in (DATE_FORMAT, MONTH_FORMAT, DATETIME_FORMAT)}
+        if number_format not in formats and number_format != "general":
+            return False
+        solid = fill[0] == "solid" and fill[1]
+        key = StyleKey(align[2], formats.get(number_format, ""), fill[1] if solid else "",
+                       bool(solid) and font[4] == "FFFFFF", quote)
+        return signature_of_style(self.wb, self.wb._cell_styles[self.index(key)]) == signature
+
+
+def signature_of_style(wb, style) -> tuple:
+    """What a person sees of a style: font, fill, borders, alignment, number format, protection; colours by
+    their RGB (Excel and LibreOffice write the alpha differently)."""
+    font = wb._fonts[style.fontId]
+    fill = wb._fills[style.fillId]
+    border = wb._borders[style.borderId]
+    align = wb._alignments[style.alignmentId]
+    protection = wb._protections[style.protectionId]
+    number_format = _number_format(wb, style.numFmtId)
+    return (
+        (font.b, font.i, font.u, font.strike, _rgb(font.color), font.sz, font.name, font.vertAlign),
+        (getattr(fill, "patternType", None), _rgb(getattr(fill, "fgColor", None))),
+        tuple((side.style if side else None) for side in (border.left, border.right, border.top, border.bottom)),
+        (align.horizontal, align.vertical or "bottom", bool(align.wrap_text), align.indent, align.textRotation),
+        number_format.lower(), (protection.locked, protection.hidden), bool(style.quotePrefix),
+    )
+
+
+def _number_format(wb, num_fmt_id: int) -> str:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    if num_fmt_id < 164:
+        return BUILTIN_FORMATS.get(num_fmt_id, "General")
+    return wb._number_formats[num_fmt_id - 164]
+
+
+def _rgb(color) -> str | None:
+    rgb = getattr(color, "rgb", None)
+    return rgb[-6:].upper() if isinstance(rgb, str) else None
+
+
+# ---- cells and rows ------------------------------------------------------------------
+
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def cell_xml(value, style: int, ref: str = "") -> str:
+    """One cell: text as an inline string (never a formula), numbers and dates as numbers."""
+    r = f' r="{ref}"' if ref else ""
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f"<c{r}{s}/>"
+    if isinstance(value, Graded):
+        value = value.label
+    if isinstance(value, str):
+        text = cell_safe(value)
+        space = ' xml:space="preserve"' if text.strip() and text != text.strip() else ""
+        return f'<c{r}{s} t="inlineStr"><is><t{space}>{text.translate(_ESCAPE)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c{r}{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        value = to_excel(value)
+    if isinstance(value, (int, float)):
+        return f'<c{r}{s} t="n"><v>{value:.16g}</v></c>' if isinstance(value, float) else f'<c{r}{s} t="n"><v>{value}</v></c>'
+    return cell_xml(str(value), style, ref)
+
+
+def row_height(texts: Iterable[tuple[str, float]], bold: bool = False) -> float | None:
+    """The height a row needs for its wrapped texts ((text, column width) pairs), None when one line does."""
+    height = 0.0
+    for text, width in texts:
+        if len(text) * 1.1 < width and "\n" not in text:
+            continue  # one line, whatever the letters
+        height = max(height, cell_height(text, width, FONT_SIZE, bold, spare=SPARE))
+    return min(height, MAX_ROW_HEIGHT) if height > 15 else None
+
+
+def row_xml(cells: str, height: float | None, r: int | None = None) -> str:
+    ref = f' r="{r}"' if r else ""
+    ht = f' ht="{height:g}" customHeight="1"' if height else ""
+    return f"<row{ref}{ht}>{cells}</row>"
+
+
+@dataclass
+class Fragment:
+    """Rows of one audit, without references, compressed on their own (a raw deflate stream cut after
+    a flush): `rows` rows, `length` bytes of XML whose CRC-32 is `crc`."""
+
+    data: bytes
+    crc: int
+    length: int
+    rows: int
+
+
+def fragment(xml: str, rows: int) -> Fragment:
+    raw = xml.encode("utf-8")
+    squeeze = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15)
+    return Fragment(squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw), rows)
+
+
+# ---- the package -------------------------------------------------------------------
+
+_ZEROS = bytes(1 << 20)
+
+
+def _crc_zeros(crc: int, n: int) -> int:
+    view = memoryview(_ZEROS)
+    while n:
+        k = min(n, len(_ZEROS))
+        crc = zlib.crc32(view[:k], crc)
+        n -= k
+    return crc
+
+
+def crc_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of A + B from A's and B's (B `len2` bytes long): CRC-32 is affine in its start value."""
+    return _crc_zeros(crc1, len2) ^ _crc_zeros(0, len2) ^ crc2
+
+
+class Package:
+    """A zip package written entry by entry (what zipfile cannot do: an entry made of pieces already
+    compressed). Entries are deflated; sizes must stay under 4 GB (a tracker is far from it)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.entries: list[tuple[bytes, int, int, int, int, int]] = []  # name, method, crc, compressed, size, offset
+        self.stamp = _dos_time(time.localtime())
+
+    def add(self, name: str, data: bytes) -> None:
+        squeeze = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15)
+        self.add_pieces(name, [(squeeze.compress(data) + squeeze.flush(), zlib.crc32(data), len(data))], final=False)
+
+    def add_pieces(self, name: str, pieces: list[tuple[bytes, int, int]], final: bool = True) -> None:
+        """An entry made of compressed pieces, each (deflate data, CRC-32, length of what it holds);
+        `final`: the pieces end with a flush, so the entry needs the deflate stream's last block."""
+        tail = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15).flush() if final else b""
+        crc, size, compressed = 0, 0, len(tail)
+        for data, piece_crc, length in pieces:
+            crc = crc_combine(crc, piece_crc, length) if size else piece_crc
+            size += length
+            compressed += len(data)
+        self._entry(name, zipfile.ZIP_DEFLATED, crc, compressed, size, [data for data, _, _ in pieces] + [tail])
+
+    def add_raw(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        """An entry of another package, copied as it is stored there (not compressed again)."""
+        fp = zf.fp
+        fp.seek(info.header_offset)
+        header = fp.read(30)
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        fp.seek(info.header_offset + 30 + name_length + extra_length)
+        self._entry(info.filename, info.compress_type, info.CRC, info.compress_size, info.file_size,
+                    [fp.read(info.compress_size)])
+
+    def _entry(self, name: str, method: int, crc: int, compressed: int, size: int, data: list[bytes]) -> None:
+        if size >= 0xFFFFFFFF or compressed >= 0xFFFFFFFF:
+            raise OSError(27, f"{name} would be larger than 4 GB")
+        encoded = name.encode("utf-8")
+        offset = self.fh.tell()
+        self.fh.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, method, *self.stamp, crc, compressed, size,
+                                  len(encoded), 0) + encoded)
+        for piece in data:
+            self.fh.write(piece)
+        self.entries.append((encoded, method, crc, compressed, size, offset))
+
+    def close(self) -> None:
+        start = self.fh.tell()
+        for encoded, method, crc, compressed, size, offset in self.entries:
+            self.fh.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, method, *self.stamp, crc,
+                                      compressed, size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        end = self.fh.tell()
+        self.fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.entries), len(self.entries),
+                                  end - start, start, 0))
+
+
+def _dos_time(t) -> tuple[int, int]:
+    return ((t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2),
+            ((max(t.tm_year, 1980) - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday)
+
+
+class Compressed:
+    """XML text compressed as it is written (one piece of a package entry)."""
+
+    def __init__(self):
+        self._squeeze = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15)
+        self._out: list[bytes] = []
+        self.crc = 0
+        self.length = 0
+
+    def write(self, text: str) -> None:
+        raw = text.encode("utf-8")
+        self.crc = zlib.crc32(raw, self.crc)
+        self.length += len(raw)
+        self._out.append(self._squeeze.compress(raw))
+
+    def piece(self) -> tuple[bytes, int, int]:
+        self._out.append(self._squeeze.flush(zlib.Z_SYNC_FLUSH))
+        return b"".join(self._out), self.crc, self.length
+
+
+# ---- putting our rows into the skeleton's sheets --------------------------------------------
+
+_SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
+_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>.*?</c>)", re.S)
+_R = re.compile(r'\br="([A-Z]*)(\d+)"')
+_DIMENSION = re.compile(r"<dimension ref=\"[^\"]*\"\s*/>")
+
+
+@dataclass
+class SkeletonRow:
+    attributes: str
+    cells: dict[int, str]  # column number -> the cell's XML, as openpyxl wrote it
+
+
+def skeleton_rows(sheet_xml: str) -> tuple[str, dict[int, SkeletonRow], str]:
+    """A sheet openpyxl wrote: the XML before its rows, its rows by number, and the XML after them."""
+    found = _SHEET_DATA.search(sheet_xml)
+    head, tail = sheet_xml[:found.start()], sheet_xml[found.end():]
+    rows = {}
+    for row in _ROW.finditer(found.group(1) or ""):
+        number = int(_R.search(row.group(1))[2])
+        cells = {}
+        for cell in _CELL.finditer(row.group(2) or ""):
+            ref = _R.search(cell.group(1))
+            cells[_column_number(ref[1])] = cell.group(0)
+        attributes = re.sub(r'\s*\br="\d+"', "", row.group(1))
+        rows[number] = SkeletonRow(attributes, cells)
+    return head, rows, tail
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+@dataclass
+class BodyRow:
+    """One row of a sheet as we write it: column number -> (value, style number); its height."""
+
+    cells: dict[int, tuple[object, int]]
+    height: float | None = None
+
+
+def merged_sheet(sheet_xml: str, body: list[BodyRow], last_col: int) -> Iterator[str]:
+    """The sheet's XML in pieces: the skeleton with `body` as its rows 2 onwards, each merged with the
+    skeleton's own cells of that row (the skeleton's win: they carry a person's note or look)."""
+    head, rows, tail = skeleton_rows(sheet_xml)
+    last_row = max([len(body) + 1, *rows])
+    yield _DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(max(last_col, 1))}{last_row}"/>', head, 1)
+    yield "<sheetData>"
+    if 1 in rows:
+        yield _skeleton_row(1, rows[1])
+    chunk = []
+    for n, row in enumerate(body, start=2):
+        theirs = rows.get(n)
+        cells = {c: cell_xml(v, s, f"{get_column_letter(c)}{n}") for c, (v, s) in row.cells.items()
+                 if v is not None and v != ""}
+        if theirs is not None:
+            cells.update(theirs.cells)
+        chunk.append(row_xml("".join(cells[c] for c in sorted(cells)), row.height, n))
+        if len(chunk) >= 500:
+            yield "".join(chunk)
+            chunk = []
+    yield "".join(chunk)
+    for n in sorted(r for r in rows if r > len(body) + 1):
+        yield _skeleton_row(n, rows[n])
+    yield "</sheetData>"
+    yield tail
+
+
+def _skeleton_row(n: int, row: SkeletonRow) -> str:
+    return f'<row r="{n}"{row.attributes}>{"".join(row.cells[c] for c in sorted(row.cells))}</row>'
+
+
+def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
+    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is."""
+    head, rows, tail = skeleton_rows(sheet_xml)
+    count = sum(f.rows for f in fragments)
+    start = Compressed()
+    start.write(_DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(last_col)}{count + 1}"/>', head, 1))
+    start.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
+    end = Compressed()
+    end.write("</sheetData>" + tail)
+    return [start.piece(), *((f.data, f.crc, f.length) for f in fragments), end.piece()]
+
+
+def read_entries(skeleton: bytes) -> list[tuple[str, bytes]]:
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(skeleton)) as zf:
+        return [(info.filename, zf.read(info)) for info in zf.infolist()]
