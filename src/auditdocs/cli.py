@@ -205,8 +205,10 @@ def _month_option(ctx, param, value):
               help="Your council's own Word template (.docx) to fill instead of the standard form.")
 @click.option("--force", is_flag=True, help="Replace forms that are already there (they may be being filled in!).")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@register_option
 @click.pass_context
-def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, force, dry_run) -> None:
+def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, force, dry_run,
+                 register_file) -> None:
     """Make one pre-filled audit form per row of the allocation list.
 
     Columns are matched to each form's details by name (case, spaces and
@@ -215,7 +217,9 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     Rows with a missing detail are listed and skipped; note lines are skipped too.
     Forms already made are left alone (run it again as often as you like; --force
     replaces them). A list of the forms made, with their audit ids, is written to
-    manifest.csv in the output folder.
+    manifest.csv in the output folder, and every audit is recorded in the audit
+    register (the workspace's, or --register), so that status, chase and the tracker
+    know what was sent out.
 
     \b
     Example:
@@ -242,6 +246,16 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
         click.echo(f"Warning: {warning}", err=True)
     for line in summary(result):
         click.echo(line)
+    register = register_file or (workspace.register if (workspace := run_of(ctx).workspace) else None)
+    if register and not dry_run:
+        from .generate import record_made
+
+        recorded = record_made(result, allocations, lib, register)
+        click.echo(f"{recorded} audit{'s' * (recorded != 1)} recorded in the register {register}.")
+    elif not dry_run:
+        click.echo("Note: no audit register was named (--register PATH, or work in a workspace: see "
+                   "'auditdocs init'), so these audits are not recorded; 'auditdocs register import' can add "
+                   "them later from the manifest.")
     if not result.all_generated:
         click.echo(result.shortfall())
         ctx.exit(EXIT_ATTENTION)
@@ -261,6 +275,29 @@ def _date_option(ctx, param, value):
     return day
 
 
+def _record_sent_back(register: Path, records, sent_on) -> str:
+    """Record that the incomplete audits read were sent back to their auditors, on `sent_on` (default today)."""
+    import datetime as dt
+
+    from . import model as m
+    from .register import open_register
+
+    day = sent_on or dt.date.today()
+    incomplete = sorted({r.audit_id for r in records if r.status == "incomplete" and r.audit_id})
+    with open_register(register, write=True, create=True) as reg:
+        known = {a.audit_id for a in reg.audits(ids=incomplete)}
+        reg.record_events(m.Event("sent_back", day, aid, who="auditdocs parse --sent") for aid in incomplete
+                          if aid in known)
+    unknown = [aid for aid in incomplete if aid not in known]
+    text = f"\nRecorded in the register that {len(known)} incomplete audit{'s were' if len(known) != 1 else ' was'} " \
+           f"sent back on {day:%d/%m/%Y}."
+    if unknown:
+        text += (f" {len(unknown)} {'are' if len(unknown) != 1 else 'is'} not in the register yet "
+                 f"({', '.join(unknown[:3])}{'…' if len(unknown) > 3 else ''}): run 'auditdocs consolidate' first, "
+                 "or type the date in the tracker's 'Sent back on' column.")
+    return text
+
+
 def _no_forms(paths: list[Path]) -> str:
     return f"No forms (.docx or .xlsx) were found in {', '.join(str(p) for p in paths)}."
 
@@ -274,8 +311,12 @@ def _no_forms(paths: list[Path]) -> str:
 @click.option("--sent-on", "sent_on", callback=_date_option, metavar="DD/MM/YYYY",
               help="With --returns: the day the list goes out (default: today); audits are due back "
                    "3 working days later.")
+@click.option("--sent", "sent", is_flag=True,
+              help="With --returns: record in the register that the incomplete audits listed were sent back "
+                   "(on --sent-on, default today), as typing the date in the tracker's 'Sent back on' does.")
+@register_option
 @click.pass_context
-def parse_cmd(ctx, paths, json_file, show_returns, sent_on) -> None:
+def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file) -> None:
     """Read completed forms (Word or Excel) and say which are complete.
 
     PATHS are files or folders (searched with their subfolders); in a workspace, the
@@ -305,6 +346,10 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on) -> None:
         return
     if show_returns:
         click.echo(returns_by_auditor(records, lib, sent_on))
+    if sent:
+        if not show_returns:
+            raise click.UsageError("--sent goes with --returns: it records that the list was sent.")
+        click.echo(_record_sent_back(run_of(ctx).register_path(register_file), records, sent_on))
     if json_file:
         try:
             write_json(records, json_file)
@@ -387,10 +432,12 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
 def demo_cmd(ctx, folder) -> None:
     """Run a whole audit month on invented people, from forms to tracker.
 
-    Makes the month's forms from the sample allocation list, fills them in as
-    auditors would (every grade, some incomplete, one saved by LibreOffice, one
-    sent back as a PDF by mistake), reads them back and builds the tracker.
-    Everything goes into FOLDER (default output/demo); running it again starts afresh.
+    Makes FOLDER a workspace (as 'auditdocs init' does), makes the month's forms from
+    the sample allocation list (recorded in its register), fills them in as auditors
+    would (every grade, some incomplete, one saved by LibreOffice, one sent back as a
+    PDF by mistake), reads them back, builds the tracker and shows where the month
+    stands. Everything goes into FOLDER (default output/demo); running it again starts
+    afresh.
 
     \b
     Example:
@@ -412,24 +459,31 @@ def demo_cmd(ctx, folder) -> None:
         f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
         f"   What goes back to auditors: {folder / 'returns.txt'}",
         f"   Every answer as JSON: {folder / 'answers.json'}",
-        f"4. Tracker: {demo.tracker}",
+        f"4. Register: {demo.register}",
+        f"   Tracker: {demo.tracker}",
     ]
     lines += [f"   {line}" for line in demo.summary_lines]
+    lines += ["", "5. Where the month stands (auditdocs status):", *(f"   {line}" for line in demo.status_lines)]
     import shutil
 
     activate = "" if shutil.which("auditdocs") else " (first: source .venv/bin/activate)"
-    lines += ["", f"Try next{activate}:", f'  auditdocs parse "{demo.returned}" --returns',
-              f'  auditdocs consolidate "{demo.returned}" --tracker "{demo.tracker}"   (re-run: managers\' edits are kept)']
+    lines += ["", f"Try next{activate}:", f'  cd "{folder}"', "  auditdocs status",
+              "  auditdocs chase", "  auditdocs parse --returns",
+              "  auditdocs consolidate   (re-run: managers' and QA officers' entries are kept)"]
     click.echo("\n".join(lines))
 
 
 # Commands of their own packages, added last.
 from .allocate.commands import allocate_command  # noqa: E402
+from .consolidation.commands import chase_command, register_command, status_command  # noqa: E402
 from .moderation.commands import moderation_command  # noqa: E402
 from .report.commands import report_command  # noqa: E402
 from .share.commands import add_share_commands  # noqa: E402  (export, key new, finalise)
 
 cli.add_command(allocate_command)
+cli.add_command(status_command)
+cli.add_command(chase_command)
+cli.add_command(register_command)
 cli.add_command(moderation_command)
 cli.add_command(report_command)
 add_share_commands(cli)

@@ -51,11 +51,13 @@ class Run:
 
 
     def register_path(self, given: Path | None, *, tracker: Path | None = None) -> Path:
-        """The audit register to use: the one given with --register, else the workspace's, else (for
-        commands that have a tracker) the one beside the tracker; otherwise a usage error saying how."""
+        """The audit register to use: the one given with --register, else the workspace's (its folder
+        made if needed), else (for commands that have a tracker) the one beside the tracker; otherwise a
+        usage error saying how."""
         if given:
             return Path(given)
         if self.workspace:
+            self.workspace.register.parent.mkdir(parents=True, exist_ok=True)
             return self.workspace.register
         if tracker is not None:
             return register_beside(Path(tracker))

@@ -4,7 +4,11 @@
 2. play the auditors: fill every form with invented but realistic answers; every
    grade appears, some audits are left incomplete, one form goes through
    LibreOffice (when it is installed) and one comes back unreadable;
-3. read the returned forms, list what goes back to auditors, and build the tracker.
+3. read the returned forms, list what goes back to auditors, and build the tracker;
+4. say where the month stands (`auditdocs status`).
+
+The demo folder is a workspace (`auditdocs init`): its register, forms, returned forms and tracker
+are where a council's would be.
 """
 from __future__ import annotations
 
@@ -24,11 +28,13 @@ from .dates import add_working_days, parse_date
 from .errors import UserError
 from .files import write_atomic
 from .forms.docx.fill import fill_docx
-from .generate import generate
+from .generate import generate, record_made
 from .returns import read_returns, returns_by_auditor, write_json
 from .safezip import skipped_silently
+from .workspace import SETTINGS_FILE, find_workspace, init_workspace
 
 SAMPLE = builtin("samples") / "allocations_2026-11.xlsx"
+DEMO_MARK = ".auditdocs-demo"  # a workspace the demo made, which it may start afresh
 EXCEL_EVERY = 12  # one audit in twelve is done in Excel
 INCOMPLETE_EVERY = 9  # one audit in nine comes back with something missing
 
@@ -69,29 +75,58 @@ class DemoMonth:
     forms: Path
     returned: Path
     tracker: Path
+    register: Path
     made: int = 0
     filled: int = 0
     libreoffice: str = ""
     unreadable: str = ""
     records: list[m.AuditRecord] = dc_field(default_factory=list)
     summary_lines: list[str] = dc_field(default_factory=list)
+    status_lines: list[str] = dc_field(default_factory=list)
+
+
+def demo_workspace(folder: Path):
+    """The demo's workspace in `folder`: made (`auditdocs init`) the first time, started afresh after."""
+    folder = Path(folder)
+    if (folder / SETTINGS_FILE).exists() and not (folder / DEMO_MARK).exists():
+        raise UserError(f"{folder} is a workspace of your own, not the demo's: give the demo another folder.")
+    if not (folder / SETTINGS_FILE).exists():
+        init_workspace(folder, council="Anytown Borough Council (demo)")
+        write_atomic(folder / DEMO_MARK, "Made by auditdocs demo: running the demo again starts it afresh.\n")
+    workspace = find_workspace(folder)
+    for path in (workspace.forms, workspace.returned):
+        if path.exists():
+            shutil.rmtree(path)
+    gone = [workspace.tracker, workspace.register, *(workspace.register.with_name(workspace.register.name + end)
+                                                     for end in ("-journal", ".lock"))]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    backups = workspace.tracker.parent / f"{workspace.tracker.stem} backups"
+    if backups.exists():
+        shutil.rmtree(backups)
+    return workspace
 
 
 def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
-    from .tracker import consolidate
+    import datetime as dt
+
+    from . import cycle
+    from .consolidation import consolidate_folders
+    from .register import open_register
+    from .status import default_month, month_at_a_glance
 
     folder = Path(folder)
     if not Path(sample).exists():
         raise UserError(f"the sample allocation list {sample} is missing. Reinstall auditdocs (see README).")
-    demo = DemoMonth(folder, folder / "forms", folder / "returned", folder / "tracker.xlsx")
-    for path in (demo.forms, demo.returned):
-        if path.exists():
-            shutil.rmtree(path)
+    workspace = demo_workspace(folder)
+    demo = DemoMonth(folder, workspace.forms / "2026-11", workspace.returned, workspace.tracker, workspace.register)
     allocations = read_allocations(sample, library)
     rows = allocations.allocations
     word_rows = [a for i, a in enumerate(rows) if i % EXCEL_EVERY != 5]
     made = generate(_only(allocations, word_rows), library, demo.forms, fmt="docx")
     excel = generate(_only(allocations, [a for a in rows if a not in word_rows]), library, demo.forms, fmt="xlsx")
+    for result in (made, excel):
+        record_made(result, allocations, library, demo.register)
     demo.made = made.count("generated") + excel.count("generated")
     rng = random.Random(2026)
     grades = _grade_cycle(library)
@@ -108,10 +143,14 @@ def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
     demo.records = list(read_returns([demo.returned], library))
     write_json(demo.records, folder / "answers.json")
     write_atomic(folder / "returns.txt", returns_by_auditor(demo.records, library) + "\n")
-    if demo.tracker.exists():
-        demo.tracker.unlink()
-    summary = consolidate(demo.records, library, demo.tracker)
+    summary = consolidate_folders([demo.returned], library, demo.tracker, register=demo.register)
     demo.summary_lines = summary.lines()
+    today = dt.date.today()
+    with open_register(demo.register) as reg:
+        audits = reg.audits()
+        month = default_month(reg.months(), today)
+    glance = month_at_a_glance(audits, cycle.standings(audits, library, today), library, month, today)
+    demo.status_lines = glance.text(limit=5).splitlines()
     return demo
 
 

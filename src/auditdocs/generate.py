@@ -385,6 +385,39 @@ def read_manifest(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+# ---- the register ------------------------------------------------------------------
+
+
+def record_made(result: Result, allocations: AllocationList, library: Library, register: Path,
+                now: dt.datetime | None = None) -> int:
+    """Record in the register every audit whose form is there (made now, or left from an earlier run),
+    with the files made; what `allocate` recorded for the same audit (where it came from, the auditor's
+    role, the service, the audit it re-audits) is kept. Returns how many audits were recorded."""
+    from .register import audit_from_allocation, open_register
+
+    made: dict[str, list[str]] = {}
+    for e in result.entries:
+        if e.audit_id and (e.status == "generated" or e.left_alone):
+            made.setdefault(e.audit_id, []).append(str((result.out / e.file).resolve()))
+    rows = [a for a in allocations.allocations if a.audit_id in made]
+    if not rows:
+        return 0
+    with open_register(register, write=True, create=True) as reg:
+        earlier = {a.audit_id: a for a in reg.audits(ids=[a.audit_id for a in rows])}
+        audits = []
+        for allocation in rows:
+            before = earlier.get(allocation.audit_id)
+            files = sorted(set(made[allocation.audit_id]) | set(before.files if before else []))
+            if before is not None and before.source == "allocate":
+                audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files,
+                                                    source="allocate", auditor_role=before.auditor_role,
+                                                    service=before.service, re_audit_of=before.re_audit_of))
+            else:
+                audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files))
+        reg.record_audits(audits, now=now)
+    return len(audits)
+
+
 # ---- what to tell the user --------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ class Seen:
     (for a content the register already knows, read back from the register only when it is needed)."""
 
     def __init__(self, content_hash: str, folder: str, path: str, *, record: m.AuditRecord | None = None,
-                 load=None, audit_id: str = "", status: str = "", form: tuple[str, int | None] = ("", None),
+                 load=None, audit_id: str = "", status: str = "", form: tuple[str, int | None] | None = None,
                  check: str = "", new: bool = True, order: int = 0):
         self.content_hash = content_hash
         self.folder = folder  # the folder given, absolute ("" for a file given itself)
@@ -40,7 +40,7 @@ class Seen:
         self._record, self._load = record, load
         self.audit_id = record.audit_id if record is not None else audit_id
         self.status = record.status if record is not None else status
-        self.form = (record.form_id, record.form_version) if record is not None else form
+        self._form = (record.form_id, record.form_version) if record is not None else form
         self._check = check
 
     @property
@@ -48,6 +48,17 @@ class Seen:
         if self._record is None:
             self._record = self._load()
         return self._record
+
+    @property
+    def form(self) -> tuple[str, int | None]:
+        """The form (id, version) the file is."""
+        if self._form is None:
+            self._form = (self.record.form_id, self.record.form_version)
+        return self._form
+
+    @form.setter
+    def form(self, value: tuple[str, int | None]) -> None:
+        self._form = value
 
     @property
     def check(self) -> str:

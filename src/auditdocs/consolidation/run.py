@@ -154,6 +154,22 @@ def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, regis
     path = Path(tracker_path)
     safety.check_before_update(path)
     found = find_files(list(paths))  # a path that does not exist stops the run here, before anything is written
+    return _consolidate(_reading(found, library, workers), library, path, register, prefer_newer,
+                        now or dt.datetime.now(), read_files=True)
+
+
+def register_from_folders(paths: list[Path], library, tracker_path: Path | None, register: Path, *,
+                          now: dt.datetime | None = None) -> Summary:
+    """What `consolidate_folders` records in the register, leaving the tracker (if any) as it is: its
+    people's columns are read back, nothing is written to it (for `register rebuild`)."""
+    found = find_files(list(paths))
+    return _consolidate(_reading(found, library, None), library, Path(tracker_path) if tracker_path else None,
+                        register, False, now or dt.datetime.now(), read_files=True, write=False)
+
+
+def _reading(found, library, workers):
+    """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
+    their content."""
 
     def gather(reg, batch) -> list[plan.Seen]:
         hashes = [_hash(file) for file, _ in found]
@@ -163,9 +179,9 @@ def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, regis
             given = os.path.abspath(folder) if folder is not None else ""
             shown = os.path.relpath(os.path.abspath(file), given) if given else os.path.abspath(file)
             if content in known:
-                audit_id, status = known[content]
+                audit_id, status, form = known[content]
                 seen.append(plan.Seen(content, given, shown, load=_loader(reg, content), audit_id=audit_id,
-                                      status=status, new=False, order=n))
+                                      status=status, form=form, new=False, order=n))
             else:
                 seen.append(plan.Seen(content, given, shown, order=n))
                 first.setdefault(content or f"unhashed {n}", n)
@@ -188,7 +204,7 @@ def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, regis
                 _attach(s, read_now[s.content_hash].record, read_now[s.content_hash].check)
         return seen
 
-    return _consolidate(gather, library, path, register, prefer_newer, now or dt.datetime.now(), read_files=True)
+    return gather
 
 
 def _hash(path: Path) -> str:
@@ -229,15 +245,16 @@ def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
 # ---- the run ---------------------------------------------------------------------------
 
 
-def _consolidate(gather, library, path: Path, register: Path | None, prefer_newer: bool, now: dt.datetime,
-                 read_files: bool = False) -> Summary:
+def _consolidate(gather, library, path: Path | None, register: Path | None, prefer_newer: bool, now: dt.datetime,
+                 read_files: bool = False, write: bool = True) -> Summary:
     register = Path(register) if register else register_beside(path)
     today = now.date()
     reg_exists = register.exists()
-    tracker = book.open_tracker(path) if not reg_exists else None  # a tracker that cannot be used: no register made
+    # a tracker that cannot be used stops the run before a register is made
+    tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
     with open_register(register, write=True, create=True) as reg:
         if tracker is None:
-            tracker = book.open_tracker(path, reg.tracker_written)
+            tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         before = {a.audit_id: a for a in reg.audits()}
         recorded: list[plan.Seen] = []
 
@@ -302,10 +319,11 @@ def _consolidate(gather, library, path: Path, register: Path | None, prefer_newe
         summary = _summary(path, register, tracker, seen, decision, identity, audits, audit_rows, standings,
                            new_exceptions, library, today, read_files)
         _kill_point("planned")
-        written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now)
-        summary.backup = written.backup
-        _kill_point("written")
-        reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
+        if write:
+            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now)
+            summary.backup = written.backup
+            _kill_point("written")
+            reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
     return summary
 
 

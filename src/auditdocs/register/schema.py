@@ -109,6 +109,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             written TEXT NOT NULL
         )""",
         "CREATE INDEX trackers_sha256 ON trackers (sha256)",
+        "ALTER TABLE contents ADD COLUMN form_id TEXT",  # NULL for contents recorded before: read from the record
+        "ALTER TABLE contents ADD COLUMN form_version INTEGER",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -311,12 +311,13 @@ class Register:
                 continue
             if f.record is None:
                 raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
-            contents[f.content_hash] = (f.content_hash, f.record.audit_id, f.record.status, pack_record(f.record))
+            contents[f.content_hash] = (f.content_hash, f.record.audit_id, f.record.status, pack_record(f.record),
+                                        f.record.form_id, f.record.form_version)
             if f.record.audit_id:
                 audits.setdefault(f.record.audit_id, _audit_row(_audit_of_record(f.record), now))
         counts.new_contents = len(contents)
-        self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record) VALUES (?,?,?,?)",
-                             contents.values())
+        self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record, form_id, form_version) "
+                             "VALUES (?,?,?,?,?,?)", contents.values())
         # a new version came back: the latest is in use again, until consolidate chooses otherwise
         self._db.executemany("UPDATE audits SET chosen = '' WHERE audit_id = ?",
                              {(row[1],) for row in contents.values() if row[1]})
@@ -490,11 +491,12 @@ class Register:
             "SELECT content_hash FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
             (_json(list(hashes)),))}
 
-    def content_facts(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """content hash -> (audit id, status) of the contents already parsed, without reading their records."""
-        return {r[0]: (r[1], r[2]) for r in self._db.execute(
-            "SELECT content_hash, audit_id, status FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
-            (_json(list(hashes)),))}
+    def content_facts(self, hashes: Iterable[str]) -> dict[str, tuple[str, str, tuple[str, int | None] | None]]:
+        """content hash -> (audit id, status, (form id, version)) of the contents already parsed, without
+        reading their records (the form is None for contents recorded by an older auditdocs)."""
+        return {r[0]: (r[1], r[2], (r[3] or "", r[4]) if r[3] is not None else None) for r in self._db.execute(
+            "SELECT content_hash, audit_id, status, form_id, form_version FROM contents "
+            "WHERE content_hash IN (SELECT value FROM json_each(?))", (_json(list(hashes)),))}
 
     def keys(self) -> tuple[set[str], set[str]]:
         """Every audit id and every action id the register holds."""

@@ -48,11 +48,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def open_tracker(path: Path, written: Callable[[str], object | None] = lambda sha: None) -> Tracker:
-    """The tracker at `path` (after `safety.check_before_update`), or a new one. `written(sha256)`: the
-    register's record of a tracker it wrote with those bytes (`register.TrackerState`), if any: then
-    the skeleton it kept is opened instead of the workbook."""
-    if not path.exists():
+def open_tracker(path: Path | None, written: Callable[[str], object | None] = lambda sha: None) -> Tracker:
+    """The tracker at `path` (after `safety.check_before_update`), or a new one (also for no path: a
+    tracker that will not be written). `written(sha256)`: the register's record of a tracker it wrote
+    with those bytes (`register.TrackerState`), if any: then the skeleton it kept is opened instead of
+    the workbook."""
+    if path is None or not path.exists():
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         for s in DATA_SHEETS:

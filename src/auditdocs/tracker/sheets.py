@@ -221,13 +221,16 @@ def compose(sheet: SheetDef, old: OldSheet, fresh: dict[str, dict], placed_after
 
     `fresh`: every row the register gives, by key (in its order). A row already there keeps its place,
     with what people put in it; a row people added, or of an audit the register does not know, stays as
-    it is; a new row goes after the last row `placed_after(key)` names (its audit's), else at the end."""
+    it is; a row of ours the register no longer gives goes; a new row goes after the last row
+    `placed_after(key)` names (its audit's), else at the end."""
     out: list[tuple[str, dict]] = []
     used = set()
     for key, row, whole in zip(old.keys, old.rows, old.whole):
-        if whole or key not in fresh:
+        if whole:
             out.append((key, row))
             continue
+        if key not in fresh:
+            continue  # one of ours that is no longer there (an exception dealt with)
         if key in used:
             continue  # a second copy of one of our rows (pasted by a person): the register's is written once
         used.add(key)

@@ -1,0 +1,235 @@
+"""The commands that read the register for the QA officer (status, chase) and look after it (register)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from ..context import register_option, run_of
+from ..errors import EXIT_ATTENTION, UserError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _month(ctx, param, value):
+    if value is None:
+        return None
+    from ..allocation import parse_month
+
+    try:
+        return parse_month(value)
+    except UserError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+def _day(ctx, param, value):
+    if value is None:
+        return None
+    from ..dates import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter(f"'{value}' is not a date: write it as dd/mm/yyyy, for example 01/12/2026.")
+    return day
+
+
+month_option = click.option("--month", callback=_month, metavar="YYYY-MM",
+                            help="The month (default: this month, else the latest month with audits).")
+on_option = click.option("--on", "on", callback=_day, metavar="DD/MM/YYYY",
+                         help="Where things stood on this day (default: today).")
+
+
+def _standings(ctx, register_file, month, on):
+    from .. import cycle
+    from ..register import open_register
+    from ..status import default_month
+
+    run = run_of(ctx)
+    register = run.register_path(register_file)
+    library = run.library()
+    with open_register(register) as reg:
+        audits = reg.audits()
+        months = reg.months()
+    today = on or dt.date.today()
+    month = month or default_month(months, today)
+    if month is None:
+        raise UserError(f"the register {register} has no audits yet: 'auditdocs generate' (or 'auditdocs allocate') "
+                        "records them.")
+    return audits, cycle.standings(audits, library, today), library, month, today
+
+
+@click.command("status", context_settings=CONTEXT)
+@month_option
+@on_option
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the month as JSON: its month, the count of audits in each state, and every audit "
+                   "(id, case number, form, auditor, team, state, next deadline, next step).")
+@register_option
+@click.pass_context
+def status_command(ctx, month, on, json_file, register_file) -> None:
+    """The month at a glance: how many audits are in each state, per auditor and per team,
+    and what is overdue or due in the next 7 days.
+
+    Exits 0 when nothing is overdue, 1 when something is.
+
+    \b
+    Examples:
+      auditdocs status
+      auditdocs status --month 2026-11 --json "November 2026.json"
+    """
+    from ..files import write_atomic
+    from ..status import month_at_a_glance
+
+    audits, standings, library, month, today = _standings(ctx, register_file, month, on)
+    glance = month_at_a_glance(audits, standings, library, month, today)
+    click.echo(glance.text())
+    if json_file:
+        write_atomic(json_file, json.dumps(glance.as_json(), ensure_ascii=False, indent=2) + "\n", private=True)
+        click.echo(f"\nWritten to {json_file}.")
+    if glance.overdue():
+        ctx.exit(EXIT_ATTENTION)
+
+
+@click.command("chase", context_settings=CONTEXT)
+@month_option
+@on_option
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each letter to a text file of its own in this folder (made if needed).")
+@register_option
+@click.pass_context
+def chase_command(ctx, month, on, out, register_file) -> None:
+    """What to chase, ready to e-mail: one letter per auditor (audits not returned, overdue,
+    to amend, each with its date) and one per team manager (management oversight due,
+    actions overdue, review meetings and re-audits due), for the month and the months
+    before it that still need something.
+
+    \b
+    Examples:
+      auditdocs chase
+      auditdocs chase --month 2026-11 --out "chase 2026-11"
+    """
+    from ..files import write_atomic
+    from ..generate import safe_name
+    from ..status import chase_letters, chase_text
+
+    audits, standings, library, month, today = _standings(ctx, register_file, month, on)
+    letters = chase_letters(audits, standings, library, month, today)
+    click.echo(chase_text(letters, month))
+    if out and letters:
+        for letter in letters:
+            write_atomic(Path(out) / f"{safe_name(letter.to or 'no one named', 80)} ({letter.role}).txt",
+                         letter.text + "\n", private=True)
+        click.echo(f"\n{len(letters)} letter{'s' * (len(letters) != 1)} written to {out}.")
+
+
+# ---- the register itself -------------------------------------------------------------------
+
+
+@click.group("register", context_settings=CONTEXT)
+def register_command() -> None:
+    """Look after the audit register: import forms made before it, check it, rebuild it."""
+
+
+def _folders(run, given, key):
+    if given:
+        return list(given)
+    return [getattr(run.workspace, key)] if run.workspace else []
+
+
+@register_command.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@register_option
+@click.pass_context
+def register_import(ctx, folder, register_file) -> None:
+    """Record the forms made before the register existed: every manifest.csv under FOLDER
+    (auditdocs generate writes one beside the forms it makes).
+
+    \b
+    Example:
+      auditdocs register import "forms/2026-10"
+    """
+    from .upkeep import import_manifests
+
+    run = run_of(ctx)
+    register = run.register_path(register_file)
+    done = import_manifests(folder, run.library(), register)
+    for problem in done.problems:
+        click.echo(f"Note: {problem}", err=True)
+    click.echo(f"Read {len(done.manifests)} manifest{'s' * (len(done.manifests) != 1)}: {done.new} audits added to "
+               f"the register {register}, {done.known} already in it.")
+    if done.problems:
+        ctx.exit(EXIT_ATTENTION)
+
+
+@register_command.command("check")
+@click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
+              help="A folder of forms made (with their manifest.csv). Default: the workspace's.")
+@click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
+              help="A folder of returned forms. Default: the workspace's.")
+@click.option("--tracker", type=click.Path(dir_okay=False, path_type=Path),
+              help="The tracker. Default: the workspace's.")
+@register_option
+@click.pass_context
+def register_check(ctx, forms, returned, tracker, register_file) -> None:
+    """Compare the register with the forms folders, the returned forms and the tracker, and
+    list every difference with what to do. Exits 0 when they agree, 1 otherwise.
+
+    \b
+    Example:
+      auditdocs register check
+    """
+    from .upkeep import check_register
+
+    run = run_of(ctx)
+    register = run.register_path(register_file, tracker=tracker)
+    tracker = tracker or (run.workspace.tracker if run.workspace else None)
+    found = check_register(register, run.library(), forms=_folders(run, forms, "forms"),
+                           returned=[p for p in _folders(run, returned, "returned") if Path(p).exists()], tracker=tracker)
+    for line in found:
+        click.echo(f"- {line}")
+    if found:
+        click.echo(f"\n{len(found)} difference{'s' * (len(found) != 1)} between the register {register} and the files.")
+        ctx.exit(EXIT_ATTENTION)
+    click.echo(f"The register {register} agrees with the forms, the returned forms and the tracker.")
+
+
+@register_command.command("rebuild")
+@click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
+              help="A folder of forms made (with their manifest.csv). Default: the workspace's.")
+@click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
+              help="A folder of returned forms. Default: the workspace's.")
+@click.option("--tracker", type=click.Path(dir_okay=False, path_type=Path),
+              help="The tracker, whose managers' and QA officers' columns are read (it is not changed). "
+                   "Default: the workspace's.")
+@register_option
+@click.pass_context
+def register_rebuild(ctx, forms, returned, tracker, register_file) -> None:
+    """Remake the register from the forms made (their manifests), the returned forms and the
+    tracker. The register there was is kept beside the new one. What only the register
+    held (reallocations, moderation selections, disputes) cannot be remade: keep backups
+    of the register.
+
+    \b
+    Example:
+      auditdocs register rebuild
+    """
+    from ..tracker.safety import check_before_update
+    from .upkeep import rebuild_register
+
+    run = run_of(ctx)
+    register = run.register_path(register_file, tracker=tracker)
+    tracker = tracker or (run.workspace.tracker if run.workspace else None)
+    if tracker is not None and Path(tracker).exists():
+        check_before_update(Path(tracker))
+    done = rebuild_register(register, run.library(), forms=_folders(run, forms, "forms"),
+                            returned=_folders(run, returned, "returned"),
+                            tracker=Path(tracker) if tracker and Path(tracker).exists() else None)
+    if done.imported:
+        click.echo(f"From {len(done.imported.manifests)} manifests: {done.imported.new} audits.")
+    if done.summary:
+        s = done.summary
+        click.echo(f"From the returned forms: {s.files} files ({s.complete} complete, {s.incomplete} incomplete, "
+                   f"{s.unreadable} unreadable), {s.actions_total} actions.")
+    click.echo(f"Rebuilt the register {register}." + (f" The one there was is kept as {done.kept}." if done.kept else ""))

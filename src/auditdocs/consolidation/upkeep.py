@@ -1,0 +1,202 @@
+"""Looking after the register: taking in the forms made before it existed, checking it against the
+files and the tracker, and remaking it from them."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from pathlib import Path
+
+from .. import model as m
+from ..dates import parse_date
+from ..errors import UserError
+from ..generate import MANIFEST, read_manifest
+from ..identity import audit_month
+from ..register import WriterLock, file_hash, open_register
+from ..returns import find_files, read_form
+from ..tracker import book
+from ..tracker import rows as r
+from . import plan
+from .run import Summary, register_from_folders
+
+
+@dataclass
+class Imported:
+    manifests: list[Path] = dc_field(default_factory=list)
+    new: int = 0
+    known: int = 0  # already in the register (made by generate or allocated): their files added
+    problems: list[str] = dc_field(default_factory=list)
+
+
+def manifests_under(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).rglob(MANIFEST) if p.is_file())
+
+
+def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.RegisteredAudit]:
+    """The audits a manifest.csv lists as made, with their details read from the forms themselves."""
+    out = {}
+    for n, row in enumerate(read_manifest(path), start=2):
+        audit_id, status = (row.get("Audit id") or "").strip(), (row.get("Status") or "").strip()
+        if not audit_id or status not in ("generated", "exists"):
+            continue
+        file = (path.parent / (row.get("File") or "")).resolve()
+        form_id, version = (row.get("Form") or "").strip(), (row.get("Version") or "").strip()
+        subject = {"case_number": row.get("Case number") or "", "auditor": row.get("Auditor") or ""}
+        if file.is_file():
+            record = read_form(file, library)
+            if record.audit_id and record.audit_id != audit_id:
+                problems.append(f"{path}, line {n}: {file.name} holds audit {record.audit_id}, not {audit_id}; "
+                                "it was left out. Check the manifest.")
+                continue
+            subject = {**subject, **{k: v for k, v in record.subject.items() if v}}
+        else:
+            problems.append(f"{path}, line {n}: the form {file} is no longer there, so only the case number and "
+                            "auditor the manifest gives were recorded.")
+        due = parse_date(subject.get("due_date"))
+        month = due.replace(day=1) if due else audit_month(audit_id)
+        known = out.get(audit_id)
+        files = sorted({str(file), *(known.files if known else [])})
+        out[audit_id] = m.RegisteredAudit(audit_id, form_id, int(version) if version.isdigit() else None, subject,
+                                          month, due, "manifest", files)
+    return list(out.values())
+
+
+def import_manifests(folder: Path, library, register: Path, *, now: dt.datetime | None = None) -> Imported:
+    """Record in the register the audits of every manifest.csv under `folder` (forms made before the
+    register existed). Audits it already holds keep what generate or allocate recorded; their files are added."""
+    result = Imported(manifests_under(folder))
+    if not result.manifests:
+        raise UserError(f"there is no {MANIFEST} in {folder} or the folders in it. Give the folder the forms were "
+                        "made in (auditdocs generate writes its manifest.csv there).")
+    audits = [a for path in result.manifests for a in audits_of_manifest(path, library, result.problems)]
+    with open_register(register, write=True, create=True) as reg:
+        earlier = {a.audit_id: a for a in reg.audits(ids=[a.audit_id for a in audits])}
+        record = []
+        for a in audits:
+            before = earlier.get(a.audit_id)
+            if before is None or before.source in ("manifest", "returned"):
+                result.new += before is None
+                result.known += before is not None
+                record.append(a)
+            else:
+                result.known += 1
+                before.files = sorted(set(before.files) | set(a.files))
+                record.append(before)
+        reg.record_audits(record, now=now)
+    return result
+
+
+# ---- checking ----------------------------------------------------------------------------
+
+
+def check_register(register: Path, library, *, forms: list[Path] = (), returned: list[Path] = (),
+                   tracker: Path | None = None) -> list[str]:
+    """Every difference between the register and the forms folders, the returned forms and the tracker,
+    each with what to do ([] when they agree)."""
+    out = []
+    with open_register(register) as reg:
+        audits = {a.audit_id: a for a in reg.audits()}
+        for folder in forms:
+            for manifest in manifests_under(folder) if Path(folder).is_dir() else []:
+                for a in audits_of_manifest(manifest, library, []):
+                    if a.audit_id not in audits:
+                        out.append(f"{a.audit_id} is in {manifest} but not in the register: run "
+                                   f"'auditdocs register import \"{folder}\"'.")
+        for a in audits.values():
+            gone = [f for f in a.files if not os.path.exists(f)]
+            if gone and not a.returns:
+                out.append(f"{a.audit_id}: the form made for it ({gone[0]}) is no longer there.")
+            for version in a.returns:
+                if version.places and not any(os.path.exists(r.file_location(f, p)) for f, p in version.places):
+                    out.append(f"{a.audit_id}: the returned file {version.path} (last seen in {version.folder}) "
+                               "is no longer there; the register keeps what it said.")
+        found = find_files(list(returned)) if returned else []
+        hashes = {str(f): file_hash(f) for f, _ in found}
+        known = reg.known_contents(hashes.values())
+        for f, h in hashes.items():
+            if h not in known:
+                out.append(f"{f} has come back but is not in the register yet: run 'auditdocs consolidate'.")
+        if tracker is not None and Path(tracker).exists():
+            out += _check_tracker(Path(tracker), reg, audits)
+    return out
+
+
+def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> list[str]:
+    sha = book.file_sha256(path)
+    if reg.tracker_written(sha) is not None:
+        return []  # as the register wrote it
+    tracker = book.open_tracker(path)
+    audit_ids, action_ids = reg.keys()
+    old = book.read_sheets(tracker, {r.AUDITS.name: audit_ids.__contains__, r.ACTIONS.name: action_ids.__contains__})
+    out = []
+    sheet = old[r.AUDITS.name]
+    on_tracker = {k for k in sheet.keys if k}
+    for key in sorted(k for k, whole in zip(sheet.keys, sheet.whole) if k and whole):
+        out.append(f"{key} is on the tracker's Audits sheet but not in the register: run 'auditdocs register "
+                   "rebuild' with the folders of its forms, or 'auditdocs consolidate' over them.")
+    missing = [a for a in audits if a not in on_tracker]
+    if missing:
+        out.append(f"{len(missing)} audits in the register are not on the tracker yet ({', '.join(missing[:3])}"
+                   f"{'…' if len(missing) > 3 else ''}): run 'auditdocs consolidate'.")
+    back = plan.read_back(old, audits, dt.date.today())
+    changed = 0
+    for sheet_name, cells in back.cells.items():
+        held = reg.tracker_columns(sheet_name)
+        changed += sum(1 for key, typed in cells.items() if typed != held.get(key, {}))
+    changed += len(back.events) + len(back.gone)
+    if changed:
+        out.append(f"{changed} rows of the tracker were changed since the register last read it (managers' or QA "
+                   "officers' entries): run 'auditdocs consolidate' to take them into the register.")
+    return out
+
+
+# ---- rebuilding ----------------------------------------------------------------------------
+
+
+@dataclass
+class Rebuilt:
+    summary: Summary | None
+    imported: Imported | None
+    kept: Path | None  # the register as it was, kept beside the new one
+
+
+def rebuild_register(register: Path, library, *, forms: list[Path] = (), returned: list[Path] = (),
+                     tracker: Path | None = None, now: dt.datetime | None = None) -> Rebuilt:
+    """Remake the register from the manifests under `forms`, the returned forms under `returned`, and the
+    tracker's managers' and QA officers' columns (the tracker is not changed). The register there was is
+    kept beside it (`<name> before rebuild <date time>`); the new one replaces it only when it is whole."""
+    now = now or dt.datetime.now()
+    register = Path(register)
+    new = register.with_name(register.name + ".rebuilding")
+    lock = WriterLock(register)
+    lock.acquire()  # nobody updates the register while it is remade
+    try:
+        for leftover in (new, new.with_name(new.name + "-journal"), new.with_name(new.name + ".lock")):
+            leftover.unlink(missing_ok=True)
+        imported = None
+        folders = [f for f in forms if Path(f).is_dir() and manifests_under(f)]
+        for folder in folders:
+            imported = import_manifests(folder, library, new, now=now)
+        summary = None
+        if returned or tracker:
+            found = [p for p in returned if Path(p).exists()]
+            summary = _rebuild_returns(found, library, tracker, new, now)
+        if not new.exists():
+            raise UserError("there was nothing to rebuild the register from: give the folders of the forms made, "
+                            "of the returned forms, or the tracker.")
+        kept = None
+        if register.exists():
+            kept = register.with_name(f"{register.stem} before rebuild {now:%Y-%m-%d %H-%M-%S}{register.suffix}")
+            shutil.copy2(register, kept)
+            os.chmod(kept, 0o600)
+        os.replace(new, register)
+        return Rebuilt(summary, imported, kept)
+    finally:
+        new.unlink(missing_ok=True)
+        lock.release()
+
+
+def _rebuild_returns(paths: list[Path], library, tracker: Path | None, register: Path, now) -> Summary:
+    return register_from_folders(paths, library, tracker, register, now=now)

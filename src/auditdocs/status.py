@@ -1,0 +1,200 @@
+"""The month at a glance (`auditdocs status`) and what to chase, person by person (`auditdocs chase`).
+
+Both are worked out from the register's audits and where `cycle.standings` says each stands; nothing
+here reads a file or the clock.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from . import cycle
+from . import model as m
+from .dates import long_date
+
+SOON_DAYS = 7  # "due this week": within the next seven days
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit as the month at a glance lists it."""
+
+    audit: m.RegisteredAudit
+    standing: cycle.Standing
+    name: str  # who the audit is about, as a person reads it
+
+    @property
+    def next_deadline(self) -> dt.date | None:
+        return self.standing.earliest_deadline
+
+    def as_dict(self) -> dict:
+        step = self.standing.next_step
+        return {"audit_id": self.audit.audit_id, "case_number": self.audit.case_number, "form": self.audit.form_id,
+                "auditor": self.audit.auditor, "team": self.audit.team, "state": self.standing.state,
+                "next_deadline": self.next_deadline.isoformat() if self.next_deadline else None,
+                "next_step": step.what if step else None}
+
+
+@dataclass
+class MonthAtAGlance:
+    month: dt.date  # its first day
+    today: dt.date
+    lines: list[AuditLine]
+
+    def counts(self) -> dict[str, int]:
+        """How many audits are in each state (every state, in the order an audit goes through them)."""
+        found = Counter(line.standing.state for line in self.lines)
+        return {state: found.get(state, 0) for state in cycle.STATES}
+
+    def by(self, what: str) -> dict[str, Counter]:
+        """auditor or team -> how many audits in each state."""
+        out: dict[str, Counter] = {}
+        for line in self.lines:
+            key = getattr(line.audit, what) or f"(no {what})"
+            out.setdefault(key, Counter())[line.standing.state] += 1
+        return dict(sorted(out.items(), key=lambda item: item[0].casefold()))
+
+    def overdue(self) -> list[AuditLine]:
+        return sorted((line for line in self.lines if line.standing.overdue),
+                      key=lambda line: (line.next_deadline or dt.date.min, line.audit.audit_id))
+
+    def due_soon(self) -> list[AuditLine]:
+        """Not overdue, with a step due within the week."""
+        soon = self.today + dt.timedelta(days=SOON_DAYS)
+        return sorted((line for line in self.lines if not line.standing.overdue and line.next_deadline
+                       and line.next_deadline <= soon), key=lambda line: (line.next_deadline, line.audit.audit_id))
+
+    def as_json(self) -> dict:
+        return {"month": f"{self.month:%Y-%m}", "counts": self.counts(), "audits": [line.as_dict() for line in self.lines]}
+
+    def text(self, limit: int | None = None) -> str:
+        """The month for a person to read; `limit`: at most that many audits in each list."""
+        if not self.lines:
+            return f"No audits are allocated for {self.month:%B %Y} in the register."
+        counts = self.counts()
+        out = [f"{self.month:%B %Y} on {long_date(self.today)}: {len(self.lines)} audit{'s' * (len(self.lines) != 1)}.",
+               ""]
+        out += [f"  {n:>4}  {cycle.STATES[state]}" for state, n in counts.items() if n]
+        for what, title in (("auditor", "By auditor"), ("team", "By team")):
+            out += ["", f"{title}:"]
+            for key, states in self.by(what).items():
+                out.append(f"  {key}: " + ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in
+                                                    sorted(states.items(), key=lambda i: list(cycle.STATES).index(i[0]))))
+        for title, lines in (("Overdue", self.overdue()), (f"Due in the next {SOON_DAYS} days", self.due_soon())):
+            out += ["", f"{title}:" if lines else f"{title}: none."]
+            shown = lines[:limit] if limit else lines
+            out += [f"  {_line(line, self.today)}" for line in shown]
+            if len(shown) < len(lines):
+                out.append(f"  … and {len(lines) - len(shown)} more ('auditdocs status' lists them all).")
+        return "\n".join(out)
+
+
+def _line(line: AuditLine, today: dt.date) -> str:
+    """An audit and its step that is late (else its next step), with who is to take it."""
+    steps = line.standing.steps
+    step = next((s for s in steps if s.late(today)), None) or next((s for s in steps if s.due), None) or steps[0]
+    who = f"{line.name}, case {line.audit.case_number}" if line.name else f"case {line.audit.case_number}"
+    when = "" if step.due else " (as soon as possible)"
+    return f"{line.audit.audit_id} ({who}; auditor {line.audit.auditor or 'not named'}): {step.who}: {step.what}{when}"
+
+
+def subject_name(audit: m.RegisteredAudit, library) -> str:
+    spec = library.get(audit.form_id, audit.form_version)
+    return spec.subject_name(audit.subject) if spec else ""
+
+
+def month_at_a_glance(audits: list[m.RegisteredAudit], standings: dict[str, cycle.Standing], library,
+                      month: dt.date, today: dt.date) -> MonthAtAGlance:
+    """The month's audits (allocated for `month`), where each stands on `today`."""
+    chosen = [a for a in audits if a.month == month.replace(day=1)]
+    return MonthAtAGlance(month.replace(day=1), today,
+                          [AuditLine(a, standings[a.audit_id], subject_name(a, library)) for a in chosen])
+
+
+def default_month(months: list[dt.date], today: dt.date) -> dt.date | None:
+    """The month to show when none is given: this month if it has audits, else the latest one begun."""
+    this = today.replace(day=1)
+    if this in months:
+        return this
+    begun = [mo for mo in months if mo <= this]
+    return begun[-1] if begun else (months[-1] if months else None)
+
+
+# ---- chasing -----------------------------------------------------------------------------
+
+
+@dataclass
+class Letter:
+    """What one person is asked for: `to`, their role, and the text ready to e-mail."""
+
+    to: str
+    role: str  # auditor, team manager
+    text: str
+
+
+AUDITOR_STEPS = ("return", "amend")
+MANAGER_STEPS = ("oversight", "actions", "meeting", "review_meeting", "head_of_service_meeting", "re_audit")
+
+
+def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.Standing], library,
+                  month: dt.date, today: dt.date) -> list[Letter]:
+    """One letter per auditor (audits not returned, overdue, to amend, each with its date) and one per team
+    manager (oversight due, actions overdue, meetings and re-audits due), for the audits of `month` and of
+    the months before it that still need something."""
+    month = month.replace(day=1)
+    chosen = [a for a in audits if a.month and a.month <= month]
+    auditors: dict[str, list[str]] = {}
+    to_amend: dict[str, list[str]] = {}
+    managers: dict[str, list[str]] = {}
+    for a in chosen:
+        standing = standings[a.audit_id]
+        name = subject_name(a, library)
+        what = f"{a.audit_id} ({name + ', ' if name else ''}case {a.case_number})"
+        for step in standing.steps:
+            late = " - overdue" if step.late(today) else ""
+            if step.kind == "return":
+                auditors.setdefault(a.auditor, []).append(f"  {what}: due {long_date(step.due)}{late}"
+                                                          if step.due else f"  {what}")
+            elif step.kind == "amend":
+                to_amend.setdefault(a.auditor, []).append(f"  {what}: amend and send back by {long_date(step.due)}"
+                                                          f"{late}")
+            elif step.kind in MANAGER_STEPS:
+                manager = a.subject.get("team_manager") or f"the team manager of {a.team or 'the team'}"
+                lines = managers.setdefault(manager, [])
+                if step.kind == "actions":
+                    spec = library.get(a.form_id, a.form_version)
+                    late_actions = [x for x in a.actions if cycle.action_overdue(spec, x, today)]
+                    for x in late_actions:
+                        lines.append(f"  {what}: action {x.action_id} '{x.text}' was due "
+                                     f"{long_date(cycle.action_required_by(spec, x))} - overdue")
+                    continue
+                when = f" by {long_date(step.due)}" if step.due else " as soon as possible"
+                lines.append(f"  {what}: {_manager_step(step)}{when}{late}")
+    letters = []
+    for auditor in sorted(set(auditors) | set(to_amend), key=lambda n: (not n, n.casefold())):
+        text = [f"To {auditor or '(no auditor named)'}:"]
+        if auditors.get(auditor):
+            text += ["Please complete these audits and send them to QA by the dates shown:", *auditors[auditor]]
+        if to_amend.get(auditor):
+            text += ["Please amend these audits, which were sent back to you, by the dates shown:", *to_amend[auditor]]
+        letters.append(Letter(auditor, "auditor", "\n".join(text)))
+    for manager in sorted(managers, key=str.casefold):
+        if managers[manager]:
+            letters.append(Letter(manager, "team manager", "\n".join(
+                [f"To {manager}:", "For the audits of your team, please:", *managers[manager]])))
+    return letters
+
+
+def _manager_step(step: cycle.Step) -> str:
+    return {"oversight": "record management oversight",
+            "meeting": "meet the group manager and the worker about the Inadequate audit",
+            "review_meeting": "hold the review meeting after the Inadequate audit",
+            "head_of_service_meeting": "meet the Head of Service: the case is Inadequate again",
+            "re_audit": "see that the re-audit is done"}.get(step.kind, step.what)
+
+
+def chase_text(letters: list[Letter], month: dt.date) -> str:
+    if not letters:
+        return f"Nothing to chase for {month:%B %Y}: every audit is where it should be."
+    return "\n\n".join(letter.text for letter in letters)
