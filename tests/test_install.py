@@ -81,7 +81,7 @@ def test_the_wheel_runs_the_month_from_any_folder(installed, tmp_path):
 
     demo = run("auditdocs", "demo", "demo month", cwd=tmp_path, env=env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert (tmp_path / "demo month" / "tracker.xlsx").exists() and "1 unreadable" in demo.stdout
+    assert (tmp_path / "demo month" / "tracker" / "Audit tracker.xlsx").exists() and "1 unreadable" in demo.stdout
     assert "source .venv/bin/activate" not in demo.stdout  # the command is on the PATH
 
 

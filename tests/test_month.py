@@ -61,15 +61,18 @@ def test_demo_month_runs_end_to_end(tmp_path):
     if SOFFICE or REQUIRE_SOFFICE:
         assert "saved through LibreOffice" in result.output
     assert (demo / "returns.txt").read_text(encoding="utf-8").count("send them back by ") >= 3
-    tracker = openpyxl.load_workbook(demo / "tracker.xlsx")
+    tracker = openpyxl.load_workbook(demo / "tracker" / "Audit tracker.xlsx")  # the demo is a workspace
     assert {"Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"} <= set(tracker.sheetnames)
     audits = tracker["Audits"]
     header = [c.value for c in audits[1]]
     grades = {row[header.index("Overall grade")] for row in audits.iter_rows(min_row=2, values_only=True)}
     assert {"Outstanding", "Good", "Requires Improvement with elements of good practice",
             "Requires Improvement", "Inadequate"} <= grades
-    assert audits.max_row - 1 == 59  # every readable audit
+    assert audits.max_row - 1 == 60  # every audit allocated (issue 11), the one sent back as a PDF too
+    statuses = [row[header.index("Status")] for row in audits.iter_rows(min_row=2, values_only=True)]
+    assert len(statuses) - statuses.count("not returned") == 59  # every readable audit came back
+    assert "Where the month stands (auditdocs status)" in result.output and "November 2026" in result.output
     assert tracker["Exceptions"].max_row >= 9  # 7 incomplete, 1 unreadable, and the heading
     again = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(tmp_path / "demo")])
     assert again.exit_code == 0, again.output
-    assert Path(demo / "tracker.xlsx").exists()
+    assert Path(demo / "tracker" / "Audit tracker.xlsx").exists()

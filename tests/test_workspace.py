@@ -77,7 +77,10 @@ def test_the_month_inside_a_workspace_needs_no_options(workspace, library):
     assert parsed.exit_code == 1 and "1 form: 0 complete, 1 incomplete" in parsed.output
     consolidated = cli_run("consolidate")
     assert consolidated.exit_code == 1, consolidated.output  # the unfilled form needs attention
-    assert openpyxl.load_workbook(workspace / "tracker" / "Audit tracker.xlsx")["Audits"].max_row == 2
+    audits = openpyxl.load_workbook(workspace / "tracker" / "Audit tracker.xlsx")["Audits"]
+    assert audits.max_row == 61  # every audit generate recorded in the workspace's register (issue 11)
+    status = [c.value for c in audits[1]].index("Status")
+    assert sum(1 for row in audits.iter_rows(min_row=2, values_only=True) if row[status] != "not returned") == 1
 
 
 def test_options_given_win_over_the_settings(workspace, tmp_path, library):
