@@ -407,8 +407,8 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
         tracker = run.workspace.tracker
     register = run.register_path(register_file, tracker=tracker)
     lib = library(ctx)
-    check_before_update(tracker)  # a tracker that cannot be updated stops the run before the forms are read
-    if not find_files(paths):
+    if not find_files(paths):  # (a tracker that cannot be updated stops the run before the forms are read)
+        check_before_update(tracker)
         allocated = False
         if register.exists():
             with open_register(register) as reg:

@@ -174,6 +174,14 @@ def is_inadequate(spec: m.FormSpec | None, record: m.AuditRecord | None) -> bool
     return grade is not None and grade.value == INADEQUATE
 
 
+def summary_record(spec: m.FormSpec | None, record: m.AuditRecord) -> m.AuditRecord:
+    """What these rules (and the tracker's Audits sheet, and moderation) read of a record: its details and
+    the answers with a role (grades, dates, moderator), without the rest of its answers and tables."""
+    keep = set(spec.roles.values()) if spec else set()
+    return dataclasses.replace(record, answers={k: v for k, v in record.answers.items() if k in keep}, tables={},
+                               notes=[])
+
+
 def returned_on(version: m.Return) -> dt.date:
     """When a version came back: the day it was saved, unless it was first seen earlier."""
     seen = version.first_seen.date()
@@ -232,9 +240,12 @@ def is_signed_off(action: m.TrackedAction) -> bool:
             or bool(action.signed_off_by.strip()) or action.signed_off_on is not None)
 
 
+_CLOSED = frozenset(s.casefold() for s in ACTION_CLOSED)
+
+
 def action_open(action: m.TrackedAction) -> bool:
     """Still to be confirmed done by the team manager (an action taken off the form is not)."""
-    return action.on_form and action.status.strip().casefold() not in {s.casefold() for s in ACTION_CLOSED}
+    return action.on_form and action.status.strip().casefold() not in _CLOSED
 
 
 def action_required_by(spec: m.FormSpec | None, action: m.TrackedAction) -> dt.date | None:

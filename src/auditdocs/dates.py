@@ -102,6 +102,7 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+@lru_cache(maxsize=4096)
 def add_working_days(day: dt.date, count: int) -> dt.date:
     """The working day `count` working days after `day` (England and Wales)."""
     while count > 0:

@@ -8,6 +8,7 @@ becoming a spreadsheet formula.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -44,6 +45,15 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex): the same file whatever it is called or wherever it is."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def set_mode_like(tmp: Path, target: Path, private: bool) -> None:

@@ -11,6 +11,8 @@ what was read back from one completed form, in the JSON contract of the README.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -279,7 +281,7 @@ class FormSpec:
         """Every single answer field, in form order (action table columns excluded)."""
         return [f for _, item in self.items() for f in item.fields]
 
-    @property
+    @cached_property
     def tables(self) -> list[Table]:
         return [item.table for _, item in self.items() if isinstance(item, Actions)]
 
@@ -291,7 +293,11 @@ class FormSpec:
         return self._field_index.get(field_id)
 
     def table(self, table_id: str) -> Table | None:
-        return next((t for t in self.tables if t.id == table_id), None)
+        return self._table_index.get(table_id)
+
+    @cached_property
+    def _table_index(self) -> dict[str, Table]:
+        return {t.id: t for t in self.tables}
 
     def header_field(self, field_id: str) -> HeaderField | None:
         return next((h for h in self.header if h.id == field_id), None)
@@ -445,6 +451,14 @@ class AuditRecord:
         }
 
 
+def content_check(record: AuditRecord) -> str:
+    """A short hash of what a form says (not where the file is), to tell copies with other answers apart."""
+    data = record.as_dict()
+    data.pop("file", None)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 # ---- the register: every audit from allocation to sign-off ----------------------
 # (read and written by auditdocs.register; where each audit stands: auditdocs.cycle)
 
@@ -519,11 +533,17 @@ class Return:
     last_seen: dt.datetime
     places: list[tuple[str, str]] = dc_field(default_factory=list)  # every (folder, path) it was seen at
     load: Callable[[], AuditRecord] | None = dc_field(default=None, repr=False, compare=False)
+    known_check: str = ""  # `content_check` of its record, as the register keeps it ("" for older registers)
 
     @cached_property
     def record(self) -> AuditRecord:
         """The record read from it (the JSON contract), decoded when first asked for."""
         return self.load()
+
+    @property
+    def check(self) -> str:
+        """`content_check` of what it says (without decoding it when the register kept it)."""
+        return self.known_check or content_check(self.record)
 
 
 @dataclass
@@ -552,6 +572,9 @@ class RegisteredAudit(Subject):
     def current(self) -> Return | None:
         """The version in use: the one consolidate chose (when two files of the audit differ), else the
         latest readable version returned, if any."""
+        if len(self.returns) == 1:  # the usual case, quickly
+            only = self.returns[0]
+            return only if only.status != "unreadable" else None
         readable = [r for r in self.returns if r.status != "unreadable"]
         if not readable:
             return None

@@ -8,7 +8,6 @@ in form order, and the date to send them back by (3 working days).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from collections import defaultdict
@@ -18,7 +17,7 @@ from typing import Iterator
 from . import model as m
 from .dates import add_working_days, long_date
 from .errors import UserError
-from .files import write_atomic
+from .files import sha256_of, write_atomic
 from .generate import folder_name
 from .identity import PROP_AUDITOR
 from .safezip import (
@@ -46,20 +45,18 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
         raise UserError(f"there is no file or folder {names}. Check the name (and the folder you are in); "
                         "nothing was read or written.")
     files: list[tuple[Path, Path | None]] = []
+    wanted = FORM_SUFFIXES | set(WRONG_KIND)
     for path in paths:
         if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
-                if candidate.is_file() and not _hidden(candidate, path) and (
-                    candidate.suffix.lower() in FORM_SUFFIXES | set(WRONG_KIND)
-                ):
-                    files.append((candidate, path))
+            found = []
+            for folder, folders, names in os.walk(path):
+                folders[:] = [f for f in folders if not skipped_silently(Path(f))]  # hidden folders are not looked in
+                found += [Path(folder, name) for name in names
+                          if os.path.splitext(name)[1].lower() in wanted and not skipped_silently(Path(name))]
+            files += [(candidate, path) for candidate in sorted(found) if candidate.is_file()]
         elif not skipped_silently(path):
             files.append((path, None))
     return files
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(skipped_silently(Path(part)) for part in path.relative_to(root).parts)
 
 
 #: The start of the reason given for a file that failed in a way the readers did not foresee.
@@ -96,14 +93,10 @@ def read_form(path: Path, library) -> m.AuditRecord:
 
 def file_check(path: Path) -> str:
     """A hash of a file's bytes: the same file, whatever it is called or wherever it is ('' if unreadable)."""
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        return sha256_of(path)[:20]
     except OSError:
         return ""
-    return digest.hexdigest()[:20]
 
 
 def unforeseen_reason(path: Path, exc: Exception) -> str:

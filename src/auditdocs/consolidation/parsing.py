@@ -22,15 +22,28 @@ WORTH_WORKERS = 24
 CHUNK = 8  # files per task sent to a worker
 
 _library = None
+_render = None
 
 
-def _start(library) -> None:
-    global _library
-    _library = library
+def _start(library, render) -> None:
+    global _library, _render
+    _library, _render = library, render
 
 
-def _read(paths: list[str]) -> list[m.AuditRecord]:
-    return [read_form(Path(p), _library) for p in paths]
+def _read(paths: list[str]) -> list[tuple[m.AuditRecord, dict | None]]:
+    return [_read_one(Path(p), _library, _render) for p in paths]
+
+
+def _read_one(path: Path, library, render) -> tuple[m.AuditRecord, dict | None]:
+    """A form read, and (with `render`, a `tracker.fragments.BigSheets`) the rows its audit gets on the
+    sheets nobody edits, made here, where the form was read."""
+    record = read_form(path, library)
+    if render is None or record.status == "unreadable":
+        return record, None
+    try:
+        return record, render.render(library.get(record.form_id, record.form_version), record)
+    except Exception:  # the rows are made again where the tracker is written, which says what went wrong
+        return record, None
 
 
 def workers_available() -> int:
@@ -40,27 +53,28 @@ def workers_available() -> int:
         return os.cpu_count() or 1
 
 
-def read_forms(paths: list[Path], library, workers: int | None = None) -> Iterator[tuple[int, m.AuditRecord]]:
-    """(index in `paths`, record) for every file, as each is read (not in order)."""
+def read_forms(paths: list[Path], library, workers: int | None = None, render=None
+               ) -> Iterator[tuple[int, m.AuditRecord, dict | None]]:
+    """(index in `paths`, record, its big sheets' rows) for every file, as each is read (not in order)."""
     workers = workers or workers_available()
     if workers < 2 or len(paths) < WORTH_WORKERS:
         for i, path in enumerate(paths):
-            yield i, read_form(path, library)
+            yield i, *_read_one(path, library, render)
         return
     chunks = [list(range(i, min(i + CHUNK, len(paths)))) for i in range(0, len(paths), CHUNK)]
     done: set[int] = set()
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(library,)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(library, render)) as pool:
             futures = {pool.submit(_read, [str(paths[i]) for i in chunk]): chunk for chunk in chunks}
             for future in as_completed(futures):
                 chunk = futures[future]
-                for i, record in zip(chunk, future.result()):
+                for i, (record, rows) in zip(chunk, future.result()):
                     done.add(i)
-                    yield i, record
+                    yield i, record, rows
     except BrokenProcessPool:
         pass
     for i, path in enumerate(paths):
         if i not in done:
-            yield i, read_form(path, library)
+            yield i, *_read_one(path, library, render)
 

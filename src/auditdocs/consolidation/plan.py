@@ -62,9 +62,9 @@ class Seen:
 
     @property
     def check(self) -> str:
-        """`tracker.rows.content_check` of what the file says (to tell copies with other answers apart)."""
+        """`model.content_check` of what the file says (to tell copies with other answers apart)."""
         if not self._check:
-            self._check = r.content_check(self.record)
+            self._check = m.content_check(self.record)
         return self._check
 
     @property
@@ -158,8 +158,7 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         index, why = current_version(tracked, [c.file for c in candidates], still_there)
         if index is None:  # the version in use stays: its file is still there, and was not read now
             record = tracked_version.record
-            current = _Candidate(tracked, r.content_check(record),
-                                 (record.modified or "", mtime(tracked.location)))
+            current = _Candidate(tracked, tracked_version.check, (record.modified or "", mtime(tracked.location)))
         else:
             current = candidates[index]
         current.why = why
@@ -179,8 +178,7 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
             decision.applied[aid] = winner.seen
             if tracked_version is None:
                 decision.new += 1
-            elif winner.file.file_check != tracked_version.content_hash and winner.check != r.content_check(
-                    tracked_version.record):
+            elif winner.file.file_check != tracked_version.content_hash and winner.check != tracked_version.check:
                 decision.updated += 1
             if winner.seen.record.status == "incomplete":
                 decision.exceptions.append(_incomplete(winner.seen, today))
@@ -316,7 +314,7 @@ def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], to
         sheet_old = old.get(sheet.name)
         if sheet_old is None or not sheet_old.headers:
             continue
-        generated = set(sheet.generated)
+        generated = sheet.generated
         cells = back.cells.setdefault(sheet.name, {})
         for key, row, whole in zip(sheet_old.keys, sheet_old.rows, sheet_old.whole):
             if not key or whole:
@@ -348,10 +346,10 @@ def tracker_entries(sheet_rows: dict[str, list[tuple[str, dict]]], today: dt.dat
         out.append({"Found on": today, "File": None, "Audit id": audit_id or None, "Case number": case or None,
                     "Auditor": None, "Problem": r.TRACKER_ENTRY, "Details": f"{where}: {what}", "What to do": todo})
 
-    for n, (key, row) in enumerate(sheet_rows.get(r.ACTIONS.name, []), start=2):
+    for key, row in sheet_rows.get(r.ACTIONS.name, []):
         if not key or key != text_of(row.get("Action id")):
             continue
-        where, aid, case = f"Actions sheet, row {n} ({key})", text_of(row.get("Audit id")), text_of(row.get("Case number"))
+        where, aid, case = f"Actions sheet, action {key}", text_of(row.get("Audit id")), text_of(row.get("Case number"))
         status = text_of(row.get("Status"))
         if status and status.casefold() not in known:
             entry(aid, case, where, f"the Status '{status}' is not a status the tracker knows "
@@ -362,13 +360,14 @@ def tracker_entries(sheet_rows: dict[str, list[tuple[str, dict]]], today: dt.dat
             if isinstance(day, str):
                 entry(aid, case, where, f"'{heading}' holds '{day}', which is not a date, so it is kept as typed.",
                       f"Type the date in the '{heading}' cell as dd/mm/yyyy.")
-    for n, (key, row) in enumerate(sheet_rows.get(r.AUDITS.name, []), start=2):
+    for key, row in sheet_rows.get(r.AUDITS.name, []):
         if not key or key != text_of(row.get("Audit id")):
             continue
         for heading in r.QA_DATES:
-            day = _day(row.get(heading))
+            value = row.get(heading)
+            day = _day(value) if value is not None and not isinstance(value, dt.date) else value
             if isinstance(day, str):
-                entry(key, text_of(row.get("Case number")), f"Audits sheet, row {n} ({key})",
+                entry(key, text_of(row.get("Case number")), f"Audits sheet, audit {key}",
                       f"'{heading}' holds '{day}', which is not a date, so nothing was recorded; it is kept as typed.",
                       f"Type the date in the '{heading}' cell as dd/mm/yyyy.")
     return out

@@ -29,11 +29,13 @@ from pathlib import Path
 from .. import cycle
 from .. import model as m
 from ..context import register_beside
+from ..files import sha256_of
 from ..moderation.columns import moderation_columns
 from ..moderation.outcome import moderated_events
 from ..register import SeenFile, file_hash, open_register
 from ..returns import find_files
 from ..tracker import book, safety, stream
+from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import Kept, OldSheet, plain
@@ -105,6 +107,19 @@ class Summary:
         return "\n".join(self.lines())
 
 
+def _check(path: Path, register: Path | None) -> None:
+    """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it)."""
+    register = Path(register) if register else register_beside(path)
+
+    def written(tracker: Path) -> bool:
+        if not register.exists():
+            return False
+        with open_register(register) as reg:
+            return reg.tracker_written(sha256_of(tracker)) is not None
+
+    safety.check_before_update(path, written)
+
+
 def _kill_point(name: str) -> None:
     if os.environ.get(KILL_AT) == name:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -129,9 +144,9 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
     (charts, pictures, pivot tables, macros, newer Excel features).
     """
     path = Path(tracker_path)
-    safety.check_before_update(path)
+    _check(path, register)
 
-    def gather(reg, batch) -> list[plan.Seen]:
+    def gather(reg, batch, render) -> list[plan.Seen]:
         seen = []
         for n, rec in enumerate(records):
             folder = os.path.abspath(rec.folder) if rec.folder else ""
@@ -152,7 +167,7 @@ def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, regis
     """`consolidate`, reading the returned forms under `paths` (files and folders; folders searched with
     their subfolders): only the files whose content the register has not parsed are read, in parallel."""
     path = Path(tracker_path)
-    safety.check_before_update(path)
+    _check(path, register)
     found = find_files(list(paths))  # a path that does not exist stops the run here, before anything is written
     return _consolidate(_reading(found, library, workers), library, path, register, prefer_newer,
                         now or dt.datetime.now(), read_files=True)
@@ -169,9 +184,9 @@ def register_from_folders(paths: list[Path], library, tracker_path: Path | None,
 
 def _reading(found, library, workers):
     """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
-    their content."""
+    their content; each read with its audit's rows of the sheets nobody edits (`render`)."""
 
-    def gather(reg, batch) -> list[plan.Seen]:
+    def gather(reg, batch, render) -> list[plan.Seen]:
         hashes = [_hash(file) for file, _ in found]
         known = reg.content_facts(h for h in hashes if h)
         seen, first = [], {}
@@ -187,12 +202,13 @@ def _reading(found, library, workers):
                 first.setdefault(content or f"unhashed {n}", n)
         todo = sorted(first.values())
         pending = []
-        for i, record in read_forms([found[n][0] for n in todo], library):
+        for i, record, rows in read_forms([found[n][0] for n in todo], library, workers, render):
             n = todo[i]
             record.folder = seen[n].folder
             if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
                 seen[n].content_hash = _record_hash(record)
             _attach(seen[n], record)
+            seen[n].rows = rows
             pending.append(seen[n])
             if len(pending) >= BATCH:
                 batch(pending)
@@ -237,7 +253,7 @@ def _loader(reg, content: str):
 def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
     """A record read in this run, kept light: what the plan needs (its details, problems, actions), not
     every answer (those go to the register)."""
-    seen._check = check or (record and plan.r.content_check(record))
+    seen._check = check or m.content_check(record)
     seen._record = record
     seen.audit_id, seen.status, seen.form = record.audit_id, record.status, (record.form_id, record.form_version)
 
@@ -255,21 +271,22 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
     with open_register(register, write=True, create=True) as reg:
         if tracker is None:
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
-        before = {a.audit_id: a for a in reg.audits()}
-        recorded: list[plan.Seen] = []
+        big = BigSheets(tracker.styles, library)
+        before = {a.audit_id: a for a in reg.audits(summaries=True)}
 
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
+                summary = (cycle.summary_record(library.get(s.record.form_id, s.record.form_version), s.record)
+                           if s.new else None)
                 by_folder.setdefault(s.folder, []).append(
-                    SeenFile(s.path, s.content_hash, s.record if s.new else None))
+                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary))
                 if s.new and read_files:
                     s._record = _light(s.record)
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
-            recorded.extend(pending)
 
-        seen = gather(reg, batch)
+        seen = gather(reg, batch, big if write else None)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
@@ -296,9 +313,13 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         for aid, content in decision.chosen.items():
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
-        audits = reg.audits()
-        reg.record_events(moderated_events(audits, library), now=now)
-        audits = reg.audits()
+        returned_now = {s.audit_id for s in seen if s.new and s.audit_id}
+        reg.record_events(moderated_events(reg.audits(ids=returned_now), library), now=now)
+        # the audits as they stand now: those this run changed read again, the others as they were
+        changed = returned_now | set(decision.chosen) | set(decision.applied) | {a.audit_id for a in adopted}
+        if not tracker.unchanged:
+            changed = set(before) | changed
+        audits = _audits_now(reg, before, changed)
         standings = cycle.standings(audits, library, today)
         audit_rows = {a.audit_id: r.audit_row(a, standings[a.audit_id], library.get(a.form_id, a.form_version),
                                               moderation_columns(a, library))
@@ -307,7 +328,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             if a.audit_id in audit_rows:
                 audit_rows[a.audit_id].update(a.columns.get(r.AUDITS.name, {}))
                 audit_rows[a.audit_id]["Needs attention"] = "\n".join(standings[a.audit_id].problems) or None
-        content = _content(audits, audit_rows, old, reg, library, tracker.styles)
+        content = _content(audits, audit_rows, old, reg, library, big, seen if write else [])
         new_exceptions = decision.exceptions + plan.tracker_entries(content, today) + [
             plan.action_changed(old_action, new_action, audit_rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure]
@@ -320,11 +341,22 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                            new_exceptions, library, today, read_files)
         _kill_point("planned")
         if write:
-            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now)
+            colours = scale_colours(library) | set(r.STATE_COLOURS.values())
+            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours)
             summary.backup = written.backup
             _kill_point("written")
             reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
     return summary
+
+
+def _audits_now(reg, before: dict[str, m.RegisteredAudit], changed: set[str]) -> list[m.RegisteredAudit]:
+    """Every audit, in the register's order: those in `changed` read from the register again (what the rules
+    read of each version: `cycle.summary_record`)."""
+    if len(changed) * 4 > len(before):
+        return reg.audits(summaries=True)
+    fresh = {a.audit_id: a for a in reg.audits(ids=changed, summaries=True)} if changed else {}
+    merged = {**before, **fresh}
+    return sorted(merged.values(), key=lambda a: (a.month.isoformat() if a.month else "", a.audit_id))
 
 
 def _light(record: m.AuditRecord) -> m.AuditRecord:
@@ -394,7 +426,7 @@ def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], ke
     out = list(stored)
     if sheet is None:
         return out
-    generated = set(r.EXCEPTIONS.generated)
+    generated = r.EXCEPTIONS.generated
     for i, (key, row, whole) in enumerate(zip(sheet.keys, sheet.rows, sheet.whole)):
         if not key or not whole or key in keys:
             continue
@@ -440,12 +472,14 @@ def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.Actio
     return total
 
 
-def _content(audits, audit_rows, old: dict[str, OldSheet], reg, library, styles) -> dict:
+def _content(audits, audit_rows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen) -> dict:
     """Each sheet's rows, from the register (in the order the tracker had them)."""
     content = {}
     content[r.AUDITS.name] = sheets.compose(r.AUDITS, old.get(r.AUDITS.name) or OldSheet(), audit_rows)
     actions = {}
     for a in audits:
+        if a.audit_id not in audit_rows:
+            continue
         spec = library.get(a.form_id, a.form_version)
         current = a.current
         subject = current.record.subject if current is not None and current.record.subject else a.subject
@@ -453,49 +487,47 @@ def _content(audits, audit_rows, old: dict[str, OldSheet], reg, library, styles)
             actions[action.action_id] = r.action_row(action, spec, subject)
     content[r.ACTIONS.name] = sheets.compose(r.ACTIONS, old.get(r.ACTIONS.name) or OldSheet(), actions,
                                              placed_after=lambda key: key.rsplit("-A", 1)[0])
-    for sheet, make in ((r.ANSWERS, r.answer_rows), (r.JUDGEMENTS, r.judgement_rows)):
-        content[sheet.name] = _big_sheet(sheet, make, audits, audit_rows, old.get(sheet.name) or OldSheet(),
-                                         reg.tracker_columns(sheet.name), library, styles)
+    listed = [a for a in audits if a.audit_id in audit_rows and a.current is not None]
+    made_now = {s.content_hash: s.rows for s in seen if getattr(s, "rows", None) is not None}
+    for sheet in (r.ANSWERS, r.JUDGEMENTS):
+        content[sheet.name] = _big_sheet(sheet, listed, old.get(sheet.name) or OldSheet(),
+                                         reg.tracker_columns(sheet.name), library, reg, big, made_now)
     return content
 
 
-def _big_sheet(sheet, make, audits, audit_rows, old: OldSheet, cells, library, styles):
-    """A sheet nobody edits, streamed one audit at a time; written like the others when people have put
-    something of theirs in it (they unprotected it)."""
+def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets, made_now):
+    """A sheet nobody edits: each audit's rows as kept in the register, made when its form was read, or
+    made now; written like the others when people have put something of theirs in it (they unprotected it)."""
+    make = BigSheets.MAKERS[sheet.name]
     people = bool(cells) or any(old.whole) or any(old.rows) or old.outside or (
         old.headers and old.headers != sheet.headers)
     if people:
         fresh = {}
-        for a in audits:
-            if a.audit_id in audit_rows and a.current is not None:
-                for row in make(library.get(a.form_id, a.form_version), a.current.record):
-                    key = r.row_key(sheet, row)
-                    fresh[key] = {**row, **cells.get(key, {})}
+        for a in listed:
+            for row in make(library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)):
+                key = r.row_key(sheet, row)
+                fresh[key] = {**row, **cells.get(key, {})}
         return sheets.compose(sheet, old, fresh)
-    return book.BigSheet(list(_fragments(sheet, make, audits, audit_rows, library, styles)))
-
-
-def _fragments(sheet, make, audits, audit_rows, library, styles):
-    cols = [sheet.col(h) for h in sheet.headers]
-    wrapped = {i: c.width for i, c in enumerate(cols) if c.kind == "long"}
-    for a in audits:
-        if a.audit_id not in audit_rows or a.current is None:
+    signatures = {a.audit_id: big.signature(a.current.content_hash, spec)
+                  for a in listed if (spec := library.get(a.form_id, a.form_version)) is not None}
+    kept = reg.rendered(sheet.name, signatures)
+    fragments, keep = [], {}
+    for a in listed:
+        if a.audit_id not in signatures:
             continue
-        spec = library.get(a.form_id, a.form_version)
-        rows = make(spec, a.current.record)
-        if not rows:
+        if a.audit_id in kept:
+            data, crc, length, rows = kept[a.audit_id]
+            fragments.append(stream.Fragment(data, crc, length, rows))
             continue
-        xml = []
-        for row in rows:
-            cells = []
-            texts = []
-            for i, (h, col) in enumerate(zip(sheet.headers, cols)):
-                value = row.get(h)
-                cells.append(stream.cell_xml(value, styles.of(col, value) if value is not None else 0))
-                if i in wrapped and value is not None:
-                    texts.append((sheets.text_of(value), wrapped[i]))
-            xml.append(stream.row_xml("".join(cells), stream.row_height(texts)))
-        yield stream.fragment("".join(xml), len(rows))
+        made = made_now.get(a.current.content_hash)
+        piece = made.get(sheet.name) if made is not None and sheet.name in made else \
+            big.render(library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
+        if piece is not None:
+            fragments.append(piece)
+        keep[a.audit_id] = (signatures[a.audit_id], *((piece.data, piece.crc, piece.length, piece.rows)
+                                                      if piece is not None else (b"", 0, 0, 0)))
+    reg.keep_rendered(sheet.name, keep)
+    return book.BigSheet([f for f in fragments if f.rows])
 
 
 def _summary(path, register, tracker, seen, decision, identity, audits, audit_rows, standings, new_exceptions,

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import model as m
 from ..dates import parse_date
 from ..errors import UserError
+from ..files import sha256_of
 from ..generate import MANIFEST, read_manifest
 from ..identity import audit_month
 from ..register import WriterLock, file_hash, open_register
@@ -124,7 +125,7 @@ def check_register(register: Path, library, *, forms: list[Path] = (), returned:
 
 
 def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> list[str]:
-    sha = book.file_sha256(path)
+    sha = sha256_of(path)
     if reg.tracker_written(sha) is not None:
         return []  # as the register wrote it
     tracker = book.open_tracker(path)

@@ -111,6 +111,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX trackers_sha256 ON trackers (sha256)",
         "ALTER TABLE contents ADD COLUMN form_id TEXT",  # NULL for contents recorded before: read from the record
         "ALTER TABLE contents ADD COLUMN form_version INTEGER",
+        "ALTER TABLE contents ADD COLUMN content_check TEXT",  # model.content_check; NULL: work it out from the record
+        "ALTER TABLE contents ADD COLUMN summary BLOB",  # cycle.summary_record, compressed; NULL: use the record
+        """CREATE TABLE rendered (  -- the rows of the sheets nobody edits, as the tracker last held them (a cache)
+            sheet TEXT NOT NULL,
+            audit_id TEXT NOT NULL,
+            signature TEXT NOT NULL,  -- what they were made from: the content, its spec, the workbook's styles
+            data BLOB NOT NULL,  -- deflated SpreadsheetML rows
+            crc INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            PRIMARY KEY (sheet, audit_id)
+        )""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,7 +6,6 @@ zlib-compressed JSON, tracker cells as JSON [type, value].
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -21,6 +20,7 @@ from .. import cycle
 from .. import model as m
 from ..dates import parse_date
 from ..errors import UserError
+from ..files import sha256_of
 from ..identity import audit_month
 from .lock import WriterLock
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -37,6 +37,7 @@ class SeenFile:
     path: str
     content_hash: str
     record: m.AuditRecord | None = None
+    summary: m.AuditRecord | None = None  # what the rules read of the record (cycle.summary_record), if given
 
 
 @dataclass
@@ -75,11 +76,7 @@ class AuditorHistory:
 
 def file_hash(path: Path) -> str:
     """The content hash the register knows a returned file by (SHA-256 of its bytes)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 # ---- opening ---------------------------------------------------------------------------
@@ -312,12 +309,13 @@ class Register:
             if f.record is None:
                 raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
             contents[f.content_hash] = (f.content_hash, f.record.audit_id, f.record.status, pack_record(f.record),
-                                        f.record.form_id, f.record.form_version)
+                                        f.record.form_id, f.record.form_version, m.content_check(f.record),
+                                        pack_record(f.summary) if f.summary is not None else None)
             if f.record.audit_id:
                 audits.setdefault(f.record.audit_id, _audit_row(_audit_of_record(f.record), now))
         counts.new_contents = len(contents)
-        self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record, form_id, form_version) "
-                             "VALUES (?,?,?,?,?,?)", contents.values())
+        self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record, form_id, form_version, "
+                             "content_check, summary) VALUES (?,?,?,?,?,?,?,?)", contents.values())
         # a new version came back: the latest is in use again, until consolidate chooses otherwise
         self._db.executemany("UPDATE audits SET chosen = '' WHERE audit_id = ?",
                              {(row[1],) for row in contents.values() if row[1]})
@@ -431,9 +429,11 @@ class Register:
     def audits(self, *, month: dt.date | None = None, first: dt.date | None = None, last: dt.date | None = None,
                audit_year: int | None = None, year_start: int = cycle.YEAR_START_MONTH,
                auditor: str | None = None, case_number: str | None = None, team: str | None = None,
-               ids: Iterable[str] | None = None) -> list[m.RegisteredAudit]:
+               ids: Iterable[str] | None = None, summaries: bool = False) -> list[m.RegisteredAudit]:
         """Audits by month (any day of it), months `first`..`last`, audit year, auditor (case and spaces
-        ignored), case number, team or ids; filters combine. Ordered by month, then audit id."""
+        ignored), case number, team or ids; filters combine. Ordered by month, then audit id.
+        `summaries`: each version's `record` is what the rules read of it (`cycle.summary_record`: its
+        details and the answers with a role) where the register kept that, which is quicker to read."""
         where, params = [], []
         if audit_year is not None:
             first, last = cycle.audit_year_months(audit_year, year_start)
@@ -453,7 +453,7 @@ class Register:
         if ids is not None:
             where.append("a.audit_id IN (SELECT value FROM json_each(?))")
             params.append(_json(list(ids)))
-        return self._audits(" AND ".join(where) or "1", params)
+        return self._audits(" AND ".join(where) or "1", params, summaries)
 
     def months(self) -> list[dt.date]:
         """Every month the register has audits for, oldest first."""
@@ -516,6 +516,25 @@ class Register:
             params.append(str(folder))
         return sorted(self._returns(where, params), key=lambda r: r.last_seen, reverse=True)
 
+    def rendered(self, sheet: str, signatures: dict[str, str]) -> dict[str, tuple[bytes, int, int, int]]:
+        """The rows of `sheet` kept for each audit whose signature (audit id -> signature) is still the
+        same: audit id -> (data, CRC-32, length, rows)."""
+        found = {}
+        for aid, signature, data, crc, length, rows in self._db.execute(
+                "SELECT audit_id, signature, data, crc, length, rows FROM rendered WHERE sheet = ?", (sheet,)):
+            if signatures.get(aid) == signature:
+                found[aid] = (data, crc, length, rows)
+        return found
+
+    def keep_rendered(self, sheet: str, rows: dict[str, tuple[str, bytes, int, int, int]]) -> None:
+        """Keep the rows made for audits of `sheet`: audit id -> (signature, data, CRC-32, length, rows)."""
+        self._writing()
+        self._db.executemany(
+            "INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT (sheet, audit_id) DO UPDATE SET signature=excluded.signature, data=excluded.data, "
+            "crc=excluded.crc, length=excluded.length, rows=excluded.rows",
+            [(sheet, aid, *row) for aid, row in rows.items()])
+
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
         return [(key, {h: unpack_cell(_json(v)) for h, v in json.loads(cells).items()})
@@ -543,7 +562,7 @@ class Register:
     def _count(self, table: str) -> int:
         return self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    def _audits(self, where: str, params: list) -> list[m.RegisteredAudit]:
+    def _audits(self, where: str, params: list, summaries: bool = False) -> list[m.RegisteredAudit]:
         chosen = f"SELECT a.audit_id FROM audits a WHERE {where}"
         audits = {}
         for row in self._db.execute(f"SELECT {_AUDIT_COLUMNS}, chosen FROM audits a WHERE {where} "
@@ -556,7 +575,7 @@ class Register:
                 chosen=in_use)
         if not audits:
             return []
-        for version in self._returns(f"c.audit_id IN ({chosen})", params):
+        for version in self._returns(f"c.audit_id IN ({chosen})", params, summaries):
             audits[version.audit_id].returns.append(version)
         for row in self._db.execute(
                 "SELECT id, audit_id, kind, on_date, who, agreed_by, agreed_role, reason, details, recorded "
@@ -582,18 +601,20 @@ class Register:
             audit.columns = cells.get(aid, {})
         return list(audits.values())
 
-    def _returns(self, where: str, params: list) -> list[m.Return]:
+    def _returns(self, where: str, params: list, summaries: bool = False) -> list[m.Return]:
         """Versions of returned files, oldest first, each with every place it was seen at."""
         versions: dict[str, m.Return] = {}
         for row in self._db.execute(
-                "SELECT c.content_hash, c.audit_id, c.status, c.record, f.folder, f.path, f.first_seen, f.last_seen "
+                f"SELECT c.content_hash, c.audit_id, c.status, {'coalesce(c.summary, c.record)' if summaries else 'c.record'},"
+                " f.folder, f.path, f.first_seen, f.last_seen, c.content_check "
                 f"FROM contents c JOIN files f ON f.content_hash = c.content_hash WHERE {where} "
                 "ORDER BY f.first_seen, f.last_seen", params):
-            content, aid, status, blob, folder, path, first, last = row
+            content, aid, status, blob, folder, path, first, last, check = row
             first, last = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
             version = versions.get(content)
             if version is None:
-                version = versions[content] = m.Return(content, aid, status, folder, path, first, last)
+                version = versions[content] = m.Return(content, aid, status, folder, path, first, last,
+                                                       known_check=check or "")
                 version.load = _loader(blob, version)
             elif last >= version.last_seen:
                 version.folder, version.path, version.last_seen = folder, path, last

@@ -37,7 +37,6 @@ from .. import model as m
 from ..dates import parse_date, uk
 from ..errors import UserError
 from ..generate import safe_name
-from ..tracker.rows import content_check
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
 CONVERT_SECONDS_EACH = 20
@@ -136,7 +135,7 @@ def plan_from_records(records: Iterable[m.AuditRecord], library, today: dt.date)
         else:
             by_audit.setdefault(record.audit_id, []).append(record)
     for audit_id, found in by_audit.items():
-        if len({content_check(r) for r in found}) > 1:
+        if len({m.content_check(r) for r in found}) > 1:
             files = ", ".join(r.file for r in found)
             plan.skipped += [NotFinalised(r.file, f"{len(found)} files carry audit {audit_id} with different answers "
                                                   f"({files}): finalise the right one on its own.") for r in found]

@@ -3,7 +3,6 @@ it), and writing the new one (see the package docstring)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -13,6 +12,7 @@ from typing import Callable
 import openpyxl
 
 from ..errors import UserError
+from ..files import sha256_of
 from . import safety, sheets, stream
 from .rows import ABOUT, ACTIONS, ANSWERS, AUDITS, DATA_SHEETS, JUDGEMENTS, SheetDef
 from .sheets import OldSheet
@@ -40,14 +40,6 @@ class Tracker:
         return self.layouts is not None
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def open_tracker(path: Path | None, written: Callable[[str], object | None] = lambda sha: None) -> Tracker:
     """The tracker at `path` (after `safety.check_before_update`), or a new one (also for no path: a
     tracker that will not be written). `written(sha256)`: the register's record of a tracker it wrote
@@ -60,7 +52,7 @@ def open_tracker(path: Path | None, written: Callable[[str], object | None] = la
             wb.create_sheet(s.name)
         wb.create_sheet(ABOUT)
         return Tracker(path, wb, Styles(wb), existed=False)
-    sha = file_sha256(path)
+    sha = sha256_of(path)
     state = written(sha)
     if state is not None:
         wb = openpyxl.load_workbook(io.BytesIO(state.skeleton), rich_text=True)
@@ -138,9 +130,10 @@ class _Book:
 
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
-          now: dt.datetime) -> Written:
+          now: dt.datetime, colours=(None,)) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
-    sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`)."""
+    sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
+    `colours`: those the rows' graded values may have (scales' and states')."""
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
@@ -148,9 +141,9 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
         rows = content[s.name]
         old = tracker.old.get(s.name) or OldSheet()
         if isinstance(rows, BigSheet):
-            laid[s.name] = (s, sheets.lay_out(ws, s, old, [], styles, count=rows.count), rows)
+            laid[s.name] = (s, sheets.lay_out(ws, s, old, [], styles, count=rows.count, colours=colours), rows)
         else:
-            laid[s.name] = (s, sheets.lay_out(ws, s, old, rows, styles), None)
+            laid[s.name] = (s, sheets.lay_out(ws, s, old, rows, styles, colours=colours), None)
         headers, n = laid[s.name][1].headers, (rows.count if isinstance(rows, BigSheet) else len(rows))
         if s is ACTIONS:
             sheets.mark_actions(ws, headers, n)
@@ -172,11 +165,11 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
             parts[part_of[name]] = lambda xml, big=big, width=width: stream.big_sheet_pieces(xml.decode("utf-8"),
                                                                                              big.fragments, width)
         else:
-            parts[part_of[name]] = lambda xml, body=done.body, width=width: _pieces(
-                stream.merged_sheet(xml.decode("utf-8"), body, width))
+            parts[part_of[name]] = lambda xml, done=done, width=width: _pieces(
+                stream.merged_sheet(xml.decode("utf-8"), done.body, done.writer, width))
     backup = safety.save(_Book(skeleton, parts), tracker.path, now)
     layouts = {name: done.keys for name, (_, done, big) in laid.items() if big is None}
-    return Written(backup, file_sha256(tracker.path), skeleton, layouts)
+    return Written(backup, sha256_of(tracker.path), skeleton, layouts)
 
 
 def _pieces(chunks) -> list[tuple[bytes, int, int]]:

@@ -6,11 +6,9 @@ here they are only laid out as the sheets show them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .. import cycle
 from .. import model as m
@@ -49,13 +47,14 @@ class SheetDef:
     def _by_header(self) -> dict[str, Col]:
         return {c.header: c for c in self.columns}
 
-    @property
-    def generated(self) -> list[str]:
+    @cached_property
+    def generated(self) -> frozenset[str]:
         """The headings the tool fills from the register (not people's)."""
-        return [c.header for c in self.columns if not c.manager]
+        return frozenset(c.header for c in self.columns if not c.manager)
 
-    @property
+    @cached_property
     def people(self) -> list[str]:
+        """The headings people fill, in their order."""
         return [c.header for c in self.columns if c.manager]
 
 
@@ -149,19 +148,16 @@ ACTION_FIELDS = {"Status": "status", "Completed on": "done_on", "Signed off by":
 # ---- values --------------------------------------------------------------------
 
 
-def content_check(record: m.AuditRecord) -> str:
-    """A short hash of what the form says (not where the file is), to tell duplicates apart."""
-    data = record.as_dict()
-    data.pop("file", None)
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def _date(value) -> dt.date | str | None:
     """A real date when the text is one; otherwise the text as typed."""
     if value in (None, ""):
         return None
-    return parse_date(value) or str(value)
+    return _text_date(value) if isinstance(value, str) else (parse_date(value) or str(value))
+
+
+@lru_cache(maxsize=8192)
+def _text_date(text: str) -> dt.date | str:
+    return parse_date(text) or text
 
 
 def _choice(scale: m.Scale | None, value) -> Graded | object:
@@ -247,7 +243,7 @@ def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSp
             "Management oversight due": cycle.oversight_due(finalised) if standing.finalised else None,
             "Review meeting due": cycle.review_meeting_due(finalised) if inadequate else None,
             "Re-audit due": cycle.re_audit_due(finalised) if inadequate else None,
-            "Content check": content_check(record),
+            "Content check": current.check,
         })
     if current is not None:
         row.update(returned_file_columns(current, "Source file"))

@@ -76,8 +76,9 @@ def can_write(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
-def check_before_update(path: Path) -> None:
-    """Stop with a message (changing nothing) if the tracker cannot be safely updated."""
+def check_before_update(path: Path, written=None) -> None:
+    """Stop with a message (changing nothing) if the tracker cannot be safely updated. `written(path)`:
+    whether the tracker is as the register last wrote it (then it holds nothing openpyxl would drop)."""
     if path.suffix.lower() != ".xlsx":
         raise UserError(f"the tracker must be an Excel .xlsx file; '{path.name}' is not. Give a name ending in .xlsx.")
     if path.exists() and not path.is_file():
@@ -99,7 +100,7 @@ def check_before_update(path: Path) -> None:
     if not can_write(folder):
         raise UserError(f"you cannot save files in the folder {folder}, so the tracker cannot be written there. "
                         f"Choose a folder you can write to. {NOTHING_CHANGED}")
-    if path.exists():
+    if path.exists() and not (written and written(path)):
         problems = unsupported_content(path)
         if problems:
             raise UserError(

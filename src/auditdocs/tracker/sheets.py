@@ -26,15 +26,16 @@ from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.protection import SheetProtection
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.views import Selection
 
 from .. import cycle
 from ..files import put_text
-from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef
-from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, Styles, row_height
+from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef, row_key
+from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, RowWriter, Styles, row_height
 
 MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
@@ -111,7 +112,7 @@ def is_special(cell, styles: Styles) -> bool:
 
 def as_ours(sheet: SheetDef, row: dict[str, Kept], styles: Styles) -> dict[str, object]:
     """A row kept whole, now known as one of ours: people's cells and what is special in ours."""
-    generated = set(sheet.generated)
+    generated = sheet.generated
     out: dict[str, object] = {}
     for h, kept in row.items():
         if is_special(kept, styles):
@@ -135,12 +136,17 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
     table_rows, table_cols = _table_size(ws)
     if layout is not None:
         table_rows = max(table_rows, len(layout) + 1)
+    by_row: dict[int, dict[int, object]] = {}
+    for (row_n, col_n), cell in ws._cells.items():
+        by_row.setdefault(row_n, {})[col_n] = cell
+    used_columns = {col_n for row_n, cells in by_row.items() if 2 <= row_n <= table_rows
+                    for col_n, cell in cells.items() if cell.value is not None}
     columns: dict[str, int] = {}
     for c in range(1, ws.max_column + 1):
         cell = ws.cell(1, c)
         header = " ".join(str(cell.value).split()) if cell.value is not None else ""
         if not header:
-            if c > table_cols or all(ws.cell(r, c).value is None for r in range(2, min(table_rows, ws.max_row) + 1)):
+            if c > table_cols or c not in used_columns:
                 continue
             header = f"Column {get_column_letter(c)}"
         base, n = header, 1
@@ -157,24 +163,31 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
         for c in range(lo, hi + 1):
             widths[c] = (dim.width if dim.customWidth else None, bool(dim.hidden))
     old.widths = {h: widths[c] for h, c in columns.items() if c in widths}
-    generated = set(sheet.generated)
-    from .rows import row_key
-
+    generated = sheet.generated
+    heading_of = {c: h for h, c in columns.items()}
     last = 1
     for r in range(2, max(ws.max_row, table_rows) + 1):
-        cells = {h: ws._cells.get((r, c)) for h, c in columns.items()}
+        present = by_row.get(r)
+        if present is None and layout is not None and r - 2 < len(layout):  # a row of ours with nothing of people's
+            key = layout[r - 2]
+            old.rows.append({})
+            old.keys.append(key)
+            old.whole.append(not known(key) if key else True)
+            last = r
+            continue
+        cells = {heading_of[c]: cell for c, cell in (present or {}).items() if c in heading_of}
         if layout is not None and r - 2 < len(layout):
             key = layout[r - 2]
         else:
-            if all(cell is None or cell.value is None for cell in cells.values()):
+            if all(cell.value is None for cell in cells.values()):
                 if r > table_rows:
                     break  # a blank row below the table: what follows is not the table's
                 continue
-            key = row_key(sheet, {h: cell.value for h, cell in cells.items() if cell is not None})
+            key = row_key(sheet, {h: cell.value for h, cell in cells.items()})
         whole = not key or not known(key)
         row: dict[str, object] = {}
         for h, cell in cells.items():
-            if cell is None or (cell.value is None and cell.comment is None):
+            if cell.value is None and cell.comment is None:
                 continue
             if whole or is_special(cell, styles):
                 row[h] = _keep(cell)
@@ -260,7 +273,7 @@ def carried(sheet: SheetDef, old_row: dict, new_row: dict) -> dict:
     """`new_row` with what people put in the old row: their cells kept, and on our cells their notes and
     look (the value is ours)."""
     out = dict(new_row)
-    generated = set(sheet.generated)
+    generated = sheet.generated
     for h, value in old_row.items():
         if isinstance(value, Kept):
             if h in generated:
@@ -317,13 +330,14 @@ class LaidOut:
     headers: list[str]
     body: list[BodyRow]
     keys: list[str]
+    writer: RowWriter
 
 
 def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], styles: Styles,
-            count: int | None = None) -> LaidOut:
+            count: int | None = None, colours=(None,)) -> LaidOut:
     """Rewrite a data sheet's skeleton (headings, people's cells, table, frozen headings, widths, print
     setup) and return the rows to stream. `count`: the number of rows of a big sheet whose rows are
-    streamed apart (`rows` then empty)."""
+    streamed apart (`rows` then empty); `colours`: those of the graded values the rows may hold."""
     headers = merged_headers(sheet, old)
     for rng in list(ws.merged_cells.ranges):
         ws.unmerge_cells(str(rng))
@@ -353,28 +367,24 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], st
                if col is not None and col.kind == "long" and not (col.hidden or old.widths.get(h, (None, False))[1])}
     body = []
     keys = []
+    wrapped_at = [(c - 1, width) for c, width in wrapped.items()]
     for r, (key, row) in enumerate(rows, start=2):
-        cells = {}
-        texts = []
-        for c, (header, col) in enumerate(zip(headers, cols), start=1):
-            value = row.get(header)
-            if value is None:
-                continue
-            if isinstance(value, (Kept, Updated)):
-                put(ws.cell(r, c), value, col, styles)
-            else:
-                cells[c] = (value, styles.of(col, value))
-            if c in wrapped:
-                shown = text_of(value)
-                if shown:
-                    texts.append((shown, wrapped[c]))
-        body.append(BodyRow(cells, row_height(texts)))
+        values = [row.get(header) for header in headers]
+        texts = [(v if type(v) is str else text_of(v), width) for i, width in wrapped_at if (v := values[i]) is not None]
+        for i, value in enumerate(values):
+            if type(value) in (Kept, Updated):
+                put(ws.cell(r, i + 1), value, cols[i], styles)
+                values[i] = None
+        body.append(BodyRow(values, row_height(texts)))
         keys.append(key)
     n_rows = count if count is not None else len(rows)
     _put_back_outside(ws, old, (max(n_rows + 1, 2), len(headers)))
     last = get_column_letter(len(headers))
     table = Table(displayName=sheet.name, ref=f"A1:{last}{max(n_rows + 1, 2)}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    # the columns named here: else openpyxl makes every cell of the table to read its headings
+    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
+    table.autoFilter = AutoFilter(ref=table.ref)
     ws.add_table(table)
     ws.freeze_panes = None
     ws.sheet_view.selection = [Selection(activeCell="A1", sqref="A1")]  # else openpyxl adds more each run
@@ -386,7 +396,7 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], st
     print_setup(ws)
     if sheet.big:
         protect(ws)
-    return LaidOut(headers, body, keys)
+    return LaidOut(headers, body, keys, RowWriter(cols, styles, colours))
 
 
 def protect(ws) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import struct
+from functools import lru_cache
 import time
 import zipfile
 import zlib
@@ -29,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from ..files import cell_safe, looks_like_formula
-from ..forms.textwidth import cell_height
+from ..forms.textwidth import CELL_PADDING, cell_height, column_points
 from .rows import Col, Graded
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -70,6 +71,16 @@ def style_key(col: Col | None, value) -> StyleKey:
     return StyleKey(kind == "long", "", "", False, isinstance(value, str) and looks_like_formula(value))
 
 
+def value_kind(value):
+    """What the style of a cell depends on in a value (see `fragments.SheetRows`)."""
+    kind = type(value)
+    if kind is str:
+        return "=" if value[:1] in _MAYBE_FORMULA and looks_like_formula(value) else "s"
+    if kind is Graded:
+        return "g", value.colour, value.label[:1] in _MAYBE_FORMULA and looks_like_formula(value.label)
+    return kind.__name__
+
+
 def is_dark(rgb: str) -> bool:
     r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
     return 0.299 * r + 0.587 * g + 0.114 * b < 140
@@ -85,6 +96,8 @@ class Styles:
         self._index: dict[StyleKey, int] = {}
         self._ours: set[tuple] = {signature_of_style(wb, wb._cell_styles[0])}
         self._seen: dict[tuple, bool] = {}
+        self._fast: dict[tuple, int] = {}
+        self._cols: dict[int, Col | None] = {}
 
     def index(self, key: StyleKey) -> int:
         found = self._index.get(key)
@@ -103,7 +116,19 @@ class Styles:
         return found
 
     def of(self, col: Col | None, value) -> int:
-        return self.index(style_key(col, value))
+        """The style of `value` in a cell of `col` (worked out once per column and kind of value)."""
+        kind = type(value)
+        if kind is str:
+            fast = (id(col), "=" if value[:1] in _MAYBE_FORMULA and looks_like_formula(value) else "")
+        elif kind is Graded:
+            fast = (id(col), value.colour, value.label[:1] in _MAYBE_FORMULA and looks_like_formula(value.label))
+        else:
+            fast = (id(col), kind)
+        found = self._fast.get(fast)
+        if found is None:
+            found = self._fast[fast] = self.index(style_key(col, value))
+            self._cols[id(col)] = col  # kept alive, so that its id stays its own
+        return found
 
     def is_ours(self, style) -> bool:
         """Whether a cell's look (its StyleArray) is one our writer gives (or the default look): nothing of
@@ -162,6 +187,7 @@ def _rgb(color) -> str | None:
 # ---- cells and rows ------------------------------------------------------------------
 
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_MAYBE_FORMULA = frozenset("=+-@ \t\r\n\xa0")
 
 
 def cell_xml(value, style: int, ref: str = "") -> str:
@@ -189,10 +215,21 @@ def row_height(texts: Iterable[tuple[str, float]], bold: bool = False) -> float 
     """The height a row needs for its wrapped texts ((text, column width) pairs), None when one line does."""
     height = 0.0
     for text, width in texts:
-        if len(text) * 1.1 < width and "\n" not in text:
-            continue  # one line, whatever the letters
-        height = max(height, cell_height(text, width, FONT_SIZE, bold, spare=SPARE))
+        if len(text) <= _one_line(width) and "\n" not in text:
+            continue  # one line, even in wide letters
+        height = max(height, _cell_height(text, width, bold))
     return min(height, MAX_ROW_HEIGHT) if height > 15 else None
+
+
+@lru_cache(maxsize=256)
+def _one_line(width: float) -> int:
+    """How many letters surely fit on one line of a column `width` characters wide (at an 'M' each)."""
+    return int((column_points(width) - CELL_PADDING) * SPARE / (0.833 * FONT_SIZE))
+
+
+@lru_cache(maxsize=65536)
+def _cell_height(text: str, width: float, bold: bool) -> float:
+    return cell_height(text, width, FONT_SIZE, bold, spare=SPARE)
 
 
 def row_xml(cells: str, height: float | None, r: int | None = None) -> str:
@@ -357,13 +394,72 @@ def _column_number(letters: str) -> int:
 
 @dataclass
 class BodyRow:
-    """One row of a sheet as we write it: column number -> (value, style number); its height."""
+    """One row of a sheet as we write it: the value of each column (None: nothing of ours), its height."""
 
-    cells: dict[int, tuple[object, int]]
+    values: list
     height: float | None = None
 
 
-def merged_sheet(sheet_xml: str, body: list[BodyRow], last_col: int) -> Iterator[str]:
+#: A value of each kind a cell may hold (see `value_kind`), to register the style our writer gives it.
+SAMPLES = {"s": "text", "=": "=text", "date": dt.date(2000, 1, 1), "datetime": dt.datetime(2000, 1, 1, 12),
+           "int": 1, "float": 1.5, "bool": True}
+
+
+class RowWriter:
+    """Our cells of one sheet, quickly: each column's style for each kind of value registered once in the
+    workbook (and nothing registered afterwards, so that a copy can write rows in another process), and
+    the cells of values that repeat (headings, grades, dates, teams) remembered."""
+
+    MEMO = 4096  # cells remembered per column
+
+    def __init__(self, cols: list[Col | None], styles: Styles, colours: Iterable[str | None]):
+        self.cols = cols
+        self.kinds: list[dict] = []
+        for col in cols:
+            kinds = {kind: styles.of(col, sample) for kind, sample in SAMPLES.items()}
+            for colour in colours:
+                for label in ("x", "=x"):
+                    kinds[value_kind(Graded(label, colour))] = styles.of(col, Graded(label, colour))
+            self.kinds.append(kinds)
+        self._memo: list[dict] = [{} for _ in cols]
+
+    def style(self, i: int, value) -> int:
+        kinds = self.kinds[i]
+        return kinds.get(value_kind(value), kinds["s"])
+
+    def cells(self, values: list) -> str:
+        """The cells of a row, without references: an empty one for each column left out."""
+        out = []
+        last = max((i for i, v in enumerate(values) if v is not None and v != ""), default=-1)
+        for i in range(last + 1):
+            value = values[i]
+            if value is None or value == "":
+                out.append("<c/>")
+                continue
+            key = (type(value), value) if type(value) is not Graded else (Graded, value.label, value.colour)
+            memo = self._memo[i]
+            found = memo.get(key)
+            if found is None:
+                found = cell_xml(value, self.style(i, value))
+                if len(memo) < self.MEMO:
+                    memo[key] = found
+            out.append(found)
+        return "".join(out)
+
+    def cells_at(self, values: list, n: int) -> dict[int, str]:
+        """The cells of row `n`, with their references (to merge with other cells of the row)."""
+        return {i + 1: cell_xml(v, self.style(i, v), f"{get_column_letter(i + 1)}{n}")
+                for i, v in enumerate(values) if v is not None and v != ""}
+
+    def signature(self) -> list:
+        """The style numbers it uses, column by column (they change when the workbook's styles do)."""
+        return [sorted((str(k), v) for k, v in kinds.items()) for kinds in self.kinds]
+
+    def __getstate__(self):
+        return {**self.__dict__, "_memo": [{} for _ in self.cols]}
+
+
+def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_col: int) -> Iterator[str]:
     """The sheet's XML in pieces: the skeleton with `body` as its rows 2 onwards, each merged with the
     skeleton's own cells of that row (the skeleton's win: they carry a person's note or look)."""
     head, rows, tail = skeleton_rows(sheet_xml)
@@ -373,13 +469,16 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], last_col: int) -> Iterator
     if 1 in rows:
         yield _skeleton_row(1, rows[1])
     chunk = []
+    numbered = True  # the row before had its number: this one does not need it
     for n, row in enumerate(body, start=2):
         theirs = rows.get(n)
-        cells = {c: cell_xml(v, s, f"{get_column_letter(c)}{n}") for c, (v, s) in row.cells.items()
-                 if v is not None and v != ""}
-        if theirs is not None:
+        if theirs is None:
+            chunk.append(row_xml(writer.cells(row.values), row.height, None if numbered else n))
+            numbered = True
+        else:
+            cells = writer.cells_at(row.values, n)
             cells.update(theirs.cells)
-        chunk.append(row_xml("".join(cells[c] for c in sorted(cells)), row.height, n))
+            chunk.append(row_xml("".join(cells[c] for c in sorted(cells)), row.height, n))
         if len(chunk) >= 500:
             yield "".join(chunk)
             chunk = []
