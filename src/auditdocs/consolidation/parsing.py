@@ -30,20 +30,21 @@ def _start(library, render) -> None:
     _library, _render = library, render
 
 
-def _read(paths: list[str]) -> list[tuple[m.AuditRecord, dict | None]]:
+def _read(paths: list[str]) -> list[tuple[m.AuditRecord, dict | None, str]]:
     return [_read_one(Path(p), _library, _render) for p in paths]
 
 
-def _read_one(path: Path, library, render) -> tuple[m.AuditRecord, dict | None]:
-    """A form read, and (with `render`, a `tracker.fragments.BigSheets`) the rows its audit gets on the
-    sheets nobody edits, made here, where the form was read."""
+def _read_one(path: Path, library, render) -> tuple[m.AuditRecord, dict | None, str]:
+    """A form read, its `model.content_check`, and (with `render`, a `tracker.fragments.BigSheets`) the
+    rows its audit gets on the sheets nobody edits, made here, where the form was read."""
     record = read_form(path, library)
+    check = m.content_check(record)
     if render is None or record.status == "unreadable":
-        return record, None
+        return record, None, check
     try:
-        return record, render.render(library.get(record.form_id, record.form_version), record)
+        return record, render.render(library.get(record.form_id, record.form_version), record), check
     except Exception:  # the rows are made again where the tracker is written, which says what went wrong
-        return record, None
+        return record, None, check
 
 
 def workers_available() -> int:
@@ -54,8 +55,9 @@ def workers_available() -> int:
 
 
 def read_forms(paths: list[Path], library, workers: int | None = None, render=None
-               ) -> Iterator[tuple[int, m.AuditRecord, dict | None]]:
-    """(index in `paths`, record, its big sheets' rows) for every file, as each is read (not in order)."""
+               ) -> Iterator[tuple[int, m.AuditRecord, dict | None, str]]:
+    """(index in `paths`, record, its big sheets' rows, its content check) for every file, as each is read
+    (not in order)."""
     workers = workers or workers_available()
     if workers < 2 or len(paths) < WORTH_WORKERS:
         for i, path in enumerate(paths):
@@ -69,9 +71,9 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
             futures = {pool.submit(_read, [str(paths[i]) for i in chunk]): chunk for chunk in chunks}
             for future in as_completed(futures):
                 chunk = futures[future]
-                for i, (record, rows) in zip(chunk, future.result()):
+                for i, (record, rows, check) in zip(chunk, future.result()):
                     done.add(i)
-                    yield i, record, rows
+                    yield i, record, rows, check
     except BrokenProcessPool:
         pass
     for i, path in enumerate(paths):

@@ -30,7 +30,6 @@ from .. import cycle
 from .. import model as m
 from ..context import register_beside
 from ..files import sha256_of
-from ..moderation.columns import moderation_columns
 from ..moderation.outcome import moderated_events
 from ..register import SeenFile, file_hash, open_register
 from ..returns import find_files
@@ -40,6 +39,7 @@ from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import Kept, OldSheet, plain
 from . import plan
+from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
 
 #: Tests set this to a step's name to have the process killed there (see tests/test_consolidate_killed.py).
@@ -202,12 +202,12 @@ def _reading(found, library, workers):
                 first.setdefault(content or f"unhashed {n}", n)
         todo = sorted(first.values())
         pending = []
-        for i, record, rows in read_forms([found[n][0] for n in todo], library, workers, render):
+        for i, record, rows, check in read_forms([found[n][0] for n in todo], library, workers, render):
             n = todo[i]
             record.folder = seen[n].folder
             if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
                 seen[n].content_hash = _record_hash(record)
-            _attach(seen[n], record)
+            _attach(seen[n], record, check)
             seen[n].rows = rows
             pending.append(seen[n])
             if len(pending) >= BATCH:
@@ -280,7 +280,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 summary = (cycle.summary_record(library.get(s.record.form_id, s.record.form_version), s.record)
                            if s.new else None)
                 by_folder.setdefault(s.folder, []).append(
-                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary))
+                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else ""))
                 if s.new and read_files:
                     s._record = _light(s.record)
             for folder, files in by_folder.items():
@@ -314,35 +314,28 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
         returned_now = {s.audit_id for s in seen if s.new and s.audit_id}
-        reg.record_events(moderated_events(reg.audits(ids=returned_now), library), now=now)
+        reg.record_events(moderated_events(reg.audits(ids=returned_now, summaries=True), library), now=now)
         # the audits as they stand now: those this run changed read again, the others as they were
         changed = returned_now | set(decision.chosen) | set(decision.applied) | {a.audit_id for a in adopted}
         if not tracker.unchanged:
             changed = set(before) | changed
         audits = _audits_now(reg, before, changed)
-        standings = cycle.standings(audits, library, today)
-        audit_rows = {a.audit_id: r.audit_row(a, standings[a.audit_id], library.get(a.form_id, a.form_version),
-                                              moderation_columns(a, library))
-                      for a in audits if _listed(a, library)}
-        for a in audits:
-            if a.audit_id in audit_rows:
-                audit_rows[a.audit_id].update(a.columns.get(r.AUDITS.name, {}))
-                audit_rows[a.audit_id]["Needs attention"] = "\n".join(standings[a.audit_id].problems) or None
-        content = _content(audits, audit_rows, old, reg, library, big, seen if write else [])
-        new_exceptions = decision.exceptions + plan.tracker_entries(content, today) + [
-            plan.action_changed(old_action, new_action, audit_rows.get(old_action.audit_id, {}), today)
+        colours = scale_colours(library) | set(r.STATE_COLOURS.values())
+        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=tracker.unchanged)
+        content = _content(audits, made, old, reg, library, big, seen if write else [])
+        new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
+            plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure]
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
         reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
         rows = {key: {**row, **exception_cells.get(key, {})} for key, row in exceptions}
         content[r.EXCEPTIONS.name] = sheets.compose(r.EXCEPTIONS, old.get(r.EXCEPTIONS.name) or OldSheet(), rows)
-        summary = _summary(path, register, tracker, seen, decision, identity, audits, audit_rows, standings,
-                           new_exceptions, library, today, read_files)
+        summary = _summary(path, register, tracker, seen, decision, identity, made, new_exceptions, read_files)
         _kill_point("planned")
         if write:
-            colours = scale_colours(library) | set(r.STATE_COLOURS.values())
-            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours)
+            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours,
+                                 {name: writer for name, (_, writer, _) in made.writers.items()})
             summary.backup = written.backup
             _kill_point("written")
             reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
@@ -369,12 +362,6 @@ def _mtime(location: str) -> float:
         return os.path.getmtime(location)
     except OSError:
         return 0.0
-
-
-def _listed(audit: m.RegisteredAudit, library) -> bool:
-    """On the Audits sheet: allocated, or returned on a form the specs know."""
-    return audit.source != "returned" or (library.get(audit.form_id, audit.form_version) is not None
-                                          and audit.current is not None)
 
 
 def _adopt_actions(sheet: OldSheet | None, before: dict[str, m.RegisteredAudit], action_ids: set[str], library,
@@ -457,7 +444,7 @@ def _save_read_back(reg, back: plan.ReadBack, before: dict[str, m.RegisteredAudi
 def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.ActionIdentity:
     """Which action is which, for every audit whose version in use was read in this run."""
     total = cycle.ActionIdentity([])
-    known = {audit.audit_id: list(audit.actions) for audit in reg.audits(ids=list(decision.applied))}
+    known = {audit.audit_id: list(audit.actions) for audit in reg.audits(ids=list(decision.applied), summaries=True)}
     for aid, seen in decision.applied.items():
         record = seen.record
         spec = library.get(record.form_id, record.form_version)
@@ -472,22 +459,12 @@ def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.Actio
     return total
 
 
-def _content(audits, audit_rows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen) -> dict:
+def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen) -> dict:
     """Each sheet's rows, from the register (in the order the tracker had them)."""
-    content = {}
-    content[r.AUDITS.name] = sheets.compose(r.AUDITS, old.get(r.AUDITS.name) or OldSheet(), audit_rows)
-    actions = {}
-    for a in audits:
-        if a.audit_id not in audit_rows:
-            continue
-        spec = library.get(a.form_id, a.form_version)
-        current = a.current
-        subject = current.record.subject if current is not None and current.record.subject else a.subject
-        for action in a.actions:
-            actions[action.action_id] = r.action_row(action, spec, subject)
-    content[r.ACTIONS.name] = sheets.compose(r.ACTIONS, old.get(r.ACTIONS.name) or OldSheet(), actions,
-                                             placed_after=lambda key: key.rsplit("-A", 1)[0])
-    listed = [a for a in audits if a.audit_id in audit_rows and a.current is not None]
+    content = {r.AUDITS.name: sheets.compose(r.AUDITS, old.get(r.AUDITS.name) or OldSheet(), made.audits),
+               r.ACTIONS.name: sheets.compose(r.ACTIONS, old.get(r.ACTIONS.name) or OldSheet(), made.actions,
+                                              placed_after=lambda key: key.rsplit("-A", 1)[0])}
+    listed = [a for a in audits if a.audit_id in made.audits and a.current is not None]
     made_now = {s.content_hash: s.rows for s in seen if getattr(s, "rows", None) is not None}
     for sheet in (r.ANSWERS, r.JUDGEMENTS):
         content[sheet.name] = _big_sheet(sheet, listed, old.get(sheet.name) or OldSheet(),
@@ -516,7 +493,7 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
         if a.audit_id not in signatures:
             continue
         if a.audit_id in kept:
-            data, crc, length, rows = kept[a.audit_id]
+            data, crc, length, rows, _ = kept[a.audit_id]
             fragments.append(stream.Fragment(data, crc, length, rows))
             continue
         made = made_now.get(a.current.content_hash)
@@ -530,26 +507,23 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
     return book.BigSheet([f for f in fragments if f.rows])
 
 
-def _summary(path, register, tracker, seen, decision, identity, audits, audit_rows, standings, new_exceptions,
-             library, today, read_files) -> Summary:
+def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, new_exceptions, read_files
+             ) -> Summary:
     summary = Summary(path, register, created=not tracker.existed, duplicates=decision.duplicates)
     summary.files = len(seen)
     summary.read = sum(1 for s in seen if s.new) if read_files else len(seen)
     for status in ("complete", "incomplete", "unreadable"):
         setattr(summary, status, sum(1 for s in seen if s.status == status))
     summary.audits_new, summary.audits_updated = decision.new, decision.updated
-    listed = [a for a in audits if a.audit_id in audit_rows]
-    summary.audits_total = len(listed)
-    summary.audits_returned = sum(1 for a in listed if a.current is not None)
-    actions = [(a, action) for a in listed for action in a.actions]
-    summary.actions_total = len(actions)
+    facts = made.facts.values()
+    summary.audits_total = len(made.facts)
+    summary.audits_returned = sum(1 for f in facts if f.returned)
+    summary.actions_total = sum(f.actions for f in facts)
     summary.actions_new, summary.actions_removed = identity.new, identity.removed
-    summary.actions_overdue = sum(1 for a, action in actions
-                                  if cycle.action_overdue(library.get(a.form_id, a.form_version), action, today))
+    summary.actions_overdue = sum(f.overdue for f in facts)
     summary.exceptions = len(new_exceptions)
-    for a in listed:
-        state = standings[a.audit_id].state
-        summary.states[state] = summary.states.get(state, 0) + 1
+    for f in facts:
+        summary.states[f.state] = summary.states.get(f.state, 0) + 1
     return summary
 
 

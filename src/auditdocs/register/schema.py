@@ -121,8 +121,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             crc INTEGER NOT NULL,
             length INTEGER NOT NULL,
             rows INTEGER NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',  -- JSON: what else the tracker needs of them (their state…)
             PRIMARY KEY (sheet, audit_id)
         )""",
+        # bumped whenever anything of the audit changes, so that its rows are made again
+        "ALTER TABLE audits ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,7 +26,7 @@ from .lock import WriterLock
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT = 30  # seconds to wait for a reader or writer that has the file for a moment
-COMPRESSION = 6
+COMPRESSION = 1  # records are written once a year's worth at a time: quick beats small
 
 
 @dataclass
@@ -38,6 +38,7 @@ class SeenFile:
     content_hash: str
     record: m.AuditRecord | None = None
     summary: m.AuditRecord | None = None  # what the rules read of the record (cycle.summary_record), if given
+    check: str = ""  # model.content_check of the record, if already worked out
 
 
 @dataclass
@@ -290,6 +291,7 @@ class Register:
             "auditor_role=excluded.auditor_role, service=excluded.service, re_audit_of=excluded.re_audit_of, "
             "case_number=excluded.case_number, auditor=excluded.auditor, auditor_key=excluded.auditor_key, "
             "team=excluded.team, audit_type=excluded.audit_type", rows)
+        self._touch(r[0] for r in rows)
         return self._count("audits") - before
 
     def record_returns(self, folder: Path | str, files: Iterable[SeenFile], *,
@@ -309,7 +311,7 @@ class Register:
             if f.record is None:
                 raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
             contents[f.content_hash] = (f.content_hash, f.record.audit_id, f.record.status, pack_record(f.record),
-                                        f.record.form_id, f.record.form_version, m.content_check(f.record),
+                                        f.record.form_id, f.record.form_version, f.check or m.content_check(f.record),
                                         pack_record(f.summary) if f.summary is not None else None)
             if f.record.audit_id:
                 audits.setdefault(f.record.audit_id, _audit_row(_audit_of_record(f.record), now))
@@ -322,20 +324,37 @@ class Register:
         self._db.executemany(
             f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO NOTHING", audits.values())
-        places = self._count("files")
+        hashes = _json(sorted({f.content_hash for f in files}))
+        places = {(r[0], r[1]) for r in self._db.execute(
+            "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
+            (folder, hashes))}
         self._db.executemany(
             "INSERT INTO files (folder, path, content_hash, first_seen, last_seen) VALUES (?,?,?,?,?) "
             "ON CONFLICT (folder, path, content_hash) DO UPDATE SET last_seen = excluded.last_seen",
             [(folder, f.path, f.content_hash, now, now) for f in files])
-        counts.new_places = self._count("files") - places
+        new_places = {(f.path, f.content_hash) for f in files} - places
+        counts.new_places = len(new_places)
         counts.seen_again = len(files) - counts.new_places
+        self._touch(r[0] for r in self._db.execute(
+            "SELECT DISTINCT audit_id FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
+            (_json(sorted({h for _, h in new_places})),)))
         return counts
+
+    def _touch(self, audit_ids: Iterable[str]) -> None:
+        """Something of these audits changed: their tracker rows are made again."""
+        self._db.execute("UPDATE audits SET revision = revision + 1 WHERE audit_id IN (SELECT value FROM json_each(?))",
+                         (_json(sorted(set(audit_ids))),))
+
+    def revisions(self) -> dict[str, tuple[int, str]]:
+        """audit id -> (revision, case number): a revision changes whenever anything of its audit does."""
+        return {r[0]: (r[1], r[2]) for r in self._db.execute("SELECT audit_id, revision, case_number FROM audits")}
 
     def choose_version(self, audit_id: str, content_hash: str) -> None:
         """The version of an audit to use (two files of it came back with different answers), until
         another new version comes back; '' goes back to the latest."""
         self._writing()
-        self._db.execute("UPDATE audits SET chosen = ? WHERE audit_id = ?", (content_hash, audit_id))
+        self._db.execute("UPDATE audits SET chosen = ?, revision = revision + (chosen != ?) WHERE audit_id = ?",
+                         (content_hash, content_hash, audit_id))
 
     def record_events(self, events: Iterable[m.Event], *, now: dt.datetime | None = None) -> list[int]:
         """Add events (see model.EVENT_KINDS); returns their ids."""
@@ -353,11 +372,15 @@ class Register:
                 (e.audit_id, e.kind, e.on.isoformat(), e.who, e.agreed_by, e.agreed_role, e.reason,
                  _json(e.details), now))
             ids.append(cursor.lastrowid)
+            self._touch([e.audit_id])
         return ids
 
     def delete_events(self, ids: Iterable[int]) -> None:
         """Remove events recorded by mistake (a QA officer cleared the tracker cell they came from)."""
         self._writing()
+        ids = list(ids)
+        self._touch(r[0] for r in self._db.execute(
+            "SELECT audit_id FROM events WHERE id IN (SELECT value FROM json_each(?))", (_json(ids),)))
         self._db.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in ids])
 
     def record_actions(self, actions: Iterable[m.TrackedAction], *, now: dt.datetime | None = None) -> None:
@@ -382,13 +405,19 @@ class Register:
             "ON CONFLICT (action_id) DO UPDATE SET "
             "table_id=excluded.table_id, form_row=excluded.form_row, text=excluded.text, "
             "row_values=excluded.row_values, on_form=excluded.on_form", rows)
+        self._touch(owners.values())
 
     def set_action_status(self, action_id: str, status: str, done_on: dt.date | None = None,
                           signed_off_by: str = "", signed_off_on: dt.date | None = None) -> None:
         """What the team manager says about an action (from the tracker)."""
         self._writing()
-        self._db.execute("UPDATE actions SET status = ?, done_on = ?, signed_off_by = ?, signed_off_on = ? "
-                         "WHERE action_id = ?", (status, _iso(done_on), signed_off_by, _iso(signed_off_on), action_id))
+        changed = self._db.execute(
+            "UPDATE actions SET status = ?, done_on = ?, signed_off_by = ?, signed_off_on = ? WHERE action_id = ? AND "
+            "(status, coalesce(done_on, ''), signed_off_by, coalesce(signed_off_on, '')) IS NOT (?, ?, ?, ?)",
+            (status, _iso(done_on), signed_off_by, _iso(signed_off_on), action_id, status, _iso(done_on) or "",
+             signed_off_by, _iso(signed_off_on) or "")).rowcount
+        if changed:
+            self._touch(r[0] for r in self._db.execute("SELECT audit_id FROM actions WHERE action_id = ?", (action_id,)))
 
     def save_exceptions(self, rows: Iterable[tuple[str, dict[str, object]]]) -> None:
         """The rows of the tracker's Exceptions sheet, in order, each with its row key (replacing all)."""
@@ -413,12 +442,20 @@ class Register:
         """The managers' and QA officers' cells of `sheet`, by row key (audit id, action id…):
         each row given replaces what the register held for it; other rows are left as they are."""
         self._writing()
-        keys = [(sheet, key) for key in rows]
-        self._db.executemany("DELETE FROM tracker_cells WHERE sheet = ? AND row_key = ?", keys)
-        self._db.executemany(
-            "INSERT INTO tracker_cells (sheet, row_key, heading, value) VALUES (?,?,?,?)",
-            [(sheet, key, heading, pack_cell(value)) for key, cells in rows.items()
-             for heading, value in cells.items() if value is not None])
+        held: dict[str, dict[str, str]] = {}
+        for key, heading, value in self._db.execute(
+                "SELECT row_key, heading, value FROM tracker_cells WHERE sheet = ? AND row_key IN "
+                "(SELECT value FROM json_each(?))", (sheet, _json(list(rows)))):
+            held.setdefault(key, {})[heading] = value
+        packed = {key: {h: pack_cell(v) for h, v in cells.items() if v is not None} for key, cells in rows.items()}
+        changed = [key for key, cells in packed.items() if cells != held.get(key, {})]
+        self._db.executemany("DELETE FROM tracker_cells WHERE sheet = ? AND row_key = ?", [(sheet, k) for k in changed])
+        self._db.executemany("INSERT INTO tracker_cells (sheet, row_key, heading, value) VALUES (?,?,?,?)",
+                             [(sheet, key, h, v) for key in changed for h, v in packed[key].items()])
+        keys = _json(changed + [key.split("\x1f", 1)[0] for key in changed if "\x1f" in key])
+        self._touch([r[0] for r in self._db.execute(
+            "SELECT audit_id FROM audits WHERE audit_id IN (SELECT value FROM json_each(?)) UNION "
+            "SELECT audit_id FROM actions WHERE action_id IN (SELECT value FROM json_each(?))", (keys, keys))])
 
     # ---- reading ----
 
@@ -516,24 +553,24 @@ class Register:
             params.append(str(folder))
         return sorted(self._returns(where, params), key=lambda r: r.last_seen, reverse=True)
 
-    def rendered(self, sheet: str, signatures: dict[str, str]) -> dict[str, tuple[bytes, int, int, int]]:
-        """The rows of `sheet` kept for each audit whose signature (audit id -> signature) is still the
-        same: audit id -> (data, CRC-32, length, rows)."""
+    def rendered(self, sheet: str, signatures: dict[str, str]) -> dict[str, tuple[bytes, int, int, int, dict]]:
+        """The tracker rows kept for `sheet`, for each key (audit id, action id) whose signature is still
+        the same: key -> (data, CRC-32, length, rows, meta)."""
         found = {}
-        for aid, signature, data, crc, length, rows in self._db.execute(
-                "SELECT audit_id, signature, data, crc, length, rows FROM rendered WHERE sheet = ?", (sheet,)):
-            if signatures.get(aid) == signature:
-                found[aid] = (data, crc, length, rows)
+        for key, signature, data, crc, length, rows, meta in self._db.execute(
+                "SELECT audit_id, signature, data, crc, length, rows, meta FROM rendered WHERE sheet = ?", (sheet,)):
+            if signatures.get(key) == signature:
+                found[key] = (data, crc, length, rows, json.loads(meta))
         return found
 
-    def keep_rendered(self, sheet: str, rows: dict[str, tuple[str, bytes, int, int, int]]) -> None:
-        """Keep the rows made for audits of `sheet`: audit id -> (signature, data, CRC-32, length, rows)."""
+    def keep_rendered(self, sheet: str, rows: dict[str, tuple]) -> None:
+        """Keep the tracker rows made for `sheet`: key -> (signature, data, CRC-32, length, rows[, meta])."""
         self._writing()
         self._db.executemany(
-            "INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows) VALUES (?,?,?,?,?,?,?) "
+            "INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows, meta) VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT (sheet, audit_id) DO UPDATE SET signature=excluded.signature, data=excluded.data, "
-            "crc=excluded.crc, length=excluded.length, rows=excluded.rows",
-            [(sheet, aid, *row) for aid, row in rows.items()])
+            "crc=excluded.crc, length=excluded.length, rows=excluded.rows, meta=excluded.meta",
+            [(sheet, key, *row[:5], _json(row[5] if len(row) > 5 else {})) for key, row in rows.items()])
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""

@@ -130,10 +130,11 @@ class _Book:
 
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
-          now: dt.datetime, colours=(None,)) -> Written:
+          now: dt.datetime, colours=(None,), writers: dict | None = None) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
     sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
-    `colours`: those the rows' graded values may have (scales' and states')."""
+    `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
+    each sheet's rows already written (`sheets.Rendered`) were written with."""
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
@@ -143,7 +144,8 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
         if isinstance(rows, BigSheet):
             laid[s.name] = (s, sheets.lay_out(ws, s, old, [], styles, count=rows.count, colours=colours), rows)
         else:
-            laid[s.name] = (s, sheets.lay_out(ws, s, old, rows, styles, colours=colours), None)
+            laid[s.name] = (s, sheets.lay_out(ws, s, old, rows, styles, colours=colours,
+                                              writer=(writers or {}).get(s.name)), None)
         headers, n = laid[s.name][1].headers, (rows.count if isinstance(rows, BigSheet) else len(rows))
         if s is ACTIONS:
             sheets.mark_actions(ws, headers, n)

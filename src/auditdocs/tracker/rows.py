@@ -138,6 +138,7 @@ EXCEPTIONS = SheetDef("Exceptions", (
 ), key=("File", "Audit id", "Problem"))
 
 DATA_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
+SHEETS = {s.name: s for s in DATA_SHEETS}
 ABOUT = "About"
 MANAGER_HEADERS = ACTIONS.people
 #: The managers' columns of the Actions sheet that say where an action stands (the rest are notes).

@@ -272,6 +272,8 @@ def compose(sheet: SheetDef, old: OldSheet, fresh: dict[str, dict], placed_after
 def carried(sheet: SheetDef, old_row: dict, new_row: dict) -> dict:
     """`new_row` with what people put in the old row: their cells kept, and on our cells their notes and
     look (the value is ours)."""
+    if not old_row:
+        return new_row
     out = dict(new_row)
     generated = sheet.generated
     for h, value in old_row.items():
@@ -333,8 +335,8 @@ class LaidOut:
     writer: RowWriter
 
 
-def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], styles: Styles,
-            count: int | None = None, colours=(None,)) -> LaidOut:
+def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict | Rendered]], styles: Styles,
+            count: int | None = None, colours=(None,), writer: RowWriter | None = None) -> LaidOut:
     """Rewrite a data sheet's skeleton (headings, people's cells, table, frozen headings, widths, print
     setup) and return the rows to stream. `count`: the number of rows of a big sheet whose rows are
     streamed apart (`rows` then empty); `colours`: those of the graded values the rows may hold."""
@@ -362,13 +364,14 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], st
         dim = ws.column_dimensions[get_column_letter(c)]
         dim.width = width or (col.width if col else 16)
         dim.hidden = bool(col and col.hidden) or hidden
-    wrapped = {c: ws.column_dimensions[get_column_letter(c)].width or 13
-               for c, (h, col) in enumerate(zip(headers, cols), start=1)
-               if col is not None and col.kind == "long" and not (col.hidden or old.widths.get(h, (None, False))[1])}
+    wrapped_at = wrapped_columns(sheet, old, headers)
     body = []
     keys = []
-    wrapped_at = [(c - 1, width) for c, width in wrapped.items()]
     for r, (key, row) in enumerate(rows, start=2):
+        keys.append(key)
+        if type(row) is Rendered:
+            body.append(BodyRow(None, xml=row.xml))
+            continue
         values = [row.get(header) for header in headers]
         texts = [(v if type(v) is str else text_of(v), width) for i, width in wrapped_at if (v := values[i]) is not None]
         for i, value in enumerate(values):
@@ -376,7 +379,6 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], st
                 put(ws.cell(r, i + 1), value, cols[i], styles)
                 values[i] = None
         body.append(BodyRow(values, row_height(texts)))
-        keys.append(key)
     n_rows = count if count is not None else len(rows)
     _put_back_outside(ws, old, (max(n_rows + 1, 2), len(headers)))
     last = get_column_letter(len(headers))
@@ -396,7 +398,34 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict]], st
     print_setup(ws)
     if sheet.big:
         protect(ws)
-    return LaidOut(headers, body, keys, RowWriter(cols, styles, colours))
+    return LaidOut(headers, body, keys, writer or RowWriter(cols, styles, colours))
+
+
+def wrapped_columns(sheet: SheetDef, old: OldSheet, headers: list[str]) -> list[tuple[int, float]]:
+    """(index, width) of the columns whose text wraps, so that rows are made high enough for it."""
+    out = []
+    for i, h in enumerate(headers):
+        col = sheet.col(h)
+        width, hidden = old.widths.get(h, (None, False))
+        if col is not None and col.kind == "long" and not (col.hidden or hidden):
+            out.append((i, float(width or col.width)))
+    return out
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A row already written as SpreadsheetML (without references): one of ours with nothing of people's."""
+
+    xml: str
+
+
+def render_row(row: dict, headers: list[str], writer: RowWriter, wrapped: list[tuple[int, float]]) -> Rendered:
+    """A row of ours (nothing of people's in it) as `lay_out` would have it written."""
+    values = [row.get(h) for h in headers]
+    texts = [(v if type(v) is str else text_of(v), width) for i, width in wrapped if (v := values[i]) is not None]
+    height = row_height(texts)
+    return Rendered(f'<row ht="{height:g}" customHeight="1">{writer.cells(values)}</row>' if height
+                    else f"<row>{writer.cells(values)}</row>")
 
 
 def protect(ws) -> None:

@@ -251,7 +251,7 @@ class Fragment:
 
 def fragment(xml: str, rows: int) -> Fragment:
     raw = xml.encode("utf-8")
-    squeeze = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15)
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # quickly: a year's audits are made at once
     return Fragment(squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw), rows)
 
 
@@ -338,7 +338,7 @@ class Compressed:
     """XML text compressed as it is written (one piece of a package entry)."""
 
     def __init__(self):
-        self._squeeze = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15)
+        self._squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # quickly: the sheets are large
         self._out: list[bytes] = []
         self.crc = 0
         self.length = 0
@@ -394,10 +394,12 @@ def _column_number(letters: str) -> int:
 
 @dataclass
 class BodyRow:
-    """One row of a sheet as we write it: the value of each column (None: nothing of ours), its height."""
+    """One row of a sheet as we write it: the value of each column (None: nothing of ours), its height; or
+    the row already written (`xml`, without references)."""
 
-    values: list
+    values: list | None
     height: float | None = None
+    xml: str | None = None
 
 
 #: A value of each kind a cell may hold (see `value_kind`), to register the style our writer gives it.
@@ -469,12 +471,16 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
     if 1 in rows:
         yield _skeleton_row(1, rows[1])
     chunk = []
-    numbered = True  # the row before had its number: this one does not need it
-    for n, row in enumerate(body, start=2):
+    for n, row in enumerate(body, start=2):  # a row without its number follows the one before
         theirs = rows.get(n)
-        if theirs is None:
-            chunk.append(row_xml(writer.cells(row.values), row.height, None if numbered else n))
-            numbered = True
+        if row.xml is not None and theirs is None:  # a row of ours kept as written
+            chunk.append(row.xml)
+        elif row.xml is not None:  # with people's cells beside the table in the same row
+            attributes, cells = _numbered_cells(row.xml, n)
+            cells.update(theirs.cells)
+            chunk.append(f'<row r="{n}"{attributes}>{"".join(cells[c] for c in sorted(cells))}</row>')
+        elif theirs is None:
+            chunk.append(row_xml(writer.cells(row.values), row.height))
         else:
             cells = writer.cells_at(row.values, n)
             cells.update(theirs.cells)
@@ -487,6 +493,16 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
         yield _skeleton_row(n, rows[n])
     yield "</sheetData>"
     yield tail
+
+
+def _numbered_cells(row: str, n: int) -> tuple[str, dict[int, str]]:
+    """A row written without references: its attributes, and its cells (column -> XML) with theirs."""
+    found = _ROW.match(row)
+    cells = {}
+    for c, cell in enumerate(_CELL.finditer(found.group(2) or ""), start=1):
+        if cell.group(0) != "<c/>":
+            cells[c] = f'<c r="{get_column_letter(c)}{n}"' + cell.group(0)[2:]
+    return found.group(1), cells
 
 
 def _skeleton_row(n: int, row: SkeletonRow) -> str:

@@ -11,6 +11,8 @@ typed: the pieces are dropped. Where the pieces still show the repeats but no lo
 """
 from __future__ import annotations
 
+from lxml import etree
+
 from .oxml import W14_NS, W_NS, qn
 
 W, W14 = f"{{{W_NS}}}", f"{{{W14_NS}}}"
@@ -30,13 +32,18 @@ def damaged_by_libreoffice(element) -> bool:
     return any(sdt.get(LIBREOFFICE_DAMAGED) for sdt in element.iter(SDT))
 
 
+#: Paragraphs with two controls side by side, and controls holding a control: the only places pieces can be.
+_SIDE_BY_SIDE = etree.XPath(".//w:p[w:sdt/following-sibling::*[1][self::w:sdt]]", namespaces={"w": W_NS})
+_NESTED = etree.XPath(".//w:sdt[w:sdtContent/w:sdt]", namespaces={"w": W_NS})
+
+
 def put_libreoffice_pieces_together(body) -> None:
     """Put back together, in place, every control LibreOffice broke into pieces (after tracked
     changes are accepted and tabs and breaks made characters); mark those it cannot."""
-    for p in list(body.iter(P)):
+    for p in _SIDE_BY_SIDE(body):
         for group in _runs_of_alike_controls(p):
             _put_right(group[0], [_piece_text(sdt) for sdt in group], lambda: [p.remove(sdt) for sdt in group[1:]])
-    for sdt in list(body.iter(SDT)):
+    for sdt in _NESTED(body):
         content = sdt.find(W + "sdtContent")
         if content is None:
             continue

@@ -274,15 +274,19 @@ def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
         last[part.table.id] = previous = part
 
 
+#: The tags of every control in an element, in document order.
+_TAGS = etree.XPath(".//w:sdt/w:sdtPr/w:tag/@w:val", namespaces={"w": W[1:-1]})
+
+
 def _tags_in(tr, by_column_tag) -> bool:
-    return any(_sdt_tag(s) in by_column_tag for s in tr.iter(SDT))
+    return any(tag in by_column_tag for tag in _TAGS(tr))
 
 
 def _tagged_table(rows, by_column_tag) -> m.Table | None:
     """The action table whose column tags the controls in these rows carry, if any."""
     for tr in rows:
-        for sdt in tr.iter(SDT):
-            table = by_column_tag.get(_sdt_tag(sdt))
+        for tag in _TAGS(tr):
+            table = by_column_tag.get(tag)
             if table is not None:
                 return table
     return None

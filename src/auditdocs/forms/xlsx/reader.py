@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import SHEETRANGE_RE, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from ... import identity
@@ -163,6 +163,15 @@ def _text(value) -> str:
     return clean_text(str(value)) if value is not None else ""
 
 
+def _destinations(dn) -> list[tuple[str, str]]:
+    """What a defined name points to: (sheet, cells), as openpyxl's `destinations` gives it; the form's
+    own names (one sheet, one range) are read without openpyxl's formula tokenizer, which is slow."""
+    simple = SHEETRANGE_RE.fullmatch(dn.value or "")
+    if simple is not None and simple.group("cells"):
+        return [(simple.group("notquoted") or simple.group("quoted"), simple.group("cells"))]
+    return list(dn.destinations)
+
+
 class _Sheet:
     """The sheet holding the form, and how to find its cells."""
 
@@ -171,7 +180,7 @@ class _Sheet:
         self.names: dict[str, tuple[str, str]] = {}  # casefolded defined name -> (sheet title, range)
         for name, dn in wb.defined_names.items():
             try:
-                destinations = list(dn.destinations)
+                destinations = _destinations(dn)
             except Exception:  # #REF! and other broken names
                 continue
             if len(destinations) == 1 and destinations[0][0] in wb.sheetnames:

@@ -1,0 +1,172 @@
+"""The rows of the Audits and Actions sheets, made again only for the audits that changed.
+
+Each audit's rows are kept in the register (`Register.keep_rendered`) with a signature: its revision
+(bumped by the register whenever anything of the audit changes), those of the other audits of its case
+(a re-audit changes where the original stands), the sheet's columns and the workbook's styles. They stay
+good until one of those changes, or until the day after the earliest date among the audit's steps and
+open actions (then a step may have become late). A row that carries something of a person's in the
+skeleton (a note, a look of theirs) is made every time, by `tracker.sheets.lay_out`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field
+
+from .. import cycle
+from .. import model as m
+from ..moderation.columns import moderation_columns
+from ..tracker import rows as r
+from ..tracker import sheets
+from ..tracker.sheets import OldSheet, Rendered
+from ..tracker.stream import RowWriter
+from . import plan
+
+VERSION = "1"  # of the rows made here: change it when they change, so that kept rows are made again
+
+
+@dataclass
+class AuditFacts:
+    """What a run needs of an audit besides its rows: for the summary and the Exceptions sheet."""
+
+    state: str
+    returned: bool
+    actions: int
+    overdue: int
+    entries: list[dict] = dc_field(default_factory=list)  # 'Tracker entry' rows about its cells
+    valid_until: str | None = None  # ISO date: the rows are good until then (None: until it changes)
+
+    def as_meta(self) -> dict:
+        return {**asdict(self), "entries": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in e.items()}
+                                            for e in self.entries]}
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> AuditFacts:
+        facts = cls(**meta)
+        for e in facts.entries:
+            e["Found on"] = dt.date.fromisoformat(e["Found on"]) if e.get("Found on") else None
+        return facts
+
+
+@dataclass
+class MadeRows:
+    audits: dict[str, dict | Rendered]  # audit id -> its Audits row
+    actions: dict[str, dict | Rendered]  # action id -> its Actions row
+    facts: dict[str, AuditFacts]  # audit id -> facts, for every audit listed
+    rows: dict[str, dict]  # audit id -> its Audits row's values, for the audits made again in this run
+    writers: dict = dc_field(default_factory=dict)  # sheet -> (headings, RowWriter, wrapped columns)
+
+
+def listed(audit: m.RegisteredAudit, library) -> bool:
+    """On the Audits sheet: allocated, or returned on a form the specs know."""
+    return audit.source != "returned" or (library.get(audit.form_id, audit.form_version) is not None
+                                          and audit.current is not None)
+
+
+def library_signature(library) -> str:
+    specs = sorted((spec.id, spec.version, spec.title) for versions in library.forms.values()
+                   for spec in versions.values())
+    return hashlib.sha256(json.dumps(specs).encode()).hexdigest()[:12]
+
+
+def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, library, styles, colours,
+              today: dt.date, reuse: bool) -> MadeRows:
+    """The Audits and Actions rows of every audit listed: kept ones where still good (`reuse`: the tracker
+    is as the register last wrote it), the others made now (and kept for the next run)."""
+    chosen = [a for a in audits if listed(a, library)]
+    old_audits = old.get(r.AUDITS.name) or OldSheet()
+    old_actions = old.get(r.ACTIONS.name) or OldSheet()
+    writers, layout = {}, {}
+    for sheet, sheet_old in ((r.AUDITS, old_audits), (r.ACTIONS, old_actions)):
+        headers = sheets.merged_headers(sheet, sheet_old)
+        wrapped = sheets.wrapped_columns(sheet, sheet_old, headers)
+        writers[sheet.name] = (headers, RowWriter([sheet.col(h) for h in headers], styles, colours), wrapped)
+        layout[sheet.name] = hashlib.sha256(json.dumps([VERSION, headers, wrapped, writers[sheet.name][1].signature(),
+                                                        library_signature(library)]).encode()).hexdigest()[:16]
+    revisions = reg.revisions()
+    by_case: dict[str, list[str]] = {}
+    for aid, (_, case) in revisions.items():
+        if case:
+            by_case.setdefault(case, []).append(aid)
+    case_sig = {case: hashlib.sha256(json.dumps(sorted((aid, revisions[aid][0]) for aid in ids)).encode()).hexdigest()[:12]
+                for case, ids in by_case.items()}
+
+    def signature(sheet: str, a: m.RegisteredAudit) -> str:
+        rev, case = revisions.get(a.audit_id, (0, ""))
+        return f"{layout[sheet]}:{rev}:{case_sig.get(case, '')}"
+
+    signatures = {a.audit_id: signature(r.AUDITS.name, a) for a in chosen}
+    action_signatures = {x.action_id: signature(r.ACTIONS.name, a) for a in chosen for x in a.actions}
+    kept = reg.rendered(r.AUDITS.name, signatures) if reuse else {}
+    kept_actions = reg.rendered(r.ACTIONS.name, action_signatures) if reuse else {}
+    special_audits = {k for k, row in old_audits.by_key().items() if row}
+    special_actions = {k for k, row in old_actions.by_key().items() if row}
+
+    def still_good(a: m.RegisteredAudit) -> bool:
+        found = kept.get(a.audit_id)
+        if found is None or a.audit_id in special_audits:
+            return False
+        until = found[4].get("valid_until")
+        if until and today > dt.date.fromisoformat(until):
+            return False
+        return all(x.action_id in kept_actions and x.action_id not in special_actions for x in a.actions)
+
+    made = MadeRows({}, {}, {}, {}, writers)
+    again = [a for a in chosen if not still_good(a)]
+    made_again = {a.audit_id for a in again}
+    for a in chosen:
+        if a.audit_id not in made_again:
+            made.audits[a.audit_id] = Rendered(zlib.decompress(kept[a.audit_id][0]).decode("utf-8"))
+            made.facts[a.audit_id] = AuditFacts.from_meta(kept[a.audit_id][4])
+            for x in a.actions:
+                made.actions[x.action_id] = Rendered(zlib.decompress(kept_actions[x.action_id][0]).decode("utf-8"))
+    if not again:
+        return made
+    cases = {a.case_number for a in again if a.case_number}
+    peers = [a for a in audits if a.case_number in cases] + [a for a in again if not a.case_number]
+    standings = cycle.standings(peers, library, today)
+    keep_audits, keep_actions = {}, {}
+    for a in again:
+        spec = library.get(a.form_id, a.form_version)
+        standing = standings[a.audit_id]
+        row = r.audit_row(a, standing, spec, moderation_columns(a, library))
+        row.update(a.columns.get(r.AUDITS.name, {}))
+        row["Needs attention"] = "\n".join(standing.problems) or None
+        made.rows[a.audit_id] = row
+        current = a.current
+        subject = current.record.subject if current is not None and current.record.subject else a.subject
+        action_rows = {x.action_id: r.action_row(x, spec, subject) for x in a.actions}
+        # the next day something of it changes by itself: a step or an open action becomes late
+        dates = [d for x in a.actions if cycle.action_open(x) and (d := cycle.action_required_by(spec, x)) and d >= today]
+        dates += [s.due for s in standing.steps if s.due and s.due >= today]
+        facts = AuditFacts(standing.state, current is not None, len(a.actions),
+                           sum(1 for x in a.actions if cycle.action_overdue(spec, x, today)),
+                           plan.tracker_entries({r.AUDITS.name: [(a.audit_id, row)],
+                                                 r.ACTIONS.name: list(action_rows.items())}, today),
+                           min(dates).isoformat() if dates else None)
+        made.facts[a.audit_id] = facts
+        made.audits[a.audit_id] = _rendered(r.AUDITS.name, row, writers, a.audit_id in special_audits)
+        if isinstance(made.audits[a.audit_id], Rendered):
+            keep_audits[a.audit_id] = _kept(signatures[a.audit_id], made.audits[a.audit_id], facts)
+        for key, action in action_rows.items():
+            made.actions[key] = _rendered(r.ACTIONS.name, action, writers, key in special_actions)
+            if isinstance(made.actions[key], Rendered):
+                keep_actions[key] = _kept(action_signatures[key], made.actions[key])
+    reg.keep_rendered(r.AUDITS.name, keep_audits)
+    reg.keep_rendered(r.ACTIONS.name, keep_actions)
+    return made
+
+
+def _rendered(sheet: str, row: dict, writers, special: bool) -> dict | Rendered:
+    """The row as its XML, unless the skeleton holds something of a person's in it (then lay_out makes it)."""
+    if special:
+        return row
+    headers, writer, wrapped = writers[sheet]
+    return sheets.render_row(row, headers, writer, wrapped)
+
+
+def _kept(signature: str, row: Rendered, facts: AuditFacts | None = None) -> tuple:
+    return (signature, zlib.compress(row.xml.encode("utf-8"), 1), 0, 0, 1, facts.as_meta() if facts else {})
