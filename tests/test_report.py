@@ -265,14 +265,18 @@ def test_a_run_of_months_and_its_previous_period():
 
 
 def test_report_settings_from_a_toml_section():
+    where = "auditdocs.toml, [report] table"
     settings, warnings = ReportSettings.from_mapping(
-        {"council": "Fictionshire County Council", "year_start": 1, "colour": "red"}, "auditdocs.toml [report]")
-    assert settings.council == "Fictionshire County Council" and settings.year_start == 1
-    assert warnings and "'colour' is not a report setting" in warnings[0]
-    with pytest.raises(UserError, match=r"auditdocs.toml \[report\]: 'year_start' should be a month number"):
-        ReportSettings.from_mapping({"year_start": 13}, "auditdocs.toml [report]")
+        {"council": "Fictionshire County Council", "year_start": 1, "colour": "red"}, where)
+    assert settings.council == ReportSettings.council and settings.year_start == 1  # the council: from [council]
+    assert warnings == [f"{where}: 'council' is ignored here: the council's name and service are set in the "
+                        '[council] table (name = "…", service = "…").',
+                        f"{where}: this version of auditdocs does not know 'colour'; it is ignored (known there: "
+                        "year_start, top_questions, trend_months, evidence_fields, evidence_per_grade)."]
+    with pytest.raises(UserError, match=r"auditdocs.toml, \[report\] table: 'year_start' should be a month number"):
+        ReportSettings.from_mapping({"year_start": 13}, where)
     with pytest.raises(UserError, match="'evidence_fields' should be a list"):
-        ReportSettings.from_mapping({"evidence_fields": "working_well"}, "auditdocs.toml [report]")
+        ReportSettings.from_mapping({"evidence_fields": "working_well"}, where)
 
 
 # ---- charts ---------------------------------------------------------------------------------------

@@ -97,13 +97,14 @@ def test_options_given_win_over_the_settings(workspace, tmp_path, library):
 
 def test_unknown_settings_are_warnings_naming_the_file_and_key(workspace):
     text = (workspace / SETTINGS_FILE).read_text(encoding="utf-8")
-    settings(workspace, text.replace("[files]", "[files]\nshare = \"share\"") + '\n[report]\ntitle = "Monthly audit report"\n')
+    settings(workspace, text.replace("[files]", "[files]\nshare = \"share\"") + '\n[reports]\ntitle = "Monthly"\n')
     result = cli_run("specs", "list")
     assert result.exit_code == 0
     path = workspace / SETTINGS_FILE
-    assert f"Warning: {path}: this version of auditdocs does not know 'share' in the [files] table; it is ignored" \
+    assert f"Warning: {path}, [files] table: this version of auditdocs does not know 'share'; it is ignored" \
         in result.output
-    assert f"Warning: {path}: this version of auditdocs does not know the [report] table; it is ignored" in result.output
+    assert f"Warning: {path}: this version of auditdocs does not know the [reports] table; it is ignored" \
+        in result.output
 
 
 @pytest.mark.parametrize("line, expected", [

@@ -1,9 +1,11 @@
-"""What a council sets once about moderation (the [moderation] section of auditdocs.toml)."""
+"""What a council sets once about moderation (the [moderation] table of the workspace settings)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
 from ..errors import UserError
+from ..workspace import unknown_keys
 
 #: Roles that count as senior managers for a disputed audit (compared with case, spaces and
 #: punctuation ignored, and as the start of the role: "Head of Service (Safeguarding)" counts).
@@ -21,12 +23,18 @@ class ModerationSettings:
     always_include: tuple[str, ...] = ("inadequate",)
     senior_roles: tuple[str, ...] = SENIOR_ROLES
 
+    HELP: ClassVar[dict[str, str]] = {
+        "share": "The least share of each month's complete audits to moderate, as a percentage (rounded up).",
+        "always_include": "Grades whose audits are all moderated, as the grading scale words them "
+                          '(for example "inadequate", "outstanding").',
+        "senior_roles": "The roles of senior managers, who may moderate a disputed audit (a role that starts "
+                        "with one of these counts).",
+    }
+
     @classmethod
     def from_mapping(cls, section: dict, where: str) -> tuple["ModerationSettings", list[str]]:
         """Settings from a TOML section; unknown keys come back as warnings, bad values raise UserError."""
-        known = {f.name for f in fields(cls)}
-        warnings = [f"{where}: '{k}' is not a moderation setting (settings: {', '.join(sorted(known))}); it was "
-                    "ignored." for k in section if k not in known]
+        warnings = unknown_keys(section, cls.HELP, where)
         values = {}
         if "share" in section:
             share = section["share"]
