@@ -196,8 +196,9 @@ def test_an_unknown_key_is_a_warning_naming_the_file_the_table_and_the_key(counc
     ("audits_per_year = 10", 'audits_per_year = "ten"', "[allocation] table: 'audits_per_year' must be a whole "
                                                         "number from 1 to 120, for example 10"),
     ("CIN = 13", "CIN = -1", "[allocation] table: 'sample' CIN must be a whole number 0 or more"),
-    ("year_start = 4\n# How many", "year_start = 13\n# How many",
-     "[report] table: 'year_start' should be a month number, 1 to 12 (4 for April), for example year_start = 4."),
+    ('year_start = "April"', 'year_start = "Aprl"',
+     "[council] table: 'year_start' must be a month, by its name or its number. Write it as "
+     'year_start = "April".'),
     ("code_teams = false", 'code_teams = "no"', "[export] table: code_teams must be true or false"),
 ])
 def test_a_wrong_value_is_refused_naming_the_file_table_key_and_what_to_write(council, old, new, expected):
@@ -246,3 +247,10 @@ def test_help_says_where_each_default_comes_from():
     assert "the workspace's [export] settings" in help_of("export")
     for command in (["allocate"], ["moderation", "select"], ["report"], ["export"], ["finalise"]):
         assert "--register PATH The audit register (an SQLite file). Default: the workspace's" in help_of(*command)
+
+
+@pytest.mark.parametrize("written, month", [('"January"', 1), ("9", 9), ('"Sept"', 9)])
+def test_the_audit_year_starts_once_for_allocation_moderation_and_the_report(council, written, month):
+    change(council, 'year_start = "April"', f"year_start = {written}")
+    ws = find_workspace(council)
+    assert [ws.settings(t).year_start for t in ("allocation", "moderation", "report")] == [month] * 3

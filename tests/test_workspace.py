@@ -108,16 +108,16 @@ def test_unknown_settings_are_warnings_naming_the_file_and_key(workspace):
 
 
 @pytest.mark.parametrize("line, expected", [
-    ('tracker = 2026', "'tracker' in the [files] table must be text in double quotes. "
+    ('tracker = 2026', "[files] table: 'tracker' must be text in double quotes. "
                        'Write it as tracker = "tracker/Audit tracker.xlsx".'),
-    ('tracker = "tracker.csv"', "'tracker' in the [files] table must name a .xlsx file. Write it as tracker = "),
-    ('specs = ""', "'specs' in the [files] table is empty. Write it as specs = \"form_specs\"."),
+    ('tracker = "tracker.csv"', "[files] table: 'tracker' must name a .xlsx file. Write it as tracker = "),
+    ('specs = ""', "[files] table: 'specs' is empty. Write it as specs = \"form_specs\"."),
 ])
 def test_a_wrong_value_names_the_file_the_key_and_what_to_write(workspace, line, expected):
     settings(workspace, f"[files]\n{line}\n")
     result = cli_run("specs", "list")
     assert result.exit_code == 2
-    assert f"Error: {workspace / SETTINGS_FILE}: {expected}" in result.output
+    assert f"Error: {workspace / SETTINGS_FILE}, {expected}" in result.output
 
 
 def test_settings_that_are_not_toml_name_the_line(workspace):

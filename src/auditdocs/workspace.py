@@ -24,6 +24,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 
 from . import builtin
+from .dates import month_number
 from .errors import UserError
 from .files import write_atomic
 
@@ -46,6 +47,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "name": Setting("text", "", '"Anytown Borough Council"', "The council's name, as report title pages show it."),
         "service": Setting("text", "Children's Services", '"Children\'s Services"',
                            "The service whose audits these are."),
+        "year_start": Setting("month", "April", '"April"',
+                              "The month the audit year starts (the 10 audits an auditor does in a year, "
+                              "quarters and the year's figures count from it)."),
     },
     "files": {
         "specs": Setting("path", "form_specs", '"form_specs"', "The form specs to use (a copy of the built-in ones)."),
@@ -96,6 +100,12 @@ def unknown_keys(section: dict, known, where: str) -> list[str]:
     """A warning for each key of a settings table this version does not know (`where`: see `place`)."""
     return [f"{where}: this version of auditdocs does not know '{key}'; it is ignored "
             f"(known there: {', '.join(known)})." for key in section if key not in known]
+
+
+def council_keys(section: dict, from_council: dict[str, str], where: str) -> list[str]:
+    """A warning for each key of a package's table that belongs in [council] (see FROM_COUNCIL)."""
+    return [f"{where}: '{key}' is ignored here: it is set once for every table, in the [council] table "
+            f"({from_council[key]} = …)." for key in section if key in from_council]
 
 
 class _Value:
@@ -206,8 +216,12 @@ def _table(data: dict, path: Path, table: str, key: str, example: str) -> dict:
 
 def _value(setting: Setting, value, path: Path, table: str, key: str):
     def wrong(what: str) -> UserError:
-        return UserError(f"{path}: '{key}' in the [{table}] table {what}. Write it as {key} = {setting.example}.")
+        return UserError(f"{place(path, table)}: '{key}' {what}. Write it as {key} = {setting.example}.")
 
+    if setting.kind == "month":
+        if month_number(value) is None:
+            raise wrong("must be a month, by its name or its number")
+        return month_number(value)
     if not isinstance(value, str):
         raise wrong("must be text in double quotes")
     if setting.kind == "text":

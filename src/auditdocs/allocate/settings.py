@@ -7,7 +7,6 @@ Categories are matched whatever way a list writes them ("Child in Need", "CIN"):
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import ClassVar
@@ -15,7 +14,7 @@ from typing import ClassVar
 from ..allocation import key
 from ..cycle import YEAR_START_MONTH
 from ..errors import UserError
-from ..workspace import unknown_keys
+from ..workspace import council_keys, unknown_keys
 
 #: The usual categories of a case, each with the other names lists use for it (compared with `key`).
 CATEGORIES = {
@@ -66,9 +65,9 @@ class AllocationSettings:
     forms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FORMS))
     role_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    #: Fields the workspace fills from its [council] table: field -> key there.
+    FROM_COUNCIL: ClassVar[dict[str, str]] = {"year_start": "year_start"}
     HELP: ClassVar[dict[str, str]] = {
-        "year_start": 'The month the audit year starts, as a number (4 is April) or its name ("April"); '
-                      "the same as in [report].",
         "audits_per_year": "At most this many audits for each auditor in an audit year.",
         "break_percent": "At most this share of the auditors (a percentage) on an audit break in any month.",
         "own": 'Nobody audits a case of their own "team"; with "service", nor of their own service.',
@@ -90,7 +89,8 @@ class AllocationSettings:
     def from_mapping(cls, section: dict, where: str) -> tuple[AllocationSettings, list[str]]:
         """Settings from a TOML table (`where` names it in messages, e.g. "auditdocs.toml, [allocation] table"):
         the settings and warnings for keys this version does not know. A wrong value raises UserError."""
-        warnings = unknown_keys(section, cls.HELP, where)
+        warnings = council_keys(section, cls.FROM_COUNCIL, where)
+        warnings += unknown_keys({k: v for k, v in section.items() if k not in cls.FROM_COUNCIL}, cls.HELP, where)
         given = {}
         for name, value in section.items():
             if name in cls.HELP:
@@ -108,16 +108,6 @@ def _whole(value, where: str, least: int, most: int | None = None, example: str 
         span = f"from {least} to {most}" if most is not None else f"{least} or more"
         raise UserError(f"{where} must be a whole number {span}, for example {example or least}; it is {value!r}.")
     return value
-
-
-def _year_start(value, where: str) -> int:
-    if isinstance(value, str):
-        names = {key(n): i for i, n in enumerate(calendar.month_name) if n}
-        names.update({key(n): i for i, n in enumerate(calendar.month_abbr) if n})
-        if key(value) in names:
-            return names[key(value)]
-        raise UserError(f'{where} must be a month, for example "April" or 4; it is {value!r}.')
-    return _whole(value, where, 1, 12, "4")
 
 
 def _percent(value, where: str) -> float:
@@ -176,7 +166,6 @@ def _role_forms(value, where: str) -> dict[str, tuple[str, ...]]:
 
 
 _READ = {
-    "year_start": _year_start,
     "audits_per_year": lambda v, where: _whole(v, where, 1, 120, "10"),
     "break_percent": _percent,
     "own": _own,

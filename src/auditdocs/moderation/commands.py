@@ -265,8 +265,9 @@ def agreement_cmd(ctx, month, first, last, json_file, register_file) -> None:
         if first > last:
             raise click.UsageError("--from is after --to.")
         audits = reg.audits(first=first, last=last)
-        year = cycle.audit_year(last)
-        year_audits = reg.audits(audit_year=year)
+        year_start = run_of(ctx).settings("moderation").year_start
+        year = cycle.audit_year(last, year_start)
+        year_audits = reg.audits(audit_year=year, year_start=year_start)
     figures = moderation_agreement(audits, lib, first=first, last=last, year_audits=year_audits,
                                    year=f"{year}–{(year + 1) % 100:02d}")
     for line in figures.lines():

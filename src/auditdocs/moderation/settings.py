@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..cycle import YEAR_START_MONTH
 from ..errors import UserError
-from ..workspace import unknown_keys
+from ..workspace import council_keys, unknown_keys
 
 #: Roles that count as senior managers for a disputed audit (compared with case, spaces and
 #: punctuation ignored, and as the start of the role: "Head of Service (Safeguarding)" counts).
@@ -22,7 +23,9 @@ class ModerationSettings:
     share: float = 10
     always_include: tuple[str, ...] = ("inadequate",)
     senior_roles: tuple[str, ...] = SENIOR_ROLES
+    year_start: int = YEAR_START_MONTH  # from [council]: the per-person figures cover the audit year
 
+    FROM_COUNCIL: ClassVar[dict[str, str]] = {"year_start": "year_start"}
     HELP: ClassVar[dict[str, str]] = {
         "share": "The least share of each month's complete audits to moderate, as a percentage (rounded up).",
         "always_include": "Grades whose audits are all moderated, as the grading scale words them "
@@ -34,7 +37,8 @@ class ModerationSettings:
     @classmethod
     def from_mapping(cls, section: dict, where: str) -> tuple["ModerationSettings", list[str]]:
         """Settings from a TOML section; unknown keys come back as warnings, bad values raise UserError."""
-        warnings = unknown_keys(section, cls.HELP, where)
+        warnings = council_keys(section, cls.FROM_COUNCIL, where)
+        warnings += unknown_keys({k: v for k, v in section.items() if k not in cls.FROM_COUNCIL}, cls.HELP, where)
         values = {}
         if "share" in section:
             share = section["share"]

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from ..cycle import YEAR_START_MONTH
 from ..errors import UserError
-from ..workspace import unknown_keys
+from ..workspace import council_keys, unknown_keys
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,8 @@ class ReportSettings:
     evidence_per_grade: int = 3  # audits quoted per grade in the annex
 
     #: Fields the workspace fills from its [council] table: field -> key there.
-    FROM_COUNCIL: ClassVar[dict[str, str]] = {"council": "name", "service": "service"}
+    FROM_COUNCIL: ClassVar[dict[str, str]] = {"council": "name", "service": "service", "year_start": "year_start"}
     HELP: ClassVar[dict[str, str]] = {
-        "year_start": "The month the audit year starts, as a number (4 is April), the same as in [allocation]: "
-                      "quarters are counted from it.",
         "top_questions": "How many of the questions most often answered No or Partially the report lists.",
         "trend_months": "How many months the chart of grades over time shows.",
         "evidence_fields": "The form fields whose text the evidence annex (report --with-evidence) quotes, "
@@ -38,8 +36,7 @@ class ReportSettings:
     def from_mapping(cls, section: dict, where: str) -> tuple[ReportSettings, list[str]]:
         """Settings from a TOML section: (settings, warnings about keys it does not know).
         A value of the wrong kind is a UserError naming `where`, the key and what to write."""
-        warnings = [f"{where}: '{key}' is ignored here: the council's name and service are set in the [council] "
-                    f"table (name = \"…\", service = \"…\")." for key in section if key in cls.FROM_COUNCIL]
+        warnings = council_keys(section, cls.FROM_COUNCIL, where)
         warnings += unknown_keys({k: v for k, v in section.items() if k not in cls.FROM_COUNCIL}, cls.HELP, where)
         values = {}
         for key, value in section.items():
@@ -52,10 +49,9 @@ class ReportSettings:
                                     f"{key} = {json.dumps(list(default))}.")
                 values[key] = tuple(v.strip() for v in value)
             else:
-                low, high = {"year_start": (1, 12), "trend_months": (1, 36)}.get(key, (0, 100))
+                low, high = {"trend_months": (1, 36)}.get(key, (0, 100))
                 if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                    what = "a month number, 1 to 12 (4 for April)" if key == "year_start" \
-                        else f"a whole number from {low} to {high}"
+                    what = f"a whole number from {low} to {high}"
                     raise UserError(f"{where}: '{key}' should be {what}, for example {key} = {default}.")
                 values[key] = value
         return cls(**values), warnings
