@@ -37,29 +37,30 @@ def test_settings_from_a_toml_table_with_categories_as_people_write_them():
     settings, warnings = AllocationSettings.from_mapping(
         {"year_start": "January", "own": "Service", "sample": {"Child in Need": 5, "Foster carers": 2},
          "forms": {"Youth justice": "csc_case_file_audit"}, "role_forms": {"foster_carer_case_file_audit": "IFRO"},
-         "colour": "blue"}, "[allocation] in auditdocs.toml")
-    assert settings.year_start == 1 and settings.own == "service"
+         "colour": "blue"}, "auditdocs.toml, [allocation] table")
+    assert settings.year_start == 4 and settings.own == "service"  # the audit year: set in [council] only
     assert settings.sample == {"CIN": 5, "Foster carer": 2}
     assert settings.form_for("Youth Justice") == "csc_case_file_audit"
     assert settings.form_for("EH") == "eh_case_file_audit"
     assert settings.role_forms == {"foster_carer_case_file_audit": ("IFRO",)}
-    assert warnings == ["[allocation] in auditdocs.toml: 'colour' is not a setting auditdocs knows; it is ignored "
-                        "(known: audits_per_year, break_percent, forms, own, re_audit_same_auditor, recent_months, "
-                        "role_forms, sample, year_start)."]
+    assert warnings == ["auditdocs.toml, [allocation] table: 'year_start' is ignored here: it is set once for every "
+                        "table, in the [council] table (year_start = …).",
+                        "auditdocs.toml, [allocation] table: this version of auditdocs does not know 'colour'; it is "
+                        "ignored (known there: audits_per_year, break_percent, own, recent_months, "
+                        "re_audit_same_auditor, sample, forms, role_forms)."]
 
 
 @pytest.mark.parametrize("section, message", [
     ({"audits_per_year": "ten"}, "'audits_per_year' must be a whole number from 1 to 120, for example 10"),
     ({"break_percent": 120}, "'break_percent' must be a percentage from 0 to 100"),
     ({"own": "department"}, "'own' must be \"team\""),
-    ({"year_start": "Aprl"}, "'year_start' must be a month, for example \"April\" or 4"),
     ({"re_audit_same_auditor": "yes"}, "must be true or false (without quotes)"),
     ({"sample": {"CIN": -1}}, "'sample' CIN must be a whole number 0 or more"),
 ])
 def test_a_wrong_setting_names_the_file_the_key_and_what_to_write(section, message):
     with pytest.raises(UserError) as error:
-        AllocationSettings.from_mapping(section, "[allocation] in auditdocs.toml")
-    assert error.value.message.startswith("[allocation] in auditdocs.toml: ") and message in error.value.message
+        AllocationSettings.from_mapping(section, "auditdocs.toml, [allocation] table")
+    assert error.value.message.startswith("auditdocs.toml, [allocation] table: ") and message in error.value.message
 
 
 # ---- reading the lists --------------------------------------------------------------------------------
@@ -112,6 +113,29 @@ def test_the_cases_list_is_matched_as_generate_matches_and_bad_rows_are_reported
     assert "the same case as row 2" in problems[5]
     assert "Fostering social worker is missing" in problems[6]
     assert "Case number is missing" in problems[7] and [p.row for p in read.marked_unusable] == [7]
+
+
+def test_the_cases_list_names_forms_as_the_allocation_list_does(tmp_path, library):
+    """The Form column takes the names generate takes: id, title, short name, an alias; so do the settings."""
+    rows = [case_row("9907011", "", "North", form="csc_case_file_audit"),
+            case_row("9907012", "", "South", form="Case File Audit Tool — Children's Social Care"),
+            case_row("9907013", "", "East", form="Children's Social Care"),
+            case_row("9907014", "", "West", form="CSC"),
+            case_row("9907015", "", "North", form="Front Door"),  # the start of two forms' short names
+            case_row("9907016", "", "North", form="Soshal care"),
+            case_row("9907017", "Youth justice", "South"),
+            case_row("9907018", "Care leaver", "East")]
+    path = write_cases(tmp_path / "cases.xlsx", rows)
+    settings, _ = AllocationSettings.from_mapping({"forms": {"Youth justice": "Social care",
+                                                             "Care leaver": "Leaving care audit"}}, "settings")
+    read = read_cases(path, library, settings, NOV)
+    assert [(c.case_number, c.form_id) for c in read.cases] == [
+        (f"990701{n}", "csc_case_file_audit") for n in (1, 2, 3, 4, 7)]
+    problems = {p.row: p.message for p in read.problems}
+    assert "'Front Door' could be any of these forms" in problems[6]
+    assert "there is no form 'Soshal care' (did you mean 'Social care', csc_case_file_audit?)" in problems[7]
+    assert ("the [allocation.forms] settings name the form 'Leaving care audit' for 'Care leaver', but there is no "
+            "form 'Leaving care audit'") in problems[9]
 
 
 # ---- the rules, one by one ------------------------------------------------------------------------------

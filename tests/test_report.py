@@ -265,14 +265,20 @@ def test_a_run_of_months_and_its_previous_period():
 
 
 def test_report_settings_from_a_toml_section():
+    where = "auditdocs.toml, [report] table"
     settings, warnings = ReportSettings.from_mapping(
-        {"council": "Fictionshire County Council", "year_start": 1, "colour": "red"}, "auditdocs.toml [report]")
-    assert settings.council == "Fictionshire County Council" and settings.year_start == 1
-    assert warnings and "'colour' is not a report setting" in warnings[0]
-    with pytest.raises(UserError, match=r"auditdocs.toml \[report\]: 'year_start' should be a month number"):
-        ReportSettings.from_mapping({"year_start": 13}, "auditdocs.toml [report]")
+        {"council": "Fictionshire County Council", "year_start": 1, "colour": "red"}, where)
+    assert settings.council == ReportSettings.council and settings.year_start == 4  # both from [council]
+    assert warnings == [f"{where}: 'council' is ignored here: it is set once for every table, in the [council] "
+                        "table (name = …).",
+                        f"{where}: 'year_start' is ignored here: it is set once for every table, in the [council] "
+                        "table (year_start = …).",
+                        f"{where}: this version of auditdocs does not know 'colour'; it is ignored (known there: "
+                        "top_questions, trend_months, evidence_fields, evidence_per_grade)."]
+    with pytest.raises(UserError, match=r"auditdocs.toml, \[report\] table: 'trend_months' should be a whole number"):
+        ReportSettings.from_mapping({"trend_months": 40}, where)
     with pytest.raises(UserError, match="'evidence_fields' should be a list"):
-        ReportSettings.from_mapping({"evidence_fields": "working_well"}, "auditdocs.toml [report]")
+        ReportSettings.from_mapping({"evidence_fields": "working_well"}, where)
 
 
 # ---- charts ---------------------------------------------------------------------------------------

@@ -343,16 +343,16 @@ def test_age_bands_at_the_audit_date():
 
 
 def test_export_settings_from_a_workspace_section():
-    settings, warnings = ExportSettings.from_mapping({"age_bands": [5, 11, 16], "code_teams": True, "colour": 1},
-                                                     "auditdocs.toml [export]")
+    where = "auditdocs.toml, [export] table"
+    settings, warnings = ExportSettings.from_mapping({"age_bands": [5, 11, 16], "code_teams": True, "colour": 1}, where)
     assert settings == ExportSettings((5, 11, 16), True)
     assert settings.band_labels() == ["Under 5", "5 to 10", "11 to 15", "16 and over"]
-    assert warnings == ["auditdocs.toml [export]: 'colour' is not an export setting (known: age_bands, "
-                        "code_teams); it was ignored."]
+    assert warnings == [f"{where}: this version of auditdocs does not know 'colour'; it is ignored (known there: "
+                        "age_bands, code_teams)."]
     assert ExportSettings.from_mapping({}, "x") == (ExportSettings(), [])
     for bad in ({"age_bands": [16, 5]}, {"age_bands": "5,10"}, {"age_bands": [0, 5]}, {"code_teams": "yes"}):
-        with pytest.raises(UserError, match=r"auditdocs.toml \[export\]: (age_bands|code_teams)"):
-            ExportSettings.from_mapping(bad, "auditdocs.toml [export]")
+        with pytest.raises(UserError, match=r"auditdocs.toml, \[export\] table: (age_bands|code_teams)"):
+            ExportSettings.from_mapping(bad, where)
 
 
 # ---- finalised PDFs ---------------------------------------------------------------------------------

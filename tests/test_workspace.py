@@ -100,26 +100,27 @@ def test_options_given_win_over_the_settings(workspace, tmp_path, library):
 
 def test_unknown_settings_are_warnings_naming_the_file_and_key(workspace):
     text = (workspace / SETTINGS_FILE).read_text(encoding="utf-8")
-    settings(workspace, text.replace("[files]", "[files]\nshare = \"share\"") + '\n[report]\ntitle = "Monthly audit report"\n')
+    settings(workspace, text.replace("[files]", "[files]\nshare = \"share\"") + '\n[reports]\ntitle = "Monthly"\n')
     result = cli_run("specs", "list")
     assert result.exit_code == 0
     path = workspace / SETTINGS_FILE
-    assert f"Warning: {path}: this version of auditdocs does not know 'share' in the [files] table; it is ignored" \
+    assert f"Warning: {path}, [files] table: this version of auditdocs does not know 'share'; it is ignored" \
         in result.output
-    assert f"Warning: {path}: this version of auditdocs does not know the [report] table; it is ignored" in result.output
+    assert f"Warning: {path}: this version of auditdocs does not know the [reports] table; it is ignored" \
+        in result.output
 
 
 @pytest.mark.parametrize("line, expected", [
-    ('tracker = 2026', "'tracker' in the [files] table must be text in double quotes. "
+    ('tracker = 2026', "[files] table: 'tracker' must be text in double quotes. "
                        'Write it as tracker = "tracker/Audit tracker.xlsx".'),
-    ('tracker = "tracker.csv"', "'tracker' in the [files] table must name a .xlsx file. Write it as tracker = "),
-    ('specs = ""', "'specs' in the [files] table is empty. Write it as specs = \"form_specs\"."),
+    ('tracker = "tracker.csv"', "[files] table: 'tracker' must name a .xlsx file. Write it as tracker = "),
+    ('specs = ""', "[files] table: 'specs' is empty. Write it as specs = \"form_specs\"."),
 ])
 def test_a_wrong_value_names_the_file_the_key_and_what_to_write(workspace, line, expected):
     settings(workspace, f"[files]\n{line}\n")
     result = cli_run("specs", "list")
     assert result.exit_code == 2
-    assert f"Error: {workspace / SETTINGS_FILE}: {expected}" in result.output
+    assert f"Error: {workspace / SETTINGS_FILE}, {expected}" in result.output
 
 
 def test_settings_that_are_not_toml_name_the_line(workspace):

@@ -65,8 +65,10 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
     """Set up a council's own workspace in FOLDER (made if needed).
 
     FOLDER gets a copy of the built-in form specs to change (form_specs/), a settings
-    file (auditdocs.toml) naming the specs, forms, returned forms and tracker, and a
-    short README. Commands run in FOLDER, or in a folder below it, use these settings.
+    file (auditdocs.toml) naming the specs, forms, returned forms, tracker and register,
+    with the council's choices for allocation, moderation, reports and exports (each
+    setting at its default, with what it is for), and a short README. Commands run in
+    FOLDER, or in a folder below it, use these settings; an option given wins.
 
     \b
     Example:
@@ -76,7 +78,7 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
     specs = sum(1 for p in written if p.suffix == ".yaml")
     click.echo("\n".join([
         f"Made an auditdocs workspace in {folder}:",
-        f"  {folder / SETTINGS_FILE}   the settings (council, folders, tracker)",
+        f"  {folder / SETTINGS_FILE}   the settings (council, folders, and the council's choices)",
         f"  {folder / SETTINGS['files']['specs'].default}   {specs} form spec files to change "
         "(auditdocs specs validate checks them)",
         f"  {folder / 'README.md'}   what is where",

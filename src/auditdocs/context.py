@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .specs import builtin_specs_folder, open_library
-from .workspace import Workspace, find_workspace
+from .workspace import Workspace, default_settings, find_workspace
 
 
 class Run:
@@ -39,6 +39,11 @@ class Run:
 
     def library(self):
         return open_library(*self.specs())
+
+    def settings(self, table: str):
+        """A package's settings ("allocation", "moderation", "report", "export"): the workspace's, else the
+        defaults. A command's own options win over them: the command replaces what it was given."""
+        return self.workspace.settings(table) if self.workspace else default_settings(table)
 
     def returned_paths(self, paths) -> list[Path]:
         """The files and folders of returned forms to read: those given, else the workspace's folder."""

@@ -70,6 +70,16 @@ def _year(text: str) -> int:
     return century + year if century + year <= this_year + 1 else century - 100 + year
 
 
+def month_number(value) -> int | None:
+    """The month a setting names: 1 to 12, or its name or abbreviation ("April", "Apr"); None if neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= 12 else None
+    text = str(value).strip().lower()
+    return MONTHS.get(text) or (int(text) if text.isdecimal() and 1 <= int(text) <= 12 else None)
+
+
 def uk(value: dt.date | str | None) -> str:
     """dd/mm/yyyy, as forms and messages show dates."""
     if isinstance(value, str):

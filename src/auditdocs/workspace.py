@@ -5,21 +5,26 @@ settings file (`auditdocs.toml`) and a short README. Every command run in that f
 or in a folder below it, finds the settings (`find_workspace`) and uses them, so
 nothing has to be repeated on the command line; an option given explicitly wins.
 
-The settings file has one table per subject. Later versions add tables (for example
-[allocation], [moderation], [report]) and keys: a file written for a newer or older
-version still works, and a key or table this version does not know is a warning that
-names the file and the key, never a failure. A value of the wrong kind is an error
-that names the file, the key and what to write.
+The settings file has one table per subject: [council] and [files] are read here; the
+tables of the council's choices for allocation, moderation, reports and exports
+(PACKAGE_TABLES) are read by the settings class of the package they belong to, the one
+place that knows them. A file written for a newer or older version still works (a table
+or key it lacks takes its default), and a key or table this version does not know is a
+warning that names the file and the key, never a failure. A value of the wrong kind is
+an error that names the file, the table, the key and what to write.
 """
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from pathlib import Path
 
 from . import builtin
+from .dates import month_number
 from .errors import UserError
 from .files import write_atomic
 
@@ -42,6 +47,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "name": Setting("text", "", '"Anytown Borough Council"', "The council's name, as report title pages show it."),
         "service": Setting("text", "Children's Services", '"Children\'s Services"',
                            "The service whose audits these are."),
+        "year_start": Setting("month", "April", '"April"',
+                              "The month the audit year starts (the 10 audits an auditor does in a year, "
+                              "quarters and the year's figures count from it)."),
     },
     "files": {
         "specs": Setting("path", "form_specs", '"form_specs"', "The form specs to use (a copy of the built-in ones)."),
@@ -55,6 +63,49 @@ SETTINGS: dict[str, dict[str, Setting]] = {
                             "The audit register: every audit and what happened to it."),
     },
 }
+
+
+#: The tables of a package's settings: table -> its settings class, as "module:Class" (imported only
+#: when a settings file is read or written, so the packages may use this module). The class is the one
+#: way its table is read and described:
+#: - `from_mapping(section, where) -> (settings, warnings)`: the table's values checked (a wrong one is a
+#:   UserError naming `where`, the key and what to write), and a warning per key it does not know;
+#: - `HELP`: key -> what it is for, in a line a council reads (the comments `auditdocs init` writes);
+#: - its defaults are `cls()`'s; `FROM_COUNCIL` (if any): field -> key of the [council] table it takes.
+PACKAGE_TABLES = {
+    "allocation": ".allocate.settings:AllocationSettings",
+    "moderation": ".moderation.settings:ModerationSettings",
+    "report": ".report.settings:ReportSettings",
+    "export": ".share.settings:ExportSettings",
+}
+
+
+def settings_class(table: str):
+    """The settings class of a package's table (see PACKAGE_TABLES)."""
+    module, name = PACKAGE_TABLES[table].split(":")
+    return getattr(importlib.import_module(module, __package__), name)
+
+
+def default_settings(table: str):
+    """A package's settings when there is no workspace: the defaults."""
+    return settings_class(table)()
+
+
+def place(path: Path, table: str) -> str:
+    """Where a table is, for messages: "…/auditdocs.toml, [moderation] table"."""
+    return f"{path}, [{table}] table"
+
+
+def unknown_keys(section: dict, known, where: str) -> list[str]:
+    """A warning for each key of a settings table this version does not know (`where`: see `place`)."""
+    return [f"{where}: this version of auditdocs does not know '{key}'; it is ignored "
+            f"(known there: {', '.join(known)})." for key in section if key not in known]
+
+
+def council_keys(section: dict, from_council: dict[str, str], where: str) -> list[str]:
+    """A warning for each key of a package's table that belongs in [council] (see FROM_COUNCIL)."""
+    return [f"{where}: '{key}' is ignored here: it is set once for every table, in the [council] table "
+            f"({from_council[key]} = …)." for key in section if key in from_council]
 
 
 class _Value:
@@ -75,6 +126,7 @@ class Workspace:
     settings_file: Path
     values: dict[str, dict[str, object]]  # table -> key -> value (defaults filled in)
     warnings: list[str] = dc_field(default_factory=list)
+    packages: dict[str, object] = dc_field(default_factory=dict)  # table -> its package's settings
 
     council = _Value("council", "name")
     service = _Value("council", "service")
@@ -83,6 +135,10 @@ class Workspace:
     returned = _Value("files", "returned")
     tracker = _Value("files", "tracker")
     register = _Value("files", "register")
+
+    def settings(self, table: str):
+        """The settings of a package's table (see PACKAGE_TABLES), defaults filled in."""
+        return self.packages[table]
 
     def origin(self, table: str, key: str) -> str:
         """Where a setting comes from, for messages."""
@@ -114,36 +170,58 @@ def load_workspace(path: Path) -> Workspace:
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"the settings file {path} cannot be read: {exc}. Each setting is one line such as "
                         'name = "Anytown Borough Council", with text in double quotes.') from None
-    return Workspace(path.parent, path, *settings_values(data, path))
+    values, warnings = settings_values(data, path)
+    packages, more = package_settings(data, path, values)
+    return Workspace(path.parent, path, values, warnings + more, packages)
 
 
 def settings_values(data: dict, path: Path) -> tuple[dict[str, dict[str, object]], list[str]]:
-    """The known settings of a parsed file, defaults filled in, and warnings for what is unknown."""
-    warnings = []
-    for table in data:
-        if table not in SETTINGS:
-            warnings.append(f"{path}: this version of auditdocs does not know the [{table}] table; it is ignored "
-                            f"(known tables: {', '.join(f'[{t}]' for t in SETTINGS)}).")
+    """The [council] and [files] settings of a parsed file, defaults filled in, and warnings for what is unknown."""
+    tables = [*SETTINGS, *PACKAGE_TABLES]
+    warnings = [f"{path}: this version of auditdocs does not know the [{table}] table; it is ignored "
+                f"(known tables: {', '.join(f'[{t}]' for t in tables)})." for table in data if table not in tables]
     values: dict[str, dict[str, object]] = {}
     for table, known in SETTINGS.items():
-        given = data.get(table, {})
-        if not isinstance(given, dict):
-            raise UserError(f"{path}: '{table}' must be a table: write [{table}] on a line of its own, "
-                            f"with its settings on the lines below it, for example {next(iter(known))} = "
-                            f"{next(iter(known.values())).example}.")
-        for key in given:
-            if key not in known:
-                warnings.append(f"{path}: this version of auditdocs does not know '{key}' in the [{table}] table; "
-                                f"it is ignored (known there: {', '.join(known)}).")
+        given = _table(data, path, table, next(iter(known)), next(iter(known.values())).example)
+        warnings += unknown_keys(given, known, place(path, table))
         values[table] = {key: _value(setting, given.get(key, setting.default), path, table, key)
                          for key, setting in known.items()}
     return values, warnings
 
 
+def package_settings(data: dict, path: Path, values: dict[str, dict[str, object]]) -> tuple[dict[str, object],
+                                                                                          list[str]]:
+    """Each package's settings, read by its settings class from its table (defaults where the file has
+    none), with the fields it takes from [council]; and the warnings of the tables."""
+    packages, warnings = {}, []
+    for table in PACKAGE_TABLES:
+        cls = settings_class(table)
+        example = next(iter(cls.HELP))
+        given = _table(data, path, table, example, toml_value(getattr(cls(), example)))
+        settings, more = cls.from_mapping(given, place(path, table))
+        council = {name: values["council"][key] for name, key in getattr(cls, "FROM_COUNCIL", {}).items()
+                   if values["council"][key]}
+        packages[table] = replace(settings, **council)
+        warnings += more
+    return packages, warnings
+
+
+def _table(data: dict, path: Path, table: str, key: str, example: str) -> dict:
+    given = data.get(table, {})
+    if not isinstance(given, dict):
+        raise UserError(f"{path}: '{table}' must be a table: write [{table}] on a line of its own, "
+                        f"with its settings on the lines below it, for example {key} = {example}.")
+    return given
+
+
 def _value(setting: Setting, value, path: Path, table: str, key: str):
     def wrong(what: str) -> UserError:
-        return UserError(f"{path}: '{key}' in the [{table}] table {what}. Write it as {key} = {setting.example}.")
+        return UserError(f"{place(path, table)}: '{key}' {what}. Write it as {key} = {setting.example}.")
 
+    if setting.kind == "month":
+        if month_number(value) is None:
+            raise wrong("must be a month, by its name or its number")
+        return month_number(value)
     if not isinstance(value, str):
         raise wrong("must be text in double quotes")
     if setting.kind == "text":
@@ -160,16 +238,53 @@ def _value(setting: Setting, value, path: Path, table: str, key: str):
 
 
 def settings_text(council: str = "", service: str = "") -> str:
-    """A new settings file, every setting shown with what it is for."""
+    """A new settings file, every setting shown with its default and what it is for."""
     chosen = {("council", "name"): council, ("council", "service"): service}
     lines = ["# auditdocs settings for this workspace. Commands run in this folder, or in a folder",
-             "# below it, use them. Paths are relative to this folder. Text goes in double quotes."]
+             "# below it, use them; an option given to a command wins. Paths are relative to this",
+             "# folder. Text goes in double quotes; true and false and numbers without them."]
     for table, known in SETTINGS.items():
         lines += ["", f"[{table}]"]
         for key, setting in known.items():
             value = chosen.get((table, key)) or setting.default
-            lines += [f"# {setting.help}", f"{key} = {json.dumps(value, ensure_ascii=False)}"]
+            lines += [f"# {setting.help}", f"{key} = {toml_value(value)}"]
+    for table in PACKAGE_TABLES:
+        lines += ["", *_package_lines(table)]
     return "\n".join(lines) + "\n"
+
+
+def _package_lines(table: str) -> list[str]:
+    """A package's table with every setting at its default (a setting that is a table of its own,
+    such as [allocation.sample], after the others, as TOML needs)."""
+    cls = settings_class(table)
+    defaults = cls()
+    lines, below = [f"[{table}]"], []
+    for key, help in cls.HELP.items():
+        value = getattr(defaults, key)
+        if isinstance(value, dict):
+            below += ["", f"# {help}", f"[{table}.{toml_key(key)}]"]
+            below += [f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()]
+        else:
+            lines += [f"# {help}", f"{key} = {toml_value(value)}"]
+    return lines + below
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+def toml_value(value) -> str:
+    """A setting's value as TOML writes it: text in double quotes, true/false, numbers, [lists]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # JSON's escapes are TOML's
 
 
 def readme_text(council: str) -> str:
@@ -184,7 +299,8 @@ below) use the settings in `{SETTINGS_FILE}`, so you do not need to repeat them.
 - `forms/`: the forms `auditdocs generate` makes, a folder per month, a folder per auditor.
 - `returned/`: put the completed forms here when they come back.
 - `tracker/`: the tracker workbook that `auditdocs consolidate` keeps up to date.
-- `{SETTINGS_FILE}`: the council's name and where everything is.
+- `{SETTINGS_FILE}`: the council's name, where everything is, and the council's choices for
+  allocation, moderation, reports and exports (each setting says what it is for).
 
 The month, in commands:
 

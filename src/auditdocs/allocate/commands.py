@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..allocation import parse_month
-from ..context import run_of
+from ..context import register_option, run_of
 from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR, UserError
 from .rules import month_name
 
@@ -32,7 +32,7 @@ def _path(**kwargs):
                                        "allocation).")
 @click.option("--out", type=_path(), help="The allocation list to write (default: allocations-YYYY-MM.xlsx; with "
                                          "--reallocate, reallocation-AUD-ID.xlsx).")
-@click.option("--register", required=True, type=_path(), help="The audit register (made if there is none yet).")
+@register_option
 @click.option("--replace", is_flag=True, help="Allocate the month again before any form is made (the earlier "
                                               "allocation is cancelled in the register).")
 @click.option("--check", "to_check", type=_path(), metavar="LIST",
@@ -44,7 +44,7 @@ def _path(**kwargs):
                                                 "(Assistant Director; for QA auditors, Strategic Lead for "
                                                 "Improvement, Performance and Quality).")
 @click.pass_context
-def allocate_command(ctx, month, cases, auditors, seed, out, register, replace, to_check, audit_id, reason,
+def allocate_command(ctx, month, cases, auditors, seed, out, register_file, replace, to_check, audit_id, reason,
                      agreed_by, agreed_role) -> None:
     """Allocate the month's audits to auditors under the framework's rules, check a hand-made
     allocation list against them, or reallocate an audit after an exemption.
@@ -55,6 +55,8 @@ def allocate_command(ctx, month, cases, auditors, seed, out, register, replace, 
     be asked to move); an auditor exempted from a case is never given it again. Where it can, it
     evens out the load across the year and spreads each team's cases over several auditors.
     Re-audits of Inadequate audits (due within two months) come first, to the same auditor.
+    These numbers, the sample below and the form for each category are the defaults: in a
+    workspace, its settings (the [allocation] table of auditdocs.toml) set them.
 
     \b
     The cases list: one row per case (case number, names, date of birth, team, service,
@@ -69,39 +71,43 @@ def allocate_command(ctx, month, cases, auditors, seed, out, register, replace, 
     \b
     The allocation list it writes is the list 'auditdocs generate --data' reads; its Why sheet
     says why each auditor, and every rule that could not be kept with what to do. The audits
-    are recorded in the register. When not every case can be allocated, nothing is written:
+    are recorded in the register (the workspace's, or --register; made if there is none yet).
+    When not every case can be allocated, nothing is written:
     it says what cannot be met and what to do. Exits 1 when something needs attention
     (a break over the limit, rows not used, a sample short, breaches found by --check).
 
     \b
-    Examples:
-      auditdocs allocate --month 2026-12 --cases cases.xlsx --auditors auditors.xlsx --register register.sqlite
-      auditdocs allocate --check allocations.xlsx --auditors auditors.xlsx --register register.sqlite
+    Examples (in a workspace; elsewhere add --register register.sqlite):
+      auditdocs allocate --month 2026-12 --cases cases.xlsx --auditors auditors.xlsx
+      auditdocs allocate --check allocations.xlsx --auditors auditors.xlsx
       auditdocs allocate --reallocate AUD-202612-ABCDEFGH --reason "Long-term sick leave"
           --agreed-by "Dana Fictional" --agreed-role "Assistant Director" --auditors auditors.xlsx
-          --register register.sqlite
     """
-    library = run_of(ctx).library()
+    run = run_of(ctx)
+    library = run.library()
     modes = [name for name, given in (("--check", to_check), ("--reallocate", audit_id), ("--cases", cases)) if given]
     if len(modes) != 1:
         raise click.UsageError("give one of --cases (allocate the month), --check LIST or --reallocate AUD-ID.")
     if not auditors:
         raise click.UsageError("give the auditors list with --auditors auditors.xlsx.")
+    if cases and month is None:
+        raise click.UsageError("give the month to allocate with --month YYYY-MM, for example --month 2026-12.")
+    register = run.register_path(register_file)
+    settings = run.settings("allocation")
     if to_check:
-        _check(ctx, to_check, auditors, register, library, month)
+        _check(ctx, to_check, auditors, register, library, month, settings)
     elif audit_id:
-        _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library)
+        _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library, settings)
     else:
-        if month is None:
-            raise click.UsageError("give the month to allocate with --month YYYY-MM, for example --month 2026-12.")
-        _allocate(ctx, month, cases, auditors, register, out, library, seed, replace)
+        _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings)
 
 
-def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace) -> None:
+def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings) -> None:
     from .run import allocate_month
 
     out = out or Path(f"allocations-{month:%Y-%m}.xlsx")
-    result = allocate_month(month, cases, auditors, out, register, library, seed=seed, replace=replace)
+    result = allocate_month(month, cases, auditors, out, register, library, settings=settings, seed=seed,
+                            replace=replace)
     _notes(result.auditors.notes + result.cases.notes)
     _problems(result.problems)
     plan = result.plan
@@ -130,10 +136,10 @@ def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace
         ctx.exit(EXIT_ATTENTION)
 
 
-def _check(ctx, listed, auditors, register, library, month) -> None:
+def _check(ctx, listed, auditors, register, library, month, settings) -> None:
     from .run import check_allocation
 
-    result = check_allocation(listed, auditors, register, library, month=month)
+    result = check_allocation(listed, auditors, register, library, month=month, settings=settings)
     _notes(result.remarks)
     _problems(result.problems)
     click.echo(f"Checked {result.rows} rows of {listed.name} for {month_name(result.month)} against the rules.")
@@ -151,11 +157,12 @@ def _check(ctx, listed, auditors, register, library, month) -> None:
         ctx.exit(EXIT_ATTENTION)
 
 
-def _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library) -> None:
+def _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library, settings) -> None:
     from .run import reallocate_audit
 
     out = out or Path(f"reallocation-{audit_id.strip()}.xlsx")
-    result = reallocate_audit(audit_id, reason, agreed_by, auditors, register, out, library, agreed_role=agreed_role)
+    result = reallocate_audit(audit_id, reason, agreed_by, auditors, register, out, library, agreed_role=agreed_role,
+                              settings=settings)
     if result.plan.impossible:
         click.echo(f"{audit_id} could not be reallocated, and nothing was recorded:", err=True)
         for why in result.plan.impossible:

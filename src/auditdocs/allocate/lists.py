@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import model as m
 from ..allocation import (
     FORM_COLUMN_NAMES,
+    FormNames,
     RowProblem,
     cell_text,
     key,
@@ -109,10 +110,7 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
                       mark_column=columns[found["marked"]] if found["marked"] is not None else "")
     if settings.own == "service" and found["service"] is None:
         result.notes.append(_no_service(path))
-    forms = {}
-    for spec in library.current():
-        forms.setdefault(key(spec.id), spec)
-        forms.setdefault(key(spec.title), spec)
+    forms = FormNames(library)
     matched: dict[str, dict[str, int]] = {}
     seen: dict[tuple[str, str], int] = {}
     for n, cells in rows:
@@ -127,10 +125,10 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
                 result.marked_unusable.append(problem)
 
         case_category = category(text("category"))
-        named = cell_text(cells[form_column]) if form_column is not None else ""
-        spec = forms.get(key(named)) if named else library.get(settings.form_for(case_category) or "")
+        spec, why = _form(cell_text(cells[form_column]) if form_column is not None else "", case_category, forms,
+                          settings, columns, found)
         if spec is None:
-            skip(RowProblem(n, _no_form(named, case_category, library, columns, found)))
+            skip(RowProblem(n, why))
             continue
         if spec.id not in matched:
             matched[spec.id] = match_columns(spec, columns, {})
@@ -160,17 +158,26 @@ def _no_service(path: Path) -> str:
             "is kept by team only: add the column.")
 
 
-def _no_form(named: str, case_category: str, library: Library, columns, found) -> str:
+def _form(named: str, case_category: str, forms: FormNames, settings: AllocationSettings, columns,
+          found) -> tuple[m.FormSpec | None, str]:
+    """The form a case's audit needs: the one its Form column names (by any name `generate` accepts),
+    else the one the settings name for its category; or None and what to do."""
     if named:
-        return (f"there is no form '{named}'{library.suggest(named)}; 'auditdocs specs list' shows the forms. "
-                "Row not used.")
+        spec, why = forms.find(named)
+        return spec, f"{why}. Row not used."
+    form_id = settings.form_for(case_category) if case_category else None
+    if form_id:
+        spec, why = forms.find(form_id)
+        return spec, (f"the [allocation.forms] settings name the form '{form_id}' for '{case_category}', but {why}: "
+                      "correct the settings, or add a Form column. Row not used.")
     if case_category:
-        return (f"no form is set for the category '{case_category}': add a Form column saying which form its audit "
-                f"needs, or name the form for '{case_category}' in the [allocation.forms] settings. Row not used.")
+        return None, (f"no form is set for the category '{case_category}': add a Form column saying which form its "
+                      f"audit needs, or name the form for '{case_category}' in the [allocation.forms] settings. "
+                      "Row not used.")
     where = f"the '{columns[found['category']]}' column is empty" if found["category"] is not None else \
         "the list has no Category column"
-    return (f"{where}, so auditdocs cannot tell which form its audit needs: give its category (CIN, CP, CLA, "
-            "Early Help, Foster carer…) or a Form column. Row not used.")
+    return None, (f"{where}, so auditdocs cannot tell which form its audit needs: give its category (CIN, CP, CLA, "
+                  "Early Help, Foster carer…) or a Form column. Row not used.")
 
 
 # ---- the auditors ------------------------------------------------------------------------------

@@ -1,38 +1,20 @@
-"""What a council sets once for allocation: the [allocation] table of the workspace settings.
-
-    [allocation]
-    year_start = "April"            # the audit year's first month
-    audits_per_year = 10            # at most this many audits per auditor per audit year
-    break_percent = 20              # at most this share of auditors on an audit break in a month
-    own = "team"                    # no auditor audits a case of their own "team" (or own "service")
-    recent_months = 6               # the sample leaves out cases audited in the last 6 months
-    re_audit_same_auditor = true    # a re-audit goes to the auditor of the Inadequate audit
-
-    [allocation.sample]             # the control sample drawn when no row is marked: category = how many
-    CIN = 13
-    CP = 13
-    CLA = 13
-    "Placed for adoption" = 1
-    "Foster carer" = 6
-    "Prospective adopter" = 3
-
-    [allocation.forms]              # the form each category's audit needs (a Form column wins)
-    "Early Help" = "eh_case_file_audit"
-
-    [allocation.role_forms]         # forms for auditors of these roles where possible
-    foster_carer_case_file_audit = ["Fostering service manager", "IFRO"]
+"""What a council sets once for allocation: the [allocation] table of the workspace settings, and
+its tables [allocation.sample] (how many cases of each category), [allocation.forms] (category = form)
+and [allocation.role_forms] (form = roles). `auditdocs init` writes them all at their defaults, each
+with what it is for (HELP).
 
 Categories are matched whatever way a list writes them ("Child in Need", "CIN"): see CATEGORIES.
 """
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import ClassVar
 
 from ..allocation import key
 from ..cycle import YEAR_START_MONTH
 from ..errors import UserError
+from ..workspace import council_keys, unknown_keys
 
 #: The usual categories of a case, each with the other names lists use for it (compared with `key`).
 CATEGORIES = {
@@ -83,6 +65,21 @@ class AllocationSettings:
     forms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FORMS))
     role_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    #: Fields the workspace fills from its [council] table: field -> key there.
+    FROM_COUNCIL: ClassVar[dict[str, str]] = {"year_start": "year_start"}
+    HELP: ClassVar[dict[str, str]] = {
+        "audits_per_year": "At most this many audits for each auditor in an audit year.",
+        "break_percent": "At most this share of the auditors (a percentage) on an audit break in any month.",
+        "own": 'Nobody audits a case of their own "team"; with "service", nor of their own service.',
+        "recent_months": "The sample drawn leaves out cases audited in this many months before.",
+        "re_audit_same_auditor": "A re-audit after an Inadequate grade goes to the auditor of that audit (true), "
+                                 "or to anyone the rules allow (false).",
+        "sample": "The sample drawn when no case on the cases list is marked: how many cases of each category.",
+        "forms": "The form each category's audit needs (a Form column in the cases list wins).",
+        "role_forms": "Forms given where possible to auditors of these roles, for example "
+                      'foster_carer_case_file_audit = ["Fostering service manager", "IFRO"].',
+    }
+
     def form_for(self, case_category: str) -> str | None:
         """The form a category's audit needs, if the settings say (categories compared as `key` compares)."""
         wanted = key(category(case_category))
@@ -90,14 +87,13 @@ class AllocationSettings:
 
     @classmethod
     def from_mapping(cls, section: dict, where: str) -> tuple[AllocationSettings, list[str]]:
-        """Settings from a TOML table (`where` names it in messages, e.g. "[allocation] in auditdocs.toml"):
+        """Settings from a TOML table (`where` names it in messages, e.g. "auditdocs.toml, [allocation] table"):
         the settings and warnings for keys this version does not know. A wrong value raises UserError."""
-        known = {f.name for f in fields(cls)}
-        warnings = [f"{where}: '{name}' is not a setting auditdocs knows; it is ignored "
-                    f"(known: {', '.join(sorted(known))})." for name in section if name not in known]
+        warnings = council_keys(section, cls.FROM_COUNCIL, where)
+        warnings += unknown_keys({k: v for k, v in section.items() if k not in cls.FROM_COUNCIL}, cls.HELP, where)
         given = {}
         for name, value in section.items():
-            if name in known:
+            if name in cls.HELP:
                 given[name] = _READ[name](value, f"{where}: '{name}'")
         if "forms" in given:  # forms named add to the usual ones; a sample given replaces the usual counts
             given["forms"] = {**DEFAULT_FORMS, **given["forms"]}
@@ -112,16 +108,6 @@ def _whole(value, where: str, least: int, most: int | None = None, example: str 
         span = f"from {least} to {most}" if most is not None else f"{least} or more"
         raise UserError(f"{where} must be a whole number {span}, for example {example or least}; it is {value!r}.")
     return value
-
-
-def _year_start(value, where: str) -> int:
-    if isinstance(value, str):
-        names = {key(n): i for i, n in enumerate(calendar.month_name) if n}
-        names.update({key(n): i for i, n in enumerate(calendar.month_abbr) if n})
-        if key(value) in names:
-            return names[key(value)]
-        raise UserError(f'{where} must be a month, for example "April" or 4; it is {value!r}.')
-    return _whole(value, where, 1, 12, "4")
 
 
 def _percent(value, where: str) -> float:
@@ -180,7 +166,6 @@ def _role_forms(value, where: str) -> dict[str, tuple[str, ...]]:
 
 
 _READ = {
-    "year_start": _year_start,
     "audits_per_year": lambda v, where: _whole(v, where, 1, 120, "10"),
     "break_percent": _percent,
     "own": _own,

@@ -8,21 +8,17 @@ from pathlib import Path
 
 import click
 
+from ..context import register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-register_option = click.option(
-    "--register", "register", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="The audit register (an SQLite file, e.g. register.sqlite).")
 moderators_option = click.option(
     "--moderators", "moderators", required=True, type=click.Path(path_type=Path),
     help="The moderators list (.xlsx or .csv): Name, Role, Service, E-mail and Teams (the teams of each service).")
 
 
 def _library(ctx: click.Context):
-    from ..context import run_of
-
     return run_of(ctx).library()
 
 
@@ -55,11 +51,14 @@ def moderation_command() -> None:
     """Moderation: choose the month's sample, send it to moderators, see how far grades agree.
 
     \b
-    The month, in commands:
-      auditdocs moderation select --month 2026-11 --moderators moderators.xlsx --register register.sqlite
-      auditdocs moderation forms --month 2026-11 --out "Moderation 2026-11" --register register.sqlite
+    The month, in commands (in a workspace; elsewhere add --register register.sqlite):
+      auditdocs moderation select --month 2026-11 --moderators moderators.xlsx
+      auditdocs moderation forms --month 2026-11 --out "Moderation 2026-11"
       (moderators fill in the moderation part; their forms come back with the others)
-      auditdocs moderation agreement --month 2026-11 --register register.sqlite
+      auditdocs moderation agreement --month 2026-11
+
+    The share moderated, the grades always moderated and who counts as a senior manager
+    are the [moderation] table of the workspace's settings (auditdocs.toml).
     """
 
 
@@ -67,7 +66,8 @@ def moderation_command() -> None:
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="The month whose audits to moderate.")
 @moderators_option
 @click.option("--share", type=click.FloatRange(0, 100, min_open=True), metavar="PERCENT",
-              help="The least share of the month's complete audits to moderate (default 10, rounded up).")
+              help="The least share of the month's complete audits to moderate, rounded up (default: 'share' in "
+                   "the workspace's [moderation] settings, else 10).")
 @click.option("--seed", type=int, help="Draw with this seed (default: the month, e.g. 202611). Same seed, same sample.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the sample, and why each audit was chosen, as JSON.")
@@ -76,26 +76,31 @@ def moderation_command() -> None:
 @click.option("--dry-run", is_flag=True, help="Show the sample; record nothing.")
 @register_option
 @click.pass_context
-def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run, register) -> None:
+def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run, register_file) -> None:
     """Choose the month's moderation sample and a moderator for each audit.
 
-    At least the share of the month's complete audits (rounded up), every Inadequate one,
-    spread across services, teams, auditors and grades. Each Head of Service gets one case;
+    At least the share of the month's complete audits (rounded up), every Inadequate one
+    (the grades in the settings' always_include), spread across services, teams, auditors
+    and grades. Each Head of Service gets one case;
     QA officers share the rest. Nobody moderates an audit they did or a case from their own
     service. Records who moderates what in the register; prints why each audit was chosen.
 
     \b
     Example:
-      auditdocs moderation select --month 2026-11 --moderators moderators.xlsx --register register.sqlite
+      auditdocs moderation select --month 2026-11 --moderators moderators.xlsx
     """
+    from dataclasses import replace as changed
+
     from ..register import open_register
     from .outcome import audit_moderation
     from .select import choose_sample
-    from .settings import ModerationSettings
 
     lib = _library(ctx)
+    register = run_of(ctx).register_path(register_file)
     people = _read_people(moderators)
-    settings = ModerationSettings() if share is None else ModerationSettings(share=share)
+    settings = run_of(ctx).settings("moderation")
+    if share is not None:
+        settings = changed(settings, share=share)
     today = dt.date.today()
     with open_register(register, write=not dry_run) as reg:
         audits = reg.audits(month=month)
@@ -122,7 +127,8 @@ def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run,
         click.echo("Dry run: nothing was recorded.")
     else:
         click.echo(f"Recorded in {register}. Next: auditdocs moderation forms --month {month.strftime('%Y-%m')} "
-                   f"--out \"Moderation {month.strftime('%Y-%m')}\" --register {register}")
+                   f"--out \"Moderation {month.strftime('%Y-%m')}\""
+                   + (f' --register "{register}"' if register_file else ""))
     if sample.notes or people.problems:
         ctx.exit(EXIT_ATTENTION)
 
@@ -134,7 +140,7 @@ def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run,
 @click.option("--force", is_flag=True, help="Replace copies already there (a moderator may be filling them in!).")
 @register_option
 @click.pass_context
-def forms_cmd(ctx, month, out, force, register) -> None:
+def forms_cmd(ctx, month, out, force, register_file) -> None:
     """Copy each chosen audit's returned form for its moderator, ready to moderate.
 
     A folder per moderator; in each copy the moderator's name is filled in (where the form
@@ -144,12 +150,13 @@ def forms_cmd(ctx, month, out, force, register) -> None:
 
     \b
     Example:
-      auditdocs moderation forms --month 2026-11 --out "Moderation 2026-11" --register register.sqlite
+      auditdocs moderation forms --month 2026-11 --out "Moderation 2026-11"
     """
     from ..register import open_register
     from .forms import make_copies, plan_copies
 
     lib = _library(ctx)
+    register = run_of(ctx).register_path(register_file)
     with open_register(register) as reg:
         audits = reg.audits(month=month)
     plans = plan_copies(audits, lib)
@@ -183,20 +190,21 @@ def forms_cmd(ctx, month, out, force, register) -> None:
 @click.option("--reason", default="", help="Why the audit is disputed, and by whom.")
 @register_option
 @click.pass_context
-def dispute_cmd(ctx, audit_id, senior, moderators, outcome, reason, register) -> None:
-    """Record a disputed audit and who moderates it: a senior manager from a service not
-    connected with the case (not the case's, the auditor's or the moderator's service).
+def dispute_cmd(ctx, audit_id, senior, moderators, outcome, reason, register_file) -> None:
+    """Record a disputed audit and who moderates it: a senior manager (a role in the settings'
+    senior_roles) from a service not connected with the case (not the case's, the auditor's
+    or the moderator's service).
 
     \b
     Example:
       auditdocs moderation dispute AUD-202611-ABCD2345 --moderator "Dana Testworth" \\
-        --moderators moderators.xlsx --outcome "Grade stays Good" --register register.sqlite
+        --moderators moderators.xlsx --outcome "Grade stays Good"
     """
     from ..register import open_register
     from .dispute import dispute_event, dispute_problems, who_may
-    from .settings import ModerationSettings
 
-    settings = ModerationSettings()
+    register = run_of(ctx).register_path(register_file)
+    settings = run_of(ctx).settings("moderation")
     people = _read_people(moderators)
     person = people.find(senior)
     if person is None:
@@ -226,7 +234,7 @@ def dispute_cmd(ctx, audit_id, senior, moderators, outcome, reason, register) ->
               help="Also write the figures as JSON.")
 @register_option
 @click.pass_context
-def agreement_cmd(ctx, month, first, last, json_file, register) -> None:
+def agreement_cmd(ctx, month, first, last, json_file, register_file) -> None:
     """How far auditors' grades and the grades after moderation agree.
 
     Exact agreement, agreement within one grade, linear-weighted Cohen's kappa with its 95%
@@ -236,8 +244,8 @@ def agreement_cmd(ctx, month, first, last, json_file, register) -> None:
 
     \b
     Examples:
-      auditdocs moderation agreement --month 2026-11 --register register.sqlite
-      auditdocs moderation agreement --from 2026-04 --to 2027-03 --json agreement.json --register register.sqlite
+      auditdocs moderation agreement --month 2026-11
+      auditdocs moderation agreement --from 2026-04 --to 2027-03 --json agreement.json
     """
     from .. import cycle
     from ..register import open_register
@@ -246,6 +254,7 @@ def agreement_cmd(ctx, month, first, last, json_file, register) -> None:
     if month and (first or last):
         raise click.UsageError("give either --month or --from and --to, not both.")
     lib = _library(ctx)
+    register = run_of(ctx).register_path(register_file)
     with open_register(register) as reg:
         months = reg.months()
         if not months:
@@ -256,8 +265,9 @@ def agreement_cmd(ctx, month, first, last, json_file, register) -> None:
         if first > last:
             raise click.UsageError("--from is after --to.")
         audits = reg.audits(first=first, last=last)
-        year = cycle.audit_year(last)
-        year_audits = reg.audits(audit_year=year)
+        year_start = run_of(ctx).settings("moderation").year_start
+        year = cycle.audit_year(last, year_start)
+        year_audits = reg.audits(audit_year=year, year_start=year_start)
     figures = moderation_agreement(audits, lib, first=first, last=last, year_audits=year_audits,
                                    year=f"{year}–{(year + 1) % 100:02d}")
     for line in figures.lines():

@@ -1,9 +1,12 @@
-"""What a council sets once about moderation (the [moderation] section of auditdocs.toml)."""
+"""What a council sets once about moderation (the [moderation] table of the workspace settings)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
+from ..cycle import YEAR_START_MONTH
 from ..errors import UserError
+from ..workspace import council_keys, unknown_keys
 
 #: Roles that count as senior managers for a disputed audit (compared with case, spaces and
 #: punctuation ignored, and as the start of the role: "Head of Service (Safeguarding)" counts).
@@ -20,13 +23,22 @@ class ModerationSettings:
     share: float = 10
     always_include: tuple[str, ...] = ("inadequate",)
     senior_roles: tuple[str, ...] = SENIOR_ROLES
+    year_start: int = YEAR_START_MONTH  # from [council]: the per-person figures cover the audit year
+
+    FROM_COUNCIL: ClassVar[dict[str, str]] = {"year_start": "year_start"}
+    HELP: ClassVar[dict[str, str]] = {
+        "share": "The least share of each month's complete audits to moderate, as a percentage (rounded up).",
+        "always_include": "Grades whose audits are all moderated, as the grading scale words them "
+                          '(for example "inadequate", "outstanding").',
+        "senior_roles": "The roles of senior managers, who may moderate a disputed audit (a role that starts "
+                        "with one of these counts).",
+    }
 
     @classmethod
     def from_mapping(cls, section: dict, where: str) -> tuple["ModerationSettings", list[str]]:
         """Settings from a TOML section; unknown keys come back as warnings, bad values raise UserError."""
-        known = {f.name for f in fields(cls)}
-        warnings = [f"{where}: '{k}' is not a moderation setting (settings: {', '.join(sorted(known))}); it was "
-                    "ignored." for k in section if k not in known]
+        warnings = council_keys(section, cls.FROM_COUNCIL, where)
+        warnings += unknown_keys({k: v for k, v in section.items() if k not in cls.FROM_COUNCIL}, cls.HELP, where)
         values = {}
         if "share" in section:
             share = section["share"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..context import register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 from .period import month_period, quarter_period, range_period
 from .settings import ReportSettings
@@ -33,12 +34,12 @@ def _period(month, quarter, first, last, settings: ReportSettings):
 
 
 @click.command("report")
-@click.option("--register", "register", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The audit register (the .sqlite file auditdocs keeps).")
+@register_option
 @click.option("--month", metavar="YYYY-MM", help="The month to report on (default: last month).")
 @click.option("--quarter", metavar="YYYY-QN",
-              help="A quarter of the financial year, April to March: 2026-Q1 is April to June 2026, 2026-Q2 July "
-                   "to September, 2026-Q3 October to December 2026, 2026-Q4 January to March 2027.")
+              help="A quarter of the audit year, April to March unless the workspace's [report] settings say "
+                   "otherwise (year_start): 2026-Q1 is April to June 2026, 2026-Q2 July to September, 2026-Q3 "
+                   "October to December 2026, 2026-Q4 January to March 2027.")
 @click.option("--from", "first", metavar="YYYY-MM", help="The first month of a longer period (with --to).")
 @click.option("--to", "last", metavar="YYYY-MM", help="The last month of a longer period (with --from).")
 @click.option("--out", "out", default=Path("output/reports"), show_default=True,
@@ -52,7 +53,8 @@ def _period(month, quarter, first, last, settings: ReportSettings):
               help="Add an annex quoting what auditors wrote (working well / worried about) for a few audits of "
                    "each grade, with the names the register holds replaced by roles.")
 @click.pass_context
-def report_command(ctx, register, month, quarter, first, last, out, pdf, json_file, anonymous, with_evidence) -> None:
+def report_command(ctx, register_file, month, quarter, first, last, out, pdf, json_file, anonymous,
+                   with_evidence) -> None:
     """Make the audit report for a month, a quarter or a run of months.
 
     Writes a Word report (summary, completion, grades, domains, Inadequate
@@ -61,18 +63,23 @@ def report_command(ctx, register, month, quarter, first, last, out, pdf, json_fi
     Neither holds names or dates of birth; case numbers appear only in the
     Inadequate follow-up table. Both are made afresh each time.
 
+    The title page names the council and the service of the workspace's [council]
+    settings; its [report] settings set the audit year's first month, how many questions
+    and months the report shows, and what the evidence annex quotes.
+
     \b
-    Examples:
-      auditdocs report --register register.sqlite --month 2026-11
-      auditdocs report --register register.sqlite --quarter 2026-Q3 --pdf
-      auditdocs report --register register.sqlite --from 2026-04 --to 2027-03 --anonymous
+    Examples (in a workspace; elsewhere add --register register.sqlite):
+      auditdocs report --month 2026-11
+      auditdocs report --quarter 2026-Q3 --pdf
+      auditdocs report --from 2026-04 --to 2027-03 --anonymous
     """
-    from ..context import run_of
     from .make import make_report
 
-    settings = ReportSettings()
+    run = run_of(ctx)
+    register = run.register_path(register_file)
+    settings: ReportSettings = run.settings("report")
     period = _period(month, quarter, first, last, settings)
-    files = make_report(register, period, run_of(ctx).library(), out, settings=settings, anonymous=anonymous,
+    files = make_report(register, period, run.library(), out, settings=settings, anonymous=anonymous,
                         with_evidence=with_evidence, pdf=pdf, json_file=json_file)
     f = files.figures
     lines = [f"Audit report for {f.period_label}: {f.audits} audit{'s' * (f.audits != 1)} "

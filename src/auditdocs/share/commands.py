@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
+from ..context import register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _library(ctx: click.Context):
-    from ..context import run_of
-
     return run_of(ctx).library()
 
 
@@ -39,9 +38,6 @@ def _warn(lines) -> None:
         click.echo(f"Warning: {line}", err=True)
 
 
-REGISTER_HELP = "The audit register (its .sqlite file)."
-
-
 # ---- export ------------------------------------------------------------------------------
 
 
@@ -58,27 +54,32 @@ REGISTER_HELP = "The audit register (its .sqlite file)."
 @click.option("--long", "long", is_flag=True, help="Also one row per judgement and one per action.")
 @click.option("--with-text", is_flag=True,
               help="Keep the comments and the actions' wording, with every name the record knows replaced by a role.")
-@click.option("--code-teams", is_flag=True, help="Replace team and service names by keyed codes.")
-@click.option("--register", "register", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help=REGISTER_HELP)
+@click.option("--code-teams/--no-code-teams", default=None,
+              help="Replace team and service names by keyed codes, or keep them (default: 'code_teams' in the "
+                   "workspace's [export] settings, else kept).")
+@register_option
 @click.pass_context
-def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_text, code_teams, register) -> None:
+def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_text, code_teams,
+               register_file) -> None:
     """Export audits for sharing (partners, benchmarking, research), pseudonymised.
 
     One row per audit (with --long also per judgement and per action): case numbers and audit
     ids replaced by keyed pseudonyms (the same child gets the same pseudonym in every export
     made with the team's key), no names, the age band instead of the date of birth, every date
     as its month, no free text unless --with-text. Pseudonymised data is still personal data:
-    share it only under an agreement, and never send the key with it.
+    share it only under an agreement, and never send the key with it. The age bands, and
+    whether teams are coded, are the [export] table of the workspace's settings.
 
     \b
-    Examples:
+    Examples (in a workspace; elsewhere add --register register.sqlite):
       auditdocs key new team.key                   (once; keep it safe)
-      auditdocs export --pseudonymise --key-file team.key --month 2026-11 --out "Audits 2026-11.xlsx" --register register.sqlite
-      auditdocs export --pseudonymise --key-file team.key --from 2026-04 --to 2027-03 --long --out year.csv --register register.sqlite
+      auditdocs export --pseudonymise --key-file team.key --month 2026-11 --out "Audits 2026-11.xlsx"
+      auditdocs export --pseudonymise --key-file team.key --from 2026-04 --to 2027-03 --long --out year.csv
     """
+    from dataclasses import replace
+
     from ..register import open_register
-    from .export import ExportSettings, check_output, export_tables, write_export
+    from .export import check_output, export_tables, write_export
     from .keys import load_key
 
     if not pseudonymise:
@@ -93,6 +94,10 @@ def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_
                         "never goes out with an export.")
     _warn(warnings)
     lib = _library(ctx)
+    register = run_of(ctx).register_path(register_file)
+    settings = run_of(ctx).settings("export")
+    if code_teams is not None:
+        settings = replace(settings, code_teams=code_teams)
     with open_register(register) as reg:
         audits = reg.audits(month=month, first=first, last=last)
         history = [h for case in sorted({a.case_number for a in audits if a.case_number})
@@ -102,8 +107,8 @@ def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_
         raise UserError(f"the register {register} has no audits for {period}, so nothing was exported. "
                         "Check the month, and that the audits were recorded in this register.")
     today = dt.date.today()
-    tables = export_tables(audits, lib, key, today, settings=ExportSettings(code_teams=code_teams), long=long,
-                           with_text=with_text, history=history, period=period)
+    tables = export_tables(audits, lib, key, today, settings=settings, long=long, with_text=with_text,
+                           history=history, period=period)
     paths = write_export(tables, out)
     counts = ", ".join(f"{len(s.rows)} {s.name.lower()}" for s in tables.sheets)
     click.echo(f"Exported {counts} ({period}), pseudonymised with key {key.key_id}:")
@@ -151,23 +156,24 @@ def key_new_cmd(path: Path) -> None:
 @click.command("finalise", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--month", callback=_month, metavar="YYYY-MM",
-              help="Finalise the register's complete audits of this month (with --register).")
-@click.option("--register", "register", type=click.Path(dir_okay=False, path_type=Path), help=REGISTER_HELP)
+              help="Finalise the register's complete audits of this month.")
+@register_option
 @click.option("--out", "out", default=Path("output/finalised"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the PDFs.")
 @click.pass_context
-def finalise_cmd(ctx, paths, month, register, out) -> None:
+def finalise_cmd(ctx, paths, month, register_file, out) -> None:
     """Make a PDF of each complete audit for the child's (or carer's) file.
 
-    PATHS are returned forms or folders of them; or give --month and --register for the
-    month's audits as the register knows them. Each PDF is named as the case system expects
-    ("9901004 Case File Audit 2026-11-18.pdf"), holds that audit only, carries no author or
-    details of this computer, and has the answers attached as JSON. Incomplete and unreadable
+    PATHS are returned forms or folders of them; or give --month for the month's audits as
+    the register knows them (the workspace's register, or --register). Each PDF is named as
+    the case system expects ("9901004 Case File Audit 2026-11-18.pdf"), holds that audit only,
+    carries no author or details of this computer, and has the answers attached as JSON. Incomplete and unreadable
     audits are listed with the reason. Needs LibreOffice.
 
     \b
     Examples:
       auditdocs finalise "November returned/Priya Madeup"
+      auditdocs finalise --month 2026-11 --out "To upload"      (in a workspace)
       auditdocs finalise --month 2026-11 --register register.sqlite --out "To upload"
     """
     from ..files import write_atomic
@@ -181,11 +187,12 @@ def finalise_cmd(ctx, paths, month, register, out) -> None:
         plan_from_register,
     )
 
-    if paths and (month or register):
-        raise click.UsageError("give either the returned forms (PATHS), or --month with --register, not both.")
-    if not paths and not (month and register):
+    if paths and (month or register_file):
+        raise click.UsageError("give either the returned forms (PATHS), or --month (and the register), not both.")
+    if not paths and not month:
         raise click.UsageError("give the returned forms to finalise (files or folders), or --month YYYY-MM "
-                               "with --register PATH.")
+                               "for the month's audits in the register.")
+    register = None if paths else run_of(ctx).register_path(register_file)
     soffice = find_soffice()
     lib = _library(ctx)
     today = dt.date.today()

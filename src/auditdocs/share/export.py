@@ -38,6 +38,7 @@ from ..files import csv_text, put_text, write_atomic
 from ..redact import known_names, replace_names
 from ..tracker.rows import SOURCES, action_columns, judgement_rows
 from .keys import PseudonymKey
+from .settings import ExportSettings
 
 EXPORT_TITLE = "auditdocs pseudonymised export"
 NOT_RETURNED = "not returned"
@@ -70,39 +71,6 @@ COLUMN_NOTES = {
     "Stage": "where the audit stood on the day of the export",
     "Month": "the month the audit was allocated for; every date is given as its month only",
 }
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    """What a council sets once for its exports (the [export] section of auditdocs.toml)."""
-
-    age_bands: tuple[int, ...] = (1, 5, 10, 16, 18)  # where each band starts, in years
-    code_teams: bool = False  # replace team and service names by keyed codes
-
-    @classmethod
-    def from_mapping(cls, section: dict, where: str) -> tuple[ExportSettings, list[str]]:
-        """The settings in a TOML section, and a warning for each key it does not know."""
-        warnings = [f"{where}: '{k}' is not an export setting (known: age_bands, code_teams); it was ignored."
-                    for k in section if k not in ("age_bands", "code_teams")]
-        settings = cls()
-        if "age_bands" in section:
-            bands = section["age_bands"]
-            if (not isinstance(bands, list) or not bands or not all(type(b) is int and b > 0 for b in bands)
-                    or bands != sorted(set(bands))):
-                raise UserError(f"{where}: age_bands must be a list of ages in years at which each band starts, "
-                                "smallest first, for example age_bands = [1, 5, 10, 16, 18].")
-            settings = cls(tuple(bands), settings.code_teams)
-        if "code_teams" in section:
-            if not isinstance(section["code_teams"], bool):
-                raise UserError(f"{where}: code_teams must be true or false (true: teams and services are "
-                                "replaced by keyed codes).")
-            settings = cls(settings.age_bands, section["code_teams"])
-        return settings, warnings
-
-    def band_labels(self) -> list[str]:
-        edges = self.age_bands
-        labels = [f"Under {edges[0]}"] + [f"{a} to {b - 1}" if b - 1 > a else str(a) for a, b in zip(edges, edges[1:])]
-        return labels + [f"{edges[-1]} and over"]
 
 
 def age_band(born: dt.date | None, on: dt.date | None, settings: ExportSettings = ExportSettings()) -> str:
