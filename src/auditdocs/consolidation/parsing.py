@@ -1,14 +1,17 @@
 """Reading the returned files that are new to the register, several at a time.
 
 The files are read by worker processes (one per processor), each with its own copy of the form
-specs. Reading never raises for a bad file (`returns.read_form` makes it 'unreadable'); if a worker
-itself dies (the computer ran out of memory, a fault in a library), the files it had not finished are
-read again here, one by one, so the batch still goes through.
+specs; they end when the run does, however it ends. Reading never raises for a bad file
+(`returns.read_form` makes it 'unreadable'); if a worker itself dies (the computer ran out of memory,
+a fault in a library), the files it had not finished are read again here, one by one, so the batch
+still goes through.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -20,14 +23,26 @@ from ..returns import read_form
 #: Below this many files, starting worker processes costs more than it saves.
 WORTH_WORKERS = 24
 CHUNK = 8  # files per task sent to a worker
+PARENT_CHECK_SECONDS = 0.5  # how often a worker checks that the run it reads for is still there
 
 _library = None
 _render = None
 
 
-def _start(library, render) -> None:
+def _start(library, render, parent: int) -> None:
     global _library, _render
     _library, _render = library, render
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """A worker ends when the run that started it has gone (it was stopped or killed): it would otherwise wait
+    for work forever. Gone: this process was handed to another parent (POSIX), or that process ended (Windows)."""
+    started_by = multiprocessing.parent_process()
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent or (os.name == "nt" and started_by is not None and not started_by.is_alive()):
+            os._exit(1)
 
 
 def _read(paths: list[str]) -> list[tuple[m.AuditRecord, dict | None, str]]:
@@ -67,7 +82,7 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
     done: set[int] = set()
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(library, render)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(library, render, os.getpid())) as pool:
             futures = {pool.submit(_read, [str(paths[i]) for i in chunk]): chunk for chunk in chunks}
             for future in as_completed(futures):
                 chunk = futures[future]

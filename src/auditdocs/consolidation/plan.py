@@ -324,8 +324,15 @@ def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], to
                 typed = _audit_events(audits[key], typed, back, today)
             elif sheet is r.ACTIONS and key in actions:
                 back.action_states[key] = _action_state(typed)
+                typed = _without_default_status(typed)
             cells[key] = {h: v for h, v in typed.items() if v is not None}
     return back
+
+
+def _without_default_status(cells: dict) -> dict:
+    """An action's managers' cells without the status the tracker gives every new action ("Open"): that is
+    no one's entry, whether the tracker read back was written by a run that finished or not."""
+    return {h: v for h, v in cells.items() if not (h == "Status" and v == cycle.ACTION_STATUSES[0])}
 
 
 def _action_state(typed: dict) -> dict:

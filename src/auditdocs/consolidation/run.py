@@ -8,11 +8,13 @@
    are those the register last wrote: nobody can have typed anything);
 4. `plan` decides which version of each audit is in use, what goes on the Exceptions sheet and which
    action is which (`cycle.identify_actions`); moderation's events are added;
-5. the tracker is written from the register (`tracker.book`), and what was written is recorded.
+5. the tracker is written from the register (`tracker.book`) to a temporary file, what was written is
+   recorded, then it replaces the old tracker and the transaction is committed.
 
-All of it is one transaction: a run stopped anywhere leaves the register as it was, and the next run
-gives the same register and tracker as a run that was never stopped (a tracker written by a run stopped
-before its transaction ended is read back like one a person saved).
+All of it is one transaction: a run stopped anywhere leaves the register and the tracker as they were,
+but for the instant between the new tracker taking the old one's place and the commit; and the next run
+gives the same register and tracker as a run that was never stopped (a tracker put in place by a run
+stopped in that instant is read back like one a person saved).
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ from . import plan
 from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
 
-#: Tests set this to a step's name to have the process killed there (see tests/test_consolidate_killed.py).
+#: Tests set this to a step's name to have the process killed there (see tests/test_register_upkeep.py).
 KILL_AT = "AUDITDOCS_TEST_KILL_AT"
 BATCH = 200  # records recorded in the register at a time, so that the forms read are not all held at once
 
@@ -71,6 +73,7 @@ class Summary:
     states: dict[str, int] = dc_field(default_factory=dict)
     backup: Path | None = None
     created: bool = False
+    notes: list[str] = dc_field(default_factory=list)  # told first (a lock left by a stopped run, taken over)
 
     @property
     def needs_attention(self) -> bool:
@@ -81,11 +84,12 @@ class Summary:
         def n(count: int, word: str) -> str:
             return f"{count} {word}{'' if count == 1 else 's'}"
 
-        out = [f"Read {n(self.files, 'file')}: {self.complete} complete, {self.incomplete} incomplete, "
+        out = [f"Note: {note[0].upper()}{note[1:]}" for note in self.notes]
+        out += [f"Read {n(self.files, 'file')}: {self.complete} complete, {self.incomplete} incomplete, "
                f"{self.unreadable} unreadable."
                + (f" ({self.files - self.read} unchanged since the last run were not read again.)"
-                  if self.files - self.read else ""),
-               f"The tracker has {n(self.audits_total, 'audit')} "
+                  if self.files - self.read else "")]
+        out += [f"The tracker has {n(self.audits_total, 'audit')} "
                f"({self.audits_new} new, {self.audits_updated} updated) "
                f"and {n(self.actions_total, 'action')} ({self.actions_new} new, "
                f"{self.actions_removed} removed from their form, {self.actions_overdue} overdue)."]
@@ -332,13 +336,18 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         rows = {key: {**row, **exception_cells.get(key, {})} for key, row in exceptions}
         content[r.EXCEPTIONS.name] = sheets.compose(r.EXCEPTIONS, old.get(r.EXCEPTIONS.name) or OldSheet(), rows)
         summary = _summary(path, register, tracker, seen, decision, identity, made, new_exceptions, read_files)
+        summary.notes += reg.notes
         _kill_point("planned")
         if write:
+
+            def record(written: book.Written) -> None:
+                reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
+                _kill_point("recorded tracker")
+
             written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours,
-                                 {name: writer for name, (_, writer, _) in made.writers.items()})
+                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record)
             summary.backup = written.backup
-            _kill_point("written")
-            reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
+            _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
     return summary
 
 

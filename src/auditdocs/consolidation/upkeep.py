@@ -145,18 +145,13 @@ def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> lis
     changed = 0
     for sheet_name, cells in back.cells.items():
         held = reg.tracker_columns(sheet_name)
-        changed += sum(1 for key, typed in cells.items() if _people(typed) != _people(held.get(key, {})))
+        changed += sum(1 for key, typed in cells.items() if typed != held.get(key, {}))
     changed += len(back.events) + len(back.gone)
     if changed:
         out.append(f"{changed} rows of the tracker were changed since the register last read it (managers' or QA "
                    "officers' entries): run 'auditdocs consolidate' to take them into the register.")
     return out
-
-
-def _people(cells: dict) -> dict:
-    """What people typed, without the status the tool gives a new action."""
-    return {h: v for h, v in cells.items() if not (h == "Status" and v == "Open")}
-
+        changed += sum(1 for key, typed in cells.items() if typed != held.get(key, {}))
 
 # ---- rebuilding ----------------------------------------------------------------------------
 

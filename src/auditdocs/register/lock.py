@@ -94,31 +94,68 @@ class WriterLock:
         self.register = Path(register)
         self.path = lock_path(self.register)
         self.held = False
+        self.taken_over = ""  # who held a lock left by a run that is no longer running, when one was taken over
+
+    def taken_over_note(self) -> str:
+        """What to tell the person when a lock left behind was taken over ('' when none was)."""
+        if not self.taken_over:
+            return ""
+        return (f"the register was still locked by {self.taken_over}, which was no longer running (it was stopped, "
+                "or its computer was switched off), so the lock was taken over. The register is as it was before "
+                "that run started: if it was not this command, run that one again.")
 
     def acquire(self) -> None:
         me = this_process()
         for _ in range(3):
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                self._create(me)
             except FileExistsError:
-                if self._stale(me):
-                    self.path.unlink(missing_ok=True)
+                holder = read_holder(self.path)
+                if self._stale(me, holder):
+                    try:
+                        self.path.unlink()
+                        self.taken_over = holder.describe() if holder else "a run that was stopped as it started"
+                    except FileNotFoundError:  # it went away meanwhile: that run has finished
+                        pass
                     continue
                 raise self._busy() from None
             except OSError as exc:
                 raise UserError(f"cannot lock the register {self.register} ({exc.strerror or exc}): check that "
                                 "its folder exists and that you may write there.") from None
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(me.__dict__, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
             self.held = True
             return
         raise self._busy()
 
-    def _stale(self, me: Holder) -> bool:
+    def _create(self, me: Holder) -> None:
+        """The lock file with who holds it, made whole in one step (a hard link to a file written first), so that
+        a run stopped at any moment never leaves an empty lock; where links cannot be made, created exclusively
+        and then written. Raises FileExistsError when there is a lock already."""
+        text = json.dumps(me.__dict__).encode("utf-8")
+        draft = self.path.with_name(f".{self.path.name}-{me.pid}")
+        try:
+            fd = os.open(draft, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+            try:
+                os.write(fd, text)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(draft, self.path)
+            return
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links (some network drives)
+            pass
+        finally:
+            draft.unlink(missing_ok=True)
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            os.write(fd, text)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _stale(self, me: Holder, holder: Holder | None) -> bool:
         """A lock whose process is gone from this machine (or an empty file left long ago)."""
-        holder = read_holder(self.path)
         if holder is None:
             try:
                 age = dt.datetime.now().timestamp() - self.path.stat().st_mtime

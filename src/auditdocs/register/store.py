@@ -111,6 +111,8 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
             _migrate(conn, path, lock)
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             register = Register(path, conn, write)
+            if lock.taken_over:
+                register.notes.append(lock.taken_over_note())
             try:
                 yield register
             except BaseException:
@@ -266,6 +268,7 @@ class Register:
         self.path = path
         self._db = conn
         self.writable = writable
+        self.notes: list[str] = []  # what the person running the command should be told (a lock taken over)
 
     def _writing(self) -> None:
         if not self.writable:

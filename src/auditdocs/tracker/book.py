@@ -130,11 +130,14 @@ class _Book:
 
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
-          now: dt.datetime, colours=(None,), writers: dict | None = None) -> Written:
+          now: dt.datetime, colours=(None,), writers: dict | None = None,
+          record: Callable[[Written], None] | None = None) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
     sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
     `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
-    each sheet's rows already written (`sheets.Rendered`) were written with."""
+    each sheet's rows already written (`sheets.Rendered`) were written with; `record(written)`: called
+    when the new tracker is whole, just before it replaces the old one (to record it in the register's
+    transaction, so that only the commit is left between the two)."""
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
@@ -169,9 +172,16 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
         else:
             parts[part_of[name]] = lambda xml, done=done, width=width: _pieces(
                 stream.merged_sheet(xml.decode("utf-8"), done.body, done.writer, width))
-    backup = safety.save(_Book(skeleton, parts), tracker.path, now)
     layouts = {name: done.keys for name, (_, done, big) in laid.items() if big is None}
-    return Written(backup, sha256_of(tracker.path), skeleton, layouts)
+    written = Written(None, "", skeleton, layouts)
+
+    def ready(new: Path) -> None:
+        written.sha256 = sha256_of(new)
+        if record is not None:
+            record(written)
+
+    written.backup = safety.save(_Book(skeleton, parts), tracker.path, now, ready)
+    return written
 
 
 def _pieces(chunks) -> list[tuple[bytes, int, int]]:

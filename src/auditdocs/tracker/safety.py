@@ -291,8 +291,10 @@ def save_workbook(wb, target: Path) -> None:
     wb.save(target)
 
 
-def save(wb, path: Path, now: dt.datetime) -> Path | None:
-    """Back up the old tracker, write the new one to a temporary file beside it, then rename it over."""
+def save(wb, path: Path, now: dt.datetime, ready=None) -> Path | None:
+    """Back up the old tracker, write the new one to a temporary file beside it, then rename it over.
+    `ready(temporary path)` is called when the new one is whole, just before the rename (an exception
+    there leaves the old tracker in place)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         saved = backup(path, now)
@@ -305,6 +307,8 @@ def save(wb, path: Path, now: dt.datetime) -> Path | None:
     try:
         save_workbook(wb, tmp)
         set_mode_like(tmp, path, private=True)
+        if ready is not None:
+            ready(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
