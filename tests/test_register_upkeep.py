@@ -14,6 +14,7 @@ of its own where that process is killed halfway.
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import json
@@ -30,9 +31,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from allocate_year import write_auditors, write_cases, year_register
 from click.testing import CliRunner
 from helpers import ROOT, SAMPLES, SPECS
 
+from auditdocs import cycle
 from auditdocs.allocation import read_allocations
 from auditdocs.cli import cli
 from auditdocs.consolidation.run import KILL_AT
@@ -40,6 +43,11 @@ from auditdocs.demo import invent_answers
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.register import open_register
 from auditdocs.register.lock import lock_path
+from auditdocs.report.figures import report_figures
+from auditdocs.report.make import audits_for
+from auditdocs.report.period import month_period
+from auditdocs.report.settings import ReportSettings
+from auditdocs.returns import read_form
 
 LIST = SAMPLES / "allocations_2026-11.csv"
 MONTH = "2026-11"
@@ -63,8 +71,10 @@ def fill_month(forms: Path, returned: Path, library, seed: int = 11) -> list[Pat
     out = []
     for n, path in enumerate(sorted(forms.rglob("*.docx"))):
         allocation = next(a for aid, a in allocations.items() if aid in path.name)
-        answers, tables = invent_answers(library.get(allocation.form_id), allocation, rng, GRADES[n % len(GRADES)],
+        spec = library.get(allocation.form_id)
+        answers, tables = invent_answers(spec, allocation, rng, GRADES[n % len(GRADES)],
                                          incomplete=n % INCOMPLETE_EVERY == 4)
+        answers.pop(spec.roles.get("grade_after_moderation"), None)  # moderation comes later
         target = returned / path.relative_to(forms)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(fill_docx(path.read_bytes(), answers, tables))
@@ -250,10 +260,7 @@ def run_again_gives_an_uninterrupted_run(state: Killing, stale_lock: bool) -> No
     if stale_lock:
         assert "was no longer running" in again.output and "taken over" in again.output, again.output
     assert not lock_path(state.register).exists()
-    view = register_view(state.register, times=False)
-    if view != state.after_view:
-        _diff(view, state.after_view)
-    assert view == state.after_view
+    assert register_view(state.register, times=False) == state.after_view
     assert sheet_values(state.tracker) == state.after_sheets
 
 
@@ -345,16 +352,340 @@ def test_a_run_killed_at_any_moment_is_undone_or_whole(killing, delay):
     run_again_gives_an_uninterrupted_run(killing, stale_lock=locked)
 
 
-def _diff(a, b, where=""):
-    if type(a) != type(b):
-        print(where, "TYPE", repr(a)[:300], "!=", repr(b)[:300]); return
-    if isinstance(a, dict):
-        for k in set(a) | set(b):
-            if a.get(k) != b.get(k):
-                _diff(a.get(k), b.get(k), f"{where}.{k}")
-    elif isinstance(a, (list, tuple)) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            if x != y:
-                _diff(x, y, f"{where}[{i}]")
-    elif a != b:
-        print(where, repr(a)[:400], "!=", repr(b)[:400])
+
+# ---- generate records what it makes ---------------------------------------------------------------------------------
+
+
+def manifest_lines(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "manifest.csv", newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_generate_records_every_audit_it_makes_and_a_second_run_adds_nothing(month, library):
+    allocations = read_allocations(LIST, library, month=dt.date(2026, 11, 1)).allocations
+    made = {line["Audit id"]: line for line in manifest_lines(month.forms)}
+    with open_register(month.register) as reg:
+        recorded = {a.audit_id: a for a in reg.audits()}
+    assert set(recorded) == {a.audit_id for a in allocations} == set(made) and len(recorded) == 60
+    for allocation in allocations:
+        audit, line = recorded[allocation.audit_id], made[allocation.audit_id]
+        values = allocation.values
+        spec = library.get(allocation.form_id)
+        assert (audit.form_id, audit.form_version) == (spec.id, spec.version) == (line["Form"], int(line["Version"]))
+        assert audit.subject == values  # every detail of the list, as the form shows them
+        assert (audit.case_number, audit.auditor, audit.team, audit.audit_type) == (
+            values["case_number"], values["auditor"], values.get("team", ""), values.get("audit_type", ""))
+        assert (audit.month, audit.due) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        assert audit.files == [str((month.forms / line["File"]).resolve())] and Path(audit.files[0]).is_file()
+        assert audit.source == "generate" and not audit.returns and not audit.events
+    before = register_view(month.register)
+    again = auditdocs("generate", "--data", LIST, "--month", MONTH, "--out", month.forms, "--register",
+                      month.register)
+    assert "0 forms generated" in again.output and "60 already there" in again.output
+    assert register_view(month.register, times=False) == {**before, "audits": [
+        {**a, "allocation": (*a["allocation"][:11], None, a["allocation"][12])} for a in before["audits"]]}
+    assert len(manifest_lines(month.forms)) == 60
+
+
+def test_generate_keeps_what_allocate_recorded(tmp_path, library):
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    register = year_register(tmp_path / "register.sqlite", library, returned)
+    write_auditors(tmp_path / "auditors.xlsx")
+    write_cases(tmp_path / "cases.xlsx")
+    auditdocs("allocate", "--month", MONTH, "--cases", tmp_path / "cases.xlsx", "--auditors",
+              tmp_path / "auditors.xlsx", "--register", register, "--out", tmp_path / "november.xlsx",
+              code=1)  # done, but a break must be moved
+    with open_register(register) as reg:
+        allocated = {a.audit_id: a for a in reg.audits(month=dt.date(2026, 11, 1))}
+    assert all(a.source == "allocate" and a.service and a.auditor_role and not a.files for a in allocated.values())
+    re_audits = [a for a in allocated.values() if a.re_audit_of]
+    assert len(re_audits) == 1
+    made = auditdocs("generate", "--data", tmp_path / "november.xlsx", "--out", tmp_path / "forms", "--register",
+                     register)
+    assert f"{len(allocated)} audits recorded in the register" in made.output
+    lines = {line["Audit id"]: line for line in manifest_lines(tmp_path / "forms")}
+    with open_register(register) as reg:
+        generated = {a.audit_id: a for a in reg.audits(month=dt.date(2026, 11, 1))}
+    assert set(generated) == set(allocated) == set(lines)
+    for aid, audit in generated.items():
+        before = allocated[aid]
+        assert (audit.source, audit.auditor_role, audit.service, audit.re_audit_of) == (
+            "allocate", before.auditor_role, before.service, before.re_audit_of)
+        assert audit.subject == before.subject and (audit.month, audit.due) == (before.month, before.due)
+        assert audit.files == [str((tmp_path / "forms" / lines[aid]["File"]).resolve())]
+    auditdocs("generate", "--data", tmp_path / "november.xlsx", "--out", tmp_path / "forms", "--register", register)
+    with open_register(register) as reg:
+        assert {a.audit_id: (a.files, a.source, a.re_audit_of) for a in reg.audits(month=dt.date(2026, 11, 1))} == {
+            aid: (a.files, a.source, a.re_audit_of) for aid, a in generated.items()}
+
+
+# ---- forms made before the register: import, check, rebuild ----------------------------------------------------------
+
+
+@dataclass
+class Older:
+    """A month whose forms were made before there was a register (a manifest written on Windows), imported."""
+
+    place: Path
+    held_back: str  # the audit whose form has not come back
+    original: Path  # a copy of the register before it was rebuilt
+    typed_action: str  # the action a manager marked Done in the tracker
+    sent_back: str  # the audit a QA officer typed a 'Sent back on' date for
+
+    @property
+    def register(self) -> Path:
+        return self.place / "register.sqlite"
+
+    @property
+    def tracker(self) -> Path:
+        return self.place / "tracker.xlsx"
+
+    def check(self, code: int):
+        return auditdocs("register", "check", "--forms", self.place / "forms", "--returned", self.place / "returned",
+                         "--tracker", self.tracker, "--register", self.register, code=code)
+
+
+def as_windows_wrote_it(manifest: Path) -> None:
+    """The manifest as generate wrote it on Windows: paths with backslashes, lines ending CR LF, a BOM."""
+    lines = manifest_lines(manifest.parent)
+    with open(manifest, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, list(lines[0]))
+        writer.writeheader()
+        writer.writerows({**line, "File": line["File"].replace("/", "\\")} for line in lines)
+
+
+@pytest.fixture(scope="module")
+def older(month, library) -> Older:
+    place = month.folder / "older"
+    made = auditdocs("generate", "--data", LIST, "--month", MONTH, "--out", place / "forms")
+    assert "these audits are not recorded" in made.output and "'auditdocs register import' can add" in made.output
+    assert not (place / "register.sqlite").exists()
+    as_windows_wrote_it(place / "forms" / "manifest.csv")
+    imported = auditdocs("register", "import", place / "forms", "--register", place / "register.sqlite")
+    assert "Read 1 manifest: 60 audits added" in imported.output, imported.output
+    held_back = month.returned[-1]
+    for path in month.returned[:-1]:
+        target = place / "returned" / path.relative_to(month.folder / "filled")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    auditdocs("consolidate", place / "returned", "--tracker", place / "tracker.xlsx", "--register",
+              place / "register.sqlite", code=1)
+    sheet = audits_sheet(place / "tracker.xlsx")
+    sent_back = next(aid for aid, row in sheet.items() if row["Status"] == "incomplete")
+    action = sheet_values(place / "tracker.xlsx", ("Actions",))["Actions"][3][0]
+    state = Older(place, next(aid for aid in sheet if aid in held_back.name), place / "original.sqlite", action,
+                  sent_back)
+    return state
+
+
+def test_forms_made_before_the_register_are_imported_from_their_manifest(older, month):
+    with open_register(older.register) as reg:
+        imported = {a.audit_id: a for a in reg.audits()}
+    with open_register(month.register) as reg:
+        generated = {a.audit_id: a for a in reg.audits()}
+    lines = {line["Audit id"]: line for line in manifest_lines(older.place / "forms")}
+    assert set(imported) == set(generated) == set(lines)
+    for aid, audit in imported.items():
+        made = generated[aid]
+        assert audit.source == "manifest"
+        assert (audit.form_id, audit.form_version, audit.month, audit.due) == (
+            made.form_id, made.form_version, made.month, made.due)
+        assert audit.subject == {k: v for k, v in made.subject.items() if v}  # read from the forms themselves
+        assert audit.files == [str(older.place / "forms" / lines[aid]["File"].replace("\\", "/"))]
+    again = auditdocs("register", "import", older.place / "forms", "--register", older.register)
+    assert "0 audits added" in again.output and "60 already in it" in again.output
+
+
+def test_register_check_agrees_with_the_files_and_the_tracker_and_lists_each_difference(older, library):
+    agrees = older.check(code=0)
+    assert "agrees with the forms, the returned forms and the tracker" in agrees.output
+    type_into_tracker(older.tracker, {older.sent_back: {"Sent back on": dt.datetime(2026, 12, 1)}},
+                      {older.typed_action: {"Status": "Done", "Completed on": dt.datetime(2026, 12, 2),
+                                            "Notes": "Checked with the social worker"}})
+    typed = older.check(code=1)
+    assert "2 rows of the tracker were changed since the register last read it" in typed.output, typed.output
+    auditdocs("consolidate", older.place / "returned", "--tracker", older.tracker, "--register", older.register,
+              code=1)
+    older.check(code=0)
+    shutil.copy2(older.register, older.original)  # for the rebuild, below
+
+    # the differences
+    with open_register(older.register) as reg:
+        unreturned = reg.audit(older.held_back)
+    form = Path(unreturned.files[0])
+    saved_form = form.read_bytes()
+    form.unlink()
+    amended = next((older.place / "returned").rglob("*.docx"))
+    saved_amended = amended.read_bytes()
+    record = read_form(amended, library)
+    amended.write_bytes(fill_docx(saved_amended, {next(iter(record.answers)): "Amended after the audit."}))
+    tracker_saved = older.tracker.read_bytes()
+    wb = openpyxl.load_workbook(older.tracker)
+    ws = wb["Audits"]
+    gone = ws.cell(3, 1).value
+    ws.delete_rows(3)
+    wb.save(older.tracker)
+    try:
+        found = older.check(code=1)
+        assert f"{older.held_back}: the form made for it ({form}) is no longer there" in found.output
+        assert f"{amended} has come back but is not in the register yet: run 'auditdocs consolidate'" in found.output
+        assert f"1 audit in the register is not on the tracker yet ({gone})" in found.output, found.output
+        assert "3 differences between the register" in found.output
+    finally:
+        form.write_bytes(saved_form)
+        amended.write_bytes(saved_amended)
+        older.tracker.write_bytes(tracker_saved)
+    older.check(code=0)
+
+
+def status_json(register: Path, folder: Path) -> dict:
+    out = folder / f"{register.stem} status.json"
+    auditdocs("status", "--month", MONTH, "--on", "10/12/2026", "--json", out, "--register", register, code=None)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_register_rebuild_remakes_it_from_the_manifests_the_returned_forms_and_the_tracker(older, tmp_path):
+    if not older.original.exists():
+        pytest.skip("needs the register checked above")
+    tracker_before = older.tracker.read_bytes()
+    rebuilt = auditdocs("register", "rebuild", "--forms", older.place / "forms", "--returned",
+                        older.place / "returned", "--tracker", older.tracker, "--register", older.register)
+    assert "From 1 manifest: 60 audits." in rebuilt.output and "From the returned forms: 59 files" in rebuilt.output
+    kept = next(older.place.glob("register before rebuild *.sqlite"))
+    assert f"The one there was is kept as {kept}" in rebuilt.output
+    assert older.tracker.read_bytes() == tracker_before  # read, not changed
+    assert register_view(kept) == register_view(older.original)
+
+    assert status_json(older.register, tmp_path) == status_json(older.original, tmp_path)
+    with open_register(older.register) as reg:
+        action = next(a for audit in reg.audits() for a in audit.actions if a.action_id == older.typed_action)
+        sent_back = reg.audit(older.sent_back).events_of("sent_back")
+    assert (action.status, action.done_on) == ("Done", dt.date(2026, 12, 2))  # the manager's columns, read back
+    assert action.columns["Actions"]["Notes"] == "Checked with the social worker"
+    assert [e.on for e in sent_back] == [dt.date(2026, 12, 1)]
+    trackers = {}
+    for name, register in (("rebuilt", older.register), ("original", older.original)):
+        tracker = tmp_path / f"{name}.xlsx"
+        tracker.write_bytes(tracker_before)
+        auditdocs("consolidate", older.place / "returned", "--tracker", tracker, "--register", register, code=1)
+        trackers[name] = sheet_values(tracker)
+    assert trackers["rebuilt"] == trackers["original"]
+
+
+# ---- a moderated form returned: the final grade in the tracker and the report ---------------------------------------
+
+
+def report(register: Path, library):
+    """The report's figures for the month, as `auditdocs report` works them out (without writing the report)."""
+    period = month_period(MONTH)
+    with open_register(register) as reg:
+        return report_figures(audits_for(reg, period, library, ReportSettings()), period, library, dt.date.today())
+
+
+@dataclass
+class Moderated:
+    place: Path
+    grades: dict[str, tuple[str, str]]  # audit id -> (the auditor's grade, the grade after moderation)
+    waiting: list[str]  # chosen, their copies not back yet
+
+    @property
+    def register(self) -> Path:
+        return self.place / "register.sqlite"
+
+    @property
+    def tracker(self) -> Path:
+        return self.place / "tracker.xlsx"
+
+
+@pytest.fixture(scope="module")
+def moderated(month, library) -> Moderated:
+    place = month.place("moderated")
+    for path in month.returned[:-2]:  # two audits not back yet
+        target = place / "returned" / path.relative_to(month.folder / "filled")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    register, tracker = place / "register.sqlite", place / "tracker.xlsx"
+    auditdocs("consolidate", place / "returned", "--tracker", tracker, "--register", register, code=1)
+    auditdocs("moderation", "select", "--month", MONTH, "--moderators", SAMPLES / "moderators.xlsx", "--share", "25",
+              "--register", register, code=None)  # 1: some forms cannot be moderated
+    auditdocs("moderation", "forms", "--month", MONTH, "--out", place / "moderation", "--register", register)
+    with open_register(register) as reg:
+        chosen = {a.audit_id: a for a in reg.moderation()}
+    copies = {aid: next((place / "moderation").rglob(f"*{aid}.docx")) for aid in chosen}
+    grades, waiting = {}, []  # one moderated down, one up, one the same; the others not back yet
+    for aid, copy in sorted(copies.items()):
+        audit = chosen[aid]
+        spec = library.get(audit.form_id, audit.form_version)
+        scale = [o.label for o in spec.field_with_role("grade_after_moderation").scale.options]  # best first
+        given = cycle.overall_grade(spec, audit.current.record).label
+        moves = [move for _, (move, _) in grades.items()]
+        if "down" not in moves and given != scale[-1]:
+            grades[aid] = ("down", (given, scale[-1]))
+        elif "up" not in moves and given != scale[0]:
+            grades[aid] = ("up", (given, scale[scale.index(given) - 1]))
+        elif "same" not in moves:
+            grades[aid] = ("same", (given, given))
+        elif "overall changed" not in moves and given != scale[-1]:
+            grades[aid] = ("overall changed", (given, scale[-1]))
+        else:
+            waiting.append(aid)
+            continue
+        answers = {spec.roles["grade_after_moderation"]: grades[aid][1][1]}
+        if grades[aid][0] == "overall changed":  # the moderator changed the auditor's grade too (their editor let them)
+            answers[spec.roles["overall_grade"]] = scale[-1]
+        copy.write_bytes(fill_docx(copy.read_bytes(), answers))
+    assert {move for move, _ in grades.values()} == {"up", "down", "same", "overall changed"} and waiting, grades
+    back = auditdocs("consolidate", place / "moderation", "--tracker", tracker, "--register", register, code=None)
+    assert f"Read {len(copies)} files" in back.output, back.output
+    return Moderated(place, {aid: pair for aid, (_, pair) in grades.items()}, waiting)
+
+
+def test_a_moderated_form_returned_becomes_the_final_grade_in_the_tracker_and_the_report(moderated, library):
+    sheet = audits_sheet(moderated.tracker)
+    changed = {"up": "Up", "down": "Down", "same": "Same"}
+    for aid, (given, after) in moderated.grades.items():
+        row = sheet[aid]
+        assert (row["Overall grade"], row["Grade after moderation"]) == (given, after), row
+        move = "same" if given == after else "down" if after == "Inadequate" else "up"  # (down: to Inadequate)
+        assert (row["Selected for moderation"], row["Changed"]) == ("Yes", changed[move])
+        assert isinstance(row["Moderated on"], dt.datetime) and row["Moderator"]
+        if after == "Inadequate" and given != "Inadequate":  # the final grade is Inadequate: its follow-up is due
+            assert row["Review meeting due"] and row["Re-audit due"]
+        if given == "Inadequate" and after != "Inadequate":
+            assert row["Review meeting due"] is None and row["Re-audit due"] is None
+    for aid in moderated.waiting:
+        assert sheet[aid]["Selected for moderation"] == "Yes" and sheet[aid]["Grade after moderation"] is None
+    figures = report(moderated.register, library)
+    rows = {r.audit: r for r in figures.audit_rows}
+    for aid, (given, after) in moderated.grades.items():
+        assert (rows[aid].overall_grade, rows[aid].grade_after_moderation, rows[aid].grade) == (given, after, after)
+    changes = figures.grades.changes
+    assert (changes.moderated, changes.up, changes.down, changes.unchanged) == (4, 1, 2, 1)
+    assert figures.moderation.selected == len(moderated.grades) + len(moderated.waiting)
+    assert figures.moderation.moderated == 4
+
+
+def test_the_reports_figures_are_the_trackers(moderated, library):
+    """Counted from the tracker's Audits and Actions sheets, and from the report's figures, on the same register."""
+    sheet = audits_sheet(moderated.tracker)
+    actions = sheet_values(moderated.tracker, ("Actions",))["Actions"]
+    figures = report(moderated.register, library)
+    label = {b.value: b.label for b in figures.grades.bands}
+    complete = [row for row in sheet.values() if row["Status"] == "complete"]
+    final = Counter(row["Grade after moderation"] or row["Overall grade"] for row in complete)
+    assert {label[v]: n for v, n in figures.grades.this_period.counts.items() if n} == dict(final)
+    assert figures.inadequate.this_period == final["Inadequate"]
+    moved = Counter(row["Changed"] for row in complete if row["Changed"])
+    changes = figures.grades.changes
+    assert (changes.up, changes.down, changes.unchanged) == (moved["Up"], moved["Down"], moved["Same"])
+    assert Counter(r.stands for r in figures.audit_rows) == Counter(row["State"] for row in sheet.values())
+    total = figures.completion.total
+    assert (figures.audits, total.allocated) == (len(sheet), len(sheet)) == (60, 60)
+    assert total.returned == sum(1 for row in sheet.values() if row["Returned"]) == 58
+    assert total.not_returned == sum(1 for row in sheet.values() if row["Status"] == "not returned") == 2
+    assert total.late == sum(1 for row in sheet.values() if row["Returned"] and row["Returned"] > row["Due"])
+    heading = actions[0]
+    done = Counter(dict(zip(heading, row))["Status"] for row in actions[1:])
+    assert figures.actions.total.raised == len(actions) - 1 and figures.actions.total.done == done["Done"] + done[
+        "No longer needed"]

@@ -227,7 +227,10 @@ def register_rebuild(ctx, forms, returned, tracker, register_file) -> None:
                             returned=_folders(run, returned, "returned"),
                             tracker=Path(tracker) if tracker and Path(tracker).exists() else None)
     if done.imported:
-        click.echo(f"From {len(done.imported.manifests)} manifests: {done.imported.new} audits.")
+        for problem in done.imported.problems:
+            click.echo(f"Note: {problem}", err=True)
+        manifests = len(done.imported.manifests)
+        click.echo(f"From {manifests} manifest{'s' * (manifests != 1)}: {done.imported.new} audits.")
     if done.summary:
         s = done.summary
         click.echo(f"From the returned forms: {s.files} files ({s.complete} complete, {s.incomplete} incomplete, "

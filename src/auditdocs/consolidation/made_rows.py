@@ -19,6 +19,7 @@ from dataclasses import field as dc_field
 from .. import cycle
 from .. import model as m
 from ..moderation.columns import moderation_columns
+from ..moderation.outcome import audit_moderation
 from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import OldSheet, Rendered
@@ -132,7 +133,9 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     for a in again:
         spec = library.get(a.form_id, a.form_version)
         standing = standings[a.audit_id]
-        row = r.audit_row(a, standing, spec, moderation_columns(a, library))
+        done = audit_moderation(a, spec)
+        row = r.audit_row(a, standing, spec, moderation_columns(a, library, done),
+                          done.auditor_grade if done.moderated else None)
         row.update(a.columns.get(r.AUDITS.name, {}))
         row["Needs attention"] = "\n".join(standing.problems) or None
         made.rows[a.audit_id] = row

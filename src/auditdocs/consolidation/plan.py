@@ -82,9 +82,10 @@ class _Candidate:
 
     file: ReturnedFile
     check: str
-    newness: tuple
+    newness: tuple  # (date saved, file time)
     seen: Seen | None = None
     why: str = ""
+    moderated: bool = False  # it has a grade after moderation
 
 
 @dataclass
@@ -147,8 +148,8 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
                 decision.exceptions.append(_incomplete(found[0], today))
             continue
         found = _distinct(found)
-        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location)), s)
-                      for s in found]
+        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location)), s,
+                                 moderated=_has_moderated_grade(library, s.form, s.record)) for s in found]
         if tracked_version is not None:
             tracked = ReturnedFile(tracked_version.content_hash, tracked_version.path,
                                    r.file_location(tracked_version.folder, tracked_version.path))
@@ -158,11 +159,18 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         index, why = current_version(tracked, [c.file for c in candidates], still_there)
         if index is None:  # the version in use stays: its file is still there, and was not read now
             record = tracked_version.record
-            current = _Candidate(tracked, tracked_version.check, (record.modified or "", mtime(tracked.location)))
+            current = _Candidate(tracked, tracked_version.check, (record.modified or "", mtime(tracked.location)),
+                                 moderated=_has_moderated_grade(library, (audit.form_id, audit.form_version), record))
         else:
             current = candidates[index]
         current.why = why
         copies = [current] + [c for c in candidates if c is not current]
+        earlier = {id(c) for c in _before_moderation(copies)}
+        if earlier:  # the moderator's copy continues the version they were given: not a duplicate of it
+            copies = [c for c in copies if id(c) not in earlier]
+            if id(current) in earlier:
+                current = max(copies, key=lambda c: c.newness)
+                current.why = "it is the moderator's copy, with the grade after moderation"
         if all(c.check == current.check for c in copies):
             winner = current
         else:
@@ -183,6 +191,23 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
             if winner.seen.record.status == "incomplete":
                 decision.exceptions.append(_incomplete(winner.seen, today))
     return decision
+
+
+def _has_moderated_grade(library, form: tuple[str, int | None], record: m.AuditRecord) -> bool:
+    spec = library.get(*form) if form and form[0] else None
+    return spec is not None and cycle.moderated_grade(spec, record) is not None
+
+
+def _before_moderation(copies: list[_Candidate]) -> list[_Candidate]:
+    """The versions of an audit a moderator's copy continues: when some versions have a grade after moderation
+    and others none, those without, saved no later than the moderated ones. (The moderator's copy is the form as
+    the auditor returned it, with its moderation part filled in: `moderation.forms`; the register keeps both.)
+    One saved later than the moderation is not taken for an earlier version: it is a duplicate, as any other."""
+    graded = [c for c in copies if c.moderated]
+    if not graded:
+        return []
+    moderated_on = max(c.newness[0] for c in graded)
+    return [c for c in copies if not c.moderated and c.newness[0] <= moderated_on]
 
 
 def _distinct(found: list[Seen]) -> list[Seen]:

@@ -35,11 +35,10 @@ from ..files import sha256_of
 from ..moderation.outcome import moderated_events
 from ..register import SeenFile, file_hash, open_register
 from ..returns import find_files
-from ..tracker import book, safety, stream
-from ..tracker.fragments import BigSheets, scale_colours
+from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
-from ..tracker import sheets
-from ..tracker.sheets import Kept, OldSheet, plain
+from ..tracker.fragments import BigSheets, scale_colours
+from ..tracker.sheets import OldSheet, plain
 from . import plan
 from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
@@ -281,12 +280,12 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
-                summary = (cycle.summary_record(library.get(s.record.form_id, s.record.form_version), s.record)
-                           if s.new else None)
+                spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
+                summary = cycle.summary_record(spec, s.record) if s.new else None
                 by_folder.setdefault(s.folder, []).append(
                     SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else ""))
                 if s.new and read_files:
-                    s._record = _light(s.record)
+                    s._record = _light(s.record, spec)
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
 
@@ -361,9 +360,10 @@ def _audits_now(reg, before: dict[str, m.RegisteredAudit], changed: set[str]) ->
     return sorted(merged.values(), key=lambda a: (a.month.isoformat() if a.month else "", a.audit_id))
 
 
-def _light(record: m.AuditRecord) -> m.AuditRecord:
-    """A record without its answers (kept in the register), for the plan."""
-    return dataclasses.replace(record, answers={})
+def _light(record: m.AuditRecord, spec: m.FormSpec | None) -> m.AuditRecord:
+    """A record without its answers (kept in the register) but those with a role (grades, dates), for the plan."""
+    roles = set(spec.roles.values()) if spec else set()
+    return dataclasses.replace(record, answers={k: v for k, v in record.answers.items() if k in roles})
 
 
 def _mtime(location: str) -> float:

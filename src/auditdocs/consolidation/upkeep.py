@@ -42,7 +42,8 @@ def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.Regis
         audit_id, status = (row.get("Audit id") or "").strip(), (row.get("Status") or "").strip()
         if not audit_id or status not in ("generated", "exists"):
             continue
-        file = (path.parent / (row.get("File") or "")).resolve()
+        # a manifest written on Windows has backslashes; no name generate makes has one (see generate.safe_name)
+        file = (path.parent / (row.get("File") or "").replace("\\", "/")).resolve()
         form_id, version = (row.get("Form") or "").strip(), (row.get("Version") or "").strip()
         subject = {"case_number": row.get("Case number") or "", "auditor": row.get("Auditor") or ""}
         if file.is_file():
@@ -139,7 +140,8 @@ def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> lis
                    "rebuild' with the folders of its forms, or 'auditdocs consolidate' over them.")
     missing = [a for a in audits if a not in on_tracker]
     if missing:
-        out.append(f"{len(missing)} audits in the register are not on the tracker yet ({', '.join(missing[:3])}"
+        out.append(f"{len(missing)} audit{'s' * (len(missing) != 1)} in the register "
+                   f"{'are' if len(missing) != 1 else 'is'} not on the tracker yet ({', '.join(missing[:3])}"
                    f"{'…' if len(missing) > 3 else ''}): run 'auditdocs consolidate'.")
     back = plan.read_back(old, audits, dt.date.today())
     changed = 0
@@ -148,10 +150,11 @@ def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> lis
         changed += sum(1 for key, typed in cells.items() if typed != held.get(key, {}))
     changed += len(back.events) + len(back.gone)
     if changed:
-        out.append(f"{changed} rows of the tracker were changed since the register last read it (managers' or QA "
+        out.append(f"{changed} row{'s' * (changed != 1)} of the tracker {'were' if changed != 1 else 'was'} changed "
+                   "since the register last read it (managers' or QA "
                    "officers' entries): run 'auditdocs consolidate' to take them into the register.")
     return out
-        changed += sum(1 for key, typed in cells.items() if typed != held.get(key, {}))
+
 
 # ---- rebuilding ----------------------------------------------------------------------------
 
@@ -177,9 +180,13 @@ def rebuild_register(register: Path, library, *, forms: list[Path] = (), returne
         for leftover in (new, new.with_name(new.name + "-journal"), new.with_name(new.name + ".lock")):
             leftover.unlink(missing_ok=True)
         imported = None
-        folders = [f for f in forms if Path(f).is_dir() and manifests_under(f)]
-        for folder in folders:
-            imported = import_manifests(folder, library, new, now=now)
+        for folder in [f for f in forms if Path(f).is_dir() and manifests_under(f)]:
+            done = import_manifests(folder, library, new, now=now)
+            imported = imported or Imported()
+            imported.manifests += done.manifests
+            imported.new += done.new
+            imported.known += done.known
+            imported.problems += done.problems
         summary = None
         if returned or tracker:
             found = [p for p in returned if Path(p).exists()]

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from .. import model as m
 from ..tracker.rows import Graded
-from .outcome import CHANGE_WORDS, audit_moderation
+from .outcome import CHANGE_WORDS, AuditModeration, audit_moderation
 
 #: The headings, in the order the Audits sheet shows them.
 MODERATION_HEADINGS = ("Selected for moderation", "Moderator", "Moderated on", "Grade after moderation", "Changed")
 
 
-def moderation_columns(audit: m.RegisteredAudit, library) -> dict[str, object]:
+def moderation_columns(audit: m.RegisteredAudit, library, done: AuditModeration | None = None) -> dict[str, object]:
     """heading -> value: "Yes"/"No", the moderator, the date (a `datetime.date`), the grade after moderation
     (a `tracker.rows.Graded`, in the scale's colour), and Up / Down / Same against the auditor's grade.
-    Empty cells are None."""
-    done = audit_moderation(audit, library.get(audit.form_id, audit.form_version))
+    Empty cells are None. `done`: the audit's `audit_moderation`, when already worked out."""
+    done = done or audit_moderation(audit, library.get(audit.form_id, audit.form_version))
     grade = done.moderated_grade
     return {
         "Selected for moderation": "Yes" if done.selected else "No",

@@ -35,6 +35,7 @@ from typing import Callable, Iterable
 from .. import cycle
 from .. import model as m
 from ..dates import uk
+from ..moderation.outcome import DOWN, UP, audit_moderation
 from ..redact import known_names, replace_names
 from .period import Period, trend_months
 from .settings import ReportSettings
@@ -446,18 +447,17 @@ def _moderated(x: _Audit) -> bool:
 def _grades(this, before, window, months, bands) -> GradeFigures:
     complete = [x for x in this if x.complete]
     changes = ModerationChanges()
-    rank = {b.value: i for i, b in enumerate(bands)}
     for x in complete:
         if not _moderated(x):
             continue
-        first, after = cycle.overall_grade(x.spec, x.record), cycle.moderated_grade(x.spec, x.record)
+        change = audit_moderation(x.audit, x.spec).change  # against the auditor's grade, as the tracker shows it
         changes.moderated += 1
-        if first is None or first.value == after.value or first.value not in rank or after.value not in rank:
-            changes.unchanged += 1
-        elif rank[after.value] < rank[first.value]:
+        if change == UP:
             changes.up += 1
-        else:
+        elif change == DOWN:
             changes.down += 1
+        else:
+            changes.unchanged += 1
     trend = [_grade_counts(f"{month:%b %Y}", [x for x in window if x.audit.month == month], bands)
              for month in months]
     return GradeFigures(
@@ -733,6 +733,15 @@ def _headlines(this, before, today, bands) -> list[Headline]:
 # ---- rows for people's own pivot tables, evidence, notes ----------------------------------------------
 
 
+def _auditors_grade(x: _Audit) -> str:
+    """The auditor's overall grade: for a moderated audit, as the auditor gave it (a moderator's copy may have
+    changed it: `moderation.outcome`), else as the form says."""
+    if _moderated(x):
+        option = audit_moderation(x.audit, x.spec).auditor_grade
+        return option.label if option else ""
+    return _label(x.spec, x.record, cycle.overall_grade)
+
+
 def _label(spec: m.FormSpec | None, record: m.AuditRecord | None, grade) -> str:
     option = grade(spec, record) if spec is not None and record is not None else None
     return option.label if option else ""
@@ -753,7 +762,7 @@ def _audit_rows(this, today, anonymous) -> list[AuditRow]:
             x.audit.audit_type, cycle.STATES[x.standing.state],
             COMPLETION_LABELS.get(completion_of(x.standing) or "", "Reallocated"),
             x.standing.returned_on, x.standing.finalised,
-            _label(x.spec, x.record, cycle.overall_grade), _label(x.spec, x.record, cycle.moderated_grade),
+            _auditors_grade(x), _label(x.spec, x.record, cycle.moderated_grade),
             grade.label if grade else "", actions.raised, actions.open + actions.overdue, actions.overdue))
     return rows
 

@@ -217,8 +217,10 @@ def graded(option: m.Option | None) -> Graded | None:
 
 
 def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSpec | None,
-              moderation: dict[str, object]) -> dict:
-    """The Audits row of one audit, returned or not: who and what, where it stands, its dates."""
+              moderation: dict[str, object], auditors_grade: m.Option | None = None) -> dict:
+    """The Audits row of one audit, returned or not: who and what, where it stands, its dates.
+    `auditors_grade`: the overall grade the auditor gave, for a moderated audit (`moderation.outcome`: a
+    moderator's copy may have changed it); else the Overall grade is what the form says."""
     current = audit.current
     record = current.record if current is not None else None
     s = record.subject if record is not None and record.subject else audit.subject
@@ -239,7 +241,7 @@ def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSp
         finalised = standing.finalised or cycle.finalised_on(spec, current)
         inadequate = cycle.is_inadequate(spec, record)
         row.update({
-            "Overall grade": role_answer(spec, record, "overall_grade"),
+            "Overall grade": graded(auditors_grade) if auditors_grade else role_answer(spec, record, "overall_grade"),
             "Returned": cycle.returned_on(current), "Finalised": standing.finalised,
             "Management oversight due": cycle.oversight_due(finalised) if standing.finalised else None,
             "Review meeting due": cycle.review_meeting_due(finalised) if inadequate else None,
