@@ -1,0 +1,341 @@
+"""A month of audits through the real commands and files, as a QA officer lives it.
+
+`auditdocs init` makes a workspace; `auditdocs generate` makes December 2025's forms from an
+allocation list written here; auditors fill them (`demo.invent_answers`, `fill_docx`, saved on a
+given day as Word would stamp it) and put them in the returned folder; `auditdocs consolidate`
+writes the tracker; the QA officer and the managers type into the tracker; and `auditdocs status
+--json` and `auditdocs chase --out` say where each audit stands. Christmas 2025 and New Year 2026
+fall inside the deadlines, so bank holidays count (a month gone by, so that every form was saved
+before the run that sees it, as in life). tests/test_cycle.py has the rules themselves
+over a register; here they are seen through the files and the commands.
+
+The month is built once (`month`); each test works on its own copy of the workspace (`workspace`).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from helpers import SPECS, rewrite_parts
+
+from auditdocs import cycle
+from auditdocs import model as m
+from auditdocs.cli import cli
+from auditdocs.demo import invent_answers
+from auditdocs.forms.docx.fill import fill_docx
+from auditdocs.specs import load_library
+
+DECEMBER, JANUARY = "2025-12", "2026-01"
+FORM = "csc_case_file_audit"
+NORTH, SOUTH = ("Team North", "Terry Madeupson"), ("Team South", "Tess Inventwell")
+ANN, BO, CY = "Ann Testworth", "Bo Fictionby", "Cy Notreal"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One audit of the month: the child, the auditor and the team, and what happens to it."""
+
+    case_number: str
+    family: str
+    given: str
+    auditor: str
+    team: tuple[str, str]  # team, team manager
+
+
+#: The month's audits, by what happens to them.
+CASES = {
+    "waiting": Case("9912001", "Testworth", "Amelia", ANN, NORTH),  # never returned
+    "by_parse": Case("9912002", "Fictionby", "Oscar", BO, NORTH),  # incomplete, sent back by parse --sent
+    "by_tracker": Case("9912003", "Madeupson", "Priya", CY, SOUTH),  # incomplete, sent back in the tracker
+    "actions": Case("9912004", "Notreal", "Kai", ANN, NORTH),  # complete with actions: oversight, drafts
+    "exempted": Case("9912005", "Inventwell", "Isla", BO, SOUTH),  # exempted by the Assistant Director
+    "exempt_wrong": Case("9912006", "Pretendon", "Noah", CY, SOUTH),  # exempted by a team manager: not valid
+    "cancelled": Case("9912007", "Fakeley", "Ruby", CY, SOUTH),  # cancelled, who agreed and why
+    "inadequate": Case("9912008", "Nonesuch", "Alfie", BO, NORTH),  # Inadequate, re-audited in January
+    "south": Case("9912009", "Makebelieve", "Zara", CY, SOUTH),  # complete: oversight over Christmas
+}
+#: The forms back in the first round, as `Workspace.fill` is told to fill them (saved on: the day).
+FIRST_ROUND = {
+    "by_parse": {"saved": dt.date(2025, 12, 19), "incomplete": True},
+    "by_tracker": {"saved": dt.date(2025, 12, 19), "incomplete": True},
+    "actions": {"saved": dt.date(2025, 12, 18), "actions": [("Update the chronology", "2026-01-08"),
+                                                           ("Visit the child at home", "2026-01-29")]},
+    "inadequate": {"saved": dt.date(2025, 12, 10), "grade": "inadequate",
+                   "actions": [("Review the child's plan with the family", "2026-01-29")]},
+    "south": {"saved": dt.date(2025, 12, 17)},
+}
+
+ALLOCATION_HEADINGS = ["Form", "Case number", "Family name", "Given names", "Date of birth", "Social worker",
+                       "Team manager", "Team", "Audit type", "Auditor", "Due date"]
+
+
+# ---- the commands and the files ------------------------------------------------------------
+
+
+def run(*args: str, code: int | tuple[int, ...] = 0) -> str:
+    """An `auditdocs` command in the current folder (a workspace): its output, once it exited with `code`."""
+    result = CliRunner().invoke(cli, list(args))
+    codes = code if isinstance(code, tuple) else (code,)
+    assert result.exit_code in codes, (args, result.exit_code, result.output, result.exception)
+    return result.output
+
+
+def write_allocations(path: Path, cases: dict[str, Case]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(ALLOCATION_HEADINGS)
+    for case in cases.values():
+        team, manager = case.team
+        sheet.append([FORM, case.case_number, case.family, case.given, "02/04/2015", "Sam Fictionby", manager, team,
+                      "Control sample - CIN", case.auditor, None])  # due: the last day of the month
+    book.save(path)
+    return path
+
+
+def saved_on(data: bytes, day: dt.date) -> bytes:
+    """The package as Word leaves it when saved on `day` (its core properties' modified date)."""
+    stamp = f"{day.isoformat()}T16:30:00Z".encode()
+
+    def change(name, content):
+        if name == "docProps/core.xml":
+            return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
+        return content
+
+    return rewrite_parts(data, change)
+
+
+
+class Workspace:
+    """A workspace of the month, with what auditors, QA officers and managers do in it (the current folder
+    must be the workspace: the commands find it there)."""
+
+    def __init__(self, folder: Path, ids: dict[str, str] | None = None, forms: dict[str, Path] | None = None):
+        self.folder = folder
+        self.ids = dict(ids or {})  # case key -> audit id
+        self.forms = dict(forms or {})  # audit id -> the form made (relative to the workspace)
+        self.library = load_library(folder / "form_specs")
+        self.tracker = folder / "tracker" / "Audit tracker.xlsx"
+
+    def copy(self, folder: Path) -> Workspace:
+        shutil.copytree(self.folder, folder)
+        return Workspace(folder, self.ids, self.forms)
+
+    def generate(self, month: str, cases: dict[str, Case]) -> str:
+        """The month's allocation list, written as the QA officer would, and `auditdocs generate` on it."""
+        allocations = write_allocations(self.folder.parent / f"allocations {month}.xlsx", cases)
+        made = run("generate", "--data", str(allocations), "--month", month)
+        with open(self.folder / "forms" / month / "manifest.csv", encoding="utf-8-sig") as fh:
+            manifest = list(csv.DictReader(fh))
+        for key, case in cases.items():
+            line = next(r for r in manifest if r["Case number"] == case.case_number)
+            self.ids[key] = line["Audit id"]
+            self.forms[line["Audit id"]] = Path("forms", month, line["File"])
+        return made
+
+    def fill(self, key: str, saved: dt.date, *, grade: str = "good", incomplete: bool = False,
+             finalised: dt.date | None = None, actions=(), name: str | None = None) -> Path:
+        """The auditor fills the form in Word, saves it on `saved` and sends it: it goes in the returned folder.
+        `actions`: the audit's actions, (action, required by ISO date)."""
+        aid, case = self.ids[key], ALL_CASES[key]
+        form = self.folder / self.forms[aid]
+        spec = self.library.get(FORM)
+        values = {"team_manager": case.team[1], "social_worker": "Sam Fictionby", "auditor": case.auditor}
+        answers, tables = invent_answers(spec, m.Allocation(FORM, values, 2, aid), random.Random(aid), grade,
+                                         incomplete=incomplete)
+        answers.pop("moderated_grade", None)  # not moderated
+        answers["audit_date"] = (finalised or saved).isoformat()
+        tables = {"actions": [{"action": text, "responsible_person": "Sam Fictionby",
+                               "responsible_role": "Social worker", "required_date": day} for text, day in actions]}
+        target = self.folder / (self.returned(key).with_name(name) if name else self.returned(key))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(saved_on(fill_docx(form.read_bytes(), answers, tables), saved))
+        return target
+
+    def returned(self, key: str) -> Path:
+        """Where the audit's form goes when it comes back (relative to the workspace)."""
+        return Path("returned", ALL_CASES[key].auditor, self.forms[self.ids[key]].name)
+
+    def consolidate(self, code=(0, 1)) -> str:
+        return run("consolidate", code=code)
+
+    def status(self, on: str, month: str = DECEMBER) -> dict:
+        """`auditdocs status --json` on the day `on` (dd/mm/yyyy): what it wrote."""
+        out = self.folder / f"status {on.replace('/', '-')}.json"
+        run("status", "--month", month, "--on", on, "--json", str(out), code=(0, 1))
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    def standing(self, key: str, on: str, month: str = DECEMBER) -> dict:
+        return by_id(self.status(on, month))[self.ids[key]]
+
+    def type_in_tracker(self, sheet: str, edits: dict[str, dict[str, object]]) -> None:
+        """What a QA officer or a manager types into the tracker in Excel: row key (first column) -> heading -> value."""
+        book = openpyxl.load_workbook(self.tracker)
+        ws = book[sheet]
+        headings = [c.value for c in ws[1]]
+        rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+        for key, values in edits.items():
+            for heading, value in values.items():
+                ws.cell(rows[key], headings.index(heading) + 1).value = value
+        book.save(self.tracker)
+
+    def sheet(self, name: str = "Audits") -> dict[str, dict]:
+        """A sheet of the tracker: first column -> heading -> value."""
+        ws = openpyxl.load_workbook(self.tracker)[name]
+        headings = [c.value for c in ws[1]]
+        return {row[0]: dict(zip(headings, row)) for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
+
+
+#: January 2026: the re-audit of the Inadequate audit (the same case), by another auditor.
+JANUARY_CASES = {"re_audit": Case(CASES["inadequate"].case_number, "Nonesuch", "Alfie", ANN, NORTH)}
+ALL_CASES = {**CASES, **JANUARY_CASES}
+
+
+def by_id(status: dict) -> dict[str, dict]:
+    return {a["audit_id"]: a for a in status["audits"]}
+
+
+def day(text: str) -> dt.datetime:
+    """A date as a person types it into Excel (a date cell)."""
+    return dt.datetime.strptime(text, "%d/%m/%Y")
+
+
+@dataclass
+class Month:
+    """The month built once: December's workspace after the first forms came back, and what status said on
+    the way."""
+
+    workspace: Workspace
+    before_returns: dict[str, dict]  # --on date -> status JSON, before any form came back
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory) -> Month:
+    """December 2025 allocated and made; the first forms back (two incomplete) and consolidated."""
+    root = tmp_path_factory.mktemp("month")
+    folder = root / "Case file audits"
+    with pytest.MonkeyPatch.context() as mp:
+        run("init", str(folder), "--council", "Anytown Borough Council")
+        mp.chdir(folder)
+        ws = Workspace(folder)
+        assert "9 audits recorded in the register" in ws.generate(DECEMBER, CASES)
+        month = Month(ws, {on: ws.status(on) for on in ("31/12/2025", "01/01/2026")})
+        for key, filled in FIRST_ROUND.items():
+            ws.fill(key, **filled)
+        assert "2 incomplete" in ws.consolidate(code=1)  # they need attention
+    return month
+
+
+@pytest.fixture
+def workspace(month, tmp_path, monkeypatch) -> Workspace:
+    """A copy of the month's workspace for one test, the current folder."""
+    ws = month.workspace.copy(tmp_path / "Case file audits")
+    monkeypatch.chdir(ws.folder)
+    return ws
+
+
+# ---- status --json: allocated, due on the last day of the month, overdue ----------------------------
+
+
+def test_status_json_lists_every_audit_of_the_month_and_counts_every_state(month):
+    ids = month.workspace.ids
+    status = month.before_returns["31/12/2025"]
+    assert set(status) == {"month", "counts", "audits"} and status["month"] == DECEMBER
+    assert list(status["counts"]) == list(cycle.STATES)  # every state, those with none too
+    assert status["counts"] == {state: 9 if state == cycle.ALLOCATED else 0 for state in cycle.STATES}
+    assert sorted(a["audit_id"] for a in status["audits"]) == sorted(ids.values())
+    assert by_id(status)[ids["waiting"]] == {
+        "audit_id": ids["waiting"], "case_number": "9912001", "form": FORM, "auditor": ANN, "team": "Team North",
+        "state": "allocated", "next_deadline": "2025-12-31",
+        "next_step": "Complete the audit and send it to QA by 31/12/2025"}
+
+
+def test_an_audit_not_returned_by_the_last_calendar_day_of_the_month_is_overdue(month, workspace):
+    status = month.before_returns["01/01/2026"]
+    assert status["counts"][cycle.OVERDUE] == 9
+    assert {(a["state"], a["next_deadline"]) for a in status["audits"]} == {("overdue", "2025-12-31")}
+    # after the first forms came back, only those still out are overdue, and status says so
+    after = workspace.status("01/01/2026")
+    still_out = {"waiting", "exempted", "exempt_wrong", "cancelled"}
+    assert {a["audit_id"] for a in after["audits"] if a["state"] == "overdue"} == {workspace.ids[k] for k in still_out}
+    text = run("status", "--month", DECEMBER, "--on", "01/01/2026", code=1)  # 1: something is overdue
+    overdue = text.split("\nOverdue:\n")[1].split("Due in the next")[0]
+    assert all(workspace.ids[k] in overdue for k in still_out) and workspace.ids["actions"] not in overdue
+
+
+
+# ---- returned incomplete, sent back, amended -------------------------------------------------------
+
+
+def overdue_in_status_text(on: str, month: str = DECEMBER) -> str:
+    """The 'Overdue' list of `auditdocs status` on the day `on`."""
+    text = run("status", "--month", month, "--on", on, code=(0, 1))
+    return text.split("\nOverdue:")[1].split("\nDue in the next")[0]
+
+
+def test_sent_back_with_parse_sent_the_amendment_is_due_three_working_days_later_over_christmas(workspace):
+    ids = workspace.ids
+    waiting = workspace.standing("by_parse", "22/12/2025")
+    assert (waiting["state"], waiting["next_deadline"]) == ("to_send_back", None)  # the QA officer's, at once
+    assert waiting["next_step"] == "Send the audit back to Bo Fictionby to amend"
+
+    sent = run("parse", str(workspace.returned("by_parse")), "--returns", "--sent", "--sent-on", "23/12/2025", code=1)
+    assert "send them back by Tuesday 30 December 2025" in sent  # 25 and 26 December are bank holidays
+    assert "1 incomplete audit was sent back on 23/12/2025" in sent
+    status = workspace.status("29/12/2025")
+    assert by_id(status)[ids["by_parse"]] | {"next_step": ""} == {
+        "audit_id": ids["by_parse"], "case_number": "9912002", "form": FORM, "auditor": BO, "team": "Team North",
+        "state": "sent_back", "next_deadline": "2025-12-30", "next_step": ""}
+    assert by_id(status)[ids["by_parse"]]["next_step"] == "Amend the audit and send it back by 30/12/2025"
+    assert by_id(status)[ids["by_tracker"]]["state"] == "to_send_back"  # only the form given was sent back
+    assert status["counts"]["sent_back"] == 1 and status["counts"]["to_send_back"] == 1
+    assert ids["by_parse"] not in overdue_in_status_text("30/12/2025")
+    assert ids["by_parse"] in overdue_in_status_text("31/12/2025")
+
+    workspace.consolidate()
+    row = workspace.sheet()[ids["by_parse"]]
+    assert row["Sent back on"] == day("23/12/2025") and row["State"] == cycle.STATES["sent_back"]
+    assert row["Next deadline"] == day("30/12/2025")
+
+    workspace.fill("by_parse", dt.date(2025, 12, 30))  # the amended form, complete, over the first one
+    workspace.consolidate()
+    amended = workspace.standing("by_parse", "31/12/2025")
+    assert (amended["state"], amended["next_deadline"]) == ("oversight_due", "2026-01-14")  # New Year's Day
+    row = workspace.sheet()[ids["by_parse"]]
+    assert row["Status"] == "complete" and row["Sent back on"] == day("23/12/2025")  # what happened is kept
+    assert row["Management oversight due"] == day("14/01/2026")
+
+
+def test_a_date_typed_in_the_trackers_sent_back_on_column_sends_it_back(workspace):
+    ids = workspace.ids
+    workspace.type_in_tracker("Audits", {ids["by_tracker"]: {"Sent back on": day("24/12/2025")}})
+    workspace.consolidate()
+    status = by_id(workspace.status("29/12/2025"))
+    assert (status[ids["by_tracker"]]["state"], status[ids["by_tracker"]]["next_deadline"]) == ("sent_back",
+                                                                                                "2025-12-31")
+    assert status[ids["by_parse"]]["state"] == "to_send_back"
+    workspace.consolidate()  # a re-run keeps the date and what it means
+    assert workspace.sheet()[ids["by_tracker"]]["Sent back on"] == day("24/12/2025")
+    assert workspace.standing("by_tracker", "29/12/2025")["next_deadline"] == "2025-12-31"
+
+    workspace.fill("by_tracker", dt.date(2025, 12, 31), incomplete=True)  # amended, still incomplete
+    workspace.consolidate()
+    again = workspace.standing("by_tracker", "02/01/2026")
+    assert (again["state"], again["next_deadline"]) == ("to_send_back", None)  # to send back again
+    workspace.type_in_tracker("Audits", {ids["by_tracker"]: {"Sent back on": day("05/01/2026")}})
+    workspace.consolidate()
+    resent = workspace.standing("by_tracker", "05/01/2026")
+    assert (resent["state"], resent["next_deadline"]) == ("sent_back", "2026-01-08")
+
+    workspace.fill("by_tracker", dt.date(2026, 1, 7))  # complete at last
+    workspace.consolidate()
+    done = workspace.standing("by_tracker", "07/01/2026")
+    assert (done["state"], done["next_deadline"]) == ("oversight_due", "2026-01-21")
