@@ -141,11 +141,16 @@ def register_import(ctx, folder, register_file) -> None:
         ctx.exit(EXIT_ATTENTION)
 
 
+def folders_options(command):
+    """--forms and --returned: the folders the register is compared with, or remade from."""
+    command = click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
+                           help="A folder of returned forms. Default: the workspace's.")(command)
+    return click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
+                        help="A folder of forms made (with their manifest.csv). Default: the workspace's.")(command)
+
+
 @register_command.command("check")
-@click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of forms made (with their manifest.csv). Default: the workspace's.")
-@click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of returned forms. Default: the workspace's.")
+@folders_options
 @click.option("--tracker", type=click.Path(dir_okay=False, path_type=Path),
               help="The tracker. Default: the workspace's.")
 @register_option
@@ -174,10 +179,7 @@ def register_check(ctx, forms, returned, tracker, register_file) -> None:
 
 
 @register_command.command("rebuild")
-@click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of forms made (with their manifest.csv). Default: the workspace's.")
-@click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of returned forms. Default: the workspace's.")
+@folders_options
 @click.option("--tracker", type=click.Path(dir_okay=False, path_type=Path),
               help="The tracker, whose managers' and QA officers' columns are read (it is not changed). "
                    "Default: the workspace's.")
