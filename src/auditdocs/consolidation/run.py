@@ -33,11 +33,10 @@ from ..files import sha256_of
 from ..moderation.outcome import moderated_events
 from ..register import SeenFile, file_hash, open_register
 from ..returns import find_files
-from ..tracker import book, safety, stream
-from ..tracker.fragments import BigSheets, scale_colours
+from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
-from ..tracker import sheets
-from ..tracker.sheets import Kept, OldSheet, plain
+from ..tracker.fragments import BigSheets, scale_colours
+from ..tracker.sheets import OldSheet, plain
 from . import plan
 from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
