@@ -339,3 +339,269 @@ def test_a_date_typed_in_the_trackers_sent_back_on_column_sends_it_back(workspac
     workspace.consolidate()
     done = workspace.standing("by_tracker", "07/01/2026")
     assert (done["state"], done["next_deadline"]) == ("oversight_due", "2026-01-21")
+
+
+def test_a_sending_recorded_by_parse_is_kept_when_the_tracker_was_changed_before_it_showed_it(workspace):
+    aid = workspace.ids["by_parse"]
+    run("parse", str(workspace.returned("by_parse")), "--returns", "--sent", "--sent-on", "23/12/2025", code=1)
+    # the tracker, written before, has no date in 'Sent back on': a manager's edit elsewhere does not clear it
+    workspace.type_in_tracker("Audits", {workspace.ids["south"]: {"Oversight recorded on": day("05/01/2026")}})
+    workspace.consolidate()
+    assert workspace.standing("by_parse", "29/12/2025")["state"] == "sent_back"
+    assert workspace.sheet()[aid]["Sent back on"] == day("23/12/2025")
+    assert workspace.standing("south", "06/01/2026")["state"] == "closed"
+    # once the tracker shows it, clearing the cell undoes it (sent back by mistake)
+    workspace.type_in_tracker("Audits", {aid: {"Sent back on": None}})
+    workspace.consolidate()
+    assert workspace.standing("by_parse", "29/12/2025")["state"] == "to_send_back"
+    assert workspace.sheet()[aid]["Sent back on"] is None
+
+
+# ---- finalised, management oversight, actions -------------------------------------------------------
+
+
+def test_oversight_due_ten_working_days_after_the_audit_date_until_the_manager_records_it(workspace):
+    ids = workspace.ids
+    status = by_id(workspace.status("23/12/2025"))
+    # finalised 18/12 and 17/12: Christmas Day, Boxing Day and New Year's Day are not working days
+    assert status[ids["actions"]]["state"] == status[ids["south"]]["state"] == "oversight_due"
+    assert status[ids["actions"]]["next_deadline"] == "2026-01-06"
+    assert status[ids["south"]]["next_deadline"] == "2026-01-05"
+    assert status[ids["south"]]["next_step"] == "Record management oversight by 05/01/2026"
+    assert ids["south"] in overdue_in_status_text("06/01/2026")
+
+    workspace.type_in_tracker("Audits", {ids["south"]: {"Oversight recorded on": day("05/01/2026")}})
+    workspace.consolidate()
+    recorded = workspace.standing("south", "06/01/2026")
+    assert (recorded["state"], recorded["next_deadline"], recorded["next_step"]) == ("closed", None, None)
+    workspace.consolidate()  # read back on every run
+    assert workspace.sheet()[ids["south"]]["Oversight recorded on"] == day("05/01/2026")
+    assert workspace.standing("south", "06/01/2026")["state"] == "closed"
+    assert ids["south"] not in overdue_in_status_text("06/01/2026")
+
+
+def test_in_drafts_until_the_team_manager_marks_every_action_done(workspace):
+    aid = workspace.ids["actions"]
+    first, second = f"{aid}-A1", f"{aid}-A2"
+    assert {a["Action"] for k, a in workspace.sheet("Actions").items() if k in (first, second)} == {
+        "Update the chronology", "Visit the child at home"}
+    workspace.type_in_tracker("Audits", {aid: {"Oversight recorded on": day("05/01/2026")}})
+    workspace.consolidate()
+    drafts = workspace.standing("actions", "06/01/2026")
+    assert drafts == drafts | {"state": "in_drafts", "next_deadline": "2026-01-08",
+                               "next_step": "Confirm the 2 open actions done"}
+    assert aid in overdue_in_status_text("09/01/2026")  # the first action was required by 08/01/2026
+
+    workspace.type_in_tracker("Actions", {first: {"Status": "Done", "Completed on": day("07/01/2026")},
+                                          second: {"Status": "In progress"}})
+    workspace.consolidate()
+    one_left = workspace.standing("actions", "09/01/2026")
+    assert one_left == one_left | {"state": "in_drafts", "next_deadline": "2026-01-29",
+                                   "next_step": "Confirm the 1 open action done"}
+    assert workspace.sheet()[aid]["State"] == cycle.STATES["in_drafts"]
+
+    workspace.type_in_tracker("Actions", {second: {"Status": "Done", "Signed off by": "Terry Madeupson"}})
+    workspace.consolidate()
+    closed = workspace.standing("actions", "09/01/2026")
+    assert (closed["state"], closed["next_deadline"], closed["next_step"]) == ("closed", None, None)
+    actions = workspace.sheet("Actions")
+    assert actions[first]["Status"] == actions[second]["Status"] == "Done"
+    assert actions[first]["Completed on"] == day("07/01/2026") and actions[second]["Signed off by"] == "Terry Madeupson"
+
+
+# ---- exempted, cancelled ---------------------------------------------------------------------------------
+
+
+def test_exemptions_and_a_cancellation_typed_in_the_tracker(workspace):
+    ids = workspace.ids
+    workspace.type_in_tracker("Audits", {
+        ids["exempted"]: {"Exempted on": day("08/12/2025"), "Exemption agreed by": "Ada Fictionby",
+                          "Agreed role": "Assistant Director"},
+        ids["exempt_wrong"]: {"Exempted on": day("08/12/2025"), "Exemption agreed by": "Tess Inventwell",
+                              "Agreed role": "Team manager"},
+        ids["cancelled"]: {"Cancelled on": day("09/12/2025"), "Cancelled because": "The family moved abroad",
+                           "Cancellation agreed by": "Ada Fictionby"},
+    })
+    workspace.consolidate()
+    status = workspace.status("05/01/2026")
+    audits = by_id(status)
+    assert audits[ids["exempted"]] == audits[ids["exempted"]] | {
+        "state": "exempted", "next_deadline": None, "next_step": "Reallocate the audit to another auditor"}
+    # agreed by someone who cannot agree it: not completed, still overdue
+    assert audits[ids["exempt_wrong"]] == audits[ids["exempt_wrong"]] | {"state": "overdue",
+                                                                         "next_deadline": "2025-12-31"}
+    assert audits[ids["cancelled"]] == audits[ids["cancelled"]] | {"state": "cancelled", "next_deadline": None,
+                                                                   "next_step": None}
+    assert (status["counts"]["exempted"], status["counts"]["cancelled"], status["counts"]["overdue"]) == (1, 1, 2)
+    overdue = overdue_in_status_text("05/01/2026")
+    assert ids["exempt_wrong"] in overdue and ids["exempted"] not in overdue and ids["cancelled"] not in overdue
+
+    rows = workspace.sheet()
+    assert "only the Assistant Director can agree an exemption" in rows[ids["exempt_wrong"]]["Needs attention"]
+    assert not rows[ids["exempted"]]["Needs attention"] and not rows[ids["cancelled"]]["Needs attention"]
+    workspace.consolidate()  # what the QA officer typed stays, and still counts
+    again = workspace.sheet()
+    assert again[ids["exempted"]]["Exemption agreed by"] == "Ada Fictionby"
+    assert again[ids["exempted"]]["Agreed role"] == "Assistant Director"
+    assert again[ids["exempt_wrong"]]["Agreed role"] == "Team manager"
+    assert again[ids["cancelled"]]["Cancelled because"] == "The family moved abroad"
+    assert workspace.status("05/01/2026")["counts"] == status["counts"]
+
+
+# ---- Inadequate: the meeting, the review meeting, the re-audit, and Inadequate again ---------------------
+
+
+def test_an_inadequate_audit_its_meetings_and_its_re_audit_next_month_inadequate_again(workspace):
+    ids = workspace.ids
+    first = ids["inadequate"]
+    row = workspace.sheet()[first]  # finalised 10/12/2025
+    assert (row["Management oversight due"], row["Review meeting due"], row["Re-audit due"]) == (
+        day("24/12/2025"), day("07/01/2026"), day("10/02/2026"))  # 10 working days, 4 weeks, 2 months
+    assert row["Next step"].startswith("group manager: Group manager, team manager and worker meet")  # at once
+
+    workspace.type_in_tracker("Audits", {first: {"Meeting held on": day("12/12/2025"),
+                                                 "Oversight recorded on": day("15/12/2025")}})
+    workspace.type_in_tracker("Actions", {f"{first}-A1": {"Status": "Done"}})
+    workspace.consolidate()
+    follow_up = workspace.standing("inadequate", "16/12/2025")
+    assert follow_up == follow_up | {"state": "follow_up", "next_deadline": "2026-01-07",
+                                     "next_step": "Hold the review meeting by 07/01/2026"}
+    workspace.type_in_tracker("Audits", {first: {"Review meeting held on": day("06/01/2026")}})
+    workspace.consolidate()
+    waiting = workspace.standing("inadequate", "06/01/2026")
+    assert waiting == waiting | {"state": "follow_up", "next_deadline": "2026-02-10",
+                                 "next_step": "Allocate the re-audit of case 9912008, due by 10/02/2026"}
+
+    workspace.generate(JANUARY, JANUARY_CASES)  # the re-audit, allocated the next month
+    again = ids["re_audit"] = workspace.ids["re_audit"]
+    linked = workspace.standing("inadequate", "12/01/2026")
+    assert linked["next_step"] == f"Complete the re-audit {again} by 10/02/2026"
+    assert workspace.standing("re_audit", "12/01/2026", JANUARY)["state"] == "allocated"
+
+    workspace.fill("re_audit", dt.date(2026, 1, 20), grade="inadequate",
+                   actions=[("Escalate to the legal gateway meeting", "2026-02-27")])
+    workspace.consolidate()
+    rows = workspace.sheet()
+    assert rows[again]["Re-audit of"] == first and rows[first]["Re-audited by"] == again
+    assert workspace.standing("inadequate", "21/01/2026")["state"] == "closed"  # its re-audit came back
+    second = workspace.standing("re_audit", "21/01/2026", JANUARY)
+    assert second["state"] == "oversight_due"
+    assert second["next_step"] == (f"Inadequate again (after {first}): the Head of Service meets the group manager, "
+                                   "team manager and worker to review the case")
+    assert (rows[again]["Review meeting due"], rows[again]["Re-audit due"]) == (day("17/02/2026"), day("20/03/2026"))
+
+    workspace.type_in_tracker("Audits", {again: {"Head of Service meeting on": day("23/01/2026")}})
+    workspace.consolidate()
+    assert workspace.standing("re_audit", "26/01/2026", JANUARY)["next_step"].startswith("Group manager, team manager")
+    assert workspace.sheet()[again]["Head of Service meeting on"] == day("23/01/2026")
+
+
+# ---- chase: one letter per auditor, one per team manager ----------------------------------------------
+
+
+def test_chase_writes_one_letter_per_person_with_only_their_own_audits(workspace):
+    ids = workspace.ids
+    run("parse", str(workspace.returned("by_parse")), "--returns", "--sent", "--sent-on", "23/12/2025", code=1)
+    workspace.type_in_tracker("Audits", {
+        ids["exempted"]: {"Exempted on": day("08/12/2025"), "Exemption agreed by": "Ada Fictionby",
+                          "Agreed role": "Assistant Director"},
+        ids["cancelled"]: {"Cancelled on": day("09/12/2025"), "Cancelled because": "The family moved abroad",
+                           "Cancellation agreed by": "Ada Fictionby"}})
+    workspace.consolidate()
+    out = workspace.folder / "chase"
+    shown = run("chase", "--month", DECEMBER, "--on", "12/01/2026", "--out", str(out))
+    letters = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    assert set(letters) == {f"{ANN} (auditor).txt", f"{BO} (auditor).txt", f"{CY} (auditor).txt",
+                            "Terry Madeupson (team manager).txt", "Tess Inventwell (team manager).txt"}
+    assert all(text.strip() in shown for text in letters.values())  # what the command showed, letter by letter
+    # each letter names its person, and holds their audits and no one else's
+    theirs = {f"{ANN} (auditor).txt": {"waiting"}, f"{BO} (auditor).txt": {"by_parse"},
+              f"{CY} (auditor).txt": {"exempt_wrong"},
+              "Terry Madeupson (team manager).txt": {"actions", "inadequate"},
+              "Tess Inventwell (team manager).txt": {"south"}}
+    for name, keys in theirs.items():
+        text = letters[name]
+        assert text.startswith(f"To {name.split(' (')[0]}:\n")
+        named = set(re.findall(r"AUD-\d{6}-[A-Z0-9]+(?!-A)\b", text))
+        assert named == {ids[k] for k in keys}, name
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}", text), name  # dates written out
+    assert letters[f"{ANN} (auditor).txt"] == (
+        f"To {ANN}:\nPlease complete these audits and send them to QA by the dates shown:\n"
+        f"  {ids['waiting']} (Amelia Testworth, case 9912001): due Wednesday 31 December 2025 - overdue\n")
+    bo = letters[f"{BO} (auditor).txt"]
+    assert "Please amend these audits, which were sent back to you" in bo
+    assert f"{ids['by_parse']} (Oscar Fictionby, case 9912002): amend and send back by Tuesday 30 December 2025 - " \
+           "overdue" in bo
+    terry = letters["Terry Madeupson (team manager).txt"]
+    for expected in (
+            f"{ids['actions']} (Kai Notreal, case 9912004): record management oversight by Tuesday 6 January 2026 - "
+            "overdue",
+            f"action {ids['actions']}-A1 'Update the chronology' was due Thursday 8 January 2026 - overdue",
+            f"{ids['inadequate']} (Alfie Nonesuch, case 9912008): meet the group manager and the worker about the "
+            "Inadequate audit as soon as possible",
+            "hold the review meeting after the Inadequate audit by Wednesday 7 January 2026 - overdue",
+            "see that the re-audit is done by Tuesday 10 February 2026"):
+        assert expected in terry
+    assert "Visit the child at home" not in terry  # not due until 29 January
+    assert "record management oversight by Monday 5 January 2026 - overdue" in letters[
+        "Tess Inventwell (team manager).txt"]
+
+
+# ---- the tracker's Audits sheet ---------------------------------------------------------------------------
+
+
+def test_the_audits_sheet_lists_every_audit_allocated_returned_or_not_with_where_it_stands(workspace):
+    rows = workspace.sheet()
+    assert sorted(rows) == sorted(workspace.ids.values())  # nine allocated, five returned
+    assert sum(row["Status"] == "not returned" for row in rows.values()) == 4
+    out = workspace.folder / "today.json"
+    run("status", "--month", DECEMBER, "--json", str(out), code=1)  # today, as the tracker was written
+    for audit in json.loads(out.read_text(encoding="utf-8"))["audits"]:
+        row = rows[audit["audit_id"]]
+        assert row["State"] == cycle.STATES[audit["state"]], audit
+        assert row["Next deadline"] == (day(dt.date.fromisoformat(audit["next_deadline"]).strftime("%d/%m/%Y"))
+                                        if audit["next_deadline"] else None), audit
+        assert (row["Next step"] or "").endswith(audit["next_step"] or ""), audit
+        assert (row["Case number"], row["Auditor"], row["Team"]) == (audit["case_number"], audit["auditor"],
+                                                                      audit["team"])
+    waiting = rows[workspace.ids["waiting"]]
+    assert waiting["Next step"] == f"{ANN}: Complete the audit and send it to QA by 31/12/2025"
+    assert waiting["Due"] == day("31/12/2025") and waiting["Name"] == "Testworth, Amelia"
+
+
+def test_qa_officers_and_managers_columns_survive_re_runs_while_forms_come_back(workspace):
+    ids = workspace.ids
+    typed_audits = {
+        ids["by_tracker"]: {"Sent back on": day("22/12/2025")},
+        ids["south"]: {"Oversight recorded on": day("05/01/2026")},
+        ids["exempted"]: {"Exempted on": day("08/12/2025"), "Exemption agreed by": "Ada Fictionby",
+                          "Agreed role": "Assistant Director"},
+        ids["inadequate"]: {"Meeting held on": day("12/12/2025"), "Review meeting held on": day("06/01/2026"),
+                            "Oversight recorded on": day("15/12/2025")},
+    }
+    workspace.type_in_tracker("Audits", typed_audits)
+    book = openpyxl.load_workbook(workspace.tracker)  # a column of the QA officer's own, at the end
+    audits = book["Audits"]
+    own = audits.max_column + 1
+    audits.cell(1, own).value = "QA notes"
+    row_of = {audits.cell(r, 1).value: r for r in range(2, audits.max_row + 1)}
+    audits.cell(row_of[ids["waiting"]], own).value = "Chased by phone on 05/01"
+    book.save(workspace.tracker)
+    action = f"{ids['actions']}-A2"
+    workspace.type_in_tracker("Actions", {action: {"Status": "In progress", "Notes": "Visit booked for 20/01."}})
+
+    workspace.consolidate()
+    workspace.fill("waiting", dt.date(2026, 1, 9))  # a form comes back late, between two runs
+    workspace.consolidate()
+    workspace.consolidate()
+    rows = workspace.sheet()
+    for aid, typed in typed_audits.items():
+        assert {h: rows[aid][h] for h in typed} == typed, aid
+    assert rows[ids["waiting"]]["QA notes"] == "Chased by phone on 05/01"
+    assert rows[ids["waiting"]]["Status"] == "complete"
+    actions = workspace.sheet("Actions")
+    assert (actions[action]["Status"], actions[action]["Notes"]) == ("In progress", "Visit booked for 20/01.")
+    states = by_id(workspace.status("12/01/2026"))
+    assert {k: states[ids[k]]["state"] for k in ("by_tracker", "south", "exempted", "waiting")} == {
+        "by_tracker": "sent_back", "south": "closed", "exempted": "exempted", "waiting": "oversight_due"}
+    assert states[ids["inadequate"]]["next_step"] == "Confirm the 1 open action done"  # oversight and meetings done
