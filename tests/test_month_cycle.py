@@ -330,7 +330,7 @@ def test_a_date_typed_in_the_trackers_sent_back_on_column_sends_it_back(workspac
     workspace.consolidate()
     again = workspace.standing("by_tracker", "02/01/2026")
     assert (again["state"], again["next_deadline"]) == ("to_send_back", None)  # to send back again
-    workspace.type_in_tracker("Audits", {ids["by_tracker"]: {"Sent back on": day("05/01/2026")}})
+    workspace.type_in_tracker("Audits", {ids["by_tracker"]: {"Sent back on": "05/01/2026"}})  # typed as text
     workspace.consolidate()
     resent = workspace.standing("by_tracker", "05/01/2026")
     assert (resent["state"], resent["next_deadline"]) == ("sent_back", "2026-01-08")
@@ -344,6 +344,10 @@ def test_a_date_typed_in_the_trackers_sent_back_on_column_sends_it_back(workspac
 def test_a_sending_recorded_by_parse_is_kept_when_the_tracker_was_changed_before_it_showed_it(workspace):
     aid = workspace.ids["by_parse"]
     run("parse", str(workspace.returned("by_parse")), "--returns", "--sent", "--sent-on", "23/12/2025", code=1)
+    book = openpyxl.load_workbook(workspace.tracker)  # the tracker saved with a sheet of the QA officer's own
+    book.create_sheet("My notes")["A1"] = "Chase list"
+    book.save(workspace.tracker)
+    assert "rows of the tracker were changed" not in run("register", "check", code=(0, 1))
     # the tracker, written before, has no date in 'Sent back on': a manager's edit elsewhere does not clear it
     workspace.type_in_tracker("Audits", {workspace.ids["south"]: {"Oversight recorded on": day("05/01/2026")}})
     workspace.consolidate()
@@ -490,10 +494,15 @@ def test_an_inadequate_audit_its_meetings_and_its_re_audit_next_month_inadequate
                                    "team manager and worker to review the case")
     assert (rows[again]["Review meeting due"], rows[again]["Re-audit due"]) == (day("17/02/2026"), day("20/03/2026"))
 
+    head_of_service = (f"{again} (Alfie Nonesuch, case 9912008): meet the Head of Service: the case is Inadequate "
+                       "again as soon as possible")
+    assert head_of_service in run("chase", "--month", JANUARY, "--on", "21/01/2026")  # Terry Madeupson's letter
+
     workspace.type_in_tracker("Audits", {again: {"Head of Service meeting on": day("23/01/2026")}})
     workspace.consolidate()
     assert workspace.standing("re_audit", "26/01/2026", JANUARY)["next_step"].startswith("Group manager, team manager")
     assert workspace.sheet()[again]["Head of Service meeting on"] == day("23/01/2026")
+    assert "meet the Head of Service" not in run("chase", "--month", JANUARY, "--on", "26/01/2026")  # it was held
 
 
 # ---- chase: one letter per auditor, one per team manager ----------------------------------------------
@@ -579,7 +588,7 @@ def test_qa_officers_and_managers_columns_survive_re_runs_while_forms_come_back(
         ids["inadequate"]: {"Meeting held on": day("12/12/2025"), "Review meeting held on": day("06/01/2026"),
                             "Oversight recorded on": day("15/12/2025")},
     }
-    workspace.type_in_tracker("Audits", typed_audits)
+    workspace.type_in_tracker("Audits", {**typed_audits, ids["cancelled"]: {"Cancelled on": "when agreed"}})
     book = openpyxl.load_workbook(workspace.tracker)  # a column of the QA officer's own, at the end
     audits = book["Audits"]
     own = audits.max_column + 1
@@ -598,10 +607,14 @@ def test_qa_officers_and_managers_columns_survive_re_runs_while_forms_come_back(
     for aid, typed in typed_audits.items():
         assert {h: rows[aid][h] for h in typed} == typed, aid
     assert rows[ids["waiting"]]["QA notes"] == "Chased by phone on 05/01"
+    assert rows[ids["cancelled"]]["Cancelled on"] == "when agreed"  # not a date: kept as typed, and said so
+    entry = [e for e in workspace.sheet("Exceptions").values() if e["Audit id"] == ids["cancelled"]]
+    assert len(entry) == 1 and entry[0]["Problem"] == "Tracker entry" and "'when agreed'" in entry[0]["Details"]
     assert rows[ids["waiting"]]["Status"] == "complete"
     actions = workspace.sheet("Actions")
     assert (actions[action]["Status"], actions[action]["Notes"]) == ("In progress", "Visit booked for 20/01.")
     states = by_id(workspace.status("12/01/2026"))
-    assert {k: states[ids[k]]["state"] for k in ("by_tracker", "south", "exempted", "waiting")} == {
-        "by_tracker": "sent_back", "south": "closed", "exempted": "exempted", "waiting": "oversight_due"}
+    assert {k: states[ids[k]]["state"] for k in ("by_tracker", "south", "exempted", "waiting", "cancelled")} == {
+        "by_tracker": "sent_back", "south": "closed", "exempted": "exempted", "waiting": "oversight_due",
+        "cancelled": "overdue"}
     assert states[ids["inadequate"]]["next_step"] == "Confirm the 1 open action done"  # oversight and meetings done
