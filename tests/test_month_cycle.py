@@ -25,7 +25,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, rewrite_parts
+from helpers import rewrite_parts
 
 from auditdocs import cycle
 from auditdocs import model as m
@@ -63,6 +63,9 @@ CASES = {
     "inadequate": Case("9912008", "Nonesuch", "Alfie", BO, NORTH),  # Inadequate, re-audited in January
     "south": Case("9912009", "Makebelieve", "Zara", CY, SOUTH),  # complete: oversight over Christmas
 }
+#: January 2026: the re-audit of the Inadequate audit (the same case), by another auditor.
+JANUARY_CASES = {"re_audit": Case(CASES["inadequate"].case_number, "Nonesuch", "Alfie", ANN, NORTH)}
+ALL_CASES = {**CASES, **JANUARY_CASES}
 #: The forms back in the first round, as `Workspace.fill` is told to fill them (saved on: the day).
 FIRST_ROUND = {
     "by_parse": {"saved": dt.date(2025, 12, 19), "incomplete": True},
@@ -113,7 +116,6 @@ def saved_on(data: bytes, day: dt.date) -> bytes:
     return rewrite_parts(data, change)
 
 
-
 class Workspace:
     """A workspace of the month, with what auditors, QA officers and managers do in it (the current folder
     must be the workspace: the commands find it there)."""
@@ -141,10 +143,9 @@ class Workspace:
             self.forms[line["Audit id"]] = Path("forms", month, line["File"])
         return made
 
-    def fill(self, key: str, saved: dt.date, *, grade: str = "good", incomplete: bool = False,
-             finalised: dt.date | None = None, actions=(), name: str | None = None) -> Path:
-        """The auditor fills the form in Word, saves it on `saved` and sends it: it goes in the returned folder.
-        `actions`: the audit's actions, (action, required by ISO date)."""
+    def fill(self, key: str, saved: dt.date, *, grade: str = "good", incomplete: bool = False, actions=()) -> Path:
+        """The auditor fills the form in Word (finalised the day it is saved), saves it on `saved` and sends it:
+        it goes in the returned folder, over the one sent before. `actions`: (action, required by ISO date)."""
         aid, case = self.ids[key], ALL_CASES[key]
         form = self.folder / self.forms[aid]
         spec = self.library.get(FORM)
@@ -152,10 +153,10 @@ class Workspace:
         answers, tables = invent_answers(spec, m.Allocation(FORM, values, 2, aid), random.Random(aid), grade,
                                          incomplete=incomplete)
         answers.pop("moderated_grade", None)  # not moderated
-        answers["audit_date"] = (finalised or saved).isoformat()
+        answers["audit_date"] = saved.isoformat()
         tables = {"actions": [{"action": text, "responsible_person": "Sam Fictionby",
                                "responsible_role": "Social worker", "required_date": day} for text, day in actions]}
-        target = self.folder / (self.returned(key).with_name(name) if name else self.returned(key))
+        target = self.folder / self.returned(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(saved_on(fill_docx(form.read_bytes(), answers, tables), saved))
         return target
@@ -192,11 +193,6 @@ class Workspace:
         ws = openpyxl.load_workbook(self.tracker)[name]
         headings = [c.value for c in ws[1]]
         return {row[0]: dict(zip(headings, row)) for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
-
-
-#: January 2026: the re-audit of the Inadequate audit (the same case), by another auditor.
-JANUARY_CASES = {"re_audit": Case(CASES["inadequate"].case_number, "Nonesuch", "Alfie", ANN, NORTH)}
-ALL_CASES = {**CASES, **JANUARY_CASES}
 
 
 def by_id(status: dict) -> dict[str, dict]:
@@ -312,6 +308,17 @@ def test_sent_back_with_parse_sent_the_amendment_is_due_three_working_days_later
     row = workspace.sheet()[ids["by_parse"]]
     assert row["Status"] == "complete" and row["Sent back on"] == day("23/12/2025")  # what happened is kept
     assert row["Management oversight due"] == day("14/01/2026")
+
+
+def test_parse_sent_over_the_returned_folder_before_consolidate_has_seen_a_late_form(workspace):
+    workspace.fill("waiting", dt.date(2026, 1, 9), incomplete=True)  # late, and incomplete
+    sent = run("parse", "--returns", "--sent", "--sent-on", "12/01/2026", code=1)  # the workspace's returned folder
+    assert "3 incomplete audits were sent back on 12/01/2026" in sent and "not in the register" not in sent
+    workspace.consolidate()
+    status = by_id(workspace.status("13/01/2026"))
+    assert {k: (status[workspace.ids[k]]["state"], status[workspace.ids[k]]["next_deadline"])
+            for k in ("waiting", "by_parse", "by_tracker")} == {k: ("sent_back", "2026-01-15")
+                                                                for k in ("waiting", "by_parse", "by_tracker")}
 
 
 def test_a_date_typed_in_the_trackers_sent_back_on_column_sends_it_back(workspace):
