@@ -665,6 +665,15 @@ def test_a_moderated_form_returned_becomes_the_final_grade_in_the_tracker_and_th
     assert figures.moderation.selected == len(moderated.grades) + len(moderated.waiting)
     assert figures.moderation.moderated == 4
 
+    # the month's returned forms and the moderators' read together again: the moderated versions stay in use, and
+    # the versions the moderators were given are not taken for duplicates of them
+    again = auditdocs("consolidate", moderated.place / "returned", moderated.place / "moderation", "--tracker",
+                      moderated.tracker, "--register", moderated.register, code=1)  # the incomplete forms
+    assert "came in twice" not in again.output, again.output
+    assert audits_sheet(moderated.tracker) == sheet
+    exceptions = sheet_values(moderated.tracker, ("Exceptions",))["Exceptions"]
+    assert not any(aid in str(row) for row in exceptions for aid in moderated.grades)
+
 
 def test_the_reports_figures_are_the_trackers(moderated, library):
     """Counted from the tracker's Audits and Actions sheets, and from the report's figures, on the same register."""
