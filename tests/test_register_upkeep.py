@@ -176,15 +176,10 @@ def kill(run: subprocess.Popen) -> None:
 
 
 @dataclass
-class Killing:
-    """A month half consolidated, a manager's entries typed into its tracker, and the other half returned since:
-    the state a run starts from (`restore`), and what an uninterrupted run makes of it."""
+class Place:
+    """A test's folder: its register and tracker, and its returned forms."""
 
     place: Path
-    before: dict[str, bytes]  # file name -> its bytes, before the run
-    before_view: dict
-    after_view: dict  # after a run never interrupted (no times)
-    after_sheets: dict
 
     @property
     def register(self) -> Path:
@@ -193,6 +188,17 @@ class Killing:
     @property
     def tracker(self) -> Path:
         return self.place / "tracker.xlsx"
+
+
+@dataclass
+class Killing(Place):
+    """A month half consolidated, a manager's entries typed into its tracker, and the other half returned since:
+    the state a run starts from (`restore`), and what an uninterrupted run makes of it."""
+
+    before: dict[str, bytes]  # file name -> its bytes, before the run
+    before_view: dict
+    after_view: dict  # after a run never interrupted (no times)
+    after_sheets: dict
 
     def restore(self) -> None:
         for name, data in self.before.items():
@@ -424,22 +430,13 @@ def test_generate_keeps_what_allocate_recorded(tmp_path, library):
 
 
 @dataclass
-class Older:
+class Older(Place):
     """A month whose forms were made before there was a register (a manifest written on Windows), imported."""
 
-    place: Path
     held_back: str  # the audit whose form has not come back
     original: Path  # a copy of the register before it was rebuilt
     typed_action: str  # the action a manager marked Done in the tracker
     sent_back: str  # the audit a QA officer typed a 'Sent back on' date for
-
-    @property
-    def register(self) -> Path:
-        return self.place / "register.sqlite"
-
-    @property
-    def tracker(self) -> Path:
-        return self.place / "tracker.xlsx"
 
     def check(self, code: int):
         return auditdocs("register", "check", "--forms", self.place / "forms", "--returned", self.place / "returned",
@@ -504,7 +501,7 @@ def test_register_check_agrees_with_the_files_and_the_tracker_and_lists_each_dif
                       {older.typed_action: {"Status": "Done", "Completed on": dt.datetime(2026, 12, 2),
                                             "Notes": "Checked with the social worker"}})
     typed = older.check(code=1)
-    assert "2 rows of the tracker were changed since the register last read it" in typed.output, typed.output
+    assert "rows of the tracker were changed since the register last read it (2:" in typed.output, typed.output
     auditdocs("consolidate", older.place / "returned", "--tracker", older.tracker, "--register", older.register,
               code=1)
     older.check(code=0)
@@ -584,18 +581,9 @@ def report(register: Path, library):
 
 
 @dataclass
-class Moderated:
-    place: Path
+class Moderated(Place):
     grades: dict[str, tuple[str, str]]  # audit id -> (the auditor's grade, the grade after moderation)
     waiting: list[str]  # chosen, their copies not back yet
-
-    @property
-    def register(self) -> Path:
-        return self.place / "register.sqlite"
-
-    @property
-    def tracker(self) -> Path:
-        return self.place / "tracker.xlsx"
 
 
 @pytest.fixture(scope="module")

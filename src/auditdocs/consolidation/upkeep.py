@@ -150,8 +150,7 @@ def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> lis
         changed += sum(1 for key, typed in cells.items() if typed != held.get(key, {}))
     changed += len(back.events) + len(back.gone)
     if changed:
-        out.append(f"{changed} row{'s' * (changed != 1)} of the tracker {'were' if changed != 1 else 'was'} changed "
-                   "since the register last read it (managers' or QA "
+        out.append(f"rows of the tracker were changed since the register last read it ({changed}: managers' or QA "
                    "officers' entries): run 'auditdocs consolidate' to take them into the register.")
     return out
 
