@@ -117,6 +117,8 @@ class WriterLock:
                         self.taken_over = holder.describe() if holder else "a run that was stopped as it started"
                     except FileNotFoundError:  # it went away meanwhile: that run has finished
                         pass
+                    if holder is not None:
+                        self._draft(holder).unlink(missing_ok=True)  # left if it was stopped as it locked
                     continue
                 raise self._busy() from None
             except OSError as exc:
@@ -131,7 +133,7 @@ class WriterLock:
         a run stopped at any moment never leaves an empty lock; where links cannot be made, created exclusively
         and then written. Raises FileExistsError when there is a lock already."""
         text = json.dumps(me.__dict__).encode("utf-8")
-        draft = self.path.with_name(f".{self.path.name}-{me.pid}")
+        draft = self._draft(me)
         try:
             fd = os.open(draft, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
             try:
@@ -153,6 +155,10 @@ class WriterLock:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def _draft(self, holder: Holder) -> Path:
+        """Where a run writes its lock before linking it into place."""
+        return self.path.with_name(f".{self.path.name}-{holder.pid}")
 
     def _stale(self, me: Holder, holder: Holder | None) -> bool:
         """A lock whose process is gone from this machine (or an empty file left long ago)."""
