@@ -267,7 +267,8 @@ def run_again_gives_an_uninterrupted_run(state: Killing, stale_lock: bool) -> No
     if stale_lock:
         assert "was no longer running" in again.output and "taken over" in again.output, again.output
     assert not lock_path(state.register).exists()
-    assert not list(state.place.glob(".register.sqlite.lock-*"))  # nor the lock's draft
+    assert not list(state.place.glob(".register.sqlite.lock-*"))  # nor the lock's draft,
+    assert not list(state.place.glob(".~auditdocs-*"))  # nor a new tracker the killed run had begun
     assert register_view(state.register, times=False) == state.after_view
     assert sheet_values(state.tracker) == state.after_sheets
 
@@ -326,6 +327,8 @@ def test_a_run_killed_halfway_leaves_the_register_and_tracker_as_they_were(killi
         assert time.monotonic() < end, f"worker processes {workers} still running after the run was killed"
         time.sleep(0.05)
     as_before(killing)
+    if stop == "recorded tracker":
+        assert list(killing.place.glob(".~auditdocs-tracker-*.xlsx"))  # the new tracker, never put in place
     run_again_gives_an_uninterrupted_run(killing, stale_lock=True)
 
 

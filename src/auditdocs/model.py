@@ -557,7 +557,7 @@ class RegisteredAudit(Subject):
     month: dt.date | None = None  # the first day of the audit's month
     due: dt.date | None = None
     source: str = "generate"  # one of AUDIT_SOURCES
-    files: list[str] = dc_field(default_factory=list)  # the forms made, relative to generate's folder
+    files: list[str] = dc_field(default_factory=list)  # the forms made, full paths (manifest.csv: relative to its folder)
     auditor_role: str = ""  # from the auditors list, when known (exemptions depend on it)
     service: str = ""
     re_audit_of: str = ""  # the audit this one re-audits, when the allocation says so

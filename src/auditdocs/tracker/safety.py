@@ -4,6 +4,7 @@ holds things openpyxl would silently drop; always with a backup and an atomic re
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 import shutil
@@ -295,10 +296,13 @@ def save(wb, path: Path, now: dt.datetime, ready=None) -> Path | None:
     """Back up the old tracker, write the new one to a temporary file beside it, then rename it over.
     `ready(temporary path)` is called when the new one is whole, just before the rename (an exception
     there leaves the old tracker in place)."""
+    prefix = f".~auditdocs-{path.stem}-"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in path.parent.glob(glob.escape(prefix) + "*.xlsx"):  # of a run stopped as it wrote this tracker
+            leftover.unlink(missing_ok=True)  # (a copy of its personal data, in a hidden file)
         saved = backup(path, now)
-        fd, tmp_name = tempfile.mkstemp(prefix=".~auditdocs-", suffix=".xlsx", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".xlsx", dir=path.parent)
     except OSError as exc:
         raise UserError(f"the tracker {path} could not be backed up or written ({exc}). "
                         f"{NOTHING_CHANGED}") from None
