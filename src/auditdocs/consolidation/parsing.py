@@ -82,7 +82,8 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
     done: set[int] = set()
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(library, render, os.getpid())) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
+                                 initargs=(library, render, os.getpid())) as pool:
             futures = {pool.submit(_read, [str(paths[i]) for i in chunk]): chunk for chunk in chunks}
             for future in as_completed(futures):
                 chunk = futures[future]
