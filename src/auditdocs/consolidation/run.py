@@ -277,11 +277,12 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
-                summary = (cycle.summary_record(library.get(s.record.form_id, s.record.form_version), s.record)
-                           if s.new else None)
+                spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
+                summary = cycle.summary_record(spec, s.record) if s.new else None
                 by_folder.setdefault(s.folder, []).append(
                     SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else ""))
                 if s.new and read_files:
+                    s.facts(spec)  # while the whole record is at hand
                     s._record = _light(s.record)
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
@@ -309,7 +310,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         _save_read_back(reg, back, before)
 
         decision = plan.decide(seen, before, library, prefer_newer=prefer_newer, today=today,
-                               mtime=_mtime, exists=os.path.exists)
+                               mtime=_mtime, exists=os.path.exists, record_of=reg.record_of)
         for aid, content in decision.chosen.items():
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
