@@ -45,7 +45,6 @@ from .safezip import skipped_silently
 from .workspace import SETTINGS_FILE, Workspace, find_workspace, init_workspace
 
 SAMPLES = builtin("samples")
-SAMPLE = SAMPLES / "allocations_2026-11.xlsx"  # a hand-made allocation list of the same month, for `generate`
 LISTS = ("cases_2026-11.xlsx", "auditors.xlsx", "moderators.xlsx")  # what the QA officer starts from
 DEMO_MARK = ".auditdocs-demo"  # a workspace the demo made, which it may start afresh
 COUNCIL = "Anytown Borough Council (demo)"
@@ -109,21 +108,13 @@ class Step:
 
 @dataclass
 class DemoMonth:
+    """The demo month's workspace, its steps, and what a later step needs of an earlier one."""
+
     workspace: Workspace
     steps: list[Step] = dc_field(default_factory=list)
-    allocation: object = None  # allocate.run.MonthResult
-    made: int = 0
-    records: list[m.AuditRecord] = dc_field(default_factory=list)  # the returned forms as first read
-    libreoffice: str = ""  # the form saved through LibreOffice ('' when it is not installed)
-    unreadable: str = ""  # the form sent back as a PDF
-    amended: str = ""  # the incomplete form that came back amended
-    amendment: tuple | None = None  # its answers, tables and audit date, all given
-    consolidated: list = dc_field(default_factory=list)  # consolidation.run.Summary of each consolidate
-    sample: object = None  # moderation.select.Sample
-    moderated: int = 0  # moderators' copies filled in and sent back
-    agreement: object = None  # moderation.agreement.ModerationAgreement
-    report: object = None  # report.make.ReportFiles
-    glance: object = None  # status.MonthAtAGlance on REPORT_ON
+    allocation_list: Path | None = None  # what allocate wrote, for generate
+    amended: str = ""  # the incomplete form that comes back amended (its path in the returned folder)
+    amendment: tuple | None = None  # its answers and tables, all given
 
     @property
     def folder(self) -> Path:
@@ -201,7 +192,7 @@ def allocate_step(demo: DemoMonth, library) -> Step:
                             library, settings=demo.workspace.settings("allocation"), today=ALLOCATED_ON)
     if result.out is None:
         raise UserError("the sample month could not be allocated: " + " ".join(result.plan.impossible))
-    demo.allocation = result
+    demo.allocation_list = result.out
     plan = result.plan
     return Step(f"Allocate {MONTH:%B %Y}'s audits ({ALLOCATED_ON:%d/%m/%Y})",
                 [f"auditdocs allocate --month {MONTH:%Y-%m} --cases {LISTS[0]} --auditors {LISTS[1]}"],
@@ -217,7 +208,7 @@ def generate_step(demo: DemoMonth, library) -> Step:
     from .allocation import read_allocations
     from .generate import generate, record_made
 
-    allocations = read_allocations(demo.allocation.out, library, month=MONTH)
+    allocations = read_allocations(demo.allocation_list, library, month=MONTH)
     rows = allocations.allocations
     excel = [a for i, a in enumerate(rows) if i % EXCEL_EVERY == 5]
     made = {}
@@ -226,12 +217,10 @@ def generate_step(demo: DemoMonth, library) -> Step:
                           demo.month_forms, fmt=fmt)
         record_made(result, allocations, library, demo.workspace.register, now=MADE_AT)
         made[fmt] = result.count("generated")
-    demo.made = sum(made.values())
-    list_name = demo.shown(demo.allocation.out)
     return Step("Make the forms",
-                [f"auditdocs generate --data {list_name} --month {MONTH:%Y-%m}"],
-                [f"{demo.made} forms made in {demo.shown(demo.month_forms)}, a folder per auditor ({made['xlsx']} of "
-                 "them Excel forms, as --format xlsx makes), each recorded in the register."])
+                [f"auditdocs generate --data {demo.shown(demo.allocation_list)} --month {MONTH:%Y-%m}"],
+                [f"{sum(made.values())} forms made in {demo.shown(demo.month_forms)}, a folder per auditor "
+                 f"({made['xlsx']} of them Excel forms, as --format xlsx makes), each recorded in the register."])
 
 
 # ---- 3. the auditors ---------------------------------------------------------------------------------
@@ -244,7 +233,7 @@ def auditors_step(demo: DemoMonth, library) -> Step:
     returned = demo.workspace.returned
     rng = random.Random(2026)
     grades = _grade_cycle(library)
-    full: dict[Path, tuple[dict, dict, dt.date]] = {}
+    full: dict[Path, tuple[dict, dict]] = {}
     for n, path in enumerate(sorted(p for p in demo.month_forms.rglob("*") if p.suffix in (".docx", ".xlsx"))):
         allocation = next(a for aid, a in allocations.items() if aid in path.name)
         spec = library.get(allocation.form_id)
@@ -252,37 +241,37 @@ def auditors_step(demo: DemoMonth, library) -> Step:
         saved = _audit_date(spec, answers)
         target = returned / path.relative_to(demo.month_forms)
         if n % INCOMPLETE_EVERY == 4:
-            full[target] = (answers, tables, saved)
+            full[target] = (answers, tables)
             answers, tables = copy.deepcopy(answers), copy.deepcopy(tables)
             _leave_something_out(spec, answers, tables, rng)
         write_atomic(target, saved_on(_fill(path, answers, tables), _at(saved, 16)), private=True)
-    demo.libreoffice = _through_libreoffice(returned)
-    demo.unreadable = _one_unreadable(returned)
+    libreoffice = _through_libreoffice(returned)
+    unreadable = _one_unreadable(returned)
     demo.amended = next((str(p.relative_to(returned)) for p in full if p.exists()
-                         and str(p.relative_to(returned)) != demo.libreoffice), "")
-    demo.amendment = full.get(returned / demo.amended) if demo.amended else None
-    demo.records = list(read_returns([returned], library))
-    write_json(demo.records, demo.folder / "answers.json")
-    write_atomic(demo.folder / "returns.txt", returns_by_auditor(demo.records, library, RETURNS_ON) + "\n",
+                         and str(p.relative_to(returned)) != libreoffice), "")
+    demo.amendment = full[returned / demo.amended] if demo.amended else None
+    records = list(read_returns([returned], library))
+    write_json(records, demo.folder / "answers.json")
+    write_atomic(demo.folder / "returns.txt", returns_by_auditor(records, library, RETURNS_ON) + "\n",
                  private=True)
-    counts = {s: sum(r.status == s for r in demo.records) for s in ("complete", "incomplete", "unreadable")}
+    counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
     lines = [f"The auditors filled in their forms (invented answers) and sent them back into "
-             f"{demo.shown(returned)}: {len(demo.records)} files, {counts['complete']} complete, "
+             f"{demo.shown(returned)}: {len(records)} files, {counts['complete']} complete, "
              f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
-             f"  saved through LibreOffice: {demo.libreoffice}" if demo.libreoffice
+             f"  saved through LibreOffice: {libreoffice}" if libreoffice
              else "  (LibreOffice is not installed, so no form was saved through it)",
-             f"  sent back as a PDF by mistake: {demo.unreadable}",
+             f"  sent back as a PDF by mistake: {unreadable}",
              "What goes back to the auditors, ready to e-mail: returns.txt; every answer: answers.json."]
     return Step("The auditors send their forms back",
                 [f"auditdocs parse --returns --sent-on {RETURNS_ON:%d/%m/%Y} --json answers.json"], lines,
                 [f"{counts['incomplete']} incomplete forms to send back to their auditors (returns.txt).",
-                 f"1 file could not be read: {demo.unreadable} (a PDF, not the form)."])
+                 f"1 file could not be read: {unreadable} (a PDF, not the form)."])
 
 
 def _allocations(demo: DemoMonth, library) -> dict[str, m.Allocation]:
     from .allocation import read_allocations
 
-    return {a.audit_id: a for a in read_allocations(demo.allocation.out, library, month=MONTH).allocations}
+    return {a.audit_id: a for a in read_allocations(demo.allocation_list, library, month=MONTH).allocations}
 
 
 def _audit_date(spec: m.FormSpec, answers: dict) -> dt.date:
@@ -418,10 +407,8 @@ def _one_unreadable(returned: Path) -> str:
 def _consolidate(demo: DemoMonth, library, now: dt.datetime):
     from .consolidation import consolidate_folders
 
-    summary = consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
-                                  register=demo.workspace.register, now=now)
-    demo.consolidated.append(summary)
-    return summary
+    return consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
+                               register=demo.workspace.register, now=now)
 
 
 def consolidate_step(demo: DemoMonth, library) -> Step:
@@ -480,7 +467,7 @@ def people_step(demo: DemoMonth, library) -> Step:
     book.save(out)
     write_atomic(demo.workspace.tracker, out.getvalue(), private=True)
     if demo.amended:  # every answer this time
-        answers, tables, _ = demo.amendment
+        answers, tables = demo.amendment
         path = demo.workspace.returned / demo.amended
         blank = demo.month_forms / demo.amended
         write_atomic(path, saved_on(_fill(blank, answers, tables), _at(TYPED_BY, 11)), private=True)
@@ -522,32 +509,31 @@ def moderation_step(demo: DemoMonth, library) -> Step:
                                settings=settings)
         reg.record_events(sample.events(SELECTED_ON), now=_at(SELECTED_ON))
         audits = {a.audit_id: a for a in reg.audits(month=MONTH)}
-    demo.sample = sample
     copies = make_copies(plan_copies(list(audits.values()), library), library, demo.moderation_copies,
                          when=_at(SELECTED_ON, 10))
     rng = random.Random(MONTH.year * 100 + MONTH.month)
-    for n, result in enumerate(c for c in copies if c.status == "made"):
+    made = [c for c in copies if c.status == "made"]
+    for n, result in enumerate(made):
         audit = audits[result.plan.audit_id]
         answers = moderator_answers(library.get(audit.form_id, audit.form_version), audit.current.record,
                                     MODERATOR_MOVES[n % len(MODERATOR_MOVES)], rng)
         source = demo.moderation_copies / result.plan.target
         write_atomic(demo.moderated_forms / result.plan.target,
                      saved_on(_fill(source, answers), _at(MODERATED_ON, 15)), private=True)
-        demo.moderated += 1
     summary = _consolidate(demo, library, _at(REPORT_ON))
     said, still = _said(summary)
     with open_register(demo.workspace.register) as reg:
         year = cycle.audit_year(MONTH, settings.year_start)
-        demo.agreement = moderation_agreement(reg.audits(month=MONTH), library, first=MONTH, last=MONTH,
+        agreement = moderation_agreement(reg.audits(month=MONTH), library, first=MONTH, last=MONTH,
                                               year_audits=reg.audits(audit_year=year, year_start=settings.year_start),
                                               year=f"{year}–{(year + 1) % 100:02d}")
     moderators = len({c.moderator.name for c in sample.new})
     lines = [f"{len(sample.chosen)} of the {sample.complete} complete audits chosen (at least {sample.least}; every "
              f"Inadequate one; a case for each Head of Service), for {moderators} moderators.",
              f"Their copies, a folder per moderator: {demo.shown(demo.moderation_copies)}. "
-             f"{demo.moderated} came back moderated into {demo.shown(demo.moderated_forms)}.",
+             f"{len(made)} came back moderated into {demo.shown(demo.moderated_forms)}.",
              *said[:2],
-             *(line.strip() for g in demo.agreement.overall[:1] for line in grade_lines(g)[:2])]
+             *(line.strip() for g in agreement.overall[:1] for line in grade_lines(g)[:2])]
     attention = [*sample.notes, *(f"{c.plan.audit_id}: {note}" for c in copies for note in c.notes), *still]
     return Step("Moderation",
                 [f"auditdocs moderation select --month {MONTH:%Y-%m} --moderators {LISTS[2]}",
@@ -570,8 +556,9 @@ def moderator_answers(spec: m.FormSpec, record: m.AuditRecord, move: int, rng: r
             continue
         if f.id == grade_field.id:
             answers[f.id] = _moved(f.scale, _auditor_value(spec, f, record), move).label
-        elif f.scale is not None and f.part.endswith("grade"):
-            answers[f.id] = _moved(f.scale, _auditor_value(spec, f, record), rng.choices([0, -1, 1], [7, 1, 2])[0]).label
+        elif f.scale is not None and f.part.endswith("grade"):  # a question's grade, in the moderator's voice
+            now_and_then = rng.choices([0, -1, 1], weights=[7, 1, 2])[0]
+            answers[f.id] = _moved(f.scale, _auditor_value(spec, f, record), now_and_then).label
         elif f.type == "date":
             answers[f.id] = MODERATED_ON.isoformat()
         elif f.type in ("text", "line") and f.scale is None:
@@ -608,7 +595,6 @@ def report_step(demo: DemoMonth, library) -> Step:
     files = make_report(demo.workspace.register, month_period(f"{MONTH:%Y-%m}"), library, demo.reports,
                         today=REPORT_ON, settings=demo.workspace.settings("report"), pdf=pdf,
                         json_file=demo.reports / "figures.json")
-    demo.report = files
     f = files.figures
     lines = [f"{f.period_label}: {f.audits} audits, {f.completion.total.returned} returned, "
              f"{f.grades.this_period.total} graded.",
@@ -626,6 +612,6 @@ def status_step(demo: DemoMonth, library) -> Step:
 
     with open_register(demo.workspace.register) as reg:
         audits = reg.audits()
-    demo.glance = month_at_a_glance(audits, cycle.standings(audits, library, REPORT_ON), library, MONTH, REPORT_ON)
+    glance = month_at_a_glance(audits, cycle.standings(audits, library, REPORT_ON), library, MONTH, REPORT_ON)
     return Step("Where the month stands", [f"auditdocs status --on {REPORT_ON:%d/%m/%Y}"],
-                demo.glance.text(limit=3, groups=False).splitlines())
+                glance.text(limit=3, groups=False).splitlines())
