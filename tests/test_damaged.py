@@ -36,12 +36,12 @@ from openpyxl import load_workbook
 from tracker_records import rows_of
 
 from auditdocs.cli import cli
+from auditdocs.consolidation import consolidate
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx import XlsxForm
 from auditdocs.forms.xlsx.fill import fill_xlsx
 from auditdocs.returns import UNFORESEEN, read_form, read_returns
-from auditdocs.consolidation import consolidate
 
 FUZZ_FILES = int(os.environ.get("AUDITDOCS_FUZZ_FILES", "1000"))
 SECONDS_PER_FILE = 5.0  # "nothing takes more than a few seconds", even on a busy 2-core machine

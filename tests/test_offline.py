@@ -24,7 +24,6 @@ import pytest
 from helpers import ROOT, SOFFICE, SPECS
 from scan import export_leaks, pdf_findings, people
 
-
 GUARD = Path(__file__).resolve().parent / "netguard"
 ON_POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX (Windows uses access lists)")
 

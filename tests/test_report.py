@@ -228,7 +228,13 @@ def test_the_moderation_section_takes_agreement_figures_from_its_hook(scenario, 
     f = scenario.figures(library, agreement=agreement)
     assert f.moderation.agreement[0].value == "0 of 2"
     assert (f.moderation.moderated, f.moderation.changes.up) == (2, 1)
-    assert scenario.figures(library).moderation.agreement is None
+
+
+def test_the_moderation_section_shows_how_far_moderators_kept_the_auditors_grade(scenario, library):
+    rows = {r.label: r.value for r in scenario.figures(library).moderation.agreement}
+    assert rows["Audits moderated with both grades"] == 2  # C1002 and C1007, both regraded
+    assert (rows["The same grade after moderation"], rows["Within one grade"]) == (0.0, 50.0)
+    assert rows["What that can say"].startswith("Only 2 audits: too few for kappa")
 
 
 def test_evidence_quotes_replace_names_by_roles(scenario, library):

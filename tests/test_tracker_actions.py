@@ -346,7 +346,8 @@ def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(li
 
 
 def test_same_action_thresholds():
-    from auditdocs.cycle import DIFFERENT, SAME, UNSURE, same_action  # the rule lives in cycle (issue 11)
+    # the rule lives in cycle (issue 11)
+    from auditdocs.cycle import DIFFERENT, SAME, UNSURE, same_action
 
     def verdict(old, new, signed_off=False):
         return same_action(old, new, signed_off=signed_off)

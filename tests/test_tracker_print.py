@@ -21,8 +21,8 @@ from tracker_records import NOW, action, make_record
 
 from auditdocs import cycle
 from auditdocs.cli import cli
-from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.consolidation import consolidate
+from auditdocs.forms.docx.fill import fill_docx
 
 LONG = ("What is working well: the worker knows the family and the child's voice is clear in the record. "
         "What we are worried about: the plan has drifted since the summer, the chronology stops in June "

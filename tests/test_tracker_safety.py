@@ -13,8 +13,8 @@ from helpers import REALWORLD
 from openpyxl.chart import BarChart, Reference
 from tracker_records import NOW, by_id, make_record
 
-from auditdocs.errors import UserError
 from auditdocs.consolidation import consolidate
+from auditdocs.errors import UserError
 from auditdocs.tracker import safety
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .context import Run, register_option, run_of
+from .context import Run, day_value, month_value, register_option, run_of
 from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
 from .specs import ENV_VAR, get_spec
 from .specs.loader import check_paths
@@ -178,17 +178,6 @@ def specs_tags(ctx: click.Context, form_id: str) -> None:
 # ---- generate ------------------------------------------------------------------
 
 
-def _month_option(ctx, param, value):
-    if value is None:
-        return None
-    from .allocation import parse_month
-
-    try:
-        return parse_month(value)
-    except UserError as exc:
-        raise click.BadParameter(exc.message) from None
-
-
 @cli.command("generate", context_settings=CONTEXT)
 @click.option("--data", "data", required=True, type=click.Path(path_type=Path),
               help="The month's allocation list (.xlsx or .csv): one row per form to make.")
@@ -198,7 +187,7 @@ def _month_option(ctx, param, value):
 @click.option("--spec", "spec_id", metavar="FORM_ID", help="The form for rows with no form named (or lists with no 'Form' column).")
 @click.option("--map", "mapping", multiple=True, metavar='"COLUMN=FIELD_ID"',
               help="A column whose name does not match a form detail, e.g. --map \"Worker=social_worker\". Repeat as needed.")
-@click.option("--month", callback=_month_option, metavar="YYYY-MM",
+@click.option("--month", callback=month_value, metavar="YYYY-MM",
               help="The audit month: due dates left empty become its last day (default: this month).")
 @click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx list to read (default: the first).")
 @click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "both"]), default="docx", show_default=True,
@@ -266,17 +255,6 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
 # ---- parse -----------------------------------------------------------------------
 
 
-def _date_option(ctx, param, value):
-    if value is None:
-        return None
-    from .dates import parse_date
-
-    day = parse_date(value)
-    if day is None:
-        raise click.BadParameter(f"'{value}' is not a date: write it as dd/mm/yyyy, for example 01/12/2026.")
-    return day
-
-
 def _record_sent_back(register: Path, records, sent_on) -> str:
     """Record that the incomplete audits read were sent back to their auditors, on `sent_on` (default today)."""
     import datetime as dt
@@ -310,7 +288,7 @@ def _no_forms(paths: list[Path]) -> str:
               help="Also write every answer read, one JSON object per form (see README).")
 @click.option("--returns", "show_returns", is_flag=True,
               help="List the incomplete audits per auditor, with what to fix, ready to send back.")
-@click.option("--sent-on", "sent_on", callback=_date_option, metavar="DD/MM/YYYY",
+@click.option("--sent-on", "sent_on", callback=day_value, metavar="DD/MM/YYYY",
               help="With --returns: the day the list goes out (default: today); audits are due back "
                    "3 working days later.")
 @click.option("--sent", "sent", is_flag=True,

@@ -87,3 +87,28 @@ def run_of(ctx: click.Context) -> Run:
     if not isinstance(root.obj, Run):
         root.obj = Run()
     return root.obj
+
+
+def month_value(ctx, param, value):
+    """The click callback of a --month YYYY-MM option: the month's first day (None when not given)."""
+    if not value:
+        return None
+    from .allocation import parse_month
+    from .errors import UserError
+
+    try:
+        return parse_month(value)
+    except UserError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+def day_value(ctx, param, value):
+    """The click callback of a DD/MM/YYYY option: the date (None when not given)."""
+    if value is None:
+        return None
+    from .dates import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter(f"'{value}' is not a date: write it as dd/mm/yyyy, for example 01/12/2026.")
+    return day

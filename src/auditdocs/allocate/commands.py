@@ -5,19 +5,11 @@ from pathlib import Path
 
 import click
 
-from ..allocation import parse_month
-from ..context import register_option, run_of
-from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR, UserError
+from ..context import month_value, register_option, run_of
+from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR
 from .rules import month_name
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _month(ctx, param, value):
-    try:
-        return parse_month(value) if value else None
-    except UserError as exc:
-        raise click.BadParameter(exc.message) from None
 
 
 def _path(**kwargs):
@@ -25,7 +17,7 @@ def _path(**kwargs):
 
 
 @click.command("allocate", context_settings=CONTEXT)
-@click.option("--month", callback=_month, metavar="YYYY-MM", help="The month to allocate.")
+@click.option("--month", callback=month_value, metavar="YYYY-MM", help="The month to allocate.")
 @click.option("--cases", type=_path(), help="The cases list (.xlsx or .csv) exported from the case management system.")
 @click.option("--auditors", type=_path(), help="The auditors list (.xlsx or .csv).")
 @click.option("--seed", type=int, help="Draw another sample (default: the month, so the same lists give the same "

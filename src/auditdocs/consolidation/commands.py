@@ -7,37 +7,15 @@ from pathlib import Path
 
 import click
 
-from ..context import register_option, run_of
+from ..context import day_value, month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _month(ctx, param, value):
-    if value is None:
-        return None
-    from ..allocation import parse_month
-
-    try:
-        return parse_month(value)
-    except UserError as exc:
-        raise click.BadParameter(exc.message) from None
-
-
-def _day(ctx, param, value):
-    if value is None:
-        return None
-    from ..dates import parse_date
-
-    day = parse_date(value)
-    if day is None:
-        raise click.BadParameter(f"'{value}' is not a date: write it as dd/mm/yyyy, for example 01/12/2026.")
-    return day
-
-
-month_option = click.option("--month", callback=_month, metavar="YYYY-MM",
+month_option = click.option("--month", callback=month_value, metavar="YYYY-MM",
                             help="The month (default: this month, else the latest month with audits).")
-on_option = click.option("--on", "on", callback=_day, metavar="DD/MM/YYYY",
+on_option = click.option("--on", "on", callback=day_value, metavar="DD/MM/YYYY",
                          help="Where things stood on this day (default: today).")
 
 
@@ -163,11 +141,16 @@ def register_import(ctx, folder, register_file) -> None:
         ctx.exit(EXIT_ATTENTION)
 
 
+def folders_options(command):
+    """--forms and --returned: the folders the register is compared with, or remade from."""
+    command = click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
+                           help="A folder of returned forms. Default: the workspace's.")(command)
+    return click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
+                        help="A folder of forms made (with their manifest.csv). Default: the workspace's.")(command)
+
+
 @register_command.command("check")
-@click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of forms made (with their manifest.csv). Default: the workspace's.")
-@click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of returned forms. Default: the workspace's.")
+@folders_options
 @click.option("--tracker", type=click.Path(dir_okay=False, path_type=Path),
               help="The tracker. Default: the workspace's.")
 @register_option
@@ -196,10 +179,7 @@ def register_check(ctx, forms, returned, tracker, register_file) -> None:
 
 
 @register_command.command("rebuild")
-@click.option("--forms", "forms", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of forms made (with their manifest.csv). Default: the workspace's.")
-@click.option("--returned", "returned", multiple=True, type=click.Path(path_type=Path),
-              help="A folder of returned forms. Default: the workspace's.")
+@folders_options
 @click.option("--tracker", type=click.Path(dir_okay=False, path_type=Path),
               help="The tracker, whose managers' and QA officers' columns are read (it is not changed). "
                    "Default: the workspace's.")

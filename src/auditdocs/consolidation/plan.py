@@ -359,9 +359,13 @@ def _day(value) -> dt.date | None | str:
     return parse_date(value) or str(value)
 
 
-def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], today: dt.date) -> ReadBack:
+def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], today: dt.date,
+              shown_until: dt.datetime | None = None) -> ReadBack:
     """What people typed in the tracker (managers' and QA officers' columns, their own columns), as the
-    register holds it: cells by sheet and row key, action states, and QA officers' events."""
+    register holds it: cells by sheet and row key, action states, and QA officers' events.
+
+    `shown_until`: when the tracker was last written. An event recorded after it (by `parse --sent`,
+    `allocate`…) was never shown in the tracker, so its empty cell does not clear it."""
     back = ReadBack()
     actions = {a.action_id: a for audit in audits.values() for a in audit.actions}
     for sheet in r.DATA_SHEETS:
@@ -375,7 +379,7 @@ def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], to
                 continue
             typed = {h: _value(v) for h, v in row.items() if h not in generated}
             if sheet is r.AUDITS and key in audits:
-                typed = _audit_events(audits[key], typed, back, today)
+                typed = _audit_events(audits[key], typed, back, today, shown_until)
             elif sheet is r.ACTIONS and key in actions:
                 back.action_states[key] = _action_state(typed)
             cells[key] = {h: v for h, v in typed.items() if v is not None}
@@ -434,18 +438,24 @@ def shown_event(event: m.Event | None, fields: dict[str, str]) -> dict[str, obje
     return {heading: getattr(event, field) or None for field, heading in fields.items()}
 
 
-def _audit_events(audit: m.RegisteredAudit, typed: dict, back: ReadBack, today: dt.date) -> dict:
+def _audit_events(audit: m.RegisteredAudit, typed: dict, back: ReadBack, today: dt.date,
+                  shown_until: dt.datetime | None = None) -> dict:
     """Turn what the QA columns of an Audits row say into events (recorded, changed or deleted); what
-    cannot be an event (a date that is not one) is kept as typed, and listed."""
+    cannot be an event (a date that is not one) is kept as typed, and listed. Only an event the tracker
+    showed (recorded by `shown_until`) is changed or deleted by what its cells say."""
     keep = {h: v for h, v in typed.items() if h not in r.QA_DATES and h not in _QA_FIELDS}
     for kind, (date_heading, fields) in r.QA_EVENTS.items():
         events = audit.events_of(kind)
-        latest = events[-1] if events else None
+        shown = [e for e in events if shown_until is None or e.who == FROM_TRACKER or e.recorded is None
+                 or e.recorded <= shown_until]
+        latest = shown[-1] if shown else None
         day = _day(typed.get(date_heading))
         others = {h: text_of(typed.get(h)) or None for h in fields.values()}
         shown_day = latest.on if latest else None
         if day == shown_day and others == shown_event(latest, fields):
             continue
+        if any(e.on == day and others == shown_event(e, fields) for e in events if e not in shown):
+            continue  # typed as a command recorded it since the tracker was written
         if day is None and not any(others.values()):
             if latest is not None:
                 back.gone.append(latest.id)
@@ -457,9 +467,10 @@ def _audit_events(audit: m.RegisteredAudit, typed: dict, back: ReadBack, today: 
         if latest is not None and not (kind == "sent_back" and day and shown_day and day > shown_day):
             back.gone.append(latest.id)  # corrected; a later 'sent back' date is another sending
         fields_typed = {field: others[heading] or "" for field, heading in fields.items()}
-        back.events.append(m.Event(kind, day or today, audit.audit_id, who="the tracker", **fields_typed))
+        back.events.append(m.Event(kind, day or today, audit.audit_id, who=FROM_TRACKER, **fields_typed))
     return keep
 
 
 _QA_FIELDS = {h for _, fields in r.QA_EVENTS.values() for h in fields.values()}
+FROM_TRACKER = "the tracker"  # who recorded the events typed in the tracker
 

@@ -33,11 +33,10 @@ from ..files import sha256_of
 from ..moderation.outcome import moderated_events
 from ..register import SeenFile, file_hash, open_register
 from ..returns import find_files
-from ..tracker import book, safety, stream
-from ..tracker.fragments import BigSheets, scale_colours
+from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
-from ..tracker import sheets
-from ..tracker.sheets import Kept, OldSheet, plain
+from ..tracker.fragments import BigSheets, scale_colours
+from ..tracker.sheets import OldSheet, plain
 from . import plan
 from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
@@ -306,8 +305,9 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 before[action.audit_id].actions.append(action)
         exceptions_old = _adopt_exceptions(old.get(r.EXCEPTIONS.name), exceptions_before, exception_keys,
                                            tracker.styles)
-        back = plan.read_back(old, before, today) if not tracker.unchanged else plan.ReadBack()
-        _save_read_back(reg, back, before)
+        back = (plan.read_back(old, before, today, reg.tracker_last_written(path)) if not tracker.unchanged
+                else plan.ReadBack())
+        _save_read_back(reg, back, before, now)
 
         decision = plan.decide(seen, before, library, prefer_newer=prefer_newer, today=today,
                                mtime=_mtime, exists=os.path.exists, record_of=reg.record_of)
@@ -428,7 +428,7 @@ def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], ke
     return out
 
 
-def _save_read_back(reg, back: plan.ReadBack, before: dict[str, m.RegisteredAudit]) -> None:
+def _save_read_back(reg, back: plan.ReadBack, before: dict[str, m.RegisteredAudit], now: dt.datetime) -> None:
     for sheet, cells in back.cells.items():
         reg.save_tracker_columns(sheet, cells)
     actions = {a.action_id: a for audit in before.values() for a in audit.actions}
@@ -439,7 +439,7 @@ def _save_read_back(reg, back: plan.ReadBack, before: dict[str, m.RegisteredAudi
             for field, value in state.items():
                 setattr(actions[action_id], field, value)
     reg.delete_events(back.gone)
-    reg.record_events(back.events)
+    reg.record_events(back.events, now=now)  # at the time the tracker showing them is written
 
 
 def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.ActionIdentity:

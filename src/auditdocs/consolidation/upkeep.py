@@ -141,7 +141,7 @@ def _check_tracker(path: Path, reg, audits: dict[str, m.RegisteredAudit]) -> lis
     if missing:
         out.append(f"{len(missing)} audits in the register are not on the tracker yet ({', '.join(missing[:3])}"
                    f"{'…' if len(missing) > 3 else ''}): run 'auditdocs consolidate'.")
-    back = plan.read_back(old, audits, dt.date.today())
+    back = plan.read_back(old, audits, dt.date.today(), reg.tracker_last_written(path))
     changed = 0
     for sheet_name, cells in back.cells.items():
         held = reg.tracker_columns(sheet_name)

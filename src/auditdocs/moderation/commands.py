@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..context import register_option, run_of
+from ..context import month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -20,12 +20,6 @@ moderators_option = click.option(
 
 def _library(ctx: click.Context):
     return run_of(ctx).library()
-
-
-def _month(ctx, param, value):
-    from ..cli import _month_option
-
-    return _month_option(ctx, param, value)
 
 
 def _write_json(path: Path, data) -> None:
@@ -63,7 +57,7 @@ def moderation_command() -> None:
 
 
 @moderation_command.command("select", context_settings=CONTEXT)
-@click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="The month whose audits to moderate.")
+@click.option("--month", required=True, callback=month_value, metavar="YYYY-MM", help="The month whose audits to moderate.")
 @moderators_option
 @click.option("--share", type=click.FloatRange(0, 100, min_open=True), metavar="PERCENT",
               help="The least share of the month's complete audits to moderate, rounded up (default: 'share' in "
@@ -134,7 +128,7 @@ def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run,
 
 
 @moderation_command.command("forms", context_settings=CONTEXT)
-@click.option("--month", required=True, callback=_month, metavar="YYYY-MM", help="The month of the sample.")
+@click.option("--month", required=True, callback=month_value, metavar="YYYY-MM", help="The month of the sample.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the copies (a folder per moderator).")
 @click.option("--force", is_flag=True, help="Replace copies already there (a moderator may be filling them in!).")
@@ -227,9 +221,9 @@ def dispute_cmd(ctx, audit_id, senior, moderators, outcome, reason, register_fil
 
 
 @moderation_command.command("agreement", context_settings=CONTEXT)
-@click.option("--month", callback=_month, metavar="YYYY-MM", help="One month (default: the latest in the register).")
-@click.option("--from", "first", callback=_month, metavar="YYYY-MM", help="The first month of a longer period.")
-@click.option("--to", "last", callback=_month, metavar="YYYY-MM", help="The last month of a longer period.")
+@click.option("--month", callback=month_value, metavar="YYYY-MM", help="One month (default: the latest in the register).")
+@click.option("--from", "first", callback=month_value, metavar="YYYY-MM", help="The first month of a longer period.")
+@click.option("--to", "last", callback=month_value, metavar="YYYY-MM", help="The last month of a longer period.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the figures as JSON.")
 @register_option

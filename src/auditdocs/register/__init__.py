@@ -38,6 +38,7 @@ Reading (any mode):
 - `record_of(content_hash) -> AuditRecord | None`
 - `unidentified(folder=None) -> list[Return]`: returned files that are no audit the register could identify.
 - `tracker_columns(sheet) -> dict[row key, dict[heading, value]]`
+- `tracker_last_written(path) -> datetime | None`: when the tracker there (else any) was last written.
 
 A `RegisteredAudit` has the allocation (`audit_id, form_id, form_version, subject, month, due, source, files,
 auditor_role, service, re_audit_of`; `case_number`, `auditor`, `team`, `audit_type` from the subject), `returns`

@@ -586,6 +586,14 @@ class Register:
         return TrackerState(row[0], sha256, zlib.decompress(row[1]), json.loads(row[2]),
                             dt.datetime.fromisoformat(row[3]))
 
+    def tracker_last_written(self, path: Path | str | None) -> dt.datetime | None:
+        """When the register last wrote the tracker at `path`; for a tracker it never wrote there (one moved or
+        copied), when it last wrote any; None when it never wrote one."""
+        row = self._db.execute("SELECT written FROM trackers WHERE path = ?",
+                               (str(Path(path).resolve()) if path else "",)).fetchone()
+        row = row or self._db.execute("SELECT max(written) FROM trackers").fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def tracker_columns(self, sheet: str) -> dict[str, dict[str, object]]:
         """The managers' and QA officers' cells of `sheet` the register holds, by row key."""
         out: dict[str, dict[str, object]] = {}

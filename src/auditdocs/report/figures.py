@@ -35,6 +35,7 @@ from typing import Callable, Iterable
 from .. import cycle
 from .. import model as m
 from ..dates import uk
+from ..moderation.agreement import moderation_agreement as agreement_of
 from ..redact import known_names, replace_names
 from .period import Period, trend_months
 from .settings import ReportSettings
@@ -324,13 +325,24 @@ def as_json(figures: Figures) -> dict:
 
 
 def moderation_agreement(audits: list[m.RegisteredAudit], library) -> list[AgreementRow] | None:
-    """The moderation agreement figures for the period's audits (how often moderators agreed with
-    the auditor's grade…), as rows of the report's Moderation section.
-
-    The moderation package provides them: replace this body (or pass its function to
-    `report_figures(agreement=…)`). Until then there are none, and the section shows only what
-    the register already holds (audits moderated, grades changed up and down)."""
-    return None
+    """How far the period's moderated audits kept the auditor's grade (`moderation.agreement`), as rows of
+    the report's Moderation section: per grade scale, the audits moderated, the same grade and within one
+    grade (%), and the linear-weighted kappa in words. None when no audit of the period was moderated."""
+    months = [a.month for a in audits if a.month]
+    if not months:
+        return None
+    figures = agreement_of(audits, library, first=min(months), last=max(months))
+    rows = []
+    for g in (g for g in figures.overall if g.n):
+        scale = f" ({len(g.grades)}-level grade)" if len(figures.overall) > 1 else ""
+        kappa = ("not defined" if g.kappa is None
+                 else f"{g.kappa:.2f} (95% range {g.kappa_low:.2f} to {g.kappa_high:.2f})")
+        rows += [AgreementRow(f"Audits moderated with both grades{scale}", g.n),
+                 AgreementRow(f"The same grade after moderation{scale}", round(g.exact_pct, 1)),
+                 AgreementRow(f"Within one grade{scale}", round(g.within_one_pct, 1)),
+                 AgreementRow(f"Linear-weighted kappa{scale}", kappa),
+                 AgreementRow(f"What that can say{scale}", g.note)]
+    return rows or None
 
 
 # ---- working them out ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..context import register_option, run_of
+from ..context import month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -14,13 +14,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _library(ctx: click.Context):
     return run_of(ctx).library()
-
-
-def _month(ctx, param, value) -> dt.date | None:
-    """YYYY-MM as the first day of that month (the same option as generate's --month)."""
-    from ..cli import _month_option
-
-    return _month_option(ctx, param, value)
 
 
 def _period(month: dt.date | None, first: dt.date | None, last: dt.date | None) -> str:
@@ -46,9 +39,9 @@ def _warn(lines) -> None:
               help="Pseudonymise the export (required: there is no export with names or case numbers).")
 @click.option("--key-file", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The team's key (made once with 'auditdocs key new'): the same key gives the same pseudonyms.")
-@click.option("--month", callback=_month, metavar="YYYY-MM", help="Export the audits of this month.")
-@click.option("--from", "first", callback=_month, metavar="YYYY-MM", help="Export from this month …")
-@click.option("--to", "last", callback=_month, metavar="YYYY-MM", help="… to this month (default: every month).")
+@click.option("--month", callback=month_value, metavar="YYYY-MM", help="Export the audits of this month.")
+@click.option("--from", "first", callback=month_value, metavar="YYYY-MM", help="Export from this month …")
+@click.option("--to", "last", callback=month_value, metavar="YYYY-MM", help="… to this month (default: every month).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The export: an Excel .xlsx, or .csv (with --long, one .csv per table).")
 @click.option("--long", "long", is_flag=True, help="Also one row per judgement and one per action.")
@@ -155,7 +148,7 @@ def key_new_cmd(path: Path) -> None:
 
 @click.command("finalise", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--month", callback=_month, metavar="YYYY-MM",
+@click.option("--month", callback=month_value, metavar="YYYY-MM",
               help="Finalise the register's complete audits of this month.")
 @register_option
 @click.option("--out", "out", default=Path("output/finalised"), show_default=True,

@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import struct
-from functools import lru_cache
 import time
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from openpyxl.cell.cell import Cell
