@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner

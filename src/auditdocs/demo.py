@@ -595,15 +595,9 @@ def report_step(demo: DemoMonth, library) -> Step:
     files = make_report(demo.workspace.register, month_period(f"{MONTH:%Y-%m}"), library, demo.reports,
                         today=REPORT_ON, settings=demo.workspace.settings("report"), pdf=pdf,
                         json_file=demo.reports / "figures.json")
-    f = files.figures
-    lines = [f"{f.period_label}: {f.audits} audits, {f.completion.total.returned} returned, "
-             f"{f.grades.this_period.total} graded.",
-             f"Word report: {demo.shown(files.report)}", f"Dashboard: {demo.shown(files.dashboard)}"]
-    if files.pdf:
-        lines.append(f"PDF: {demo.shown(files.pdf)}")
     return Step("The month's report", [f"auditdocs report --month {MONTH:%Y-%m} --out reports"
                                        + (" --pdf" if pdf else "") + " --json reports/figures.json"],
-                lines, [*files.warnings, *f.notes])
+                files.lines(demo.shown), [*files.warnings, *files.figures.notes])
 
 
 def status_step(demo: DemoMonth, library) -> Step:
