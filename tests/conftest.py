@@ -30,3 +30,17 @@ FUZZ_SEED = 20261109
 def pytest_addoption(parser):
     parser.addoption("--fuzz-seed", type=int, default=int(os.environ.get("AUDITDOCS_FUZZ_SEED") or FUZZ_SEED),
                      help="seed of the damaged-file fuzzer (default: AUDITDOCS_FUZZ_SEED, else the fixed CI seed)")
+
+
+@pytest.fixture(scope="session")
+def demo_month(tmp_path_factory):
+    """`auditdocs demo` run once for the session: (what it printed, its folder). Read only: tests must not
+    change its files."""
+    from click.testing import CliRunner
+
+    from auditdocs.cli import cli
+
+    folder = tmp_path_factory.mktemp("demo") / "demo month"
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(folder)])
+    assert result.exit_code == 0, result.output
+    return result.output, folder

@@ -2,7 +2,10 @@
 
 `Month(tmp_path, library)` holds a register file, a folder of returned forms and a moderators list;
 `month.audit(...)` makes one audit's form (Word or Excel), fills it, reads it with the parser and
-records the allocation and the return in the register, as generate and consolidate will.
+records the allocation and the return in the register, as generate and consolidate do (directly: a test
+makes a few audits one by one, each with its own team, auditor and grade, and a consolidate for each
+would write the tracker each time); `month.return_moderated(...)` sends a moderator's copy back
+through the real consolidate, with a tracker beside the register.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import openpyxl
 from helpers import full_answers, record_values, rewrite_parts
 
 from auditdocs import model as m
+from auditdocs.consolidation import consolidate_folders
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx.fill import fill_xlsx
@@ -129,7 +133,8 @@ class Month:
 
     def return_moderated(self, copy: Path, answers: dict, folder: Path | None = None,
                          now: dt.datetime = MODERATED) -> m.AuditRecord:
-        """The moderator fills in their copy and sends it back; it is recorded as the audit's newer version."""
+        """The moderator fills in their copy and sends it back into `folder`, which consolidate reads: the copy
+        becomes the audit's newer version."""
         folder = folder or self.folder / "moderated"
         if copy.suffix == ".docx":  # and saves it, which sets the time it was last saved, as Word does
             data = rewrite_parts(fill_docx(copy.read_bytes(), answers), lambda name, part: re.sub(
@@ -140,10 +145,9 @@ class Month:
         target = folder / copy.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        record = read_form(target, self.library)
-        with open_register(self.register, write=True) as reg:
-            reg.record_returns(folder, [SeenFile(target.name, file_hash(target), record)], now=now)
-        return record
+        consolidate_folders([folder], self.library, self.register.with_name("tracker.xlsx"), register=self.register,
+                            now=now)
+        return read_form(target, self.library)
 
 
 def spread_month(month: Month, n: int = 30, seed: int = 5) -> list[str]:

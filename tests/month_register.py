@@ -3,8 +3,8 @@
 `make_month` generates the sample month's forms (Word, one in twelve Excel), fills them as
 auditors would (`demo.invent_answers`), with the people of each record named in the comments and
 actions as auditors name them (and the case number and date of birth now and then), reads them
-back and records everything in a register with `register_month`, as `generate` and `consolidate`
-will once the register is wired into them (issue 11, phase B).
+back and records everything in a register as the month's commands do: `generate` records what it made
+(`record_made`), `consolidate` the returned forms (and writes a tracker beside the register).
 """
 from __future__ import annotations
 
@@ -18,29 +18,18 @@ from helpers import SAMPLES
 
 from auditdocs import model as m
 from auditdocs.allocation import AllocationList, read_allocations
+from auditdocs.consolidation import consolidate_folders
 from auditdocs.dates import uk
 from auditdocs.demo import invent_answers
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.xlsx.fill import fill_xlsx
-from auditdocs.generate import generate
-from auditdocs.register import SeenFile, audit_from_allocation, file_hash, open_register
-from auditdocs.returns import find_files, read_form
+from auditdocs.generate import generate, record_made
+from auditdocs.returns import read_form
 
-NOW = dt.datetime(2026, 12, 1, 9, 0)
+MADE, NOW = dt.datetime(2026, 11, 2, 9, 0), dt.datetime(2026, 12, 1, 9, 0)
 SAMPLE = SAMPLES / "allocations_2026-11.xlsx"
 EXCEL_EVERY, INCOMPLETE_EVERY = 12, 9
 GRADES = ["outstanding", "good", "ri_good_practice", "requires_improvement", "inadequate"]
-
-
-def register_month(path: Path, library, allocations: AllocationList, returned: Path, now: dt.datetime = NOW) -> Path:
-    """The register at `path` with the month's allocations and what came back under `returned`."""
-    with open_register(path, write=True, create=True) as reg:
-        reg.record_audits([audit_from_allocation(library.get(a.form_id), a) for a in allocations.allocations],
-                          now=now)
-        files = [f for f, _ in find_files([returned])]
-        reg.record_returns(returned, [SeenFile(str(f.relative_to(returned)), file_hash(f), read_form(f, library))
-                                      for f in files], now=now)
-    return path
 
 
 @dataclass
@@ -66,11 +55,12 @@ def make_month(folder: Path, library, allocations: AllocationList | None = None)
     allocations = allocations or sample_allocations(library)
     rows = allocations.allocations
     excel = [a for i, a in enumerate(rows) if i % EXCEL_EVERY == 5]
-    forms, returned = folder / "forms", folder / "returned"
+    forms, returned, register = folder / "forms", folder / "returned", folder / "register.sqlite"
     for chosen, fmt in (([a for a in rows if a not in excel], "docx"), (excel, "xlsx")):
         if chosen:
-            assert generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library, forms,
-                            fmt=fmt).all_generated
+            made = generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library, forms, fmt=fmt)
+            assert made.all_generated
+            record_made(made, allocations, library, register, now=MADE)
     rng = random.Random(15)
     for n, path in enumerate(sorted(p for p in forms.rglob("*") if p.suffix in (".docx", ".xlsx"))):
         allocation = next(a for a in rows if a.audit_id in path.name)
@@ -82,7 +72,7 @@ def make_month(folder: Path, library, allocations: AllocationList | None = None)
         target.parent.mkdir(parents=True, exist_ok=True)
         fill = fill_xlsx if path.suffix == ".xlsx" else fill_docx
         target.write_bytes(fill(path.read_bytes(), answers, tables))
-    register = register_month(folder / "register.sqlite", library, allocations, returned)
+    consolidate_folders([returned], library, folder / "tracker.xlsx", register=register, now=NOW)
     records = {}
     for path in sorted(returned.rglob("*.*x")):
         record = read_form(path, library)

@@ -3,8 +3,10 @@
 Each audit is allocated (a Word form made by WordForm for invented people), filled as an auditor
 would (fill_docx: known grades, judgements, answers and actions), saved on the day it comes back,
 read back by auditdocs' own reader (returns.read_form) and recorded in a register file in
-tmp_path with what happened to it (events, the team manager's action statuses). Until generate
-and consolidate record into the register themselves (issue 11), this is how the register is filled.
+tmp_path with what happened to it (events, the team manager's action statuses), with the register's
+own calls, as generate and consolidate make them. It stays so (the demo month and tests/month_register.py
+go through the commands instead) because a report test needs months of history, each audit back on a
+day of its own: through consolidate that is a run, and a tracker written, per audit and day.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from allocate_year import (
 from helpers import SAMPLES
 
 from auditdocs import model as m
-from auditdocs.allocate import AllocationSettings, allocate_sample_month
+from auditdocs.allocate import AllocationSettings, allocate_month
 from auditdocs.allocate import rules as r
 from auditdocs.allocate.history import History, ReAudit
 from auditdocs.allocate.lists import read_auditors, read_cases
@@ -243,8 +243,10 @@ def test_the_solver_gives_more_to_those_with_most_audits_left_this_year():
 
 
 def test_the_sample_month_allocates_the_marked_sixty_and_generate_makes_their_forms(tmp_path, library):
-    result = allocate_sample_month(tmp_path, library)
-    assert len(result.plan.rows) == 60 and result.out == tmp_path / "allocations_2026-11.xlsx"
+    out = tmp_path / "allocations-2026-11.xlsx"
+    result = allocate_month(NOV, SAMPLES / "cases_2026-11.xlsx", SAMPLES / "auditors.xlsx", out,
+                            tmp_path / "register.sqlite", library, today=dt.date(2026, 10, 30))
+    assert len(result.plan.rows) == 60 and result.out == out
     rows = sheet_rows(result.out)
     sample = {row["Case number"]: row for row in sheet_rows(SAMPLES / "allocations_2026-11.xlsx")}
     assert {row["Case number"] for row in rows} == set(sample)

@@ -82,6 +82,10 @@ def test_the_wheel_runs_the_month_from_any_folder(installed, tmp_path):
     demo = run("auditdocs", "demo", "demo month", cwd=tmp_path, env=env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert (tmp_path / "demo month" / "tracker" / "Audit tracker.xlsx").exists() and "1 unreadable" in demo.stdout
+    # the installed package carries the sample lists the demo month starts from, and makes its report
+    assert "$ auditdocs allocate --month 2026-11 --cases cases_2026-11.xlsx" in demo.stdout
+    assert (tmp_path / "demo month" / "moderators.xlsx").exists()
+    assert (tmp_path / "demo month" / "reports" / "Audit report 2026-11.docx").exists()
     assert "source .venv/bin/activate" not in demo.stdout  # the command is on the PATH
 
 

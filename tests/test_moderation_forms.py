@@ -19,9 +19,13 @@ from moderation_month import Month, write_moderators
 
 from auditdocs import cycle
 from auditdocs.cli import cli
+from auditdocs.consolidation import consolidate_folders
+from auditdocs.consolidation.plan import _Candidate, moderated_version
+from auditdocs.consolidation.versions import ReturnedFile
+from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.xlsx.layout import field_name
 from auditdocs.moderation.columns import MODERATION_HEADINGS, moderation_columns
-from auditdocs.moderation.forms import moderation_parts, moderator_copy
+from auditdocs.moderation.forms import VersionFacts, moderation_parts, moderator_copy
 from auditdocs.moderation.moderators import read_moderators
 from auditdocs.moderation.outcome import audit_moderation, moderated_events
 from auditdocs.moderation.select import choose_sample
@@ -114,12 +118,66 @@ def test_a_moderated_word_form_returned_becomes_the_final_grade(tmp_path, librar
                        "Moderated on": dt.date(2026, 12, 10), "Grade after moderation": Graded(
                            "Requires Improvement", "#FFC000"), "Changed": "Down"}
     assert moderation_columns(month.get(month.audit(team="Early Help East")), library)["Selected for moderation"] == "No"
-    events = moderated_events([after], library)
-    assert [(e.kind, e.who, e.details["change"]) for e in events] == [("moderated", chosen[audit], "down")]
+    # consolidate recorded the moderation, once
+    assert [(e.kind, e.who, e.details["change"]) for e in after.events_of("moderated")] == [
+        ("moderated", chosen[audit], "down")]
+    assert moderated_events([after], library) == []
     figures = run("moderation", "agreement", "--month", "2026-11", "--register", month.register)
     assert figures.exit_code == 0, figures.output
     assert "1 audit moderated" in figures.output and "0 higher, 1 lower, 0 the same" in figures.output
     assert f"{audit}" in figures.output and "Good -> Requires Improvement (down)" in figures.output
+
+
+def test_a_moderated_copy_back_among_the_returned_forms_is_the_audits_newer_version_not_a_duplicate(
+        tmp_path, library):
+    month = Month(tmp_path, library)
+    audit = month.audit(grade="Good", team="Assessment Team 1")
+    other = month.audit(grade="Good", team="Early Help East")
+    tracker, spec = tmp_path / "tracker.xlsx", library.get("csc_case_file_audit")
+    original = month.files[audit].read_bytes()
+    back = month.returned / "Moderation 2026-11"
+    back.mkdir()
+    data, _ = moderator_copy(original, ".docx", spec, "Harriet Notreal")
+    (back / month.files[audit].name).write_bytes(fill_docx(data, {"moderated_grade": "Requires Improvement"}))
+    # someone also changed the auditor's grade on the other's copy: that is not a moderation, it is a duplicate
+    data, _ = moderator_copy(month.files[other].read_bytes(), ".docx", spec, "Harriet Notreal")
+    (back / month.files[other].name).write_bytes(fill_docx(data, {"moderated_grade": "Good",
+                                                                  "overall_grade": "Outstanding"}))
+    for run_number in range(2):  # and again: the earlier version is not a duplicate of the newer one either
+        summary = consolidate_folders([month.returned], library, tracker, register=month.register,
+                                      now=dt.datetime(2026, 12, 10 + run_number, 9))
+        assert summary.duplicates == 1
+        audits = {row["Audit id"]: row for row in sheet_rows(tracker, "Audits")}
+        assert audits[audit]["Grade after moderation"] == "Requires Improvement"
+        assert audits[audit]["Overall grade"] == "Good" and audits[audit]["Changed"] == "Down"
+        assert audits[other]["Overall grade"] == "Good" and audits[other]["Grade after moderation"] is None
+        duplicates = [e for e in sheet_rows(tracker, "Exceptions") if e["Problem"] == "Duplicate"]
+        assert [e["Audit id"] for e in duplicates] == [other]
+        assert duplicates[0]["File"] == f"Moderation 2026-11/{month.files[other].name}"
+    moderated = month.get(audit)
+    assert len(moderated.returns) == 2 and moderated.current.path.startswith("Moderation 2026-11/")
+    assert [e.details["change"] for e in moderated.events_of("moderated")] == ["down"]  # recorded once
+    assert month.files[audit].read_bytes() == original  # the auditor's form is kept as it was
+
+
+def test_two_moderated_copies_that_differ_are_both_kept_and_said(library):
+    def candidate(check, outside, graded):
+        return _Candidate(ReturnedFile(check, f"{check}.docx", f"/r/{check}.docx"), check, ()), \
+            VersionFacts(outside, graded)
+
+    (first, first_facts), (a, a_facts), (b, b_facts) = (candidate("c0", "x", False), candidate("c1", "x", True),
+                                                        candidate("c2", "x", True))
+    facts = {id(first): first_facts, id(a): a_facts, id(b): b_facts}.get
+    assert moderated_version(first, [a], lambda c: facts(id(c))) == (a, [])
+    assert moderated_version(first, [a, b], lambda c: facts(id(c))) == (None, [a, b])
+    assert moderated_version(a, [first], lambda c: facts(id(c))) == (None, [])  # the version it was copied from
+    assert moderated_version(first, [a], lambda c: None) == (None, [a])  # not known: a duplicate, as before
+
+
+def sheet_rows(path, name: str) -> list[dict]:
+    rows = openpyxl.load_workbook(path)[name].iter_rows(values_only=True)
+    headings = next(rows)
+    return [dict(zip(headings, row)) for row in rows if row[0] is not None]
 
 
 def test_an_excel_copy_locks_the_audit_and_opens_the_moderation_part(tmp_path, library):

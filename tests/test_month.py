@@ -1,8 +1,9 @@
 """The sample month end to end: privacy of every generated package, and the demo command."""
 from __future__ import annotations
 
+import re
+import shutil
 import zipfile
-from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
@@ -11,7 +12,9 @@ from helpers import REQUIRE_SOFFICE, SAMPLES, SOFFICE, SPECS
 from auditdocs.allocation import read_allocations
 from auditdocs.cli import cli
 from auditdocs.dates import uk
+from auditdocs.demo import demo_workspace
 from auditdocs.generate import generate
+from auditdocs.workspace import init_workspace
 
 SAMPLE = SAMPLES / "allocations_2026-11.xlsx"
 
@@ -51,28 +54,68 @@ def test_no_generated_package_holds_another_rows_personal_details(library, tmp_p
                     assert other_id == audit_id or other_id not in text
 
 
-def test_demo_month_runs_end_to_end(tmp_path):
-    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(tmp_path / "demo")])
-    assert result.exit_code == 0, result.output
-    demo = tmp_path / "demo"
+def test_demo_month_runs_end_to_end(demo_month, library):
+    output, demo = demo_month
+    steps = re.findall(r"^(\d)\. ", output, re.M)
+    assert steps == [str(n) for n in range(1, 9)]
+    for command in ("allocate --month 2026-11 --cases cases_2026-11.xlsx --auditors auditors.xlsx",
+                    "generate --data allocations-2026-11.xlsx --month 2026-11", "parse --returns", "consolidate",
+                    "moderation select --month 2026-11 --moderators moderators.xlsx", "moderation forms",
+                    "moderation agreement", "report --month 2026-11", "status --on 07/12/2026"):
+        assert f"$ auditdocs {command}" in output, command
+    # the sample auditors list asks for one break too many: said, and the month goes on
+    assert "Needs attention:" in output and "Ask Imran Chaudhry" in output
     forms = list((demo / "forms").rglob("*.docx")) + list((demo / "forms").rglob("*.xlsx"))
     assert len(forms) == 60 and any(f.suffix == ".xlsx" for f in forms)
-    assert "1 unreadable" in result.output and "incomplete" in result.output
+    assert "1 unreadable" in output and "incomplete" in output
     if SOFFICE or REQUIRE_SOFFICE:
-        assert "saved through LibreOffice" in result.output
+        assert "saved through LibreOffice" in output and (demo / "reports" / "Audit report 2026-11.pdf").exists()
     assert (demo / "returns.txt").read_text(encoding="utf-8").count("send them back by ") >= 3
     tracker = openpyxl.load_workbook(demo / "tracker" / "Audit tracker.xlsx")  # the demo is a workspace
     assert {"Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"} <= set(tracker.sheetnames)
-    audits = tracker["Audits"]
-    header = [c.value for c in audits[1]]
-    grades = {row[header.index("Overall grade")] for row in audits.iter_rows(min_row=2, values_only=True)}
+    audits = rows_by_heading(tracker["Audits"])
     assert {"Outstanding", "Good", "Requires Improvement with elements of good practice",
-            "Requires Improvement", "Inadequate"} <= grades
-    assert audits.max_row - 1 == 60  # every audit allocated (issue 11), the one sent back as a PDF too
-    statuses = [row[header.index("Status")] for row in audits.iter_rows(min_row=2, values_only=True)]
-    assert len(statuses) - statuses.count("not returned") == 59  # every readable audit came back
-    assert "Where the month stands (auditdocs status)" in result.output and "November 2026" in result.output
-    assert tracker["Exceptions"].max_row >= 9  # 7 incomplete, 1 unreadable, and the heading
-    again = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(tmp_path / "demo")])
-    assert again.exit_code == 0, again.output
-    assert Path(demo / "tracker" / "Audit tracker.xlsx").exists()
+            "Requires Improvement", "Inadequate"} <= {a["Overall grade"] for a in audits}
+    assert len(audits) == 60  # every audit allocated (issue 11), the one sent back as a PDF too
+    assert sum(a["Status"] != "not returned" for a in audits) == 59  # every readable audit came back
+    # some Inadequate audits are complete, and their follow-up is under way: the first meeting held for some
+    inadequate = [a for a in audits if (a["Grade after moderation"] or a["Overall grade"]) == "Inadequate"
+                  and a["Status"] == "complete"]
+    assert len(inadequate) >= 3 and all(a["Review meeting due"] and a["Re-audit due"] for a in inadequate)
+    assert 0 < sum(bool(a["Meeting held on"]) for a in inadequate) < len(inadequate)
+    # the moderators' grades are the final grades, read by consolidate like any other return
+    moderated = [a for a in audits if a["Moderated on"]]
+    assert len(moderated) == sum(a["Selected for moderation"] == "Yes" for a in audits) >= 6
+    assert {a["Changed"] for a in moderated} >= {"Up", "Same"}
+    assert all(a["Grade after moderation"] for a in moderated)
+    # what managers typed was read back: a third of the actions done, the incomplete audits sent back
+    actions = rows_by_heading(tracker["Actions"])
+    assert 0 < sum(a["Status"] == "Done" for a in actions) < len(actions)
+    assert sum(bool(a["Sent back on"]) for a in audits) == 7
+    problems = [e["Problem"] for e in rows_by_heading(tracker["Exceptions"])]
+    assert "Duplicate" not in problems  # a moderator's copy is the audit's newer version, not a duplicate
+    assert problems.count("Incomplete") == 6 and problems.count("Unreadable") == 1  # one came back amended
+    assert "Where the month stands" in output and "November 2026 on Monday 7 December 2026" in output
+
+
+def rows_by_heading(sheet) -> list[dict]:
+    rows = sheet.iter_rows(values_only=True)
+    headings = next(rows)
+    return [dict(zip(headings, row)) for row in rows if row[0] is not None]
+
+
+def test_the_demo_starts_afresh_and_leaves_a_councils_workspace_alone(demo_month, tmp_path):
+    _, made = demo_month
+    again = tmp_path / "demo"
+    shutil.copytree(made, again)
+    workspace = demo_workspace(again)
+    left = {p.name for p in again.iterdir()}
+    assert {"forms", "returned", "moderation", "reports", "allocations-2026-11.xlsx", "returns.txt"}.isdisjoint(left)
+    assert not workspace.register.exists() and not workspace.tracker.exists()
+    assert {"cases_2026-11.xlsx", "auditors.xlsx", "moderators.xlsx", "auditdocs.toml", "form_specs"} <= left
+    ours = tmp_path / "ours"
+    init_workspace(ours, council="Fictionshire County Council")
+    before = sorted(ours.rglob("*"))
+    refused = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(ours)])
+    assert refused.exit_code == 2 and "a workspace of your own" in refused.output
+    assert sorted(ours.rglob("*")) == before

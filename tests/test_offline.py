@@ -5,8 +5,8 @@ Each step is the real `auditdocs` command in its own process, started with tests
 PYTHONPATH: its sitecustomize makes any connect or name lookup fail loudly and writes it to a log
 (so that an attempt the code caught is still seen). Where the machine allows it, each process also
 runs in a network namespace of its own (`unshare --net`), so LibreOffice has no network either.
-The test process itself runs with the same guard. To add a command to the pipeline (the monthly
-report, for one), add a Step to STEPS.
+The test process itself runs with the same guard. The demo itself runs the month from allocate to the
+report; the steps after it run the commands a QA officer runs next. To add one, add a Step to STEPS.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class Step:
 
 
 STEPS = [
-    Step("demo: generate, fill, parse, consolidate", ["demo", "{demo}"]),
+    Step("demo: allocate, generate, fill, parse, consolidate, moderate, report, status", ["demo", "{demo}"]),
     Step("consolidate again (the tracker is backed up)", ["consolidate", "{returned}", "--tracker", "{tracker}",
                                                            "--register", "{register}"],
          exit_code=1),  # the demo's incomplete and unreadable forms need attention
@@ -72,7 +72,10 @@ STEPS = [
                            "--out", "{exports}/November 2026.csv", "--register", "{register}"]),
     Step("finalise", ["finalise", "{returned}/Gareth Pennington", "--out", "{finalised}"], exit_code=1,
          needs_soffice=True),  # an incomplete audit is among them
-    # Step("report", ["report", "--month", "2026-11", "--register", "{register}", "--out", "{demo}/report"]),
+    Step("report", ["report", "--month", "2026-11", "--register", "{register}", "--out", "{reports}", "--json",
+                    "{reports}/figures.json"]),
+    Step("report as PDF", ["report", "--month", "2026-11", "--register", "{register}", "--out", "{reports}/pdf",
+                           "--pdf", "--anonymous"], needs_soffice=True),
 ]
 
 
@@ -105,7 +108,7 @@ def _env(log: Path) -> dict[str, str]:
 def pipeline(tmp_path_factory):
     """The month's pipeline, step by step, offline, under the usual umask (0o022)."""
     folder = tmp_path_factory.mktemp("offline")
-    where = {name: str(folder / name) for name in ("demo", "keys", "exports", "finalised")}
+    where = {name: str(folder / name) for name in ("demo", "keys", "exports", "finalised", "reports")}
     where.update(returned=f"{where['demo']}/returned", tracker=f"{where['demo']}/tracker/Audit tracker.xlsx",
                  register=f"{where['demo']}/register/auditdocs.sqlite")  # the demo is a workspace
     Path(where["keys"]).mkdir()
@@ -149,8 +152,11 @@ def test_the_demo_month_runs_with_no_network(pipeline):
         assert "network use refused" not in done.stdout + done.stderr, step.name
     assert not log.exists() or not log.read_text(encoding="utf-8").strip(), log.read_text(encoding="utf-8")
     assert "Exported 60 audits" in results["export"].stdout
+    assert "Audit report for November 2026: 60 audits" in results["report"].stdout
+    assert "$ auditdocs report --month 2026-11" in results[STEPS[0].name].stdout  # the demo made its report too
     if SOFFICE:
         assert "Finalised" in results["finalise"].stdout
+        assert (Path(where["reports"]) / "pdf" / "Audit report 2026-11.pdf").exists()
 
 
 @ON_POSIX
@@ -158,12 +164,15 @@ def test_every_file_of_personal_data_is_its_owners_only(pipeline):
     folder, where, log, results, _ = pipeline
     demo = Path(where["demo"])
     backups = demo / "tracker" / "Audit tracker backups"
+    reports = [p for p in [*(demo / "reports").iterdir(), *Path(where["reports"]).iterdir()] if p.is_file()]
     personal = [Path(where["register"]), Path(where["tracker"]), *backups.iterdir(), demo / "answers.json",
-                demo / "status.json",
+                demo / "status.json", demo / "allocations-2026-11.xlsx", *reports,
+                *(demo / "moderation").rglob("*.*x"),
                 Path(where["keys"]) / "team.key", *Path(where["exports"]).iterdir()]
     if SOFFICE:
         personal += list(Path(where["finalised"]).iterdir())
-    assert len(list(backups.iterdir())) == 1 and len(list(Path(where["exports"]).iterdir())) == 4
+    assert len(list(backups.iterdir())) == 2 and len(list(Path(where["exports"]).iterdir())) == 4
+    assert len(reports) >= 6 and list((demo / "moderation").rglob("*.*x"))
     for path in personal:
         assert path.stat().st_mode & 0o777 == 0o600, (path, oct(path.stat().st_mode))
     assert backups.stat().st_mode & 0o777 == 0o700

@@ -534,17 +534,23 @@ def test_the_pdf_has_the_headings_as_bookmarks_the_pages_in_its_contents_and_no_
     assert all(reader.pages[page - 1].extract_text().count(title.split(":")[0]) for _, title, page in marks)
 
 
-def test_the_demo_month_makes_its_report(tmp_path, library):
-    from auditdocs.demo import run_demo
-    from auditdocs.report.demo import DEMO_SETTINGS, demo_report
-
-    demo = run_demo(tmp_path / "demo", library)
-    made = demo_report(demo, library)
-    assert made.report == tmp_path / "demo" / "report" / "Audit report 2026-11.docx" and made.dashboard.exists()
-    f = made.figures
-    readable = sum(1 for r in demo.records if r.audit_id)
-    assert f.audits == 60 and f.completion.total.returned == readable and f.council == DEMO_SETTINGS.council
-    assert f.grades.this_period.total == sum(r.status == "complete" for r in demo.records)
-    assert 0 < f.actions.total.done < f.actions.total.raised
-    assert json.loads(made.json.read_text(encoding="utf-8"))["period"] == "2026-11"
-    assert docx_schema_errors(made.report.read_bytes()) == []
+def test_the_demo_month_makes_its_report_from_its_register(demo_month, library):
+    _, demo = demo_month
+    reports = demo / "reports"
+    figures = json.loads((reports / "figures.json").read_text(encoding="utf-8"))
+    with open_register(demo / "register" / "auditdocs.sqlite") as reg:
+        audits = reg.audits(month=dt.date(2026, 11, 1))
+    returned = [a for a in audits if a.current is not None]
+    assert figures["period"] == "2026-11" and figures["audits"] == len(audits) == 60
+    assert figures["council"] == "Anytown Borough Council (demo)"  # the workspace's [council] settings
+    completion = figures["completion"]["total"]
+    assert completion["on_time"] == len(returned) and completion["not_returned"] == 1  # saved in November
+    assert figures["grades"]["this_period"]["total"] == sum(a.current.status == "complete" for a in returned)
+    actions = figures["actions"]["total"]
+    assert 0 < actions["done"] < actions["raised"]  # the team managers' Status column, read back by consolidate
+    moderation = figures["moderation"]
+    assert moderation["moderated"] == moderation["selected"] >= 6 and moderation["changes"]["unchanged"] < 7
+    held = [c for c in figures["inadequate"]["cases"] if c["meeting"].startswith("Held")]
+    assert held and len(held) < len(figures["inadequate"]["cases"])
+    assert docx_schema_errors((reports / "Audit report 2026-11.docx").read_bytes()) == []
+    assert openpyxl.load_workbook(reports / "Audit dashboard 2026-11.xlsx").sheetnames

@@ -410,47 +410,48 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
 @click.argument("folder", required=False, default=Path("output/demo"), type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
 def demo_cmd(ctx, folder) -> None:
-    """Run a whole audit month on invented people, from forms to tracker.
+    """Run a whole audit month on invented people, from allocation to report.
 
-    Makes FOLDER a workspace (as 'auditdocs init' does), makes the month's forms from
-    the sample allocation list (recorded in its register), fills them in as auditors
-    would (every grade, some incomplete, one saved by LibreOffice, one sent back as a
-    PDF by mistake), reads them back, builds the tracker and shows where the month
-    stands. Everything goes into FOLDER (default output/demo); running it again starts
-    afresh.
+    Makes FOLDER a workspace (as 'auditdocs init' does) and plays November 2026 in it,
+    each step through the command a QA officer would type (shown with $): allocate the
+    month from the sample lists, make the forms, fill them in as auditors would (every
+    grade, some incomplete, one saved by LibreOffice, one sent back as a PDF by mistake),
+    list what goes back, build the tracker, fill in managers' columns, moderate the
+    month's sample, make the month's report and show where the month stands. Everything
+    goes into FOLDER (default output/demo); running it again starts afresh. What needs
+    attention is shown as it would be in a real month; the demo itself exits 0.
 
     \b
     Example:
       auditdocs demo
     """
-    from .demo import run_demo
-
-    lib = library(ctx)
-    click.echo(f"Running the demo month in {folder} …")
-    demo = run_demo(folder, lib)
-    counts = {s: sum(r.status == s for r in demo.records) for s in ("complete", "incomplete", "unreadable")}
-    lines = [
-        f"1. Made {demo.made} forms from the sample list (a folder per auditor): {demo.forms}",
-        f"2. Filled {demo.filled} of them with invented answers: {demo.returned}",
-        f"   - saved through LibreOffice: {demo.libreoffice}" if demo.libreoffice
-        else "   - (LibreOffice is not installed, so no form was saved through it)",
-        f"   - sent back as a PDF by mistake: {demo.unreadable}",
-        f"3. Read {len(demo.records)} returned files: {counts['complete']} complete, "
-        f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
-        f"   What goes back to auditors: {folder / 'returns.txt'}",
-        f"   Every answer as JSON: {folder / 'answers.json'}",
-        f"4. Register: {demo.register}",
-        f"   Tracker: {demo.tracker}",
-    ]
-    lines += [f"   {line}" for line in demo.summary_lines]
-    lines += ["", "5. Where the month stands (auditdocs status):", *(f"   {line}" for line in demo.status_lines)]
     import shutil
 
+    from .demo import REPORT_ON, run_demo
+
+    lib = library(ctx)
+    click.echo(f"Running the demo month in {folder} (November 2026, invented people) …")
+    demo = run_demo(folder, lib)
+    for n, step in enumerate(demo.steps, start=1):
+        click.echo(f"\n{n}. {step.title}")
+        for command in step.commands:
+            click.echo(f"   {'' if command.startswith('(') else '$ '}{command}")
+        for line in step.lines:
+            click.echo(f"   {line}" if line else "")
+        if step.attention:
+            click.echo("   Needs attention:")
+            for item in step.attention:
+                click.echo(f"     - {item}")
     activate = "" if shutil.which("auditdocs") else " (first: source .venv/bin/activate)"
-    lines += ["", f"Try next{activate}:", f'  cd "{folder}"', "  auditdocs status",
-              "  auditdocs chase", "  auditdocs parse --returns",
-              "  auditdocs consolidate   (re-run: managers' and QA officers' entries are kept)"]
-    click.echo("\n".join(lines))
+    on = f"--on {REPORT_ON:%d/%m/%Y}"
+    click.echo("\n".join([
+        "", f"Try next{activate}:", f'  cd "{folder}"',
+        f"  auditdocs status {on}          the month on the demo's last day (leave out --on for today)",
+        f"  auditdocs chase {on}           what to chase, ready to e-mail",
+        '  auditdocs report --month 2026-11 --out "reports/anonymous" --anonymous   without case numbers',
+        "  auditdocs key new team.key",
+        "  auditdocs export --pseudonymise --key-file team.key --month 2026-11 --out export.xlsx",
+        "  auditdocs consolidate                  again: managers' and QA officers' entries are kept"]))
 
 
 # Commands of their own packages, added last.

@@ -1,18 +1,31 @@
-"""The demo month: the whole cycle on invented people, in one command.
+"""The demo month: a whole audit cycle on invented people, in one command, through the commands' own code.
 
-1. make the month's forms from the sample allocation list (Word, a few in Excel);
-2. play the auditors: fill every form with invented but realistic answers; every
-   grade appears, some audits are left incomplete, one form goes through
-   LibreOffice (when it is installed) and one comes back unreadable;
-3. read the returned forms, list what goes back to auditors, and build the tracker;
-4. say where the month stands (`auditdocs status`).
+November 2026, in a workspace (`auditdocs init`), from allocation on 30 October to the report on 7 December:
 
-The demo folder is a workspace (`auditdocs init`): its register, forms, returned forms and tracker
-are where a council's would be.
+1. `allocate` the month from the sample cases and auditors lists: one auditor's break request is one too
+   many for the 20% cap, which allocate says (a thing to ask about, so the demo goes on);
+2. `generate` the forms from the allocation list (Word, one in twelve Excel), recorded in the register;
+3. play the auditors: every form filled in with invented answers (every grade; some incomplete; one saved
+   by LibreOffice where it is installed; one sent back as a PDF by mistake); `parse --returns` lists what
+   goes back to them;
+4. `consolidate`: the returns into the register, the tracker written from it;
+5. play the team managers and the QA officer in the tracker (sent back on, oversight recorded, the first
+   meeting of some Inadequate audits, actions done), and one amended form comes back;
+6. moderation: `moderation select`, `moderation forms`, the moderators fill in their copies, which come
+   back with the month's other returns and are read by the same `consolidate` (their grade after
+   moderation becomes the audit's final grade); `moderation agreement`;
+7. `report` for the month (Word, dashboard, PDF where LibreOffice is installed);
+8. `status`: where the month stands.
+
+Each step calls what its command calls, on the demo's own calendar (the `today` and `now` a command
+takes from the clock), so that the month reads the same whenever the demo is run.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
+import datetime as dt
+import io
 import random
 import shutil
 import subprocess
@@ -21,22 +34,34 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from . import builtin
+from . import builtin, cycle
 from . import model as m
-from .allocation import read_allocations
 from .dates import add_working_days, parse_date
 from .errors import UserError
 from .files import write_atomic
 from .forms.docx.fill import fill_docx
-from .generate import generate, record_made
-from .returns import read_returns, returns_by_auditor, write_json
+from .forms.docx.package import saved_on
 from .safezip import skipped_silently
-from .workspace import SETTINGS_FILE, find_workspace, init_workspace
+from .workspace import SETTINGS_FILE, Workspace, find_workspace, init_workspace
 
-SAMPLE = builtin("samples") / "allocations_2026-11.xlsx"
+SAMPLES = builtin("samples")
+LISTS = ("cases_2026-11.xlsx", "auditors.xlsx", "moderators.xlsx")  # what the QA officer starts from
 DEMO_MARK = ".auditdocs-demo"  # a workspace the demo made, which it may start afresh
+COUNCIL = "Anytown Borough Council (demo)"
 EXCEL_EVERY = 12  # one audit in twelve is done in Excel
-INCOMPLETE_EVERY = 9  # one audit in nine comes back with something missing
+INCOMPLETE_EVERY = 8  # one audit in eight comes back with something missing (the grades go round in nine)
+OVERSIGHT_EVERY = 3  # team managers have recorded their oversight of two audits in three
+DONE_EVERY = 3  # one action in three is done
+
+# The demo's calendar.
+MONTH = dt.date(2026, 11, 1)
+ALLOCATED_ON = dt.date(2026, 10, 30)
+MADE_AT = dt.datetime(2026, 11, 2, 9, 0)
+RETURNS_ON = dt.date(2026, 12, 1)  # the returns are read, listed and sent back; the first consolidate
+SELECTED_ON = dt.date(2026, 12, 2)  # the moderation sample is chosen and the copies made
+TYPED_BY = dt.date(2026, 12, 4)  # managers and the QA officer have filled in their tracker columns
+MODERATED_ON = dt.date(2026, 12, 4)
+REPORT_ON = dt.date(2026, 12, 7)  # the second consolidate, the report, the status
 
 EVIDENCE = {
     "yes": [
@@ -67,99 +92,194 @@ ACTIONS = [
     ("Refer to the advocacy service and record the child's views", "Social worker"),
     ("Make the plan's outcomes SMART with clear timescales", "Team manager"),
 ]
+MODERATOR_COMMENT = "Discussed with the auditor: the grade after moderation reflects the evidence on file."
+MODERATOR_MOVES = (0, -1, 0, 1)  # the moderators' grades against the auditors', in turn: same, better, same, worse
+
+
+@dataclass
+class Step:
+    """One step of the demo month: what it is, what a QA officer types for it, what it did."""
+
+    title: str
+    commands: list[str] = dc_field(default_factory=list)
+    lines: list[str] = dc_field(default_factory=list)
+    attention: list[str] = dc_field(default_factory=list)  # what needs a person (the demo goes on)
 
 
 @dataclass
 class DemoMonth:
-    folder: Path
-    forms: Path
-    returned: Path
-    tracker: Path
-    register: Path
-    made: int = 0
-    filled: int = 0
-    libreoffice: str = ""
-    unreadable: str = ""
-    records: list[m.AuditRecord] = dc_field(default_factory=list)
-    summary_lines: list[str] = dc_field(default_factory=list)
-    status_lines: list[str] = dc_field(default_factory=list)
+    """The demo month's workspace, its steps, and what a later step needs of an earlier one."""
+
+    workspace: Workspace
+    steps: list[Step] = dc_field(default_factory=list)
+    allocation_list: Path | None = None  # what allocate wrote, for generate
+    amended: str = ""  # the incomplete form that comes back amended (its path in the returned folder)
+    amendment: tuple | None = None  # its answers and tables, all given
+
+    @property
+    def folder(self) -> Path:
+        return self.workspace.folder
+
+    @property
+    def month_forms(self) -> Path:
+        return self.workspace.forms / f"{MONTH:%Y-%m}"
+
+    @property
+    def moderation_copies(self) -> Path:
+        return self.folder / "moderation" / f"{MONTH:%Y-%m}"
+
+    @property
+    def moderated_forms(self) -> Path:
+        return self.workspace.returned / f"Moderation {MONTH:%Y-%m}"
+
+    @property
+    def reports(self) -> Path:
+        return self.folder / "reports"
+
+    def shown(self, path: Path) -> str:
+        """A path as the QA officer in the demo folder would type it."""
+        return str(Path(path).relative_to(self.folder))
 
 
-def demo_workspace(folder: Path):
+def demo_workspace(folder: Path) -> Workspace:
     """The demo's workspace in `folder`: made (`auditdocs init`) the first time, started afresh after."""
     folder = Path(folder)
     if (folder / SETTINGS_FILE).exists() and not (folder / DEMO_MARK).exists():
         raise UserError(f"{folder} is a workspace of your own, not the demo's: give the demo another folder.")
     if not (folder / SETTINGS_FILE).exists():
-        init_workspace(folder, council="Anytown Borough Council (demo)")
+        init_workspace(folder, council=COUNCIL)
         write_atomic(folder / DEMO_MARK, "Made by auditdocs demo: running the demo again starts it afresh.\n")
     workspace = find_workspace(folder)
-    for path in (workspace.forms, workspace.returned):
+    backups = workspace.tracker.parent / f"{workspace.tracker.stem} backups"
+    for path in (workspace.forms, workspace.returned, backups, folder / "moderation", folder / "reports"):
         if path.exists():
             shutil.rmtree(path)
-    gone = [workspace.tracker, workspace.register, *(workspace.register.with_name(workspace.register.name + end)
-                                                     for end in ("-journal", ".lock"))]
-    for path in gone:
+    made = [workspace.tracker, workspace.register, folder / f"allocations-{MONTH:%Y-%m}.xlsx",
+            folder / "returns.txt", folder / "answers.json",
+            *(workspace.register.with_name(workspace.register.name + end) for end in ("-journal", ".lock"))]
+    for path in made:
         path.unlink(missing_ok=True)
-    backups = workspace.tracker.parent / f"{workspace.tracker.stem} backups"
-    if backups.exists():
-        shutil.rmtree(backups)
+    for name in LISTS:
+        shutil.copy(SAMPLES / name, folder / name)
     return workspace
 
 
-def run_demo(folder: Path, library, sample: Path = SAMPLE) -> DemoMonth:
-    import datetime as dt
-
-    from . import cycle
-    from .consolidation import consolidate_folders
-    from .register import open_register
-    from .status import default_month, month_at_a_glance
-
-    folder = Path(folder)
-    if not Path(sample).exists():
-        raise UserError(f"the sample allocation list {sample} is missing. Reinstall auditdocs (see README).")
-    workspace = demo_workspace(folder)
-    demo = DemoMonth(folder, workspace.forms / "2026-11", workspace.returned, workspace.tracker, workspace.register)
-    allocations = read_allocations(sample, library)
-    rows = allocations.allocations
-    word_rows = [a for i, a in enumerate(rows) if i % EXCEL_EVERY != 5]
-    made = generate(_only(allocations, word_rows), library, demo.forms, fmt="docx")
-    excel = generate(_only(allocations, [a for a in rows if a not in word_rows]), library, demo.forms, fmt="xlsx")
-    for result in (made, excel):
-        record_made(result, allocations, library, demo.register)
-    demo.made = made.count("generated") + excel.count("generated")
-    rng = random.Random(2026)
-    grades = _grade_cycle(library)
-    for n, path in enumerate(sorted(p for p in demo.forms.rglob("*") if p.suffix in (".docx", ".xlsx"))):
-        allocation = next(a for a in allocations.allocations if a.audit_id in path.name)
-        spec = library.get(allocation.form_id)
-        answers, tables = invent_answers(spec, allocation, rng, next(grades), incomplete=n % INCOMPLETE_EVERY == 4)
-        target = demo.returned / path.relative_to(demo.forms)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_fill(path, answers, tables))
-        demo.filled += 1
-    demo.libreoffice = _through_libreoffice(demo.returned)
-    demo.unreadable = _one_unreadable(demo.returned)
-    demo.records = list(read_returns([demo.returned], library))
-    write_json(demo.records, folder / "answers.json")
-    write_atomic(folder / "returns.txt", returns_by_auditor(demo.records, library) + "\n")
-    summary = consolidate_folders([demo.returned], library, demo.tracker, register=demo.register)
-    demo.summary_lines = summary.lines()
-    today = dt.date.today()
-    with open_register(demo.register) as reg:
-        audits = reg.audits()
-        month = default_month(reg.months(), today)
-    glance = month_at_a_glance(audits, cycle.standings(audits, library, today), library, month, today)
-    demo.status_lines = glance.text(limit=5).splitlines()
+def run_demo(folder: Path, library) -> DemoMonth:
+    """The demo month in `folder` (see the module docstring); each step in `.steps`."""
+    missing = [name for name in LISTS if not (SAMPLES / name).exists()]
+    if missing:
+        raise UserError(f"the sample lists {', '.join(missing)} are missing from {SAMPLES}. Reinstall auditdocs "
+                        "(see README).")
+    demo = DemoMonth(demo_workspace(folder))
+    for step in (allocate_step, generate_step, auditors_step, consolidate_step, people_step, moderation_step,
+                 report_step, status_step):
+        demo.steps.append(step(demo, library))
     return demo
 
 
-def _only(allocations, rows):
-    """The same list, with only these rows."""
-    return dataclasses.replace(allocations, allocations=rows, problems=[])
+def _at(day: dt.date, hour: int = 9) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour))
 
 
-def _fill(path: Path, answers, tables) -> bytes:
+# ---- 1. allocate ---------------------------------------------------------------------------------
+
+
+def allocate_step(demo: DemoMonth, library) -> Step:
+    from .allocate.run import allocate_month
+
+    out = demo.folder / f"allocations-{MONTH:%Y-%m}.xlsx"
+    result = allocate_month(MONTH, demo.folder / LISTS[0], demo.folder / LISTS[1], out, demo.workspace.register,
+                            library, settings=demo.workspace.settings("allocation"), today=ALLOCATED_ON)
+    if result.out is None:
+        raise UserError("the sample month could not be allocated: " + " ".join(result.plan.impossible))
+    demo.allocation_list = result.out
+    plan = result.plan
+    return Step(f"Allocate {MONTH:%B %Y}'s audits ({ALLOCATED_ON:%d/%m/%Y})",
+                [f"auditdocs allocate --month {MONTH:%Y-%m} --cases {LISTS[0]} --auditors {LISTS[1]}"],
+                [f"{len(plan.rows)} audits allocated to {len({row.auditor.name for row in plan.rows})} auditors under "
+                 f"the framework's rules: {demo.shown(out)} (its Why sheet says why each auditor)."],
+                [*plan.attention, *result.problems])
+
+
+# ---- 2. generate ----------------------------------------------------------------------------------
+
+
+def generate_step(demo: DemoMonth, library) -> Step:
+    from .allocation import read_allocations
+    from .generate import generate, record_made
+
+    allocations = read_allocations(demo.allocation_list, library, month=MONTH)
+    rows = allocations.allocations
+    excel = [a for i, a in enumerate(rows) if i % EXCEL_EVERY == 5]
+    made = {}
+    for chosen, fmt in (([a for a in rows if a not in excel], "docx"), (excel, "xlsx")):
+        result = generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library,
+                          demo.month_forms, fmt=fmt)
+        record_made(result, allocations, library, demo.workspace.register, now=MADE_AT)
+        made[fmt] = result.count("generated")
+    return Step("Make the forms",
+                [f"auditdocs generate --data {demo.shown(demo.allocation_list)} --month {MONTH:%Y-%m}"],
+                [f"{sum(made.values())} forms made in {demo.shown(demo.month_forms)}, a folder per auditor "
+                 f"({made['xlsx']} of them Excel forms, as --format xlsx makes), each recorded in the register."])
+
+
+# ---- 3. the auditors ---------------------------------------------------------------------------------
+
+
+def auditors_step(demo: DemoMonth, library) -> Step:
+    from .returns import read_returns, returns_by_auditor, write_json
+
+    allocations = _allocations(demo, library)
+    returned = demo.workspace.returned
+    rng = random.Random(2026)
+    grades = _grade_cycle(library)
+    full: dict[Path, tuple[dict, dict]] = {}
+    for n, path in enumerate(sorted(p for p in demo.month_forms.rglob("*") if p.suffix in (".docx", ".xlsx"))):
+        allocation = next(a for aid, a in allocations.items() if aid in path.name)
+        spec = library.get(allocation.form_id)
+        answers, tables = invent_answers(spec, allocation, rng, next(grades), incomplete=False)
+        saved = _audit_date(spec, answers)
+        target = returned / path.relative_to(demo.month_forms)
+        if n % INCOMPLETE_EVERY == 4:
+            full[target] = (answers, tables)
+            answers, tables = copy.deepcopy(answers), copy.deepcopy(tables)
+            _leave_something_out(spec, answers, tables, rng)
+        write_atomic(target, saved_on(_fill(path, answers, tables), _at(saved, 16)), private=True)
+    libreoffice = _through_libreoffice(returned)
+    unreadable = _one_unreadable(returned)
+    demo.amended = next((str(p.relative_to(returned)) for p in full if p.exists()
+                         and str(p.relative_to(returned)) != libreoffice), "")
+    demo.amendment = full[returned / demo.amended] if demo.amended else None
+    records = list(read_returns([returned], library))
+    write_json(records, demo.folder / "answers.json")
+    write_atomic(demo.folder / "returns.txt", returns_by_auditor(records, library, RETURNS_ON) + "\n",
+                 private=True)
+    counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
+    lines = [f"The auditors filled in their forms (invented answers) and sent them back into "
+             f"{demo.shown(returned)}: {len(records)} files, {counts['complete']} complete, "
+             f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
+             f"  saved through LibreOffice: {libreoffice}" if libreoffice
+             else "  (LibreOffice is not installed, so no form was saved through it)",
+             f"  sent back as a PDF by mistake: {unreadable}",
+             "What goes back to the auditors, ready to e-mail: returns.txt; every answer: answers.json."]
+    return Step("The auditors send their forms back",
+                [f"auditdocs parse --returns --sent-on {RETURNS_ON:%d/%m/%Y} --json answers.json"], lines,
+                [f"{counts['incomplete']} incomplete forms to send back to their auditors (returns.txt).",
+                 f"1 file could not be read: {unreadable} (a PDF, not the form)."])
+
+
+def _allocations(demo: DemoMonth, library) -> dict[str, m.Allocation]:
+    from .allocation import read_allocations
+
+    return {a.audit_id: a for a in read_allocations(demo.allocation_list, library, month=MONTH).allocations}
+
+
+def _audit_date(spec: m.FormSpec, answers: dict) -> dt.date:
+    f = spec.field_with_role("audit_date")
+    return (parse_date(answers.get(f.id)) if f else None) or MONTH.replace(day=20)
+
+
+def _fill(path: Path, answers, tables=None) -> bytes:
     if path.suffix == ".xlsx":
         from .forms.xlsx.fill import fill_xlsx
 
@@ -178,16 +298,19 @@ def _grade_cycle(library):
 
 def invent_answers(spec: m.FormSpec, allocation: m.Allocation, rng: random.Random, grade: str,
                    incomplete: bool) -> tuple[dict, dict]:
-    """Answers an auditor might give; `grade` is the overall grade's value where the scale has it."""
+    """Answers an auditor might give; `grade` is the overall grade's value where the scale has it. The
+    moderation part (the grade after moderation, the moderator's voice) is left for the moderator."""
+    from .moderation.forms import moderation_parts
+
+    parts = moderation_parts(spec)
+    moderators = parts.fields if parts else frozenset()
     due = parse_date(allocation.values.get("due_date")) or parse_date("2026-11-30")
     answers: dict[str, object] = {}
     for f in spec.fields:
+        if f.id in moderators:
+            continue
         if f.scale is not None:
             option = f.scale.option(grade) if f.id == spec.roles.get("overall_grade") else None
-            if option is None and f.id == spec.roles.get("grade_after_moderation"):
-                if rng.random() > 0.15:
-                    continue  # most audits are not moderated
-                option = f.scale.option(grade)
             option = option or rng.choices(f.scale.options, weights=_weights(f.scale))[0]
             answers[f.id] = option.label
         elif f.type == "date":
@@ -256,9 +379,10 @@ def _through_libreoffice(returned: Path) -> str:
             subprocess.run([soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
                             "--convert-to", "docx:MS Word 2007 XML", "--outdir", tmp, str(first)],
                            check=True, capture_output=True, timeout=180)
-            shutil.copy(Path(tmp, first.name), first)
+            converted = Path(tmp, first.name).read_bytes()
         except (subprocess.SubprocessError, OSError):
             return ""
+    write_atomic(first, saved_on(converted, _at(RETURNS_ON - dt.timedelta(days=3), 16)), private=True)
     return str(first.relative_to(returned))
 
 
@@ -270,7 +394,218 @@ def _one_unreadable(returned: Path) -> str:
 
     pdf = PdfWriter()
     pdf.add_blank_page(595, 842)
-    with wrong.open("wb") as fh:
-        pdf.write(fh)
+    out = io.BytesIO()
+    pdf.write(out)
+    write_atomic(wrong, out.getvalue(), private=True)
     last.unlink()
     return str(wrong.relative_to(returned))
+
+
+# ---- 4. consolidate -------------------------------------------------------------------------------
+
+
+def _consolidate(demo: DemoMonth, library, now: dt.datetime):
+    from .consolidation import consolidate_folders
+
+    return consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
+                               register=demo.workspace.register, now=now)
+
+
+def consolidate_step(demo: DemoMonth, library) -> Step:
+    summary = _consolidate(demo, library, _at(RETURNS_ON))
+    lines, attention = _said(summary)
+    return Step("The register and the tracker", ["auditdocs consolidate"],
+                [*lines, f"Register: {demo.shown(demo.workspace.register)}; "
+                         f"tracker: {demo.shown(demo.workspace.tracker)}"], attention)
+
+
+def _said(summary) -> tuple[list[str], list[str]]:
+    """What a consolidate says, as (what it did, what needs attention), without the files it wrote."""
+    lines = [line for line in summary.lines() if not line.startswith(("Created ", "Updated ", "The previous "))]
+    attention = [line for line in lines if "attention" in line or "came in twice" in line]
+    return [line for line in lines if line not in attention], attention
+
+
+# ---- 5. the people of the tracker -----------------------------------------------------------------
+
+
+def people_step(demo: DemoMonth, library) -> Step:
+    """Team managers and the QA officer fill in their columns of the tracker (read back at the next
+    consolidate), and one auditor sends back their amended form."""
+    import openpyxl
+
+    from .register import open_register
+    from .tracker import rows as r
+
+    with open_register(demo.workspace.register) as reg:
+        audits = reg.audits(month=MONTH)
+    typed: dict[str, dict[str, dt.date]] = {}
+    inadequate = 0
+    for n, audit in enumerate(a for a in audits if a.current is not None):
+        spec = library.get(audit.form_id, audit.form_version)
+        if audit.current.status == "incomplete":
+            typed[audit.audit_id] = {"Sent back on": RETURNS_ON}
+            continue
+        finalised = cycle.finalised_on(spec, audit.current)
+        cells = {}
+        if n % OVERSIGHT_EVERY:
+            cells["Oversight recorded on"] = min(add_working_days(finalised, 4), TYPED_BY)
+        if cycle.is_inadequate(spec, audit.current.record):
+            inadequate += 1
+            if inadequate % 2:
+                cells["Meeting held on"] = min(add_working_days(finalised, 2), TYPED_BY)
+        if cells:
+            typed[audit.audit_id] = cells
+    book = openpyxl.load_workbook(demo.workspace.tracker)
+    _type_in(book[r.AUDITS.name], typed)
+    actions = book[r.ACTIONS.name]
+    ids = [actions.cell(row, 1).value for row in range(2, actions.max_row + 1)]
+    finished = {aid: {"Status": "Done", "Completed on": TYPED_BY} for n, aid in enumerate(ids, start=1)
+                if aid and n % DONE_EVERY == 0}
+    _type_in(actions, finished)
+    out = io.BytesIO()
+    book.save(out)
+    write_atomic(demo.workspace.tracker, out.getvalue(), private=True)
+    if demo.amended:  # every answer this time
+        answers, tables = demo.amendment
+        path = demo.workspace.returned / demo.amended
+        blank = demo.month_forms / demo.amended
+        write_atomic(path, saved_on(_fill(blank, answers, tables), _at(TYPED_BY, 11)), private=True)
+    count = {h: sum(h in cells for cells in typed.values()) for h in ("Sent back on", "Oversight recorded on",
+                                                                          "Meeting held on")}
+    return Step("Team managers and the QA officer fill in their columns of the tracker",
+                ["(in Excel: the Audits sheet's 'Sent back on', 'Oversight recorded on' and 'Meeting held on', the "
+                 "Actions sheet's 'Status' and 'Completed on'; consolidate reads them back)"],
+                [f"Sent back on {RETURNS_ON:%d/%m/%Y}: {count['Sent back on']} incomplete audits (the returns list "
+                 f"went out); oversight recorded: {count['Oversight recorded on']} audits; the first meeting held: "
+                 f"{count['Meeting held on']} of the {inadequate} Inadequate audits; {len(finished)} of "
+                 f"{len([i for i in ids if i])} actions done.",
+                 *([f"One amended form came back: {demo.amended}"] if demo.amended else [])])
+
+
+def _type_in(sheet, typed: dict[str, dict]) -> None:
+    """Type values into a tracker sheet's rows (by their key in the first column) and columns (by heading)."""
+    columns = {c.value: c.column for c in sheet[1] if c.value}
+    for row in range(2, sheet.max_row + 1):
+        for heading, value in typed.get(sheet.cell(row, 1).value, {}).items():
+            sheet.cell(row, columns[heading]).value = value
+
+
+# ---- 6. moderation ----------------------------------------------------------------------------------
+
+
+def moderation_step(demo: DemoMonth, library) -> Step:
+    from .moderation.agreement import grade_lines, moderation_agreement
+    from .moderation.forms import make_copies, plan_copies
+    from .moderation.moderators import read_moderators
+    from .moderation.select import choose_sample
+    from .register import open_register
+
+    people = read_moderators(demo.folder / LISTS[2])
+    settings = demo.workspace.settings("moderation")
+    with open_register(demo.workspace.register, write=True) as reg:
+        sample = choose_sample(reg.audits(month=MONTH), library, people.moderators,
+                               team_services=people.services_of_team(), month=MONTH, today=SELECTED_ON,
+                               settings=settings)
+        reg.record_events(sample.events(SELECTED_ON), now=_at(SELECTED_ON))
+        audits = {a.audit_id: a for a in reg.audits(month=MONTH)}
+    copies = make_copies(plan_copies(list(audits.values()), library), library, demo.moderation_copies,
+                         when=_at(SELECTED_ON, 10))
+    rng = random.Random(MONTH.year * 100 + MONTH.month)
+    made = [c for c in copies if c.status == "made"]
+    for n, result in enumerate(made):
+        audit = audits[result.plan.audit_id]
+        answers = moderator_answers(library.get(audit.form_id, audit.form_version), audit.current.record,
+                                    MODERATOR_MOVES[n % len(MODERATOR_MOVES)], rng)
+        source = demo.moderation_copies / result.plan.target
+        write_atomic(demo.moderated_forms / result.plan.target,
+                     saved_on(_fill(source, answers), _at(MODERATED_ON, 15)), private=True)
+    summary = _consolidate(demo, library, _at(REPORT_ON))
+    said, still = _said(summary)
+    with open_register(demo.workspace.register) as reg:
+        year = cycle.audit_year(MONTH, settings.year_start)
+        agreement = moderation_agreement(reg.audits(month=MONTH), library, first=MONTH, last=MONTH,
+                                              year_audits=reg.audits(audit_year=year, year_start=settings.year_start),
+                                              year=f"{year}–{(year + 1) % 100:02d}")
+    moderators = len({c.moderator.name for c in sample.new})
+    lines = [f"{len(sample.chosen)} of the {sample.complete} complete audits chosen (at least {sample.least}; every "
+             f"Inadequate one; a case for each Head of Service), for {moderators} moderators.",
+             f"Their copies, a folder per moderator: {demo.shown(demo.moderation_copies)}. "
+             f"{len(made)} came back moderated into {demo.shown(demo.moderated_forms)}.",
+             *said[:2],
+             *(line.strip() for g in agreement.overall[:1] for line in grade_lines(g)[:2])]
+    attention = [*sample.notes, *(f"{c.plan.audit_id}: {note}" for c in copies for note in c.notes), *still]
+    return Step("Moderation",
+                [f"auditdocs moderation select --month {MONTH:%Y-%m} --moderators {LISTS[2]}",
+                 f'auditdocs moderation forms --month {MONTH:%Y-%m} --out "{demo.shown(demo.moderation_copies)}"',
+                 f"(the moderators' forms come back into {demo.shown(demo.moderated_forms)})",
+                 "auditdocs consolidate",
+                 f"auditdocs moderation agreement --month {MONTH:%Y-%m}"], lines, attention)
+
+
+def moderator_answers(spec: m.FormSpec, record: m.AuditRecord, move: int, rng: random.Random) -> dict[str, object]:
+    """What a moderator fills in: the auditor's overall grade moved by `move` places on the scale (-1 one grade
+    better, 1 one worse, 0 agreed); on a form with voices, each question's grade mostly as the auditor gave it."""
+    from .moderation.forms import moderation_parts
+
+    parts = moderation_parts(spec)
+    grade_field = spec.field_with_role("grade_after_moderation")
+    answers: dict[str, object] = {}
+    for f in spec.fields:
+        if f.id not in parts.fields or f.id == parts.moderator_field:
+            continue
+        if f.id == grade_field.id:
+            answers[f.id] = _moved(f.scale, _auditor_value(spec, f, record), move).label
+        elif f.scale is not None and f.part.endswith("grade"):  # a question's grade, in the moderator's voice
+            now_and_then = rng.choices([0, -1, 1], weights=[7, 1, 2])[0]
+            answers[f.id] = _moved(f.scale, _auditor_value(spec, f, record), now_and_then).label
+        elif f.type == "date":
+            answers[f.id] = MODERATED_ON.isoformat()
+        elif f.type in ("text", "line") and f.scale is None:
+            answers[f.id] = MODERATOR_COMMENT
+    return answers
+
+
+def _auditor_value(spec: m.FormSpec, f: m.Field, record: m.AuditRecord) -> m.Option | None:
+    """The auditor's grade the moderator's field answers: the auditor's voice of the same question, else the
+    overall grade."""
+    if "." in f.part:
+        voice_field = spec.field(f.id.replace(f".{f.part.split('.')[0]}.", ".auditor."))
+        value = record.answers.get(voice_field.id) if voice_field else None
+        if isinstance(value, str) and voice_field.scale:
+            return voice_field.scale.by_label(value)
+    return cycle.overall_grade(spec, record)
+
+
+def _moved(scale: m.Scale, given: m.Option | None, move: int) -> m.Option:
+    """The option `move` places from `given` on the scale (listed best to worst), kept on the scale."""
+    options = list(scale.options)
+    at = options.index(given) if given in options else len(options) // 2
+    return options[min(len(options) - 1, max(0, at + move))]
+
+
+# ---- 7. the report, 8. status -----------------------------------------------------------------------
+
+
+def report_step(demo: DemoMonth, library) -> Step:
+    from .report.make import make_report
+    from .report.period import month_period
+
+    pdf = shutil.which("soffice") is not None
+    files = make_report(demo.workspace.register, month_period(f"{MONTH:%Y-%m}"), library, demo.reports,
+                        today=REPORT_ON, settings=demo.workspace.settings("report"), pdf=pdf,
+                        json_file=demo.reports / "figures.json")
+    return Step("The month's report", [f"auditdocs report --month {MONTH:%Y-%m} --out reports"
+                                       + (" --pdf" if pdf else "") + " --json reports/figures.json"],
+                files.lines(demo.shown), [*files.warnings, *files.figures.notes])
+
+
+def status_step(demo: DemoMonth, library) -> Step:
+    from .register import open_register
+    from .status import month_at_a_glance
+
+    with open_register(demo.workspace.register) as reg:
+        audits = reg.audits()
+    glance = month_at_a_glance(audits, cycle.standings(audits, library, REPORT_ON), library, MONTH, REPORT_ON)
+    return Step("Where the month stands", [f"auditdocs status --on {REPORT_ON:%d/%m/%Y}"],
+                glance.text(limit=3, groups=False).splitlines())

@@ -68,15 +68,16 @@ class MonthAtAGlance:
     def as_json(self) -> dict:
         return {"month": f"{self.month:%Y-%m}", "counts": self.counts(), "audits": [line.as_dict() for line in self.lines]}
 
-    def text(self, limit: int | None = None) -> str:
-        """The month for a person to read; `limit`: at most that many audits in each list."""
+    def text(self, limit: int | None = None, groups: bool = True) -> str:
+        """The month for a person to read; `limit`: at most that many audits in each list; `groups`: with the
+        counts by auditor and by team."""
         if not self.lines:
             return f"No audits are allocated for {self.month:%B %Y} in the register."
         counts = self.counts()
         out = [f"{self.month:%B %Y} on {long_date(self.today)}: {len(self.lines)} audit{'s' * (len(self.lines) != 1)}.",
                ""]
         out += [f"  {n:>4}  {cycle.STATES[state]}" for state, n in counts.items() if n]
-        for what, title in (("auditor", "By auditor"), ("team", "By team")):
+        for what, title in (("auditor", "By auditor"), ("team", "By team")) if groups else ():
             out += ["", f"{title}:"]
             for key, states in self.by(what).items():
                 out.append(f"  {key}: " + ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in

@@ -11,15 +11,14 @@ audit after an exemption.
     check.py     every breach of a list, with its row
     output.py    the allocation list generate reads, and its Why sheet
     settings.py  the [allocation] settings
-    run.py       the runs with their files and the register; `allocate_sample_month` for the demo
+    run.py       the runs with their files and the register
     commands.py  `auditdocs allocate`
 """
 from .run import (
     allocate_month,
-    allocate_sample_month,
     check_allocation,
     reallocate_audit,
 )
 from .settings import AllocationSettings
 
-__all__ = ["AllocationSettings", "allocate_month", "allocate_sample_month", "check_allocation", "reallocate_audit"]
+__all__ = ["AllocationSettings", "allocate_month", "check_allocation", "reallocate_audit"]

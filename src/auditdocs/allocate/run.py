@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import builtin, cycle
+from .. import cycle
 from .. import model as m
 from ..allocation import RowProblem, read_allocations
 from ..errors import UserError
@@ -26,8 +26,6 @@ from .output import ListRow, list_columns, list_rows, made_line, workbook
 from .plan import Allocated, Plan, allocate, facts_for, plan_month
 from .settings import AllocationSettings, name_key
 
-SAMPLES = builtin("samples")
-SAMPLE_MONTH = dt.date(2026, 11, 1)
 REPLACED = "replaced: the month was allocated again (allocate --replace) before any form was made"
 
 
@@ -277,16 +275,3 @@ def _role_of(agreed_by: str, auditors: AuditorList) -> str:
                         f"{cycle.ASSISTANT_DIRECTOR} (or, for QA auditors, the {cycle.STRATEGIC_LEAD}) can agree one.")
     return person.role
 
-
-# ---- the demo month ------------------------------------------------------------------------------
-
-
-def allocate_sample_month(folder: Path, library, *, register: Path | None = None, seed: int | None = None,
-                          today: dt.date | None = None) -> MonthResult:
-    """Allocate the invented November 2026 from samples/cases_2026-11.xlsx and samples/auditors.xlsx, into
-    FOLDER/allocations_2026-11.xlsx and the register FOLDER/register.sqlite (or `register`)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    return allocate_month(SAMPLE_MONTH, SAMPLES / f"cases_{SAMPLE_MONTH:%Y-%m}.xlsx", SAMPLES / "auditors.xlsx",
-                          folder / f"allocations_{SAMPLE_MONTH:%Y-%m}.xlsx", register or folder / "register.sqlite",
-                          library, seed=seed, today=today or dt.date(2026, 10, 30))

@@ -13,6 +13,7 @@ from dataclasses import field as dc_field
 from .. import cycle
 from .. import model as m
 from ..dates import parse_date
+from ..moderation.forms import VersionFacts, version_facts
 from ..tracker import rows as r
 from ..tracker.sheets import OldSheet, plain, text_of
 from .versions import ReturnedFile, current_version
@@ -42,6 +43,7 @@ class Seen:
         self.status = record.status if record is not None else status
         self._form = (record.form_id, record.form_version) if record is not None else form
         self._check = check
+        self._facts: tuple[VersionFacts | None] | None = None
 
     @property
     def record(self) -> m.AuditRecord:
@@ -67,6 +69,13 @@ class Seen:
             self._check = m.content_check(self.record)
         return self._check
 
+    def facts(self, spec: m.FormSpec | None) -> VersionFacts | None:
+        """`moderation.forms.version_facts` of what the file says (worked out while its whole record is at hand:
+        the run keeps only a light record of the files it read)."""
+        if self._facts is None:
+            self._facts = (version_facts(spec, self.record),)
+        return self._facts[0]
+
     @property
     def location(self) -> str:
         return r.file_location(self.folder, self.path)
@@ -85,7 +94,6 @@ class _Candidate:
     newness: tuple  # (date saved, file time)
     seen: Seen | None = None
     why: str = ""
-    moderated: bool = False  # it has a grade after moderation
 
 
 @dataclass
@@ -113,11 +121,13 @@ def needs_deciding(audit: m.RegisteredAudit | None, seen: list[Seen]) -> bool:
 
 
 def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, prefer_newer: bool,
-           today: dt.date, mtime, exists) -> Decision:
+           today: dt.date, mtime, exists, record_of=None) -> Decision:
     """The versions in use and this run's Exceptions rows. Two files with the same audit id: identical
-    answers count once; otherwise the version already in use (or the first file read) is kept, unless
+    answers count once; a moderator's copy of the version in use, filled in, is its newer version
+    (`moderated_version`); otherwise the version already in use (or the first file read) is kept, unless
     `prefer_newer`, when the newest file wins (date saved, then file time). `mtime(location)` and
-    `exists(location)` ask the disk."""
+    `exists(location)` ask the disk; `record_of(content_hash)` the register, for the whole record of the
+    version in use when its file was not read in this run."""
     decision = Decision()
     by_audit: dict[str, list[Seen]] = {}
     for s in seen:
@@ -148,8 +158,8 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
                 decision.exceptions.append(_incomplete(found[0], today))
             continue
         found = _distinct(found)
-        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location)), s,
-                                 moderated=_has_moderated_grade(library, s.form, s.record)) for s in found]
+        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location)), s)
+                      for s in found]
         if tracked_version is not None:
             tracked = ReturnedFile(tracked_version.content_hash, tracked_version.path,
                                    r.file_location(tracked_version.folder, tracked_version.path))
@@ -159,28 +169,27 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         index, why = current_version(tracked, [c.file for c in candidates], still_there)
         if index is None:  # the version in use stays: its file is still there, and was not read now
             record = tracked_version.record
-            current = _Candidate(tracked, tracked_version.check, (record.modified or "", mtime(tracked.location)),
-                                 moderated=_has_moderated_grade(library, (audit.form_id, audit.form_version), record))
+            current = _Candidate(tracked, tracked_version.check, (record.modified or "", mtime(tracked.location)))
         else:
             current = candidates[index]
         current.why = why
         copies = [current] + [c for c in candidates if c is not current]
-        earlier = {id(c) for c in _before_moderation(copies)}
-        if earlier:  # the moderator's copy continues the version they were given: not a duplicate of it
-            copies = [c for c in copies if id(c) not in earlier]
-            if id(current) in earlier:
-                current = max(copies, key=lambda c: c.newness)
-                current.why = "it is the moderator's copy, with the grade after moderation"
-        if all(c.check == current.check for c in copies):
-            winner = current
+        others = [c for c in copies[1:] if c.check != current.check]
+        moderated, others = moderated_version(current, others, _facts_of(library, tracked_version, record_of))
+        if moderated is not None:
+            moderated.why = f"it is the moderated copy of {current.file.shown}"
+        if not others:
+            winner = moderated or current
         else:
             decision.duplicates += 1
-            winner = max(copies, key=lambda c: c.newness) if prefer_newer else current
+            pool = [moderated or current, *others]
+            winner = max(pool, key=lambda c: c.newness) if prefer_newer else pool[0]
             if prefer_newer:
                 winner.why = "it is the newest"
-            for loser in copies:
-                if loser.check != winner.check:
-                    decision.exceptions.append(_duplicate(aid, loser, winner, audit, prefer_newer, today))
+            if any(winner is c for c in others):
+                others = [c for c in copies if c.check != winner.check]
+            for loser in others:
+                decision.exceptions.append(_duplicate(aid, loser, winner, audit, prefer_newer, today))
         decision.chosen[aid] = winner.file.file_check
         if winner.seen is not None:
             decision.applied[aid] = winner.seen
@@ -193,21 +202,41 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
     return decision
 
 
-def _has_moderated_grade(library, form: tuple[str, int | None], record: m.AuditRecord) -> bool:
-    spec = library.get(*form) if form and form[0] else None
-    return spec is not None and cycle.moderated_grade(spec, record) is not None
+def moderated_version(current: _Candidate, others: list[_Candidate], facts) -> tuple[_Candidate | None, list]:
+    """Which of an audit's files with other answers than the version in use (`current`) are its versions
+    through moderation: a moderator's copy of it, filled in (the same outside the moderation part, with a
+    grade after moderation it lacks), is its newer version; when `current` is that moderated copy, the
+    version it was copied from (no grade after moderation) is its earlier one. Returns (the moderated copy
+    to use, or None; the files that are neither, which stay duplicates). Two moderated copies that differ
+    cannot be told apart: both stay duplicates. `facts(candidate)`: its `VersionFacts` (None: not known)."""
+    base = facts(current)
+    if base is None:
+        return None, others
+    same = [c for c in others if (f := facts(c)) is not None and f.outside == base.outside]
+    if base.graded:
+        earlier = [c for c in same if not facts(c).graded]
+        return None, _without(others, earlier)
+    graded = [c for c in same if facts(c).graded]
+    if len({c.check for c in graded}) != 1:
+        return None, others
+    return graded[0], _without(others, same)
 
 
-def _before_moderation(copies: list[_Candidate]) -> list[_Candidate]:
-    """The versions of an audit a moderator's copy continues: when some versions have a grade after moderation
-    and others none, those without, saved no later than the moderated ones. (The moderator's copy is the form as
-    the auditor returned it, with its moderation part filled in: `moderation.forms`; the register keeps both.)
-    One saved later than the moderation is not taken for an earlier version: it is a duplicate, as any other."""
-    graded = [c for c in copies if c.moderated]
-    if not graded:
-        return []
-    moderated_on = max(c.newness[0] for c in graded)
-    return [c for c in copies if not c.moderated and c.newness[0] <= moderated_on]
+def _without(items: list, gone: list) -> list:
+    return [c for c in items if not any(c is g for g in gone)]
+
+
+def _facts_of(library, tracked_version: m.Return | None, record_of):
+    """`facts(candidate)` for moderated_version: a file's from its record; the version in use's (its file not
+    read now) from its whole record in the register. Each by the spec of its own form."""
+    def facts(c: _Candidate) -> VersionFacts | None:
+        if c.seen is not None:
+            return c.seen.facts(library.get(*c.seen.form))
+        if tracked_version is None or record_of is None:
+            return None
+        record = record_of(tracked_version.content_hash)
+        return version_facts(library.get(record.form_id, record.form_version), record) if record is not None else None
+    return facts
 
 
 def _distinct(found: list[Seen]) -> list[Seen]:

@@ -285,7 +285,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 by_folder.setdefault(s.folder, []).append(
                     SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else ""))
                 if s.new and read_files:
-                    s._record = _light(s.record, spec)
+                    s.facts(spec)  # while the whole record is at hand
+                    s._record = _light(s.record)
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
 
@@ -313,7 +314,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         _save_read_back(reg, back, before, now)
 
         decision = plan.decide(seen, before, library, prefer_newer=prefer_newer, today=today,
-                               mtime=_mtime, exists=os.path.exists)
+                               mtime=_mtime, exists=os.path.exists, record_of=reg.record_of)
         for aid, content in decision.chosen.items():
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
@@ -361,10 +362,9 @@ def _audits_now(reg, before: dict[str, m.RegisteredAudit], changed: set[str]) ->
     return sorted(merged.values(), key=lambda a: (a.month.isoformat() if a.month else "", a.audit_id))
 
 
-def _light(record: m.AuditRecord, spec: m.FormSpec | None) -> m.AuditRecord:
-    """A record without its answers (kept in the register) but those with a role (grades, dates), for the plan."""
-    roles = set(spec.roles.values()) if spec else set()
-    return dataclasses.replace(record, answers={k: v for k, v in record.answers.items() if k in roles})
+def _light(record: m.AuditRecord) -> m.AuditRecord:
+    """A record without its answers (kept in the register), for the plan."""
+    return dataclasses.replace(record, answers={})
 
 
 def _mtime(location: str) -> float:

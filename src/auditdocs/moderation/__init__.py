@@ -15,6 +15,5 @@ moderated by a senior manager from a service not connected with the case.
 - `agreement.moderation_agreement(audits, library, first=…, last=…, year_audits=…, year=…) -> ModerationAgreement`:
   every agreement figure of a period, for the `agreement` command and the monthly report.
 - `columns.moderation_columns(audit, library) -> {heading: value}`: the tracker's moderation columns.
-- `demo.moderate_sample_month(...)`: the demo month's moderation, start to end.
 - `settings.ModerationSettings`: the [moderation] settings (share, always_include, senior_roles).
 """

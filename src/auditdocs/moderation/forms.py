@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
+from .. import cycle
 from .. import model as m
 from ..errors import UserError
 from ..files import put_text, write_atomic
@@ -68,6 +71,29 @@ def moderation_parts(spec: m.FormSpec) -> ModerationParts | None:
     tables |= {t.id for t in spec.tables if t.source == "moderation"}
     moderator = spec.roles.get("moderator", "") if spec.field_with_role("moderator") else ""
     return ModerationParts(frozenset(fields), frozenset(tables), moderator)
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """What tells a moderator's copy, filled in, from the version it was copied from."""
+
+    outside: str  # a short hash of what the form says outside its moderation part
+    graded: bool  # it has a grade after moderation
+
+
+def version_facts(spec: m.FormSpec | None, record: m.AuditRecord) -> VersionFacts | None:
+    """The facts of one returned version of an audit (None for a form that cannot be moderated, or a record
+    that could not be read): a moderator's copy, filled in, says the same outside the moderation part as the
+    version it was copied from, and has a grade after moderation."""
+    parts = moderation_parts(spec) if spec is not None else None
+    if parts is None or record.status == "unreadable":
+        return None
+    data = {"form": [record.form_id, record.form_version], "audit_id": record.audit_id, "subject": record.subject,
+            "answers": {k: v for k, v in record.answers.items() if k not in parts.fields},
+            "tables": {k: v for k, v in record.tables.items() if k not in parts.tables}}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return VersionFacts(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+                        cycle.moderated_grade(spec, record) is not None)
 
 
 def moderator_text(moderator: str, service: str = "") -> str:
@@ -121,7 +147,7 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
         notes.append("the moderator's name could not be filled in (its box was not found): the moderator should "
                      "type it in.")
     body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-    changed = {"word/document.xml": lambda _: body, "docProps/core.xml": lambda core: _modified(core, when)}
+    changed = {"word/document.xml": lambda _: body, "docProps/core.xml": lambda core: package.saved_at(core, when)}
     return package.rewrite(data, lambda name, content: changed.get(name, lambda c: c)(content)), notes
 
 
@@ -136,15 +162,6 @@ def _set_lock(sdt, value: str) -> None:
         before = [c for c in props if c.tag in {qn(f"w:{n}") for n in ("rPr", "alias", "tag", "id")}]
         props.insert(props.index(before[-1]) + 1 if before else 0, lock)
     lock.set(qn("w:val"), value)
-
-
-def _modified(core: bytes, when: dt.datetime) -> bytes:
-    """The core properties with the last-saved time set to when the copy was made."""
-    root = etree.fromstring(core)
-    node = root.find("{http://purl.org/dc/terms/}modified")
-    if node is not None:
-        node.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # ---- Excel --------------------------------------------------------------------------------

@@ -82,14 +82,7 @@ def report_command(ctx, register_file, month, quarter, first, last, out, pdf, js
     files = make_report(register, period, run.library(), out, settings=settings, anonymous=anonymous,
                         with_evidence=with_evidence, pdf=pdf, json_file=json_file)
     f = files.figures
-    lines = [f"Audit report for {f.period_label}: {f.audits} audit{'s' * (f.audits != 1)} "
-             f"({f.completion.total.returned} returned, {f.grades.this_period.total} graded).",
-             f"  Word report: {files.report}", f"  Dashboard:   {files.dashboard}"]
-    if files.pdf:
-        lines.append(f"  PDF:         {files.pdf}")
-    if files.json:
-        lines.append(f"  Figures:     {files.json}")
-    click.echo("\n".join(lines))
+    click.echo("\n".join(files.lines()))
     for note in f.notes:
         click.echo(f"Note: {note}", err=True)
     for warning in files.warnings:

@@ -39,6 +39,16 @@ class ReportFiles:
     def attention(self) -> bool:
         return bool(self.warnings or self.figures.notes)
 
+    def lines(self, shown=str) -> list[str]:
+        """What was made, for the person who asked: the period's counts, then each file (as `shown(path)`)."""
+        f = self.figures
+        lines = [f"Audit report for {f.period_label}: {f.audits} audit{'s' * (f.audits != 1)} "
+                 f"({f.completion.total.returned} returned, {f.grades.this_period.total} graded).",
+                 f"  Word report: {shown(self.report)}", f"  Dashboard:   {shown(self.dashboard)}"]
+        lines += [f"  {what:<12} {shown(path)}" for what, path in (("PDF:", self.pdf), ("Figures:", self.json))
+                  if path]
+        return lines
+
 
 def file_names(period: Period) -> tuple[str, str]:
     """The report's and the dashboard's names, without their extension."""

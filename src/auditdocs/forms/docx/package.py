@@ -136,3 +136,19 @@ def rewrite(data: bytes, change: Callable[[str, bytes], bytes]) -> bytes:
         for info in source.infolist():
             target.writestr(info, change(info.filename, source.read(info.filename)))
     return out.getvalue()
+
+
+def saved_at(core: bytes, when: dt.datetime) -> bytes:
+    """Core properties (docProps/core.xml) with the time last saved set to `when` (UTC), as an editor sets it."""
+    from lxml import etree
+
+    root = etree.fromstring(core)
+    node = root.find("{http://purl.org/dc/terms/}modified")
+    if node is not None:
+        node.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def saved_on(data: bytes, when: dt.datetime) -> bytes:
+    """A Word or Excel package as saved at `when`: its time last saved set (see `saved_at`)."""
+    return rewrite(data, lambda name, content: saved_at(content, when) if name == "docProps/core.xml" else content)
