@@ -14,11 +14,16 @@ audit after an exemption.
     run.py       the runs with their files and the register
     commands.py  `auditdocs allocate`
 """
-from .run import (
-    allocate_month,
-    check_allocation,
-    reallocate_audit,
-)
 from .settings import AllocationSettings
 
 __all__ = ["AllocationSettings", "allocate_month", "check_allocation", "reallocate_audit"]
+
+
+def __getattr__(name: str):
+    """The runs, imported when first asked for: the solver (SciPy) takes a while to load, and most
+    commands never need it."""
+    if name in ("allocate_month", "check_allocation", "reallocate_audit"):
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
