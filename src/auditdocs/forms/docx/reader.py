@@ -211,6 +211,8 @@ def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
         fields = {f.part: f for f in item.fields}
         for ref, slots in row_slots(item).items():
             layout[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
+    if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
+        return  # every answer was found by its tag
     for tr in body.iter(TR):
         cells = tr.findall(TC)
         if len(cells) < 3:
