@@ -203,14 +203,37 @@ def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
 # ---- 2. rows by visible reference ----------------------------------------------------
 
 
-def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
-    layout = {}
+@dataclass(frozen=True)
+class _RowLayout:
+    """Where a spec's answers sit by row reference (the same for every form of the spec)."""
+
+    cells: dict[str, list[tuple[m.Field, int]]]  # row reference -> (field, index of its cell) in that row
+    refs: frozenset[str]  # every row reference, as `_norm` gives it, and the heading "ref"
+
+
+_row_layouts: dict[int, tuple[m.FormSpec, _RowLayout]] = {}
+
+
+def _row_layout(spec: m.FormSpec) -> _RowLayout:
+    kept = _row_layouts.get(id(spec))
+    if kept is not None and kept[0] is spec:
+        return kept[1]
+    cells, refs = {}, {"ref"}
     for _, item in spec.items():
+        slots_by_ref = row_slots(item)
+        refs |= {_norm(ref) for ref in slots_by_ref}
         if isinstance(item, m.Actions):
             continue
         fields = {f.part: f for f in item.fields}
-        for ref, slots in row_slots(item).items():
-            layout[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
+        for ref, slots in slots_by_ref.items():
+            cells[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
+    layout = _RowLayout(cells, frozenset(refs))
+    _row_layouts[id(spec)] = (spec, layout)
+    return layout
+
+
+def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
+    layout = _row_layout(spec).cells
     if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
         return  # every answer was found by its tag
     for tr in body.iter(TR):
@@ -240,7 +263,7 @@ def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
     action table just above it when only paragraphs lie between and its rows look the same."""
     by_ref = {t.ref: t for t in spec.tables}
     by_column_tag = {c.tag(t.id): t for t in spec.tables for c in t.columns}
-    refs = {_norm(ref) for _, item in spec.items() for ref in row_slots(item)} | {"ref"}
+    refs = _row_layout(spec).refs
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
     for tbl in body.iter(TBL):
