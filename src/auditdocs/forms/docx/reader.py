@@ -383,9 +383,12 @@ def _field_kind(f: m.Field) -> str:
 # ---- text -------------------------------------------------------------------------------
 
 
+_TAG_PATH, _VAL = f"{W}sdtPr/{W}tag", qn("w:val")
+
+
 def _sdt_tag(sdt) -> str:
-    tag = sdt.find(f"{W}sdtPr/{W}tag")
-    return tag.get(qn("w:val"), "") if tag is not None else ""
+    tag = sdt.find(_TAG_PATH)
+    return tag.get(_VAL, "") if tag is not None else ""
 
 
 def _ancestor(element, tag):
@@ -466,6 +469,8 @@ def _visible_text(element) -> str:
         text = "".join(element.itertext(*TEXT))  # a control inside a paragraph
     if not text.strip():
         return ""
+    if "\n" not in text and "\r" not in text:  # one line, as most answers are (what clean_text gives it)
+        return "" if len(text) <= 40 and _norm(text) in PLACEHOLDERS else text.strip()
     lines = text.split("\n")
     lines = [line for line in lines if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
     return clean_text("\n".join(lines))
