@@ -106,7 +106,8 @@ def read_part(package: zipfile.ZipFile, name: str) -> bytes | None:
         raise NotReadable("the file is damaged (a part of it cannot be unpacked). Ask the auditor to send it again.") from None
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False,
+                          collect_ids=False)
 
 
 def refuse_entities(data: bytes, part: str) -> None:

@@ -16,7 +16,7 @@ from lxml import etree
 from .oxml import W14_NS, W_NS, qn
 
 W, W14 = f"{{{W_NS}}}", f"{{{W14_NS}}}"
-P, SDT = W + "p", W + "sdt"
+P, SDT, SDT_CONTENT = W + "p", W + "sdt", W + "sdtContent"
 TEXT = tuple(W + name for name in ("t", "tab", "br", "cr", "noBreakHyphen"))  # what a person sees as text
 
 
@@ -32,6 +32,26 @@ def damaged_by_libreoffice(element) -> bool:
     return any(sdt.get(LIBREOFFICE_DAMAGED) for sdt in element.iter(SDT))
 
 
+def may_hold_libreoffice_pieces(controls) -> bool:
+    """Could any of these controls (every w:sdt of a body) be one of LibreOffice's pieces: two controls side
+    by side in a paragraph, or a control in another's content? (Most forms have neither: nothing to put right.)"""
+    for sdt in controls:
+        parent = sdt.getparent()
+        if parent is None:
+            continue
+        if parent.tag == SDT_CONTENT:
+            holder = parent.getparent()
+            if holder is not None and holder.tag == SDT:
+                return True
+        elif parent.tag == P:
+            after = sdt.getnext()
+            while after is not None and not isinstance(after.tag, str):  # a comment or processing instruction
+                after = after.getnext()
+            if after is not None and after.tag == SDT:
+                return True
+    return False
+
+
 #: Paragraphs with two controls side by side, and controls holding a control: the only places pieces can be.
 _SIDE_BY_SIDE = etree.XPath(".//w:p[w:sdt/following-sibling::*[1][self::w:sdt]]", namespaces={"w": W_NS})
 _NESTED = etree.XPath(".//w:sdt[w:sdtContent/w:sdt]", namespaces={"w": W_NS})
@@ -44,7 +64,7 @@ def put_libreoffice_pieces_together(body) -> None:
         for group in _runs_of_alike_controls(p):
             _put_right(group[0], [_piece_text(sdt) for sdt in group], lambda: [p.remove(sdt) for sdt in group[1:]])
     for sdt in _NESTED(body):
-        content = sdt.find(W + "sdtContent")
+        content = sdt.find(SDT_CONTENT)
         if content is None:
             continue
         pieces, current = [], []

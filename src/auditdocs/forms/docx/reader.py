@@ -34,22 +34,51 @@ from ...reading import (
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from .layout import row_slots
 from .libreoffice import (
+    LIBREOFFICE_DAMAGED,
     Damaged,
     damaged_by_libreoffice,
+    may_hold_libreoffice_pieces,
     put_libreoffice_pieces_together,
 )
 from .oxml import qn
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
-T, P, R, TBL, TR, TC, SDT = (W + n for n in ("t", "p", "r", "tbl", "tr", "tc", "sdt"))
+T, P, R, TBL, TR, TC, SDT, SDT_PR = (W + n for n in ("t", "p", "r", "tbl", "tr", "tc", "sdt", "sdtPr"))
 MARKS = {W + "tab": "\t", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
 TEXT = (T, *MARKS)
-HIDDEN = tuple(W + n for n in ("del", "moveFrom", "instrText", "delInstrText"))  # never what a person sees
-REVISIONS = tuple(W + n for n in ("ins", "del", "moveFrom", "moveTo"))
+HIDDEN = frozenset(W + n for n in ("del", "moveFrom", "instrText", "delInstrText"))  # never what a person sees
+REVISIONS = frozenset(W + n for n in ("ins", "del", "moveFrom", "moveTo"))
+_PREPARED = tuple(REVISIONS | HIDDEN | set(MARKS))  # what `_prepare` looks at
 #: Placeholder texts: ours, and Word's own defaults.
 PLACEHOLDERS = {text.casefold() for text in m.PLACEHOLDER.values() if text} | {
     "choose an item.", "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text."}
+
+
+@dataclass
+class _Body:
+    """A document body made to read as a person sees it (`_prepare`), with its controls found once."""
+
+    element: etree._Element
+    controls: list[tuple[etree._Element, str]]  # every content control and its tag, in document order
+    revised: bool  # it had tracked changes (read as if accepted)
+    damaged: bool  # LibreOffice damaged a control beyond putting right
+
+    def value(self, sdt, tc) -> object:
+        """The text a person sees in a control (or in its whole cell, when `tc` is given)."""
+        props = _sdt_props(sdt) if sdt is not None else None
+        kinds = list(props.iterchildren(_CHECKBOX, _DATE)) if props is not None else []
+        box = next((c for k in kinds if k.tag == _CHECKBOX for c in k.iterchildren(_CHECKED)), None)
+        if box is not None:  # LibreOffice writes w:val where Word writes w14:val
+            return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
+        where = tc if tc is not None else sdt
+        text = _visible_text(where)
+        if self.damaged and where is not None and damaged_by_libreoffice(where):
+            return Damaged(text)
+        date = next((k for k in kinds if k.tag == _DATE), None)
+        if date is not None and not text and date.get(_FULL_DATE):
+            return date.get(_FULL_DATE)[:10]
+        return text
 
 
 @dataclass
@@ -78,24 +107,24 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         props = _custom_properties(parse_xml(custom, "custom properties")) if custom else {}
         record.modified = _modified(parse_xml(core, "core properties")) if core else ""
         placeholders = _glossary_placeholders(parse_xml(glossary, "glossary")) if glossary else {}
-    body = document.find(W + "body")
-    if body is None:
+    element = document.find(W + "body")
+    if element is None:
         raise NotReadable("this Word document has no body. Ask the auditor to send the form again.")
-    revised = _prepare(body, placeholders)
-    spec = identify(props, (_visible_text(p) for p in body.iter(P)), library, record)
+    body = _prepare(element, placeholders)
+    spec = identify(props, (_visible_text(p) for p in element.iter(P)), library, record)
     layout_is_ours = props.get(identity.PROP_LAYOUT, "auditdocs") == "auditdocs"
     found = _Found()
-    controls = _read_tagged_controls(body, spec, found, layout_is_ours)
+    columns = _read_tagged_controls(body, spec, found, layout_is_ours)
     if layout_is_ours:
         _read_rows_by_reference(body, spec, found)
-        _read_action_tables(body, spec, found)
+        _read_action_tables(body, spec, found, columns)
     else:
-        _read_tagged_table_rows(controls, spec, found)
+        _read_tagged_table_rows(body, columns, found)
     _read_remaining_by_order(body, spec, found)
-    details = _header_values(body, spec, found, props)
+    details = _header_values(element, spec, found, props)
     take_subject(spec, details, record)
     _report_libreoffice_damage(spec, details, found, record)
-    if revised:
+    if body.revised:
         record.problems.append(m.Problem("", "the form has tracked changes that are not accepted; they were read as "
                                          "if accepted. Accept or reject them in Word (Review > Accept All Changes) "
                                          "and send the form again."))
@@ -125,11 +154,10 @@ def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]
 
     A template shows details wherever its author put them (often as plain text), so its
     fingerprint is made from what reading the merged document gives, not from the list."""
-    body = parse_xml(document_xml, "document").find(W + "body")
-    _prepare(body, {})
+    element = parse_xml(document_xml, "document").find(W + "body")
     found = _Found()
-    _read_tagged_controls(body, spec, found, whole_cell=False)
-    return subject_values(spec, _header_values(body, spec, found, props))
+    _read_tagged_controls(_prepare(element, {}), spec, found, whole_cell=False)
+    return subject_values(spec, _header_values(element, spec, found, props))
 
 
 # ---- identity -----------------------------------------------------------------------
@@ -152,17 +180,23 @@ def _modified(root: etree._Element) -> str:
 
 def _header_values(body, spec: m.FormSpec, found: _Found, props: dict) -> dict[str, object]:
     """The record's details: from the header controls, else the header table's labels, else the properties."""
-    by_label = {}
-    first_table = body.find(TBL)
-    if first_table is not None:
-        for tr in first_table.iter(TR):
-            cells = tr.findall(TC)
-            for label_cell, value_cell in zip(cells[::2], cells[1::2]):
-                by_label[_norm(_visible_text(label_cell))] = _visible_text(value_cell)
+    by_label = None
+
+    def labelled() -> dict[str, str]:
+        texts = {}
+        first_table = body.find(TBL)
+        if first_table is not None:
+            for tr in first_table.iter(TR):
+                cells = tr.findall(TC)
+                for label_cell, value_cell in zip(cells[::2], cells[1::2]):
+                    texts[_norm(_visible_text(label_cell))] = _visible_text(value_cell)
+        return texts
+
     raw = {}
     for h in spec.header:
         value = found.raw.pop(h.id, None)
         if value is None:
+            by_label = labelled() if by_label is None else by_label
             value = by_label.get(_norm(h.label))
         if value is None:
             value = props.get(identity.PROP_SUBJECT + h.id, "")
@@ -173,29 +207,29 @@ def _header_values(body, spec: m.FormSpec, found: _Found, props: dict) -> dict[s
 # ---- 1. tagged controls ----------------------------------------------------------------
 
 
-def _read_tagged_controls(body, spec: m.FormSpec, found: _Found, whole_cell: bool) -> list[tuple[str, etree._Element]]:
+def _read_tagged_controls(body: _Body, spec: m.FormSpec, found: _Found, whole_cell: bool
+                          ) -> list[tuple[str, etree._Element]]:
     """Read every control whose tag is a field or header id; return the table-column controls."""
-    wanted = {f.id for f in spec.fields} | {h.id for h in spec.header}
-    column_tags = {c.tag(t.id) for t in spec.tables for c in t.columns}
+    wanted = _row_layout(spec).wanted
+    column_tags = _row_layout(spec).column_tags
     columns = []
-    for sdt in body.iter(SDT):
-        tag = _sdt_tag(sdt)
+    for sdt, tag in body.controls:
         if tag in wanted and tag not in found.raw:
             tc = _ancestor(sdt, TC) if whole_cell else None
-            found.raw[tag] = _control_value(sdt, tc)
+            found.raw[tag] = body.value(sdt, tc)
         elif tag in column_tags:
             columns.append((tag, sdt))
     return columns
 
 
-def _read_tagged_table_rows(columns, spec: m.FormSpec, found: _Found) -> None:
+def _read_tagged_table_rows(body: _Body, columns, found: _Found) -> None:
     """A council's template: action rows are the table rows holding tagged controls, in document order."""
     rows: dict[tuple[str, etree._Element], dict] = {}  # (table id, its row element) -> values
     for tag, sdt in columns:
         table_id, column_id = tag.rsplit(".", 1)
         tr = _ancestor(sdt, TR)
         values = rows.setdefault((table_id, tr if tr is not None else sdt), {})  # the element, never its id()
-        values.setdefault(column_id, _control_value(sdt, None))
+        values.setdefault(column_id, body.value(sdt, None))
     for (table_id, _), values in rows.items():
         found.rows.setdefault(table_id, []).append(values)
 
@@ -209,6 +243,8 @@ class _RowLayout:
 
     cells: dict[str, list[tuple[m.Field, int]]]  # row reference -> (field, index of its cell) in that row
     refs: frozenset[str]  # every row reference, as `_norm` gives it, and the heading "ref"
+    wanted: frozenset[str]  # the tags of the controls of fields and details
+    column_tags: dict[str, m.Table]  # the tags of the controls of action table columns -> their table
 
 
 _row_layouts: dict[int, tuple[m.FormSpec, _RowLayout]] = {}
@@ -227,23 +263,24 @@ def _row_layout(spec: m.FormSpec) -> _RowLayout:
         fields = {f.part: f for f in item.fields}
         for ref, slots in slots_by_ref.items():
             cells[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
-    layout = _RowLayout(cells, frozenset(refs))
+    layout = _RowLayout(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
+                        {c.tag(t.id): t for t in spec.tables for c in t.columns})
     _row_layouts[id(spec)] = (spec, layout)
     return layout
 
 
-def _read_rows_by_reference(body, spec: m.FormSpec, found: _Found) -> None:
+def _read_rows_by_reference(body: _Body, spec: m.FormSpec, found: _Found) -> None:
     layout = _row_layout(spec).cells
     if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
         return  # every answer was found by its tag
-    for tr in body.iter(TR):
+    for tr in body.element.iter(TR):
         cells = tr.findall(TC)
         if len(cells) < 3:
             continue
         targets = layout.get(_visible_text(cells[0]).strip())
         for f, index in targets or ():
             if f.id not in found.raw and index < len(cells):
-                found.raw[f.id] = _control_value(_first_sdt(cells[index]), cells[index])
+                found.raw[f.id] = body.value(_first_sdt(cells[index]), cells[index])
 
 
 @dataclass
@@ -256,24 +293,25 @@ class _Part:
     element: etree._Element  # its w:tbl
 
 
-def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
+def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: list[tuple[str, etree._Element]]
+                        ) -> None:
     """Every row of every action table, in order, including every part of a table that was split
     (Word's Layout > Split Table, or a paragraph typed between two rows): a part without the
     heading row continues the table its tagged controls belong to, or, with no tags left, the
     action table just above it when only paragraphs lie between and its rows look the same."""
     by_ref = {t.ref: t for t in spec.tables}
-    by_column_tag = {c.tag(t.id): t for t in spec.tables for c in t.columns}
     refs = _row_layout(spec).refs
+    tagged_by, tagged_rows = _tagged_tables(columns, _row_layout(spec).column_tags)
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
-    for tbl in body.iter(TBL):
+    for tbl in body.element.iter(TBL):
         rows = tbl.findall(TR)
         if not rows:
             continue
         first = rows[0].find(TC)
         table = by_ref.get(_visible_text(first).strip()) if first is not None else None
-        tagged = _tagged_table(rows, by_column_tag)
-        if table is not None or (tagged is not None and tagged.id not in last and not _tags_in(rows[0], by_column_tag)):
+        tagged = tagged_by.get(tbl)
+        if table is not None or (tagged is not None and tagged.id not in last and rows[0] not in tagged_rows):
             table = table or tagged  # a heading row (its reference may be lost: a tagged control says which)
             if table.id in last and not _follows(tbl, last[table.id].element):
                 continue  # a second copy of a table already read
@@ -291,30 +329,29 @@ def _read_action_tables(body, spec: m.FormSpec, found: _Found) -> None:
         values = found.rows.setdefault(part.table.id, [])
         for tr in data_rows:
             cells = tr.findall(TC)
-            if [_visible_text(c) for c in cells] == part.heading:
+            if len(cells) == len(part.heading) and all(_visible_text(c) == h for c, h in zip(cells, part.heading)):
                 continue  # a repeated heading row
-            values.append({c.id: _control_value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
+            values.append({c.id: body.value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
                            for c, i in part.positions})
         part.element = tbl
         last[part.table.id] = previous = part
 
 
-#: The tags of every control in an element, in document order.
-_TAGS = etree.XPath(".//w:sdt/w:sdtPr/w:tag/@w:val", namespaces={"w": W[1:-1]})
-
-
-def _tags_in(tr, by_column_tag) -> bool:
-    return any(tag in by_column_tag for tag in _TAGS(tr))
-
-
-def _tagged_table(rows, by_column_tag) -> m.Table | None:
-    """The action table whose column tags the controls in these rows carry, if any."""
-    for tr in rows:
-        for tag in _TAGS(tr):
-            table = by_column_tag.get(tag)
-            if table is not None:
-                return table
-    return None
+def _tagged_tables(columns: list[tuple[str, etree._Element]], by_column_tag: dict[str, m.Table]
+                   ) -> tuple[dict[etree._Element, m.Table], set[etree._Element]]:
+    """For each w:tbl whose rows hold an action table's column controls, that action table (the first such
+    control's, in document order); and the rows (w:tr, of any w:tbl) that hold one."""
+    tables: dict[etree._Element, m.Table] = {}
+    rows: set[etree._Element] = set()
+    for tag, sdt in columns:
+        node = sdt.getparent()
+        while node is not None:
+            parent = node.getparent()
+            if node.tag == TR and parent is not None and parent.tag == TBL:
+                rows.add(node)
+                tables.setdefault(parent, by_column_tag[tag])
+            node = parent
+    return tables, rows
 
 
 def _follows(tbl, earlier) -> bool:
@@ -351,16 +388,16 @@ def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]
 # ---- 3. the rest, by order and kind -----------------------------------------------------
 
 
-def _read_remaining_by_order(body, spec: m.FormSpec, found: _Found) -> None:
+def _read_remaining_by_order(body: _Body, spec: m.FormSpec, found: _Found) -> None:
     missing = [f for f in spec.fields if f.id not in found.raw]
     if not missing:
         return
-    known = {f.id for f in spec.fields} | {h.id for h in spec.header} | {
-        c.tag(t.id) for t in spec.tables for c in t.columns}
-    loose = [s for s in body.iter(SDT) if _sdt_tag(s) not in known and _ancestor(s, TR) is None]
+    layout = _row_layout(spec)
+    loose = [s for s, tag in body.controls
+             if tag not in layout.wanted and tag not in layout.column_tags and _ancestor(s, TR) is None]
     if len(loose) == len(missing) and all(_kind(s) == _field_kind(f) for s, f in zip(loose, missing)):
         for sdt, f in zip(loose, missing):
-            found.raw[f.id] = _control_value(sdt, None)
+            found.raw[f.id] = body.value(sdt, None)
 
 
 def _kind(sdt) -> str:
@@ -383,11 +420,21 @@ def _field_kind(f: m.Field) -> str:
 # ---- text -------------------------------------------------------------------------------
 
 
-_TAG_PATH, _VAL = f"{W}sdtPr/{W}tag", qn("w:val")
+_TAG, _SHOWING_PLACEHOLDER, _VAL = W + "tag", W + "showingPlcHdr", qn("w:val")
+_CHECKBOX, _CHECKED, _DATE, _FULL_DATE = W14 + "checkbox", W14 + "checked", W + "date", W + "fullDate"
+
+
+def _sdt_props(sdt):
+    """A control's w:sdtPr (its first child, as every editor writes it), or None."""
+    for child in sdt:
+        if child.tag == SDT_PR:
+            return child
+    return None
 
 
 def _sdt_tag(sdt) -> str:
-    tag = sdt.find(_TAG_PATH)
+    props = _sdt_props(sdt)
+    tag = props.find(_TAG) if props is not None else None
     return tag.get(_VAL, "") if tag is not None else ""
 
 
@@ -404,38 +451,34 @@ def _first_sdt(tc):
     return next(tc.iter(SDT), None)
 
 
-def _control_value(sdt, tc) -> object:
-    """The text a person sees in a control (or in its whole cell, when `tc` is given)."""
-    if sdt is not None:
-        box = sdt.find(f"{W}sdtPr/{W14}checkbox/{W14}checked")
-        if box is not None:  # LibreOffice writes w:val where Word writes w14:val
-            return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
-    where = tc if tc is not None else sdt
-    text = _visible_text(where)
-    if where is not None and damaged_by_libreoffice(where):
-        return Damaged(text)
-    if sdt is not None and not text:
-        date = sdt.find(f"{W}sdtPr/{W}date")
-        if date is not None and date.get(qn("w:fullDate")):
-            return date.get(qn("w:fullDate"))[:10]
-    return text
-
-
-def _prepare(body, placeholders: dict[str, str]) -> bool:
+def _prepare(element, placeholders: dict[str, str]) -> _Body:
     """Make the body read as a person sees it, once: tracked changes accepted, field codes
-    and placeholders blanked, tabs and breaks as characters. True if it had tracked changes."""
-    revised = next(body.iter(*REVISIONS), None) is not None
-    for gone in list(body.iter(*HIDDEN)):
+    and placeholders blanked, tabs and breaks as characters."""
+    revised, hidden, marks = False, [], []
+    for node in element.iter(*_PREPARED):
+        if node.tag in MARKS:
+            marks.append(node)
+            continue
+        revised = revised or node.tag in REVISIONS
+        if node.tag in HIDDEN:
+            hidden.append(node)
+    for gone in hidden:
         gone.getparent().remove(gone)
-    for mark in body.iter(*MARKS):
+    for mark in marks:
         if mark.getparent().tag == R:
             mark.text = MARKS[mark.tag]
-    put_libreoffice_pieces_together(body)
-    for sdt in body.iter(SDT):
-        if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None and _shows_placeholder(sdt, placeholders):
+    controls = list(element.iter(SDT))
+    if may_hold_libreoffice_pieces(controls):
+        put_libreoffice_pieces_together(element)
+        controls = list(element.iter(SDT))
+    damaged = False
+    for sdt in controls:
+        damaged = damaged or bool(sdt.get(LIBREOFFICE_DAMAGED))
+        props = _sdt_props(sdt)
+        if props is not None and props.find(_SHOWING_PLACEHOLDER) is not None and _shows_placeholder(sdt, placeholders):
             for t in sdt.iter(T):
                 t.text = ""
-    return revised
+    return _Body(element, [(sdt, _sdt_tag(sdt)) for sdt in controls], revised, damaged)
 
 
 def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
@@ -460,13 +503,18 @@ def _glossary_placeholders(root) -> dict[str, str]:
     return texts
 
 
+#: The texts a person sees in an element, in document order (after `_prepare`).
+_TEXTS = etree.XPath("|".join(f"descendant::w:{name.split('}')[1]}/text()" for name in TEXT),
+                     namespaces={"w": W[1:-1]}, smart_strings=False)
+
+
 def _visible_text(element) -> str:
     """Paragraphs joined by new lines, placeholder lines left out (after `_prepare`)."""
     if element is None:
         return ""
-    text = "\n".join("".join(p.itertext(*TEXT)) for p in element.iter(P))
+    text = "\n".join("".join(_TEXTS(p)) for p in element.iter(P))
     if not text:
-        text = "".join(element.itertext(*TEXT))  # a control inside a paragraph
+        text = "".join(_TEXTS(element))  # a control inside a paragraph
     if not text.strip():
         return ""
     if "\n" not in text and "\r" not in text:  # one line, as most answers are (what clean_text gives it)
