@@ -433,7 +433,11 @@ def _sdt_props(sdt):
 
 
 def _sdt_tag(sdt) -> str:
-    props = _sdt_props(sdt)
+    return _tag_of(_sdt_props(sdt))
+
+
+def _tag_of(props) -> str:
+    """The tag in a control's w:sdtPr ('' if none)."""
     tag = props.find(_TAG) if props is not None else None
     return tag.get(_VAL, "") if tag is not None else ""
 
@@ -471,14 +475,15 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
     if may_hold_libreoffice_pieces(controls):
         put_libreoffice_pieces_together(element)
         controls = list(element.iter(SDT))
-    damaged = False
+    damaged, tagged = False, []
     for sdt in controls:
         damaged = damaged or bool(sdt.get(LIBREOFFICE_DAMAGED))
         props = _sdt_props(sdt)
+        tagged.append((sdt, _tag_of(props)))
         if props is not None and props.find(_SHOWING_PLACEHOLDER) is not None and _shows_placeholder(sdt, placeholders):
             for t in sdt.iter(T):
                 t.text = ""
-    return _Body(element, [(sdt, _sdt_tag(sdt)) for sdt in controls], revised, damaged)
+    return _Body(element, tagged, revised, damaged)
 
 
 def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
