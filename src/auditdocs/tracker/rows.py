@@ -283,6 +283,7 @@ def _common(record: m.AuditRecord) -> dict:
 def answer_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
     """One row per answered question and voice (and per filled field or process check)."""
     a = record.answers
+    common = _common(record)
     rows = []
     for section, item in spec.items():
         if isinstance(item, (m.Judgement, m.Actions)):
@@ -311,7 +312,7 @@ def answer_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
         for voice, answer, evidence in found:
             if answer in (None, "") and evidence in (None, ""):
                 continue
-            rows.append({**_common(record), "Section": f"{section.number}. {section.title}", "Ref": item.ref,
+            rows.append({**common, "Section": f"{section.number}. {section.title}", "Ref": item.ref,
                          "Question": text, "Voice": voice, "Answer": answer, "Evidence / comment": evidence})
     return rows
 
@@ -320,6 +321,7 @@ def judgement_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
     """Domain judgements and overall grades (whatever item holds them), one row each, for counting."""
     kinds = {"overall_grade": "Overall grade", "grade_after_moderation": "Grade after moderation"}
     role_of = {fid: role for role, fid in spec.roles.items() if role in kinds}
+    common = {**_common(record), "Auditor": record.subject.get("auditor")}
     rows = []
     for section, item in spec.items():
         for f in item.fields:
@@ -330,8 +332,7 @@ def judgement_rows(spec: m.FormSpec, record: m.AuditRecord) -> list[dict]:
             value, note = _shown(f, record.answers.get(f.id)), record.answers.get(comment_id)
             if value in (None, "") and not note:
                 continue
-            rows.append({**_common(record), "Auditor": record.subject.get("auditor"),
-                         "Type": kinds.get(role_of.get(f.id), "Domain"),
+            rows.append({**common, "Type": kinds.get(role_of.get(f.id), "Domain"),
                          "Section": f"{section.number}. {section.title}", "Ref": item.ref,
                          "Question": getattr(item, "label", "") or getattr(item, "text", ""),
                          "Judgement": value, "Comment": note})
