@@ -210,8 +210,8 @@ def _header_values(body, spec: m.FormSpec, found: _Found, props: dict) -> dict[s
 def _read_tagged_controls(body: _Body, spec: m.FormSpec, found: _Found, whole_cell: bool
                           ) -> list[tuple[str, etree._Element]]:
     """Read every control whose tag is a field or header id; return the table-column controls."""
-    wanted = _row_layout(spec).wanted
-    column_tags = _row_layout(spec).column_tags
+    places = _places(spec)
+    wanted, column_tags = places.wanted, places.column_tags
     columns = []
     for sdt, tag in body.controls:
         if tag in wanted and tag not in found.raw:
@@ -238,8 +238,9 @@ def _read_tagged_table_rows(body: _Body, columns, found: _Found) -> None:
 
 
 @dataclass(frozen=True)
-class _RowLayout:
-    """Where a spec's answers sit by row reference (the same for every form of the spec)."""
+class _Places:
+    """Where a spec's answers are found, by their controls' tags and by row reference (the same for every
+    form of the spec, so worked out once)."""
 
     cells: dict[str, list[tuple[m.Field, int]]]  # row reference -> (field, index of its cell) in that row
     refs: frozenset[str]  # every row reference, as `_norm` gives it, and the heading "ref"
@@ -247,11 +248,11 @@ class _RowLayout:
     column_tags: dict[str, m.Table]  # the tags of the controls of action table columns -> their table
 
 
-_row_layouts: dict[int, tuple[m.FormSpec, _RowLayout]] = {}
+_places_kept: dict[int, tuple[m.FormSpec, _Places]] = {}
 
 
-def _row_layout(spec: m.FormSpec) -> _RowLayout:
-    kept = _row_layouts.get(id(spec))
+def _places(spec: m.FormSpec) -> _Places:
+    kept = _places_kept.get(id(spec))
     if kept is not None and kept[0] is spec:
         return kept[1]
     cells, refs = {}, {"ref"}
@@ -263,14 +264,14 @@ def _row_layout(spec: m.FormSpec) -> _RowLayout:
         fields = {f.part: f for f in item.fields}
         for ref, slots in slots_by_ref.items():
             cells[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
-    layout = _RowLayout(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
+    layout = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
                         {c.tag(t.id): t for t in spec.tables for c in t.columns})
-    _row_layouts[id(spec)] = (spec, layout)
+    _places_kept[id(spec)] = (spec, layout)
     return layout
 
 
 def _read_rows_by_reference(body: _Body, spec: m.FormSpec, found: _Found) -> None:
-    layout = _row_layout(spec).cells
+    layout = _places(spec).cells
     if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
         return  # every answer was found by its tag
     for tr in body.element.iter(TR):
@@ -300,8 +301,8 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
     heading row continues the table its tagged controls belong to, or, with no tags left, the
     action table just above it when only paragraphs lie between and its rows look the same."""
     by_ref = {t.ref: t for t in spec.tables}
-    refs = _row_layout(spec).refs
-    tagged_by, tagged_rows = _tagged_tables(columns, _row_layout(spec).column_tags)
+    refs = _places(spec).refs
+    tagged_by, tagged_rows = _tagged_tables(columns, _places(spec).column_tags)
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
     for tbl in body.element.iter(TBL):
@@ -392,7 +393,7 @@ def _read_remaining_by_order(body: _Body, spec: m.FormSpec, found: _Found) -> No
     missing = [f for f in spec.fields if f.id not in found.raw]
     if not missing:
         return
-    layout = _row_layout(spec)
+    layout = _places(spec)
     loose = [s for s, tag in body.controls
              if tag not in layout.wanted and tag not in layout.column_tags and _ancestor(s, TR) is None]
     if len(loose) == len(missing) and all(_kind(s) == _field_kind(f) for s, f in zip(loose, missing)):
