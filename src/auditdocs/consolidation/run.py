@@ -319,12 +319,15 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
         returned_now = {s.audit_id for s in seen if s.new and s.audit_id}
-        reg.record_events(moderated_events(reg.audits(ids=returned_now, summaries=True), library), now=now)
         # the audits as they stand now: those this run changed read again, the others as they were
         changed = returned_now | set(decision.chosen) | set(decision.applied) | {a.audit_id for a in adopted}
         if not tracker.unchanged:
             changed = set(before) | changed
         audits = _audits_now(reg, before, changed)
+        moderated = moderated_events([a for a in audits if a.audit_id in returned_now], library)
+        if moderated:
+            reg.record_events(moderated, now=now)
+            audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=tracker.unchanged)
         content = _content(audits, made, old, reg, library, big, seen if write else [])
@@ -454,18 +457,18 @@ def _save_read_back(reg, back: plan.ReadBack, before: dict[str, m.RegisteredAudi
 def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.ActionIdentity:
     """Which action is which, for every audit whose version in use was read in this run."""
     total = cycle.ActionIdentity([])
-    known = {audit.audit_id: list(audit.actions) for audit in reg.audits(ids=list(decision.applied), summaries=True)}
+    known = reg.actions(decision.applied)
     for aid, seen in decision.applied.items():
         record = seen.record
         spec = library.get(record.form_id, record.form_version)
         if spec is None:
             continue
         found = cycle.identify_actions(aid, known.get(aid, []), r.form_actions(spec, record))
-        reg.record_actions(found.actions, now=now)
         total.actions += found.actions
         total.new += found.new
         total.removed += found.removed
         total.unsure += found.unsure
+    reg.record_actions(total.actions, now=now)
     return total
 
 
