@@ -577,7 +577,7 @@ class Register:
             "INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows, meta) VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT (sheet, audit_id) DO UPDATE SET signature=excluded.signature, data=excluded.data, "
             "crc=excluded.crc, length=excluded.length, rows=excluded.rows, meta=excluded.meta",
-            [(sheet, key, *row[:5], _json(row[5] if len(row) > 5 else {})) for key, row in rows.items()])
+            [(sheet, key, *row[:5], _json(row[5]) if len(row) > 5 and row[5] else "{}") for key, row in rows.items()])
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
