@@ -374,6 +374,7 @@ def test_actions_keep_their_ids_status_and_the_managers_columns(path, library):
     with open_register(path) as reg:
         back = reg.audit(aid)
         assert reg.tracker_columns("Audits") == {aid: back.columns["Audits"]}
+        assert reg.actions([aid, "AUD-202611-NOACTIONS"]) == {aid: back.actions}  # without the rest of the audit
     first, second = back.actions
     assert (first.action_id, first.form_row, first.text, first.status, first.done_on) == (
         f"{aid}-A1", 2, "Update the chronology by Friday", "Done", dt.date(2026, 12, 10))

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from .. import cycle
@@ -41,7 +41,7 @@ class AuditFacts:
     valid_until: str | None = None  # ISO date: the rows are good until then (None: until it changes)
 
     def as_meta(self) -> dict:
-        return {**asdict(self), "entries": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in e.items()}
+        return {**vars(self), "entries": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in e.items()}
                                             for e in self.entries]}
 
     @classmethod

@@ -8,6 +8,7 @@ still goes through.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -32,6 +33,7 @@ _render = None
 def _start(library, render, parent: int) -> None:
     global _library, _render
     _library, _render = library, render
+    gc.enable()  # forked from a run that paused it (`run`)
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
 
 

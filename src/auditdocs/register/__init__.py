@@ -35,6 +35,7 @@ Reading (any mode):
 - `case_history(case_number) -> list[RegisteredAudit]`: oldest first (re-audits, who audited it last).
 - `moderation(*, first=None, last=None) -> list[RegisteredAudit]`: selected for moderation, moderated or disputed.
 - `known_contents(hashes: Iterable[str]) -> set[str]`: contents already parsed (skip reading those files).
+- `actions(audit_ids) -> dict[audit id, list[TrackedAction]]`: their actions, without the rest of the audits.
 - `record_of(content_hash) -> AuditRecord | None`
 - `unidentified(folder=None) -> list[Return]`: returned files that are no audit the register could identify.
 - `tracker_columns(sheet) -> dict[row key, dict[heading, value]]`

@@ -543,6 +543,10 @@ class Register:
         return ({r[0] for r in self._db.execute("SELECT audit_id FROM audits")},
                 {r[0] for r in self._db.execute("SELECT action_id FROM actions")})
 
+    def actions(self, audit_ids: Iterable[str]) -> dict[str, list[m.TrackedAction]]:
+        """audit id -> its actions, as `audits` gives them, without the rest of each audit."""
+        return self._actions("SELECT value FROM json_each(?)", [_json(list(audit_ids))])
+
     def record_of(self, content_hash: str) -> m.AuditRecord | None:
         """The record read from a content, with the path it was last seen at as its file."""
         found = self._returns("c.content_hash = ?", [content_hash])
@@ -573,7 +577,7 @@ class Register:
             "INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows, meta) VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT (sheet, audit_id) DO UPDATE SET signature=excluded.signature, data=excluded.data, "
             "crc=excluded.crc, length=excluded.length, rows=excluded.rows, meta=excluded.meta",
-            [(sheet, key, *row[:5], _json(row[5] if len(row) > 5 else {})) for key, row in rows.items()])
+            [(sheet, key, *row[:5], _json(row[5]) if len(row) > 5 and row[5] else "{}") for key, row in rows.items()])
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
@@ -631,23 +635,35 @@ class Register:
             eid, aid, kind, on, who, agreed_by, role, reason, details, recorded = row
             audits[aid].events.append(m.Event(kind, _date(on), aid, who, agreed_by, role, reason, json.loads(details),
                                               eid, dt.datetime.fromisoformat(recorded)))
+        for aid, actions in self._actions(chosen, params).items():
+            audits[aid].actions = actions
+        cells = self._cells(chosen, params)
+        for aid, audit in audits.items():
+            audit.columns = cells.get(aid, {})
+        return list(audits.values())
+
+    def _cells(self, keys: str, params: list) -> dict[str, dict[str, dict[str, object]]]:
+        """row key -> sheet -> heading -> value, for the row keys the SQL `keys` selects."""
         cells: dict[str, dict[str, dict[str, object]]] = {}
         for key, sheet, heading, value in self._db.execute(
-                "SELECT row_key, sheet, heading, value FROM tracker_cells WHERE row_key IN "
-                f"({chosen} UNION ALL SELECT action_id FROM actions WHERE audit_id IN ({chosen})) ORDER BY rowid",
-                params + params):
+                f"SELECT row_key, sheet, heading, value FROM tracker_cells WHERE row_key IN ({keys}) ORDER BY rowid",
+                params):
             cells.setdefault(key, {}).setdefault(sheet, {})[heading] = unpack_cell(value)
+        return cells
+
+    def _actions(self, chosen: str, params: list) -> dict[str, list[m.TrackedAction]]:
+        """audit id -> its actions (with their tracker cells), for the audit ids the SQL `chosen` selects."""
+        cells = self._cells(f"SELECT action_id FROM actions WHERE audit_id IN ({chosen})", params)
+        out: dict[str, list[m.TrackedAction]] = {}
         for row in self._db.execute(
                 "SELECT action_id, audit_id, table_id, form_row, text, row_values, on_form, status, done_on, "
                 f"signed_off_by, signed_off_on FROM actions WHERE audit_id IN ({chosen}) ORDER BY audit_id, rowid",
                 params):
             action_id, aid, table_id, form_row, text, values, on_form, status, done_on, by, signed_on = row
-            audits[aid].actions.append(m.TrackedAction(action_id, aid, table_id, form_row, text, json.loads(values),
-                                                       bool(on_form), status, _date(done_on),
-                                                       cells.get(action_id, {}), by, _date(signed_on)))
-        for aid, audit in audits.items():
-            audit.columns = cells.get(aid, {})
-        return list(audits.values())
+            out.setdefault(aid, []).append(m.TrackedAction(action_id, aid, table_id, form_row, text, json.loads(values),
+                                                           bool(on_form), status, _date(done_on),
+                                                           cells.get(action_id, {}), by, _date(signed_on)))
+        return out
 
     def _returns(self, where: str, params: list, summaries: bool = False) -> list[m.Return]:
         """Versions of returned files, oldest first, each with every place it was seen at."""
