@@ -80,6 +80,9 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
         for i, path in enumerate(paths):
             yield i, *_read_one(path, library, render)
         return
+    from ..forms.docx import reader  # noqa: F401  imported once here, not again in every worker
+    from ..forms.xlsx import reader as xlsx_reader  # noqa: F401
+
     chunks = [list(range(i, min(i + CHUNK, len(paths)))) for i in range(0, len(paths), CHUNK)]
     done: set[int] = set()
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")

@@ -567,7 +567,7 @@ class Register:
         for key, signature, data, crc, length, rows, meta in self._db.execute(
                 "SELECT audit_id, signature, data, crc, length, rows, meta FROM rendered WHERE sheet = ?", (sheet,)):
             if signatures.get(key) == signature:
-                found[key] = (data, crc, length, rows, json.loads(meta))
+                found[key] = (data, crc, length, rows, {} if meta == "{}" else json.loads(meta))  # most are {}
         return found
 
     def keep_rendered(self, sheet: str, rows: dict[str, tuple]) -> None:

@@ -12,6 +12,7 @@ high enough for their wrapped text (Excel would grow them, LibreOffice does not)
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from copy import copy
 from dataclasses import dataclass
@@ -165,15 +166,31 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
     old.widths = {h: widths[c] for h, c in columns.items() if c in widths}
     generated = sheet.generated
     heading_of = {c: h for h, c in columns.items()}
+    with_cells = sorted(by_row)
+
+    def next_with_cells(row_n: int) -> int:
+        """The first row from `row_n` on that has cells (one past the last such row if none)."""
+        i = bisect.bisect_left(with_cells, row_n)
+        return with_cells[i] if i < len(with_cells) else end + 1
     last = 1
-    for r in range(2, max(ws.max_row, table_rows) + 1):
+    end = max(ws.max_row, table_rows)
+    r = 1
+    while r < end:
+        r += 1
         present = by_row.get(r)
-        if present is None and layout is not None and r - 2 < len(layout):  # a row of ours with nothing of people's
-            key = layout[r - 2]
-            old.rows.append({})
-            old.keys.append(key)
-            old.whole.append(not known(key) if key else True)
-            last = r
+        if present is None and layout is not None and r - 2 < len(layout):
+            # rows of ours with nothing of people's, up to the next one with something
+            stop = min(next_with_cells(r), len(layout) + 2, end + 1)
+            keys = layout[r - 2:stop - 2]
+            old.rows += [{} for _ in keys]
+            old.keys += keys
+            old.whole += [not known(key) if key else True for key in keys]
+            r = last = stop - 1
+            continue
+        if present is None and (layout is None or r - 2 >= len(layout)):  # an empty row
+            if r > table_rows:
+                break  # a blank row below the table: what follows is not the table's
+            r = min(next_with_cells(r), table_rows + 1) - 1  # and the empty rows after it, in the table
             continue
         cells = {heading_of[c]: cell for c, cell in (present or {}).items() if c in heading_of}
         if layout is not None and r - 2 < len(layout):
