@@ -419,7 +419,7 @@ class RowWriter:
         self.kinds: list[dict] = []
         for col in cols:
             kinds = {kind: styles.of(col, sample) for kind, sample in SAMPLES.items()}
-            for colour in colours:
+            for colour in sorted(colours, key=lambda c: c or ""):  # in one order, so that two runs number styles alike
                 for label in ("x", "=x"):
                     kinds[value_kind(Graded(label, colour))] = styles.of(col, Graded(label, colour))
             self.kinds.append(kinds)
