@@ -166,14 +166,15 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
     old.widths = {h: widths[c] for h, c in columns.items() if c in widths}
     generated = sheet.generated
     heading_of = {c: h for h, c in columns.items()}
+    end = max(ws.max_row, table_rows)
     with_cells = sorted(by_row)
 
     def next_with_cells(row_n: int) -> int:
-        """The first row from `row_n` on that has cells (one past the last such row if none)."""
+        """The first row from `row_n` on that has cells (one past the last row if none)."""
         i = bisect.bisect_left(with_cells, row_n)
         return with_cells[i] if i < len(with_cells) else end + 1
+
     last = 1
-    end = max(ws.max_row, table_rows)
     r = 1
     while r < end:
         r += 1
@@ -187,7 +188,7 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
             old.whole += [not known(key) if key else True for key in keys]
             r = last = stop - 1
             continue
-        if present is None and (layout is None or r - 2 >= len(layout)):  # an empty row
+        if present is None:  # an empty row, not one of the skeleton's
             if r > table_rows:
                 break  # a blank row below the table: what follows is not the table's
             r = min(next_with_cells(r), table_rows + 1) - 1  # and the empty rows after it, in the table

@@ -264,10 +264,10 @@ def _places(spec: m.FormSpec) -> _Places:
         fields = {f.part: f for f in item.fields}
         for ref, slots in slots_by_ref.items():
             cells[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
-    layout = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
-                        {c.tag(t.id): t for t in spec.tables for c in t.columns})
-    _places_kept[id(spec)] = (spec, layout)
-    return layout
+    places = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
+                    {c.tag(t.id): t for t in spec.tables for c in t.columns})
+    _places_kept[id(spec)] = (spec, places)
+    return places
 
 
 def _read_rows_by_reference(body: _Body, spec: m.FormSpec, found: _Found) -> None:
@@ -301,8 +301,9 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
     heading row continues the table its tagged controls belong to, or, with no tags left, the
     action table just above it when only paragraphs lie between and its rows look the same."""
     by_ref = {t.ref: t for t in spec.tables}
-    refs = _places(spec).refs
-    tagged_by, tagged_rows = _tagged_tables(columns, _places(spec).column_tags)
+    places = _places(spec)
+    refs = places.refs
+    tagged_by, tagged_rows = _tagged_tables(columns, places.column_tags)
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
     for tbl in body.element.iter(TBL):
@@ -393,9 +394,9 @@ def _read_remaining_by_order(body: _Body, spec: m.FormSpec, found: _Found) -> No
     missing = [f for f in spec.fields if f.id not in found.raw]
     if not missing:
         return
-    layout = _places(spec)
+    places = _places(spec)
     loose = [s for s, tag in body.controls
-             if tag not in layout.wanted and tag not in layout.column_tags and _ancestor(s, TR) is None]
+             if tag not in places.wanted and tag not in places.column_tags and _ancestor(s, TR) is None]
     if len(loose) == len(missing) and all(_kind(s) == _field_kind(f) for s, f in zip(loose, missing)):
         for sdt, f in zip(loose, missing):
             found.raw[f.id] = body.value(sdt, None)

@@ -86,14 +86,18 @@ def _open_workbook(path: Path):
     once into a grid), but for its cell styles: reading values needs only which styles show a date or a
     duration (`_value_styles`), and openpyxl's whole stylesheet costs a third of reading a form."""
     reader = ExcelReader(path, read_only=True)
-    reader.read_manifest()
-    reader.read_strings()
-    reader.read_workbook()
-    reader.read_properties()
-    reader.read_custom()
-    reader.wb._date_formats, reader.wb._timedelta_formats = _value_styles(reader.archive)
-    reader.read_worksheets()
-    reader.parser.assign_names()
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        reader.read_properties()
+        reader.read_custom()
+        reader.wb._date_formats, reader.wb._timedelta_formats = _value_styles(reader.archive)
+        reader.read_worksheets()
+        reader.parser.assign_names()
+    except BaseException:
+        reader.archive.close()  # the file is not left open (Windows would keep it locked)
+        raise
     return reader.wb
 
 
