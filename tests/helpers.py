@@ -181,6 +181,34 @@ def libreoffice_convert(files: list[Path], outdir: Path, target: str, profile: P
     return converted
 
 
+# ---- PDFs for screen readers ----------------------------------------------------------
+
+
+def pdfinfo_says(path: Path) -> dict[str, str]:
+    """What poppler's pdfinfo says of a PDF ("Tagged": "yes"…); skips without pdfinfo, and fails in CI
+    (AUDITDOCS_REQUIRE_LIBREOFFICE set: .ci/run installs poppler-utils with LibreOffice)."""
+    program = shutil.which("pdfinfo")
+    if program is None:
+        if REQUIRE_SOFFICE:
+            pytest.fail("pdfinfo (poppler-utils) is not installed, and in CI it must be.")
+        pytest.skip("pdfinfo is not installed (Debian: apt-get install poppler-utils)")
+    done = subprocess.run([program, str(path)], capture_output=True, text=True, timeout=60, check=True)
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in done.stdout.splitlines())}
+
+
+def xmp_properties(reader) -> dict[str, str]:
+    """A PDF's XMP metadata as {"dc:title": "…", "pdfuaid:part": "1", …} ({} without one)."""
+    if reader.xmp_metadata is None:
+        return {}
+    root = etree.fromstring(reader.xmp_metadata.stream.get_data())
+    found = {}
+    for description in root.iter("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}Description"):
+        for prop in description:
+            prefix = {v: k for k, v in prop.nsmap.items()}[etree.QName(prop).namespace]
+            found[f"{prefix}:{etree.QName(prop).localname}"] = " ".join("".join(prop.itertext()).split())
+    return found
+
+
 # ---- invented records and answers -------------------------------------------------------
 
 

@@ -29,7 +29,15 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, docx_schema_errors, needs_soffice, xlsx_schema_errors
+from docx.oxml.ns import qn
+from helpers import (
+    SPECS,
+    docx_schema_errors,
+    needs_soffice,
+    pdfinfo_says,
+    xlsx_schema_errors,
+    xmp_properties,
+)
 from lxml import etree
 from pypdf import PdfReader
 from report_register import Action, Register
@@ -41,6 +49,7 @@ from auditdocs.report import charts as ch
 from auditdocs.report.figures import grade_bands, report_figures
 from auditdocs.report.period import month_period, quarter_period, range_period
 from auditdocs.report.settings import ReportSettings
+from auditdocs.tagged_pdf import structure
 
 NOV = month_period("2025-11")
 TODAY = dt.date(2025, 12, 15)
@@ -502,15 +511,24 @@ def test_without_libreoffice_the_pdf_is_not_made_and_says_so(scenario, tmp_path)
     assert (tmp_path / "Audit report 2025-11.docx").exists() and not (tmp_path / "Audit report 2025-11.pdf").exists()
 
 
-@needs_soffice
-def test_the_pdf_has_the_headings_as_bookmarks_the_pages_in_its_contents_and_no_author(scenario, tmp_path):
+@pytest.fixture(scope="module")
+def report_with_pdf(scenario, tmp_path_factory):
+    """The folder of the November report made with --pdf (LibreOffice runs once for the tests below)."""
+    out = tmp_path_factory.mktemp("report-pdf")
     result = CliRunner().invoke(cli, ["--specs", str(SPECS), "report", "--register", str(scenario.register.path),
-                                      "--month", "2025-11", "--out", str(tmp_path), "--pdf"])
+                                      "--month", "2025-11", "--out", str(out), "--pdf"])
     assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output
+    return out
+
+
+@needs_soffice
+def test_the_pdf_has_the_headings_as_bookmarks_the_pages_in_its_contents_and_no_author(report_with_pdf):
+    tmp_path = report_with_pdf
     reader = PdfReader(tmp_path / "Audit report 2025-11.pdf")
     assert 10 <= len(reader.pages) <= 25
     assert dict(reader.metadata) == {"/Title": "Audit report 2025-11"}
-    assert "/Metadata" not in reader.trailer["/Root"]
+    assert xmp_properties(reader) == {"dc:title": "Audit report 2025-11", "pdfuaid:part": "1"}  # no tool, no date
     marks = []
 
     def walk(items, level=1):
@@ -532,6 +550,44 @@ def test_the_pdf_has_the_headings_as_bookmarks_the_pages_in_its_contents_and_no_
     summary = next(page for _, title, page in marks if title == "Summary")
     assert "Graded Good or better" in reader.pages[summary - 1].extract_text()
     assert all(reader.pages[page - 1].extract_text().count(title.split(":")[0]) for _, title, page in marks)
+
+
+@needs_soffice
+def test_the_pdf_is_tagged_for_screen_readers_with_the_word_reports_headings_tables_and_alt_text(report_with_pdf):
+    path = report_with_pdf / "Audit report 2025-11.pdf"
+    reader = PdfReader(path)
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"]) and "/ParentTree" in catalog["/StructTreeRoot"].get_object()
+    assert catalog["/Lang"] == "en-GB" and bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.pdf_header >= "%PDF-1.4"  # tagged PDF needs 1.4 or later (pypdf alone would write 1.3)
+    assert all("/StructParents" in page for page in reader.pages)  # each page's marked content in the tree
+    said = pdfinfo_says(path)
+    assert said["Tagged"] == "yes" and said["Title"] == "Audit report 2025-11"
+    found = structure(path.read_bytes())
+    assert found.problems() == [] and found.pdfua
+    document = docx.Document(str(report_with_pdf / "Audit report 2025-11.docx"))
+    levels = [int(p.style.name[-1]) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert found.roles["/H1"] == levels.count(1) >= 5 and found.roles["/H2"] == levels.count(2) >= 5
+    assert found.bookmarks == len(levels)
+    pictures = document.element.body.findall(".//" + qn("wp:docPr"))
+    assert found.roles["/Figure"] == len(pictures) >= 5 and found.figures_without_alt == 0
+    assert found.roles["/Table"] == len(document.tables) >= 5 and found.tables_without_headers == 0
+    assert found.roles["/TH"] >= len(document.tables)
+    alt = [str(e.get_object()["/Alt"]) for e in _figures(catalog["/StructTreeRoot"])]
+    assert all(p.get("descr") in a for p, a in zip(pictures, alt)), alt  # the chart's own alt text, in order
+
+
+def _figures(element) -> list:
+    """The /Figure elements under a structure element, in document order (LibreOffice's role names
+    are mapped to standard ones, but a Figure is a Figure)."""
+    found = []
+    kids = element.get_object().get("/K")
+    kids = kids.get_object() if kids is not None else []
+    for kid in kids if isinstance(kids, list) else [kids]:
+        kid = kid.get_object() if hasattr(kid, "get_object") else kid
+        if isinstance(kid, dict) and "/S" in kid:
+            found += [kid] if kid["/S"] == "/Figure" else _figures(kid)
+    return found
 
 
 def test_the_demo_month_makes_its_report_from_its_register(demo_month, library):

@@ -14,10 +14,11 @@ import shutil
 import socket
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, needs_soffice
+from helpers import SPECS, needs_soffice, pdfinfo_says, xmp_properties
 from month_register import make_month, sample_allocations
 from pypdf import PdfReader
 from scan import export_leaks, found_in, haystack, pdf_findings, people
@@ -30,8 +31,10 @@ from auditdocs.register import open_register
 from auditdocs.share.export import ExportSettings, age_band
 from auditdocs.share.finalise import form_kind, pdf_name, plan_from_records
 from auditdocs.share.keys import KEY_HEADER, PseudonymKey, load_key, make_key_file
+from auditdocs.tagged_pdf import structure
 from auditdocs.tracker.rows import judgement_rows
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ON_POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX (Windows uses access lists)")
 DAY_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 MONTH_TEXT = re.compile(r"^\d{4}-\d{2}$")
@@ -402,7 +405,7 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
         assert record.audit_id in info["/Subject"] and info["/Keywords"] == record.audit_id
         assert "/Author" not in info and info["/Producer"] == "auditdocs"
         assert set(info) <= {"/Title", "/Subject", "/Keywords", "/AuditId", "/Creator", "/Producer", "/CreationDate"}
-        assert reader.xmp_metadata is None
+        assert xmp_properties(reader) == {"dc:title": info["/Title"], "pdfuaid:part": "1"}  # no tool, no date
         attached = reader.attachments
         assert list(attached) == [f"{record.audit_id}.json"]
         assert json.loads(attached[f"{record.audit_id}.json"][0]) == {**record.as_dict(), "file": Path(record.file).name}
@@ -411,6 +414,36 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
         if os.name == "posix":
             assert pdf.stat().st_mode & 0o777 == 0o600
     assert any(p.suffix == ".xlsx" for p in map(Path, (r.file for r in expected)))
+
+
+@needs_soffice
+def test_each_finalised_pdf_is_tagged_for_screen_readers_whatever_the_form_kind(month, finalised, library):
+    out, result = finalised
+    assert "Warning" not in result.output
+    records = {r.audit_id: r for r in month.records.values()}
+    kinds = set()
+    for path in sorted(out.glob("*.pdf")):
+        reader = PdfReader(path)
+        record = records[reader.metadata["/AuditId"]]
+        spec, form = library.get(record.form_id), Path(record.file)
+        kinds.add((spec.id, form.suffix))
+        catalog = reader.trailer["/Root"]
+        assert bool(catalog["/MarkInfo"]["/Marked"]) and "/ParentTree" in catalog["/StructTreeRoot"].get_object()
+        assert catalog["/Lang"] == "en-GB" and bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+        assert reader.pdf_header >= "%PDF-1.4" and all("/StructParents" in page for page in reader.pages)
+        assert pdfinfo_says(path)["Tagged"] == "yes", path.name
+        found = structure(path.read_bytes())
+        assert found.tagged and found.language and found.shows_title and found.title.startswith(spec.title)
+        assert found.pdfua and found.figures_without_alt == 0 and list(reader.attachments) == [f"{record.audit_id}.json"]
+        if form.suffix == ".docx":  # a heading per section, a table per table of the form, its heading rows as TH
+            document = docx.Document(str(form))
+            assert found.roles["/H1"] == len(spec.sections) == found.bookmarks, path.name
+            assert found.roles["/Table"] == len(document.tables)
+            headed = [t for t in document.tables if t._tbl.tr_lst[0].find(f"{W}trPr/{W}tblHeader") is not None]
+            assert found.roles["/Table"] - found.tables_without_headers == len(headed) >= 1
+        else:  # LibreOffice's Calc tags each cell's text as a paragraph, in reading order, and no tables
+            assert found.roles["/P"] >= 20, path.name
+    assert {suffix for _, suffix in kinds} == {".docx", ".xlsx"} and len({i for i, _ in kinds}) >= 3, kinds
 
 
 @needs_soffice

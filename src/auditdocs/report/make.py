@@ -17,6 +17,7 @@ from .. import model as m
 from ..errors import UserError
 from ..files import write_atomic
 from ..register import open_register
+from ..tagged_pdf import structure
 from .charts import report_charts
 from .dashboard import render_dashboard
 from .figures import Figures, as_json, report_figures
@@ -108,6 +109,7 @@ def make_report(register: Path, period: Period, library, out: Path, *, today: dt
     if pdf:
         try:
             docx, pdf_bytes = report_pdf(render, report_name, report_name)
+            files.warnings += [f"The PDF {problem}." for problem in structure(pdf_bytes).problems()]
         except UserError as exc:
             files.warnings.append(exc.message[0].upper() + exc.message[1:])
     private = not anonymous

@@ -2,9 +2,10 @@
 
 LibreOffice lays the report out twice: the first PDF says on which page each heading
 landed (its bookmarks), those page numbers go into the report's table of contents, and the
-second PDF is the one kept. Its metadata is then rewritten with pypdf: the title only, no
-author, no creator tool or path. LibreOffice runs with a profile of its own in a temporary
-folder, so it never clashes with a LibreOffice the user has open.
+second PDF is the one kept. It is tagged for screen readers (headings, tables with their header
+rows, the charts' alt text, the language; see tagged_pdf). Its metadata is then rewritten with
+pypdf, keeping the tags: the title only, no author, no creator tool or path. LibreOffice runs with
+a profile of its own in a temporary folder, so it never clashes with a LibreOffice the user has open.
 """
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from ..errors import UserError
+from ..tagged_pdf import editable, export_filter, finish
 
-#: LibreOffice's Writer PDF export, with the document's headings as PDF bookmarks.
-PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarks":{"type":"boolean","value":"true"}}'
+#: LibreOffice's Writer PDF export: tagged (PDF/UA), with the document's headings as PDF bookmarks.
+PDF_FILTER = export_filter("writer")
 TIMEOUT = 300  # seconds
 NO_LIBREOFFICE = ("the PDF was not made: LibreOffice is not installed (Debian/Ubuntu: sudo apt-get install "
                   "libreoffice-writer-nogui). The Word report is made: open it in Word and save it as PDF, "
@@ -69,14 +71,9 @@ def bookmark_pages(pdf: bytes) -> list[int]:
 
 
 def neutral(pdf: bytes, title: str) -> bytes:
-    """The PDF with its title as its only metadata (no author, creator, producer or XMP)."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.metadata = {"/Title": title}
-    if "/Metadata" in writer.root_object:
-        del writer.root_object["/Metadata"]
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """The PDF with its title as its only metadata (no author, creator, producer or date, in the
+    document information or the XMP), its tags for screen readers kept."""
+    return finish(editable(pdf), {"/Title": title})
 
 
 def report_pdf(render, name: str, title: str) -> tuple[bytes, bytes]:

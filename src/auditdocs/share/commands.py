@@ -170,6 +170,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
       auditdocs finalise --month 2026-11 --register register.sqlite --out "To upload"
     """
     from ..files import write_atomic
+    from ..tagged_pdf import UNTAGGED, structure
     from .finalise import (
         NotFinalised,
         convert,
@@ -204,13 +205,16 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
         if not audits:
             raise UserError(f"the register {register} has no audits for {month:%B %Y}; nothing was finalised.")
         plan = plan_from_register(audits, lib, today, locate)
-    made = []
+    made, untagged = [], []
     now = dt.datetime.now()
     results = convert(plan.items, soffice)
     for item in plan.items:
         result = results[item.audit_id]
         if isinstance(result, bytes):
-            made.append(write_atomic(out / item.name, finished_pdf(result, item, now), private=True))
+            pdf = finished_pdf(result, item, now)
+            made.append(write_atomic(out / item.name, pdf, private=True))
+            if not structure(pdf).tagged:
+                untagged.append(item.name)
         else:
             plan.skipped.append(NotFinalised(str(item.source), result))
     if made:
@@ -220,6 +224,8 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
             click.echo(f"  {path.name}")
     else:
         click.echo("No audit was finalised.")
+    if untagged:
+        _warn([f"{len(untagged)} of these PDFs ({', '.join(untagged[:3])}{' …' * (len(untagged) > 3)}) {UNTAGGED}."])
     if plan.skipped:
         click.echo(f"Not finalised ({len(plan.skipped)}):")
         for skipped in plan.skipped:

@@ -4,11 +4,13 @@ A finalised audit "will stay on a child or foster carer's file for a long time",
 the returned form itself (LibreOffice converts the .docx or .xlsx as it is) and nothing more of
 the machine or of anyone else:
 
+- tagged for screen readers (LibreOffice's tagged PDF/UA export: headings, tables, the language,
+  the title in the window's title bar; see tagged_pdf), and kept so when its metadata is rewritten;
 - named as a case system upload expects: `9901004 Case File Audit 2026-11-18.pdf` (case number,
   the form's kind, the audit date);
 - its title and subject set from the audit, the audit id in its metadata (`/AuditId`, and the
-  keywords), no author, no producer or creator but auditdocs, no XMP, no dates or paths of the
-  machine (LibreOffice's document information is dropped: it names the form's last author);
+  keywords), no author, no producer or creator but auditdocs, an XMP of the title alone, no dates or
+  paths of the machine (LibreOffice's document information is dropped: it names the form's last author);
 - the answers attached as `<audit id>.json`, the JSON contract of `auditdocs parse` (the file
   named without its folder);
 - readable by its owner only, like every file of personal data auditdocs writes.
@@ -20,7 +22,6 @@ are listed with the reason. `plan_*` decide (pure); `convert` and `finished_pdf`
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -37,6 +38,7 @@ from .. import model as m
 from ..dates import parse_date, uk
 from ..errors import UserError
 from ..generate import safe_name
+from ..tagged_pdf import LANGUAGE, editable, export_filter, finish
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
 CONVERT_SECONDS_EACH = 20
@@ -219,12 +221,15 @@ def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
                 out[item.audit_id] = f"the returned file could not be read ({exc.strerror or exc})."
                 continue
             sources.append((item, copy))
-        if sources:
+        for application in ("writer", "calc"):  # a tagged PDF: each application's export has its own name
+            files = [str(c) for _, c in sources if (c.suffix == ".xlsx") == (application == "calc")]
+            if not files:
+                continue
             command = [soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
-                       "--norestore", "--convert-to", "pdf", "--outdir", str(outbox), *(str(c) for _, c in sources)]
+                       "--norestore", "--convert-to", export_filter(application), "--outdir", str(outbox), *files]
             try:
                 subprocess.run(command, capture_output=True, check=False, stdin=subprocess.DEVNULL,
-                               timeout=CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(sources))
+                               timeout=CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(files))
             except subprocess.TimeoutExpired:
                 pass  # whatever was converted in time is used; the rest is listed
             except OSError as exc:
@@ -246,23 +251,18 @@ def contract_json(record: m.AuditRecord) -> bytes:
 
 
 def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
-    """LibreOffice's PDF made fit for the child's file: its pages and bookmarks only, our metadata,
-    and the answers attached."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
-
-    reader = PdfReader(io.BytesIO(pdf))
-    writer = PdfWriter()
-    writer.append(reader)  # pages and bookmarks: not LibreOffice's document information or XMP
+    """LibreOffice's PDF made fit for the child's file: the whole of it (pages, bookmarks and the tags
+    a screen reader reads), with our metadata in place of LibreOffice's, and the answers attached."""
+    writer = editable(pdf)
     for page in writer.pages:
-        for key in ("/Metadata", "/PieceInfo"):
-            page.pop(key, None)
-    writer.root_object.pop("/Metadata", None)
-    language = reader.trailer["/Root"].get("/Lang")
-    if language:  # for screen readers
-        writer.root_object[NameObject("/Lang")] = TextStringObject(str(language))
+        page.pop("/PieceInfo", None)
+        page.pop("/Metadata", None)
     case, grade = item.case_number, cycle.final_grade(item.spec, item.record)
-    writer.add_metadata({
+    writer.add_attachment(f"{item.audit_id}.json", contract_json(item.record))
+    # the forms are in British English: Calc says the language of the computer that converts them
+    if item.source.suffix.lower() == ".xlsx":
+        writer.root_object.pop("/Lang", None)
+    return finish(writer, {
         "/Title": f"{item.spec.title}: case {case}, audit of {uk(item.audit_date)}",
         "/Subject": (f"Finalised audit {item.audit_id} of the case file of {item.spec.subject_label.lower()} {case}"
                      + (f"; grade: {grade.label}" if grade else "")),
@@ -271,11 +271,7 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
         "/Creator": "auditdocs finalise",
         "/Producer": "auditdocs",
         "/CreationDate": when.strftime("D:%Y%m%d%H%M%S"),
-    })
-    writer.add_attachment(f"{item.audit_id}.json", contract_json(item.record))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    }, LANGUAGE)
 
 
 def locate(version: m.Return) -> Path | None:

@@ -1,0 +1,186 @@
+"""PDFs a screen reader can read: LibreOffice's tagged export, a rewrite after it that keeps the tags,
+and a look at what a PDF's tags hold.
+
+LibreOffice (7.4 or later) writes a tagged PDF when asked: a structure tree (headings, tables with
+their header cells, figures with the alt text of the Word document's pictures), the document's
+language, its title shown in the window's title bar, bookmarks for headings, and the PDF/UA-1 mark.
+What auditdocs does after it (its own metadata, an attachment) rewrites the file with pypdf by
+cloning LibreOffice's catalog whole, so that the tags survive, and replaces only the document
+information and the XMP metadata (with the title and the PDF/UA mark alone: no author, tool or date).
+
+`structure()` reads what a PDF's tags hold, for the tests and for the warning a user gets when an
+old LibreOffice made an untagged PDF. It checks the machine-checkable part of PDF/UA only: that the
+alt text says the right thing, or that the reading order makes sense, a person still has to check.
+"""
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from xml.sax.saxutils import escape
+
+#: The language auditdocs writes its forms and reports in (a PDF's /Lang when LibreOffice did not say).
+LANGUAGE = "en-GB"
+#: Asked of LibreOffice's PDF export: tagged, PDF/UA-1, the headings as bookmarks.
+EXPORT_OPTIONS = ("UseTaggedPDF", "PDFUACompliance", "ExportBookmarks")
+HEADINGS = {"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"}
+UNTAGGED = ("is not tagged for screen readers (no headings, tables or alt text in it): LibreOffice 7.4 or "
+            "later makes tagged PDFs; update LibreOffice and make it again")
+
+
+def export_filter(application: str = "writer") -> str:
+    """The --convert-to argument for a tagged PDF, for Writer's documents ("writer") or Calc's ("calc")."""
+    options = {name: {"type": "boolean", "value": "true"} for name in EXPORT_OPTIONS}
+    return f"pdf:{application}_pdf_Export:" + json.dumps(options, separators=(",", ":"))
+
+
+def editable(pdf: bytes):
+    """A pypdf writer holding the whole of `pdf`: its catalog cloned (structure tree, marked
+    content, language, bookmarks, viewer preferences), and its PDF version kept."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header  # pypdf would write %PDF-1.3
+    return writer
+
+
+def _xmp(title: str, pdfua: bool) -> bytes:
+    ua = ('  <rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+          '   <pdfuaid:part>1</pdfuaid:part>\n  </rdf:Description>\n') if pdfua else ""
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+            '  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+            f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>\n'
+            f'  </rdf:Description>\n{ua} </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>').encode("utf-8")
+
+
+def finish(writer, info: dict[str, str], language: str = LANGUAGE) -> bytes:
+    """The PDF's bytes, with `info` as its whole document information, an XMP of its title (and the
+    PDF/UA-1 mark if LibreOffice set it) and nothing else of LibreOffice's metadata, its language
+    kept (or `language` if it had none), and nothing left in it that is no longer referenced."""
+    from pypdf.generic import NameObject, TextStringObject
+    from pypdf.xmp import XmpInformation
+
+    root = writer.root_object
+    old = root.get("/Metadata")
+    pdfua = False
+    if old is not None:
+        try:
+            pdfua = XmpInformation(old.get_object()).get_nodes_in_namespace("", "http://www.aiim.org/pdfua/ns/id/") != []
+        except Exception:  # LibreOffice's XMP unreadable: the mark is not kept
+            pdfua = False
+    writer.metadata = info
+    writer.xmp_metadata = None
+    writer.xmp_metadata = _xmp(info.get("/Title", ""), pdfua)
+    stream = root["/Metadata"].get_object()
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+    if not str(root.get("/Lang") or "").strip():
+        root[NameObject("/Lang")] = TextStringObject(language)
+    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# ---- what a PDF's tags hold ------------------------------------------------------------------
+
+
+@dataclass
+class Structure:
+    """What a PDF holds for a screen reader (structure types are those of the PDF standard, after
+    the role map: LibreOffice's "Cell Heading" is a /P)."""
+
+    version: str = ""
+    marked: bool = False  # /MarkInfo /Marked true
+    has_tree: bool = False  # a /StructTreeRoot with a /ParentTree
+    language: str = ""
+    title: str = ""
+    shows_title: bool = False  # /ViewerPreferences /DisplayDocTitle true
+    pdfua: bool = False  # the XMP says PDF/UA-1
+    bookmarks: int = 0
+    roles: Counter = dc_field(default_factory=Counter)
+    figures_without_alt: int = 0
+    tables_without_headers: int = 0
+
+    @property
+    def tagged(self) -> bool:
+        return self.marked and self.has_tree
+
+    def problems(self) -> list[str]:
+        """What a screen reader would miss, in plain words (empty: the machine-checkable basics are there)."""
+        if not self.tagged:
+            return [UNTAGGED]
+        said = []
+        if not self.language:
+            said.append("has no document language, so a screen reader may read it with the wrong voice")
+        if not (self.title and self.shows_title):
+            said.append("does not show its title in the window's title bar")
+        if self.figures_without_alt:
+            said.append(f"has {self.figures_without_alt} picture(s) or chart(s) without alt text")
+        if self.tables_without_headers:
+            said.append(f"has {self.tables_without_headers} table(s) without a header row")
+        return said
+
+
+def _kids(element) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    kids = kids.get_object()
+    return list(kids) if isinstance(kids, list) else [kids]
+
+
+def structure(pdf: bytes) -> Structure:
+    """What `pdf`'s catalog and structure tree hold."""
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    found = Structure(version=reader.pdf_header.removeprefix("%PDF-"))
+    found.marked = bool((root.get("/MarkInfo") or {}).get("/Marked", False))
+    found.language = str(root.get("/Lang") or "").strip()
+    found.title = str((reader.metadata or {}).get("/Title") or "").strip()
+    found.shows_title = bool((root.get("/ViewerPreferences") or {}).get("/DisplayDocTitle", False))
+    found.bookmarks = _count_outline(reader.outline)
+    if "/Metadata" in root:
+        found.pdfua = b"pdfuaid:part>1<" in root["/Metadata"].get_object().get_data()
+    tree = root.get("/StructTreeRoot")
+    if tree is None:
+        return found
+    tree = tree.get_object()
+    found.has_tree = "/ParentTree" in tree
+    roles = tree.get("/RoleMap") or {}
+
+    def role(element) -> str:
+        name, seen = str(element.get("/S")), set()
+        while name in roles and name not in seen:
+            seen.add(name)
+            name = str(roles[name])
+        return name
+
+    def elements(start):
+        todo = _kids(start)
+        while todo:
+            kid = todo.pop()
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, DictionaryObject) and "/S" in kid:
+                yield kid
+                todo.extend(_kids(kid))
+
+    for element in elements(tree):
+        kind = role(element)
+        found.roles[kind] += 1
+        if kind == "/Figure" and not str(element.get("/Alt") or element.get("/ActualText") or "").strip():
+            found.figures_without_alt += 1
+        if kind == "/Table" and not any(role(e) == "/TH" for e in elements(element)):
+            found.tables_without_headers += 1
+    return found
+
+
+def _count_outline(items) -> int:
+    return sum(_count_outline(i) if isinstance(i, list) else 1 for i in items)
