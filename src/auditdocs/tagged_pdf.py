@@ -60,18 +60,17 @@ def _xmp(title: str, pdfua: bool) -> bytes:
 def finish(writer, info: dict[str, str], language: str = LANGUAGE) -> bytes:
     """The PDF's bytes, with `info` as its whole document information, an XMP of its title (and the
     PDF/UA-1 mark if LibreOffice set it) and nothing else of LibreOffice's metadata, its language
-    kept (or `language` if it had none), and nothing left in it that is no longer referenced."""
-    from pypdf.generic import NameObject, TextStringObject
-    from pypdf.xmp import XmpInformation
+    kept (or `language` if it had none), its title shown in the window's title bar, and nothing left
+    in it that is no longer referenced."""
+    from pypdf.generic import (
+        BooleanObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
 
     root = writer.root_object
-    old = root.get("/Metadata")
-    pdfua = False
-    if old is not None:
-        try:
-            pdfua = XmpInformation(old.get_object()).get_nodes_in_namespace("", "http://www.aiim.org/pdfua/ns/id/") != []
-        except Exception:  # LibreOffice's XMP unreadable: the mark is not kept
-            pdfua = False
+    pdfua = _claims_pdfua(root)
     writer.metadata = info
     writer.xmp_metadata = None
     writer.xmp_metadata = _xmp(info.get("/Title", ""), pdfua)
@@ -80,10 +79,18 @@ def finish(writer, info: dict[str, str], language: str = LANGUAGE) -> bytes:
     stream[NameObject("/Subtype")] = NameObject("/XML")
     if not str(root.get("/Lang") or "").strip():
         root[NameObject("/Lang")] = TextStringObject(language)
+    preferences = root.setdefault(NameObject("/ViewerPreferences"), DictionaryObject()).get_object()
+    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _claims_pdfua(catalog) -> bool:
+    """The catalog's XMP says PDF/UA-1 (as LibreOffice and auditdocs write it)."""
+    metadata = catalog.get("/Metadata")
+    return metadata is not None and b"<pdfuaid:part>1</pdfuaid:part>" in metadata.get_object().get_data()
 
 
 # ---- what a PDF's tags hold ------------------------------------------------------------------
@@ -105,6 +112,7 @@ class Structure:
     roles: Counter = dc_field(default_factory=Counter)
     figures_without_alt: int = 0
     tables_without_headers: int = 0
+    untagged_text: int = 0  # text drawn outside any marked content: a screen reader reading the tags skips it
 
     @property
     def tagged(self) -> bool:
@@ -123,6 +131,8 @@ class Structure:
             said.append(f"has {self.figures_without_alt} picture(s) or chart(s) without alt text")
         if self.tables_without_headers:
             said.append(f"has {self.tables_without_headers} table(s) without a header row")
+        if self.untagged_text:
+            said.append(f"has {self.untagged_text} piece(s) of text outside its tags, which a screen reader skips")
         return said
 
 
@@ -147,11 +157,11 @@ def structure(pdf: bytes) -> Structure:
     found.title = str((reader.metadata or {}).get("/Title") or "").strip()
     found.shows_title = bool((root.get("/ViewerPreferences") or {}).get("/DisplayDocTitle", False))
     found.bookmarks = _count_outline(reader.outline)
-    if "/Metadata" in root:
-        found.pdfua = b"pdfuaid:part>1<" in root["/Metadata"].get_object().get_data()
+    found.pdfua = _claims_pdfua(root)
     tree = root.get("/StructTreeRoot")
     if tree is None:
         return found
+    found.untagged_text = sum(_untagged_text(page, reader) for page in reader.pages)
     tree = tree.get_object()
     found.has_tree = "/ParentTree" in tree
     roles = tree.get("/RoleMap") or {}
@@ -180,6 +190,24 @@ def structure(pdf: bytes) -> Structure:
         if kind == "/Table" and not any(role(e) == "/TH" for e in elements(element)):
             found.tables_without_headers += 1
     return found
+
+
+def _untagged_text(page, reader) -> int:
+    """How many text-showing operators of a page are outside marked content (neither tagged nor an artifact)."""
+    from pypdf.generic import ContentStream
+
+    contents = page.get_contents()
+    if contents is None:
+        return 0
+    depth = outside = 0
+    for _, operator in ContentStream(contents, reader).operations:
+        if operator in (b"BDC", b"BMC"):
+            depth += 1
+        elif operator == b"EMC":
+            depth = max(depth - 1, 0)
+        elif operator in (b"Tj", b"TJ", b"'", b'"') and depth == 0:
+            outside += 1
+    return outside
 
 
 def _count_outline(items) -> int:

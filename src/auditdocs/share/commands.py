@@ -213,7 +213,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
         if isinstance(result, bytes):
             pdf = finished_pdf(result, item, now)
             made.append(write_atomic(out / item.name, pdf, private=True))
-            if not structure(pdf).tagged:
+            if item.source.suffix.lower() == ".docx" and not structure(pdf).tagged:  # see finalise.convert
                 untagged.append(item.name)
         else:
             plan.skipped.append(NotFinalised(str(item.source), result))

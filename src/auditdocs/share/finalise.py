@@ -4,8 +4,9 @@ A finalised audit "will stay on a child or foster carer's file for a long time",
 the returned form itself (LibreOffice converts the .docx or .xlsx as it is) and nothing more of
 the machine or of anyone else:
 
-- tagged for screen readers (LibreOffice's tagged PDF/UA export: headings, tables, the language,
-  the title in the window's title bar; see tagged_pdf), and kept so when its metadata is rewritten;
+- a Word form's tagged for screen readers (LibreOffice's tagged PDF/UA export: headings, tables,
+  the language, the title in the window's title bar; see tagged_pdf), and kept so when its metadata
+  is rewritten; an Excel form's with its language and title (see `convert` for why not tagged);
 - named as a case system upload expects: `9901004 Case File Audit 2026-11-18.pdf` (case number,
   the form's kind, the audit date);
 - its title and subject set from the audit, the audit id in its metadata (`/AuditId`, and the
@@ -204,6 +205,10 @@ def find_soffice() -> str:
 def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
     """Audit id -> the PDF LibreOffice made of its returned file, or why it could not.
 
+    A Word form's PDF is tagged for screen readers. An Excel form's is not: LibreOffice's Calc (7.4)
+    tags only the text of cells that wrap, and a screen reader reading the tags would skip the rest
+    (the child's details, the answers); untagged, the whole page is read.
+
     Each file is copied under a neutral name into a private temporary folder, with a LibreOffice
     profile of its own (no settings or name of the user's), and converted in one run."""
     out: dict[str, bytes | str] = {}
@@ -221,12 +226,12 @@ def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
                 out[item.audit_id] = f"the returned file could not be read ({exc.strerror or exc})."
                 continue
             sources.append((item, copy))
-        for application in ("writer", "calc"):  # a tagged PDF: each application's export has its own name
-            files = [str(c) for _, c in sources if (c.suffix == ".xlsx") == (application == "calc")]
+        for excel, target in ((False, export_filter("writer")), (True, "pdf")):
+            files = [str(c) for _, c in sources if (c.suffix == ".xlsx") == excel]
             if not files:
                 continue
             command = [soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
-                       "--norestore", "--convert-to", export_filter(application), "--outdir", str(outbox), *files]
+                       "--norestore", "--convert-to", target, "--outdir", str(outbox), *files]
             try:
                 subprocess.run(command, capture_output=True, check=False, stdin=subprocess.DEVNULL,
                                timeout=CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(files))
