@@ -16,6 +16,8 @@ from pathlib import Path
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+#: The language of the documents auditdocs writes (a screen reader chooses its voice by it).
+LANGUAGE = "en-GB"
 MAX_CELL_TEXT = 32767  # Excel's limit
 #: Text Excel or LibreOffice would take as the start of a formula.
 FORMULA_START = re.compile(r"^\s*[=+\-@]")

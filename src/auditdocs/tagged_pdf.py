@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from xml.sax.saxutils import escape
 
-#: The language auditdocs writes its forms and reports in (a PDF's /Lang when LibreOffice did not say).
-LANGUAGE = "en-GB"
+from .files import LANGUAGE
+
 #: Asked of LibreOffice's PDF export: tagged, PDF/UA-1, the headings as bookmarks.
 EXPORT_OPTIONS = ("UseTaggedPDF", "PDFUACompliance", "ExportBookmarks")
 HEADINGS = {"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"}

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from ..contrast import WHITE, text_on
 from .figures import (
     COMPLETION_LABELS,
     ActionFigures,
@@ -50,9 +51,9 @@ class Chart:
 
 
 def text_colour(colour: str) -> str:
-    """Black on light colours, white on dark ones ("#RRGGBB" in, "black" or "white" out)."""
-    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+    """Black or white, whichever has the higher WCAG contrast on the colour ("#RRGGBB" in, "black" or
+    "white" out)."""
+    return "white" if text_on(colour) == WHITE else "black"
 
 
 def _wrap(text: str, width: int = 28) -> str:

@@ -9,18 +9,24 @@ Text goes in through `files.put_text`, so nothing from a form can become a formu
 from __future__ import annotations
 
 import io
+import posixpath
 import re
+import zipfile
 from dataclasses import dataclass
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.label import DataLabel, DataLabelList
 from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from ..files import put_text
+from ..contrast import text_on
+from ..files import LANGUAGE, put_text
 from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS, text_colour
 from .figures import (
     COMPLETION_LABELS,
@@ -32,6 +38,9 @@ from .figures import (
     shown,
 )
 
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 TABLE_STYLE = "TableStyleMedium2"
 DATE_FORMAT = "dd/mm/yyyy"
 TITLE = Font(bold=True, size=14, color="1F3864")
@@ -157,6 +166,7 @@ def bar_chart(ws, placed: Placed, first_col: int, last_col: int, title: str, x_t
     for series, colour in zip(chart.series, colours):
         series.graphicalProperties.solidFill = colour
         series.graphicalProperties.line.solidFill = "FFFFFF"
+        series.dLbls = _labels(colour)  # each count in black or white, whichever reads on its bar
     chart.dataLabels = DataLabelList(showVal=True, showLegendKey=False, showCatName=False, showSerName=False,
                                      showPercent=False, showBubbleSize=False)
     chart.dataLabels.numFmt = "0;-0;;@"  # no label on an empty segment
@@ -168,6 +178,16 @@ def bar_chart(ws, placed: Placed, first_col: int, last_col: int, title: str, x_t
         chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top, as in the table
     chart.legend.position = "b"
     return chart
+
+
+def _labels(colour: str, idx: int | None = None):
+    """Data labels showing the count, in the text colour with the better contrast on `colour` (one
+    bar's label when `idx` is given, else a series')."""
+    text = CharacterProperties(solidFill=text_on(colour))
+    style = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=text), endParaRPr=text, r=[])])
+    shown = dict(showVal=True, showLegendKey=False, showCatName=False, showSerName=False, showPercent=False,
+                 showBubbleSize=False, numFmt="0;-0;;@", txPr=style)
+    return DataLabelList(**shown) if idx is None else DataLabel(idx=idx, **shown)
 
 
 def _grade_rows(rows: list[GradeCounts], bands: list[Band]) -> list[list]:
@@ -209,8 +229,80 @@ def render_dashboard(figures: Figures) -> bytes:
     book.properties.creator = None
     book.properties.lastModifiedBy = None
     book.properties.title = f"Audit dashboard {f.period}"
+    book.properties.language = LANGUAGE
     out = io.BytesIO()
     book.save(out)
+    return with_alt_text(out.getvalue(), {ws.title: [alt_text(book, c) for c in ws._charts] for ws in book.worksheets})
+
+
+# ---- alt text: openpyxl writes none, so it goes into the drawings of the saved workbook ----------------
+
+
+MAX_ALT_ROWS = 12  # bars an alt text names; the table beside the chart has them all
+
+
+def _values(book: Workbook, ref) -> list:
+    """The values of the cells a chart's reference (a NumRef or StrRef) points at."""
+    if ref is None:
+        return []
+    sheet, _, cells = ref.f.rpartition("!")
+    min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
+    ws = book[sheet.strip("'").replace("''", "'")]
+    return [ws.cell(r, c).value for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
+
+
+def alt_text(book: Workbook, chart: BarChart) -> str:
+    """What a chart shows, in words: its title, then each bar's figures (as its table has them)."""
+    title = "".join(run.t for p in chart.title.tx.rich.p for run in (p.r or [])) if chart.title else "Chart"
+    first = chart.series[0] if chart.series else None
+    if first is None:
+        return f"Bar chart: {title}."
+    categories = _values(book, first.cat.numRef or first.cat.strRef) if first.cat else []
+    series = [((_values(book, s.tx.strRef) or [""])[0] if s.tx else "", _values(book, s.val.numRef)) for s in chart.series]
+    bars = []
+    for i, category in enumerate(categories[:MAX_ALT_ROWS]):
+        counts = [(name, values[i]) for name, values in series if i < len(values) and values[i]]
+        shown = (str(counts[0][1]) if len(series) == 1 and counts
+                 else ", ".join(f"{name} {value}" for name, value in counts) or "none")
+        bars.append(f"{category}: {shown}")
+    more = (f"; and {len(categories) - MAX_ALT_ROWS} more (the table beside the chart has them all)"
+            if len(categories) > MAX_ALT_ROWS else "")
+    return f"Bar chart: {title}. " + "; ".join(bars) + more + "."
+
+
+def with_alt_text(xlsx: bytes, alts: dict[str, list[str]]) -> bytes:
+    """The workbook with each chart's alt text (`descr`) set: `alts` holds each sheet's, in the order
+    its charts were added (the order openpyxl writes them in the sheet's drawing)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+
+    def part(base: str, target: str) -> str:
+        return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+
+    def rels(name: str) -> dict[str, str]:
+        folder, file = posixpath.split(name)
+        path = f"{folder}/_rels/{file}.rels"
+        if path not in source.namelist():
+            return {}
+        return {r.get("Id"): part(folder, r.get("Target")) for r in etree.fromstring(source.read(path))}
+
+    workbook = etree.fromstring(source.read("xl/workbook.xml"))
+    sheets = rels("xl/workbook.xml")
+    drawings = {}
+    for sheet in workbook.iter(f"{{{SHEET_NS}}}sheet"):
+        found = [t for t in rels(sheets[sheet.get(f"{{{REL_NS}}}id")]).values() if "/drawings/drawing" in t]
+        if found and alts.get(sheet.get("name")):
+            drawings[found[0]] = alts[sheet.get("name")]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in drawings:
+                root = etree.fromstring(data)
+                frames = root.iter(f"{{{DRAWING_NS}}}graphicFrame")
+                for frame, descr in zip(frames, drawings[info.filename]):
+                    frame.find(f"{{{DRAWING_NS}}}nvGraphicFramePr/{{{DRAWING_NS}}}cNvPr").set("descr", descr)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(info, data)
     return out.getvalue()
 
 
@@ -248,6 +340,7 @@ def _completion(s: Sheet, f: Figures) -> None:
             point = DataPoint(idx=i)
             point.graphicalProperties.solidFill = _colour(COMPLETION_COLOURS[k])
             series.dPt.append(point)
+            series.dLbls.dLbl.append(_labels(_colour(COMPLETION_COLOURS[k]), i))
         s.chart(chart, placed)
     headers = ["Allocated", *COMPLETION_LABELS.values(), "Not yet due"]
     for name, title, first, group in (("CompletionByService", "By service", "Service", c.by_service),

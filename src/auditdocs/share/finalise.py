@@ -39,7 +39,7 @@ from .. import model as m
 from ..dates import parse_date, uk
 from ..errors import UserError
 from ..generate import safe_name
-from ..tagged_pdf import LANGUAGE, editable, export_filter, finish
+from ..tagged_pdf import editable, export_filter, finish
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
 CONVERT_SECONDS_EACH = 20
@@ -276,7 +276,7 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
         "/Creator": "auditdocs finalise",
         "/Producer": "auditdocs",
         "/CreationDate": when.strftime("D:%Y%m%d%H%M%S"),
-    }, LANGUAGE)
+    })
 
 
 def locate(version: m.Return) -> Path | None:

@@ -12,7 +12,7 @@ from typing import Callable
 import openpyxl
 
 from ..errors import UserError
-from ..files import sha256_of
+from ..files import LANGUAGE, sha256_of
 from . import safety, sheets, stream
 from .rows import ABOUT, ACTIONS, ANSWERS, AUDITS, DATA_SHEETS, JUDGEMENTS, SheetDef
 from .sheets import OldSheet
@@ -51,6 +51,7 @@ def open_tracker(path: Path | None, written: Callable[[str], object | None] = la
         for s in DATA_SHEETS:
             wb.create_sheet(s.name)
         wb.create_sheet(ABOUT)
+        wb.properties.title, wb.properties.language = "Audit tracker", LANGUAGE  # for screen readers
         return Tracker(path, wb, Styles(wb), existed=False)
     sha = sha256_of(path)
     state = written(sha)

@@ -319,7 +319,7 @@ class WordForm:
             kind = None  # rich text: several paragraphs allowed
         props = sdt_props(tag=tag, alias=alias, sdt_id=self._next_id(), lock="sdtLocked", kind=kind,
                           showing_placeholder=bool(placeholder))
-        content = run(placeholder, style="PlaceholderText", colour="808080") if placeholder else None
+        content = run(placeholder, style="PlaceholderText", colour="666666") if placeholder else None
         return block_sdt(props, para(content, style="CellText"))
 
 

@@ -28,7 +28,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from ... import identity
 from ... import model as m
 from ...dates import parse_date
-from ...files import cell_safe, put_text
+from ...files import LANGUAGE, cell_safe, put_text
 from ...reading import audit_line
 from .layout import (
     BODY_SIZE,
@@ -71,14 +71,14 @@ STYLES = {
     "guidance": (_font(SMALL_SIZE, color="595959"), None, None, _wrap),
     "heading": (_font(bold=True), _fill("D9E1F2"), _box, _wrap),
     "ref": (_font(bold=True), None, _box, _wrap),
-    "subref": (_font(SMALL_SIZE, color="7F7F7F"), None, _box, _wrap),
+    "subref": (_font(SMALL_SIZE, color="595959"), None, _box, _wrap),
     "question": (_font(), None, _box, _wrap),
     "label": (_font(bold=True), None, _box, _wrap),
     "sublabel": (_font(), None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
     "voice": (_font(italic=True), None, _box, Alignment(wrap_text=True, vertical="top", indent=1)),
     "blank": (_font(), _fill("F2F2F2"), _box, None),
-    "rownum": (_font(color="7F7F7F"), None, _box, Alignment(horizontal="center", vertical="top")),
-    "end": (_font(SMALL_SIZE, italic=True, color="7F7F7F"), _fill("F2F2F2"), None, None),
+    "rownum": (_font(color="595959"), None, _box, Alignment(horizontal="center", vertical="top")),
+    "end": (_font(SMALL_SIZE, italic=True, color="595959"), _fill("F2F2F2"), None, None),
     "input": (_font(), _fill("FFF9DB"), _box, _wrap),
     "detail": (_font(), _fill("F2F2F2"), _box, Alignment(wrap_text=True, vertical="top", horizontal="left")),
 }
@@ -256,4 +256,5 @@ class XlsxForm:
         wb.properties.creator = "auditdocs"
         wb.properties.lastModifiedBy = None
         wb.properties.title = self.spec.title
+        wb.properties.language = LANGUAGE
 
