@@ -267,3 +267,21 @@ def test_every_run_of_text_in_the_word_files_reads_on_its_background(demo):
                     pairs.add((text, fill))
                     assert contrast_ratio(text, fill) >= MINIMUM, (path.name, text, fill, "".join(r.itertext())[:40])
     assert len(pairs) >= 5
+
+
+# ---- 1. what the PDF check tells -------------------------------------------------------------
+
+
+def test_a_pdf_without_tags_is_told_as_such_in_plain_words():
+    from pypdf import PdfWriter
+
+    from auditdocs.tagged_pdf import UNTAGGED, editable, finish, structure
+
+    plain = PdfWriter()
+    plain.add_blank_page(595, 842)
+    out = io.BytesIO()
+    plain.write(out)
+    found = structure(finish(editable(out.getvalue()), {"/Title": "A form"}))
+    assert not found.tagged and found.problems() == [UNTAGGED]
+    assert found.language == "en-GB" and found.shows_title and found.title == "A form" and not found.pdfua
+    assert "screen readers" in UNTAGGED and "update LibreOffice" in UNTAGGED
