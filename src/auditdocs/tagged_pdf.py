@@ -64,6 +64,7 @@ def finish(writer, info: dict[str, str], language: str = LANGUAGE) -> bytes:
     in it that is no longer referenced."""
     from pypdf.generic import (
         BooleanObject,
+        DecodedStreamObject,
         DictionaryObject,
         NameObject,
         TextStringObject,
@@ -72,16 +73,18 @@ def finish(writer, info: dict[str, str], language: str = LANGUAGE) -> bytes:
     root = writer.root_object
     pdfua = _claims_pdfua(root)
     writer.metadata = info
-    writer.xmp_metadata = None
-    writer.xmp_metadata = _xmp(info.get("/Title", ""), pdfua)
-    stream = root["/Metadata"].get_object()
-    stream[NameObject("/Type")] = NameObject("/Metadata")
-    stream[NameObject("/Subtype")] = NameObject("/XML")
+    xmp = DecodedStreamObject()
+    xmp[NameObject("/Type")], xmp[NameObject("/Subtype")] = NameObject("/Metadata"), NameObject("/XML")
+    xmp.set_data(_xmp(info.get("/Title", ""), pdfua))
+    root[NameObject("/Metadata")] = writer._add_object(xmp)  # pypdf's writer.xmp_metadata differs by version
     if not str(root.get("/Lang") or "").strip():
         root[NameObject("/Lang")] = TextStringObject(language)
     preferences = root.setdefault(NameObject("/ViewerPreferences"), DictionaryObject()).get_object()
     preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
-    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    try:  # what LibreOffice's metadata and the pages' old parts were, no longer referenced, are left out
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    except TypeError:  # pypdf before 7 names them so
+        writer.compress_identical_objects(remove_identicals=False, remove_orphans=True)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
