@@ -170,7 +170,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
       auditdocs finalise --month 2026-11 --register register.sqlite --out "To upload"
     """
     from ..files import write_atomic
-    from ..tagged_pdf import UNTAGGED, structure
+    from ..tagged_pdf import UPDATE_LIBREOFFICE, structure
     from .finalise import (
         NotFinalised,
         convert,
@@ -225,7 +225,9 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
     else:
         click.echo("No audit was finalised.")
     if untagged:
-        _warn([f"{len(untagged)} of these PDFs ({', '.join(untagged[:3])}{' …' * (len(untagged) > 3)}) {UNTAGGED}."])
+        shown = ", ".join(untagged[:3]) + (f" and {len(untagged) - 3} more" if len(untagged) > 3 else "")
+        _warn([f"these PDFs are not tagged for screen readers (no headings or tables for them to find): {shown}. "
+               f"{UPDATE_LIBREOFFICE}, then finalise them again."])
     if plan.skipped:
         click.echo(f"Not finalised ({len(plan.skipped)}):")
         for skipped in plan.skipped:
