@@ -25,7 +25,6 @@ from .files import LANGUAGE
 
 #: Asked of LibreOffice's PDF export: tagged, PDF/UA-1, the headings as bookmarks.
 EXPORT_OPTIONS = ("UseTaggedPDF", "PDFUACompliance", "ExportBookmarks")
-HEADINGS = {"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"}
 UPDATE_LIBREOFFICE = "LibreOffice 7.4 or later makes tagged PDFs: update LibreOffice"
 UNTAGGED = ("is not tagged for screen readers (no headings, tables or alt text for them to find). "
             f"{UPDATE_LIBREOFFICE}, then make it again")
