@@ -351,10 +351,14 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
 @click.option("--tracker", "tracker", type=click.Path(dir_okay=False, path_type=Path),
               help="The tracker workbook (.xlsx) to create or update (default: the workspace's tracker).")
 @click.option("--prefer-newer", is_flag=True,
-              help="When two files carry the same audit with different answers, take the newer file.")
+              help="When two files carry the same audit with different answers, take the newest file, even if it "
+                   "has lost answers an earlier one held.")
+@click.option("--attach", "attach", nargs=2, multiple=True, metavar="FILE AUDIT_ID",
+              help="Say which audit a returned file is, when the tool could not tell (see the Exceptions sheet): "
+                   "recorded in the register and kept for later runs.")
 @register_option
 @click.pass_context
-def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
+def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) -> None:
     """Put every returned form into the register, and write the tracker workbook from it.
 
     Reads the forms under PATHS (as 'auditdocs parse' does; in a workspace, the default
@@ -387,6 +391,13 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
         tracker = run.workspace.tracker
     register = run.register_path(register_file, tracker=tracker)
     lib = library(ctx)
+    if attach:
+        import datetime as dt
+
+        from .consolidation.placing import record_attachments
+
+        for line in record_attachments(register, lib, [(Path(f), a) for f, a in attach], dt.date.today()):
+            click.echo(line)
     if not find_files(paths):  # (a tracker that cannot be updated stops the run before the forms are read)
         check_before_update(tracker)
         allocated = False

@@ -44,6 +44,7 @@ from ..tracker.sheets import OldSheet, plain
 from . import plan
 from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
+from .placing import Placed, Placing
 
 #: Tests set this to a step's name to have the process killed there (see tests/test_register_upkeep.py).
 KILL_AT = "AUDITDOCS_TEST_KILL_AT"
@@ -239,6 +240,7 @@ def _reading(found, library, workers):
         for s in seen:  # a second copy of a content read in this run
             if s._record is None and s.new and s.content_hash in read_now:
                 _attach(s, read_now[s.content_hash].record, read_now[s.content_hash].check)
+                s._held = read_now[s.content_hash]._held
         return seen
 
     return gather
@@ -294,14 +296,20 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         big = BigSheets(tracker.styles, library)
         before = {a.audit_id: a for a in reg.audits(summaries=True)}
+        placing, placed = Placing(before, library), {}
 
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
                 spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
                 summary = cycle.summary_record(spec, s.record) if s.new else None
+                if s.new and s.content_hash not in placed:
+                    placed[s.content_hash] = placing.place(s.record, s.content_hash, s.location)
                 by_folder.setdefault(s.folder, []).append(
-                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else ""))
+                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else "",
+                             placed[s.content_hash].audit_id if s.new else None))
+                if s.new:
+                    s.held()  # while the whole record is at hand
                 if s.new and read_files:
                     s.facts(spec)  # while the whole record is at hand
                     s._record = _light(s.record)
@@ -309,6 +317,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 reg.record_returns(folder, files, now=now)
 
         seen = gather(reg, batch, big if write else None)
+        _place(reg, seen, placing, placed)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
@@ -371,6 +380,25 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             summary.backup = written.backup
             _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
     return summary
+
+
+def _place(reg, seen: list[plan.Seen], placing: Placing, placed: dict) -> None:
+    """Each file attached to the audit it is (`placing`): those read now as they were recorded; those read before
+    and attached to none, again (the audit they say may have been allocated since, or a QA officer decided);
+    those a QA officer has since said are another audit's, moved to it."""
+    for s in seen:
+        if s.content_hash not in placed and not s.new and s.status != "unreadable":
+            decided = placing.decided.get(s.content_hash)
+            if s.audit_id and decided in placing.audits and decided != s.audit_id:
+                placed[s.content_hash] = Placed(decided)
+                reg.attach_content(s.content_hash, decided)
+            elif not s.audit_id and s.record.audit_id:
+                placed[s.content_hash] = found = placing.place(s.record, s.content_hash, s.location)
+                if found.audit_id:
+                    reg.attach_content(s.content_hash, found.audit_id)
+        if s.content_hash in placed:
+            s.placed = placed[s.content_hash]
+            s.audit_id = s.placed.audit_id
 
 
 def _audits_now(reg, before: dict[str, m.RegisteredAudit], changed: set[str]) -> list[m.RegisteredAudit]:
