@@ -324,12 +324,22 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     if not records:
         click.echo(_no_forms(paths))
         return
+    from .consolidation.placing import placing_of, refused_files
+    from .returns import refused_text, standing_versions, versions_text
+
+    run = run_of(ctx)
+    register = run.register_path(register_file) if register_file or run.workspace else None
+    refused = refused_files(placing_of(register, lib) if register else None, records)
+    stand, versions = standing_versions([r for r in records if r.file not in refused], lib)
     if show_returns:
-        click.echo(returns_by_auditor(records, lib, sent_on))
+        click.echo(returns_by_auditor(stand, lib, sent_on))
+    for text in (versions_text(versions), refused_text(refused)):
+        if text:
+            click.echo(text)
     if sent:
         if not show_returns:
             raise click.UsageError("--sent goes with --returns: it records that the list was sent.")
-        click.echo(_record_sent_back(run_of(ctx).register_path(register_file), records, sent_on))
+        click.echo(_record_sent_back(run.register_path(register_file), stand, sent_on))
     if json_file:
         try:
             write_json(records, json_file)
@@ -339,7 +349,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
                f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
                + (f" Answers written to {json_file}." if json_file else ""))
-    if counts["complete"] != len(records):
+    if counts["complete"] != len(records) or refused or versions:
         ctx.exit(EXIT_ATTENTION)
 
 

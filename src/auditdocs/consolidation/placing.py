@@ -177,3 +177,31 @@ def record_attachments(register: Path, library, attach: list[tuple[Path, str]], 
     return [f"Recorded in the register: {file} is the audit {aid}"
             + (f" (it says {record.audit_id})" if record.audit_id != aid else "") + "."
             for file, aid, record, _ in read]
+
+
+def placing_of(register: Path, library) -> Placing | None:
+    """The `Placing` of a register (None when there is none yet: nothing to compare with)."""
+    from ..register import open_register
+
+    if not Path(register).is_file():
+        return None
+    with open_register(register) as reg:
+        return Placing({a.audit_id: a for a in reg.audits(summaries=True)}, library)
+
+
+def refused_files(placing: Placing | None, records: list[m.AuditRecord]) -> dict[str, Placed]:
+    """file -> why it is attached to no audit, for the records read that `placing` does not attach."""
+    from ..register import file_hash
+
+    out = {}
+    for record in records if placing is not None else ():
+        if record.status == "unreadable" or not record.audit_id:
+            continue
+        try:
+            content = file_hash(Path(record.file))
+        except OSError:
+            content = ""
+        found = placing.place(record, content, str(Path(record.file).absolute()))
+        if found.refused:
+            out[record.file] = found
+    return out

@@ -130,11 +130,14 @@ def needs_deciding(audit: m.RegisteredAudit | None, seen: list[Seen]) -> bool:
 
 
 def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, prefer_newer: bool,
-           today: dt.date, mtime, exists, record_of=None) -> Decision:
+           today: dt.date, mtime, exists, record_of=None, attached: frozenset[str] = frozenset()) -> Decision:
     """The versions in use and this run's Exceptions rows. Two files with the same audit id: identical
     answers count once; a moderator's copy of the version in use, filled in, is its newer version
-    (`moderated_version`); otherwise the version already in use (or the first file read) is kept, unless
-    `prefer_newer`, when the newest file wins (date saved, then file time). `mtime(location)` and
+    (`moderated_version`); otherwise the versions are ordered by when they were saved (the date in the
+    document, then the file's time, then its content: never its name) and the newest stands, unless it lost
+    what an earlier one held (`versions.standing`: that one stands, the newer is listed with what it lost), or
+    `prefer_newer`, when the newest stands whatever it lost; a file a QA officer attached (`attached`: content
+    hashes) wins over the others. `mtime(location)` and
     `exists(location)` ask the disk; `record_of(content_hash)` the register, for the whole record of the
     version in use when its file was not read in this run."""
     decision = Decision()
@@ -205,8 +208,13 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
             at, losses = standing([(c.newness, _holds_of(tracked_version, record_of)(c)) for c in pool],
                                   prefer_newer, spec)
             winner = pool[at]
+            picked = [c for c in pool if c.file.file_check in attached]  # a QA officer's choice (--attach)
+            if picked:
+                winner, losses = max(picked, key=lambda c: c.newness), {}
             newest = max(pool, key=lambda c: c.newness)
-            if winner is not earlier:
+            if picked:
+                winner.why = "a QA officer said it is this audit's (consolidate --attach)"
+            elif winner is not earlier:
                 winner.why = ("it is the newest" if prefer_newer else "it was saved last" if winner is newest
                               else "the newer copies have lost what it holds")
             if others:

@@ -157,8 +157,10 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
 
     Audits already in the register and not in `records` are kept as they are. Managers' and QA officers'
     columns, people's rows, columns and sheets are never lost (see `tracker`). Two files with the same
-    audit id: identical answers count once; otherwise the version already in use (or the first file
-    read) is kept, unless `prefer_newer`, when the newest file wins (date saved, then file time).
+    audit id: identical answers count once; otherwise the one saved last stands, unless it lost what an
+    earlier one held (`plan.decide`), or `prefer_newer`, when the newest file wins whatever it lost. A file is
+    attached to the audit it says only when its details are that audit's, and (in a register that allocated
+    audits) only to an audit allocated (`placing`).
 
     The previous tracker is backed up first (`<name> backups` beside it, last 10 kept) and the new one
     written to a temporary file and renamed over it. Raises UserError, changing nothing, if the tracker
@@ -341,7 +343,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         _save_read_back(reg, back, before, now)
 
         decision = plan.decide(seen, before, library, prefer_newer=prefer_newer, today=today,
-                               mtime=_mtime, exists=os.path.exists, record_of=reg.record_of)
+                               mtime=_mtime, exists=os.path.exists, record_of=reg.record_of,
+                               attached=frozenset(k for k in placing.decided if isinstance(k, str)))
         for aid, content in decision.chosen.items():
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
