@@ -191,7 +191,8 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         current.why = why
         copies = [current] + [c for c in candidates if c is not current]
         others = [c for c in copies[1:] if c.check != current.check]
-        moderated, others = moderated_version(current, others, _facts_of(library, tracked_version, record_of))
+        facts = _facts_of(library, tracked_version, record_of)
+        moderated, others = moderated_version(current, others, facts)
         if moderated is not None:
             moderated.why = f"it is the moderated copy of {current.file.shown}"
         # the version in use before, replaced now by a file read in its place (saved again there, or under
@@ -205,9 +206,10 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         winner = pool[-1] if len(pool) == 1 else None
         if winner is None:
             spec = library.get(*found[0].form)
-            at, losses = standing([(c.newness, _holds_of(tracked_version, record_of)(c)) for c in pool],
+            ranked = [c for c in pool if prefer_newer or not _changed_moderation(current, c, facts)]
+            at, losses = standing([(c.newness, _holds_of(tracked_version, record_of)(c)) for c in ranked],
                                   prefer_newer, spec)
-            winner = pool[at]
+            winner = ranked[at]
             picked = [c for c in pool if c.file.file_check in attached]  # a QA officer's choice (--attach)
             if picked:
                 winner, losses = max(picked, key=lambda c: c.newness), {}
@@ -222,7 +224,7 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
             losers = [c for c in copies if c.check != winner.check] if any(winner is c for c in others) else \
                 [c for c in pool if c is not winner and c is not earlier and c.check != winner.check]
             for loser in losers:
-                gone = next((losses[i] for i, c in enumerate(pool) if c is loser and i in losses), None)
+                gone = next((losses[i] for i, c in enumerate(ranked) if c is loser and i in losses), None)
                 if gone:
                     decision.exceptions.append(_lost(aid, loser, winner, gone, audit, today))
                 else:
@@ -299,6 +301,16 @@ def _incomplete(s: Seen, today: dt.date) -> dict:
                            f"Send the form back to {auditor} to complete: they have {cycle.AMEND_WORKING_DAYS} "
                            "working days to amend it. Put the date you sent it in the 'Sent back on' column of the "
                            "Audits sheet, and run consolidate again when it comes back.", today)
+
+
+def _changed_moderation(current: _Candidate, c: _Candidate, facts) -> bool:
+    """A moderator's copy of the version in use (it has a grade after moderation, the version in use has none)
+    changed outside its moderation part: it is not a moderation, and does not stand unless the QA officer takes
+    it (--prefer-newer)."""
+    if c is current:
+        return False
+    base, other = facts(current), facts(c)
+    return base is not None and other is not None and not base.graded and other.graded and other.outside != base.outside
 
 
 def _holds_of(tracked_version: m.Return | None, record_of):

@@ -71,6 +71,7 @@ class Summary:
     actions_removed: int = 0
     actions_overdue: int = 0
     duplicates: int = 0  # audits that came in as different files with different answers
+    unplaced: int = 0  # files put on no audit: another child's details, or an audit this register did not allocate
     exceptions: int = 0  # rows put on the Exceptions sheet in this run
     states: dict[str, int] = dc_field(default_factory=dict)
     backup: Path | None = None
@@ -80,7 +81,7 @@ class Summary:
     @property
     def needs_attention(self) -> bool:
         """Something on the Exceptions sheet came from this run (unreadable, incomplete, duplicates…)."""
-        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates)
+        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates or self.unplaced)
 
     def lines(self) -> list[str]:
         def n(count: int, word: str) -> str:
@@ -98,6 +99,10 @@ class Summary:
         if self.audits_total != self.audits_returned:
             out.append(f"{self.audits_returned} of the {n(self.audits_total, 'audit')} have come back; "
                        "'auditdocs status' shows where each stands.")
+        if self.unplaced:
+            out.append(f"{n(self.unplaced, 'file')} {'was' if self.unplaced == 1 else 'were'} not put on any audit "
+                       "(another child's details, or an audit this register did not allocate): see the Exceptions "
+                       "sheet.")
         if self.duplicates:
             out.append(f"{n(self.duplicates, 'audit')} came in twice with different answers: "
                        "see the Exceptions sheet.")
@@ -584,6 +589,7 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
     summary.actions_new, summary.actions_removed = identity.new, identity.removed
     summary.actions_overdue = sum(f.overdue for f in facts)
     summary.exceptions = len(new_exceptions)
+    summary.unplaced = len({s.content_hash for s in seen if s.placed is not None and s.placed.refused})
     for f in facts:
         summary.states[f.state] = summary.states.get(f.state, 0) + 1
     return summary
