@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import rewrite_parts
-from test_month_cycle import ANN, BO, CASES, DECEMBER, Case, Workspace, by_id, run, saved_on
+from test_month_cycle import ANN, BO, CASES, DECEMBER, Case, Workspace, run, saved_on
 
 NORTH = ("Team North", "Terry Madeupson")
 WAITING, SOUTH, ACTIONS = "waiting", "south", "actions"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import model as m
-from .dates import add_working_days, long_date
+from .dates import add_working_days, long_date, uk
 from .errors import UserError
 from .files import sha256_of, write_atomic
 from .generate import folder_name
@@ -245,7 +245,7 @@ def standing_versions(records: list[m.AuditRecord], library
         versions = [((r.modified or "", _file_time(r.file), r.file_check), held(r)) for r in found]
         at, losses = standing(versions, spec=spec)
         out.append(found[at])
-        saved = {i: f"saved {uk_day(r.modified)}" if r.modified else "" for i, r in enumerate(found)}
+        saved = {i: f"saved {uk(r.modified[:10])}" if r.modified else "" for i, r in enumerate(found)}
         shown[aid] = [(r, "stands" + (f" ({saved[i]}, {r.status})" if saved[i] else f" ({r.status})") if i == at else
                        (f"not used: it was saved later, but has lost what the file that stands holds: "
                         f"{', '.join(losses[i])}" if i in losses else
@@ -260,12 +260,6 @@ def _file_time(path: str) -> float:
         return os.path.getmtime(path)
     except OSError:
         return 0.0
-
-
-def uk_day(iso: str) -> str:
-    from .dates import uk
-
-    return uk(iso[:10])
 
 
 def versions_text(shown: dict[str, list[tuple[m.AuditRecord, str]]]) -> str:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import model as m
-from ..dates import uk
 from ..identity import details_disagree, identifying_fields, same_child
 
 ATTACHED = "attached"  # the event a QA officer's decision is recorded as
@@ -138,14 +137,6 @@ def attachment_event(record: m.AuditRecord, content_hash: str, audit_id: str, li
                    details={"content": content_hash, "claimed": record.audit_id, "file": str(file),
                             "shown": _shown_key(spec, record.subject),
                             "case_number": record.subject.get("case_number") or ""})
-
-
-def shown_subject(record: m.AuditRecord) -> str:
-    """A file's case number and date of birth as people read them (for messages)."""
-    parts = [f"case {record.subject['case_number']}"] if record.subject.get("case_number") else []
-    if record.subject.get("date_of_birth"):
-        parts.append(f"born {uk(record.subject['date_of_birth'])}")
-    return ", ".join(parts)
 
 
 def record_attachments(register: Path, library, attach: list[tuple[Path, str]], on: dt.date) -> list[str]:
