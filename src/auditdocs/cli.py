@@ -324,16 +324,17 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     if not records:
         click.echo(_no_forms(paths))
         return
-    from .consolidation.placing import placing_of, refused_files
-    from .returns import refused_text, standing_versions, versions_text
+    from .consolidation.placing import lost_since_read, placing_of, refused_files
+    from .returns import lossy_text, refused_text, standing_versions, versions_text
 
     run = run_of(ctx)
     register = run.register_path(register_file) if register_file or run.workspace else None
     refused = refused_files(placing_of(register, lib) if register else None, records)
-    stand, versions = standing_versions([r for r in records if r.file not in refused], lib)
+    lossy = lost_since_read(register, [r for r in records if r.file not in refused])
+    stand, versions = standing_versions([r for r in records if r.file not in refused and r.file not in lossy], lib)
     if show_returns:
         click.echo(returns_by_auditor(stand, lib, sent_on))
-    for text in (versions_text(versions), refused_text(refused)):
+    for text in (versions_text(versions), lossy_text(lossy), refused_text(refused)):
         if text:
             click.echo(text)
     if sent:
@@ -349,7 +350,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
                f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
                + (f" Answers written to {json_file}." if json_file else ""))
-    if counts["complete"] != len(records) or refused or versions:
+    if counts["complete"] != len(records) or refused or versions or lossy:
         ctx.exit(EXIT_ATTENTION)
 
 

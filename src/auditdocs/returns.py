@@ -283,3 +283,11 @@ def refused_text(refused: dict) -> str:
     for file, placed in refused.items():
         lines += [f"  {file}", f"    - {placed.details}", f"    - What to do: {placed.todo}"]
     return "\n".join(lines)
+
+
+def lossy_text(lossy: dict[str, str]) -> str:
+    """The files that have lost what the register's version of their audit holds (`consolidation.placing`)."""
+    if not lossy:
+        return ""
+    return "\n".join(["", "Files that have lost what was read from them before (not sent back: the earlier version "
+                       "stands):"] + [f"  {file}\n    - {said}" for file, said in lossy.items()])

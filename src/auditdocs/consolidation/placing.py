@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,3 +197,42 @@ def refused_files(placing: Placing | None, records: list[m.AuditRecord]) -> dict
         if found.refused:
             out[record.file] = found
     return out
+
+
+def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict[str, str]:
+    """file -> what it has lost, for the files read that have lost what the version of their audit in use in the
+    register holds (a form saved again by an editor that drops its tables): `consolidate` keeps that version, so
+    the file is not one to send back as incomplete."""
+    from ..register import file_hash, open_register
+    from .versions import held, lost
+
+    if register is None or not Path(register).is_file():
+        return {}
+    out = {}
+    with open_register(register) as reg:
+        ids = {r.audit_id for r in records if r.status != "unreadable" and r.audit_id}
+        audits = {a.audit_id: a for a in reg.audits(ids=ids, summaries=True)} if ids else {}
+        for record in records:
+            audit = audits.get(record.audit_id) if record.status != "unreadable" else None
+            current = audit.current if audit is not None else None
+            if current is None:
+                continue
+            try:
+                if file_hash(Path(record.file)) == current.content_hash:
+                    continue
+            except OSError:
+                continue
+            kept = reg.record_of(current.content_hash)
+            in_its_place = any(_same_file(os.path.join(folder, path), record.file) for folder, path in current.places)
+            if kept is None or not (in_its_place or (record.modified or "") > (kept.modified or "")):
+                continue  # an older copy: `returns.standing_versions` says which stands
+            gone = lost(held(kept), held(record))
+            if gone:
+                out[record.file] = (f"it has lost what the version of its audit in the register holds ({current.path}, "
+                                    f"read before): {', '.join(gone)}. 'consolidate' keeps that version; ask the "
+                                    "auditor to send the form again from Word.")
+    return out
+
+
+def _same_file(one: str, other: str) -> bool:
+    return os.path.normcase(os.path.abspath(one)) == os.path.normcase(os.path.abspath(other))

@@ -327,11 +327,16 @@ def _holds_of(tracked_version: m.Return | None, record_of):
 def _lost(aid: str, loser: _Candidate, winner: _Candidate, gone: list[str], audit, today: dt.date) -> dict:
     source = winner.seen or loser.seen
     subject = source.record.subject if source else (audit.subject if audit else {})
+    if winner.seen is None and winner.file.same_shown_path(loser.file):  # saved again in its place
+        said = (f"This file was saved again since it was read, and has lost what it held then: {', '.join(gone)}. "
+                "It may have been saved by a program that drops a form's tables or details (Calligra Words does). "
+                "The tracker keeps what it held before (the register has it).")
+    else:
+        said = (f"This file is a newer copy of the audit than {winner.file.shown}, but it has lost what that one "
+                f"holds: {', '.join(gone)}. It may have been saved by a program that drops a form's tables or details "
+                f"(Calligra Words does). The tracker keeps {winner.file.shown}.")
     return r.exception_row(
-        today, loser.file.shown, aid, subject, LOST,
-        f"This file is a newer copy of the audit than {winner.file.shown}, but it has lost what that one holds: "
-        f"{', '.join(gone)}. It may have been saved by a program that drops a form's tables or details (Calligra "
-        f"Words does). The tracker keeps {winner.file.shown}.",
+        today, loser.file.shown, aid, subject, LOST, said,
         "Ask the auditor to open the form in Word, check it, and send it again. If this file is right after all, run "
         "consolidate again with --prefer-newer. Then move the file that is not wanted out of the folder.",
         loser.file.file_check, loser.file.location)
