@@ -84,8 +84,14 @@ def test_a_copy_of_another_childs_form_is_not_put_on_the_audit_it_says_it_is(ws)
     listed = run("parse", "--returns", code=1)
     assert "holds case 9912009's details" in listed and copy.name in listed
     assert "Please amend" not in listed  # nothing to send back: the copy is not an audit of anyone's yet
-    ws.consolidate(code=1)  # read again: still not attached
+    # another form whose case number agrees, with a name the auditor corrected: it is that audit's own form
+    corrected = ws.fill("by_tracker", dt.date(2025, 12, 19))
+    corrected.write_bytes(rewrite_parts(corrected.read_bytes(), lambda name, content: content.replace(
+        b"Priya", b"Pria") if name == "word/document.xml" else content))
+    ws.consolidate(code=1)  # read again: the copy is still not attached
     assert not ws.sheet("Audits")[ws.ids[WAITING]]["Source file"]
+    assert ws.sheet("Audits")[ws.ids["by_tracker"]]["Source file"] == str(corrected.relative_to(ws.folder / "returned"))
+    assert len([e for e in exceptions(ws) if e["Problem"] == "Another child's details"]) == 1
 
 
 def test_the_qa_officer_attaches_a_file_whose_case_number_was_typed_wrongly_and_the_decision_is_kept(ws):
@@ -199,3 +205,21 @@ def test_a_complete_form_re_saved_by_an_editor_that_drops_its_tables_does_not_re
     assert "Please amend" not in listed and "has lost what the version of its audit in the register holds" in listed
     ws.consolidate(code=1)  # again: the earlier version still stands
     assert ws.sheet("Audits")[ws.ids[ACTIONS]]["Overall grade"] == before["Overall grade"]
+
+
+def test_a_lossy_copy_saved_beside_the_complete_form_is_listed_with_what_it_lost(ws):
+    form = ws.fill(ACTIONS, dt.date(2025, 12, 18), actions=[("Update the chronology", "2026-01-08")])
+    resaved = form.with_name("Kai - saved in Calligra.docx")
+    resaved.write_bytes(calligra_resave(form.read_bytes(), dt.date(2025, 12, 22)))
+
+    ws.consolidate(code=1)
+    row = ws.sheet("Audits")[ws.ids[ACTIONS]]
+    assert row["Source file"] == str(Path(ANN, form.name)) and row["Case number"] == CASES[ACTIONS].case_number
+    [lost] = [e for e in exceptions(ws) if e["Audit id"] == ws.ids[ACTIONS]]
+    assert lost["File"] == str(Path(ANN, resaved.name)) and lost["Problem"] == "Newer copy lost answers"
+    assert f"newer copy of the audit than {Path(ANN, form.name)}, but it has lost" in lost["Details"]
+    shown = run("parse", code=1)
+    assert f"{resaved.name}: not used: it was saved later, but has lost" in shown
+    assert f"{form.name}: stands (saved 18/12/2025, complete)" in shown
+    run("consolidate", "--prefer-newer", code=1)  # the QA officer checked: the newer one is right after all
+    assert ws.sheet("Audits")[ws.ids[ACTIONS]]["Source file"] == str(Path(ANN, resaved.name))

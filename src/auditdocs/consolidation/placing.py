@@ -208,6 +208,13 @@ def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict
 
     if register is None or not Path(register).is_file():
         return {}
+    def content(record: m.AuditRecord) -> str:
+        try:
+            return file_hash(Path(record.file))
+        except OSError:
+            return ""
+
+    hashes = {record.file: content(record) for record in records}
     out = {}
     with open_register(register) as reg:
         ids = {r.audit_id for r in records if r.status != "unreadable" and r.audit_id}
@@ -215,13 +222,8 @@ def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict
         for record in records:
             audit = audits.get(record.audit_id) if record.status != "unreadable" else None
             current = audit.current if audit is not None else None
-            if current is None:
-                continue
-            try:
-                if file_hash(Path(record.file)) == current.content_hash:
-                    continue
-            except OSError:
-                continue
+            if current is None or not hashes[record.file] or current.content_hash in hashes.values():
+                continue  # its version in use is among the files read: `returns.standing_versions` says which stands
             kept = reg.record_of(current.content_hash)
             in_its_place = any(_same_file(os.path.join(folder, path), record.file) for folder, path in current.places)
             if kept is None or not (in_its_place or (record.modified or "") > (kept.modified or "")):
