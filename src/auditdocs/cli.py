@@ -303,8 +303,11 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     default is its folder of returned forms. Each form gets one line: complete,
     incomplete (what is missing) or unreadable (why, and what to do). Word's ~$ lock
     files and hidden files are skipped; a damaged file is unreadable and the others
-    are read as usual. Exits 0 when every form read is complete (or there is none
-    yet), 1 otherwise, 2 (reading nothing) when a path does not exist.
+    are read as usual. An audit read as several files with other answers is listed with
+    every file and the one that stands (as consolidate decides: by when each was saved);
+    with a register, so are files put on no audit (another child's details, an audit it
+    did not allocate). Exits 0 when every form read is complete (or there is none yet),
+    1 otherwise, 2 (reading nothing) when a path does not exist.
 
     \b
     Examples:
@@ -377,7 +380,8 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) ->
     run are read. The tracker lists every audit allocated, returned or not, with where
     it stands and what is next; and the answers, judgements, actions and exceptions.
     Managers' and QA officers' columns, and rows, columns and sheets people add, are
-    always kept. The previous tracker is backed up first; nothing is written if it is
+    always kept. A file is put on the audit it names only when its details are that
+    audit's (else it is listed, and --attach FILE AUDIT_ID says which audit it is). The previous tracker is backed up first; nothing is written if it is
     open in Excel. The register is the workspace's (else one beside the tracker).
     Exits 0 when nothing needs attention, 1 when something read in this run does (see
     the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
