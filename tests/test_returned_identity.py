@@ -92,6 +92,8 @@ def test_a_copy_of_another_childs_form_is_not_put_on_the_audit_it_says_it_is(ws)
     assert not ws.sheet("Audits")[ws.ids[WAITING]]["Source file"]
     assert ws.sheet("Audits")[ws.ids["by_tracker"]]["Source file"] == str(corrected.relative_to(ws.folder / "returned"))
     assert len([e for e in exceptions(ws) if e["Problem"] == "Another child's details"]) == 1
+    checked = run("register", "check", code=1)
+    assert f"{copy} says it is the audit {ws.ids[WAITING]} but is on no audit" in checked
 
 
 def test_the_qa_officer_attaches_a_file_whose_case_number_was_typed_wrongly_and_the_decision_is_kept(ws):
