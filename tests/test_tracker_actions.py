@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import openpyxl
@@ -197,15 +198,16 @@ def test_identical_duplicates_count_once(library, tracker):
     assert rows_of(tracker, "Exceptions") == []
 
 
-def test_different_duplicates_are_listed_and_the_first_is_kept(library, tracker):
-    first = make_record(library, "C1", file="/in/first.docx", modified="2026-01-21")
-    newer = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-25", evidence="Changed later.")
-    summary = consolidate([first, newer], library, tracker, now=NOW)
+def test_different_duplicates_are_listed_and_the_one_saved_last_stands(library, tracker):
+    """Whichever name sorts first: the copy saved last (an amendment: it changes an answer) stands (issue 20)."""
+    newer = make_record(library, "C1", file="/in/a newer.docx", modified="2026-01-25", evidence="Changed later.")
+    first = make_record(library, "C1", file="/in/b first.docx", modified="2026-01-21")
+    summary = consolidate([newer, first], library, tracker, now=NOW)
     assert summary.duplicates == 1 and "came in twice" in str(summary)
-    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/first.docx"
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/a newer.docx"
     [row] = rows_of(tracker, "Exceptions")
-    assert row["File"] == "/in/newer.docx" and row["Problem"] == "Duplicate"
-    assert "/in/first.docx" in row["Details"] and "--prefer-newer" in row["What to do"]
+    assert row["File"] == "/in/b first.docx" and row["Problem"] == "Duplicate"
+    assert "/in/a newer.docx" in row["Details"] and "saved last" in row["Details"]
 
 
 def test_prefer_newer_takes_the_newest_file(library, tracker):
@@ -222,15 +224,14 @@ def test_duplicate_of_an_audit_already_in_the_tracker(library, tracker, tmp_path
     first = make_record(library, "C1", file=files["first.docx"], modified="2026-01-21")
     consolidate([first], library, tracker, now=NOW)
     newer = make_record(library, "C1", file=files["newer.docx"], modified="2026-01-25", evidence="Changed later.")
-    summary = consolidate([newer], library, tracker, now=NOW)  # the tracker's own is kept
-    assert summary.duplicates == 1 and summary.audits_updated == 0
-    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["first.docx"]
-    assert [r["File"] for r in rows_of(tracker, "Exceptions")] == [files["newer.docx"]]
-    assert "already in the tracker" in rows_of(tracker, "Exceptions")[0]["Details"]
-    summary = consolidate([newer], library, tracker, prefer_newer=True, now=NOW)
-    assert summary.audits_updated == 1
+    summary = consolidate([newer], library, tracker, now=NOW)  # saved later, it changes an answer: it stands
+    assert summary.duplicates == 1 and summary.audits_updated == 1
     assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["newer.docx"]
     assert [r["File"] for r in rows_of(tracker, "Exceptions")] == [files["first.docx"]]
+    assert "saved last" in rows_of(tracker, "Exceptions")[0]["Details"]
+    summary = consolidate([newer], library, tracker, prefer_newer=True, now=NOW)
+    assert summary.audits_updated == 0
+    assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["newer.docx"]
     consolidate([newer], library, tracker, now=NOW)  # settled: nothing left to report
     assert rows_of(tracker, "Exceptions") == []
     # the same file saved again with changes is an update, not a duplicate
@@ -419,6 +420,7 @@ def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, 
     form_a = WordForm(spec).render(record_values(spec, 0), "AUD-202612-MOVED001")
     (folder / "Auditor 0" / "A.docx").write_bytes(fill_docx(form_a, answers, tables))
     (folder / "Auditor 0" / "Copy of A.docx").write_bytes(fill_docx(form_a, {**answers, "working_well": "Changed."}, tables))
+    os.utime(folder / "Auditor 0" / "Copy of A.docx", (1_700_000_000, 1_700_000_000))  # A was saved after its copy
     form_b = WordForm(spec).render(record_values(spec, 1), "AUD-202612-MOVED002")
     (folder / "B.docx").write_bytes(fill_docx(form_b, {"kss1_seen_alone": "Yes"}))
     (folder / "scan.docx").write_bytes(b"%PDF-1.4 a scan sent by mistake")

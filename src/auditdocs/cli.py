@@ -303,8 +303,11 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     default is its folder of returned forms. Each form gets one line: complete,
     incomplete (what is missing) or unreadable (why, and what to do). Word's ~$ lock
     files and hidden files are skipped; a damaged file is unreadable and the others
-    are read as usual. Exits 0 when every form read is complete (or there is none
-    yet), 1 otherwise, 2 (reading nothing) when a path does not exist.
+    are read as usual. An audit read as several files with other answers is listed with
+    every file and the one that stands (as consolidate decides: by when each was saved);
+    with a register, so are files put on no audit (another child's details, an audit it
+    did not allocate). Exits 0 when every form read is complete (or there is none yet),
+    1 otherwise, 2 (reading nothing) when a path does not exist.
 
     \b
     Examples:
@@ -324,12 +327,23 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     if not records:
         click.echo(_no_forms(paths))
         return
+    from .consolidation.placing import lost_since_read, placing_of, refused_files
+    from .returns import lossy_text, refused_text, standing_versions, versions_text
+
+    run = run_of(ctx)
+    register = run.register_path(register_file) if register_file or run.workspace else None
+    refused = refused_files(placing_of(register, lib) if register else None, records)
+    lossy = lost_since_read(register, [r for r in records if r.file not in refused])
+    stand, versions = standing_versions([r for r in records if r.file not in refused and r.file not in lossy], lib)
     if show_returns:
-        click.echo(returns_by_auditor(records, lib, sent_on))
+        click.echo(returns_by_auditor(stand, lib, sent_on))
+    for text in (versions_text(versions), lossy_text(lossy), refused_text(refused)):
+        if text:
+            click.echo(text)
     if sent:
         if not show_returns:
             raise click.UsageError("--sent goes with --returns: it records that the list was sent.")
-        click.echo(_record_sent_back(run_of(ctx).register_path(register_file), records, sent_on))
+        click.echo(_record_sent_back(run.register_path(register_file), stand, sent_on))
     if json_file:
         try:
             write_json(records, json_file)
@@ -339,7 +353,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
                f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
                + (f" Answers written to {json_file}." if json_file else ""))
-    if counts["complete"] != len(records):
+    if counts["complete"] != len(records) or refused or versions or lossy:
         ctx.exit(EXIT_ATTENTION)
 
 
@@ -351,10 +365,14 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
 @click.option("--tracker", "tracker", type=click.Path(dir_okay=False, path_type=Path),
               help="The tracker workbook (.xlsx) to create or update (default: the workspace's tracker).")
 @click.option("--prefer-newer", is_flag=True,
-              help="When two files carry the same audit with different answers, take the newer file.")
+              help="When two files carry the same audit with different answers, take the newest file, even if it "
+                   "has lost answers an earlier one held.")
+@click.option("--attach", "attach", nargs=2, multiple=True, metavar="FILE AUDIT_ID",
+              help="Say which audit a returned file is, when the tool could not tell (see the Exceptions sheet): "
+                   "recorded in the register and kept for later runs.")
 @register_option
 @click.pass_context
-def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
+def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) -> None:
     """Put every returned form into the register, and write the tracker workbook from it.
 
     Reads the forms under PATHS (as 'auditdocs parse' does; in a workspace, the default
@@ -362,7 +380,8 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
     run are read. The tracker lists every audit allocated, returned or not, with where
     it stands and what is next; and the answers, judgements, actions and exceptions.
     Managers' and QA officers' columns, and rows, columns and sheets people add, are
-    always kept. The previous tracker is backed up first; nothing is written if it is
+    always kept. A file is put on the audit it names only when its details are that
+    audit's (else it is listed, and --attach FILE AUDIT_ID says which audit it is). The previous tracker is backed up first; nothing is written if it is
     open in Excel. The register is the workspace's (else one beside the tracker).
     Exits 0 when nothing needs attention, 1 when something read in this run does (see
     the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
@@ -387,6 +406,13 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, register_file) -> None:
         tracker = run.workspace.tracker
     register = run.register_path(register_file, tracker=tracker)
     lib = library(ctx)
+    if attach:
+        import datetime as dt
+
+        from .consolidation.placing import record_attachments
+
+        for line in record_attachments(register, lib, [(Path(f), a) for f, a in attach], dt.date.today()):
+            click.echo(line)
     if not find_files(paths):  # (a tracker that cannot be updated stops the run before the forms are read)
         check_before_update(tracker)
         allocated = False

@@ -90,3 +90,48 @@ def properties(spec: m.FormSpec, values: dict[str, str], audit: str, layout: str
         if h.identifier:
             props[PROP_SUBJECT + h.id] = values.get(h.id, "")
     return props
+
+
+# ---- is a returned form the audit it says it is? -----------------------------------------------------
+
+def _same(field: m.HeaderField | None, one, other) -> bool:
+    if field is not None and field.type == "date":
+        return parse_date(one) == parse_date(other)
+    return " ".join(str(one).split()).casefold() == " ".join(str(other).split()).casefold()
+
+
+def identifying_fields(spec: m.FormSpec) -> list[str]:
+    """The details that say who a form is about: the case number first, then the names (the identifier
+    fields) and the date of birth, where the form has them."""
+    ids = [h.id for h in spec.header if h.identifier]
+    if spec.header_field("date_of_birth") and "date_of_birth" not in ids:
+        ids.append("date_of_birth")
+    return sorted(ids, key=lambda f: f != "case_number")
+
+
+def details_disagree(spec: m.FormSpec, allocated: dict, shown: dict) -> bool:
+    """Whether a returned form's details (`shown`) are another child's than those its audit was allocated for.
+    Only the details both give are compared. Different case numbers disagree. With the same case number (or
+    none shown), the form is another child's when every other detail compared differs (a name or a date of
+    birth corrected by the auditor is not another child); with no case number shown, when any differs."""
+    fields = {h.id: h for h in spec.header}
+    compared = [f for f in identifying_fields(spec) if str(allocated.get(f) or "").strip() and str(shown.get(f) or "").strip()]
+    if not compared:
+        return False
+    differs = {f for f in compared if not _same(fields.get(f), allocated[f], shown[f])}
+    if "case_number" in compared:
+        if "case_number" in differs:
+            return True
+        others = [f for f in compared if f != "case_number"]
+        return len(others) >= 2 and set(others) <= differs
+    return bool(differs)
+
+
+def same_child(spec: m.FormSpec, allocated: dict, shown: dict) -> bool:
+    """Whether a form's details are those of the audit allocated with `allocated` (to say which allocated audit a
+    form that is not its own looks like): the same case number, else the same names and date of birth."""
+    fields = {h.id: h for h in spec.header}
+    compared = [f for f in identifying_fields(spec) if str(allocated.get(f) or "").strip() and str(shown.get(f) or "").strip()]
+    if "case_number" in compared:
+        return _same(None, allocated["case_number"], shown["case_number"])
+    return len(compared) >= 2 and all(_same(fields.get(f), allocated[f], shown[f]) for f in compared)

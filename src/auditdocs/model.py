@@ -483,6 +483,7 @@ EVENT_KINDS = {
     "review_meeting": "review meeting held after an Inadequate audit",
     "head_of_service_meeting": "Head of Service met about a second Inadequate audit",
     "oversight_recorded": "management oversight recorded",
+    "attached": "a returned file a QA officer said is this audit's (details: content, claimed, shown)",
 }
 
 

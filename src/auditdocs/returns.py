@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import model as m
-from .dates import add_working_days, long_date
+from .dates import add_working_days, long_date, uk
 from .errors import UserError
 from .files import sha256_of, write_atomic
 from .generate import folder_name
@@ -221,3 +221,73 @@ def _property(path: Path, name: str) -> str:
 def write_json(records: list[m.AuditRecord], path: Path) -> None:
     """A JSON array with one object per form (the contract in the README)."""
     write_atomic(path, json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n", private=True)
+
+
+def standing_versions(records: list[m.AuditRecord], library
+                      ) -> tuple[list[m.AuditRecord], dict[str, list[tuple[m.AuditRecord, str]]]]:
+    """Which file of each audit stands when several were read (as `consolidate` decides: by when each was saved,
+    never by its name; a newer copy that lost what an earlier one held does not stand): the records that stand
+    (one an audit, with the unreadable and unidentified ones), and audit id -> every file of it read, with what
+    is said of it ('stands', 'saved earlier', 'has lost …'), for audits read more than once with other answers."""
+    from .consolidation.versions import held, standing
+
+    by_audit: dict[str, list[m.AuditRecord]] = defaultdict(list)
+    for r in records:
+        if r.status != "unreadable" and r.audit_id:
+            by_audit[r.audit_id].append(r)
+    out = [r for r in records if r.status == "unreadable" or not r.audit_id]
+    shown: dict[str, list[tuple[m.AuditRecord, str]]] = {}
+    for aid, found in by_audit.items():
+        if len({m.content_check(r) for r in found}) < 2:
+            out.append(found[0])
+            continue
+        spec = library.get(found[0].form_id, found[0].form_version)
+        versions = [((r.modified or "", _file_time(r.file), r.file_check), held(r)) for r in found]
+        at, losses = standing(versions, spec=spec)
+        out.append(found[at])
+        saved = {i: f"saved {uk(r.modified[:10])}" if r.modified else "" for i, r in enumerate(found)}
+        shown[aid] = [(r, "stands" + (f" ({saved[i]}, {r.status})" if saved[i] else f" ({r.status})") if i == at else
+                       (f"not used: it was saved later, but has lost what the file that stands holds: "
+                        f"{', '.join(losses[i])}" if i in losses else
+                        f"not used: it was saved earlier ({saved[i] or 'by its file time'}, {r.status})"))
+                      for i, r in enumerate(found)]
+    order = {id(r): n for n, r in enumerate(records)}
+    return sorted(out, key=lambda r: order[id(r)]), shown
+
+
+def _file_time(path: str) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return 0.0
+
+
+def versions_text(shown: dict[str, list[tuple[m.AuditRecord, str]]]) -> str:
+    """The audits read more than once with other answers: every file, and which one stands."""
+    if not shown:
+        return ""
+    lines = ["", "Audits that came in as more than one file with other answers (the one that stands is used; "
+             "move the others out of the folder when you have checked them):"]
+    for aid, files in shown.items():
+        case = files[0][0].subject.get("case_number", "")
+        lines.append(f"  {aid}{f' (case {case})' if case else ''}: {len(files)} files")
+        lines += [f"    {r.shown_file}: {said}" for r, said in files]
+    return "\n".join(lines)
+
+
+def refused_text(refused: dict) -> str:
+    """The files attached to no audit (`consolidation.placing`), with why and what to do."""
+    if not refused:
+        return ""
+    lines = ["", "Files not put on any audit (they say they are an audit they may not be):"]
+    for file, placed in refused.items():
+        lines += [f"  {file}", f"    - {placed.details}", f"    - What to do: {placed.todo}"]
+    return "\n".join(lines)
+
+
+def lossy_text(lossy: dict[str, str]) -> str:
+    """The files that have lost what the register's version of their audit holds (`consolidation.placing`)."""
+    if not lossy:
+        return ""
+    return "\n".join(["", "Files that have lost what was read from them before (not sent back: the earlier version "
+                       "stands):"] + [f"  {file}\n    - {said}" for file, said in lossy.items()])

@@ -16,7 +16,8 @@ from ..dates import parse_date
 from ..moderation.forms import VersionFacts, version_facts
 from ..tracker import rows as r
 from ..tracker.sheets import OldSheet, plain, text_of
-from .versions import ReturnedFile, current_version
+from .placing import Placed
+from .versions import Held, ReturnedFile, current_version, held, standing
 
 TODO_UNREADABLE = ("Fix what the details say (or move the file out of the folder if it is not an audit form), "
                    "then run consolidate again.")
@@ -44,6 +45,8 @@ class Seen:
         self._form = (record.form_id, record.form_version) if record is not None else form
         self._check = check
         self._facts: tuple[VersionFacts | None] | None = None
+        self._held: Held | None = None
+        self.placed: Placed | None = None  # where `placing` put it (None: where it says)
 
     @property
     def record(self) -> m.AuditRecord:
@@ -75,6 +78,12 @@ class Seen:
         if self._facts is None:
             self._facts = (version_facts(spec, self.record),)
         return self._facts[0]
+
+    def held(self) -> Held:
+        """`versions.held` of what the file says (worked out while its whole record is at hand)."""
+        if self._held is None:
+            self._held = held(self.record)
+        return self._held
 
     @property
     def location(self) -> str:
@@ -121,11 +130,14 @@ def needs_deciding(audit: m.RegisteredAudit | None, seen: list[Seen]) -> bool:
 
 
 def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, prefer_newer: bool,
-           today: dt.date, mtime, exists, record_of=None) -> Decision:
+           today: dt.date, mtime, exists, record_of=None, attached: frozenset[str] = frozenset()) -> Decision:
     """The versions in use and this run's Exceptions rows. Two files with the same audit id: identical
     answers count once; a moderator's copy of the version in use, filled in, is its newer version
-    (`moderated_version`); otherwise the version already in use (or the first file read) is kept, unless
-    `prefer_newer`, when the newest file wins (date saved, then file time). `mtime(location)` and
+    (`moderated_version`); otherwise the versions are ordered by when they were saved (the date in the
+    document, then the file's time, then its content: never its name) and the newest stands, unless it lost
+    what an earlier one held (`versions.standing`: that one stands, the newer is listed with what it lost), or
+    `prefer_newer`, when the newest stands whatever it lost; a file a QA officer attached (`attached`: content
+    hashes) wins over the others. `mtime(location)` and
     `exists(location)` ask the disk; `record_of(content_hash)` the register, for the whole record of the
     version in use when its file was not read in this run."""
     decision = Decision()
@@ -143,6 +155,9 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
                 s, "Unknown form", f"The form {what} is not in the form specs, so it cannot be put in the tracker.",
                 TODO_UNKNOWN_FORM, today))
             continue
+        if s.placed is not None and s.placed.refused:
+            decision.exceptions.append(_file_exception(s, s.placed.problem, s.placed.details, s.placed.todo, today))
+            continue
         if not s.audit_id:
             decision.exceptions.append(_file_exception(
                 s, "No audit id", "The form's audit id could not be read, so it cannot be put in the tracker.",
@@ -158,7 +173,7 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
                 decision.exceptions.append(_incomplete(found[0], today))
             continue
         found = _distinct(found)
-        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location)), s)
+        candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location), s.content_hash), s)
                       for s in found]
         if tracked_version is not None:
             tracked = ReturnedFile(tracked_version.content_hash, tracked_version.path,
@@ -169,27 +184,51 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         index, why = current_version(tracked, [c.file for c in candidates], still_there)
         if index is None:  # the version in use stays: its file is still there, and was not read now
             record = tracked_version.record
-            current = _Candidate(tracked, tracked_version.check, (record.modified or "", mtime(tracked.location)))
+            current = _Candidate(tracked, tracked_version.check,
+                                 (record.modified or "", mtime(tracked.location), tracked.file_check))
         else:
             current = candidates[index]
         current.why = why
         copies = [current] + [c for c in candidates if c is not current]
         others = [c for c in copies[1:] if c.check != current.check]
-        moderated, others = moderated_version(current, others, _facts_of(library, tracked_version, record_of))
+        facts = _facts_of(library, tracked_version, record_of)
+        moderated, others = moderated_version(current, others, facts)
         if moderated is not None:
             moderated.why = f"it is the moderated copy of {current.file.shown}"
-        if not others:
-            winner = moderated or current
-        else:
-            decision.duplicates += 1
-            pool = [moderated or current, *others]
-            winner = max(pool, key=lambda c: c.newness) if prefer_newer else pool[0]
-            if prefer_newer:
-                winner.why = "it is the newest"
-            if any(winner is c for c in others):
-                others = [c for c in copies if c.check != winner.check]
-            for loser in others:
-                decision.exceptions.append(_duplicate(aid, loser, winner, audit, prefer_newer, today))
+        # the version in use before, replaced now by a file read in its place (saved again there, or under
+        # another name when its own is gone): the oldest of the versions, kept if the new one lost what it held
+        earlier = None
+        if (index is not None and tracked_version is not None and moderated is None
+                and current.file.file_check != tracked_version.content_hash and current.check != tracked_version.check):
+            earlier = _Candidate(tracked, tracked_version.check, ("", 0.0, ""))
+            earlier.why = "the copy read now in its place has lost what it held"
+        pool = [*([earlier] if earlier else []), moderated or current, *others]
+        winner = pool[-1] if len(pool) == 1 else None
+        if winner is None:
+            spec = library.get(*found[0].form)
+            ranked = [c for c in pool if prefer_newer or not _changed_moderation(current, c, facts)]
+            at, losses = standing([(c.newness, _holds_of(tracked_version, record_of)(c)) for c in ranked],
+                                  prefer_newer, spec)
+            winner = ranked[at]
+            picked = [c for c in pool if c.file.file_check in attached]  # a QA officer's choice (--attach)
+            if picked:
+                winner, losses = max(picked, key=lambda c: c.newness), {}
+            newest = max(pool, key=lambda c: c.newness)
+            if picked:
+                winner.why = "a QA officer said it is this audit's (consolidate --attach)"
+            elif winner is not earlier:
+                winner.why = ("it is the newest" if prefer_newer else "it was saved last" if winner is newest
+                              else "the newer copies have lost what it holds")
+            if others:
+                decision.duplicates += 1
+            losers = [c for c in copies if c.check != winner.check] if any(winner is c for c in others) else \
+                [c for c in pool if c is not winner and c is not earlier and c.check != winner.check]
+            for loser in losers:
+                gone = next((losses[i] for i, c in enumerate(ranked) if c is loser and i in losses), None)
+                if gone:
+                    decision.exceptions.append(_lost(aid, loser, winner, gone, audit, today))
+                else:
+                    decision.exceptions.append(_duplicate(aid, loser, winner, audit, winner is not newest, today))
         decision.chosen[aid] = winner.file.file_check
         if winner.seen is not None:
             decision.applied[aid] = winner.seen
@@ -264,11 +303,53 @@ def _incomplete(s: Seen, today: dt.date) -> dict:
                            "Audits sheet, and run consolidate again when it comes back.", today)
 
 
-def _duplicate(aid: str, loser: _Candidate, winner: _Candidate, audit, prefer_newer: bool, today: dt.date) -> dict:
+def _changed_moderation(current: _Candidate, c: _Candidate, facts) -> bool:
+    """A moderator's copy of the version in use (it has a grade after moderation, the version in use has none)
+    changed outside its moderation part: it is not a moderation, and does not stand unless the QA officer takes
+    it (--prefer-newer)."""
+    if c is current:
+        return False
+    base, other = facts(current), facts(c)
+    return base is not None and other is not None and not base.graded and other.graded and other.outside != base.outside
+
+
+def _holds_of(tracked_version: m.Return | None, record_of):
+    """`holds(candidate)` for `versions.standing`: what a file read now holds; the version in use's (its file not
+    read now) from its whole record in the register (None: not known)."""
+    def holds(c: _Candidate) -> Held | None:
+        if c.seen is not None:
+            return c.seen.held()
+        record = record_of(tracked_version.content_hash) if tracked_version is not None and record_of else None
+        return held(record) if record is not None else None
+    return holds
+
+
+def _lost(aid: str, loser: _Candidate, winner: _Candidate, gone: list[str], audit, today: dt.date) -> dict:
+    source = winner.seen or loser.seen
+    subject = source.record.subject if source else (audit.subject if audit else {})
+    if winner.seen is None and winner.file.same_shown_path(loser.file):  # saved again in its place
+        said = (f"This file was saved again since it was read, and has lost what it held then: {', '.join(gone)}. "
+                "It may have been saved by a program that drops a form's tables or details (Calligra Words does). "
+                "The tracker keeps what it held before (the register has it).")
+    else:
+        said = (f"This file is a newer copy of the audit than {winner.file.shown}, but it has lost what that one "
+                f"holds: {', '.join(gone)}. It may have been saved by a program that drops a form's tables or details "
+                f"(Calligra Words does). The tracker keeps {winner.file.shown}.")
+    return r.exception_row(
+        today, loser.file.shown, aid, subject, LOST, said,
+        "Ask the auditor to open the form in Word, check it, and send it again. If this file is right after all, run "
+        "consolidate again with --prefer-newer. Then move the file that is not wanted out of the folder.",
+        loser.file.file_check, loser.file.location)
+
+
+LOST = "Newer copy lost answers"
+
+
+def _duplicate(aid: str, loser: _Candidate, winner: _Candidate, audit, hint: bool, today: dt.date) -> dict:
     source = loser.seen or winner.seen
     subject = source.record.subject if source else (audit.subject if audit else {})
     todo = "Check which file is right and move the other one out of the folder."
-    if not prefer_newer:
+    if hint:
         todo += " To use the newest file instead, run consolidate again with --prefer-newer."
     return r.exception_row(today, loser.file.shown, aid, subject, "Duplicate",
                            f"This file holds the same audit as {winner.file.shown}, but the answers differ. "

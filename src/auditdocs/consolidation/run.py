@@ -44,6 +44,7 @@ from ..tracker.sheets import OldSheet, plain
 from . import plan
 from .made_rows import MadeRows, make_rows
 from .parsing import read_forms
+from .placing import Placed, Placing
 
 #: Tests set this to a step's name to have the process killed there (see tests/test_register_upkeep.py).
 KILL_AT = "AUDITDOCS_TEST_KILL_AT"
@@ -70,6 +71,7 @@ class Summary:
     actions_removed: int = 0
     actions_overdue: int = 0
     duplicates: int = 0  # audits that came in as different files with different answers
+    unplaced: int = 0  # files put on no audit: another child's details, or an audit this register did not allocate
     exceptions: int = 0  # rows put on the Exceptions sheet in this run
     states: dict[str, int] = dc_field(default_factory=dict)
     backup: Path | None = None
@@ -79,7 +81,7 @@ class Summary:
     @property
     def needs_attention(self) -> bool:
         """Something on the Exceptions sheet came from this run (unreadable, incomplete, duplicates…)."""
-        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates)
+        return bool(self.exceptions or self.unreadable or self.incomplete or self.duplicates or self.unplaced)
 
     def lines(self) -> list[str]:
         def n(count: int, word: str) -> str:
@@ -97,6 +99,10 @@ class Summary:
         if self.audits_total != self.audits_returned:
             out.append(f"{self.audits_returned} of the {n(self.audits_total, 'audit')} have come back; "
                        "'auditdocs status' shows where each stands.")
+        if self.unplaced:
+            out.append(f"{n(self.unplaced, 'file')} {'was' if self.unplaced == 1 else 'were'} not put on any audit "
+                       "(another child's details, or an audit this register did not allocate): see the Exceptions "
+                       "sheet.")
         if self.duplicates:
             out.append(f"{n(self.duplicates, 'audit')} came in twice with different answers: "
                        "see the Exceptions sheet.")
@@ -156,8 +162,10 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
 
     Audits already in the register and not in `records` are kept as they are. Managers' and QA officers'
     columns, people's rows, columns and sheets are never lost (see `tracker`). Two files with the same
-    audit id: identical answers count once; otherwise the version already in use (or the first file
-    read) is kept, unless `prefer_newer`, when the newest file wins (date saved, then file time).
+    audit id: identical answers count once; otherwise the one saved last stands, unless it lost what an
+    earlier one held (`plan.decide`), or `prefer_newer`, when the newest file wins whatever it lost. A file is
+    attached to the audit it says only when its details are that audit's, and (in a register that allocated
+    audits) only to an audit allocated (`placing`).
 
     The previous tracker is backed up first (`<name> backups` beside it, last 10 kept) and the new one
     written to a temporary file and renamed over it. Raises UserError, changing nothing, if the tracker
@@ -239,6 +247,7 @@ def _reading(found, library, workers):
         for s in seen:  # a second copy of a content read in this run
             if s._record is None and s.new and s.content_hash in read_now:
                 _attach(s, read_now[s.content_hash].record, read_now[s.content_hash].check)
+                s._held = read_now[s.content_hash]._held
         return seen
 
     return gather
@@ -294,14 +303,20 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         big = BigSheets(tracker.styles, library)
         before = {a.audit_id: a for a in reg.audits(summaries=True)}
+        placing, placed = Placing(before, library), {}
 
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
                 spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
                 summary = cycle.summary_record(spec, s.record) if s.new else None
+                if s.new and s.content_hash not in placed:
+                    placed[s.content_hash] = placing.place(s.record, s.content_hash, s.location)
                 by_folder.setdefault(s.folder, []).append(
-                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else ""))
+                    SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else "",
+                             placed[s.content_hash].audit_id if s.new else None))
+                if s.new:
+                    s.held()  # while the whole record is at hand
                 if s.new and read_files:
                     s.facts(spec)  # while the whole record is at hand
                     s._record = _light(s.record)
@@ -309,6 +324,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 reg.record_returns(folder, files, now=now)
 
         seen = gather(reg, batch, big if write else None)
+        _place(reg, seen, placing, placed)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
@@ -332,7 +348,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         _save_read_back(reg, back, before, now)
 
         decision = plan.decide(seen, before, library, prefer_newer=prefer_newer, today=today,
-                               mtime=_mtime, exists=os.path.exists, record_of=reg.record_of)
+                               mtime=_mtime, exists=os.path.exists, record_of=reg.record_of,
+                               attached=frozenset(k for k in placing.decided if isinstance(k, str)))
         for aid, content in decision.chosen.items():
             reg.choose_version(aid, content)
         identity = _identify_actions(reg, decision, library, now)
@@ -371,6 +388,25 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             summary.backup = written.backup
             _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
     return summary
+
+
+def _place(reg, seen: list[plan.Seen], placing: Placing, placed: dict) -> None:
+    """Each file attached to the audit it is (`placing`): those read now as they were recorded; those read before
+    and attached to none, again (the audit they say may have been allocated since, or a QA officer decided);
+    those a QA officer has since said are another audit's, moved to it."""
+    for s in seen:
+        if s.content_hash not in placed and not s.new and s.status != "unreadable":
+            decided = placing.decided.get(s.content_hash)
+            if s.audit_id and decided in placing.audits and decided != s.audit_id:
+                placed[s.content_hash] = Placed(decided)
+                reg.attach_content(s.content_hash, decided)
+            elif not s.audit_id and s.record.audit_id:
+                placed[s.content_hash] = found = placing.place(s.record, s.content_hash, s.location)
+                if found.audit_id:
+                    reg.attach_content(s.content_hash, found.audit_id)
+        if s.content_hash in placed:
+            s.placed = placed[s.content_hash]
+            s.audit_id = s.placed.audit_id
 
 
 def _audits_now(reg, before: dict[str, m.RegisteredAudit], changed: set[str]) -> list[m.RegisteredAudit]:
@@ -553,6 +589,7 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
     summary.actions_new, summary.actions_removed = identity.new, identity.removed
     summary.actions_overdue = sum(f.overdue for f in facts)
     summary.exceptions = len(new_exceptions)
+    summary.unplaced = len({s.content_hash for s in seen if s.placed is not None and s.placed.refused})
     for f in facts:
         summary.states[f.state] = summary.states.get(f.state, 0) + 1
     return summary

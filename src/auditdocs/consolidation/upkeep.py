@@ -120,6 +120,12 @@ def check_register(register: Path, library, *, forms: list[Path] = (), returned:
         for f, h in hashes.items():
             if h not in known:
                 out.append(f"{f} has come back but is not in the register yet: run 'auditdocs consolidate'.")
+        for version in reg.unidentified():
+            if version.status != "unreadable" and version.record.audit_id and any(
+                    os.path.exists(r.file_location(f, p)) for f, p in version.places):
+                out.append(f"{r.file_location(version.folder, version.path)} says it is the audit "
+                           f"{version.record.audit_id} but is on no audit (see the tracker's Exceptions sheet): once "
+                           "you have checked it, run 'auditdocs consolidate --attach FILE AUDIT_ID'.")
         if tracker is not None and Path(tracker).exists():
             out += _check_tracker(Path(tracker), reg, audits)
     return out

@@ -61,3 +61,70 @@ def current_version(tracked: ReturnedFile | None, found: list[ReturnedFile], tra
     if not tracked_still_there:
         return 0, f"it replaces {tracked.shown}, which is no longer there"
     return None, "it was already in the tracker"
+
+
+# ---- which version of an audit stands ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Held:
+    """What one version of an audit holds: the details filled in, the answers given, its action rows."""
+
+    details: frozenset[str]
+    answers: frozenset[str]
+    rows: tuple[tuple[str, int], ...]  # (table id, rows with something in them)
+
+
+def _filled(value) -> bool:
+    if isinstance(value, (list, tuple, set, dict)):
+        return any(_filled(v) for v in (value.values() if isinstance(value, dict) else value))
+    return value is not None and str(value).strip() != ""
+
+
+def held(record) -> Held:
+    """What a record (`model.AuditRecord`, read whole) holds."""
+    return Held(frozenset(k for k, v in record.subject.items() if _filled(v)),
+                frozenset(k for k, v in record.answers.items() if _filled(v)),
+                tuple(sorted((t, sum(1 for row in rows if _filled(row))) for t, rows in record.tables.items())))
+
+
+def lost(earlier: Held, newer: Held, spec=None) -> list[str]:
+    """What `newer` has lost that `earlier` held, as people read it ([] when nothing: it changes or adds).
+    Action rows count as lost when a table lost all its rows, or with details or answers: an auditor takes an
+    action off the form (an amendment, the action then 'Removed from form'), an editor drops whole tables."""
+    out = []
+    details = earlier.details - newer.details
+    if details:
+        labels = {h.id: h.label.lower() for h in spec.header} if spec is not None else {}
+        out.append("its details (" + ", ".join(labels.get(d, d.replace("_", " ")) for d in sorted(details)) + ")")
+    answers = earlier.answers - newer.answers
+    if answers:
+        out.append(f"{len(answers)} answer{'s' * (len(answers) != 1)}")
+    rows, newer_rows = dict(earlier.rows), dict(newer.rows)
+    gone = sum(max(0, n - newer_rows.get(t, 0)) for t, n in rows.items())
+    emptied = any(n and not newer_rows.get(t) for t, n in rows.items())
+    if gone and (out or emptied):  # an action taken off its form by the auditor, the rest kept, is an amendment
+        out.append(f"{gone} action row{'s' * (gone != 1)}")
+    return out
+
+
+def standing(versions: list[tuple[tuple, Held | None]], prefer_newer: bool = False, spec=None
+             ) -> tuple[int, dict[int, list[str]]]:
+    """Which of an audit's versions stands: each given as (newness, what it holds), newness ordered by
+    something real (the date saved in the document, the file's time, its content), never by its name.
+    From the oldest, each newer version stands in place of the one before unless it has lost something that
+    one held; a version that changes or adds answers stands (an amendment). `prefer_newer`: the newest stands
+    whatever it lost. Returns (the index of the version that stands, index -> what it lost, for the newer
+    versions that did not stand because of it)."""
+    order = sorted(range(len(versions)), key=lambda i: versions[i][0])
+    if prefer_newer:
+        return order[-1], {}
+    stands, losses = order[0], {}
+    for i in order[1:]:
+        earlier, newer = versions[stands][1], versions[i][1]
+        gone = lost(earlier, newer, spec) if earlier is not None and newer is not None else []
+        if gone:
+            losses[i] = gone
+        else:
+            stands = i
+    return stands, losses

@@ -39,6 +39,7 @@ class SeenFile:
     record: m.AuditRecord | None = None
     summary: m.AuditRecord | None = None  # what the rules read of the record (cycle.summary_record), if given
     check: str = ""  # model.content_check of the record, if already worked out
+    audit_id: str | None = None  # the audit it is attached to, when not the one it says ('': none; see consolidation.placing)
 
 
 @dataclass
@@ -313,11 +314,12 @@ class Register:
                 continue
             if f.record is None:
                 raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
-            contents[f.content_hash] = (f.content_hash, f.record.audit_id, f.record.status, pack_record(f.record),
+            attached = f.record.audit_id if f.audit_id is None else f.audit_id
+            contents[f.content_hash] = (f.content_hash, attached, f.record.status, pack_record(f.record),
                                         f.record.form_id, f.record.form_version, f.check or m.content_check(f.record),
                                         pack_record(f.summary) if f.summary is not None else None)
-            if f.record.audit_id:
-                audits.setdefault(f.record.audit_id, _audit_row(_audit_of_record(f.record), now))
+            if attached and attached == f.record.audit_id:
+                audits.setdefault(attached, _audit_row(_audit_of_record(f.record), now))
         counts.new_contents = len(contents)
         self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record, form_id, form_version, "
                              "content_check, summary) VALUES (?,?,?,?,?,?,?,?)", contents.values())
@@ -342,6 +344,15 @@ class Register:
             "SELECT DISTINCT audit_id FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
             (_json(sorted({h for _, h in new_places})),)))
         return counts
+
+    def attach_content(self, content_hash: str, audit_id: str) -> None:
+        """A returned content is (now) a version of `audit_id` ('': of no audit): a QA officer said which audit
+        it is, or the audit it says it is was allocated since."""
+        self._writing()
+        before = [r[0] for r in self._db.execute("SELECT audit_id FROM contents WHERE content_hash = ?", (content_hash,))]
+        self._db.execute("UPDATE contents SET audit_id = ? WHERE content_hash = ?", (audit_id, content_hash))
+        self._db.execute("UPDATE audits SET chosen = '' WHERE audit_id = ?", (audit_id,))
+        self._touch([a for a in [*before, audit_id] if a])
 
     def _touch(self, audit_ids: Iterable[str]) -> None:
         """Something of these audits changed: their tracker rows are made again."""
