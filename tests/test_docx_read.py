@@ -727,3 +727,49 @@ def test_the_pieces_libreoffice_makes_are_put_back_together_and_nothing_else_is(
     assert whole([typed, "", ""]) == typed  # the repeats deleted by hand
     for not_pieces in (["ha", "ha"], ["Yes", "No"], ["in the file", typed], [typed, typed + "!"], []):
         assert whole(not_pieces) is None, not_pieces
+
+
+# ---- date controls in their own format (issue 20, point 4) ------------------------------------------
+
+
+def test_a_date_control_is_read_by_its_stored_date_and_its_own_format_never_by_a_guess(library, tmp_path):
+    """Most Microsoft-made templates show dates month-first (M/d/yyyy): the date Word stores (w:fullDate)
+    comes first, then the text by the control's own format."""
+    spec = library.latest("csc_case_file_audit")
+    dates = [f for f in spec.fields if f.type == "date"][:1] + [c for c in spec.table("actions").columns
+                                                                  if c.type == "date"]
+    data = make(spec, {dates[0].id: "2026-11-05"}, {"actions": [
+        {"action": "Update the plan", "responsible_person": "Jo Fictional", "required_date": "2026-12-01"},
+        {"action": "Visit", "responsible_person": "Jo Fictional", "required_date": "2026-12-02"}]})
+
+    def month_first(stored, shown):
+        def change(root):
+            tags = (dates[0].id, "actions.required_date")
+            controls = [s for s in root.iter(W + "sdt") if s.find(f"{W}sdtPr/{W}tag") is not None
+                        and s.find(f"{W}sdtPr/{W}tag").get(W + "val") in tags]
+            controls.sort(key=lambda s: s.find(f"{W}sdtPr/{W}tag").get(W + "val") != tags[0])
+            for sdt, full, text in zip(controls, stored, shown):
+                date = sdt.find(f"{W}sdtPr/{W}date")
+                date.find(W + "dateFormat").set(W + "val", "M/d/yyyy")
+                if full:
+                    date.set(W + "fullDate", full)
+                else:
+                    date.attrib.pop(W + "fullDate", None)
+                ts = list(sdt.iter(W + "t"))
+                ts[0].text = text
+                for t in ts[1:]:
+                    t.text = ""
+        return change
+
+    cases = {
+        "as Word saves it": (["2026-11-05T00:00:00Z", "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z"],
+                             ["11/5/2026", "12/1/2026", "12/2/2026"]),
+        "without the stored date": ([None, None, None], ["11/5/2026", "12/1/2026", "12/2/2026"]),
+        "text changed by another editor": (["2026-11-05T00:00:00Z", "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z"],
+                                           ["11/6/2026", "12/1/2026", "12/2/2026"]),
+    }
+    for name, (stored, shown) in cases.items():
+        record = read_docx(save(tmp_path, f"{name}.docx", edit_document(data, month_first(stored, shown))), library)
+        expected = "2026-11-06" if name.startswith("text changed") else "2026-11-05"
+        assert record.answers[dates[0].id] == expected, name
+        assert [r["required_date"] for r in record.tables["actions"]] == ["2026-12-01", "2026-12-02"], name
