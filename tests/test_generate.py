@@ -540,8 +540,8 @@ def show(sdt, text, placeholder=False):
     props, content = sdt.find(W_MAIN + "sdtPr"), sdt.find(W_MAIN + "sdtContent")
     if placeholder and props.find(W_MAIN + "showingPlcHdr") is None:
         props.find(W_MAIN + "id").addnext(el("w:showingPlcHdr"))
-    for child in list(content):
-        content.remove(child)
+    for old in list(content):
+        content.remove(old)
     content.append(para(run(text, style="PlaceholderText" if placeholder else None)))
 
 
@@ -620,14 +620,12 @@ def in_a_table(body, rows):
     """Move the controls of `rows` ((label, tag), …) into a two-column table: label | control."""
     from auditdocs.forms.docx import oxml
 
-    first = tagged(body, rows[0][1])
     cells = []
     for label, tag in rows:
         sdt = tagged(body, tag)
         sdt.getparent().remove(sdt)
         cells.append(oxml.row(oxml.cell(3000, oxml.text_para(label)), oxml.cell(6000, sdt)))
-    first_place = body[0]
-    first_place.addnext(oxml.table([3000, 6000], cells, style="TableGrid"))
+    body[0].addnext(oxml.table([3000, 6000], cells, style="TableGrid"))
 
 
 def type_like_word(body, tag, text):

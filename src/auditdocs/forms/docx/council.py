@@ -27,7 +27,12 @@ from ...safezip import NotReadable, open_package, parse_xml, read_part
 from ...specs.loader import did_you_mean
 from . import package
 from .oxml import qn
-from .reader import PROP_CELL, answers_already_given, details_as_read, removable_controls
+from .reader import (
+    PROP_CELL,
+    answers_already_given,
+    details_as_read,
+    removable_controls,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NEUTRAL_CORE = re.compile(rb"<(dc:creator|cp:lastModifiedBy|cp:keywords|dc:description|cp:category)>[^<]*</\1>")
