@@ -15,6 +15,7 @@ from helpers import (
     REALWORLD,
     SPECS,
     answer_for,
+    as_strict,
     full_answers,
     library_from_text,
     libreoffice_convert,
@@ -773,3 +774,50 @@ def test_a_date_control_is_read_by_its_stored_date_and_its_own_format_never_by_a
         expected = "2026-11-06" if name.startswith("text changed") else "2026-11-05"
         assert record.answers[dates[0].id] == expected, name
         assert [r["required_date"] for r in record.tables["actions"]] == ["2026-12-01", "2026-12-02"], name
+
+
+# ---- forms saved in other formats (issue 20, point 6) -----------------------------------------------
+
+
+def test_a_form_saved_as_strict_open_xml_is_read_as_usual_with_a_note(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    path = save(tmp_path, "strict.docx", as_strict(make(spec, answers, tables)))
+    assert b"purl.oclc.org" in zipfile.ZipFile(path).read("word/document.xml")
+    record = read_docx(path, library)
+    assert (record.status, record.answers, record.tables) == ("complete", answers, tables)
+    assert record.audit_id == "AUD-202611-TEST0000"
+    assert any("saved as a Strict Open XML Document; it was read as usual" in n for n in record.notes)
+
+
+@pytest.mark.skipif(not Path("/work/shared/realworld/word/oxsdk__Strict01.docx").is_file(),
+                    reason="the shared real-world Strict file is not on this machine")
+def test_words_own_strict_document_is_read_and_named_for_what_it_is(library):
+    record = read_docx(Path("/work/shared/realworld/word/oxsdk__Strict01.docx"), library)
+    assert record.status == "unreadable"
+    assert "not an auditdocs form" in record.problems[0].message  # not "has no body"
+
+
+def test_forms_saved_as_templates_are_listed_with_what_to_do(library, tmp_path):
+    """A .dotx holds the form: it is read (with a note saying how to save forms); a .dotm is refused
+    with what to do; neither is passed over without a word."""
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+
+    def template_of(kind):
+        return lambda name, content: content.replace(b"wordprocessingml.document.main+xml", kind) \
+            if name == "[Content_Types].xml" else content
+
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    save(folder, "Ava form.dotx", rewrite_parts(make(spec, answers, tables), template_of(b"wordprocessingml.template.main+xml")))
+    save(folder, "Ben form.dotm", rewrite_parts(make(spec, answers, tables, seed=2),
+                                               template_of(b"ms-word.template.macroEnabledTemplate.main+xml")))
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "parse", str(folder)])
+    assert "Traceback" not in result.output
+    assert f"complete    {folder / 'Ava form.dotx'}" in result.output
+    assert ("note: the form was saved as a Word template (.dotx) instead of as Word Document (.docx); it was read "
+            "as usual.") in result.output
+    assert f"unreadable  {folder / 'Ben form.dotm'}: this is a macro-enabled Word template (.dotm)." in result.output
+    assert "Save As > Word Document (.docx)" in result.output
+    assert "2 forms: 1 complete, 0 incomplete, 1 unreadable." in result.output

@@ -32,6 +32,7 @@ from ...reading import (
     take_subject,
 )
 from ...safezip import NotReadable, open_package, parse_xml, read_part
+from .. import strict
 from .layout import row_slots
 from .libreoffice import (
     LIBREOFFICE_DAMAGED,
@@ -50,6 +51,8 @@ TEXT = (T, *MARKS)
 HIDDEN = frozenset(W + n for n in ("del", "moveFrom", "instrText", "delInstrText"))  # never what a person sees
 REVISIONS = frozenset(W + n for n in ("ins", "del", "moveFrom", "moveTo"))
 _PREPARED = tuple(REVISIONS | HIDDEN | set(MARKS))  # what `_prepare` looks at
+STRICT_NOTE = ("the form was saved as a Strict Open XML Document; it was read as usual. Ask the auditor to save "
+               "forms as Word Document (.docx) (File > Save As), which every program reads.")
 #: Word's own placeholder texts (every version since 2007, and its building-block galleries'), never an answer.
 WORD_PLACEHOLDERS = {
     "choose an item.", "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text.",
@@ -108,6 +111,10 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         core = read_part(package, "docProps/core.xml")
         glossary = read_part(package, "word/glossary/document.xml")
         document = parse_xml(document_xml, "document")
+        if document.find(W + "body") is None and strict.is_strict(document_xml):  # saved as Strict Open XML
+            document = parse_xml(strict.transitional(document_xml), "document")
+            glossary = strict.transitional(glossary) if glossary else glossary
+            record.notes.append(STRICT_NOTE)
         props = _custom_properties(parse_xml(custom, "custom properties")) if custom else {}
         record.modified = _modified(parse_xml(core, "core properties")) if core else ""
         placeholders = _glossary_placeholders(parse_xml(glossary, "glossary")) if glossary else {}
