@@ -821,3 +821,52 @@ def test_forms_saved_as_templates_are_listed_with_what_to_do(library, tmp_path):
     assert f"unreadable  {folder / 'Ben form.dotm'}: this is a macro-enabled Word template (.dotm)." in result.output
     assert "Save As > Word Document (.docx)" in result.output
     assert "2 forms: 1 complete, 0 incomplete, 1 unreadable." in result.output
+
+
+# ---- a choice changed with tracked changes on, then saved by LibreOffice (issue 20, point 5) ---------
+
+
+def change_choice_tracked(sdt, new: str) -> None:
+    """What Word writes when a person changes a dropdown's choice with Review > Track Changes on: the
+    old text deleted, then the new one inserted, inside the control."""
+    flag = sdt.find(f"{W}sdtPr/{W}showingPlcHdr")
+    if flag is not None:
+        flag.getparent().remove(flag)
+    p = sdt.find(f"{W}sdtContent/{W}p")
+    deleted = etree.SubElement(p, W + "del", {W + "id": "901", W + "author": "Jo Auditor", W + "date": "2026-11-20T10:00:00Z"})
+    for r in p.findall(W + "r"):
+        for t in r.iter(W + "t"):
+            t.tag = W + "delText"
+        deleted.append(r)
+    inserted = etree.SubElement(p, W + "ins", {W + "id": "902", W + "author": "Jo Auditor", W + "date": "2026-11-20T10:01:00Z"})
+    etree.SubElement(etree.SubElement(inserted, W + "r"), W + "t").text = new
+
+
+@needs_soffice
+def test_a_choice_changed_with_tracked_changes_then_saved_by_libreoffice_reads_as_the_new_choice(
+        library, tmp_path, lo_profile):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    changed, first = [f for f in spec.fields if f.scale and answers.get(f.id)][:2]
+    new = next(o.label for o in changed.scale.options if o.label != answers[changed.id])
+    old = answers[changed.id]
+    del answers[first.id]  # chosen for the first time with tracked changes on (over the placeholder)
+    data = make(spec, answers, tables)
+
+    def in_word(root):
+        change_choice_tracked(control(root, changed.id), new)
+        change_choice_tracked(control(root, first.id), first.scale.options[0].label)
+
+    tracked = save(tmp_path, "tracked.docx", edit_document(data, in_word))
+    assert read_docx(tracked, library).answers[changed.id] == new  # Word's own file: read as if accepted
+    (saved,) = libreoffice_convert([tracked], tmp_path / "lo", "docx:MS Word 2007 XML", lo_profile)
+    record = read_docx(saved, library)
+    assert record.answers == {**answers, changed.id: new, first.id: first.scale.options[0].label}
+    assert record.tables == tables
+    problems = [p for p in record.problems if p.field == changed.id]
+    assert [p.message for p in problems] == [
+        f"{changed.label}: LibreOffice saved this choice, made in Word with tracked changes on, as '{old}{new}' "
+        f"(the choice before the change, '{old}', and the one after it run together); it was read as '{new}', "
+        "the later one. Check it: in Word, turn off Review > Track Changes, choose the answer again and send the "
+        "form again."]
+    assert not any(p.field == first.id for p in record.problems)

@@ -133,6 +133,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         _read_tagged_table_rows(body, columns, found)
         _read_cells_of_removed_controls(body, spec, found, props)
     _read_remaining_by_order(body, spec, found)
+    _split_joined_choices(spec, found, record)
     details = _header_values(element, spec, found, props)
     take_subject(spec, details, record)
     _report_libreoffice_damage(spec, details, found, record)
@@ -533,6 +534,68 @@ def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]
         label = _norm(c.label)
         positions.append((c, headings.index(label) if label in headings else n))
     return positions
+
+
+# ---- choices changed with tracked changes on, then saved by LibreOffice ---------------------------
+
+
+def _split_joined_choices(spec: m.FormSpec, found: _Found, record: m.AuditRecord) -> None:
+    """A choice changed in Word with tracked changes on is the old text deleted, then the new one inserted;
+    LibreOffice 7.4 saves the two run together ('PartiallyYes'), without the marks. Where a choice's text
+    is option texts (or placeholders) run together in only one way, the last one is the choice made:
+    it is read, and, when the one before was an answer too, reported for checking."""
+    def split(tag: str, label: str, scale: m.Scale, raw):
+        if not isinstance(raw, str) or not raw.strip() or scale.by_label(raw) is not None:
+            return raw
+        pieces = _run_together(raw.strip(), tuple(scale.labels))
+        if pieces is None:
+            return raw
+        before, chosen = pieces[:-1], pieces[-1]
+        earlier = [p for p in before if p.casefold() not in PLACEHOLDERS]
+        what = f"LibreOffice saved this choice, made in Word with tracked changes on, as '{raw.strip()}'"
+        if earlier:
+            record.problems.append(m.Problem(tag, f"{label}: {what} (the choice before the change, "
+                                             f"'{earlier[-1]}', and the one after it run together); it was read as "
+                                             f"'{chosen}', the later one. Check it: in Word, turn off Review > "
+                                             "Track Changes, choose the answer again and send the form again."))
+        else:
+            record.notes.append(f"{label}: {what}; it was read as '{chosen}'.")
+        return chosen
+
+    for f in spec.fields:
+        if f.scale is not None and f.id in found.raw:
+            found.raw[f.id] = split(f.id, f.label, f.scale, found.raw[f.id])
+    for t in spec.tables:
+        for n, row in enumerate((r for r in found.rows.get(t.id, []) if not row_is_empty(r)), start=1):
+            for c in t.columns:
+                if c.scale is not None and c.id in row:
+                    row[c.id] = split(c.tag(t.id), f"{t.ref} action {n}, {c.label}", c.scale, row[c.id])
+
+
+#: Placeholders a choice shows before one is made (ours and Word's), as written.
+_CHOICE_PLACEHOLDERS = tuple(sorted({m.PLACEHOLDER[k] for k in ("choice", "judgement", "grade", "column choice")}
+                                    | {"Choose an item."}))
+
+
+def _run_together(text: str, labels: tuple[str, ...]) -> list[str] | None:
+    """`text` as option labels (after any placeholders) run together, if it is so in only one way
+    and the last piece is a label; else None."""
+    pieces = labels + _CHOICE_PLACEHOLDERS
+    ways: list[list[str]] = []
+
+    def walk(start: int, so_far: list[str]) -> None:
+        if len(ways) > 1:
+            return
+        if start == len(text):
+            if len(so_far) > 1 and so_far[-1] in labels:
+                ways.append(so_far)
+            return
+        for piece in pieces:
+            if text.startswith(piece, start):
+                walk(start + len(piece), so_far + [piece])
+
+    walk(0, [])
+    return ways[0] if len(ways) == 1 else None
 
 
 # ---- 3. the rest, by order and kind -----------------------------------------------------
