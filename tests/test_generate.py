@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
-from helpers import SAMPLES, SPECS, rewrite_parts
+from helpers import SAMPLES, SPECS, as_strict, rewrite_parts
 from test_allocation import HEAD, child, write_csv, write_xlsx
 from test_docx_read import council_template
 
@@ -702,11 +702,13 @@ def as_dotx(path: Path, target: Path, template: bool = True) -> Path:
     return target
 
 
-@pytest.mark.parametrize("kept_as", ["council.dotx", "thumbnail in another case.docx"])
+@pytest.mark.parametrize("kept_as", ["council.dotx", "thumbnail in another case.docx", "strict.dotx"])
 def test_a_council_template_kept_as_dotx_with_parts_named_in_another_case_makes_forms(tmp_path, kept_as):
     spec = csc()
     template = as_dotx(council_template(spec, tmp_path / "council.docx"), tmp_path / kept_as,
                        template=kept_as.endswith(".dotx"))
+    if kept_as.startswith("strict"):  # saved as Word's "Strict Open XML Document"
+        template.write_bytes(as_strict(template.read_bytes()))
     out = tmp_path / "forms"
     dry = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id, "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -740,3 +742,14 @@ def test_a_dry_run_meets_what_the_real_run_would(tmp_path):
         assert "Forms that could not be made:" in result.output
         assert "a placeholder in the template cannot be filled" in result.output
     assert "would be made" in dry.output and "0 forms would be made" in dry.output
+
+
+def test_a_council_template_with_macros_is_refused_with_what_to_do(tmp_path):
+    spec = csc()
+    template = as_dotx(council_template(spec, tmp_path / "council.docx"), tmp_path / "council.dotm")
+    template.write_bytes(rewrite_parts(template.read_bytes(), lambda name, content: content.replace(
+        b"wordprocessingml.template.main+xml", b"ms-word.template.macroEnabledTemplate.main+xml")))
+    result = run("--data", three_rows(tmp_path), "--out", tmp_path / "forms", "--template", template,
+                 "--spec", spec.id, "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert "this template holds macros (.dotm)" in result.output and "Word Template (.dotx)" in result.output

@@ -25,6 +25,7 @@ from ... import model as m
 from ...errors import UserError
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from ...specs.loader import did_you_mean
+from .. import strict
 from . import package
 from .oxml import qn
 from .reader import (
@@ -141,7 +142,8 @@ def as_word_document(pkg: zipfile.ZipFile, path: Path) -> tuple[bytes, str]:
 
     A Word template (.dotx) becomes a Word document (the main part's content type says which), and a part
     named in other letters' case than its package's relationships name it (`docProps/Thumbnail.jpeg` for
-    `thumbnail.jpeg`: Word does not mind) is renamed as they name it. A macro-enabled one (.dotm) is refused."""
+    `thumbnail.jpeg`: Word does not mind) is renamed as they name it; one saved as Strict Open XML is read
+    in the Transitional namespaces docxtpl knows. A macro-enabled one (.dotm) is refused."""
     names = pkg.namelist()
     exact = set(names)
     by_lower: dict[str, str] = {}
@@ -192,6 +194,8 @@ def as_word_document(pkg: zipfile.ZipFile, path: Path) -> tuple[bytes, str]:
             content = read_part(pkg, info.filename)
             if info.filename == types_name:
                 content = content.replace(TEMPLATE_MAIN, DOCUMENT_MAIN)
+            elif info.filename.lower().endswith((".xml", ".rels")):
+                content = strict.transitional(content)  # saved as Strict Open XML: as the document it otherwise is
             target.writestr(renamed.get(info.filename, info.filename), content)
     return out.getvalue(), main
 
