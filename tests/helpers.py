@@ -337,3 +337,23 @@ def as_strict(data: bytes) -> bytes:
         return text.encode("utf-8")
 
     return rewrite_parts(data, change)
+
+
+#: The content type of a package's main part, per kind of file Word and Excel save.
+MAIN_TYPES = {
+    ".docx": b"wordprocessingml.document.main+xml", ".dotx": b"wordprocessingml.template.main+xml",
+    ".dotm": b"ms-word.template.macroEnabledTemplate.main+xml", ".xlsx": b"spreadsheetml.sheet.main+xml",
+    ".xltx": b"spreadsheetml.template.main+xml", ".xltm": b"ms-excel.template.macroEnabled.main+xml",
+}
+
+
+def saved_as(folder: Path, name: str, data: bytes) -> Path:
+    """A .docx or .xlsx package saved in `folder` as `name`, as Word or Excel saves that kind of file
+    (a template: only its main part's content type differs)."""
+    kind = Path(name).suffix.lower()
+    old = MAIN_TYPES[".docx"] if MAIN_TYPES[".docx"] in zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml") \
+        else MAIN_TYPES[".xlsx"]
+    path = folder / name
+    path.write_bytes(rewrite_parts(data, lambda part, content: content.replace(old, MAIN_TYPES[kind])
+                                   if part == "[Content_Types].xml" else content))
+    return path

@@ -22,6 +22,7 @@ from helpers import (
     needs_soffice,
     record_values,
     rewrite_parts,
+    saved_as,
     unreadable,
 )
 from lxml import etree
@@ -799,28 +800,30 @@ def test_words_own_strict_document_is_read_and_named_for_what_it_is(library):
 
 
 def test_forms_saved_as_templates_are_listed_with_what_to_do(library, tmp_path):
-    """A .dotx holds the form: it is read (with a note saying how to save forms); a .dotm is refused
-    with what to do; neither is passed over without a word."""
+    """A .dotx or .xltx holds the form: it is read (with a note saying how to save forms); a .dotm or
+    .xltm is refused with what to do; none is passed over without a word."""
+    from auditdocs.forms.xlsx import XlsxForm
+    from auditdocs.forms.xlsx.fill import fill_xlsx
+
     spec = library.latest("csc_case_file_audit")
     answers, tables = full_answers(spec)
-
-    def template_of(kind):
-        return lambda name, content: content.replace(b"wordprocessingml.document.main+xml", kind) \
-            if name == "[Content_Types].xml" else content
-
     folder = tmp_path / "returned"
     folder.mkdir()
-    save(folder, "Ava form.dotx", rewrite_parts(make(spec, answers, tables), template_of(b"wordprocessingml.template.main+xml")))
-    save(folder, "Ben form.dotm", rewrite_parts(make(spec, answers, tables, seed=2),
-                                               template_of(b"ms-word.template.macroEnabledTemplate.main+xml")))
+    saved_as(folder, "Ava form.dotx", make(spec, answers, tables))
+    saved_as(folder, "Ben form.dotm", make(spec, answers, tables, seed=2))
+    excel = XlsxForm(spec).render(record_values(spec, 3), "AUD-202611-TEST0003")
+    saved_as(folder, "Cai form.xltx", fill_xlsx(excel, answers, tables))
+    saved_as(folder, "Dan form.xltm", fill_xlsx(excel, answers, tables))
     result = CliRunner().invoke(cli, ["--specs", str(SPECS), "parse", str(folder)])
     assert "Traceback" not in result.output
-    assert f"complete    {folder / 'Ava form.dotx'}" in result.output
-    assert ("note: the form was saved as a Word template (.dotx) instead of as Word Document (.docx); it was read "
-            "as usual.") in result.output
+    for name, what, instead in [("Ava form.dotx", "a Word template (.dotx)", "Word Document (.docx)"),
+                                ("Cai form.xltx", "an Excel template (.xltx)", "Excel Workbook (.xlsx)")]:
+        assert (f"complete    {folder / name}\n            note: the form was saved as {what} instead of as "
+                f"{instead}; it was read as usual.") in result.output
     assert f"unreadable  {folder / 'Ben form.dotm'}: this is a macro-enabled Word template (.dotm)." in result.output
-    assert "Save As > Word Document (.docx)" in result.output
-    assert "2 forms: 1 complete, 0 incomplete, 1 unreadable." in result.output
+    assert f"unreadable  {folder / 'Dan form.xltm'}: this is a macro-enabled Excel template (.xltm)." in result.output
+    assert "Save As > Word Document (.docx)" in result.output and "Save As > Excel Workbook (.xlsx)" in result.output
+    assert "4 forms: 2 complete, 0 incomplete, 2 unreadable." in result.output
 
 
 # ---- a choice changed with tracked changes on, then saved by LibreOffice (issue 20, point 5) ---------

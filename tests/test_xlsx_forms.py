@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from helpers import (
     ROOT,
-    SPECS,
     as_strict,
     full_answers,
     library_from_text,
@@ -553,28 +552,3 @@ def test_a_form_saved_as_strict_open_xml_spreadsheet_is_read_as_usual_with_a_not
     assert record.audit_id == audit_id(0)
     assert any("saved as a Strict Open XML Spreadsheet; it was read as usual" in n for n in record.notes)
 
-
-def test_excel_forms_saved_as_templates_are_listed_with_what_to_do(library, tmp_path):
-    from click.testing import CliRunner
-
-    from auditdocs.cli import cli
-
-    spec = library.latest("csc_case_file_audit")
-    answers, tables = full_answers(spec, seed=3)
-
-    def template_of(kind):
-        return lambda name, content: content.replace(b"spreadsheetml.sheet.main+xml", kind) \
-            if name == "[Content_Types].xml" else content
-
-    folder = tmp_path / "returned"
-    folder.mkdir()
-    save(folder, "Ava form.xltx", rewrite_parts(make(spec, answers, tables), template_of(b"spreadsheetml.template.main+xml")))
-    save(folder, "Ben form.xltm", rewrite_parts(make(spec, answers, tables, seed=2),
-                                               template_of(b"ms-excel.template.macroEnabled.main+xml")))
-    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "parse", str(folder)])
-    assert "Traceback" not in result.output
-    assert f"complete    {folder / 'Ava form.xltx'}" in result.output
-    assert ("note: the form was saved as an Excel template (.xltx) instead of as Excel Workbook (.xlsx); it was "
-            "read as usual.") in result.output
-    assert f"unreadable  {folder / 'Ben form.xltm'}: this is a macro-enabled Excel template (.xltm)." in result.output
-    assert "2 forms: 1 complete, 0 incomplete, 1 unreadable." in result.output
