@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
-from helpers import SAMPLES, SPECS, as_strict, rewrite_parts
+from helpers import REALWORLD, SAMPLES, SPECS, as_strict, rewrite_parts
 from test_allocation import HEAD, child, write_csv, write_xlsx
 from test_docx_read import council_template
 
@@ -753,3 +753,19 @@ def test_a_council_template_with_macros_is_refused_with_what_to_do(tmp_path):
                  "--spec", spec.id, "--dry-run")
     assert result.exit_code == 2, result.output
     assert "this template holds macros (.dotm)" in result.output and "Word Template (.dotx)" in result.output
+
+
+def test_a_template_word_itself_made_as_dotx_gives_word_documents(tmp_path):
+    """A real Word 2007 template (.dotx, with dropdowns, month-first date controls and controls that remove
+    themselves): forms are made from it, as Word documents every program opens."""
+    template = REALWORLD / "word" / "oxsdk__ProjectChangeManagementPlan_TP10187013.dotx"
+    out = tmp_path / "forms"
+    result = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", "csc_case_file_audit")
+    assert result.exit_code == 0, result.output
+    assert "have no content control tagged for them" in result.output  # it is not an audit form: said so
+    assert len(made(out)) == 3
+    for path in made(out):
+        with zipfile.ZipFile(path) as z:
+            assert b"wordprocessingml.document.main+xml" in z.read("[Content_Types].xml")
+        assert docx.Document(str(path)).paragraphs
+        assert read_docx(path, load_library(SPECS)).audit_id in path.name
