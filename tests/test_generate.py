@@ -769,3 +769,32 @@ def test_a_template_word_itself_made_as_dotx_gives_word_documents(tmp_path):
             assert b"wordprocessingml.document.main+xml" in z.read("[Content_Types].xml")
         assert docx.Document(str(path)).paragraphs
         assert read_docx(path, load_library(SPECS)).audit_id in path.name
+
+
+def test_answers_in_a_template_whose_tags_were_lost_are_found_too(tmp_path):
+    """A template whose controls lost their tags is read by their order and kind: what they already hold
+    would be read as answers too, so it is refused the same way."""
+    from auditdocs.forms.docx import oxml
+
+    spec = load_library(SPECS).latest("front_door_referrals")
+    template = docx.Document()
+    template.add_paragraph("Front door audit for {{ case_number }}")
+    body = template.element.body
+    for n, f in enumerate(spec.fields, start=1):
+        kind = oxml.dropdown_kind([(o.label, o.value) for o in f.scale.options]) if f.scale else (
+            oxml.date_kind() if f.type == "date" else None)
+        body[-1].addprevious(oxml.block_sdt(oxml.sdt_props(tag=f.id, alias=f.label, sdt_id=n, lock=None, kind=kind,
+                                                           showing_placeholder=False), oxml.para(oxml.run(""))))
+    choice = next(f for f in spec.fields if f.scale)
+    template.save(tmp_path / "council.docx")
+
+    def untagged_with_an_answer(root):
+        show(tagged(root, choice.id), choice.scale.options[-1].label)
+        for tag in list(root.iter(W_MAIN + "tag")):
+            tag.getparent().remove(tag)
+
+    edit_template(tmp_path / "council.docx", untagged_with_an_answer)
+    rows = write_csv(tmp_path / "list.csv", [child(case="1", form="front_door_referrals")])
+    result = run("--data", rows, "--out", tmp_path / "forms", "--template", tmp_path / "council.docx")
+    assert result.exit_code == 2, result.output
+    assert f"{choice.id} ({choice.label}): '{choice.scale.options[-1].label}'" in result.output

@@ -188,20 +188,30 @@ def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]
 
 def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec: m.FormSpec
                           ) -> list[tuple[str, str, object]]:
-    """The answers a council template's tagged controls hold before anyone fills them in, as this reader
-    reads them: (tag, what it is, the answer). An empty box (☐) is how every form starts, so is not one."""
+    """The answers a council template holds before anyone fills it in, as this reader reads a form made
+    from it (by its controls' tags, else their order and kind): (tag, what it is, the answer). An empty
+    box (☐) is how every form starts, so is not one."""
     element = parse_xml(document_xml, "document").find(W + "body")
     placeholders = _glossary_placeholders(parse_xml(glossary_xml, "glossary")) if glossary_xml else {}
     body = _prepare(element, placeholders)
-    kinds = {f.id: (f, f.label) for f in spec.fields}
-    kinds.update({c.tag(t.id): (c, f"{t.ref} action, {c.label}") for t in spec.tables for c in t.columns})
+    found = _Found()
+    _read_tagged_table_rows(body, _read_tagged_controls(body, spec, found, whole_cell=False), found)
+    _read_remaining_by_order(body, spec, found)
     held = []
-    for sdt, tag in body.controls:
-        if tag in kinds:
-            kind, label = kinds[tag]
-            value, _ = normalise(kind, body.value(sdt, None), label)
-            if value is not None and value is not False:
-                held.append((tag, label, value))
+
+    def hold(tag, kind, label, raw):
+        value, _ = normalise(kind, raw, label)
+        if value is not None and value is not False:
+            held.append((tag, label, value))
+
+    for f in spec.fields:
+        if f.id in found.raw:
+            hold(f.id, f, f.label, found.raw[f.id])
+    for t in spec.tables:
+        for row in found.rows.get(t.id, []):
+            for c in t.columns:
+                if c.id in row:
+                    hold(c.tag(t.id), c, f"{t.ref} action, {c.label}", row[c.id])
     return held
 
 
