@@ -58,7 +58,7 @@ class CouncilTemplateForm:
         except NotReadable as exc:
             raise UserError(f"{self.template}: {exc}") from None
         self.warnings = (tag_warnings(spec, document, self.template) + self.placeholder_warnings()
-                         + removable_warnings(spec, removable, self.template))
+                         + removable_warnings(removable, self.template))
 
     def render(self, values: dict[str, str], audit_id: str) -> bytes:
         context = {**identity.shown_values(self.spec, values), "audit_id": audit_id}
@@ -105,11 +105,14 @@ class CouncilTemplateForm:
 
 
 def _shown(value) -> str:
-    text = "ticked" if value is True else str(value)
-    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'" if value is not True else text
+    """An answer as a message quotes it."""
+    if value is True:
+        return "ticked"
+    text = str(value)
+    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 
-def removable_warnings(spec: m.FormSpec, removable: tuple[dict[str, str], list[str]], path: Path) -> list[str]:
+def removable_warnings(removable: tuple[dict[str, str], list[str]], path: Path) -> list[str]:
     """Controls set to "Remove content control when contents are edited": Word removes them as the auditor types."""
     read_from_cells = [name[len(PROP_CELL):] for name in removable[0]]
     lost = removable[1]
