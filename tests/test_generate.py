@@ -677,27 +677,20 @@ def test_controls_that_remove_themselves_are_warned_about_and_read_from_their_ce
 
 
 def as_dotx(path: Path, target: Path, template: bool = True) -> Path:
-    """The template kept as Word keeps templates (.dotx) (when `template`), with a thumbnail and its styles
-    whose names differ in case from the names its package gives them (Word does not mind)."""
-    import zipfile as zf
-
+    """The template kept as Word keeps templates (.dotx) (when `template`), with its thumbnail and styles
+    stored under names that differ in case from the names its package gives them (Word does not mind)."""
     def change(name, content):
-        if name == "[Content_Types].xml":
-            if template:
-                content = content.replace(b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
-            return content.replace(b"</Types>", b'<Default Extension="jpeg" ContentType="image/jpeg"/></Types>')
-        if name == "_rels/.rels":
-            return content.replace(b"</Relationships>", b'<Relationship Id="rIdThumb" Type="http://schemas.'
-                                   b'openxmlformats.org/package/2006/relationships/metadata/thumbnail" '
-                                   b'Target="docProps/thumbnail.jpeg"/></Relationships>')
+        if name == "[Content_Types].xml" and template:
+            return content.replace(b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
         return content
 
-    source = zf.ZipFile(io.BytesIO(rewrite_parts(path.read_bytes(), change)))
+    source = zipfile.ZipFile(io.BytesIO(rewrite_parts(path.read_bytes(), change)))
+    assert "docProps/thumbnail.jpeg" in source.namelist()  # python-docx gives every document one
     data = io.BytesIO()
-    with zf.ZipFile(data, "w") as z:
+    with zipfile.ZipFile(data, "w") as z:
         for info in source.infolist():
-            z.writestr(info.filename.replace("word/styles.xml", "word/Styles.xml"), source.read(info))
-        z.writestr("docProps/Thumbnail.jpeg", b"\xff\xd8\xff\xe0 a tiny picture")
+            name = {"docProps/thumbnail.jpeg": "docProps/Thumbnail.jpeg", "word/styles.xml": "word/Styles.xml"}
+            z.writestr(name.get(info.filename, info.filename), source.read(info))
     target.write_bytes(data.getvalue())
     return target
 
