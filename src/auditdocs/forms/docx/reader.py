@@ -555,8 +555,8 @@ def _split_joined_choices(spec: m.FormSpec, found: _Found, record: m.AuditRecord
     is option texts (or placeholders) run together in only one way, the last one is the choice made:
     it is read, and, when the one before was an answer too, reported for checking."""
     def split(tag: str, label: str, scale: m.Scale, raw):
-        if not isinstance(raw, str) or not raw.strip() or scale.by_label(raw) is not None:
-            return raw
+        if not isinstance(raw, str) or isinstance(raw, Damaged) or not raw.strip() or scale.by_label(raw) is not None:
+            return raw  # (text LibreOffice damaged otherwise is reported as such)
         pieces = _run_together(raw.strip(), tuple(scale.labels))
         if pieces is None:
             return raw
