@@ -327,3 +327,61 @@ def one_of_each_form(folder: Path, fmt: str = "docx") -> dict[str, Path]:
     assert result.exit_code == 0, result.output
     with open(folder / "forms" / "manifest.csv", encoding="utf-8-sig") as fh:
         return {line["Form"]: folder / "forms" / line["File"] for line in csv.DictReader(fh)}
+
+
+#: What Word's and Excel's "Strict Open XML" Save As writes instead of each Transitional namespace
+#: and relationship type (ECMA-376 Part 1; the names that differ listed first).
+STRICT = [
+    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties",
+     "http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties",
+     "http://purl.oclc.org/ooxml/officeDocument/relationships/customProperties"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+     "http://purl.oclc.org/ooxml/officeDocument/customProperties"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+     "http://purl.oclc.org/ooxml/officeDocument/extendedProperties"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+     "http://purl.oclc.org/ooxml/officeDocument/relationships"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+     "http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes"),
+    ("http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main"),
+    ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"),
+    ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main"),
+]
+
+
+def as_strict(data: bytes) -> bytes:
+    """A Word or Excel package as "Strict Open XML" saves it: every part in Strict's namespaces
+    (the package's own relationship and content-type namespaces stay as they are), and a workbook
+    marked `conformance="strict"`."""
+    def change(name, content):
+        if not name.endswith((".xml", ".rels")):
+            return content
+        text = content.decode("utf-8")
+        for old, new in STRICT:
+            text = text.replace(old, new)
+        if name == "xl/workbook.xml":
+            text = text.replace("<workbook ", '<workbook conformance="strict" ', 1)
+        return text.encode("utf-8")
+
+    return rewrite_parts(data, change)
+
+
+#: The content type of a package's main part, per kind of file Word and Excel save.
+MAIN_TYPES = {
+    ".docx": b"wordprocessingml.document.main+xml", ".dotx": b"wordprocessingml.template.main+xml",
+    ".dotm": b"ms-word.template.macroEnabledTemplate.main+xml", ".xlsx": b"spreadsheetml.sheet.main+xml",
+    ".xltx": b"spreadsheetml.template.main+xml", ".xltm": b"ms-excel.template.macroEnabled.main+xml",
+}
+
+
+def saved_as(folder: Path, name: str, data: bytes) -> Path:
+    """A .docx or .xlsx package saved in `folder` as `name`, as Word or Excel saves that kind of file
+    (a template: only its main part's content type differs)."""
+    kind = Path(name).suffix.lower()
+    old = MAIN_TYPES[".docx"] if MAIN_TYPES[".docx"] in zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml") \
+        else MAIN_TYPES[".xlsx"]
+    path = folder / name
+    path.write_bytes(rewrite_parts(data, lambda part, content: content.replace(old, MAIN_TYPES[kind])
+                                   if part == "[Content_Types].xml" else content))
+    return path

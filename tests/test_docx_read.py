@@ -15,12 +15,14 @@ from helpers import (
     REALWORLD,
     SPECS,
     answer_for,
+    as_strict,
     full_answers,
     library_from_text,
     libreoffice_convert,
     needs_soffice,
     record_values,
     rewrite_parts,
+    saved_as,
     unreadable,
 )
 from lxml import etree
@@ -727,3 +729,147 @@ def test_the_pieces_libreoffice_makes_are_put_back_together_and_nothing_else_is(
     assert whole([typed, "", ""]) == typed  # the repeats deleted by hand
     for not_pieces in (["ha", "ha"], ["Yes", "No"], ["in the file", typed], [typed, typed + "!"], []):
         assert whole(not_pieces) is None, not_pieces
+
+
+# ---- date controls in their own format (issue 20, point 4) ------------------------------------------
+
+
+def test_a_date_control_is_read_by_its_stored_date_and_its_own_format_never_by_a_guess(library, tmp_path):
+    """Most Microsoft-made templates show dates month-first (M/d/yyyy): the date Word stores (w:fullDate)
+    comes first, then the text by the control's own format."""
+    spec = library.latest("csc_case_file_audit")
+    dates = [f for f in spec.fields if f.type == "date"][:1] + [c for c in spec.table("actions").columns
+                                                                  if c.type == "date"]
+    data = make(spec, {dates[0].id: "2026-11-05"}, {"actions": [
+        {"action": "Update the plan", "responsible_person": "Jo Fictional", "required_date": "2026-12-01"},
+        {"action": "Visit", "responsible_person": "Jo Fictional", "required_date": "2026-12-02"}]})
+
+    def month_first(stored, shown):
+        def change(root):
+            tags = (dates[0].id, "actions.required_date")
+            controls = [s for s in root.iter(W + "sdt") if s.find(f"{W}sdtPr/{W}tag") is not None
+                        and s.find(f"{W}sdtPr/{W}tag").get(W + "val") in tags]
+            controls.sort(key=lambda s: s.find(f"{W}sdtPr/{W}tag").get(W + "val") != tags[0])
+            for sdt, full, text in zip(controls, stored, shown):
+                date = sdt.find(f"{W}sdtPr/{W}date")
+                date.find(W + "dateFormat").set(W + "val", "M/d/yyyy")
+                if full:
+                    date.set(W + "fullDate", full)
+                else:
+                    date.attrib.pop(W + "fullDate", None)
+                ts = list(sdt.iter(W + "t"))
+                ts[0].text = text
+                for t in ts[1:]:
+                    t.text = ""
+        return change
+
+    cases = {
+        "as Word saves it": (["2026-11-05T00:00:00Z", "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z"],
+                             ["11/5/2026", "12/1/2026", "12/2/2026"]),
+        "without the stored date": ([None, None, None], ["11/5/2026", "12/1/2026", "12/2/2026"]),
+        "text changed by another editor": (["2026-11-05T00:00:00Z", "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z"],
+                                           ["11/6/2026", "12/1/2026", "12/2/2026"]),
+    }
+    for name, (stored, shown) in cases.items():
+        record = read_docx(save(tmp_path, f"{name}.docx", edit_document(data, month_first(stored, shown))), library)
+        expected = "2026-11-06" if name.startswith("text changed") else "2026-11-05"
+        assert record.answers[dates[0].id] == expected, name
+        assert [r["required_date"] for r in record.tables["actions"]] == ["2026-12-01", "2026-12-02"], name
+
+
+# ---- forms saved in other formats (issue 20, point 6) -----------------------------------------------
+
+
+def test_a_form_saved_as_strict_open_xml_is_read_as_usual_with_a_note(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    path = save(tmp_path, "strict.docx", as_strict(make(spec, answers, tables)))
+    assert b"purl.oclc.org" in zipfile.ZipFile(path).read("word/document.xml")
+    record = read_docx(path, library)
+    assert (record.status, record.answers, record.tables) == ("complete", answers, tables)
+    assert record.audit_id == "AUD-202611-TEST0000"
+    assert any("saved as a Strict Open XML Document; it was read as usual" in n for n in record.notes)
+
+
+@pytest.mark.skipif(not Path("/work/shared/realworld/word/oxsdk__Strict01.docx").is_file(),
+                    reason="the shared real-world Strict file is not on this machine")
+def test_words_own_strict_document_is_read_and_named_for_what_it_is(library):
+    record = read_docx(Path("/work/shared/realworld/word/oxsdk__Strict01.docx"), library)
+    assert record.status == "unreadable"
+    assert "not an auditdocs form" in record.problems[0].message  # not "has no body"
+
+
+def test_forms_saved_as_templates_are_listed_with_what_to_do(library, tmp_path):
+    """A .dotx or .xltx holds the form: it is read (with a note saying how to save forms); a .dotm or
+    .xltm is refused with what to do; none is passed over without a word."""
+    from auditdocs.forms.xlsx import XlsxForm
+    from auditdocs.forms.xlsx.fill import fill_xlsx
+
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    saved_as(folder, "Ava form.dotx", make(spec, answers, tables))
+    saved_as(folder, "Ben form.dotm", make(spec, answers, tables, seed=2))
+    excel = XlsxForm(spec).render(record_values(spec, 3), "AUD-202611-TEST0003")
+    saved_as(folder, "Cai form.xltx", fill_xlsx(excel, answers, tables))
+    saved_as(folder, "Dan form.xltm", fill_xlsx(excel, answers, tables))
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "parse", str(folder)])
+    assert "Traceback" not in result.output
+    for name, what, instead in [("Ava form.dotx", "a Word template (.dotx)", "Word Document (.docx)"),
+                                ("Cai form.xltx", "an Excel template (.xltx)", "Excel Workbook (.xlsx)")]:
+        assert (f"complete    {folder / name}\n            note: the form was saved as {what} instead of as "
+                f"{instead}; it was read as usual.") in result.output
+    assert f"unreadable  {folder / 'Ben form.dotm'}: this is a macro-enabled Word template (.dotm)." in result.output
+    assert f"unreadable  {folder / 'Dan form.xltm'}: this is a macro-enabled Excel template (.xltm)." in result.output
+    assert "Save As > Word Document (.docx)" in result.output and "Save As > Excel Workbook (.xlsx)" in result.output
+    assert "4 forms: 2 complete, 0 incomplete, 2 unreadable." in result.output
+
+
+# ---- a choice changed with tracked changes on, then saved by LibreOffice (issue 20, point 5) ---------
+
+
+def change_choice_tracked(sdt, new: str) -> None:
+    """What Word writes when a person changes a dropdown's choice with Review > Track Changes on: the
+    old text deleted, then the new one inserted, inside the control."""
+    flag = sdt.find(f"{W}sdtPr/{W}showingPlcHdr")
+    if flag is not None:
+        flag.getparent().remove(flag)
+    p = sdt.find(f"{W}sdtContent/{W}p")
+    deleted = etree.SubElement(p, W + "del", {W + "id": "901", W + "author": "Jo Auditor", W + "date": "2026-11-20T10:00:00Z"})
+    for r in p.findall(W + "r"):
+        for t in r.iter(W + "t"):
+            t.tag = W + "delText"
+        deleted.append(r)
+    inserted = etree.SubElement(p, W + "ins", {W + "id": "902", W + "author": "Jo Auditor", W + "date": "2026-11-20T10:01:00Z"})
+    etree.SubElement(etree.SubElement(inserted, W + "r"), W + "t").text = new
+
+
+@needs_soffice
+def test_a_choice_changed_with_tracked_changes_then_saved_by_libreoffice_reads_as_the_new_choice(
+        library, tmp_path, lo_profile):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec)
+    changed, first = [f for f in spec.fields if f.scale and answers.get(f.id)][:2]
+    new = next(o.label for o in changed.scale.options if o.label != answers[changed.id])
+    old = answers[changed.id]
+    del answers[first.id]  # chosen for the first time with tracked changes on (over the placeholder)
+    data = make(spec, answers, tables)
+
+    def in_word(root):
+        change_choice_tracked(control(root, changed.id), new)
+        change_choice_tracked(control(root, first.id), first.scale.options[0].label)
+
+    tracked = save(tmp_path, "tracked.docx", edit_document(data, in_word))
+    assert read_docx(tracked, library).answers[changed.id] == new  # Word's own file: read as if accepted
+    (saved,) = libreoffice_convert([tracked], tmp_path / "lo", "docx:MS Word 2007 XML", lo_profile)
+    record = read_docx(saved, library)
+    assert record.answers == {**answers, changed.id: new, first.id: first.scale.options[0].label}
+    assert record.tables == tables
+    problems = [p for p in record.problems if p.field == changed.id]
+    assert [p.message for p in problems] == [
+        f"{changed.label}: LibreOffice saved this choice, made in Word with tracked changes on, as '{old}{new}' "
+        f"(the choice before the change, '{old}', and the one after it run together); it was read as '{new}', "
+        "the later one. Check it: in Word, turn off Review > Track Changes, choose the answer again and send the "
+        "form again."]
+    assert not any(p.field == first.id for p in record.problems)

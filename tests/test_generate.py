@@ -10,11 +10,13 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
-from helpers import SAMPLES, SPECS
+from helpers import REALWORLD, SAMPLES, SPECS, as_strict, rewrite_parts
 from test_allocation import HEAD, child, write_csv, write_xlsx
+from test_docx_read import council_template
 
 from auditdocs import generate as gen
 from auditdocs.cli import cli
+from auditdocs.forms.docx.reader import read_docx
 from auditdocs.generate import MANIFEST_COLUMNS, file_name, safe_name
 from auditdocs.model import Allocation
 from auditdocs.specs import load_library
@@ -500,3 +502,292 @@ def test_the_manifest_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     result = run("--data", write_csv(tmp_path / "late.csv", [child(case="9", auditor="Adaeze Okafor")]), "--out", out)
     assert result.exit_code == 2 and "could not be written (No space left on device)" in result.output
     assert (out / "manifest.csv").read_bytes() == before  # the earlier runs' lines are all still there
+
+
+# ---- council templates that would make forms nobody filled in (issue 20, point 4) ---------------------
+
+
+W_MAIN = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def csc():
+    return load_library(SPECS).latest("csc_case_file_audit")
+
+
+def edit_template(path: Path, change) -> Path:
+    """Change a template's word/document.xml with `change(body)`, as its author would in Word."""
+    from lxml import etree
+
+    def edit(name, content):
+        if name != "word/document.xml":
+            return content
+        root = etree.fromstring(content)
+        change(root.find(W_MAIN + "body"))
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    path.write_bytes(rewrite_parts(path.read_bytes(), edit))
+    return path
+
+
+def tagged(body, tag):
+    return next(s for s in body.iter(W_MAIN + "sdt") if s.find(f"{W_MAIN}sdtPr/{W_MAIN}tag").get(W_MAIN + "val") == tag)
+
+
+def show(sdt, text, placeholder=False):
+    """The control shows `text` (as its placeholder when `placeholder`)."""
+    from auditdocs.forms.docx.oxml import el, para, run
+
+    props, content = sdt.find(W_MAIN + "sdtPr"), sdt.find(W_MAIN + "sdtContent")
+    if placeholder and props.find(W_MAIN + "showingPlcHdr") is None:
+        props.find(W_MAIN + "id").addnext(el("w:showingPlcHdr"))
+    for old in list(content):
+        content.remove(old)
+    content.append(para(run(text, style="PlaceholderText" if placeholder else None)))
+
+
+def made(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.docx"))
+
+
+def test_a_council_template_whose_boxes_already_hold_answers_is_refused_naming_each(tmp_path):
+    spec = csc()
+    choice = next(f for f in spec.fields if f.scale)
+    text = next(f for f in spec.fields if f.type == "text" and not f.scale)
+    template = council_template(spec, tmp_path / "council.docx")
+
+    def prefill(body):
+        show(tagged(body, choice.id), choice.scale.options[0].label)
+        show(tagged(body, text.id), "Seen at home with her mother")
+        show(tagged(body, "actions.action"), "Update the chronology")
+
+    edit_template(template, prefill)
+    out = tmp_path / "forms"
+    for dry in ([], ["--dry-run"]):
+        result = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id, *dry)
+        assert result.exit_code == 2, result.output
+        assert "3 answer boxes in council.docx already hold an answer" in result.output
+        assert f"{choice.id} ({choice.label}): '{choice.scale.options[0].label}'" in result.output
+        assert f"{text.id} ({text.label}): 'Seen at home with her mother'" in result.output
+        assert "actions.action (" in result.output and "'Update the chronology'" in result.output
+        assert "No form was made" in result.output and "--allow-prefilled" in result.output
+        assert not out.exists()
+    allowed = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id,
+                  "--allow-prefilled")
+    assert allowed.exit_code == 0, allowed.output
+    assert "Warning: 3 answer boxes in council.docx already hold an answer" in allowed.output
+    assert len(made(out)) == 3
+    record = read_docx(made(out)[0], load_library(SPECS))
+    assert record.answers[text.id] == "Seen at home with her mother"  # allowed: read as the template gives it
+
+
+def test_words_own_placeholders_in_a_council_template_are_never_answers(tmp_path):
+    spec = csc()
+    texts = [f for f in spec.fields if f.type == "text" and not f.scale][:5]
+    choice = next(f for f in spec.fields if f.scale)
+    date = next(f for f in spec.fields if f.type == "date")
+    template = council_template(spec, tmp_path / "council.docx")
+    shown = {texts[0].id: "Choose a building block.", texts[1].id: "Click or tap here to enter text.",
+             texts[2].id: "[Describe what the child said]", texts[3].id: "Insert a cover page from the gallery",
+             texts[4].id: "Click here to enter a date.", choice.id: "Choose an item.",
+             date.id: "Click or tap to enter a date."}
+
+    def placeholders(body):
+        from auditdocs.forms.docx.oxml import el
+
+        for tag, text in shown.items():
+            show(tagged(body, tag), text, placeholder=True)
+        gallery = tagged(body, texts[3].id).find(W_MAIN + "sdtPr")  # a building-block gallery
+        gallery.append(el("w:docPartObj", el("w:docPartGallery", val="Cover Pages"), el("w:docPartUnique")))
+
+    edit_template(template, placeholders)
+    out = tmp_path / "forms"
+    result = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id)
+    assert result.exit_code == 0, result.output  # placeholders are not answers: nothing to refuse
+    assert "already hold" not in result.output
+    record = read_docx(made(out)[0], load_library(SPECS))
+    assert not set(shown) & set(record.answers), record.answers
+    assert record.status == "incomplete"
+
+
+def remove_when_edited(body, tag):
+    """The template's author ticks "Remove content control when contents are edited"."""
+    from auditdocs.forms.docx.oxml import el
+
+    tagged(body, tag).find(W_MAIN + "sdtPr").find(W_MAIN + "id").addnext(el("w:temporary"))
+
+
+def in_a_table(body, rows):
+    """Move the controls of `rows` ((label, tag), …) into a two-column table: label | control."""
+    from auditdocs.forms.docx import oxml
+
+    cells = []
+    for label, tag in rows:
+        sdt = tagged(body, tag)
+        sdt.getparent().remove(sdt)
+        cells.append(oxml.row(oxml.cell(3000, oxml.text_para(label)), oxml.cell(6000, sdt)))
+    body[0].addnext(oxml.table([3000, 6000], cells, style="TableGrid"))
+
+
+def type_like_word(body, tag, text):
+    """What Word does when the auditor types in a control set to remove itself: the control goes,
+    its paragraph stays, holding what was typed."""
+    from auditdocs.forms.docx.oxml import run
+
+    sdt = tagged(body, tag)
+    paragraph = sdt.find(f"{W_MAIN}sdtContent/{W_MAIN}p")
+    for r in paragraph.findall(W_MAIN + "r"):
+        paragraph.remove(r)
+    paragraph.append(run(text))
+    sdt.addnext(paragraph)
+    sdt.getparent().remove(sdt)
+
+
+def test_controls_that_remove_themselves_are_warned_about_and_read_from_their_cells(tmp_path):
+    spec = csc()
+    text = next(f for f in spec.fields if f.type == "text" and not f.scale)
+    date = next(f for f in spec.fields if f.type == "date")
+    loose = [f for f in spec.fields if f.type == "text" and not f.scale][1]
+    template = council_template(spec, tmp_path / "council.docx")
+
+    def removable(body):
+        in_a_table(body, [(text.label, text.id), (date.label, date.id)])
+        for tag in (text.id, date.id, loose.id):
+            remove_when_edited(body, tag)
+        fmt = tagged(body, date.id).find(f"{W_MAIN}sdtPr/{W_MAIN}date/{W_MAIN}dateFormat")
+        fmt.set(W_MAIN + "val", "M/d/yyyy")
+
+    edit_template(template, removable)
+    out = tmp_path / "forms"
+    result = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id)
+    assert result.exit_code == 0, result.output
+    assert ("Warning: council.docx: 2 answer box(es) are set to 'Remove content control when contents are edited'"
+            in result.output)
+    assert f"{text.id}, {date.id}. Their answers are read from the table cell each box stands in" in result.output
+    assert f"so what is typed there cannot be read back: {loose.id}." in result.output
+    form = made(out)[0]
+
+    def auditor_types(body):
+        type_like_word(body, text.id, "Seen alone at school")
+        type_like_word(body, date.id, "11/5/2026")  # month-first, as the control shows it
+
+    edit_template(form, auditor_types)
+    record = read_docx(form, load_library(SPECS))
+    assert record.answers[text.id] == "Seen alone at school"
+    assert record.answers[date.id] == "2026-11-05"
+
+
+def as_dotx(path: Path, target: Path, template: bool = True) -> Path:
+    """The template kept as Word keeps templates (.dotx) (when `template`), with its thumbnail and styles
+    stored under names that differ in case from the names its package gives them (Word does not mind)."""
+    def change(name, content):
+        if name == "[Content_Types].xml" and template:
+            return content.replace(b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
+        return content
+
+    source = zipfile.ZipFile(io.BytesIO(rewrite_parts(path.read_bytes(), change)))
+    assert "docProps/thumbnail.jpeg" in source.namelist()  # python-docx gives every document one
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as z:
+        for info in source.infolist():
+            name = {"docProps/thumbnail.jpeg": "docProps/Thumbnail.jpeg", "word/styles.xml": "word/Styles.xml"}
+            z.writestr(name.get(info.filename, info.filename), source.read(info))
+    target.write_bytes(data.getvalue())
+    return target
+
+
+@pytest.mark.parametrize("kept_as", ["council.dotx", "thumbnail in another case.docx", "strict.dotx"])
+def test_a_council_template_kept_as_dotx_with_parts_named_in_another_case_makes_forms(tmp_path, kept_as):
+    spec = csc()
+    template = as_dotx(council_template(spec, tmp_path / "council.docx"), tmp_path / kept_as,
+                       template=kept_as.endswith(".dotx"))
+    if kept_as.startswith("strict"):  # saved as Word's "Strict Open XML Document"
+        template.write_bytes(as_strict(template.read_bytes()))
+    out = tmp_path / "forms"
+    dry = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "3 forms would be made" in dry.output and not out.exists()
+    result = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id)
+    assert result.exit_code == 0, result.output
+    assert len(made(out)) == 3
+    with zipfile.ZipFile(made(out)[0]) as z:
+        types = z.read("[Content_Types].xml")
+        assert b"wordprocessingml.document.main+xml" in types and b"template.main" not in types
+    docx.Document(str(made(out)[0]))  # opens as a Word document
+    record = read_docx(made(out)[0], load_library(SPECS))
+    assert record.audit_id.startswith("AUD-") and record.status == "incomplete"
+
+
+def test_a_dry_run_meets_what_the_real_run_would(tmp_path):
+    spec = csc()
+    template = council_template(spec, tmp_path / "council.docx")
+
+    def broken_placeholder(body):
+        from auditdocs.forms.docx.oxml import text_para
+
+        body[0].addnext(text_para("Reviewed by {{ auditor | no_such_filter }}"))
+
+    edit_template(template, broken_placeholder)
+    out = tmp_path / "forms"
+    dry = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id, "--dry-run")
+    real = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", spec.id)
+    for result in (dry, real):
+        assert result.exit_code == 1, result.output
+        assert "Forms that could not be made:" in result.output
+        assert "a placeholder in the template cannot be filled" in result.output
+    assert "would be made" in dry.output and "0 forms would be made" in dry.output
+
+
+def test_a_council_template_with_macros_is_refused_with_what_to_do(tmp_path):
+    spec = csc()
+    template = as_dotx(council_template(spec, tmp_path / "council.docx"), tmp_path / "council.dotm")
+    template.write_bytes(rewrite_parts(template.read_bytes(), lambda name, content: content.replace(
+        b"wordprocessingml.template.main+xml", b"ms-word.template.macroEnabledTemplate.main+xml")))
+    result = run("--data", three_rows(tmp_path), "--out", tmp_path / "forms", "--template", template,
+                 "--spec", spec.id, "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert "this template holds macros (.dotm)" in result.output and "Word Template (.dotx)" in result.output
+
+
+def test_a_template_word_itself_made_as_dotx_gives_word_documents(tmp_path):
+    """A real Word 2007 template (.dotx, with dropdowns, month-first date controls and controls that remove
+    themselves): forms are made from it, as Word documents every program opens."""
+    template = REALWORLD / "word" / "oxsdk__ProjectChangeManagementPlan_TP10187013.dotx"
+    out = tmp_path / "forms"
+    result = run("--data", three_rows(tmp_path), "--out", out, "--template", template, "--spec", "csc_case_file_audit")
+    assert result.exit_code == 0, result.output
+    assert "have no content control tagged for them" in result.output  # it is not an audit form: said so
+    assert len(made(out)) == 3
+    for path in made(out):
+        with zipfile.ZipFile(path) as z:
+            assert b"wordprocessingml.document.main+xml" in z.read("[Content_Types].xml")
+        assert docx.Document(str(path)).paragraphs
+        assert read_docx(path, load_library(SPECS)).audit_id in path.name
+
+
+def test_answers_in_a_template_whose_tags_were_lost_are_found_too(tmp_path):
+    """A template whose controls lost their tags is read by their order and kind: what they already hold
+    would be read as answers too, so it is refused the same way."""
+    from auditdocs.forms.docx import oxml
+
+    spec = load_library(SPECS).latest("front_door_referrals")
+    template = docx.Document()
+    template.add_paragraph("Front door audit for {{ case_number }}")
+    body = template.element.body
+    for n, f in enumerate(spec.fields, start=1):
+        kind = oxml.dropdown_kind([(o.label, o.value) for o in f.scale.options]) if f.scale else (
+            oxml.date_kind() if f.type == "date" else None)
+        body[-1].addprevious(oxml.block_sdt(oxml.sdt_props(tag=f.id, alias=f.label, sdt_id=n, lock=None, kind=kind,
+                                                           showing_placeholder=False), oxml.para(oxml.run(""))))
+    choice = next(f for f in spec.fields if f.scale)
+    template.save(tmp_path / "council.docx")
+
+    def untagged_with_an_answer(root):
+        show(tagged(root, choice.id), choice.scale.options[-1].label)
+        for tag in list(root.iter(W_MAIN + "tag")):
+            tag.getparent().remove(tag)
+
+    edit_template(tmp_path / "council.docx", untagged_with_an_answer)
+    rows = write_csv(tmp_path / "list.csv", [child(case="1", form="front_door_referrals")])
+    result = run("--data", rows, "--out", tmp_path / "forms", "--template", tmp_path / "council.docx")
+    assert result.exit_code == 2, result.output
+    assert f"{choice.id} ({choice.label}): '{choice.scale.options[-1].label}'" in result.output

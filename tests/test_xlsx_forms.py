@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import (
     ROOT,
+    as_strict,
     full_answers,
     library_from_text,
     libreoffice_convert,
@@ -538,3 +539,16 @@ def test_a_number_in_a_date_cell_is_reported_with_its_row_and_column_never_a_dat
     assert record.answers["audit_date"] == "1905-07-07"
     assert any(p.field == "audit_date" and "07/07/1905 is not a likely date" in p.message for p in record.problems)
     assert record.tables["actions"][0]["required_date"] == "2026-12-15" and record.status == "incomplete"
+
+
+# ---- forms saved in other formats (issue 20, point 6) -----------------------------------------------
+
+
+def test_a_form_saved_as_strict_open_xml_spreadsheet_is_read_as_usual_with_a_note(library, tmp_path):
+    spec = library.latest("csc_case_file_audit")
+    answers, tables = full_answers(spec, seed=3)
+    record = read(tmp_path, "strict.xlsx", as_strict(make(spec, answers, tables)), library)
+    assert (record.status, record.answers, record.tables) == ("complete", answers, tables)
+    assert record.audit_id == audit_id(0)
+    assert any("saved as a Strict Open XML Spreadsheet; it was read as usual" in n for n in record.notes)
+

@@ -193,12 +193,14 @@ def specs_tags(ctx: click.Context, form_id: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "both"]), default="docx", show_default=True,
               help="Word forms, Excel forms or both.")
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Your council's own Word template (.docx) to fill instead of the standard form.")
+              help="Your council's own Word template (.docx or .dotx) to fill instead of the standard form.")
+@click.option("--allow-prefilled", is_flag=True,
+              help="Make forms from a --template whose answer boxes already hold answers (refused otherwise).")
 @click.option("--force", is_flag=True, help="Replace forms that are already there (they may be being filled in!).")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @register_option
 @click.pass_context
-def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, force, dry_run,
+def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, allow_prefilled, force, dry_run,
                  register_file) -> None:
     """Make one pre-filled audit form per row of the allocation list.
 
@@ -232,7 +234,7 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     for warning in allocations.warnings:
         click.echo(f"Warning: {warning}", err=True)
     result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
-                      bar=sys.stderr.isatty() and not dry_run)
+                      bar=sys.stderr.isatty() and not dry_run, allow_prefilled=allow_prefilled)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for line in summary(result):

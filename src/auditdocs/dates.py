@@ -59,6 +59,50 @@ def parse_date(value) -> dt.date | None:
     return None
 
 
+#: The parts of a Word date format (`w:dateFormat`), longest first: day, weekday, month, year, time.
+_WORD_FORMAT = re.compile(r"dddd|ddd|dd|d|MMMM|MMM|MM|M|yyyy|yy|HH|H|hh|h|mm|m|ss|s|AM/PM|am/pm|'[^']*'|.", re.S)
+_WORD_PARTS = {"dd": r"(?P<d>\d{1,2})", "d": r"(?P<d>\d{1,2})", "MM": r"(?P<M>\d{1,2})", "M": r"(?P<M>\d{1,2})",
+               "MMMM": r"(?P<N>[^\W\d_]+)\.?", "MMM": r"(?P<N>[^\W\d_]+)\.?", "dddd": r"[^\W\d_]+",
+               "ddd": r"[^\W\d_]+\.?", "yyyy": r"(?P<y>\d{4})", "yy": r"(?P<y>\d{2})", "AM/PM": r"[AP]\.?M\.?",
+               "am/pm": r"[ap]\.?m\.?"}
+_word_formats: dict[str, re.Pattern | None] = {}
+
+
+def by_word_format(text: str, fmt: str) -> dt.date | None:
+    """The date `text` shows when written in Word's date format `fmt` (a date control's `w:dateFormat`:
+    'M/d/yyyy' is month-first, 'dd/MM/yyyy' day-first, 'd MMMM yyyy' …); None if it is not written so."""
+    pattern = _word_formats.get(fmt, False)
+    if pattern is False:
+        pieces = []
+        for token in _WORD_FORMAT.findall(fmt):
+            if token in _WORD_PARTS:
+                part = _WORD_PARTS[token]
+                if any(f"(?P<{g}>" in part and f"(?P<{g}>" in "".join(pieces) for g in "dMNy"):
+                    part = re.sub(r"\(\?P<\w>", "(?:", part)  # a part shown twice is matched once
+                pieces.append(part)
+            elif token[0] in "HhmsS" and token.strip("HhmsS") == "":
+                pieces.append(r"\d{1,2}")
+            elif token.startswith("'") and len(token) > 1:
+                pieces.append(re.escape(token[1:-1]))
+            elif token.isspace():
+                pieces.append(r"\s*")
+            else:
+                pieces.append(re.escape(token))
+        regex = "".join(pieces)
+        pattern = re.compile(regex, re.I) if all(f"(?P<{g}>" in regex for g in "dy") and (
+            "(?P<M>" in regex or "(?P<N>" in regex) else None
+        _word_formats[fmt] = pattern
+    match = pattern.fullmatch(" ".join(text.split())) if pattern is not None else None
+    if match is None:
+        return None
+    groups = match.groupdict()
+    month = int(groups["M"]) if groups.get("M") else MONTHS.get(groups["N"].lower().rstrip("."))
+    try:
+        return dt.date(_year(groups["y"]), month, int(groups["d"])) if month else None
+    except ValueError:
+        return None
+
+
 def _year(text: str) -> int:
     """A two-digit year is taken as the latest year ending so that is not more than a year ahead
     ('75' is 1975, a date of birth; '26' is 2026)."""

@@ -156,8 +156,13 @@ def generate(
     force: bool = False,
     dry_run: bool = False,
     bar: bool = False,
+    allow_prefilled: bool = False,
 ) -> Result:
-    """Make the forms of the list in `out`; return what happened to each row."""
+    """Make the forms of the list in `out`; return what happened to each row.
+
+    A dry run builds and fills every form as the real run would, writing nothing, so that it meets
+    what the real run would. A council template whose answer boxes already hold answers is refused
+    (UserError, nothing made) unless `allow_prefilled`."""
     out = Path(out)
     result = Result(out, dry_run=dry_run)
     formats = FORMATS[fmt]
@@ -170,13 +175,17 @@ def generate(
     makers = {ext: _maker_factory(ext, template) for ext in formats}
     for problem in allocations.problems:
         result.entries.append(Entry("skipped", problem.message, problem.row, case_number=problem.case_number))
+    rows = allocations.allocations
+    built = _build_makers(rows, library, makers, template)
+    for maker in built.values():
+        result.warnings += getattr(maker, "warnings", None) or []
+        if getattr(maker, "prefilled", None):
+            if not allow_prefilled:
+                raise UserError(maker.prefilled_message(allowed=False))
+            result.warnings.append(maker.prefilled_message(allowed=True))
     if not dry_run:
         _prepare(out)
     existing = _existing_forms(out)
-    rows = allocations.allocations
-    built = {} if dry_run else _build_makers(rows, library, makers, template)
-    for maker in built.values():
-        result.warnings += getattr(maker, "warnings", None) or []
     try:
         with click.progressbar(rows, label="Making forms", file=sys.stderr) if bar and rows else _Plain(rows) as items:
             for allocation in items:
@@ -223,20 +232,20 @@ def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
         entry.reason = "replaced the earlier file (--force)"
     elif earlier and earlier != rel:
         entry.reason = f"the earlier form for this audit, {earlier}, is still there: delete it if it is no longer needed"
-    if dry_run:
-        entry.status = "would generate"
-        return entry
     maker = built[(spec.id, ext)]
     try:
         if isinstance(maker, Exception):
             raise maker
-        data = maker.render(dict(values), allocation.audit_id)
+        data = maker.render(dict(values), allocation.audit_id)  # a dry run too: it meets what a real run would
     except UserError as exc:
         entry.status, entry.reason = "failed", exc.message
         return entry
     except Exception as exc:  # a fault in making one form must not lose the rest of the batch
         entry.status = "failed"
         entry.reason = f"the form could not be made ({type(exc).__name__}: {exc}); please report this"
+        return entry
+    if dry_run:
+        entry.status = "would generate"
         return entry
     try:
         write_atomic(path, data)

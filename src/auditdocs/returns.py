@@ -30,6 +30,17 @@ from .safezip import (
 )
 
 FORM_SUFFIXES = {".docx", ".xlsx"}
+#: Forms saved as templates: read as the document or workbook they otherwise are (with a note).
+TEMPLATES = {".dotx": (".docx", "a Word template (.dotx)", "Word Document (.docx)"),
+             ".xltx": (".xlsx", "an Excel template (.xltx)", "Excel Workbook (.xlsx)")}
+#: Templates with macros: never read (what to do instead).
+MACRO_TEMPLATES = {
+    ".dotm": "a macro-enabled Word template (.dotm). Open it in Word (right-click > Open, so that the file itself "
+             "opens, not a new document made from it), choose File > Save As > Word Document (.docx) (macros are "
+             "removed), and parse the .docx",
+    ".xltm": "a macro-enabled Excel template (.xltm). Open it in Excel (right-click > Open), choose File > Save As > "
+             "Excel Workbook (.xlsx) (macros are removed), and parse the .xlsx",
+}
 AMEND_WITHIN = 3  # working days an auditor has to amend an audit
 
 
@@ -45,7 +56,7 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
         raise UserError(f"there is no file or folder {names}. Check the name (and the folder you are in); "
                         "nothing was read or written.")
     files: list[tuple[Path, Path | None]] = []
-    wanted = FORM_SUFFIXES | set(WRONG_KIND)
+    wanted = FORM_SUFFIXES | set(WRONG_KIND) | set(TEMPLATES) | set(MACRO_TEMPLATES)
     for path in paths:
         if path.is_dir():
             found = []
@@ -68,12 +79,16 @@ def read_form(path: Path, library) -> m.AuditRecord:
 
     A failure the readers did not foresee is kept to this file too: it is 'unreadable',
     with a one-line reason and what to do (set AUDITDOCS_DEBUG=1 to see the traceback)."""
+    suffix = path.suffix.lower()
+    kind = TEMPLATES[suffix][0] if suffix in TEMPLATES else suffix
     try:
-        if path.suffix.lower() == ".xlsx":
+        if suffix in MACRO_TEMPLATES:
+            raise NotReadable(f"this is {MACRO_TEMPLATES[suffix]}.")
+        if kind == ".xlsx":
             from .forms.xlsx.reader import read_xlsx
 
             record = read_xlsx(path, library)
-        elif path.suffix.lower() in (".docx", *WRONG_KIND):
+        elif kind in (".docx", *WRONG_KIND):
             from .forms.docx.reader import read_docx
 
             record = read_docx(path, library)
@@ -85,6 +100,10 @@ def read_form(path: Path, library) -> m.AuditRecord:
         if os.environ.get("AUDITDOCS_DEBUG"):
             raise
         record = _unreadable(path, unforeseen_reason(path, exc))
+    if suffix in TEMPLATES:
+        _, what, instead = TEMPLATES[suffix]
+        record.notes.append(f"the form was saved as {what} instead of as {instead}; it was read as usual. Ask "
+                            f"the auditor to save forms as {instead} (File > Save As).")
     if not record.modified:
         record.modified = _mtime(path)
     record.file_check = file_check(path)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from ... import identity
+from ... import dates, identity
 from ... import model as m
-from ...answers import clean_text, row_is_empty
+from ...answers import clean_text, normalise, row_is_empty
 from ...reading import (
     identify,
     read_safely,
@@ -32,6 +32,7 @@ from ...reading import (
     take_subject,
 )
 from ...safezip import NotReadable, open_package, parse_xml, read_part
+from .. import strict
 from .layout import row_slots
 from .libreoffice import (
     LIBREOFFICE_DAMAGED,
@@ -50,9 +51,15 @@ TEXT = (T, *MARKS)
 HIDDEN = frozenset(W + n for n in ("del", "moveFrom", "instrText", "delInstrText"))  # never what a person sees
 REVISIONS = frozenset(W + n for n in ("ins", "del", "moveFrom", "moveTo"))
 _PREPARED = tuple(REVISIONS | HIDDEN | set(MARKS))  # what `_prepare` looks at
-#: Placeholder texts: ours, and Word's own defaults.
-PLACEHOLDERS = {text.casefold() for text in m.PLACEHOLDER.values() if text} | {
-    "choose an item.", "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text."}
+STRICT_NOTE = ("the form was saved as a Strict Open XML Document; it was read as usual. Ask the auditor to save "
+               "forms as Word Document (.docx) (File > Save As), which every program reads.")
+#: Word's own placeholder texts (every version since 2007, and its building-block galleries'), never an answer.
+WORD_PLACEHOLDERS = {
+    "choose an item.", "click or tap here to enter text.", "click or tap to enter a date.", "click here to enter text.",
+    "click here to enter a date.", "tap here to enter text.", "tap to enter a date.", "choose a building block.",
+    "click or tap here to enter text", "click here to enter text"}
+#: Placeholder texts: ours, and Word's own.
+PLACEHOLDERS = {text.casefold() for text in m.PLACEHOLDER.values() if text} | WORD_PLACEHOLDERS
 
 
 @dataclass
@@ -76,8 +83,8 @@ class _Body:
         if self.damaged and where is not None and damaged_by_libreoffice(where):
             return Damaged(text)
         date = next((k for k in kinds if k.tag == _DATE), None)
-        if date is not None and not text and date.get(_FULL_DATE):
-            return date.get(_FULL_DATE)[:10]
+        if date is not None and sdt.get(PLACEHOLDER_SHOWN) is None:
+            return date_shown(text, date)
         return text
 
 
@@ -104,6 +111,10 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         core = read_part(package, "docProps/core.xml")
         glossary = read_part(package, "word/glossary/document.xml")
         document = parse_xml(document_xml, "document")
+        if document.find(W + "body") is None and strict.is_strict(document_xml):  # saved as Strict Open XML
+            document = parse_xml(strict.transitional(document_xml), "document")
+            glossary = strict.transitional(glossary) if glossary else glossary
+            record.notes.append(STRICT_NOTE)
         props = _custom_properties(parse_xml(custom, "custom properties")) if custom else {}
         record.modified = _modified(parse_xml(core, "core properties")) if core else ""
         placeholders = _glossary_placeholders(parse_xml(glossary, "glossary")) if glossary else {}
@@ -120,7 +131,9 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         _read_action_tables(body, spec, found, columns)
     else:
         _read_tagged_table_rows(body, columns, found)
+        _read_cells_of_removed_controls(body, spec, found, props)
     _read_remaining_by_order(body, spec, found)
+    _split_joined_choices(spec, found, record)
     details = _header_values(element, spec, found, props)
     take_subject(spec, details, record)
     _report_libreoffice_damage(spec, details, found, record)
@@ -129,6 +142,19 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
                                          "if accepted. Accept or reject them in Word (Review > Accept All Changes) "
                                          "and send the form again."))
     take_answers(spec, found.raw, found.rows, record)
+
+
+def date_shown(text: str, date) -> str:
+    """A date control's answer: the date Word stored (`w:fullDate`), unless the text shows another date
+    in the control's own format (an editor other than Word changed it); else the text as read by that
+    format (`M/d/yyyy` is month-first), never by a guess. Text that is not a date is left as it is."""
+    full = date.get(_FULL_DATE) or ""
+    stored = full[:10] if re.match(r"\d{4}-\d{2}-\d{2}", full) else ""
+    fmt = date.find(_DATE_FORMAT)
+    shown = dates.by_word_format(text, fmt.get(_VAL, "")) if text and fmt is not None else None
+    if shown is not None and shown.isoformat() != stored:
+        return shown.isoformat()
+    return stored or text
 
 
 def _report_libreoffice_damage(spec: m.FormSpec, details: dict, found: _Found, record: m.AuditRecord) -> None:
@@ -158,6 +184,35 @@ def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]
     found = _Found()
     _read_tagged_controls(_prepare(element, {}), spec, found, whole_cell=False)
     return subject_values(spec, _header_values(element, spec, found, props))
+
+
+def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec: m.FormSpec
+                          ) -> list[tuple[str, str, object]]:
+    """The answers a council template holds before anyone fills it in, as this reader reads a form made
+    from it (by its controls' tags, else their order and kind): (tag, what it is, the answer). An empty
+    box (☐) is how every form starts, so is not one."""
+    element = parse_xml(document_xml, "document").find(W + "body")
+    placeholders = _glossary_placeholders(parse_xml(glossary_xml, "glossary")) if glossary_xml else {}
+    body = _prepare(element, placeholders)
+    found = _Found()
+    _read_tagged_table_rows(body, _read_tagged_controls(body, spec, found, whole_cell=False), found)
+    _read_remaining_by_order(body, spec, found)
+    held = []
+
+    def hold(tag, kind, label, raw):
+        value, _ = normalise(kind, raw, label)
+        if value is not None and value is not False:
+            held.append((tag, label, value))
+
+    for f in spec.fields:
+        if f.id in found.raw:
+            hold(f.id, f, f.label, found.raw[f.id])
+    for t in spec.tables:
+        for row in found.rows.get(t.id, []):
+            for c in t.columns:
+                if c.id in row:
+                    hold(c.tag(t.id), c, f"{t.ref} action, {c.label}", row[c.id])
+    return held
 
 
 # ---- identity -----------------------------------------------------------------------
@@ -232,6 +287,110 @@ def _read_tagged_table_rows(body: _Body, columns, found: _Found) -> None:
         values.setdefault(column_id, body.value(sdt, None))
     for (table_id, _), values in rows.items():
         found.rows.setdefault(table_id, []).append(values)
+
+
+# ---- a council template's controls that remove themselves when edited ---------------------------
+
+
+PROP_CELL = "auditdocs.cell."  # + a field id: where its control, which removes itself when edited, stood
+_TEMPORARY = W + "temporary"
+
+
+def removable_controls(document_xml: bytes, spec: m.FormSpec) -> tuple[dict[str, str], list[str]]:
+    """The controls of a (merged) council template set to "Remove content control when contents are
+    edited": for those of fields standing in a table cell, the properties saying where (`PROP_CELL`),
+    so that the answer typed there is read from the cell; and the tags of the others, which cannot be
+    read back once edited."""
+    element = parse_xml(document_xml, "document").find(W + "body")
+    fields = {f.id for f in spec.fields}
+    columns = set(_places(spec).column_tags)
+    tables = list(element.iter(TBL))
+    where, lost = {}, []
+    for sdt in element.iter(SDT):
+        props = _sdt_props(sdt)
+        if props is None or props.find(_TEMPORARY) is None:
+            continue
+        tag = _tag_of(props)
+        tc = _closest(sdt, TC)
+        if tc is None or _closest(sdt, TR) is not _closest(tc, TR):
+            tc = sdt.find(f"{W}sdtContent/{TC}")  # a control wrapping its whole cell
+        if tag in columns or (tag in fields and tc is None):
+            lost.append(tag)
+        if tag not in fields or tc is None:
+            continue
+        tr = _closest(tc, TR)
+        cells = _own(tr, TC, TR)
+        date = props.find(_DATE)
+        fmt = date.find(_DATE_FORMAT) if date is not None else None
+        where[PROP_CELL + tag] = "|".join([
+            f"{tables.index(_closest(tr, TBL))}/{_own(_closest(tr, TBL), TR, TBL).index(tr)}/{cells.index(tc)}",
+            fmt.get(_VAL, "") if fmt is not None else "", _outside_controls(tc), _row_label(cells, tc)])
+    return where, lost
+
+
+def _read_cells_of_removed_controls(body: _Body, spec: m.FormSpec, found: _Found, props: dict[str, str]) -> None:
+    """An answer whose control removed itself when the auditor typed (see `removable_controls`): the text
+    of the cell it stood in, found by its row's other cells' text (a row added above it moves nothing),
+    else by its place."""
+    places = [(name[len(PROP_CELL):], value) for name, value in props.items() if name.startswith(PROP_CELL)]
+    fields = {f.id for f in spec.fields}
+    rows = None
+    for tag, value in places:
+        if tag not in fields or tag in found.raw:
+            continue
+        place, fmt, static, label = (value.split("|", 3) + ["", "", ""])[:4]
+        try:
+            t, r, c = (int(n) for n in place.split("/"))
+        except ValueError:
+            continue
+        if rows is None:
+            rows = [_own(tbl, TR, TBL) for tbl in body.element.iter(TBL)]
+        same = [cells[c] for table in rows for tr in table if len(cells := _own(tr, TC, TR)) > c
+                and _row_label(cells, cells[c]) == label] if label else []
+        if len(same) == 1:
+            tc = same[0]
+        elif t < len(rows) and r < len(rows[t]) and len(cells := _own(rows[t][r], TC, TR)) > c:
+            tc = cells[c]
+        else:
+            continue
+        text = _visible_text(tc)
+        if static and _norm(text).startswith(static):  # the cell's own words ("Date:") are not the answer
+            text = text.strip()[len(static):].strip() if text.strip().casefold().startswith(static) else text
+        if fmt and text:
+            shown = dates.by_word_format(text, fmt)
+            text = shown.isoformat() if shown else text
+        found.raw[tag] = text
+
+
+def _row_label(cells, tc) -> str:
+    """What a row shows outside content controls, but for cell `tc`: which row it is."""
+    return " | ".join(_outside_controls(c) for c in cells if c is not tc)
+
+
+def _outside_controls(element) -> str:
+    """An element's text that is in no content control within it (normalised)."""
+    texts = []
+    for t in element.iter(T):
+        node = t.getparent()
+        while node is not None and node is not element and node.tag != SDT:
+            node = node.getparent()
+        if node is None or node is element:
+            texts.append(t.text or "")
+    return _norm("".join(texts))
+
+
+def _closest(element, tag):
+    """The nearest ancestor with this tag (None if none)."""
+    parent = element.getparent()
+    while parent is not None and parent.tag != tag:
+        parent = parent.getparent()
+    return parent
+
+
+def _own(parent, tag, container):
+    """The `tag` elements of `parent` that are not in a nested `container` (rows of this table, cells of
+    this row), also where a content control wraps them."""
+    return [e for e in parent.iter(tag) if _closest(e, container) is parent]
 
 
 # ---- 2. rows by visible reference ----------------------------------------------------
@@ -387,6 +546,68 @@ def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]
     return positions
 
 
+# ---- choices changed with tracked changes on, then saved by LibreOffice ---------------------------
+
+
+def _split_joined_choices(spec: m.FormSpec, found: _Found, record: m.AuditRecord) -> None:
+    """A choice changed in Word with tracked changes on is the old text deleted, then the new one inserted;
+    LibreOffice 7.4 saves the two run together ('PartiallyYes'), without the marks. Where a choice's text
+    is option texts (or placeholders) run together in only one way, the last one is the choice made:
+    it is read, and, when the one before was an answer too, reported for checking."""
+    def split(tag: str, label: str, scale: m.Scale, raw):
+        if not isinstance(raw, str) or isinstance(raw, Damaged) or not raw.strip() or scale.by_label(raw) is not None:
+            return raw  # (text LibreOffice damaged otherwise is reported as such)
+        pieces = _run_together(raw.strip(), tuple(scale.labels))
+        if pieces is None:
+            return raw
+        before, chosen = pieces[:-1], pieces[-1]
+        earlier = [p for p in before if p.casefold() not in PLACEHOLDERS]
+        what = f"LibreOffice saved this choice, made in Word with tracked changes on, as '{raw.strip()}'"
+        if earlier:
+            record.problems.append(m.Problem(tag, f"{label}: {what} (the choice before the change, "
+                                             f"'{earlier[-1]}', and the one after it run together); it was read as "
+                                             f"'{chosen}', the later one. Check it: in Word, turn off Review > "
+                                             "Track Changes, choose the answer again and send the form again."))
+        else:
+            record.notes.append(f"{label}: {what}; it was read as '{chosen}'.")
+        return chosen
+
+    for f in spec.fields:
+        if f.scale is not None and f.id in found.raw:
+            found.raw[f.id] = split(f.id, f.label, f.scale, found.raw[f.id])
+    for t in spec.tables:
+        for n, row in enumerate((r for r in found.rows.get(t.id, []) if not row_is_empty(r)), start=1):
+            for c in t.columns:
+                if c.scale is not None and c.id in row:
+                    row[c.id] = split(c.tag(t.id), f"{t.ref} action {n}, {c.label}", c.scale, row[c.id])
+
+
+#: Placeholders a choice shows before one is made (ours and Word's), as written.
+_CHOICE_PLACEHOLDERS = tuple(sorted({m.PLACEHOLDER[k] for k in ("choice", "judgement", "grade", "column choice")}
+                                    | {"Choose an item."}))
+
+
+def _run_together(text: str, labels: tuple[str, ...]) -> list[str] | None:
+    """`text` as option labels (after any placeholders) run together, if it is so in only one way
+    and the last piece is a label; else None."""
+    pieces = labels + _CHOICE_PLACEHOLDERS
+    ways: list[list[str]] = []
+
+    def walk(start: int, so_far: list[str]) -> None:
+        if len(ways) > 1:
+            return
+        if start == len(text):
+            if len(so_far) > 1 and so_far[-1] in labels:
+                ways.append(so_far)
+            return
+        for piece in pieces:
+            if text.startswith(piece, start):
+                walk(start + len(piece), so_far + [piece])
+
+    walk(0, [])
+    return ways[0] if len(ways) == 1 else None
+
+
 # ---- 3. the rest, by order and kind -----------------------------------------------------
 
 
@@ -424,6 +645,8 @@ def _field_kind(f: m.Field) -> str:
 
 _TAG, _SHOWING_PLACEHOLDER, _VAL = W + "tag", W + "showingPlcHdr", qn("w:val")
 _CHECKBOX, _CHECKED, _DATE, _FULL_DATE = W14 + "checkbox", W14 + "checked", W + "date", W + "fullDate"
+_DATE_FORMAT, _GALLERIES = W + "dateFormat", (W + "docPartObj", W + "docPartList")
+PLACEHOLDER_SHOWN = "{urn:auditdocs}placeholder"  # set by `_prepare` on a control showing its placeholder
 
 
 def _sdt_props(sdt):
@@ -483,6 +706,7 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
         props = _sdt_props(sdt)
         tagged.append((sdt, _tag_of(props)))
         if props is not None and props.find(_SHOWING_PLACEHOLDER) is not None and _shows_placeholder(sdt, placeholders):
+            sdt.set(PLACEHOLDER_SHOWN, "1")
             for t in sdt.iter(T):
                 t.text = ""
     return _Body(element, tagged, revised, damaged)
@@ -495,6 +719,11 @@ def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
     text = _norm("".join(sdt.itertext(*TEXT)))
     if not text or text in PLACEHOLDERS:
         return True
+    if text.startswith("[") and text.endswith("]"):
+        return True  # Word's own templates' placeholders: "[Job Title]", "[Publish Date]"
+    props = _sdt_props(sdt)
+    if next(props.iterchildren(*_GALLERIES), None) is not None:
+        return True  # a building-block gallery shows its placeholder until a block is chosen
     part = sdt.find(f"{W}sdtPr/{W}placeholder/{W}docPart")
     return part is not None and _norm(placeholders.get(part.get(qn("w:val"), ""), "")) == text
 

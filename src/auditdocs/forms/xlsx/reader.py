@@ -29,6 +29,7 @@ from ... import model as m
 from ...answers import clean_text
 from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ...safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
+from .. import strict
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,
@@ -42,6 +43,8 @@ from .layout import (
 
 DAMAGED = ("the workbook is damaged and cannot be read. Ask the auditor to open it in Excel, "
            "save it again as Excel Workbook (.xlsx), and send it again.")
+STRICT_NOTE = ("the form was saved as a Strict Open XML Spreadsheet; it was read as usual. Ask the auditor to "
+               "save forms as Excel Workbook (.xlsx) (File > Save As), which every program reads.")
 #: The size of an Excel sheet (a defined name beyond it is damaged) and of a formula.
 MAX_ROW, MAX_COLUMN, MAX_FORMULA = 1048576, 16384, 8192
 SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -61,11 +64,16 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
                 refuse_entities(read_part(package, name) or b"", name)
-        _check_names(read_part(package, "xl/workbook.xml"))
+        workbook_xml = read_part(package, "xl/workbook.xml")
+        source = path
+        if strict.is_strict(workbook_xml):  # saved as Strict Open XML Spreadsheet: read as the workbook it is
+            workbook_xml, source = strict.transitional(workbook_xml), strict.transitional_package(package)
+            record.notes.append(STRICT_NOTE)
+        _check_names(workbook_xml)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
         try:
-            wb = _open_workbook(path)
+            wb = _open_workbook(source)
         except Exception:  # openpyxl raises many kinds on a damaged workbook
             raise NotReadable(DAMAGED) from None
         try:
@@ -81,7 +89,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     take_answers(spec, raw, rows, record)
 
 
-def _open_workbook(path: Path):
+def _open_workbook(path):
     """The workbook as openpyxl's `load_workbook(path, read_only=True)` gives it (every cell is then read
     once into a grid), but for its cell styles: reading values needs only which styles show a date or a
     duration (`_value_styles`), and openpyxl's whole stylesheet costs a third of reading a form."""
