@@ -36,7 +36,7 @@ from openpyxl.worksheet.views import Selection
 from .. import cycle
 from ..files import put_text
 from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef, row_key
-from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, RowWriter, Styles, row_height
+from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, RowWriter, Styles, row_height, row_xml
 
 MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
@@ -432,7 +432,8 @@ def wrapped_columns(sheet: SheetDef, old: OldSheet, headers: list[str]) -> list[
 
 @dataclass(frozen=True)
 class Rendered:
-    """A row already written as SpreadsheetML (without references): one of ours with nothing of people's."""
+    """A row already written as SpreadsheetML (with `stream.ROW` for its number): one of ours with nothing of
+    people's."""
 
     xml: str
 
@@ -442,8 +443,7 @@ def render_row(row: dict, headers: list[str], writer: RowWriter, wrapped: list[t
     values = [row.get(h) for h in headers]
     texts = [(v if type(v) is str else text_of(v), width) for i, width in wrapped if (v := values[i]) is not None]
     height = row_height(texts)
-    return Rendered(f'<row ht="{height:g}" customHeight="1">{writer.cells(values)}</row>' if height
-                    else f"<row>{writer.cells(values)}</row>")
+    return Rendered(row_xml(writer.cells(values), height))
 
 
 def protect(ws) -> None:

@@ -8,9 +8,11 @@ styles the rows use (registered once in the workbook through `Styles`, so that s
 numbers and dates as Excel keeps them. `assemble` then writes the final package: each data sheet's
 rows merged, row by row and column by column, with the skeleton's cells.
 
-The rows of the sheets nobody edits (`SheetDef.big`) are written without row or cell references,
-one compressed piece per audit (`Fragment`), so that a piece can be put anywhere in the sheet; their
-pieces are joined without compressing them again (a deflate stream may be cut after a flush).
+Every row and cell carries its reference (`r`): the standard allows leaving them out, and Excel and
+LibreOffice cope, but Gnumeric drops such cells, and a manager's edits made there would be lost. A row
+written before its place in the sheet is known (kept in the register, or one audit's rows of a sheet
+nobody edits, `SheetDef.big`, one compressed piece per audit, `Fragment`) holds ROW where its number goes,
+and gets the number when the sheet is put together (`numbered`).
 """
 from __future__ import annotations
 
@@ -232,10 +234,22 @@ def _cell_height(text: str, width: float, bold: bool) -> float:
     return cell_height(text, width, FONT_SIZE, bold, spare=SPARE)
 
 
-def row_xml(cells: str, height: float | None, r: int | None = None) -> str:
-    ref = f' r="{r}"' if r else ""
+#: Where a row's number goes in a row written before its place is known (no cell's text can hold it: XML
+#: forbids the character, and `cell_safe` takes it out).
+ROW = "\x00"
+
+
+def row_xml(cells: str, height: float | None, r: int | str = ROW) -> str:
     ht = f' ht="{height:g}" customHeight="1"' if height else ""
-    return f"<row{ref}{ht}>{cells}</row>"
+    return f'<row r="{r}"{ht}>{cells}</row>'
+
+
+def numbered(rows_xml: str, first: int) -> str:
+    """Rows written with ROW for their numbers (each of their cells too), numbered from `first` on."""
+    if ROW not in rows_xml:
+        return rows_xml
+    rows = rows_xml.split("</row>")  # no text holds it: `<` is always escaped
+    return "</row>".join([row.replace(ROW, str(n)) for n, row in enumerate(rows[:-1], start=first)] + rows[-1:])
 
 
 @dataclass
@@ -424,33 +438,32 @@ class RowWriter:
                     kinds[value_kind(Graded(label, colour))] = styles.of(col, Graded(label, colour))
             self.kinds.append(kinds)
         self._memo: list[dict] = [{} for _ in cols]
+        self._letters = [get_column_letter(i) for i in range(1, len(cols) + 1)]
 
     def style(self, i: int, value) -> int:
         kinds = self.kinds[i]
         return kinds.get(value_kind(value), kinds["s"])
 
-    def cells(self, values: list) -> str:
-        """The cells of a row, without references: an empty one for each column left out."""
+    def cells(self, values: list, n: int | str = ROW) -> str:
+        """The cells of row `n` (ROW: numbered later, see `numbered`), each with its reference."""
         out = []
-        last = max((i for i, v in enumerate(values) if v is not None and v != ""), default=-1)
-        for i in range(last + 1):
-            value = values[i]
+        letters = self._letters
+        for i, value in enumerate(values):
             if value is None or value == "":
-                out.append("<c/>")
                 continue
             key = (type(value), value) if type(value) is not Graded else (Graded, value.label, value.colour)
             memo = self._memo[i]
             found = memo.get(key)
             if found is None:
-                found = cell_xml(value, self.style(i, value))
+                found = cell_xml(value, self.style(i, value))[2:]  # what follows "<c"
                 if len(memo) < self.MEMO:
                     memo[key] = found
-            out.append(found)
+            out.append(f'<c r="{letters[i]}{n}"{found}')
         return "".join(out)
 
     def cells_at(self, values: list, n: int) -> dict[int, str]:
         """The cells of row `n`, with their references (to merge with other cells of the row)."""
-        return {i + 1: cell_xml(v, self.style(i, v), f"{get_column_letter(i + 1)}{n}")
+        return {i + 1: cell_xml(v, self.style(i, v), f"{self._letters[i]}{n}")
                 for i, v in enumerate(values) if v is not None and v != ""}
 
     def signature(self) -> list:
@@ -471,16 +484,16 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
     if 1 in rows:
         yield _skeleton_row(1, rows[1])
     chunk = []
-    for n, row in enumerate(body, start=2):  # a row without its number follows the one before
+    for n, row in enumerate(body, start=2):
         theirs = rows.get(n)
-        if row.xml is not None and theirs is None:  # a row of ours kept as written
-            chunk.append(row.xml)
-        elif row.xml is not None:  # with people's cells beside the table in the same row
+        if row.xml is not None and theirs is None and ROW in row.xml:  # a row of ours kept as written
+            chunk.append(row.xml.replace(ROW, str(n)))
+        elif row.xml is not None:  # with people's cells beside the table in the same row (or kept unnumbered)
             attributes, cells = _numbered_cells(row.xml, n)
-            cells.update(theirs.cells)
+            cells.update(theirs.cells if theirs is not None else {})
             chunk.append(f'<row r="{n}"{attributes}>{"".join(cells[c] for c in sorted(cells))}</row>')
         elif theirs is None:
-            chunk.append(row_xml(writer.cells(row.values), row.height))
+            chunk.append(row_xml(writer.cells(row.values, n), row.height, n))
         else:
             cells = writer.cells_at(row.values, n)
             cells.update(theirs.cells)
@@ -496,13 +509,17 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
 
 
 def _numbered_cells(row: str, n: int) -> tuple[str, dict[int, str]]:
-    """A row written without references: its attributes, and its cells (column -> XML) with theirs."""
-    found = _ROW.match(row)
+    """A row of ours written before its place was known (with ROW for its number, or, kept from an earlier
+    version, without references): its attributes, and its cells (column -> XML) with their references."""
+    found = _ROW.match(row.replace(ROW, str(n)))
     cells = {}
     for c, cell in enumerate(_CELL.finditer(found.group(2) or ""), start=1):
-        if cell.group(0) != "<c/>":
+        ref = _R.search(cell.group(1))
+        if ref:
+            cells[_column_number(ref[1])] = cell.group(0)
+        elif cell.group(0) != "<c/>":
             cells[c] = f'<c r="{get_column_letter(c)}{n}"' + cell.group(0)[2:]
-    return found.group(1), cells
+    return re.sub(r'\s*\br="\d+"', "", found.group(1)), cells
 
 
 def _skeleton_row(n: int, row: SkeletonRow) -> str:
@@ -510,15 +527,18 @@ def _skeleton_row(n: int, row: SkeletonRow) -> str:
 
 
 def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
-    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is."""
+    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment, its rows numbered."""
     head, rows, tail = skeleton_rows(sheet_xml)
     count = sum(f.rows for f in fragments)
-    start = Compressed()
-    start.write(_DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(last_col)}{count + 1}"/>', head, 1))
-    start.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
-    end = Compressed()
-    end.write("</sheetData>" + tail)
-    return [start.piece(), *((f.data, f.crc, f.length) for f in fragments), end.piece()]
+    out = Compressed()
+    out.write(_DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(last_col)}{count + 1}"/>', head, 1))
+    out.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
+    n = 2
+    for f in fragments:
+        out.write(numbered(zlib.decompressobj(-15).decompress(f.data).decode("utf-8"), n))
+        n += f.rows
+    out.write("</sheetData>" + tail)
+    return [out.piece()]
 
 
 def read_entries(skeleton: bytes) -> list[tuple[str, bytes]]:
