@@ -487,10 +487,11 @@ def _put_back_outside(ws, old: OldSheet, table_end: tuple[int, int]) -> None:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
 
-def _replace_ours(ws, ours) -> None:
-    """Drop our drop-downs and conditional formats (`ours(formula)`), keeping people's."""
+def _replace_ours(ws, ours, title: str) -> None:
+    """Drop our drop-downs and conditional formats (`ours(formula)`), keeping people's; and a drop-down with
+    our prompt's `title` but no list left (what Gnumeric keeps of ours: it would lie over the new one)."""
     for dv in list(ws.data_validations.dataValidation):
-        if ours(dv.formula1 or ""):
+        if ours(dv.formula1 or "") or (dv.promptTitle == title and not dv.formula1):
             ws.data_validations.dataValidation.remove(dv)
     kept = ConditionalFormattingList()
     for cf in ws.conditional_formatting:
@@ -504,7 +505,7 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
     """The Status drop-down and the overdue colour on the Actions sheet (ours replaced, others kept)."""
     last_row = max(n_rows + 1, 2)
     letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
-    _replace_ours(ws, lambda f: f == STATUS_LIST or "No longer needed" in f)
+    _replace_ours(ws, lambda f: f == STATUS_LIST or "No longer needed" in f, "Status")
     status = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=False,
                             showInputMessage=True, promptTitle="Status",
                             prompt="Choose: " + ", ".join(cycle.ACTION_STATUSES))
@@ -523,7 +524,7 @@ def mark_audits(ws, headers: list[str], n_rows: int) -> None:
     last_row = max(n_rows + 1, 2)
     letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
     deadline = letter["Next deadline"]
-    _replace_ours(ws, lambda f: f == ROLES_LIST or f.startswith(f"AND(ISNUMBER(${deadline}2)"))
+    _replace_ours(ws, lambda f: f == ROLES_LIST or f.startswith(f"AND(ISNUMBER(${deadline}2)"), "Agreed role")
     roles = DataValidation(type="list", formula1=ROLES_LIST, allow_blank=True, showErrorMessage=False,
                            showInputMessage=True, promptTitle="Agreed role",
                            prompt="Only the Assistant Director (for a QA auditor, the Strategic Lead) can agree "

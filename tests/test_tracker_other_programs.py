@@ -1,0 +1,82 @@
+"""The tracker opened, edited and saved in another spreadsheet program (Gnumeric, LibreOffice Calc): every
+cell is still there, and the managers' entries made there are kept by the next consolidate."""
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import openpyxl
+from helpers import gnumeric_edit, needs_gnumeric
+from tracker_records import NOW, action, by_id, make_record, rows_of
+
+from auditdocs.consolidation import consolidate
+
+A, B = "AUD-202601-C1", "AUD-202601-C2"
+SHEETS = ("Audits", "Answers", "Judgements", "Actions", "Exceptions")
+
+
+def records(library):
+    a = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home")])
+    b = make_record(library, "C2", actions=[action("Refer to the speech therapist")],
+                    mo_actions=[action("Discuss in supervision", person="Terry Manager")])
+    return [a, b]
+
+
+#: What managers do in the tracker: an action done and signed off, one in progress, a management oversight
+#: action signed off, the oversight recorded on an audit.
+EDITS = {
+    "Actions": {(f"{A}-A1", "Status"): "Done", (f"{A}-A1", "Completed on"): dt.date(2026, 2, 3),
+                (f"{A}-A1", "Signed off by"): "Terry Manager", (f"{A}-A1", "Signed off on"): dt.date(2026, 2, 4),
+                (f"{A}-A1", "Notes"): "Chronology checked in supervision.",
+                (f"{A}-A2", "Status"): "In progress", (f"{A}-A2", "Notes"): "Visit booked for 12/02.",
+                (f"{B}-A2", "Status"): "Done", (f"{B}-A2", "Signed off by"): "Group Manager"},
+    "Audits": {(A, "Oversight recorded on"): dt.date(2026, 2, 5)},
+}
+
+
+def as_read(path):
+    """Every sheet's rows as a person would read them."""
+    return {sheet: rows_of(path, sheet) for sheet in SHEETS}
+
+
+def check_kept(tracker):
+    actions = by_id(tracker)
+    a1, a2, mo = actions[f"{A}-A1"], actions[f"{A}-A2"], actions[f"{B}-A2"]
+    assert (a1["Status"], a1["Completed on"], a1["Signed off by"], a1["Signed off on"], a1["Notes"]) == (
+        "Done", dt.datetime(2026, 2, 3), "Terry Manager", dt.datetime(2026, 2, 4), "Chronology checked in supervision.")
+    assert (a2["Status"], a2["Notes"]) == ("In progress", "Visit booked for 12/02.")
+    assert (mo["From"], mo["Status"], mo["Signed off by"]) == ("Management oversight", "Done", "Group Manager")
+    assert by_id(tracker, "Audits", "Audit id")[A]["Oversight recorded on"] == dt.datetime(2026, 2, 5)
+
+
+def test_every_row_and_cell_of_the_tracker_has_its_reference(library, tracker):
+    consolidate(records(library), library, tracker, now=NOW)
+    consolidate(records(library), library, tracker, now=NOW)  # rows kept from the first run too
+    with zipfile.ZipFile(tracker) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = zf.read(name).decode("utf-8")
+                assert xml.count("<row ") == xml.count("<row r=") and "<row>" not in xml, name
+                assert xml.count("<c ") == xml.count("<c r=") and "<c>" not in xml and "<c/>" not in xml, name
+                assert "\x00" not in xml
+
+
+@needs_gnumeric
+def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
+    consolidate(records(library), library, tracker, now=NOW)
+    before = as_read(tracker)
+    gnumeric_edit(tracker, EDITS, tmp_path / "gnumeric")
+    after = as_read(tracker)
+    for sheet in ("Answers", "Judgements", "Exceptions"):  # nothing lost on the way
+        assert after[sheet] == before[sheet], sheet
+    assert [r["Action id"] for r in after["Actions"]] == [r["Action id"] for r in before["Actions"]]
+    check_kept(tracker)
+
+    summary = consolidate(records(library), library, tracker, now=NOW)
+    assert (summary.actions_new, summary.actions_removed) == (0, 0)
+    check_kept(tracker)
+    assert as_read(tracker)["Answers"] == before["Answers"]
+    ws = openpyxl.load_workbook(tracker)["Actions"]
+    status = [dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "Status"]
+    assert len(status) == 1 and status[0].formula1  # the drop-down Gnumeric emptied is made again, once
+    assert list(ws.tables) == ["Actions"]  # and the table Gnumeric does not keep
