@@ -190,6 +190,66 @@ def libreoffice_convert(files: list[Path], outdir: Path, target: str, profile: P
     return converted
 
 
+ODF_TABLE, ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def calc_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str], object]], workdir: Path, profile: Path) -> Path:
+    """A workbook opened in LibreOffice Calc, edited there and saved again as .xlsx (in place): LibreOffice
+    makes its own (flat OpenDocument) file of it, `edits` are made in that file as in `gnumeric_edit` (a date
+    gets the look of the sheet's first date), and LibreOffice saves it back as Excel 2007-365."""
+    import datetime as dt
+
+    [own] = libreoffice_convert([xlsx], workdir, "fods", profile)
+    root = etree.parse(str(own)).getroot()
+    t, o = f"{{{ODF_TABLE}}}", f"{{{ODF_OFFICE}}}"
+    for sheet in root.iter(t + "table"):
+        wanted = edits.get(sheet.get(t + "name"), {})
+        if not wanted:
+            continue
+        rows = [_expanded(row, t) for row in sheet.iter(t + "table-row")]
+        column = {_odf_text(c): i for i, c in enumerate(rows[0])}
+        row_of = {_odf_text(r[0]): n for n, r in enumerate(rows) if n and r}
+        date_look = next((c.get(t + "style-name") for r in rows for c in r if c.get(o + "value-type") == "date"), None)
+        for (key, heading), value in wanted.items():
+            cell = rows[row_of[key]][column[heading]]
+            for name in list(cell.attrib):
+                if name != t + "style-name":
+                    del cell.attrib[name]
+            for child in list(cell):
+                cell.remove(child)
+            if isinstance(value, dt.date):
+                cell.set(o + "value-type", "date")
+                cell.set(o + "date-value", value.isoformat())
+                if date_look:
+                    cell.set(t + "style-name", date_look)
+            elif isinstance(value, (int, float)):
+                cell.set(o + "value-type", "float")
+                cell.set(o + "value", str(value))
+            else:
+                cell.set(o + "value-type", "string")
+            etree.SubElement(cell, f"{{{ODF_TEXT}}}p").text = str(value)
+    own.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    [saved] = libreoffice_convert([own], workdir / "saved", "xlsx:Calc MS Excel 2007 XML", profile)
+    xlsx.write_bytes(saved.read_bytes())
+    return xlsx
+
+
+def _expanded(row, t: str) -> list:
+    """A table row's cells, one element for each column (repeated cells made into copies)."""
+    for cell in list(row):
+        repeat = int(cell.get(t + "number-columns-repeated", "1"))
+        if repeat > 1 and repeat < 1000:
+            del cell.attrib[t + "number-columns-repeated"]
+            for _ in range(repeat - 1):
+                cell.addnext(copy.deepcopy(cell))
+    return [c for c in row if c.tag in (t + "table-cell", t + "covered-table-cell")]
+
+
+def _odf_text(cell) -> str:
+    return "\n".join("".join(p.itertext()) for p in cell.iter(f"{{{ODF_TEXT}}}p"))
+
+
 # ---- Gnumeric ----------------------------------------------------------------------------
 
 GNM = "{http://www.gnumeric.org/v10.dtd}"

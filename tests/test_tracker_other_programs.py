@@ -6,7 +6,7 @@ import datetime as dt
 import zipfile
 
 import openpyxl
-from helpers import gnumeric_edit, needs_gnumeric
+from helpers import calc_edit, gnumeric_edit, needs_gnumeric, needs_soffice
 from tracker_records import NOW, action, by_id, make_record, rows_of
 
 from auditdocs.consolidation import consolidate
@@ -80,3 +80,19 @@ def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
     status = [dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "Status"]
     assert len(status) == 1 and status[0].formula1  # the drop-down Gnumeric emptied is made again, once
     assert list(ws.tables) == ["Actions"]  # and the table Gnumeric does not keep
+
+
+@needs_soffice
+def test_managers_entries_made_in_libreoffice_calc_are_kept(library, tracker, tmp_path, lo_profile):
+    consolidate(records(library), library, tracker, now=NOW)
+    before = as_read(tracker)
+    calc_edit(tracker, EDITS, tmp_path / "calc", lo_profile)
+    after = as_read(tracker)
+    for sheet in ("Answers", "Judgements"):
+        assert after[sheet] == before[sheet], sheet
+    check_kept(tracker)
+
+    summary = consolidate(records(library), library, tracker, now=NOW)
+    assert (summary.actions_new, summary.actions_removed) == (0, 0)
+    check_kept(tracker)
+    assert as_read(tracker)["Answers"] == before["Answers"]
