@@ -12,7 +12,9 @@ Every row and cell carries its reference (`r`): the standard allows leaving them
 LibreOffice cope, but Gnumeric drops such cells, and a manager's edits made there would be lost. A row
 written before its place in the sheet is known (kept in the register, or one audit's rows of a sheet
 nobody edits, `SheetDef.big`, one compressed piece per audit, `Fragment`) holds ROW where its number goes,
-and gets the number when the sheet is put together (`numbered`).
+and gets the number when the sheet is put together (`numbered`). An audit's fragment is kept (in the
+register) numbered for its place, and used again as it is while it stays there (`placed`): the pieces
+are joined without compressing them again (a deflate stream may be cut after a flush).
 """
 from __future__ import annotations
 
@@ -526,19 +528,37 @@ def _skeleton_row(n: int, row: SkeletonRow) -> str:
     return f'<row r="{n}"{row.attributes}>{"".join(row.cells[c] for c in sorted(row.cells))}</row>'
 
 
+_NUMBER = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
+
+
+def placed(f: Fragment, first: int) -> Fragment:
+    """The fragment with its rows numbered from `first`: itself when they already are (a fragment kept from
+    a run that put it in the same place), else made again from its XML (nothing else in it changes)."""
+    start = f'<row r="{first}"'.encode()
+    if zlib.decompressobj(-15).decompress(f.data, len(start)) == start:
+        return f
+    xml = zlib.decompressobj(-15).decompress(f.data).decode("utf-8")
+    if ROW not in xml:  # numbered for another place
+        xml = _NUMBER.sub(lambda m: f'{m[1]}{ROW}"', xml)
+    return fragment(numbered(xml, first), f.rows)
+
+
 def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
-    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment, its rows numbered."""
+    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is once numbered
+    for its place (`placed`)."""
     head, rows, tail = skeleton_rows(sheet_xml)
     count = sum(f.rows for f in fragments)
-    out = Compressed()
-    out.write(_DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(last_col)}{count + 1}"/>', head, 1))
-    out.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
-    n = 2
+    start = Compressed()
+    start.write(_DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(last_col)}{count + 1}"/>', head, 1))
+    start.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
+    end = Compressed()
+    end.write("</sheetData>" + tail)
+    pieces, n = [start.piece()], 2
     for f in fragments:
-        out.write(numbered(zlib.decompressobj(-15).decompress(f.data).decode("utf-8"), n))
+        f = placed(f, n)
+        pieces.append((f.data, f.crc, f.length))
         n += f.rows
-    out.write("</sheetData>" + tail)
-    return [out.piece()]
+    return [*pieces, end.piece()]
 
 
 def read_entries(skeleton: bytes) -> list[tuple[str, bytes]]:
