@@ -6,8 +6,8 @@ import datetime as dt
 import zipfile
 
 import openpyxl
-from lxml import etree
 from helpers import calc_edit, gnumeric_edit, needs_gnumeric, needs_soffice
+from lxml import etree
 from tracker_records import NOW, action, by_id, make_record, rows_of
 
 from auditdocs.consolidation import consolidate

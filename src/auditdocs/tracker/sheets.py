@@ -36,7 +36,16 @@ from openpyxl.worksheet.views import Selection
 from .. import cycle
 from ..files import put_text
 from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef, row_key
-from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, RowWriter, Styles, row_height, row_xml
+from .stream import (
+    DATETIME_FORMAT,
+    TOP,
+    WRAP,
+    BodyRow,
+    RowWriter,
+    Styles,
+    row_height,
+    row_xml,
+)
 
 MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
