@@ -255,12 +255,15 @@ def _odf_text(cell) -> str:
 GNM = "{http://www.gnumeric.org/v10.dtd}"
 
 
-def gnumeric_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str], object]], workdir: Path) -> Path:
+def gnumeric_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str] | str, object]], workdir: Path) -> Path:
     """A workbook opened in Gnumeric, edited there and saved again as .xlsx (in place): `ssconvert` makes
     Gnumeric's own file of it, `edits` are made in that file (sheet -> (the text in column A of the row,
-    the column's heading) -> text, number or date), and `ssconvert` saves it back as Gnumeric does."""
+    the column's heading), or a cell's reference -> text, number or date), and `ssconvert` saves it back
+    as Gnumeric does."""
     import datetime as dt
     import gzip
+
+    from openpyxl.utils.cell import coordinate_to_tuple as openpyxl_cell
 
     workdir.mkdir(parents=True, exist_ok=True)
     own = workdir / f"{xlsx.stem}.gnumeric"
@@ -272,8 +275,12 @@ def gnumeric_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str], object]], w
         at = {(int(c.get("Row")), int(c.get("Col"))): c for c in cells}
         column = {c.text: col for (row, col), c in at.items() if row == 0}
         row_of = {c.text: row for (row, col), c in at.items() if col == 0 and row > 0}
-        for (key, heading), value in wanted.items():
-            where = (row_of[key], column[heading])
+        for place, value in wanted.items():
+            if isinstance(place, str):  # a cell's reference, e.g. "B12"
+                row, col = openpyxl_cell(place)
+                where = (row - 1, col - 1)
+            else:
+                where = (row_of[place[0]], column[place[1]])
             cell = at.get(where)
             if cell is None:
                 cell = at[where] = etree.SubElement(cells, GNM + "Cell", Row=str(where[0]), Col=str(where[1]))

@@ -87,11 +87,12 @@ def test_every_row_and_cell_of_the_tracker_has_its_reference(library, tmp_path):
 def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
     consolidate(records(library), library, tracker, now=NOW)
     before = as_read(tracker)
-    gnumeric_edit(tracker, EDITS, tmp_path / "gnumeric")
+    note = {"Actions": {**EDITS["Actions"], "B12": "Supervision dates: 12/02, 12/03"}}  # below, after a gap
+    gnumeric_edit(tracker, {**EDITS, **note}, tmp_path / "gnumeric")
     after = as_read(tracker)
     for sheet in ("Answers", "Judgements", "Exceptions"):  # nothing lost on the way
         assert after[sheet] == before[sheet], sheet
-    assert [r["Action id"] for r in after["Actions"]] == [r["Action id"] for r in before["Actions"]]
+    assert [r["Action id"] for r in after["Actions"] if r["Action id"]] == [r["Action id"] for r in before["Actions"]]
     check_kept(tracker)
 
     summary = consolidate(records(library), library, tracker, now=NOW)
@@ -99,6 +100,8 @@ def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
     check_kept(tracker)
     assert as_read(tracker)["Answers"] == before["Answers"]
     ws = openpyxl.load_workbook(tracker)["Actions"]
+    assert ws["B12"].value == "Supervision dates: 12/02, 12/03"  # a note outside the table stays where it was
+    assert ws.max_row == 12 and not any(c.value for row in ws.iter_rows(min_row=6, max_row=11) for c in row)
     status = [dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "Status"]
     assert len(status) == 1 and status[0].formula1  # the drop-down Gnumeric emptied is made again, once
     assert list(ws.tables) == ["Actions"]  # and the table Gnumeric does not keep

@@ -149,6 +149,8 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
     by_row: dict[int, dict[int, object]] = {}
     for (row_n, col_n), cell in ws._cells.items():
         by_row.setdefault(row_n, {})[col_n] = cell
+    if not ws.tables and layout is None:  # the Excel table is gone (Gnumeric does not keep it): it ends at
+        table_rows = _last_known_row(sheet, by_row, known)  # the last row of ours, as Excel's would
     used_columns = {col_n for row_n, cells in by_row.items() if 2 <= row_n <= table_rows
                     for col_n, cell in cells.items() if cell.value is not None}
     columns: dict[str, int] = {}
@@ -234,6 +236,18 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
         if rng.min_row > last or rng.min_col > last_col:
             old.merged_outside.append((rng.min_row, rng.min_col, rng.max_row, rng.max_col))
     return old
+
+
+def _last_known_row(sheet: SheetDef, by_row: dict[int, dict[int, object]], known) -> int:
+    """The last row (1: none) that is one of ours: its key one the register knows."""
+    headings = {c: " ".join(str(cell.value).split()) for c, cell in by_row.get(1, {}).items() if cell.value is not None}
+    for row_n in sorted(by_row, reverse=True):
+        if row_n > 1:
+            values = {headings[c]: cell.value for c, cell in by_row[row_n].items() if c in headings}
+            key = row_key(sheet, values)
+            if key and known(key):
+                return row_n
+    return 1
 
 
 def _table_size(ws) -> tuple[int, int]:
