@@ -13,7 +13,9 @@ version: folder and path, and its content hash, so a file changed since is never
 The copy keeps the form's identity (audit id, form, version in its properties), so when it comes back it
 is a newer version of the same audit; the register keeps both, and the grade after moderation becomes the
 audit's final grade (`cycle.final_grade`). Editors that drop content-control locks (LibreOffice) leave the
-copy readable: only the protection is lost.
+copy readable: only the protection is lost. LibreOffice also drops every control's tag: on a form laid out
+as ours, each control is then found by where it stands (`forms.docx.layout.controls_by_place`, the places
+the writer puts answers and the reader reads them from), and gets its tag back with its lock.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import cycle
+from .. import cycle, identity
 from .. import model as m
 from ..errors import UserError
 from ..files import put_text, write_atomic
@@ -127,7 +129,7 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
     open_tags = parts.fields | parts.column_tags(spec)
     answer_tags = set(spec.tags) | {h.id for h in spec.header}
     body = document.find(qn("w:body"))
-    placed = controls_by_place(body, spec) if body is not None else {}
+    placed = controls_by_place(body, spec) if body is not None and _layout_is_ours(source) else {}
     untagged, filled = 0, False
     for sdt in document.iter(qn("w:sdt")):
         tag_el = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
@@ -155,6 +157,18 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
     body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
     changed = {"word/document.xml": lambda _: body, "docProps/core.xml": lambda core: package.saved_at(core, when)}
     return package.rewrite(data, lambda name, content: changed.get(name, lambda c: c)(content)), notes
+
+
+def _layout_is_ours(source: zipfile.ZipFile) -> bool:
+    """Is the form laid out as `forms.docx.layout` has it (not a council's own template)? Its properties say."""
+    try:
+        custom = etree.fromstring(source.read("docProps/custom.xml"))
+    except (KeyError, etree.XMLSyntaxError):
+        return True
+    for prop in custom:
+        if prop.get("name") == identity.PROP_LAYOUT and len(prop):
+            return (prop[0].text or "") == "auditdocs"
+    return True
 
 
 #: The order the schema wants a control's properties in (what follows them, its kind, keeps its place).
