@@ -95,13 +95,19 @@ def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
     assert [r["Action id"] for r in after["Actions"] if r["Action id"]] == [r["Action id"] for r in before["Actions"]]
     check_kept(tracker)
 
-    summary = consolidate(records(library), library, tracker, now=NOW)
-    assert (summary.actions_new, summary.actions_removed) == (0, 0)
+    third = make_record(library, "C3", actions=[action("Write the child's plan")])
+    summary = consolidate([*records(library), third], library, tracker, now=NOW)
+    assert (summary.actions_new, summary.actions_removed) == (1, 0)
     check_kept(tracker)
-    assert as_read(tracker)["Answers"] == before["Answers"]
-    ws = openpyxl.load_workbook(tracker)["Actions"]
-    assert ws["B12"].value == "Supervision dates: 12/02, 12/03"  # a note outside the table stays where it was
-    assert ws.max_row == 12 and not any(c.value for row in ws.iter_rows(min_row=6, max_row=11) for c in row)
+    assert as_read(tracker)["Answers"][:len(before["Answers"])] == before["Answers"]
+    wb = openpyxl.load_workbook(tracker)
+    for sheet in ("Audits", "Actions", "Answers"):  # rows written now look as those Gnumeric saved
+        fonts = {(c.font.name, c.font.sz) for row in wb[sheet].iter_rows(min_row=2) for c in row if c.value}
+        assert fonts <= {("Calibri", 11), (None, None)}, sheet  # (a graded cell's font: the default's)
+    ws = wb["Actions"]
+    # a note outside the table stays outside, moved down as the table grew by a row
+    assert ws["B13"].value == "Supervision dates: 12/02, 12/03"
+    assert ws.max_row == 13 and not any(c.value for row in ws.iter_rows(min_row=7, max_row=12) for c in row)
     status = [dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "Status"]
     assert len(status) == 1 and status[0].formula1  # the drop-down Gnumeric emptied is made again, once
     assert list(ws.tables) == ["Actions"]  # and the table Gnumeric does not keep

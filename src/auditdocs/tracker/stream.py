@@ -159,18 +159,25 @@ class Styles:
 
 def signature_of_style(wb, style) -> tuple:
     """What a person sees of a style: font, fill, borders, alignment, number format, protection; colours by
-    their RGB (Excel and LibreOffice write the alpha differently)."""
+    their RGB (Excel and LibreOffice write the alpha differently). What looks the same is the same:
+    Gnumeric gives every cell it saves a solid white fill, black text in the default font on the baseline,
+    not struck through, and 'general' alignment, which look as the defaults."""
     font = wb._fonts[style.fontId]
     fill = wb._fills[style.fillId]
     border = wb._borders[style.borderId]
     align = wb._alignments[style.alignmentId]
     protection = wb._protections[style.protectionId]
     number_format = _number_format(wb, style.numFmtId)
+    paint = (getattr(fill, "patternType", None), _rgb(getattr(fill, "fgColor", None)))
+    colour, default = _rgb(font.color), wb._fonts[0]  # a font without a name or size has the default's
     return (
-        (font.b, font.i, font.u, font.strike, _rgb(font.color), font.sz, font.name, font.vertAlign),
-        (getattr(fill, "patternType", None), _rgb(getattr(fill, "fgColor", None))),
+        (bool(font.b), bool(font.i), None if font.u == "none" else font.u, bool(font.strike),
+         None if colour == "000000" else colour, font.sz or default.sz, font.name or default.name,
+         None if font.vertAlign == "baseline" else font.vertAlign),
+        (None, None) if paint == ("solid", "FFFFFF") or not paint[0] else paint,
         tuple((side.style if side else None) for side in (border.left, border.right, border.top, border.bottom)),
-        (align.horizontal, align.vertical or "bottom", bool(align.wrap_text), align.indent, align.textRotation),
+        (None if align.horizontal == "general" else align.horizontal, align.vertical or "bottom",
+         bool(align.wrap_text), align.indent, align.textRotation),
         number_format.lower(), (protection.locked, protection.hidden), bool(style.quotePrefix),
     )
 
