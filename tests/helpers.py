@@ -27,24 +27,33 @@ SCHEMAS = Path(__file__).resolve().parent / "schemas" / "ooxml"
 REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"  # see its NOTICE.md
 
 SOFFICE = shutil.which("soffice")
-#: Set in CI (.ci/run): a test that needs LibreOffice fails, rather than skips, when it is missing.
+SSCONVERT = shutil.which("ssconvert")
+#: Set in CI (.ci/run): a test that needs LibreOffice (Gnumeric) fails, rather than skips, when it is missing.
 REQUIRE_SOFFICE = os.environ.get("AUDITDOCS_REQUIRE_LIBREOFFICE", "") not in ("", "0")
+REQUIRE_GNUMERIC = os.environ.get("AUDITDOCS_REQUIRE_GNUMERIC", "") not in ("", "0")
 
 
-def needs_soffice(test):
-    """For a test that needs LibreOffice: it skips with the reason on a machine without it,
-    and fails instead when AUDITDOCS_REQUIRE_LIBREOFFICE is set (CI), so the round trips always run there."""
-    if SOFFICE is not None:
-        return test
-    if REQUIRE_SOFFICE:
-        @functools.wraps(test)
-        def fail(*args, **kwargs):
-            pytest.fail("LibreOffice (soffice) is not installed, and AUDITDOCS_REQUIRE_LIBREOFFICE is set: "
-                        "in CI the LibreOffice tests must run.")
-        return fail
-    return pytest.mark.skip(
-        reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)",
-    )(test)
+def _needs(found, required: bool, program: str, variable: str, install: str):
+    """A mark for tests that need `program`: skipped with the reason on a machine without it, failed instead
+    when `required` (`variable` set, as in CI), so that the round trips always run there."""
+    def mark(test):
+        if found is not None:
+            return test
+        if required:
+            @functools.wraps(test)
+            def fail(*args, **kwargs):
+                pytest.fail(f"{program} is not installed, and {variable} is set: in CI these tests must run.")
+            return fail
+        return pytest.mark.skip(reason=f"{program} is not installed (Debian: {install})")(test)
+    return mark
+
+
+#: For a test that needs LibreOffice (soffice); it fails instead of skipping when AUDITDOCS_REQUIRE_LIBREOFFICE is set.
+needs_soffice = _needs(SOFFICE, REQUIRE_SOFFICE, "LibreOffice (soffice)", "AUDITDOCS_REQUIRE_LIBREOFFICE",
+                       "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui")
+#: For a test that needs Gnumeric (ssconvert); it fails instead of skipping when AUDITDOCS_REQUIRE_GNUMERIC is set.
+needs_gnumeric = _needs(SSCONVERT, REQUIRE_GNUMERIC, "Gnumeric (ssconvert)", "AUDITDOCS_REQUIRE_GNUMERIC",
+                        "apt-get install gnumeric")
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -207,6 +216,114 @@ def xmp_properties(reader) -> dict[str, str]:
             prefix = {v: k for k, v in prop.nsmap.items()}[etree.QName(prop).namespace]
             found[f"{prefix}:{etree.QName(prop).localname}"] = " ".join("".join(prop.itertext()).split())
     return found
+
+
+ODF_TABLE, ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def calc_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str], object]], workdir: Path, profile: Path) -> Path:
+    """A workbook opened in LibreOffice Calc, edited there and saved again as .xlsx (in place): LibreOffice
+    makes its own (flat OpenDocument) file of it, `edits` are made in that file as in `gnumeric_edit` (a date
+    gets the look of the sheet's first date), and LibreOffice saves it back as Excel 2007-365."""
+    import datetime as dt
+
+    [own] = libreoffice_convert([xlsx], workdir, "fods", profile)
+    root = etree.parse(str(own)).getroot()
+    t, o = f"{{{ODF_TABLE}}}", f"{{{ODF_OFFICE}}}"
+    for sheet in root.iter(t + "table"):
+        wanted = edits.get(sheet.get(t + "name"), {})
+        if not wanted:
+            continue
+        rows = [_expanded(row, t) for row in sheet.iter(t + "table-row")]
+        column = {_odf_text(c): i for i, c in enumerate(rows[0])}
+        row_of = {_odf_text(r[0]): n for n, r in enumerate(rows) if n and r}
+        date_look = next((c.get(t + "style-name") for r in rows for c in r if c.get(o + "value-type") == "date"), None)
+        for (key, heading), value in wanted.items():
+            cell = rows[row_of[key]][column[heading]]
+            for name in list(cell.attrib):
+                if name != t + "style-name":
+                    del cell.attrib[name]
+            for child in list(cell):
+                cell.remove(child)
+            if isinstance(value, dt.date):
+                cell.set(o + "value-type", "date")
+                cell.set(o + "date-value", value.isoformat())
+                if date_look:
+                    cell.set(t + "style-name", date_look)
+            elif isinstance(value, (int, float)):
+                cell.set(o + "value-type", "float")
+                cell.set(o + "value", str(value))
+            else:
+                cell.set(o + "value-type", "string")
+            etree.SubElement(cell, f"{{{ODF_TEXT}}}p").text = str(value)
+    own.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    [saved] = libreoffice_convert([own], workdir / "saved", "xlsx:Calc MS Excel 2007 XML", profile)
+    xlsx.write_bytes(saved.read_bytes())
+    return xlsx
+
+
+def _expanded(row, t: str) -> list:
+    """A table row's cells, one element for each column (repeated cells made into copies)."""
+    for cell in list(row):
+        repeat = int(cell.get(t + "number-columns-repeated", "1"))
+        if repeat > 1 and repeat < 1000:
+            del cell.attrib[t + "number-columns-repeated"]
+            for _ in range(repeat - 1):
+                cell.addnext(copy.deepcopy(cell))
+    return [c for c in row if c.tag in (t + "table-cell", t + "covered-table-cell")]
+
+
+def _odf_text(cell) -> str:
+    return "\n".join("".join(p.itertext()) for p in cell.iter(f"{{{ODF_TEXT}}}p"))
+
+
+# ---- Gnumeric ----------------------------------------------------------------------------
+
+GNM = "{http://www.gnumeric.org/v10.dtd}"
+
+
+def gnumeric_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str] | str, object]], workdir: Path) -> Path:
+    """A workbook opened in Gnumeric, edited there and saved again as .xlsx (in place): `ssconvert` makes
+    Gnumeric's own file of it, `edits` are made in that file (sheet -> (the text in column A of the row,
+    the column's heading), or a cell's reference -> text, number or date), and `ssconvert` saves it back
+    as Gnumeric does."""
+    import datetime as dt
+    import gzip
+
+    from openpyxl.utils.cell import coordinate_to_tuple as openpyxl_cell
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    own = workdir / f"{xlsx.stem}.gnumeric"
+    subprocess.run([SSCONVERT, str(xlsx), str(own)], check=True, capture_output=True, timeout=300)
+    root = etree.fromstring(gzip.decompress(own.read_bytes()))
+    for sheet in root.iter(GNM + "Sheet"):
+        wanted = edits.get(sheet.findtext(GNM + "Name"), {})
+        cells = sheet.find(GNM + "Cells")
+        at = {(int(c.get("Row")), int(c.get("Col"))): c for c in cells}
+        column = {c.text: col for (row, col), c in at.items() if row == 0}
+        row_of = {c.text: row for (row, col), c in at.items() if col == 0 and row > 0}
+        for place, value in wanted.items():
+            if isinstance(place, str):  # a cell's reference, e.g. "B12"
+                row, col = openpyxl_cell(place)
+                where = (row - 1, col - 1)
+            else:
+                where = (row_of[place[0]], column[place[1]])
+            cell = at.get(where)
+            if cell is None:
+                cell = at[where] = etree.SubElement(cells, GNM + "Cell", Row=str(where[0]), Col=str(where[1]))
+            if isinstance(value, dt.date):
+                cell.set("ValueType", "40")
+                cell.set("ValueFormat", "dd/mm/yyyy")
+                cell.text = str((value - dt.date(1899, 12, 30)).days)
+            else:
+                cell.set("ValueType", "40" if isinstance(value, (int, float)) else "60")
+                cell.text = str(value)
+    own.write_bytes(gzip.compress(etree.tostring(root, xml_declaration=True, encoding="UTF-8")))
+    xlsx.unlink()
+    subprocess.run([SSCONVERT, str(own), str(xlsx)], check=True, capture_output=True, timeout=300)
+    assert xlsx.exists(), f"Gnumeric did not write {xlsx}"
+    return xlsx
 
 
 # ---- invented records and answers -------------------------------------------------------

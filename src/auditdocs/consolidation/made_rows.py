@@ -26,7 +26,7 @@ from ..tracker.sheets import OldSheet, Rendered
 from ..tracker.stream import RowWriter
 from . import plan
 
-VERSION = "1"  # of the rows made here: change it when they change, so that kept rows are made again
+VERSION = "2"  # of the rows made here (2: with references): change it when they change, so kept rows are made again
 
 
 @dataclass

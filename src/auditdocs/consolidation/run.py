@@ -555,21 +555,26 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
     signatures = {a.audit_id: big.signature(a.current.content_hash, spec)
                   for a in listed if (spec := library.get(a.form_id, a.form_version)) is not None}
     kept = reg.rendered(sheet.name, signatures)
-    fragments, keep = [], {}
+    fragments, keep, n = [], {}, 2  # n: the row the next audit's rows start at (each kept numbered for it)
     for a in listed:
         if a.audit_id not in signatures:
             continue
         if a.audit_id in kept:
             data, crc, length, rows, _ = kept[a.audit_id]
-            fragments.append(stream.Fragment(data, crc, length, rows))
-            continue
-        made = made_now.get(a.current.content_hash)
-        piece = made.get(sheet.name) if made is not None and sheet.name in made else \
-            big.render(library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
-        if piece is not None:
-            fragments.append(piece)
-        keep[a.audit_id] = (signatures[a.audit_id], *((piece.data, piece.crc, piece.length, piece.rows)
-                                                      if piece is not None else (b"", 0, 0, 0)))
+            piece = stream.Fragment(data, crc, length, rows)
+        else:
+            made = made_now.get(a.current.content_hash)
+            piece = made.get(sheet.name) if made is not None and sheet.name in made else big.render(
+                library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
+        if piece is not None and piece.rows:
+            at = stream.placed(piece, n)
+            fragments.append(at)
+            n += at.rows
+        else:
+            at = piece
+        if a.audit_id not in kept or at is not piece:
+            keep[a.audit_id] = (signatures[a.audit_id], *((at.data, at.crc, at.length, at.rows)
+                                                          if at is not None else (b"", 0, 0, 0)))
     reg.keep_rendered(sheet.name, keep)
     return book.BigSheet([f for f in fragments if f.rows])
 

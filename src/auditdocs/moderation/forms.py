@@ -13,7 +13,9 @@ version: folder and path, and its content hash, so a file changed since is never
 The copy keeps the form's identity (audit id, form, version in its properties), so when it comes back it
 is a newer version of the same audit; the register keeps both, and the grade after moderation becomes the
 audit's final grade (`cycle.final_grade`). Editors that drop content-control locks (LibreOffice) leave the
-copy readable: only the protection is lost.
+copy readable: only the protection is lost. LibreOffice also drops every control's tag: on a form laid out
+as ours, each control is then found by where it stands (`forms.docx.layout.controls_by_place`, the places
+the writer puts answers and the reader reads them from), and gets its tag back with its lock.
 """
 from __future__ import annotations
 
@@ -28,11 +30,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import cycle
+from .. import cycle, identity
 from .. import model as m
 from ..errors import UserError
 from ..files import put_text, write_atomic
 from ..forms.docx import package
+from ..forms.docx.layout import controls_by_place
 from ..forms.docx.oxml import qn
 from ..generate import safe_name
 from ..register import file_hash
@@ -124,11 +127,16 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
     source = zipfile.ZipFile(io.BytesIO(data))
     document = etree.fromstring(source.read("word/document.xml"))
     open_tags = parts.fields | parts.column_tags(spec)
-    answer_tags = set(spec.tags)
+    answer_tags = set(spec.tags) | {h.id for h in spec.header}
+    body = document.find(qn("w:body"))
+    placed = controls_by_place(body, spec) if body is not None and _layout_is_ours(source) else {}
     untagged, filled = 0, False
     for sdt in document.iter(qn("w:sdt")):
         tag_el = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
         tag = tag_el.get(qn("w:val"), "") if tag_el is not None else ""
+        if not tag and sdt in placed:  # its tag removed by an editor (LibreOffice): put back, by where it stands
+            tag = placed[sdt]
+            _set_tag(sdt, tag)
         if tag in open_tags:
             _set_lock(sdt, "sdtLocked")
         elif tag in answer_tags:
@@ -140,8 +148,8 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
             filled = True
     notes = []
     if untagged:
-        notes.append(f"{untagged} answer boxes have lost their labels (the form was saved by an editor that removes "
-                     "them, such as LibreOffice), so they could not be locked: the moderator should change only the "
+        notes.append(f"{untagged} answer boxes have lost their labels and are not where the form put them (the form "
+                     "was changed in an editor), so they could not be locked: the moderator should change only the "
                      "moderation part.")
     if parts.moderator_field and moderator and not filled:
         notes.append("the moderator's name could not be filled in (its box was not found): the moderator should "
@@ -151,17 +159,48 @@ def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
     return package.rewrite(data, lambda name, content: changed.get(name, lambda c: c)(content)), notes
 
 
+def _layout_is_ours(source: zipfile.ZipFile) -> bool:
+    """Is the form laid out as `forms.docx.layout` has it (not a council's own template)? Its properties say."""
+    try:
+        custom = etree.fromstring(source.read("docProps/custom.xml"))
+    except (KeyError, etree.XMLSyntaxError):
+        return True
+    for prop in custom:
+        if prop.get("name") == identity.PROP_LAYOUT and len(prop):
+            return (prop[0].text or "") == "auditdocs"
+    return True
+
+
+#: The order the schema wants a control's properties in (what follows them, its kind, keeps its place).
+_PROPS_ORDER = [qn(f"w:{n}") for n in ("rPr", "alias", "tag", "id", "lock", "placeholder", "temporary",
+                                       "showingPlcHdr", "dataBinding", "label", "tabIndex")]
+
+
+def _set_tag(sdt, tag: str) -> None:
+    """Give a content control the tag `tag`."""
+    _set_prop(sdt, "tag", tag)
+
+
 def _set_lock(sdt, value: str) -> None:
-    """Give a content control the lock `value`, placed where the schema wants it (after rPr, alias, tag, id)."""
+    """Give a content control the lock `value`."""
+    _set_prop(sdt, "lock", value)
+
+
+def _set_prop(sdt, name: str, value: str) -> None:
+    """Set the control's property w:sdtPr/w:`name` to `value`, and put its properties in the schema's order
+    (LibreOffice writes the id before the alias)."""
     props = sdt.find(qn("w:sdtPr"))
     if props is None:
         return
-    lock = props.find(qn("w:lock"))
-    if lock is None:
-        lock = etree.Element(qn("w:lock"))
-        before = [c for c in props if c.tag in {qn(f"w:{n}") for n in ("rPr", "alias", "tag", "id")}]
-        props.insert(props.index(before[-1]) + 1 if before else 0, lock)
-    lock.set(qn("w:val"), value)
+    found = props.find(qn(f"w:{name}"))
+    if found is None:
+        found = etree.SubElement(props, qn(f"w:{name}"))
+    found.set(qn("w:val"), value)
+    rank = {tag: n for n, tag in enumerate(_PROPS_ORDER)}
+    children = list(props)
+    ordered = sorted(children, key=lambda c: rank.get(c.tag, len(rank)))
+    if ordered != children:
+        props[:] = ordered
 
 
 # ---- Excel --------------------------------------------------------------------------------

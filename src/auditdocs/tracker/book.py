@@ -60,6 +60,7 @@ def open_tracker(path: Path | None, written: Callable[[str], object | None] = la
         tracker = Tracker(path, wb, Styles(wb), True, sha, dict(state.layouts))
     else:
         wb = safety.load(path, unless_protected=BIG)
+        _own_default_font(wb)
         tracker = Tracker(path, wb, Styles(wb), True, sha)
     if not any(s in wb.sheetnames for s in (AUDITS.name, ACTIONS.name)):
         raise UserError(f"{path} does not look like an auditdocs tracker (it has no Audits or Actions sheet), "
@@ -76,6 +77,17 @@ def open_tracker(path: Path | None, written: Callable[[str], object | None] = la
                 f"be matched. If rows were inserted above the headings, delete them; if the heading was renamed, "
                 f"change it back to '{heading}'. Then run again. {safety.NOTHING_CHANGED}")
     return tracker
+
+
+def _own_default_font(wb) -> None:
+    """Gnumeric saves its own default font (Sans 10) as the workbook's, and the tracker's font on every cell:
+    the tracker's default is put back, so that the rows written now look as the others, and cells that look
+    as ours are known as ours (not kept as a person's look, run after run)."""
+    from openpyxl.styles.fonts import DEFAULT_FONT
+    from openpyxl.utils.indexed_list import IndexedList
+
+    if wb._fonts and wb._fonts[0].name == "Sans":
+        wb._fonts = IndexedList([DEFAULT_FONT, *list(wb._fonts)[1:]])
 
 
 def read_sheets(tracker: Tracker, known: dict[str, Callable[[str], bool]]) -> dict[str, OldSheet]:

@@ -13,7 +13,7 @@ from .. import model as m
 from . import rows as r
 from .stream import Fragment, RowWriter, Styles, fragment, row_height, row_xml
 
-VERSION = "1"  # of the rows made here: change it when they change, so that kept rows are made again
+VERSION = "2"  # of the rows made here: change it when they change, so that kept rows are made again
 
 
 class SheetRows:

@@ -36,7 +36,16 @@ from openpyxl.worksheet.views import Selection
 from .. import cycle
 from ..files import put_text
 from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef, row_key
-from .stream import DATETIME_FORMAT, TOP, WRAP, BodyRow, RowWriter, Styles, row_height
+from .stream import (
+    DATETIME_FORMAT,
+    TOP,
+    WRAP,
+    BodyRow,
+    RowWriter,
+    Styles,
+    row_height,
+    row_xml,
+)
 
 MANAGER_HEADER_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FONT = Font(bold=True, color="000000")
@@ -140,6 +149,8 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
     by_row: dict[int, dict[int, object]] = {}
     for (row_n, col_n), cell in ws._cells.items():
         by_row.setdefault(row_n, {})[col_n] = cell
+    if not ws.tables and layout is None:  # the Excel table is gone (Gnumeric does not keep it): it ends at
+        table_rows = _last_known_row(sheet, by_row, known)  # the last row of ours, as Excel's would
     used_columns = {col_n for row_n, cells in by_row.items() if 2 <= row_n <= table_rows
                     for col_n, cell in cells.items() if cell.value is not None}
     columns: dict[str, int] = {}
@@ -225,6 +236,18 @@ def read(ws, sheet: SheetDef, styles: Styles, known, layout: list[str] | None = 
         if rng.min_row > last or rng.min_col > last_col:
             old.merged_outside.append((rng.min_row, rng.min_col, rng.max_row, rng.max_col))
     return old
+
+
+def _last_known_row(sheet: SheetDef, by_row: dict[int, dict[int, object]], known) -> int:
+    """The last row (1: none) that is one of ours: its key one the register knows."""
+    headings = {c: " ".join(str(cell.value).split()) for c, cell in by_row.get(1, {}).items() if cell.value is not None}
+    for row_n in sorted(by_row, reverse=True):
+        if row_n > 1:
+            values = {headings[c]: cell.value for c, cell in by_row[row_n].items() if c in headings}
+            key = row_key(sheet, values)
+            if key and known(key):
+                return row_n
+    return 1
 
 
 def _table_size(ws) -> tuple[int, int]:
@@ -432,7 +455,8 @@ def wrapped_columns(sheet: SheetDef, old: OldSheet, headers: list[str]) -> list[
 
 @dataclass(frozen=True)
 class Rendered:
-    """A row already written as SpreadsheetML (without references): one of ours with nothing of people's."""
+    """A row already written as SpreadsheetML (with `stream.ROW` for its number): one of ours with nothing of
+    people's."""
 
     xml: str
 
@@ -442,8 +466,7 @@ def render_row(row: dict, headers: list[str], writer: RowWriter, wrapped: list[t
     values = [row.get(h) for h in headers]
     texts = [(v if type(v) is str else text_of(v), width) for i, width in wrapped if (v := values[i]) is not None]
     height = row_height(texts)
-    return Rendered(f'<row ht="{height:g}" customHeight="1">{writer.cells(values)}</row>' if height
-                    else f"<row>{writer.cells(values)}</row>")
+    return Rendered(row_xml(writer.cells(values), height))
 
 
 def protect(ws) -> None:
@@ -487,10 +510,11 @@ def _put_back_outside(ws, old: OldSheet, table_end: tuple[int, int]) -> None:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
 
 
-def _replace_ours(ws, ours) -> None:
-    """Drop our drop-downs and conditional formats (`ours(formula)`), keeping people's."""
+def _replace_ours(ws, ours, title: str) -> None:
+    """Drop our drop-downs and conditional formats (`ours(formula)`), keeping people's; and a drop-down with
+    our prompt's `title` but no list left (what Gnumeric keeps of ours: it would lie over the new one)."""
     for dv in list(ws.data_validations.dataValidation):
-        if ours(dv.formula1 or ""):
+        if ours(dv.formula1 or "") or (dv.promptTitle == title and not dv.formula1):
             ws.data_validations.dataValidation.remove(dv)
     kept = ConditionalFormattingList()
     for cf in ws.conditional_formatting:
@@ -504,7 +528,7 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
     """The Status drop-down and the overdue colour on the Actions sheet (ours replaced, others kept)."""
     last_row = max(n_rows + 1, 2)
     letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
-    _replace_ours(ws, lambda f: f == STATUS_LIST or "No longer needed" in f)
+    _replace_ours(ws, lambda f: f == STATUS_LIST or "No longer needed" in f, "Status")
     status = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=False,
                             showInputMessage=True, promptTitle="Status",
                             prompt="Choose: " + ", ".join(cycle.ACTION_STATUSES))
@@ -523,7 +547,7 @@ def mark_audits(ws, headers: list[str], n_rows: int) -> None:
     last_row = max(n_rows + 1, 2)
     letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
     deadline = letter["Next deadline"]
-    _replace_ours(ws, lambda f: f == ROLES_LIST or f.startswith(f"AND(ISNUMBER(${deadline}2)"))
+    _replace_ours(ws, lambda f: f == ROLES_LIST or f.startswith(f"AND(ISNUMBER(${deadline}2)"), "Agreed role")
     roles = DataValidation(type="list", formula1=ROLES_LIST, allow_blank=True, showErrorMessage=False,
                            showInputMessage=True, promptTitle="Agreed role",
                            prompt="Only the Assistant Director (for a QA auditor, the Strategic Lead) can agree "

@@ -8,9 +8,13 @@ styles the rows use (registered once in the workbook through `Styles`, so that s
 numbers and dates as Excel keeps them. `assemble` then writes the final package: each data sheet's
 rows merged, row by row and column by column, with the skeleton's cells.
 
-The rows of the sheets nobody edits (`SheetDef.big`) are written without row or cell references,
-one compressed piece per audit (`Fragment`), so that a piece can be put anywhere in the sheet; their
-pieces are joined without compressing them again (a deflate stream may be cut after a flush).
+Every row and cell carries its reference (`r`): the standard allows leaving them out, and Excel and
+LibreOffice cope, but Gnumeric drops such cells, and a manager's edits made there would be lost. A row
+written before its place in the sheet is known (kept in the register, or one audit's rows of a sheet
+nobody edits, `SheetDef.big`, one compressed piece per audit, `Fragment`) holds ROW where its number goes,
+and gets the number when the sheet is put together (`numbered`). An audit's fragment is kept (in the
+register) numbered for its place, and used again as it is while it stays there (`placed`): the pieces
+are joined without compressing them again (a deflate stream may be cut after a flush).
 """
 from __future__ import annotations
 
@@ -156,18 +160,25 @@ class Styles:
 
 def signature_of_style(wb, style) -> tuple:
     """What a person sees of a style: font, fill, borders, alignment, number format, protection; colours by
-    their RGB (Excel and LibreOffice write the alpha differently)."""
+    their RGB (Excel and LibreOffice write the alpha differently). What looks the same is the same:
+    Gnumeric gives every cell it saves a solid white fill, black text in the default font on the baseline,
+    not struck through, and 'general' alignment, which look as the defaults."""
     font = wb._fonts[style.fontId]
     fill = wb._fills[style.fillId]
     border = wb._borders[style.borderId]
     align = wb._alignments[style.alignmentId]
     protection = wb._protections[style.protectionId]
     number_format = _number_format(wb, style.numFmtId)
+    paint = (getattr(fill, "patternType", None), _rgb(getattr(fill, "fgColor", None)))
+    colour, default = _rgb(font.color), wb._fonts[0]  # a font without a name or size has the default's
     return (
-        (font.b, font.i, font.u, font.strike, _rgb(font.color), font.sz, font.name, font.vertAlign),
-        (getattr(fill, "patternType", None), _rgb(getattr(fill, "fgColor", None))),
+        (bool(font.b), bool(font.i), None if font.u == "none" else font.u, bool(font.strike),
+         None if colour == "000000" else colour, font.sz or default.sz, font.name or default.name,
+         None if font.vertAlign == "baseline" else font.vertAlign),
+        (None, None) if paint == ("solid", "FFFFFF") or not paint[0] else paint,
         tuple((side.style if side else None) for side in (border.left, border.right, border.top, border.bottom)),
-        (align.horizontal, align.vertical or "bottom", bool(align.wrap_text), align.indent, align.textRotation),
+        (None if align.horizontal == "general" else align.horizontal, align.vertical or "bottom",
+         bool(align.wrap_text), align.indent, align.textRotation),
         number_format.lower(), (protection.locked, protection.hidden), bool(style.quotePrefix),
     )
 
@@ -233,10 +244,22 @@ def _cell_height(text: str, width: float, bold: bool) -> float:
     return cell_height(text, width, FONT_SIZE, bold, spare=SPARE)
 
 
-def row_xml(cells: str, height: float | None, r: int | None = None) -> str:
-    ref = f' r="{r}"' if r else ""
+#: Where a row's number goes in a row written before its place is known (no cell's text can hold it: XML
+#: forbids the character, and `cell_safe` takes it out).
+ROW = "\x00"
+
+
+def row_xml(cells: str, height: float | None, r: int | str = ROW) -> str:
     ht = f' ht="{height:g}" customHeight="1"' if height else ""
-    return f"<row{ref}{ht}>{cells}</row>"
+    return f'<row r="{r}"{ht}>{cells}</row>'
+
+
+def numbered(rows_xml: str, first: int) -> str:
+    """Rows written with ROW for their numbers (each of their cells too), numbered from `first` on."""
+    if ROW not in rows_xml:
+        return rows_xml
+    rows = rows_xml.split("</row>")  # no text holds it: `<` is always escaped
+    return "</row>".join([row.replace(ROW, str(n)) for n, row in enumerate(rows[:-1], start=first)] + rows[-1:])
 
 
 @dataclass
@@ -425,33 +448,32 @@ class RowWriter:
                     kinds[value_kind(Graded(label, colour))] = styles.of(col, Graded(label, colour))
             self.kinds.append(kinds)
         self._memo: list[dict] = [{} for _ in cols]
+        self._letters = [get_column_letter(i) for i in range(1, len(cols) + 1)]
 
     def style(self, i: int, value) -> int:
         kinds = self.kinds[i]
         return kinds.get(value_kind(value), kinds["s"])
 
-    def cells(self, values: list) -> str:
-        """The cells of a row, without references: an empty one for each column left out."""
+    def cells(self, values: list, n: int | str = ROW) -> str:
+        """The cells of row `n` (ROW: numbered later, see `numbered`), each with its reference."""
         out = []
-        last = max((i for i, v in enumerate(values) if v is not None and v != ""), default=-1)
-        for i in range(last + 1):
-            value = values[i]
+        letters = self._letters
+        for i, value in enumerate(values):
             if value is None or value == "":
-                out.append("<c/>")
                 continue
             key = (type(value), value) if type(value) is not Graded else (Graded, value.label, value.colour)
             memo = self._memo[i]
             found = memo.get(key)
             if found is None:
-                found = cell_xml(value, self.style(i, value))
+                found = cell_xml(value, self.style(i, value))[2:]  # what follows "<c"
                 if len(memo) < self.MEMO:
                     memo[key] = found
-            out.append(found)
+            out.append(f'<c r="{letters[i]}{n}"{found}')
         return "".join(out)
 
     def cells_at(self, values: list, n: int) -> dict[int, str]:
         """The cells of row `n`, with their references (to merge with other cells of the row)."""
-        return {i + 1: cell_xml(v, self.style(i, v), f"{get_column_letter(i + 1)}{n}")
+        return {i + 1: cell_xml(v, self.style(i, v), f"{self._letters[i]}{n}")
                 for i, v in enumerate(values) if v is not None and v != ""}
 
     def signature(self) -> list:
@@ -472,16 +494,16 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
     if 1 in rows:
         yield _skeleton_row(1, rows[1])
     chunk = []
-    for n, row in enumerate(body, start=2):  # a row without its number follows the one before
+    for n, row in enumerate(body, start=2):
         theirs = rows.get(n)
-        if row.xml is not None and theirs is None:  # a row of ours kept as written
-            chunk.append(row.xml)
-        elif row.xml is not None:  # with people's cells beside the table in the same row
+        if row.xml is not None and theirs is None and ROW in row.xml:  # a row of ours kept as written
+            chunk.append(row.xml.replace(ROW, str(n)))
+        elif row.xml is not None:  # with people's cells beside the table in the same row (or kept unnumbered)
             attributes, cells = _numbered_cells(row.xml, n)
-            cells.update(theirs.cells)
+            cells.update(theirs.cells if theirs is not None else {})
             chunk.append(f'<row r="{n}"{attributes}>{"".join(cells[c] for c in sorted(cells))}</row>')
         elif theirs is None:
-            chunk.append(row_xml(writer.cells(row.values), row.height))
+            chunk.append(row_xml(writer.cells(row.values, n), row.height, n))
         else:
             cells = writer.cells_at(row.values, n)
             cells.update(theirs.cells)
@@ -497,21 +519,41 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
 
 
 def _numbered_cells(row: str, n: int) -> tuple[str, dict[int, str]]:
-    """A row written without references: its attributes, and its cells (column -> XML) with theirs."""
-    found = _ROW.match(row)
+    """A row of ours written before its place was known (with ROW for its number, or, kept from an earlier
+    version, without references): its attributes, and its cells (column -> XML) with their references."""
+    found = _ROW.match(row.replace(ROW, str(n)))
     cells = {}
     for c, cell in enumerate(_CELL.finditer(found.group(2) or ""), start=1):
-        if cell.group(0) != "<c/>":
+        ref = _R.search(cell.group(1))
+        if ref:
+            cells[_column_number(ref[1])] = cell.group(0)
+        elif cell.group(0) != "<c/>":
             cells[c] = f'<c r="{get_column_letter(c)}{n}"' + cell.group(0)[2:]
-    return found.group(1), cells
+    return re.sub(r'\s*\br="\d+"', "", found.group(1)), cells
 
 
 def _skeleton_row(n: int, row: SkeletonRow) -> str:
     return f'<row r="{n}"{row.attributes}>{"".join(row.cells[c] for c in sorted(row.cells))}</row>'
 
 
+_NUMBER = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
+
+
+def placed(f: Fragment, first: int) -> Fragment:
+    """The fragment with its rows numbered from `first`: itself when they already are (a fragment kept from
+    a run that put it in the same place), else made again from its XML (nothing else in it changes)."""
+    start = f'<row r="{first}"'.encode()
+    if zlib.decompressobj(-15).decompress(f.data, len(start)) == start:
+        return f
+    xml = zlib.decompressobj(-15).decompress(f.data).decode("utf-8")
+    if ROW not in xml:  # numbered for another place
+        xml = _NUMBER.sub(lambda m: f'{m[1]}{ROW}"', xml)
+    return fragment(numbered(xml, first), f.rows)
+
+
 def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
-    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is."""
+    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is once numbered
+    for its place (`placed`)."""
     head, rows, tail = skeleton_rows(sheet_xml)
     count = sum(f.rows for f in fragments)
     start = Compressed()
@@ -519,7 +561,12 @@ def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -
     start.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
     end = Compressed()
     end.write("</sheetData>" + tail)
-    return [start.piece(), *((f.data, f.crc, f.length) for f in fragments), end.piece()]
+    pieces, n = [start.piece()], 2
+    for f in fragments:
+        f = placed(f, n)
+        pieces.append((f.data, f.crc, f.length))
+        n += f.rows
+    return [*pieces, end.piece()]
 
 
 def read_entries(skeleton: bytes) -> list[tuple[str, bytes]]:

@@ -16,7 +16,7 @@ from lxml import etree
 
 from ...dates import parse_date
 from . import package
-from .oxml import CHECKED, UNCHECKED, W14_NS, para, qn, run
+from .oxml import CHECKED, UNCHECKED, W14_NS, el, para, qn, run
 from .reader import SDT, TBL, TR, W, _sdt_tag
 
 
@@ -58,8 +58,19 @@ def set_control(sdt, value) -> None:
                 date.set(qn("w:fullDate"), f"{day.isoformat()}T00:00:00Z")
                 value = day.strftime("%d/%m/%Y")
         text = str(value).split("\n")
+    look = content.find(f".//{W}r/{W}rPr")  # an inline control's runs carry its look
     for child in list(content):
         content.remove(child)
+    parent = sdt.getparent()
+    if parent is not None and parent.tag == W + "p":  # a control inside a paragraph (LibreOffice saves them so)
+        for n, line in enumerate(text):
+            if n:
+                content.append(el("w:r", el("w:br")))
+            content.extend(_split_runs(line, font="MS Gothic" if box is not None else None))
+        for r in content.iter(W + "r"):
+            if look is not None and r.find(W + "rPr") is None:
+                r.insert(0, copy.deepcopy(look))
+        return
     for line in text:
         p = para(*_split_runs(line, font="MS Gothic" if box is not None else None))
         if style is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ... import model as m
 from ..textwidth import longest_piece, width
+from .oxml import qn
 
 # A4 portrait, 2 cm margins: 9638 twips (1/20 point) of text width.
 PAGE_W, PAGE_H, MARGIN = 11906, 16838, 1134
@@ -144,3 +145,72 @@ def action_widths(table: m.Table) -> tuple[list[int], float]:
     widths = widths[:1] + [w + int(max(spare, 0) * k / sum(weights)) for w, k in zip(widths[1:], weights)]
     widths[-1] += TEXT_W - sum(widths)
     return widths, size
+
+
+# ---- which control holds which answer, by where it stands ----------------------------------
+
+
+def answer_cells(spec: m.FormSpec) -> dict[str, list[tuple[m.Field, int]]]:
+    """For each row reference of the spec's section tables, the fields that row holds and the index of
+    each one's cell (`Slot.cell`): where the writer puts them, and where the reader finds them."""
+    cells = {}
+    for _, item in spec.items():
+        if isinstance(item, m.Actions):
+            continue
+        fields = {f.part: f for f in item.fields}
+        for ref, slots in row_slots(item).items():
+            cells[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
+    return cells
+
+
+def controls_by_place(body, spec: m.FormSpec) -> dict:
+    """Which answer each content control (w:sdt) of one of our Word forms holds, by where it stands (its tag,
+    if it has one, is not looked at): a detail by its label in the details table (the first table), a field by
+    its row's reference and its cell in the row (`answer_cells`), an action table's column by the table's
+    reference and the column's heading (else its position). For a form whose tags an editor removed
+    (LibreOffice does): sdt element -> tag (the field, detail or column id the writer tagged it with)."""
+    tbl, tr, tc, sdt = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+
+    def text(cell) -> str:
+        return text_key("".join(t.text or "" for t in cell.iter(qn("w:t"))))
+
+    details = {text_key(h.label): h.id for h in spec.header}
+    fields = {text_key(ref): [(f.id, i) for f, i in where] for ref, where in answer_cells(spec).items()}
+    tables = {text_key(t.ref): t for t in spec.tables}
+    found = {}
+
+    def put(cell, tag: str) -> None:
+        for control in cell.iter(sdt):
+            found.setdefault(control, tag)
+
+    for n, table in enumerate(body.iter(tbl)):
+        rows = table.findall(tr)
+        first = rows[0].findall(tc) if rows else []
+        action_table = tables.get(text(first[0])) if first else None
+        if action_table is not None:
+            headings = [text(c) for c in first]
+            columns = [(c, headings.index(text_key(c.label)) if text_key(c.label) in headings else i)
+                       for i, c in enumerate(action_table.columns, start=1)]
+            for row in rows[1:]:
+                cells = row.findall(tc)
+                if [text(c) for c in cells] == headings:
+                    continue  # the heading row, repeated
+                for column, i in columns:
+                    if i < len(cells):
+                        put(cells[i], column.tag(action_table.id))
+            continue
+        for row in rows:
+            cells = row.findall(tc)
+            if n == 0:
+                for label, value in zip(cells[::2], cells[1::2]):
+                    if text(label) in details:
+                        put(value, details[text(label)])
+            for field_id, i in fields.get(text(cells[0]), []) if len(cells) >= 3 else []:
+                if i < len(cells):
+                    put(cells[i], field_id)
+    return found
+
+
+def text_key(text: str) -> str:
+    """A reference, label or heading as compared: case and spacing ignored."""
+    return " ".join(text.split()).casefold()

@@ -33,7 +33,7 @@ from ...reading import (
 )
 from ...safezip import NotReadable, open_package, parse_xml, read_part
 from .. import strict
-from .layout import row_slots
+from .layout import answer_cells, row_slots
 from .libreoffice import (
     LIBREOFFICE_DAMAGED,
     Damaged,
@@ -414,15 +414,8 @@ def _places(spec: m.FormSpec) -> _Places:
     kept = _places_kept.get(id(spec))
     if kept is not None and kept[0] is spec:
         return kept[1]
-    cells, refs = {}, {"ref"}
-    for _, item in spec.items():
-        slots_by_ref = row_slots(item)
-        refs |= {_norm(ref) for ref in slots_by_ref}
-        if isinstance(item, m.Actions):
-            continue
-        fields = {f.part: f for f in item.fields}
-        for ref, slots in slots_by_ref.items():
-            cells[ref] = [(fields[s.part], s.cell) for s in slots if s.part in fields]
+    cells = answer_cells(spec)
+    refs = {"ref"} | {_norm(ref) for _, item in spec.items() for ref in row_slots(item)}
     places = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
                     {c.tag(t.id): t for t in spec.tables for c in t.columns})
     _places_kept[id(spec)] = (spec, places)
