@@ -101,3 +101,15 @@ def test_a_name_is_cut_in_its_middle_never_its_case_number_audit_id_or_extension
         assert len(str(folder / expected)) <= 218 or length == 200
     assert naming.too_deep(deep(tmp_path, 199)).startswith("the folder ")
     assert naming.too_deep(deep(tmp_path, 199), "x.docx") is not None and naming.too_deep(tmp_path) is None
+
+
+def test_a_report_made_in_a_folder_too_deep_says_so(tmp_path, library):
+    from test_report import Scenario
+
+    scenario = Scenario(tmp_path / "register", library)
+    out = deep(tmp_path, 200)
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "report", "--register", str(scenario.register.path),
+                                      "--month", "2025-11", "--out", str(out)])
+    assert f"Warning: The folder {out} is 200 characters long, which leaves 17 for the names" in result.output
+    assert "Excel cannot open a file whose whole path is longer than 218 characters" in result.output
+    assert (out / "Audit dashboard 2025-11.xlsx").is_file() and result.exit_code == 1  # made, and to look at
