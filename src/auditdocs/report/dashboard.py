@@ -291,7 +291,7 @@ def _grade_table(sheet: Sheet, name: str, title: str, first: str, rows: list[Gra
         chart = bar_chart(sheet.ws, placed, 2, 1 + len(bands), chart_title, axis, "Audits completed",
                           colours=[_colour(b.colour) for b in bands], horizontal=horizontal)
         if horizontal:  # a bar per row, each thick enough to read
-            chart.height = max(CHART_H, 5 + 0.8 * len(rows))
+            chart.height = max(CHART_H, 6 + 1.0 * len(rows))
         sheet.chart(chart, placed)
 
 
@@ -321,8 +321,9 @@ def render_dashboard(figures: Figures) -> bytes:
     about_sheet.widths(110)
     for sheet in sheets:
         title = sheet.ws.title
-        table = title.startswith("Data") or title == "Evidence"  # one long table, its headings in row 2
-        sheet.print_setup(pages_wide=2 if title == "Data" else 1, title_row=2 if table else None)
+        table = title.startswith("Data") or title == "Evidence"  # one long table: its headings on every page
+        sheet.print_setup(pages_wide=2 if title == "Data" else 1,
+                          title_row=sheet.header_rows[0][0] if table and sheet.header_rows else None)
     book.properties.creator = None
     book.properties.lastModifiedBy = None
     book.properties.title = f"Audit dashboard {f.period}"
@@ -513,4 +514,6 @@ def _evidence(s: Sheet, f: Figures) -> None:
     for row in s.ws.iter_rows(min_row=3, min_col=4, max_col=4):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str):  # high enough for the whole text (LibreOffice does not grow a row)
+                s.ws.row_dimensions[cell.row].height = max(ROW_POINTS, cell_height(cell.value, 100, 11))
     s.widths(24, 36, 28, 100)
