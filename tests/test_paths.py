@@ -72,10 +72,11 @@ def test_a_folder_too_deep_is_said_and_the_forms_are_still_made(tmp_path):
 
 def test_moderators_copies_in_a_deep_folder_keep_case_number_and_audit_id(tmp_path, library):
     month = Month(tmp_path, library)
-    audits = [month.audit(grade="Good", team="Early Help East", fmt="xlsx"),
-              month.audit(grade="Requires Improvement", team="Safeguarding Team North", fmt="docx")]
+    named = " Testworth Amelia Rose - Case File Audit Tool — Children's Social Care"  # as `generate` names them
+    audits = [month.audit(grade="Good", team="Early Help East", fmt="xlsx", named=named),
+              month.audit(grade="Requires Improvement", team="Safeguarding Team North", fmt="docx", named=named)]
     chosen = select(month, library)
-    out = deep(tmp_path, 150)
+    out = deep(tmp_path, 160)
     result = CliRunner().invoke(cli, ["--specs", str(SPECS), "moderation", "forms", "--month", "2026-11",
                                       "--out", str(out), "--register", str(month.register)])
     assert result.exit_code == 0, result.output
@@ -113,3 +114,18 @@ def test_a_report_made_in_a_folder_too_deep_says_so(tmp_path, library):
     assert f"Warning: The folder {out} is 200 characters long, which leaves 17 for the names" in result.output
     assert "Excel cannot open a file whose whole path is longer than 218 characters" in result.output
     assert (out / "Audit dashboard 2025-11.xlsx").is_file() and result.exit_code == 1  # made, and to look at
+
+
+def test_chase_letters_in_a_deep_folder_keep_the_role_and_fit(tmp_path, library):
+    from test_report import Scenario
+
+    scenario = Scenario(tmp_path / "register", library)
+    out = deep(tmp_path, 225)  # "Terry Madeupson (team manager).txt" would reach 260
+    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "chase", "--register", str(scenario.register.path),
+                                      "--month", "2025-11", "--on", "15/12/2025", "--out", str(out)])
+    letters = sorted(out.glob("*.txt"))
+    assert letters, result.output
+    for letter in letters:
+        assert len(str(letter)) <= 250, letter.name
+        assert letter.name.endswith(").txt") and " (" in letter.name  # who it is for: the role kept
+    assert "Terry (team manager).txt" in [letter.name for letter in letters]
