@@ -1,7 +1,9 @@
-"""Make docs/report-pages-1-2.png: the first two pages of the demo month's report, side by side.
+"""Make docs/report-pages-1-2.png and docs/tracker-page-1.png: the demo month's report (its first two
+pages, side by side) and its tracker's first printed page, as LibreOffice prints them.
 
-Runs the demo month in a temporary folder, makes its report as PDF (LibreOffice), renders the
-first two pages with pdftoppm (Debian: apt-get install poppler-utils) and puts them side by side.
+Runs the demo month (`auditdocs demo`) in a temporary folder; the demo makes the report's PDF, the
+tracker is printed to PDF by LibreOffice; the pages are rendered with pdftoppm (Debian: apt-get install
+poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui).
 
     .venv/bin/python scripts/report_picture.py
 """
@@ -11,34 +13,50 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from click.testing import CliRunner
 from PIL import Image
 
-from auditdocs.demo import run_demo
-from auditdocs.report.demo import demo_report
-from auditdocs.specs import load_library
+from auditdocs import builtin
+from auditdocs.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "docs" / "report-pages-1-2.png"
+REPORT = ROOT / "docs" / "report-pages-1-2.png"
+TRACKER = ROOT / "docs" / "tracker-page-1.png"
 DPI = 60
+TRACKER_DPI = 90
 MARGIN = 16
 
 
+def pages(pdf: Path, first: int, last: int, dpi: int, folder: Path) -> list[Image.Image]:
+    stem = folder / pdf.stem.replace(" ", "-")
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(first), "-l", str(last), str(pdf), str(stem)],
+                   check=True)
+    return [Image.open(p).convert("RGB") for p in sorted(folder.glob(f"{stem.name}-*.png"))]
+
+
+def side_by_side(images: list[Image.Image], target: Path) -> None:
+    width, height = max(i.size[0] for i in images), max(i.size[1] for i in images)
+    sheet = Image.new("RGB", (len(images) * (width + MARGIN) + MARGIN, height + 2 * MARGIN), "#D9D9D9")
+    for i, page in enumerate(images):
+        sheet.paste(page, (MARGIN + i * (width + MARGIN), MARGIN))
+    sheet.save(target, optimize=True)
+    print(f"Wrote {target}")
+
+
 def main() -> None:
-    library = load_library(ROOT / "form_specs")
     with tempfile.TemporaryDirectory() as tmp:
-        demo = run_demo(Path(tmp) / "demo", library)
-        made = demo_report(demo, library, pdf=True)
-        if made.pdf is None:
-            raise SystemExit("; ".join(made.warnings))
-        subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-f", "1", "-l", "2", str(made.pdf), f"{tmp}/page"],
-                       check=True)
-        pages = [Image.open(p).convert("RGB") for p in sorted(Path(tmp).glob("page-*.png"))]
-        width, height = pages[0].size
-        sheet = Image.new("RGB", (2 * width + 3 * MARGIN, height + 2 * MARGIN), "#D9D9D9")
-        for i, page in enumerate(pages):
-            sheet.paste(page, (MARGIN + i * (width + MARGIN), MARGIN))
-        sheet.save(TARGET, optimize=True)
-    print(f"Wrote {TARGET}")
+        folder = Path(tmp)
+        result = CliRunner().invoke(cli, ["--specs", str(builtin("form_specs")), "demo", str(folder / "demo")])
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
+        report = next((folder / "demo" / "reports").glob("Audit report *.pdf"), None)
+        if report is None:
+            raise SystemExit("the demo made no PDF of its report: is LibreOffice installed?\n" + result.output)
+        side_by_side(pages(report, 1, 2, DPI, folder), REPORT)
+        tracker = folder / "demo" / "tracker" / "Audit tracker.xlsx"
+        subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(folder), str(tracker)], check=True, capture_output=True)
+        side_by_side(pages(folder / "Audit tracker.pdf", 1, 1, TRACKER_DPI, folder), TRACKER)
 
 
 if __name__ == "__main__":

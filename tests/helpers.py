@@ -7,6 +7,7 @@ import functools
 import io
 import os
 import random
+import re
 import shutil
 import subprocess
 import zipfile
@@ -387,6 +388,66 @@ def pdf_chunks(page) -> list[tuple[float, float, str, float]]:
 
     page.extract_text(visitor_text=visit)
     return found
+
+
+def filled_shapes(page) -> list[tuple[tuple[float, ...], float, float, float, float]]:
+    """The shapes a PDF page fills with a path (what LibreOffice draws a chart's bars with; filled
+    rectangles, `re`, such as cell fills, are left out): (fill colour to two decimals, x0, y0, x1, y1),
+    in the page's own units (LibreOffice's pages draw without a transformation)."""
+    from pypdf.generic import ContentStream
+
+    found, points, colour, saved = [], [], (0.0, 0.0, 0.0), []
+    for operands, op in ContentStream(page.get_contents(), page.pdf).operations:
+        if op == b"rg":
+            colour = tuple(round(float(v), 2) for v in operands)
+        elif op == b"q":
+            saved.append(colour)
+        elif op == b"Q" and saved:
+            colour = saved.pop()
+        elif op in (b"m", b"l"):
+            points.append((float(operands[0]), float(operands[1])))
+        elif op == b"re":
+            points = []
+        elif op in (b"f", b"f*", b"F"):
+            if points:
+                xs, ys = [x for x, _ in points], [y for _, y in points]
+                found.append((colour, min(xs), min(ys), max(xs), max(ys)))
+            points = []
+        elif op in (b"S", b"n", b"s", b"B", b"B*", b"b", b"b*"):
+            points = []
+    return found
+
+
+def heading_words(data: bytes) -> set[str]:
+    """The words of every reference and heading cell (the Cell Heading style) of a .docx: none may break inside."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    words = set()
+    for p in etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")).iter(w + "p"):
+        style = p.find(f"{w}pPr/{w}pStyle")
+        if style is not None and style.get(w + "val") == "CellHeading":
+            words.update(word for word in re.split(r"[\s/\-]+", "".join(p.itertext())) if len(word) > 1)
+    return words
+
+
+def broken(word: str, text: str) -> bool:
+    """Does the PDF's text show `word` cut across two lines (LibreOffice breaks a word too wide
+    for its column wherever it must: 'Responsib' / 'le')?"""
+    return any(f"{word[:i]}\n{word[i:]}" in text for i in range(1, len(word)))
+
+
+def cut_pictures(reader) -> list[str]:
+    """The pictures of a PDF whose drawing reaches their edge (a title or a label cut off: a picture
+    drawn whole has a margin of background all round), by name."""
+    found = {}
+    for page in reader.pages:
+        for image in page.images:
+            if image.name in found:
+                continue
+            grey = image.image.convert("L")
+            w, h = grey.size
+            edges = [(x, y) for x in (0, w - 1) for y in range(h)] + [(x, y) for y in (0, h - 1) for x in range(w)]
+            found[image.name] = min(grey.getpixel(p) for p in edges) < 128
+    return sorted(name for name, cut in found.items() if cut)
 
 
 def last_page_fill(reader, margin: float = 56.7) -> float:

@@ -86,8 +86,9 @@ class Month:
 
     def audit(self, *, grade: str = "Good", team: str = "Assessment Team 1", auditor: str = "Ann Testworth",
               form: str = "csc_case_file_audit", fmt: str = "docx", answers: dict | None = None,
-              complete: bool = True, case: str | None = None) -> str:
-        """One audit of the month, returned by its auditor; its audit id."""
+              complete: bool = True, case: str | None = None, named: str = "") -> str:
+        """One audit of the month, returned by its auditor; its audit id. `named`: more of the file's name,
+        between the case number and the audit id."""
         spec = self.library.get(form)
         self.count += 1
         values = record_values(spec, self.count)
@@ -110,7 +111,7 @@ class Month:
             filled.pop(spec.field_with_role("audit_date").id, None)
         blank = _maker(spec, fmt).render(values, aid)
         data = fill_docx(blank, filled, tables) if fmt == "docx" else fill_xlsx(blank, filled, tables)
-        path = self.returned / auditor / f"{values['case_number']} - {aid}.{fmt}"
+        path = self.returned / auditor / f"{values['case_number']}{named} - {aid}.{fmt}"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         record = read_form(path, self.library)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from helpers import (
+    broken,
     docx_schema_errors,
+    heading_words,
     last_page_fill,
     library_from_text,
     libreoffice_convert,
@@ -167,22 +168,6 @@ def test_values_are_escaped_not_markup(library):
     data = WordForm(spec).render(values, AUDIT_ID)
     assert docx_schema_errors(data) == []
     assert 'O\'Neil <b>& "Sons"' in "".join(document(data).itertext())
-
-
-def heading_words(data: bytes) -> set[str]:
-    """The words of every reference and heading cell (the Cell Heading style): none may break inside."""
-    words = set()
-    for p in document(data).iter(W + "p"):
-        style = p.find(f"{W}pPr/{W}pStyle")
-        if style is not None and style.get(W + "val") == "CellHeading":
-            words.update(w for w in re.split(r"[\s/\-]+", "".join(p.itertext())) if len(w) > 1)
-    return words
-
-
-def broken(word: str, text: str) -> bool:
-    """Does the PDF's text show `word` cut across two lines (LibreOffice breaks a word too wide
-    for its column wherever it must: 'Responsib' / 'le')?"""
-    return any(f"{word[:i]}\n{word[i:]}" in text for i in range(1, len(word)))
 
 
 def all_dates(spec, day="2026-11-30") -> tuple[dict, dict]:

@@ -85,8 +85,19 @@ def test_where_kappa_says_nothing_the_note_says_why(grade):
     assert same.kappa is None and same.exact_pct == 100
     assert "Every grade was the same from both (Good)" in same.note and "agreed on all 6" in same.note
     one = grade_agreement(pairs(grade, ("Good", "Inadequate", 1)), grade, "Auditor", "After moderation")
-    assert one.kappa == pytest.approx(0) and one.exact_pct == 0 and one.within_one_pct == 0
-    assert one.note.startswith("Only 1 audit: too few for kappa to say much")
+    assert one.kappa is None and one.exact_pct == 0 and one.within_one_pct == 0
+    assert one.note.startswith("Only one grade was used (Auditor: Good; After moderation: Inadequate), "
+                               "so kappa cannot be worked out")
+    few = grade_agreement(pairs(grade, ("Good", "Inadequate", 1), ("Inadequate", "Good", 1)), grade, "Auditor",
+                          "After moderation")
+    assert few.kappa is not None and few.note.startswith("Only 2 audits: too few for kappa to say much")
+    # the auditors all gave Good: kappa would be 0.00 "slight agreement" whatever the moderators gave
+    auditor_one = grade_agreement(pairs(grade, ("Good", "Good", 8), ("Good", "Requires Improvement", 4)), grade,
+                                  "Auditor", "After moderation")
+    assert weighted_kappa([list(r) for r in auditor_one.table])[0] == pytest.approx(0)
+    assert (auditor_one.kappa, auditor_one.kappa_low, auditor_one.kappa_high) == (None, None, None)
+    assert auditor_one.note.startswith("Only one grade was used (Auditor: Good), so kappa cannot be worked out")
+    assert "slight" not in auditor_one.note
     none = grade_agreement([], grade, "Auditor", "After moderation")
     assert (none.n, none.kappa, none.exact_pct) == (0, None, None) and "nothing to compare" in none.note
     assert weighted_kappa([[0, 0], [0, 0]]) == (None, None, None)
@@ -122,8 +133,8 @@ def test_the_seed_forms_three_voices_compared(tmp_path, library):
     assert (a_m.n, a_m.exact_pct, a_m.down) == (22, 50, 11)
     assert (s_m.n, s_m.exact_pct, s_m.within_one_pct, s_m.down) == (22, 0, 100, 22)
     assert s_a.counted == "question grades"
-    # the auditor gave every question the same grade: no agreement beyond chance
-    assert s_a.kappa == pytest.approx(0, abs=1e-12)
+    # the auditor gave every question the same grade: kappa cannot say anything
+    assert s_a.kappa is None and "Only one grade was used (Auditor: Good)" in s_a.note
     per_question = [v for v in figures.voices if v.ref and v.agreement.first == "Auditor"]
     assert [v.ref for v in per_question] == [q.ref for q in spec.questions]
     assert all((v.agreement.n, v.agreement.exact_pct) == (2, 50) for v in per_question)

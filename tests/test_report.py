@@ -18,6 +18,7 @@ October 2025: C2001 (Team North) Inadequate, no meeting yet; C2002 (Team South) 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -32,13 +33,20 @@ from click.testing import CliRunner
 from docx.oxml.ns import qn
 from helpers import (
     SPECS,
+    broken,
+    cut_pictures,
     docx_schema_errors,
+    filled_shapes,
+    heading_words,
+    libreoffice_convert,
     needs_soffice,
+    pdf_chunks,
     pdfinfo_says,
     xlsx_schema_errors,
     xmp_properties,
 )
 from lxml import etree
+from PIL import Image
 from pypdf import PdfReader
 from report_register import Action, Register
 
@@ -46,7 +54,7 @@ from auditdocs.cli import cli
 from auditdocs.errors import UserError
 from auditdocs.register import open_register
 from auditdocs.report import charts as ch
-from auditdocs.report.figures import grade_bands, report_figures
+from auditdocs.report.figures import change_sentences, grade_bands, report_figures
 from auditdocs.report.period import month_period, quarter_period, range_period
 from auditdocs.report.settings import ReportSettings
 from auditdocs.tagged_pdf import structure
@@ -243,7 +251,29 @@ def test_the_moderation_section_shows_how_far_moderators_kept_the_auditors_grade
     rows = {r.label: r.value for r in scenario.figures(library).moderation.agreement}
     assert rows["Audits moderated with both grades"] == 2  # C1002 and C1007, both regraded
     assert (rows["The same grade after moderation"], rows["Within one grade"]) == (0.0, 50.0)
-    assert rows["What that can say"].startswith("Only 2 audits: too few for kappa")
+    # both were moderated to Good: one grade used, so kappa cannot say anything (not "0.00: slight agreement")
+    assert rows["Linear-weighted kappa"] == "cannot be worked out (see below)"
+    assert rows["What that can say"].startswith("Only one grade was used (After moderation: Good), so kappa cannot "
+                                                "be worked out")
+
+
+def test_better_or_worse_compares_shares_and_counts_only_the_audits_that_were_due(scenario, library):
+    nov = scenario.figures(library)
+    sentences = change_sentences(nov)
+    # one Inadequate of 5 graded in November, one of 2 in October: the same count, a smaller share
+    assert ("Graded Inadequate: 1 of 5 graded (20%), the same number from 1 of 2 graded (50%): a smaller share "
+            "(better).") in sentences
+    assert "Not returned by their due date: 1 of 6 due (16.7%), up 1 from 0 of 2 due (0%): a larger share (worse)." in sentences
+    with open_register(scenario.register.path) as reg:
+        audits = reg.audits()
+    dec = report_figures(audits, month_period("2025-12"), library, TODAY)  # the re-audit, due on 31 December
+    h = {x.label: x for x in dec.headlines}
+    late = h["Not returned by their due date"]
+    assert (late.value, late.base, late.verdict) == (0, 0, "")
+    assert h["Returned on time (% of audits due)"].value is None
+    sentences = change_sentences(dec)
+    assert "Not returned by their due date: 0 (none due), down 1 from 1 of 6 due (16.7%)." in sentences
+    assert not [s for s in sentences if "(worse)" in s]
 
 
 def test_evidence_quotes_replace_names_by_roles(scenario, library):
@@ -300,8 +330,6 @@ def test_report_settings_from_a_toml_section():
 
 
 def _pixels(png: bytes) -> set[tuple[int, int, int]]:
-    from PIL import Image
-
     return {colour for _, colour in Image.open(io.BytesIO(png)).convert("RGB").getcolors(1 << 24)}
 
 
@@ -426,6 +454,55 @@ def test_the_dashboard_has_the_same_figures_as_native_tables_and_charts(made):
     fills = [ser.find("{*}spPr/{*}solidFill/{*}srgbClr").get("val") for ser in grades.iter("{*}ser")]
     assert fills == ["2E7D32", "9BBB59", "FFD966", "FFC000", "C00000"]
     assert grades.find(".//{*}dLbls/{*}showVal").get("val") == "1"
+
+
+GOOD, INADEQUATE = (0.61, 0.73, 0.35), (0.75, 0.0, 0.0)  # 9BBB59 and C00000, as the PDF paints them
+
+
+@needs_soffice
+def test_the_dashboard_prints_in_libreoffice_as_in_excel(made, tmp_path, lo_profile):
+    """The dashboard through LibreOffice: A4 landscape, each label on the page of its value, and bar charts
+    drawn as bars of the right lengths (they were thin lines labelled 0), with no label on an empty bar."""
+    out, _ = made
+    path = out / "Audit dashboard 2025-11.xlsx"
+    package = zipfile.ZipFile(path)
+    for name in (n for n in package.namelist() if n.startswith("xl/charts/chart")):
+        chart = etree.fromstring(package.read(name))
+        for series in chart.iter("{*}ser"):  # what Excel writes, and LibreOffice draws from
+            assert series.find("{*}cat/{*}strRef/{*}strCache/{*}ptCount") is not None, name
+            assert series.find("{*}val/{*}numRef/{*}numCache/{*}ptCount") is not None, name
+        assert chart.find(".//{*}barChart/{*}gapWidth").get("val") == "60"
+        assert chart.find(".//{*}dLbls/{*}numFmt").get("sourceLinked") == "0"
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        assert (ws.page_setup.orientation, ws.page_setup.paperSize, ws.page_setup.fitToHeight) == ("landscape", 9, 0)
+
+    [pdf] = libreoffice_convert([path], tmp_path, "pdf", lo_profile)
+    reader = PdfReader(pdf)
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages), "landscape"
+    pages = {}  # sheet (the footer's left) -> its pages
+    for page in reader.pages:
+        footer = sorted(c for c in pdf_chunks(page) if c[1] < 40)
+        pages.setdefault(footer[0][2], []).append(page)
+    assert len(reader.pages) <= 20 and set(book.sheetnames) == set(pages)
+    assert len(pages["Summary"]) == 1
+    summary = pdf_chunks(pages["Summary"][0])
+    for label, value in (("Audits allocated", "8"), ("Graded Good or better (% of graded)", "80%")):
+        [y] = [c[1] for c in summary if c[2] == label]
+        assert [c for c in summary if c[2] == value and abs(c[1] - y) < 2], label  # on its row, on its page
+
+    grades = pages["Grades"][0]
+    text = " ".join(grades.extract_text().split())
+    assert "This period and the last" in text and "Overall grades, November 2025 and October 2025" in text
+    bars = {colour: sorted((x1 - x0, y1 - y0) for c, x0, y0, x1, y1 in filled_shapes(grades) if c == colour)
+            for colour in (GOOD, INADEQUATE)}
+    # this period and the last: Good 4 and 1, Inadequate 1 and 1 (the first chart's bars, horizontal)
+    good_width, thickness = bars[GOOD][-1]  # the widest: November's 4
+    assert thickness > 10  # a bar, not a thin line
+    inadequate = [width for width, height in bars[INADEQUATE] if height == pytest.approx(thickness, abs=0.1)]
+    assert len(inadequate) == 2 and good_width == pytest.approx(4 * inadequate[0], rel=0.02)
+    good = [width for width, height in bars[GOOD] if height == pytest.approx(thickness, abs=0.1)]
+    assert good == pytest.approx([inadequate[0], good_width], rel=0.02)  # October's 1 and November's 4
 
 
 def test_json_holds_the_figures_of_the_report(made, figures):
@@ -588,6 +665,29 @@ def _figures(element) -> list:
         if isinstance(kid, dict) and "/S" in kid:
             found += [kid] if kid["/S"] == "/Figure" else _figures(kid)
     return found
+
+
+def test_the_pdf_reads_well_on_paper_no_heading_word_split_and_no_chart_cut(report_with_pdf):
+    """As LibreOffice prints it: no table heading breaks inside a word ("Requireme / nt"), and every chart is
+    drawn whole, its title included ("Knowledge and Skills Statement met?, Decembe")."""
+    reader = PdfReader(report_with_pdf / "Audit report 2025-11.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    words = heading_words((report_with_pdf / "Audit report 2025-11.docx").read_bytes())
+    assert {"Improvement", "Outstanding", "Inadequate", "Answered", "Cancelled"} <= words
+    assert sorted(w for w in words if broken(w, text)) == []
+    assert len({image.name for page in reader.pages for image in page.images}) >= 8
+    assert cut_pictures(reader) == []
+
+
+def test_chart_titles_wrap_to_stay_inside_the_chart(figures):
+    """A long title (a quarter's label, a long scale name) wraps onto more lines, never past the edge."""
+    long = dataclasses.replace(figures, period_label="Q3 2025-26 (October to December 2025)")
+    charts = ch.report_charts(long)
+    for name, chart in charts.items():
+        grey = Image.open(io.BytesIO(chart.png)).convert("L")
+        w, h = grey.size
+        assert min(grey.getpixel((w - 1, y)) for y in range(h)) > 128, name  # nothing drawn at the right edge
+    assert "Q3 2025-26 (October to December 2025)" in charts["questions"].title
 
 
 def test_the_demo_month_makes_its_report_from_its_register(demo_month, library):

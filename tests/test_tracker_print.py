@@ -49,7 +49,8 @@ def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(libr
     wb = openpyxl.load_workbook(tracker)
     for ws in wb.worksheets:
         setup = ws.page_setup
-        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0), ws.title
+        wide = 3 if ws.title == "Audits" else 1  # a manager's columns of the Audits sheet, at a size to read
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, wide, 0), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
         assert "&P of &N" in ws.oddFooter.right.text
@@ -58,10 +59,30 @@ def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(libr
     assert answers.row_dimensions[2].height >= 45  # the long evidence wraps over several lines
     assert answers.cell(2, evidence).alignment.wrap_text
 
+    audits = wb["Audits"]
+    headers = [c.value for c in audits[1]]
+    finalised = openpyxl.utils.get_column_letter(headers.index("Finalised") + 1)
+    assert audits.print_area.split("!")[-1].replace("$", "") == f"A1:{finalised}3"  # two audits
+    assert audits.print_title_cols.replace("$", "") == "A:A"  # the audit id on every page across
+
     wb["Actions"].page_setup.orientation = "portrait"  # a manager's own choice
     wb.save(tracker)
     consolidate(month(library, 3), library, tracker, now=NOW)
-    assert openpyxl.load_workbook(tracker)["Actions"].page_setup.orientation == "portrait"
+    wb = openpyxl.load_workbook(tracker)
+    assert wb["Actions"].page_setup.orientation == "portrait"
+    assert wb["Audits"].print_area.split("!")[-1].replace("$", "") == f"A1:{finalised}4"  # follows the rows
+
+
+def test_a_tracker_fitted_to_one_page_wide_gets_the_audits_print_area(library, tracker):
+    """A tracker made before: its Audits sheet fitted to one page wide (unreadably small) is set up afresh."""
+    consolidate(month(library, 2), library, tracker, now=NOW)
+    wb = openpyxl.load_workbook(tracker)
+    wb["Audits"].page_setup.fitToWidth = 1
+    wb["Audits"].print_area = None
+    wb.save(tracker)
+    consolidate(month(library, 2), library, tracker, now=NOW)
+    audits = openpyxl.load_workbook(tracker)["Audits"]
+    assert audits.page_setup.fitToWidth == 3 and audits.print_area
 
 
 def returned_month(library, folder: Path) -> Path:
@@ -95,6 +116,15 @@ def test_libreoffice_shows_and_prints_the_tracker_as_excel_does(library, tracker
         footer = sorted(c for c in pdf_chunks(page) if c[1] < 40)
         sheets.setdefault(footer[0][2] if footer else "", []).append((page.extract_text(), page))
     assert {"Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"} <= set(sheets)
+    audits = sheets["Audits"]
+    assert reader.pages[0].extract_text() == audits[0][0]  # the tracker's first page: the Audits sheet
+    assert 1 < len(audits) <= 4  # a manager's columns, a few pages across, not one page of 46 columns
+    for text, page in audits:
+        assert "Audit id" in text  # the headings, and the audit id, on every page
+        body = [size for _, y, _, size in pdf_chunks(page) if y > 40]
+        assert min(body) >= 7, "text too small to read"
+    printed = " ".join(text for text, _ in audits)
+    assert "Next deadline" in printed and "Finalised" in printed and "Source file" not in printed
     assert len(sheets["Answers"]) > 1
     for text, _ in sheets["Answers"]:
         assert "Evidence / comment" in text  # the headings on every page

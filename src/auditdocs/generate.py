@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from . import model as m
+from . import naming
 from .allocation import AllocationList
 from .errors import UserError
 from .files import csv_text, write_atomic
@@ -126,17 +127,24 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" .,;-")
 
 
-def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str) -> str:
-    """'<case number> <names> - <form> - <audit id>.<ext>', at most 120 characters."""
+def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str, folder: Path | None = None) -> str:
+    """'<case number> <names> - <form> - <audit id>.<ext>', at most 120 characters; in `folder`, short
+    enough for the whole path to stay within Windows' and Excel's limits (`naming.fit`: the form's title,
+    then the names, are cut; the case number and the audit id are kept)."""
     values = allocation.values
-    who = [values.get("case_number", "")] + [
+    case = values.get("case_number", "")
+    who = [case] + [
         values.get(h.id, "") for h in spec.header
         if h.identifier and h.type != "date" and h.id != "case_number"
     ]
     end = f" - {allocation.audit_id}.{ext}"
     form = safe_name(spec.short_title, 40)
     person = safe_name(" ".join(v for v in who if v), MAX_NAME - len(end) - len(form) - 3)
-    return f"{person} - {form}{end}"
+    if folder is None:
+        return f"{person} - {form}{end}"
+    kept = safe_name(case, MAX_NAME) if case else ""
+    kept = kept if person.startswith(kept) else ""
+    return naming.fit(folder, [(kept, False), (person[len(kept):], True), (f" - {form}", True), (end, False)])
 
 
 def folder_name(auditor: str) -> str:
@@ -186,6 +194,10 @@ def generate(
     if not dry_run:
         _prepare(out)
     existing = _existing_forms(out)
+    if rows:  # the deepest folder the forms go in leaves room enough for their names?
+        deepest = max((out / folder_name(a.values.get("auditor", "")) for a in rows), key=naming.length)
+        if warning := naming.too_deep(deepest, f"x.{formats[-1]}"):
+            result.warnings.append(warning)
     try:
         with click.progressbar(rows, label="Making forms", file=sys.stderr) if bar and rows else _Plain(rows) as items:
             for allocation in items:
@@ -214,7 +226,8 @@ class _Plain:
 
 def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
     values = allocation.values
-    rel = Path(folder_name(values.get("auditor", "")), file_name(spec, allocation, ext))
+    folder = folder_name(values.get("auditor", ""))
+    rel = Path(folder, file_name(spec, allocation, ext, out / folder))
     entry = Entry("generated", "", allocation.row, allocation.audit_id, spec.id, str(spec.version),
                   values.get("case_number", ""), values.get("auditor", ""), ext, str(rel))
     path = out / rel

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import naming
 from ..context import day_value, month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
@@ -97,8 +98,9 @@ def chase_command(ctx, month, on, out, register_file) -> None:
     click.echo(chase_text(letters, month))
     if out and letters:
         for letter in letters:
-            write_atomic(Path(out) / f"{safe_name(letter.to or 'no one named', 80)} ({letter.role}).txt",
-                         letter.text + "\n", private=True)
+            name = naming.fit_name(Path(out), f"{safe_name(letter.to or 'no one named', 80)} ({letter.role}).txt",
+                                   (f" ({letter.role})",))  # short enough for Windows
+            write_atomic(Path(out) / name, letter.text + "\n", private=True)
         click.echo(f"\n{len(letters)} letter{'s' * (len(letters) != 1)} written to {out}.")
 
 

@@ -11,8 +11,8 @@ per voice pair, for all questions together and for each question (`VoiceAgreemen
 Kappa is computed here (pure Python, no dependency) and checked in the tests against statsmodels'
 `cohens_kappa(wt="linear")`. Weights are linear: full credit for the same grade, none for grades at opposite
 ends of the scale. The standard error is Fleiss, Cohen and Everitt's (1969) large-sample one, as SAS and
-statsmodels give it. Where kappa says nothing (no audits, or every grade the same from both), it is None and
-the note says why.
+statsmodels give it. Where kappa says nothing (no audits, every grade the same from both, or one of them
+using only one grade, where it comes out as 0 whatever the other gave), it is None and the note says why.
 """
 from __future__ import annotations
 
@@ -172,10 +172,24 @@ def grade_agreement(pairs: Iterable[tuple[m.Option, m.Option]], scale: m.Scale, 
     down = sum(c for i, j, c in cells if j > i)
     kappa, low, high = weighted_kappa(table)
     only = _only(table)
+    single = _single_grade(table, scale.labels, first, second)
+    if single:  # kappa is 0 whatever the grades: it cannot say anything
+        kappa = low = high = None
     return GradeAgreement(first, second, scale.id, tuple(scale.labels), tuple(map(tuple, table)), n,
                           _pct(same, n), _pct(near, n), kappa, low, high, up, down, same,
-                          kappa_note(n, kappa, low, high, scale.labels[only] if only is not None else "", counted),
+                          kappa_note(n, kappa, low, high, scale.labels[only] if only is not None else "", counted,
+                                     single),
                           counted)
+
+
+def _single_grade(table, labels, first: str, second: str) -> str:
+    """Who gave every audit one and the same grade, and which ("Auditor: Good"), or "". Kappa then
+    comes out as 0 whatever the other gave, which says nothing."""
+    rows = [labels[i] for i, row in enumerate(table) if any(row)]
+    cols = [labels[j] for j in range(len(table)) if any(row[j] for row in table)]
+    if not rows or (len(rows) == 1 and rows == cols):
+        return ""  # nothing to compare, or the same one grade from both (`_only`)
+    return "; ".join(f"{name}: {used[0]}" for name, used in ((first, rows), (second, cols)) if len(used) == 1)
 
 
 def _only(table) -> int | None:
@@ -190,10 +204,14 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def kappa_note(n: int, kappa: float | None, low: float | None, high: float | None, only_grade: str = "",
-               counted: str = "audits") -> str:
-    """What kappa can and cannot say, for someone who is not a statistician."""
+               counted: str = "audits", single: str = "") -> str:
+    """What kappa can and cannot say, for someone who is not a statistician. `single`: who used only one
+    grade, and which (`_single_grade`)."""
     if n == 0:
         return f"No {counted} had both grades, so there is nothing to compare."
+    if single:
+        return (f"Only one grade was used ({single}), so kappa cannot be worked out (it needs more than one "
+                "grade from each to tell agreement from chance). Read the agreement percentages instead.")
     if kappa is None:
         return (f"Every grade was the same from both ({only_grade or 'one grade'}), so kappa cannot be worked out "
                 f"(it needs more than one grade to tell agreement from chance). They agreed on all {n}.")
@@ -320,7 +338,8 @@ def grade_lines(g: GradeAgreement, indent: str = "  ") -> list[str]:
     """One agreement in words, with its grade-by-grade table."""
     if not g.n:
         return [f"{indent}{g.note}"]
-    kappa = "not defined" if g.kappa is None else f"{g.kappa:.2f} (95% range {g.kappa_low:.2f} to {g.kappa_high:.2f})"
+    kappa = ("cannot be worked out" if g.kappa is None
+             else f"{g.kappa:.2f} (95% range {g.kappa_low:.2f} to {g.kappa_high:.2f})")
     out = [f"{indent}{g.n} {g.counted}: the same grade {_p(g.exact_pct)} ({g.same}), within one grade "
            f"{_p(g.within_one_pct)}; linear-weighted kappa {kappa}",
            f"{indent}{g.second}: {g.up} higher, {g.down} lower, {g.same} the same.",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .. import naming
 from ..context import month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
@@ -158,6 +159,9 @@ def forms_cmd(ctx, month, out, force, register_file) -> None:
         raise UserError(f"no audit of {month.strftime('%B %Y')} is waiting for moderation. Choose the sample first: "
                         f"auditdocs moderation select --month {month.strftime('%Y-%m')} …")
     results = make_copies(plans, lib, out, force=force)
+    made_in = [out / r.plan.target for r in results if r.status != "problem"]
+    if made_in and (deep := naming.too_deep(max(made_in, key=naming.length).parent, made_in[0].name)):
+        click.echo(f"Warning: {deep[0].upper()}{deep[1:]}", err=True)
     said = {"made": "made", "kept": "already there, kept (use --force to replace)", "problem": "NOT made"}
     for moderator in dict.fromkeys(r.plan.moderator for r in results):
         theirs = [r for r in results if r.plan.moderator == moderator]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import cycle, identity
+from .. import cycle, identity, naming
 from .. import model as m
 from ..errors import UserError
 from ..files import put_text, write_atomic
@@ -276,6 +276,7 @@ class CopyPlan:
     source: Path | None  # None: the returned file cannot be found as the register last saw it
     target: Path
     problem: str = ""
+    case_number: str = ""  # kept whole when the file's name is shortened for a deep folder
 
 
 def plan_copies(audits: list[m.RegisteredAudit], library) -> list[CopyPlan]:
@@ -290,7 +291,7 @@ def plan_copies(audits: list[m.RegisteredAudit], library) -> list[CopyPlan]:
         current = audit.current
         plan = CopyPlan(audit.audit_id, (audit.form_id, audit.form_version), event.who,
                         moderator_text(event.who, str(event.details.get("service", ""))),
-                        str(event.details.get("email", "")), None, Path())
+                        str(event.details.get("email", "")), None, Path(), case_number=audit.case_number or "")
         if current is None:
             plans.append(dataclasses.replace(plan, problem="the register has no readable returned form for it."))
             continue
@@ -322,12 +323,16 @@ class CopyResult:
 
 def make_copies(plans: list[CopyPlan], library, out: Path, *, force: bool = False,
                 when: dt.datetime | None = None) -> list[CopyResult]:
-    """Write each planned copy under `out`; a copy already there is kept (it may be being moderated) unless `force`."""
+    """Write each planned copy under `out`, its name shortened where the folder is deep (`naming.fit_name`); a copy
+    already there is kept (it may be being moderated) unless `force`."""
     results = []
     for plan in plans:
         if plan.problem:
             results.append(CopyResult(plan, "problem", (plan.problem,)))
             continue
+        folder = out / plan.target.parent
+        plan = dataclasses.replace(plan, target=plan.target.parent / naming.fit_name(
+            folder, plan.target.name, (plan.case_number, plan.audit_id)))  # short enough for Windows and Excel
         path = out / plan.target
         if path.exists() and not force:
             results.append(CopyResult(plan, "kept"))

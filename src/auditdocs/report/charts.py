@@ -37,6 +37,8 @@ COMPLETION_COLOURS = {"on_time": "#2E7D32", "late": "#FFC000", "not_returned": "
                       "exempted": "#7F7F7F", "cancelled": "#BFBFBF"}
 ACTION_COLOURS = {"done": "#2E7D32", "open": "#9DC3E6", "overdue": "#C00000"}
 ACTION_LABELS = {"done": "Done", "open": "Open, not yet due", "overdue": "Overdue"}
+TITLE_CHARS = 70  # a title wraps at this many characters, or fewer when its line is still too wide
+TITLE_X = 0.015  # the title's left edge, as a share of the picture's width
 MAX_BARS = 20  # a chart of more groups shows the largest (the tables have them all)
 
 
@@ -66,10 +68,34 @@ def _draw(name: str, title: str, alt: str, height: float, paint) -> Chart:
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         paint(fig, ax)
-        ax.set_title(_wrap(title, 75), loc="left")
+        _fit_axis_label(fig, ax)
+        _title(fig, title)
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
     return Chart(name, title, alt, out.getvalue(), WIDTH_IN, height)
+
+
+def _fit_axis_label(fig, ax) -> None:
+    """The label of the vertical axis over two lines when it is longer than a short chart is high."""
+    fig.draw_without_rendering()
+    label = ax.get_ylabel()
+    if label and ax.yaxis.label.get_window_extent().height > ax.get_window_extent().height:
+        ax.set_ylabel(_wrap(label, len(label) // 2 + 1))
+
+
+def _title(fig, title: str) -> None:
+    """The title at the top left of the whole picture (not of the axes, which the labels push right), wrapped
+    onto as many lines as it needs to stay inside the picture: a title is never cut."""
+    label = None
+    for width in range(TITLE_CHARS, 19, -6):
+        if label is not None:
+            label.remove()
+        label = fig.suptitle(_wrap(title, width), x=TITLE_X, ha="left", fontsize=STYLE["axes.titlesize"],
+                             fontweight="bold")
+        fig.draw_without_rendering()
+        box, inside = label.get_window_extent(), fig.bbox
+        if box.x0 >= inside.x0 and box.x1 <= inside.x1:
+            return
 
 
 def _stacked(ax, names: list[str], parts: list[tuple[str, str, list[float], list[int]]], horizontal: bool) -> None:
@@ -223,10 +249,12 @@ def grades_by_chart(name: str, rows: list[GradeCounts], bands: list[Band], what:
 # ---- domains -----------------------------------------------------------------------------------
 
 
-def domains_chart(domains: DomainFigures, scale: DomainScale, period: str) -> Chart:
-    rows, some = _largest([r for r in domains.rows if r.scale == scale.id], lambda r: r.total)
-    title = f"{scale.label}, {period}{some}"
-    alt = (f"Stacked bar chart of the share of audits for {period} in each option of '{scale.label}', per area: "
+def domains_chart(name: str, scale: DomainScale, form: str, rows: list, period: str) -> Chart:
+    """One form's judgements on one scale (a group of `DomainFigures.groups`)."""
+    rows, some = _largest(rows, lambda r: r.total)
+    title = f"{scale.label} ({form}), {period}{some}" if form else f"{scale.label}, {period}{some}"
+    alt = (f"Stacked bar chart of the share of audits for {period} in each option of '{scale.label}', per area"
+           + (f" of the form {form}" if form else "") + ": "
            + "; ".join(f"{r.title}: {_count_phrase((b.label, r.counts.get(b.value, 0)) for b in scale.bands)}"
                        for r in rows) + ".")
 
@@ -241,7 +269,7 @@ def domains_chart(domains: DomainFigures, scale: DomainScale, period: str) -> Ch
         ax.set_ylabel("Area judged")
         _legend(fig, ax, columns=len(scale.bands))
 
-    return _draw(f"domains-{scale.id}", title, alt, 1.8 + 0.42 * max(len(rows), 2), paint)
+    return _draw(name, title, alt, 1.8 + 0.42 * max(len(rows), 2), paint)
 
 
 def questions_chart(domains: DomainFigures, period: str) -> Chart:
@@ -309,8 +337,8 @@ def report_charts(figures) -> dict[str, Chart]:
                              ("grades-form", grades.by_form, "form")):
         if rows:
             out[name] = grades_by_chart(name, rows, grades.bands, what, period)
-    for scale in figures.domains.scales:
-        out[f"domains-{scale.id}"] = domains_chart(figures.domains, scale, period)
+    for name, scale, form, rows in figures.domains.groups():
+        out[name] = domains_chart(name, scale, form, rows, period)
     if figures.domains.questions:
         out["questions"] = questions_chart(figures.domains, period)
     if figures.actions.by_team and figures.actions.total.raised:

@@ -17,16 +17,28 @@ from dataclasses import dataclass
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import (
+    AxDataSource,
+    NumData,
+    NumVal,
+    StrData,
+    StrRef,
+    StrVal,
+)
 from openpyxl.chart.label import DataLabel, DataLabelList
 from openpyxl.chart.marker import DataPoint
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..contrast import text_on
 from ..files import LANGUAGE, put_text
+from ..forms.textwidth import cell_height, column_points
 from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS, text_colour
 from .figures import (
     COMPLETION_LABELS,
@@ -48,6 +60,13 @@ HEADING = Font(bold=True, size=11, color="1F4E79")
 CHART_W, CHART_H = 18.0, 10.0  # cm
 CHART_ROWS = 21  # rows a chart takes, at the default row height
 GAP = 2
+POINTS_PER_CM = 72 / 2.54
+ROW_POINTS = 15.0  # Excel's default row height
+DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
+#: A4 landscape less the margins below, in points: what one printed page holds at 100%.
+PAGE_W, PAGE_H = 842 - 2 * 0.4 * 72, 595 - (0.6 + 0.8) * 72
+LABEL_FORMAT = "0;-0;;@"
+BAR_GAP = 60  # the gap between bars, as a % of a bar's width (Excel's default, 150, draws thin bars)
 
 
 def _colour(band_colour: str) -> str:
@@ -72,6 +91,11 @@ class Sheet:
         self.ws.title = title
         self.row = 1
         self.names = names
+        self.blocks: list[list[int]] = []  # [first row, last row] of each table with its heading and chart
+        self.charts: list[tuple[int, float]] = []  # (column, width in cm) of each chart
+        self.lines: list[tuple[int, str]] = []  # (row, text) of each line of text
+        self.span = 1  # the columns a line of text spans (merged), from the first
+        self.header_rows: list[tuple[int, list[str]]] = []  # (row, headings) of each table
 
     def heading(self, text: str, font: Font = HEADING) -> None:
         cell = self.ws.cell(self.row, 1)
@@ -80,23 +104,28 @@ class Sheet:
         self.row += 1
 
     def line(self, text: str) -> None:
+        """A line of text, wrapped in the first column (on paper, text running on past the page is lost)."""
         cell = self.ws.cell(self.row, 1)
         put_text(cell, text)
-        cell.alignment = Alignment(wrap_text=False)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.lines.append((self.row, text))
         self.row += 1
 
     def table(self, name: str, title: str, headers: list[str], rows: list[list], total: list | None = None,
               colours: list[str | None] | None = None) -> Placed | None:
         """An Excel table named `name` (unique in the workbook), with a heading above it."""
+        self.blocks.append([self.row, self.row])
         self.heading(title)
         if not rows:
             self.line("Nothing to show for this period.")
             self.row += 1
             return None
         header = self.row
+        self.header_rows.append((header, headers))
         for col, (text, colour) in enumerate(zip(headers, colours or [None] * len(headers)), start=1):
             cell = self.ws.cell(header, col)
             put_text(cell, text)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
             if colour:
                 cell.fill = PatternFill("solid", fgColor=colour)
                 cell.font = Font(bold=True, color="FFFFFF" if text_colour(f"#{colour}") == "white" else "000000")
@@ -115,6 +144,7 @@ class Sheet:
                 self.ws.cell(self.row, col).font = Font(bold=True)
             self.row += 1
         self.row += 1
+        self.blocks[-1][1] = self.row - 2
         return Placed(header, last, 1, len(headers))
 
     def _name(self, name: str) -> str:
@@ -134,6 +164,55 @@ class Sheet:
         self.ws.add_chart(chart, f"{get_column_letter(anchor_col)}{placed.header - 1}")
         rows = int(CHART_ROWS * chart.height / CHART_H)
         self.row = max(self.row, placed.header - 1 + rows + GAP)
+        self.blocks[-1][1] = max(self.blocks[-1][1], placed.header - 1 + rows)
+        self.charts.append((anchor_col, chart.width))
+
+    def _left_of(self, col: int) -> float:
+        """Points from the sheet's left edge to column `col`'s."""
+        return sum(column_points(self.ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH)
+                   for c in range(1, col))
+
+    def print_setup(self, pages_wide: int = 1, title_row: int | None = None) -> None:
+        """A4 landscape, `pages_wide` pages across, page numbers in the footer; a table and its chart (a label
+        and its value) never split across pages where they fit on one: a page break goes before a table
+        that would not fit in what is left of the page."""
+        ws = self.ws
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = pages_wide, 0
+        ws.page_setup.pageOrder = "overThenDown"  # a row's pages one after the other
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8
+        ws.oddFooter.left.text = "&A"
+        ws.oddFooter.right.text = "Page &P of &N"
+        if title_row:
+            ws.print_title_rows = f"{title_row}:{title_row}"
+        span = max(1, min(self.span, ws.max_column))
+        room = sum(ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH for c in range(1, span + 1))
+        for row, text in self.lines:  # rows high enough for their wrapped text (LibreOffice does not grow them)
+            if span > 1:
+                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+            height = cell_height(text, room, 11)
+            if height > ROW_POINTS:
+                ws.row_dimensions[row].height = height
+        for row, headers in self.header_rows:  # a heading wraps in its column, whole words
+            height = max(cell_height(text, ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH, 11,
+                                     bold=True) for c, text in enumerate(headers, start=1))
+            if height > ROW_POINTS:
+                ws.row_dimensions[row].height = height
+        wide = max([self._left_of(ws.max_column + 1)]
+                   + [self._left_of(col) + width * POINTS_PER_CM for col, width in self.charts])
+        scale = min(1.0, pages_wide * PAGE_W / wide) if wide else 1.0
+        room = PAGE_H / scale  # points of the sheet a page holds
+        top = 1
+        for first, last in self.blocks:
+            if first > top and self._height(top, last) > room:
+                ws.row_breaks.append(Break(id=first - 1))
+                top = first
+
+    def _height(self, first: int, last: int) -> float:
+        return sum(self.ws.row_dimensions[r].height or ROW_POINTS for r in range(first, last + 1))
 
     def widths(self, *widths: float) -> None:
         for i, w in enumerate(widths, start=1):
@@ -169,7 +248,7 @@ def bar_chart(ws, placed: Placed, first_col: int, last_col: int, title: str, x_t
         series.dLbls = _labels(colour)  # each count in black or white, whichever reads on its bar
     chart.dataLabels = DataLabelList(showVal=True, showLegendKey=False, showCatName=False, showSerName=False,
                                      showPercent=False, showBubbleSize=False)
-    chart.dataLabels.numFmt = "0;-0;;@"  # no label on an empty segment
+    chart.dataLabels.numFmt = LABEL_FORMAT  # no label on an empty segment (see `_label_format`)
     chart.title = title
     chart.x_axis.title = x_title  # the categories (Excel's x axis is the vertical one of a bar chart)
     chart.y_axis.title = y_title
@@ -177,6 +256,9 @@ def bar_chart(ws, placed: Placed, first_col: int, last_col: int, title: str, x_t
     if horizontal:
         chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top, as in the table
     chart.legend.position = "b"
+    chart.gapWidth = BAR_GAP
+    chart.varyColors = False
+    cache(chart, ws)
     return chart
 
 
@@ -186,8 +268,33 @@ def _labels(colour: str, idx: int | None = None):
     text = CharacterProperties(solidFill=text_on(colour))
     style = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=text), endParaRPr=text, r=[])])
     shown = dict(showVal=True, showLegendKey=False, showCatName=False, showSerName=False, showPercent=False,
-                 showBubbleSize=False, numFmt="0;-0;;@", txPr=style)
+                 showBubbleSize=False, numFmt=LABEL_FORMAT, txPr=style)
     return DataLabelList(**shown) if idx is None else DataLabel(idx=idx, **shown)
+
+
+def cache(chart: BarChart, ws) -> None:
+    """Each series' values, name and categories also written into the chart, as Excel writes them: text
+    categories as text (strRef, not numRef), and the cells' values cached (numCache, strCache with their
+    ptCount). LibreOffice draws a chart from these; without them it drew thin bars labelled 0."""
+    def cells(ref: str) -> list:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.split("!")[-1])
+        return [c.value for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)
+                for c in row]
+
+    def texts(ref: str) -> StrData:
+        values = cells(ref)
+        return StrData(ptCount=len(values), pt=[StrVal(idx=i, v="" if v is None else str(v))
+                                                 for i, v in enumerate(values)])
+
+    for series in chart.series:
+        values = cells(series.val.numRef.f)
+        series.val.numRef.numCache = NumData(formatCode="General", ptCount=len(values), pt=[
+            NumVal(idx=i, v=v) for i, v in enumerate(values) if isinstance(v, (int, float))])
+        if series.cat is not None:
+            ref = series.cat.numRef.f if series.cat.numRef is not None else series.cat.strRef.f
+            series.cat = AxDataSource(strRef=StrRef(f=ref, strCache=texts(ref)))
+        if series.tx is not None and series.tx.strRef is not None:
+            series.tx.strRef.strCache = texts(series.tx.strRef.f)
 
 
 def _grade_rows(rows: list[GradeCounts], bands: list[Band]) -> list[list]:
@@ -200,8 +307,11 @@ def _grade_table(sheet: Sheet, name: str, title: str, first: str, rows: list[Gra
     placed = sheet.table(name, title, headers, _grade_rows(rows, bands),
                          colours=[None, *(_colour(b.colour) for b in bands), None])
     if placed:
-        sheet.chart(bar_chart(sheet.ws, placed, 2, 1 + len(bands), chart_title, axis, "Audits completed",
-                              colours=[_colour(b.colour) for b in bands], horizontal=horizontal), placed)
+        chart = bar_chart(sheet.ws, placed, 2, 1 + len(bands), chart_title, axis, "Audits completed",
+                          colours=[_colour(b.colour) for b in bands], horizontal=horizontal)
+        if horizontal:  # a bar per row, each thick enough to read
+            chart.height = max(CHART_H, 6 + 1.0 * len(rows))
+        sheet.chart(chart, placed)
 
 
 # ---- the workbook --------------------------------------------------------------------------------
@@ -212,27 +322,35 @@ def render_dashboard(figures: Figures) -> bytes:
     book = Workbook()
     names: set[str] = set()
     f = figures
-    _summary(Sheet(book, "Summary", names, first=True), f)
-    _completion(Sheet(book, "Completion", names), f)
-    _grades(Sheet(book, "Grades", names), f)
-    _domains(Sheet(book, "Domains", names), f)
-    _inadequate(Sheet(book, "Inadequate", names), f)
-    _actions(Sheet(book, "Actions", names), f)
-    _moderation(Sheet(book, "Moderation", names), f)
-    _data(Sheet(book, "Data", names), Sheet(book, "Data judgements", names), f)
+    sheets = [Sheet(book, title, names, first=not n) for n, title in enumerate(
+        ["Summary", "Completion", "Grades", "Domains", "Inadequate", "Actions", "Moderation", "Data",
+         "Data judgements"] + (["Evidence"] if f.evidence is not None else []) + ["About"])]
+    by_title = {sheet.ws.title: sheet for sheet in sheets}
+    for title, part in (("Summary", _summary), ("Completion", _completion), ("Grades", _grades),
+                        ("Domains", _domains), ("Inadequate", _inadequate), ("Actions", _actions),
+                        ("Moderation", _moderation)):
+        part(by_title[title], f)
+    _data(by_title["Data"], by_title["Data judgements"], f)
     if f.evidence is not None:
-        _evidence(Sheet(book, "Evidence", names), f)
-    about_sheet = Sheet(book, "About", names)
+        _evidence(by_title["Evidence"], f)
+    about_sheet = by_title["About"]
     about_sheet.heading("About these figures", TITLE)
     for line in about(f):
         about_sheet.line(line)
+    about_sheet.widths(110)
+    for sheet in sheets:
+        title = sheet.ws.title
+        table = title.startswith("Data") or title == "Evidence"  # one long table: its headings on every page
+        sheet.print_setup(pages_wide=2 if title == "Data" else 1,
+                          title_row=sheet.header_rows[0][0] if table and sheet.header_rows else None)
     book.properties.creator = None
     book.properties.lastModifiedBy = None
     book.properties.title = f"Audit dashboard {f.period}"
     book.properties.language = LANGUAGE
     out = io.BytesIO()
     book.save(out)
-    return with_alt_text(out.getvalue(), {ws.title: [alt_text(book, c) for c in ws._charts] for ws in book.worksheets})
+    alts = {ws.title: [alt_text(book, c) for c in ws._charts] for ws in book.worksheets}
+    return with_alt_text(_label_format(out.getvalue()), alts)
 
 
 # ---- alt text: openpyxl writes none, so it goes into the drawings of the saved workbook ----------------
@@ -306,6 +424,22 @@ def with_alt_text(xlsx: bytes, alts: dict[str, list[str]]) -> bytes:
     return out.getvalue()
 
 
+def _label_format(data: bytes) -> bytes:
+    """The data labels' number format marked as the chart's own (sourceLinked="0", which the schema requires
+    and openpyxl leaves out): without it LibreOffice takes the cells' format and labels an empty segment 0."""
+    plain = f'<numFmt formatCode="{LABEL_FORMAT}"/>'.encode()
+    own = f'<numFmt formatCode="{LABEL_FORMAT}" sourceLinked="0"/>'.encode()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename.startswith("xl/charts/chart"):
+                part = part.replace(plain, own)
+            target.writestr(info, part)
+    return out.getvalue()
+
+
 def _summary(s: Sheet, f: Figures) -> None:
     s.heading(f"{f.council}, {f.service}", TITLE)
     s.heading(f"Audit dashboard: {f.period_label}")
@@ -323,6 +457,7 @@ def _summary(s: Sheet, f: Figures) -> None:
         for line in f.notes:
             s.line(line)
     s.widths(52, 18, 18, 20)
+    s.span = 4
 
 
 def _completion(s: Sheet, f: Figures) -> None:
@@ -375,13 +510,15 @@ def _grades(s: Sheet, f: Figures) -> None:
 def _domains(s: Sheet, f: Figures) -> None:
     d = f.domains
     s.heading(f"Domains: {f.period_label}", TITLE)
-    for scale in d.scales:
-        rows = [r for r in d.rows if r.scale == scale.id]
-        placed = s.table(f"Domains {scale.id}", scale.label, ["Area", *(b.label for b in scale.bands), "Audits"],
+    groups = d.groups()
+    for _name, scale, form, rows in groups:
+        several = sum(1 for g in groups if g[1] is scale) > 1
+        label = f"{scale.label} ({form})" if several and form else scale.label
+        placed = s.table(f"Domains {scale.id}", label, ["Area", *(b.label for b in scale.bands), "Audits"],
                          [[r.title, *(r.counts.get(b.value, 0) for b in scale.bands), r.total] for r in rows],
                          colours=[None, *(_colour(b.colour) for b in scale.bands), None])
         if placed:
-            chart = bar_chart(s.ws, placed, 2, 1 + len(scale.bands), f"{scale.label}, {f.period_label}", "Area",
+            chart = bar_chart(s.ws, placed, 2, 1 + len(scale.bands), f"{label}, {f.period_label}", "Area",
                               "Share of audits", colours=[_colour(b.colour) for b in scale.bands],
                               grouping="percentStacked")
             chart.height = max(CHART_H, 1.0 * len(rows))
@@ -470,4 +607,6 @@ def _evidence(s: Sheet, f: Figures) -> None:
     for row in s.ws.iter_rows(min_row=3, min_col=4, max_col=4):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str):  # high enough for the whole text (LibreOffice does not grow a row)
+                s.ws.row_dimensions[cell.row].height = max(ROW_POINTS, cell_height(cell.value, 100, 11))
     s.widths(24, 36, 28, 100)

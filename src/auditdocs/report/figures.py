@@ -130,6 +130,7 @@ class DomainRow:
     scale: str  # DomainScale id
     counts: dict[str, int]
     total: int = 0
+    form: str = ""  # the form's title: two forms may number different statements alike (KSS 3)
 
 
 @dataclass
@@ -148,6 +149,18 @@ class DomainFigures:
     rows: list[DomainRow]
     questions: list[QuestionRow]  # most often answered No or Partially, most first
     concern_bands: list[Band]  # No and Partially, in the answer scale's colours
+
+    def groups(self) -> list[tuple[str, DomainScale, str, list[DomainRow]]]:
+        """The rows by scale and form, in order: (chart name, scale, form, rows). A scale that one form
+        uses has one group ("domains-kss"); used by several, one per form ("domains-kss-1", "-2"…), as
+        forms may give the same number to different statements."""
+        out = []
+        for scale in self.scales:
+            forms = list(dict.fromkeys(r.form for r in self.rows if r.scale == scale.id))
+            for n, form in enumerate(forms, start=1):
+                name = f"domains-{scale.id}" + (f"-{n}" if len(forms) > 1 else "")
+                out.append((name, scale, form, [r for r in self.rows if r.scale == scale.id and r.form == form]))
+        return out
 
 
 @dataclass
@@ -224,6 +237,9 @@ class Headline:
     previous: float | None
     unit: str = ""  # "%" or "" for a count
     higher_is_better: bool | None = None
+    base: int | None = None  # for a count: what it is a count of (audits due, graded…), so periods of
+    previous_base: int | None = None  # different sizes are compared by their shares, not their counts
+    of: str = ""  # what the base counts, in words: "due", "graded"…
 
     @property
     def change(self) -> str:
@@ -237,6 +253,26 @@ class Headline:
         word = "up" if diff > 0 else "down"
         amount = f"{abs(diff):g}{unit}"
         return f"{word} {amount}"
+
+    def share(self, previous: bool = False) -> float | None:
+        """A count as a share (%) of its base; None for a figure that is not a count of something."""
+        value, base = (self.previous, self.previous_base) if previous else (self.value, self.base)
+        return _percent(value, base) if value is not None and base else None
+
+    @property
+    def verdict(self) -> str:
+        """"better", "worse" or "" (no figure to judge by, or the same): a count with a base is judged by
+        its share, so a month of 60 audits and one of 23 compare fairly."""
+        if self.higher_is_better is None or self.value is None or self.previous is None:
+            return ""
+        now, then = self.value, self.previous
+        if self.base is not None:
+            now, then = self.share(), self.share(previous=True)
+            if now is None or then is None:
+                return ""
+        if now == then:
+            return ""
+        return "better" if (now > then) == self.higher_is_better else "worse"
 
 
 @dataclass
@@ -336,7 +372,7 @@ def moderation_agreement(audits: list[m.RegisteredAudit], library) -> list[Agree
     rows = []
     for g in (g for g in figures.overall if g.n):
         scale = f" ({len(g.grades)}-level grade)" if len(figures.overall) > 1 else ""
-        kappa = ("not defined" if g.kappa is None
+        kappa = ("cannot be worked out (see below)" if g.kappa is None
                  else f"{g.kappa:.2f} (95% range {g.kappa_low:.2f} to {g.kappa_high:.2f})")
         rows += [AgreementRow(f"Audits moderated with both grades{scale}", g.n),
                  AgreementRow(f"The same grade after moderation{scale}", round(g.exact_pct, 1)),
@@ -581,8 +617,8 @@ def _domains(this, top: int) -> DomainFigures:
             if f.scale.id not in scales:
                 scales[f.scale.id] = DomainScale(f.scale.id, f.scale.label,
                                                  [Band(o.value, o.label, o.colour or NO_COLOUR) for o in f.scale.options])
-            row = rows.setdefault((f.scale.id, section.title), DomainRow(
-                section.title, f.scale.id, {o.value: 0 for o in f.scale.options}))
+            row = rows.setdefault((f.scale.id, _form_title(x), section.title), DomainRow(
+                section.title, f.scale.id, {o.value: 0 for o in f.scale.options}, form=_form_title(x)))
             row.counts[option.value] = row.counts.get(option.value, 0) + 1
             row.total += 1
         for q in x.spec.questions:
@@ -606,7 +642,7 @@ def _domains(this, top: int) -> DomainFigures:
     ranked = sorted((q for q in questions.values() if q.no + q.partially),
                     key=lambda q: (-(q.no + q.partially), -q.no, q.form, natural(q.ref)))
     return DomainFigures(list(scales.values()),
-                         sorted(rows.values(), key=lambda r: (order.index(r.scale), natural(r.title))),
+                         sorted(rows.values(), key=lambda r: (order.index(r.scale), r.form, natural(r.title))),
                          ranked[:top], [concern[v] for v in CONCERN_ANSWERS])
 
 
@@ -718,28 +754,31 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _headline_values(group: list[_Audit], today: dt.date, bands: list[Band]) -> list[tuple]:
-    """(label, value, unit, higher is better) of each headline figure."""
+    """(label, value, unit, higher is better, base, what the base counts) of each headline figure. Only the
+    audits whose due date has passed count as due: one not yet due is neither on time nor not returned."""
     completion = _count_completion("", group)
     grades = _grade_counts("", [x for x in group if x.complete], bands)
     actions = _count_actions("", group, today)
     best = bands[1].label if len(bands) > 1 else bands[0].label if bands else "best"
+    due = completion.due - completion.not_yet_due
+    complete = sum(1 for x in group if x.complete)
     return [
-        ("Audits allocated", completion.allocated, "", None),
-        ("Returned on time (% of audits due)", _percent(completion.on_time, completion.due), "%", True),
-        ("Not returned", completion.not_returned, "", False),
-        (f"Graded {best} or better (% of graded)", good_or_better(grades, bands), "%", True),
-        ("Graded Inadequate", grades.counts.get(cycle.INADEQUATE, 0), "", False),
-        ("Actions raised", actions.raised, "", None),
-        ("Actions overdue", actions.overdue, "", False),
-        ("Audits in drafts (actions not all confirmed done)",
-         sum(map(in_drafts, group)), "", False),
+        ("Audits allocated", completion.allocated, "", None, None, ""),
+        ("Returned on time (% of audits due)", _percent(completion.on_time, due), "%", True, None, ""),
+        ("Not returned by their due date", completion.not_returned - completion.not_yet_due, "", False, due, "due"),
+        (f"Graded {best} or better (% of graded)", good_or_better(grades, bands), "%", True, None, ""),
+        ("Graded Inadequate", grades.counts.get(cycle.INADEQUATE, 0), "", False, grades.total, "graded"),
+        ("Actions raised", actions.raised, "", None, None, ""),
+        ("Actions overdue", actions.overdue, "", False, actions.raised, "raised"),
+        ("Audits in drafts (actions not all confirmed done)", sum(map(in_drafts, group)), "", False, complete,
+         "completed"),
     ]
 
 
 def _headlines(this, before, today, bands) -> list[Headline]:
     then = _headline_values(before, today, bands) if before else None
-    return [Headline(label, value, then[i][1] if then else None, unit, better)
-            for i, (label, value, unit, better) in enumerate(_headline_values(this, today, bands))]
+    return [Headline(label, value, then[i][1] if then else None, unit, better, base, then[i][4] if then else None, of)
+            for i, (label, value, unit, better, base, of) in enumerate(_headline_values(this, today, bands))]
 
 
 # ---- rows for people's own pivot tables, evidence, notes ----------------------------------------------
@@ -842,20 +881,25 @@ def shown(value, unit: str = "") -> str:
 
 
 def change_sentences(f: Figures) -> list[str]:
-    """What changed since the last period, in sentences."""
+    """What changed since the last period, in sentences; better or worse by shares, not counts."""
     out = []
     for h in f.headlines:
         if h.previous is None or h.value is None:
             continue
         now, then = shown(h.value, h.unit), shown(h.previous, h.unit)
-        if h.change == "no change":
+        if h.base is not None:
+            now, then = (f"{shown(count)} of {base} {h.of} ({shown(share, '%')})" if share is not None
+                         else f"{shown(count)} (none {h.of})"
+                         for count, base, share in ((h.value, h.base, h.share()),
+                                                    (h.previous, h.previous_base, h.share(previous=True))))
+        if h.change == "no change" and not h.verdict:
             out.append(f"{h.label}: {now}, the same as in {f.previous_label}.")
             continue
-        verdict = ""
-        if h.higher_is_better is not None:
-            better = (h.value > h.previous) == h.higher_is_better
-            verdict = " (better)" if better else " (worse)"
-        out.append(f"{h.label}: {now}, {h.change} from {then}{verdict}.")
+        verdict = f" ({h.verdict})" if h.verdict else ""
+        if h.base is not None and h.verdict:
+            verdict = f": a {'smaller' if h.share() < h.share(previous=True) else 'larger'} share ({h.verdict})"
+        change = "the same number" if h.change == "no change" else h.change
+        out.append(f"{h.label}: {now}, {change} from {then}{verdict}.")
     return out or [f"There are no figures for {f.previous_label} to compare with."]
 
 

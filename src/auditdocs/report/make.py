@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import cycle
+from .. import cycle, naming
 from .. import model as m
 from ..errors import UserError
 from ..files import write_atomic
@@ -105,6 +105,8 @@ def make_report(register: Path, period: Period, library, out: Path, *, today: dt
 
     docx = render()
     files = ReportFiles(figures, Path(out) / f"{report_name}.docx", Path(out) / f"{dashboard_name}.xlsx")
+    if deep := naming.too_deep(Path(out), files.dashboard.name):
+        files.warnings.append(deep[0].upper() + deep[1:])
     pdf_bytes = None
     if pdf:
         try:

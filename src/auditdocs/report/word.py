@@ -20,6 +20,7 @@ from ..dates import uk
 from ..forms.docx import package
 from ..forms.docx.oxml import NSMAP, cell, el, para, qn, row, run, table, text_para
 from ..forms.docx.writer import MARGIN, PAGE_H, PAGE_W, TEXT_W, spacer
+from ..forms.textwidth import longest_piece
 from . import charts as ch
 from .figures import (
     COMPLETION_LABELS,
@@ -113,7 +114,7 @@ class ReportDocument:
              shades: list[str | None] | None = None, total: list | None = None) -> None:
         """A table: a heading row (repeated on each page), rows, and an optional total row.
         Numbers are right-aligned; `shades` colours heading cells (a grade in its colour)."""
-        widths = widths or _even(len(headers))
+        widths = fit_words(widths or _even(len(headers)), headers, [*rows, *([total] if total else [])])
         shades = shades or [None] * len(headers)
         out = [row(*(cell(w, _cell_para(h, heading=True, shade=s), shade=s or HEAD_SHADE)
                      for w, h, s in zip(widths, headers, shades)), header=True, cant_split=True)]
@@ -210,6 +211,31 @@ def _field_start(instruction: str) -> list[etree._Element]:
 
 def _field_end() -> etree._Element:
     return el("w:r", el("w:fldChar", fldCharType="end"))
+
+
+CELL_MARGINS = 2 * 85  # twips: the left and right margins of a cell (the AuditTable style)
+HEADING_PT, TEXT_PT = 9, 10  # the Cell Heading and Cell Text styles' sizes (Arial)
+SPARE = 1.1  # room for LibreOffice's and Word's own measuring
+
+
+def word_room(text: str, size: float, bold: bool = False) -> int:
+    """The width (twips) a cell needs so that no word of `text` breaks across lines."""
+    return round(longest_piece(text, size, bold) * 20 * SPARE) + CELL_MARGINS
+
+
+def fit_words(widths: list[int], headers: list[str], rows: list[list]) -> list[int]:
+    """The column widths, widened where a heading's (or a cell's) longest word would not fit, so that
+    Word and LibreOffice never break a word ("Requireme / nt"); what a column gains is taken from the
+    columns with room to spare, in proportion to it. The total width stays the same."""
+    need = [max([word_room(h, HEADING_PT, bold=True)] + [word_room(_show(r[i]), TEXT_PT) for r in rows
+                                                           if i < len(r)]) for i, h in enumerate(headers)]
+    short = sum(max(0, n - w) for n, w in zip(need, widths))
+    spare = [max(0, w - n) for n, w in zip(need, widths)]
+    if not short or sum(spare) < short:
+        return widths  # nothing to do, or no room anywhere: the widths as they were asked for
+    out = [max(w, n) if n > w else w - round(short * s / sum(spare)) for n, w, s in zip(need, widths, spare)]
+    out[-1] += sum(widths) - sum(out)
+    return out
 
 
 def _even(n: int, first: int | None = None) -> list[int]:
@@ -382,11 +408,12 @@ def _domains(doc: ReportDocument, f: Figures, charts) -> None:
     doc.heading("Domains", new_page=True)
     doc.text("How often each area the forms judge (each Knowledge and Skills Statement…) was met, partially met or "
              "not met in the completed audits of the period.")
-    for scale in d.scales:
-        doc.heading(scale.label, 2)
-        if f"domains-{scale.id}" in charts:
-            doc.chart(charts[f"domains-{scale.id}"])
-        rows = [r for r in d.rows if r.scale == scale.id]
+    groups = d.groups()
+    for name, scale, form, rows in groups:
+        several = sum(1 for g in groups if g[1] is scale) > 1
+        doc.heading(f"{scale.label} ({form})" if several and form else scale.label, 2)
+        if name in charts:
+            doc.chart(charts[name])
         labels, colours = _grade_headers(scale.bands)
         first = scale.bands[0]
         widths = _even(len(scale.bands) + 3, first=3800)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import naming
 from ..context import month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
 
@@ -207,14 +208,17 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
         plan = plan_from_register(audits, lib, today, locate)
     made, untagged = [], []
     now = dt.datetime.now()
+    if warning := naming.too_deep(out, "x.pdf"):
+        click.echo(f"Warning: {warning[0].upper()}{warning[1:]}", err=True)
     results = convert(plan.items, soffice)
     for item in plan.items:
         result = results[item.audit_id]
         if isinstance(result, bytes):
             pdf = finished_pdf(result, item, now)
-            made.append(write_atomic(out / item.name, pdf, private=True))
+            name = naming.fit_name(out, item.name, (item.case_number, item.audit_id))  # short enough for Windows
+            made.append(write_atomic(out / name, pdf, private=True))
             if item.source.suffix.lower() == ".docx" and not structure(pdf).tagged:  # see finalise.convert
-                untagged.append(item.name)
+                untagged.append(name)
         else:
             plan.skipped.append(NotFinalised(str(item.source), result))
     if made:

@@ -7,13 +7,14 @@ carries something of theirs (a note, a link, a formula, a look they gave it) as 
 back exactly. Rows a person added, rows of audits the register does not know, and cells outside the
 table are kept whole. Our own values come from the register every time.
 
-Every sheet prints landscape, fitted to the page width, with its headings on each page; rows are made
-high enough for their wrapped text (Excel would grow them, LibreOffice does not).
+Every sheet prints landscape, fitted to the page width, with its headings on each page (the Audits sheet:
+the columns a team manager reads, three pages across); rows are made high enough for their wrapped text (Excel would grow them, LibreOffice does not).
 """
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from copy import copy
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -436,7 +437,7 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict | Ren
                          for c, h in enumerate(headers, start=1)], bold=True)
     if height:
         ws.row_dimensions[1].height = height  # the headings wrap in every column
-    print_setup(ws)
+    print_setup(ws, headers=headers if sheet is AUDITS else None, last_row=max(n_rows + 1, 2))
     if sheet.big:
         protect(ws)
     return LaidOut(headers, body, keys, writer or RowWriter(cols, styles, colours))
@@ -478,22 +479,49 @@ def protect(ws) -> None:
                                     selectUnlockedCells=False)
 
 
-def print_setup(ws, landscape: bool = True) -> None:
+#: The Audits sheet on paper: its columns from the first to this one (who, where it stands, what next and by
+#: when, the grade, the dates), the rest (the QA officers' own, the files) being for the screen.
+AUDITS_PRINTED_TO = "Finalised"
+AUDITS_PAGES_WIDE = 3  # pages across, at about full size (one page would be too small to read)
+
+
+def print_setup(ws, landscape: bool = True, headers: list[str] | None = None, last_row: int = 2) -> None:
     """A4, fitted to the page width, the heading row on every page, page numbers in the footer.
-    Set once: print settings a person changes afterwards are kept."""
-    if ws.print_title_rows:
+    The Audits sheet (`headers` given) prints the columns a team manager reads, up to AUDITS_PRINTED_TO,
+    from row 1 to `last_row`, over AUDITS_PAGES_WIDE pages across, with the audit id on each (Page Layout >
+    Print Area > Clear Print Area prints them all). Set once: print settings a person changes afterwards are
+    kept; only our own print area follows the rows. A sheet still set up as this tool once set every sheet
+    (fitted to one page wide, no print area) gets the Audits sheet's."""
+    audits = headers is not None and AUDITS_PRINTED_TO in headers
+    last_col = get_column_letter(headers.index(AUDITS_PRINTED_TO) + 1) if audits else ""
+    if ws.print_title_rows and not (audits and not ws.print_area and ws.page_setup.fitToWidth in (1, "1", None)):
+        if audits and _our_print_area(ws.print_area, last_col):
+            ws.print_area = f"A1:{last_col}{last_row}"
         return
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = AUDITS_PAGES_WIDE if audits else 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = "1:1"
+    if audits:
+        ws.print_area = f"A1:{last_col}{last_row}"
+        ws.print_title_cols = "A:A"  # the audit id on every page across
+        ws.page_setup.pageOrder = "overThenDown"  # a row's pages one after the other
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8
     ws.page_margins.header, ws.page_margins.footer = 0.3, 0.35
     ws.oddFooter.left.text = "&A"
     ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _our_print_area(area: str | None, last_col: str) -> bool:
+    """Is this print area the one `print_setup` gives the Audits sheet (A1 to the last printed column)?"""
+    ranges = (area or "").split(",")
+    if len(ranges) != 1 or "!" not in ranges[0]:
+        return False
+    cells = ranges[0].split("!")[-1].replace("$", "")
+    return bool(re.fullmatch(rf"A1:{last_col}\d+", cells))
 
 
 def _put_back_outside(ws, old: OldSheet, table_end: tuple[int, int]) -> None:
