@@ -103,8 +103,7 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     action_signatures = {x.action_id: signature(r.ACTIONS.name, a) for a in chosen for x in a.actions}
     kept = reg.rendered(r.AUDITS.name, signatures) if reuse else {}
     kept_actions = reg.rendered(r.ACTIONS.name, action_signatures) if reuse else {}
-    special_audits = {k for k, row in old_audits.by_key().items() if row}
-    special_actions = {k for k, row in old_actions.by_key().items() if row}
+    special_audits, special_actions = _with_cells(old_audits), _with_cells(old_actions)
 
     def still_good(a: m.RegisteredAudit) -> bool:
         found = kept.get(a.audit_id)
@@ -161,6 +160,11 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     reg.keep_rendered(r.AUDITS.name, keep_audits)
     reg.keep_rendered(r.ACTIONS.name, keep_actions)
     return made
+
+
+def _with_cells(old: OldSheet) -> set[str]:
+    """The keys of our rows that hold something of people's (in any copy of a row that is there twice)."""
+    return {k for k, row, whole in zip(old.keys, old.rows, old.whole) if k and row and not whole}
 
 
 def _rendered(sheet: str, row: dict, writers, special: bool) -> dict | Rendered:

@@ -33,9 +33,10 @@ from pathlib import Path
 from .. import cycle
 from .. import model as m
 from ..context import register_beside
+from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
-from ..register import SeenFile, file_hash, open_register
+from ..register import SeenFile, file_hash, holds_nothing, open_register
 from ..returns import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -115,6 +116,7 @@ class Summary:
 def _check(path: Path, register: Path | None) -> None:
     """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it)."""
     register = Path(register) if register else register_beside(path)
+    _not_without_its_register(path, register)
 
     def written(tracker: Path) -> bool:
         if not register.exists():
@@ -123,6 +125,23 @@ def _check(path: Path, register: Path | None) -> None:
             return reg.tracker_written(sha256_of(tracker)) is not None
 
     safety.check_before_update(path, written)
+
+
+def _not_without_its_register(path: Path, register: Path) -> None:
+    """Stop, changing nothing, when the tracker was written from a register that is not there (or is empty):
+    a new register would not know its audits' actions, states and people's entries."""
+    if not path.is_file() or not holds_nothing(register):
+        return
+    named = book.register_named(path)
+    if named is None:
+        return  # a tracker made before there was a register: the run takes it in
+    raise UserError(
+        f"the register {register} is missing or empty; the tracker {path} was made from one"
+        + (f" ({named}, its About sheet says)" if named and named != str(register) else "")
+        + ". Updating the tracker from an empty register would lose track of its actions and of where each audit "
+        "stands. If the register was moved, give it with --register. Otherwise run 'auditdocs register rebuild' "
+        "to remake it from your forms and tracker (managers' and QA officers' entries are read back from the "
+        f"tracker), then run this again. {safety.NOTHING_CHANGED}")
 
 
 @contextmanager
@@ -327,7 +346,10 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 before[action.audit_id].actions.append(action)
         exceptions_old = _adopt_exceptions(old.get(r.EXCEPTIONS.name), exceptions_before, exception_keys,
                                            tracker.styles)
-        back = (plan.read_back(old, before, today, reg.tracker_last_written(path)) if not tracker.unchanged
+        # read back unless the tracker is as the register wrote it, holding no second copy of a row of ours (as an
+        # older auditdocs wrote over a register that was lost: the first copy has people's entries)
+        unchanged = tracker.unchanged and not _twice(old)
+        back = (plan.read_back(old, before, today, reg.tracker_last_written(path)) if not unchanged
                 else plan.ReadBack())
         _save_read_back(reg, back, before, now)
 
@@ -339,7 +361,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         returned_now = {s.audit_id for s in seen if s.new and s.audit_id}
         # the audits as they stand now: those this run changed read again, the others as they were
         changed = returned_now | set(decision.chosen) | set(decision.applied) | {a.audit_id for a in adopted}
-        if not tracker.unchanged:
+        if not unchanged:
             changed = set(before) | changed
         audits = _audits_now(reg, before, changed)
         moderated = moderated_events([a for a in audits if a.audit_id in returned_now], library)
@@ -347,7 +369,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             reg.record_events(moderated, now=now)
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
-        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=tracker.unchanged)
+        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged)
         content = _content(audits, made, old, reg, library, big, seen if write else [])
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
@@ -401,9 +423,15 @@ def _adopt_actions(sheet: OldSheet | None, before: dict[str, m.RegisteredAudit],
     by a run stopped before its end): taken into the register with their ids, so that they keep them."""
     if sheet is None:
         return []
-    out = []
+    out, taken = [], set()
     for i, (key, row, whole) in enumerate(zip(sheet.keys, sheet.rows, sheet.whole)):
-        if not key or key in action_ids or not whole:
+        if not key or not whole:
+            continue
+        if key in taken:  # a second copy of an action taken in: read back with the first
+            sheet.whole[i] = False
+            sheet.rows[i] = sheets.as_ours(r.ACTIONS, row, styles)
+            continue
+        if key in action_ids:
             continue
         audit_id = key.rsplit("-A", 1)[0]
         audit = before.get(audit_id)
@@ -426,7 +454,17 @@ def _adopt_actions(sheet: OldSheet | None, before: dict[str, m.RegisteredAudit],
         sheet.whole[i] = False
         sheet.rows[i] = sheets.as_ours(r.ACTIONS, row, styles)
         action_ids.add(key)
+        taken.add(key)
     return out
+
+
+def _twice(old: dict[str, OldSheet]) -> bool:
+    """A row of ours is in the tracker more than once."""
+    for sheet in old.values():
+        keys = [key for key, whole in zip(sheet.keys, sheet.whole) if key and not whole]
+        if len(set(keys)) != len(keys):
+            return True
+    return False
 
 
 def _form_value(value):
@@ -573,9 +611,9 @@ def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetim
         ("Audits in the tracker", f"{summary.audits_total} ({summary.audits_returned} returned): {states}"),
         ("Actions in the tracker", f"{summary.actions_total}: {summary.actions_overdue} overdue"),
         ("Files needing attention", f"{len(exceptions)} (see the Exceptions sheet)"),
-        ("The register", f"{summary.register}: every audit allocated and what happened to it. The tracker is "
-                         "written from it on every update; keep it where it is backed up, and not in a "
-                         "cloud-synced folder."),
+        (book.ABOUT_REGISTER, f"{summary.register}{book.ABOUT_REGISTER_SAYS} The tracker is "
+                              "written from it on every update; keep it where it is backed up, and not in a "
+                              "cloud-synced folder."),
         ("", ""),
         ("How to use this workbook", ""),
         ("Audits", "Every audit allocated, returned or not, with where it stands (State, coloured), the next step "

@@ -131,6 +131,16 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
             lock.release()
 
 
+def holds_nothing(path: Path | str) -> bool:
+    """No register at `path`, or one that holds nothing: no audit, no tracker written (a file left empty, or
+    made and never used). An empty file is not opened (opening it would make it a register)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return True
+    with open_register(path) as reg:
+        return not reg._count("audits") and not reg._count("trackers")
+
+
 def _create_private(path: Path) -> None:
     """An empty file readable by its owner only; SQLite makes it a database (and its journal alike)."""
     try:

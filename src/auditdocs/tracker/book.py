@@ -19,6 +19,8 @@ from .sheets import OldSheet
 from .stream import Fragment, Package, Styles
 
 BIG = (ANSWERS.name, JUDGEMENTS.name)
+ABOUT_REGISTER = "The register"  # the About sheet's row naming the register the tracker is written from
+ABOUT_REGISTER_SAYS = ": every audit allocated and what happened to it."
 
 
 @dataclass
@@ -75,6 +77,24 @@ def open_tracker(path: Path | None, written: Callable[[str], object | None] = la
                 f"be matched. If rows were inserted above the headings, delete them; if the heading was renamed, "
                 f"change it back to '{heading}'. Then run again. {safety.NOTHING_CHANGED}")
     return tracker
+
+
+def register_named(path: Path) -> str | None:
+    """The register a tracker's About sheet says it is written from (None when it names none: not a tracker
+    written from a register, or not a workbook that can be read)."""
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # not ours to judge here: opening the tracker for the update says what is wrong
+        return None
+    try:
+        if ABOUT not in wb.sheetnames:
+            return None
+        for row in wb[ABOUT].iter_rows(max_row=100, max_col=2, values_only=True):
+            if len(row) == 2 and row[0] == ABOUT_REGISTER:
+                return str(row[1] or "").split(ABOUT_REGISTER_SAYS, 1)[0]
+        return None
+    finally:
+        wb.close()
 
 
 def read_sheets(tracker: Tracker, known: dict[str, Callable[[str], bool]]) -> dict[str, OldSheet]:
