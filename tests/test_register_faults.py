@@ -6,28 +6,47 @@ made by `generate`, filled in as auditors would):
 - a register that is missing or empty, with its tracker still there, stops a run, changing nothing, and
   `register rebuild` remakes it with every manager's sign-off (item 1); a tracker an older auditdocs wrote
   over a lost register (every action twice) is taken back whole;
+- a run that fails for want of space (or of a file that cannot be written) anywhere leaves the register and
+  the tracker as they were, says which folder is full or which file could not be written, and leaves no lock
+  to hold up the next run (item 2);
+- a damaged or read-only register, and dates and months out of range, are the person's to put right: exit 2,
+  with what to do (item 3);
+- a workspace copied to another folder keeps working: the register keeps the paths of its files relative to
+  its folder (a register made by an older auditdocs is migrated), and the tracker holds no computer's own
+  paths (item 4).
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import ROOT, SPECS, needs_soffice
 from test_register_upkeep import (  # noqa: F401 (fixture)
+    LIST,
+    MONTH,
+    ON_POSIX,
     Place,
     auditdocs,
+    fill_month,
     month,
+    register_view,
     sheet_values,
     type_into_tracker,
 )
 
 from auditdocs.consolidation import run
 from auditdocs.register import open_register
+from auditdocs.register.lock import lock_path
 from auditdocs.returns import find_files
 
 SIGNED = {"Status": "Done", "Completed on": dt.datetime(2026, 12, 3), "Signed off by": "Pat Example",
@@ -168,3 +187,234 @@ def test_a_sign_off_typed_in_either_copy_of_a_row_is_kept(signed, tmp_path):
     kept.rebuild()
     kept.consolidate()
     each_once_and_signed(kept)
+
+
+# ---- 2. a full disk: the register and the tracker change together or not at all ------------------------------------
+
+#: A run in a process of its own whose files cannot grow past `limit` bytes (RLIMIT_FSIZE): each write past it
+#: fails with a real error from the system, as on a full disk, at whatever step the run has reached.
+LIMITED = """
+import resource, signal, sys
+limit = int(sys.argv[1])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.argv = ["auditdocs"] + sys.argv[2:]
+from auditdocs.cli import main
+main()
+"""
+
+
+def limited_consolidate(state: Signed, limit: int) -> subprocess.CompletedProcess:
+    args = ["--specs", str(SPECS), "consolidate", str(state.place / "returned"), "--tracker", str(state.tracker),
+            "--register", str(state.register)]
+    return subprocess.run([sys.executable, "-c", LIMITED, str(limit), *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, timeout=600)
+
+
+def left_behind(state: Signed) -> list[Path]:
+    """Files a run leaves that are not the register, the tracker or the returned forms (a lock, a temporary
+    tracker, a backup, a new register...)."""
+    return sorted(p for p in state.place.rglob("*") if p.is_file() and "returned" not in p.parts
+                  and p not in (state.register, state.tracker)
+                  and p.name != state.register.name + "-journal")  # (undone when the register is next opened)
+
+
+@ON_POSIX
+def test_a_run_short_of_space_anywhere_leaves_the_register_and_tracker_as_they_were(signed, tmp_path):
+    state = signed.copy(tmp_path / "full")
+    shutil.rmtree(state.place / "tracker backups")
+    rows = action_rows(state.tracker)
+    type_into_tracker(state.tracker, {}, {rows[3]["Action id"]: {"Notes": "Discussed with the team"}})
+    before = {p: p.read_bytes() for p in (state.register, state.tracker)}
+    view = register_view(state.register)  # what it holds (its free pages may differ after a run undone)
+    tracker_size, register_size = (p.stat().st_size for p in (state.tracker, state.register))
+    # too small for the lock, the tracker, the register's journal; and for the register's last pages, which are
+    # written when it commits, after the new tracker has taken the old one's place
+    limits = [40, tracker_size // 2, register_size // 3, register_size * 2 // 3, register_size - 4096]
+    for limit in limits:
+        failed = limited_consolidate(state, limit)
+        said = " ".join((failed.stdout + failed.stderr).split())
+        assert failed.returncode == 2, (limit, said)
+        assert "Error:" in said and ("free some space on" in said or "could not be written" in said
+                                     or "could not be read or written" in said), (limit, said)
+        for wrong in ("fault in auditdocs", "Nothing was half-written", "cannot rollback", "Traceback"):
+            assert wrong not in said, (limit, said)
+        assert state.tracker.read_bytes() == before[state.tracker], limit
+        assert register_view(state.register) == view, limit
+        assert left_behind(state) == [], (limit, left_behind(state))
+    done = state.consolidate()  # at once: no lock left to wait for
+    assert "being updated by" not in done.output
+    assert any(row["Notes"] == "Discussed with the team" for row in action_rows(state.tracker))
+
+
+@ON_POSIX
+def test_a_run_that_cannot_write_its_lock_leaves_none_to_hold_up_the_next(signed, tmp_path):
+    state = signed.copy(tmp_path / "lock")
+    shutil.rmtree(state.place / "tracker backups")
+    failed = limited_consolidate(state, 10)  # the lock's few bytes cannot be written whole
+    said = " ".join(failed.stderr.split())
+    assert failed.returncode == 2, said
+    assert f"cannot lock the register {state.register}" in said and "free some space on" in said, said
+    assert not lock_path(state.register).exists()
+    assert left_behind(state) == []
+    again = state.consolidate()
+    assert "being updated by" not in again.output and "starting" not in again.output
+
+
+# ---- 3. the person's situation, not a fault of auditdocs ------------------------------------------------------------
+
+
+def damage(register: Path) -> None:
+    """Pages in the middle of the register overwritten, as a failing disk or a bad copy leaves them."""
+    data = bytearray(register.read_bytes())
+    for at in range(4096, 4096 * 40, 5):
+        data[at] ^= 0x33
+    register.write_bytes(bytes(data))
+
+
+def test_a_damaged_register_says_so_and_rebuild_remakes_it(signed, tmp_path):
+    state = signed.copy(tmp_path / "damaged")
+    damage(state.register)
+    for command in (["status", "--month", "2026-11"], ["register", "check", "--forms", state.forms]):
+        said = auditdocs(*command, "--register", state.register, code=2).output
+        assert f"the register {state.register} is damaged (database disk image is malformed)" in said, said
+        assert "Run 'auditdocs register rebuild'" in said
+    said = state.consolidate(code=2).output
+    assert f"the register {state.register} is damaged" in said and "fault in auditdocs" not in said
+    assert state.tracker.read_bytes() == signed.files["tracker.xlsx"]
+    rebuilt = state.rebuild()
+    assert "The one there was is kept as" in rebuilt.output
+    state.consolidate()
+    each_once_and_signed(state)
+
+
+@contextmanager
+def read_only(path: Path):
+    """The file read-only for whoever runs the tests: its permissions (root's own runs ignore those, so for
+    root the file is made immutable, where the file system allows it)."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        yield
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode != 0:
+        pytest.skip("root's runs ignore a file's permissions, and this file system cannot make a file immutable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@ON_POSIX
+def test_a_read_only_register_says_so(signed, tmp_path):
+    state = signed.copy(tmp_path / "read only")
+    before = state.register.read_bytes()
+    with read_only(state.register):
+        said = " ".join(state.consolidate(code=2).output.split())
+    assert f"the register {state.register} is read-only" in said and "Make the file and its folder writable" in said
+    assert "fault in auditdocs" not in said
+    assert state.register.read_bytes() == before
+    assert state.tracker.read_bytes() == signed.files["tracker.xlsx"]
+
+
+@pytest.mark.parametrize("option", [("--month", "9999-12"), ("--month", "0001-01"), ("--on", "31/12/9999"),
+                                    ("--on", "01/01/0001")])
+def test_dates_and_months_out_of_range_are_refused_not_changed(signed, option):
+    name, value = option
+    said = auditdocs("status", name, value, "--register", signed.register, code=2).output
+    assert f"Invalid value for '{name}': '{value}': the year {int(value[-4:] if name == '--on' else value[:4])} " \
+           "is not one auditdocs can work with: give a year from 1900 to 2100" in said, said
+    report = auditdocs("report", "--month", "9999-12", "--register", signed.register, "--out", signed.place / "r",
+                       code=2).output
+    assert "the year 9999 is not one auditdocs can work with" in report
+
+
+# ---- 4. a workspace moved or copied ---------------------------------------------------------------------------------
+
+
+def workspace_month(folder: Path, library, monkeypatch, returned: int = 8) -> Path:
+    """A workspace with the sample month made in it, `returned` of its forms come back and consolidated."""
+    auditdocs("init", folder)
+    monkeypatch.chdir(folder)
+    auditdocs("generate", "--data", LIST, "--month", MONTH)
+    filled = fill_month(folder / "forms" / MONTH, folder.parent / "filled", library)
+    for path in filled[:returned]:
+        target = folder / "returned" / path.relative_to(folder.parent / "filled")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    auditdocs("consolidate", code=None)
+    return folder
+
+
+def as_auditdocs_3_left_it(register: Path) -> None:
+    """The register as an auditdocs of schema 3 kept it: every path whole (absolute)."""
+    import json
+    import sqlite3
+
+    from auditdocs.register import places
+
+    base = places.base_of(register)
+    db = sqlite3.connect(register, isolation_level=None)
+    for (folder,) in db.execute("SELECT DISTINCT folder FROM files").fetchall():
+        db.execute("UPDATE files SET folder = ? WHERE folder = ?", (places.placed(folder, base), folder))
+    for aid, files in db.execute("SELECT audit_id, files FROM audits").fetchall():
+        db.execute("UPDATE audits SET files = ? WHERE audit_id = ?",
+                   (json.dumps([places.placed(f, base) for f in json.loads(files)]), aid))
+    for (path,) in db.execute("SELECT path FROM trackers").fetchall():
+        db.execute("UPDATE trackers SET path = ? WHERE path = ?", (places.placed(path, base), path))
+    db.execute("PRAGMA user_version = 3")
+    db.close()
+
+
+def no_path_of(folder: Path, tracker: Path) -> None:
+    """No cell of any sheet of the tracker (hidden columns and About included) holds a path of `folder`."""
+    wb = openpyxl.load_workbook(tracker, read_only=True)
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                for value in row:
+                    assert not (isinstance(value, str) and str(folder) in value), (ws.title, value)
+    finally:
+        wb.close()
+
+
+@pytest.mark.parametrize("made_by", ["this auditdocs", "auditdocs 3"])
+def test_a_workspace_copied_to_another_folder_keeps_working(tmp_path, library, monkeypatch, made_by):
+    old = workspace_month(tmp_path / "old laptop" / "Case file audits", library, monkeypatch)
+    register = old / "register" / "auditdocs.sqlite"
+    if made_by == "auditdocs 3":
+        as_auditdocs_3_left_it(register)
+        auditdocs("status", "--month", MONTH, code=None)  # opened where it is: migrated
+    assert str(old) not in "\n".join(sqlite3_dump(register))
+    no_path_of(tmp_path, old / "tracker" / "Audit tracker.xlsx")
+    new = tmp_path / "new laptop" / "Audits"
+    shutil.copytree(old, new)
+    shutil.rmtree(old)
+    monkeypatch.chdir(new)
+    checked = auditdocs("register", "check", code=0)
+    assert "agrees with the forms, the returned forms and the tracker" in checked.output, checked.output
+    auditdocs("consolidate", code=None)
+    no_path_of(old, new / "tracker" / "Audit tracker.xlsx")
+    auditdocs("register", "check", code=0)
+
+
+def sqlite3_dump(register: Path) -> list[str]:
+    import sqlite3
+
+    db = sqlite3.connect(register)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+@needs_soffice
+def test_finalise_month_works_in_a_workspace_copied_elsewhere(tmp_path, library, monkeypatch):
+    old = workspace_month(tmp_path / "old" / "Case file audits", library, monkeypatch, returned=3)
+    new = tmp_path / "new" / "Case file audits"
+    shutil.copytree(old, new)
+    shutil.rmtree(old)
+    monkeypatch.chdir(new)
+    done = auditdocs("finalise", "--month", MONTH, "--out", new / "finalised", code=None)
+    assert "no longer at" not in done.output, done.output
+    made = sorted((new / "finalised").glob("*.pdf"))
+    assert made and all(p.stat().st_size for p in made), done.output

@@ -74,9 +74,10 @@ def library_signature(library) -> str:
 
 
 def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, library, styles, colours,
-              today: dt.date, reuse: bool) -> MadeRows:
+              today: dt.date, reuse: bool, shown=None) -> MadeRows:
     """The Audits and Actions rows of every audit listed: kept ones where still good (`reuse`: the tracker
-    is as the register last wrote it), the others made now (and kept for the next run)."""
+    is as the register last wrote it), the others made now (and kept for the next run). `shown(row)`: an
+    Audits row as the tracker shows it (its file's location from the tracker's folder)."""
     chosen = [a for a in audits if listed(a, library)]
     old_audits = old.get(r.AUDITS.name) or OldSheet()
     old_actions = old.get(r.ACTIONS.name) or OldSheet()
@@ -150,7 +151,8 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
                                                  r.ACTIONS.name: list(action_rows.items())}, today),
                            min(dates).isoformat() if dates else None)
         made.facts[a.audit_id] = facts
-        made.audits[a.audit_id] = _rendered(r.AUDITS.name, row, writers, a.audit_id in special_audits)
+        made.audits[a.audit_id] = _rendered(r.AUDITS.name, shown(row) if shown else row, writers,
+                                            a.audit_id in special_audits)
         if isinstance(made.audits[a.audit_id], Rendered):
             keep_audits[a.audit_id] = _kept(signatures[a.audit_id], made.audits[a.audit_id], facts)
         for key, action in action_rows.items():

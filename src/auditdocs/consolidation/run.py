@@ -14,7 +14,8 @@
 All of it is one transaction: a run stopped anywhere leaves the register and the tracker as they were,
 but for the instant between the new tracker taking the old one's place and the commit; and the next run
 gives the same register and tracker as a run that was never stopped (a tracker put in place by a run
-stopped in that instant is read back like one a person saved).
+stopped in that instant is read back like one a person saved). A run that fails (a full disk, a register
+that cannot be written) leaves both as they were: a commit that fails puts the old tracker back.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from ..context import register_beside
 from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
-from ..register import SeenFile, file_hash, holds_nothing, open_register
+from ..register import SeenFile, file_hash, holds_nothing, open_register, places
 from ..returns import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -135,6 +136,7 @@ def _not_without_its_register(path: Path, register: Path) -> None:
     named = book.register_named(path)
     if named is None:
         return  # a tracker made before there was a register: the run takes it in
+    named = places.placed(named, places.base_of(path))
     raise UserError(
         f"the register {register} is missing or empty; the tracker {path} was made from one"
         + (f" ({named}, its About sheet says)" if named and named != str(register) else "")
@@ -345,7 +347,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             for action in adopted:
                 before[action.audit_id].actions.append(action)
         exceptions_old = _adopt_exceptions(old.get(r.EXCEPTIONS.name), exceptions_before, exception_keys,
-                                           tracker.styles)
+                                           tracker.styles, path)
         # read back unless the tracker is as the register wrote it, holding no second copy of a row of ours (as an
         # older auditdocs wrote over a register that was lost: the first copy has people's entries)
         unchanged = tracker.unchanged and not _twice(old)
@@ -369,7 +371,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             reg.record_events(moderated, now=now)
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
-        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged)
+        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged,
+                         shown=_shown_location(path))
         content = _content(audits, made, old, reg, library, big, seen if write else [])
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
@@ -377,7 +380,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
         reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
-        rows = {key: {**row, **exception_cells.get(key, {})} for key, row in exceptions}
+        shown = _shown_location(path)
+        rows = {key: shown({**row, **exception_cells.get(key, {})}) for key, row in exceptions}
         content[r.EXCEPTIONS.name] = sheets.compose(r.EXCEPTIONS, old.get(r.EXCEPTIONS.name) or OldSheet(), rows)
         summary = _summary(path, register, tracker, seen, decision, identity, made, new_exceptions, read_files)
         summary.notes += reg.notes
@@ -388,10 +392,13 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
                 _kill_point("recorded tracker")
 
+            def commit() -> None:
+                _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
+                reg.commit()  # (if this fails, the old tracker is put back)
+
             written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours,
-                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record)
+                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit)
             summary.backup = written.backup
-            _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
     return summary
 
 
@@ -475,8 +482,22 @@ def _form_value(value):
     return value
 
 
-def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], keys: set[str], styles
-                      ) -> list[tuple[str, dict]]:
+def _shown_location(tracker: Path | None):
+    """A row as the tracker shows it: its hidden 'File location' relative to the tracker's folder where the file
+    is in the workspace, so that no computer's own paths are written into the tracker (see `register.places`)."""
+    if tracker is None:
+        return lambda row: row
+    base = places.base_of(tracker)
+
+    def shown(row: dict) -> dict:
+        location = row.get(places.LOCATION)
+        return {**row, places.LOCATION: places.stored(location, base)} if isinstance(location, str) else row
+
+    return shown
+
+
+def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], keys: set[str], styles,
+                      tracker: Path | None = None) -> list[tuple[str, dict]]:
     """The Exceptions rows the register holds, and those of the tracker it does not (a tracker made before
     the register, or written by a run stopped before its end)."""
     out = list(stored)
@@ -489,6 +510,8 @@ def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], ke
         values = {h: plain(v) for h, v in row.items() if h in generated}
         if isinstance(values.get("Found on"), dt.datetime):
             values["Found on"] = values["Found on"].date()
+        if tracker is not None and isinstance(values.get(places.LOCATION), str):  # as `_shown_location` wrote it
+            values[places.LOCATION] = places.placed(values[places.LOCATION], places.base_of(tracker))
         out.append((key, values))
         keys.add(key)
         sheet.rows[i] = sheets.as_ours(r.EXCEPTIONS, row, styles)
@@ -597,7 +620,8 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
 
 
 def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetime):
-    folders = sorted({s.folder or str(Path(s.path).parent) for s in seen})
+    base = places.base_of(path)  # paths in the workspace shown from the tracker's folder (no computer's own)
+    folders = sorted({places.stored(s.folder or str(Path(s.path).parent), base) for s in seen})
     states = ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in sorted(
         summary.states.items(), key=lambda item: list(cycle.STATES).index(item[0])))
     manager = ", ".join(r.MANAGER_HEADERS)
@@ -611,7 +635,8 @@ def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetim
         ("Audits in the tracker", f"{summary.audits_total} ({summary.audits_returned} returned): {states}"),
         ("Actions in the tracker", f"{summary.actions_total}: {summary.actions_overdue} overdue"),
         ("Files needing attention", f"{len(exceptions)} (see the Exceptions sheet)"),
-        (book.ABOUT_REGISTER, f"{summary.register}{book.ABOUT_REGISTER_SAYS} The tracker is "
+        (book.ABOUT_REGISTER, f"{places.stored(Path(summary.register).absolute(), base)}{book.ABOUT_REGISTER_SAYS} "
+                              "The tracker is "
                               "written from it on every update; keep it where it is backed up, and not in a "
                               "cloud-synced folder."),
         ("", ""),

@@ -151,13 +151,14 @@ class _Book:
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
           now: dt.datetime, colours=(None,), writers: dict | None = None,
-          record: Callable[[Written], None] | None = None) -> Written:
+          record: Callable[[Written], None] | None = None, then: Callable[[], None] | None = None) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
     sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
     `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
     each sheet's rows already written (`sheets.Rendered`) were written with; `record(written)`: called
     when the new tracker is whole, just before it replaces the old one (to record it in the register's
-    transaction, so that only the commit is left between the two)."""
+    transaction, so that only the commit is left between the two); `then()`: called when it has replaced the old
+    one (to commit that transaction: if it fails, the old tracker is put back)."""
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
@@ -200,7 +201,7 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
         if record is not None:
             record(written)
 
-    written.backup = safety.save(_Book(skeleton, parts), tracker.path, now, ready)
+    written.backup = safety.save(_Book(skeleton, parts), tracker.path, now, ready, then)
     return written
 
 
