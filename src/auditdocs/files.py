@@ -42,8 +42,10 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
             os.fsync(fh.fileno())
         set_mode_like(tmp, path, private)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # (a write that fails names no file)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     return path
 

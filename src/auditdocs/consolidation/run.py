@@ -44,7 +44,7 @@ from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from . import plan
-from .made_rows import MadeRows, make_rows
+from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
 
 #: Tests set this to a step's name to have the process killed there (see tests/test_register_upkeep.py).
@@ -371,8 +371,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             reg.record_events(moderated, now=now)
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
-        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged,
-                         shown=_shown_location(path))
+        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
         content = _content(audits, made, old, reg, library, big, seen if write else [])
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
@@ -380,7 +379,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
         reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
-        shown = _shown_location(path)
+        shown = shown_location(path)
         rows = {key: shown({**row, **exception_cells.get(key, {})}) for key, row in exceptions}
         content[r.EXCEPTIONS.name] = sheets.compose(r.EXCEPTIONS, old.get(r.EXCEPTIONS.name) or OldSheet(), rows)
         summary = _summary(path, register, tracker, seen, decision, identity, made, new_exceptions, read_files)
@@ -482,20 +481,6 @@ def _form_value(value):
     return value
 
 
-def _shown_location(tracker: Path | None):
-    """A row as the tracker shows it: its hidden 'File location' relative to the tracker's folder where the file
-    is in the workspace, so that no computer's own paths are written into the tracker (see `register.places`)."""
-    if tracker is None:
-        return lambda row: row
-    base = places.base_of(tracker)
-
-    def shown(row: dict) -> dict:
-        location = row.get(places.LOCATION)
-        return {**row, places.LOCATION: places.stored(location, base)} if isinstance(location, str) else row
-
-    return shown
-
-
 def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], keys: set[str], styles,
                       tracker: Path | None = None) -> list[tuple[str, dict]]:
     """The Exceptions rows the register holds, and those of the tracker it does not (a tracker made before
@@ -510,7 +495,7 @@ def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], ke
         values = {h: plain(v) for h, v in row.items() if h in generated}
         if isinstance(values.get("Found on"), dt.datetime):
             values["Found on"] = values["Found on"].date()
-        if tracker is not None and isinstance(values.get(places.LOCATION), str):  # as `_shown_location` wrote it
+        if tracker is not None and isinstance(values.get(places.LOCATION), str):  # as `shown_location` wrote it
             values[places.LOCATION] = places.placed(values[places.LOCATION], places.base_of(tracker))
         out.append((key, values))
         keys.add(key)
