@@ -247,6 +247,43 @@ def test_a_run_short_of_space_anywhere_leaves_the_register_and_tracker_as_they_w
     assert any(row["Notes"] == "Discussed with the team" for row in action_rows(state.tracker))
 
 
+@contextmanager
+def small_disk(folder: Path, size: int):
+    """`folder` a file system of its own of `size` bytes (a tmpfs), where this user may mount one."""
+    folder.mkdir()
+    if os.name != "posix" or shutil.which("mount") is None or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("a small file system cannot be mounted here (only where root may mount one)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@ON_POSIX
+def test_a_full_disk_names_the_folder_to_free_space_on(signed, tmp_path):
+    """The same as above on a disk that is really full (No space left on device), where one can be made."""
+    register_size, tracker_size = signed.register.stat().st_size, signed.tracker.stat().st_size
+    used = register_size + tracker_size
+    for n, room in enumerate((48 * 1024, tracker_size // 2, tracker_size + 96 * 1024)):
+        with small_disk(tmp_path / f"disk {n}", used + room) as disk:
+            state = Signed(disk, signed.forms, signed.signed, signed.actions, signed.files)
+            shutil.copy2(signed.register, state.register)
+            shutil.copy2(signed.tracker, state.tracker)
+            view = register_view(state.register)
+            rows = action_rows(state.tracker)
+            type_into_tracker(state.tracker, {}, {rows[3]["Action id"]: {"Notes": "Discussed with the team"}})
+            before = state.tracker.read_bytes()
+            said = " ".join(auditdocs("consolidate", signed.place / "returned", "--tracker", state.tracker,
+                                      "--register", state.register, code=2).output.split())
+            assert f"free some space on {disk}".lower() in said.lower(), (room, said)
+            assert "Nothing was half-written" not in said and "fault in auditdocs" not in said
+            assert state.tracker.read_bytes() == before, room
+            assert register_view(state.register) == view, room
+            assert sorted(p.name for p in disk.iterdir() if p.is_file()) in (
+                ["register.sqlite", "tracker.xlsx"], ["register.sqlite", "register.sqlite-journal", "tracker.xlsx"])
+
+
 @ON_POSIX
 def test_a_run_that_cannot_write_its_lock_leaves_none_to_hold_up_the_next(signed, tmp_path):
     state = signed.copy(tmp_path / "lock")
