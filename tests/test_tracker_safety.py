@@ -91,7 +91,8 @@ def test_a_failed_write_leaves_the_old_tracker(library, existing, monkeypatch):
     old = existing.read_bytes()
     with pytest.raises(UserError) as info:
         consolidate([make_record(library, "C2")], library, existing, now=NOW)
-    assert "No space left" in info.value.message and "previous tracker is unchanged" in info.value.message
+    assert f"there is no space left on the disk for {existing}: free some space on {existing.parent}" \
+        in info.value.message and "The tracker was not changed" in info.value.message
     assert existing.read_bytes() == old
     assert not [p for p in existing.parent.iterdir() if p.name.startswith(".~auditdocs")]
     assert set(by_id(existing, "Audits", "Audit id")) == {"AUD-202601-C1"}

@@ -25,7 +25,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 
 from . import model as m
-from .dates import last_day_of_month, parse_date, uk
+from .dates import last_day_of_month, outside_given_years, parse_date, uk
 from .errors import UserError
 from .identity import audit_id
 from .model import name_key as key
@@ -117,9 +117,12 @@ def parse_month(text: str | None, today: dt.date | None = None) -> dt.date:
         return (today or dt.date.today()).replace(day=1)
     try:
         year, month = text.strip().split("-")
-        return dt.date(int(year), int(month), 1)
+        day = dt.date(int(year), int(month), 1)
     except ValueError:
         raise UserError(f"'{text}' is not a month: write it as year-month, for example 2026-11.") from None
+    if problem := outside_given_years(day):
+        raise UserError(f"'{text}': {problem}, for example 2026-11.")
+    return day
 
 
 # ---- reading the file -------------------------------------------------------

@@ -506,9 +506,14 @@ def main() -> None:
     try:
         cli(prog_name="auditdocs")
     except OSError as exc:  # a file or folder the computer would not let us use
+        from .files import NO_SPACE, why_not_written
+
         where = f" {exc.filename}" if exc.filename else ""
-        click.echo(f"Error: could not use{where}: {exc.strerror or exc}. Check the path, that the file is not "
-                   "open in another program, and that you may write there.", err=True)
+        if exc.errno in NO_SPACE:
+            click.echo(f"Error: {why_not_written(exc, exc.filename)}.", err=True)
+        else:
+            click.echo(f"Error: could not use{where}: {exc.strerror or exc}. Check the path, that the file is not "
+                       "open in another program, and that you may write there.", err=True)
         raise SystemExit(EXIT_USER_ERROR) from None
     except Exception as exc:
         if os.environ.get("AUDITDOCS_DEBUG"):

@@ -106,9 +106,11 @@ def day_value(ctx, param, value):
     """The click callback of a DD/MM/YYYY option: the date (None when not given)."""
     if value is None:
         return None
-    from .dates import parse_date
+    from .dates import outside_given_years, parse_date
 
     day = parse_date(value)
     if day is None:
         raise click.BadParameter(f"'{value}' is not a date: write it as dd/mm/yyyy, for example 01/12/2026.")
+    if problem := outside_given_years(day):
+        raise click.BadParameter(f"'{value}': {problem}, written as dd/mm/yyyy, for example 01/12/2026.")
     return day

@@ -107,7 +107,7 @@ def _year(text: str) -> int:
     """A two-digit year is taken as the latest year ending so that is not more than a year ahead
     ('75' is 1975, a date of birth; '26' is 2026)."""
     year = int(text)
-    if year >= 100:
+    if year >= 100 or len(text) > 2:  # a year written with four digits is that year, even 0001
         return year
     this_year = dt.date.today().year
     century = this_year // 100 * 100
@@ -164,3 +164,16 @@ def add_working_days(day: dt.date, count: int) -> dt.date:
         if is_working_day(day):
             count -= 1
     return day
+
+
+#: The years a date or month given to a command may be in (--on, --month…): outside them it is a slip
+#: (0001 for 2001, 9999 for "no end"), refused rather than changed.
+GIVEN_YEARS = (1900, 2100)
+
+
+def outside_given_years(day: dt.date) -> str:
+    """Why a date given to a command cannot be used ('' when it can)."""
+    first, last = GIVEN_YEARS
+    if first <= day.year <= last:
+        return ""
+    return f"the year {day.year} is not one auditdocs can work with: give a year from {first} to {last}"

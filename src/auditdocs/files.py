@@ -8,6 +8,7 @@ becoming a spreadsheet formula.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -43,10 +44,30 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
             os.fsync(fh.fileno())
         set_mode_like(tmp, path, private)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # (a write that fails names no file)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     return path
+
+
+#: What the system says when a disk (or the person's share of it) is full.
+NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def why_not_written(exc: OSError, path: Path | str | None) -> str:
+    """Why `path` could not be written, and what to do, for a message: which folder is full, or the system's
+    reason with the file named."""
+    if path is None:
+        return (f"a file could not be written ({exc.strerror or exc}): "
+                + ("free some space on the disk or drive of the files you gave and run again"
+                   if exc.errno in NO_SPACE else "check that you may write in the folders you gave"))
+    path = Path(path)
+    if exc.errno in NO_SPACE:
+        return (f"there is no space left on the disk for {path}: free some space on {path.absolute().parent} "
+                "(the disk or drive it is on) and run again")
+    return f"{path} could not be written ({exc.strerror or exc})"
 
 
 def sha256_of(path: Path) -> str:

@@ -15,11 +15,13 @@ import json
 import zlib
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from pathlib import Path
 
 from .. import cycle
 from .. import model as m
 from ..moderation.columns import moderation_columns
 from ..moderation.outcome import audit_moderation
+from ..register import places
 from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import OldSheet, Rendered
@@ -74,9 +76,11 @@ def library_signature(library) -> str:
 
 
 def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, library, styles, colours,
-              today: dt.date, reuse: bool) -> MadeRows:
+              today: dt.date, reuse: bool, tracker: Path | None = None) -> MadeRows:
     """The Audits and Actions rows of every audit listed: kept ones where still good (`reuse`: the tracker
-    is as the register last wrote it), the others made now (and kept for the next run)."""
+    is as the register last wrote it), the others made now (and kept for the next run). `tracker`: where the
+    tracker is (its rows show their files' locations from its folder: `shown_location`)."""
+    shown = shown_location(tracker)
     chosen = [a for a in audits if listed(a, library)]
     old_audits = old.get(r.AUDITS.name) or OldSheet()
     old_actions = old.get(r.ACTIONS.name) or OldSheet()
@@ -86,7 +90,8 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
         wrapped = sheets.wrapped_columns(sheet, sheet_old, headers)
         writers[sheet.name] = (headers, RowWriter([sheet.col(h) for h in headers], styles, colours), wrapped)
         layout[sheet.name] = hashlib.sha256(json.dumps([VERSION, headers, wrapped, writers[sheet.name][1].signature(),
-                                                        library_signature(library)]).encode()).hexdigest()[:16]
+                                                        library_signature(library), shown.base]
+                                                       ).encode()).hexdigest()[:16]
     revisions = reg.revisions()
     by_case: dict[str, list[str]] = {}
     for aid, (_, case) in revisions.items():
@@ -103,8 +108,7 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     action_signatures = {x.action_id: signature(r.ACTIONS.name, a) for a in chosen for x in a.actions}
     kept = reg.rendered(r.AUDITS.name, signatures) if reuse else {}
     kept_actions = reg.rendered(r.ACTIONS.name, action_signatures) if reuse else {}
-    special_audits = {k for k, row in old_audits.by_key().items() if row}
-    special_actions = {k for k, row in old_actions.by_key().items() if row}
+    special_audits, special_actions = _with_cells(old_audits), _with_cells(old_actions)
 
     def still_good(a: m.RegisteredAudit) -> bool:
         found = kept.get(a.audit_id)
@@ -151,7 +155,7 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
                                                  r.ACTIONS.name: list(action_rows.items())}, today),
                            min(dates).isoformat() if dates else None)
         made.facts[a.audit_id] = facts
-        made.audits[a.audit_id] = _rendered(r.AUDITS.name, row, writers, a.audit_id in special_audits)
+        made.audits[a.audit_id] = _rendered(r.AUDITS.name, shown(row), writers, a.audit_id in special_audits)
         if isinstance(made.audits[a.audit_id], Rendered):
             keep_audits[a.audit_id] = _kept(signatures[a.audit_id], made.audits[a.audit_id], facts)
         for key, action in action_rows.items():
@@ -161,6 +165,24 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     reg.keep_rendered(r.AUDITS.name, keep_audits)
     reg.keep_rendered(r.ACTIONS.name, keep_actions)
     return made
+
+
+def shown_location(tracker: Path | None):
+    """A row as the tracker shows it: its hidden 'File location' relative to the tracker's folder where the file
+    is in the workspace, so that no computer's own paths are written into the tracker (see `register.places`)."""
+    base = places.base_of(tracker) if tracker is not None else ""
+
+    def shown(row: dict) -> dict:
+        location = row.get(places.LOCATION)
+        return {**row, places.LOCATION: places.stored(location, base)} if base and isinstance(location, str) else row
+
+    shown.base = base  # (what the rows kept for the next run depend on)
+    return shown
+
+
+def _with_cells(old: OldSheet) -> set[str]:
+    """The keys of our rows that hold something of people's (in any copy of a row that is there twice)."""
+    return {k for k, row, whole in zip(old.keys, old.rows, old.whole) if k and row and not whole}
 
 
 def _rendered(sheet: str, row: dict, writers, special: bool) -> dict | Rendered:

@@ -455,10 +455,13 @@ def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], to
             continue
         generated = sheet.generated
         cells = back.cells.setdefault(sheet.name, {})
+        rows: dict[str, dict] = {}
         for key, row, whole in zip(sheet_old.keys, sheet_old.rows, sheet_old.whole):
             if not key or whole:
                 continue
             typed = {h: _value(v) for h, v in row.items() if h not in generated}
+            rows[key] = _both_copies(rows[key], typed) if key in rows else typed
+        for key, typed in rows.items():
             if sheet is r.AUDITS and key in audits:
                 typed = _audit_events(audits[key], typed, back, today, shown_until)
             elif sheet is r.ACTIONS and key in actions:
@@ -466,6 +469,19 @@ def read_back(old: dict[str, OldSheet], audits: dict[str, m.RegisteredAudit], to
                 typed = _without_default_status(typed)
             cells[key] = {h: v for h, v in typed.items() if v is not None}
     return back
+
+
+def _both_copies(first: dict, second: dict) -> dict:
+    """People's cells of a row that is in the tracker twice (copied by a person, or written twice by an older
+    auditdocs over a register that was lost): nothing typed in either is lost. Where both hold something,
+    the first copy's is kept; an action's status counts only when it is not the one every new action has."""
+    out = dict(first)
+    for heading, value in second.items():
+        held = out.get(heading)
+        if value is not None and (held is None or held == "" or (
+                heading == "Status" and text_of(held) == cycle.ACTION_STATUSES[0])):
+            out[heading] = value
+    return out
 
 
 def _without_default_status(cells: dict) -> dict:

@@ -14,7 +14,8 @@
 All of it is one transaction: a run stopped anywhere leaves the register and the tracker as they were,
 but for the instant between the new tracker taking the old one's place and the commit; and the next run
 gives the same register and tracker as a run that was never stopped (a tracker put in place by a run
-stopped in that instant is read back like one a person saved).
+stopped in that instant is read back like one a person saved). A run that fails (a full disk, a register
+that cannot be written) leaves both as they were: a commit that fails puts the old tracker back.
 """
 from __future__ import annotations
 
@@ -33,16 +34,17 @@ from pathlib import Path
 from .. import cycle
 from .. import model as m
 from ..context import register_beside
+from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
-from ..register import SeenFile, file_hash, open_register
+from ..register import SeenFile, file_hash, holds_nothing, open_register, places
 from ..returns import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from . import plan
-from .made_rows import MadeRows, make_rows
+from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
 from .placing import Placed, Placing
 
@@ -121,6 +123,7 @@ class Summary:
 def _check(path: Path, register: Path | None) -> None:
     """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it)."""
     register = Path(register) if register else register_beside(path)
+    _not_without_its_register(path, register)
 
     def written(tracker: Path) -> bool:
         if not register.exists():
@@ -129,6 +132,24 @@ def _check(path: Path, register: Path | None) -> None:
             return reg.tracker_written(sha256_of(tracker)) is not None
 
     safety.check_before_update(path, written)
+
+
+def _not_without_its_register(path: Path, register: Path) -> None:
+    """Stop, changing nothing, when the tracker was written from a register that is not there (or is empty):
+    a new register would not know its audits' actions, states and people's entries."""
+    if not path.is_file() or not holds_nothing(register):
+        return
+    named = book.register_named(path)
+    if named is None:
+        return  # a tracker made before there was a register: the run takes it in
+    named = places.placed(named, places.base_of(path))
+    raise UserError(
+        f"the register {register} is missing or empty; the tracker {path} was made from one"
+        + (f" ({named}, its About sheet says)" if named and named != str(register) else "")
+        + ". Updating the tracker from an empty register would lose track of its actions and of where each audit "
+        "stands. If the register was moved, give it with --register. Otherwise run 'auditdocs register rebuild' "
+        "to remake it from your forms and tracker (managers' and QA officers' entries are read back from the "
+        f"tracker), then run this again. {safety.NOTHING_CHANGED}")
 
 
 @contextmanager
@@ -342,8 +363,11 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             for action in adopted:
                 before[action.audit_id].actions.append(action)
         exceptions_old = _adopt_exceptions(old.get(r.EXCEPTIONS.name), exceptions_before, exception_keys,
-                                           tracker.styles)
-        back = (plan.read_back(old, before, today, reg.tracker_last_written(path)) if not tracker.unchanged
+                                           tracker.styles, path)
+        # read back unless the tracker is as the register wrote it, holding no second copy of a row of ours (as an
+        # older auditdocs wrote over a register that was lost: the first copy has people's entries)
+        unchanged = tracker.unchanged and not _twice(old)
+        back = (plan.read_back(old, before, today, reg.tracker_last_written(path)) if not unchanged
                 else plan.ReadBack())
         _save_read_back(reg, back, before, now)
 
@@ -356,7 +380,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         returned_now = {s.audit_id for s in seen if s.new and s.audit_id}
         # the audits as they stand now: those this run changed read again, the others as they were
         changed = returned_now | set(decision.chosen) | set(decision.applied) | {a.audit_id for a in adopted}
-        if not tracker.unchanged:
+        if not unchanged:
             changed = set(before) | changed
         audits = _audits_now(reg, before, changed)
         moderated = moderated_events([a for a in audits if a.audit_id in returned_now], library)
@@ -364,7 +388,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             reg.record_events(moderated, now=now)
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
-        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=tracker.unchanged)
+        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
         content = _content(audits, made, old, reg, library, big, seen if write else [])
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
@@ -372,7 +396,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
         reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
-        rows = {key: {**row, **exception_cells.get(key, {})} for key, row in exceptions}
+        shown = shown_location(path)
+        rows = {key: shown({**row, **exception_cells.get(key, {})}) for key, row in exceptions}
         content[r.EXCEPTIONS.name] = sheets.compose(r.EXCEPTIONS, old.get(r.EXCEPTIONS.name) or OldSheet(), rows)
         summary = _summary(path, register, tracker, seen, decision, identity, made, new_exceptions, read_files)
         summary.notes += reg.notes
@@ -383,10 +408,13 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
                 _kill_point("recorded tracker")
 
+            def commit() -> None:
+                _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
+                reg.commit()  # (if this fails, the old tracker is put back)
+
             written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours,
-                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record)
+                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit)
             summary.backup = written.backup
-            _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
     return summary
 
 
@@ -437,9 +465,15 @@ def _adopt_actions(sheet: OldSheet | None, before: dict[str, m.RegisteredAudit],
     by a run stopped before its end): taken into the register with their ids, so that they keep them."""
     if sheet is None:
         return []
-    out = []
+    out, taken = [], set()
     for i, (key, row, whole) in enumerate(zip(sheet.keys, sheet.rows, sheet.whole)):
-        if not key or key in action_ids or not whole:
+        if not key or not whole:
+            continue
+        if key in taken:  # a second copy of an action taken in: read back with the first
+            sheet.whole[i] = False
+            sheet.rows[i] = sheets.as_ours(r.ACTIONS, row, styles)
+            continue
+        if key in action_ids:
             continue
         audit_id = key.rsplit("-A", 1)[0]
         audit = before.get(audit_id)
@@ -462,7 +496,17 @@ def _adopt_actions(sheet: OldSheet | None, before: dict[str, m.RegisteredAudit],
         sheet.whole[i] = False
         sheet.rows[i] = sheets.as_ours(r.ACTIONS, row, styles)
         action_ids.add(key)
+        taken.add(key)
     return out
+
+
+def _twice(old: dict[str, OldSheet]) -> bool:
+    """A row of ours is in the tracker more than once."""
+    for sheet in old.values():
+        keys = [key for key, whole in zip(sheet.keys, sheet.whole) if key and not whole]
+        if len(set(keys)) != len(keys):
+            return True
+    return False
 
 
 def _form_value(value):
@@ -473,8 +517,8 @@ def _form_value(value):
     return value
 
 
-def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], keys: set[str], styles
-                      ) -> list[tuple[str, dict]]:
+def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], keys: set[str], styles,
+                      tracker: Path | None = None) -> list[tuple[str, dict]]:
     """The Exceptions rows the register holds, and those of the tracker it does not (a tracker made before
     the register, or written by a run stopped before its end)."""
     out = list(stored)
@@ -487,6 +531,8 @@ def _adopt_exceptions(sheet: OldSheet | None, stored: list[tuple[str, dict]], ke
         values = {h: plain(v) for h, v in row.items() if h in generated}
         if isinstance(values.get("Found on"), dt.datetime):
             values["Found on"] = values["Found on"].date()
+        if tracker is not None and isinstance(values.get(places.LOCATION), str):  # as `shown_location` wrote it
+            values[places.LOCATION] = places.placed(values[places.LOCATION], places.base_of(tracker))
         out.append((key, values))
         keys.add(key)
         sheet.rows[i] = sheets.as_ours(r.EXCEPTIONS, row, styles)
@@ -601,7 +647,8 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
 
 
 def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetime):
-    folders = sorted({s.folder or str(Path(s.path).parent) for s in seen})
+    base = places.base_of(path)  # paths in the workspace shown from the tracker's folder (no computer's own)
+    folders = sorted({places.stored(s.folder or str(Path(s.path).parent), base) for s in seen})
     states = ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in sorted(
         summary.states.items(), key=lambda item: list(cycle.STATES).index(item[0])))
     manager = ", ".join(r.MANAGER_HEADERS)
@@ -615,9 +662,10 @@ def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetim
         ("Audits in the tracker", f"{summary.audits_total} ({summary.audits_returned} returned): {states}"),
         ("Actions in the tracker", f"{summary.actions_total}: {summary.actions_overdue} overdue"),
         ("Files needing attention", f"{len(exceptions)} (see the Exceptions sheet)"),
-        ("The register", f"{summary.register}: every audit allocated and what happened to it. The tracker is "
-                         "written from it on every update; keep it where it is backed up, and not in a "
-                         "cloud-synced folder."),
+        (book.ABOUT_REGISTER, f"{places.stored(Path(summary.register).absolute(), base)}{book.ABOUT_REGISTER_SAYS} "
+                              "The tracker is "
+                              "written from it on every update; keep it where it is backed up, and not in a "
+                              "cloud-synced folder."),
         ("", ""),
         ("How to use this workbook", ""),
         ("Audits", "Every audit allocated, returned or not, with where it stands (State, coloured), the next step "

@@ -65,6 +65,7 @@ from .store import (
     ReturnCounts,
     SeenFile,
     file_hash,
+    holds_nothing,
     open_register,
 )
 
@@ -82,4 +83,5 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
 
 
 __all__ = ["SCHEMA_VERSION", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
-           "audit_from_allocation", "file_hash", "open_register"]
+           "audit_from_allocation", "file_hash", "holds_nothing",
+           "open_register"]

@@ -9,6 +9,7 @@ SQLite's own locking is the second line: each run holds a write transaction from
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
 import json
 import os
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..files import NO_SPACE, why_not_written
 
 SETTING_UP_SECONDS = 60  # an empty lock file younger than this is another run starting
 
@@ -87,6 +89,21 @@ def _running_on_windows(pid: int) -> bool:
         kernel32.CloseHandle(handle)
 
 
+def _write_new(path: Path, text: bytes, how: int) -> None:
+    """A file with `text` in it, readable by its owner only; none left behind when it cannot be written whole
+    (an empty lock would look like another run starting)."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | how, 0o600)
+    try:
+        if os.write(fd, text) != len(text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+
+
 class WriterLock:
     """The register's lock file; `acquire()` then `release()` (or use it in a `with`)."""
 
@@ -122,6 +139,9 @@ class WriterLock:
                     continue
                 raise self._busy() from None
             except OSError as exc:
+                if exc.errno in NO_SPACE:
+                    raise UserError(f"cannot lock the register {self.register}: "
+                                    f"{why_not_written(exc, self.path)}. Nothing was changed.") from None
                 raise UserError(f"cannot lock the register {self.register} ({exc.strerror or exc}): check that "
                                 "its folder exists and that you may write there.") from None
             self.held = True
@@ -135,12 +155,11 @@ class WriterLock:
         text = json.dumps(me.__dict__).encode("utf-8")
         draft = self._draft(me)
         try:
-            fd = os.open(draft, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-            try:
-                os.write(fd, text)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _write_new(draft, text, os.O_TRUNC)
+        except OSError:  # not even a small file can be written there (a full disk…): acquire says so
+            draft.unlink(missing_ok=True)
+            raise
+        try:
             os.link(draft, self.path)
             return
         except FileExistsError:
@@ -149,12 +168,7 @@ class WriterLock:
             pass
         finally:
             draft.unlink(missing_ok=True)
-        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        try:
-            os.write(fd, text)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_new(self.path, text, os.O_EXCL)
 
     def _draft(self, holder: Holder) -> Path:
         """Where a run writes its lock before linking it into place."""

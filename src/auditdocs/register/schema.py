@@ -3,14 +3,17 @@
 The schema version is in the file (SQLite's `user_version`), and `application_id` tells an
 auditdocs register from any other SQLite file. `MIGRATIONS[n]` takes a register from version n
 to n + 1; opening a register applies the steps it needs in one transaction, so a file is either
-migrated whole or left as it was. To change the schema, add a step (never edit an old one) and
+migrated whole or left as it was. A step is SQL, or a function `step(connection, register folder)` for
+what SQL alone cannot do. To change the schema, add a step (never edit an old one) and
 a test that migrates a file made at the version before.
 """
 from __future__ import annotations
 
+from .places import make_relative
+
 APPLICATION_ID = 0x41554454  # "AUDT"
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MIGRATIONS: tuple[tuple, ...] = (
     # 0 -> 1: allocated audits, returned files and their records, events, tracker columns.
     (
         """CREATE TABLE audits (
@@ -126,6 +129,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         # bumped whenever anything of the audit changes, so that its rows are made again
         "ALTER TABLE audits ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+    ),
+    # 3 -> 4: the paths of the workspace's files kept relative to the register's folder (a workspace moved or
+    # copied keeps working); the rows kept for the tracker made again (their file locations likewise).
+    (
+        make_relative,
+        "DELETE FROM rendered",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ from ..errors import UserError
 from ..files import sha256_of
 from ..identity import audit_month
 from .lock import WriterLock
+from .places import LOCATION, base_of, placed, stored
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT = 30  # seconds to wait for a reader or writer that has the file for a moment
@@ -102,11 +103,13 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
     lock = WriterLock(path)
     if write:
         lock.acquire()
+    created = committed = False
     try:
         if not path.exists():
             if not (write and create):
                 raise UserError(f"there is no register at {path}. Check the path, or make one (auditdocs init).")
             _create_private(path)
+            created = True
         conn = _connect(path)
         try:
             _migrate(conn, path, lock)
@@ -117,19 +120,89 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
             try:
                 yield register
             except BaseException:
-                conn.execute("ROLLBACK")
+                committed = register.committed
+                _roll_back(conn)
                 raise
-            conn.execute("COMMIT" if write else "ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise UserError(f"the register {path} is in use by another program and stayed busy for "
-                                f"{BUSY_TIMEOUT} seconds. Try again when it has finished.") from None
-            raise
+            if conn.in_transaction:  # (unless `commit` was called)
+                try:
+                    conn.execute("COMMIT" if write else "ROLLBACK")
+                except BaseException:
+                    _roll_back(conn)
+                    raise
+            committed = True
+        except sqlite3.DatabaseError as exc:
+            raise register_trouble(path, exc) or exc from None
         finally:
             conn.close()
+    except BaseException:
+        if created and not committed:  # a register this run began and did not finish: not left behind
+            for made in (path, path.with_name(path.name + "-journal")):
+                made.unlink(missing_ok=True)
+        raise
     finally:
         if write:
             lock.release()
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Undo the transaction, if SQLite has not already (it does after some errors: a full disk...)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError:
+            pass  # the journal left beside the file undoes it when the register is next opened
+
+
+#: SQLite's errors that come of the register's file or its place, not of auditdocs: what to tell the person.
+_TROUBLE = {
+    "SQLITE_BUSY": "is in use by another program and stayed busy for {busy} seconds. Try again when it has "
+                   "finished.",
+    "SQLITE_LOCKED": "is in use by another program and stayed busy for {busy} seconds. Try again when it has "
+                     "finished.",
+    "SQLITE_FULL": "could not be written: there is no space left for it. Free some space on {folder} (the disk "
+                   "or drive it is on) and run again.",
+    "SQLITE_IOERR": "could not be read or written ({error}). Check that the disk or network drive {folder} is on "
+                    "is connected and has space (free some space on it), then run again.",
+    "SQLITE_READONLY": "is read-only (or its folder {folder} is), so it cannot be updated. Make the file and its "
+                       "folder writable for you (or copy the register somewhere you can write and give it with "
+                       "--register), then run again.",
+    "SQLITE_CANTOPEN": "cannot be opened. Check that its folder {folder} is there and that you may write in it "
+                       "(SQLite makes a journal file beside the register).",
+    "SQLITE_PERM": "cannot be opened: you are not allowed to. Check the permissions of the file and its folder "
+                   "{folder}.",
+    "SQLITE_CORRUPT": "is damaged ({error}): it cannot be used. Run 'auditdocs register rebuild' to remake it from "
+                      "your forms and tracker (the damaged file is kept beside it), or put back a backup copy of "
+                      "it.",
+    "SQLITE_NOTADB": "is damaged ({error}): it cannot be used. Run 'auditdocs register rebuild' to remake it from "
+                     "your forms and tracker (the damaged file is kept beside it), or put back a backup copy of "
+                     "it.",
+}
+
+
+def register_trouble(path: Path, exc: sqlite3.DatabaseError) -> UserError | None:
+    """What to tell the person when SQLite fails because of the register's file or its place (a full disk, a
+    damaged or read-only file...), changing nothing; None for a fault of auditdocs."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    kind = next((k for k in _TROUBLE if name == k or name.startswith(k + "_")), None)
+    if kind is None and isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError) \
+            and "malformed" in str(exc):
+        kind = "SQLITE_CORRUPT"
+    if kind is None:
+        return None
+    said = _TROUBLE[kind].format(busy=BUSY_TIMEOUT, folder=Path(path).resolve().parent, error=exc)
+    undone = "" if kind in ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CORRUPT", "SQLITE_NOTADB") else \
+        " Nothing was changed: the register is as it was before this run."
+    return UserError(f"the register {path} {said}{undone}")
+
+
+def holds_nothing(path: Path | str) -> bool:
+    """No register at `path`, or one that holds nothing: no audit, no tracker written (a file left empty, or
+    made and never used). An empty file is not opened (opening it would make it a register)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return True
+    with open_register(path) as reg:
+        return not reg._count("audits") and not reg._count("trackers")
 
 
 def _create_private(path: Path) -> None:
@@ -143,21 +216,28 @@ def _create_private(path: Path) -> None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    conn = None
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.DatabaseError:
-        raise UserError(f"{path} is not an auditdocs register (it is not a database file). "
-                        "Give the register's file, or a new file name to start one.") from None
-    if app != APPLICATION_ID and (tables or version):
-        conn.close()
-        raise UserError(f"{path} is a database, but not an auditdocs register. "
-                        "Give the register's file, or a new file name to start one.")
-    # a rollback journal, not WAL: works on network drives; FULL: a commit is on disk when it returns
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA synchronous = FULL")
-    return conn
+        if app != APPLICATION_ID and (tables or version):
+            raise UserError(f"{path} is a database, but not an auditdocs register. "
+                            "Give the register's file, or a new file name to start one.")
+        # a rollback journal, not WAL: works on network drives; FULL: a commit is on disk when it returns
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB" and (trouble := register_trouble(path, exc)):
+            raise trouble from None
+        raise UserError(f"{path} is not an auditdocs register (it is not a database file). Give the register's "
+                        "file, or a new file name to start one. If it was the register, it is damaged: run "
+                        "'auditdocs register rebuild' to remake it from your forms and tracker.") from None
 
 
 def _version(conn: sqlite3.Connection) -> int:
@@ -180,7 +260,10 @@ def _migrate(conn: sqlite3.Connection, path: Path, lock: WriterLock) -> None:
         try:
             for step in MIGRATIONS[_version(conn):]:
                 for statement in step:
-                    conn.execute(statement)
+                    if isinstance(statement, str):
+                        conn.execute(statement)
+                    else:  # a step SQL alone cannot take
+                        statement(conn, base_of(path))
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
@@ -267,9 +350,17 @@ class Register:
 
     def __init__(self, path: Path, conn: sqlite3.Connection, writable: bool):
         self.path = path
+        self._base = base_of(path)  # paths of the workspace's files are kept relative to it (see `places`)
         self._db = conn
         self.writable = writable
         self.notes: list[str] = []  # what the person running the command should be told (a lock taken over)
+        self.committed = False  # `commit` was called
+
+    def commit(self) -> None:
+        """Commit now what was done (before the `with` ends: nothing may be changed after this)."""
+        self._writing()
+        self._db.execute("COMMIT")
+        self.writable, self.committed = False, True
 
     def _writing(self) -> None:
         if not self.writable:
@@ -282,7 +373,7 @@ class Register:
         Returns how many were new."""
         self._writing()
         now = _iso(now or dt.datetime.now())
-        rows = [_audit_row(a, now) for a in audits]
+        rows = [_audit_row(a, now, self._base) for a in audits]
         unknown = {r[6] for r in rows} - set(m.AUDIT_SOURCES)
         if unknown:
             raise ValueError(f"not a source the register knows: {', '.join(sorted(unknown))} ({', '.join(m.AUDIT_SOURCES)})")
@@ -304,7 +395,7 @@ class Register:
         carry its record; for one already known (`known_contents`) the record may be left out.
         An audit that came back but is in no allocation is added with source 'returned'."""
         self._writing()
-        folder, now = str(folder), _iso(now or dt.datetime.now())
+        folder, now = stored(folder, self._base), _iso(now or dt.datetime.now())
         files = list(files)
         known = self.known_contents(f.content_hash for f in files)
         counts = ReturnCounts()
@@ -319,7 +410,7 @@ class Register:
                                         f.record.form_id, f.record.form_version, f.check or m.content_check(f.record),
                                         pack_record(f.summary) if f.summary is not None else None)
             if attached and attached == f.record.audit_id:
-                audits.setdefault(attached, _audit_row(_audit_of_record(f.record), now))
+                audits.setdefault(attached, _audit_row(_audit_of_record(f.record), now, self._base))
         counts.new_contents = len(contents)
         self._db.executemany("INSERT INTO contents (content_hash, audit_id, status, record, form_id, form_version, "
                              "content_check, summary) VALUES (?,?,?,?,?,?,?,?)", contents.values())
@@ -438,8 +529,13 @@ class Register:
         self._writing()
         self._db.execute("DELETE FROM exceptions")
         self._db.executemany("INSERT INTO exceptions (row_key, position, cells) VALUES (?,?,?)",
-                             [(key, n, _json({h: _packed(v) for h, v in cells.items() if v is not None}))
+                             [(key, n, _json({h: _packed(self._location(h, v, stored)) for h, v in cells.items()
+                                              if v is not None}))
                               for n, (key, cells) in enumerate(rows)])
+
+    def _location(self, heading: str, value, how):
+        """A 'File location' cell as the register keeps it (`how` = `stored`) or gives it (`placed`)."""
+        return how(value, self._base) if heading == LOCATION and isinstance(value, str) else value
 
     def record_tracker(self, path: Path | str, sha256: str, skeleton: bytes, layouts: dict[str, list[str]], *,
                        now: dt.datetime | None = None) -> None:
@@ -450,7 +546,8 @@ class Register:
             "INSERT INTO trackers (path, sha256, skeleton, layouts, written) VALUES (?,?,?,?,?) ON CONFLICT (path) "
             "DO UPDATE SET sha256=excluded.sha256, skeleton=excluded.skeleton, layouts=excluded.layouts, "
             "written=excluded.written",
-            (str(path), sha256, zlib.compress(skeleton, 1), _json(layouts), _iso(now or dt.datetime.now())))
+            (stored(path, self._base), sha256, zlib.compress(skeleton, 1), _json(layouts),
+             _iso(now or dt.datetime.now())))
 
     def save_tracker_columns(self, sheet: str, rows: dict[str, dict[str, object]]) -> None:
         """The managers' and QA officers' cells of `sheet`, by row key (audit id, action id…):
@@ -568,7 +665,7 @@ class Register:
         where, params = "c.audit_id = ''", []
         if folder is not None:
             where += " AND f.folder = ?"
-            params.append(str(folder))
+            params.append(stored(folder, self._base))
         return sorted(self._returns(where, params), key=lambda r: r.last_seen, reverse=True)
 
     def rendered(self, sheet: str, signatures: dict[str, str]) -> dict[str, tuple[bytes, int, int, int, dict]]:
@@ -592,7 +689,7 @@ class Register:
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
-        return [(key, {h: unpack_cell(_json(v)) for h, v in json.loads(cells).items()})
+        return [(key, {h: self._location(h, unpack_cell(_json(v)), placed) for h, v in json.loads(cells).items()})
                 for key, cells in self._db.execute("SELECT row_key, cells FROM exceptions ORDER BY position")]
 
     def tracker_written(self, sha256: str) -> TrackerState | None:
@@ -601,14 +698,14 @@ class Register:
                                "ORDER BY written DESC LIMIT 1", (sha256,)).fetchone()
         if row is None:
             return None
-        return TrackerState(row[0], sha256, zlib.decompress(row[1]), json.loads(row[2]),
+        return TrackerState(placed(row[0], self._base), sha256, zlib.decompress(row[1]), json.loads(row[2]),
                             dt.datetime.fromisoformat(row[3]))
 
     def tracker_last_written(self, path: Path | str | None) -> dt.datetime | None:
         """When the register last wrote the tracker at `path`; for a tracker it never wrote there (one moved or
         copied), when it last wrote any; None when it never wrote one."""
         row = self._db.execute("SELECT written FROM trackers WHERE path = ?",
-                               (str(Path(path).resolve()) if path else "",)).fetchone()
+                               (stored(Path(path).resolve(), self._base) if path else "",)).fetchone()
         row = row or self._db.execute("SELECT max(written) FROM trackers").fetchone()
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
@@ -634,7 +731,7 @@ class Register:
              in_use) = row
             audits[aid] = m.RegisteredAudit(
                 aid, form_id, version, json.loads(subject), _date(month + "-01" if month else None), _date(due),
-                source, json.loads(files), role, service, re_audit_of, dt.datetime.fromisoformat(recorded),
+                source, [placed(f, self._base) for f in json.loads(files)], role, service, re_audit_of, dt.datetime.fromisoformat(recorded),
                 chosen=in_use)
         if not audits:
             return []
@@ -685,6 +782,7 @@ class Register:
                 f"FROM contents c JOIN files f ON f.content_hash = c.content_hash WHERE {where} "
                 "ORDER BY f.first_seen, f.last_seen", params):
             content, aid, status, blob, folder, path, first, last, check = row
+            folder = placed(folder, self._base)
             first, last = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
             version = versions.get(content)
             if version is None:
@@ -701,9 +799,9 @@ def _loader(blob: bytes, version: m.Return):
     return lambda: unpack_record(blob, os.path.join(version.folder, version.path))
 
 
-def _audit_row(a: m.RegisteredAudit, now: str) -> tuple:
+def _audit_row(a: m.RegisteredAudit, now: str, base: str) -> tuple:
     return (a.audit_id, a.form_id, a.form_version, _json(a.subject), _month(a.month), _iso(a.due), a.source,
-            _json(a.files), a.auditor_role, a.service, a.re_audit_of, _iso(a.recorded) or now,
+            _json([stored(f, base) for f in a.files]), a.auditor_role, a.service, a.re_audit_of, _iso(a.recorded) or now,
             a.case_number, a.auditor, _auditor_key(a.auditor), a.team, a.audit_type)
 
 

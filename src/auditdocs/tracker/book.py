@@ -19,6 +19,8 @@ from .sheets import OldSheet
 from .stream import Fragment, Package, Styles
 
 BIG = (ANSWERS.name, JUDGEMENTS.name)
+ABOUT_REGISTER = "The register"  # the About sheet's row naming the register the tracker is written from
+ABOUT_REGISTER_SAYS = ": every audit allocated and what happened to it."
 
 
 @dataclass
@@ -90,6 +92,24 @@ def _own_default_font(wb) -> None:
         wb._fonts = IndexedList([DEFAULT_FONT, *list(wb._fonts)[1:]])
 
 
+def register_named(path: Path) -> str | None:
+    """The register a tracker's About sheet says it is written from (None when it names none: not a tracker
+    written from a register, or not a workbook that can be read)."""
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # not ours to judge here: opening the tracker for the update says what is wrong
+        return None
+    try:
+        if ABOUT not in wb.sheetnames:
+            return None
+        for row in wb[ABOUT].iter_rows(max_row=100, max_col=2, values_only=True):
+            if len(row) == 2 and row[0] == ABOUT_REGISTER:
+                return str(row[1] or "").split(ABOUT_REGISTER_SAYS, 1)[0]
+        return None
+    finally:
+        wb.close()
+
+
 def read_sheets(tracker: Tracker, known: dict[str, Callable[[str], bool]]) -> dict[str, OldSheet]:
     """What each data sheet holds (see `sheets.read`); `known[sheet](key)`: the register knows the row."""
     for s in DATA_SHEETS:
@@ -144,13 +164,14 @@ class _Book:
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
           now: dt.datetime, colours=(None,), writers: dict | None = None,
-          record: Callable[[Written], None] | None = None) -> Written:
+          record: Callable[[Written], None] | None = None, then: Callable[[], None] | None = None) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
     sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
     `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
     each sheet's rows already written (`sheets.Rendered`) were written with; `record(written)`: called
     when the new tracker is whole, just before it replaces the old one (to record it in the register's
-    transaction, so that only the commit is left between the two)."""
+    transaction, so that only the commit is left between the two); `then()`: called when it has replaced the old
+    one (to commit that transaction: if it fails, the old tracker is put back)."""
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
@@ -193,7 +214,7 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
         if record is not None:
             record(written)
 
-    written.backup = safety.save(_Book(skeleton, parts), tracker.path, now, ready)
+    written.backup = safety.save(_Book(skeleton, parts), tracker.path, now, ready, then)
     return written
 
 

@@ -16,7 +16,7 @@ import openpyxl
 from lxml import etree
 
 from ..errors import UserError
-from ..files import set_mode_like
+from ..files import set_mode_like, why_not_written
 
 KEEP_BACKUPS = 10
 NOTHING_CHANGED = "The tracker was not changed."
@@ -262,7 +262,7 @@ def backup_folder(path: Path) -> Path:
 
 
 def backup(path: Path, now: dt.datetime) -> Path | None:
-    """Copy the tracker to '<stem> backups/<stem> yyyy-mm-dd hh-mm-ss.xlsx'; keep the last 10."""
+    """Copy the tracker to '<stem> backups/<stem> yyyy-mm-dd hh-mm-ss.xlsx' (see `prune_backups`)."""
     if not path.exists():
         return None
     folder = backup_folder(path)
@@ -273,8 +273,20 @@ def backup(path: Path, now: dt.datetime) -> Path | None:
         n += 1
         target = folder / f"{path.stem} {stamp} ({n}){path.suffix}"
     new = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)  # owner only
-    with open(path, "rb") as old, open(new, "wb") as copy:
-        shutil.copyfileobj(old, copy)
+    try:
+        with open(path, "rb") as old, open(new, "wb") as copy:
+            shutil.copyfileobj(old, copy)
+    except BaseException:
+        target.unlink(missing_ok=True)  # never half a backup
+        raise
+    return target
+
+
+def prune_backups(path: Path) -> None:
+    """Keep the last 10 backups of the tracker."""
+    folder = backup_folder(path)
+    if not folder.is_dir():
+        return
     stamp_re = r" (\d{4}-\d\d-\d\d \d\d-\d\d-\d\d)(?: \((\d+)\))?"
     pattern = re.compile(re.escape(path.stem) + stamp_re + re.escape(path.suffix) + "$")
     ours = []
@@ -283,8 +295,7 @@ def backup(path: Path, now: dt.datetime) -> Path | None:
         if m:
             ours.append(((m[1], int(m[2] or 1)), f))
     for _, old in sorted(ours)[:-KEEP_BACKUPS]:
-        old.unlink()
-    return target
+        old.unlink(missing_ok=True)
 
 
 def save_workbook(wb, target: Path) -> None:
@@ -292,33 +303,83 @@ def save_workbook(wb, target: Path) -> None:
     wb.save(target)
 
 
-def save(wb, path: Path, now: dt.datetime, ready=None) -> Path | None:
+def save(wb, path: Path, now: dt.datetime, ready=None, then=None) -> Path | None:
     """Back up the old tracker, write the new one to a temporary file beside it, then rename it over.
     `ready(temporary path)` is called when the new one is whole, just before the rename (an exception
-    there leaves the old tracker in place)."""
+    there leaves the old tracker in place); `then()` just after it (an exception there puts the old
+    tracker back: the tracker changes only if what `then` does succeeds, as committing the register)."""
     prefix = f".~auditdocs-{path.stem}-"
+    saved = tmp = previous = None
+    new_folder = not backup_folder(path).exists()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in path.parent.glob(glob.escape(prefix) + "*.xlsx"):  # of a run stopped as it wrote this tracker
-            leftover.unlink(missing_ok=True)  # (a copy of its personal data, in a hidden file)
-        saved = backup(path, now)
-        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".xlsx", dir=path.parent)
-    except OSError as exc:
-        raise UserError(f"the tracker {path} could not be backed up or written ({exc}). "
-                        f"{NOTHING_CHANGED}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        save_workbook(wb, tmp)
-        set_mode_like(tmp, path, private=True)
-        if ready is not None:
-            ready(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"the tracker {path} could not be written ({exc}). "
-                        "The previous tracker is unchanged.") from None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for leftover in path.parent.glob(glob.escape(prefix) + "*.xlsx"):  # of a run stopped as it wrote this
+                leftover.unlink(missing_ok=True)  # tracker (a copy of its personal data, in a hidden file)
+            saved = backup(path, now)
+            fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".xlsx", dir=path.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            save_workbook(wb, tmp)
+            set_mode_like(tmp, path, private=True)
+            if ready is not None:
+                ready(tmp)
+            previous = _keep_previous(path, prefix) if then is not None else None
+        except OSError as exc:
+            raise UserError(f"the tracker could not be updated: {why_not_written(exc, exc.filename or path)}. "
+                            f"{NOTHING_CHANGED}") from None
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise UserError(f"the tracker {path} could not be replaced by the new one ({exc.strerror or exc}): "
+                            "check that it is not open in another program and that you may write in its folder. "
+                            f"{NOTHING_CHANGED}") from None
+        tmp = None
+        if then is not None:
+            try:
+                then()
+            except BaseException:
+                try:
+                    _put_back(path, previous)
+                except OSError as exc:
+                    saved = previous = None  # the only copies of the tracker as it was: kept
+                    raise UserError(f"the update failed, and the tracker {path} could not be put back as it was "
+                                    f"({exc.strerror or exc}): its previous version is kept in "
+                                    f"{backup_folder(path)} (the latest there). Copy it over the tracker.") from None
+                raise
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        for made in (tmp, saved, previous):  # a run that failed leaves no copy of its own
+            if made is not None:
+                made.unlink(missing_ok=True)
+        if new_folder:
+            try:
+                backup_folder(path).rmdir()
+            except OSError:
+                pass
         raise
+    if previous is not None:
+        previous.unlink(missing_ok=True)
+    prune_backups(path)
     return saved
+
+
+def _keep_previous(path: Path, prefix: str) -> Path | None:
+    """The tracker as it is, kept under another name beside it until the new one is in place for good: a
+    second name for the same file where the file system allows it (no space taken), else a copy."""
+    if not path.exists():
+        return None
+    previous = path.with_name(f"{prefix}previous{path.suffix}")
+    previous.unlink(missing_ok=True)
+    try:
+        os.link(path, previous)
+    except OSError:
+        shutil.copy2(path, previous)
+    return previous
+
+
+def _put_back(path: Path, previous: Path | None) -> None:
+    """The tracker as it was before `save` replaced it (a new one removed)."""
+    if previous is None:
+        path.unlink(missing_ok=True)
+    else:
+        os.replace(previous, path)
