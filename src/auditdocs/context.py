@@ -62,7 +62,9 @@ class Run:
         if given:
             return Path(given)
         if self.workspace:
-            self.workspace.register.parent.mkdir(parents=True, exist_ok=True)
+            from .files import make_folder
+
+            make_folder(self.workspace.register.parent)
             return self.workspace.register
         if tracker is not None:
             return register_beside(Path(tracker))

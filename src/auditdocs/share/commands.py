@@ -206,7 +206,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
         plan = plan_from_register(audits, lib, today, locate)
     made = []
     now = dt.datetime.now()
-    results = convert(plan.items, soffice)
+    results = convert(plan.items, soffice, out)
     for item in plan.items:
         result = results[item.audit_id]
         if isinstance(result, bytes):

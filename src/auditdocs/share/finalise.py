@@ -26,7 +26,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -36,6 +35,7 @@ from .. import cycle
 from .. import model as m
 from ..dates import parse_date, uk
 from ..errors import UserError
+from ..files import private_folder, run_program
 from ..generate import safe_name
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
@@ -199,15 +199,16 @@ def find_soffice() -> str:
     raise UserError(INSTALL_LIBREOFFICE)
 
 
-def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
+def convert(items: list[ToFinalise], soffice: str, beside: Path) -> dict[str, bytes | str]:
     """Audit id -> the PDF LibreOffice made of its returned file, or why it could not.
 
-    Each file is copied under a neutral name into a private temporary folder, with a LibreOffice
-    profile of its own (no settings or name of the user's), and converted in one run."""
+    Each file is copied under a neutral name into a private folder in `beside` (the output folder:
+    its owner's only, removed when the run ends), with a LibreOffice profile of its own (no settings
+    or name of the user's), and converted in one run."""
     out: dict[str, bytes | str] = {}
     if not items:
         return out
-    with tempfile.TemporaryDirectory(prefix="auditdocs-finalise-") as tmp:
+    with private_folder(beside, "finalise") as tmp:
         inbox, outbox = Path(tmp, "in"), Path(tmp, "out")
         inbox.mkdir()
         sources = []
@@ -223,8 +224,7 @@ def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
             command = [soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
                        "--norestore", "--convert-to", "pdf", "--outdir", str(outbox), *(str(c) for _, c in sources)]
             try:
-                subprocess.run(command, capture_output=True, check=False, stdin=subprocess.DEVNULL,
-                               timeout=CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(sources))
+                run_program(command, CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(sources))
             except subprocess.TimeoutExpired:
                 pass  # whatever was converted in time is used; the rest is listed
             except OSError as exc:

@@ -16,7 +16,7 @@ import openpyxl
 from lxml import etree
 
 from ..errors import UserError
-from ..files import set_mode_like
+from ..files import make_folder, set_mode_like
 
 KEEP_BACKUPS = 10
 NOTHING_CHANGED = "The tracker was not changed."
@@ -298,7 +298,7 @@ def save(wb, path: Path, now: dt.datetime, ready=None) -> Path | None:
     there leaves the old tracker in place)."""
     prefix = f".~auditdocs-{path.stem}-"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         for leftover in path.parent.glob(glob.escape(prefix) + "*.xlsx"):  # of a run stopped as it wrote this tracker
             leftover.unlink(missing_ok=True)  # (a copy of its personal data, in a hidden file)
         saved = backup(path, now)
