@@ -120,3 +120,164 @@ def test_what_a_killed_run_left_beside_the_output_is_removed_by_a_later_one(tmp_
     with private_folder(tmp_path, "pdf") as work:
         assert mode(work) == 0o700 and work.parent == tmp_path
     assert not left.exists() and recent.exists() and not work.exists()
+
+
+# ---- 6. hostile and huge input refused fast ------------------------------------------------------------
+
+LAUGHS = "lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"l{n}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]\n" for n in range(9))
+
+HOSTILE_SPECS = {
+    "billion laughs.yaml": (LAUGHS, "aliases (*name) here would copy out more than"),
+    "recursive.yaml": ("id: x\nitems: &a [1, *a]\n", "used inside what it names"),
+    "deep.yaml": ("id: x\nsections: " + "[" * 20000 + "]" * 20000 + "\n", "nested here more than"),
+    "python.yaml": ("id: x\ntitle: !!python/object/apply:os.system ['echo pwned']\n", "'!!python/object/apply:os.system'"),
+}
+
+
+def _workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    assert invoke("init", ws).exit_code == 0
+    return ws
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SPECS))
+def test_a_hostile_spec_is_refused_naming_the_file_and_the_rest_of_the_workspace_works(tmp_path, name):
+    ws = _workspace(tmp_path)
+    text, reason = HOSTILE_SPECS[name]
+    bad = ws / "form_specs" / name
+    bad.write_text(text, encoding="utf-8")
+    checked = invoke("specs", "validate", bad, cwd=ws)
+    assert checked.exit_code == 1 and name in checked.output and reason in checked.output, checked.output
+    listed = invoke("specs", "list", cwd=ws)
+    assert listed.exit_code == 0, listed.output
+    assert f"form spec {bad} was left out" in listed.output and reason in listed.output, listed.output
+    assert "csc_case_file_audit" in listed.output
+
+
+def test_broken_specs_in_the_workspace_stop_no_command_that_does_not_use_them(demo_month, tmp_path):
+    import shutil
+
+    ws = tmp_path / "demo"
+    shutil.copytree(demo_month[1], ws)
+    for name, (text, _) in HOSTILE_SPECS.items():
+        (ws / "form_specs" / name).write_text(text, encoding="utf-8")
+    for command in (["status"], ["consolidate"], ["report", "--month", "2026-11"]):
+        result = invoke(*command, cwd=ws)
+        assert result.exit_code in (0, 1), (command, result.output)
+        for name, (_, reason) in HOSTILE_SPECS.items():
+            assert f"{name} was left out" in result.output and reason in result.output, (command, result.output)
+    assert "60 audits" in result.output
+
+
+def test_a_50_mb_spec_is_refused_unread(tmp_path):
+    ws = _workspace(tmp_path)
+    big = ws / "form_specs" / "huge.yaml"
+    with open(big, "wb") as fh:
+        fh.write(b"id: huge\ntitle: ")
+        fh.truncate(50 * 1024 * 1024)  # sparse where the system allows: the size is what counts
+    result = invoke("specs", "validate", big, cwd=ws)
+    assert result.exit_code == 1 and "huge.yaml" in result.output and "this file is 50 MB, far more than any spec" \
+        in result.output, result.output
+    assert "was left out" in invoke("status", cwd=ws).output
+
+
+def zip_bomb(path: Path, sheet_bytes: int = 1536 * 1024 * 1024) -> Path:
+    """An .xlsx whose sheet unpacks to `sheet_bytes` (1.5 GB) of spaces: a few MB on disk."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Team"])
+    book.save(path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as package, \
+            package.open("xl/worksheets/padding.xml", "w", force_zip64=True) as part:
+        block = b" " * (16 * 1024 * 1024)
+        for _ in range(sheet_bytes // len(block)):
+            part.write(block)
+    return path
+
+
+def shared_strings_bomb(path: Path, cells: int = 16000, length: int = 1024 * 1024) -> Path:
+    """An .xlsx with a string of `length` characters in `cells` cells (one shared string, a small file)."""
+    import io
+    import zipfile
+
+    import openpyxl
+    from helpers import rewrite_parts
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Team"])
+    data = io.BytesIO()
+    book.save(data)
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{get_column_letter(c)}{r}" t="s"><v>0</v></c>'
+                                               for c in range(1, 101)) + "</row>" for r in range(2, 2 + cells // 100))
+    import random
+
+    text = "".join(random.Random(21).choices("abcdefghijklmnopqrstuvwxyz ", k=length)).encode()  # not a zip bomb
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+               b"<si><t>" + text + b"</t></si></sst>")
+
+    def change(name, content):
+        if name == "xl/worksheets/sheet1.xml":
+            return content.replace(b"</row></sheetData>", b"</row>" + rows.encode() + b"</sheetData>")
+        if name == "[Content_Types].xml":
+            return content.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                   b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        if name == "xl/_rels/workbook.xml.rels":
+            return content.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats'
+                                   b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                   b"</Relationships>")
+        return content
+
+    made = rewrite_parts(data.getvalue(), change)
+    with zipfile.ZipFile(io.BytesIO(made)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr("xl/sharedStrings.xml", strings)
+    return path
+
+
+def test_an_auditors_list_that_is_a_zip_bomb_is_refused_unpacked(tmp_path):
+    from allocate_year import write_cases
+
+    write_cases(tmp_path / "cases.xlsx")
+    bomb = zip_bomb(tmp_path / "auditors.xlsx")
+    assert bomb.stat().st_size < 10 * 1024 * 1024
+    result = invoke("--specs", SPECS, "allocate", "--month", "2026-11", "--cases", tmp_path / "cases.xlsx",
+                    "--auditors", bomb, "--register", tmp_path / "register.sqlite", "--out", tmp_path / "out.xlsx")
+    assert result.exit_code == 2, result.output
+    assert str(bomb) in result.output and "would unpack to 1,536 MB" in result.output, result.output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_list_with_megabyte_cells_is_refused_naming_the_cell(tmp_path):
+    huge = shared_strings_bomb(tmp_path / "list.xlsx")
+    result = invoke("--specs", SPECS, "generate", "--month", "2026-11", "--data", huge, "--out", tmp_path / "forms")
+    assert result.exit_code == 2, result.output
+    assert str(huge) in result.output and "cell A2 holds 1,048,576 characters" in result.output, result.output
+
+
+def test_a_returned_form_with_megabyte_cells_is_unreadable_with_the_reason(tmp_path):
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    huge = shared_strings_bomb(returned / "form.xlsx")
+    result = invoke("--specs", SPECS, "parse", returned)
+    assert result.exit_code != 3 and "form.xlsx" in result.output, result.output
+    assert "more text than Excel can hold in a cell" in result.output, result.output
+    assert huge.exists()
+
+
+def test_a_tracker_that_is_a_zip_bomb_is_refused_and_left_as_it_was(tmp_path):
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    tracker = zip_bomb(tmp_path / "tracker.xlsx", 512 * 1024 * 1024)
+    before = tracker.read_bytes()
+    result = invoke("--specs", SPECS, "consolidate", returned, "--tracker", tracker,
+                    "--register", tmp_path / "register.sqlite")
+    assert result.exit_code == 2, result.output
+    assert str(tracker) in result.output and "would unpack to 512 MB, more than any tracker" in result.output, \
+        result.output
+    assert tracker.read_bytes() == before
