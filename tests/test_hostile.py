@@ -281,3 +281,141 @@ def test_a_tracker_that_is_a_zip_bomb_is_refused_and_left_as_it_was(tmp_path):
     assert str(tracker) in result.output and "would unpack to 512 MB, more than any tracker" in result.output, \
         result.output
     assert tracker.read_bytes() == before
+
+
+# ---- 7. nothing skipped without a word ----------------------------------------------------------------
+
+
+def _deep_folder(base: Path, levels: int = 18) -> tuple[int, str]:
+    """Folders nested below `base` so deep that their path is longer than the system can open (made through
+    folder handles): (a handle on the deepest, its path relative to base)."""
+    fd = os.open(base, os.O_RDONLY)
+    parts = []
+    for n in range(levels):
+        name = f"{n:02d} " + "folder of a team with a long name " * 7
+        os.mkdir(name, dir_fd=fd)
+        below = os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+        parts.append(name)
+    return fd, "/".join(parts)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folder handles (dir_fd)")
+def test_a_subfolder_that_cannot_be_opened_is_listed_and_the_rest_is_read(tmp_path, library):
+    from helpers import one_of_each_form
+
+    made = one_of_each_form(tmp_path / "made")
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    forms = sorted(made.values())
+    for form in forms[:3]:
+        (returned / form.name).write_bytes(form.read_bytes())
+    fd, deep = _deep_folder(returned)
+    try:
+        copy = os.open(forms[3].name, os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd)
+        os.write(copy, forms[3].read_bytes())
+        os.close(copy)
+    finally:
+        os.close(fd)
+    assert len(str(returned / deep)) > 4096
+    result = invoke("--specs", SPECS, "parse", returned)
+    assert result.exit_code == 1, result.output
+    assert "could not be searched for forms (File name too long)" in result.output, result.output
+    assert "move its forms to a folder with a shorter path" in result.output
+    assert "3 complete" in result.output or result.output.count("complete ") >= 3, result.output
+
+
+def test_a_utf16_csv_list_is_read_as_people_saved_it(tmp_path):
+    from test_allocation import write_csv
+
+    rows = [{"Form": "csc_case_file_audit", "Case number": "9900001", "Family name": "Wałęsa-Tëst", "Given names": "Ava",
+             "Date of birth": "01/02/2015", "Social worker": "Sam Worker", "Team manager": "Tess Manager",
+             "Team": "Assessment Team 1", "Auditor": "Priya Lakhani", "Due date": "30/11/2026"}]
+    listed = write_csv(tmp_path / "list.csv", rows, encoding="utf-16", delimiter="\t")  # Excel's "Unicode Text"
+    assert listed.read_bytes().startswith(b"\xff\xfe")
+    result = invoke("--specs", SPECS, "generate", "--month", "2026-11", "--data", listed, "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "forms").rglob("*.docx")][0].startswith("9900001 Wałęsa-Tëst Ava")
+
+
+def test_a_utf16_csv_without_its_marker_says_to_save_it_as_csv_utf8(tmp_path):
+    listed = tmp_path / "list.csv"
+    listed.write_bytes("Form,Case number\ncsc_case_file_audit,1\n".encode("utf-16-le"))
+    result = invoke("--specs", SPECS, "generate", "--month", "2026-11", "--data", listed, "--out", tmp_path / "forms")
+    assert result.exit_code == 2, result.output
+    assert str(listed) in result.output and "it looks like UTF-16 text without its marker" in result.output
+    assert "save it as 'CSV UTF-8 (.csv)'" in result.output, result.output
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 64 KB file system, filled up (needs the right to mount one: root on Linux)."""
+    place = tmp_path / "full"
+    place.mkdir()
+    if os.name != "posix" or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(place)],
+                                            capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        fd = os.open(place / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            os.close(fd)
+        yield place
+    finally:
+        subprocess.run(["umount", str(place)], capture_output=True)
+
+
+@pytest.mark.parametrize("command, written", [
+    (["parse", "{returned}", "--json", "{full}/answers.json"], "{full}/answers.json"),
+    (["init", "{full}/workspace"], "{full}/workspace/form_specs/"),
+])
+def test_no_space_left_names_the_file_and_says_what_to_do(tmp_path, tiny_disk, command, written):
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    (returned / "form.docx").write_bytes(b"not a form")
+    args = [part.format(returned=returned, full=tiny_disk) for part in command]
+    result = subprocess.run([sys.executable, "-c", "from auditdocs.cli import main; main()", "--specs", str(SPECS),
+                             *args], capture_output=True, text=True)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"could not write {written.format(full=tiny_disk)}" in result.stderr, result.stderr
+    assert "there is no space left on the drive: free some space there" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not list(tiny_disk.rglob("*.~auditdocs*"))
+
+
+def test_register_import_leaves_out_bad_lines_and_never_opens_a_file_outside_the_folder(tmp_path):
+    import csv
+
+    out = tmp_path / "forms"
+    assert invoke("--specs", SPECS, "generate", "--month", "2026-11", "--data", three_rows(tmp_path), "--out",
+                  out).exit_code == 0
+    manifest = out / "manifest.csv"
+    with open(manifest, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    outside = tmp_path / "secret.docx"
+    outside.write_bytes(Path(out, rows[0]["File"]).read_bytes())  # a real form, outside the folder
+    good = rows[0]
+    bad = [
+        {**good, "Audit id": "not-an-id"},
+        {**good, "Audit id": "AUD-202611-AAAAAAAA", "Form": "no_such_form"},
+        {**good, "Audit id": "AUD-202611-BBBBBBBB", "File": "../secret.docx"},
+        {**good, "Audit id": "AUD-202611-CCCCCCCC", "File": "x" * 300 + "/form.docx"},
+    ]
+    with open(manifest, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows([rows[0], *bad, *rows[1:]])
+    result = invoke("--specs", SPECS, "register", "import", out, "--register", tmp_path / "register.sqlite")
+    assert result.exit_code == 1, result.output
+    assert "'not-an-id' is not an audit id" in result.output
+    assert "the form 'no_such_form' is not among the form specs" in result.output
+    assert "../secret.docx is outside the folder" in result.output and "it was not opened" in result.output
+    assert "could not be opened (File name too long); the line was left out" in result.output
+    assert "3 audits added" in result.output, result.output
+    from auditdocs.register import open_register
+
+    with open_register(tmp_path / "register.sqlite") as reg:
+        ids = {a.audit_id for a in reg.audits()}
+    assert ids == {r["Audit id"] for r in rows}

@@ -334,7 +334,9 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
         try:
             write_json(records, json_file)
         except OSError as exc:
-            raise UserError(f"could not write {json_file}: {exc.strerror or exc}.") from None
+            from .files import os_problem
+
+            raise UserError(f"could not write {json_file}: {os_problem(exc)}.") from None
     counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
     click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
                f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
@@ -473,12 +475,18 @@ add_share_commands(cli)
 def main() -> None:
     """The `auditdocs` command: user errors as messages, and any other failure as one line, never a traceback
     (set AUDITDOCS_DEBUG=1 to see the traceback)."""
+    import errno
     import os
 
     try:
         cli(prog_name="auditdocs")
     except OSError as exc:  # a file or folder the computer would not let us use
         where = f" {exc.filename}" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            from .files import NO_SPACE
+
+            click.echo(f"Error: could not write{where}: {NO_SPACE}.", err=True)
+            raise SystemExit(EXIT_USER_ERROR) from None
         click.echo(f"Error: could not use{where}: {exc.strerror or exc}. Check the path, that the file is not "
                    "open in another program, and that you may write there.", err=True)
         raise SystemExit(EXIT_USER_ERROR) from None

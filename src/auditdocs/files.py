@@ -11,6 +11,7 @@ becoming a spreadsheet formula.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -34,7 +35,7 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
     """Write `data` to `path` whole, or leave `path` as it was.
 
     An existing file keeps its permissions; a new one gets the usual ones (the umask),
-    or owner-only ones when `private`.
+    or owner-only ones when `private`. An OSError (a full disk…) names `path`, not the temporary file.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -49,10 +50,21 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
             os.fsync(fh.fileno())
         set_mode_like(tmp, path, private)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+NO_SPACE = "there is no space left on the drive: free some space there, or choose another folder, and run again"
+
+
+def os_problem(exc: OSError) -> str:
+    """What went wrong with a file, for a message that names it: a full drive says what to do."""
+    return NO_SPACE if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
 
 
 def make_folder(path: Path) -> Path:

@@ -23,7 +23,7 @@ import click
 from . import model as m
 from .allocation import AllocationList
 from .errors import UserError
-from .files import csv_text, make_folder, write_atomic
+from .files import csv_text, make_folder, os_problem, write_atomic
 from .identity import AUDIT_ID_RE
 from .specs.loader import Library
 
@@ -284,7 +284,7 @@ def _maker_factory(ext: str, template: Path | None):
 def _os_reason(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "permission denied: if the file is open in Word or Excel, close it and run again"
-    return exc.strerror or str(exc)
+    return os_problem(exc)
 
 
 def _prepare(out: Path) -> None:
