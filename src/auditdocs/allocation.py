@@ -177,6 +177,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:
             "or not really a .xlsx file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
         ) from None
     try:
+        if not book.worksheets:
+            raise UserError(f"{path} has no sheet of rows (it may be damaged). Open it in Excel, check the list is "
+                            "there, and save it again as 'Excel Workbook (.xlsx)'.")
         if sheet is None:
             ws = book.worksheets[0]
         elif sheet in book.sheetnames:
@@ -203,12 +206,12 @@ def refuse_huge_workbook(path: Path, what: str) -> None:
     """A workbook that would unpack to more than any real list (a zip bomb) is refused before it is read."""
     import zipfile
 
-    from .safezip import too_big
+    from .safezip import DAMAGED_ZIP, too_big
 
     try:
         with zipfile.ZipFile(path) as package:
             problem = too_big(package.infolist(), what)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except DAMAGED_ZIP:
         return  # openpyxl says it is damaged, as for any damaged workbook
     if problem:
         raise UserError(f"{path}: {problem} Give the {what} as saved by Excel (.xlsx), or as 'CSV UTF-8 (.csv)'.")

@@ -115,20 +115,54 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
                 register.notes.append(lock.taken_over_note())
             try:
                 yield register
-            except BaseException:
+            except BaseException as exc:
                 conn.execute("ROLLBACK")
+                if _damaged_content(exc):
+                    raise _damaged(path, type(exc).__name__) from None
                 raise
             conn.execute("COMMIT" if write else "ROLLBACK")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise UserError(f"the register {path} is in use by another program and stayed busy for "
                                 f"{BUSY_TIMEOUT} seconds. Try again when it has finished.") from None
+            if _says_damaged(exc):
+                raise _damaged(path, str(exc)[:200]) from None  # its tables are not as its header says
             raise
         finally:
             conn.close()
     finally:
         if write:
             lock.release()
+
+
+#: What reading a register's own rows raises when what they hold was damaged on disk (SQLite cannot tell).
+DAMAGED_CONTENT = (ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, sqlite3.DatabaseError)
+
+
+def _says_damaged(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's words for a file whose tables or text are not as they were written."""
+    said = str(exc)
+    return said.startswith(("no such", "malformed", "Could not decode")) or "already exists" in said
+
+
+def _damaged(path: Path, what: str) -> UserError:
+    return UserError(f"the register {path} is damaged: part of what it holds cannot be read ({what}). Nothing was "
+                     "changed. Run 'auditdocs register rebuild' to remake it from your forms and tracker.")
+
+
+def _damaged_content(exc: BaseException) -> bool:
+    """An error raised while this module read the register's rows (a JSON, a date, a packed record that is
+    not as it was written): the register is damaged. Errors raised elsewhere are left as they are."""
+    if not isinstance(exc, DAMAGED_CONTENT):
+        return False
+    if isinstance(exc, sqlite3.OperationalError) and not _says_damaged(exc):
+        return False  # locked, busy, read-only, a disk that fails: not damage
+    frame = exc.__traceback__.tb_next if exc.__traceback__ else None  # (the first is open_register's own)
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == __file__:
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def _create_private(path: Path) -> None:
@@ -146,6 +180,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except UnicodeDecodeError:  # SQLite's own message about a damaged schema is itself damaged
+        raise UserError(f"the register {path} is damaged: its list of tables cannot be read. Run 'auditdocs register "
+                        "rebuild' to remake it from your forms and tracker.") from None
     except sqlite3.DatabaseError:
         raise UserError(f"{path} is not an auditdocs register (it is not a database file). "
                         "Give the register's file, or a new file name to start one.") from None

@@ -355,11 +355,13 @@ class _Checker:
     # generic checks
 
     def keys(self, data, allowed: dict, what: str) -> bool:
-        """Check keys and value types of one mapping; False if it is not a mapping."""
+        """Check keys and value types of one mapping; False if it is not a mapping, or a required key is
+        missing, or a value is of the wrong kind (each said), so that it is not built from."""
         if not isinstance(data, YMap):
             line = getattr(data, "line", 0)
             self.error(line, f"{what} should be a set of 'key: value' lines.")
             return False
+        whole = True
         for key in data:
             if key not in allowed:
                 self.error(
@@ -371,11 +373,13 @@ class _Checker:
             if key not in data:
                 if required:
                     self.error(data.line, f"{what} is missing the required key '{key}'.")
+                    whole = False
                 continue
             problem = _type_problem(data[key], kind)
             if problem:
                 self.error(data.line_of(key), f"'{key}' in {what} {problem}.")
-        return True
+                whole = False
+        return whole
 
     def new_id(self, value, line: int, what: str) -> str | None:
         if not isinstance(value, str) or not value:
