@@ -17,7 +17,6 @@ import shutil
 import sys
 import time
 import warnings
-import zipfile
 from pathlib import Path
 
 import openpyxl
