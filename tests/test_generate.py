@@ -500,7 +500,8 @@ def test_the_manifest_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
 
     monkeypatch.setattr(csv.DictWriter, "writerows", disk_full_halfway)
     result = run("--data", write_csv(tmp_path / "late.csv", [child(case="9", auditor="Adaeze Okafor")]), "--out", out)
-    assert result.exit_code == 2 and "could not be written (No space left on device)" in result.output
+    assert result.exit_code == 2 and "could not be written (there is no space left on the drive: free some space" \
+        in result.output
     assert (out / "manifest.csv").read_bytes() == before  # the earlier runs' lines are all still there
 
 

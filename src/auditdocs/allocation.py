@@ -15,6 +15,7 @@ Problems with the file as a whole raise `UserError`.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import difflib
@@ -25,6 +26,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 
 from . import model as m
+from .budgets import CELL_CHARS, CSV_BYTES, LIST_CELLS, megabytes
 from .dates import last_day_of_month, outside_given_years, parse_date, uk
 from .errors import UserError
 from .identity import audit_id
@@ -167,6 +169,7 @@ def _a(what: str) -> str:
 def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:
     import openpyxl
 
+    refuse_huge_workbook(path, "list")
     try:
         book = openpyxl.load_workbook(path, data_only=True)
     except PermissionError:
@@ -177,6 +180,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:
             "or not really a .xlsx file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
         ) from None
     try:
+        if not book.worksheets:
+            raise UserError(f"{path} has no sheet of rows (it may be damaged). Open it in Excel, check the list is "
+                            "there, and save it again as 'Excel Workbook (.xlsx)'.")
         if sheet is None:
             ws = book.worksheets[0]
         elif sheet in book.sheetnames:
@@ -186,16 +192,61 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list]]:
                 f"{path.name} has no sheet '{sheet}'{did_you_mean(sheet, book.sheetnames)}. "
                 f"Its sheets: {', '.join(book.sheetnames)}."
             )
-        return [(n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), start=1)]
+        if ws.max_row * ws.max_column > LIST_CELLS:
+            from openpyxl.utils import get_column_letter
+
+            raise UserError(f"{path}: the sheet '{ws.title}' reaches to cell {get_column_letter(ws.max_column)}"
+                            f"{ws.max_row}, far beyond any list; it was refused for safety. Delete the rows and "
+                            "columns after the list (or copy the list to a new workbook), save it and try again.")
+        rows = [(n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), start=1)]
     finally:
         book.close()
+    refuse_huge_cells(path, rows)
+    return rows
+
+
+def refuse_huge_workbook(path: Path, what: str) -> None:
+    """A workbook that would unpack to more than any real list (a zip bomb) is refused before it is read."""
+    import zipfile
+
+    from .safezip import DAMAGED_ZIP, too_big
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            problem = too_big(package.infolist(), what)
+    except DAMAGED_ZIP:
+        return  # openpyxl says it is damaged, as for any damaged workbook
+    if problem:
+        raise UserError(f"{path}: {problem} Give the {what} as saved by Excel (.xlsx), or as 'CSV UTF-8 (.csv)'.")
+
+
+def refuse_huge_cells(path: Path, rows: list[tuple[int, list]]) -> None:
+    """A cell longer than Excel can hold was not written by Excel: the file is refused, the cell named."""
+    from openpyxl.utils import get_column_letter
+
+    for n, cells in rows:
+        for i, value in enumerate(cells, start=1):
+            if isinstance(value, str) and len(value) > CELL_CHARS:
+                raise UserError(f"{path}: cell {get_column_letter(i)}{n} holds {len(value):,} characters, more than "
+                                f"Excel can hold in a cell ({CELL_CHARS:,}); the file was refused for safety. "
+                                "Shorten that cell, or give the list as saved by Excel.")
 
 
 def _read_csv(path: Path) -> tuple[list[tuple[int, list]], list[str]]:
+    size = path.stat().st_size
+    if size > CSV_BYTES:
+        raise UserError(f"{path} is {megabytes(size)}, more than any list (at most {megabytes(CSV_BYTES)}); it was "
+                        "refused. Check it is the right file.")
     data = path.read_bytes()
     notes = []
     try:
-        text = data.decode("utf-8-sig")
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")  # Excel's "Unicode Text"
+        elif b"\x00" in data:
+            raise UserError(f"the characters in {path} could not be read (it looks like UTF-16 text without its "
+                            "marker, or not a text file). In Excel, save it as 'CSV UTF-8 (.csv)'.")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")

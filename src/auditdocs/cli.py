@@ -350,7 +350,9 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
         try:
             write_json(records, json_file)
         except OSError as exc:
-            raise UserError(f"could not write {json_file}: {exc.strerror or exc}.") from None
+            from .files import os_problem
+
+            raise UserError(f"could not write {json_file}: {os_problem(exc)}.") from None
     counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
     click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
                f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .specs import builtin_specs_folder, open_library
+from .specs import builtin_specs_folder, left_out_warnings, open_library
 from .workspace import Workspace, default_settings, find_workspace
 
 
@@ -37,8 +37,13 @@ class Run:
             return self.workspace.specs, self.workspace.origin("files", "specs")
         return builtin_specs_folder(), ""
 
-    def library(self):
-        return open_library(*self.specs())
+    def library(self, *, strict: bool = False):
+        """The spec library. A spec file with problems of its own is left out, with a warning, unless `strict`
+        (for a command that must see every form, such as rebuilding the register)."""
+        library = open_library(*self.specs(), leave_out_broken=not strict)
+        for warning in left_out_warnings(library):
+            click.echo(f"Warning: {warning}", err=True)
+        return library
 
     def settings(self, table: str):
         """A package's settings ("allocation", "moderation", "report", "export"): the workspace's, else the
@@ -62,7 +67,9 @@ class Run:
         if given:
             return Path(given)
         if self.workspace:
-            self.workspace.register.parent.mkdir(parents=True, exist_ok=True)
+            from .files import make_folder
+
+            make_folder(self.workspace.register.parent)
             return self.workspace.register
         if tracker is not None:
             return register_beside(Path(tracker))

@@ -2,17 +2,25 @@
 
 `write_atomic` writes to a temporary file beside the target and renames it over, so a
 run stopped halfway leaves the old file as it was. `private=True` makes a new file
-readable by its owner only (files holding personal data: register, tracker, exports).
+readable by its owner only (files holding personal data: register, tracker, forms,
+exports); the folders auditdocs makes are its owner's only too (`make_folder`), and work
+in progress goes in a `private_folder` beside the output, removed when the run ends.
 `put_text` and `csv_text` are the one guard that keeps text from a document from
 becoming a spreadsheet formula.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import re
+import shutil
+import signal
+import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -29,12 +37,12 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
     """Write `data` to `path` whole, or leave `path` as it was.
 
     An existing file keeps its permissions; a new one gets the usual ones (the umask),
-    or owner-only ones when `private`.
+    or owner-only ones when `private`. An OSError (a full disk…) names `path`, not the temporary file.
     """
     path = Path(path)
     if isinstance(data, str):
         data = data.encode(encoding)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".~auditdocs-", suffix=path.suffix or ".tmp")
     tmp = Path(tmp_name)
     try:
@@ -68,6 +76,94 @@ def why_not_written(exc: OSError, path: Path | str | None) -> str:
         return (f"there is no space left on the disk for {path}: free some space on {path.absolute().parent} "
                 "(the disk or drive it is on) and run again")
     return f"{path} could not be written ({exc.strerror or exc})"
+
+
+def os_problem(exc: OSError) -> str:
+    """What went wrong with a file, for a message that names it: a full drive says what to do."""
+    if exc.errno in NO_SPACE:
+        return "there is no space left on the drive: free some space there, or choose another folder, and run again"
+    return exc.strerror or str(exc)
+
+
+def make_folder(path: Path) -> Path:
+    """Make a folder and its missing parents, each its owner's only (0700 on POSIX; Windows
+    ignores the mode). Folders already there are left as they are."""
+    path = Path(path)
+    missing = []
+    while not os.path.lexists(path) and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    target = missing[0] if missing else path
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)  # raises as usual if it is a file
+    return target
+
+
+#: A private folder left by a run that was killed is removed by a later run after this long.
+LEFT_OVER_AFTER = 24 * 3600  # seconds
+
+
+@contextlib.contextmanager
+def private_folder(beside: Path, purpose: str):
+    """A folder for work in progress (copies of personal data), made in `beside` (the output's folder),
+    its owner's only, and removed when the block ends, however it ends: an error, Ctrl+C, or a
+    termination request (SIGTERM). What a run killed outright leaves is removed by a later run."""
+    beside = make_folder(Path(beside))
+    prefix = f".~auditdocs-{purpose}-"
+    for old in beside.glob(prefix + "*"):
+        try:
+            if time.time() - old.stat().st_mtime > LEFT_OVER_AFTER:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))  # 0700
+    with _terminate_as_exit():
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_program(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run a program (LibreOffice) on copies in a private folder. If the run stops, for a timeout
+    (subprocess.TimeoutExpired is raised), an error or a termination request, the program and every
+    process it started are ended first, so that none goes on writing in the folder once it is removed."""
+    group = ({"start_new_session": True} if os.name == "posix"
+             else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
+    with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, errors="replace", **group) as program:
+        try:
+            out, err = program.communicate(timeout=timeout)
+        except BaseException:
+            if os.name == "posix":
+                with contextlib.suppress(OSError):
+                    os.killpg(program.pid, signal.SIGKILL)
+            program.kill()
+            program.wait()
+            raise
+    return subprocess.CompletedProcess(command, program.returncode, out, err)
+
+
+@contextlib.contextmanager
+def _terminate_as_exit():
+    """While the block runs, a termination request ends the run as an exit does, so `finally` blocks run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        before = signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):  # pragma: no cover - no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def sha256_of(path: Path) -> str:

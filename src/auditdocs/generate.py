@@ -24,7 +24,7 @@ from . import model as m
 from . import naming
 from .allocation import AllocationList
 from .errors import UserError
-from .files import csv_text, write_atomic
+from .files import csv_text, make_folder, os_problem, write_atomic
 from .identity import AUDIT_ID_RE
 from .specs.loader import Library
 
@@ -261,7 +261,7 @@ def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
         entry.status = "would generate"
         return entry
     try:
-        write_atomic(path, data)
+        write_atomic(path, data, private=True)  # a child's name, date of birth and case number
     except OSError as exc:
         entry.status = "failed"
         entry.reason = f"could not write the file ({_os_reason(exc)})"
@@ -306,7 +306,7 @@ def _maker_factory(ext: str, template: Path | None):
 def _os_reason(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "permission denied: if the file is open in Word or Excel, close it and run again"
-    return exc.strerror or str(exc)
+    return os_problem(exc)
 
 
 def _prepare(out: Path) -> None:
@@ -314,7 +314,7 @@ def _prepare(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} is a file, not a folder: give --out a folder for the forms.")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         fd, tmp = tempfile.mkstemp(dir=out, prefix=".auditdocs-", suffix=".tmp")
         os.close(fd)
         os.unlink(tmp)
@@ -372,7 +372,7 @@ def write_manifest(out: Path, entries: list[Entry]) -> Path:
         writer = csv.DictWriter(text, MANIFEST_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-        write_atomic(path, text.getvalue(), encoding="utf-8-sig")  # whole, or the old one left as it was
+        write_atomic(path, text.getvalue(), private=True, encoding="utf-8-sig")  # whole, or the old one left as it was
     except OSError as exc:
         raise UserError(f"the forms were made, but {path} could not be written ({_os_reason(exc)}).") from None
     return path

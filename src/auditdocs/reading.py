@@ -71,6 +71,12 @@ def identify(props: dict[str, str], lines, library, record: m.AuditRecord) -> m.
     record.form_version = int(version) if VERSION.fullmatch(version) else None
     spec = library.get(form_id, record.form_version)
     if spec is None:
+        left_out = getattr(library, "left_out", None)
+        if form_id not in library.forms and left_out:
+            raise NotReadable(f"this form was made from form spec '{form_id}', which is not among the specs read "
+                              f"from {library.folder}: {len(left_out)} spec file{'s were' if len(left_out) > 1 else ' was'} "
+                              "left out for problems (see the warning above). Fix "
+                              f"{'them' if len(left_out) > 1 else 'it'} ('auditdocs specs validate') and parse again.")
         if form_id not in library.forms:
             raise NotReadable(f"this form was made from form spec '{form_id}', which is not in {library.folder}. "
                               "Add the spec (or its older version, in archive/) and parse again.")

@@ -8,6 +8,7 @@ in form order, and the date to send them back by (3 working days).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 from collections import defaultdict
@@ -49,7 +50,9 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     skipped; files that are plainly not forms (.doc, .pdf, …) are kept, so that they are
     reported with what to do. A path that does not exist (a mistyped folder) raises UserError
     before anything is read, so that nothing is written from a run that read the wrong place.
-    Each file comes with the folder given that it was found in (None for a file given itself)."""
+    Each file comes with the folder given that it was found in (None for a file given itself). A folder
+    that cannot be searched (no permission, a path too long) comes as a file would, so that `read_form`
+    reports it with what to do; the others are searched as usual."""
     missing = [path for path in paths if not path.exists()]
     if missing:
         names = ", ".join(f"'{path}'" for path in missing)
@@ -60,11 +63,12 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     for path in paths:
         if path.is_dir():
             found = []
-            for folder, folders, names in os.walk(path):
+            for folder, folders, names in os.walk(path, onerror=lambda exc: found.append(Path(exc.filename))):
                 folders[:] = [f for f in folders if not skipped_silently(Path(f))]  # hidden folders are not looked in
                 found += [Path(folder, name) for name in names
                           if os.path.splitext(name)[1].lower() in wanted and not skipped_silently(Path(name))]
-            files += [(candidate, path) for candidate in sorted(found) if candidate.is_file()]
+            files += [(candidate, path) for candidate in sorted(found) if is_not_searched(candidate)
+                      or candidate.is_file()]
         elif not skipped_silently(path):
             files.append((path, None))
     return files
@@ -74,11 +78,37 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
 UNFORESEEN = "auditdocs could not read this file"
 
 
+def is_not_searched(path: Path) -> bool:
+    """A folder that cannot be searched for forms (no permission to list it, or a path too long to open)."""
+    try:
+        if os.path.isdir(path):
+            with os.scandir(path):
+                return False
+        os.stat(path)  # a path too long is not a folder for isdir: stat says why
+        return False
+    except OSError as exc:
+        return os.path.isdir(path) or exc.errno == errno.ENAMETOOLONG
+
+
+def not_searched(path: Path) -> str:
+    """Why a folder could not be searched, and what to do."""
+    try:
+        with os.scandir(path):
+            reason = "it could not be opened"
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    return (f"the folder {path} could not be searched for forms ({reason}), so any forms in it were not read. "
+            "Ask for permission to read it, or move its forms to a folder with a shorter path, and run again; "
+            "the other folders were read.")
+
+
 def read_form(path: Path, library) -> m.AuditRecord:
     """Read one returned form (Word or Excel); never raises for a bad file.
 
     A failure the readers did not foresee is kept to this file too: it is 'unreadable',
     with a one-line reason and what to do (set AUDITDOCS_DEBUG=1 to see the traceback)."""
+    if is_not_searched(path):
+        return _unreadable(path, not_searched(path))
     suffix = path.suffix.lower()
     kind = TEMPLATES[suffix][0] if suffix in TEMPLATES else suffix
     try:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from lxml import etree
 
-MAX_TOTAL = 100 * 1024 * 1024  # uncompressed bytes in one package
-MAX_RATIO = 200  # uncompressed / compressed, for any part bigger than 1 MB
-MAX_PARTS = 5000
+from .budgets import PACKAGE_BYTES as MAX_TOTAL
+from .budgets import PACKAGE_PARTS as MAX_PARTS
+from .budgets import PACKAGE_RATIO as MAX_RATIO
+from .budgets import megabytes
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
@@ -84,16 +85,25 @@ def open_package(path: Path, expected: str) -> zipfile.ZipFile:
     except DAMAGED_ZIP:
         raise NotReadable(f"the file is damaged or incomplete (perhaps only partly copied or downloaded). "
                           f"Ask the auditor to send the {expected} again.") from None
-    if len(infos) > MAX_PARTS:
-        raise NotReadable(f"the file has {len(infos)} parts, far more than any form; it was refused for safety.")
-    total = sum(i.file_size for i in infos)
-    if total > MAX_TOTAL:
-        raise NotReadable(f"the file would unpack to {total // (1024 * 1024)} MB, more than any form; "
-                          "it was refused for safety.")
-    for info in infos:
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise NotReadable("the file is compressed to an unusual degree (a 'zip bomb'); it was refused for safety.")
+    problem = too_big(infos, "form")
+    if problem:
+        package.close()
+        raise NotReadable(problem)
     return package
+
+
+def too_big(infos: list[zipfile.ZipInfo], what: str, limit: int = MAX_TOTAL, ratio: bool = True) -> str:
+    """Why a package (its parts, as the zip lists them) is refused before it is unpacked, or ''."""
+    if len(infos) > MAX_PARTS:
+        return f"the file has {len(infos)} parts, far more than any {what}; it was refused for safety."
+    total = sum(i.file_size for i in infos)
+    if total > limit:
+        return (f"the file would unpack to {megabytes(total)}, more than any {what} (at most {megabytes(limit)}); "
+                "it was refused for safety.")
+    for info in infos:
+        if ratio and info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return "the file is compressed to an unusual degree (a 'zip bomb'); it was refused for safety."
+    return ""
 
 
 def read_part(package: zipfile.ZipFile, name: str) -> bytes | None:

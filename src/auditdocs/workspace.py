@@ -26,7 +26,7 @@ from pathlib import Path
 from . import builtin
 from .dates import month_number
 from .errors import UserError
-from .files import write_atomic
+from .files import make_folder, write_atomic
 
 SETTINGS_FILE = "auditdocs.toml"
 README_FILE = "README.md"
@@ -328,9 +328,9 @@ def init_workspace(folder: Path, council: str = "", service: str = "") -> list[P
     written = [write_atomic(specs / p.relative_to(source), p.read_bytes())
                for p in sorted(source.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".md")]
     for key in ("forms", "returned"):
-        (folder / SETTINGS["files"][key].default).mkdir(parents=True, exist_ok=True)
+        make_folder(folder / SETTINGS["files"][key].default)
     for key in ("tracker", "register"):
-        (folder / Path(SETTINGS["files"][key].default).parent).mkdir(parents=True, exist_ok=True)
+        make_folder(folder / Path(SETTINGS["files"][key].default).parent)
     readme = folder / README_FILE
     if not readme.exists():
         written.append(write_atomic(readme, readme_text(council)))

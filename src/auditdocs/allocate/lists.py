@@ -86,6 +86,7 @@ def _rows(path: Path, what: str, each: str) -> tuple[list[str], list[tuple[int, 
     if not table:
         raise UserError(f"the {what} {path} is empty: it needs a row of column names and a row per {each}.")
     columns = [cell_text(c) for c in table[0][1]]
+    columns += [""] * (max(len(cells) for _, cells in table) - len(columns))  # cells beyond the headings: no column
     rows = [(n, cells + [None] * (len(columns) - len(cells))) for n, cells in table[1:]]
     return columns, rows, notes
 

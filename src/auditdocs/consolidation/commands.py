@@ -205,7 +205,7 @@ def register_rebuild(ctx, forms, returned, tracker, register_file) -> None:
     tracker = tracker or (run.workspace.tracker if run.workspace else None)
     if tracker is not None and Path(tracker).exists():
         check_before_update(Path(tracker))
-    done = rebuild_register(register, run.library(), forms=_folders(run, forms, "forms"),
+    done = rebuild_register(register, run.library(strict=True), forms=_folders(run, forms, "forms"),
                             returned=_folders(run, returned, "returned"),
                             tracker=Path(tracker) if tracker and Path(tracker).exists() else None)
     if done.imported:

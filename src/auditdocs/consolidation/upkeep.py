@@ -14,9 +14,9 @@ from ..dates import parse_date
 from ..errors import UserError
 from ..files import sha256_of
 from ..generate import MANIFEST, read_manifest
-from ..identity import audit_month
+from ..identity import AUDIT_ID_RE, audit_month
 from ..register import WriterLock, file_hash, open_register
-from ..returns import find_files, read_form
+from ..returns import find_files, is_not_searched, not_searched, read_form
 from ..tracker import book
 from ..tracker import rows as r
 from . import plan
@@ -36,17 +36,41 @@ def manifests_under(folder: Path) -> list[Path]:
 
 
 def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.RegisteredAudit]:
-    """The audits a manifest.csv lists as made, with their details read from the forms themselves."""
+    """The audits a manifest.csv lists as made, with their details read from the forms themselves.
+    A line whose audit id or form is not one auditdocs makes, or whose file is outside the manifest's
+    folder (never opened), is left out and said; so is a file that cannot be opened, and the rest goes on."""
     out = {}
     for n, row in enumerate(read_manifest(path), start=2):
         audit_id, status = (row.get("Audit id") or "").strip(), (row.get("Status") or "").strip()
         if not audit_id or status not in ("generated", "exists"):
             continue
-        # a manifest written on Windows has backslashes; no name generate makes has one (see generate.safe_name)
-        file = (path.parent / (row.get("File") or "").replace("\\", "/")).resolve()
         form_id, version = (row.get("Form") or "").strip(), (row.get("Version") or "").strip()
+        where = f"{path}, line {n}"
+        if not AUDIT_ID_RE.fullmatch(audit_id):
+            problems.append(f"{where}: '{audit_id}' is not an audit id auditdocs makes (AUD-YYYYMM-…); the line was "
+                            "left out. Check the manifest.")
+            continue
+        if library.get(form_id) is None:
+            problems.append(f"{where}: the form '{form_id}' is not among the form specs{library.suggest(form_id)}; "
+                            "the line was left out. Add its spec, or check the manifest.")
+            continue
+        # a manifest written on Windows has backslashes; no name generate makes has one (see generate.safe_name)
+        file = path.parent / (row.get("File") or "").replace("\\", "/")
+        try:
+            file = file.resolve()
+            outside = not file.is_relative_to(path.parent.resolve())
+            there = not outside and file.is_file()
+        except OSError as exc:
+            problems.append(f"{where}: the form {file} could not be opened ({exc.strerror or exc}); the line was "
+                            "left out. Shorten the folder names (or move the forms nearer the top of the drive) and "
+                            "import again.")
+            continue
+        if outside:
+            problems.append(f"{where}: the file {row.get('File')} is outside the folder {path.parent}, where this "
+                            "manifest's forms are; it was not opened and the line was left out. Check the manifest.")
+            continue
         subject = {"case_number": row.get("Case number") or "", "auditor": row.get("Auditor") or ""}
-        if file.is_file():
+        if there:
             record = read_form(file, library)
             if record.audit_id and record.audit_id != audit_id:
                 problems.append(f"{path}, line {n}: {file.name} holds audit {record.audit_id}, not {audit_id}; "
@@ -60,7 +84,7 @@ def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.Regis
         month = due.replace(day=1) if due else audit_month(audit_id)
         known = out.get(audit_id)
         files = sorted({str(file), *(known.files if known else [])})
-        out[audit_id] = m.RegisteredAudit(audit_id, form_id, int(version) if version.isdigit() else None, subject,
+        out[audit_id] = m.RegisteredAudit(audit_id, form_id, int(version) if version.isascii() and version.isdigit() else None, subject,
                                           month, due, "manifest", files)
     return list(out.values())
 
@@ -115,7 +139,8 @@ def check_register(register: Path, library, *, forms: list[Path] = (), returned:
                     out.append(f"{a.audit_id}: the returned file {version.path} (last seen in {version.folder}) "
                                "is no longer there; the register keeps what it said.")
         found = find_files(list(returned)) if returned else []
-        hashes = {str(f): file_hash(f) for f, _ in found}
+        out += [not_searched(f) for f, _ in found if is_not_searched(f)]
+        hashes = {str(f): file_hash(f) for f, _ in found if not is_not_searched(f)}
         known = reg.known_contents(hashes.values())
         for f, h in hashes.items():
             if h not in known:

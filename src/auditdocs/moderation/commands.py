@@ -24,12 +24,12 @@ def _library(ctx: click.Context):
 
 
 def _write_json(path: Path, data) -> None:
-    from ..files import write_atomic
+    from ..files import os_problem, write_atomic
 
     try:
         write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", private=True)
     except OSError as exc:
-        raise UserError(f"could not write {path}: {exc.strerror or exc}.") from None
+        raise UserError(f"could not write {path}: {os_problem(exc)}.") from None
 
 
 def _read_people(path: Path):

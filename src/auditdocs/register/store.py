@@ -119,9 +119,11 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
                 register.notes.append(lock.taken_over_note())
             try:
                 yield register
-            except BaseException:
+            except BaseException as exc:
                 committed = register.committed
                 _roll_back(conn)
+                if _damaged_content(exc):
+                    raise _damaged(path, type(exc).__name__) from None
                 raise
             if conn.in_transaction:  # (unless `commit` was called)
                 try:
@@ -131,6 +133,8 @@ def open_register(path: Path | str, *, write: bool = False, create: bool = False
                     raise
             committed = True
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and _says_damaged(exc):
+                raise _damaged(path, str(exc)[:200]) from None  # its tables are not as its header says
             raise register_trouble(path, exc) or exc from None
         finally:
             conn.close()
@@ -203,6 +207,34 @@ def holds_nothing(path: Path | str) -> bool:
         return True
     with open_register(path) as reg:
         return not reg._count("audits") and not reg._count("trackers")
+#: What reading a register's own rows raises when what they hold was damaged on disk (SQLite cannot tell).
+DAMAGED_CONTENT = (ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, sqlite3.DatabaseError)
+
+
+def _says_damaged(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's words for a file whose tables or text are not as they were written."""
+    said = str(exc)
+    return said.startswith(("no such", "malformed", "Could not decode")) or "already exists" in said
+
+
+def _damaged(path: Path, what: str) -> UserError:
+    return UserError(f"the register {path} is damaged: part of what it holds cannot be read ({what}). Nothing was "
+                     "changed. Run 'auditdocs register rebuild' to remake it from your forms and tracker.")
+
+
+def _damaged_content(exc: BaseException) -> bool:
+    """An error raised while this module read the register's rows (a JSON, a date, a packed record that is
+    not as it was written): the register is damaged. Errors raised elsewhere are left as they are."""
+    if not isinstance(exc, DAMAGED_CONTENT):
+        return False
+    if isinstance(exc, sqlite3.OperationalError) and not _says_damaged(exc):
+        return False  # locked, busy, read-only, a disk that fails: not damage
+    frame = exc.__traceback__.tb_next if exc.__traceback__ else None  # (the first is open_register's own)
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == __file__:
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def _create_private(path: Path) -> None:
@@ -231,6 +263,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     except BaseException as exc:
         if conn is not None:
             conn.close()
+        if isinstance(exc, UnicodeDecodeError):  # SQLite's own message about a damaged schema is itself damaged
+            raise UserError(f"the register {path} is damaged: its list of tables cannot be read. Run 'auditdocs "
+                            "register rebuild' to remake it from your forms and tracker.") from None
         if not isinstance(exc, sqlite3.DatabaseError):
             raise
         if getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB" and (trouble := register_trouble(path, exc)):

@@ -110,7 +110,7 @@ def make_report(register: Path, period: Period, library, out: Path, *, today: dt
     pdf_bytes = None
     if pdf:
         try:
-            docx, pdf_bytes = report_pdf(render, report_name, report_name)
+            docx, pdf_bytes = report_pdf(render, report_name, report_name, Path(out))
             files.warnings += [f"The PDF {problem}." for problem in structure(pdf_bytes).problems()]
         except UserError as exc:
             files.warnings.append(exc.message[0].upper() + exc.message[1:])

@@ -5,19 +5,22 @@ landed (its bookmarks), those page numbers go into the report's table of content
 second PDF is the one kept. It is tagged for screen readers (headings, tables with their header
 rows, the charts' alt text, the language; see tagged_pdf). Its metadata is then rewritten with
 pypdf, keeping the tags: the title only, no author, no creator tool or path. LibreOffice runs with
-a profile of its own in a temporary folder, so it never clashes with a LibreOffice the user has open.
+a profile of its own in a private folder beside the report (`files.private_folder`: its owner's only,
+removed when the run ends, however it ends), so it never clashes with a LibreOffice the user has open
+and no copy of the report is left in a shared temporary folder.
 """
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from ..errors import UserError
+from ..files import private_folder, run_program
 from ..tagged_pdf import editable, export_filter, finish
 
 #: LibreOffice's Writer PDF export: tagged (PDF/UA), with the document's headings as PDF bookmarks.
@@ -32,17 +35,17 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(docx: bytes, name: str, program: str) -> bytes:
-    """One LibreOffice conversion of a .docx (its bytes) to PDF."""
-    with tempfile.TemporaryDirectory(prefix="auditdocs-pdf-") as tmp:
-        folder = Path(tmp)
+def convert(docx: bytes, name: str, program: str, beside: Path) -> bytes:
+    """One LibreOffice conversion of a .docx (its bytes) to PDF, in a private folder in `beside`."""
+    with private_folder(beside, "pdf") as folder:
         source = folder / f"{name}.docx"
-        source.write_bytes(docx)
+        with open(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600),
+                  "wb") as fh:
+            fh.write(docx)
         try:
-            done = subprocess.run(
+            done = run_program(
                 [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-                 "--convert-to", PDF_FILTER, "--outdir", str(folder), str(source)],
-                capture_output=True, timeout=TIMEOUT, text=True)
+                 "--convert-to", PDF_FILTER, "--outdir", str(folder), str(source)], TIMEOUT)
         except subprocess.TimeoutExpired:
             raise UserError(f"the PDF was not made: LibreOffice took more than {TIMEOUT // 60} minutes. "
                             "The Word report is made; try again, or save it as PDF from Word.") from None
@@ -76,12 +79,13 @@ def neutral(pdf: bytes, title: str) -> bytes:
     return finish(editable(pdf), {"/Title": title})
 
 
-def report_pdf(render, name: str, title: str) -> tuple[bytes, bytes]:
+def report_pdf(render, name: str, title: str, beside: Path) -> tuple[bytes, bytes]:
     """(the report with the page numbers in its contents, and its PDF). `render(pages)` makes the .docx,
-    with `pages` (each heading's page, in order) in its contents. UserError when it cannot be made."""
+    with `pages` (each heading's page, in order) in its contents; LibreOffice works in a private folder
+    in `beside` (the report's folder). UserError when it cannot be made."""
     program = soffice()
     if program is None:
         raise UserError(NO_LIBREOFFICE)
-    first = convert(render(None), name, program)
+    first = convert(render(None), name, program, beside)
     numbered = render(bookmark_pages(first))
-    return numbered, neutral(convert(numbered, name, program), title)
+    return numbered, neutral(convert(numbered, name, program, beside), title)

@@ -210,7 +210,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
     now = dt.datetime.now()
     if warning := naming.too_deep(out, "x.pdf"):
         click.echo(f"Warning: {warning[0].upper()}{warning[1:]}", err=True)
-    results = convert(plan.items, soffice)
+    results = convert(plan.items, soffice, out)
     for item in plan.items:
         result = results[item.audit_id]
         if isinstance(result, bytes):

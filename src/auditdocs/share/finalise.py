@@ -28,7 +28,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -38,6 +37,7 @@ from .. import cycle
 from .. import model as m
 from ..dates import parse_date, uk
 from ..errors import UserError
+from ..files import private_folder, run_program
 from ..generate import safe_name
 from ..tagged_pdf import editable, export_filter, finish
 
@@ -202,19 +202,20 @@ def find_soffice() -> str:
     raise UserError(INSTALL_LIBREOFFICE)
 
 
-def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
+def convert(items: list[ToFinalise], soffice: str, beside: Path) -> dict[str, bytes | str]:
     """Audit id -> the PDF LibreOffice made of its returned file, or why it could not.
 
     A Word form's PDF is tagged for screen readers. An Excel form's is not: LibreOffice's Calc (7.4)
     tags only the text of cells that wrap, and a screen reader reading the tags would skip the rest
     (the child's details, the answers); untagged, the whole page is read.
 
-    Each file is copied under a neutral name into a private temporary folder, with a LibreOffice
-    profile of its own (no settings or name of the user's), and converted in one run."""
+    Each file is copied under a neutral name into a private folder in `beside` (the output folder:
+    its owner's only, removed when the run ends), with a LibreOffice profile of its own (no settings
+    or name of the user's), and converted in one run."""
     out: dict[str, bytes | str] = {}
     if not items:
         return out
-    with tempfile.TemporaryDirectory(prefix="auditdocs-finalise-") as tmp:
+    with private_folder(beside, "finalise") as tmp:
         inbox, outbox = Path(tmp, "in"), Path(tmp, "out")
         inbox.mkdir()
         sources = []
@@ -233,8 +234,7 @@ def convert(items: list[ToFinalise], soffice: str) -> dict[str, bytes | str]:
             command = [soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
                        "--norestore", "--convert-to", target, "--outdir", str(outbox), *files]
             try:
-                subprocess.run(command, capture_output=True, check=False, stdin=subprocess.DEVNULL,
-                               timeout=CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(files))
+                run_program(command, CONVERT_SECONDS + CONVERT_SECONDS_EACH * len(files))
             except subprocess.TimeoutExpired:
                 pass  # whatever was converted in time is used; the rest is listed
             except OSError as exc:

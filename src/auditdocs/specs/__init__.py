@@ -15,9 +15,10 @@ def builtin_specs_folder() -> Path:
     return builtin("form_specs")
 
 
-def open_library(folder: Path | None = None, origin: str = "") -> Library:
+def open_library(folder: Path | None = None, origin: str = "", *, leave_out_broken: bool = False) -> Library:
     """The specs of `folder` (default: the built-in ones). `origin` says, for messages, where
-    the folder was named (an option, a setting)."""
+    the folder was named (an option, a setting). With `leave_out_broken`, a spec file with problems
+    of its own is left out (`library.left_out` says why) and the others are used."""
     folder = Path(folder) if folder else builtin_specs_folder()
     if not folder.is_dir():
         where = f" ({origin})" if origin else ""
@@ -26,12 +27,25 @@ def open_library(folder: Path | None = None, origin: str = "") -> Library:
             "to use the built-in forms ('auditdocs init FOLDER' makes a workspace with a copy to change)."
         )
     try:
-        return load_library(folder)
+        return load_library(folder, leave_out_broken=leave_out_broken)
     except SpecErrors as exc:
         raise UserError(
             f"the form specs in {folder} have problems; fix them first "
             f"(auditdocs specs validate lists them):\n" + "\n".join(str(m) for m in exc.messages)
         ) from None
+
+
+def left_out_warnings(library: Library) -> list[str]:
+    """One warning per spec file left out: which, why (its first problem) and what to do."""
+    out = []
+    for path, messages in library.left_out.items():
+        more = f" (and {len(messages) - 1} more problem{'s' * (len(messages) > 2)})" if len(messages) > 1 else ""
+        first = messages[0]
+        where = f"line {first.line}: " if first.line else ""
+        out.append(f"the form spec {path} was left out: {where}{first.text}{more} Until it is fixed, forms made "
+                   "from it cannot be made or read; the other forms are used. 'auditdocs specs validate' lists "
+                   "its problems.")
+    return out
 
 
 def get_spec(library: Library, form_id: str, version: int | None = None):
@@ -49,4 +63,5 @@ def get_spec(library: Library, form_id: str, version: int | None = None):
     return spec
 
 
-__all__ = ["Library", "SpecErrors", "builtin_specs_folder", "get_spec", "load_library", "open_library"]
+__all__ = ["Library", "SpecErrors", "builtin_specs_folder", "get_spec", "left_out_warnings", "load_library",
+           "open_library"]

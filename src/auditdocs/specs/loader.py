@@ -14,6 +14,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 
 from .. import model as m
+from ..budgets import SPEC_BYTES, megabytes
 from .yamlsrc import Message, YList, YMap, load
 
 SCALES_FILE = "scales.yaml"
@@ -134,6 +135,8 @@ class Library:
 
     folder: Path
     forms: dict[str, dict[int, m.FormSpec]] = dc_field(default_factory=dict)
+    #: Per file, why it was left out (only when loaded with `leave_out_broken`).
+    left_out: dict[str, list[Message]] = dc_field(default_factory=dict)
 
     def ids(self) -> list[str]:
         return sorted(self.forms)
@@ -168,17 +171,29 @@ def spec_files(folder: Path) -> list[Path]:
     )
 
 
-def load_library(folder: Path | str) -> Library:
-    """Load every spec under `folder`. Raises SpecErrors listing every problem found."""
+def load_library(folder: Path | str, *, leave_out_broken: bool = False) -> Library:
+    """Load every spec under `folder`. Raises SpecErrors listing every problem found.
+
+    With `leave_out_broken`, a file with problems of its own (hostile, not YAML, not a good spec)
+    is left out and listed in `library.left_out`, and the other specs are loaded; problems between
+    specs (two with one id and version, versions that disagree) still raise."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SpecErrors([Message(str(folder), 0, "this folder does not exist.")])
     messages: list[Message] = []
-    shared = load_shared_scales(folder, messages)
     library = Library(folder)
+    scale_messages: list[Message] = []
+    shared = load_shared_scales(folder, scale_messages)
+    if scale_messages and leave_out_broken:
+        library.left_out[scale_messages[0].path] = scale_messages
+    else:
+        messages += scale_messages
     seen: dict[tuple[str, int], Path] = {}
     for path in spec_files(folder):
         spec, msgs = check_file(path, shared)
+        if msgs and leave_out_broken:
+            library.left_out[str(path)] = msgs
+            continue
         messages += msgs
         if spec is None:
             continue
@@ -206,10 +221,9 @@ def load_shared_scales(folder: Path, messages: list[Message]) -> dict[str, m.Sca
     path = folder / SCALES_FILE
     if not path.exists():
         return {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        messages.append(Message(str(path), 0, "this file is not UTF-8 text: save it as UTF-8."))
+    text, msgs = read_spec_text(path)
+    if text is None:
+        messages += msgs
         return {}
     data, msgs = load(text, str(path))
     messages += msgs
@@ -297,11 +311,26 @@ def _scale_id(f: m.Field) -> str:
     return f.scale.id if f.scale else ""
 
 
-def check_file(path: Path, shared_scales: dict[str, m.Scale]) -> tuple[m.FormSpec | None, list[Message]]:
+def read_spec_text(path: Path) -> tuple[str | None, list[Message]]:
+    """A spec file's text, or None and why it cannot be read (too big for a spec, not UTF-8, not readable)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > SPEC_BYTES:
+            return None, [Message(str(path), 0, f"this file is {megabytes(size)}, far more than any spec "
+                                                f"(at most {megabytes(SPEC_BYTES)}); it was refused. Check it is "
+                                                "the right file.")]
+        return path.read_text(encoding="utf-8"), []
     except UnicodeDecodeError:
         return None, [Message(str(path), 0, "this file is not UTF-8 text: save it as UTF-8.")]
+    except OSError as exc:
+        return None, [Message(str(path), 0, f"this file could not be read ({exc.strerror or exc}). Check that "
+                                            "you may read it.")]
+
+
+def check_file(path: Path, shared_scales: dict[str, m.Scale]) -> tuple[m.FormSpec | None, list[Message]]:
+    text, messages = read_spec_text(path)
+    if text is None:
+        return None, messages
     data, messages = load(text, str(path))
     if data is None:
         return None, messages
@@ -326,11 +355,13 @@ class _Checker:
     # generic checks
 
     def keys(self, data, allowed: dict, what: str) -> bool:
-        """Check keys and value types of one mapping; False if it is not a mapping."""
+        """Check keys and value types of one mapping; False if it is not a mapping, or a required key is
+        missing, or a value is of the wrong kind (each said), so that it is not built from."""
         if not isinstance(data, YMap):
             line = getattr(data, "line", 0)
             self.error(line, f"{what} should be a set of 'key: value' lines.")
             return False
+        whole = True
         for key in data:
             if key not in allowed:
                 self.error(
@@ -342,11 +373,13 @@ class _Checker:
             if key not in data:
                 if required:
                     self.error(data.line, f"{what} is missing the required key '{key}'.")
+                    whole = False
                 continue
             problem = _type_problem(data[key], kind)
             if problem:
                 self.error(data.line_of(key), f"'{key}' in {what} {problem}.")
-        return True
+                whole = False
+        return whole
 
     def new_id(self, value, line: int, what: str) -> str | None:
         if not isinstance(value, str) or not value:

@@ -4,6 +4,10 @@ Two choices make YAML kinder to people who are not programmers:
 - only `true` and `false` are booleans: `yes`, `no`, `on`, `off` stay text
   (a scale option `no` must not turn into False);
 - a key written twice in one mapping is an error, not a silent overwrite.
+
+And a spec is data only: tags (`!!python/object`…) are refused, and so is a file whose
+aliases (`*name`) would copy more than any spec holds, or refer to themselves, or whose
+lists and mappings are nested too deeply (budgets.py), before anything is built from it.
 """
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ import re
 from dataclasses import dataclass
 
 import yaml
+
+from ..budgets import SPEC_DEPTH, SPEC_NODES
 
 
 @dataclass(frozen=True)
@@ -61,16 +67,110 @@ _Loader.add_implicit_resolver(
 def load(text: str, path: str) -> tuple[object, list[Message]]:
     """Parse YAML text. Returns (data, messages); data is None if it could not be read."""
     messages: list[Message] = []
+    deep = _too_deep(text)
+    if deep is not None:
+        return None, [Message(path, deep, TOO_DEEP)]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_message(exc, path, text)]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return None, [Message(path, 0, f"this is not readable YAML ({exc}).")]
+    except RecursionError:
+        return None, [Message(path, 0, TOO_DEEP)]
     if node is None:
         return None, [Message(path, 0, "the file is empty.")]
+    refused = _refused(node, path)
+    if refused:
+        return None, [refused]
     loader = _Loader("")
-    return _convert(node, loader, path, messages), messages
+    try:
+        return _convert(node, loader, path, messages), messages
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_message(exc, path, text)]
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # a value that cannot be read (an int of 5000 digits)
+        return None, [Message(path, 0, f"a value in this file cannot be read ({exc}).")]
+
+
+TOO_DEEP = (f"lists and mappings are nested here more than {SPEC_DEPTH} deep, far more than any spec; "
+            "the file was refused. Check its indentation.")
+#: The only tags a spec's values may have (the plain YAML kinds: text, numbers, true/false, dates, lists, mappings).
+PLAIN_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+
+
+def _too_deep(text: str) -> int | None:
+    """The line (0 if unknown) where lists and mappings nest deeper than SPEC_DEPTH, found before the file is
+    composed: PyYAML's own reader slows to minutes on thousands of nested brackets, libyaml's does not."""
+    if getattr(yaml, "__with_libyaml__", False):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+                if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                    depth += 1
+                    if depth > SPEC_DEPTH:
+                        return event.start_mark.line + 1
+                elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                    depth -= 1
+        except yaml.MarkedYAMLError as exc:
+            if "nesting depth" in str(exc.problem):
+                return (exc.problem_mark.line + 1) if exc.problem_mark else 0
+        except yaml.YAMLError:
+            pass  # PyYAML's own reader says what is wrong, in its words
+        return None
+    depth = 0  # pragma: no cover - without libyaml: the brackets outside quotes and comments
+    for n, line in enumerate(text.splitlines(), start=1):
+        for c in re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|#.*", "", line):
+            depth += 1 if c in "[{" else -1 if c in "]}" else 0
+            if depth > SPEC_DEPTH:
+                return n
+    return None
+
+
+def _refused(root, path: str) -> Message | None:
+    """Why a composed file is refused before anything is built from it (None if it is not): a tag that is not a
+    plain value, an alias inside itself, nesting deeper than SPEC_DEPTH, or more than SPEC_NODES values once
+    every alias is copied out (a 'billion laughs' file). Each node is counted once, whatever refers to it."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        line = node.start_mark.line + 1
+        if id(node) in open_:
+            raise _Refusal(Message(path, line, "an alias (*name) here is used inside what it names, so it "
+                                               "would never end; the file was refused. Remove that alias."))
+        if depth > SPEC_DEPTH:
+            raise _Refusal(Message(path, line, TOO_DEEP))
+        if node.tag not in PLAIN_TAGS:
+            raise _Refusal(Message(path, line, f"the tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not "
+                                               "allowed in a spec: a spec holds text, numbers, lists and mappings "
+                                               "only. Remove the tag."))
+        open_.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child, depth + 1) for child in node.value)
+        else:
+            total = 1
+        open_.discard(id(node))
+        if total > SPEC_NODES:
+            raise _Refusal(Message(path, line, f"the aliases (*name) here would copy out more than {SPEC_NODES:,} "
+                                               "values, far more than any spec holds; the file was refused. "
+                                               "Write the values out, or use fewer aliases."))
+        sizes[id(node)] = total
+        return total
+
+    try:
+        size(root, 0)
+    except _Refusal as exc:
+        return exc.message
+    return None
+
+
+class _Refusal(Exception):
+    def __init__(self, message: Message):
+        self.message = message
 
 
 def _convert(node, loader, path, messages):

@@ -15,8 +15,10 @@ from pathlib import Path, PurePosixPath
 import openpyxl
 from lxml import etree
 
+from ..budgets import CELL_CHARS, TRACKER_BYTES
 from ..errors import UserError
-from ..files import set_mode_like, why_not_written
+from ..files import make_folder, set_mode_like, why_not_written
+from ..safezip import too_big
 
 KEEP_BACKUPS = 10
 NOTHING_CHANGED = "The tracker was not changed."
@@ -119,6 +121,22 @@ def _unreadable(path: Path, why: str) -> UserError:
     )
 
 
+def refuse_huge(path: Path, zf: zipfile.ZipFile) -> None:
+    """A tracker that would unpack to more than TRACKER_BYTES, or with a cell longer than Excel can hold (a
+    crafted file: reading it would take minutes or gigabytes), is refused before openpyxl reads it."""
+    problem = too_big(zf.infolist(), "tracker", TRACKER_BYTES, ratio=False)
+    if problem:
+        raise _unreadable(path, problem.rstrip("."))
+    if "xl/sharedStrings.xml" in zf.namelist():
+        with zf.open("xl/sharedStrings.xml") as part:
+            for _, si in etree.iterparse(part, tag=f"{{{SML}}}si", huge_tree=True, resolve_entities=False,
+                                         no_network=True):
+                if sum(len(t.text or "") for t in si.iter(f"{{{SML}}}t")) > CELL_CHARS:
+                    raise _unreadable(path, f"a cell holds more text than Excel can hold in a cell ({CELL_CHARS:,} "
+                                            "characters), so it was not saved by Excel")
+                si.clear()
+
+
 def unsupported_content(path: Path) -> list[str]:
     """What in this workbook openpyxl would drop: one line per kind, with what to do.
 
@@ -133,6 +151,7 @@ def unsupported_content(path: Path) -> list[str]:
             names = zf.namelist()
             if "xl/workbook.xml" not in names:
                 raise _unreadable(path, "it is not an Excel workbook")
+            refuse_huge(path, zf)
             found: dict[str, str] = {}
             for name in names:
                 for prefix, what, todo in UNSUPPORTED_PARTS:
@@ -155,6 +174,7 @@ def unsupported_content(path: Path) -> list[str]:
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -184,6 +204,8 @@ def load(path: Path, unless_protected: tuple[str, ...] = ()) -> openpyxl.Workboo
     """The existing tracker, loaded (after `check_before_update`); the rows of the sheets named in
     `unless_protected` are left out when the sheet is still protected (nobody can have changed them)."""
     try:
+        with zipfile.ZipFile(path) as zf:
+            refuse_huge(path, zf)
         source = _protected_rows_left_out(path, unless_protected) if unless_protected else path
         return openpyxl.load_workbook(source, rich_text=True)
     except UserError:
@@ -313,7 +335,7 @@ def save(wb, path: Path, now: dt.datetime, ready=None, then=None) -> Path | None
     new_folder = not backup_folder(path).exists()
     try:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)
             for leftover in path.parent.glob(glob.escape(prefix) + "*.xlsx"):  # of a run stopped as it wrote this
                 leftover.unlink(missing_ok=True)  # tracker (a copy of its personal data, in a hidden file)
             saved = backup(path, now)

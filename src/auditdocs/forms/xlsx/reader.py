@@ -27,6 +27,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from ... import identity
 from ... import model as m
 from ...answers import clean_text
+from ...budgets import CELL_CHARS
 from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ...safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
 from .. import strict
@@ -74,6 +75,8 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
         try:
             wb = _open_workbook(source)
+        except NotReadable:
+            raise
         except Exception:  # openpyxl raises many kinds on a damaged workbook
             raise NotReadable(DAMAGED) from None
         try:
@@ -97,6 +100,10 @@ def _open_workbook(path):
     try:
         reader.read_manifest()
         reader.read_strings()
+        if any(len(text) > CELL_CHARS for text in reader.shared_strings):
+            raise NotReadable(f"a cell of the workbook holds more text than Excel can hold in a cell ({CELL_CHARS:,} "
+                              "characters), so it was not saved by Excel; it was refused for safety. Ask the auditor "
+                              "to send the form as Excel saved it.")
         reader.read_workbook()
         reader.read_properties()
         reader.read_custom()
