@@ -470,11 +470,25 @@ cli.add_command(report_command)
 add_share_commands(cli)
 
 
+def console_never_fails() -> None:
+    """What the console cannot show is replaced (a '?'), never the end of the command: a Windows console or a
+    file made with `> returns.txt` is often cp1252, and names come in every script. The files auditdocs writes
+    are UTF-8 and keep every character."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):  # not a text file of the usual kind (a test's, a closed one)
+            pass
+
+
 def main() -> None:
     """The `auditdocs` command: user errors as messages, and any other failure as one line, never a traceback
     (set AUDITDOCS_DEBUG=1 to see the traceback)."""
     import os
 
+    console_never_fails()
     try:
         cli(prog_name="auditdocs")
     except OSError as exc:  # a file or folder the computer would not let us use

@@ -1,0 +1,78 @@
+"""What a council's Windows laptops do differently, tried here on purpose.
+
+A Windows console (and a file made with `> returns.txt`) is cp1252 on English Windows: names in
+other scripts must not end a command. The commands run in a real process whose output is cp1252
+(PYTHONIOENCODING), as they would there.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from helpers import ROOT
+
+from auditdocs.cli import cli
+
+FORM = "csc_case_file_audit"
+HEADINGS = ["Form", "Case number", "Family name", "Given names", "Date of birth", "Social worker", "Team manager",
+            "Team", "Audit type", "Auditor", "Due date"]
+#: People whose names cp1252 cannot show (Polish, Vietnamese, Greek), and one it can.
+PEOPLE = [("9913001", "Nguyễn", "Thảo", "Łucja Żółtowska"), ("9913002", "Παπαδοπούλου", "Ελένη", "Łucja Żółtowska"),
+          ("9913003", "Fictionby", "Zoë", "Ann Testworth")]
+
+
+def cp1252_run(*args: str, cwd: Path, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    """`auditdocs ARGS` in a process of its own whose console is cp1252, as on English Windows."""
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run([sys.executable, "-c", "from auditdocs.cli import main; main()", *args], cwd=cwd, env=env,
+                          stdout=stdout, stderr=subprocess.PIPE, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """A workspace with November 2026's forms made for people named in scripts cp1252 lacks."""
+    root = tmp_path_factory.mktemp("windows")
+    folder = root / "Case file audits"
+    assert CliRunner().invoke(cli, ["init", str(folder)]).exit_code == 0
+    book = openpyxl.Workbook()
+    book.active.append(HEADINGS)
+    for case, family, given, auditor in PEOPLE:
+        book.active.append([FORM, case, family, given, "02/04/2015", "Sam Fictionby", "Terry Madeupson", "Team North",
+                            "Control sample - CIN", auditor, None])
+    book.save(root / "allocations.xlsx")
+    cwd = os.getcwd()
+    try:
+        os.chdir(folder)
+        made = CliRunner().invoke(cli, ["generate", "--data", str(root / "allocations.xlsx"), "--month", "2026-11"])
+    finally:
+        os.chdir(cwd)
+    assert made.exit_code == 0, made.output
+    return folder
+
+
+def test_status_on_a_cp1252_console_shows_every_audit_and_does_not_fail(workspace):
+    done = cp1252_run("status", "--on", "15/12/2026", cwd=workspace)
+    out, err = done.stdout.decode("cp1252"), done.stderr.decode("cp1252")
+    assert done.returncode == 1, err  # 1: something is overdue (not 3, a fault)
+    assert "fault" not in err and "UnicodeEncodeError" not in err
+    assert "?ucja ?ó?towska" in out  # what cp1252 lacks is replaced; what it has (ó) is shown
+    assert "Fictionby, case 9913003" in out and "case 9913001" in out and "case 9913002" in out
+
+
+def test_parse_returns_into_a_file_on_a_cp1252_console_and_the_json_keeps_every_name(workspace, tmp_path):
+    """`auditdocs parse --returns > returns.txt`: the blank forms are all incomplete, listed per auditor."""
+    answers = tmp_path / "answers.json"
+    with open(tmp_path / "returns.txt", "wb") as fh:
+        done = cp1252_run("parse", str(workspace / "forms"), "--returns", "--json", str(answers), cwd=workspace,
+                          stdout=fh)
+    err = done.stderr.decode("cp1252")
+    assert done.returncode == 1, err  # 1: incomplete forms
+    text = (tmp_path / "returns.txt").read_bytes().decode("cp1252")
+    assert "?ucja ?ó?towska" in text and "Ann Testworth" in text and "3 forms: 0 complete, 3 incomplete" in text
+    written = answers.read_text(encoding="utf-8")  # the files keep every character
+    assert "Łucja Żółtowska" in written and "Nguyễn" in written and "Παπαδοπούλου" in written
