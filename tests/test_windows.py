@@ -11,16 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
-from click.testing import CliRunner
+from habits import workspace_with
 from helpers import ROOT
 
-from auditdocs.cli import cli
-
-FORM = "csc_case_file_audit"
-HEADINGS = ["Form", "Case number", "Family name", "Given names", "Date of birth", "Social worker", "Team manager",
-            "Team", "Audit type", "Auditor", "Due date"]
 #: People whose names cp1252 cannot show (Polish, Vietnamese, Greek), and one it can.
 PEOPLE = [("9913001", "Nguyễn", "Thảo", "Łucja Żółtowska"), ("9913002", "Παπαδοπούλου", "Ελένη", "Łucja Żółtowska"),
           ("9913003", "Fictionby", "Zoë", "Ann Testworth")]
@@ -36,23 +30,7 @@ def cp1252_run(*args: str, cwd: Path, stdout=subprocess.PIPE) -> subprocess.Comp
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
     """A workspace with November 2026's forms made for people named in scripts cp1252 lacks."""
-    root = tmp_path_factory.mktemp("windows")
-    folder = root / "Case file audits"
-    assert CliRunner().invoke(cli, ["init", str(folder)]).exit_code == 0
-    book = openpyxl.Workbook()
-    book.active.append(HEADINGS)
-    for case, family, given, auditor in PEOPLE:
-        book.active.append([FORM, case, family, given, "02/04/2015", "Sam Fictionby", "Terry Madeupson", "Team North",
-                            "Control sample - CIN", auditor, None])
-    book.save(root / "allocations.xlsx")
-    cwd = os.getcwd()
-    try:
-        os.chdir(folder)
-        made = CliRunner().invoke(cli, ["generate", "--data", str(root / "allocations.xlsx"), "--month", "2026-11"])
-    finally:
-        os.chdir(cwd)
-    assert made.exit_code == 0, made.output
-    return folder
+    return workspace_with(tmp_path_factory.mktemp("windows"), {"2026-11": PEOPLE})
 
 
 def test_status_on_a_cp1252_console_shows_every_audit_and_does_not_fail(workspace):

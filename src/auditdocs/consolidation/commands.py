@@ -19,6 +19,10 @@ on_option = click.option("--on", "on", callback=day_value, metavar="DD/MM/YYYY",
                          help="Where things stood on this day (default: today).")
 
 
+NO_AUDITS_YET = ("no audits yet: allocate or generate first ('auditdocs allocate' or 'auditdocs generate' records the "
+                 "month's audits in the register).")
+
+
 def _standings(ctx, register_file, month, on):
     from .. import cycle
     from ..register import open_register
@@ -27,14 +31,15 @@ def _standings(ctx, register_file, month, on):
     run = run_of(ctx)
     register = run.register_path(register_file)
     library = run.library()
+    if not register_file and run.workspace and not register.exists():
+        raise UserError(NO_AUDITS_YET)
     with open_register(register) as reg:
         audits = reg.audits()
         months = reg.months()
     today = on or dt.date.today()
     month = month or default_month(months, today)
     if month is None:
-        raise UserError(f"the register {register} has no audits yet: 'auditdocs generate' (or 'auditdocs allocate') "
-                        "records them.")
+        raise UserError(NO_AUDITS_YET)
     return audits, cycle.standings(audits, library, today), library, month, today
 
 
@@ -48,7 +53,8 @@ def _standings(ctx, register_file, month, on):
 @click.pass_context
 def status_command(ctx, month, on, json_file, register_file) -> None:
     """The month at a glance: how many audits are in each state, per auditor and per team,
-    and what is overdue or due in the next 7 days.
+    and what is overdue or due in the next 7 days (without --month: of every month, whatever
+    month it was allocated in).
 
     Exits 0 when nothing is overdue, 1 when something is.
 
@@ -60,8 +66,9 @@ def status_command(ctx, month, on, json_file, register_file) -> None:
     from ..files import write_atomic
     from ..status import month_at_a_glance
 
+    every_month = month is None  # without --month: what is overdue or due soon, whatever its month
     audits, standings, library, month, today = _standings(ctx, register_file, month, on)
-    glance = month_at_a_glance(audits, standings, library, month, today)
+    glance = month_at_a_glance(audits, standings, library, month, today, every_month=every_month)
     click.echo(glance.text())
     if json_file:
         write_atomic(json_file, json.dumps(glance.as_json(), ensure_ascii=False, indent=2) + "\n", private=True)
@@ -81,7 +88,8 @@ def chase_command(ctx, month, on, out, register_file) -> None:
     """What to chase, ready to e-mail: one letter per auditor (audits not returned, overdue,
     to amend, each with its date) and one per team manager (management oversight due,
     actions overdue, review meetings and re-audits due), for the month and the months
-    before it that still need something.
+    before it that still need something. Exits 0 when nothing listed is overdue, 1 when
+    something is.
 
     \b
     Examples:
@@ -100,6 +108,8 @@ def chase_command(ctx, month, on, out, register_file) -> None:
             write_atomic(Path(out) / f"{safe_name(letter.to or 'no one named', 80)} ({letter.role}).txt",
                          letter.text + "\n", private=True)
         click.echo(f"\n{len(letters)} letter{'s' * (len(letters) != 1)} written to {out}.")
+    if any(letter.overdue for letter in letters):
+        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- the register itself -------------------------------------------------------------------
