@@ -120,3 +120,9 @@ def add_working_days(day: dt.date, count: int) -> dt.date:
         if is_working_day(day):
             count -= 1
     return day
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """`day` if it is a working day, else the working day after it: a deadline that falls on a weekend or a
+    bank holiday moves to the next working day."""
+    return day if is_working_day(day) else add_working_days(day, 1)
