@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from habits import FORM, invoke, workspace_with
-from helpers import full_answers, libreoffice_convert, needs_soffice
+from helpers import SAMPLES, full_answers, libreoffice_convert, needs_soffice
 
 from auditdocs import cycle
 from auditdocs import model as m
@@ -130,3 +130,99 @@ def test_a_form_sent_back_as_a_doc_is_returned_but_unreadable_in_the_tracker(tmp
     assert rows["9914032"]["State"].endswith("not returned") and rows["9914032"]["Status"] == "not returned"
     shown = invoke("status", "--month", "2026-11", "--on", "20/11/2026", cwd=folder)
     assert "1  Returned, but cannot be read" in shown
+
+
+# ---- allocation lists as councils export them -----------------------------------------------------------
+
+CASES, AUDITORS = SAMPLES / "cases_2026-11.xlsx", SAMPLES / "auditors.xlsx"
+
+
+def exported(source: Path, target: Path, *, titles=(), renamed=None, notes=(), change=None) -> Path:
+    """The sample list as a council's system exports it: title lines above the headings, headings renamed,
+    note lines below the rows, cells changed (`change(sheet)`)."""
+    book = openpyxl.load_workbook(source)
+    sheet = book.active
+    for cell in sheet[1]:
+        cell.value = (renamed or {}).get(cell.value, cell.value)
+    if change:
+        change(sheet)
+    for note in notes:
+        sheet.append([note])
+    if titles:
+        sheet.insert_rows(1, len(titles))
+        for n, title in enumerate(titles, start=1):
+            sheet.cell(n, 1).value = title
+    book.save(target)
+    return target
+
+
+def allocate(tmp_path: Path, cases: Path, auditors: Path, *args: str, code=(0, 1)) -> tuple[str, Path, Path]:
+    out, register = tmp_path / "allocations.xlsx", tmp_path / "register.sqlite"
+    tmp_path.mkdir(exist_ok=True)
+    shown = invoke("allocate", "--month", "2026-11", "--cases", cases, "--auditors", auditors, "--out", out,
+                   "--register", register, *args, code=code)
+    return shown, out, register
+
+
+def allocated_audits(register: Path) -> int:
+    if not register.exists():
+        return 0
+    from auditdocs.register import open_register
+
+    with open_register(register) as reg:
+        return len(reg.audits())
+
+
+def test_allocate_reads_lists_with_title_rows_and_notes_as_generate_does(tmp_path):
+    usual, _, _ = allocate(tmp_path / "usual", CASES, AUDITORS)
+    first = usual.splitlines()[[n for n, line in enumerate(usual.splitlines()) if line.startswith("Allocated ")][0]]
+    titles = ("Anytown Borough Council: open cases, November 2026", "Exported from the case management system")
+    cases = exported(CASES, tmp_path / "cases.xlsx", titles=titles, notes=["Notes: figures as at 31/10/2026"])
+    auditors = exported(AUDITORS, tmp_path / "auditors.xlsx", titles=("Auditors 2026-27",),
+                        notes=["Source: QA team"])
+    shown, out, register = allocate(tmp_path / "exported", cases, auditors)
+    assert first in shown  # the same allocation, the same words
+    assert "the column headings of cases.xlsx are in row 3" in shown and "row 124 of cases.xlsx is a note" in shown
+    assert "the column headings of auditors.xlsx are in row 2" in shown
+    assert out.exists() and allocated_audits(register) == int(first.split()[1])
+
+
+def test_allocate_knows_headings_as_case_management_systems_name_them_and_map_names_the_rest(tmp_path):
+    renamed = {"Case number": "Person ID", "Social worker": "Allocated Worker", "Team manager": "Worker's Manager"}
+    cases = exported(CASES, tmp_path / "cases.xlsx", renamed=renamed)
+    shown, out, _ = allocate(tmp_path / "known", cases, AUDITORS)
+    assert shown.count("Allocated ") == 1 and out.exists()
+    # a heading auditdocs cannot know: one message (not one a row), with the --map to give
+    cases = exported(CASES, tmp_path / "cases2.xlsx", renamed={"Form": "Tool", "Category": "Categry",
+                                                                  "Current status of child": "Status of child"})
+    shown, out, register = allocate(tmp_path / "unknown", cases, AUDITORS, code=2)
+    assert shown.count("has no Category column") == 1  # said once, not for each of its 120 rows
+    assert 'Did you mean the column \'Categry\'? If so, add: --map "Categry=category"' in shown
+    assert not out.exists() and allocated_audits(register) == 0
+    cases = exported(CASES, tmp_path / "cases3.xlsx", renamed={"Case number": "Case numbr"})
+    shown, out, register = allocate(tmp_path / "unknown2", cases, AUDITORS, code=2)
+    assert shown.count("is missing") == 0 and shown.count("Case number (case_number)") >= 1
+    assert shown.count('did you mean column \'Case numbr\' for Case number? If so, add: --map "Case numbr=case_number"') == 1
+    assert not out.exists() and allocated_audits(register) == 0
+    shown, out, register = allocate(tmp_path / "mapped", cases, AUDITORS, "--map", "Case numbr=case_number")
+    assert out.exists() and allocated_audits(register) > 0
+    shown, _, _ = allocate(tmp_path / "mistyped", cases, AUDITORS, "--map", "Case nmbr=case_number", code=2)
+    assert "--map \"Case nmbr=case_number\" names no column of cases3.xlsx (did you mean 'Case numbr'?)" in shown
+    shown, _, _ = allocate(tmp_path / "mistyped2", cases, AUDITORS, "--map", "Case numbr=case_number", "--map",
+                           "E-mial=email", code=2)
+    assert "--map \"E-mial=email\": neither list has a column 'E-mial' (did you mean 'E-mail'?)" in shown
+
+
+def test_a_list_with_rows_that_cannot_be_used_writes_and_records_nothing_one_message_a_problem(tmp_path):
+    def no_team(sheet):
+        team = [c.value for c in sheet[1]].index("Team") + 1
+        for row in range(2, 9):
+            sheet.cell(row, team).value = None
+        sheet.cell(10, [c.value for c in sheet[1]].index("Date of birth") + 1).value = "31/02/2016"
+
+    cases = exported(CASES, tmp_path / "cases.xlsx", change=no_team)
+    shown, out, register = allocate(tmp_path, cases, AUDITORS, code=2)
+    assert "nothing was allocated, written or recorded" in shown
+    assert "cases.xlsx, 7 rows (2, 3, 4, 5, 6, 7, 8): " in shown and shown.count("Social worker's team is missing (column 'Team' is empty)") == 1
+    assert "cases.xlsx, row 10 (case " in shown and "'31/02/2016'" in shown
+    assert not out.exists() and allocated_audits(register) == 0
