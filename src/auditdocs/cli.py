@@ -74,6 +74,8 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
     Example:
       auditdocs init "Case file audits" --council "Anytown Borough Council"
     """
+    from .files import WINDOWS_PRIVACY, owner_only
+
     written = init_workspace(folder, council, service)
     specs = sum(1 for p in written if p.suffix == ".yaml")
     click.echo("\n".join([
@@ -87,7 +89,7 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
         f'  cd "{folder}"',
         "  auditdocs specs list",
         "  auditdocs generate --data allocations.xlsx --month 2026-11",
-    ]))
+    ] + ([] if owner_only() else ["", f"Keep it private: {WINDOWS_PRIVACY}"])))
 
 
 # ---- specs -------------------------------------------------------------------

@@ -127,7 +127,8 @@ def key_cmd() -> None:
 @key_cmd.command("new", context_settings=CONTEXT)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def key_new_cmd(path: Path) -> None:
-    """Make the team's pseudonymisation key (once), readable by you only.
+    """Make the team's pseudonymisation key (once), readable by you only (on Windows: keep it in a
+    folder only you can open).
 
     Every export made with the same key gives a child the same pseudonym. An existing key is
     never replaced. Keep it safe and apart from the exports; lose it and pseudonyms can no
@@ -137,10 +138,12 @@ def key_new_cmd(path: Path) -> None:
     Example:
       auditdocs key new "Q:/QA team/keys/auditdocs.key"
     """
+    from ..files import WINDOWS_PRIVACY, owner_only
     from .keys import KEY_ADVICE, make_key_file
 
     make_key_file(path)
-    click.echo(f"Made the key {path} (readable by you only).\n{KEY_ADVICE}")
+    click.echo(f"Made the key {path} (readable by you only).\n{KEY_ADVICE}" if owner_only() else
+               f"Made the key {path}.\n{KEY_ADVICE}\n{WINDOWS_PRIVACY}")
 
 
 # ---- finalise ----------------------------------------------------------------------------
