@@ -226,3 +226,31 @@ def test_a_list_with_rows_that_cannot_be_used_writes_and_records_nothing_one_mes
     assert "cases.xlsx, 7 rows (2, 3, 4, 5, 6, 7, 8): " in shown and shown.count("Social worker's team is missing (column 'Team' is empty)") == 1
     assert "cases.xlsx, row 10 (case " in shown and "'31/02/2016'" in shown
     assert not out.exists() and allocated_audits(register) == 0
+
+
+# ---- smaller slips ----------------------------------------------------------------------------------------
+
+
+def test_export_without_a_key_says_how_to_make_one(two_months, tmp_path):
+    shown = invoke("export", "--pseudonymise", "--month", "2026-11", "--out", tmp_path / "export.xlsx", code=2,
+                   cwd=two_months)
+    assert "make one with `auditdocs key new team.key`" in shown and "Missing option" not in shown
+    assert not (tmp_path / "export.xlsx").exists()
+
+
+def test_consolidate_counts_the_files_that_need_attention_apart_from_other_entries(tmp_path):
+    folder = workspace_with(tmp_path, {"2026-11": NOVEMBER})
+    forms = sorted((folder / "forms" / "2026-11").rglob("*.docx"))
+    for form in forms:  # sent back blank: incomplete
+        target = folder / "returned" / form.relative_to(folder / "forms" / "2026-11")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(form.read_bytes())
+    assert "2 files need attention" in invoke("consolidate", code=1, cwd=folder)
+    tracker = folder / "tracker" / "Audit tracker.xlsx"
+    book = openpyxl.load_workbook(tracker)
+    sheet = book["Audits"]
+    headings = [c.value for c in sheet[1]]
+    sheet.cell(2, headings.index("Sent back on") + 1).value = "next week"  # not a date: a tracker entry to check
+    book.save(tracker)
+    shown = invoke("consolidate", code=1, cwd=folder)
+    assert "2 files and 1 other entry need attention" in shown, shown

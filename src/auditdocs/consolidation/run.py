@@ -71,6 +71,8 @@ class Summary:
     actions_overdue: int = 0
     duplicates: int = 0  # audits that came in as different files with different answers
     exceptions: int = 0  # rows put on the Exceptions sheet in this run
+    exception_files: int = 0  # the files those rows are about (a file may have several)
+    exception_entries: int = 0  # those rows about no file (a tracker entry, an action changed)
     states: dict[str, int] = dc_field(default_factory=dict)
     backup: Path | None = None
     created: bool = False
@@ -100,8 +102,12 @@ class Summary:
         if self.duplicates:
             out.append(f"{n(self.duplicates, 'audit')} came in twice with different answers: "
                        "see the Exceptions sheet.")
+        entries = self.exception_entries
+        said = [n(self.exception_files, "file") if self.exception_files else "",
+                f"{entries} other entr{'y' if entries == 1 else 'ies'}" if entries else ""]
         if self.exceptions:
-            out.append(f"{n(self.exceptions, 'file')} need{'s' if self.exceptions == 1 else ''} attention: "
+            one = self.exception_files + entries == 1
+            out.append(f"{' and '.join(s for s in said if s)} need{'s' * one} attention: "
                        "see the Exceptions sheet for what to do.")
         out.append(f"{'Created' if self.created else 'Updated'} {self.tracker}")
         if self.backup:
@@ -553,6 +559,8 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
     summary.actions_new, summary.actions_removed = identity.new, identity.removed
     summary.actions_overdue = sum(f.overdue for f in facts)
     summary.exceptions = len(new_exceptions)
+    summary.exception_files = len({e["File"] for e in new_exceptions if e.get("File")})
+    summary.exception_entries = sum(1 for e in new_exceptions if not e.get("File"))
     for f in facts:
         summary.states[f.state] = summary.states.get(f.state, 0) + 1
     return summary
@@ -572,7 +580,8 @@ def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetim
         ("Read from", "\n".join(folders)),
         ("Audits in the tracker", f"{summary.audits_total} ({summary.audits_returned} returned): {states}"),
         ("Actions in the tracker", f"{summary.actions_total}: {summary.actions_overdue} overdue"),
-        ("Files needing attention", f"{len(exceptions)} (see the Exceptions sheet)"),
+        ("Files needing attention", f"{len({row['File'] for _, row in exceptions if row.get('File')})} (see the "
+                                    "Exceptions sheet)"),
         ("The register", f"{summary.register}: every audit allocated and what happened to it. The tracker is "
                          "written from it on every update; keep it where it is backed up, and not in a "
                          "cloud-synced folder."),

@@ -37,8 +37,9 @@ def _warn(lines) -> None:
 @click.command("export", context_settings=CONTEXT)
 @click.option("--pseudonymise", is_flag=True,
               help="Pseudonymise the export (required: there is no export with names or case numbers).")
-@click.option("--key-file", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The team's key (made once with 'auditdocs key new'): the same key gives the same pseudonyms.")
+@click.option("--key-file", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The team's key (required; made once with 'auditdocs key new'): the same key gives the same "
+                   "pseudonyms.")
 @click.option("--month", callback=month_value, metavar="YYYY-MM", help="Export the audits of this month.")
 @click.option("--from", "first", callback=month_value, metavar="YYYY-MM", help="Export from this month …")
 @click.option("--to", "last", callback=month_value, metavar="YYYY-MM", help="… to this month (default: every month).")
@@ -80,6 +81,10 @@ def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_
                                "pseudonyms, names left out), and saying so is part of the command.")
     if month and (first or last):
         raise click.UsageError("give either --month, or --from and --to, not both.")
+    if key_file is None:
+        raise UserError("give the team's key with --key-file FILE: the same key gives a child the same pseudonym in "
+                        "every export. If the team has no key yet, make one with `auditdocs key new team.key` (once, "
+                        "for the whole team; keep it safe and apart from the exports).")
     check_output(out)
     key, warnings = load_key(key_file)
     if key_file.resolve().parent == out.resolve().parent:
