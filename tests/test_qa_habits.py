@@ -254,3 +254,75 @@ def test_consolidate_counts_the_files_that_need_attention_apart_from_other_entri
     book.save(tracker)
     shown = invoke("consolidate", code=1, cwd=folder)
     assert "2 files and 1 other entry need attention" in shown, shown
+
+
+# ---- e-mail drafts, as councils work ------------------------------------------------------------------------
+
+
+def read_draft(path: Path):
+    import email
+    from email import policy
+
+    raw = path.read_bytes()
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")  # RFC 5322 line ends
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
+def test_generate_eml_writes_a_draft_per_auditor_with_their_forms_split_over_the_councils_limit(tmp_path):
+    people = [("9914041", "Testworth", "Amelia", "Zoë Fictionby"), ("9914042", "Madeupson", "Priya", "Zoë Fictionby"),
+              ("9914043", "Notreal", "Kai", "Zoë Fictionby"), ("9914044", "Fictionby", "Oscar", "Bo Notreal")]
+    folder = workspace_with(tmp_path, {"2026-11": people})
+    settings = folder / "auditdocs.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert "[email]" in text and "max_mb = 20" in text  # the council's limit, 20 MB unless it says otherwise
+    forms = folder / "forms" / "2026-11"
+    one = max(p.stat().st_size for p in forms.rglob("*.docx"))
+    limit = (2 * (one * 78 // 57 + 600) + 10 * 1024) / (1024 * 1024)  # room for two forms (in base64), not three
+    settings.write_text(text.replace("max_mb = 20", f"max_mb = {limit:.4f}"), encoding="utf-8")
+    auditors = tmp_path / "auditors.xlsx"
+    book = openpyxl.Workbook()
+    for row in (["Name", "E-mail", "Team"], ["Zoë Fictionby", "zoe.fictionby@anytown.example", "Team South"],
+                ["Bo Notreal", "", "Team East"]):
+        book.active.append(row)
+    book.save(auditors)
+    shown = invoke("generate", "--data", tmp_path / "allocations 2026-11.xlsx", "--month", "2026-11", "--eml",
+                   "--auditors", auditors, cwd=folder)
+    assert "3 e-mail drafts written" in shown and "nothing was sent" in shown
+    assert "no e-mail address for Bo Notreal: fill in To" in shown
+    drafts = sorted((forms / "E-mail drafts").glob("*.eml"))
+    assert [p.name for p in drafts] == ["Bo Notreal.eml", "Zoë Fictionby (1 of 2).eml", "Zoë Fictionby (2 of 2).eml"]
+    attached = {}
+    for path in drafts[1:]:
+        draft = read_draft(path)
+        assert path.stat().st_size <= limit * 1024 * 1024
+        assert draft["X-Unsent"] == "1" and "Case file audits for November 2026: your forms (" in draft["Subject"]
+        [to] = draft["To"].addresses
+        assert (to.display_name, to.addr_spec) == ("Zoë Fictionby", "zoe.fictionby@anytown.example")
+        body = draft.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        assert body.startswith("Dear Zoë Fictionby,") and "by Monday 30 November 2026" in body
+        for part in draft.iter_attachments():
+            attached[part.get_filename()] = part.get_content()
+    mine = {p.name: p.read_bytes() for p in (forms / "Zoë Fictionby").glob("*.docx")}
+    assert attached == mine and len(mine) == 3  # every form once, byte for byte
+    bo = read_draft(drafts[0])
+    assert bo["To"] is None and [p.get_filename() for p in bo.iter_attachments()] == [
+        p.name for p in (forms / "Bo Notreal").glob("*.docx")]
+
+
+def test_chase_eml_writes_a_draft_per_letter(two_months, tmp_path):
+    auditors = tmp_path / "auditors.xlsx"
+    book = openpyxl.Workbook()
+    for row in (["Name", "E-mail", "Team"], ["Ann Testworth", "ann.testworth@anytown.example", "Team South"],
+                ["Bo Fictionby", "bo.fictionby@anytown.example", "Team East"]):
+        book.active.append(row)
+    book.save(auditors)
+    out = tmp_path / "chase"
+    shown = invoke("chase", "--on", "15/12/2026", "--out", out, "--eml", "--auditors", auditors, code=1,
+                   cwd=two_months)
+    drafts = {p.name: read_draft(p) for p in out.glob("*.eml")}
+    assert set(drafts) == {"Ann Testworth (auditor).eml", "Bo Fictionby (auditor).eml"}
+    ann = drafts["Ann Testworth (auditor).eml"]
+    assert ann["To"].addresses[0].addr_spec == "ann.testworth@anytown.example" and ann["X-Unsent"] == "1"
+    body = ann.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body == (out / "Ann Testworth (auditor).txt").read_text(encoding="utf-8") + "\nThank you.\n"
+    assert not list(ann.iter_attachments()) and "2 e-mail drafts written" in shown

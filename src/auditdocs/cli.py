@@ -198,9 +198,15 @@ def specs_tags(ctx: click.Context, form_id: str) -> None:
               help="Your council's own Word template (.docx) to fill instead of the standard form.")
 @click.option("--force", is_flag=True, help="Replace forms that are already there (they may be being filled in!).")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--eml", is_flag=True,
+              help="Also write an e-mail draft (.eml) per auditor, their forms attached, to the auditors list's "
+                   "address, in the output folder's 'E-mail drafts' (split above the [email] max_mb setting, "
+                   "20 MB). Nothing is sent: open each draft in Outlook or Thunderbird to send it.")
+@click.option("--auditors", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --eml: the auditors list (.xlsx or .csv), whose E-mail column addresses the drafts.")
 @register_option
 @click.pass_context
-def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, force, dry_run,
+def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, force, dry_run, eml, auditors,
                  register_file) -> None:
     """Make one pre-filled audit form per row of the allocation list.
 
@@ -224,6 +230,9 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     from .allocation import parse_month, read_allocations
     from .generate import generate, summary
 
+    if eml and not auditors:
+        raise click.UsageError("--eml needs the auditors list, whose E-mail column addresses the drafts: add "
+                               "--auditors auditors.xlsx.")
     lib = library(ctx)
     if out is None:
         workspace = run_of(ctx).workspace
@@ -249,9 +258,36 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
         click.echo("Note: no audit register was named (--register PATH, or work in a workspace: see "
                    "'auditdocs init'), so these audits are not recorded; 'auditdocs register import' can add "
                    "them later from the manifest.")
+    if eml and not dry_run:
+        _forms_drafts(ctx, result, allocations, auditors, out, month or parse_month(None))
     if not result.all_generated:
         click.echo(result.shortfall())
         ctx.exit(EXIT_ATTENTION)
+
+
+def _forms_drafts(ctx, result, allocations, auditors: Path, out: Path, month) -> None:
+    """generate --eml: a draft per auditor, with the forms made for them (in this run or before)."""
+    from .allocate.lists import read_auditors
+    from .dates import next_working_day, parse_date
+    from .share.email import addresses, forms_drafts
+
+    run = run_of(ctx)
+    listed = read_auditors(auditors, run.settings("allocation"), month)
+    due_of = {a.audit_id: parse_date(a.values.get("due_date")) for a in allocations.allocations}
+    forms: dict[str, list[Path]] = {}
+    due: dict[str, object] = {}
+    for entry in result.entries:
+        if entry.status in ("generated", "exists") and entry.file and (out / entry.file).is_file():
+            forms.setdefault(entry.auditor, []).append(out / entry.file)
+            if day := due_of.get(entry.audit_id):
+                day = next_working_day(day)
+                due[entry.auditor] = max(due.get(entry.auditor) or day, day)
+    drafts = forms_drafts(forms, addresses(listed.auditors), out / "E-mail drafts", month, due,
+                          run.settings("email"))
+    for warning in drafts.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"{len(drafts.paths)} e-mail draft{'s' * (len(drafts.paths) != 1)} written to {out / 'E-mail drafts'} "
+               "(nothing was sent: open each in Outlook or Thunderbird, check it and send it).")
 
 
 # ---- parse -----------------------------------------------------------------------

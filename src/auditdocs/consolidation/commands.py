@@ -82,9 +82,14 @@ def status_command(ctx, month, on, json_file, register_file) -> None:
 @on_option
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Also write each letter to a text file of its own in this folder (made if needed).")
+@click.option("--eml", is_flag=True,
+              help="With --out: also an e-mail draft (.eml) per letter, to the address the auditors list gives. "
+                   "Nothing is sent: open each draft in Outlook or Thunderbird to send it.")
+@click.option("--auditors", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --eml: the auditors list (.xlsx or .csv), whose E-mail column addresses the drafts.")
 @register_option
 @click.pass_context
-def chase_command(ctx, month, on, out, register_file) -> None:
+def chase_command(ctx, month, on, out, eml, auditors, register_file) -> None:
     """What to chase, ready to e-mail: one letter per auditor (audits not returned, overdue,
     to amend, each with its date) and one per team manager (management oversight due,
     actions overdue, review meetings and re-audits due), for the month and the months
@@ -100,6 +105,9 @@ def chase_command(ctx, month, on, out, register_file) -> None:
     from ..generate import safe_name
     from ..status import chase_letters, chase_text
 
+    if eml and not (out and auditors):
+        raise click.UsageError("--eml needs the folder for the drafts (--out FOLDER) and the auditors list, whose "
+                               "E-mail column addresses them (--auditors auditors.xlsx).")
     audits, standings, library, month, today = _standings(ctx, register_file, month, on)
     letters = chase_letters(audits, standings, library, month, today)
     click.echo(chase_text(letters, month))
@@ -108,6 +116,17 @@ def chase_command(ctx, month, on, out, register_file) -> None:
             write_atomic(Path(out) / f"{safe_name(letter.to or 'no one named', 80)} ({letter.role}).txt",
                          letter.text + "\n", private=True)
         click.echo(f"\n{len(letters)} letter{'s' * (len(letters) != 1)} written to {out}.")
+    if eml and letters:
+        from ..allocate.lists import read_auditors
+        from ..share.email import addresses, letter_drafts
+
+        run = run_of(ctx)
+        listed = read_auditors(auditors, run.settings("allocation"), month)
+        drafts = letter_drafts(letters, addresses(listed.auditors), Path(out), today, run.settings("email"))
+        for warning in drafts.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"{len(drafts.paths)} e-mail draft{'s' * (len(drafts.paths) != 1)} written to {out} (nothing "
+                   "was sent: open each in Outlook or Thunderbird, check it and send it).")
     if any(letter.overdue for letter in letters):
         ctx.exit(EXIT_ATTENTION)
 
