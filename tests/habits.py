@@ -40,6 +40,15 @@ def allocation_list(path: Path, people: list[tuple[str, str, str, str]]) -> Path
     return path
 
 
+def auditors_list(path: Path, people: list[tuple[str, str, str]]) -> Path:
+    """An auditors list: (name, e-mail address, team) a row."""
+    book = openpyxl.Workbook()
+    for row in (("Name", "E-mail", "Team"), *people):
+        book.active.append(list(row))
+    book.save(path)
+    return path
+
+
 def workspace_with(root: Path, months: dict[str, list[tuple[str, str, str, str]]]) -> Path:
     """`auditdocs init` in root/'Case file audits', and each month's forms made with `auditdocs generate`."""
     folder = root / "Case file audits"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from habits import FORM, invoke, workspace_with
+from habits import FORM, auditors_list, invoke, workspace_with
 from helpers import SAMPLES, full_answers, libreoffice_convert, needs_soffice
 
 from auditdocs import cycle
@@ -279,12 +279,8 @@ def test_generate_eml_writes_a_draft_per_auditor_with_their_forms_split_over_the
     one = max(p.stat().st_size for p in forms.rglob("*.docx"))
     limit = (2 * (one * 78 // 57 + 600) + 10 * 1024) / (1024 * 1024)  # room for two forms (in base64), not three
     settings.write_text(text.replace("max_mb = 20", f"max_mb = {limit:.4f}"), encoding="utf-8")
-    auditors = tmp_path / "auditors.xlsx"
-    book = openpyxl.Workbook()
-    for row in (["Name", "E-mail", "Team"], ["Zoë Fictionby", "zoe.fictionby@anytown.example", "Team South"],
-                ["Bo Notreal", "", "Team East"]):
-        book.active.append(row)
-    book.save(auditors)
+    auditors = auditors_list(tmp_path / "auditors.xlsx", [("Zoë Fictionby", "zoe.fictionby@anytown.example",
+                                                           "Team South"), ("Bo Notreal", "", "Team East")])
     shown = invoke("generate", "--data", tmp_path / "allocations 2026-11.xlsx", "--month", "2026-11", "--eml",
                    "--auditors", auditors, cwd=folder)
     assert "3 e-mail drafts written" in shown and "nothing was sent" in shown
@@ -310,12 +306,9 @@ def test_generate_eml_writes_a_draft_per_auditor_with_their_forms_split_over_the
 
 
 def test_chase_eml_writes_a_draft_per_letter(two_months, tmp_path):
-    auditors = tmp_path / "auditors.xlsx"
-    book = openpyxl.Workbook()
-    for row in (["Name", "E-mail", "Team"], ["Ann Testworth", "ann.testworth@anytown.example", "Team South"],
-                ["Bo Fictionby", "bo.fictionby@anytown.example", "Team East"]):
-        book.active.append(row)
-    book.save(auditors)
+    auditors = auditors_list(tmp_path / "auditors.xlsx", [("Ann Testworth", "ann.testworth@anytown.example",
+                                                           "Team South"),
+                                                          ("Bo Fictionby", "bo.fictionby@anytown.example", "Team East")])
     out = tmp_path / "chase"
     shown = invoke("chase", "--on", "15/12/2026", "--out", out, "--eml", "--auditors", auditors, code=1,
                    cwd=two_months)

@@ -41,7 +41,14 @@ from pathlib import Path
 from typing import Iterable
 
 from . import model as m
-from .dates import add_months, add_working_days, last_day_of_month, next_working_day, parse_date, uk
+from .dates import (
+    add_months,
+    add_working_days,
+    last_day_of_month,
+    next_working_day,
+    parse_date,
+    uk,
+)
 
 # ---- the deadlines --------------------------------------------------------------------
 

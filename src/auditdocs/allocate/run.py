@@ -21,7 +21,14 @@ from ..register import audit_from_allocation, open_register
 from . import rules as r
 from .check import month_breaches, month_notes, row_breaches, row_notes
 from .history import history_from
-from .lists import AuditorList, CaseList, form_values, read_auditors, read_cases, unused_mapping
+from .lists import (
+    AuditorList,
+    CaseList,
+    form_values,
+    read_auditors,
+    read_cases,
+    unused_mapping,
+)
 from .output import ListRow, list_columns, list_rows, made_line, workbook
 from .plan import Allocated, Plan, allocate, facts_for, plan_month
 from .settings import AllocationSettings, name_key
