@@ -130,6 +130,9 @@ def test_a_form_sent_back_as_a_doc_is_returned_but_unreadable_in_the_tracker(tmp
     assert rows["9914032"]["State"].endswith("not returned") and rows["9914032"]["Status"] == "not returned"
     shown = invoke("status", "--month", "2026-11", "--on", "20/11/2026", cwd=folder)
     assert "1  Returned, but cannot be read" in shown
+    letter = invoke("chase", "--month", "2026-11", "--on", "20/11/2026", cwd=folder)
+    asked = letter.split("The files you sent for these audits cannot be read")[1]
+    assert "please send the form itself, the Word (.docx) or Excel (.xlsx) file" in asked and "case 9914031" in asked
 
 
 # ---- allocation lists as councils export them -----------------------------------------------------------

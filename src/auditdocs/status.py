@@ -168,6 +168,7 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
     chosen = [a for a in audits if a.month and a.month <= month]
     auditors: dict[str, list[str]] = {}
     to_amend: dict[str, list[str]] = {}
+    to_resend: dict[str, list[str]] = {}  # sent back as a file that cannot be read (a .doc, a PDF)
     managers: dict[str, list[str]] = {}
     late_for: set[str] = set()  # who is chased for something overdue
     for a in chosen:
@@ -181,6 +182,8 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
             if step.kind == "return":
                 auditors.setdefault(a.auditor, []).append(f"  {what}: due {long_date(step.due)}{late}"
                                                           if step.due else f"  {what}")
+            elif step.kind == "resend":
+                to_resend.setdefault(a.auditor, []).append(f"  {what}")
             elif step.kind == "amend":
                 to_amend.setdefault(a.auditor, []).append(f"  {what}: amend and send back by {long_date(step.due)}"
                                                           f"{late}")
@@ -201,12 +204,15 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
                 when = f" by {long_date(step.due)}" if step.due else " as soon as possible"
                 lines.append(f"  {what}: {_manager_step(step)}{when}{late}")
     letters = []
-    for auditor in sorted(set(auditors) | set(to_amend), key=lambda n: (not n, n.casefold())):
+    for auditor in sorted(set(auditors) | set(to_amend) | set(to_resend), key=lambda n: (not n, n.casefold())):
         text = [f"To {auditor or '(no auditor named)'}:"]
         if auditors.get(auditor):
             text += ["Please complete these audits and send them to QA by the dates shown:", *auditors[auditor]]
         if to_amend.get(auditor):
             text += ["Please amend these audits, which were sent back to you, by the dates shown:", *to_amend[auditor]]
+        if to_resend.get(auditor):
+            text += ["The files you sent for these audits cannot be read (an old .doc, a PDF…): please send the form "
+                     "itself, the Word (.docx) or Excel (.xlsx) file you filled in:", *to_resend[auditor]]
         letters.append(Letter(auditor, "auditor", "\n".join(text), auditor in late_for))
     for manager in sorted(managers, key=str.casefold):
         if managers[manager]:
