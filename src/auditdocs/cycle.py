@@ -383,12 +383,12 @@ def standing(audit: m.RegisteredAudit, spec: m.FormSpec | None, today: dt.date, 
     if current is None:
         if _valid(audit, "exempted"):
             return result(EXEMPTED, [Step("reallocate", "Reallocate the audit to another auditor", "QA officer")])
-        if audit.returns:  # it came back, but as a file that cannot be read (a .doc, a PDF)
+        if audit.returns:  # it came back, but as a file that cannot be read (a .doc, a PDF): not yet a return
             sent = audit.returns[-1]
             why = sent.record.problems[0].message if sent.record.problems else "it could not be read."
             return result(UNREADABLE, [Step("resend", f"Ask {audit.auditor or 'the auditor'} for the form itself "
                                                       f"(the .docx or .xlsx): {Path(sent.path).name} is {_wrong(why)}",
-                                            "QA officer")], returned_on=returned_on(sent))
+                                            "QA officer", due)])
         step = Step("return", f"Complete the audit and send it to QA by {uk(due)}", audit.auditor or "the auditor",
                     due)
         return result(OVERDUE if due and today > due else ALLOCATED, [step])

@@ -177,13 +177,14 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
         what = f"{a.audit_id} ({name + ', ' if name else ''}case {a.case_number})"
         for step in standing.steps:
             late = " - overdue" if step.late(today) else ""
-            if late and step.kind in AUDITOR_STEPS:
+            if late and step.kind in (*AUDITOR_STEPS, "resend"):
                 late_for.add(a.auditor)
             if step.kind == "return":
                 auditors.setdefault(a.auditor, []).append(f"  {what}: due {long_date(step.due)}{late}"
                                                           if step.due else f"  {what}")
             elif step.kind == "resend":
-                to_resend.setdefault(a.auditor, []).append(f"  {what}")
+                to_resend.setdefault(a.auditor, []).append(f"  {what}: it was due {long_date(step.due)}{late}"
+                                                           if step.due else f"  {what}")
             elif step.kind == "amend":
                 to_amend.setdefault(a.auditor, []).append(f"  {what}: amend and send back by {long_date(step.due)}"
                                                           f"{late}")
