@@ -267,27 +267,16 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
 
 def _forms_drafts(ctx, result, allocations, auditors: Path, out: Path, month) -> None:
     """generate --eml: a draft per auditor, with the forms made for them (in this run or before)."""
-    from .allocate.lists import read_auditors
-    from .dates import next_working_day, parse_date
-    from .share.email import addresses, forms_drafts
+    from .share.email import addresses, forms_drafts, forms_made
 
     run = run_of(ctx)
-    listed = read_auditors(auditors, run.settings("allocation"), month)
-    due_of = {a.audit_id: parse_date(a.values.get("due_date")) for a in allocations.allocations}
-    forms: dict[str, list[Path]] = {}
-    due: dict[str, object] = {}
-    for entry in result.entries:
-        if entry.status in ("generated", "exists") and entry.file and (out / entry.file).is_file():
-            forms.setdefault(entry.auditor, []).append(out / entry.file)
-            if day := due_of.get(entry.audit_id):
-                day = next_working_day(day)
-                due[entry.auditor] = max(due.get(entry.auditor) or day, day)
-    drafts = forms_drafts(forms, addresses(listed.auditors), out / "E-mail drafts", month, due,
+    forms, due = forms_made(result, allocations, out)
+    folder = out / "E-mail drafts"
+    drafts = forms_drafts(forms, addresses(auditors, run.settings("allocation"), month), folder, month, due,
                           run.settings("email"))
     for warning in drafts.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"{len(drafts.paths)} e-mail draft{'s' * (len(drafts.paths) != 1)} written to {out / 'E-mail drafts'} "
-               "(nothing was sent: open each in Outlook or Thunderbird, check it and send it).")
+    click.echo("\n".join(drafts.lines(folder)))
 
 
 # ---- parse -----------------------------------------------------------------------

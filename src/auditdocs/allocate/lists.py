@@ -137,7 +137,7 @@ def unused_mapping(mapping, *lists: list[str]) -> list[str]:
 
 
 def _known(columns: dict[str, tuple[str, ...]], mapping=()) -> set[str]:
-    return {name for names in columns.values() for name in names} | {key(m.rpartition("=")[0]) for m in mapping}
+    return {name for names in columns.values() for name in names} | {key(item.rpartition("=")[0]) for item in mapping}
 
 
 # ---- the cases -----------------------------------------------------------------------------------

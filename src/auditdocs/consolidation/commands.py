@@ -117,16 +117,14 @@ def chase_command(ctx, month, on, out, eml, auditors, register_file) -> None:
                          letter.text + "\n", private=True)
         click.echo(f"\n{len(letters)} letter{'s' * (len(letters) != 1)} written to {out}.")
     if eml and letters:
-        from ..allocate.lists import read_auditors
         from ..share.email import addresses, letter_drafts
 
         run = run_of(ctx)
-        listed = read_auditors(auditors, run.settings("allocation"), month)
-        drafts = letter_drafts(letters, addresses(listed.auditors), Path(out), today, run.settings("email"))
+        drafts = letter_drafts(letters, addresses(auditors, run.settings("allocation"), month), Path(out), today,
+                               run.settings("email"))
         for warning in drafts.warnings:
             click.echo(f"Warning: {warning}", err=True)
-        click.echo(f"{len(drafts.paths)} e-mail draft{'s' * (len(drafts.paths) != 1)} written to {out} (nothing "
-                   "was sent: open each in Outlook or Thunderbird, check it and send it).")
+        click.echo("\n".join(drafts.lines(Path(out))))
     if any(letter.overdue for letter in letters):
         ctx.exit(EXIT_ATTENTION)
 

@@ -41,10 +41,37 @@ class Drafts:
     paths: list[Path] = dc_field(default_factory=list)
     warnings: list[str] = dc_field(default_factory=list)
 
+    def lines(self, folder: Path) -> list[str]:
+        """What the person who ran the command reads (the warnings go first, as warnings)."""
+        n = len(self.paths)
+        return [f"{n} e-mail draft{'s' * (n != 1)} written to {folder} (nothing was sent: open each in Outlook or "
+                "Thunderbird, check it and send it)."]
 
-def addresses(auditors) -> dict[str, str]:
-    """name (as `name_key`) -> e-mail address, from the auditors list's rows (`model.Auditor`)."""
-    return {name_key(a.name): a.email.strip() for a in auditors if a.email and "@" in a.email}
+
+def addresses(auditors: Path, settings, month: dt.date) -> dict[str, str]:
+    """name (as `name_key`) -> e-mail address, from the auditors list's E-mail column (read as `allocate`
+    reads it, with the workspace's allocation `settings`)."""
+    from ..allocate.lists import read_auditors
+
+    listed = read_auditors(auditors, settings, month)
+    return {name_key(a.name): a.email.strip() for a in listed.auditors if a.email and "@" in a.email}
+
+
+def forms_made(result, allocations, out: Path) -> tuple[dict[str, list[Path]], dict[str, dt.date]]:
+    """The forms of a `generate` run (made now, or before and left alone), by auditor; and when each auditor's
+    are due back (the latest due date, on a working day)."""
+    from ..dates import next_working_day, parse_date
+
+    due_of = {a.audit_id: parse_date(a.values.get("due_date")) for a in allocations.allocations}
+    forms: dict[str, list[Path]] = {}
+    due: dict[str, dt.date] = {}
+    for entry in result.entries:
+        if entry.status in ("generated", "exists") and entry.file and (out / entry.file).is_file():
+            forms.setdefault(entry.auditor, []).append(out / entry.file)
+            if day := due_of.get(entry.audit_id):
+                day = next_working_day(day)
+                due[entry.auditor] = max(due.get(entry.auditor) or day, day)
+    return forms, due
 
 
 def encoded_size(size: int) -> int:
