@@ -74,9 +74,9 @@ STEPS = [
     Step("finalise", ["finalise", "{returned}/Gareth Pennington", "--out", "{finalised}"], exit_code=1,
          needs_soffice=True),  # an incomplete audit is among them
     Step("report", ["report", "--month", "2026-11", "--register", "{register}", "--out", "{reports}", "--json",
-                    "{reports}/figures.json"]),
+                    "{reports}/figures.json"], exit_code=1),  # 1: the audit sent back as a PDF is noted
     Step("report as PDF", ["report", "--month", "2026-11", "--register", "{register}", "--out", "{reports}/pdf",
-                           "--pdf", "--anonymous"], needs_soffice=True),
+                           "--pdf", "--anonymous"], exit_code=1, needs_soffice=True),
 ]
 
 
