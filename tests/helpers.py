@@ -353,7 +353,7 @@ def answer_for(field, rng: random.Random, n: int = 0):
     if field.scale is not None:
         return rng.choice(field.scale.options).label
     if field.type == "date":
-        return f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        return f"2026-{min(rng.randint(1, 12), 11):02d}-{rng.randint(1, 28):02d}"  # not after today: no December
     if field.type == "checkbox":
         return rng.random() < 0.5
     if field.type in ("line", "role", "person"):

@@ -93,13 +93,13 @@ def test_common_other_names_for_names_and_dates(tmp_path, lib):
 
 
 def test_map_names_a_column_for_a_field(tmp_path, lib):
-    head = [h if h != "Social worker" else "Worker" for h in HEAD]
-    rows = [child(Worker="Sam Worker")]
+    head = [h if h != "Social worker" else "Practitioner" for h in HEAD]  # ("Worker" is known: see ALIASES)
+    rows = [child(Practitioner="Sam Worker")]
     path = write_csv(tmp_path / "list.csv", rows, head)
     with pytest.raises(UserError) as err:
         read(path, lib)
     assert "Social worker" in err.value.message
-    result = read(path, lib, mapping=["Worker=social_worker"])
+    result = read(path, lib, mapping=["Practitioner=social_worker"])
     assert result.allocations[0].values["social_worker"] == "Sam Worker"
 
 

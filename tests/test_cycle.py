@@ -351,13 +351,15 @@ def test_a_form_in_no_allocation_is_followed_and_said_so(story, library):
     assert standing.state == cycle.OVERSIGHT_DUE and "in no allocation" in standing.problems[0]
 
 
-def test_only_an_unreadable_file_back_is_not_a_return(story, library):
+def test_only_an_unreadable_file_back_is_returned_but_unreadable(story, library):
     aid = story.allocate(NOV)
     broken = m.AuditRecord(file="x.docx", status="unreadable", audit_id=aid, problems=[m.Problem("", "damaged")])
     with open_register(story.path, write=True) as reg:
         reg.record_returns(story.path.parent, [SeenFile("x.docx", "broken", broken)])
     standing = story.standing(aid, dt.date(2026, 11, 20))
-    assert standing.state == cycle.ALLOCATED and "could not be read" in standing.problems[0]
+    assert standing.state == cycle.UNREADABLE and "could not be read" in standing.problems[0]
+    assert standing.next_step.who == "QA officer" and standing.next_step.what.startswith("Ask ")
+    assert "x.docx is unreadable: damaged" in standing.next_step.what and standing.finalised is None
 
 
 # ---- audit years ------------------------------------------------------------------------------------------

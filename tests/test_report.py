@@ -199,7 +199,7 @@ def test_inadequate_cases_and_where_each_stands_in_its_follow_up(figures):
     this, earlier = i.cases
     assert this.meeting == "Held 28/11/2025"
     assert this.review_meeting == "Due by 23/12/2025"  # 4 weeks after 25/11
-    assert this.re_audit == "Allocated, due by 25/01/2026"
+    assert this.re_audit == "Allocated, due by 26/01/2026"  # 2 months after 25/11: Sunday 25/01, so the Monday
     assert earlier.meeting == "To hold as soon as possible" and earlier.month == "2025-10"
     assert earlier.re_audit.startswith("Overdue") is False and "To allocate" in earlier.re_audit
 

@@ -36,7 +36,8 @@ def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
     audits = wb["Audits"]
     headers = [c.value for c in audits[1]]
     row = {h: c for h, c in zip(headers, audits[2])}
-    assert row["Due"].value == dt.datetime(2026, 1, 31) and row["Due"].number_format == "DD/MM/YYYY"
+    # due Saturday 31 January 2026: the next working day
+    assert row["Due"].value == dt.datetime(2026, 2, 2) and row["Due"].number_format == "DD/MM/YYYY"
     assert row["Month"].value == dt.datetime(2026, 1, 1)
     assert row["Overall grade"].fill.fgColor.rgb == "009BBB59"  # Good, the scale's colour
     assert {h: c for h, c in zip(headers, audits[3])}["Overall grade"].fill.fgColor.rgb == "00C00000"
@@ -76,7 +77,7 @@ def test_audit_rows_dates_and_deadlines(library, tracker):
     assert c4["Review meeting due"] == day("17/02/2026") and c4["Re-audit due"] == day("20/03/2026")
     assert c5["Finalised"] == c5["Returned"] == day("02/02/2026")
     assert c5["Management oversight due"] == day("16/02/2026")
-    assert c1["Due"] == day("31/01/2026") and c1["Status"] == "complete" and c1["Name"] == "Smith, Alice"
+    assert c1["Due"] == day("02/02/2026") and c1["Status"] == "complete" and c1["Name"] == "Smith, Alice"  # not Sat 31/01
 
 
 def test_deadline_arithmetic_around_bank_holidays():
@@ -88,7 +89,8 @@ def test_deadline_arithmetic_around_bank_holidays():
     # early May bank holiday 2026 is Monday 4 May
     assert cycle.oversight_due(dt.date(2026, 4, 27)) == dt.date(2026, 5, 12)
     assert cycle.review_meeting_due(dt.date(2026, 12, 31)) == dt.date(2027, 1, 28)
-    assert cycle.re_audit_due(dt.date(2026, 12, 31)) == dt.date(2027, 2, 28)  # no 31 February: the month's last day
+    # no 31 February: the month's last day, Sunday 28 February 2027, so the next working day
+    assert cycle.re_audit_due(dt.date(2026, 12, 31)) == dt.date(2027, 3, 1)
 
 
 def test_answers_judgements_and_exceptions(library, tracker, tmp_path):

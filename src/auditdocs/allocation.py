@@ -47,6 +47,11 @@ ALIASES = {
     "given_names": ("forename", "forenames", "firstname", "firstnames", "givenname"),
     "date_of_birth": ("dob", "birthdate"),
     "due_date": ("duedate", "dueby", "deadline"),
+    # as case management systems export them (Mosaic, Liquidlogic, Eclipse)
+    "case_number": ("personid", "childid", "caseid", "caseref", "casereference", "clientid", "personreference"),
+    "social_worker": ("allocatedworker", "worker", "caseworker", "keyworker", "allocatedsocialworker"),
+    "team_manager": ("workersmanager", "allocatedworkersmanager", "linemanager", "manager"),
+    "team": ("teamname", "allocatedteam", "workerteam", "workersteam"),
 }
 
 
@@ -57,6 +62,7 @@ class RowProblem:
     row: int
     message: str
     case_number: str = ""
+    unreadable: bool = True  # the row cannot be used as it is (False: a row said twice, the first one used)
 
     def __str__(self) -> str:
         case = f" (case {self.case_number})" if self.case_number else ""
@@ -289,9 +295,10 @@ def _blank(cells) -> bool:
 # ---- matching columns -------------------------------------------------------
 
 
-def parse_mapping(items, columns: list[str], library: Library) -> dict[str, int]:
-    """--map "Column name=field_id" options -> {field id: column index}."""
-    known = {FORM} | {h.id for spec in library.current() for h in spec.header}
+def parse_mapping(items, columns: list[str], library: Library | None, also=()) -> dict[str, int]:
+    """--map "Column name=field_id" options -> {field id: column index}; `also`: other names a list knows
+    besides the forms' details (a cases list's category, an auditors list's e-mail…)."""
+    known = {FORM, *also} | {h.id for spec in (library.current() if library else ()) for h in spec.header}
     col_keys = _column_keys(columns)
     out = {}
     for item in items or ():
@@ -349,8 +356,9 @@ def _form_column(columns: list[str], mapping: dict[str, int]) -> int | None:
     return next((i for i, name in enumerate(columns) if key(name) in FORM_COLUMN_NAMES), None)
 
 
-def _missing_columns_message(path, columns, missing, used_columns) -> str:
-    lines = [f"the allocation list {path.name} has no column for details these forms need:"]
+def _missing_columns_message(path, columns, missing, used_columns, what: str = "allocation list",
+                             outcome: str = "No form was made.") -> str:
+    lines = [f"the {what} {path.name} has no column for details these forms need:"]
     hints = []
     spare = [c for i, c in enumerate(columns) if c and i not in used_columns]
     spare_keys = {key(c): c for c in spare}
@@ -360,14 +368,14 @@ def _missing_columns_message(path, columns, missing, used_columns) -> str:
         for h in fields:
             close = difflib.get_close_matches(key(h.label), list(spare_keys), n=1, cutoff=0.6) or \
                 difflib.get_close_matches(key(h.id), list(spare_keys), n=1, cutoff=0.6)
-            if close:
-                hints.append(f"  did you mean column '{spare_keys[close[0]]}' for {h.label}? "
-                             f'If so, add: --map "{spare_keys[close[0]]}={h.id}"')
+            mapped = f'--map "{spare_keys[close[0]]}={h.id}"' if close else ""
+            if close and not any(hint.endswith(mapped) for hint in hints):  # once, whatever forms need it
+                hints.append(f"  did you mean column '{spare_keys[close[0]]}' for {h.label}? If so, add: {mapped}")
     lines.append(f"Columns found: {_names(columns)}. (The headings must be in one row above the cases; "
                  "a title above them is fine.)")
     lines += hints
     lines.append(
-        "No form was made. Add or rename the columns in the list (the column name can be the "
+        f"{outcome} Add or rename the columns in the list (the column name can be the "
         'detail\'s label or id), or name them with --map "Column name=field_id".'
     )
     return "\n".join(lines)
@@ -397,7 +405,7 @@ def read_allocations(
     table = [(n, cells) for n, cells in table if not _blank(cells)]
     if not table:
         raise UserError(f"the allocation list {path} is empty: it needs a row of column names and a row per case.")
-    start = _headings_row(table, library, mapping)
+    start = headings_row(table, form_headings(library, mapping))
     if start:
         notes.append(f"the column headings of {path.name} are in row {table[start][0]}; the rows above them "
                      "were read as a title.")
@@ -419,7 +427,7 @@ def read_allocations(
     rows: list[tuple[int, list, m.FormSpec]] = []
     for n, cells in table[start + 1:]:
         cells = list(cells) + [None] * (len(columns) - len(cells))
-        note = _note_text(cells, forms)
+        note = note_text(cells, forms)
         if note:
             result.notes.append(f"row {n} is a note, not a case ('{_clip(note)}'): skipped.")
             continue
@@ -511,29 +519,36 @@ def _rows(allocations: list[m.Allocation]) -> str:
     return ", ".join(numbers[:-1]) + " and " + numbers[-1]
 
 
-def _headings_row(table: list[tuple[int, list]], library: Library, mapping) -> int:
-    """Which of the first rows holds the column headings: the first with two headings auditdocs
-    knows (a title may sit above). The first row when none does (the messages then list its cells)."""
+def form_headings(library: Library, mapping=()) -> set[str]:
+    """The headings (as `key`s) a list of forms to make may have: the forms' details, their other names,
+    and the columns named with --map."""
     known = set(FORM_COLUMN_NAMES) | {key(a) for names in ALIASES.values() for a in names}
     for spec in library.current():
         known |= {key(h.id) for h in spec.header} | {key(h.label) for h in spec.header}
-    known |= {key(item.rpartition("=")[0]) for item in mapping or ()}
+    return known | {key(item.rpartition("=")[0]) for item in mapping or ()}
+
+
+def headings_row(table: list[tuple[int, list]], known: set[str]) -> int:
+    """Which of the first rows holds the column headings: the first with two headings auditdocs
+    knows (`known`, as `key`s; a title may sit above). The first row when none does (the messages then
+    list its cells)."""
     for i, (_, cells) in enumerate(table[:HEADINGS_WITHIN]):
         if sum(1 for c in cells if key(cell_text(c)) in known) >= 2:
             return i
     return 0
 
 
-def _note_text(cells: list, forms: FormNames) -> str:
+def note_text(cells: list, forms: FormNames | None) -> str:
     """The text of a row that is a note, not a case ('' for a case row): a row whose first
-    filled cell starts like a note, or a single sentence alone on its row."""
+    filled cell starts like a note, or (with `forms`) a single sentence alone on its row that is not a
+    form's name."""
     filled = [(i, cell_text(c)) for i, c in enumerate(cells) if cell_text(c)]
     if not filled:
         return ""
     first = filled[0][1]
     if NOTE_START.match(first):
         return first
-    if len(filled) == 1 and len(first.split()) >= 3 and not forms.names(first):
+    if forms is not None and len(filled) == 1 and len(first.split()) >= 3 and not forms.names(first):
         return first
     return ""
 

@@ -74,6 +74,8 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
     Example:
       auditdocs init "Case file audits" --council "Anytown Borough Council"
     """
+    from .files import WINDOWS_PRIVACY, owner_only
+
     written = init_workspace(folder, council, service)
     specs = sum(1 for p in written if p.suffix == ".yaml")
     click.echo("\n".join([
@@ -87,7 +89,7 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
         f'  cd "{folder}"',
         "  auditdocs specs list",
         "  auditdocs generate --data allocations.xlsx --month 2026-11",
-    ]))
+    ] + ([] if owner_only() else ["", f"Keep it private: {WINDOWS_PRIVACY}"])))
 
 
 # ---- specs -------------------------------------------------------------------
@@ -198,10 +200,16 @@ def specs_tags(ctx: click.Context, form_id: str) -> None:
               help="Make forms from a --template whose answer boxes already hold answers (refused otherwise).")
 @click.option("--force", is_flag=True, help="Replace forms that are already there (they may be being filled in!).")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--eml", is_flag=True,
+              help="Also write an e-mail draft (.eml) per auditor, their forms attached, to the auditors list's "
+                   "address, in the output folder's 'E-mail drafts' (split above the [email] max_mb setting, "
+                   "20 MB). Nothing is sent: open each draft in Outlook or Thunderbird to send it.")
+@click.option("--auditors", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --eml: the auditors list (.xlsx or .csv), whose E-mail column addresses the drafts.")
 @register_option
 @click.pass_context
 def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, allow_prefilled, force, dry_run,
-                 register_file) -> None:
+                 eml, auditors, register_file) -> None:
     """Make one pre-filled audit form per row of the allocation list.
 
     Columns are matched to each form's details by name (case, spaces and
@@ -224,6 +232,9 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
     from .allocation import parse_month, read_allocations
     from .generate import generate, summary
 
+    if eml and not auditors:
+        raise click.UsageError("--eml needs the auditors list, whose E-mail column addresses the drafts: add "
+                               "--auditors auditors.xlsx.")
     lib = library(ctx)
     if out is None:
         workspace = run_of(ctx).workspace
@@ -249,9 +260,25 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
         click.echo("Note: no audit register was named (--register PATH, or work in a workspace: see "
                    "'auditdocs init'), so these audits are not recorded; 'auditdocs register import' can add "
                    "them later from the manifest.")
+    if eml and not dry_run:
+        _forms_drafts(ctx, result, allocations, auditors, out, month or parse_month(None))
     if not result.all_generated:
         click.echo(result.shortfall())
         ctx.exit(EXIT_ATTENTION)
+
+
+def _forms_drafts(ctx, result, allocations, auditors: Path, out: Path, month) -> None:
+    """generate --eml: a draft per auditor, with the forms made for them (in this run or before)."""
+    from .share.email import addresses, forms_drafts, forms_made
+
+    run = run_of(ctx)
+    forms, due = forms_made(result, allocations, out)
+    folder = out / "E-mail drafts"
+    drafts = forms_drafts(forms, addresses(auditors, run.settings("allocation"), month), folder, month, due,
+                          run.settings("email"))
+    for warning in drafts.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo("\n".join(drafts.lines(folder)))
 
 
 # ---- parse -----------------------------------------------------------------------
@@ -500,11 +527,25 @@ cli.add_command(report_command)
 add_share_commands(cli)
 
 
+def console_never_fails() -> None:
+    """What the console cannot show is replaced (a '?'), never the end of the command: a Windows console or a
+    file made with `> returns.txt` is often cp1252, and names come in every script. The files auditdocs writes
+    are UTF-8 and keep every character."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):  # not a text file of the usual kind (a test's, a closed one)
+            pass
+
+
 def main() -> None:
     """The `auditdocs` command: user errors as messages, and any other failure as one line, never a traceback
     (set AUDITDOCS_DEBUG=1 to see the traceback)."""
     import os
 
+    console_never_fails()
     try:
         cli(prog_name="auditdocs")
     except OSError as exc:  # a file or folder the computer would not let us use

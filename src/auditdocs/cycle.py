@@ -24,7 +24,8 @@ The framework (seed 003, Appendix A) in the order an audit goes through it:
 `standings()` decides every audit's `Standing` (its state and the steps still to take, soonest
 first) from what the register holds (`model.RegisteredAudit`). Everything here is a pure
 function: dates in, dates out; nothing reads a file or the clock. Working days skip weekends
-and England and Wales bank holidays (`auditdocs.dates`). Records hold values (a scale's
+and England and Wales bank holidays (`auditdocs.dates`), and every deadline that would fall
+on a weekend or a bank holiday is the next working day. Records hold values (a scale's
 option, ISO dates); labels for people are made where they are shown (see STATES).
 """
 from __future__ import annotations
@@ -36,10 +37,18 @@ import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Iterable
 
 from . import model as m
-from .dates import add_months, add_working_days, last_day_of_month, parse_date, uk
+from .dates import (
+    add_months,
+    add_working_days,
+    last_day_of_month,
+    next_working_day,
+    parse_date,
+    uk,
+)
 
 # ---- the deadlines --------------------------------------------------------------------
 
@@ -67,21 +76,23 @@ def oversight_due(finalised: dt.date) -> dt.date:
 
 
 def review_meeting_due(finalised: dt.date) -> dt.date:
-    return finalised + dt.timedelta(weeks=REVIEW_MEETING_WEEKS)
+    return next_working_day(finalised + dt.timedelta(weeks=REVIEW_MEETING_WEEKS))
 
 
 def re_audit_due(finalised: dt.date) -> dt.date:
-    return add_months(finalised, RE_AUDIT_MONTHS)
+    return next_working_day(add_months(finalised, RE_AUDIT_MONTHS))
 
 
 def due_date(audit: m.RegisteredAudit) -> dt.date | None:
-    """When the audit must be returned: its due date, else the last day of its month."""
-    return audit.due or (last_day_of_month(audit.month) if audit.month else None)
+    """When the audit must be returned: its due date, else the last day of its month (a re-audit's too); on a
+    weekend or a bank holiday, the next working day."""
+    due = audit.due or (last_day_of_month(audit.month) if audit.month else None)
+    return next_working_day(due) if due else None
 
 
 # ---- the states ---------------------------------------------------------------------
 
-ALLOCATED, OVERDUE = "allocated", "overdue"
+ALLOCATED, OVERDUE, UNREADABLE = "allocated", "overdue", "unreadable"
 TO_SEND_BACK, SENT_BACK = "to_send_back", "sent_back"
 OVERSIGHT_DUE, IN_DRAFTS, FOLLOW_UP, CLOSED = "oversight_due", "in_drafts", "follow_up", "closed"
 EXEMPTED, CANCELLED, REALLOCATED = "exempted", "cancelled", "reallocated"
@@ -89,6 +100,7 @@ EXEMPTED, CANCELLED, REALLOCATED = "exempted", "cancelled", "reallocated"
 STATES = {
     ALLOCATED: "Allocated, not yet returned",
     OVERDUE: "Overdue: not returned",
+    UNREADABLE: "Returned, but cannot be read",
     TO_SEND_BACK: "Returned incomplete: to send back",
     SENT_BACK: "Sent back to amend",
     OVERSIGHT_DUE: "Waiting for management oversight",
@@ -371,6 +383,12 @@ def standing(audit: m.RegisteredAudit, spec: m.FormSpec | None, today: dt.date, 
     if current is None:
         if _valid(audit, "exempted"):
             return result(EXEMPTED, [Step("reallocate", "Reallocate the audit to another auditor", "QA officer")])
+        if audit.returns:  # it came back, but as a file that cannot be read (a .doc, a PDF): not yet a return
+            sent = audit.returns[-1]
+            why = sent.record.problems[0].message if sent.record.problems else "it could not be read."
+            return result(UNREADABLE, [Step("resend", f"Ask {audit.auditor or 'the auditor'} for the form itself "
+                                                      f"(the .docx or .xlsx): {Path(sent.path).name} is {_wrong(why)}",
+                                            "QA officer", due)])
         step = Step("return", f"Complete the audit and send it to QA by {uk(due)}", audit.auditor or "the auditor",
                     due)
         return result(OVERDUE if due and today > due else ALLOCATED, [step])
@@ -406,6 +424,11 @@ def standing(audit: m.RegisteredAudit, spec: m.FormSpec | None, today: dt.date, 
     steps += follow_up
     state = OVERSIGHT_DUE if oversight else IN_DRAFTS if still_open else FOLLOW_UP if follow_up else CLOSED
     return result(state, steps, **facts)
+
+
+def _wrong(why: str) -> str:
+    """What is wrong with a file that came back, from the reason it could not be read ('this is a PDF. …')."""
+    return why[len("this is "):] if why.startswith("this is ") else f"unreadable: {why}"
 
 
 def _problems(audit: m.RegisteredAudit, spec: m.FormSpec | None) -> list[str]:

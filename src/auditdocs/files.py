@@ -3,8 +3,10 @@
 `write_atomic` writes to a temporary file beside the target and renames it over, so a
 run stopped halfway leaves the old file as it was. `private=True` makes a new file
 readable by its owner only (files holding personal data: register, tracker, forms,
-exports); the folders auditdocs makes are its owner's only too (`make_folder`), and work
-in progress goes in a `private_folder` beside the output, removed when the run ends.
+exports) where file modes say who may read a file (Linux, macOS); on Windows they do not (its
+folders' access lists do), and auditdocs says so instead (`owner_only`, WINDOWS_PRIVACY). The
+folders auditdocs makes are its owner's only too (`make_folder`), and work in progress goes in
+a `private_folder` beside the output, removed when the run ends.
 `put_text` and `csv_text` are the one guard that keeps text from a document from
 becoming a spreadsheet formula.
 """
@@ -164,6 +166,17 @@ def _terminate_as_exit():
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+#: What a QA officer on Windows is told, where file modes cannot keep a file to its owner.
+WINDOWS_PRIVACY = ("On Windows, auditdocs cannot make its files readable by you only: keep the workspace (and the "
+                   "key, exports and reports) in a folder only you, or only your QA team, can open, such as your own "
+                   "Documents folder or a team folder shared with the team alone; not a folder shared more widely, "
+                   "and not a cloud-synced one. To check who can open it: right-click the folder in File Explorer, "
+                   "Properties, Security.")
+
+
+def owner_only() -> bool:
+    """Whether a private file is readable by its owner only here (file modes apply: not on Windows)."""
+    return os.name != "nt"
 
 
 def sha256_of(path: Path) -> str:

@@ -7,12 +7,14 @@ answers give the same JSON whatever the file format.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 from . import completeness, identity
 from . import model as m
 from .answers import normalise, row_is_empty
+from .dates import parse_date, uk
 from .safezip import NotReadable
 
 #: The line under a form's title, in Word and Excel alike (the fallback when the properties are lost).
@@ -131,4 +133,15 @@ def take_answers(spec: m.FormSpec, raw: dict[str, object], rows: dict[str, list[
                     record.problems.append(m.Problem(c.tag(t.id), problem))
             if row:
                 record.tables.setdefault(t.id, []).append(row)
+    audit_date_problem(spec, record)
     completeness.check(spec, record)
+
+
+def audit_date_problem(spec: m.FormSpec, record: m.AuditRecord, today: dt.date | None = None) -> None:
+    """An audit date later than the day the form is read (`today`) cannot be the day the audit was done."""
+    f = spec.field_with_role("audit_date")
+    day = parse_date(record.answers.get(f.id)) if f else None
+    today = today or dt.date.today()
+    if day and day > today:
+        record.problems.append(m.Problem(f.id, f"{f.label}: the audit date {uk(day)} is after today ({uk(today)}). "
+                                               "Give the date the audit was done."))

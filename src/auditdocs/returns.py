@@ -11,6 +11,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
@@ -134,10 +135,18 @@ def read_form(path: Path, library) -> m.AuditRecord:
         _, what, instead = TEMPLATES[suffix]
         record.notes.append(f"the form was saved as {what} instead of as {instead}; it was read as usual. Ask "
                             f"the auditor to save forms as {instead} (File > Save As).")
+    if record.status == "unreadable" and not record.audit_id and path.suffix.lower() in WRONG_KIND:
+        record.audit_id = audit_id_in_name(path)  # a .doc or a PDF of a form: its name still says which audit it is
     if not record.modified:
         record.modified = _mtime(path)
     record.file_check = file_check(path)
     return record
+
+
+def audit_id_in_name(path: Path) -> str:
+    """The audit id a form's file name ends with, as `generate` names them ('… - AUD-202611-ABCD2345'), or ''."""
+    found = re.search(r" - (AUD-\d{6}-[A-Z2-7]{8})$", path.stem)
+    return found[1] if found else ""
 
 
 def file_check(path: Path) -> str:

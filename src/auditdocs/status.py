@@ -41,6 +41,8 @@ class MonthAtAGlance:
     month: dt.date  # its first day
     today: dt.date
     lines: list[AuditLine]
+    #: The audits of the other months that are overdue or due soon (when every month is looked at), else None.
+    other_months: list[AuditLine] | None = None
 
     def counts(self) -> dict[str, int]:
         """How many audits are in each state (every state, in the order an audit goes through them)."""
@@ -55,23 +57,30 @@ class MonthAtAGlance:
             out.setdefault(key, Counter())[line.standing.state] += 1
         return dict(sorted(out.items(), key=lambda item: item[0].casefold()))
 
+    def _every_line(self) -> list[AuditLine]:
+        return self.lines + (self.other_months or [])
+
     def overdue(self) -> list[AuditLine]:
-        return sorted((line for line in self.lines if line.standing.overdue),
+        """Overdue, of the month (and of every other month, when they are looked at)."""
+        return sorted((line for line in self._every_line() if line.standing.overdue),
                       key=lambda line: (line.next_deadline or dt.date.min, line.audit.audit_id))
 
     def due_soon(self) -> list[AuditLine]:
         """Not overdue, with a step due within the week."""
         soon = self.today + dt.timedelta(days=SOON_DAYS)
-        return sorted((line for line in self.lines if not line.standing.overdue and line.next_deadline
+        return sorted((line for line in self._every_line() if not line.standing.overdue and line.next_deadline
                        and line.next_deadline <= soon), key=lambda line: (line.next_deadline, line.audit.audit_id))
 
     def as_json(self) -> dict:
-        return {"month": f"{self.month:%Y-%m}", "counts": self.counts(), "audits": [line.as_dict() for line in self.lines]}
+        out = {"month": f"{self.month:%Y-%m}", "counts": self.counts(), "audits": [line.as_dict() for line in self.lines]}
+        if self.other_months is not None:
+            out["other_months"] = [line.as_dict() | {"month": f"{line.audit.month:%Y-%m}"} for line in self.other_months]
+        return out
 
     def text(self, limit: int | None = None, groups: bool = True) -> str:
         """The month for a person to read; `limit`: at most that many audits in each list; `groups`: with the
         counts by auditor and by team."""
-        if not self.lines:
+        if not self.lines and not self.other_months:
             return f"No audits are allocated for {self.month:%B %Y} in the register."
         counts = self.counts()
         out = [f"{self.month:%B %Y} on {long_date(self.today)}: {len(self.lines)} audit{'s' * (len(self.lines) != 1)}.",
@@ -82,22 +91,26 @@ class MonthAtAGlance:
             for key, states in self.by(what).items():
                 out.append(f"  {key}: " + ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in
                                                     sorted(states.items(), key=lambda i: list(cycle.STATES).index(i[0]))))
+        every = ", of every month" if self.other_months is not None else ""
         for title, lines in (("Overdue", self.overdue()), (f"Due in the next {SOON_DAYS} days", self.due_soon())):
-            out += ["", f"{title}:" if lines else f"{title}: none."]
+            out += ["", f"{title}{every}:" if lines else f"{title}{every}: none."]
             shown = lines[:limit] if limit else lines
-            out += [f"  {_line(line, self.today)}" for line in shown]
+            out += [f"  {_line(line, self.today, self.month)}" for line in shown]
             if len(shown) < len(lines):
                 out.append(f"  … and {len(lines) - len(shown)} more ('auditdocs status' lists them all).")
         return "\n".join(out)
 
 
-def _line(line: AuditLine, today: dt.date) -> str:
-    """An audit and its step that is late (else its next step), with who is to take it."""
+def _line(line: AuditLine, today: dt.date, month: dt.date | None = None) -> str:
+    """An audit and its step that is late (else its next step), with who is to take it (and its month, when it is
+    not `month`)."""
     steps = line.standing.steps
     step = next((s for s in steps if s.late(today)), None) or next((s for s in steps if s.due), None) or steps[0]
     who = f"{line.name}, case {line.audit.case_number}" if line.name else f"case {line.audit.case_number}"
     when = "" if step.due else " (as soon as possible)"
-    return f"{line.audit.audit_id} ({who}; auditor {line.audit.auditor or 'not named'}): {step.who}: {step.what}{when}"
+    allocated = f"; {line.audit.month:%B %Y}" if month and line.audit.month and line.audit.month != month else ""
+    return (f"{line.audit.audit_id} ({who}; auditor {line.audit.auditor or 'not named'}{allocated}): {step.who}: "
+            f"{step.what}{when}")
 
 
 def subject_name(audit: m.RegisteredAudit, library) -> str:
@@ -106,11 +119,18 @@ def subject_name(audit: m.RegisteredAudit, library) -> str:
 
 
 def month_at_a_glance(audits: list[m.RegisteredAudit], standings: dict[str, cycle.Standing], library,
-                      month: dt.date, today: dt.date) -> MonthAtAGlance:
-    """The month's audits (allocated for `month`), where each stands on `today`."""
-    chosen = [a for a in audits if a.month == month.replace(day=1)]
-    return MonthAtAGlance(month.replace(day=1), today,
-                          [AuditLine(a, standings[a.audit_id], subject_name(a, library)) for a in chosen])
+                      month: dt.date, today: dt.date, every_month: bool = False) -> MonthAtAGlance:
+    """The month's audits (allocated for `month`), where each stands on `today`; with `every_month`, also the
+    audits of the other months that are overdue or due within the week."""
+    month = month.replace(day=1)
+    lines = [AuditLine(a, standings[a.audit_id], subject_name(a, library)) for a in audits if a.month == month]
+    glance = MonthAtAGlance(month, today, lines)
+    if every_month:
+        soon = today + dt.timedelta(days=SOON_DAYS)
+        glance.other_months = [
+            AuditLine(a, standings[a.audit_id], subject_name(a, library)) for a in audits if a.month != month
+            and (standings[a.audit_id].overdue or (standings[a.audit_id].earliest_deadline or dt.date.max) <= soon)]
+    return glance
 
 
 def default_month(months: list[dt.date], today: dt.date) -> dt.date | None:
@@ -132,6 +152,7 @@ class Letter:
     to: str
     role: str  # auditor, team manager
     text: str
+    overdue: bool = False  # something in it is overdue
 
 
 AUDITOR_STEPS = ("return", "amend")
@@ -147,25 +168,36 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
     chosen = [a for a in audits if a.month and a.month <= month]
     auditors: dict[str, list[str]] = {}
     to_amend: dict[str, list[str]] = {}
+    to_resend: dict[str, list[str]] = {}  # sent back as a file that cannot be read (a .doc, a PDF)
     managers: dict[str, list[str]] = {}
+    late_for: set[str] = set()  # who is chased for something overdue
     for a in chosen:
         standing = standings[a.audit_id]
         name = subject_name(a, library)
         what = f"{a.audit_id} ({name + ', ' if name else ''}case {a.case_number})"
         for step in standing.steps:
             late = " - overdue" if step.late(today) else ""
+            if late and step.kind in (*AUDITOR_STEPS, "resend"):
+                late_for.add(a.auditor)
             if step.kind == "return":
                 auditors.setdefault(a.auditor, []).append(f"  {what}: due {long_date(step.due)}{late}"
                                                           if step.due else f"  {what}")
+            elif step.kind == "resend":
+                to_resend.setdefault(a.auditor, []).append(f"  {what}: it was due {long_date(step.due)}{late}"
+                                                           if step.due else f"  {what}")
             elif step.kind == "amend":
                 to_amend.setdefault(a.auditor, []).append(f"  {what}: amend and send back by {long_date(step.due)}"
                                                           f"{late}")
             elif step.kind in MANAGER_STEPS:
                 manager = a.subject.get("team_manager") or f"the team manager of {a.team or 'the team'}"
                 lines = managers.setdefault(manager, [])
+                if late:
+                    late_for.add(manager)
                 if step.kind == "actions":
                     spec = library.get(a.form_id, a.form_version)
                     late_actions = [x for x in a.actions if cycle.action_overdue(spec, x, today)]
+                    if late_actions:
+                        late_for.add(manager)
                     for x in late_actions:
                         lines.append(f"  {what}: action {x.action_id} '{x.text}' was due "
                                      f"{long_date(cycle.action_required_by(spec, x))} - overdue")
@@ -173,17 +205,20 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
                 when = f" by {long_date(step.due)}" if step.due else " as soon as possible"
                 lines.append(f"  {what}: {_manager_step(step)}{when}{late}")
     letters = []
-    for auditor in sorted(set(auditors) | set(to_amend), key=lambda n: (not n, n.casefold())):
+    for auditor in sorted(set(auditors) | set(to_amend) | set(to_resend), key=lambda n: (not n, n.casefold())):
         text = [f"To {auditor or '(no auditor named)'}:"]
         if auditors.get(auditor):
             text += ["Please complete these audits and send them to QA by the dates shown:", *auditors[auditor]]
         if to_amend.get(auditor):
             text += ["Please amend these audits, which were sent back to you, by the dates shown:", *to_amend[auditor]]
-        letters.append(Letter(auditor, "auditor", "\n".join(text)))
+        if to_resend.get(auditor):
+            text += ["The files you sent for these audits cannot be read (an old .doc, a PDF…): please send the form "
+                     "itself, the Word (.docx) or Excel (.xlsx) file you filled in:", *to_resend[auditor]]
+        letters.append(Letter(auditor, "auditor", "\n".join(text), auditor in late_for))
     for manager in sorted(managers, key=str.casefold):
         if managers[manager]:
             letters.append(Letter(manager, "team manager", "\n".join(
-                [f"To {manager}:", "For the audits of your team, please:", *managers[manager]])))
+                [f"To {manager}:", "For the audits of your team, please:", *managers[manager]]), manager in late_for))
     return letters
 
 

@@ -77,6 +77,7 @@ PACKAGE_TABLES = {
     "moderation": ".moderation.settings:ModerationSettings",
     "report": ".report.settings:ReportSettings",
     "export": ".share.settings:ExportSettings",
+    "email": ".share.settings:EmailSettings",
 }
 
 

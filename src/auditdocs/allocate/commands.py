@@ -20,6 +20,10 @@ def _path(**kwargs):
 @click.option("--month", callback=month_value, metavar="YYYY-MM", help="The month to allocate.")
 @click.option("--cases", type=_path(), help="The cases list (.xlsx or .csv) exported from the case management system.")
 @click.option("--auditors", type=_path(), help="The auditors list (.xlsx or .csv).")
+@click.option("--map", "mapping", multiple=True, metavar='"COLUMN=WHAT"',
+              help="A column whose name is not recognised, in either list: a form detail (--map \"Child ID="
+                   "case_number\"), or category, service, marked (cases); name, team, email, role (auditors). "
+                   "Repeat as needed.")
 @click.option("--seed", type=int, help="Draw another sample (default: the month, so the same lists give the same "
                                        "allocation).")
 @click.option("--out", type=_path(), help="The allocation list to write (default: allocations-YYYY-MM.xlsx; with "
@@ -36,8 +40,8 @@ def _path(**kwargs):
                                                 "(Assistant Director; for QA auditors, Strategic Lead for "
                                                 "Improvement, Performance and Quality).")
 @click.pass_context
-def allocate_command(ctx, month, cases, auditors, seed, out, register_file, replace, to_check, audit_id, reason,
-                     agreed_by, agreed_role) -> None:
+def allocate_command(ctx, month, cases, auditors, mapping, seed, out, register_file, replace, to_check, audit_id,
+                     reason, agreed_by, agreed_role) -> None:
     """Allocate the month's audits to auditors under the framework's rules, check a hand-made
     allocation list against them, or reallocate an audit after an exemption.
 
@@ -53,7 +57,8 @@ def allocate_command(ctx, month, cases, auditors, seed, out, register_file, repl
     \b
     The cases list: one row per case (case number, names, date of birth, team, service,
     category such as CIN, CP, CLA, Early Help, Foster carer…, social worker, team manager),
-    with columns named as for 'auditdocs generate'. Mark the rows to audit in a column
+    with columns named as for 'auditdocs generate' (a title above the headings and note lines
+    are skipped; --map names a column auditdocs does not recognise). Mark the rows to audit in a column
     'Audit this month' (Yes); with no row marked, the control sample is drawn (13 CIN, 13 CP,
     13 CLA, 1 placed for adoption, 6 foster carers, 3 prospective adopters), spread across
     teams, leaving out cases audited in the last 6 months.
@@ -64,8 +69,8 @@ def allocate_command(ctx, month, cases, auditors, seed, out, register_file, repl
     The allocation list it writes is the list 'auditdocs generate --data' reads; its Why sheet
     says why each auditor, and every rule that could not be kept with what to do. The audits
     are recorded in the register (the workspace's, or --register; made if there is none yet).
-    When not every case can be allocated, nothing is written:
-    it says what cannot be met and what to do. Exits 1 when something needs attention
+    When not every case can be allocated, or a row of the lists cannot be used, nothing is
+    written or recorded: it says what cannot be met and what to do (exit 2). Exits 1 when something needs attention
     (a break over the limit, rows not used, a sample short, breaches found by --check).
 
     \b
@@ -87,19 +92,19 @@ def allocate_command(ctx, month, cases, auditors, seed, out, register_file, repl
     register = run.register_path(register_file)
     settings = run.settings("allocation")
     if to_check:
-        _check(ctx, to_check, auditors, register, library, month, settings)
+        _check(ctx, to_check, auditors, register, library, month, settings, mapping)
     elif audit_id:
         _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library, settings)
     else:
-        _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings)
+        _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings, mapping)
 
 
-def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings) -> None:
+def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings, mapping) -> None:
     from .run import allocate_month
 
     out = out or Path(f"allocations-{month:%Y-%m}.xlsx")
     result = allocate_month(month, cases, auditors, out, register, library, settings=settings, seed=seed,
-                            replace=replace)
+                            replace=replace, mapping=mapping)
     _notes(result.auditors.notes + result.cases.notes)
     _problems(result.problems)
     plan = result.plan
@@ -128,10 +133,10 @@ def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace
         ctx.exit(EXIT_ATTENTION)
 
 
-def _check(ctx, listed, auditors, register, library, month, settings) -> None:
+def _check(ctx, listed, auditors, register, library, month, settings, mapping) -> None:
     from .run import check_allocation
 
-    result = check_allocation(listed, auditors, register, library, month=month, settings=settings)
+    result = check_allocation(listed, auditors, register, library, month=month, settings=settings, mapping=mapping)
     _notes(result.remarks)
     _problems(result.problems)
     click.echo(f"Checked {result.rows} rows of {listed.name} for {month_name(result.month)} against the rules.")
@@ -175,6 +180,7 @@ def _notes(notes: list[str]) -> None:
 
 def _problems(problems: list[str]) -> None:
     if problems:
-        click.echo(f"{len(problems)} row{'s' * (len(problems) != 1)} of the lists could not be used:", err=True)
+        click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} with rows of the lists (those rows not "
+                   "used):", err=True)
         for problem in problems:
             click.echo(f"  {problem}", err=True)

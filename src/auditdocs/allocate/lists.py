@@ -9,6 +9,7 @@ number and what to do, and the other rows are still read.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -16,19 +17,26 @@ from pathlib import Path
 
 from .. import model as m
 from ..allocation import (
+    DUE_DATE,
     FORM_COLUMN_NAMES,
     FormNames,
     RowProblem,
+    _missing_columns_message,
+    _names,
     cell_text,
+    form_headings,
+    headings_row,
     key,
     match_columns,
+    note_text,
+    parse_mapping,
     read_table,
     row_values,
 )
 from ..cycle import audit_year, audit_year_months
 from ..dates import MONTHS, parse_date
 from ..errors import UserError
-from ..specs.loader import Library
+from ..specs.loader import Library, did_you_mean
 from .settings import AllocationSettings, category
 
 #: What a cases list says beyond the forms' details: what -> column names (compared with `key`).
@@ -68,6 +76,7 @@ class CaseList:
 @dataclass
 class AuditorList:
     path: Path
+    columns: list[str] = dc_field(default_factory=list)  # as the list names them
     auditors: list[m.Auditor] = dc_field(default_factory=list)
     problems: list[RowProblem] = dc_field(default_factory=list)
     notes: list[str] = dc_field(default_factory=list)
@@ -78,41 +87,85 @@ def form_values(spec: m.FormSpec, subject: dict[str, str]) -> dict[str, str]:
     return {h.id: subject.get(h.id, "") for h in spec.header}
 
 
-def _rows(path: Path, what: str, each: str) -> tuple[list[str], list[tuple[int, list]], list[str]]:
+def _rows(path: Path, what: str, each: str, known: set[str], forms: FormNames | None = None
+          ) -> tuple[list[str], list[tuple[int, list]], list[str]]:
+    """The column headings and the rows below them, as `generate` reads its list: a title above the headings
+    and lines of notes among the rows are skipped (and said so). `known`: headings the list may have (`key`s)."""
     if not Path(path).is_file():
         raise UserError(f"the {what} {path} does not exist. Check the file name and folder.")
     table, notes = read_table(path)
     table = [(n, list(cells)) for n, cells in table if any(cell_text(c) for c in cells)]
     if not table:
         raise UserError(f"the {what} {path} is empty: it needs a row of column names and a row per {each}.")
-    columns = [cell_text(c) for c in table[0][1]]
-    columns += [""] * (max(len(cells) for _, cells in table) - len(columns))  # cells beyond the headings: no column
-    rows = [(n, cells + [None] * (len(columns) - len(cells))) for n, cells in table[1:]]
+    start = headings_row(table, known)
+    if start:
+        notes.append(f"the column headings of {path.name} are in row {table[start][0]}; the rows above them were "
+                     "read as a title.")
+    columns = [cell_text(c) for c in table[start][1]]
+    columns += [""] * (max(len(cells) for _, cells in table[start:]) - len(columns))  # cells beyond the headings
+    rows = []
+    for n, cells in table[start + 1:]:
+        if note := note_text(cells, forms):
+            notes.append(f"row {n} of {path.name} is a note, not a{'n' * (each[0] in 'aeiou')} {each} "
+                         f"('{note[:60]}'): skipped.")
+            continue
+        rows.append((n, cells + [None] * (len(columns) - len(cells))))
     return columns, rows, notes
 
 
-def _find(columns: list[str], names: tuple[str, ...]) -> int | None:
+def _find(columns: list[str], names: tuple[str, ...], mapping: dict[str, int] | None = None,
+          what: str = "") -> int | None:
+    if mapping and what in mapping:
+        return mapping[what]
     keys = [key(c) for c in columns]
     return next((keys.index(name) for name in names if name in keys), None)
+
+
+def mine(mapping, columns: list[str]) -> list[str]:
+    """The --map "Column=what" items that name a column of this list (allocate reads two lists)."""
+    keys = {key(c) for c in columns}
+    return [item for item in mapping or () if key(item.rpartition("=")[0]) in keys]
+
+
+def unused_mapping(mapping, *lists: list[str]) -> list[str]:
+    """The --map items that name a column of none of the lists, each with what to do."""
+    keys = {key(c) for columns in lists for c in columns}
+    everything = [c for columns in lists for c in columns]
+    return [f'--map "{item}" is not understood: write it as --map "Column name=what".' if "=" not in item else
+            f'--map "{item}": neither list has a column \'{item.rpartition("=")[0].strip()}\''
+            f'{did_you_mean(item.rpartition("=")[0].strip(), everything)}. Columns found: {_names(everything)}.'
+            for item in mapping or () if key(item.rpartition("=")[0]) not in keys]
+
+
+def _known(columns: dict[str, tuple[str, ...]], mapping=()) -> set[str]:
+    return {name for names in columns.values() for name in names} | {key(item.rpartition("=")[0]) for item in mapping}
 
 
 # ---- the cases -----------------------------------------------------------------------------------
 
 
 def read_cases(path: Path, library: Library, settings: AllocationSettings, month: dt.date, *,
-               allocated: bool = False) -> CaseList:
-    """The cases of the list. `allocated`: a hand-made allocation list, whose rows name their auditor."""
+               allocated: bool = False, mapping=()) -> CaseList:
+    """The cases of the list. `allocated`: a hand-made allocation list, whose rows name their auditor.
+    `mapping`: --map "Column=field_id" (a form's detail, or category, service, marked).
+
+    A column a form needs that the list does not have stops the reading with one message (UserError),
+    as it does in `generate`, not a message for every row."""
     path = Path(path)
     what = "allocation list" if allocated else "cases list"
-    columns, rows, notes = _rows(path, what, "case")
-    found = {name: _find(columns, names) for name, names in CASE_COLUMNS.items()}
-    form_column = _find(columns, tuple(FORM_COLUMN_NAMES))
+    forms = FormNames(library)
+    columns, rows, notes = _rows(path, what, "case", form_headings(library, mapping) | _known(CASE_COLUMNS), forms)
+    fields_map = parse_mapping(mine(mapping, columns), columns, library, also=CASE_COLUMNS)
+    found = {name: _find(columns, names, fields_map, name) for name, names in CASE_COLUMNS.items()}
+    form_column = _find(columns, tuple(FORM_COLUMN_NAMES), fields_map, "form")
+    if form_column is None and found["category"] is None:
+        raise UserError(_no_category(path, what, columns))
     result = CaseList(path, columns, notes=notes,
                       mark_column=columns[found["marked"]] if found["marked"] is not None else "")
     if settings.own == "service" and found["service"] is None:
         result.notes.append(_no_service(path))
-    forms = FormNames(library)
     matched: dict[str, dict[str, int]] = {}
+    missing: dict[str, tuple[m.FormSpec, int, list]] = {}  # form id -> (spec, rows, the details it has no column for)
     seen: dict[tuple[str, str], int] = {}
     for n, cells in rows:
         def text(what: str) -> str:
@@ -132,7 +185,15 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
             skip(RowProblem(n, why))
             continue
         if spec.id not in matched:
-            matched[spec.id] = match_columns(spec, columns, {})
+            matched[spec.id] = match_columns(spec, columns, fields_map)
+            absent = [h for h in spec.header if h.required and h.id not in matched[spec.id]
+                      and h.id not in (DUE_DATE, *(() if allocated else ("auditor",)))]
+            if absent:
+                missing[spec.id] = (spec, 0, absent)
+        if spec.id in missing:
+            spec_, count, absent = missing[spec.id]
+            missing[spec.id] = (spec_, count + 1, absent)
+            continue
         values, problems = row_values(spec, cells, columns, matched[spec.id], month,
                                       unknown=() if allocated else ("auditor",))
         team_field = spec.header_field("team")
@@ -144,15 +205,43 @@ def read_cases(path: Path, library: Library, settings: AllocationSettings, month
             continue
         twice = (spec.subject, values.get("case_number", ""))
         if not allocated and twice in seen:
-            skip(RowProblem(n, f"the same case as row {seen[twice]}: only row {seen[twice]} is used.", twice[1]))
+            skip(RowProblem(n, f"the same case as row {seen[twice]}: only row {seen[twice]} is used.", twice[1],
+                            unreadable=False))
             continue
         seen.setdefault(twice, n)
         used = set(matched[spec.id].values()) | {form_column, found["marked"]}
         others = {columns[i]: parse_date(c) if isinstance(c, dt.date) else cell_text(c) for i, c in enumerate(cells)
                   if i not in used and columns[i] and cell_text(c)}
         result.cases.append(m.Case(n, spec.id, values, case_category, text("service"), others, marked))
+    if missing:
+        used = {i for cols in matched.values() for i in cols.values()} | {form_column, *found.values()}
+        not_here = [f"  --map \"{item}\" names no column of {path.name}"
+                    f"{did_you_mean(item.rpartition('=')[0].strip(), [c for c in columns if c])}."
+                    for item in mapping or () if item not in mine(mapping, columns)]
+        raise UserError("\n".join([_missing_columns_message(path, columns, list(missing.values()), used, what,
+                                                             "Nothing was read from it, so nothing was allocated, "
+                                                             "written or recorded."), *not_here]))
     return result
 
+
+def _no_category(path: Path, what: str, columns: list[str]) -> str:
+    """A list that says neither the form nor the category of its cases: one message, with the column that may
+    be meant."""
+    hint = did_you_mean_column(columns, CASE_COLUMNS["category"] + tuple(FORM_COLUMN_NAMES), "category")
+    return (f"the {what} {path.name} has no Category column and no Form column, so auditdocs cannot tell which form "
+            f"each case needs (columns found: {_names(columns)}). Add a Category column (CIN, CP, CLA, Early Help, "
+            f"Foster carer…) or a Form column, or name the column with --map \"Column name=category\".{hint} "
+            "Nothing was allocated, written or recorded.")
+
+
+def did_you_mean_column(columns: list[str], names: tuple[str, ...], what: str) -> str:
+    """' Did you mean the column 'X'? If so, add: --map "X=what"' for the column most like one of `names`."""
+    keys = {key(c): c for c in columns if c}
+    for name in names:
+        close = difflib.get_close_matches(name, list(keys), n=1, cutoff=0.75)
+        if close:
+            return f' Did you mean the column \'{keys[close[0]]}\'? If so, add: --map "{keys[close[0]]}={what}".'
+    return ""
 
 def _no_service(path: Path) -> str:
     return (f"{path.name} has no 'Service' column, so the settings' rule that nobody audits their own service "
@@ -184,19 +273,21 @@ def _form(named: str, case_category: str, forms: FormNames, settings: Allocation
 # ---- the auditors ------------------------------------------------------------------------------
 
 
-def read_auditors(path: Path, settings: AllocationSettings, month: dt.date) -> AuditorList:
+def read_auditors(path: Path, settings: AllocationSettings, month: dt.date, mapping=()) -> AuditorList:
     """The auditors of the list: name, team, service, role, e-mail, break months and exemptions.
 
     A month written without its year (`December`) is the one in the audit year of `month`."""
     path = Path(path)
-    columns, rows, notes = _rows(path, "auditors list", "auditor")
-    found = {name: _find(columns, names) for name, names in AUDITOR_COLUMNS.items()}
+    columns, rows, notes = _rows(path, "auditors list", "auditor", _known(AUDITOR_COLUMNS, mapping))
+    fields_map = parse_mapping(mine(mapping, columns), columns, None, also=AUDITOR_COLUMNS)
+    found = {name: _find(columns, names, fields_map, name) for name, names in AUDITOR_COLUMNS.items()}
     for needed in ("name", "team"):
         if found[needed] is None:
             raise UserError(f"the auditors list {path.name} has no '{needed.title()}' column (columns found: "
                             f"{', '.join(repr(c) for c in columns if c)}). Add it: each auditor's {needed} is needed "
-                            "to keep the framework's rules. No audit was allocated.")
-    result = AuditorList(path, notes=notes)
+                            f"to keep the framework's rules, or name its column with --map \"Column name={needed}\"."
+                            f"{did_you_mean_column(columns, AUDITOR_COLUMNS[needed], needed)} No audit was allocated.")
+    result = AuditorList(path, columns, notes=notes)
     if settings.own == "service" and found["service"] is None:
         result.notes.append(_no_service(path))
     if found["role"] is None:
@@ -214,7 +305,7 @@ def read_auditors(path: Path, settings: AllocationSettings, month: dt.date) -> A
             continue
         if key(name) in seen:
             result.problems.append(RowProblem(n, f"{name} is also in row {seen[key(name)]}: only row "
-                                                 f"{seen[key(name)]} is used."))
+                                                 f"{seen[key(name)]} is used.", unreadable=False))
             continue
         if not text("team"):
             result.problems.append(RowProblem(n, f"{name} has no team, so the rule that nobody audits their own "

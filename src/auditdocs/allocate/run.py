@@ -21,7 +21,14 @@ from ..register import audit_from_allocation, open_register
 from . import rules as r
 from .check import month_breaches, month_notes, row_breaches, row_notes
 from .history import history_from
-from .lists import AuditorList, CaseList, form_values, read_auditors, read_cases
+from .lists import (
+    AuditorList,
+    CaseList,
+    form_values,
+    read_auditors,
+    read_cases,
+    unused_mapping,
+)
 from .output import ListRow, list_columns, list_rows, made_line, workbook
 from .plan import Allocated, Plan, allocate, facts_for, plan_month
 from .settings import AllocationSettings, name_key
@@ -40,12 +47,33 @@ class MonthResult:
 
     @property
     def problems(self) -> list[str]:
-        """The rows of the lists that could not be used, each with its file."""
+        """The rows of the lists that were not used, each problem once with its file and rows."""
         return in_file(self.auditors.path, self.auditors.problems) + in_file(self.cases.path, self.cases.problems)
 
 
-def in_file(path: Path, problems: list[RowProblem]) -> list[str]:
-    return [f"{Path(path).name}, {problem}" for problem in problems]
+def in_file(path: Path, problems: list[RowProblem], shown: int = 12) -> list[str]:
+    """Each problem once, with its file and the rows that have it (a list's 40 rows with the same problem are
+    one line, not 40)."""
+    by_message: dict[str, list[RowProblem]] = {}
+    for problem in problems:
+        by_message.setdefault(problem.message, []).append(problem)
+    out = []
+    for message, alike in by_message.items():
+        if len(alike) == 1:
+            out.append(f"{Path(path).name}, {alike[0]}")
+            continue
+        rows = ", ".join(str(p.row) for p in alike[:shown]) + ("…" if len(alike) > shown else "")
+        out.append(f"{Path(path).name}, {len(alike)} rows ({rows}): {message}")
+    return out
+
+
+def unreadable_rows(lists: list[tuple[Path, list[RowProblem]]]) -> None:
+    """Rows of the lists that cannot be used as they are: nothing is allocated, written or recorded (UserError)."""
+    lines = [line for path, problems in lists for line in in_file(path, [p for p in problems if p.unreadable])]
+    if lines:
+        raise UserError("some rows of the lists cannot be used as they are, so nothing was allocated, written or "
+                        "recorded:\n  " + "\n  ".join(lines) + "\nPut them right in the lists (or delete those "
+                        "rows), and allocate again.")
 
 
 def default_seed(month: dt.date) -> int:
@@ -55,15 +83,20 @@ def default_seed(month: dt.date) -> int:
 
 def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, register: Path, library, *,
                    settings: AllocationSettings | None = None, seed: int | None = None, replace: bool = False,
-                   today: dt.date | None = None) -> MonthResult:
+                   today: dt.date | None = None, mapping=()) -> MonthResult:
     """Allocate the month: write the allocation list to `out` and record its audits in the register,
-    or, when the month cannot be allocated, write and record nothing (`result.plan.impossible` says why)."""
+    or, when the month cannot be allocated, write and record nothing (`result.plan.impossible` says why;
+    a row of the lists that cannot be used, or a column missing, raises UserError). `mapping`: --map
+    "Column=what" items, for whichever list has the column."""
     settings = settings or AllocationSettings()
     seed = default_seed(month) if seed is None else seed
     today = today or dt.date.today()
     _may_write(out, replace, [cases, auditors])
-    auditor_list = read_auditors(auditors, settings, month)
-    pool = read_cases(cases, library, settings, month)
+    auditor_list = read_auditors(auditors, settings, month, mapping)
+    pool = read_cases(cases, library, settings, month, mapping=mapping)
+    if unused := unused_mapping(mapping, pool.columns, auditor_list.columns):
+        raise UserError("\n".join(unused))
+    unreadable_rows([(auditors, auditor_list.problems), (cases, pool.problems)])
     with open_register(register, write=True, create=True) as reg:
         audits = reg.audits()
         earlier = [a for a in audits if a.month == month and a.source == "allocate" and cycle.counts_towards_load(a)]
@@ -154,11 +187,11 @@ class CheckResult:
 
 
 def check_allocation(listed: Path, auditors: Path, register: Path, library, *, month: dt.date | None = None,
-                     settings: AllocationSettings | None = None) -> CheckResult:
+                     settings: AllocationSettings | None = None, mapping=()) -> CheckResult:
     """Every breach of the rules in an allocation list (by its row), against the register's history."""
     settings = settings or AllocationSettings()
     given, this_month = month, dt.date.today().replace(day=1)
-    cases = read_cases(listed, library, settings, month or this_month, allocated=True)
+    cases = read_cases(listed, library, settings, month or this_month, allocated=True, mapping=mapping)
     months = Counter(c.subject["due_date"][:7] for c in cases.cases if c.subject.get("due_date"))
     month = given or (dt.date.fromisoformat(months.most_common(1)[0][0] + "-01") if months else this_month)
     result = CheckResult(month, len(cases.cases) + len(cases.problems), problems=in_file(listed, cases.problems),
@@ -166,7 +199,9 @@ def check_allocation(listed: Path, auditors: Path, register: Path, library, *, m
     if not given and len(months) > 1:
         result.remarks.append(f"the list's due dates are in {len(months)} months; it was checked as the list of "
                               f"{r.month_name(month)} (give --month to check another).")
-    auditor_list = read_auditors(auditors, settings, month)
+    auditor_list = read_auditors(auditors, settings, month, mapping)
+    if unused := unused_mapping(mapping, cases.columns, auditor_list.columns):
+        raise UserError("\n".join(unused))
     result.problems += in_file(auditors, auditor_list.problems)
     result.remarks += auditor_list.notes
     if Path(register).exists():

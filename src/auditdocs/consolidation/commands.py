@@ -20,6 +20,10 @@ on_option = click.option("--on", "on", callback=day_value, metavar="DD/MM/YYYY",
                          help="Where things stood on this day (default: today).")
 
 
+NO_AUDITS_YET = ("no audits yet: allocate or generate first ('auditdocs allocate' or 'auditdocs generate' records the "
+                 "month's audits in the register).")
+
+
 def _standings(ctx, register_file, month, on):
     from .. import cycle
     from ..register import open_register
@@ -28,14 +32,15 @@ def _standings(ctx, register_file, month, on):
     run = run_of(ctx)
     register = run.register_path(register_file)
     library = run.library()
+    if not register_file and run.workspace and not register.exists():
+        raise UserError(NO_AUDITS_YET)
     with open_register(register) as reg:
         audits = reg.audits()
         months = reg.months()
     today = on or dt.date.today()
     month = month or default_month(months, today)
     if month is None:
-        raise UserError(f"the register {register} has no audits yet: 'auditdocs generate' (or 'auditdocs allocate') "
-                        "records them.")
+        raise UserError(NO_AUDITS_YET)
     return audits, cycle.standings(audits, library, today), library, month, today
 
 
@@ -49,7 +54,8 @@ def _standings(ctx, register_file, month, on):
 @click.pass_context
 def status_command(ctx, month, on, json_file, register_file) -> None:
     """The month at a glance: how many audits are in each state, per auditor and per team,
-    and what is overdue or due in the next 7 days.
+    and what is overdue or due in the next 7 days (without --month: of every month, whatever
+    month it was allocated in).
 
     Exits 0 when nothing is overdue, 1 when something is.
 
@@ -61,8 +67,9 @@ def status_command(ctx, month, on, json_file, register_file) -> None:
     from ..files import write_atomic
     from ..status import month_at_a_glance
 
+    every_month = month is None  # without --month: what is overdue or due soon, whatever its month
     audits, standings, library, month, today = _standings(ctx, register_file, month, on)
-    glance = month_at_a_glance(audits, standings, library, month, today)
+    glance = month_at_a_glance(audits, standings, library, month, today, every_month=every_month)
     click.echo(glance.text())
     if json_file:
         write_atomic(json_file, json.dumps(glance.as_json(), ensure_ascii=False, indent=2) + "\n", private=True)
@@ -76,13 +83,19 @@ def status_command(ctx, month, on, json_file, register_file) -> None:
 @on_option
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Also write each letter to a text file of its own in this folder (made if needed).")
+@click.option("--eml", is_flag=True,
+              help="With --out: also an e-mail draft (.eml) per letter, to the address the auditors list gives. "
+                   "Nothing is sent: open each draft in Outlook or Thunderbird to send it.")
+@click.option("--auditors", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --eml: the auditors list (.xlsx or .csv), whose E-mail column addresses the drafts.")
 @register_option
 @click.pass_context
-def chase_command(ctx, month, on, out, register_file) -> None:
+def chase_command(ctx, month, on, out, eml, auditors, register_file) -> None:
     """What to chase, ready to e-mail: one letter per auditor (audits not returned, overdue,
     to amend, each with its date) and one per team manager (management oversight due,
     actions overdue, review meetings and re-audits due), for the month and the months
-    before it that still need something.
+    before it that still need something. Exits 0 when nothing listed is overdue, 1 when
+    something is.
 
     \b
     Examples:
@@ -93,6 +106,9 @@ def chase_command(ctx, month, on, out, register_file) -> None:
     from ..generate import safe_name
     from ..status import chase_letters, chase_text
 
+    if eml and not (out and auditors):
+        raise click.UsageError("--eml needs the folder for the drafts (--out FOLDER) and the auditors list, whose "
+                               "E-mail column addresses them (--auditors auditors.xlsx).")
     audits, standings, library, month, today = _standings(ctx, register_file, month, on)
     letters = chase_letters(audits, standings, library, month, today)
     click.echo(chase_text(letters, month))
@@ -102,6 +118,17 @@ def chase_command(ctx, month, on, out, register_file) -> None:
                                    (f" ({letter.role})",))  # short enough for Windows
             write_atomic(Path(out) / name, letter.text + "\n", private=True)
         click.echo(f"\n{len(letters)} letter{'s' * (len(letters) != 1)} written to {out}.")
+    if eml and letters:
+        from ..share.email import addresses, letter_drafts
+
+        run = run_of(ctx)
+        drafts = letter_drafts(letters, addresses(auditors, run.settings("allocation"), month), Path(out), today,
+                               run.settings("email"))
+        for warning in drafts.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo("\n".join(drafts.lines(Path(out))))
+    if any(letter.overdue for letter in letters):
+        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- the register itself -------------------------------------------------------------------

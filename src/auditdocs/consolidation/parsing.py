@@ -24,6 +24,11 @@ from ..returns import read_form
 #: Below this many files, starting worker processes costs more than it saves.
 WORTH_WORKERS = 24
 CHUNK = 8  # files per task sent to a worker
+#: How worker processes start: forked where the system can (quicker), else as new interpreters ('spawn':
+#: Windows, and macOS's default), which must be given everything they need (the tests run both).
+START_METHOD = "fork" if os.name == "posix" else "spawn"
+#: How many files the worker processes read in the last run (the rest, if any, were read here, one by one).
+read_by_workers = 0
 PARENT_CHECK_SECONDS = 0.5  # how often a worker checks that the run it reads for is still there
 
 _library = None
@@ -75,6 +80,8 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
                ) -> Iterator[tuple[int, m.AuditRecord, dict | None, str]]:
     """(index in `paths`, record, its big sheets' rows, its content check) for every file, as each is read
     (not in order)."""
+    global read_by_workers
+    read_by_workers = 0
     workers = workers or workers_available()
     if workers < 2 or len(paths) < WORTH_WORKERS:
         for i, path in enumerate(paths):
@@ -85,7 +92,7 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
 
     chunks = [list(range(i, min(i + CHUNK, len(paths)))) for i in range(0, len(paths), CHUNK)]
     done: set[int] = set()
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    context = multiprocessing.get_context(START_METHOD)
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                                  initargs=(library, render, os.getpid())) as pool:
@@ -94,6 +101,7 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
                 chunk = futures[future]
                 for i, (record, rows, check) in zip(chunk, future.result()):
                     done.add(i)
+                    read_by_workers += 1
                     yield i, record, rows, check
     except BrokenProcessPool:
         pass

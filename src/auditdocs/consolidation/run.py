@@ -75,6 +75,8 @@ class Summary:
     duplicates: int = 0  # audits that came in as different files with different answers
     unplaced: int = 0  # files put on no audit: another child's details, or an audit this register did not allocate
     exceptions: int = 0  # rows put on the Exceptions sheet in this run
+    exception_files: int = 0  # the files those rows are about (a file may have several)
+    exception_entries: int = 0  # those rows about no file (a tracker entry, an action changed)
     states: dict[str, int] = dc_field(default_factory=dict)
     backup: Path | None = None
     created: bool = False
@@ -108,8 +110,12 @@ class Summary:
         if self.duplicates:
             out.append(f"{n(self.duplicates, 'audit')} came in twice with different answers: "
                        "see the Exceptions sheet.")
+        entries = self.exception_entries
+        said = [n(self.exception_files, "file") if self.exception_files else "",
+                f"{entries} other entr{'y' if entries == 1 else 'ies'}" if entries else ""]
         if self.exceptions:
-            out.append(f"{n(self.exceptions, 'file')} need{'s' if self.exceptions == 1 else ''} attention: "
+            one = self.exception_files + entries == 1
+            out.append(f"{' and '.join(s for s in said if s)} need{'s' * one} attention: "
                        "see the Exceptions sheet for what to do.")
         out.append(f"{'Created' if self.created else 'Updated'} {self.tracker}")
         if self.backup:
@@ -641,6 +647,8 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
     summary.actions_overdue = sum(f.overdue for f in facts)
     summary.exceptions = len(new_exceptions)
     summary.unplaced = len({s.content_hash for s in seen if s.placed is not None and s.placed.refused})
+    summary.exception_files = len({e["File"] for e in new_exceptions if e.get("File")})
+    summary.exception_entries = sum(1 for e in new_exceptions if not e.get("File"))
     for f in facts:
         summary.states[f.state] = summary.states.get(f.state, 0) + 1
     return summary
@@ -661,7 +669,8 @@ def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetim
         ("Read from", "\n".join(folders)),
         ("Audits in the tracker", f"{summary.audits_total} ({summary.audits_returned} returned): {states}"),
         ("Actions in the tracker", f"{summary.actions_total}: {summary.actions_overdue} overdue"),
-        ("Files needing attention", f"{len(exceptions)} (see the Exceptions sheet)"),
+        ("Files needing attention", f"{len({row['File'] for _, row in exceptions if row.get('File')})} (see the "
+                                    "Exceptions sheet)"),
         (book.ABOUT_REGISTER, f"{places.stored(Path(summary.register).absolute(), base)}{book.ABOUT_REGISTER_SAYS} "
                               "The tracker is "
                               "written from it on every update; keep it where it is backed up, and not in a "

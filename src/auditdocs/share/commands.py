@@ -38,8 +38,9 @@ def _warn(lines) -> None:
 @click.command("export", context_settings=CONTEXT)
 @click.option("--pseudonymise", is_flag=True,
               help="Pseudonymise the export (required: there is no export with names or case numbers).")
-@click.option("--key-file", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The team's key (made once with 'auditdocs key new'): the same key gives the same pseudonyms.")
+@click.option("--key-file", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The team's key (required; made once with 'auditdocs key new'): the same key gives the same "
+                   "pseudonyms.")
 @click.option("--month", callback=month_value, metavar="YYYY-MM", help="Export the audits of this month.")
 @click.option("--from", "first", callback=month_value, metavar="YYYY-MM", help="Export from this month …")
 @click.option("--to", "last", callback=month_value, metavar="YYYY-MM", help="… to this month (default: every month).")
@@ -81,6 +82,10 @@ def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_
                                "pseudonyms, names left out), and saying so is part of the command.")
     if month and (first or last):
         raise click.UsageError("give either --month, or --from and --to, not both.")
+    if key_file is None:
+        raise UserError("give the team's key with --key-file FILE: the same key gives a child the same pseudonym in "
+                        "every export. If the team has no key yet, make one with `auditdocs key new team.key` (once, "
+                        "for the whole team; keep it safe and apart from the exports).")
     check_output(out)
     key, warnings = load_key(key_file)
     if key_file.resolve().parent == out.resolve().parent:
@@ -128,7 +133,8 @@ def key_cmd() -> None:
 @key_cmd.command("new", context_settings=CONTEXT)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def key_new_cmd(path: Path) -> None:
-    """Make the team's pseudonymisation key (once), readable by you only.
+    """Make the team's pseudonymisation key (once), readable by you only (on Windows: keep it in a
+    folder only you can open).
 
     Every export made with the same key gives a child the same pseudonym. An existing key is
     never replaced. Keep it safe and apart from the exports; lose it and pseudonyms can no
@@ -138,10 +144,12 @@ def key_new_cmd(path: Path) -> None:
     Example:
       auditdocs key new "Q:/QA team/keys/auditdocs.key"
     """
+    from ..files import WINDOWS_PRIVACY, owner_only
     from .keys import KEY_ADVICE, make_key_file
 
     make_key_file(path)
-    click.echo(f"Made the key {path} (readable by you only).\n{KEY_ADVICE}")
+    click.echo(f"Made the key {path} (readable by you only).\n{KEY_ADVICE}" if owner_only() else
+               f"Made the key {path}.\n{KEY_ADVICE}\n{WINDOWS_PRIVACY}")
 
 
 # ---- finalise ----------------------------------------------------------------------------

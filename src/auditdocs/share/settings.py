@@ -43,3 +43,33 @@ class ExportSettings:
         edges = self.age_bands
         labels = [f"Under {edges[0]}"] + [f"{a} to {b - 1}" if b - 1 > a else str(a) for a, b in zip(edges, edges[1:])]
         return labels + [f"{edges[-1]} and over"]
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """What a council sets once for the e-mail drafts auditdocs writes (the [email] table of the workspace
+    settings). auditdocs never sends them: Outlook or Thunderbird opens each draft to check and send."""
+
+    max_mb: float = 20  # the largest draft; an auditor's forms are split over several drafts above it
+    sender: str = ""  # the From address of the drafts ("": the mail program fills it in)
+
+    HELP: ClassVar[dict[str, str]] = {
+        "max_mb": "The largest e-mail draft 'generate --eml' writes, in MB: an auditor's forms are split over "
+                  "several drafts above it (set it below your mail system's limit).",
+        "sender": "The From address of the e-mail drafts, such as \"qa.team@anytown.gov.uk\" (empty: Outlook "
+                  "or Thunderbird fills in your own when you open the draft).",
+    }
+
+    @classmethod
+    def from_mapping(cls, section: dict, where: str) -> tuple[EmailSettings, list[str]]:
+        """The settings in a TOML section, and a warning for each key it does not know."""
+        warnings = unknown_keys(section, cls.HELP, where)
+        size = section.get("max_mb", cls.max_mb)
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 1000:
+            raise UserError(f"{where}: max_mb must be the largest e-mail in MB, a number above 0, for example "
+                            "max_mb = 20.")
+        sender = section.get("sender", "")
+        if not isinstance(sender, str) or (sender.strip() and "@" not in sender):
+            raise UserError(f"{where}: sender must be an e-mail address in double quotes, for example "
+                            'sender = "qa.team@anytown.gov.uk", or "" to leave it to the mail program.')
+        return cls(size, sender.strip()), warnings

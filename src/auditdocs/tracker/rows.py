@@ -83,7 +83,7 @@ AGREED_ROLES = (cycle.ASSISTANT_DIRECTOR, cycle.STRATEGIC_LEAD)
 
 #: Each state's colour on the Audits sheet.
 STATE_COLOURS = {
-    cycle.ALLOCATED: "DDEBF7", cycle.OVERDUE: "C00000", cycle.TO_SEND_BACK: "F4B084", cycle.SENT_BACK: "FFE699",
+    cycle.ALLOCATED: "DDEBF7", cycle.OVERDUE: "C00000", cycle.UNREADABLE: "F4B084", cycle.TO_SEND_BACK: "F4B084", cycle.SENT_BACK: "FFE699",
     cycle.OVERSIGHT_DUE: "FFF2CC", cycle.IN_DRAFTS: "BDD7EE", cycle.FOLLOW_UP: "7030A0", cycle.CLOSED: "A9D08E",
     cycle.EXEMPTED: "D9D9D9", cycle.CANCELLED: "D9D9D9", cycle.REALLOCATED: "D9D9D9",
 }
@@ -233,7 +233,7 @@ def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSp
         "Auditor": s.get("auditor"), "Audit type": s.get("audit_type"),
         "State": Graded(cycle.STATES[standing.state], STATE_COLOURS.get(standing.state)),
         "Next step": f"{step.who}: {step.what}" if step else None, "Next deadline": standing.earliest_deadline,
-        "Status": current.status if current is not None else NOT_RETURNED,
+        "Status": current.status if current is not None else "unreadable" if audit.returns else NOT_RETURNED,
         "Due": cycle.due_date(audit), "Re-audit of": standing.re_audit_of or None,
         "Re-audited by": standing.re_audit or None, **moderation,
     }
