@@ -31,7 +31,7 @@ from auditdocs.register import open_register
 from auditdocs.share.export import ExportSettings, age_band
 from auditdocs.share.finalise import form_kind, pdf_name, plan_from_records
 from auditdocs.share.keys import KEY_HEADER, PseudonymKey, load_key, make_key_file
-from auditdocs.tagged_pdf import structure
+from auditdocs.tagged_pdf import WORD_JOINER, structure
 from auditdocs.tracker.rows import judgement_rows
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -405,8 +405,7 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
         assert record.audit_id in info["/Subject"] and info["/Keywords"] == record.audit_id
         assert "/Author" not in info and info["/Producer"] == "auditdocs"
         assert set(info) <= {"/Title", "/Subject", "/Keywords", "/AuditId", "/Creator", "/Producer", "/CreationDate"}
-        ua = {"pdfuaid:part": "1"} if record.file.endswith(".docx") else {}  # tagged PDF/UA: Word forms
-        assert xmp_properties(reader) == {"dc:title": info["/Title"], **ua}  # no tool, no date
+        assert xmp_properties(reader) == {"dc:title": info["/Title"], "pdfuaid:part": "1"}  # no tool, no date
         attached = reader.attachments
         assert list(attached) == [f"{record.audit_id}.json"]
         assert json.loads(attached[f"{record.audit_id}.json"][0]) == {**record.as_dict(), "file": Path(record.file).name}
@@ -418,7 +417,7 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
 
 
 @needs_soffice
-def test_each_finalised_pdf_of_a_word_form_is_tagged_for_screen_readers_whatever_the_form_kind(
+def test_each_finalised_pdf_is_tagged_for_screen_readers_whatever_the_form_kind_word_or_excel(
         month, finalised, library):
     out, result = finalised
     assert "Warning" not in result.output
@@ -435,15 +434,21 @@ def test_each_finalised_pdf_of_a_word_form_is_tagged_for_screen_readers_whatever
         assert reader.pdf_header >= "%PDF-1.4" and list(reader.attachments) == [f"{record.audit_id}.json"]
         found = structure(path.read_bytes())
         assert found.shows_title and found.title.startswith(spec.title)
-        if form.suffix == ".xlsx":
-            # LibreOffice's Calc tags only the text of cells that wrap: tagged, a screen reader would skip the
-            # child's details and the answers. Untagged, it reads the whole page.
-            assert pdfinfo_says(path)["Tagged"] == "no" and not found.pdfua
-            continue
         assert bool(catalog["/MarkInfo"]["/Marked"]) and "/ParentTree" in catalog["/StructTreeRoot"].get_object()
         assert all("/StructParents" in page for page in reader.pages)
         assert pdfinfo_says(path)["Tagged"] == "yes", path.name
-        assert found.tagged and found.pdfua and found.figures_without_alt == 0 and found.untagged_text == 0
+        assert found.tagged and found.pdfua and found.figures_without_alt == 0 and found.untagged_text == 0, path.name
+        # what the auditor wrote is all there, as written (the word joiner that made Calc tag it is not drawn)
+        text = "\n".join(page.extract_text() for page in reader.pages)
+        assert WORD_JOINER not in text
+        flat = " ".join(text.split())
+        written = [v for v in [*record.subject.values(), *record.answers.values(),
+                               *(v for rows in record.tables.values() for row in rows for v in row.values())]
+                   if isinstance(v, str) and not re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
+        assert len(written) >= 10 and [v for v in written if " ".join(v.split()) not in flat] == [], path.name
+        if form.suffix == ".xlsx":  # Calc tags every cell as a paragraph: no headings or tables
+            assert found.roles["/P"] >= len(written)
+            continue
         # a heading per section, a table per table of the form, its heading rows as header cells (TH)
         document = docx.Document(str(form))
         assert found.roles["/H1"] == len(spec.sections) == found.bookmarks, path.name
