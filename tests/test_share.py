@@ -458,6 +458,64 @@ def test_each_finalised_pdf_is_tagged_for_screen_readers_whatever_the_form_kind_
     assert {suffix for _, suffix in kinds} == {".docx", ".xlsx"} and len({i for i, _ in kinds}) >= 3, kinds
 
 
+def excel_form_with(month, tmp_path, change) -> Path:
+    """A copy of a complete returned Excel form, changed by `change(book)` (as an auditor might in Excel)."""
+    form = next(Path(r.file) for r in month.records.values() if r.file.endswith(".xlsx") and r.status == "complete")
+    book = openpyxl.load_workbook(form)
+    change(book)
+    copy = tmp_path / "returned" / form.name
+    copy.parent.mkdir()
+    book.save(copy)
+    return copy
+
+
+def _values_on_the_last_printed_row(book) -> None:
+    sheet = book.worksheets[0]
+    row = int(re.findall(r"\d+", str(sheet.print_area))[-1])  # inside what is printed
+    assert all(cell.value is None for cell in sheet[row])
+    for column, value, shown in (("A", 12.5, "0.00"), ("B", "=1000+234", "General"), ("C", '="Signed "&"off"', "General"),
+                                 ("D", True, "General"), ("E", dt.date(2026, 12, 1), "dd/mm/yyyy"), ("F", 4321, "General")):
+        sheet[f"{column}{row}"] = value
+        sheet[f"{column}{row}"].number_format = shown
+
+
+@needs_soffice
+def test_an_excel_forms_numbers_dates_formulas_and_true_or_false_are_tagged_too_and_the_form_is_left_as_it_was(
+        month, tmp_path):
+    form = excel_form_with(month, tmp_path, _values_on_the_last_printed_row)
+    before = form.read_bytes()
+    result = run("finalise", form, "--out", tmp_path / "out")
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    [pdf] = sorted((tmp_path / "out").glob("*.pdf"))
+    found = structure(pdf.read_bytes())
+    assert found.tagged and found.pdfua and found.untagged_text == 0 and pdfinfo_says(pdf)["Tagged"] == "yes"
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert all(shown in text for shown in ("12.50", "1234", "Signed off", "TRUE", "01/12/2026", "4321")), text[-400:]
+    assert WORD_JOINER not in text
+    assert form.read_bytes() == before  # only LibreOffice's copy was changed
+
+
+@needs_soffice
+def test_an_excel_form_with_a_chart_in_it_is_finalised_whole_untagged_and_the_user_is_told_why(month, tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    def add_chart(book):
+        sheet = book.worksheets[0]
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=1, min_row=21, max_row=24))
+        sheet.add_chart(chart, "J2")
+
+    form = excel_form_with(month, tmp_path, add_chart)
+    record = next(r for r in month.records.values() if Path(r.file).name == form.name)
+    result = run("finalise", form, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    [pdf] = sorted((tmp_path / "out").glob("*.pdf"))
+    assert pdfinfo_says(pdf)["Tagged"] == "no" and pdf.name in result.output
+    assert "picture, chart or shape" in result.output and "a copy of its form" in result.output
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert record.subject["family_name"] in text and record.subject["case_number"] in text
+
+
 @needs_soffice
 def test_finalise_from_the_register_uses_each_audits_current_version(library, tmp_path):
     month = make_month(tmp_path / "small", library, sample_allocations(library, 6))
