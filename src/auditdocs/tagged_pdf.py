@@ -50,9 +50,10 @@ def calc_taggable(xlsx: bytes) -> bytes | None:
     Calc (7.4) tags a cell's text only when it lays it out as it does wrapped text (with its text engine);
     a cell of one line it draws directly, outside the tags, so a screen reader reading the tags would skip
     it (the child's details, most answers). It uses its text engine for a cell whose shown text holds a
-    special character, so each cell's shown text is given an invisible word joiner at its end: a text cell
-    in its value, a number, date or formula through its number format (so the value, and how it is shown,
-    stay as they were). Only this copy, sent to LibreOffice, is changed; the returned file never is."""
+    special character, so each cell's shown text is given an invisible word joiner at its end, through its
+    number format: its value is as it was (a formula or a conditional format comparing it gives what it
+    gave), and it is shown as it was. Only this copy, sent to LibreOffice, is changed; the returned file
+    never is."""
     import zipfile
 
     import openpyxl
@@ -72,8 +73,10 @@ def calc_taggable(xlsx: bytes) -> bytes | None:
                 value, kind = cell.value, cell.data_type
                 if value is None or value == "":
                     continue
-                if kind == "s" and isinstance(value, str):  # rich text is already laid out by Calc's text engine
-                    cell.value = value + WORD_JOINER
+                if kind == "s":  # its text section (the value itself is kept: formulas and rules compare it)
+                    sections = _sections(cell.number_format)
+                    cell.number_format = ";".join([*sections[:3], sections[3] + joiner]) if len(sections) > 3 else (
+                        "@" + joiner)
                 elif kind == "b":
                     cell.number_format = f'"TRUE"{joiner};"TRUE"{joiner};"FALSE"{joiner}'
                 elif kind in ("n", "d", "f"):
