@@ -31,7 +31,7 @@ from auditdocs.register import open_register
 from auditdocs.share.export import ExportSettings, age_band
 from auditdocs.share.finalise import form_kind, pdf_name, plan_from_records
 from auditdocs.share.keys import KEY_HEADER, PseudonymKey, load_key, make_key_file
-from auditdocs.tagged_pdf import structure
+from auditdocs.tagged_pdf import WORD_JOINER, structure
 from auditdocs.tracker.rows import judgement_rows
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -405,8 +405,7 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
         assert record.audit_id in info["/Subject"] and info["/Keywords"] == record.audit_id
         assert "/Author" not in info and info["/Producer"] == "auditdocs"
         assert set(info) <= {"/Title", "/Subject", "/Keywords", "/AuditId", "/Creator", "/Producer", "/CreationDate"}
-        ua = {"pdfuaid:part": "1"} if record.file.endswith(".docx") else {}  # tagged PDF/UA: Word forms
-        assert xmp_properties(reader) == {"dc:title": info["/Title"], **ua}  # no tool, no date
+        assert xmp_properties(reader) == {"dc:title": info["/Title"], "pdfuaid:part": "1"}  # no tool, no date
         attached = reader.attachments
         assert list(attached) == [f"{record.audit_id}.json"]
         assert json.loads(attached[f"{record.audit_id}.json"][0]) == {**record.as_dict(), "file": Path(record.file).name}
@@ -418,7 +417,7 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
 
 
 @needs_soffice
-def test_each_finalised_pdf_of_a_word_form_is_tagged_for_screen_readers_whatever_the_form_kind(
+def test_each_finalised_pdf_is_tagged_for_screen_readers_whatever_the_form_kind_word_or_excel(
         month, finalised, library):
     out, result = finalised
     assert "Warning" not in result.output
@@ -435,15 +434,21 @@ def test_each_finalised_pdf_of_a_word_form_is_tagged_for_screen_readers_whatever
         assert reader.pdf_header >= "%PDF-1.4" and list(reader.attachments) == [f"{record.audit_id}.json"]
         found = structure(path.read_bytes())
         assert found.shows_title and found.title.startswith(spec.title)
-        if form.suffix == ".xlsx":
-            # LibreOffice's Calc tags only the text of cells that wrap: tagged, a screen reader would skip the
-            # child's details and the answers. Untagged, it reads the whole page.
-            assert pdfinfo_says(path)["Tagged"] == "no" and not found.pdfua
-            continue
         assert bool(catalog["/MarkInfo"]["/Marked"]) and "/ParentTree" in catalog["/StructTreeRoot"].get_object()
         assert all("/StructParents" in page for page in reader.pages)
         assert pdfinfo_says(path)["Tagged"] == "yes", path.name
-        assert found.tagged and found.pdfua and found.figures_without_alt == 0 and found.untagged_text == 0
+        assert found.tagged and found.pdfua and found.figures_without_alt == 0 and found.untagged_text == 0, path.name
+        # what the auditor wrote is all there, as written (the word joiner that made Calc tag it is not drawn)
+        text = "\n".join(page.extract_text() for page in reader.pages)
+        assert WORD_JOINER not in text
+        flat = " ".join(text.split())
+        written = [v for v in [*record.subject.values(), *record.answers.values(),
+                               *(v for rows in record.tables.values() for row in rows for v in row.values())]
+                   if isinstance(v, str) and not re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
+        assert len(written) >= 10 and [v for v in written if " ".join(v.split()) not in flat] == [], path.name
+        if form.suffix == ".xlsx":  # Calc tags every cell as a paragraph: no headings or tables
+            assert found.roles["/P"] >= len(written)
+            continue
         # a heading per section, a table per table of the form, its heading rows as header cells (TH)
         document = docx.Document(str(form))
         assert found.roles["/H1"] == len(spec.sections) == found.bookmarks, path.name
@@ -451,6 +456,66 @@ def test_each_finalised_pdf_of_a_word_form_is_tagged_for_screen_readers_whatever
         headed = [t for t in document.tables if t._tbl.tr_lst[0].find(f"{W}trPr/{W}tblHeader") is not None]
         assert found.roles["/Table"] - found.tables_without_headers == len(headed) >= 1
     assert {suffix for _, suffix in kinds} == {".docx", ".xlsx"} and len({i for i, _ in kinds}) >= 3, kinds
+
+
+def excel_form_with(month, tmp_path, change) -> Path:
+    """A copy of a complete returned Excel form, changed by `change(book)` (as an auditor might in Excel)."""
+    form = next(Path(r.file) for r in month.records.values() if r.file.endswith(".xlsx") and r.status == "complete")
+    book = openpyxl.load_workbook(form)
+    change(book)
+    copy = tmp_path / "returned" / form.name
+    copy.parent.mkdir()
+    book.save(copy)
+    return copy
+
+
+def _values_on_the_last_printed_row(book) -> None:
+    sheet = book.worksheets[0]
+    row = int(re.findall(r"\d+", str(sheet.print_area))[-1])  # inside what is printed
+    assert all(cell.value is None for cell in sheet[row])
+    for column, value, shown in (("A", 12.5, "0.00"), ("B", "=1000+234", "General"), ("C", '="Signed "&"off"', "General"),
+                                 ("D", True, "General"), ("E", dt.date(2026, 12, 1), "dd/mm/yyyy"), ("F", 4321, "General"),
+                                 ("G", "Agreed", "General"), ("H", f'=IF(G{row}="Agreed","same","differs")', "General")):
+        sheet[f"{column}{row}"] = value
+        sheet[f"{column}{row}"].number_format = shown
+
+
+@needs_soffice
+def test_an_excel_forms_numbers_dates_formulas_and_true_or_false_are_tagged_too_and_the_form_is_left_as_it_was(
+        month, tmp_path):
+    form = excel_form_with(month, tmp_path, _values_on_the_last_printed_row)
+    before = form.read_bytes()
+    result = run("finalise", form, "--out", tmp_path / "out")
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    [pdf] = sorted((tmp_path / "out").glob("*.pdf"))
+    found = structure(pdf.read_bytes())
+    assert found.tagged and found.pdfua and found.untagged_text == 0 and pdfinfo_says(pdf)["Tagged"] == "yes"
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    shown = ("12.50", "1234", "Signed off", "TRUE", "01/12/2026", "4321", "Agreed same")  # a formula sees the text as it is
+    assert all(value in text for value in shown), text[-400:]
+    assert WORD_JOINER not in text
+    assert form.read_bytes() == before  # only LibreOffice's copy was changed
+
+
+@needs_soffice
+def test_an_excel_form_with_a_chart_in_it_is_finalised_whole_untagged_and_the_user_is_told_why(month, tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    def add_chart(book):
+        sheet = book.worksheets[0]
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=1, min_row=21, max_row=24))
+        sheet.add_chart(chart, "J2")
+
+    form = excel_form_with(month, tmp_path, add_chart)
+    record = next(r for r in month.records.values() if Path(r.file).name == form.name)
+    result = run("finalise", form, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    [pdf] = sorted((tmp_path / "out").glob("*.pdf"))
+    assert pdfinfo_says(pdf)["Tagged"] == "no" and pdf.name in result.output
+    assert "picture, chart or shape" in result.output and "a copy of its form" in result.output
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert record.subject["family_name"] in text and record.subject["case_number"] in text
 
 
 @needs_soffice

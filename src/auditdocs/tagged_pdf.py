@@ -36,6 +36,115 @@ def export_filter(application: str = "writer") -> str:
     return f"pdf:{application}_pdf_Export:" + json.dumps(options, separators=(",", ":"))
 
 
+#: Invisible, and not drawn: a word joiner (U+2060) at the end of a cell's text makes Calc lay it out
+#: as it does wrapped text, and so tag it.
+WORD_JOINER = "\u2060"
+#: A workbook's parts that openpyxl does not keep: a copy of it would lose them from the PDF.
+_NOT_KEPT = ("xl/drawings/drawing", "xl/media/", "xl/charts/", "xl/embeddings/", "xl/activeX/")
+
+
+def calc_taggable(xlsx: bytes) -> bytes | None:
+    """A copy of the workbook `xlsx` whose every cell Calc's tagged export tags, or None if it cannot be
+    made without losing something (pictures, charts, shapes; or openpyxl cannot read it).
+
+    Calc (7.4) tags a cell's text only when it lays it out as it does wrapped text (with its text engine);
+    a cell of one line it draws directly, outside the tags, so a screen reader reading the tags would skip
+    it (the child's details, most answers). It uses its text engine for a cell whose shown text holds a
+    special character, so each cell's shown text is given an invisible word joiner at its end, through its
+    number format: its value is as it was (a formula or a conditional format comparing it gives what it
+    gave), and it is shown as it was. Only this copy, sent to LibreOffice, is changed; the returned file
+    never is."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+            if any(name.startswith(_NOT_KEPT) for name in archive.namelist()):
+                return None
+        book = openpyxl.load_workbook(io.BytesIO(xlsx), rich_text=True)
+    except Exception:  # noqa: BLE001  (LibreOffice is given the file as it is, and says if it cannot read it)
+        return None
+    joiner = f'"{WORD_JOINER}"'
+    for sheet in book.worksheets:
+        _fit_rows(sheet)
+        for row in sheet.iter_rows():
+            for cell in row:
+                value, kind = cell.value, cell.data_type
+                if value is None or value == "":
+                    continue
+                if kind == "s":  # its text section (the value itself is kept: formulas and rules compare it)
+                    sections = _sections(cell.number_format)
+                    cell.number_format = ";".join([*sections[:3], sections[3] + joiner]) if len(sections) > 3 else (
+                        "@" + joiner)
+                elif kind == "b":
+                    cell.number_format = f'"TRUE"{joiner};"TRUE"{joiner};"FALSE"{joiner}'
+                elif kind in ("n", "d", "f"):
+                    sections = _sections(cell.number_format)
+                    if kind == "f":  # its result a number or a text: a section for each
+                        first = sections[0]
+                        numbers = [*sections[:3], first][:3] if len(sections) > 1 else [first, "-" + first, first]
+                        sections = [*numbers, sections[3] if len(sections) > 3 else "@"]
+                    cell.number_format = ";".join(part + joiner for part in sections)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fit_rows(sheet) -> None:
+    """Give each row of `sheet` that has no height of its own (Excel would fit it to its text; Calc 7.4
+    leaves it one line high, its text overlapping the next row and its last lines not drawn) a height
+    enough for its cells' text, estimated generously from their lengths, their columns' widths and
+    their fonts' sizes."""
+    from openpyxl.utils import get_column_letter
+
+    default = sheet.sheet_format.defaultColWidth or (sheet.sheet_format.baseColWidth or 8) + 0.43
+    widths = {}
+
+    def width(column: int) -> float:  # in points: a character of Excel's width is about 5.25 points
+        if column not in widths:
+            dimension = sheet.column_dimensions.get(get_column_letter(column))
+            widths[column] = (dimension.width if dimension is not None and dimension.width else default) * 5.25
+        return widths[column]
+
+    spans = {(r.min_row, r.min_col): r for r in sheet.merged_cells.ranges}
+    inside = {(row, col) for r in sheet.merged_cells.ranges for row, col in r.cells} - set(spans)
+    for row in sheet.iter_rows():
+        if not row or sheet.row_dimensions[row[0].row].height is not None:
+            continue
+        needed = 0.0
+        for cell in row:
+            text = "" if cell.value is None else str(cell.value)
+            span = spans.get((cell.row, cell.column))
+            if not text or (cell.row, cell.column) in inside or (span is not None and span.max_row > span.min_row):
+                continue
+            size = float(cell.font.sz or 11) if cell.font is not None else 11.0
+            room = sum(width(c) for c in range(cell.column, (span.max_col if span else cell.column) + 1)) - 4
+            lines = sum(max(1, -(-len(part) * size * 0.55 // max(room, size))) if cell.alignment.wrap_text else 1
+                        for part in text.splitlines() or [""])
+            needed = max(needed, lines * size * 1.3 + 4)
+        if needed > (sheet.sheet_format.defaultRowHeight or 15):
+            sheet.row_dimensions[row[0].row].height = needed
+
+
+def _sections(number_format: str) -> list[str]:
+    """A number format's sections (split at the semicolons that are not quoted or escaped)."""
+    parts, current, quoted, escaped = [], "", False, False
+    for char in number_format:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    return [*parts, current]
+
+
 def editable(pdf: bytes):
     """A pypdf writer holding the whole of `pdf`: its catalog cloned (structure tree, marked
     content, language, bookmarks, viewer preferences), and its PDF version kept."""

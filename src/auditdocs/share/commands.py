@@ -32,6 +32,11 @@ def _warn(lines) -> None:
         click.echo(f"Warning: {line}", err=True)
 
 
+def _some(names: list[str]) -> str:
+    """The first three names, and how many more."""
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 # ---- export ------------------------------------------------------------------------------
 
 
@@ -214,7 +219,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
         if not audits:
             raise UserError(f"the register {register} has no audits for {month:%B %Y}; nothing was finalised.")
         plan = plan_from_register(audits, lib, today, locate)
-    made, untagged = [], []
+    made, untagged, pictured = [], [], []
     now = dt.datetime.now()
     if warning := naming.too_deep(out, "x.pdf"):
         click.echo(f"Warning: {warning[0].upper()}{warning[1:]}", err=True)
@@ -225,8 +230,8 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
             pdf = finished_pdf(result, item, now)
             name = naming.fit_name(out, item.name, (item.case_number, item.audit_id))  # short enough for Windows
             made.append(write_atomic(out / name, pdf, private=True))
-            if item.source.suffix.lower() == ".docx" and not structure(pdf).tagged:  # see finalise.convert
-                untagged.append(name)
+            if not structure(pdf).tagged:  # see finalise.convert
+                (untagged if item.source.suffix.lower() == ".docx" else pictured).append(name)
         else:
             plan.skipped.append(NotFinalised(str(item.source), result))
     if made:
@@ -237,9 +242,12 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
     else:
         click.echo("No audit was finalised.")
     if untagged:
-        shown = ", ".join(untagged[:3]) + (f" and {len(untagged) - 3} more" if len(untagged) > 3 else "")
-        _warn([f"these PDFs are not tagged for screen readers (no headings or tables for them to find): {shown}. "
+        _warn([f"these PDFs are not tagged for screen readers (no headings or tables for them to find): {_some(untagged)}. "
                f"{UPDATE_LIBREOFFICE}, then finalise them again."])
+    if pictured:
+        _warn([f"these PDFs are not tagged for screen readers, because their Excel forms hold a picture, chart or "
+               f"shape that a tagged PDF would lose (a screen reader reads them page by page): {_some(pictured)}. "
+               "To have one tagged, delete the picture, chart or shape from a copy of its form and finalise the copy."])
     if plan.skipped:
         click.echo(f"Not finalised ({len(plan.skipped)}):")
         for skipped in plan.skipped:

@@ -6,7 +6,7 @@ the machine or of anyone else:
 
 - a Word form's tagged for screen readers (LibreOffice's tagged PDF/UA export: headings, tables,
   the language, the title in the window's title bar; see tagged_pdf), and kept so when its metadata
-  is rewritten; an Excel form's with its language and title (see `convert` for why not tagged);
+  is rewritten; an Excel form's too, made from a copy of it in which Calc tags every cell (see `convert`);
 - named as a case system upload expects: `9901004 Case File Audit 2026-11-18.pdf` (case number,
   the form's kind, the audit date);
 - its title and subject set from the audit, the audit id in its metadata (`/AuditId`, and the
@@ -39,7 +39,7 @@ from ..dates import parse_date, uk
 from ..errors import UserError
 from ..files import private_folder, run_program
 from ..generate import safe_name
-from ..tagged_pdf import editable, export_filter, finish
+from ..tagged_pdf import calc_taggable, editable, export_filter, finish
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
 CONVERT_SECONDS_EACH = 20
@@ -205,9 +205,12 @@ def find_soffice() -> str:
 def convert(items: list[ToFinalise], soffice: str, beside: Path) -> dict[str, bytes | str]:
     """Audit id -> the PDF LibreOffice made of its returned file, or why it could not.
 
-    A Word form's PDF is tagged for screen readers. An Excel form's is not: LibreOffice's Calc (7.4)
-    tags only the text of cells that wrap, and a screen reader reading the tags would skip the rest
-    (the child's details, the answers); untagged, the whole page is read.
+    Every PDF is tagged for screen readers. LibreOffice's Calc (7.4) tags only the cells it lays out
+    with its text engine, so an Excel form is converted from a copy in which every cell is
+    (`tagged_pdf.calc_taggable`: an invisible word joiner ends each cell's shown text; the values and
+    how they look are as returned). A workbook that copy would lose something of (a picture, a chart)
+    is converted as it is and untagged: a screen reader reading the tags would skip most of its text
+    (the child's details, the answers), and untagged the whole page is read.
 
     Each file is copied under a neutral name into a private folder in `beside` (the output folder:
     its owner's only, removed when the run ends), with a LibreOffice profile of its own (no settings
@@ -220,15 +223,21 @@ def convert(items: list[ToFinalise], soffice: str, beside: Path) -> dict[str, by
         inbox.mkdir()
         sources = []
         for n, item in enumerate(items, start=1):
-            copy = inbox / f"audit-{n}{item.source.suffix.lower()}"
+            suffix = item.source.suffix.lower()
             try:
-                shutil.copyfile(item.source, copy)
+                data = item.source.read_bytes()
             except OSError as exc:
                 out[item.audit_id] = f"the returned file could not be read ({exc.strerror or exc})."
                 continue
+            taggable = calc_taggable(data) if suffix == ".xlsx" else data
+            kind = "writer" if suffix != ".xlsx" else "calc" if taggable is not None else "as it is"
+            copy = inbox / kind / f"audit-{n}{suffix}"
+            copy.parent.mkdir(exist_ok=True)
+            copy.write_bytes(data if taggable is None else taggable)
             sources.append((item, copy))
-        for excel, target in ((False, export_filter("writer")), (True, "pdf")):
-            files = [str(c) for _, c in sources if (c.suffix == ".xlsx") == excel]
+        for kind, target in (("writer", export_filter("writer")), ("calc", export_filter("calc")),
+                             ("as it is", "pdf")):
+            files = [str(c) for _, c in sources if c.parent.name == kind]
             if not files:
                 continue
             command = [soffice, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
