@@ -27,13 +27,7 @@ from pathlib import Path
 
 from . import model as m
 from .budgets import CELL_CHARS, CSV_BYTES, LIST_CELLS, megabytes
-from .dates import (
-    last_day_of_month,
-    next_working_day,
-    outside_given_years,
-    parse_date,
-    uk,
-)
+from .dates import last_day_of_month, outside_given_years, parse_date, uk
 from .errors import UserError
 from .identity import audit_id
 from .model import name_key as key
@@ -591,8 +585,8 @@ def row_values(spec, cells, columns, matched, month, *, unknown=()) -> tuple[dic
                 problems.append(f"{h.label} '{text}' in {column} is not one of: {', '.join(h.scale.labels)}")
             else:
                 text = option.label
-        if not text and h.id == DUE_DATE:  # the month's end, or the working day after it (cycle.audit_due)
-            text = next_working_day(last_day_of_month(month)).isoformat()
+        if not text and h.id == DUE_DATE:
+            text = last_day_of_month(month).isoformat()
         if not text and h.required and h.id not in unknown and not (h.type == "date" and cell_text(raw)):
             problems.append(f"{h.label} is missing ({column} is empty)")
         values[h.id] = text

@@ -33,7 +33,7 @@ from functools import cached_property
 
 from .. import model as m
 from ..cycle import audit_year_months
-from ..dates import add_months, last_day_of_month, next_working_day, uk
+from ..dates import add_months, last_day_of_month, uk
 from .history import History
 from .settings import AllocationSettings, name_key
 
@@ -167,9 +167,9 @@ def re_audit_now(due: dt.date, month: dt.date) -> bool:
 
 def re_audit_due(due: dt.date, month: dt.date) -> dt.date:
     """The due date of a re-audit allocated in `month`: its deadline, or the month's end when that is sooner
-    (or the deadline has already passed), the working day after it when that falls on a weekend or bank holiday."""
+    (or the deadline has already passed)."""
     end = last_day_of_month(month)
-    return next_working_day(due if month <= due < end else end)
+    return due if month <= due < end else end
 
 
 def audits_left(auditor: m.Auditor, facts: Facts) -> int:
