@@ -20,7 +20,10 @@ from pathlib import Path
 from ..errors import UserError
 from ..files import NO_SPACE, why_not_written
 
-SETTING_UP_SECONDS = 60  # an empty lock file younger than this is another run starting
+#: An empty lock file younger than this is another run starting (where a lock cannot be made whole in one step,
+#: it is empty only for the moment between its creation and its write); an older one was left by a run stopped
+#: as it started (or by an older auditdocs) and is taken over.
+SETTING_UP_SECONDS = 5
 
 
 @dataclass(frozen=True)
