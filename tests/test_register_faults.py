@@ -31,6 +31,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import ROOT, SPECS, needs_soffice
+from test_register import allocated
 from test_register_upkeep import (  # noqa: F401 (fixture)
     LIST,
     MONTH,
@@ -118,21 +119,25 @@ def each_once_and_signed(state: Signed) -> None:
 # ---- 1. a missing or empty register --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("how", ["deleted", "empty"])
-def test_a_missing_or_empty_register_stops_the_run_and_rebuild_keeps_every_sign_off(signed, tmp_path, how):
+@pytest.mark.parametrize("how", ["deleted", "empty", "started afresh"])
+def test_a_missing_or_empty_register_stops_the_run_and_rebuild_keeps_every_sign_off(signed, tmp_path, library, how):
     state = signed.copy(tmp_path / how)
-    if how == "deleted":
-        state.register.unlink()
-    else:
+    if how == "empty":
         state.register.write_bytes(b"")
+    else:
+        state.register.unlink()
+    if how == "started afresh":  # then `generate` (or `allocate`) made a new one, with next month's audit only
+        with open_register(state.register, write=True, create=True) as reg:
+            reg.record_audits([allocated(library, case="9909999", month="2027-01")])
     files = sorted(state.place.rglob("*"))
     stopped = state.consolidate(code=2)
-    assert f"the register {state.register} is missing or empty; the tracker {state.tracker} was made from one" \
-           in stopped.output, stopped.output
+    assert (f"the register {state.register} is missing, empty or new (it has never written a tracker); the tracker "
+            f"{state.tracker} was made from one") in " ".join(stopped.output.split()), stopped.output
     assert "Run 'auditdocs register rebuild' to remake it from your forms and tracker" in " ".join(
         stopped.output.split()).replace("Otherwise run", "Run")
     assert state.tracker.read_bytes() == signed.files["tracker.xlsx"]  # nothing changed
-    assert not (state.register.exists() and state.register.stat().st_size)
+    if how != "started afresh":
+        assert not (state.register.exists() and state.register.stat().st_size)
     assert sorted(state.place.rglob("*")) == files  # no backup, no register, no lock made
     state.rebuild()
     assert signed_off_in_register(state.register) == {

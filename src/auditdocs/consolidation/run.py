@@ -37,7 +37,7 @@ from ..context import register_beside
 from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
-from ..register import SeenFile, file_hash, holds_nothing, open_register, places
+from ..register import SeenFile, file_hash, never_wrote_a_tracker, open_register, places
 from ..returns import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -141,18 +141,25 @@ def _check(path: Path, register: Path | None) -> None:
 
 
 def _not_without_its_register(path: Path, register: Path) -> None:
-    """Stop, changing nothing, when the tracker was written from a register that is not there (or is empty):
-    a new register would not know its audits' actions, states and people's entries."""
-    if not path.is_file() or not holds_nothing(register):
+    """Stop, changing nothing, when the tracker was written from a register that is not there, is empty, or has
+    been started afresh since (it has never written a tracker): such a register would not know the tracker's
+    audits, actions and people's entries."""
+    if not path.is_file() or not never_wrote_a_tracker(register):
         return
-    named = book.register_named(path)
-    if named is None:
+    made = book.made_from(path)
+    if made is None:
         return  # a tracker made before there was a register: the run takes it in
-    named = places.placed(named, places.base_of(path))
+    if register.is_file() and register.stat().st_size:  # a register that has not written it: does it know its audits?
+        with open_register(register) as reg:
+            known = reg.revisions()
+        if not made.audit_ids or not made.audit_ids.isdisjoint(known):
+            return  # (one rebuilt from the tracker and its forms)
+    named = places.placed(made.register, places.base_of(path))
     raise UserError(
-        f"the register {register} is missing or empty; the tracker {path} was made from one"
+        f"the register {register} is missing, empty or new (it has never written a tracker); the tracker {path} "
+        "was made from one"
         + (f" ({named}, its About sheet says)" if named and named != str(register) else "")
-        + ". Updating the tracker from an empty register would lose track of its actions and of where each audit "
+        + ". Updating the tracker from such a register would lose track of its actions and of where each audit "
         "stands. If the register was moved, give it with --register. Otherwise run 'auditdocs register rebuild' "
         "to remake it from your forms and tracker (managers' and QA officers' entries are read back from the "
         f"tracker), then run this again. {safety.NOTHING_CHANGED}")

@@ -65,7 +65,7 @@ from .store import (
     ReturnCounts,
     SeenFile,
     file_hash,
-    holds_nothing,
+    never_wrote_a_tracker,
     open_register,
 )
 
@@ -83,5 +83,5 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
 
 
 __all__ = ["SCHEMA_VERSION", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
-           "audit_from_allocation", "file_hash", "holds_nothing",
+           "audit_from_allocation", "file_hash", "never_wrote_a_tracker",
            "open_register"]

@@ -199,14 +199,15 @@ def register_trouble(path: Path, exc: sqlite3.DatabaseError) -> UserError | None
     return UserError(f"the register {path} {said}{undone}")
 
 
-def holds_nothing(path: Path | str) -> bool:
-    """No register at `path`, or one that holds nothing: no audit, no tracker written (a file left empty, or
-    made and never used). An empty file is not opened (opening it would make it a register)."""
+def never_wrote_a_tracker(path: Path | str) -> bool:
+    """No register at `path`, or one that has never written a tracker: a file left empty, one made and never
+    used, or one started afresh since (by `generate` or `allocate`, with the month's new audits only). An empty
+    file is not opened (opening it would make it a register)."""
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         return True
     with open_register(path) as reg:
-        return not reg._count("audits") and not reg._count("trackers")
+        return not reg._count("trackers")
 #: What reading a register's own rows raises when what they hold was damaged on disk (SQLite cannot tell).
 DAMAGED_CONTENT = (ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, sqlite3.DatabaseError)
 

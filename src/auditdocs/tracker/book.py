@@ -92,9 +92,17 @@ def _own_default_font(wb) -> None:
         wb._fonts = IndexedList([DEFAULT_FONT, *list(wb._fonts)[1:]])
 
 
-def register_named(path: Path) -> str | None:
-    """The register a tracker's About sheet says it is written from (None when it names none: not a tracker
-    written from a register, or not a workbook that can be read)."""
+@dataclass
+class MadeFrom:
+    """What a tracker says of the register it was written from."""
+
+    register: str  # as its About sheet names it
+    audit_ids: set[str]  # the audits on its Audits sheet
+
+
+def made_from(path: Path) -> MadeFrom | None:
+    """The register a tracker's About sheet says it is written from, and the audits it lists (None when it
+    names no register: not a tracker written from a register, or not a workbook that can be read)."""
     try:
         wb = openpyxl.load_workbook(path, read_only=True)
     except Exception:  # not ours to judge here: opening the tracker for the update says what is wrong
@@ -104,8 +112,14 @@ def register_named(path: Path) -> str | None:
             return None
         for row in wb[ABOUT].iter_rows(max_row=100, max_col=2, values_only=True):
             if len(row) == 2 and row[0] == ABOUT_REGISTER:
-                return str(row[1] or "").split(ABOUT_REGISTER_SAYS, 1)[0]
-        return None
+                named = str(row[1] or "").split(ABOUT_REGISTER_SAYS, 1)[0]
+                break
+        else:
+            return None
+        listed = set()
+        if AUDITS.name in wb.sheetnames:  # its first column: the audit id
+            listed = {str(v) for (v,) in wb[AUDITS.name].iter_rows(min_row=2, max_col=1, values_only=True) if v}
+        return MadeFrom(named, listed)
     finally:
         wb.close()
 
