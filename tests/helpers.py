@@ -206,6 +206,66 @@ def pdfinfo_says(path: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in done.stdout.splitlines())}
 
 
+def row_header_texts(reader) -> list[str]:
+    """The text of each header cell of a row (/TH with /Scope /Row) in a tagged PDF's structure tree,
+    read from the page's marked content it points to."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    texts: dict[tuple[int, int], str] = {}
+    for n, page in enumerate(reader.pages):
+        stack: list = []
+
+        def before(operator, operands, *_):
+            if operator == b"BDC":
+                properties = operands[1] if len(operands) > 1 else None
+                stack.append(properties.get("/MCID") if isinstance(properties, dict) else None)
+            elif operator == b"BMC":
+                stack.append(None)
+            elif operator == b"EMC" and stack:
+                stack.pop()
+
+        def shown(text, *_, page=n):
+            mcid = next((m for m in reversed(stack) if m is not None), None)
+            if mcid is not None:
+                texts[page, mcid] = texts.get((page, mcid), "") + text
+
+        page.extract_text(visitor_operand_before=before, visitor_text=shown)
+    pages = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)}
+
+    def kids(element) -> list:
+        found = element.get("/K")
+        found = [] if found is None else found.get_object()
+        return [k.get_object() for k in (found if isinstance(found, list) else [found])]
+
+    def text(element, page) -> str:
+        page = element.get("/Pg", page)
+        said = ""
+        for kid in kids(element):
+            if isinstance(kid, int):
+                said += texts.get((pages[page.idnum], kid), "")
+            elif isinstance(kid, DictionaryObject) and "/MCID" in kid:
+                said += texts.get((pages[kid.get("/Pg", page).idnum], int(kid["/MCID"])), "")
+            elif isinstance(kid, DictionaryObject):
+                said += text(kid, page)
+        return said
+
+    def row_scoped(element) -> bool:
+        attributes = element.get("/A")
+        attributes = attributes.get_object() if attributes is not None else []
+        attributes = attributes if isinstance(attributes, ArrayObject) else [attributes]
+        return any(isinstance(a.get_object(), DictionaryObject) and a.get_object().get("/Scope") == "/Row"
+                   for a in attributes)
+
+    found, todo = [], kids(reader.trailer["/Root"]["/StructTreeRoot"].get_object())
+    while todo:
+        element = todo.pop(0)
+        if isinstance(element, DictionaryObject) and "/S" in element:
+            if element["/S"] == "/TH" and row_scoped(element):
+                found.append(" ".join(text(element, None).split()))
+            todo[:0] = kids(element)
+    return found
+
+
 def xmp_properties(reader) -> dict[str, str]:
     """A PDF's XMP metadata as {"dc:title": "…", "pdfuaid:part": "1", …} ({} without one)."""
     if reader.xmp_metadata is None:

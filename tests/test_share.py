@@ -18,7 +18,7 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, needs_soffice, pdfinfo_says, xmp_properties
+from helpers import SPECS, needs_soffice, pdfinfo_says, row_header_texts, xmp_properties
 from month_register import make_month, sample_allocations
 from pypdf import PdfReader
 from scan import export_leaks, found_in, haystack, pdf_findings, people
@@ -454,7 +454,19 @@ def test_each_finalised_pdf_is_tagged_for_screen_readers_whatever_the_form_kind_
         assert found.roles["/H1"] == len(spec.sections) == found.bookmarks, path.name
         assert found.roles["/Table"] == len(document.tables)
         headed = [t for t in document.tables if t._tbl.tr_lst[0].find(f"{W}trPr/{W}tblHeader") is not None]
-        assert found.roles["/Table"] - found.tables_without_headers == len(headed) >= 1
+        assert len(headed) >= 1
+        # every other table's rows headed by their labels (a detail's, a question's reference and text), no answer
+        assert found.tables_without_headers == 0, path.name
+        label_of = {item.ref: getattr(item, "text", None) or item.label for _, item in spec.items()
+                    if not isinstance(item, m.Actions)}
+        label_of.update((ref, voice.label) for q in spec.questions for ref, voice in q.voice_rows())
+        details = [h.label for h in spec.header]
+        row_headers = row_header_texts(reader)  # in the order they are read
+        assert row_headers[:len(details)] == details, path.name
+        pairs = list(zip(row_headers[len(details)::2], row_headers[len(details) + 1::2]))
+        assert len(pairs) >= 4 and len(details) + 2 * len(pairs) == len(row_headers) == found.roles["/TH"] - sum(
+            len(t._tbl.tr_lst[0].tc_lst) for t in headed), path.name
+        assert [(ref, text) for ref, text in pairs if not text.startswith(" ".join(label_of.get(ref, "?").split()))] == []
     assert {suffix for _, suffix in kinds} == {".docx", ".xlsx"} and len({i for i, _ in kinds}) >= 3, kinds
 
 

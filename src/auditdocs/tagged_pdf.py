@@ -199,6 +199,54 @@ def finish(writer, info: dict[str, str], language: str = LANGUAGE) -> bytes:
     return out.getvalue()
 
 
+def row_headers(writer, labels: list[list[tuple[bool, ...]]]) -> int:
+    """Mark the label cells of the PDF's tables as their rows' header cells (/TH, scope Row), so that a screen
+    reader says which label a value belongs to (Word cannot mark a header column, and LibreOffice tags such
+    cells /TD). `labels`: for each table of the document, in order, each of its rows and each of its cells,
+    whether it is a label (`forms.docx.layout.label_cells`). Nothing is changed unless the PDF has as many tables;
+    a table that has header cells already, or whose rows and cells are not as `labels` has them, is left as
+    it is. The number of tables changed."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    tree = writer.root_object.get("/StructTreeRoot")
+    if tree is None:
+        return 0
+
+    def elements(start, wanted=None):
+        for kid in _kids(start):
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, DictionaryObject) and "/S" in kid:
+                if wanted is None or str(kid["/S"]) in wanted:
+                    yield kid
+                if wanted is None or str(kid["/S"]) not in wanted:
+                    yield from elements(kid, wanted)
+
+    tables = [e for e in elements(tree.get_object()) if str(e["/S"]) == "/Table"]
+    if len(tables) != len(labels):
+        return 0
+    changed = 0
+    for table, rows in zip(tables, labels):
+        trs = list(elements(table, {"/TR"}))
+        cells = [[c for c in elements(tr, {"/TD", "/TH"})] for tr in trs]
+        if (any(str(c["/S"]) == "/TH" for row in cells for c in row) or [len(r) for r in cells] != [len(r) for r in rows]
+                or not any(any(r) for r in rows)):
+            continue
+        for row, wanted in zip(cells, rows):
+            for cell, label in zip(row, wanted):
+                if not label:
+                    continue
+                scope = DictionaryObject({NameObject("/O"): NameObject("/Table"), NameObject("/Scope"): NameObject("/Row")})
+                attributes = cell.get("/A")
+                attributes = attributes.get_object() if attributes is not None else None
+                cell[NameObject("/S")] = NameObject("/TH")
+                if isinstance(attributes, ArrayObject):
+                    attributes.append(scope)
+                else:
+                    cell[NameObject("/A")] = ArrayObject([a for a in (cell.get("/A"), scope) if a is not None])
+        changed += 1
+    return changed
+
+
 def _claims_pdfua(catalog) -> bool:
     """The catalog's XMP says PDF/UA-1 (as LibreOffice and auditdocs write it)."""
     metadata = catalog.get("/Metadata")

@@ -39,7 +39,7 @@ from ..dates import parse_date, uk
 from ..errors import UserError
 from ..files import private_folder, run_program
 from ..generate import safe_name
-from ..tagged_pdf import calc_taggable, editable, export_filter, finish
+from ..tagged_pdf import calc_taggable, editable, export_filter, finish, row_headers
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
 CONVERT_SECONDS_EACH = 20
@@ -276,6 +276,8 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
     # the forms are in British English: Calc says the language of the computer that converts them
     if item.source.suffix.lower() == ".xlsx":
         writer.root_object.pop("/Lang", None)
+    else:  # the labels of the details and of each question, which Word cannot mark, as their rows' headers
+        row_headers(writer, _label_cells(item))
     return finish(writer, {
         "/Title": f"{item.spec.title}: case {case}, audit of {uk(item.audit_date)}",
         "/Subject": (f"Finalised audit {item.audit_id} of the case file of {item.spec.subject_label.lower()} {case}"
@@ -286,6 +288,23 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
         "/Producer": "auditdocs",
         "/CreationDate": when.strftime("D:%Y%m%d%H%M%S"),
     })
+
+
+def _label_cells(item: ToFinalise) -> list:
+    """`forms.docx.layout.label_cells` of the returned Word form (none if it cannot be read)."""
+    import zipfile
+
+    from lxml import etree
+
+    from ..forms.docx.layout import label_cells
+    from ..forms.docx.oxml import qn
+
+    try:
+        with zipfile.ZipFile(item.source) as archive:
+            body = etree.fromstring(archive.read("word/document.xml")).find(qn("w:body"))
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return []
+    return label_cells(body, item.spec) if body is not None else []
 
 
 def locate(version: m.Return) -> Path | None:

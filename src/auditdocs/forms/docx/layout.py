@@ -214,3 +214,39 @@ def controls_by_place(body, spec: m.FormSpec) -> dict:
 def text_key(text: str) -> str:
     """A reference, label or heading as compared: case and spacing ignored."""
     return " ".join(text.split()).casefold()
+
+
+def label_cells(body, spec: m.FormSpec) -> list[list[tuple[bool, ...]]]:
+    """For each table of one of our Word forms (in the document's order, as `controls_by_place` counts them) and
+    each of its rows, for each of its cells, whether it holds a label (never an answer): in the details table (the
+    first), each cell whose text is a detail's label; in a section table, a row's reference and question (or
+    voice) cells, when the first holds a reference of the spec, the second begins with that row's label, and
+    `answer_cells` puts no answer in either. What a finalised PDF's tables mark as their row headers."""
+    tbl, tr, tc = qn("w:tbl"), qn("w:tr"), qn("w:tc")
+
+    def text(cell) -> str:
+        return text_key("".join(t.text or "" for t in cell.iter(qn("w:t"))))
+
+    details = {text_key(h.label) for h in spec.header}
+    answers = {text_key(ref): {i for _, i in where} for ref, where in answer_cells(spec).items()}
+    labels = {}
+    for _, item in spec.items():
+        if isinstance(item, m.Actions):
+            continue
+        labels[text_key(item.ref)] = text_key(getattr(item, "text", None) or item.label)
+        if isinstance(item, m.Question):
+            labels.update((text_key(ref), text_key(voice.label)) for ref, voice in item.voice_rows())
+    found = []
+    for n, table in enumerate(body.iter(tbl)):
+        rows = []
+        for row in table.findall(tr):
+            cells = [text(c) for c in row.findall(tc)]
+            if n == 0:
+                rows.append(tuple(i % 2 == 0 and text in details for i, text in enumerate(cells)))
+            else:
+                ref = cells[0] if cells else ""
+                headed = (len(cells) >= 2 and bool(labels.get(ref)) and cells[1].startswith(labels[ref])
+                          and not answers.get(ref, set()) & {0, 1})
+                rows.append(tuple(headed and i < 2 for i in range(len(cells))))
+        found.append(rows)
+    return found
