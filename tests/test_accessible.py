@@ -137,6 +137,34 @@ def test_every_answer_box_of_a_word_form_has_a_name_a_screen_reader_announces(li
             assert alias is not None and alias.get(W + "val").strip(), (spec.id, sdt.find(f"{W}sdtPr/{W}tag").get(W + "val"))
 
 
+def test_the_cells_a_finalised_pdf_heads_its_rows_with_are_the_labels_never_an_answer_even_one_worded_as_a_label(
+        library):
+    from auditdocs import model as m
+    from auditdocs.forms.docx.fill import fill_docx
+    from auditdocs.forms.docx.layout import label_cells
+
+    for spec in library.current():
+        # every detail and text answer worded as a label, and a question's row text typed into its answer box
+        words = [h.label for h in spec.header] + [getattr(i, "text", None) or i.label for _, i in spec.items()
+                                                   if not isinstance(i, m.Actions)]
+        answers = {h.id: words[(n + 1) % len(words)] for n, h in enumerate(spec.header) if h.type == "text"}
+        answers |= {f.id: words[n % len(words)] for n, f in enumerate(spec.fields) if f.type == "text"}
+        data = fill_docx(WordForm(spec).render({}, "AUD-TEST"), answers)
+        body = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")).find(f"{W}body")
+        tables = list(body.iter(f"{W}tbl"))
+        labels = label_cells(body, spec)
+        assert [[len(r.findall(f"{W}tc")) for r in t.findall(f"{W}tr")] for t in tables] == [
+            [len(row) for row in rows] for rows in labels], spec.id
+        headed = [cell for t, rows in zip(tables, labels) for r, flags in zip(t.findall(f"{W}tr"), rows)
+                  for cell, flag in zip(r.findall(f"{W}tc"), flags) if flag]
+        assert [c for c in headed if c.find(f".//{W}sdt") is not None] == [], spec.id  # no answer box
+        texts = ["".join(c.itertext()) for c in headed]
+        assert texts[:len(spec.header)] == [h.label for h in spec.header], spec.id
+        refs = texts[len(spec.header)::2]
+        assert len(refs) >= 2 and set(refs) <= {i.ref for _, i in spec.items()} | {
+            ref for q in spec.questions for ref, _ in q.voice_rows()}, spec.id
+
+
 def test_no_state_or_grade_is_shown_by_its_colour_alone(demo):
     book = openpyxl.load_workbook(tracker(demo))
     coloured = 0
