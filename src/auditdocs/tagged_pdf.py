@@ -7,6 +7,8 @@ language, its title shown in the window's title bar, bookmarks for headings, and
 What auditdocs does after it (its own metadata, an attachment) rewrites the file with pypdf by
 cloning LibreOffice's catalog whole, so that the tags survive, and replaces only the document
 information and the XMP metadata (with the title and the PDF/UA mark alone: no author, tool or date).
+A Word table's header row becomes header cells, but Word cannot mark a header column: `row_headers`
+makes the label cells of a form's details and questions their rows' header cells (/TH, scope Row).
 
 `structure()` reads what a PDF's tags hold, for the tests and for the warning a user gets when an
 old LibreOffice made an untagged PDF. It checks the machine-checkable part of PDF/UA only: that the

@@ -6,7 +6,8 @@ the machine or of anyone else:
 
 - a Word form's tagged for screen readers (LibreOffice's tagged PDF/UA export: headings, tables,
   the language, the title in the window's title bar; see tagged_pdf), and kept so when its metadata
-  is rewritten; an Excel form's too, made from a copy of it in which Calc tags every cell (see `convert`);
+  is rewritten; the labels of its details and questions the header cells of their rows (Word cannot mark
+  them: `_label_cells`, `tagged_pdf.row_headers`); an Excel form's too, made from a copy of it in which Calc tags every cell (see `convert`);
 - named as a case system upload expects: `9901004 Case File Audit 2026-11-18.pdf` (case number,
   the form's kind, the audit date);
 - its title and subject set from the audit, the audit id in its metadata (`/AuditId`, and the
