@@ -13,13 +13,21 @@ import re
 import shutil
 import socket
 import subprocess
+import zipfile
 from pathlib import Path
 
 import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, needs_soffice, pdfinfo_says, row_header_texts, xmp_properties
+from helpers import (
+    SPECS,
+    libreoffice_convert,
+    needs_soffice,
+    pdfinfo_says,
+    row_header_texts,
+    xmp_properties,
+)
 from month_register import make_month, sample_allocations
 from pypdf import PdfReader
 from scan import export_leaks, found_in, haystack, pdf_findings, people
@@ -495,6 +503,39 @@ def _values_on_the_last_printed_row(book) -> None:
                                  ("G", "Agreed", "General"), ("H", f'=IF(G{row}="Agreed","same","differs")', "General")):
         sheet[f"{column}{row}"] = value
         sheet[f"{column}{row}"].number_format = shown
+
+
+@needs_soffice
+def test_row_headers_are_marked_only_where_the_pdfs_tables_are_the_forms_row_for_row_and_cell_for_cell(
+        month, library, tmp_path):
+    from lxml import etree
+
+    from auditdocs.forms.docx.layout import label_cells
+    from auditdocs.tagged_pdf import editable, export_filter, finish, row_headers
+
+    record = next(r for r in month.records.values() if r.file.endswith(".docx") and r.status == "complete")
+    form = Path(record.file)
+    (pdf,) = libreoffice_convert([form], tmp_path / "pdf", export_filter("writer"), tmp_path / "profile")
+    body = etree.fromstring(zipfile.ZipFile(form).read("word/document.xml")).find(f"{W}body")
+    labels = label_cells(body, library.get(record.form_id))
+    before = structure(pdf.read_bytes())
+    assert before.tables_without_headers >= 2 and before.roles["/Table"] == len(labels)
+
+    def marked(labels) -> tuple[int, object]:
+        writer = editable(pdf.read_bytes())
+        changed = row_headers(writer, labels)
+        return changed, structure(finish(writer, {"/Title": "A form"}))
+
+    # a table too few: nothing changed; the details table a row or a cell short: that table left as it was
+    changed, found = marked(labels[1:])
+    assert changed == 0 and found.roles == before.roles
+    for wrong in ([labels[0][:-1], *labels[1:]], [[row[:-1] for row in labels[0]], *labels[1:]]):
+        changed, found = marked(wrong)
+        assert changed == before.tables_without_headers - 1 and found.tables_without_headers == 1
+    changed, found = marked(labels)
+    assert changed == before.tables_without_headers and found.tables_without_headers == 0
+    assert found.roles["/TD"] + found.roles["/TH"] == before.roles["/TD"] + before.roles["/TH"] < found.roles["/TH"] * 4
+    assert found.tagged and found.untagged_text == 0
 
 
 @needs_soffice
