@@ -157,6 +157,11 @@ def _roll_back(conn: sqlite3.Connection) -> None:
             pass  # the journal left beside the file undoes it when the register is next opened
 
 
+#: What to say of a damaged register (after "the register PATH ").
+DAMAGED = ("is damaged ({error}): it cannot be used. Nothing was changed. Run 'auditdocs register rebuild' to remake "
+           "it from your forms and tracker (the damaged file is kept beside it), or put back a backup copy of it.")
+
+
 #: SQLite's errors that come of the register's file or its place, not of auditdocs: what to tell the person.
 _TROUBLE = {
     "SQLITE_BUSY": "is in use by another program and stayed busy for {busy} seconds. Try again when it has "
@@ -174,12 +179,8 @@ _TROUBLE = {
                        "(SQLite makes a journal file beside the register).",
     "SQLITE_PERM": "cannot be opened: you are not allowed to. Check the permissions of the file and its folder "
                    "{folder}.",
-    "SQLITE_CORRUPT": "is damaged ({error}): it cannot be used. Run 'auditdocs register rebuild' to remake it from "
-                      "your forms and tracker (the damaged file is kept beside it), or put back a backup copy of "
-                      "it.",
-    "SQLITE_NOTADB": "is damaged ({error}): it cannot be used. Run 'auditdocs register rebuild' to remake it from "
-                     "your forms and tracker (the damaged file is kept beside it), or put back a backup copy of "
-                     "it.",
+    "SQLITE_CORRUPT": DAMAGED,
+    "SQLITE_NOTADB": DAMAGED,
 }
 
 
@@ -208,6 +209,8 @@ def never_wrote_a_tracker(path: Path | str) -> bool:
         return True
     with open_register(path) as reg:
         return not reg._count("trackers")
+
+
 #: What reading a register's own rows raises when what they hold was damaged on disk (SQLite cannot tell).
 DAMAGED_CONTENT = (ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error, sqlite3.DatabaseError)
 
@@ -219,8 +222,7 @@ def _says_damaged(exc: sqlite3.OperationalError) -> bool:
 
 
 def _damaged(path: Path, what: str) -> UserError:
-    return UserError(f"the register {path} is damaged: part of what it holds cannot be read ({what}). Nothing was "
-                     "changed. Run 'auditdocs register rebuild' to remake it from your forms and tracker.")
+    return UserError(f"the register {path} " + DAMAGED.format(error=what))
 
 
 def _damaged_content(exc: BaseException) -> bool:
@@ -265,8 +267,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if conn is not None:
             conn.close()
         if isinstance(exc, UnicodeDecodeError):  # SQLite's own message about a damaged schema is itself damaged
-            raise UserError(f"the register {path} is damaged: its list of tables cannot be read. Run 'auditdocs "
-                            "register rebuild' to remake it from your forms and tracker.") from None
+            raise _damaged(path, "its list of tables cannot be read") from None
         if not isinstance(exc, sqlite3.DatabaseError):
             raise
         if getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB" and (trouble := register_trouble(path, exc)):
