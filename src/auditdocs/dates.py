@@ -177,6 +177,8 @@ def outside_given_years(day: dt.date) -> str:
     if first <= day.year <= last:
         return ""
     return f"the year {day.year} is not one auditdocs can work with: give a year from {first} to {last}"
+
+
 def next_working_day(day: dt.date) -> dt.date:
     """`day` if it is a working day, else the working day after it: a deadline that falls on a weekend or a
     bank holiday moves to the next working day."""

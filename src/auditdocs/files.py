@@ -166,6 +166,8 @@ def _terminate_as_exit():
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
 #: What a QA officer on Windows is told, where file modes cannot keep a file to its owner.
 WINDOWS_PRIVACY = ("On Windows, auditdocs cannot make its files readable by you only: keep the workspace (and the "
                    "key, exports and reports) in a folder only you, or only your QA team, can open, such as your own "

@@ -94,6 +94,7 @@ def properties(spec: m.FormSpec, values: dict[str, str], audit: str, layout: str
 
 # ---- is a returned form the audit it says it is? -----------------------------------------------------
 
+
 def _same(field: m.HeaderField | None, one, other) -> bool:
     if field is not None and field.type == "date":
         return parse_date(one) == parse_date(other)

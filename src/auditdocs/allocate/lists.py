@@ -243,6 +243,7 @@ def did_you_mean_column(columns: list[str], names: tuple[str, ...], what: str) -
             return f' Did you mean the column \'{keys[close[0]]}\'? If so, add: --map "{keys[close[0]]}={what}".'
     return ""
 
+
 def _no_service(path: Path) -> str:
     return (f"{path.name} has no 'Service' column, so the settings' rule that nobody audits their own service "
             "is kept by team only: add the column.")

@@ -59,6 +59,7 @@ REF_SHADE, HEAD_SHADE = "F2F2F2", "DCE6F1"
 KEEP_GUIDANCE = 3  # lines of a section's guidance kept with its table
 KEEP_LAST = 16  # the last section is kept on one page when it has at most this many rows and paragraphs
 
+
 def spacer() -> etree._Element:
     """An empty paragraph: two tables must never touch, or editors merge them into one."""
     return el("w:p", el("w:pPr", el("w:spacing", after=0)))
