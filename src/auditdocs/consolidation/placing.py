@@ -204,10 +204,11 @@ def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict
     register holds (a form saved again by an editor that drops its tables): `consolidate` keeps that version, so
     the file is not one to send back as incomplete."""
     from ..register import file_hash, open_register
-    from .versions import held, lost
+    from .versions import held, lost, same_path
 
     if register is None or not Path(register).is_file():
         return {}
+
     def content(record: m.AuditRecord) -> str:
         try:
             return file_hash(Path(record.file))
@@ -225,7 +226,8 @@ def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict
             if current is None or not hashes[record.file] or current.content_hash in hashes.values():
                 continue  # its version in use is among the files read: `returns.standing_versions` says which stands
             kept = reg.record_of(current.content_hash)
-            in_its_place = any(_same_file(os.path.join(folder, path), record.file) for folder, path in current.places)
+            in_its_place = any(same_path(os.path.join(folder, path), os.path.abspath(record.file))
+                               for folder, path in current.places)
             if kept is None or not (in_its_place or (record.modified or "") > (kept.modified or "")):
                 continue  # an older copy: `returns.standing_versions` says which stands
             gone = lost(held(kept), held(record))
@@ -234,7 +236,3 @@ def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict
                                     f"read before): {', '.join(gone)}. 'consolidate' keeps that version; ask the "
                                     "auditor to send the form again from Word.")
     return out
-
-
-def _same_file(one: str, other: str) -> bool:
-    return os.path.normcase(os.path.abspath(one)) == os.path.normcase(os.path.abspath(other))

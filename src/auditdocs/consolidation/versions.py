@@ -24,19 +24,20 @@ class ReturnedFile:
         return bool(self.file_check) and self.file_check == other.file_check
 
     def same_location(self, other: ReturnedFile) -> bool:
-        return bool(self.location) and _norm(self.location) == _norm(other.location)
+        return bool(self.location) and same_path(self.location, other.location)
 
     def same_shown_path(self, other: ReturnedFile) -> bool:
         """At the same path within the folder given (which may have moved, or been renamed)."""
-        return bool(self.shown) and _norm(self.shown) == _norm(other.shown)
+        return bool(self.shown) and same_path(self.shown, other.shown)
 
     def read_again(self, other: ReturnedFile) -> bool:
         """The same file: the same bytes, or (saved again, perhaps with changes) at the same path."""
         return self.same_content(other) or self.same_location(other)
 
 
-def _norm(path: str) -> str:
-    return os.path.normcase(os.path.normpath(path))
+def same_path(one: str, other: str) -> bool:
+    """The same path, as the system compares them (letter case on Windows; relative ones from the same folder)."""
+    return os.path.normcase(os.path.normpath(one)) == os.path.normcase(os.path.normpath(other))
 
 
 def current_version(tracked: ReturnedFile | None, found: list[ReturnedFile], tracked_still_there: bool
