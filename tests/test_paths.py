@@ -129,3 +129,32 @@ def test_chase_letters_in_a_deep_folder_keep_the_role_and_fit(tmp_path, library)
         assert len(str(letter)) <= 250, letter.name
         assert letter.name.endswith(").txt") and " (" in letter.name  # who it is for: the role kept
     assert "Terry (team manager).txt" in [letter.name for letter in letters]
+
+
+def test_e_mail_drafts_in_a_deep_folder_fit_and_keep_their_part_numbers(tmp_path):
+    """`generate --eml` and `chase --eml` drafts, named for their person, in a folder as deep as a OneDrive one."""
+    import datetime as dt
+    from email import message_from_bytes
+
+    from auditdocs.share.email import forms_drafts
+    from auditdocs.share.settings import EmailSettings
+
+    folder = deep(tmp_path, 200) / "E-mail drafts"
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    made = []
+    for n in range(3):  # three forms of 700 kB: in three drafts at a 1 MB limit
+        made.append(forms / f"form {n}.docx")
+        made[-1].write_bytes(os.urandom(700_000))
+    auditor = "Anastasia Bartholomew-Featherstonehaugh Fictionby-Madeupson"
+    namesake = "Anastasia Bartholomew-Featherstonehaugh Notreal"  # cut short, the same name as the first
+    drafts = forms_drafts({auditor: made, namesake: made[:1]}, {}, folder, dt.date(2026, 11, 1), {},
+                          EmailSettings(max_mb=1), now=dt.datetime(2026, 11, 2, 9))
+    assert len(drafts.paths) == 4 and len(set(drafts.paths)) == 4  # none written over another
+    for n, path in enumerate(drafts.paths[:3], start=1):
+        assert len(str(path)) <= 250 and path.name.endswith(f" ({n} of 3).eml"), (len(str(path)), path.name)
+        assert path.name.startswith("Anastasia")
+    assert len(str(drafts.paths[3])) <= 250 and drafts.paths[3].name.startswith("Anastasia")
+    assert [message_from_bytes(p.read_bytes())["X-Unsent"] for p in drafts.paths] == ["1"] * 4
+    assert f"Dear {namesake}," in message_from_bytes(drafts.paths[3].read_bytes()).get_payload()[0].get_payload(
+        decode=True).decode("utf-8")

@@ -20,6 +20,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from .. import naming
 from ..files import write_atomic
 from ..generate import safe_name
 from ..model import name_key
@@ -114,8 +115,16 @@ def message(to_name: str, to_address: str, subject: str, body: str, attachments:
     return msg.as_bytes()
 
 
-def _name(who: str, part: int = 0, parts: int = 1) -> str:
-    return safe_name(who or "no one named", 80) + (f" ({part} of {parts})" if parts > 1 else "") + ".eml"
+def _path(folder: Path, who: str, taken: list[Path], part: int = 0, parts: int = 1) -> Path:
+    """Where a draft to `who` goes: named for them, short enough for the whole path (`naming.fit`), and not
+    one of the drafts already `taken` by this run (two names cut to the same: the second gets a number)."""
+    end = (f" ({part} of {parts})" if parts > 1 else "") + ".eml"
+    for n in range(1, len(taken) + 2):
+        path = folder / naming.fit(folder, [(safe_name(who or "no one named", 80), True),
+                                            ((f" {n}" if n > 1 else "") + end, False)])
+        if path not in taken:
+            return path
+    raise AssertionError("unreachable: one of len(taken) + 1 names is free")
 
 
 def forms_drafts(forms: dict[str, list[Path]], emails: dict[str, str], folder: Path, month: dt.date,
@@ -147,7 +156,7 @@ def forms_drafts(forms: dict[str, list[Path]], emails: dict[str, str], folder: P
                 "Thank you."])
             data = message(auditor, address, f"Case file audits for {month:%B %Y}: your forms{part}", body, batch,
                            sender=settings.sender, now=now)
-            done.paths.append(write_atomic(folder / _name(auditor, n, len(batches)), data, private=True))
+            done.paths.append(write_atomic(_path(folder, auditor, done.paths, n, len(batches)), data, private=True))
     return done
 
 
@@ -164,5 +173,5 @@ def letter_drafts(letters, emails: dict[str, str], folder: Path, today: dt.date,
                                  "fill in To in their draft before sending it.")
         subject = f"Case file audits: what is needed from you ({long_date(today)})"
         data = message(letter.to, address, subject, letter.text + "\n\nThank you.\n", sender=settings.sender, now=now)
-        done.paths.append(write_atomic(folder / _name(f"{letter.to} ({letter.role})"), data, private=True))
+        done.paths.append(write_atomic(_path(folder, f"{letter.to} ({letter.role})", done.paths), data, private=True))
     return done
