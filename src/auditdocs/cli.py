@@ -412,8 +412,9 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) ->
     it stands and what is next; and the answers, judgements, actions and exceptions.
     Managers' and QA officers' columns, and rows, columns and sheets people add, are
     always kept. A file is put on the audit it names only when its details are that
-    audit's (else it is listed, and --attach FILE AUDIT_ID says which audit it is). The previous tracker is backed up first; nothing is written if it is
-    open in Excel. The register is the workspace's (else one beside the tracker).
+    audit's (else it is listed, and --attach FILE AUDIT_ID says which audit it is).
+    The previous tracker is backed up first; nothing is written if it is open in
+    Excel. The register is the workspace's (else one beside the tracker).
     Exits 0 when nothing needs attention, 1 when something read in this run does (see
     the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
     cannot be updated.
