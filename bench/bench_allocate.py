@@ -18,11 +18,11 @@ from pathlib import Path
 
 import openpyxl
 
-from auditdocs import model as m
 from auditdocs.allocate import AllocationSettings, allocate_month
 from auditdocs.allocate.history import history_from
 from auditdocs.allocate.lists import read_auditors, read_cases
 from auditdocs.allocate.plan import plan_month
+from auditdocs.domain import model as m
 from auditdocs.register import audit_from_allocation, open_register
 from auditdocs.specs import load_library
 

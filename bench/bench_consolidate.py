@@ -53,8 +53,8 @@ def _values(spec, n: int) -> tuple[dict, str]:
 
 def _make(task: tuple[int, str, int]) -> None:
     """One returned form: made as generate makes it, filled as its auditor fills it."""
-    from auditdocs import model as m
     from auditdocs.demo import invent_answers
+    from auditdocs.domain import model as m
     from auditdocs.forms.docx.fill import fill_docx
     from auditdocs.forms.docx.writer import WordForm
     from auditdocs.forms.xlsx.fill import fill_xlsx

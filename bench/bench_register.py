@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from auditdocs import builtin, cycle
-from auditdocs import model as m
+from auditdocs import builtin
+from auditdocs.domain import cycle
+from auditdocs.domain import model as m
 from auditdocs.register import SeenFile, audit_from_allocation, open_register
 from auditdocs.specs import load_library
 

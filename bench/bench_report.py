@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench_register import year_of_audits
 
-from auditdocs import model as m
+from auditdocs.domain import model as m
 from auditdocs.register import SeenFile, audit_from_allocation, open_register
 from auditdocs.report import charts, dashboard, figures, word
 from auditdocs.report.make import audits_for, make_report

@@ -21,12 +21,12 @@ from pathlib import Path
 import openpyxl
 from tracker_records import make_record
 
-from auditdocs import model as m
 from auditdocs.allocate.settings import AllocationSettings
+from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.register import SeenFile, audit_from_allocation, file_hash, open_register
-from auditdocs.returns import read_form
+from auditdocs.returns.read import read_form
 
 NOV = dt.date(2026, 11, 1)
 SETTINGS = AllocationSettings(sample={"CIN": 4, "CP": 4, "CLA": 4, "Foster carer": 2})

@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 
 from auditdocs import builtin
-from auditdocs import model as m
+from auditdocs.domain import model as m
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The built-in form specs and samples, inside the package (tests name them only through these two).
@@ -165,7 +165,7 @@ def library_from_text(folder: Path, name: str, text: str):
 
 def unreadable(path: Path, library) -> str:
     """The one reason a file could not be read (Word or Excel, as `auditdocs parse` reads it)."""
-    from auditdocs.returns import read_form
+    from auditdocs.returns.read import read_form
 
     record = read_form(Path(path), library)
     assert record.status == "unreadable", path

@@ -17,15 +17,15 @@ from pathlib import Path
 import openpyxl
 from helpers import full_answers, record_values, rewrite_parts
 
-from auditdocs import model as m
-from auditdocs.consolidation import consolidate_folders
+from auditdocs.consolidate import consolidate_folders
+from auditdocs.domain import model as m
+from auditdocs.domain.identity import audit_id
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx.fill import fill_xlsx
 from auditdocs.forms.xlsx.writer import XlsxForm
-from auditdocs.identity import audit_id
 from auditdocs.register import SeenFile, audit_from_allocation, file_hash, open_register
-from auditdocs.returns import read_form
+from auditdocs.returns.read import read_form
 
 MONTH = dt.date(2026, 11, 1)
 RETURNED = dt.datetime(2026, 11, 28, 9, 0)

@@ -16,15 +16,15 @@ from pathlib import Path
 
 from helpers import SAMPLES
 
-from auditdocs import model as m
-from auditdocs.allocation import AllocationList, read_allocations
-from auditdocs.consolidation import consolidate_folders
-from auditdocs.dates import uk
+from auditdocs.allocate.allocation_list import AllocationList, read_allocations
+from auditdocs.consolidate import consolidate_folders
 from auditdocs.demo import invent_answers
+from auditdocs.domain import model as m
+from auditdocs.domain.dates import uk
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.xlsx.fill import fill_xlsx
-from auditdocs.generate import generate, record_made
-from auditdocs.returns import read_form
+from auditdocs.generate.run import generate, record_made
+from auditdocs.returns.read import read_form
 
 MADE, NOW = dt.datetime(2026, 11, 2, 9, 0), dt.datetime(2026, 12, 1, 9, 0)
 SAMPLE = SAMPLES / "allocations_2026-11.xlsx"

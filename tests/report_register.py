@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from auditdocs import identity
-from auditdocs import model as m
+from auditdocs.domain import identity
+from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.register import SeenFile, audit_from_allocation, file_hash, open_register
-from auditdocs.returns import read_form
+from auditdocs.returns.read import read_form
 
 #: Invented people: (family name, given names, date of birth).
 CHILDREN = [("Testworth", "Amelia Rose", "2015-04-02"), ("Fictionby", "Oscar", "2012-09-17"),

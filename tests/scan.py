@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from auditdocs.dates import uk
+from auditdocs.domain.dates import uk
 from auditdocs.register import open_register
 
 NAME_FIELDS = ("family_name", "given_names", "social_worker", "team_manager", "auditor", "senior_managers",

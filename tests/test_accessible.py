@@ -139,7 +139,7 @@ def test_every_answer_box_of_a_word_form_has_a_name_a_screen_reader_announces(li
 
 def test_the_cells_a_finalised_pdf_heads_its_rows_with_are_the_labels_never_an_answer_even_one_worded_as_a_label(
         library):
-    from auditdocs import model as m
+    from auditdocs.domain import model as m
     from auditdocs.forms.docx.fill import fill_docx
     from auditdocs.forms.docx.layout import label_cells
 

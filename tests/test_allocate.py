@@ -25,14 +25,14 @@ from allocate_year import (
 from click.testing import CliRunner
 from helpers import SPECS
 
-from auditdocs import cycle
-from auditdocs import model as m
 from auditdocs.allocate import allocate_month, check_allocation, reallocate_audit
+from auditdocs.allocate.allocation_list import key, read_allocations
 from auditdocs.allocate.history import history_from
-from auditdocs.allocation import key, read_allocations
 from auditdocs.cli import cli
+from auditdocs.domain import cycle
+from auditdocs.domain import model as m
 from auditdocs.errors import UserError
-from auditdocs.generate import generate
+from auditdocs.generate.run import generate
 from auditdocs.register import audit_from_allocation, open_register
 
 TODAY = dt.date(2026, 10, 30)

@@ -17,17 +17,17 @@ from allocate_year import (
 )
 from helpers import SAMPLES
 
-from auditdocs import model as m
 from auditdocs.allocate import AllocationSettings, allocate_month
 from auditdocs.allocate import rules as r
+from auditdocs.allocate.allocation_list import read_allocations
 from auditdocs.allocate.history import History, ReAudit
 from auditdocs.allocate.lists import read_auditors, read_cases
 from auditdocs.allocate.plan import allocate, facts_for
 from auditdocs.allocate.sample import draw
 from auditdocs.allocate.solver import Problem, bottleneck, solve
-from auditdocs.allocation import read_allocations
+from auditdocs.domain import model as m
 from auditdocs.errors import UserError
-from auditdocs.generate import generate
+from auditdocs.generate.run import generate
 from auditdocs.register import open_register
 
 # ---- settings ------------------------------------------------------------------------------------------

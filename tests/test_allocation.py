@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from helpers import SAMPLES, SPECS
 
-from auditdocs.allocation import key, parse_month, read_allocations
+from auditdocs.allocate.allocation_list import key, parse_month, read_allocations
 from auditdocs.errors import UserError
 from auditdocs.specs import load_library
 

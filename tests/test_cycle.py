@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 from tracker_records import make_record
 
-from auditdocs import cycle
-from auditdocs import model as m
+from auditdocs.domain import cycle
+from auditdocs.domain import model as m
 from auditdocs.register import SeenFile, audit_from_allocation, open_register
 
 NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)

@@ -36,12 +36,12 @@ from openpyxl import load_workbook
 from tracker_records import rows_of
 
 from auditdocs.cli import cli
-from auditdocs.consolidation import consolidate
+from auditdocs.consolidate import consolidate
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx import XlsxForm
 from auditdocs.forms.xlsx.fill import fill_xlsx
-from auditdocs.returns import UNFORESEEN, read_form, read_returns
+from auditdocs.returns.read import UNFORESEEN, read_form, read_returns
 
 FUZZ_FILES = int(os.environ.get("AUDITDOCS_FUZZ_FILES", "1000"))
 SECONDS_PER_FILE = 5.0  # "nothing takes more than a few seconds", even on a busy 2-core machine
@@ -293,7 +293,7 @@ def test_a_failure_nobody_foresaw_is_kept_to_its_file(library, originals, tmp_pa
 
 def test_exit_code_3_only_when_auditdocs_itself_fails(library, originals, tmp_path, monkeypatch, capsys):
     from auditdocs import cli as cli_module
-    from auditdocs import returns
+    from auditdocs.returns import read as returns
 
     folder = tmp_path / "returned"
     _save(folder, "a.docx", originals["csc_case_file_audit.docx"])

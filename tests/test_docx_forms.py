@@ -20,7 +20,7 @@ from helpers import (
 from lxml import etree
 from pypdf import PdfReader
 
-from auditdocs import identity
+from auditdocs.domain import identity
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.oxml import W14_NS, W_NS
 from auditdocs.forms.docx.writer import WordForm

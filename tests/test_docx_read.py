@@ -27,8 +27,8 @@ from helpers import (
 )
 from lxml import etree
 
-from auditdocs import model as m
 from auditdocs.cli import cli
+from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.oxml import W_NS
 from auditdocs.forms.docx.reader import read_docx

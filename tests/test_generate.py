@@ -14,11 +14,12 @@ from helpers import REALWORLD, SAMPLES, SPECS, as_strict, rewrite_parts
 from test_allocation import HEAD, child, write_csv, write_xlsx
 from test_docx_read import council_template
 
-from auditdocs import generate as gen
 from auditdocs.cli import cli
+from auditdocs.domain.model import Allocation
 from auditdocs.forms.docx.reader import read_docx
-from auditdocs.generate import MANIFEST_COLUMNS, file_name, safe_name
-from auditdocs.model import Allocation
+from auditdocs.generate import run as gen
+from auditdocs.generate.run import MANIFEST_COLUMNS, file_name
+from auditdocs.naming import safe_name
 from auditdocs.specs import load_library
 
 

@@ -30,7 +30,9 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
     tmp = tmp_path_factory.mktemp("install")
     source = tmp / "source"  # what the wheel is built from, nothing else
     shutil.copytree(PROJECT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("form_specs", "samples"):
+        shutil.copytree(PROJECT / name, source / name)
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(PROJECT / name, source)
     built = run(sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation", "--no-index",
                 "--wheel-dir", tmp / "dist", source, cwd=tmp)

@@ -13,8 +13,8 @@ from helpers import SPECS
 from moderation_month import Month, write_moderators
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from auditdocs import model as m
 from auditdocs.cli import cli
+from auditdocs.domain import model as m
 from auditdocs.moderation.agreement import (
     grade_agreement,
     moderation_agreement,

@@ -6,8 +6,8 @@ import datetime as dt
 
 from helpers import SAMPLES
 
-from auditdocs import cycle
-from auditdocs.allocation import read_allocations
+from auditdocs.allocate.allocation_list import read_allocations
+from auditdocs.domain import cycle
 from auditdocs.moderation.moderators import HEAD_OF_SERVICE, read_moderators
 from auditdocs.moderation.outcome import audit_moderation
 from auditdocs.register import open_register

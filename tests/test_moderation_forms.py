@@ -17,11 +17,11 @@ from helpers import (
 from lxml import etree
 from moderation_month import Month, write_moderators
 
-from auditdocs import cycle
 from auditdocs.cli import cli
-from auditdocs.consolidation import consolidate_folders
-from auditdocs.consolidation.plan import _Candidate, moderated_version
-from auditdocs.consolidation.versions import ReturnedFile
+from auditdocs.consolidate import consolidate_folders
+from auditdocs.consolidate.plan import _Candidate, moderated_version
+from auditdocs.consolidate.versions import ReturnedFile
+from auditdocs.domain import cycle
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.xlsx.layout import field_name
 from auditdocs.moderation.columns import MODERATION_HEADINGS, moderation_columns
@@ -30,7 +30,7 @@ from auditdocs.moderation.moderators import read_moderators
 from auditdocs.moderation.outcome import audit_moderation, moderated_events
 from auditdocs.moderation.select import choose_sample
 from auditdocs.register import open_register
-from auditdocs.returns import read_form
+from auditdocs.returns.read import read_form
 from auditdocs.tracker.rows import Graded
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

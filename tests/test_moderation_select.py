@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from helpers import SAMPLES, SPECS
 from moderation_month import SERVICES, Month, spread_month, write_moderators
 
-from auditdocs.allocation import key
+from auditdocs.allocate.allocation_list import key
 from auditdocs.cli import cli
 from auditdocs.errors import UserError
 from auditdocs.moderation.moderators import HEAD_OF_SERVICE, QA_OFFICER, read_moderators
@@ -128,7 +128,7 @@ def test_the_moderators_list_is_read_like_the_other_lists(tmp_path):
 
 
 def test_the_sample_moderators_list_covers_the_sample_months_teams(library):
-    from auditdocs.allocation import read_allocations
+    from auditdocs.allocate.allocation_list import read_allocations
 
     people = read_moderators(SAMPLES / "moderators.xlsx")
     assert not people.problems

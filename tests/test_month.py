@@ -9,11 +9,11 @@ import openpyxl
 from click.testing import CliRunner
 from helpers import REQUIRE_SOFFICE, SAMPLES, SOFFICE, SPECS
 
-from auditdocs.allocation import read_allocations
+from auditdocs.allocate.allocation_list import read_allocations
 from auditdocs.cli import cli
-from auditdocs.dates import uk
 from auditdocs.demo import demo_workspace
-from auditdocs.generate import generate
+from auditdocs.domain.dates import uk
+from auditdocs.generate.run import generate
 from auditdocs.workspace import init_workspace
 
 SAMPLE = SAMPLES / "allocations_2026-11.xlsx"

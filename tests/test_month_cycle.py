@@ -27,10 +27,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import rewrite_parts
 
-from auditdocs import cycle
-from auditdocs import model as m
 from auditdocs.cli import cli
 from auditdocs.demo import invent_answers
+from auditdocs.domain import cycle
+from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.specs import load_library
 

@@ -16,8 +16,8 @@ from test_moderation_forms import select
 
 from auditdocs import naming
 from auditdocs.cli import cli
-from auditdocs.identity import AUDIT_ID_RE
-from auditdocs.returns import read_form
+from auditdocs.domain.identity import AUDIT_ID_RE
+from auditdocs.returns.read import read_form
 
 
 def deep(base: Path, length: int) -> Path:

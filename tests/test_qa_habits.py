@@ -11,8 +11,8 @@ import pytest
 from habits import FORM, auditors_list, invoke, workspace_with
 from helpers import SAMPLES, full_answers, libreoffice_convert, needs_soffice
 
-from auditdocs import cycle
-from auditdocs import model as m
+from auditdocs.domain import cycle
+from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.specs import load_library
 

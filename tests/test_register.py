@@ -18,7 +18,7 @@ import pytest
 from helpers import ROOT
 from tracker_records import action, make_record
 
-from auditdocs import model as m
+from auditdocs.domain import model as m
 from auditdocs.errors import UserError
 from auditdocs.register import (
     SCHEMA_VERSION,

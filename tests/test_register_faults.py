@@ -45,10 +45,10 @@ from test_register_upkeep import (  # noqa: F401 (fixture)
     type_into_tracker,
 )
 
-from auditdocs.consolidation import run
+from auditdocs.consolidate import run
 from auditdocs.register import open_register
 from auditdocs.register.lock import lock_path
-from auditdocs.returns import find_files
+from auditdocs.returns.read import find_files
 
 SIGNED = {"Status": "Done", "Completed on": dt.datetime(2026, 12, 3), "Signed off by": "Pat Example",
           "Signed off on": dt.datetime(2026, 12, 5)}

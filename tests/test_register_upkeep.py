@@ -35,11 +35,11 @@ from allocate_year import write_auditors, write_cases, year_register
 from click.testing import CliRunner
 from helpers import ROOT, SAMPLES, SPECS
 
-from auditdocs import cycle
-from auditdocs.allocation import read_allocations
+from auditdocs.allocate.allocation_list import read_allocations
 from auditdocs.cli import cli
-from auditdocs.consolidation.run import KILL_AT
+from auditdocs.consolidate.run import KILL_AT
 from auditdocs.demo import invent_answers
+from auditdocs.domain import cycle
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.register import open_register
 from auditdocs.register.lock import lock_path
@@ -47,7 +47,7 @@ from auditdocs.report.figures import report_figures
 from auditdocs.report.make import audits_for
 from auditdocs.report.period import month_period
 from auditdocs.report.settings import ReportSettings
-from auditdocs.returns import read_form
+from auditdocs.returns.read import read_form
 
 LIST = SAMPLES / "allocations_2026-11.csv"
 MONTH = "2026-11"

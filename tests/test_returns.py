@@ -7,11 +7,11 @@ from click.testing import CliRunner
 from helpers import SPECS, full_answers, record_values, rewrite_parts
 
 from auditdocs.cli import cli
+from auditdocs.domain.identity import audit_id
+from auditdocs.domain.model import Allocation
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
-from auditdocs.generate import file_name, folder_name
-from auditdocs.identity import audit_id
-from auditdocs.model import Allocation
+from auditdocs.generate.run import file_name, folder_name
 
 
 def cli_run(*args):

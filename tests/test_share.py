@@ -32,9 +32,9 @@ from month_register import make_month, sample_allocations
 from pypdf import PdfReader
 from scan import export_leaks, found_in, haystack, pdf_findings, people
 
-from auditdocs import cycle
-from auditdocs import model as m
 from auditdocs.cli import cli
+from auditdocs.domain import cycle
+from auditdocs.domain import model as m
 from auditdocs.errors import UserError
 from auditdocs.register import open_register
 from auditdocs.share.export import ExportSettings, age_band

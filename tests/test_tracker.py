@@ -13,8 +13,8 @@ import openpyxl
 from helpers import library_from_text, xlsx_schema_errors
 from tracker_records import NOW, action, by_id, day, make_record, on_disk, rows_of
 
-from auditdocs import model as m
-from auditdocs.consolidation import consolidate
+from auditdocs.consolidate import consolidate
+from auditdocs.domain import model as m
 from auditdocs.tracker.rows import AUDITS
 
 # ---- the workbook ------------------------------------------------------------------
@@ -81,7 +81,9 @@ def test_audit_rows_dates_and_deadlines(library, tracker):
 
 
 def test_deadline_arithmetic_around_bank_holidays():
-    from auditdocs import cycle  # the one module of rules the tracker uses (issue 11)
+    from auditdocs.domain import (
+        cycle,  # the one module of rules the tracker uses (issue 11)
+    )
     assert cycle.oversight_due(dt.date(2026, 12, 18)) == dt.date(2027, 1, 6)
     assert cycle.oversight_due(dt.date(2026, 3, 26)) == dt.date(2026, 4, 13)
     # finalised on Maundy Thursday: Good Friday and Easter Monday are not working days

@@ -9,8 +9,8 @@ import openpyxl
 from openpyxl.comments import Comment
 from tracker_records import NOW, action, by_id, make_record, on_disk, rows_of
 
-from auditdocs import model as m
-from auditdocs.consolidation import consolidate
+from auditdocs.consolidate import consolidate
+from auditdocs.domain import model as m
 
 A = "AUD-202601-C1"
 B = "AUD-202601-C2"
@@ -295,7 +295,7 @@ def _return_form(library, folder: Path, actions: list[str]) -> None:
 
 
 def _read(library, folder: Path):
-    from auditdocs.returns import read_returns
+    from auditdocs.returns.read import read_returns
 
     return list(read_returns([folder], library))
 
@@ -348,7 +348,7 @@ def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(li
 
 def test_same_action_thresholds():
     # the rule lives in cycle (issue 11)
-    from auditdocs.cycle import DIFFERENT, SAME, UNSURE, same_action
+    from auditdocs.domain.cycle import DIFFERENT, SAME, UNSURE, same_action
 
     def verdict(old, new, signed_off=False):
         return same_action(old, new, signed_off=signed_off)
@@ -411,7 +411,7 @@ def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, 
 
     from auditdocs.forms.docx.fill import fill_docx
     from auditdocs.forms.docx.writer import WordForm
-    from auditdocs.returns import read_returns
+    from auditdocs.returns.read import read_returns
 
     spec = library.latest("csc_case_file_audit")
     folder = tmp_path / "December returned"
@@ -452,7 +452,7 @@ def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, 
 
 
 def test_which_returned_file_continues_the_tracker_s_version():
-    from auditdocs.consolidation.versions import ReturnedFile, current_version
+    from auditdocs.consolidate.versions import ReturnedFile, current_version
 
     tracked = ReturnedFile("aaaa", "Jo/form.docx", "/old/place/Jo/form.docx")
     moved = ReturnedFile("aaaa", "Jo/form.docx", "/new/place/Jo/form.docx")

@@ -10,7 +10,7 @@ from helpers import calc_edit, gnumeric_edit, needs_gnumeric, needs_soffice
 from lxml import etree
 from tracker_records import NOW, action, by_id, make_record, rows_of
 
-from auditdocs.consolidation import consolidate
+from auditdocs.consolidate import consolidate
 
 A, B = "AUD-202601-C1", "AUD-202601-C2"
 SHEETS = ("Audits", "Answers", "Judgements", "Actions", "Exceptions")

@@ -19,9 +19,9 @@ from helpers import (
 from pypdf import PdfReader
 from tracker_records import NOW, action, make_record
 
-from auditdocs import cycle
 from auditdocs.cli import cli
-from auditdocs.consolidation import consolidate
+from auditdocs.consolidate import consolidate
+from auditdocs.domain import cycle
 from auditdocs.forms.docx.fill import fill_docx
 
 LONG = ("What is working well: the worker knows the family and the child's voice is clear in the record. "

@@ -13,7 +13,7 @@ from helpers import REALWORLD
 from openpyxl.chart import BarChart, Reference
 from tracker_records import NOW, by_id, make_record
 
-from auditdocs.consolidation import consolidate
+from auditdocs.consolidate import consolidate
 from auditdocs.errors import UserError
 from auditdocs.tracker import safety
 

@@ -70,7 +70,7 @@ def test_consolidate_with_spawned_workers_writes_the_tracker_forked_workers_writ
     nothing inherited. The month's 60 forms read by spawned workers give the very tracker forked ones give."""
     from month_register import NOW, make_month
 
-    from auditdocs.consolidation import consolidate_folders, parsing
+    from auditdocs.consolidate import consolidate_folders, parsing
     from auditdocs.specs import load_library
 
     library = load_library(SPECS)

@@ -28,7 +28,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 from pypdf import PdfReader
 
-from auditdocs import identity
+from auditdocs.domain import identity
 from auditdocs.forms.xlsx import XlsxForm, read_xlsx
 from auditdocs.forms.xlsx.fill import fill_xlsx, insert_rows, named_cell, type_into
 from auditdocs.forms.xlsx.layout import (

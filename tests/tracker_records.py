@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from auditdocs import model as m
+from auditdocs.domain import model as m
 
 NOW = dt.datetime(2026, 2, 10, 9, 30)
 

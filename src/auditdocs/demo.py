@@ -34,14 +34,15 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from . import builtin, cycle
-from . import model as m
-from .dates import add_working_days, parse_date
+from . import builtin
+from .domain import cycle
+from .domain import model as m
+from .domain.dates import add_working_days, parse_date
 from .errors import UserError
 from .files import write_atomic
 from .forms.docx.fill import fill_docx
 from .forms.docx.package import saved_on
-from .safezip import skipped_silently
+from .forms.safezip import skipped_silently
 from .workspace import SETTINGS_FILE, Workspace, find_workspace, init_workspace
 
 SAMPLES = builtin("samples")
@@ -205,8 +206,8 @@ def allocate_step(demo: DemoMonth, library) -> Step:
 
 
 def generate_step(demo: DemoMonth, library) -> Step:
-    from .allocation import read_allocations
-    from .generate import generate, record_made
+    from .allocate.allocation_list import read_allocations
+    from .generate.run import generate, record_made
 
     allocations = read_allocations(demo.allocation_list, library, month=MONTH)
     rows = allocations.allocations
@@ -227,7 +228,7 @@ def generate_step(demo: DemoMonth, library) -> Step:
 
 
 def auditors_step(demo: DemoMonth, library) -> Step:
-    from .returns import read_returns, returns_by_auditor, write_json
+    from .returns.read import read_returns, returns_by_auditor, write_json
 
     allocations = _allocations(demo, library)
     returned = demo.workspace.returned
@@ -269,7 +270,7 @@ def auditors_step(demo: DemoMonth, library) -> Step:
 
 
 def _allocations(demo: DemoMonth, library) -> dict[str, m.Allocation]:
-    from .allocation import read_allocations
+    from .allocate.allocation_list import read_allocations
 
     return {a.audit_id: a for a in read_allocations(demo.allocation_list, library, month=MONTH).allocations}
 
@@ -405,7 +406,7 @@ def _one_unreadable(returned: Path) -> str:
 
 
 def _consolidate(demo: DemoMonth, library, now: dt.datetime):
-    from .consolidation import consolidate_folders
+    from .consolidate import consolidate_folders
 
     return consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
                                register=demo.workspace.register, now=now)
@@ -602,7 +603,7 @@ def report_step(demo: DemoMonth, library) -> Step:
 
 def status_step(demo: DemoMonth, library) -> Step:
     from .register import open_register
-    from .status import month_at_a_glance
+    from .status.plan import month_at_a_glance
 
     with open_register(demo.workspace.register) as reg:
         audits = reg.audits()

@@ -11,6 +11,7 @@ the parts that identify it (the case number, the audit id, the extension), until
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 EXCEL_LIMIT = 218  # Excel cannot open or save a workbook whose whole path is longer
@@ -18,6 +19,14 @@ OTHER_LIMIT = 250  # Windows' 260, less room for the temporary names Word and au
 EXCEL_TYPES = (".xlsx", ".xlsm", ".xls", ".csv")
 LEAST_ROOM = 60  # characters a folder must leave for the names made in it
 SEPARATORS = " -–—,;."
+
+#: The longest name auditdocs gives a file or folder it makes.
+MAX_NAME = 120
+RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{dev}{i}" for dev in ("COM", "LPT") for i in range(10)
+}
+_CHARS = str.maketrans({"<": "(", ">": ")", ":": " -", '"': "'", "/": "-", "\\": "-",
+                        "|": "-", "?": "", "*": ""})
 
 
 def limit_for(name: str) -> int:
@@ -99,3 +108,24 @@ def too_deep(folder: Path, example: str = "x.xlsx") -> str | None:
                if limit == EXCEL_LIMIT else "Windows cannot open files whose whole path is longer than 260 characters")
             + ", so their names are cut short. Choose a folder nearer the top of the drive (for example "
               "C:\\Audits, or a shorter folder name in OneDrive) and run the command again.")
+
+
+def safe_name(text: str, limit: int = MAX_NAME) -> str:
+    """A file or folder name Windows accepts: no reserved characters or names, no control
+    characters, no trailing dots or spaces, at most `limit` characters."""
+    text = unicodedata.normalize("NFC", str(text)).translate(_CHARS)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = shorten(" ".join(text.split()), limit - 1).strip(" .")
+    if text.split(".")[0].strip().upper() in RESERVED:
+        text = "_" + text
+    return text or "_"
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, at a word boundary where there is one nearby."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;-")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from . import model as m
+from .domain import model as m
 
 #: Header fields that name a worker rather than the subject: field id -> role shown instead.
 WORKER_FIELDS = {

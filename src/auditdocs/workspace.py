@@ -24,7 +24,7 @@ from dataclasses import field as dc_field
 from pathlib import Path
 
 from . import builtin
-from .dates import month_number
+from .domain.dates import month_number
 from .errors import UserError
 from .files import make_folder, write_atomic
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 
-from .. import model as m
-from ..dates import uk
+from ..domain import model as m
+from ..domain.dates import uk
 from . import rules as r
 from .settings import name_key
 

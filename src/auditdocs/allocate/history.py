@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Iterable
 
-from .. import cycle
-from .. import model as m
-from ..dates import add_months
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import add_months
 from .settings import AllocationSettings, name_key
 
 

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import model as m
-from ..allocation import (
+from ..domain import model as m
+from ..domain.cycle import audit_year, audit_year_months
+from ..domain.dates import MONTHS, parse_date
+from ..errors import UserError
+from ..specs.loader import Library, did_you_mean
+from .allocation_list import (
     DUE_DATE,
     FORM_COLUMN_NAMES,
     FormNames,
@@ -33,10 +37,6 @@ from ..allocation import (
     read_table,
     row_values,
 )
-from ..cycle import audit_year, audit_year_months
-from ..dates import MONTHS, parse_date
-from ..errors import UserError
-from ..specs.loader import Library, did_you_mean
 from .settings import AllocationSettings, category
 
 #: What a cases list says beyond the forms' details: what -> column names (compared with `key`).

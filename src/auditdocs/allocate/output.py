@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from .. import model as m
-from ..allocation import FORM_COLUMN_NAMES, key, match_columns
-from ..dates import parse_date, uk
+from ..domain import model as m
+from ..domain.dates import parse_date, uk
+from ..domain.identity import audit_id
 from ..files import put_text
-from ..identity import audit_id
+from .allocation_list import FORM_COLUMN_NAMES, key, match_columns
 from .lists import form_values
 from .plan import Allocated
 from .rules import Breach

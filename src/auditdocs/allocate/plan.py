@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 
-from .. import model as m
-from ..dates import uk
+from ..domain import model as m
+from ..domain.dates import uk
 from . import rules as r
 from . import solver
 from .check import month_notes, row_breaches, row_notes

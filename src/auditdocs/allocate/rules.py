@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cached_property
 
-from .. import model as m
-from ..cycle import audit_year_months
-from ..dates import add_months, last_day_of_month, uk
+from ..domain import model as m
+from ..domain.cycle import audit_year_months
+from ..domain.dates import add_months, last_day_of_month, uk
 from .history import History
 from .settings import AllocationSettings, name_key
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import cycle
-from .. import model as m
-from ..allocation import RowProblem, read_allocations
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.identity import audit_id
 from ..errors import UserError
 from ..files import write_atomic
-from ..identity import audit_id
 from ..register import audit_from_allocation, open_register
 from . import rules as r
+from .allocation_list import RowProblem, read_allocations
 from .check import month_breaches, month_notes, row_breaches, row_notes
 from .history import history_from
 from .lists import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from .. import model as m
+from ..domain import model as m
 from .rules import Breach
 from .settings import name_key
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import ClassVar
 
-from ..allocation import key
-from ..cycle import YEAR_START_MONTH
+from ..domain.cycle import YEAR_START_MONTH
 from ..errors import UserError
 from ..workspace import council_keys, unknown_keys
+from .allocation_list import key
 
 #: The usual categories of a case, each with the other names lists use for it (compared with `key`).
 CATEGORIES = {

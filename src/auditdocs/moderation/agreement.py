@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Iterable
 
-from .. import model as m
-from ..dates import uk
+from ..domain import model as m
+from ..domain.dates import uk
 from .outcome import CHANGE_WORDS, DOWN, SAME, UP, AuditModeration, audit_moderation
 
 Z95 = 1.959963984540054  # the standard normal's 97.5th percentile

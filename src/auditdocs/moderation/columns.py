@@ -1,7 +1,7 @@
 """The moderation columns of the tracker's Audits sheet, for one audit (pure)."""
 from __future__ import annotations
 
-from .. import model as m
+from ..domain import model as m
 from ..tracker.rows import Graded
 from .outcome import CHANGE_WORDS, AuditModeration, audit_moderation
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import model as m
-from ..allocation import key
+from ..allocate.allocation_list import key
+from ..domain import model as m
 from .moderators import Moderator, ModeratorList, same_service, services_of
 from .settings import ModerationSettings
 

@@ -30,14 +30,15 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import cycle, identity, naming
-from .. import model as m
+from .. import naming
+from ..domain import cycle, identity
+from ..domain import model as m
 from ..errors import UserError
 from ..files import put_text, write_atomic
 from ..forms.docx import package
 from ..forms.docx.layout import controls_by_place
 from ..forms.docx.oxml import qn
-from ..generate import safe_name
+from ..naming import safe_name
 from ..register import file_hash
 from .outcome import audit_moderation
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import model as m
-from ..allocation import RowProblem, cell_text, key, read_table
-from ..cycle import is_qa_auditor
+from ..allocate.allocation_list import RowProblem, cell_text, key, read_table
+from ..domain import model as m
+from ..domain.cycle import is_qa_auditor
 from ..errors import UserError
 
 COLUMNS = {  # what each column holds -> the names a list may give it (compared with `key`)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .. import cycle
-from .. import model as m
-from ..dates import parse_date
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import parse_date
 
 UP, DOWN, SAME = "up", "down", "same"
 CHANGE_WORDS = {UP: "Up", DOWN: "Down", SAME: "Same"}

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Iterable, Sequence
 
-from .. import cycle
-from .. import model as m
-from ..allocation import key
+from ..allocate.allocation_list import key
+from ..domain import cycle
+from ..domain import model as m
 from .moderators import (
     HEAD_OF_SERVICE,
     QA_OFFICER,

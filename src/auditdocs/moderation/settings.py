@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..cycle import YEAR_START_MONTH
+from ..domain.cycle import YEAR_START_MONTH
 from ..errors import UserError
 from ..workspace import council_keys, unknown_keys
 

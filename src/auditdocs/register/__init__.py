@@ -54,9 +54,9 @@ network drive works, and should not live in a cloud-synced folder (a sync can co
 """
 from __future__ import annotations
 
-from .. import model as m
-from ..dates import last_day_of_month, parse_date
-from ..identity import audit_month
+from ..domain import model as m
+from ..domain.dates import last_day_of_month, parse_date
+from ..domain.identity import audit_month
 from .lock import WriterLock
 from .schema import SCHEMA_VERSION
 from .store import (

@@ -17,7 +17,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import RegisterBusy, UserError
 from ..files import NO_SPACE, why_not_written
 
 #: An empty lock file younger than this is another run starting (where a lock cannot be made whole in one step,
@@ -187,10 +187,10 @@ class WriterLock:
             return age > SETTING_UP_SECONDS
         return holder.host == me.host and not running(holder.pid)
 
-    def _busy(self) -> UserError:
+    def _busy(self) -> RegisterBusy:
         holder = read_holder(self.path)
         who = holder.describe() if holder else "another run that is starting"
-        return UserError(
+        return RegisterBusy(
             f"the register {self.register} is being updated by {who}. Only one run can update it at a time: "
             f"wait for that run to finish and try again. If no run is going on (that computer was switched off "
             f"or the run was stopped), delete {self.path} and try again.")

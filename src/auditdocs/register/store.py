@@ -16,12 +16,12 @@ from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .. import cycle
-from .. import model as m
-from ..dates import parse_date
-from ..errors import UserError
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import parse_date
+from ..domain.identity import audit_month
+from ..errors import RegisterDamaged, UserError
 from ..files import sha256_of
-from ..identity import audit_month
 from .lock import WriterLock
 from .places import LOCATION, base_of, placed, stored
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -221,8 +221,8 @@ def _says_damaged(exc: sqlite3.OperationalError) -> bool:
     return said.startswith(("no such", "malformed", "Could not decode")) or "already exists" in said
 
 
-def _damaged(path: Path, what: str) -> UserError:
-    return UserError(f"the register {path} " + DAMAGED.format(error=what))
+def _damaged(path: Path, what: str) -> RegisterDamaged:
+    return RegisterDamaged(f"the register {path} " + DAMAGED.format(error=what))
 
 
 def _damaged_content(exc: BaseException) -> bool:

@@ -32,9 +32,9 @@ from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from typing import Callable, Iterable
 
-from .. import cycle
-from .. import model as m
-from ..dates import uk
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import uk
 from ..moderation.agreement import moderation_agreement as agreement_of
 from ..moderation.outcome import DOWN, UP, audit_moderation
 from ..redact import known_names, replace_names

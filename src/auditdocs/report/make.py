@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import cycle, naming
-from .. import model as m
+from .. import naming
+from ..domain import cycle
+from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
 from ..register import open_register

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from ..errors import UserError
+from ..errors import ProgramMissing, UserError
 from ..files import private_folder, run_program
 from ..tagged_pdf import editable, export_filter, finish
 
@@ -85,7 +85,7 @@ def report_pdf(render, name: str, title: str, beside: Path) -> tuple[bytes, byte
     in `beside` (the report's folder). UserError when it cannot be made."""
     program = soffice()
     if program is None:
-        raise UserError(NO_LIBREOFFICE)
+        raise ProgramMissing(NO_LIBREOFFICE)
     first = convert(render(None), name, program, beside)
     numbered = render(bookmark_pages(first))
     return numbered, neutral(convert(numbered, name, program, beside), title)

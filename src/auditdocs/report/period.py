@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..allocation import parse_month
-from ..cycle import YEAR_START_MONTH
-from ..dates import add_months
+from ..allocate.allocation_list import parse_month
+from ..domain.cycle import YEAR_START_MONTH
+from ..domain.dates import add_months
 from ..errors import UserError
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)

@@ -16,7 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from ..dates import uk
+from ..domain.dates import uk
 from ..forms.docx import package
 from ..forms.docx.oxml import NSMAP, cell, el, para, qn, row, run, table, text_para
 from ..forms.docx.writer import MARGIN, PAGE_H, PAGE_W, TEXT_W, spacer

@@ -21,9 +21,9 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from .. import naming
+from ..domain.model import name_key
 from ..files import write_atomic
-from ..generate import safe_name
-from ..model import name_key
+from ..naming import safe_name
 from .settings import EmailSettings
 
 #: What each kind of form attached is, for the mail program.
@@ -61,7 +61,7 @@ def addresses(auditors: Path, settings, month: dt.date) -> dict[str, str]:
 def forms_made(result, allocations, out: Path) -> tuple[dict[str, list[Path]], dict[str, dt.date]]:
     """The forms of a `generate` run (made now, or before and left alone), by auditor; and when each auditor's
     are due back (the latest due date, on a working day)."""
-    from ..dates import next_working_day, parse_date
+    from ..domain.dates import next_working_day, parse_date
 
     due_of = {a.audit_id: parse_date(a.values.get("due_date")) for a in allocations.allocations}
     forms: dict[str, list[Path]] = {}
@@ -131,7 +131,7 @@ def forms_drafts(forms: dict[str, list[Path]], emails: dict[str, str], folder: P
                  due: dict[str, dt.date | None], settings: EmailSettings, now: dt.datetime | None = None) -> Drafts:
     """One draft per auditor (`forms`: auditor -> their forms), their forms attached, split to fit
     `settings.max_mb`; `due`: auditor -> the date their forms are due back."""
-    from ..dates import long_date
+    from ..domain.dates import long_date
 
     done = Drafts()
     limit = int(settings.max_mb * MB)
@@ -163,7 +163,7 @@ def forms_drafts(forms: dict[str, list[Path]], emails: dict[str, str], folder: P
 def letter_drafts(letters, emails: dict[str, str], folder: Path, today: dt.date, settings: EmailSettings,
                   now: dt.datetime | None = None) -> Drafts:
     """One draft per chase letter (`status.Letter`), to the person's address where the auditors list has it."""
-    from ..dates import long_date
+    from ..domain.dates import long_date
 
     done = Drafts()
     for letter in letters:

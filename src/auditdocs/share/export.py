@@ -30,9 +30,9 @@ from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Iterable
 
-from .. import cycle
-from .. import model as m
-from ..dates import parse_date, uk
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import parse_date, uk
 from ..errors import UserError
 from ..files import csv_text, put_text, write_atomic
 from ..redact import known_names, replace_names

@@ -34,12 +34,12 @@ from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .. import cycle
-from .. import model as m
-from ..dates import parse_date, uk
-from ..errors import UserError
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import parse_date, uk
+from ..errors import ProgramMissing, UserError
 from ..files import private_folder, run_program
-from ..generate import safe_name
+from ..naming import safe_name
 from ..tagged_pdf import calc_taggable, editable, export_filter, finish, row_headers
 
 CONVERT_SECONDS = 60  # LibreOffice's start, then per file
@@ -193,14 +193,14 @@ def _name(items: list[ToFinalise]) -> None:
 
 
 def find_soffice() -> str:
-    """LibreOffice's soffice, or a UserError saying how to install it."""
+    """LibreOffice's soffice, or ProgramMissing saying how to install it."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found:
         return found
     for place in OTHER_PLACES.get(sys.platform, []):
         if place.is_file():
             return str(place)
-    raise UserError(INSTALL_LIBREOFFICE)
+    raise ProgramMissing(INSTALL_LIBREOFFICE)
 
 
 def convert(items: list[ToFinalise], soffice: str, beside: Path) -> dict[str, bytes | str]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import model as m
 from ..budgets import SPEC_BYTES, megabytes
+from ..domain import model as m
 from .yamlsrc import Message, YList, YMap, load
 
 SCALES_FILE = "scales.yaml"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .. import model as m
+from ..domain import model as m
 
 WIDTH = 100
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .. import model as m
+from ..domain import model as m
 from . import rows as r
 from .stream import Fragment, RowWriter, Styles, fragment, row_height, row_xml
 

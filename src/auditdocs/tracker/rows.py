@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .. import cycle
-from .. import model as m
-from ..dates import parse_date, uk
-from ..identity import audit_month
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import parse_date, uk
+from ..domain.identity import audit_month
 
 SOURCES = {"audit": "Audit", "management_oversight": "Management oversight", "moderation": "Moderation"}
 ON_FORM, REMOVED = "Yes", "Removed from form"

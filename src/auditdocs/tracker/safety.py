@@ -18,7 +18,7 @@ from lxml import etree
 from ..budgets import CELL_CHARS, TRACKER_BYTES
 from ..errors import UserError
 from ..files import make_folder, set_mode_like, why_not_written
-from ..safezip import too_big
+from ..forms.safezip import too_big
 
 KEEP_BACKUPS = 10
 NOTHING_CHANGED = "The tracker was not changed."

@@ -34,7 +34,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.views import Selection
 
-from .. import cycle
+from ..domain import cycle
 from ..files import put_text
 from .rows import ACTIONS, AGREED_ROLES, AUDITS, Col, Graded, SheetDef, row_key
 from .stream import (

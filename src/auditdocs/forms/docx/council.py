@@ -20,12 +20,12 @@ from pathlib import Path
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 
-from ... import identity
-from ... import model as m
+from ...domain import identity
+from ...domain import model as m
 from ...errors import UserError
-from ...safezip import NotReadable, open_package, parse_xml, read_part
 from ...specs.loader import did_you_mean
 from .. import strict
+from ..safezip import NotReadable, open_package, parse_xml, read_part
 from . import package
 from .oxml import qn
 from .reader import (

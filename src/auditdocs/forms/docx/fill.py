@@ -14,7 +14,7 @@ import zipfile
 
 from lxml import etree
 
-from ...dates import parse_date
+from ...domain.dates import parse_date
 from . import package
 from .oxml import CHECKED, UNCHECKED, W14_NS, el, para, qn, run
 from .reader import SDT, TBL, TR, W, _sdt_tag

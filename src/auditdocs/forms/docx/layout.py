@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ... import model as m
+from ...domain import model as m
 from ..textwidth import longest_piece, width
 from .oxml import qn
 

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from ... import dates, identity
-from ... import model as m
-from ...answers import clean_text, normalise, row_is_empty
-from ...reading import (
+from ...domain import dates, identity
+from ...domain import model as m
+from .. import strict
+from ..answers import clean_text, normalise, row_is_empty
+from ..reading import (
     identify,
     read_safely,
     refuse_macros,
@@ -31,8 +32,7 @@ from ...reading import (
     take_answers,
     take_subject,
 )
-from ...safezip import NotReadable, open_package, parse_xml, read_part
-from .. import strict
+from ..safezip import NotReadable, open_package, parse_xml, read_part
 from .layout import answer_cells, row_slots
 from .libreoffice import (
     LIBREOFFICE_DAMAGED,

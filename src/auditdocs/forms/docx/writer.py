@@ -21,9 +21,9 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from ... import identity
-from ... import model as m
-from ...reading import audit_line
+from ...domain import identity
+from ...domain import model as m
+from ..reading import audit_line
 from . import package
 from .layout import (
     ANSWER,

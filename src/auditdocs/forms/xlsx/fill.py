@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from ...dates import parse_date
+from ...domain.dates import parse_date
 from ...files import put_text
 from .layout import field_name
 from .writer import CHECKBOX_LABELS

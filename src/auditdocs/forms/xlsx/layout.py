@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from ... import model as m
+from ...domain import model as m
 from ..textwidth import cell_height
 
 PREFIX = "ad_"

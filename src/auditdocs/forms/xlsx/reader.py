@@ -24,13 +24,13 @@ from openpyxl.styles.numbers import (
 from openpyxl.utils.cell import SHEETRANGE_RE, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from ... import identity
-from ... import model as m
-from ...answers import clean_text
 from ...budgets import CELL_CHARS
-from ...reading import identify, read_safely, refuse_macros, take_answers, take_subject
-from ...safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
+from ...domain import identity
+from ...domain import model as m
 from .. import strict
+from ..answers import clean_text
+from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
+from ..safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,

@@ -25,11 +25,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from ... import identity
-from ... import model as m
-from ...dates import parse_date
+from ...domain import identity
+from ...domain import model as m
+from ...domain.dates import parse_date
 from ...files import LANGUAGE, cell_safe, put_text
-from ...reading import audit_line
+from ..reading import audit_line
 from .layout import (
     BODY_SIZE,
     FONT,

@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import cycle
-from .. import model as m
-from ..context import register_beside
+from ..cli.common import register_beside
+from ..domain import cycle
+from ..domain import model as m
 from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
 from ..register import SeenFile, file_hash, never_wrote_a_tracker, open_register, places
-from ..returns import find_files
+from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours

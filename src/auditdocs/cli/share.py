@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from .. import naming
-from ..context import month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
+from .common import month_value, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -79,8 +79,8 @@ def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_
     from dataclasses import replace
 
     from ..register import open_register
-    from .export import check_output, export_tables, write_export
-    from .keys import load_key
+    from ..share.export import check_output, export_tables, write_export
+    from ..share.keys import load_key
 
     if not pseudonymise:
         raise click.UsageError("add --pseudonymise: every export is pseudonymised (case numbers replaced by "
@@ -150,7 +150,7 @@ def key_new_cmd(path: Path) -> None:
       auditdocs key new "Q:/QA team/keys/auditdocs.key"
     """
     from ..files import WINDOWS_PRIVACY, owner_only
-    from .keys import KEY_ADVICE, make_key_file
+    from ..share.keys import KEY_ADVICE, make_key_file
 
     make_key_file(path)
     click.echo(f"Made the key {path} (readable by you only).\n{KEY_ADVICE}" if owner_only() else
@@ -184,8 +184,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
       auditdocs finalise --month 2026-11 --register register.sqlite --out "To upload"
     """
     from ..files import write_atomic
-    from ..tagged_pdf import UPDATE_LIBREOFFICE, structure
-    from .finalise import (
+    from ..share.finalise import (
         NotFinalised,
         convert,
         find_soffice,
@@ -194,6 +193,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
         plan_from_records,
         plan_from_register,
     )
+    from ..tagged_pdf import UPDATE_LIBREOFFICE, structure
 
     if paths and (month or register_file):
         raise click.UsageError("give either the returned forms (PATHS), or --month (and the register), not both.")
@@ -205,7 +205,7 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
     lib = _library(ctx)
     today = dt.date.today()
     if paths:
-        from ..returns import read_returns
+        from ..returns.read import read_returns
 
         records = list(read_returns(list(paths), lib))
         if not records:

@@ -5,22 +5,34 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .context import Run, day_value, month_value, register_option, run_of
-from .errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
-from .specs import ENV_VAR, get_spec
-from .specs.loader import check_paths
-from .specs.outline import asks, field_kind, outline
-from .workspace import (
-    SETTINGS,
-    SETTINGS_FILE,
-    init_workspace,
-)
+from .. import __version__
+from ..errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
+from ..specs import ENV_VAR, get_spec
+from ..specs.loader import check_paths
+from ..specs.outline import asks, field_kind, outline
+from ..workspace import SETTINGS, SETTINGS_FILE, init_workspace
+from .common import Run, day_value, month_value, progress_bar, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class Refused(click.ClickException):
+    """A `UserError` of the core, as click shows it: 'Error: <message>', exit 2."""
+
+    exit_code = EXIT_USER_ERROR
+
+
+class Commands(click.Group):
+    """The `auditdocs` group: whatever command runs under it, the core's `UserError` becomes click's error."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise Refused(exc.message) from None
+
+
+@click.group(cls=Commands, context_settings=CONTEXT)
 @click.option(
     "--specs",
     "specs_folder",
@@ -74,7 +86,7 @@ def init_cmd(folder: Path, council: str, service: str) -> None:
     Example:
       auditdocs init "Case file audits" --council "Anytown Borough Council"
     """
-    from .files import WINDOWS_PRIVACY, owner_only
+    from ..files import WINDOWS_PRIVACY, owner_only
 
     written = init_workspace(folder, council, service)
     specs = sum(1 for p in written if p.suffix == ".yaml")
@@ -227,10 +239,8 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
       auditdocs generate --data allocations_2026-11.xlsx --month 2026-11 --out output/forms
       auditdocs generate --data list.csv --spec csc_case_file_audit --map "Worker=social_worker" --dry-run
     """
-    import sys
-
-    from .allocation import parse_month, read_allocations
-    from .generate import generate, summary
+    from ..allocate.allocation_list import parse_month, read_allocations
+    from ..generate.run import generate, summary
 
     if eml and not auditors:
         raise click.UsageError("--eml needs the auditors list, whose E-mail column addresses the drafts: add "
@@ -244,15 +254,16 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
         click.echo(f"Note: {note}", err=True)
     for warning in allocations.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
-                      bar=sys.stderr.isatty() and not dry_run, allow_prefilled=allow_prefilled)
+    with progress_bar("Making forms", shown=not dry_run) as progress:
+        result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
+                          progress=progress, allow_prefilled=allow_prefilled)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for line in summary(result):
         click.echo(line)
     register = register_file or (workspace.register if (workspace := run_of(ctx).workspace) else None)
     if register and not dry_run:
-        from .generate import record_made
+        from ..generate.run import record_made
 
         recorded = record_made(result, allocations, lib, register)
         click.echo(f"{recorded} audit{'s' * (recorded != 1)} recorded in the register {register}.")
@@ -269,7 +280,7 @@ def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, 
 
 def _forms_drafts(ctx, result, allocations, auditors: Path, out: Path, month) -> None:
     """generate --eml: a draft per auditor, with the forms made for them (in this run or before)."""
-    from .share.email import addresses, forms_drafts, forms_made
+    from ..share.email import addresses, forms_drafts, forms_made
 
     run = run_of(ctx)
     forms, due = forms_made(result, allocations, out)
@@ -288,8 +299,8 @@ def _record_sent_back(register: Path, records, sent_on) -> str:
     """Record that the incomplete audits read were sent back to their auditors, on `sent_on` (default today)."""
     import datetime as dt
 
-    from . import model as m
-    from .register import open_register
+    from ..domain import model as m
+    from ..register import open_register
 
     day = sent_on or dt.date.today()
     incomplete = sorted({r.audit_id for r in records if r.status == "incomplete" and r.audit_id})
@@ -344,7 +355,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
       auditdocs parse output/returned --returns --sent-on 01/12/2026
       auditdocs parse "Jo Bloggs/P900001 Smith.docx" --json answers.json
     """
-    from .returns import one_line, read_returns, returns_by_auditor, write_json
+    from ..returns.read import one_line, read_returns, returns_by_auditor, write_json
 
     paths = run_of(ctx).returned_paths(paths)
     lib = library(ctx)
@@ -356,8 +367,13 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
     if not records:
         click.echo(_no_forms(paths))
         return
-    from .consolidation.placing import lost_since_read, placing_of, refused_files
-    from .returns import lossy_text, refused_text, standing_versions, versions_text
+    from ..consolidate.placing import lost_since_read, placing_of, refused_files
+    from ..returns.read import (
+        lossy_text,
+        refused_text,
+        standing_versions,
+        versions_text,
+    )
 
     run = run_of(ctx)
     register = run.register_path(register_file) if register_file or run.workspace else None
@@ -377,7 +393,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
         try:
             write_json(records, json_file)
         except OSError as exc:
-            from .files import os_problem
+            from ..files import os_problem
 
             raise UserError(f"could not write {json_file}: {os_problem(exc)}.") from None
     counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
@@ -424,10 +440,10 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) ->
       auditdocs consolidate output/returned --tracker "Audit tracker 2026-27.xlsx"
       auditdocs consolidate          (in a workspace)
     """
-    from .consolidation import consolidate_folders
-    from .register import open_register
-    from .returns import find_files
-    from .tracker.safety import check_before_update
+    from ..consolidate import consolidate_folders
+    from ..register import open_register
+    from ..returns.read import find_files
+    from ..tracker.safety import check_before_update
 
     run = run_of(ctx)
     paths = run.returned_paths(paths)
@@ -441,7 +457,7 @@ def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) ->
     if attach:
         import datetime as dt
 
-        from .consolidation.placing import record_attachments
+        from ..consolidate.placing import record_attachments
 
         for line in record_attachments(register, lib, [(Path(f), a) for f, a in attach], dt.date.today()):
             click.echo(line)
@@ -485,7 +501,7 @@ def demo_cmd(ctx, folder) -> None:
     """
     import shutil
 
-    from .demo import REPORT_ON, run_demo
+    from ..demo import REPORT_ON, run_demo
 
     lib = library(ctx)
     click.echo(f"Running the demo month in {folder} (November 2026, invented people) …")
@@ -513,11 +529,11 @@ def demo_cmd(ctx, folder) -> None:
 
 
 # Commands of their own packages, added last.
-from .allocate.commands import allocate_command  # noqa: E402
-from .consolidation.commands import chase_command, register_command, status_command  # noqa: E402
-from .moderation.commands import moderation_command  # noqa: E402
-from .report.commands import report_command  # noqa: E402
-from .share.commands import add_share_commands  # noqa: E402  (export, key new, finalise)
+from .allocate import allocate_command  # noqa: E402
+from .moderation import moderation_command  # noqa: E402
+from .report import report_command  # noqa: E402
+from .share import add_share_commands  # noqa: E402  (export, key new, finalise)
+from .status import chase_command, register_command, status_command  # noqa: E402
 
 cli.add_command(allocate_command)
 cli.add_command(status_command)
@@ -550,7 +566,7 @@ def main() -> None:
     try:
         cli(prog_name="auditdocs")
     except OSError as exc:  # a file or folder the computer would not let us use
-        from .files import NO_SPACE, why_not_written
+        from ..files import NO_SPACE, why_not_written
 
         where = f" {exc.filename}" if exc.filename else ""
         if exc.errno in NO_SPACE:

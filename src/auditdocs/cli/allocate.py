@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..context import month_value, register_option, run_of
+from ..allocate.rules import month_name
 from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR
-from .rules import month_name
+from .common import month_value, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -100,7 +100,7 @@ def allocate_command(ctx, month, cases, auditors, mapping, seed, out, register_f
 
 
 def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings, mapping) -> None:
-    from .run import allocate_month
+    from ..allocate.run import allocate_month
 
     out = out or Path(f"allocations-{month:%Y-%m}.xlsx")
     result = allocate_month(month, cases, auditors, out, register, library, settings=settings, seed=seed,
@@ -134,7 +134,7 @@ def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace
 
 
 def _check(ctx, listed, auditors, register, library, month, settings, mapping) -> None:
-    from .run import check_allocation
+    from ..allocate.run import check_allocation
 
     result = check_allocation(listed, auditors, register, library, month=month, settings=settings, mapping=mapping)
     _notes(result.remarks)
@@ -155,7 +155,7 @@ def _check(ctx, listed, auditors, register, library, month, settings, mapping) -
 
 
 def _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library, settings) -> None:
-    from .run import reallocate_audit
+    from ..allocate.run import reallocate_audit
 
     out = out or Path(f"reallocation-{audit_id.strip()}.xlsx")
     result = reallocate_audit(audit_id, reason, agreed_by, auditors, register, out, library, agreed_role=agreed_role,

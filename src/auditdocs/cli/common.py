@@ -5,13 +5,15 @@ with `run_of(ctx)` and asks it for the spec library and the workspace's settings
 """
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 import click
 
-from .specs import builtin_specs_folder, left_out_warnings, open_library
-from .workspace import Workspace, default_settings, find_workspace
+from ..specs import builtin_specs_folder, left_out_warnings, open_library
+from ..workspace import Workspace, default_settings, find_workspace
 
 
 class Run:
@@ -67,7 +69,7 @@ class Run:
         if given:
             return Path(given)
         if self.workspace:
-            from .files import make_folder
+            from ..files import make_folder
 
             make_folder(self.workspace.register.parent)
             return self.workspace.register
@@ -100,8 +102,8 @@ def month_value(ctx, param, value):
     """The click callback of a --month YYYY-MM option: the month's first day (None when not given)."""
     if not value:
         return None
-    from .allocation import parse_month
-    from .errors import UserError
+    from ..allocate.allocation_list import parse_month
+    from ..errors import UserError
 
     try:
         return parse_month(value)
@@ -113,7 +115,7 @@ def day_value(ctx, param, value):
     """The click callback of a DD/MM/YYYY option: the date (None when not given)."""
     if value is None:
         return None
-    from .dates import outside_given_years, parse_date
+    from ..domain.dates import outside_given_years, parse_date
 
     day = parse_date(value)
     if day is None:
@@ -121,3 +123,26 @@ def day_value(ctx, param, value):
     if problem := outside_given_years(day):
         raise click.BadParameter(f"'{value}': {problem}, written as dd/mm/yyyy, for example 01/12/2026.")
     return day
+
+
+@contextmanager
+def progress_bar(label: str, *, shown: bool = True):
+    """A progress callback (see `auditdocs.progress`) drawn as click's bar on a terminal; None elsewhere
+    (a file, a test), where a bar would only be noise."""
+    if not (shown and sys.stderr.isatty()):
+        yield None
+        return
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

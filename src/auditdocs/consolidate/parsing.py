@@ -18,8 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Iterator
 
-from .. import model as m
-from ..returns import read_form
+from ..domain import model as m
+from ..returns.read import read_form
 
 #: Below this many files, starting worker processes costs more than it saves.
 WORTH_WORKERS = 24

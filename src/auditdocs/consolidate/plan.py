@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from .. import cycle
-from .. import model as m
-from ..dates import parse_date
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import parse_date
 from ..moderation.forms import VersionFacts, version_facts
 from ..tracker import rows as r
 from ..tracker.sheets import OldSheet, plain, text_of

@@ -16,13 +16,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
 
-from . import model as m
-from .dates import add_working_days, long_date, uk
-from .errors import UserError
-from .files import sha256_of, write_atomic
-from .generate import folder_name
-from .identity import PROP_AUDITOR
-from .safezip import (
+from ..domain import model as m
+from ..domain.dates import add_working_days, long_date, uk
+from ..domain.identity import PROP_AUDITOR
+from ..errors import UserError
+from ..files import sha256_of, write_atomic
+from ..forms.safezip import (
     WRONG_KIND,
     NotReadable,
     open_package,
@@ -30,6 +29,7 @@ from .safezip import (
     read_part,
     skipped_silently,
 )
+from ..generate.run import folder_name
 
 FORM_SUFFIXES = {".docx", ".xlsx"}
 #: Forms saved as templates: read as the document or workbook they otherwise are (with a note).
@@ -116,11 +116,11 @@ def read_form(path: Path, library) -> m.AuditRecord:
         if suffix in MACRO_TEMPLATES:
             raise NotReadable(f"this is {MACRO_TEMPLATES[suffix]}.")
         if kind == ".xlsx":
-            from .forms.xlsx.reader import read_xlsx
+            from ..forms.xlsx.reader import read_xlsx
 
             record = read_xlsx(path, library)
         elif kind in (".docx", *WRONG_KIND):
-            from .forms.docx.reader import read_docx
+            from ..forms.docx.reader import read_docx
 
             record = read_docx(path, library)
         else:
@@ -287,7 +287,7 @@ def standing_versions(records: list[m.AuditRecord], library
     never by its name; a newer copy that lost what an earlier one held does not stand): the records that stand
     (one an audit, with the unreadable and unidentified ones), and audit id -> every file of it read, with what
     is said of it ('stands', 'saved earlier', 'has lost …'), for audits read more than once with other answers."""
-    from .consolidation.versions import held, standing
+    from ..consolidate.versions import held, standing
 
     by_audit: dict[str, list[m.AuditRecord]] = defaultdict(list)
     for r in records:

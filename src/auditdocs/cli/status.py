@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from .. import naming
-from ..context import day_value, month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
+from .common import day_value, month_value, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -25,9 +25,9 @@ NO_AUDITS_YET = ("no audits yet: allocate or generate first ('auditdocs allocate
 
 
 def _standings(ctx, register_file, month, on):
-    from .. import cycle
+    from ..domain import cycle
     from ..register import open_register
-    from ..status import default_month
+    from ..status.plan import default_month
 
     run = run_of(ctx)
     register = run.register_path(register_file)
@@ -65,7 +65,7 @@ def status_command(ctx, month, on, json_file, register_file) -> None:
       auditdocs status --month 2026-11 --json "November 2026.json"
     """
     from ..files import write_atomic
-    from ..status import month_at_a_glance
+    from ..status.plan import month_at_a_glance
 
     every_month = month is None  # without --month: what is overdue or due soon, whatever its month
     audits, standings, library, month, today = _standings(ctx, register_file, month, on)
@@ -103,8 +103,8 @@ def chase_command(ctx, month, on, out, eml, auditors, register_file) -> None:
       auditdocs chase --month 2026-11 --out "chase 2026-11"
     """
     from ..files import write_atomic
-    from ..generate import safe_name
-    from ..status import chase_letters, chase_text
+    from ..naming import safe_name
+    from ..status.plan import chase_letters, chase_text
 
     if eml and not (out and auditors):
         raise click.UsageError("--eml needs the folder for the drafts (--out FOLDER) and the auditors list, whose "
@@ -157,7 +157,7 @@ def register_import(ctx, folder, register_file) -> None:
     Example:
       auditdocs register import "forms/2026-10"
     """
-    from .upkeep import import_manifests
+    from ..consolidate.upkeep import import_manifests
 
     run = run_of(ctx)
     register = run.register_path(register_file)
@@ -192,7 +192,7 @@ def register_check(ctx, forms, returned, tracker, register_file) -> None:
     Example:
       auditdocs register check
     """
-    from .upkeep import check_register
+    from ..consolidate.upkeep import check_register
 
     run = run_of(ctx)
     register = run.register_path(register_file, tracker=tracker)
@@ -224,8 +224,8 @@ def register_rebuild(ctx, forms, returned, tracker, register_file) -> None:
     Example:
       auditdocs register rebuild
     """
+    from ..consolidate.upkeep import rebuild_register
     from ..tracker.safety import check_before_update
-    from .upkeep import rebuild_register
 
     run = run_of(ctx)
     register = run.register_path(register_file, tracker=tracker)

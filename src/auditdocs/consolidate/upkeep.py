@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import model as m
-from ..dates import parse_date
+from ..domain import model as m
+from ..domain.dates import parse_date
+from ..domain.identity import AUDIT_ID_RE, audit_month
 from ..errors import UserError
 from ..files import sha256_of
-from ..generate import MANIFEST, read_manifest
-from ..identity import AUDIT_ID_RE, audit_month
+from ..generate.run import MANIFEST, read_manifest
 from ..register import WriterLock, file_hash, open_register
-from ..returns import find_files, is_not_searched, not_searched, read_form
+from ..returns.read import find_files, is_not_searched, not_searched, read_form
 from ..tracker import book
 from ..tracker import rows as r
 from . import plan

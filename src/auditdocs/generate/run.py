@@ -11,36 +11,29 @@ import csv
 import datetime as dt
 import io
 import os
-import sys
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-import click
+from .. import naming
+from ..allocate.allocation_list import AllocationList
+from ..domain import model as m
+from ..domain.identity import AUDIT_ID_RE
+from ..errors import UserError
+from ..files import csv_text, make_folder, os_problem, write_atomic
+from ..naming import MAX_NAME, safe_name
+from ..progress import Progress, report
+from ..specs.loader import Library
 
-from . import model as m
-from . import naming
-from .allocation import AllocationList
-from .errors import UserError
-from .files import csv_text, make_folder, os_problem, write_atomic
-from .identity import AUDIT_ID_RE
-from .specs.loader import Library
-
+MAX_FOLDER = 60
+FORMATS = {"docx": ("docx",), "xlsx": ("xlsx",), "both": ("docx", "xlsx")}
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ["Audit id", "Form", "Version", "Case number", "Auditor", "Format",
                     "File", "Status", "Reason", "Row in list", "Date"]
 ALREADY_THERE = "the file is already there (it may be a form being filled in); not replaced"
 SHOW_AT_MOST = 10  # files already there listed one by one; the rest are counted
-MAX_NAME = 120
-MAX_FOLDER = 60
-FORMATS = {"docx": ("docx",), "xlsx": ("xlsx",), "both": ("docx", "xlsx")}
-RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
-    f"{dev}{i}" for dev in ("COM", "LPT") for i in range(10)
-}
-_CHARS = str.maketrans({"<": "(", ">": ")", ":": " -", '"': "'", "/": "-", "\\": "-",
-                        "|": "-", "?": "", "*": ""})
+
 
 
 @dataclass
@@ -106,27 +99,6 @@ class Result:
 # ---- names that are safe on Windows -------------------------------------------
 
 
-def safe_name(text: str, limit: int = MAX_NAME) -> str:
-    """A file or folder name Windows accepts: no reserved characters or names, no control
-    characters, no trailing dots or spaces, at most `limit` characters."""
-    text = unicodedata.normalize("NFC", str(text)).translate(_CHARS)
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
-    text = shorten(" ".join(text.split()), limit - 1).strip(" .")
-    if text.split(".")[0].strip().upper() in RESERVED:
-        text = "_" + text
-    return text or "_"
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut text to `limit` characters, at a word boundary where there is one nearby."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    if " " in cut[limit // 2:]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" .,;-")
-
-
 def file_name(spec: m.FormSpec, allocation: m.Allocation, ext: str, folder: Path | None = None) -> str:
     """'<case number> <names> - <form> - <audit id>.<ext>', at most 120 characters; in `folder`, short
     enough for the whole path to stay within Windows' and Excel's limits (`naming.fit`: the form's title,
@@ -163,7 +135,7 @@ def generate(
     template: Path | None = None,
     force: bool = False,
     dry_run: bool = False,
-    bar: bool = False,
+    progress: Progress | None = None,
     allow_prefilled: bool = False,
 ) -> Result:
     """Make the forms of the list in `out`; return what happened to each row.
@@ -199,29 +171,16 @@ def generate(
         if warning := naming.too_deep(deepest, f"x.{formats[-1]}"):
             result.warnings.append(warning)
     try:
-        with click.progressbar(rows, label="Making forms", file=sys.stderr) if bar and rows else _Plain(rows) as items:
-            for allocation in items:
-                spec = library.get(allocation.form_id)
-                for ext in formats:
-                    result.entries.append(_make(allocation, spec, ext, out, existing, force, dry_run, built))
+        for done, allocation in enumerate(rows, 1):
+            spec = library.get(allocation.form_id)
+            for ext in formats:
+                result.entries.append(_make(allocation, spec, ext, out, existing, force, dry_run, built))
+            report(progress, done, len(rows))
     finally:  # even if the run is stopped halfway, the manifest lists the forms made
         result.entries.sort(key=lambda e: e.row)
         if not dry_run:
             result.manifest = write_manifest(out, result.entries)
     return result
-
-
-class _Plain:
-    """Rows without a progress bar (a context manager, like click.progressbar)."""
-
-    def __init__(self, rows):
-        self.rows = rows
-
-    def __enter__(self):
-        return self.rows
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
@@ -293,11 +252,11 @@ def _build_makers(rows, library, makers, template) -> dict[tuple[str, str], obje
 def _maker_factory(ext: str, template: Path | None):
     """The function that builds a form maker for a spec, for this format."""
     if ext == "docx":
-        from .forms.docx.writer import form_for
+        from ..forms.docx.writer import form_for
 
         return lambda spec: form_for(spec, template=template)
     try:
-        from .forms.xlsx.writer import XlsxForm
+        from ..forms.xlsx.writer import XlsxForm
     except ImportError:
         raise UserError("Excel forms cannot be made by this version of auditdocs yet: use --format docx.") from None
     return XlsxForm
@@ -415,7 +374,7 @@ def record_made(result: Result, allocations: AllocationList, library: Library, r
     """Record in the register every audit whose form is there (made now, or left from an earlier run),
     with the files made; what `allocate` recorded for the same audit (where it came from, the auditor's
     role, the service, the audit it re-audits) is kept. Returns how many audits were recorded."""
-    from .register import audit_from_allocation, open_register
+    from ..register import audit_from_allocation, open_register
 
     made: dict[str, list[str]] = {}
     for e in result.entries:

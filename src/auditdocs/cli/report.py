@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..context import register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
-from .period import month_period, quarter_period, range_period
-from .settings import ReportSettings
+from ..report.period import month_period, quarter_period, range_period
+from ..report.settings import ReportSettings
+from .common import register_option, run_of
 
 
 def _period(month, quarter, first, last, settings: ReportSettings):
@@ -73,7 +73,7 @@ def report_command(ctx, register_file, month, quarter, first, last, out, pdf, js
       auditdocs report --quarter 2026-Q3 --pdf
       auditdocs report --from 2026-04 --to 2027-03 --anonymous
     """
-    from .make import make_report
+    from ..report.make import make_report
 
     run = run_of(ctx)
     register = run.register_path(register_file)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from .budgets import PACKAGE_BYTES as MAX_TOTAL
-from .budgets import PACKAGE_PARTS as MAX_PARTS
-from .budgets import PACKAGE_RATIO as MAX_RATIO
-from .budgets import megabytes
+from ..budgets import PACKAGE_BYTES as MAX_TOTAL
+from ..budgets import PACKAGE_PARTS as MAX_PARTS
+from ..budgets import PACKAGE_RATIO as MAX_RATIO
+from ..budgets import megabytes
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")

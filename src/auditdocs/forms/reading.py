@@ -11,10 +11,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from . import completeness, identity
-from . import model as m
+from ..domain import completeness, identity
+from ..domain import model as m
+from ..domain.dates import parse_date, uk
 from .answers import normalise, row_is_empty
-from .dates import parse_date, uk
 from .safezip import NotReadable
 
 #: The line under a form's title, in Word and Excel alike (the fallback when the properties are lost).

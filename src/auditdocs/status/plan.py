@@ -9,9 +9,9 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from . import cycle
-from . import model as m
-from .dates import long_date
+from ..domain import cycle
+from ..domain import model as m
+from ..domain.dates import long_date
 
 SOON_DAYS = 7  # "due this week": within the next seven days
 

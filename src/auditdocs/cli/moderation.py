@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from .. import naming
-from ..context import month_value, register_option, run_of
 from ..errors import EXIT_ATTENTION, UserError
+from .common import month_value, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -33,7 +33,7 @@ def _write_json(path: Path, data) -> None:
 
 
 def _read_people(path: Path):
-    from .moderators import read_moderators
+    from ..moderation.moderators import read_moderators
 
     people = read_moderators(path)
     for problem in people.problems:
@@ -86,9 +86,9 @@ def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run,
     """
     from dataclasses import replace as changed
 
+    from ..moderation.outcome import audit_moderation
+    from ..moderation.select import choose_sample
     from ..register import open_register
-    from .outcome import audit_moderation
-    from .select import choose_sample
 
     lib = _library(ctx)
     register = run_of(ctx).register_path(register_file)
@@ -147,8 +147,8 @@ def forms_cmd(ctx, month, out, force, register_file) -> None:
     Example:
       auditdocs moderation forms --month 2026-11 --out "Moderation 2026-11"
     """
+    from ..moderation.forms import make_copies, plan_copies
     from ..register import open_register
-    from .forms import make_copies, plan_copies
 
     lib = _library(ctx)
     register = run_of(ctx).register_path(register_file)
@@ -198,8 +198,8 @@ def dispute_cmd(ctx, audit_id, senior, moderators, outcome, reason, register_fil
       auditdocs moderation dispute AUD-202611-ABCD2345 --moderator "Dana Testworth" \\
         --moderators moderators.xlsx --outcome "Grade stays Good"
     """
+    from ..moderation.dispute import dispute_event, dispute_problems, who_may
     from ..register import open_register
-    from .dispute import dispute_event, dispute_problems, who_may
 
     register = run_of(ctx).register_path(register_file)
     settings = run_of(ctx).settings("moderation")
@@ -245,9 +245,9 @@ def agreement_cmd(ctx, month, first, last, json_file, register_file) -> None:
       auditdocs moderation agreement --month 2026-11
       auditdocs moderation agreement --from 2026-04 --to 2027-03 --json agreement.json
     """
-    from .. import cycle
+    from ..domain import cycle
+    from ..moderation.agreement import moderation_agreement
     from ..register import open_register
-    from .agreement import moderation_agreement
 
     if month and (first or last):
         raise click.UsageError("give either --month or --from and --to, not both.")

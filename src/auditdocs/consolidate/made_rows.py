@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from .. import cycle
-from .. import model as m
+from ..domain import cycle
+from ..domain import model as m
 from ..moderation.columns import moderation_columns
 from ..moderation.outcome import audit_moderation
 from ..register import places

@@ -21,8 +21,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import model as m
-from ..identity import details_disagree, identifying_fields, same_child
+from ..domain import model as m
+from ..domain.identity import details_disagree, identifying_fields, same_child
 
 ATTACHED = "attached"  # the event a QA officer's decision is recorded as
 NOT_THIS_AUDIT = "Another child's details"
@@ -146,7 +146,7 @@ def record_attachments(register: Path, library, attach: list[tuple[Path, str]], 
     be read as a form or an audit the register did not allocate."""
     from ..errors import UserError
     from ..register import file_hash, open_register
-    from ..returns import read_form
+    from ..returns.read import read_form
 
     read = []
     for file, audit_id in attach:

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from . import model as m
-from .budgets import CELL_CHARS, CSV_BYTES, LIST_CELLS, megabytes
-from .dates import last_day_of_month, outside_given_years, parse_date, uk
-from .errors import UserError
-from .identity import audit_id
-from .model import name_key as key
-from .specs.loader import Library, did_you_mean
+from ..budgets import CELL_CHARS, CSV_BYTES, LIST_CELLS, megabytes
+from ..domain import model as m
+from ..domain.dates import last_day_of_month, outside_given_years, parse_date, uk
+from ..domain.identity import audit_id
+from ..domain.model import name_key as key
+from ..errors import UserError
+from ..specs.loader import Library, did_you_mean
 
 FORM = "form"  # the pseudo field id of the form column
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters no form can hold
@@ -215,7 +215,7 @@ def refuse_huge_workbook(path: Path, what: str) -> None:
     """A workbook that would unpack to more than any real list (a zip bomb) is refused before it is read."""
     import zipfile
 
-    from .safezip import DAMAGED_ZIP, too_big
+    from ..forms.safezip import DAMAGED_ZIP, too_big
 
     try:
         with zipfile.ZipFile(path) as package:

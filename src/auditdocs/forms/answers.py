@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from . import model as m
-from .dates import PLAUSIBLE_YEARS, parse_date, uk
+from ..domain import model as m
+from ..domain.dates import PLAUSIBLE_YEARS, parse_date, uk
 
 CHECKED = {"☒", "☑", "✔", "✓", "x", "true", "yes", "1"}
 UNCHECKED = {"☐", "false", "no", "0", ""}

@@ -1,0 +1,1 @@
+"""Making the month's forms from the allocation list (`run`)."""

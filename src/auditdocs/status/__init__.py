@@ -1,0 +1,1 @@
+"""Where the month stands and what to chase (`plan`, pure: the register's audits in, the views out)."""
