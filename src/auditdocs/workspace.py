@@ -121,13 +121,20 @@ class _Value:
 
 @dataclass
 class Workspace:
-    """The settings of one workspace, with every path made absolute."""
+    """What every use case runs in: the council's settings, its folders (every path absolute), its form specs
+    and its audit register, which a use case opens once for its run (`open_register`).
+
+    A workspace comes from a settings file (`find_workspace`, `load_workspace`), or, for a command run outside
+    any workspace, from the defaults (`workspace_without_settings`) with the paths a person gave
+    (`with_files`). Front ends (the command line, the demo, a browser) make one and hand it to the use cases;
+    the use cases never look at options, the current folder or the console."""
 
     folder: Path
-    settings_file: Path
+    settings_file: Path | None  # None: no settings file (the defaults, and the paths given)
     values: dict[str, dict[str, object]]  # table -> key -> value (defaults filled in)
     warnings: list[str] = dc_field(default_factory=list)
     packages: dict[str, object] = dc_field(default_factory=dict)  # table -> its package's settings
+    given: dict[str, str] = dc_field(default_factory=dict)  # file key -> where it was named instead (for messages)
 
     council = _Value("council", "name")
     service = _Value("council", "service")
@@ -139,11 +146,63 @@ class Workspace:
 
     def settings(self, table: str):
         """The settings of a package's table (see PACKAGE_TABLES), defaults filled in."""
+        if table not in self.packages:
+            self.packages[table] = default_settings(table)
         return self.packages[table]
 
     def origin(self, table: str, key: str) -> str:
         """Where a setting comes from, for messages."""
+        if table == "files" and key in self.given:
+            return self.given[key]
+        if self.settings_file is None:
+            return ""
         return f"'{key}' in the [{table}] table of {self.settings_file}"
+
+    def with_files(self, origin: str = "", **paths: Path | None) -> Workspace:
+        """This workspace with some of its files named otherwise (an option given wins over the settings):
+        `specs`, `forms`, `returned`, `tracker`, `register`; a None path keeps the setting."""
+        chosen = {key: Path(path) for key, path in paths.items() if path is not None}
+        if not chosen:
+            return self
+        unknown = set(chosen) - set(SETTINGS["files"])
+        if unknown:
+            raise ValueError(f"not a file of the workspace: {', '.join(sorted(unknown))}")
+        values = {**self.values, "files": {**self.values["files"], **chosen}}
+        given = {**self.given, **{key: origin for key in chosen}}
+        return replace(self, values=values, given=given)
+
+    def library(self, *, strict: bool = False):
+        """The form specs (a `specs.Library`). A spec file with problems of its own is left out
+        (`specs.left_out_warnings` says which and why) unless `strict`, for a use case that must see every
+        form (such as rebuilding the register). Read once per workspace."""
+        cache = self.__dict__.setdefault("_libraries", {})
+        if strict not in cache:
+            from .specs import open_library
+
+            cache[strict] = open_library(self.specs, self.origin("files", "specs"), leave_out_broken=not strict)
+        return cache[strict]
+
+    def open_register(self, *, write: bool = False, create: bool = False):
+        """The audit register, as one transaction (a `register.Register`; see `register.open_register`):
+        `write=True` takes the writer lock; `create=True` makes the register, and its folder, when there is
+        none."""
+        from .register import open_register
+
+        if create:
+            make_folder(self.register.parent)
+        return open_register(self.register, write=write, create=create)
+
+
+def workspace_without_settings(folder: Path) -> Workspace:
+    """The workspace of a command run outside any workspace: the built-in form specs, the default settings,
+    and the default folders under `folder` (the paths a person gives win: `Workspace.with_files`)."""
+    from .specs import builtin_specs_folder
+
+    folder = Path(folder).resolve()
+    values = {table: {key: _value(setting, setting.default, folder / SETTINGS_FILE, table, key)
+                      for key, setting in settings.items()} for table, settings in SETTINGS.items()}
+    values["files"]["specs"] = builtin_specs_folder()
+    return Workspace(folder, None, values)
 
 
 # ---- finding and reading the settings ------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..specs import builtin_specs_folder, left_out_warnings, open_library
-from ..workspace import Workspace, default_settings, find_workspace
+from ..workspace import Workspace, default_settings, find_workspace, workspace_without_settings
 
 
 class Run:
@@ -30,6 +30,14 @@ class Run:
         for warning in found.warnings if found else ():
             click.echo(f"Warning: {warning}", err=True)
         return found
+
+    def workspace_for(self, **paths: Path | None) -> Workspace:
+        """The workspace a use case runs in: the current folder's (else the defaults, outside any workspace),
+        with the specs folder named by --specs and the files given as options (None: not given)."""
+        base = self.workspace or workspace_without_settings(Path.cwd())
+        if self.specs_option:
+            base = base.with_files(self.specs_origin, specs=self.specs_option)
+        return base.with_files("given on the command line", **paths)
 
     def specs(self) -> tuple[Path, str]:
         """The specs folder to use, and where it was named: the option, the workspace, else the built-in forms."""
