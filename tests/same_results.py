@@ -245,7 +245,7 @@ def _read_json(path: Path):
 def capture(folder: Path, library, specs: Path, scratch: Path) -> dict[str, str]:
     """The five outputs of the demo month made in `folder` (left as it is), as canonical JSON texts;
     `scratch` is an empty folder for the commands' JSON files."""
-    folder = Path(folder)
+    folder = Path(folder).absolute()
     tracker = folder / "tracker" / "Audit tracker.xlsx"
     tracker_values = tracker_dump(tracker)
     register, files = register_dump(folder / "register" / "auditdocs.sqlite", library, list(tracker_values))
