@@ -22,12 +22,15 @@ the demo's own calendar (`today`, `now` and the files' saved times), and its ran
   the `created` document property, LibreOffice's own stamps), so their bytes differ in every run;
 - an audit's `recorded` (when `allocate` put it in the register) is `<the clock>`: allocate takes it from the
   clock, not from the demo's calendar.
+- so is the day an unreadable file was saved (its record's `modified`): the demo's PDF sent back by mistake
+  holds no saved time of its own, so it is the day the file was written.
 
 To record the results again, deliberately (after a change that is meant to change them)::
 
     .venv/bin/python tests/same_results.py --write
 
-Without --write it runs the demo month and says which outputs differ from those recorded.
+Without --write it runs the demo month and says which outputs differ from those recorded; with --folder FOLDER
+it reads the demo month already made in FOLDER (by `auditdocs demo FOLDER`) instead of running it.
 """
 from __future__ import annotations
 
@@ -197,7 +200,8 @@ def _return(r, library) -> dict:
     return {
         "content_hash": r.content_hash, "audit_id": r.audit_id, "status": r.status, "folder": r.folder,
         "path": r.path, "first_seen": r.first_seen, "last_seen": r.last_seen, "places": r.places,
-        "record": {**labelled(record.as_dict(), library), "modified": record.modified, "notes": record.notes,
+        "record": {**labelled(record.as_dict(), library), "notes": record.notes,
+                   "modified": CLOCK if record.modified and r.status == "unreadable" else record.modified,
                    "fingerprint": record.fingerprint, "file_check": record.file_check},
     }
 
@@ -300,18 +304,20 @@ def run_demo_month(folder: Path, specs: Path) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Run the demo month in a temporary folder; with --write record its outputs as the expected ones,
-    else say which differ."""
+    """Run the demo month in a temporary folder (or read the one made in --folder FOLDER); with --write record
+    its outputs as the expected ones, else say which differ."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from helpers import SPECS
 
     from auditdocs.specs import load_library
 
     write = "--write" in argv
+    given = argv[argv.index("--folder") + 1] if "--folder" in argv[:-1] else None
     library = load_library(SPECS)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "demo month"
-        run_demo_month(folder, SPECS)
+        folder = Path(given) if given else Path(tmp) / "demo month"
+        if not given:
+            run_demo_month(folder, SPECS)
         (Path(tmp) / "scratch").mkdir()
         texts = capture(folder, library, SPECS, Path(tmp) / "scratch")
     differ = 0
