@@ -10,7 +10,8 @@ def builtin(name: str) -> Path:
     """A folder of data that ships with auditdocs: 'form_specs' (the built-in forms) or 'samples' (the invented
     sample month). Installed from the wheel, it is inside the package; in a source checkout (an editable
     install), it is at the top of the repository, where setup.py maps it from."""
-    from importlib import resources  # here: every command imports this package, and most need no folder of it
+    # here, not at the top: every command imports this package, and most need no folder of it
+    from importlib import resources
 
     folder = resources.files(__name__).joinpath(name)
     if not isinstance(folder, Path):  # installed in a way that has no folders on disk (a zip)

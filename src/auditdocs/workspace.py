@@ -374,7 +374,8 @@ The forms hold personal data about children: keep this folder where only the QA 
 
 def init_workspace(folder: Path, council: str = "", service: str = "") -> list[Path]:
     """Make a workspace in `folder` (made if needed); returns what was written."""
-    from .files import make_folder, write_atomic  # here: `auditdocs --help` imports this module, and needs none
+    # here, not at the top: `auditdocs --help` imports this module, and needs none of files
+    from .files import make_folder, write_atomic
 
     folder = Path(folder)
     settings = folder / SETTINGS_FILE
