@@ -25,14 +25,15 @@ import threading
 import time
 from pathlib import Path
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 #: The language of the documents auditdocs writes (a screen reader chooses its voice by it).
 LANGUAGE = "en-GB"
 MAX_CELL_TEXT = 32767  # Excel's limit
 #: Text Excel or LibreOffice would take as the start of a formula.
 FORMULA_START = re.compile(r"^\s*[=+\-@]")
 CUT_NOTE = " … (cut: longer than an Excel cell can hold)"
+#: The characters XML forbids, which openpyxl refuses in a cell: its own ILLEGAL_CHARACTERS_RE, written out here so
+#: that importing this module does not import openpyxl (`auditdocs --help` stays fast; a test keeps the two equal).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encoding: str = "utf-8") -> Path:

@@ -26,7 +26,6 @@ from pathlib import Path
 from . import builtin
 from .domain.dates import month_number
 from .errors import UserError
-from .files import make_folder, write_atomic
 
 SETTINGS_FILE = "auditdocs.toml"
 README_FILE = "README.md"
@@ -186,6 +185,7 @@ class Workspace:
         """The audit register, as one transaction (a `register.Register`; see `register.open_register`):
         `write=True` takes the writer lock; `create=True` makes the register, and its folder, when there is
         none."""
+        from .files import make_folder
         from .register import open_register
 
         if create:
@@ -374,6 +374,9 @@ The forms hold personal data about children: keep this folder where only the QA 
 
 def init_workspace(folder: Path, council: str = "", service: str = "") -> list[Path]:
     """Make a workspace in `folder` (made if needed); returns what was written."""
+    # here, not at the top: `auditdocs --help` imports this module, and needs none of files
+    from .files import make_folder, write_atomic
+
     folder = Path(folder)
     settings = folder / SETTINGS_FILE
     specs = folder / SETTINGS["files"]["specs"].default

@@ -8,8 +8,6 @@ import click
 from .. import __version__
 from ..errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
 from ..specs import ENV_VAR, get_spec
-from ..specs.loader import check_paths
-from ..specs.outline import asks, field_kind, outline
 from ..workspace import SETTINGS, SETTINGS_FILE, init_workspace
 from .common import Run, day_value, month_value, progress_bar, register_option, run_of
 
@@ -121,6 +119,8 @@ def specs_list(ctx: click.Context) -> None:
     Example:
       auditdocs specs list
     """
+    from ..specs.outline import asks
+
     lib = library(ctx)
     rows = [(s.id, s.title, str(s.version), s.subject_label, asks(s)) for s in lib.current()]
     head = ("ID", "TITLE", "VERSION", "SUBJECT", "WHAT IT ASKS")
@@ -140,6 +140,8 @@ def specs_show(ctx: click.Context, form_id: str, version: int | None) -> None:
     Example:
       auditdocs specs show csc_case_file_audit
     """
+    from ..specs.outline import outline
+
     click.echo(outline(get_spec(library(ctx), form_id, version)))
 
 
@@ -156,6 +158,8 @@ def specs_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
       auditdocs specs validate
       auditdocs specs validate form_specs/csc_case_file_audit.yaml
     """
+    from ..specs.loader import check_paths
+
     folder, _ = run_of(ctx).specs()
     good, messages = check_paths(list(paths) or [folder], folder)
     for message in messages:
@@ -180,6 +184,8 @@ def specs_tags(ctx: click.Context, form_id: str) -> None:
     Example:
       auditdocs specs tags csc_case_file_audit
     """
+    from ..specs.outline import field_kind
+
     spec = get_spec(library(ctx), form_id)
     width = max(len(t) for t in spec.tags)
     for f in spec.fields:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from ..allocate.rules import month_name
 from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR
 from .common import month_value, register_option, run_of
 
@@ -100,6 +99,7 @@ def allocate_command(ctx, month, cases, auditors, mapping, seed, out, register_f
 
 
 def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings, mapping) -> None:
+    from ..allocate.rules import month_name
     from ..allocate.run import allocate_month
 
     out = out or Path(f"allocations-{month:%Y-%m}.xlsx")
@@ -134,6 +134,7 @@ def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace
 
 
 def _check(ctx, listed, auditors, register, library, month, settings, mapping) -> None:
+    from ..allocate.rules import month_name
     from ..allocate.run import check_allocation
 
     result = check_allocation(listed, auditors, register, library, month=month, settings=settings, mapping=mapping)

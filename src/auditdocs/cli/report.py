@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import EXIT_ATTENTION, UserError
-from ..report.period import month_period, quarter_period, range_period
-from ..report.settings import ReportSettings
 from .common import register_option, run_of
+
+if TYPE_CHECKING:
+    from ..report.settings import ReportSettings
 
 
 def _period(month, quarter, first, last, settings: ReportSettings):
+    from ..report.period import month_period, quarter_period, range_period
+
     given = [name for name, value in (("--month", month), ("--quarter", quarter), ("--from/--to", first or last))
              if value]
     if len(given) > 1:

@@ -10,8 +10,6 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-import holidays
-
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -149,6 +147,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[dt.date]:
+    import holidays  # here, not at the top: it takes a while to import, and `auditdocs --help` needs none
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

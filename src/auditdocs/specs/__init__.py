@@ -2,12 +2,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import builtin
 from ..errors import UserError
-from .loader import Library, SpecErrors, load_library
+
+if TYPE_CHECKING:
+    from .loader import Library, SpecErrors, load_library
 
 ENV_VAR = "AUDITDOCS_SPECS"
+
+
+def __getattr__(name: str):
+    """`Library`, `SpecErrors` and `load_library` of `.loader`, imported when first asked for: the command line
+    imports this package for every command, and `auditdocs --help` needs no spec loaded (nor yaml)."""
+    if name in ("Library", "SpecErrors", "load_library"):
+        from . import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def builtin_specs_folder() -> Path:
@@ -19,6 +32,8 @@ def open_library(folder: Path | None = None, origin: str = "", *, leave_out_brok
     """The specs of `folder` (default: the built-in ones). `origin` says, for messages, where
     the folder was named (an option, a setting). With `leave_out_broken`, a spec file with problems
     of its own is left out (`library.left_out` says why) and the others are used."""
+    from .loader import SpecErrors, load_library
+
     folder = Path(folder) if folder else builtin_specs_folder()
     if not folder.is_dir():
         where = f" ({origin})" if origin else ""

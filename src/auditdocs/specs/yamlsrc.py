@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING
 
 from ..budgets import SPEC_DEPTH, SPEC_NODES
+
+if TYPE_CHECKING:
+    import yaml
+
+# yaml is imported where it is used, not at the top: the command line imports this module (through specs)
+# for every command, and `auditdocs --help` should not wait for yaml.
 
 
 @dataclass(frozen=True)
@@ -48,24 +54,32 @@ class YList(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+@cache
+def _loader_class() -> type:
+    """yaml's SafeLoader with YAML 1.2's booleans (made once, the first time a file is read)."""
+    import yaml
 
+    class _Loader(yaml.SafeLoader):
+        pass
 
-# Replace YAML 1.1's bool resolver (yes/no/on/off) by YAML 1.2's (true/false only).
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+    # Replace YAML 1.1's bool resolver (yes/no/on/off) by YAML 1.2's (true/false only).
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    return _Loader
 
 
 def load(text: str, path: str) -> tuple[object, list[Message]]:
     """Parse YAML text. Returns (data, messages); data is None if it could not be read."""
+    import yaml
+
+    _Loader = _loader_class()
     messages: list[Message] = []
     deep = _too_deep(text)
     if deep is not None:
@@ -101,6 +115,8 @@ PLAIN_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "b
 def _too_deep(text: str) -> int | None:
     """The line (0 if unknown) where lists and mappings nest deeper than SPEC_DEPTH, found before the file is
     composed: PyYAML's own reader slows to minutes on thousands of nested brackets, libyaml's does not."""
+    import yaml
+
     if getattr(yaml, "__with_libyaml__", False):
         depth = 0
         try:
@@ -130,6 +146,8 @@ def _refused(root, path: str) -> Message | None:
     """Why a composed file is refused before anything is built from it (None if it is not): a tag that is not a
     plain value, an alias inside itself, nesting deeper than SPEC_DEPTH, or more than SPEC_NODES values once
     every alias is copied out (a 'billion laughs' file). Each node is counted once, whatever refers to it."""
+    import yaml
+
     sizes: dict[int, int] = {}
     open_: set[int] = set()
 
@@ -174,6 +192,8 @@ class _Refusal(Exception):
 
 
 def _convert(node, loader, path, messages):
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         out = YMap()
         out.line = node.start_mark.line + 1
