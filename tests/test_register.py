@@ -514,7 +514,7 @@ def test_an_empty_lock_is_a_run_starting_unless_it_is_old(path):
 
 HALFWAY = """
     import datetime as dt, hashlib, sys, time
-    from auditdocs import model as m
+    from auditdocs.domain import model as m
     from auditdocs.register import SeenFile, open_register
     def evidence(n, i):  # text that does not compress away: the run writes far more than SQLite's cache
         return hashlib.sha256(f"{n} {i}".encode()).hexdigest() * 4

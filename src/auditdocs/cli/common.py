@@ -13,7 +13,12 @@ from pathlib import Path
 import click
 
 from ..specs import builtin_specs_folder, left_out_warnings, open_library
-from ..workspace import Workspace, default_settings, find_workspace, workspace_without_settings
+from ..workspace import (
+    Workspace,
+    default_settings,
+    find_workspace,
+    workspace_without_settings,
+)
 
 
 class Run:
