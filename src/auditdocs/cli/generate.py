@@ -72,9 +72,7 @@ def generate_command(ctx, data, out, spec_id, mapping, month, sheet, fmt, templa
         result = make_forms(ws, data=data, month=month, out=out, fmt=fmt, template=template, force=force,
                             dry_run=dry_run, spec_id=spec_id, mapping=mapping, sheet=sheet,
                             allow_prefilled=allow_prefilled, record=bool(register_file or run.workspace),
-                            auditors=auditors if eml else None, progress=progress)
-    for note in result.notes:
-        click.echo(f"Note: {note}", err=True)
+                            auditors=auditors if eml else None, progress=progress, on_read=_list_read)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for line in result.lines():
@@ -88,3 +86,11 @@ def generate_command(ctx, data, out, spec_id, mapping, month, sheet, fmt, templa
     if not result.all_generated:
         click.echo(result.made.shortfall())
         ctx.exit(EXIT_ATTENTION)
+
+
+def _list_read(allocations) -> None:
+    """The list's notes and warnings, shown before any form is made."""
+    for note in allocations.notes:
+        click.echo(f"Note: {note}", err=True)
+    for warning in allocations.warnings:
+        click.echo(f"Warning: {warning}", err=True)

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .. import naming
 from ..allocate.allocation_list import AllocationList, parse_month, read_allocations
@@ -437,9 +437,9 @@ class FormsMade:
 
     @property
     def warnings(self) -> list[str]:
-        """The list's warnings, then the forms' (a council template's tags, a folder too deep...); the drafts'
-        (an address missing) are the drafts' own."""
-        return [*self.allocations.warnings, *self.made.warnings]
+        """The list's warnings (`allocations.warnings`) aside, the forms' (a council template's tags, a folder
+        too deep...); the drafts' (an address missing) are the drafts' own."""
+        return self.made.warnings
 
     @property
     def problems(self) -> list[Entry]:
@@ -478,17 +478,22 @@ def make_forms(ws: Workspace, *, data: Path, month: dt.date | None = None, out: 
                fmt: str = "docx", template: Path | None = None, force: bool = False, dry_run: bool = False,
                spec_id: str | None = None, mapping=(), sheet: str | None = None, allow_prefilled: bool = False,
                record: bool = True, auditors: Path | None = None, progress: Progress | None = None,
-               today: dt.date | None = None, now: dt.datetime | None = None) -> FormsMade:
+               on_read: Callable[[AllocationList], None] | None = None, today: dt.date | None = None,
+               now: dt.datetime | None = None) -> FormsMade:
     """The month's forms: read the allocation list `data` (`spec_id`, `mapping`, `sheet`: as
     `read_allocations`), make a form per row in `out` (default: the workspace's forms folder's folder for the
     month), a folder per auditor, and, unless a dry run, record every audit whose form is there in the
     workspace's register (when `record`; the register is made if there is none yet) and, given the `auditors`
     list, write an e-mail draft per auditor with their forms in `out`/E-mail drafts. `month`: the audit month
-    (due dates left empty become its last day; default: this month)."""
+    (due dates left empty become its last day; default: this month). `on_read`, if given, is called with the
+    list once it is read, before any form is made (a front end shows its notes and warnings there, even when
+    making the forms is then refused)."""
     library = ws.library()
     this_month = month or parse_month(None, today)
     out = Path(out) if out is not None else ws.forms / f"{this_month:%Y-%m}"
     allocations = read_allocations(data, library, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
+    if on_read is not None:
+        on_read(allocations)
     made = generate(allocations, library, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
                     progress=progress, allow_prefilled=allow_prefilled)
     result = FormsMade(allocations, made, this_month)
