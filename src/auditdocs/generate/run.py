@@ -4,6 +4,10 @@ Each form's maker is built once per run (the slow part) and fills in each record
 details. Existing files are never replaced without `force` (a form may already be
 being filled in): a form already there is left alone, which is what a re-run expects. `manifest.csv` in the output folder lists every form made there,
 with its audit id, and the rows the latest run skipped.
+
+`make_forms` is the step's use case (what `auditdocs generate` and any other front end call): it reads the
+list, makes the forms (`generate`), records them in the workspace's register (`record_made`, through the open
+register) and writes the e-mail drafts.
 """
 from __future__ import annotations
 
