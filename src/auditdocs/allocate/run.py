@@ -335,6 +335,11 @@ class Reallocation:
     def files(self) -> list[Path]:
         return [self.out] if self.out else []
 
+    @property
+    def needs_attention(self) -> bool:
+        """A reallocation done needs nothing more (one refused says why: `refusal`)."""
+        return False
+
     def refusal(self) -> list[str]:
         """Why the audit could not be reallocated ([] when it was)."""
         if not self.plan.impossible:

@@ -115,7 +115,7 @@ def allocate_command(ctx, month, cases, auditors, mapping, seed, out, register_f
             ctx.exit(EXIT_USER_ERROR)
     for line in result.lines():
         click.echo(line)
-    if not audit_id and result.needs_attention:
+    if result.needs_attention:
         ctx.exit(EXIT_ATTENTION)
 
 
