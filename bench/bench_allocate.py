@@ -25,6 +25,7 @@ from auditdocs.allocate.plan import plan_month
 from auditdocs.domain import model as m
 from auditdocs.register import audit_from_allocation, open_register
 from auditdocs.specs import load_library
+from auditdocs.workspace import workspace_without_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = dt.date(2026, 11, 1)
@@ -92,7 +93,8 @@ def main() -> None:
         assert len(plan.rows) == args.cases and not plan.impossible
 
         start = time.perf_counter()
-        result = allocate_month(MONTH, cases, auditors, folder / "allocations.xlsx", register, library)
+        ws = workspace_without_settings(folder).with_files(register=register)
+        result = allocate_month(ws, month=MONTH, cases=cases, auditors=auditors, out=folder / "allocations.xlsx")
         whole = time.perf_counter() - start
         assert result.recorded == args.cases
 

@@ -15,6 +15,7 @@ What the year holds, for the rules to bite on:
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.register import SeenFile, audit_from_allocation, file_hash, open_register
 from auditdocs.returns.read import read_form
+from auditdocs.workspace import Workspace, workspace_without_settings
 
 NOV = dt.date(2026, 11, 1)
 SETTINGS = AllocationSettings(sample={"CIN": 4, "CP": 4, "CLA": 4, "Foster carer": 2})
@@ -46,6 +48,15 @@ AUDITORS = [
     ("Ivy Unreal", "South", "Head of Service", "", ""),
     ("Jon Fabricate", "West", "Team manager", "", ""),
 ]
+
+
+def year_workspace(folder: Path, settings: AllocationSettings | None = SETTINGS) -> Workspace:
+    """The workspace the allocate runs of the invented year run in: the built-in form specs, the register
+    `folder`/register.sqlite and the year's allocation `settings` (None: the defaults)."""
+    ws = workspace_without_settings(folder).with_files(register=Path(folder) / "register.sqlite")
+    return ws if settings is None else dataclasses.replace(ws, packages={"allocation": settings})
+
+
 CASE_HEADINGS = ["Case number", "Surname", "Forename", "DOB", "Gender", "Social worker", "Team manager", "Team",
                  "Service", "Category", "Audit type", "Form"]
 CATEGORY_TEAMS = {"CIN": ("North", "South"), "CP": ("North", "South"), "CLA": ("East", "West"),

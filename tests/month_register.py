@@ -24,6 +24,7 @@ from auditdocs.domain.dates import uk
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.xlsx.fill import fill_xlsx
 from auditdocs.generate.run import generate, record_made
+from auditdocs.register import open_register
 from auditdocs.returns.read import read_form
 
 MADE, NOW = dt.datetime(2026, 11, 2, 9, 0), dt.datetime(2026, 12, 1, 9, 0)
@@ -60,7 +61,8 @@ def make_month(folder: Path, library, allocations: AllocationList | None = None)
         if chosen:
             made = generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library, forms, fmt=fmt)
             assert made.all_generated
-            record_made(made, allocations, library, register, now=MADE)
+            with open_register(register, write=True, create=True) as reg:
+                record_made(made, allocations, library, reg, now=MADE)
     rng = random.Random(15)
     for n, path in enumerate(sorted(p for p in forms.rglob("*") if p.suffix in (".docx", ".xlsx"))):
         allocation = next(a for a in rows if a.audit_id in path.name)

@@ -21,6 +21,7 @@ from allocate_year import (
     write_cases,
     write_table,
     year_register,
+    year_workspace,
 )
 from click.testing import CliRunner
 from helpers import SPECS
@@ -51,8 +52,8 @@ def year(tmp_path, library):
 
 
 def allocate(year, library, *, cases="cases.xlsx", auditors="auditors.xlsx", out="allocations.xlsx", **options):
-    return allocate_month(NOV, year / cases, year / auditors, year / out, year / "register.sqlite", library,
-                          settings=options.pop("settings", SETTINGS), today=TODAY, **options)
+    return allocate_month(year_workspace(year, options.pop("settings", SETTINGS)), month=NOV, cases=year / cases,
+                          auditors=year / auditors, out=year / out, today=TODAY, **options)
 
 
 def register_audits(year, month=NOV):
@@ -226,8 +227,7 @@ def test_every_breach_of_a_hand_made_list_is_found_with_its_row(year, library):
         ("9906006", "East", "Dev Notreal"),      # row 10: fine (his 10th)
         ("9906007", "East", "Dev Notreal"),      # row 11: his 11th
     ])
-    result = check_allocation(year / name, year / "auditors.xlsx", year / "register.sqlite", library,
-                              settings=SETTINGS)
+    result = check_allocation(year_workspace(year), listed=year / name, auditors=year / "auditors.xlsx")
     found = {(b.row, b.rule) for b in result.breaches}
     assert found == {(3, "own_team"), (4, "on_break"), (5, "exempted"), (6, "audited_last_time"),
                      (7, "over_the_year"), (8, "not_on_the_list"), (9, "same_case_twice"), (11, "over_the_year"),
@@ -241,8 +241,7 @@ def test_every_breach_of_a_hand_made_list_is_found_with_its_row(year, library):
 
 def test_a_list_auditdocs_made_passes_its_own_check(year, library):
     result = allocate(year, library)
-    checked = check_allocation(result.out, year / "auditors.xlsx", year / "register.sqlite", library,
-                               settings=SETTINGS)
+    checked = check_allocation(year_workspace(year), listed=result.out, auditors=year / "auditors.xlsx")
     assert {b.rule for b in checked.breaches} == {"break_cap"}  # the only one: a person must ask Cat to move
 
 
@@ -253,13 +252,13 @@ def test_reallocating_records_the_exemption_and_the_new_audit_that_generate_make
     allocate(year, library)
     audit = next(a for a in register_audits(year) if a.case_number != "9903003" and a.auditor_role == "Team manager")
     with pytest.raises(UserError, match="only the Assistant Director"):
-        reallocate_audit(audit.audit_id, "Long-term sick leave", "Ivy Unreal", year / "auditors.xlsx",
-                         year / "register.sqlite", year / "re.xlsx", library, settings=SETTINGS, today=TODAY)
+        reallocate_audit(year_workspace(year), audit_id=audit.audit_id, reason="Long-term sick leave",
+                         agreed_by="Ivy Unreal", auditors=year / "auditors.xlsx", out=year / "re.xlsx", today=TODAY)
     assert not (year / "re.xlsx").exists()
     assert not next(a for a in register_audits(year) if a.audit_id == audit.audit_id).events
-    done = reallocate_audit(audit.audit_id, "Long-term sick leave", "Dana Fictional", year / "auditors.xlsx",
-                            year / "register.sqlite", year / "re.xlsx", library, agreed_role="Assistant Director",
-                            settings=SETTINGS, today=TODAY)
+    done = reallocate_audit(year_workspace(year), audit_id=audit.audit_id, reason="Long-term sick leave",
+                            agreed_by="Dana Fictional", auditors=year / "auditors.xlsx", out=year / "re.xlsx",
+                            agreed_role="Assistant Director", today=TODAY)
     new = done.replacement.auditor
     assert new.name != audit.auditor and new.team != audit.team and new.name not in ("Ann Testworth", "Ben Fictionby")
     (row,) = read_allocations(done.out, library).allocations
@@ -277,8 +276,9 @@ def test_reallocating_records_the_exemption_and_the_new_audit_that_generate_make
         history = history_from(reg.audits(), library, NOV, SETTINGS)
     assert (key(audit.auditor), audit.case_number) in history.exempted
     with pytest.raises(UserError, match="nothing to reallocate"):
-        reallocate_audit(audit.audit_id, "Again", "Dana Fictional", year / "auditors.xlsx", year / "register.sqlite",
-                         year / "re2.xlsx", library, agreed_role="Assistant Director", today=TODAY)
+        reallocate_audit(year_workspace(year, None), audit_id=audit.audit_id, reason="Again",
+                         agreed_by="Dana Fictional", auditors=year / "auditors.xlsx", out=year / "re2.xlsx",
+                         agreed_role="Assistant Director", today=TODAY)
 
 
 def test_the_allocate_command_end_to_end(year):

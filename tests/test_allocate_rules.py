@@ -29,6 +29,7 @@ from auditdocs.domain import model as m
 from auditdocs.errors import UserError
 from auditdocs.generate.run import generate
 from auditdocs.register import open_register
+from auditdocs.workspace import workspace_without_settings
 
 # ---- settings ------------------------------------------------------------------------------------------
 
@@ -244,8 +245,9 @@ def test_the_solver_gives_more_to_those_with_most_audits_left_this_year():
 
 def test_the_sample_month_allocates_the_marked_sixty_and_generate_makes_their_forms(tmp_path, library):
     out = tmp_path / "allocations-2026-11.xlsx"
-    result = allocate_month(NOV, SAMPLES / "cases_2026-11.xlsx", SAMPLES / "auditors.xlsx", out,
-                            tmp_path / "register.sqlite", library, today=dt.date(2026, 10, 30))
+    ws = workspace_without_settings(tmp_path).with_files(register=tmp_path / "register.sqlite")
+    result = allocate_month(ws, month=NOV, cases=SAMPLES / "cases_2026-11.xlsx", auditors=SAMPLES / "auditors.xlsx",
+                            out=out, today=dt.date(2026, 10, 30))
     assert len(result.plan.rows) == 60 and result.out == out
     rows = sheet_rows(result.out)
     sample = {row["Case number"]: row for row in sheet_rows(SAMPLES / "allocations_2026-11.xlsx")}

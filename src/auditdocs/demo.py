@@ -189,8 +189,8 @@ def allocate_step(demo: DemoMonth, library) -> Step:
     from .allocate.run import allocate_month
 
     out = demo.folder / f"allocations-{MONTH:%Y-%m}.xlsx"
-    result = allocate_month(MONTH, demo.folder / LISTS[0], demo.folder / LISTS[1], out, demo.workspace.register,
-                            library, settings=demo.workspace.settings("allocation"), today=ALLOCATED_ON)
+    result = allocate_month(demo.workspace.with_files(specs=library.folder), month=MONTH, cases=demo.folder / LISTS[0],
+                            auditors=demo.folder / LISTS[1], out=out, today=ALLOCATED_ON)
     if result.out is None:
         raise UserError("the sample month could not be allocated: " + " ".join(result.plan.impossible))
     demo.allocation_list = result.out
@@ -216,7 +216,8 @@ def generate_step(demo: DemoMonth, library) -> Step:
     for chosen, fmt in (([a for a in rows if a not in excel], "docx"), (excel, "xlsx")):
         result = generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library,
                           demo.month_forms, fmt=fmt)
-        record_made(result, allocations, library, demo.workspace.register, now=MADE_AT)
+        with demo.workspace.open_register(write=True, create=True) as reg:
+            record_made(result, allocations, library, reg, now=MADE_AT)
         made[fmt] = result.count("generated")
     return Step("Make the forms",
                 [f"auditdocs generate --data {demo.shown(demo.allocation_list)} --month {MONTH:%Y-%m}"],

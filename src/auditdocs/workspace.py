@@ -399,3 +399,22 @@ def init_workspace(folder: Path, council: str = "", service: str = "") -> list[P
         written.append(write_atomic(readme, readme_text(council)))
     written.append(write_atomic(settings, settings_text(council, service)))
     return written
+
+
+def made_lines(folder: Path, written: list[Path]) -> list[str]:
+    """What `init_workspace` made in `folder` (`written`: what it returned), and what to do next."""
+    from .files import WINDOWS_PRIVACY, owner_only
+
+    specs = sum(1 for p in written if p.suffix == ".yaml")
+    return [
+        f"Made an auditdocs workspace in {folder}:",
+        f"  {folder / SETTINGS_FILE}   the settings (council, folders, and the council's choices)",
+        f"  {folder / SETTINGS['files']['specs'].default}   {specs} form spec files to change "
+        "(auditdocs specs validate checks them)",
+        f"  {folder / README_FILE}   what is where",
+        "",
+        "Next:",
+        f'  cd "{folder}"',
+        "  auditdocs specs list",
+        "  auditdocs generate --data allocations.xlsx --month 2026-11",
+    ] + ([] if owner_only() else ["", f"Keep it private: {WINDOWS_PRIVACY}"])

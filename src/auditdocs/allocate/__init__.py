@@ -11,8 +11,9 @@ audit after an exemption.
     check.py     every breach of a list, with its row
     output.py    the allocation list generate reads, and its Why sheet
     settings.py  the [allocation] settings
-    run.py       the runs with their files and the register
-    commands.py  `auditdocs allocate`
+    run.py       the use cases (allocate_month, check_allocation, reallocate_audit): each takes the
+                 workspace, reads the lists, opens its register once, and returns a result that says what it did
+    (the command, `auditdocs allocate`, is cli/allocate.py)
 """
 from .settings import AllocationSettings
 

@@ -10,13 +10,14 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain import cycle
 from ..domain import model as m
 from ..domain.identity import audit_id
 from ..errors import UserError
 from ..files import write_atomic
-from ..register import audit_from_allocation, open_register
+from ..register import audit_from_allocation
 from . import rules as r
 from .allocation_list import RowProblem, read_allocations
 from .check import month_breaches, month_notes, row_breaches, row_notes
@@ -31,16 +32,23 @@ from .lists import (
 )
 from .output import ListRow, list_columns, list_rows, made_line, workbook
 from .plan import Allocated, Plan, allocate, facts_for, plan_month
-from .settings import AllocationSettings, name_key
+from .settings import name_key
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 REPLACED = "replaced: the month was allocated again (allocate --replace) before any form was made"
 
 
 @dataclass
 class MonthResult:
+    """What `allocate_month` did: the plan, the lists read, the allocation list written and what was recorded."""
+
     plan: Plan
     cases: CaseList
     auditors: AuditorList
+    month: dt.date
+    register: Path  # the register the audits are recorded in (for the summary)
     out: Path | None = None  # None: nothing was written (the month could not be allocated)
     recorded: int = 0  # audits recorded in the register
     replaced: int = 0  # audits of an earlier allocation of the month, cancelled
@@ -49,6 +57,52 @@ class MonthResult:
     def problems(self) -> list[str]:
         """The rows of the lists that were not used, each problem once with its file and rows."""
         return in_file(self.auditors.path, self.auditors.problems) + in_file(self.cases.path, self.cases.problems)
+
+    @property
+    def notes(self) -> list[str]:
+        """Worth saying about the lists read; nothing is wrong."""
+        return self.auditors.notes + self.cases.notes
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.out] if self.out else []
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.plan.attention or self.problems)
+
+    def refusal(self) -> list[str]:
+        """Why the month could not be allocated ([] when it was), as the first line and one line a reason."""
+        if not self.plan.impossible:
+            return []
+        return [f"Nothing was allocated for {r.month_name(self.month)}, and nothing was written or recorded:",
+                *(f"  {why}" for why in self.plan.impossible)]
+
+    def lines(self) -> list[str]:
+        """The summary of the month allocated: what was allocated, written and recorded, what needs attention
+        and what is next."""
+        plan, month = self.plan, self.month
+        re_audits = sum(1 for row in plan.rows if row.case.re_audit_of)
+        auditors_used = len({row.auditor.name for row in plan.rows})
+        lines = [f"Allocated {len(plan.rows)} audits for {r.month_name(month)} ({re_audits} re-audit"
+                 f"{'s' * (re_audits != 1)}) to {auditors_used} auditors, seed {plan.seed}.",
+                 f"Written: {self.out} (its Why sheet says why each auditor and what could not be kept).",
+                 f"Recorded in the register {self.register}." + (f" {self.replaced} audits of the earlier "
+                                                                 "allocation were cancelled." if self.replaced else "")]
+        soft = [n for n in plan.notes if not n.hard] + [b for row in plan.rows for b in row.unmet]
+        if plan.attention:
+            lines += ["Needs attention:", *(f"  - {note}" for note in plan.attention)]
+        if soft:
+            lines.append(f"{len(soft)} soft rule{'s' * (len(soft) != 1)} could not be kept (listed in the Why sheet).")
+        return lines + [f"Next: auditdocs generate --data {self.out} --month {month:%Y-%m}"]
+
+
+def problem_lines(problems: list[str]) -> list[str]:
+    """The rows of the lists not used, under a line that counts them ([] when there is none)."""
+    if not problems:
+        return []
+    return [f"{len(problems)} problem{'s' * (len(problems) != 1)} with rows of the lists (those rows not used):",
+            *(f"  {problem}" for problem in problems)]
 
 
 def in_file(path: Path, problems: list[RowProblem], shown: int = 12) -> list[str]:
@@ -81,14 +135,15 @@ def default_seed(month: dt.date) -> int:
     return month.year * 100 + month.month
 
 
-def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, register: Path, library, *,
-                   settings: AllocationSettings | None = None, seed: int | None = None, replace: bool = False,
-                   today: dt.date | None = None, mapping=()) -> MonthResult:
-    """Allocate the month: write the allocation list to `out` and record its audits in the register,
-    or, when the month cannot be allocated, write and record nothing (`result.plan.impossible` says why;
-    a row of the lists that cannot be used, or a column missing, raises UserError). `mapping`: --map
+def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path, out: Path,
+                   seed: int | None = None, replace: bool = False, today: dt.date | None = None,
+                   mapping=()) -> MonthResult:
+    """Allocate the month: write the allocation list to `out` and record its audits in the workspace's
+    register (made if there is none yet), or, when the month cannot be allocated, write and record nothing
+    (`result.plan.impossible` says why; a row of the lists that cannot be used, or a column missing, raises
+    UserError). The rules and the sample are the workspace's [allocation] settings. `mapping`: --map
     "Column=what" items, for whichever list has the column."""
-    settings = settings or AllocationSettings()
+    library, settings = ws.library(), ws.settings("allocation")
     seed = default_seed(month) if seed is None else seed
     today = today or dt.date.today()
     _may_write(out, replace, [cases, auditors])
@@ -97,13 +152,13 @@ def allocate_month(month: dt.date, cases: Path, auditors: Path, out: Path, regis
     if unused := unused_mapping(mapping, pool.columns, auditor_list.columns):
         raise UserError("\n".join(unused))
     unreadable_rows([(auditors, auditor_list.problems), (cases, pool.problems)])
-    with open_register(register, write=True, create=True) as reg:
+    with ws.open_register(write=True, create=True) as reg:
         audits = reg.audits()
         earlier = [a for a in audits if a.month == month and a.source == "allocate" and cycle.counts_towards_load(a)]
-        _may_replace(earlier, month, replace, register)
+        _may_replace(earlier, month, replace, ws.register.name)
         history = history_from(audits, library, month, settings, leave_out=[a.audit_id for a in earlier])
         plan = plan_month(pool, auditor_list.auditors, history, settings, library, seed)
-        result = MonthResult(plan, pool, auditor_list)
+        result = MonthResult(plan, pool, auditor_list, month, ws.register)
         if plan.impossible:
             return result
         given = [c for c in pool.columns if c != pool.mark_column]
@@ -135,13 +190,13 @@ def _may_write(out: Path, replace: bool, inputs: list[Path]) -> None:
                         "Give another file name with --out, or move it away first.")
 
 
-def _may_replace(earlier: list[m.RegisteredAudit], month: dt.date, replace: bool, register: Path) -> None:
+def _may_replace(earlier: list[m.RegisteredAudit], month: dt.date, replace: bool, register: str) -> None:
     if not earlier:
         return
     when = min(a.recorded for a in earlier).date() if all(a.recorded for a in earlier) else None
     said = f" on {when:%d/%m/%Y}" if when else ""
     if not replace:
-        raise UserError(f"{r.month_name(month)} was already allocated{said}: the register {register.name} holds "
+        raise UserError(f"{r.month_name(month)} was already allocated{said}: the register {register} holds "
                         f"{len(earlier)} audits allocated for it. To allocate it again before any form is made, add "
                         "--replace (the earlier allocation is then cancelled). To change one audit after forms are "
                         "made, use --reallocate AUD-ID.")
@@ -178,24 +233,51 @@ def _record(reg, listed: list[ListRow]) -> int:
 
 @dataclass
 class CheckResult:
+    """What `check_allocation` found in a hand-made list (nothing is written)."""
+
     month: dt.date
     rows: int
     breaches: list[r.Breach] = dc_field(default_factory=list)  # hard rules broken
     notes: list[r.Breach] = dc_field(default_factory=list)  # soft rules not kept
     problems: list[str] = dc_field(default_factory=list)  # rows that could not be checked, with their file
     remarks: list[str] = dc_field(default_factory=list)  # worth saying; nothing is wrong
+    listed: Path | None = None  # the list checked
+    files: list[Path] = dc_field(default_factory=list)  # none: a check writes nothing
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.breaches or self.problems)
+
+    def lines(self) -> list[str]:
+        """The summary: the rows checked, each breach and each soft rule not kept, with its row."""
+        def where(b: r.Breach) -> str:
+            return f"  {'row ' + str(b.row) if b.row else 'the month'}: {b.what} {b.todo}"
+
+        name = self.listed.name if self.listed else "the list"
+        lines = [f"Checked {self.rows} rows of {name} for {r.month_name(self.month)} against the rules."]
+        if self.breaches:
+            lines.append(f"{len(self.breaches)} breach{'es' * (len(self.breaches) != 1)} of the rules:")
+            lines += [where(b) for b in self.breaches]
+        else:
+            lines.append("No rule is broken.")
+        if self.notes:
+            lines.append(f"Worth a look ({len(self.notes)}):")
+            lines += [where(n) for n in self.notes]
+        return lines
 
 
-def check_allocation(listed: Path, auditors: Path, register: Path, library, *, month: dt.date | None = None,
-                     settings: AllocationSettings | None = None, mapping=()) -> CheckResult:
-    """Every breach of the rules in an allocation list (by its row), against the register's history."""
-    settings = settings or AllocationSettings()
-    given, this_month = month, dt.date.today().replace(day=1)
+def check_allocation(ws: Workspace, *, listed: Path, auditors: Path, month: dt.date | None = None,
+                     today: dt.date | None = None, mapping=()) -> CheckResult:
+    """Every breach of the rules in an allocation list (by its row), against the history in the workspace's
+    register (when there is one yet), under its [allocation] settings. `month`: the month the list is for
+    (default: the month most of its due dates are in, else this month)."""
+    library, settings = ws.library(), ws.settings("allocation")
+    given, this_month = month, (today or dt.date.today()).replace(day=1)
     cases = read_cases(listed, library, settings, month or this_month, allocated=True, mapping=mapping)
     months = Counter(c.subject["due_date"][:7] for c in cases.cases if c.subject.get("due_date"))
     month = given or (dt.date.fromisoformat(months.most_common(1)[0][0] + "-01") if months else this_month)
     result = CheckResult(month, len(cases.cases) + len(cases.problems), problems=in_file(listed, cases.problems),
-                         remarks=list(cases.notes))
+                         remarks=list(cases.notes), listed=Path(listed))
     if not given and len(months) > 1:
         result.remarks.append(f"the list's due dates are in {len(months)} months; it was checked as the list of "
                               f"{r.month_name(month)} (give --month to check another).")
@@ -204,12 +286,12 @@ def check_allocation(listed: Path, auditors: Path, register: Path, library, *, m
         raise UserError("\n".join(unused))
     result.problems += in_file(auditors, auditor_list.problems)
     result.remarks += auditor_list.notes
-    if Path(register).exists():
-        with open_register(register) as reg:
+    if ws.register.exists():
+        with ws.open_register() as reg:
             audits = reg.audits()
     else:
         audits = []
-        result.remarks.append(f"there is no register at {register} yet, so the list was checked without the "
+        result.remarks.append(f"there is no register at {ws.register} yet, so the list was checked without the "
                               "history of earlier months (audits this year, exemptions, who audited a case last).")
     own = {audit_id_of(c, library) for c in cases.cases}  # the list's own audits, if already recorded
     history = history_from(audits, library, month, settings, leave_out=own)
@@ -235,30 +317,59 @@ def audit_id_of(case: m.Case, library) -> str:
 
 @dataclass
 class Reallocation:
+    """What `reallocate_audit` did: the audit, the plan for it and, when it could be reallocated, the new audit
+    and the one-row allocation list written."""
+
     original: m.RegisteredAudit
     plan: Plan
     out: Path | None = None  # None: nothing was written or recorded
     new_audit_id: str = ""
+    agreed_by: str = ""
+    asked: str = ""  # the audit id as it was given
 
     @property
     def replacement(self) -> Allocated | None:
         return self.plan.rows[0] if self.plan.rows else None
 
+    @property
+    def files(self) -> list[Path]:
+        return [self.out] if self.out else []
 
-def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path, register: Path, out: Path,
-                     library, *, agreed_role: str = "", settings: AllocationSettings | None = None,
-                     today: dt.date | None = None) -> Reallocation:
-    """Record the exemption agreed for an audit and give the audit to another auditor under the same rules:
-    the new audit is recorded and written to a one-row allocation list for generate."""
-    settings = settings or AllocationSettings()
+    @property
+    def needs_attention(self) -> bool:
+        """A reallocation done needs nothing more (one refused says why: `refusal`)."""
+        return False
+
+    def refusal(self) -> list[str]:
+        """Why the audit could not be reallocated ([] when it was)."""
+        if not self.plan.impossible:
+            return []
+        return [f"{self.asked or self.original.audit_id} could not be reallocated, and nothing was recorded:",
+                *(f"  {why}" for why in self.plan.impossible)]
+
+    def lines(self) -> list[str]:
+        """The summary: the exemption recorded, the new auditor and audit, and the list written."""
+        new, audit_id = self.replacement, self.asked or self.original.audit_id
+        return [f"Exemption of {self.original.auditor} from {audit_id} recorded (agreed by {self.agreed_by}).",
+                f"Reallocated to {new.auditor.name}: the new audit is {self.new_audit_id}. {new.why}",
+                *(f"  - {note}" for note in new.unmet),
+                f"Written: {self.out}. Next: auditdocs generate --data {self.out}"]
+
+
+def reallocate_audit(ws: Workspace, *, audit_id: str, reason: str, agreed_by: str, auditors: Path, out: Path,
+                     agreed_role: str = "", today: dt.date | None = None) -> Reallocation:
+    """Record the exemption agreed for an audit and give the audit to another auditor under the same rules
+    (the workspace's [allocation] settings): the new audit is recorded in the workspace's register and written
+    to a one-row allocation list, `out`, for generate."""
+    library, settings = ws.library(), ws.settings("allocation")
     today = today or dt.date.today()
     _may_write(out, False, [auditors])
     if not reason.strip():
         raise UserError("say why the auditor is exempted, with --reason \"…\": the register keeps it.")
-    with open_register(register, write=True) as reg:
+    with ws.open_register(write=True) as reg:
         audit = reg.audit(audit_id.strip())
         if audit is None:
-            raise UserError(f"the register {Path(register).name} has no audit {audit_id}. Check the audit id "
+            raise UserError(f"the register {ws.register.name} has no audit {audit_id}. Check the audit id "
                             "(it is in the allocation list's Why sheet, and in each form's file name).")
         month = audit.month or today.replace(day=1)
         auditor_list = read_auditors(auditors, settings, month)
@@ -277,7 +388,7 @@ def reallocate_audit(audit_id: str, reason: str, agreed_by: str, auditors: Path,
         case = m.Case(0, spec.id, form_values(spec, audit.subject) | {"auditor": ""},
                       service=audit.service, re_audit_of=audit.re_audit_of)
         plan = allocate([case], auditor_list.auditors, facts_for(auditor_list.auditors, history, settings), 0)
-        result = Reallocation(audit, plan)
+        result = Reallocation(audit, plan, agreed_by=agreed_by, asked=audit_id)
         if plan.impossible:
             return result
         listed = _write_list(plan.rows, [], out, library, month, [],

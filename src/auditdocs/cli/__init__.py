@@ -7,9 +7,8 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
-from ..specs import ENV_VAR, get_spec
-from ..workspace import SETTINGS, SETTINGS_FILE, init_workspace
-from .common import Run, day_value, month_value, progress_bar, register_option, run_of
+from ..specs import ENV_VAR
+from .common import Run, day_value, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -62,240 +61,6 @@ def cli(ctx: click.Context, specs_folder: Path | None) -> None:
 
 def library(ctx: click.Context):
     return run_of(ctx).library()
-
-
-# ---- init --------------------------------------------------------------------
-
-
-@cli.command("init", context_settings=CONTEXT)
-@click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--council", default="", metavar="NAME", help="The council's name, for report title pages.")
-@click.option("--service", default="", metavar="NAME", help="The service (default: Children's Services).")
-def init_cmd(folder: Path, council: str, service: str) -> None:
-    """Set up a council's own workspace in FOLDER (made if needed).
-
-    FOLDER gets a copy of the built-in form specs to change (form_specs/), a settings
-    file (auditdocs.toml) naming the specs, forms, returned forms, tracker and register,
-    with the council's choices for allocation, moderation, reports and exports (each
-    setting at its default, with what it is for), and a short README. Commands run in
-    FOLDER, or in a folder below it, use these settings; an option given wins.
-
-    \b
-    Example:
-      auditdocs init "Case file audits" --council "Anytown Borough Council"
-    """
-    from ..files import WINDOWS_PRIVACY, owner_only
-
-    written = init_workspace(folder, council, service)
-    specs = sum(1 for p in written if p.suffix == ".yaml")
-    click.echo("\n".join([
-        f"Made an auditdocs workspace in {folder}:",
-        f"  {folder / SETTINGS_FILE}   the settings (council, folders, and the council's choices)",
-        f"  {folder / SETTINGS['files']['specs'].default}   {specs} form spec files to change "
-        "(auditdocs specs validate checks them)",
-        f"  {folder / 'README.md'}   what is where",
-        "",
-        "Next:",
-        f'  cd "{folder}"',
-        "  auditdocs specs list",
-        "  auditdocs generate --data allocations.xlsx --month 2026-11",
-    ] + ([] if owner_only() else ["", f"Keep it private: {WINDOWS_PRIVACY}"])))
-
-
-# ---- specs -------------------------------------------------------------------
-
-
-@cli.group(context_settings=CONTEXT)
-def specs() -> None:
-    """List, show and check the form specs."""
-
-
-@specs.command("list")
-@click.pass_context
-def specs_list(ctx: click.Context) -> None:
-    """List the forms: id, title, version, subject, and what each asks (questions, judgements, checks).
-
-    \b
-    Example:
-      auditdocs specs list
-    """
-    from ..specs.outline import asks
-
-    lib = library(ctx)
-    rows = [(s.id, s.title, str(s.version), s.subject_label, asks(s)) for s in lib.current()]
-    head = ("ID", "TITLE", "VERSION", "SUBJECT", "WHAT IT ASKS")
-    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
-    for row in [head] + rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-
-
-@specs.command("show")
-@click.argument("form_id")
-@click.option("--version", "version", type=int, help="An older version of the form.")
-@click.pass_context
-def specs_show(ctx: click.Context, form_id: str, version: int | None) -> None:
-    """Show a readable outline of a form, section by section.
-
-    \b
-    Example:
-      auditdocs specs show csc_case_file_audit
-    """
-    from ..specs.outline import outline
-
-    click.echo(outline(get_spec(library(ctx), form_id, version)))
-
-
-@specs.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.pass_context
-def specs_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Check spec files and folders (default: the specs folder).
-
-    Prints every problem with its file and line; exits 1 if there is any.
-
-    \b
-    Examples:
-      auditdocs specs validate
-      auditdocs specs validate form_specs/csc_case_file_audit.yaml
-    """
-    from ..specs.loader import check_paths
-
-    folder, _ = run_of(ctx).specs()
-    good, messages = check_paths(list(paths) or [folder], folder)
-    for message in messages:
-        click.echo(str(message), err=True)
-    if messages:
-        files = len({m.path for m in messages})
-        click.echo(f"{len(messages)} problem{'s' * (len(messages) != 1)} in {files} file{'s' * (files != 1)}.", err=True)
-        ctx.exit(EXIT_ATTENTION)
-    click.echo(f"OK: {len(good)} form spec{'s' * (len(good) != 1)} valid.")
-
-
-@specs.command("tags")
-@click.argument("form_id")
-@click.pass_context
-def specs_tags(ctx: click.Context, form_id: str) -> None:
-    """List the content-control tags a council's own Word template needs.
-
-    Give each answer's content control in your template the tag shown here
-    (Word: Developer > Properties > Tag). Action table rows repeat their tags.
-
-    \b
-    Example:
-      auditdocs specs tags csc_case_file_audit
-    """
-    from ..specs.outline import field_kind
-
-    spec = get_spec(library(ctx), form_id)
-    width = max(len(t) for t in spec.tags)
-    for f in spec.fields:
-        click.echo(f"{f.id.ljust(width)}  {field_kind(f)}  ({f.label})")
-    for t in spec.tables:
-        for c in t.columns:
-            click.echo(f"{c.tag(t.id).ljust(width)}  {field_kind(c)}  (action table {t.ref}, every row)")
-
-
-# ---- generate ------------------------------------------------------------------
-
-
-@cli.command("generate", context_settings=CONTEXT)
-@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
-              help="The month's allocation list (.xlsx or .csv): one row per form to make.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the forms, a folder per auditor (default: in a workspace, its forms folder's "
-                   "folder for the month; elsewhere output/forms).")
-@click.option("--spec", "spec_id", metavar="FORM_ID", help="The form for rows with no form named (or lists with no 'Form' column).")
-@click.option("--map", "mapping", multiple=True, metavar='"COLUMN=FIELD_ID"',
-              help="A column whose name does not match a form detail, e.g. --map \"Worker=social_worker\". Repeat as needed.")
-@click.option("--month", callback=month_value, metavar="YYYY-MM",
-              help="The audit month: due dates left empty become its last day (default: this month).")
-@click.option("--sheet", metavar="NAME", help="The sheet of an .xlsx list to read (default: the first).")
-@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "both"]), default="docx", show_default=True,
-              help="Word forms, Excel forms or both.")
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Your council's own Word template (.docx or .dotx) to fill instead of the standard form.")
-@click.option("--allow-prefilled", is_flag=True,
-              help="Make forms from a --template whose answer boxes already hold answers (refused otherwise).")
-@click.option("--force", is_flag=True, help="Replace forms that are already there (they may be being filled in!).")
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@click.option("--eml", is_flag=True,
-              help="Also write an e-mail draft (.eml) per auditor, their forms attached, to the auditors list's "
-                   "address, in the output folder's 'E-mail drafts' (split above the [email] max_mb setting, "
-                   "20 MB). Nothing is sent: open each draft in Outlook or Thunderbird to send it.")
-@click.option("--auditors", type=click.Path(dir_okay=False, path_type=Path),
-              help="With --eml: the auditors list (.xlsx or .csv), whose E-mail column addresses the drafts.")
-@register_option
-@click.pass_context
-def generate_cmd(ctx, data, out, spec_id, mapping, month, sheet, fmt, template, allow_prefilled, force, dry_run,
-                 eml, auditors, register_file) -> None:
-    """Make one pre-filled audit form per row of the allocation list.
-
-    Columns are matched to each form's details by name (case, spaces and
-    punctuation ignored). The Form column may name a form by its id, its title, the
-    short name in file names ("Early Help") or an alias its spec declares ("EH").
-    Rows with a missing detail are listed and skipped; note lines are skipped too.
-    Forms already made are left alone (run it again as often as you like; --force
-    replaces them). A list of the forms made, with their audit ids, is written to
-    manifest.csv in the output folder, and every audit is recorded in the audit
-    register (the workspace's, or --register), so that status, chase and the tracker
-    know what was sent out.
-
-    \b
-    Example:
-      auditdocs generate --data allocations_2026-11.xlsx --month 2026-11 --out output/forms
-      auditdocs generate --data list.csv --spec csc_case_file_audit --map "Worker=social_worker" --dry-run
-    """
-    from ..allocate.allocation_list import parse_month, read_allocations
-    from ..generate.run import generate, summary
-
-    if eml and not auditors:
-        raise click.UsageError("--eml needs the auditors list, whose E-mail column addresses the drafts: add "
-                               "--auditors auditors.xlsx.")
-    lib = library(ctx)
-    if out is None:
-        workspace = run_of(ctx).workspace
-        out = workspace.forms / f"{month or parse_month(None):%Y-%m}" if workspace else Path("output/forms")
-    allocations = read_allocations(data, lib, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
-    for note in allocations.notes:
-        click.echo(f"Note: {note}", err=True)
-    for warning in allocations.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    with progress_bar("Making forms", shown=not dry_run) as progress:
-        result = generate(allocations, lib, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
-                          progress=progress, allow_prefilled=allow_prefilled)
-    for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    for line in summary(result):
-        click.echo(line)
-    register = register_file or (workspace.register if (workspace := run_of(ctx).workspace) else None)
-    if register and not dry_run:
-        from ..generate.run import record_made
-
-        recorded = record_made(result, allocations, lib, register)
-        click.echo(f"{recorded} audit{'s' * (recorded != 1)} recorded in the register {register}.")
-    elif not dry_run:
-        click.echo("Note: no audit register was named (--register PATH, or work in a workspace: see "
-                   "'auditdocs init'), so these audits are not recorded; 'auditdocs register import' can add "
-                   "them later from the manifest.")
-    if eml and not dry_run:
-        _forms_drafts(ctx, result, allocations, auditors, out, month or parse_month(None))
-    if not result.all_generated:
-        click.echo(result.shortfall())
-        ctx.exit(EXIT_ATTENTION)
-
-
-def _forms_drafts(ctx, result, allocations, auditors: Path, out: Path, month) -> None:
-    """generate --eml: a draft per auditor, with the forms made for them (in this run or before)."""
-    from ..share.email import addresses, forms_drafts, forms_made
-
-    run = run_of(ctx)
-    forms, due = forms_made(result, allocations, out)
-    folder = out / "E-mail drafts"
-    drafts = forms_drafts(forms, addresses(auditors, run.settings("allocation"), month), folder, month, due,
-                          run.settings("email"))
-    for warning in drafts.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    click.echo("\n".join(drafts.lines(folder)))
 
 
 # ---- parse -----------------------------------------------------------------------
@@ -536,9 +301,12 @@ def demo_cmd(ctx, folder) -> None:
 
 # Commands of their own packages, added last.
 from .allocate import allocate_command  # noqa: E402
+from .generate import generate_command  # noqa: E402
+from .init import init_command  # noqa: E402
 from .moderation import moderation_command  # noqa: E402
 from .report import report_command  # noqa: E402
 from .share import add_share_commands  # noqa: E402  (export, key new, finalise)
+from .specs import specs_command  # noqa: E402
 from .status import chase_command, register_command, status_command  # noqa: E402
 
 cli.add_command(allocate_command)
@@ -548,6 +316,9 @@ cli.add_command(register_command)
 cli.add_command(moderation_command)
 cli.add_command(report_command)
 add_share_commands(cli)
+cli.add_command(init_command)
+cli.add_command(specs_command)
+cli.add_command(generate_command)
 
 
 def console_never_fails() -> None:

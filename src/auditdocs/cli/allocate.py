@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR
-from .common import month_value, register_option, run_of
+from .common import month_value, register_option, run_of, shown_library
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -80,7 +80,8 @@ def allocate_command(ctx, month, cases, auditors, mapping, seed, out, register_f
           --agreed-by "Dana Fictional" --agreed-role "Assistant Director" --auditors auditors.xlsx
     """
     run = run_of(ctx)
-    library = run.library()
+    ws = run.workspace_for(register=register_file)
+    shown_library(ws)
     modes = [name for name, given in (("--check", to_check), ("--reallocate", audit_id), ("--cases", cases)) if given]
     if len(modes) != 1:
         raise click.UsageError("give one of --cases (allocate the month), --check LIST or --reallocate AUD-ID.")
@@ -88,100 +89,36 @@ def allocate_command(ctx, month, cases, auditors, mapping, seed, out, register_f
         raise click.UsageError("give the auditors list with --auditors auditors.xlsx.")
     if cases and month is None:
         raise click.UsageError("give the month to allocate with --month YYYY-MM, for example --month 2026-12.")
-    register = run.register_path(register_file)
-    settings = run.settings("allocation")
+    run.register_path(register_file)  # none given, and no workspace: a usage error that says how
+    from ..allocate.run import (
+        allocate_month,
+        check_allocation,
+        problem_lines,
+        reallocate_audit,
+    )
+
     if to_check:
-        _check(ctx, to_check, auditors, register, library, month, settings, mapping)
+        result = check_allocation(ws, listed=to_check, auditors=auditors, month=month, mapping=mapping)
+        _echo_err([f"Note: {note}" for note in result.remarks] + problem_lines(result.problems))
     elif audit_id:
-        _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library, settings)
+        result = reallocate_audit(ws, audit_id=audit_id, reason=reason, agreed_by=agreed_by, auditors=auditors,
+                                  out=out or Path(f"reallocation-{audit_id.strip()}.xlsx"), agreed_role=agreed_role)
+        if refusal := result.refusal():
+            _echo_err(refusal)
+            ctx.exit(EXIT_USER_ERROR)
     else:
-        _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings, mapping)
-
-
-def _allocate(ctx, month, cases, auditors, register, out, library, seed, replace, settings, mapping) -> None:
-    from ..allocate.rules import month_name
-    from ..allocate.run import allocate_month
-
-    out = out or Path(f"allocations-{month:%Y-%m}.xlsx")
-    result = allocate_month(month, cases, auditors, out, register, library, settings=settings, seed=seed,
-                            replace=replace, mapping=mapping)
-    _notes(result.auditors.notes + result.cases.notes)
-    _problems(result.problems)
-    plan = result.plan
-    if plan.impossible:
-        click.echo(f"Nothing was allocated for {month_name(month)}, and nothing was written or recorded:", err=True)
-        for why in plan.impossible:
-            click.echo(f"  {why}", err=True)
-        ctx.exit(EXIT_USER_ERROR)
-    re_audits = sum(1 for row in plan.rows if row.case.re_audit_of)
-    auditors_used = len({row.auditor.name for row in plan.rows})
-    click.echo(f"Allocated {len(plan.rows)} audits for {month_name(month)} ({re_audits} re-audit"
-               f"{'s' * (re_audits != 1)}) to {auditors_used} auditors, seed {plan.seed}.")
-    click.echo(f"Written: {result.out} (its Why sheet says why each auditor and what could not be kept).")
-    click.echo(f"Recorded in the register {register}." + (f" {result.replaced} audits of the earlier allocation "
-                                                        "were cancelled." if result.replaced else ""))
-    attention = plan.attention
-    soft = [n for n in plan.notes if not n.hard] + [b for row in plan.rows for b in row.unmet]
-    if attention:
-        click.echo("Needs attention:")
-        for note in attention:
-            click.echo(f"  - {note}")
-    if soft:
-        click.echo(f"{len(soft)} soft rule{'s' * (len(soft) != 1)} could not be kept (listed in the Why sheet).")
-    click.echo(f"Next: auditdocs generate --data {result.out} --month {month:%Y-%m}")
-    if attention or result.problems:
+        result = allocate_month(ws, month=month, cases=cases, auditors=auditors,
+                                out=out or Path(f"allocations-{month:%Y-%m}.xlsx"), seed=seed, replace=replace,
+                                mapping=mapping)
+        _echo_err([f"Note: {note}" for note in result.notes] + problem_lines(result.problems) + result.refusal())
+        if result.plan.impossible:
+            ctx.exit(EXIT_USER_ERROR)
+    for line in result.lines():
+        click.echo(line)
+    if result.needs_attention:
         ctx.exit(EXIT_ATTENTION)
 
 
-def _check(ctx, listed, auditors, register, library, month, settings, mapping) -> None:
-    from ..allocate.rules import month_name
-    from ..allocate.run import check_allocation
-
-    result = check_allocation(listed, auditors, register, library, month=month, settings=settings, mapping=mapping)
-    _notes(result.remarks)
-    _problems(result.problems)
-    click.echo(f"Checked {result.rows} rows of {listed.name} for {month_name(result.month)} against the rules.")
-    if result.breaches:
-        click.echo(f"{len(result.breaches)} breach{'es' * (len(result.breaches) != 1)} of the rules:")
-        for breach in result.breaches:
-            click.echo(f"  {'row ' + str(breach.row) if breach.row else 'the month'}: {breach.what} {breach.todo}")
-    else:
-        click.echo("No rule is broken.")
-    if result.notes:
-        click.echo(f"Worth a look ({len(result.notes)}):")
-        for note in result.notes:
-            click.echo(f"  {'row ' + str(note.row) if note.row else 'the month'}: {note.what} {note.todo}")
-    if result.breaches or result.problems:
-        ctx.exit(EXIT_ATTENTION)
-
-
-def _reallocate(ctx, audit_id, reason, agreed_by, agreed_role, auditors, register, out, library, settings) -> None:
-    from ..allocate.run import reallocate_audit
-
-    out = out or Path(f"reallocation-{audit_id.strip()}.xlsx")
-    result = reallocate_audit(audit_id, reason, agreed_by, auditors, register, out, library, agreed_role=agreed_role,
-                              settings=settings)
-    if result.plan.impossible:
-        click.echo(f"{audit_id} could not be reallocated, and nothing was recorded:", err=True)
-        for why in result.plan.impossible:
-            click.echo(f"  {why}", err=True)
-        ctx.exit(EXIT_USER_ERROR)
-    new = result.replacement
-    click.echo(f"Exemption of {result.original.auditor} from {audit_id} recorded (agreed by {agreed_by}).")
-    click.echo(f"Reallocated to {new.auditor.name}: the new audit is {result.new_audit_id}. {new.why}")
-    for note in new.unmet:
-        click.echo(f"  - {note}")
-    click.echo(f"Written: {result.out}. Next: auditdocs generate --data {result.out}")
-
-
-def _notes(notes: list[str]) -> None:
-    for note in notes:
-        click.echo(f"Note: {note}", err=True)
-
-
-def _problems(problems: list[str]) -> None:
-    if problems:
-        click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} with rows of the lists (those rows not "
-                   "used):", err=True)
-        for problem in problems:
-            click.echo(f"  {problem}", err=True)
+def _echo_err(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)

@@ -92,6 +92,14 @@ class Run:
                                "(see 'auditdocs init'), whose settings name it.")
 
 
+def shown_library(ws: Workspace):
+    """The workspace's spec library, with a warning printed for each spec file left out (as `Run.library`)."""
+    library = ws.library()
+    for warning in left_out_warnings(library):
+        click.echo(f"Warning: {warning}", err=True)
+    return library
+
+
 def register_beside(tracker: Path) -> Path:
     """Where the register of a tracker kept outside a workspace lives: beside it, named after it."""
     return tracker.with_name(f"{tracker.stem} register.sqlite")

@@ -4,6 +4,10 @@ Each form's maker is built once per run (the slow part) and fills in each record
 details. Existing files are never replaced without `force` (a form may already be
 being filled in): a form already there is left alone, which is what a re-run expects. `manifest.csv` in the output folder lists every form made there,
 with its audit id, and the rows the latest run skipped.
+
+`make_forms` is the step's use case (what `auditdocs generate` and any other front end call): it reads the
+list, makes the forms (`generate`), records them in the workspace's register (`record_made`, through the open
+register) and writes the e-mail drafts.
 """
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ import tempfile
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from .. import naming
-from ..allocate.allocation_list import AllocationList
+from ..allocate.allocation_list import AllocationList, parse_month, read_allocations
 from ..domain import model as m
 from ..domain.identity import AUDIT_ID_RE
 from ..errors import UserError
@@ -25,6 +30,9 @@ from ..files import csv_text, make_folder, os_problem, write_atomic
 from ..naming import MAX_NAME, safe_name
 from ..progress import Progress, report
 from ..specs.loader import Library
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 MAX_FOLDER = 60
 FORMATS = {"docx": ("docx",), "xlsx": ("xlsx",), "both": ("docx", "xlsx")}
@@ -369,34 +377,155 @@ def read_manifest(path: Path) -> list[dict[str, str]]:
 # ---- the register ------------------------------------------------------------------
 
 
-def record_made(result: Result, allocations: AllocationList, library: Library, register: Path,
-                now: dt.datetime | None = None) -> int:
-    """Record in the register every audit whose form is there (made now, or left from an earlier run),
-    with the files made; what `allocate` recorded for the same audit (where it came from, the auditor's
-    role, the service, the audit it re-audits) is kept. Returns how many audits were recorded."""
-    from ..register import audit_from_allocation, open_register
-
+def made_now_or_before(result: Result) -> dict[str, list[str]]:
+    """audit id -> the files of its forms that are there: made now, or left from an earlier run."""
     made: dict[str, list[str]] = {}
     for e in result.entries:
         if e.audit_id and (e.status == "generated" or e.left_alone):
             made.setdefault(e.audit_id, []).append(str((result.out / e.file).resolve()))
+    return made
+
+
+def record_made(result: Result, allocations: AllocationList, library: Library, reg,
+                now: dt.datetime | None = None) -> int:
+    """Record in the open register `reg` (a `register.Register`, opened for writing) every audit whose form is
+    there (made now, or left from an earlier run), with the files made; what `allocate` recorded for the same
+    audit (where it came from, the auditor's role, the service, the audit it re-audits) is kept. Returns how
+    many audits were recorded."""
+    from ..register import audit_from_allocation
+
+    made = made_now_or_before(result)
     rows = [a for a in allocations.allocations if a.audit_id in made]
     if not rows:
         return 0
-    with open_register(register, write=True, create=True) as reg:
-        earlier = {a.audit_id: a for a in reg.audits(ids=[a.audit_id for a in rows])}
-        audits = []
-        for allocation in rows:
-            before = earlier.get(allocation.audit_id)
-            files = sorted(set(made[allocation.audit_id]) | set(before.files if before else []))
-            if before is not None and before.source == "allocate":
-                audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files,
-                                                    source="allocate", auditor_role=before.auditor_role,
-                                                    service=before.service, re_audit_of=before.re_audit_of))
-            else:
-                audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files))
-        reg.record_audits(audits, now=now)
+    earlier = {a.audit_id: a for a in reg.audits(ids=[a.audit_id for a in rows])}
+    audits = []
+    for allocation in rows:
+        before = earlier.get(allocation.audit_id)
+        files = sorted(set(made[allocation.audit_id]) | set(before.files if before else []))
+        if before is not None and before.source == "allocate":
+            audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files,
+                                                source="allocate", auditor_role=before.auditor_role,
+                                                service=before.service, re_audit_of=before.re_audit_of))
+        else:
+            audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files))
+    reg.record_audits(audits, now=now)
     return len(audits)
+
+
+# ---- the use case: the month's forms, recorded, with their e-mail drafts ---------------------
+
+
+@dataclass
+class FormsMade:
+    """What `make_forms` did: the list read, the forms made (`made`, a `Result`: an entry per row and format),
+    the audits recorded in the register, and the e-mail drafts written."""
+
+    allocations: AllocationList
+    made: Result
+    month: dt.date  # the audit month (its first day)
+    register: Path | None = None  # the register the audits were recorded in (None: not recorded)
+    recorded: int = 0  # audits recorded in the register
+    drafts: object | None = None  # the e-mail drafts written (a `share.email.Drafts`), when asked for
+    drafts_folder: Path | None = None
+    drafts_refused: UserError | None = None  # why the drafts could not be made (the forms were)
+
+    @property
+    def out(self) -> Path:
+        return self.made.out
+
+    @property
+    def notes(self) -> list[str]:
+        """About the list read: worth saying, nothing is wrong."""
+        return self.allocations.notes
+
+    @property
+    def warnings(self) -> list[str]:
+        """The list's warnings (`allocations.warnings`) aside, the forms' (a council template's tags, a folder
+        too deep...); the drafts' (an address missing) are the drafts' own."""
+        return self.made.warnings
+
+    @property
+    def problems(self) -> list[Entry]:
+        """The rows with no form: skipped (with their row and why), failed, or another form already there."""
+        return [e for e in self.made.entries if e.status in ("skipped", "failed", "exists") and not e.left_alone]
+
+    @property
+    def files(self) -> list[Path]:
+        """The files written: the forms made, the manifest and the drafts."""
+        forms = [self.out / e.file for e in self.made.entries if e.status == "generated"]
+        return forms + ([self.made.manifest] if self.made.manifest else []) + \
+            (list(self.drafts.paths) if self.drafts else [])
+
+    @property
+    def all_generated(self) -> bool:
+        return self.made.all_generated
+
+    def lines(self) -> list[str]:
+        """What the run says when it is done (the notes and warnings aside): the forms, the register, the
+        drafts, and what was not made."""
+        lines = summary(self.made)
+        if self.register is not None:
+            lines.append(f"{self.recorded} audit{'s' * (self.recorded != 1)} recorded in the register "
+                         f"{self.register}.")
+        elif not self.made.dry_run:
+            lines.append("Note: no audit register was named (--register PATH, or work in a workspace: see "
+                         "'auditdocs init'), so these audits are not recorded; 'auditdocs register import' can "
+                         "add them later from the manifest.")
+        return lines
+
+    def drafts_lines(self) -> list[str]:
+        return self.drafts.lines(self.drafts_folder) if self.drafts else []
+
+
+def make_forms(ws: Workspace, *, data: Path, month: dt.date | None = None, out: Path | None = None,
+               fmt: str = "docx", template: Path | None = None, force: bool = False, dry_run: bool = False,
+               spec_id: str | None = None, mapping=(), sheet: str | None = None, allow_prefilled: bool = False,
+               record: bool = True, auditors: Path | None = None, progress: Progress | None = None,
+               on_read: Callable[[AllocationList], None] | None = None, today: dt.date | None = None,
+               now: dt.datetime | None = None) -> FormsMade:
+    """The month's forms: read the allocation list `data` (`spec_id`, `mapping`, `sheet`: as
+    `read_allocations`), make a form per row in `out` (default: the workspace's forms folder's folder for the
+    month), a folder per auditor, and, unless a dry run, record every audit whose form is there in the
+    workspace's register (when `record`; the register is made if there is none yet) and, given the `auditors`
+    list, write an e-mail draft per auditor with their forms in `out`/E-mail drafts. `month`: the audit month
+    (due dates left empty become its last day; default: this month). `on_read`, if given, is called with the
+    list once it is read, before any form is made (a front end shows its notes and warnings there, even when
+    making the forms is then refused)."""
+    library = ws.library()
+    this_month = month or parse_month(None, today)
+    out = Path(out) if out is not None else ws.forms / f"{this_month:%Y-%m}"
+    allocations = read_allocations(data, library, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
+    if on_read is not None:
+        on_read(allocations)
+    made = generate(allocations, library, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
+                    progress=progress, allow_prefilled=allow_prefilled)
+    result = FormsMade(allocations, made, this_month)
+    if dry_run:
+        return result
+    if record:
+        result.register = ws.register
+        if made_now_or_before(made):
+            with ws.open_register(write=True, create=True) as reg:
+                result.recorded = record_made(made, allocations, library, reg, now=now)
+    if auditors is not None:
+        try:
+            result.drafts_folder, result.drafts = forms_drafts_of(ws, made, allocations, auditors, this_month, now)
+        except UserError as exc:  # the forms are made and recorded: say so, then why there are no drafts
+            result.drafts_refused = exc
+    return result
+
+
+def forms_drafts_of(ws: Workspace, made: Result, allocations: AllocationList, auditors: Path, month: dt.date,
+                    now: dt.datetime | None = None):
+    """An e-mail draft per auditor, with the forms made for them (in this run or before), addressed from the
+    `auditors` list, in `made.out`/E-mail drafts: (the folder, the `share.email.Drafts`)."""
+    from ..share.email import addresses, forms_drafts, forms_made
+
+    forms, due = forms_made(made, allocations, made.out)
+    folder = made.out / "E-mail drafts"
+    return folder, forms_drafts(forms, addresses(auditors, ws.settings("allocation"), month), folder, month, due,
+                                ws.settings("email"), now=now)
 
 
 # ---- what to tell the user --------------------------------------------------------
