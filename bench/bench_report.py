@@ -19,10 +19,12 @@ from bench_register import year_of_audits
 from auditdocs.domain import model as m
 from auditdocs.register import SeenFile, audit_from_allocation, open_register
 from auditdocs.report import charts, dashboard, figures, word
-from auditdocs.report.make import audits_for, make_report
+from auditdocs.report.make import audits_for
 from auditdocs.report.period import month_period, range_period
+from auditdocs.report.run import make_report
 from auditdocs.report.settings import ReportSettings
 from auditdocs.specs import load_library
+from auditdocs.workspace import workspace_without_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2027, 4, 10)
@@ -70,10 +72,11 @@ def main() -> None:
         sheet = timed("the dashboard", lambda: dashboard.render_dashboard(found))
         print(f"  (report {len(report) / 1e6:.1f} MB, dashboard {len(sheet) / 1e6:.1f} MB)")
         print("The command, files written (no PDF):")
-        for period in (year, month_period("2026-11")):
+        workspace = workspace_without_settings(Path(tmp)).with_files(specs=ROOT / "form_specs", register=path)
+        for period, asked in ((year, {"first": "2026-04", "last": "2027-03"}), (month_period("2026-11"),
+                                                                                 {"month": "2026-11"})):
             made = timed(f"auditdocs report {period.key}", lambda: make_report(
-                path, period, library, Path(tmp) / "out", today=TODAY, settings=settings,
-                json_file=Path(tmp) / "out" / "figures.json"))
+                workspace, **asked, out=Path(tmp) / "out", today=TODAY, json_file=Path(tmp) / "out" / "figures.json"))
             print(f"    ({made.figures.audits} audits)")
 
 

@@ -590,12 +590,10 @@ def _moved(scale: m.Scale, given: m.Option | None, move: int) -> m.Option:
 
 
 def report_step(demo: DemoMonth, library) -> Step:
-    from .report.make import make_report
-    from .report.period import month_period
+    from .report.run import make_report
 
     pdf = shutil.which("soffice") is not None
-    files = make_report(demo.workspace.register, month_period(f"{MONTH:%Y-%m}"), library, demo.reports,
-                        today=REPORT_ON, settings=demo.workspace.settings("report"), pdf=pdf,
+    files = make_report(demo.workspace, month=f"{MONTH:%Y-%m}", out=demo.reports, today=REPORT_ON, pdf=pdf,
                         json_file=demo.reports / "figures.json")
     return Step("The month's report", [f"auditdocs report --month {MONTH:%Y-%m} --out reports"
                                        + (" --pdf" if pdf else "") + " --json reports/figures.json"],

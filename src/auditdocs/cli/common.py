@@ -44,6 +44,18 @@ class Run:
             base = base.with_files(self.specs_origin, specs=self.specs_option)
         return base.with_files("given on the command line", **paths)
 
+    def use_case_workspace(self, register: Path | None = None, *, needs_register: bool = True,
+                           **paths: Path | None) -> Workspace:
+        """The workspace for a use case (`workspace_for`), the register given with --register; outside a
+        workspace, a usage error asks for it (`register_path`) unless not `needs_register`. A warning is
+        printed for each form spec its library leaves out, as `library` prints them."""
+        if needs_register:
+            self.register_path(register)
+        workspace = self.workspace_for(register=register, **paths)
+        for warning in left_out_warnings(workspace.library()):
+            click.echo(f"Warning: {warning}", err=True)
+        return workspace
+
     def specs(self) -> tuple[Path, str]:
         """The specs folder to use, and where it was named: the option, the workspace, else the built-in forms."""
         if self.specs_option:

@@ -1,40 +1,12 @@
 """`auditdocs report`: the monthly (or quarterly, or yearly) audit report from the register."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import EXIT_ATTENTION, UserError
+from ..errors import EXIT_ATTENTION
 from .common import register_option, run_of
-
-if TYPE_CHECKING:
-    from ..report.settings import ReportSettings
-
-
-def _period(month, quarter, first, last, settings: ReportSettings):
-    from ..report.period import month_period, quarter_period, range_period
-
-    given = [name for name, value in (("--month", month), ("--quarter", quarter), ("--from/--to", first or last))
-             if value]
-    if len(given) > 1:
-        raise click.UsageError(f"give one period: {' or '.join(given)}, not both.")
-    if (first is None) != (last is None):
-        raise click.UsageError("give both --from and --to (the first and the last month), e.g. "
-                               "--from 2026-04 --to 2027-03.")
-    try:
-        if quarter:
-            return quarter_period(quarter, settings.year_start)
-        if first:
-            return range_period(first, last)
-        if month:
-            return month_period(month)
-    except UserError as exc:
-        raise click.BadParameter(exc.message) from None
-    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
-    return month_period(f"{last_month:%Y-%m}")
 
 
 @click.command("report")
@@ -77,17 +49,18 @@ def report_command(ctx, register_file, month, quarter, first, last, out, pdf, js
       auditdocs report --quarter 2026-Q3 --pdf
       auditdocs report --from 2026-04 --to 2027-03 --anonymous
     """
-    from ..report.make import make_report
+    from ..report.run import NotAPeriod, PeriodsClash, make_report
 
-    run = run_of(ctx)
-    register = run.register_path(register_file)
-    settings: ReportSettings = run.settings("report")
-    period = _period(month, quarter, first, last, settings)
-    files = make_report(register, period, run.library(), out, settings=settings, anonymous=anonymous,
-                        with_evidence=with_evidence, pdf=pdf, json_file=json_file)
-    f = files.figures
+    workspace = run_of(ctx).use_case_workspace(register_file)
+    try:
+        files = make_report(workspace, month=month, quarter=quarter, first=first, last=last, out=out,
+                            anonymous=anonymous, with_evidence=with_evidence, pdf=pdf, json_file=json_file)
+    except PeriodsClash as exc:
+        raise click.UsageError(exc.message) from None
+    except NotAPeriod as exc:
+        raise click.BadParameter(exc.message) from None
     click.echo("\n".join(files.lines()))
-    for note in f.notes:
+    for note in files.notes:
         click.echo(f"Note: {note}", err=True)
     for warning in files.warnings:
         click.echo(f"Warning: {warning}", err=True)

@@ -1,40 +1,19 @@
 """The sharing commands: `auditdocs export`, `auditdocs key new`, `auditdocs finalise`."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from .. import naming
-from ..errors import EXIT_ATTENTION, UserError
+from ..errors import EXIT_ATTENTION
 from .common import month_value, register_option, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _library(ctx: click.Context):
-    return run_of(ctx).library()
-
-
-def _period(month: dt.date | None, first: dt.date | None, last: dt.date | None) -> str:
-    if month:
-        return f"{month:%B %Y}"
-    if first and last:
-        return f"{first:%B %Y} to {last:%B %Y}"
-    if first or last:
-        return f"{first:%B %Y} onwards" if first else f"up to {last:%B %Y}"
-    return "every month in the register"
-
-
 def _warn(lines) -> None:
     for line in lines:
         click.echo(f"Warning: {line}", err=True)
-
-
-def _some(names: list[str]) -> str:
-    """The first three names, and how many more."""
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 # ---- export ------------------------------------------------------------------------------
@@ -76,54 +55,21 @@ def export_cmd(ctx, pseudonymise, key_file, month, first, last, out, long, with_
       auditdocs export --pseudonymise --key-file team.key --month 2026-11 --out "Audits 2026-11.xlsx"
       auditdocs export --pseudonymise --key-file team.key --from 2026-04 --to 2027-03 --long --out year.csv
     """
-    from dataclasses import replace
-
-    from ..register import open_register
-    from ..share.export import check_output, export_tables, write_export
-    from ..share.keys import load_key
+    from ..share.run import export_audits
 
     if not pseudonymise:
         raise click.UsageError("add --pseudonymise: every export is pseudonymised (case numbers replaced by "
                                "pseudonyms, names left out), and saying so is part of the command.")
     if month and (first or last):
         raise click.UsageError("give either --month, or --from and --to, not both.")
-    if key_file is None:
-        raise UserError("give the team's key with --key-file FILE: the same key gives a child the same pseudonym in "
-                        "every export. If the team has no key yet, make one with `auditdocs key new team.key` (once, "
-                        "for the whole team; keep it safe and apart from the exports).")
-    check_output(out)
-    key, warnings = load_key(key_file)
-    if key_file.resolve().parent == out.resolve().parent:
-        warnings.append(f"the key {key_file} is in the same folder as the export: keep them apart, so that the key "
-                        "never goes out with an export.")
-    _warn(warnings)
-    lib = _library(ctx)
-    register = run_of(ctx).register_path(register_file)
-    settings = run_of(ctx).settings("export")
-    if code_teams is not None:
-        settings = replace(settings, code_teams=code_teams)
-    with open_register(register) as reg:
-        audits = reg.audits(month=month, first=first, last=last)
-        history = [h for case in sorted({a.case_number for a in audits if a.case_number})
-                   for h in reg.case_history(case)]
-    period = _period(month, first, last)
-    if not audits:
-        raise UserError(f"the register {register} has no audits for {period}, so nothing was exported. "
-                        "Check the month, and that the audits were recorded in this register.")
-    today = dt.date.today()
-    tables = export_tables(audits, lib, key, today, settings=settings, long=long, with_text=with_text,
-                           history=history, period=period)
-    paths = write_export(tables, out)
-    counts = ", ".join(f"{len(s.rows)} {s.name.lower()}" for s in tables.sheets)
-    click.echo(f"Exported {counts} ({period}), pseudonymised with key {key.key_id}:")
-    for path in paths:
-        click.echo(f"  {path}")
-    click.echo("It is still personal data under UK GDPR: share it only under an agreement, and never with the key."
-               + (" Read the free text before sharing: names the records do not hold cannot be replaced."
-                  if with_text else ""))
-    for note in tables.notes:
+    workspace = run_of(ctx).use_case_workspace(register_file)
+    done = export_audits(workspace, key_file=key_file, out=out, month=month, first=first, last=last, long=long,
+                         with_text=with_text, code_teams=code_teams)
+    _warn(done.warnings)
+    click.echo("\n".join(done.lines()))
+    for note in done.notes:
         click.echo(f"Note: {note}", err=True)
-    if tables.notes:
+    if done.notes:
         ctx.exit(EXIT_ATTENTION)
 
 
@@ -149,12 +95,9 @@ def key_new_cmd(path: Path) -> None:
     Example:
       auditdocs key new "Q:/QA team/keys/auditdocs.key"
     """
-    from ..files import WINDOWS_PRIVACY, owner_only
-    from ..share.keys import KEY_ADVICE, make_key_file
+    from ..share.run import new_key
 
-    make_key_file(path)
-    click.echo(f"Made the key {path} (readable by you only).\n{KEY_ADVICE}" if owner_only() else
-               f"Made the key {path}.\n{KEY_ADVICE}\n{WINDOWS_PRIVACY}")
+    click.echo("\n".join(new_key(None, path).lines()))
 
 
 # ---- finalise ----------------------------------------------------------------------------
@@ -183,75 +126,20 @@ def finalise_cmd(ctx, paths, month, register_file, out) -> None:
       auditdocs finalise --month 2026-11 --out "To upload"      (in a workspace)
       auditdocs finalise --month 2026-11 --register register.sqlite --out "To upload"
     """
-    from ..files import write_atomic
-    from ..share.finalise import (
-        NotFinalised,
-        convert,
-        find_soffice,
-        finished_pdf,
-        locate,
-        plan_from_records,
-        plan_from_register,
-    )
-    from ..tagged_pdf import UPDATE_LIBREOFFICE, structure
+    from ..share.run import finalise_audits
 
     if paths and (month or register_file):
         raise click.UsageError("give either the returned forms (PATHS), or --month (and the register), not both.")
     if not paths and not month:
         raise click.UsageError("give the returned forms to finalise (files or folders), or --month YYYY-MM "
                                "for the month's audits in the register.")
-    register = None if paths else run_of(ctx).register_path(register_file)
-    soffice = find_soffice()
-    lib = _library(ctx)
-    today = dt.date.today()
-    if paths:
-        from ..returns.read import read_returns
-
-        records = list(read_returns(list(paths), lib))
-        if not records:
-            raise UserError("no forms (.docx or .xlsx) were found there; nothing was finalised.")
-        plan = plan_from_records(records, lib, today)
-    else:
-        from ..register import open_register
-
-        with open_register(register) as reg:
-            audits = reg.audits(month=month)
-        if not audits:
-            raise UserError(f"the register {register} has no audits for {month:%B %Y}; nothing was finalised.")
-        plan = plan_from_register(audits, lib, today, locate)
-    made, untagged, pictured = [], [], []
-    now = dt.datetime.now()
-    if warning := naming.too_deep(out, "x.pdf"):
-        click.echo(f"Warning: {warning[0].upper()}{warning[1:]}", err=True)
-    results = convert(plan.items, soffice, out)
-    for item in plan.items:
-        result = results[item.audit_id]
-        if isinstance(result, bytes):
-            pdf = finished_pdf(result, item, now)
-            name = naming.fit_name(out, item.name, (item.case_number, item.audit_id))  # short enough for Windows
-            made.append(write_atomic(out / name, pdf, private=True))
-            if not structure(pdf).tagged:  # see finalise.convert
-                (untagged if item.source.suffix.lower() == ".docx" else pictured).append(name)
-        else:
-            plan.skipped.append(NotFinalised(str(item.source), result))
-    if made:
-        click.echo(f"Finalised {len(made)} audit{'s' * (len(made) != 1)} in {out} (upload each to the case file, "
-                   "then delete it from here: it is personal data):")
-        for path in made:
-            click.echo(f"  {path.name}")
-    else:
-        click.echo("No audit was finalised.")
-    if untagged:
-        _warn([f"these PDFs are not tagged for screen readers (no headings or tables for them to find): {_some(untagged)}. "
-               f"{UPDATE_LIBREOFFICE}, then finalise them again."])
-    if pictured:
-        _warn([f"these PDFs are not tagged for screen readers, because their Excel forms hold a picture, chart or "
-               f"shape that a tagged PDF would lose (a screen reader reads them page by page): {_some(pictured)}. "
-               "To have one tagged, delete the picture, chart or shape from a copy of its form and finalise the copy."])
-    if plan.skipped:
-        click.echo(f"Not finalised ({len(plan.skipped)}):")
-        for skipped in plan.skipped:
-            click.echo(f"  {skipped}")
+    workspace = run_of(ctx).use_case_workspace(register_file, needs_register=not paths)
+    done = finalise_audits(workspace, paths=list(paths), month=month, out=out)
+    _warn(done.warnings)
+    click.echo("\n".join(done.lines()))
+    _warn(done.tagging_warnings())
+    if done.skipped:
+        click.echo("\n".join(done.skipped_lines()))
         ctx.exit(EXIT_ATTENTION)
 
 

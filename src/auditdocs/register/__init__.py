@@ -7,6 +7,9 @@ the tracker, so that the tracker can always be rewritten from it. What it return
 objects (`model.RegisteredAudit` and friends), never rows. Where an audit stands is decided by
 `auditdocs.cycle` from those objects, not here.
 
+Outside this package the register is an `AuditRegister` (`interface`): the operations below, whatever keeps
+them; `Register` is the SQLite one.
+
 Opening (each `with` is one transaction; see `open_register`)::
 
     with open_register(path, write=True, create=True) as reg:   # one writer at a time (lock file)
@@ -57,6 +60,7 @@ from __future__ import annotations
 from ..domain import model as m
 from ..domain.dates import last_day_of_month, parse_date
 from ..domain.identity import audit_month
+from .interface import AuditRegister
 from .lock import WriterLock
 from .schema import SCHEMA_VERSION
 from .store import (
@@ -82,6 +86,6 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
         auditor_role, service or values.get("service", ""), re_audit_of)
 
 
-__all__ = ["SCHEMA_VERSION", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
+__all__ = ["SCHEMA_VERSION", "AuditRegister", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
            "audit_from_allocation", "file_hash", "never_wrote_a_tracker",
            "open_register"]

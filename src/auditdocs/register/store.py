@@ -22,6 +22,7 @@ from ..domain.dates import parse_date
 from ..domain.identity import audit_month
 from ..errors import RegisterDamaged, UserError
 from ..files import sha256_of
+from .interface import AuditRegister
 from .lock import WriterLock
 from .places import LOCATION, base_of, placed, stored
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -382,8 +383,9 @@ _AUDIT_COLUMNS = ("audit_id, form_id, form_version, subject, month, due, source,
                   "service, re_audit_of, recorded")
 
 
-class Register:
-    """An open register: see the package docstring for what to call."""
+class Register(AuditRegister):
+    """An open register, kept in one SQLite file: the `AuditRegister` of auditdocs (see the package docstring
+    for what to call)."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, writable: bool):
         self.path = path

@@ -1,8 +1,9 @@
-"""Making the report: read the register, work the figures out, write the files.
+"""Making the report: the audits it reads from the register, and the files it writes.
 
 The decisions are in `figures` (what the numbers are) and the writers in `word`, `dashboard`
-and `pdf`; this module is the file I/O around them. Every file goes through
-`files.write_atomic`, owner-only unless the report is anonymous.
+and `pdf`; this module is the file I/O around them, and `run.make_report` the use case that
+puts it together. Every file goes through `files.write_atomic`, owner-only unless the report
+is anonymous.
 """
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
-from ..register import open_register
+from ..progress import Progress
+from ..progress import report as report_progress
+from ..register.interface import AuditRegister
 from ..tagged_pdf import structure
 from .charts import report_charts
 from .dashboard import render_dashboard
-from .figures import Figures, as_json, report_figures
+from .figures import Figures, as_json
 from .pdf import report_pdf
 from .period import Period, trend_months
 from .settings import ReportSettings
@@ -36,6 +39,16 @@ class ReportFiles:
     pdf: Path | None = None
     json: Path | None = None
     warnings: list[str] = dc_field(default_factory=list)  # what was not done, and why
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file written: the Word report, the dashboard, and the PDF and the JSON when made."""
+        return [self.report, self.dashboard, *(path for path in (self.pdf, self.json) if path)]
+
+    @property
+    def notes(self) -> list[str]:
+        """What the figures say needs a look (the command line prints each as a note)."""
+        return self.figures.notes
 
     @property
     def attention(self) -> bool:
@@ -57,7 +70,7 @@ def file_names(period: Period) -> tuple[str, str]:
     return f"Audit report {period.key}", f"Audit dashboard {period.key}"
 
 
-def audits_for(reg, period: Period, library, settings: ReportSettings) -> list[m.RegisteredAudit]:
+def audits_for(reg: AuditRegister, period: Period, library, settings: ReportSettings) -> list[m.RegisteredAudit]:
     """The audits the figures need: every audit from the first month of the trend (or of the
     period before) onwards, later ones included (re-audits), and the whole history of each case
     with an Inadequate audit (so a second Inadequate grade is known as one)."""
@@ -78,7 +91,8 @@ def audits_for(reg, period: Period, library, settings: ReportSettings) -> list[m
     return audits
 
 
-def _no_audits(reg, period: Period) -> UserError:
+def no_audits(reg: AuditRegister, period: Period) -> UserError:
+    """The error of a period the register has no audits for, saying which months it has."""
     months = reg.months()
     held = (f"it has audits for {months[0]:%B %Y}" + (f" to {months[-1]:%B %Y}" if len(months) > 1 else "")
             if months else "it has no audits yet")
@@ -86,20 +100,15 @@ def _no_audits(reg, period: Period) -> UserError:
                      "Check the period, or the register.")
 
 
-def make_report(register: Path, period: Period, library, out: Path, *, today: dt.date | None = None,
-                settings: ReportSettings = ReportSettings(), anonymous: bool = False, with_evidence: bool = False,
-                pdf: bool = False, json_file: Path | None = None) -> ReportFiles:
-    """Write the Word report and the dashboard for `period` into `out` (and the PDF, the JSON)."""
-    today = today or dt.date.today()
-    with open_register(register) as reg:
-        audits = audits_for(reg, period, library, settings)
-        if not any(period.holds(a.month) for a in audits):
-            raise _no_audits(reg, period)
-        figures = report_figures(audits, period, library, today, settings, anonymous=anonymous,
-                                 with_evidence=with_evidence)
+def write_report(figures: Figures, period: Period, out: Path, *, now: dt.datetime | None = None,
+                 anonymous: bool = False, pdf: bool = False, json_file: Path | None = None,
+                 progress: Progress | None = None) -> ReportFiles:
+    """Write the Word report and the dashboard of `figures` into `out` (and the PDF, the JSON); `now`: when
+    the report says it was made (default: the clock's). `progress` is told of each file made."""
     report_name, dashboard_name = file_names(period)
     charts = report_charts(figures)
-    when = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    when = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    total = 2 + pdf + (json_file is not None)
 
     def render(pages=None) -> bytes:
         return render_report(figures, charts, when, pages)
@@ -117,10 +126,15 @@ def make_report(register: Path, period: Period, library, out: Path, *, today: dt
             files.warnings.append(exc.message[0].upper() + exc.message[1:])
     private = not anonymous
     write_atomic(files.report, docx, private=private)
+    report_progress(progress, 1, total)
     write_atomic(files.dashboard, render_dashboard(figures), private=private)
+    report_progress(progress, 2, total)
     if pdf_bytes is not None:
         files.pdf = write_atomic(Path(out) / f"{report_name}.pdf", pdf_bytes, private=private)
+    if pdf:
+        report_progress(progress, 3, total)
     if json_file is not None:
         files.json = write_atomic(Path(json_file), json.dumps(as_json(figures), indent=1, ensure_ascii=False) + "\n",
                                   private=private)
+        report_progress(progress, total, total)
     return files
