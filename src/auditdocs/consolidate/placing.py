@@ -145,8 +145,8 @@ def record_attachments(reg, library, attach: list[tuple[Path, str]], on: dt.date
     the register (`reg`, open for writing), and honoured on every later run. Raises UserError, recording none, for
     a file that cannot be read as a form or an audit the register did not allocate."""
     from ..errors import UserError
+    from ..forms.read import read_form
     from ..register import file_hash
-    from ..returns.read import read_form
 
     read = []
     for file, audit_id in attach:

@@ -37,7 +37,7 @@ from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
-from ..register import SeenFile, file_hash, never_wrote_a_tracker, places
+from ..register import SeenFile, file_hash, places
 from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -130,32 +130,30 @@ class Summary:
         return "\n".join(self.lines())
 
 
-def _check(path: Path, ws: Workspace) -> None:
-    """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it)."""
-    _not_without_its_register(path, ws)
+def _check(path: Path, ws: Workspace, reg=None) -> None:
+    """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it). `reg`:
+    the register, open for the run; None when there is none yet (or an empty file, which opening would make a
+    register)."""
+    _not_without_its_register(path, ws, reg)
 
     def written(tracker: Path) -> bool:
-        if not ws.register.exists():
-            return False
-        with ws.open_register() as reg:
-            return reg.tracker_written(sha256_of(tracker)) is not None
+        return reg is not None and reg.tracker_written(sha256_of(tracker)) is not None
 
     safety.check_before_update(path, written)
 
 
-def _not_without_its_register(path: Path, ws: Workspace) -> None:
+def _not_without_its_register(path: Path, ws: Workspace, reg) -> None:
     """Stop, changing nothing, when the tracker was written from a register that is not there, is empty, or has
     been started afresh since (it has never written a tracker): such a register would not know the tracker's
     audits, actions and people's entries."""
     register = ws.register
-    if not path.is_file() or not never_wrote_a_tracker(register):
+    if not path.is_file() or (reg is not None and reg.tracker_last_written(None) is not None):
         return
     made = book.made_from(path)
     if made is None:
         return  # a tracker made before there was a register: the run takes it in
-    if register.is_file() and register.stat().st_size:  # a register that has not written it: does it know its audits?
-        with ws.open_register() as reg:
-            known = reg.revisions()
+    if reg is not None:  # a register that has not written it: does it know its audits?
+        known = reg.revisions()
         if not made.audit_ids or not made.audit_ids.isdisjoint(known):
             return  # (one rebuilt from the tracker and its forms)
     named = places.placed(made.register, places.base_of(path))
@@ -216,9 +214,8 @@ def consolidate_returns(ws: Workspace, paths: list[Path] | None = None, *, prefe
             from ..returns.run import no_forms
 
             return Summary(path, ws.register, not_changed=f"{no_forms(paths)} The tracker was not changed.")
-    _check(path, ws)
     return _consolidate(_reading(found, library, workers, progress), library, path, ws, prefer_newer,
-                        now or dt.datetime.now(), read_files=True)
+                        now or dt.datetime.now(), read_files=True, check=True)
 
 
 def attach_files(ws: Workspace, attach: list[tuple[Path, str]], *, today: dt.date | None = None) -> list[str]:
@@ -259,7 +256,6 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
     """
     path = Path(tracker_path)
     ws = files_workspace(path, register)
-    _check(path, ws)
 
     def gather(reg, batch, render) -> list[plan.Seen]:
         seen = []
@@ -273,7 +269,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
         batch(seen)
         return seen
 
-    return _consolidate(gather, library, path, ws, prefer_newer, now or dt.datetime.now())
+    return _consolidate(gather, library, path, ws, prefer_newer, now or dt.datetime.now(), check=True)
 
 
 def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, register: Path | None = None,
@@ -283,10 +279,9 @@ def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, regis
     their subfolders): only the files whose content the register has not parsed are read, in parallel."""
     path = Path(tracker_path)
     ws = files_workspace(path, register)
-    _check(path, ws)
     found = find_files(list(paths))  # a path that does not exist stops the run here, before anything is written
     return _consolidate(_reading(found, library, workers), library, path, ws, prefer_newer,
-                        now or dt.datetime.now(), read_files=True)
+                        now or dt.datetime.now(), read_files=True, check=True)
 
 
 def register_from_folders(ws: Workspace, paths: list[Path], library, tracker_path: Path | None, *,
@@ -381,13 +376,20 @@ def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
 
 
 def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer: bool, now: dt.datetime,
-                 read_files: bool = False, write: bool = True) -> Summary:
+                 read_files: bool = False, write: bool = True, check: bool = False) -> Summary:
+    """One run, in one transaction of the workspace's register (opened once). `check`: stop, changing nothing,
+    before anything is read when the tracker cannot be updated (`_check`)."""
     register = ws.register
     today = now.date()
     reg_exists = register.exists()
+    ready = register.is_file() and register.stat().st_size > 0  # (an empty file: opening it makes it a register)
+    if check and not ready:
+        _check(path, ws)
     # a tracker that cannot be used stops the run before a register is made
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
     with _collector_paused(), ws.open_register(write=True, create=True) as reg:
+        if check and ready:
+            _check(path, ws, reg)
         if tracker is None:
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         big = BigSheets(tracker.styles, library)

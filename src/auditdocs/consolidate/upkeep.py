@@ -18,9 +18,10 @@ from ..domain.dates import parse_date
 from ..domain.identity import AUDIT_ID_RE, audit_month
 from ..errors import UserError
 from ..files import sha256_of
+from ..forms.read import is_not_searched, not_searched, read_form
 from ..generate.run import MANIFEST, read_manifest
 from ..register import WriterLock, file_hash
-from ..returns.read import find_files, is_not_searched, not_searched, read_form
+from ..returns.read import find_files
 from ..tracker import book
 from ..tracker import rows as r
 from ..workspace import Workspace

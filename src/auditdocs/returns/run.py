@@ -81,7 +81,8 @@ def check_returns(ws, paths: list[Path] | None = None, *, json_file: Path | None
     say what stands. With `use_register` and a register there, the files are placed as consolidate places them
     (those put on no audit, and those that lost what the register holds, are set apart). `json_file`: every
     answer read is written there (the README's contract). Raises UserError when a path does not exist."""
-    from .read import find_files, read_form, standing_versions, write_json
+    from ..forms.read import read_form
+    from .read import find_files, standing_versions, write_json
 
     library = ws.library()
     result = ReturnsChecked(list(paths) if paths else [ws.returned], json_file=json_file)
