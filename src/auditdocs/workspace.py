@@ -193,6 +193,11 @@ class Workspace:
         return open_register(self.register, write=write, create=create)
 
 
+def register_beside(tracker: Path) -> Path:
+    """Where the register of a tracker kept outside a workspace lives: beside it, named after it."""
+    return Path(tracker).with_name(f"{Path(tracker).stem} register.sqlite")
+
+
 def workspace_without_settings(folder: Path) -> Workspace:
     """The workspace of a command run outside any workspace: the built-in form specs, the default settings,
     and the default folders under `folder` (the paths a person gives win: `Workspace.with_files`)."""

@@ -8,7 +8,7 @@ import click
 from .. import __version__
 from ..errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
 from ..specs import ENV_VAR
-from .common import Run, day_value, register_option, run_of
+from .common import Run, run_of
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -61,191 +61,6 @@ def cli(ctx: click.Context, specs_folder: Path | None) -> None:
 
 def library(ctx: click.Context):
     return run_of(ctx).library()
-
-
-# ---- parse -----------------------------------------------------------------------
-
-
-def _record_sent_back(register: Path, records, sent_on) -> str:
-    """Record that the incomplete audits read were sent back to their auditors, on `sent_on` (default today)."""
-    import datetime as dt
-
-    from ..domain import model as m
-    from ..register import open_register
-
-    day = sent_on or dt.date.today()
-    incomplete = sorted({r.audit_id for r in records if r.status == "incomplete" and r.audit_id})
-    with open_register(register, write=True, create=True) as reg:
-        known = {a.audit_id for a in reg.audits(ids=incomplete)}
-        reg.record_events(m.Event("sent_back", day, aid, who="auditdocs parse --sent") for aid in incomplete
-                          if aid in known)
-    unknown = [aid for aid in incomplete if aid not in known]
-    text = f"\nRecorded in the register that {len(known)} incomplete audit{'s were' if len(known) != 1 else ' was'} " \
-           f"sent back on {day:%d/%m/%Y}."
-    if unknown:
-        text += (f" {len(unknown)} {'are' if len(unknown) != 1 else 'is'} not in the register yet "
-                 f"({', '.join(unknown[:3])}{'…' if len(unknown) > 3 else ''}): run 'auditdocs consolidate' first, "
-                 "or type the date in the tracker's 'Sent back on' column.")
-    return text
-
-
-def _no_forms(paths: list[Path]) -> str:
-    return f"No forms (.docx or .xlsx) were found in {', '.join(str(p) for p in paths)}."
-
-
-@cli.command("parse", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every answer read, one JSON object per form (see README).")
-@click.option("--returns", "show_returns", is_flag=True,
-              help="List the incomplete audits per auditor, with what to fix, ready to send back.")
-@click.option("--sent-on", "sent_on", callback=day_value, metavar="DD/MM/YYYY",
-              help="With --returns: the day the list goes out (default: today); audits are due back "
-                   "3 working days later.")
-@click.option("--sent", "sent", is_flag=True,
-              help="With --returns: record in the register that the incomplete audits listed were sent back "
-                   "(on --sent-on, default today), as typing the date in the tracker's 'Sent back on' does.")
-@register_option
-@click.pass_context
-def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file) -> None:
-    """Read completed forms (Word or Excel) and say which are complete.
-
-    PATHS are files or folders (searched with their subfolders); in a workspace, the
-    default is its folder of returned forms. Each form gets one line: complete,
-    incomplete (what is missing) or unreadable (why, and what to do). Word's ~$ lock
-    files and hidden files are skipped; a damaged file is unreadable and the others
-    are read as usual. An audit read as several files with other answers is listed with
-    every file and the one that stands (as consolidate decides: by when each was saved);
-    with a register, so are files put on no audit (another child's details, an audit it
-    did not allocate). Exits 0 when every form read is complete (or there is none yet),
-    1 otherwise, 2 (reading nothing) when a path does not exist.
-
-    \b
-    Examples:
-      auditdocs parse output/returned
-      auditdocs parse output/returned --returns --sent-on 01/12/2026
-      auditdocs parse "Jo Bloggs/P900001 Smith.docx" --json answers.json
-    """
-    from ..returns.read import one_line, read_returns, returns_by_auditor, write_json
-
-    paths = run_of(ctx).returned_paths(paths)
-    lib = library(ctx)
-    records = []
-    for record in read_returns(paths, lib):
-        records.append(record)
-        if not show_returns:
-            click.echo(one_line(record))
-    if not records:
-        click.echo(_no_forms(paths))
-        return
-    from ..consolidate.placing import lost_since_read, placing_of, refused_files
-    from ..returns.read import (
-        lossy_text,
-        refused_text,
-        standing_versions,
-        versions_text,
-    )
-
-    run = run_of(ctx)
-    register = run.register_path(register_file) if register_file or run.workspace else None
-    refused = refused_files(placing_of(register, lib) if register else None, records)
-    lossy = lost_since_read(register, [r for r in records if r.file not in refused])
-    stand, versions = standing_versions([r for r in records if r.file not in refused and r.file not in lossy], lib)
-    if show_returns:
-        click.echo(returns_by_auditor(stand, lib, sent_on))
-    for text in (versions_text(versions), lossy_text(lossy), refused_text(refused)):
-        if text:
-            click.echo(text)
-    if sent:
-        if not show_returns:
-            raise click.UsageError("--sent goes with --returns: it records that the list was sent.")
-        click.echo(_record_sent_back(run.register_path(register_file), stand, sent_on))
-    if json_file:
-        try:
-            write_json(records, json_file)
-        except OSError as exc:
-            from ..files import os_problem
-
-            raise UserError(f"could not write {json_file}: {os_problem(exc)}.") from None
-    counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
-    click.echo(f"\n{len(records)} form{'s' * (len(records) != 1)}: {counts['complete']} complete, "
-               f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable."
-               + (f" Answers written to {json_file}." if json_file else ""))
-    if counts["complete"] != len(records) or refused or versions or lossy:
-        ctx.exit(EXIT_ATTENTION)
-
-
-# ---- consolidate -----------------------------------------------------------------
-
-
-@cli.command("consolidate", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--tracker", "tracker", type=click.Path(dir_okay=False, path_type=Path),
-              help="The tracker workbook (.xlsx) to create or update (default: the workspace's tracker).")
-@click.option("--prefer-newer", is_flag=True,
-              help="When two files carry the same audit with different answers, take the newest file, even if it "
-                   "has lost answers an earlier one held.")
-@click.option("--attach", "attach", nargs=2, multiple=True, metavar="FILE AUDIT_ID",
-              help="Say which audit a returned file is, when the tool could not tell (see the Exceptions sheet): "
-                   "recorded in the register and kept for later runs.")
-@register_option
-@click.pass_context
-def consolidate_cmd(ctx, paths, tracker, prefer_newer, attach, register_file) -> None:
-    """Put every returned form into the register, and write the tracker workbook from it.
-
-    Reads the forms under PATHS (as 'auditdocs parse' does; in a workspace, the default
-    is its folder of returned forms): only files that are new or changed since the last
-    run are read. The tracker lists every audit allocated, returned or not, with where
-    it stands and what is next; and the answers, judgements, actions and exceptions.
-    Managers' and QA officers' columns, and rows, columns and sheets people add, are
-    always kept. A file is put on the audit it names only when its details are that
-    audit's (else it is listed, and --attach FILE AUDIT_ID says which audit it is).
-    The previous tracker is backed up first; nothing is written if it is open in
-    Excel. The register is the workspace's (else one beside the tracker).
-    Exits 0 when nothing needs attention, 1 when something read in this run does (see
-    the Exceptions sheet), 2 (writing nothing) when a path does not exist or the tracker
-    cannot be updated.
-
-    \b
-    Examples:
-      auditdocs consolidate output/returned --tracker "Audit tracker 2026-27.xlsx"
-      auditdocs consolidate          (in a workspace)
-    """
-    from ..consolidate import consolidate_folders
-    from ..register import open_register
-    from ..returns.read import find_files
-    from ..tracker.safety import check_before_update
-
-    run = run_of(ctx)
-    paths = run.returned_paths(paths)
-    if tracker is None:
-        if run.workspace is None:
-            raise click.UsageError("give the tracker with --tracker FILE.xlsx (or run inside a workspace, "
-                                   "see 'auditdocs init', whose settings name it).")
-        tracker = run.workspace.tracker
-    register = run.register_path(register_file, tracker=tracker)
-    lib = library(ctx)
-    if attach:
-        import datetime as dt
-
-        from ..consolidate.placing import record_attachments
-
-        for line in record_attachments(register, lib, [(Path(f), a) for f, a in attach], dt.date.today()):
-            click.echo(line)
-    if not find_files(paths):  # (a tracker that cannot be updated stops the run before the forms are read)
-        check_before_update(tracker)
-        allocated = False
-        if register.exists():
-            with open_register(register) as reg:
-                allocated = bool(reg.months())
-        if not allocated:
-            click.echo(_no_forms(paths) + " The tracker was not changed.")
-            return
-    summary = consolidate_folders(paths, lib, tracker, register=register, prefer_newer=prefer_newer)
-    for line in summary.lines():
-        click.echo(line)
-    if summary.needs_attention:
-        ctx.exit(EXIT_ATTENTION)
 
 
 # ---- demo --------------------------------------------------------------------------
@@ -301,15 +116,20 @@ def demo_cmd(ctx, folder) -> None:
 
 # Commands of their own packages, added last.
 from .allocate import allocate_command  # noqa: E402
+from .consolidate import consolidate_command  # noqa: E402
 from .generate import generate_command  # noqa: E402
 from .init import init_command  # noqa: E402
 from .moderation import moderation_command  # noqa: E402
+from .parse import parse_command  # noqa: E402
+from .register import register_command  # noqa: E402
 from .report import report_command  # noqa: E402
 from .share import add_share_commands  # noqa: E402  (export, key new, finalise)
 from .specs import specs_command  # noqa: E402
-from .status import chase_command, register_command, status_command  # noqa: E402
+from .status import chase_command, status_command  # noqa: E402
 
 cli.add_command(allocate_command)
+cli.add_command(parse_command)
+cli.add_command(consolidate_command)
 cli.add_command(status_command)
 cli.add_command(chase_command)
 cli.add_command(register_command)

@@ -17,6 +17,7 @@ from ..workspace import (
     Workspace,
     default_settings,
     find_workspace,
+    register_beside,
     workspace_without_settings,
 )
 
@@ -72,6 +73,14 @@ class Run:
             click.echo(f"Warning: {warning}", err=True)
         return library
 
+    def library_of(self, workspace: Workspace, *, strict: bool = False):
+        """The workspace's spec library (`Workspace.library`, read once), its left-out spec files said as
+        warnings, as `library` says them."""
+        library = workspace.library(strict=strict)
+        for warning in left_out_warnings(library):
+            click.echo(f"Warning: {warning}", err=True)
+        return library
+
     def settings(self, table: str):
         """A package's settings ("allocation", "moderation", "report", "export"): the workspace's, else the
         defaults. A command's own options win over them: the command replaces what it was given."""
@@ -110,11 +119,6 @@ def shown_library(ws: Workspace):
     for warning in left_out_warnings(library):
         click.echo(f"Warning: {warning}", err=True)
     return library
-
-
-def register_beside(tracker: Path) -> Path:
-    """Where the register of a tracker kept outside a workspace lives: beside it, named after it."""
-    return tracker.with_name(f"{tracker.stem} register.sqlite")
 
 
 #: The --register option every command that reads or writes the register takes (see Run.register_path).

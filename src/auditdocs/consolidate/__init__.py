@@ -1,4 +1,4 @@
 """Consolidation: returned forms into the register, and the tracker written from the register."""
-from .run import Summary, consolidate, consolidate_folders
+from .run import Summary, consolidate, consolidate_folders, consolidate_returns
 
-__all__ = ["Summary", "consolidate", "consolidate_folders"]
+__all__ = ["Summary", "consolidate", "consolidate_folders", "consolidate_returns"]

@@ -2,7 +2,7 @@
 
 The files are read by worker processes (one per processor), each with its own copy of the form
 specs; they end when the run does, however it ends. Reading never raises for a bad file
-(`returns.read_form` makes it 'unreadable'); if a worker itself dies (the computer ran out of memory,
+(`forms.read.read_form` makes it 'unreadable'); if a worker itself dies (the computer ran out of memory,
 a fault in a library), the files it had not finished are read again here, one by one, so the batch
 still goes through.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..domain import model as m
-from ..returns.read import read_form
+from ..forms.read import read_form
 
 #: Below this many files, starting worker processes costs more than it saves.
 WORTH_WORKERS = 24

@@ -140,13 +140,13 @@ def attachment_event(record: m.AuditRecord, content_hash: str, audit_id: str, li
                             "case_number": record.subject.get("case_number") or ""})
 
 
-def record_attachments(register: Path, library, attach: list[tuple[Path, str]], on: dt.date) -> list[str]:
+def record_attachments(reg, library, attach: list[tuple[Path, str]], on: dt.date) -> list[str]:
     """A QA officer's decisions (`consolidate --attach FILE AUDIT_ID`): each file is the audit given. Recorded in
-    the register, and honoured on every later run. Raises UserError, recording none, for a file that cannot
-    be read as a form or an audit the register did not allocate."""
+    the register (`reg`, open for writing), and honoured on every later run. Raises UserError, recording none, for
+    a file that cannot be read as a form or an audit the register did not allocate."""
     from ..errors import UserError
-    from ..register import file_hash, open_register
-    from ..returns.read import read_form
+    from ..forms.read import read_form
+    from ..register import file_hash
 
     read = []
     for file, audit_id in attach:
@@ -158,27 +158,23 @@ def record_attachments(register: Path, library, attach: list[tuple[Path, str]], 
             raise UserError(f"--attach: '{file}' cannot be read as a form, so it cannot be attached to an audit; "
                             "nothing was recorded.")
         read.append((file, audit_id.strip(), record, file_hash(file)))
-    with open_register(register, write=True) as reg:
-        audits = {a.audit_id: a for a in reg.audits(ids=[aid for _, aid, _, _ in read])}
-        unknown = [aid for _, aid, _, _ in read if aid not in audits]
-        if unknown:
-            raise UserError(f"--attach: {', '.join(unknown)} is not an audit in the register {register}. Check the "
-                            "audit id (the tracker's Audits sheet lists them); nothing was recorded.")
-        reg.record_events([attachment_event(record, content, aid, library, file, on)
-                           for file, aid, record, content in read])
+    audits = {a.audit_id: a for a in reg.audits(ids=[aid for _, aid, _, _ in read])}
+    unknown = [aid for _, aid, _, _ in read if aid not in audits]
+    if unknown:
+        raise UserError(f"--attach: {', '.join(unknown)} is not an audit in the register {reg.path}. Check the "
+                        "audit id (the tracker's Audits sheet lists them); nothing was recorded.")
+    reg.record_events([attachment_event(record, content, aid, library, file, on)
+                       for file, aid, record, content in read])
     return [f"Recorded in the register: {file} is the audit {aid}"
             + (f" (it says {record.audit_id})" if record.audit_id != aid else "") + "."
             for file, aid, record, _ in read]
 
 
-def placing_of(register: Path, library) -> Placing | None:
-    """The `Placing` of a register (None when there is none yet: nothing to compare with)."""
-    from ..register import open_register
-
-    if not Path(register).is_file():
+def placing_of(reg, library) -> Placing | None:
+    """The `Placing` of an open register (None when there is none yet: nothing to compare with)."""
+    if reg is None:
         return None
-    with open_register(register) as reg:
-        return Placing({a.audit_id: a for a in reg.audits(summaries=True)}, library)
+    return Placing({a.audit_id: a for a in reg.audits(summaries=True)}, library)
 
 
 def refused_files(placing: Placing | None, records: list[m.AuditRecord]) -> dict[str, Placed]:
@@ -199,14 +195,14 @@ def refused_files(placing: Placing | None, records: list[m.AuditRecord]) -> dict
     return out
 
 
-def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict[str, str]:
+def lost_since_read(reg, records: list[m.AuditRecord]) -> dict[str, str]:
     """file -> what it has lost, for the files read that have lost what the version of their audit in use in the
-    register holds (a form saved again by an editor that drops its tables): `consolidate` keeps that version, so
-    the file is not one to send back as incomplete."""
-    from ..register import file_hash, open_register
+    register (`reg`, open; None: no register yet) holds (a form saved again by an editor that drops its tables):
+    `consolidate` keeps that version, so the file is not one to send back as incomplete."""
+    from ..register import file_hash
     from .versions import held, lost, same_path
 
-    if register is None or not Path(register).is_file():
+    if reg is None:
         return {}
 
     def content(record: m.AuditRecord) -> str:
@@ -217,22 +213,21 @@ def lost_since_read(register: Path | None, records: list[m.AuditRecord]) -> dict
 
     hashes = {record.file: content(record) for record in records}
     out = {}
-    with open_register(register) as reg:
-        ids = {r.audit_id for r in records if r.status != "unreadable" and r.audit_id}
-        audits = {a.audit_id: a for a in reg.audits(ids=ids, summaries=True)} if ids else {}
-        for record in records:
-            audit = audits.get(record.audit_id) if record.status != "unreadable" else None
-            current = audit.current if audit is not None else None
-            if current is None or not hashes[record.file] or current.content_hash in hashes.values():
-                continue  # its version in use is among the files read: `returns.standing_versions` says which stands
-            kept = reg.record_of(current.content_hash)
-            in_its_place = any(same_path(os.path.join(folder, path), os.path.abspath(record.file))
-                               for folder, path in current.places)
-            if kept is None or not (in_its_place or (record.modified or "") > (kept.modified or "")):
-                continue  # an older copy: `returns.standing_versions` says which stands
-            gone = lost(held(kept), held(record))
-            if gone:
-                out[record.file] = (f"it has lost what the version of its audit in the register holds ({current.path}, "
-                                    f"read before): {', '.join(gone)}. 'consolidate' keeps that version; ask the "
-                                    "auditor to send the form again from Word.")
+    ids = {r.audit_id for r in records if r.status != "unreadable" and r.audit_id}
+    audits = {a.audit_id: a for a in reg.audits(ids=ids, summaries=True)} if ids else {}
+    for record in records:
+        audit = audits.get(record.audit_id) if record.status != "unreadable" else None
+        current = audit.current if audit is not None else None
+        if current is None or not hashes[record.file] or current.content_hash in hashes.values():
+            continue  # its version in use is among the files read: `returns.standing_versions` says which stands
+        kept = reg.record_of(current.content_hash)
+        in_its_place = any(same_path(os.path.join(folder, path), os.path.abspath(record.file))
+                           for folder, path in current.places)
+        if kept is None or not (in_its_place or (record.modified or "") > (kept.modified or "")):
+            continue  # an older copy: `returns.standing_versions` says which stands
+        gone = lost(held(kept), held(record))
+        if gone:
+            out[record.file] = (f"it has lost what the version of its audit in the register holds ({current.path}, "
+                                f"read before): {', '.join(gone)}. 'consolidate' keeps that version; ask the "
+                                "auditor to send the form again from Word.")
     return out

@@ -31,18 +31,19 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from ..cli.common import register_beside
 from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import sha256_of
 from ..moderation.outcome import moderated_events
-from ..register import SeenFile, file_hash, never_wrote_a_tracker, open_register, places
+from ..progress import Progress, report
+from ..register import SeenFile, file_hash, places
 from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
+from ..workspace import Workspace, register_beside, workspace_without_settings
 from . import plan
 from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
@@ -81,6 +82,7 @@ class Summary:
     backup: Path | None = None
     created: bool = False
     notes: list[str] = dc_field(default_factory=list)  # told first (a lock left by a stopped run, taken over)
+    not_changed: str = ""  # no form to read and no audit allocated: why nothing was changed (the one line said)
 
     @property
     def needs_attention(self) -> bool:
@@ -91,6 +93,8 @@ class Summary:
         def n(count: int, word: str) -> str:
             return f"{count} {word}{'' if count == 1 else 's'}"
 
+        if self.not_changed:
+            return [self.not_changed]
         out = [f"Note: {note[0].upper()}{note[1:]}" for note in self.notes]
         out += [f"Read {n(self.files, 'file')}: {self.complete} complete, {self.incomplete} incomplete, "
                f"{self.unreadable} unreadable."
@@ -126,32 +130,30 @@ class Summary:
         return "\n".join(self.lines())
 
 
-def _check(path: Path, register: Path | None) -> None:
-    """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it)."""
-    register = Path(register) if register else register_beside(path)
-    _not_without_its_register(path, register)
+def _check(path: Path, ws: Workspace, reg=None) -> None:
+    """Stop before anything is read if the tracker cannot be updated (quickly when the register wrote it). `reg`:
+    the register, open for the run; None when there is none yet (or an empty file, which opening would make a
+    register)."""
+    _not_without_its_register(path, ws, reg)
 
     def written(tracker: Path) -> bool:
-        if not register.exists():
-            return False
-        with open_register(register) as reg:
-            return reg.tracker_written(sha256_of(tracker)) is not None
+        return reg is not None and reg.tracker_written(sha256_of(tracker)) is not None
 
     safety.check_before_update(path, written)
 
 
-def _not_without_its_register(path: Path, register: Path) -> None:
+def _not_without_its_register(path: Path, ws: Workspace, reg) -> None:
     """Stop, changing nothing, when the tracker was written from a register that is not there, is empty, or has
     been started afresh since (it has never written a tracker): such a register would not know the tracker's
     audits, actions and people's entries."""
-    if not path.is_file() or not never_wrote_a_tracker(register):
+    register = ws.register
+    if not path.is_file() or (reg is not None and reg.tracker_last_written(None) is not None):
         return
     made = book.made_from(path)
     if made is None:
         return  # a tracker made before there was a register: the run takes it in
-    if register.is_file() and register.stat().st_size:  # a register that has not written it: does it know its audits?
-        with open_register(register) as reg:
-            known = reg.revisions()
+    if reg is not None:  # a register that has not written it: does it know its audits?
+        known = reg.revisions()
         if not made.audit_ids or not made.audit_ids.isdisjoint(known):
             return  # (one rebuilt from the tracker and its forms)
     named = places.placed(made.register, places.base_of(path))
@@ -186,7 +188,53 @@ def _kill_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-# ---- the two ways in -------------------------------------------------------------------
+# ---- the ways in -------------------------------------------------------------------------
+
+
+def consolidate_returns(ws: Workspace, paths: list[Path] | None = None, *, prefer_newer: bool = False,
+                        now: dt.datetime | None = None, workers: int | None = None,
+                        progress: Progress | None = None) -> Summary:
+    """The use case of `auditdocs consolidate`: put the returned forms under `paths` (files and folders, searched
+    with their subfolders; default: the workspace's returned folder) into the workspace's register, and write its
+    tracker from the register. Only the files whose content the register has not parsed are read (in parallel);
+    `progress(done, total)` is told as each is read. When there is no form to read and the register has allocated
+    nothing, nothing is changed (`Summary.not_changed` says so). Raises UserError, changing nothing, when a path
+    does not exist or the tracker cannot be updated (see `consolidate`)."""
+    paths = list(paths) if paths else [ws.returned]
+    library = ws.library()
+    path = Path(ws.tracker)
+    found = find_files(paths)  # a path that does not exist stops the run here, before anything is written
+    if not found:  # (a tracker that cannot be updated stops the run before the forms are read)
+        safety.check_before_update(path)
+        allocated = False
+        if ws.register.exists():
+            with ws.open_register() as reg:
+                allocated = bool(reg.months())
+        if not allocated:
+            from ..returns.run import no_forms
+
+            return Summary(path, ws.register, not_changed=f"{no_forms(paths)} The tracker was not changed.")
+    return _consolidate(_reading(found, library, workers, progress), library, path, ws, prefer_newer,
+                        now or dt.datetime.now(), read_files=True, check=True)
+
+
+def attach_files(ws: Workspace, attach: list[tuple[Path, str]], *, today: dt.date | None = None) -> list[str]:
+    """A QA officer's decisions (`consolidate --attach FILE AUDIT_ID`): each file is the audit given, recorded in
+    the workspace's register (a line each, to show). Raises UserError, recording none, for a file that cannot be
+    read as a form or an audit the register did not allocate."""
+    from .placing import record_attachments
+
+    library = ws.library()
+    with ws.open_register(write=True) as reg:
+        return record_attachments(reg, library, [(Path(f), a) for f, a in attach], today or dt.date.today())
+
+
+def files_workspace(tracker_path: Path | None, register: Path | None) -> Workspace:
+    """The workspace of a tracker and a register named by path, outside any workspace (the register: beside the
+    tracker when None): for the callers that have paths, not a workspace (tests, the bench)."""
+    folder = Path(tracker_path).parent if tracker_path is not None else Path(register).parent
+    return workspace_without_settings(folder).with_files(
+        tracker=tracker_path, register=Path(register) if register else register_beside(Path(tracker_path)))
 
 
 def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, register: Path | None = None,
@@ -207,7 +255,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
     (charts, pictures, pivot tables, macros, newer Excel features).
     """
     path = Path(tracker_path)
-    _check(path, register)
+    ws = files_workspace(path, register)
 
     def gather(reg, batch, render) -> list[plan.Seen]:
         seen = []
@@ -221,7 +269,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
         batch(seen)
         return seen
 
-    return _consolidate(gather, library, path, register, prefer_newer, now or dt.datetime.now())
+    return _consolidate(gather, library, path, ws, prefer_newer, now or dt.datetime.now(), check=True)
 
 
 def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, register: Path | None = None,
@@ -230,22 +278,22 @@ def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, regis
     """`consolidate`, reading the returned forms under `paths` (files and folders; folders searched with
     their subfolders): only the files whose content the register has not parsed are read, in parallel."""
     path = Path(tracker_path)
-    _check(path, register)
+    ws = files_workspace(path, register)
     found = find_files(list(paths))  # a path that does not exist stops the run here, before anything is written
-    return _consolidate(_reading(found, library, workers), library, path, register, prefer_newer,
-                        now or dt.datetime.now(), read_files=True)
+    return _consolidate(_reading(found, library, workers), library, path, ws, prefer_newer,
+                        now or dt.datetime.now(), read_files=True, check=True)
 
 
-def register_from_folders(paths: list[Path], library, tracker_path: Path | None, register: Path, *,
+def register_from_folders(ws: Workspace, paths: list[Path], library, tracker_path: Path | None, *,
                           now: dt.datetime | None = None) -> Summary:
-    """What `consolidate_folders` records in the register, leaving the tracker (if any) as it is: its
+    """What `consolidate_returns` records in the workspace's register, leaving the tracker (if any) as it is: its
     people's columns are read back, nothing is written to it (for `register rebuild`)."""
     found = find_files(list(paths))
-    return _consolidate(_reading(found, library, None), library, Path(tracker_path) if tracker_path else None,
-                        register, False, now or dt.datetime.now(), read_files=True, write=False)
+    return _consolidate(_reading(found, library, None), library, Path(tracker_path) if tracker_path else None, ws,
+                        False, now or dt.datetime.now(), read_files=True, write=False)
 
 
-def _reading(found, library, workers):
+def _reading(found, library, workers, progress: Progress | None = None):
     """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
     their content; each read with its audit's rows of the sheets nobody edits (`render`)."""
 
@@ -265,7 +313,9 @@ def _reading(found, library, workers):
                 first.setdefault(content or f"unhashed {n}", n)
         todo = sorted(first.values())
         pending = []
-        for i, record, rows, check in read_forms([found[n][0] for n in todo], library, workers, render):
+        for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
+                                                                  render), start=1):
+            report(progress, done, len(todo))
             n = todo[i]
             record.folder = seen[n].folder
             if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
@@ -325,14 +375,21 @@ def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
 # ---- the run ---------------------------------------------------------------------------
 
 
-def _consolidate(gather, library, path: Path | None, register: Path | None, prefer_newer: bool, now: dt.datetime,
-                 read_files: bool = False, write: bool = True) -> Summary:
-    register = Path(register) if register else register_beside(path)
+def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer: bool, now: dt.datetime,
+                 read_files: bool = False, write: bool = True, check: bool = False) -> Summary:
+    """One run, in one transaction of the workspace's register (opened once). `check`: stop, changing nothing,
+    before anything is read when the tracker cannot be updated (`_check`)."""
+    register = ws.register
     today = now.date()
     reg_exists = register.exists()
+    ready = register.is_file() and register.stat().st_size > 0  # (an empty file: opening it makes it a register)
+    if check and not ready:
+        _check(path, ws)
     # a tracker that cannot be used stops the run before a register is made
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
-    with _collector_paused(), open_register(register, write=True, create=True) as reg:
+    with _collector_paused(), ws.open_register(write=True, create=True) as reg:
+        if check and ready:
+            _check(path, ws, reg)
         if tracker is None:
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         big = BigSheets(tracker.styles, library)

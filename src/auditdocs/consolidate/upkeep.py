@@ -1,5 +1,9 @@
-"""Looking after the register: taking in the forms made before it existed, checking it against the
-files and the tracker, and remaking it from them."""
+"""Looking after the register, the use cases of `auditdocs register`: taking in the forms made before it
+existed (`import_manifests`), checking it against the files and the tracker (`check_register`), and remaking it
+from them (`rebuild_register`). Each takes the workspace, whose register it opens once.
+
+They stay beside the consolidation: rebuilding the register is a consolidation run that writes only the
+register (`run.register_from_folders`), and checking it compares the files as consolidation finds them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,11 +18,13 @@ from ..domain.dates import parse_date
 from ..domain.identity import AUDIT_ID_RE, audit_month
 from ..errors import UserError
 from ..files import sha256_of
+from ..forms.read import is_not_searched, not_searched, read_form
 from ..generate.run import MANIFEST, read_manifest
-from ..register import WriterLock, file_hash, open_register
-from ..returns.read import find_files, is_not_searched, not_searched, read_form
+from ..register import WriterLock, file_hash
+from ..returns.read import find_files
 from ..tracker import book
 from ..tracker import rows as r
+from ..workspace import Workspace
 from . import plan
 from .run import Summary, register_from_folders
 
@@ -29,6 +35,7 @@ class Imported:
     new: int = 0
     known: int = 0  # already in the register (made by generate or allocated): their files added
     problems: list[str] = dc_field(default_factory=list)
+    audits: list[m.RegisteredAudit] = dc_field(default_factory=list)  # those the manifests list
 
 
 def manifests_under(folder: Path) -> list[Path]:
@@ -89,40 +96,57 @@ def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.Regis
     return list(out.values())
 
 
-def import_manifests(folder: Path, library, register: Path, *, now: dt.datetime | None = None) -> Imported:
-    """Record in the register the audits of every manifest.csv under `folder` (forms made before the
-    register existed). Audits it already holds keep what generate or allocate recorded; their files are added."""
+def import_manifests(ws: Workspace, folder: Path, *, library=None, now: dt.datetime | None = None) -> Imported:
+    """Record in the workspace's register (made if there is none) the audits of every manifest.csv under `folder`
+    (forms made before the register existed). Audits it already holds keep what generate or allocate recorded;
+    their files are added. `library`: the specs to read the forms with (default: the workspace's)."""
+    library = library or ws.library()
+    result = _manifests(folder, library)
+    with ws.open_register(write=True, create=True) as reg:
+        _record_manifests(reg, result, now)
+    return result
+
+
+def _manifests(folder: Path, library) -> Imported:
+    """The manifests under `folder`, with their audits read (UserError when there is none)."""
     result = Imported(manifests_under(folder))
     if not result.manifests:
         raise UserError(f"there is no {MANIFEST} in {folder} or the folders in it. Give the folder the forms were "
                         "made in (auditdocs generate writes its manifest.csv there).")
-    audits = [a for path in result.manifests for a in audits_of_manifest(path, library, result.problems)]
-    with open_register(register, write=True, create=True) as reg:
-        earlier = {a.audit_id: a for a in reg.audits(ids=[a.audit_id for a in audits])}
-        record = []
-        for a in audits:
-            before = earlier.get(a.audit_id)
-            if before is None or before.source in ("manifest", "returned"):
-                result.new += before is None
-                result.known += before is not None
-                record.append(a)
-            else:
-                result.known += 1
-                before.files = sorted(set(before.files) | set(a.files))
-                record.append(before)
-        reg.record_audits(record, now=now)
+    result.audits = [a for path in result.manifests for a in audits_of_manifest(path, library, result.problems)]
     return result
+
+
+def _record_manifests(reg, result: Imported, now: dt.datetime | None) -> None:
+    earlier = {a.audit_id: a for a in reg.audits(ids=[a.audit_id for a in result.audits])}
+    record = []
+    for a in result.audits:
+        before = earlier.get(a.audit_id)
+        if before is None or before.source in ("manifest", "returned"):
+            result.new += before is None
+            result.known += before is not None
+            record.append(a)
+        else:
+            result.known += 1
+            before.files = sorted(set(before.files) | set(a.files))
+            record.append(before)
+    reg.record_audits(record, now=now)
 
 
 # ---- checking ----------------------------------------------------------------------------
 
 
-def check_register(register: Path, library, *, forms: list[Path] = (), returned: list[Path] = (),
-                   tracker: Path | None = None) -> list[str]:
-    """Every difference between the register and the forms folders, the returned forms and the tracker,
-    each with what to do ([] when they agree)."""
+def check_register(ws: Workspace, *, forms: list[Path] | None = None, returned: list[Path] | None = None,
+                   with_tracker: bool = True) -> list[str]:
+    """Every difference between the workspace's register and the forms folders (default: the workspace's), the
+    returned forms (default: the workspace's folder, when it is there) and the tracker (`with_tracker`: the
+    workspace's, when it is there), each with what to do ([] when they agree)."""
+    library = ws.library()
+    forms = [ws.forms] if forms is None else list(forms)
+    returned = [p for p in ([ws.returned] if returned is None else returned) if Path(p).exists()]
+    tracker = ws.tracker if with_tracker else None
     out = []
-    with open_register(register) as reg:
+    with ws.open_register() as reg:
         audits = {a.audit_id: a for a in reg.audits()}
         for folder in forms:
             for manifest in manifests_under(folder) if Path(folder).is_dir() else []:
@@ -196,14 +220,21 @@ class Rebuilt:
     kept: Path | None  # the register as it was, kept beside the new one
 
 
-def rebuild_register(register: Path, library, *, forms: list[Path] = (), returned: list[Path] = (),
-                     tracker: Path | None = None, now: dt.datetime | None = None) -> Rebuilt:
-    """Remake the register from the manifests under `forms`, the returned forms under `returned`, and the
-    tracker's managers' and QA officers' columns (the tracker is not changed). The register there was is
-    kept beside it (`<name> before rebuild <date time>`); the new one replaces it only when it is whole."""
+def rebuild_register(ws: Workspace, *, forms: list[Path] | None = None, returned: list[Path] | None = None,
+                     with_tracker: bool = True, now: dt.datetime | None = None) -> Rebuilt:
+    """Remake the workspace's register from the manifests under `forms` (default: the workspace's forms folder),
+    the returned forms under `returned` (default: the workspace's folder), and the tracker's managers' and QA
+    officers' columns (`with_tracker`: the workspace's tracker, when it is there; it is not changed). Every form
+    spec is needed (`ws.library(strict=True)`). The register there was is kept beside it (`<name> before rebuild
+    <date time>`); the new one replaces it only when it is whole."""
     now = now or dt.datetime.now()
-    register = Path(register)
+    library = ws.library(strict=True)
+    forms = [ws.forms] if forms is None else list(forms)
+    returned = [ws.returned] if returned is None else list(returned)
+    tracker = Path(ws.tracker) if with_tracker and Path(ws.tracker).exists() else None
+    register = Path(ws.register)
     new = register.with_name(register.name + ".rebuilding")
+    building = ws.with_files(register=new)
     lock = WriterLock(register)
     lock.acquire()  # nobody updates the register while it is remade
     try:
@@ -211,7 +242,7 @@ def rebuild_register(register: Path, library, *, forms: list[Path] = (), returne
             leftover.unlink(missing_ok=True)
         imported = None
         for folder in [f for f in forms if Path(f).is_dir() and manifests_under(f)]:
-            done = import_manifests(folder, library, new, now=now)
+            done = import_manifests(building, folder, library=library, now=now)
             imported = imported or Imported()
             imported.manifests += done.manifests
             imported.new += done.new
@@ -220,7 +251,7 @@ def rebuild_register(register: Path, library, *, forms: list[Path] = (), returne
         summary = None
         if returned or tracker:
             found = [p for p in returned if Path(p).exists()]
-            summary = _rebuild_returns(found, library, tracker, new, now)
+            summary = register_from_folders(building, found, library, tracker, now=now)
         if not new.exists():
             raise UserError("there was nothing to rebuild the register from: give the folders of the forms made, "
                             "of the returned forms, or the tracker.")
@@ -235,6 +266,3 @@ def rebuild_register(register: Path, library, *, forms: list[Path] = (), returne
         new.unlink(missing_ok=True)
         lock.release()
 
-
-def _rebuild_returns(paths: list[Path], library, tracker: Path | None, register: Path, now) -> Summary:
-    return register_from_folders(paths, library, tracker, register, now=now)
