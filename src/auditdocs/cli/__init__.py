@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..errors import EXIT_ATTENTION, EXIT_FAILED, EXIT_USER_ERROR, UserError
+from ..errors import EXIT_FAILED, EXIT_USER_ERROR, UserError
 from ..specs import ENV_VAR
 from .common import Run, run_of
 
