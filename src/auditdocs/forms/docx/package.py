@@ -28,21 +28,21 @@ CONTENT_TYPES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>
 </Types>"""
 
-PACKAGE_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="{NS['pr']}">
-<Relationship Id="rId1" Type="{rel_type('officeDocument')}" Target="word/document.xml"/>
-<Relationship Id="rId2" Type="{CORE_PROPERTIES_REL}" Target="docProps/core.xml"/>
-<Relationship Id="rId3" Type="{rel_type('extended-properties')}" Target="docProps/app.xml"/>
-<Relationship Id="rId4" Type="{rel_type('custom-properties')}" Target="docProps/custom.xml"/>
-</Relationships>"""
 
-DOCUMENT_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="{NS['pr']}">
-<Relationship Id="rId1" Type="{rel_type('styles')}" Target="styles.xml"/>
-<Relationship Id="rId2" Type="{rel_type('settings')}" Target="settings.xml"/>
-<Relationship Id="rId3" Type="{rel_type('footer')}" Target="footer1.xml"/>
-<Relationship Id="rId4" Type="{rel_type('numbering')}" Target="numbering.xml"/>
-</Relationships>"""
+def relationships(*targets: tuple[str, str]) -> str:
+    """A relationships part: (type, target) each, with ids rId1, rId2 … in that order."""
+    items = "".join(f'<Relationship Id="rId{n}" Type="{kind}" Target="{target}"/>\n'
+                    for n, (kind, target) in enumerate(targets, start=1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS["pr"]}">\n'
+            f"{items}</Relationships>")
+
+
+PACKAGE_RELS = relationships((rel_type("officeDocument"), "word/document.xml"),
+                             (CORE_PROPERTIES_REL, "docProps/core.xml"),
+                             (rel_type("extended-properties"), "docProps/app.xml"),
+                             (rel_type("custom-properties"), "docProps/custom.xml"))
+DOCUMENT_RELS = relationships((rel_type("styles"), "styles.xml"), (rel_type("settings"), "settings.xml"),
+                              (rel_type("footer"), "footer1.xml"), (rel_type("numbering"), "numbering.xml"))
 
 FOOTER_REL_ID = "rId3"
 
