@@ -30,11 +30,12 @@ from lxml import etree
 from auditdocs.cli import cli
 from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
-from auditdocs.forms.docx.oxml import W_NS
 from auditdocs.forms.docx.reader import read_docx
 from auditdocs.forms.docx.writer import WordForm, form_for
+from auditdocs.forms.ooxml import NS
 from auditdocs.specs import load_library
 
+W_NS = NS["w"]
 W = f"{{{W_NS}}}"
 
 

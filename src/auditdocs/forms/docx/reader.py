@@ -24,6 +24,7 @@ from ...domain import dates, identity
 from ...domain import model as m
 from .. import strict
 from ..answers import clean_text, normalise, row_is_empty
+from ..ooxml import qn
 from ..reading import (
     identify,
     read_safely,
@@ -41,10 +42,8 @@ from .libreoffice import (
     may_hold_libreoffice_pieces,
     put_libreoffice_pieces_together,
 )
-from .oxml import qn
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+W, W14 = qn("w:"), qn("w14:")  # "{namespace}", to put before a name
 T, P, R, TBL, TR, TC, SDT, SDT_PR = (W + n for n in ("t", "p", "r", "tbl", "tr", "tc", "sdt", "sdtPr"))
 MARKS = {W + "tab": "\t", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
 TEXT = (T, *MARKS)
@@ -228,7 +227,7 @@ def _custom_properties(root: etree._Element) -> dict[str, str]:
 
 
 def _modified(root: etree._Element) -> str:
-    node = root.find("{http://purl.org/dc/terms/}modified")
+    node = root.find(qn("dcterms:modified"))
     text = (node.text or "") if node is not None else ""
     return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else ""
 
