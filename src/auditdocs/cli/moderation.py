@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ATTENTION, UserError
-from .common import month_value, register_option, run_of
+from .common import month_value, register_option, run_of, shown_library
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -23,10 +23,7 @@ def _workspace(ctx: click.Context, register_file: Path | None, *, library: bool 
     run = run_of(ctx)
     ws = run.workspace_for(register=register_file)
     if library:
-        from ..specs import left_out_warnings
-
-        for warning in left_out_warnings(ws.library()):
-            click.echo(f"Warning: {warning}", err=True)
+        shown_library(ws)
     return ws, run.register_path(register_file)
 
 
