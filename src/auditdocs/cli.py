@@ -375,7 +375,7 @@ def parse_cmd(ctx, paths, json_file, show_returns, sent_on, sent, register_file)
         click.echo(_record_sent_back(run.register_path(register_file), stand, sent_on))
     if json_file:
         try:
-            write_json(records, json_file)
+            write_json(records, lib, json_file)
         except OSError as exc:
             from .files import os_problem
 
