@@ -300,7 +300,7 @@ def test_exit_code_3_only_when_auditdocs_itself_fails(library, originals, tmp_pa
     monkeypatch.setattr(sys, "argv", ["auditdocs", "--specs", str(SPECS), "parse", str(folder), "--json",
                                       str(tmp_path / "a.json")])
 
-    def broken(records, path):
+    def broken(records, library, path):
         raise KeyError("a fault in writing the JSON")
 
     monkeypatch.setattr(returns, "write_json", broken)

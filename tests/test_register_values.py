@@ -105,3 +105,37 @@ def test_a_register_made_before_shows_the_same_once_migrated(tmp_path):
     assert shown["tracker"].keys() == expected["tracker"].keys()
     for sheet, rows in expected["tracker"].items():
         assert shown["tracker"][sheet] == rows, sheet
+
+
+def test_the_migration_reads_the_labels_by_the_workspaces_own_specs(tmp_path, monkeypatch):
+    """A council's workspace whose N/A is kept as 'not_applicable': its register's N/A answers become that."""
+    from click.testing import CliRunner
+
+    from auditdocs.cli import cli
+    from auditdocs.specs import load_library
+
+    monkeypatch.delenv("AUDITDOCS_SPECS", raising=False)
+    folder = tmp_path / "Case file audits"
+    assert CliRunner().invoke(cli, ["init", str(folder), "--council", "Anytown"]).exit_code == 0
+    scales = folder / "form_specs" / "scales.yaml"
+    scales.write_text(scales.read_text("utf-8").replace("- value: na\n", "- value: not_applicable\n", 1), "utf-8")
+    own = load_library(folder / "form_specs")
+    path = folder / "register" / "auditdocs.sqlite"
+    path.parent.mkdir(exist_ok=True)
+    shutil.copyfile(MADE_BEFORE / "auditdocs.sqlite", path)
+    before = _stored(path)
+    with open_register(path):
+        pass
+    after = _stored(path)
+    na = 0
+    for content, (data, _) in after.items():
+        old = before[content][0]
+        if not data["form"]["id"]:
+            continue
+        spec = own.get(data["form"]["id"], data["form"]["version"])
+        for k, v in old["answers"].items():
+            f = spec.field(k)
+            if v == "N/A" and f is not None and f.scale is not None and f.scale.id == "answer":
+                assert data["answers"][k] == "not_applicable"
+                na += 1
+    assert na > 10

@@ -87,14 +87,15 @@ def _spec_finder(base: str):
     except (UserError, OSError):  # settings that cannot be read: the built-in specs only (commands say what is wrong)
         pass
     folders.append(builtin_specs_folder())
-    libraries = []
-    for folder in folders:
-        try:
-            libraries.append(load_library(folder, leave_out_broken=True))
-        except (UserError, SpecErrors, OSError):  # a folder that is not there or cannot be read: the next one
-            continue
+    libraries: list = []
 
     def find(form_id: str, version: int | None) -> m.FormSpec | None:
+        while folders:  # loaded when first needed (a new register has nothing to migrate)
+            folder = folders.pop(0)
+            try:
+                libraries.append(load_library(folder, leave_out_broken=True))
+            except (UserError, SpecErrors, OSError):  # a folder that is not there or cannot be read: the next one
+                pass
         for library in libraries:
             spec = library.get(form_id, version) if form_id else None
             if spec is not None:
