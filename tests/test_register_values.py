@@ -139,3 +139,23 @@ def test_the_migration_reads_the_labels_by_the_workspaces_own_specs(tmp_path, mo
                 assert data["answers"][k] == "not_applicable"
                 na += 1
     assert na > 10
+
+
+def test_one_helper_reads_a_choice_by_role_or_id_and_labels_are_made_where_shown(library):
+    spec = library.get("csc_case_file_audit")
+    grade = spec.field_with_role("overall_grade")
+    seen = next(f for f in spec.fields if f.scale is not None and f.scale.id == "answer")
+    held = m.AuditRecord("a.docx", "complete", spec.id, spec.version, answers={
+        grade.id: "requires_improvement", seen.id: "Sort of", "audit_date": "2026-11-20"})
+    assert m.option_of(spec, held, "overall_grade").label == "Requires Improvement"  # by role
+    assert m.option_of(spec, held, grade.id).value == "requires_improvement"  # by id
+    assert m.option_of(spec, held, seen.id) is None  # typed, no option
+    assert m.option_of(spec, held, "audit_date") is None and m.option_of(spec, held, "no_such_field") is None
+    shown = m.shown_record(spec, held)
+    assert shown.answers == {grade.id: "Requires Improvement", seen.id: "Sort of", "audit_date": "2026-11-20"}
+    assert held.answers[grade.id] == "requires_improvement"  # the record itself is left as it is
+    # the check of what a form says is of what people see: the same whether a record holds labels or values
+    labelled = m.AuditRecord("a.docx", "complete", spec.id, spec.version, answers=dict(shown.answers))
+    assert m.content_check(held, spec) == m.content_check(labelled, spec) == m.content_check(labelled, None)
+    # a register not yet migrated holds labels: read the same
+    assert m.option_of(spec, labelled, "overall_grade") == m.option_of(spec, held, "overall_grade")
