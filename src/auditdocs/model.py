@@ -420,7 +420,8 @@ class Problem:
 
 @dataclass
 class AuditRecord:
-    """What was read from one returned form (the JSON contract in the README)."""
+    """What was read from one returned form (the JSON contract in the README), each choice as its option's
+    value (`shown_record` gives it as people see it, with the labels)."""
 
     file: str
     status: str = "unreadable"  # complete | incomplete | unreadable

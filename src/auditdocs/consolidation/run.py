@@ -317,9 +317,9 @@ def _loader(reg, content: str):
 def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
     """A record read in this run, kept light: what the plan needs (its details, problems, actions), not
     every answer (those go to the register)."""
-    seen._record = record
-    seen._check = check  # (else `Seen.check` works it out when asked)
+    seen._record, seen._check = record, ""
     seen.audit_id, seen.status, seen.form = record.audit_id, record.status, (record.form_id, record.form_version)
+    seen._check = check or seen.check  # (worked out now, from the whole record)
 
 
 # ---- the run ---------------------------------------------------------------------------
