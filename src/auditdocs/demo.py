@@ -253,7 +253,7 @@ def auditors_step(demo: DemoMonth, library) -> Step:
                          and str(p.relative_to(returned)) != libreoffice), "")
     demo.amendment = full[returned / demo.amended] if demo.amended else None
     records = list(read_returns([returned], library))
-    write_json(records, demo.folder / "answers.json")
+    write_json(records, library, demo.folder / "answers.json")
     write_atomic(demo.folder / "returns.txt", returns_by_auditor(records, library, RETURNS_ON) + "\n",
                  private=True)
     counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
@@ -575,7 +575,7 @@ def _auditor_value(spec: m.FormSpec, f: m.Field, record: m.AuditRecord) -> m.Opt
         voice_field = spec.field(f.id.replace(f".{f.part.split('.')[0]}.", ".auditor."))
         value = record.answers.get(voice_field.id) if voice_field else None
         if isinstance(value, str) and voice_field.scale:
-            return voice_field.scale.by_label(value)
+            return m.option_of(spec, record, voice_field.id)
     return cycle.overall_grade(spec, record)
 
 

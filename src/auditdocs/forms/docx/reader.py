@@ -188,7 +188,8 @@ def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]
 def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec: m.FormSpec
                           ) -> list[tuple[str, str, object]]:
     """The answers a council template holds before anyone fills it in, as this reader reads a form made
-    from it (by its controls' tags, else their order and kind): (tag, what it is, the answer). An empty
+    from it (by its controls' tags, else their order and kind): (tag, what it is, the answer as people see it,
+    a choice as its label). An empty
     box (☐) is how every form starts, so is not one."""
     element = parse_xml(document_xml, "document").find(W + "body")
     placeholders = _glossary_placeholders(parse_xml(glossary_xml, "glossary")) if glossary_xml else {}
@@ -201,7 +202,7 @@ def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec:
     def hold(tag, kind, label, raw):
         value, _ = normalise(kind, raw, label)
         if value is not None and value is not False:
-            held.append((tag, label, value))
+            held.append((tag, label, m.shown(kind, value)))
 
     for f in spec.fields:
         if f.id in found.raw:
