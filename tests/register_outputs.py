@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-from auditdocs.consolidation import consolidate_folders
+from auditdocs.consolidate import consolidate_folders
 from click.testing import CliRunner
 
 from auditdocs.cli import cli

@@ -35,9 +35,9 @@ from lxml import etree
 from openpyxl import load_workbook
 from tracker_records import rows_of
 
-from auditdocs import model as m
 from auditdocs.cli import cli
 from auditdocs.consolidate import consolidate
+from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.xlsx import XlsxForm
