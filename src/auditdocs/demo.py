@@ -23,7 +23,6 @@ takes from the clock), so that the month reads the same whenever the demo is run
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import io
 import random
@@ -171,7 +170,7 @@ def run_demo(folder: Path, library) -> DemoMonth:
     if missing:
         raise UserError(f"the sample lists {', '.join(missing)} are missing from {SAMPLES}. Reinstall auditdocs "
                         "(see README).")
-    demo = DemoMonth(demo_workspace(folder))
+    demo = DemoMonth(demo_workspace(folder).with_files(specs=library.folder))
     for step in (allocate_step, generate_step, auditors_step, consolidate_step, people_step, moderation_step,
                  report_step, status_step):
         demo.steps.append(step(demo, library))
@@ -206,19 +205,15 @@ def allocate_step(demo: DemoMonth, library) -> Step:
 
 
 def generate_step(demo: DemoMonth, library) -> Step:
-    from .allocate.allocation_list import read_allocations
-    from .generate.run import generate, record_made
+    from .generate.run import make_forms
 
-    allocations = read_allocations(demo.allocation_list, library, month=MONTH)
-    rows = allocations.allocations
-    excel = [a for i, a in enumerate(rows) if i % EXCEL_EVERY == 5]
+    ids = list(_allocations(demo, library))
+    excel = {aid for i, aid in enumerate(ids) if i % EXCEL_EVERY == 5}
     made = {}
-    for chosen, fmt in (([a for a in rows if a not in excel], "docx"), (excel, "xlsx")):
-        result = generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library,
-                          demo.month_forms, fmt=fmt)
-        with demo.workspace.open_register(write=True, create=True) as reg:
-            record_made(result, allocations, library, reg, now=MADE_AT)
-        made[fmt] = result.count("generated")
+    for chosen, fmt in (([aid for aid in ids if aid not in excel], "docx"), (excel, "xlsx")):
+        result = make_forms(demo.workspace, data=demo.allocation_list, month=MONTH, fmt=fmt, audits=set(chosen),
+                            now=MADE_AT)
+        made[fmt] = result.made.count("generated")
     return Step("Make the forms",
                 [f"auditdocs generate --data {demo.shown(demo.allocation_list)} --month {MONTH:%Y-%m}"],
                 [f"{sum(made.values())} forms made in {demo.shown(demo.month_forms)}, a folder per auditor "
@@ -229,7 +224,7 @@ def generate_step(demo: DemoMonth, library) -> Step:
 
 
 def auditors_step(demo: DemoMonth, library) -> Step:
-    from .returns.read import read_returns, returns_by_auditor, write_json
+    from .returns.run import check_returns
 
     allocations = _allocations(demo, library)
     returned = demo.workspace.returned
@@ -252,11 +247,9 @@ def auditors_step(demo: DemoMonth, library) -> Step:
     demo.amended = next((str(p.relative_to(returned)) for p in full if p.exists()
                          and str(p.relative_to(returned)) != libreoffice), "")
     demo.amendment = full[returned / demo.amended] if demo.amended else None
-    records = list(read_returns([returned], library))
-    write_json(records, demo.folder / "answers.json")
-    write_atomic(demo.folder / "returns.txt", returns_by_auditor(records, library, RETURNS_ON) + "\n",
-                 private=True)
-    counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
+    checked = check_returns(demo.workspace, json_file=demo.folder / "answers.json")
+    write_atomic(demo.folder / "returns.txt", checked.returns_text(library, RETURNS_ON) + "\n", private=True)
+    records, counts = checked.records, checked.counts
     lines = [f"The auditors filled in their forms (invented answers) and sent them back into "
              f"{demo.shown(returned)}: {len(records)} files, {counts['complete']} complete, "
              f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
@@ -406,15 +399,14 @@ def _one_unreadable(returned: Path) -> str:
 # ---- 4. consolidate -------------------------------------------------------------------------------
 
 
-def _consolidate(demo: DemoMonth, library, now: dt.datetime):
-    from .consolidate import consolidate_folders
+def _consolidate(demo: DemoMonth, now: dt.datetime):
+    from .consolidate.run import consolidate_returns
 
-    return consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
-                               register=demo.workspace.register, now=now)
+    return consolidate_returns(demo.workspace, now=now)
 
 
 def consolidate_step(demo: DemoMonth, library) -> Step:
-    summary = _consolidate(demo, library, _at(RETURNS_ON))
+    summary = _consolidate(demo, _at(RETURNS_ON))
     lines, attention = _said(summary)
     return Step("The register and the tracker", ["auditdocs consolidate"],
                 [*lines, f"Register: {demo.shown(demo.workspace.register)}; "
@@ -436,10 +428,9 @@ def people_step(demo: DemoMonth, library) -> Step:
     consolidate), and one auditor sends back their amended form."""
     import openpyxl
 
-    from .register import open_register
     from .tracker import rows as r
 
-    with open_register(demo.workspace.register) as reg:
+    with demo.workspace.open_register() as reg:  # what the people see in the tracker
         audits = reg.audits(month=MONTH)
     typed: dict[str, dict[str, dt.date]] = {}
     inadequate = 0
@@ -501,11 +492,10 @@ def moderation_step(demo: DemoMonth, library) -> Step:
     from .moderation.forms import make_copies, plan_copies
     from .moderation.moderators import read_moderators
     from .moderation.select import choose_sample
-    from .register import open_register
 
     people = read_moderators(demo.folder / LISTS[2])
     settings = demo.workspace.settings("moderation")
-    with open_register(demo.workspace.register, write=True) as reg:
+    with demo.workspace.open_register(write=True) as reg:
         sample = choose_sample(reg.audits(month=MONTH), library, people.moderators,
                                team_services=people.services_of_team(), month=MONTH, today=SELECTED_ON,
                                settings=settings)
@@ -522,9 +512,9 @@ def moderation_step(demo: DemoMonth, library) -> Step:
         source = demo.moderation_copies / result.plan.target
         write_atomic(demo.moderated_forms / result.plan.target,
                      saved_on(_fill(source, answers), _at(MODERATED_ON, 15)), private=True)
-    summary = _consolidate(demo, library, _at(REPORT_ON))
+    summary = _consolidate(demo, _at(REPORT_ON))
     said, still = _said(summary)
-    with open_register(demo.workspace.register) as reg:
+    with demo.workspace.open_register() as reg:
         year = cycle.audit_year(MONTH, settings.year_start)
         agreement = moderation_agreement(reg.audits(month=MONTH), library, first=MONTH, last=MONTH,
                                               year_audits=reg.audits(audit_year=year, year_start=settings.year_start),
@@ -601,11 +591,8 @@ def report_step(demo: DemoMonth, library) -> Step:
 
 
 def status_step(demo: DemoMonth, library) -> Step:
-    from .register import open_register
-    from .status.plan import month_at_a_glance
+    from .status.run import month_status
 
-    with open_register(demo.workspace.register) as reg:
-        audits = reg.audits()
-    glance = month_at_a_glance(audits, cycle.standings(audits, library, REPORT_ON), library, MONTH, REPORT_ON)
+    status = month_status(demo.workspace, month=MONTH, today=REPORT_ON)
     return Step("Where the month stands", [f"auditdocs status --on {REPORT_ON:%d/%m/%Y}"],
-                glance.text(limit=3, groups=False).splitlines())
+                status.glance.text(limit=3, groups=False).splitlines())
