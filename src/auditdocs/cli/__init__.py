@@ -8,7 +8,7 @@ import click
 from .. import __version__
 from ..errors import EXIT_FAILED, EXIT_USER_ERROR, UserError
 from ..specs import ENV_VAR
-from .common import Run, run_of
+from .common import Run
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -57,10 +57,6 @@ def cli(ctx: click.Context, specs_folder: Path | None) -> None:
     origin = (f"set by the {ENV_VAR} environment variable" if source == click.core.ParameterSource.ENVIRONMENT
               else "given with --specs")
     ctx.obj = Run(specs_folder, origin)
-
-
-def library(ctx: click.Context):
-    return run_of(ctx).library()
 
 
 # Commands of their own packages, added last.
