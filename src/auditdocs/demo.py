@@ -17,8 +17,12 @@ November 2026, in a workspace (`auditdocs init`), from allocation on 30 October 
 7. `report` for the month (Word, dashboard, PDF where LibreOffice is installed);
 8. `status`: where the month stands.
 
-Each step calls what its command calls, on the demo's own calendar (the `today` and `now` a command
-takes from the clock), so that the month reads the same whenever the demo is run.
+Each step calls the use case its command calls (`allocate.run.allocate_month`, `generate.run.make_forms`,
+`returns.run.check_returns`, `consolidate.run.consolidate_returns`, `report.run.make_report`,
+`status.run.month_status`), in the demo's workspace and on the demo's own calendar (the `today` and `now` a
+command takes from the clock), so that the month reads the same whenever the demo is run. The demo reads the
+register itself (through the workspace) only to play people: the team managers who look at the tracker, and
+the moderation step, which still runs its pieces in turn.
 """
 from __future__ import annotations
 
