@@ -426,6 +426,27 @@ def answer_for(field, rng: random.Random, n: int = 0):
     ])
 
 
+def value_held(kind: m.Field | m.Column | None, answer):
+    """What a record holds of an answer filled as people fill it: a choice as its option's value (a value typed
+    that is not an option, as typed)."""
+    option = kind.scale.chosen(answer) if kind is not None and kind.scale is not None else None
+    return option.value if option is not None else answer
+
+
+def as_values(spec: m.FormSpec, answers: dict) -> dict:
+    """`value_held` of each answer."""
+    return {k: value_held(spec.field(k), v) for k, v in answers.items()}
+
+
+def tables_as_values(spec: m.FormSpec, tables: dict) -> dict:
+    """`value_held` of each action table cell."""
+    out = {}
+    for table_id, rows in tables.items():
+        columns = {c.id: c for c in spec.table(table_id).columns} if spec.table(table_id) else {}
+        out[table_id] = [{k: value_held(columns.get(k), v) for k, v in row.items()} for row in rows]
+    return out
+
+
 def full_answers(spec: m.FormSpec, seed: int = 1) -> tuple[dict, dict]:
     """Every field and extra action rows filled: (answers, tables)."""
     rng = random.Random(seed)

@@ -35,6 +35,7 @@ from lxml import etree
 from openpyxl import load_workbook
 from tracker_records import rows_of
 
+from auditdocs import model as m
 from auditdocs.cli import cli
 from auditdocs.consolidate import consolidate
 from auditdocs.forms.docx.fill import fill_docx
@@ -248,8 +249,8 @@ def test_parse_reads_the_rest_of_the_batch_and_writes_the_json(library, original
     records = {Path(r["file"]).name: r for r in json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))}
     assert set(records) == set(files)
     for name in originals:
-        alone = read_form(folder / f"good {name}", library).as_dict()
-        assert records[f"good {name}"] == alone
+        alone = read_form(folder / f"good {name}", library)
+        assert records[f"good {name}"] == m.shown_record(library.spec_of(alone), alone).as_dict()  # with the labels
     assert sum(r["status"] == "unreadable" for r in records.values()) >= 5
 
 
@@ -300,7 +301,7 @@ def test_exit_code_3_only_when_auditdocs_itself_fails(library, originals, tmp_pa
     monkeypatch.setattr(sys, "argv", ["auditdocs", "--specs", str(SPECS), "parse", str(folder), "--json",
                                       str(tmp_path / "a.json")])
 
-    def broken(records, path):
+    def broken(records, library, path):
         raise KeyError("a fault in writing the JSON")
 
     monkeypatch.setattr(returns, "write_json", broken)

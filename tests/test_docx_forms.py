@@ -22,9 +22,10 @@ from pypdf import PdfReader
 
 from auditdocs.domain import identity
 from auditdocs.forms.docx.fill import fill_docx
-from auditdocs.forms.docx.oxml import W14_NS, W_NS
 from auditdocs.forms.docx.writer import WordForm
+from auditdocs.forms.ooxml import NS
 
+W_NS, W14_NS = NS["w"], NS["w14"]
 W = f"{{{W_NS}}}"
 AUDIT_ID = "AUD-202611-TESTTEST"
 

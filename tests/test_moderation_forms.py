@@ -224,7 +224,7 @@ def test_the_voice_form_copy_names_its_moderator_and_opens_only_the_moderators_v
     assert record.answers["moderator_details"] == f"{chosen[audit]}, {service}"
     back = month.return_moderated(copy, {"q11_overall.moderator.grade": "Outstanding",
                                          "moderation_date": "2026-12-04"})
-    assert back.answers["q11_overall.auditor.grade"] == "Good"
+    assert back.answers["q11_overall.auditor.grade"] == "good"
     done = audit_moderation(month.get(audit), library.get("audit_moderation_ascincp"))
     assert done.change == "up" and done.moderated_on == dt.date(2026, 12, 4)  # the form's moderation date
 

@@ -283,11 +283,11 @@ def test_a_moved_copy_is_the_same_version_and_an_amended_form_a_newer_one(tmp_pa
     with open_register(path) as reg:
         versions = reg.audit(audit.audit_id).returns
         current = reg.audit(audit.audit_id).current
-        assert reg.record_of(content(first)).answers["overall_grade"] == "Requires Improvement"
+        assert reg.record_of(content(first)).answers["overall_grade"] == "requires_improvement"
     assert [v.content_hash for v in versions] == [content(first), content(amended)]
     assert versions[0].places == [("December", "9901001.docx"), ("Archive", "old/9901001.docx")]
     assert (versions[0].folder, versions[0].path) == ("Archive", "old/9901001.docx")  # where it was seen last
-    assert current.content_hash == content(amended) and current.record.answers["overall_grade"] == "Good"
+    assert current.content_hash == content(amended) and current.record.answers["overall_grade"] == "good"
 
 
 def test_a_new_content_without_its_record_is_refused(path):

@@ -417,7 +417,8 @@ def test_finalise_makes_a_pdf_per_complete_audit_named_for_the_case_system(month
         assert xmp_properties(reader) == {"dc:title": info["/Title"], "pdfuaid:part": "1"}  # no tool, no date
         attached = reader.attachments
         assert list(attached) == [f"{record.audit_id}.json"]
-        assert json.loads(attached[f"{record.audit_id}.json"][0]) == {**record.as_dict(), "file": Path(record.file).name}
+        assert json.loads(attached[f"{record.audit_id}.json"][0]) == {**m.shown_record(spec, record).as_dict(),
+                                                                      "file": Path(record.file).name}  # labels
         text = "\n".join(page.extract_text() for page in reader.pages)
         assert case in text and record.subject["family_name"] in text
         if os.name == "posix":
@@ -451,8 +452,9 @@ def test_each_finalised_pdf_is_tagged_for_screen_readers_whatever_the_form_kind_
         text = "\n".join(page.extract_text() for page in reader.pages)
         assert WORD_JOINER not in text
         flat = " ".join(text.split())
-        written = [v for v in [*record.subject.values(), *record.answers.values(),
-                               *(v for rows in record.tables.values() for row in rows for v in row.values())]
+        shown = m.shown_record(spec, record)  # choices as their labels, as the form shows them
+        written = [v for v in [*shown.subject.values(), *shown.answers.values(),
+                               *(v for rows in shown.tables.values() for row in rows for v in row.values())]
                    if isinstance(v, str) and not re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
         assert len(written) >= 10 and [v for v in written if " ".join(v.split()) not in flat] == [], path.name
         if form.suffix == ".xlsx":  # Calc tags every cell as a paragraph: no headings or tables

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+from helpers import as_values, tables_as_values
 
 from auditdocs.domain import model as m
 
@@ -27,7 +28,8 @@ def action(text, person="Sam Patel", date="2026-03-31", next_steps="", role="Soc
 def make_record(library, case="C1001", *, grade="Good", moderated=None, actions=None, file=None,
                 audit_date="2026-01-20", due="2026-01-31", modified="2026-01-21", evidence="Seen alone at school.",
                 family="Smith", auditor="Ann Auditor", team="Team North", mo_actions=None):
-    """A complete CSC case file audit, as the Word reader would return it."""
+    """A complete CSC case file audit, as the Word reader would return it (choices given by their labels, held as
+    their options' values)."""
     spec = library.get("csc_case_file_audit")
     answers: dict[str, object] = {}
     for f in spec.fields:
@@ -50,7 +52,7 @@ def make_record(library, case="C1001", *, grade="Good", moderated=None, actions=
         tables["mo_actions"] = mo_actions
     return m.AuditRecord(file=file or f"/returned/{case}.docx", status="complete", form_id=spec.id,
                          form_version=spec.version, audit_id=f"AUD-202601-{case}", subject=subject,
-                         answers=answers, tables=tables, modified=modified)
+                         answers=as_values(spec, answers), tables=tables_as_values(spec, tables), modified=modified)
 
 
 # ---- helpers ---------------------------------------------------------------------

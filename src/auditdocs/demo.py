@@ -569,7 +569,7 @@ def _auditor_value(spec: m.FormSpec, f: m.Field, record: m.AuditRecord) -> m.Opt
         voice_field = spec.field(f.id.replace(f".{f.part.split('.')[0]}.", ".auditor."))
         value = record.answers.get(voice_field.id) if voice_field else None
         if isinstance(value, str) and voice_field.scale:
-            return voice_field.scale.by_label(value)
+            return m.option_of(spec, record, voice_field.id)
     return cycle.overall_grade(spec, record)
 
 

@@ -22,10 +22,14 @@ import tomllib
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from pathlib import Path
+from typing import TYPE_CHECKING, ContextManager
 
 from . import builtin
 from .domain.dates import month_number
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from .register import AuditRegister
 
 SETTINGS_FILE = "auditdocs.toml"
 README_FILE = "README.md"
@@ -181,8 +185,8 @@ class Workspace:
             cache[strict] = open_library(self.specs, self.origin("files", "specs"), leave_out_broken=not strict)
         return cache[strict]
 
-    def open_register(self, *, write: bool = False, create: bool = False):
-        """The audit register, as one transaction (a `register.Register`; see `register.open_register`):
+    def open_register(self, *, write: bool = False, create: bool = False) -> ContextManager[AuditRegister]:
+        """The audit register, as one transaction (an `AuditRegister`; see `register.open_register`):
         `write=True` takes the writer lock; `create=True` makes the register, and its folder, when there is
         none."""
         from .files import make_folder

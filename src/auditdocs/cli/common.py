@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..specs import builtin_specs_folder, left_out_warnings, open_library
+from ..specs import left_out_warnings
 from ..workspace import (
     Workspace,
     default_settings,
@@ -53,33 +53,13 @@ class Run:
         if needs_register:
             self.register_path(register)
         workspace = self.workspace_for(register=register, **paths)
-        for warning in left_out_warnings(workspace.library()):
-            click.echo(f"Warning: {warning}", err=True)
+        shown_library(workspace)
         return workspace
 
-    def specs(self) -> tuple[Path, str]:
-        """The specs folder to use, and where it was named: the option, the workspace, else the built-in forms."""
-        if self.specs_option:
-            return self.specs_option, self.specs_origin
-        if self.workspace:
-            return self.workspace.specs, self.workspace.origin("files", "specs")
-        return builtin_specs_folder(), ""
-
     def library(self, *, strict: bool = False):
-        """The spec library. A spec file with problems of its own is left out, with a warning, unless `strict`
-        (for a command that must see every form, such as rebuilding the register)."""
-        library = open_library(*self.specs(), leave_out_broken=not strict)
-        for warning in left_out_warnings(library):
-            click.echo(f"Warning: {warning}", err=True)
-        return library
-
-    def library_of(self, workspace: Workspace, *, strict: bool = False):
-        """The workspace's spec library (`Workspace.library`, read once), its left-out spec files said as
-        warnings, as `library` says them."""
-        library = workspace.library(strict=strict)
-        for warning in left_out_warnings(library):
-            click.echo(f"Warning: {warning}", err=True)
-        return library
+        """The spec library of the command's workspace (`workspace_for`), its left-out spec files said as
+        warnings (`shown_library`)."""
+        return shown_library(self.workspace_for(), strict=strict)
 
     def settings(self, table: str):
         """A package's settings ("allocation", "moderation", "report", "export"): the workspace's, else the
@@ -113,9 +93,11 @@ class Run:
                                "(see 'auditdocs init'), whose settings name it.")
 
 
-def shown_library(ws: Workspace):
-    """The workspace's spec library, with a warning printed for each spec file left out (as `Run.library`)."""
-    library = ws.library()
+def shown_library(ws: Workspace, *, strict: bool = False):
+    """The workspace's spec library (`Workspace.library`, read once). A spec file with problems of its own is
+    left out, with a warning printed, unless `strict` (for a command that must see every form, such as
+    rebuilding the register)."""
+    library = ws.library(strict=strict)
     for warning in left_out_warnings(library):
         click.echo(f"Warning: {warning}", err=True)
     return library

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ATTENTION
-from .common import progress_bar, register_option, run_of
+from .common import progress_bar, register_option, run_of, shown_library
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -55,7 +55,7 @@ def consolidate_command(ctx, paths, tracker, prefer_newer, attach, register_file
                                    "see 'auditdocs init', whose settings name it).")
         tracker = run.workspace.tracker
     ws = run.workspace_for(tracker=tracker, register=run.register_path(register_file, tracker=tracker))
-    run.library_of(ws)
+    shown_library(ws)
     if attach:
         for line in attach_files(ws, [(Path(f), a) for f, a in attach]):
             click.echo(line)

@@ -2,15 +2,13 @@
 and measure how far auditors and moderators agree."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import click
 
-from .. import naming
 from ..errors import EXIT_ATTENTION, UserError
-from .common import month_value, register_option, run_of
+from .common import month_value, register_option, run_of, shown_library
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -19,8 +17,14 @@ moderators_option = click.option(
     help="The moderators list (.xlsx or .csv): Name, Role, Service, E-mail and Teams (the teams of each service).")
 
 
-def _library(ctx: click.Context):
-    return run_of(ctx).library()
+def _workspace(ctx: click.Context, register_file: Path | None, *, library: bool = True):
+    """The workspace the command runs in, with the register given (else the workspace's; see
+    `Run.register_path`), and that register's path; the spec library's warnings shown first (`library`)."""
+    run = run_of(ctx)
+    ws = run.workspace_for(register=register_file)
+    if library:
+        shown_library(ws)
+    return ws, run.register_path(register_file)
 
 
 def _write_json(path: Path, data) -> None:
@@ -84,47 +88,25 @@ def select_cmd(ctx, month, moderators, share, seed, json_file, replace, dry_run,
     Example:
       auditdocs moderation select --month 2026-11 --moderators moderators.xlsx
     """
-    from dataclasses import replace as changed
+    from ..moderation.run import select_sample
 
-    from ..moderation.outcome import audit_moderation
-    from ..moderation.select import choose_sample
-    from ..register import open_register
-
-    lib = _library(ctx)
-    register = run_of(ctx).register_path(register_file)
+    ws, register = _workspace(ctx, register_file)
     people = _read_people(moderators)
-    settings = run_of(ctx).settings("moderation")
-    if share is not None:
-        settings = changed(settings, share=share)
-    today = dt.date.today()
-    with open_register(register, write=not dry_run) as reg:
-        audits = reg.audits(month=month)
-        pending = [(a, e) for a in audits for e in a.events_of("selected_for_moderation")
-                   if not audit_moderation(a, lib.get(a.form_id, a.form_version)).moderated]
-        if pending and not replace:
-            click.echo(f"The moderation sample for {month.strftime('%B %Y')} was chosen on "
-                       f"{pending[0][1].on.strftime('%d/%m/%Y')}; waiting for moderation:")
-            for a, e in pending:
-                click.echo(f"  {a.audit_id}  case {a.case_number}  moderator {e.who}")
-            click.echo("To choose again, add --replace (audits already moderated stay in the sample).")
-            return
-        sample = choose_sample(audits, lib, people.moderators, team_services=people.services_of_team(),
-                               month=month, today=today, settings=settings, seed=seed)
-        if not dry_run:
-            if replace:
-                reg.delete_events(e.id for _, e in pending)
-            reg.record_events(sample.events(today))
-    for line in sample.lines():
+    selection = select_sample(ws, month=month, people=people, share=share, seed=seed, replace_sample=replace,
+                              dry_run=dry_run)
+    for line in selection.lines():
         click.echo(line)
+    if selection.sample is None:
+        return
     if json_file:
-        _write_json(json_file, sample.as_dict())
+        _write_json(json_file, selection.sample.as_dict())
     if dry_run:
         click.echo("Dry run: nothing was recorded.")
     else:
         click.echo(f"Recorded in {register}. Next: auditdocs moderation forms --month {month.strftime('%Y-%m')} "
                    f"--out \"Moderation {month.strftime('%Y-%m')}\""
                    + (f' --register "{register}"' if register_file else ""))
-    if sample.notes or people.problems:
+    if selection.notes or people.problems:
         ctx.exit(EXIT_ATTENTION)
 
 
@@ -147,35 +129,15 @@ def forms_cmd(ctx, month, out, force, register_file) -> None:
     Example:
       auditdocs moderation forms --month 2026-11 --out "Moderation 2026-11"
     """
-    from ..moderation.forms import make_copies, plan_copies
-    from ..register import open_register
+    from ..moderation.run import make_moderator_copies
 
-    lib = _library(ctx)
-    register = run_of(ctx).register_path(register_file)
-    with open_register(register) as reg:
-        audits = reg.audits(month=month)
-    plans = plan_copies(audits, lib)
-    if not plans:
-        raise UserError(f"no audit of {month.strftime('%B %Y')} is waiting for moderation. Choose the sample first: "
-                        f"auditdocs moderation select --month {month.strftime('%Y-%m')} …")
-    results = make_copies(plans, lib, out, force=force)
-    made_in = [out / r.plan.target for r in results if r.status != "problem"]
-    if made_in and (deep := naming.too_deep(max(made_in, key=naming.length).parent, made_in[0].name)):
-        click.echo(f"Warning: {deep[0].upper()}{deep[1:]}", err=True)
-    said = {"made": "made", "kept": "already there, kept (use --force to replace)", "problem": "NOT made"}
-    for moderator in dict.fromkeys(r.plan.moderator for r in results):
-        theirs = [r for r in results if r.plan.moderator == moderator]
-        email = theirs[0].plan.email
-        click.echo(f"{moderator}" + (f" <{email}>" if email else "") + ":")
-        for r in theirs:
-            where = f": {out / r.plan.target}" if r.status != "problem" else ""
-            click.echo(f"  {r.plan.audit_id} {said[r.status]}{where}")
-            for note in r.notes:
-                click.echo(f"      {note}")
-    made = sum(r.status == "made" for r in results)
-    click.echo(f"{made} cop{'y' if made == 1 else 'ies'} made in {out}, a folder per moderator. Send each moderator "
-               "their folder; their forms come back with the month's other returns.")
-    if any(r.status == "problem" or r.notes for r in results):
+    ws, _ = _workspace(ctx, register_file)
+    made = make_moderator_copies(ws, month=month, out=out, force=force)
+    for warning in made.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for line in made.lines():
+        click.echo(line)
+    if made.attention:
         ctx.exit(EXIT_ATTENTION)
 
 
@@ -198,30 +160,13 @@ def dispute_cmd(ctx, audit_id, senior, moderators, outcome, reason, register_fil
       auditdocs moderation dispute AUD-202611-ABCD2345 --moderator "Dana Testworth" \\
         --moderators moderators.xlsx --outcome "Grade stays Good"
     """
-    from ..moderation.dispute import dispute_event, dispute_problems, who_may
-    from ..register import open_register
+    from ..moderation.run import record_dispute
 
-    register = run_of(ctx).register_path(register_file)
-    settings = run_of(ctx).settings("moderation")
+    ws, _ = _workspace(ctx, register_file, library=False)
     people = _read_people(moderators)
-    person = people.find(senior)
-    if person is None:
-        raise UserError(f"{senior} is not on the moderators list {moderators.name}. Add them (name, role, service, "
-                        "e-mail), or check the spelling.")
-    with open_register(register, write=True) as reg:
-        audit = reg.audit(audit_id.strip())
-        if audit is None:
-            raise UserError(f"there is no audit {audit_id} in the register {register}. Check the audit id (it is on "
-                            "the form, under the title).")
-        problems = dispute_problems(audit, person, people, settings)
-        if problems:
-            others = ", ".join(p.described() for p in who_may(audit, people, settings)) or "nobody on the list"
-            raise UserError(f"{person.name} cannot moderate the dispute of {audit.audit_id}: " + " ".join(problems)
-                            + f" Who can: {others}. Nothing was recorded.")
-        reg.record_events([dispute_event(audit, person, dt.date.today(), outcome, reason)])
-    click.echo(f"Recorded: the dispute of {audit.audit_id} (case {audit.case_number}) is moderated by "
-               f"{person.described()}, a senior manager from a service not connected with the case."
-               + (f" Outcome: {outcome}" if outcome else " Run again with --outcome when it is decided."))
+    recorded = record_dispute(ws, audit_id, senior=senior, people=people, outcome=outcome, reason=reason)
+    for line in recorded.lines():
+        click.echo(line)
 
 
 @moderation_command.command("agreement", context_settings=CONTEXT)
@@ -245,29 +190,15 @@ def agreement_cmd(ctx, month, first, last, json_file, register_file) -> None:
       auditdocs moderation agreement --month 2026-11
       auditdocs moderation agreement --from 2026-04 --to 2027-03 --json agreement.json
     """
-    from ..domain import cycle
-    from ..moderation.agreement import moderation_agreement
-    from ..register import open_register
+    from ..moderation.run import PeriodBackwards, agreement
 
     if month and (first or last):
         raise click.UsageError("give either --month or --from and --to, not both.")
-    lib = _library(ctx)
-    register = run_of(ctx).register_path(register_file)
-    with open_register(register) as reg:
-        months = reg.months()
-        if not months:
-            raise UserError(f"the register {register} has no audits yet.")
-        if month:
-            first = last = month
-        first, last = first or (last if last else months[-1]), last or months[-1]
-        if first > last:
-            raise click.UsageError("--from is after --to.")
-        audits = reg.audits(first=first, last=last)
-        year_start = run_of(ctx).settings("moderation").year_start
-        year = cycle.audit_year(last, year_start)
-        year_audits = reg.audits(audit_year=year, year_start=year_start)
-    figures = moderation_agreement(audits, lib, first=first, last=last, year_audits=year_audits,
-                                   year=f"{year}–{(year + 1) % 100:02d}")
+    ws, _ = _workspace(ctx, register_file)
+    try:
+        figures = agreement(ws, month=month, first=first, last=last)
+    except PeriodBackwards as exc:
+        raise click.UsageError(exc.message) from None
     for line in figures.lines():
         click.echo(line)
     if json_file:

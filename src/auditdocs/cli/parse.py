@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ATTENTION, UserError
-from .common import day_value, progress_bar, register_option, run_of
+from .common import day_value, progress_bar, register_option, run_of, shown_library
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -52,7 +52,7 @@ def parse_command(ctx, paths, json_file, show_returns, sent_on, sent, register_f
     if use_register:
         run.register_path(register_file)  # (its folder made, as before)
     ws = run.workspace_for(register=register_file)
-    library = run.library_of(ws)
+    library = shown_library(ws)
     with progress_bar("Reading forms") as progress:
         checked = check_returns(ws, paths, json_file=json_file, use_register=use_register, progress=progress)
     if not show_returns:

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_ATTENTION
-from .common import register_option, run_of
+from .common import register_option, run_of, shown_library
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -45,7 +45,7 @@ def register_import(ctx, folder, register_file) -> None:
 
     run = run_of(ctx)
     ws, _ = _workspace(run, register_file, None)
-    done = import_manifests(ws, folder, library=run.library_of(ws))
+    done = import_manifests(ws, folder, library=shown_library(ws))
     for problem in done.problems:
         click.echo(f"Note: {problem}", err=True)
     click.echo(f"Read {len(done.manifests)} manifest{'s' * (len(done.manifests) != 1)}: {done.new} audits added to "
@@ -80,7 +80,7 @@ def register_check(ctx, forms, returned, tracker, register_file) -> None:
 
     run = run_of(ctx)
     ws, with_tracker = _workspace(run, register_file, tracker)
-    run.library_of(ws)
+    shown_library(ws)
     found = check_register(ws, forms=_folders(run, forms, "forms"), returned=_folders(run, returned, "returned"),
                            with_tracker=with_tracker)
     for line in found:
@@ -116,7 +116,7 @@ def register_rebuild(ctx, forms, returned, tracker, register_file) -> None:
     ws, with_tracker = _workspace(run, register_file, tracker)
     if with_tracker and Path(ws.tracker).exists():
         check_before_update(Path(ws.tracker))
-    run.library_of(ws, strict=True)
+    shown_library(ws, strict=True)
     done = rebuild_register(ws, forms=_folders(run, forms, "forms"), returned=_folders(run, returned, "returned"),
                             with_tracker=with_tracker)
     if done.imported:

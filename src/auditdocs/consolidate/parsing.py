@@ -60,11 +60,12 @@ def _read_one(path: Path, library, render) -> tuple[m.AuditRecord, dict | None, 
     """A form read, its `model.content_check`, and (with `render`, a `tracker.fragments.BigSheets`) the
     rows its audit gets on the sheets nobody edits, made here, where the form was read."""
     record = read_form(path, library)
-    check = m.content_check(record)
+    spec = library.spec_of(record)
+    check = m.content_check(record, spec)
     if render is None or record.status == "unreadable":
         return record, None, check
     try:
-        return record, render.render(library.get(record.form_id, record.form_version), record), check
+        return record, render.render(spec, record), check
     except Exception:  # the rows are made again where the tracker is written, which says what went wrong
         return record, None, check
 

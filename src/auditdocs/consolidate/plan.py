@@ -33,7 +33,7 @@ class Seen:
 
     def __init__(self, content_hash: str, folder: str, path: str, *, record: m.AuditRecord | None = None,
                  load=None, audit_id: str = "", status: str = "", form: tuple[str, int | None] | None = None,
-                 check: str = "", new: bool = True, order: int = 0):
+                 check: str = "", new: bool = True, order: int = 0, library=None):
         self.content_hash = content_hash
         self.folder = folder  # the folder given, absolute ("" for a file given itself)
         self.path = path  # relative to the folder (as given, for a file given itself)
@@ -44,6 +44,7 @@ class Seen:
         self.status = record.status if record is not None else status
         self._form = (record.form_id, record.form_version) if record is not None else form
         self._check = check
+        self._library = library  # for `check`, when not given
         self._facts: tuple[VersionFacts | None] | None = None
         self._held: Held | None = None
         self.placed: Placed | None = None  # where `placing` put it (None: where it says)
@@ -69,7 +70,9 @@ class Seen:
     def check(self) -> str:
         """`model.content_check` of what the file says (to tell copies with other answers apart)."""
         if not self._check:
-            self._check = m.content_check(self.record)
+            form_id, version = self.form
+            spec = self._library.get(form_id, version) if self._library is not None else None
+            self._check = m.content_check(self.record, spec)
         return self._check
 
     def facts(self, spec: m.FormSpec | None) -> VersionFacts | None:

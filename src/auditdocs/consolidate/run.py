@@ -262,7 +262,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
         for n, rec in enumerate(records):
             folder = os.path.abspath(rec.folder) if rec.folder else ""
             shown = os.path.relpath(os.path.abspath(rec.file), folder) if folder else os.path.abspath(rec.file)
-            seen.append(plan.Seen(_record_hash(rec), folder, shown, record=rec, order=n))
+            seen.append(plan.Seen(_record_hash(rec, library), folder, shown, record=rec, order=n, library=library))
         known = reg.known_contents(s.content_hash for s in seen)
         for s in seen:
             s.new = s.content_hash not in known
@@ -307,9 +307,9 @@ def _reading(found, library, workers, progress: Progress | None = None):
             if content in known:
                 audit_id, status, form = known[content]
                 seen.append(plan.Seen(content, given, shown, load=_loader(reg, content), audit_id=audit_id,
-                                      status=status, form=form, new=False, order=n))
+                                      status=status, form=form, new=False, order=n, library=library))
             else:
-                seen.append(plan.Seen(content, given, shown, order=n))
+                seen.append(plan.Seen(content, given, shown, order=n, library=library))
                 first.setdefault(content or f"unhashed {n}", n)
         todo = sorted(first.values())
         pending = []
@@ -319,7 +319,7 @@ def _reading(found, library, workers, progress: Progress | None = None):
             n = todo[i]
             record.folder = seen[n].folder
             if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
-                seen[n].content_hash = _record_hash(record)
+                seen[n].content_hash = _record_hash(record, library)
             _attach(seen[n], record, check)
             seen[n].rows = rows
             pending.append(seen[n])
@@ -344,7 +344,7 @@ def _hash(path: Path) -> str:
         return ""
 
 
-def _record_hash(rec: m.AuditRecord) -> str:
+def _record_hash(rec: m.AuditRecord, library) -> str:
     """A record's content hash: its file's SHA-256 when the record was read from the file as it is now,
     else one of the record itself (a record given without its file)."""
     try:
@@ -354,7 +354,7 @@ def _record_hash(rec: m.AuditRecord) -> str:
                 return content
     except OSError:
         pass
-    data = rec.as_dict()
+    data = m.shown_record(library.spec_of(rec), rec).as_dict()
     data.pop("file", None)
     data.update(modified=rec.modified, check=rec.file_check)
     return "record-" + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
@@ -367,9 +367,9 @@ def _loader(reg, content: str):
 def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
     """A record read in this run, kept light: what the plan needs (its details, problems, actions), not
     every answer (those go to the register)."""
-    seen._check = check or m.content_check(record)
-    seen._record = record
+    seen._record, seen._check = record, ""
     seen.audit_id, seen.status, seen.form = record.audit_id, record.status, (record.form_id, record.form_version)
+    seen._check = check or seen.check  # (worked out now, from the whole record)
 
 
 # ---- the run ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def _rule_problems(spec, rule: m.Rule, answers, tables) -> list[m.Problem]:
             if answer is None or companion is None or not _chosen(answer, answers.get(answer.id), rule.when_in):
                 continue
             if _empty(answers.get(companion.id)):
-                why = rule.message or f"{companion.label} is required when the answer is {answers[answer.id]}."
+                why = rule.message or f"{companion.label} is required when the answer is {m.shown(answer, answers[answer.id])}."
                 out.append(m.Problem(companion.id, f"{item.ref}: {why}"))
         return out
     field = spec.field(rule.when_field)
@@ -43,17 +43,17 @@ def _rule_problems(spec, rule: m.Rule, answers, tables) -> list[m.Problem]:
     table = spec.table(rule.require)
     if table is not None:
         if not tables.get(table.id):
-            out.append(m.Problem(table.id, rule.message or f"{table.ref}: at least one action is required when {field.label} is {answers[field.id]}."))
+            out.append(m.Problem(table.id, rule.message or f"{table.ref}: at least one action is required when "
+                                                           f"{field.label} is {m.shown(field, answers[field.id])}."))
     elif _empty(answers.get(rule.require)):
         target = spec.field(rule.require)
-        out.append(m.Problem(rule.require, rule.message or f"{target.label}: required when {field.label} is {answers[field.id]}."))
+        out.append(m.Problem(rule.require, rule.message or f"{target.label}: required when {field.label} is "
+                                                           f"{m.shown(field, answers[field.id])}."))
     return out
 
 
 def _chosen(field: m.Field, value, values: tuple[str, ...]) -> bool:
-    if not isinstance(value, str) or field.scale is None:
-        return False
-    option = field.scale.by_label(value)
+    option = field.scale.chosen(value) if field.scale is not None else None
     return option is not None and option.value in values
 
 

@@ -160,20 +160,12 @@ class Standing:
 # ---- grades and dates from a record ---------------------------------------------------------
 
 
-def _option(spec: m.FormSpec, record: m.AuditRecord, role: str) -> m.Option | None:
-    f = spec.field_with_role(role)
-    value = record.answers.get(f.id) if f else None
-    if f is None or f.scale is None or not isinstance(value, str) or not value.strip():
-        return None
-    return f.scale.by_label(value)  # a record may hold the option's value or its label
-
-
 def overall_grade(spec: m.FormSpec, record: m.AuditRecord) -> m.Option | None:
-    return _option(spec, record, "overall_grade")
+    return m.option_of(spec, record, "overall_grade")
 
 
 def moderated_grade(spec: m.FormSpec, record: m.AuditRecord) -> m.Option | None:
-    return _option(spec, record, "grade_after_moderation")
+    return m.option_of(spec, record, "grade_after_moderation")
 
 
 def final_grade(spec: m.FormSpec, record: m.AuditRecord) -> m.Option | None:

@@ -10,6 +10,7 @@ what was read back from one completed form, in the JSON contract of the README.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -65,6 +66,14 @@ class Scale:
             if opt.value == value:
                 return opt
         return None
+
+    def chosen(self, answer) -> Option | None:
+        """The option an answer holds: a record holds the option's value (records read before values were
+        kept, and a register not yet migrated, may hold its label). None for no answer, or a value typed that
+        is not an option."""
+        if not isinstance(answer, str) or not answer.strip():
+            return None
+        return self.option(answer) or self.by_label(answer)
 
     def by_label(self, text: str) -> Option | None:
         """The option a person chose, from the text they see (case and spaces ignored)."""
@@ -411,7 +420,8 @@ class Problem:
 
 @dataclass
 class AuditRecord:
-    """What was read from one returned form (the JSON contract in the README)."""
+    """What was read from one returned form (the JSON contract in the README), each choice as its option's
+    value (`shown_record` gives it as people see it, with the labels)."""
 
     file: str
     status: str = "unreadable"  # complete | incomplete | unreadable
@@ -451,9 +461,39 @@ class AuditRecord:
         }
 
 
-def content_check(record: AuditRecord) -> str:
-    """A short hash of what a form says (not where the file is), to tell copies with other answers apart."""
-    data = record.as_dict()
+def option_of(spec: FormSpec | None, record: AuditRecord | None, name: str) -> Option | None:
+    """The option a record's answer to a field holds: `name` is a role of `FIELD_ROLES` (the overall grade…)
+    or a field's id. None when the form has no such choice, or the answer is none of its options."""
+    f = spec.field(spec.roles.get(name, name)) if spec is not None and record is not None else None
+    return f.scale.chosen(record.answers.get(f.id)) if f is not None and f.scale is not None else None
+
+
+def shown(kind: Field | Column | HeaderField | None, value):
+    """An answer as people see it: a choice as its option's label; anything else (a value typed that is not
+    an option too) as it is."""
+    if kind is None or kind.scale is None:
+        return value
+    option = kind.scale.chosen(value)
+    return option.label if option is not None else value
+
+
+def shown_record(spec: FormSpec | None, record: AuditRecord) -> AuditRecord:
+    """The record as people see it (the JSON contract of the README): its choices as their labels."""
+    if spec is None or not (record.answers or record.tables):
+        return record
+    answers = {k: shown(spec.field(k), v) for k, v in record.answers.items()}
+    tables = {}
+    for table_id, rows in record.tables.items():
+        table = spec.table(table_id)
+        columns = {c.id: c for c in table.columns} if table else {}
+        tables[table_id] = [{k: shown(columns.get(k), v) for k, v in row.items()} for row in rows]
+    return dataclasses.replace(record, answers=answers, tables=tables)
+
+
+def content_check(record: AuditRecord, spec: FormSpec | None) -> str:
+    """A short hash of what a form says as people see it (not where the file is), to tell copies with other
+    answers apart (`spec`: the record's form, None when not known)."""
+    data = shown_record(spec, record).as_dict()
     data.pop("file", None)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -544,7 +584,7 @@ class Return:
     @property
     def check(self) -> str:
         """`content_check` of what it says (without decoding it when the register kept it)."""
-        return self.known_check or content_check(self.record)
+        return self.known_check or content_check(self.record, None)  # (the register keeps every check)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Turn what a person typed or chose into the value the JSON contract carries.
 
 Shared by the Word and the Excel readers, so that the same answers read the same:
-choices as the label people see, dates as ISO `YYYY-MM-DD`, tick boxes as
+choices as the option's value (its id in the spec: labels are made where answers are shown), dates as ISO `YYYY-MM-DD`, tick boxes as
 true/false, text with its paragraphs joined by `\\n`. A value that does not fit
 (a word typed into a dropdown, a date that is not a date) is kept as typed and
 reported, never dropped and never guessed.
@@ -60,7 +60,7 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
         option = scale.by_label(text)
         if option is None:
             return text, f"{label}: '{text}' is not one of the options ({', '.join(scale.labels)})."
-        return option.label, None
+        return option.value, None
     if ftype == "date":
         day = parse_date(text)
         if day is None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 import zipfile
 
+from .ooxml import OPENXML
+
 _STRICT = b"http://purl.oclc.org/ooxml/"
-_OLD = b"http://schemas.openxmlformats.org/"
+_OLD = OPENXML.encode()
 #: Strict -> Transitional, the ones whose names differ first (ECMA-376 Part 1, Annex A; Part 4).
 NAMESPACES = [
     (_STRICT + b"officeDocument/relationships/extendedProperties",

@@ -4,11 +4,14 @@ The framework has Heads of Service and the QA team moderate at least 10% of each
 Service one case a month; the moderator may change the grade ("grading after moderation"); a disputed audit is
 moderated by a senior manager from a service not connected with the case.
 
+- `run`: the use cases, each taking the workspace (`select_sample`, `make_moderator_copies`, `record_dispute`,
+  `agreement`), returning a result object; the command line and any other front end call these.
 - `moderators.read_moderators(path) -> ModeratorList`: the moderators list (Name, Role, Service, E-mail, Teams).
 - `select.choose_sample(audits, library, moderators, team_services=…, month=…, today=…, settings=…, seed=…)
   -> Sample` (pure): which audits, who moderates each, and why; `Sample.events(on)` for the register.
 - `forms.plan_copies(audits, library)` and `forms.make_copies(...)`: the moderators' copies of the returned forms;
-  `forms.moderator_copy(data, suffix, spec, moderator)` makes one.
+  `forms.moderator_copy(data, suffix, spec, moderator)` makes one (the lock itself: `forms.docx.moderation`,
+  `forms.xlsx.moderation`).
 - `dispute.dispute_problems(audit, senior, people, settings)` and `dispute.dispute_event(...)`.
 - `outcome.audit_moderation(audit, spec) -> AuditModeration`: one audit's moderation (moderator, date, grades,
   up/down/same); `outcome.moderated_events(audits, library)`: 'moderated' events for the run that records returns.

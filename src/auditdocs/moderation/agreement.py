@@ -305,7 +305,8 @@ def voice_agreement(audits: Iterable[m.RegisteredAudit], library) -> list[VoiceA
                 if f1 is None or f2 is None or f1.scale is None:
                     continue
                 scale = scale or f1.scale
-                pairs = [(a, b) for r in records if (a := _grade(f1, r)) and (b := _grade(f2, r))]
+                pairs = [(a, b) for r in records
+                         if (a := m.option_of(spec, r, f1.id)) and (b := m.option_of(spec, r, f2.id))]
                 pooled += pairs
                 per_question.append(VoiceAgreement(spec.id, spec.title, q.ref, q.text,
                                                    grade_agreement(pairs, f1.scale, v1.label, v2.label)))
@@ -314,11 +315,6 @@ def voice_agreement(audits: Iterable[m.RegisteredAudit], library) -> list[VoiceA
                                           grade_agreement(pooled, scale, v1.label, v2.label, "question grades")))
                 out += per_question
     return out
-
-
-def _grade(f: m.Field, record: m.AuditRecord) -> m.Option | None:
-    value = record.answers.get(f.id)
-    return f.scale.by_label(value) if isinstance(value, str) and value.strip() else None
 
 
 # ---- in words -------------------------------------------------------------------------------

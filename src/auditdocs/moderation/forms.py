@@ -16,33 +16,27 @@ audit's final grade (`cycle.final_grade`). Editors that drop content-control loc
 copy readable: only the protection is lost. LibreOffice also drops every control's tag: on a form laid out
 as ours, each control is then found by where it stands (`forms.docx.layout.controls_by_place`, the places
 the writer puts answers and the reader reads them from), and gets its tag back with its lock.
+
+This module is the plan (which parts open, which copies, where); the Word XML and the workbook are edited by
+`forms.docx.moderation` and `forms.xlsx.moderation`.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
-
 from .. import naming
-from ..domain import cycle, identity
+from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
-from ..files import put_text, write_atomic
-from ..forms.docx import package
-from ..forms.docx.layout import controls_by_place
-from ..forms.docx.oxml import qn
+from ..files import write_atomic
 from ..naming import safe_name
 from ..register import file_hash
 from .outcome import audit_moderation
-
-UNLOCKED_FILL, LOCKED_FILL = "FFF9DB", "F2F2F2"  # the Excel form's input and detail shades
 
 
 @dataclass(frozen=True)
@@ -119,147 +113,35 @@ def moderator_copy(data: bytes, suffix: str, spec: m.FormSpec, moderator: str,
     raise UserError(f"a moderator's copy can be made of Word (.docx) and Excel (.xlsx) forms, not '{suffix}'.")
 
 
-# ---- Word ---------------------------------------------------------------------------------
+# ---- Word and Excel: the lock is theirs (forms.docx.moderation, forms.xlsx.moderation), the notes ours ------
 
 
 def _docx_copy(data, spec, parts, moderator, when) -> tuple[bytes, list[str]]:
-    from ..forms.docx.fill import set_control
+    from ..forms.docx.moderation import lock_for_moderation
 
-    source = zipfile.ZipFile(io.BytesIO(data))
-    document = etree.fromstring(source.read("word/document.xml"))
-    open_tags = parts.fields | parts.column_tags(spec)
-    answer_tags = set(spec.tags) | {h.id for h in spec.header}
-    body = document.find(qn("w:body"))
-    placed = controls_by_place(body, spec) if body is not None and _layout_is_ours(source) else {}
-    untagged, filled = 0, False
-    for sdt in document.iter(qn("w:sdt")):
-        tag_el = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
-        tag = tag_el.get(qn("w:val"), "") if tag_el is not None else ""
-        if not tag and sdt in placed:  # its tag removed by an editor (LibreOffice): put back, by where it stands
-            tag = placed[sdt]
-            _set_tag(sdt, tag)
-        if tag in open_tags:
-            _set_lock(sdt, "sdtLocked")
-        elif tag in answer_tags:
-            _set_lock(sdt, "sdtContentLocked")
-        elif not tag:
-            untagged += 1
-        if tag and tag == parts.moderator_field and moderator and not filled:
-            set_control(sdt, moderator)
-            filled = True
+    locked = lock_for_moderation(data, spec, open_tags=parts.fields | parts.column_tags(spec),
+                                 moderator_field=parts.moderator_field, moderator=moderator, when=when)
     notes = []
-    if untagged:
-        notes.append(f"{untagged} answer boxes have lost their labels and are not where the form put them (the form "
-                     "was changed in an editor), so they could not be locked: the moderator should change only the "
-                     "moderation part.")
-    if parts.moderator_field and moderator and not filled:
+    if locked.untagged:
+        notes.append(f"{locked.untagged} answer boxes have lost their labels and are not where the form put them "
+                     "(the form was changed in an editor), so they could not be locked: the moderator should change "
+                     "only the moderation part.")
+    if parts.moderator_field and moderator and not locked.filled:
         notes.append("the moderator's name could not be filled in (its box was not found): the moderator should "
                      "type it in.")
-    body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
-    changed = {"word/document.xml": lambda _: body, "docProps/core.xml": lambda core: package.saved_at(core, when)}
-    return package.rewrite(data, lambda name, content: changed.get(name, lambda c: c)(content)), notes
-
-
-def _layout_is_ours(source: zipfile.ZipFile) -> bool:
-    """Is the form laid out as `forms.docx.layout` has it (not a council's own template)? Its properties say."""
-    try:
-        custom = etree.fromstring(source.read("docProps/custom.xml"))
-    except (KeyError, etree.XMLSyntaxError):
-        return True
-    for prop in custom:
-        if prop.get("name") == identity.PROP_LAYOUT and len(prop):
-            return (prop[0].text or "") == "auditdocs"
-    return True
-
-
-#: The order the schema wants a control's properties in (what follows them, its kind, keeps its place).
-_PROPS_ORDER = [qn(f"w:{n}") for n in ("rPr", "alias", "tag", "id", "lock", "placeholder", "temporary",
-                                       "showingPlcHdr", "dataBinding", "label", "tabIndex")]
-
-
-def _set_tag(sdt, tag: str) -> None:
-    """Give a content control the tag `tag`."""
-    _set_prop(sdt, "tag", tag)
-
-
-def _set_lock(sdt, value: str) -> None:
-    """Give a content control the lock `value`."""
-    _set_prop(sdt, "lock", value)
-
-
-def _set_prop(sdt, name: str, value: str) -> None:
-    """Set the control's property w:sdtPr/w:`name` to `value`, and put its properties in the schema's order
-    (LibreOffice writes the id before the alias)."""
-    props = sdt.find(qn("w:sdtPr"))
-    if props is None:
-        return
-    found = props.find(qn(f"w:{name}"))
-    if found is None:
-        found = etree.SubElement(props, qn(f"w:{name}"))
-    found.set(qn("w:val"), value)
-    rank = {tag: n for n, tag in enumerate(_PROPS_ORDER)}
-    children = list(props)
-    ordered = sorted(children, key=lambda c: rank.get(c.tag, len(rank)))
-    if ordered != children:
-        props[:] = ordered
-
-
-# ---- Excel --------------------------------------------------------------------------------
+    return locked.data, notes
 
 
 def _xlsx_copy(data, spec, parts, moderator) -> tuple[bytes, list[str]]:
-    from openpyxl import load_workbook
-    from openpyxl.styles import PatternFill, Protection
-    from openpyxl.utils.cell import range_boundaries
+    from ..forms.xlsx.moderation import lock_for_moderation
 
-    from ..forms.xlsx.fill import named_cell
-    from ..forms.xlsx.layout import field_name, table_cell_name
-
-    wb = load_workbook(io.BytesIO(data))
-    found = 0
-
-    def shade(ws, cell, is_open: bool) -> None:
-        targets = [cell]
-        for merged in ws.merged_cells.ranges:
-            if cell.coordinate in merged:
-                targets = [ws.cell(r, c) for r in range(merged.min_row, merged.max_row + 1)
-                           for c in range(merged.min_col, merged.max_col + 1)]
-        colour = UNLOCKED_FILL if is_open else LOCKED_FILL
-        for target in targets:
-            target.protection = Protection(locked=not is_open)
-            target.fill = PatternFill("solid", start_color=colour, end_color=colour)
-
-    for f in spec.fields:
-        place = named_cell(wb, field_name(f.id))
-        if place is None or isinstance(place[1], str):
-            continue
-        found += 1
-        ws, cell = place
-        shade(ws, cell, f.id in parts.fields)
-        if f.id == parts.moderator_field and moderator:
-            put_text(cell, moderator)
-    for t in spec.tables:
-        block = named_cell(wb, field_name(t.id))
-        if block is None:
-            continue
-        ws, ref = block
-        _, header_row, _, end_row = range_boundaries(ref)
-        for c in t.columns:
-            first = named_cell(wb, table_cell_name(t.id, c.id, 1))
-            if first is None or isinstance(first[1], str):
-                continue
-            for row in range(header_row + 1, end_row):
-                shade(ws, ws.cell(row, first[1].column), t.id in parts.tables)
-    for ws in wb.worksheets:
-        if ws.sheet_state == "visible":
-            ws.protection.sheet = True
+    locked = lock_for_moderation(data, spec, open_fields=parts.fields, open_tables=parts.tables,
+                                 moderator_field=parts.moderator_field, moderator=moderator)
     notes = []
-    if not found:
+    if not locked.found:
         notes.append("the answer cells of this workbook have lost their names, so nothing could be locked or filled "
                      "in: the moderator should change only the moderation part and type their name.")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), notes
+    return locked.data, notes
 
 
 # ---- the copies of a month's sample ---------------------------------------------------------

@@ -10,6 +10,7 @@ a test that migrates a file made at the version before.
 from __future__ import annotations
 
 from .places import make_relative
+from .values import choices_as_values
 
 APPLICATION_ID = 0x41554454  # "AUDT"
 
@@ -135,6 +136,10 @@ MIGRATIONS: tuple[tuple, ...] = (
     (
         make_relative,
         "DELETE FROM rendered",
+    ),
+    # 4 -> 5: records hold each choice's value (the option's id in the spec), not its label (see `values`).
+    (
+        choices_as_values,
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -446,7 +446,7 @@ class Register(AuditRegister):
                 raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
             attached = f.record.audit_id if f.audit_id is None else f.audit_id
             contents[f.content_hash] = (f.content_hash, attached, f.record.status, pack_record(f.record),
-                                        f.record.form_id, f.record.form_version, f.check or m.content_check(f.record),
+                                        f.record.form_id, f.record.form_version, f.check or m.content_check(f.record, None),
                                         pack_record(f.summary) if f.summary is not None else None)
             if attached and attached == f.record.audit_id:
                 audits.setdefault(attached, _audit_row(_audit_of_record(f.record), now, self._base))

@@ -38,6 +38,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..contrast import text_on
 from ..files import LANGUAGE, put_text
+from ..forms.ooxml import NS
 from ..forms.textwidth import cell_height, column_points
 from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS, text_colour
 from .figures import (
@@ -50,9 +51,7 @@ from .figures import (
     shown,
 )
 
-SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+SHEET_NS, REL_NS, DRAWING_NS = NS["x"], NS["r"], NS["xdr"]
 TABLE_STYLE = "TableStyleMedium2"
 DATE_FORMAT = "dd/mm/yyyy"
 TITLE = Font(bold=True, size=14, color="1F3864")

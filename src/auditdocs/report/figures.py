@@ -596,11 +596,6 @@ def domain_judgements(spec: m.FormSpec) -> list[tuple[m.Section, m.Judgement, m.
     return out
 
 
-def _chosen(record: m.AuditRecord, f: m.Field) -> m.Option | None:
-    value = record.answers.get(f.id)
-    return f.scale.by_label(value) if isinstance(value, str) and value.strip() else None
-
-
 def _domains(this, top: int) -> DomainFigures:
     scales: dict[str, DomainScale] = {}
     rows: dict[tuple[str, str], DomainRow] = {}
@@ -611,7 +606,7 @@ def _domains(this, top: int) -> DomainFigures:
         if not x.complete or x.spec is None:
             continue
         for section, _item, f in domain_judgements(x.spec):
-            option = _chosen(x.record, f)
+            option = m.option_of(x.spec, x.record, f.id)
             if option is None:
                 continue
             if f.scale.id not in scales:
@@ -629,7 +624,7 @@ def _domains(this, top: int) -> DomainFigures:
                 seen_answer_scale = True
                 concern.update({o.value: Band(o.value, o.label, o.colour or concern[o.value].colour)
                                 for o in f.scale.options if o.value in concern})
-            option = _chosen(x.record, f)
+            option = m.option_of(x.spec, x.record, f.id)
             if option is None:
                 continue
             row = questions.setdefault((x.spec.title, q.id), QuestionRow(x.spec.title, q.ref, q.text, 0, 0, 0))
@@ -825,7 +820,7 @@ def _judgement_rows(this, anonymous) -> list[JudgementRow]:
         if not x.complete or x.spec is None:
             continue
         for section, item, f in domain_judgements(x.spec):
-            option = _chosen(x.record, f)
+            option = m.option_of(x.spec, x.record, f.id)
             if option is not None:
                 rows.append(JudgementRow(ids[x.audit.audit_id], f"{x.audit.month:%Y-%m}", _form_title(x),
                                          x.audit.team, x.audit.audit_type, section.title, item.ref, option.label))

@@ -18,8 +18,9 @@ from lxml import etree
 
 from ..domain.dates import uk
 from ..forms.docx import package
-from ..forms.docx.oxml import NSMAP, cell, el, para, qn, row, run, table, text_para
+from ..forms.docx.oxml import cell, el, para, row, run, table, text_para
 from ..forms.docx.writer import MARGIN, PAGE_H, PAGE_W, TEXT_W, spacer
+from ..forms.ooxml import NS, WORD_NSMAP, qn, rel_type
 from ..forms.textwidth import longest_piece
 from . import charts as ch
 from .figures import (
@@ -34,7 +35,7 @@ from .figures import (
 HEAD_SHADE = "DCE6F1"
 TOTAL_SHADE = "F2F2F2"
 EMU_PER_INCH = 914400
-IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+IMAGE_REL = rel_type("image")
 
 #: Styles the report adds to the forms' own (Title, Heading 1 and 2, Cell Text, Footer…).
 EXTRA_STYLES = """
@@ -107,7 +108,7 @@ class ReportDocument:
         drawing = etree.fromstring(DRAWING.format(
             cx=cx, cy=cy, id=n, name=quoteattr(f"Chart {len(self.images)}: {chart.title}"),
             descr=quoteattr(chart.alt), title=quoteattr(chart.title), file=quoteattr(f"chart{len(self.images)}.png"),
-            rel=rel, w=NSMAP["w"], r=NSMAP["r"]))
+            rel=rel, **{p: NS[p] for p in ("w", "r", "wp", "a", "pic")}))
         self.add(el("w:p", el("w:pPr", el("w:keepNext"), el("w:spacing", before=120, after=60)), drawing))
 
     def grid(self, headers: list[str], rows: list[list], widths: list[int] | None = None,
@@ -158,7 +159,7 @@ class ReportDocument:
                        el("w:pgMar", top=MARGIN, right=MARGIN, bottom=MARGIN, left=MARGIN, header=567, footer=567,
                           gutter=0),
                        el("w:cols", space=708), el("w:titlePg"), el("w:docGrid", linePitch=360)))
-        doc = etree.Element(qn("w:document"), nsmap=NSMAP)
+        doc = etree.Element(qn("w:document"), nsmap=WORD_NSMAP)
         doc.set(qn("mc:Ignorable"), "w14 w15")
         doc.append(body)
         return etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -188,13 +189,13 @@ class ReportDocument:
 
 
 DRAWING = """<w:r xmlns:w="{w}" xmlns:r="{r}"
- xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
- xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
- xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><w:drawing>
+ xmlns:wp="{wp}"
+ xmlns:a="{a}"
+ xmlns:pic="{pic}"><w:drawing>
 <wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>
 <wp:docPr id="{id}" name={name} descr={descr} title={title}/>
 <wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>
-<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>
+<a:graphic><a:graphicData uri="{pic}"><pic:pic>
 <pic:nvPicPr><pic:cNvPr id="{id}" name={file} descr={descr}/><pic:cNvPicPr/></pic:nvPicPr>
 <pic:blipFill><a:blip r:embed="{rel}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>
 <pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>
@@ -204,7 +205,7 @@ DRAWING = """<w:r xmlns:w="{w}" xmlns:r="{r}"
 def _field_start(instruction: str) -> list[etree._Element]:
     instr = el("w:instrText")
     instr.text = instruction
-    instr.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    instr.set(qn("xml:space"), "preserve")
     return [el("w:r", el("w:fldChar", fldCharType="begin")), el("w:r", instr),
             el("w:r", el("w:fldChar", fldCharType="separate"))]
 

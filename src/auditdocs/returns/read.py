@@ -170,9 +170,10 @@ def _property(path: Path, name: str) -> str:
     return ""
 
 
-def write_json(records: list[m.AuditRecord], path: Path) -> None:
-    """A JSON array with one object per form (the contract in the README)."""
-    write_atomic(path, json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2) + "\n", private=True)
+def write_json(records: list[m.AuditRecord], library, path: Path) -> None:
+    """A JSON array with one object per form (the contract in the README: choices as their labels)."""
+    shown = [m.shown_record(library.spec_of(r), r).as_dict() for r in records]
+    write_atomic(path, json.dumps(shown, ensure_ascii=False, indent=2) + "\n", private=True)
 
 
 def standing_versions(records: list[m.AuditRecord], library
@@ -190,7 +191,7 @@ def standing_versions(records: list[m.AuditRecord], library
     out = [r for r in records if r.status == "unreadable" or not r.audit_id]
     shown: dict[str, list[tuple[m.AuditRecord, str]]] = {}
     for aid, found in by_audit.items():
-        if len({m.content_check(r) for r in found}) < 2:
+        if len({m.content_check(r, library.spec_of(r)) for r in found}) < 2:
             out.append(found[0])
             continue
         spec = library.get(found[0].form_id, found[0].form_version)

@@ -105,7 +105,7 @@ def check_returns(ws, paths: list[Path] | None = None, *, json_file: Path | None
         [r for r in records if r.file not in result.refused and r.file not in result.lossy], library)
     if json_file:
         try:
-            write_json(records, json_file)
+            write_json(records, library, json_file)
             result.files.append(Path(json_file))
         except OSError as exc:
             from ..files import os_problem

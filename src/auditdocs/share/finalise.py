@@ -139,7 +139,7 @@ def plan_from_records(records: Iterable[m.AuditRecord], library, today: dt.date)
         else:
             by_audit.setdefault(record.audit_id, []).append(record)
     for audit_id, found in by_audit.items():
-        if len({m.content_check(r) for r in found}) > 1:
+        if len({m.content_check(r, library.spec_of(r)) for r in found}) > 1:
             files = ", ".join(r.file for r in found)
             plan.skipped += [NotFinalised(r.file, f"{len(found)} files carry audit {audit_id} with different answers "
                                                   f"({files}): finalise the right one on its own.") for r in found]
@@ -258,9 +258,10 @@ def convert(items: list[ToFinalise], soffice: str, beside: Path) -> dict[str, by
     return out
 
 
-def contract_json(record: m.AuditRecord) -> bytes:
-    """The record in the JSON contract, its file named without the folders of this machine."""
-    data = record.as_dict()
+def contract_json(spec: m.FormSpec | None, record: m.AuditRecord) -> bytes:
+    """The record in the JSON contract (choices as their labels), its file named without the folders of this
+    machine."""
+    data = m.shown_record(spec, record).as_dict()
     data["file"] = Path(record.file).name
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -273,7 +274,7 @@ def finished_pdf(pdf: bytes, item: ToFinalise, when: dt.datetime) -> bytes:
         page.pop("/PieceInfo", None)
         page.pop("/Metadata", None)
     case, grade = item.case_number, cycle.final_grade(item.spec, item.record)
-    writer.add_attachment(f"{item.audit_id}.json", contract_json(item.record))
+    writer.add_attachment(f"{item.audit_id}.json", contract_json(item.spec, item.record))
     # the forms are in British English: Calc says the language of the computer that converts them
     if item.source.suffix.lower() == ".xlsx":
         writer.root_object.pop("/Lang", None)

@@ -150,6 +150,10 @@ class Library:
             return self.latest(form_id)
         return self.forms.get(form_id, {}).get(version)
 
+    def spec_of(self, record: m.AuditRecord) -> m.FormSpec | None:
+        """The spec a record was read with (its form and version), None when not known."""
+        return self.get(record.form_id, record.form_version) if record.form_id else None
+
     def current(self) -> list[m.FormSpec]:
         return [self.latest(i) for i in self.ids()]
 

@@ -164,7 +164,7 @@ def _text_date(text: str) -> dt.date | str:
 def _choice(scale: m.Scale | None, value) -> Graded | object:
     if scale is None or not isinstance(value, str):
         return value
-    option = scale.by_label(value)
+    option = scale.chosen(value)
     return Graded(option.label, option.colour) if option else value
 
 

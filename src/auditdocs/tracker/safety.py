@@ -18,6 +18,7 @@ from lxml import etree
 from ..budgets import CELL_CHARS, TRACKER_BYTES
 from ..errors import UserError
 from ..files import make_folder, set_mode_like, why_not_written
+from ..forms.ooxml import NS
 from ..forms.safezip import too_big
 
 KEEP_BACKUPS = 10
@@ -173,8 +174,7 @@ def unsupported_content(path: Path) -> list[str]:
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS, SML = NS["r"], NS["x"]
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

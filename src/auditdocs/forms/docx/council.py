@@ -25,9 +25,9 @@ from ...domain import model as m
 from ...errors import UserError
 from ...specs.loader import did_you_mean
 from .. import strict
+from ..ooxml import qn, rel_type
 from ..safezip import NotReadable, open_package, parse_xml, read_part
 from . import package
-from .oxml import qn
 from .reader import (
     PROP_CELL,
     answers_already_given,
@@ -35,7 +35,7 @@ from .reader import (
     removable_controls,
 )
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+W = qn("w:")
 NEUTRAL_CORE = re.compile(rb"<(dc:creator|cp:lastModifiedBy|cp:keywords|dc:description|cp:category)>[^<]*</\1>")
 
 
@@ -136,7 +136,7 @@ def removable_warnings(removable: tuple[dict[str, str], list[str]], path: Path) 
 #: The main part of a Word template (.dotx) and of a Word document (.docx).
 TEMPLATE_MAIN = b"wordprocessingml.template.main+xml"
 DOCUMENT_MAIN = b"wordprocessingml.document.main+xml"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_RELS = qn("pr:Relationship")
 _OFFICE_DOCUMENT = "/officeDocument"
 
 
@@ -236,9 +236,9 @@ def _with_identity(data: bytes, props: dict[str, str]) -> bytes:
                 content = content.replace(b"</Types>", b'<Override PartName="/docProps/custom.xml" ContentType='
                                           b'"application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
             elif info.filename == "_rels/.rels" and b"docProps/custom.xml" not in content:
-                content = content.replace(b"</Relationships>", b'<Relationship Id="rIdAuditdocsCustom" Type="http://'
-                                          b'schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"'
-                                          b' Target="docProps/custom.xml"/></Relationships>')
+                content = content.replace(b"</Relationships>", b'<Relationship Id="rIdAuditdocsCustom" Type="'
+                                          + rel_type("custom-properties").encode()
+                                          + b'" Target="docProps/custom.xml"/></Relationships>')
             target.writestr(info, content)
         target.writestr("docProps/custom.xml", package.custom_xml(props))
     return out.getvalue()

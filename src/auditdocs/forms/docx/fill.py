@@ -15,8 +15,9 @@ import zipfile
 from lxml import etree
 
 from ...domain.dates import parse_date
+from ..ooxml import qn
 from . import package
-from .oxml import CHECKED, UNCHECKED, W14_NS, el, para, qn, run
+from .oxml import CHECKED, UNCHECKED, el, para, run
 from .reader import SDT, TBL, TR, W, _sdt_tag
 
 
@@ -46,7 +47,7 @@ def set_control(sdt, value) -> None:
     content = sdt.find(W + "sdtContent")
     first = content.find(W + "p")
     style = first.find(W + "pPr") if first is not None else None
-    box = props.find(f"{{{W14_NS}}}checkbox/{{{W14_NS}}}checked")
+    box = props.find(f"{qn('w14:checkbox')}/{qn('w14:checked')}")
     if box is not None:
         box.set(qn("w14:val"), "1" if value else "0")
         text = [CHECKED if value else UNCHECKED]

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...domain import model as m
+from ..ooxml import qn
 from ..textwidth import longest_piece, width
-from .oxml import qn
 
 # A4 portrait, 2 cm margins: 9638 twips (1/20 point) of text width.
 PAGE_W, PAGE_H, MARGIN = 11906, 16838, 1134

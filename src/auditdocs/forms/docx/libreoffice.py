@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .oxml import W14_NS, W_NS, qn
+from ..ooxml import NS, qn
 
-W, W14 = f"{{{W_NS}}}", f"{{{W14_NS}}}"
+W, W14 = f"{{{NS['w']}}}", f"{{{NS['w14']}}}"
 P, SDT, SDT_CONTENT = W + "p", W + "sdt", W + "sdtContent"
 TEXT = tuple(W + name for name in ("t", "tab", "br", "cr", "noBreakHyphen"))  # what a person sees as text
 
@@ -53,8 +53,8 @@ def may_hold_libreoffice_pieces(controls) -> bool:
 
 
 #: Paragraphs with two controls side by side, and controls holding a control: the only places pieces can be.
-_SIDE_BY_SIDE = etree.XPath(".//w:p[w:sdt/following-sibling::*[1][self::w:sdt]]", namespaces={"w": W_NS})
-_NESTED = etree.XPath(".//w:sdt[w:sdtContent/w:sdt]", namespaces={"w": W_NS})
+_SIDE_BY_SIDE = etree.XPath(".//w:p[w:sdt/following-sibling::*[1][self::w:sdt]]", namespaces={"w": NS["w"]})
+_NESTED = etree.XPath(".//w:sdt[w:sdtContent/w:sdt]", namespaces={"w": NS["w"]})
 
 
 def put_libreoffice_pieces_together(body) -> None:

@@ -1,4 +1,4 @@
-"""A thin layer of WordprocessingML element helpers (writing and reading).
+"""A thin layer of WordprocessingML element helpers (writing and reading); the namespaces are `forms.ooxml`'s.
 
 Element order follows ECMA-376 (CT_SdtPr, CT_PPr, CT_RPr, CT_TcPr, CT_TblPr);
 Word refuses documents whose children are out of order even when they are valid XML.
@@ -7,20 +7,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
-W15_NS = "http://schemas.microsoft.com/office/word/2012/wordml"
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NSMAP = {"w": W_NS, "r": R_NS, "mc": MC_NS, "w14": W14_NS, "w15": W15_NS}
+from ..ooxml import qn
 
 CHECKED, UNCHECKED = "☒", "☐"
-
-
-def qn(name: str) -> str:
-    """'w:tag' -> '{namespace}tag'."""
-    prefix, local = name.split(":")
-    return f"{{{NSMAP[prefix]}}}{local}"
 
 
 def el(name: str, *children, **attrs) -> etree._Element:
@@ -59,7 +48,7 @@ def run(text: str, **fmt) -> etree._Element:
     t = el("w:t")
     t.text = text
     if text != text.strip():
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        t.set(qn("xml:space"), "preserve")
     return el("w:r", rpr(**fmt), t)
 
 

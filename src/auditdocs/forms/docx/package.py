@@ -12,8 +12,10 @@ import zipfile
 from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
-CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+from ..ooxml import CORE_PROPERTIES_REL, NS, WORD_COMPAT, qn, rel_type
+
+CONTENT_TYPES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="{NS['ct']}">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
 <Default Extension="xml" ContentType="application/xml"/>
 <Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
@@ -26,30 +28,30 @@ CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>
 </Types>"""
 
-PACKAGE_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
-<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>
-<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>
-</Relationships>"""
 
-DOCUMENT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>
-<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>
-<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/>
-</Relationships>"""
+def relationships(*targets: tuple[str, str]) -> str:
+    """A relationships part: (type, target) each, with ids rId1, rId2 … in that order."""
+    items = "".join(f'<Relationship Id="rId{n}" Type="{kind}" Target="{target}"/>\n'
+                    for n, (kind, target) in enumerate(targets, start=1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS["pr"]}">\n'
+            f"{items}</Relationships>")
+
+
+PACKAGE_RELS = relationships((rel_type("officeDocument"), "word/document.xml"),
+                             (CORE_PROPERTIES_REL, "docProps/core.xml"),
+                             (rel_type("extended-properties"), "docProps/app.xml"),
+                             (rel_type("custom-properties"), "docProps/custom.xml"))
+DOCUMENT_RELS = relationships((rel_type("styles"), "styles.xml"), (rel_type("settings"), "settings.xml"),
+                              (rel_type("footer"), "footer1.xml"), (rel_type("numbering"), "numbering.xml"))
 
 FOOTER_REL_ID = "rId3"
 
-SETTINGS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+SETTINGS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:settings xmlns:w="{NS['w']}">
 <w:zoom w:percent="100"/>
 <w:defaultTabStop w:val="720"/>
 <w:characterSpacingControl w:val="doNotCompress"/>
-<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>
+<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="{WORD_COMPAT}" w:val="15"/></w:compat>
 <w:themeFontLang w:val="en-GB"/>
 <w:decimalSymbol w:val="."/>
 <w:listSeparator w:val=","/>
@@ -57,7 +59,7 @@ SETTINGS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 _STYLE_FONT = "Arial"
 STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:styles xmlns:w="{NS['w']}">
 <w:docDefaults>
 <w:rPrDefault><w:rPr><w:rFonts w:ascii="{_STYLE_FONT}" w:hAnsi="{_STYLE_FONT}" w:eastAsia="{_STYLE_FONT}" w:cs="{_STYLE_FONT}"/><w:sz w:val="20"/><w:szCs w:val="20"/><w:lang w:val="en-GB" w:eastAsia="en-GB" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>
 <w:pPrDefault><w:pPr><w:spacing w:after="60" w:line="259" w:lineRule="auto"/></w:pPr></w:pPrDefault>
@@ -89,13 +91,13 @@ def numbering_xml(lists: int) -> str:
         for n in range(lists))
     nums = "".join(f'<w:num w:numId="{n + 1}"><w:abstractNumId w:val="{n}"/></w:num>' for n in range(lists))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{abstract}{nums}'
+            f'<w:numbering xmlns:w="{NS["w"]}">{abstract}{nums}'
             '</w:numbering>')
 
 
 def footer_xml(form_title: str) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<w:ftr xmlns:w="{NS['w']}" xmlns:r="{NS['r']}">
 <w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr><w:r><w:t xml:space="preserve">{escape(form_title)}</w:t></w:r><w:r><w:tab/></w:r><w:r><w:t xml:space="preserve">Page </w:t></w:r><w:fldSimple w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple><w:r><w:t xml:space="preserve"> of </w:t></w:r><w:fldSimple w:instr=" NUMPAGES "><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p>
 </w:ftr>"""
 
@@ -103,14 +105,14 @@ def footer_xml(form_title: str) -> str:
 def core_xml(title: str, when: dt.datetime) -> str:
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<cp:coreProperties xmlns:cp="{NS['cp']}" xmlns:dc="{NS['dc']}" xmlns:dcterms="{NS['dcterms']}" xmlns:xsi="{NS['xsi']}">
 <dc:title>{escape(title)}</dc:title><dc:creator></dc:creator><cp:lastModifiedBy></cp:lastModifiedBy><cp:revision>1</cp:revision>
 <dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>
 </cp:coreProperties>"""
 
 
-APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>auditdocs</Application><DocSecurity>0</DocSecurity></Properties>"""
+APP = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="{NS['ep']}"><Application>auditdocs</Application><DocSecurity>0</DocSecurity></Properties>"""
 
 CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
@@ -122,8 +124,8 @@ def custom_xml(props: dict[str, str]) -> str:
     )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f'<Properties xmlns="{NS["op"]}" '
+        f'xmlns:vt="{NS["vt"]}">'
         f"{items}</Properties>"
     )
 
@@ -143,7 +145,7 @@ def saved_at(core: bytes, when: dt.datetime) -> bytes:
     from lxml import etree
 
     root = etree.fromstring(core)
-    node = root.find("{http://purl.org/dc/terms/}modified")
+    node = root.find(qn("dcterms:modified"))
     if node is not None:
         node.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -24,6 +24,7 @@ from ...domain import dates, identity
 from ...domain import model as m
 from .. import strict
 from ..answers import clean_text, normalise, row_is_empty
+from ..ooxml import qn
 from ..reading import (
     identify,
     read_safely,
@@ -41,10 +42,8 @@ from .libreoffice import (
     may_hold_libreoffice_pieces,
     put_libreoffice_pieces_together,
 )
-from .oxml import qn
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+W, W14 = qn("w:"), qn("w14:")  # "{namespace}", to put before a name
 T, P, R, TBL, TR, TC, SDT, SDT_PR = (W + n for n in ("t", "p", "r", "tbl", "tr", "tc", "sdt", "sdtPr"))
 MARKS = {W + "tab": "\t", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
 TEXT = (T, *MARKS)
@@ -189,7 +188,8 @@ def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]
 def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec: m.FormSpec
                           ) -> list[tuple[str, str, object]]:
     """The answers a council template holds before anyone fills it in, as this reader reads a form made
-    from it (by its controls' tags, else their order and kind): (tag, what it is, the answer). An empty
+    from it (by its controls' tags, else their order and kind): (tag, what it is, the answer as people see it,
+    a choice as its label). An empty
     box (☐) is how every form starts, so is not one."""
     element = parse_xml(document_xml, "document").find(W + "body")
     placeholders = _glossary_placeholders(parse_xml(glossary_xml, "glossary")) if glossary_xml else {}
@@ -202,7 +202,7 @@ def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec:
     def hold(tag, kind, label, raw):
         value, _ = normalise(kind, raw, label)
         if value is not None and value is not False:
-            held.append((tag, label, value))
+            held.append((tag, label, m.shown(kind, value)))
 
     for f in spec.fields:
         if f.id in found.raw:
@@ -228,7 +228,7 @@ def _custom_properties(root: etree._Element) -> dict[str, str]:
 
 
 def _modified(root: etree._Element) -> str:
-    node = root.find("{http://purl.org/dc/terms/}modified")
+    node = root.find(qn("dcterms:modified"))
     text = (node.text or "") if node is not None else ""
     return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else ""
 

@@ -23,6 +23,7 @@ from lxml import etree
 
 from ...domain import identity
 from ...domain import model as m
+from ..ooxml import WORD_NSMAP, qn
 from ..reading import audit_line
 from . import package
 from .layout import (
@@ -37,7 +38,6 @@ from .layout import (
     section_grid,
 )
 from .oxml import (
-    NSMAP,
     UNCHECKED,
     block_sdt,
     cell,
@@ -47,7 +47,6 @@ from .oxml import (
     el,
     keep_with_next,
     para,
-    qn,
     row,
     run,
     sdt_props,
@@ -122,7 +121,7 @@ class WordForm:
             for block in blocks:
                 body.append(block)
         body.append(self._sect_pr())
-        doc = etree.Element(qn("w:document"), nsmap=NSMAP)
+        doc = etree.Element(qn("w:document"), nsmap=WORD_NSMAP)
         doc.set(qn("mc:Ignorable"), "w14 w15")
         doc.append(body)
         return doc

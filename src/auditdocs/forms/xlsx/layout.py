@@ -39,6 +39,7 @@ HEADINGS_REF = "No."
 REF, TEXT, ANSWER, EVIDENCE = 1, 2, 3, 4  # columns A, B, C, D
 TITLE_ROWS = (1, 2)
 FONT, BODY_SIZE, SMALL_SIZE = "Arial", 10, 9  # the form's font, as on the Word form
+INPUT_SHADE, DETAIL_SHADE = "FFF9DB", "F2F2F2"  # cells a person fills in; details filled in for them
 
 
 def field_name(field_id: str) -> str:

@@ -29,6 +29,7 @@ from ...domain import identity
 from ...domain import model as m
 from .. import strict
 from ..answers import clean_text
+from ..ooxml import qn
 from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
 from .layout import (
@@ -48,7 +49,7 @@ STRICT_NOTE = ("the form was saved as a Strict Open XML Spreadsheet; it was read
                "save forms as Excel Workbook (.xlsx) (File > Save As), which every program reads.")
 #: The size of an Excel sheet (a defined name beyond it is damaged) and of a formula.
 MAX_ROW, MAX_COLUMN, MAX_FORMULA = 1048576, 16384, 8192
-SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+SML = qn("x:")  # "{namespace}", to put before a name
 
 
 def read_xlsx(path: Path, library) -> m.AuditRecord:

@@ -32,8 +32,10 @@ from ...files import LANGUAGE, cell_safe, put_text
 from ..reading import audit_line
 from .layout import (
     BODY_SIZE,
+    DETAIL_SHADE,
     FONT,
     IDENTITY_SHEET,
+    INPUT_SHADE,
     SHEET_TITLE,
     SMALL_SIZE,
     TITLE_ROWS,
@@ -79,8 +81,8 @@ STYLES = {
     "blank": (_font(), _fill("F2F2F2"), _box, None),
     "rownum": (_font(color="595959"), None, _box, Alignment(horizontal="center", vertical="top")),
     "end": (_font(SMALL_SIZE, italic=True, color="595959"), _fill("F2F2F2"), None, None),
-    "input": (_font(), _fill("FFF9DB"), _box, _wrap),
-    "detail": (_font(), _fill("F2F2F2"), _box, Alignment(wrap_text=True, vertical="top", horizontal="left")),
+    "input": (_font(), _fill(INPUT_SHADE), _box, _wrap),
+    "detail": (_font(), _fill(DETAIL_SHADE), _box, Alignment(wrap_text=True, vertical="top", horizontal="left")),
 }
 
 
