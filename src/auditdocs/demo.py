@@ -22,7 +22,7 @@ Each step calls the use case its command calls (`allocate.run.allocate_month`, `
 `status.run.month_status`), in the demo's workspace and on the demo's own calendar (the `today` and `now` a
 command takes from the clock), so that the month reads the same whenever the demo is run. The demo reads the
 register itself (through the workspace) only to play people: the team managers who look at the tracker, and
-the moderation step, which still runs its pieces in turn.
+the moderators, who see the auditors' answers on their copies. Moderation goes through `moderation.run`.
 """
 from __future__ import annotations
 
@@ -492,23 +492,20 @@ def _type_in(sheet, typed: dict[str, dict]) -> None:
 
 
 def moderation_step(demo: DemoMonth, library) -> Step:
-    from .moderation.agreement import grade_lines, moderation_agreement
-    from .moderation.forms import make_copies, plan_copies
+    from .moderation.agreement import grade_lines
     from .moderation.moderators import read_moderators
-    from .moderation.select import choose_sample
+    from .moderation.run import agreement as month_agreement
+    from .moderation.run import make_moderator_copies, select_sample
 
     people = read_moderators(demo.folder / LISTS[2])
-    settings = demo.workspace.settings("moderation")
-    with demo.workspace.open_register(write=True) as reg:
-        sample = choose_sample(reg.audits(month=MONTH), library, people.moderators,
-                               team_services=people.services_of_team(), month=MONTH, today=SELECTED_ON,
-                               settings=settings)
-        reg.record_events(sample.events(SELECTED_ON), now=_at(SELECTED_ON))
-        audits = {a.audit_id: a for a in reg.audits(month=MONTH)}
-    copies = make_copies(plan_copies(list(audits.values()), library), library, demo.moderation_copies,
-                         when=_at(SELECTED_ON, 10))
-    rng = random.Random(MONTH.year * 100 + MONTH.month)
+    sample = select_sample(demo.workspace, month=MONTH, people=people, today=SELECTED_ON,
+                           now=_at(SELECTED_ON)).sample
+    copies = make_moderator_copies(demo.workspace, month=MONTH, out=demo.moderation_copies,
+                                   now=_at(SELECTED_ON, 10)).results
     made = [c for c in copies if c.status == "made"]
+    with demo.workspace.open_register() as reg:  # the auditors' answers, which the moderators see on their copies
+        audits = {a.audit_id: a for a in reg.audits(ids=[c.plan.audit_id for c in made])}
+    rng = random.Random(MONTH.year * 100 + MONTH.month)
     for n, result in enumerate(made):
         audit = audits[result.plan.audit_id]
         answers = moderator_answers(library.get(audit.form_id, audit.form_version), audit.current.record,
@@ -518,11 +515,7 @@ def moderation_step(demo: DemoMonth, library) -> Step:
                      saved_on(_fill(source, answers), _at(MODERATED_ON, 15)), private=True)
     summary = _consolidate(demo, _at(REPORT_ON))
     said, still = _said(summary)
-    with demo.workspace.open_register() as reg:
-        year = cycle.audit_year(MONTH, settings.year_start)
-        agreement = moderation_agreement(reg.audits(month=MONTH), library, first=MONTH, last=MONTH,
-                                              year_audits=reg.audits(audit_year=year, year_start=settings.year_start),
-                                              year=f"{year}–{(year + 1) % 100:02d}")
+    agreement = month_agreement(demo.workspace, month=MONTH)
     moderators = len({c.moderator.name for c in sample.new})
     lines = [f"{len(sample.chosen)} of the {sample.complete} complete audits chosen (at least {sample.least}; every "
              f"Inadequate one; a case for each Head of Service), for {moderators} moderators.",
