@@ -23,6 +23,7 @@ from auditdocs.register import open_register
 from auditdocs.workspace import workspace_without_settings
 
 CHOSEN_ON = dt.date(2026, 12, 2)
+RECORDED_AT = dt.datetime(2026, 12, 2, 9, 30)  # the time select_sample records (its `now`)
 
 
 def workspace(month: Month):
@@ -38,7 +39,8 @@ def chosen(tmp_path_factory, library):
     ids = [month.audit(grade="Inadequate" if n == 1 else "Good", team=team,
                        auditor=("Ann Testworth", "Bo Fictional")[n % 2]) for n, team in enumerate(teams)]
     people = read_moderators(month.moderators)
-    selection = select_sample(workspace(month), month=MONTH, people=people, share=40, seed=7, today=CHOSEN_ON)
+    selection = select_sample(workspace(month), month=MONTH, people=people, share=40, seed=7, today=CHOSEN_ON,
+                              now=RECORDED_AT)
     return month, ids, people, selection
 
 
@@ -52,6 +54,7 @@ def test_select_sample_records_who_moderates_what(chosen):
     events = {a.audit_id: a.events_of("selected_for_moderation") for a in month.audits()}
     recorded = {aid: [(e.on, e.who) for e in found] for aid, found in events.items() if found}
     assert recorded == {c.audit_id: [(CHOSEN_ON, c.moderator.name)] for c in sample.new}
+    assert {str(e.recorded) for found in events.values() for e in found} == {str(RECORDED_AT)}  # not the clock
 
 
 def test_select_sample_again_says_what_is_waiting_and_records_nothing(chosen):

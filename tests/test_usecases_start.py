@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 from email import policy
+from pathlib import Path
 
 import pytest
 from allocate_year import (
@@ -224,6 +225,25 @@ def test_make_forms_outside_a_workspace_records_only_when_asked_and_drafts_refus
     assert isinstance(again.drafts_refused, UserError) and "no such list.xlsx" in again.drafts_refused.message
     assert again.drafts is None and not (out / "E-mail drafts").exists()
 
+
+
+def test_make_forms_of_some_audits_only_each_in_its_format(tmp_path):
+    """`audits`: the forms of those audits only (the demo makes one in twelve in Excel this way), each run
+    recording its own; the list's problems are left for the run of the whole list."""
+    ws = council_workspace(tmp_path / "Case file audits")
+    data = month_list(tmp_path)
+    first = make_forms(ws, data=data, month=NOV, dry_run=True)
+    ids = [a.audit_id for a in first.allocations.allocations]
+    excel = make_forms(ws, data=data, month=NOV, fmt="xlsx", audits={ids[1]})
+    word = make_forms(ws, data=data, month=NOV, audits=set(ids) - {ids[1]})
+    out = ws.forms / "2026-11"
+    assert [e.audit_id for e in excel.made.entries] == [ids[1]] and excel.recorded == 1
+    assert sorted(e.audit_id for e in word.made.entries) == sorted(set(ids) - {ids[1]}) and word.recorded == 2
+    assert excel.problems == [] and word.problems == []  # the row with no case number: not in either run
+    assert len(list(out.rglob("*.xlsx"))) == 1 and len(list(out.rglob("*.docx"))) == 2
+    with ws.open_register() as reg:
+        files = {a.audit_id: a.files for a in reg.audits()}
+    assert sorted(files) == sorted(ids) and [Path(f).suffix for f in files[ids[1]]] == [".xlsx"]
 
 # ---- specs and init ---------------------------------------------------------------------------------------
 

@@ -17,13 +17,16 @@ November 2026, in a workspace (`auditdocs init`), from allocation on 30 October 
 7. `report` for the month (Word, dashboard, PDF where LibreOffice is installed);
 8. `status`: where the month stands.
 
-Each step calls what its command calls, on the demo's own calendar (the `today` and `now` a command
-takes from the clock), so that the month reads the same whenever the demo is run.
+Each step calls the use case its command calls (`allocate.run.allocate_month`, `generate.run.make_forms`,
+`returns.run.check_returns`, `consolidate.run.consolidate_returns`, `report.run.make_report`,
+`status.run.month_status`), in the demo's workspace and on the demo's own calendar (the `today` and `now` a
+command takes from the clock), so that the month reads the same whenever the demo is run. The demo reads the
+register itself (through the workspace) only to play people: the team managers who look at the tracker, and
+the moderators, who see the auditors' answers on their copies. Moderation goes through `moderation.run`.
 """
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import io
 import random
@@ -171,7 +174,7 @@ def run_demo(folder: Path, library) -> DemoMonth:
     if missing:
         raise UserError(f"the sample lists {', '.join(missing)} are missing from {SAMPLES}. Reinstall auditdocs "
                         "(see README).")
-    demo = DemoMonth(demo_workspace(folder))
+    demo = DemoMonth(demo_workspace(folder).with_files(specs=library.folder))
     for step in (allocate_step, generate_step, auditors_step, consolidate_step, people_step, moderation_step,
                  report_step, status_step):
         demo.steps.append(step(demo, library))
@@ -206,19 +209,15 @@ def allocate_step(demo: DemoMonth, library) -> Step:
 
 
 def generate_step(demo: DemoMonth, library) -> Step:
-    from .allocate.allocation_list import read_allocations
-    from .generate.run import generate, record_made
+    from .generate.run import make_forms
 
-    allocations = read_allocations(demo.allocation_list, library, month=MONTH)
-    rows = allocations.allocations
-    excel = [a for i, a in enumerate(rows) if i % EXCEL_EVERY == 5]
+    ids = list(_allocations(demo, library))
+    excel = {aid for i, aid in enumerate(ids) if i % EXCEL_EVERY == 5}
     made = {}
-    for chosen, fmt in (([a for a in rows if a not in excel], "docx"), (excel, "xlsx")):
-        result = generate(dataclasses.replace(allocations, allocations=chosen, problems=[]), library,
-                          demo.month_forms, fmt=fmt)
-        with demo.workspace.open_register(write=True, create=True) as reg:
-            record_made(result, allocations, library, reg, now=MADE_AT)
-        made[fmt] = result.count("generated")
+    for chosen, fmt in (([aid for aid in ids if aid not in excel], "docx"), (excel, "xlsx")):
+        result = make_forms(demo.workspace, data=demo.allocation_list, month=MONTH, fmt=fmt, audits=set(chosen),
+                            now=MADE_AT)
+        made[fmt] = result.made.count("generated")
     return Step("Make the forms",
                 [f"auditdocs generate --data {demo.shown(demo.allocation_list)} --month {MONTH:%Y-%m}"],
                 [f"{sum(made.values())} forms made in {demo.shown(demo.month_forms)}, a folder per auditor "
@@ -229,7 +228,7 @@ def generate_step(demo: DemoMonth, library) -> Step:
 
 
 def auditors_step(demo: DemoMonth, library) -> Step:
-    from .returns.read import read_returns, returns_by_auditor, write_json
+    from .returns.run import check_returns
 
     allocations = _allocations(demo, library)
     returned = demo.workspace.returned
@@ -252,11 +251,9 @@ def auditors_step(demo: DemoMonth, library) -> Step:
     demo.amended = next((str(p.relative_to(returned)) for p in full if p.exists()
                          and str(p.relative_to(returned)) != libreoffice), "")
     demo.amendment = full[returned / demo.amended] if demo.amended else None
-    records = list(read_returns([returned], library))
-    write_json(records, library, demo.folder / "answers.json")
-    write_atomic(demo.folder / "returns.txt", returns_by_auditor(records, library, RETURNS_ON) + "\n",
-                 private=True)
-    counts = {s: sum(r.status == s for r in records) for s in ("complete", "incomplete", "unreadable")}
+    checked = check_returns(demo.workspace, json_file=demo.folder / "answers.json")
+    write_atomic(demo.folder / "returns.txt", checked.returns_text(library, RETURNS_ON) + "\n", private=True)
+    records, counts = checked.records, checked.counts
     lines = [f"The auditors filled in their forms (invented answers) and sent them back into "
              f"{demo.shown(returned)}: {len(records)} files, {counts['complete']} complete, "
              f"{counts['incomplete']} incomplete, {counts['unreadable']} unreadable.",
@@ -406,15 +403,14 @@ def _one_unreadable(returned: Path) -> str:
 # ---- 4. consolidate -------------------------------------------------------------------------------
 
 
-def _consolidate(demo: DemoMonth, library, now: dt.datetime):
-    from .consolidate import consolidate_folders
+def _consolidate(demo: DemoMonth, now: dt.datetime):
+    from .consolidate.run import consolidate_returns
 
-    return consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
-                               register=demo.workspace.register, now=now)
+    return consolidate_returns(demo.workspace, now=now)
 
 
 def consolidate_step(demo: DemoMonth, library) -> Step:
-    summary = _consolidate(demo, library, _at(RETURNS_ON))
+    summary = _consolidate(demo, _at(RETURNS_ON))
     lines, attention = _said(summary)
     return Step("The register and the tracker", ["auditdocs consolidate"],
                 [*lines, f"Register: {demo.shown(demo.workspace.register)}; "
@@ -436,10 +432,9 @@ def people_step(demo: DemoMonth, library) -> Step:
     consolidate), and one auditor sends back their amended form."""
     import openpyxl
 
-    from .register import open_register
     from .tracker import rows as r
 
-    with open_register(demo.workspace.register) as reg:
+    with demo.workspace.open_register() as reg:  # what the people see in the tracker
         audits = reg.audits(month=MONTH)
     typed: dict[str, dict[str, dt.date]] = {}
     inadequate = 0
@@ -497,24 +492,20 @@ def _type_in(sheet, typed: dict[str, dict]) -> None:
 
 
 def moderation_step(demo: DemoMonth, library) -> Step:
-    from .moderation.agreement import grade_lines, moderation_agreement
-    from .moderation.forms import make_copies, plan_copies
+    from .moderation.agreement import grade_lines
     from .moderation.moderators import read_moderators
-    from .moderation.select import choose_sample
-    from .register import open_register
+    from .moderation.run import agreement as month_agreement
+    from .moderation.run import make_moderator_copies, select_sample
 
     people = read_moderators(demo.folder / LISTS[2])
-    settings = demo.workspace.settings("moderation")
-    with open_register(demo.workspace.register, write=True) as reg:
-        sample = choose_sample(reg.audits(month=MONTH), library, people.moderators,
-                               team_services=people.services_of_team(), month=MONTH, today=SELECTED_ON,
-                               settings=settings)
-        reg.record_events(sample.events(SELECTED_ON), now=_at(SELECTED_ON))
-        audits = {a.audit_id: a for a in reg.audits(month=MONTH)}
-    copies = make_copies(plan_copies(list(audits.values()), library), library, demo.moderation_copies,
-                         when=_at(SELECTED_ON, 10))
-    rng = random.Random(MONTH.year * 100 + MONTH.month)
+    sample = select_sample(demo.workspace, month=MONTH, people=people, today=SELECTED_ON,
+                           now=_at(SELECTED_ON)).sample
+    copies = make_moderator_copies(demo.workspace, month=MONTH, out=demo.moderation_copies,
+                                   now=_at(SELECTED_ON, 10)).results
     made = [c for c in copies if c.status == "made"]
+    with demo.workspace.open_register() as reg:  # the auditors' answers, which the moderators see on their copies
+        audits = {a.audit_id: a for a in reg.audits(ids=[c.plan.audit_id for c in made])}
+    rng = random.Random(MONTH.year * 100 + MONTH.month)
     for n, result in enumerate(made):
         audit = audits[result.plan.audit_id]
         answers = moderator_answers(library.get(audit.form_id, audit.form_version), audit.current.record,
@@ -522,13 +513,9 @@ def moderation_step(demo: DemoMonth, library) -> Step:
         source = demo.moderation_copies / result.plan.target
         write_atomic(demo.moderated_forms / result.plan.target,
                      saved_on(_fill(source, answers), _at(MODERATED_ON, 15)), private=True)
-    summary = _consolidate(demo, library, _at(REPORT_ON))
+    summary = _consolidate(demo, _at(REPORT_ON))
     said, still = _said(summary)
-    with open_register(demo.workspace.register) as reg:
-        year = cycle.audit_year(MONTH, settings.year_start)
-        agreement = moderation_agreement(reg.audits(month=MONTH), library, first=MONTH, last=MONTH,
-                                              year_audits=reg.audits(audit_year=year, year_start=settings.year_start),
-                                              year=f"{year}–{(year + 1) % 100:02d}")
+    agreement = month_agreement(demo.workspace, month=MONTH)
     moderators = len({c.moderator.name for c in sample.new})
     lines = [f"{len(sample.chosen)} of the {sample.complete} complete audits chosen (at least {sample.least}; every "
              f"Inadequate one; a case for each Head of Service), for {moderators} moderators.",
@@ -601,11 +588,8 @@ def report_step(demo: DemoMonth, library) -> Step:
 
 
 def status_step(demo: DemoMonth, library) -> Step:
-    from .register import open_register
-    from .status.plan import month_at_a_glance
+    from .status.run import month_status
 
-    with open_register(demo.workspace.register) as reg:
-        audits = reg.audits()
-    glance = month_at_a_glance(audits, cycle.standings(audits, library, REPORT_ON), library, MONTH, REPORT_ON)
+    status = month_status(demo.workspace, month=MONTH, today=REPORT_ON)
     return Step("Where the month stands", [f"auditdocs status --on {REPORT_ON:%d/%m/%Y}"],
-                glance.text(limit=3, groups=False).splitlines())
+                status.glance.text(limit=3, groups=False).splitlines())

@@ -12,6 +12,7 @@ register) and writes the e-mail drafts.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -19,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Collection
 
 from .. import naming
 from ..allocate.allocation_list import AllocationList, parse_month, read_allocations
@@ -483,7 +484,7 @@ def make_forms(ws: Workspace, *, data: Path, month: dt.date | None = None, out: 
                spec_id: str | None = None, mapping=(), sheet: str | None = None, allow_prefilled: bool = False,
                record: bool = True, auditors: Path | None = None, progress: Progress | None = None,
                on_read: Callable[[AllocationList], None] | None = None, today: dt.date | None = None,
-               now: dt.datetime | None = None) -> FormsMade:
+               now: dt.datetime | None = None, audits: Collection[str] | None = None) -> FormsMade:
     """The month's forms: read the allocation list `data` (`spec_id`, `mapping`, `sheet`: as
     `read_allocations`), make a form per row in `out` (default: the workspace's forms folder's folder for the
     month), a folder per auditor, and, unless a dry run, record every audit whose form is there in the
@@ -491,14 +492,17 @@ def make_forms(ws: Workspace, *, data: Path, month: dt.date | None = None, out: 
     list, write an e-mail draft per auditor with their forms in `out`/E-mail drafts. `month`: the audit month
     (due dates left empty become its last day; default: this month). `on_read`, if given, is called with the
     list once it is read, before any form is made (a front end shows its notes and warnings there, even when
-    making the forms is then refused)."""
+    making the forms is then refused). `audits`: make only the forms of these audit ids (the list's other rows,
+    and its problems, are left for another run: the demo makes some forms in Excel this way)."""
     library = ws.library()
     this_month = month or parse_month(None, today)
     out = Path(out) if out is not None else ws.forms / f"{this_month:%Y-%m}"
     allocations = read_allocations(data, library, spec_id=spec_id, mapping=mapping, month=month, sheet=sheet)
     if on_read is not None:
         on_read(allocations)
-    made = generate(allocations, library, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
+    chosen = allocations if audits is None else dataclasses.replace(
+        allocations, allocations=[a for a in allocations.allocations if a.audit_id in audits], problems=[])
+    made = generate(chosen, library, out, fmt=fmt, template=template, force=force, dry_run=dry_run,
                     progress=progress, allow_prefilled=allow_prefilled)
     result = FormsMade(allocations, made, this_month)
     if dry_run:

@@ -65,11 +65,12 @@ class SampleSelection:
 
 def select_sample(ws: Workspace, *, month: dt.date, people: ModeratorList, share: float | None = None,
                   seed: int | None = None, replace_sample: bool = False, dry_run: bool = False,
-                  today: dt.date | None = None) -> SampleSelection:
+                  today: dt.date | None = None, now: dt.datetime | None = None) -> SampleSelection:
     """Choose the month's moderation sample (see `select.choose_sample`; `share` overrides the settings') and
     record a 'selected_for_moderation' event per audit given to a moderator. A sample still waiting for
     moderation is kept (and described) unless `replace_sample`, which chooses again (audits moderated already
-    stay in it). `dry_run`: record nothing."""
+    stay in it). `dry_run`: record nothing. `today`: the day chosen; `now`: when it is recorded (both default to
+    the clock)."""
     from .outcome import audit_moderation
     from .select import choose_sample
 
@@ -91,7 +92,7 @@ def select_sample(ws: Workspace, *, month: dt.date, people: ModeratorList, share
         if not dry_run:
             if replace_sample:
                 reg.delete_events(e.id for _, e in pending)
-            reg.record_events(sample.events(today))
+            reg.record_events(sample.events(today), now=now)
     return SampleSelection(month, ws.register, sample, recorded=not dry_run, dry_run=dry_run)
 
 
