@@ -10,13 +10,12 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-from auditdocs.consolidate import consolidate_folders
 from click.testing import CliRunner
 
 from auditdocs.cli import cli
-from auditdocs.report.make import make_report
-from auditdocs.report.period import month_period
-from auditdocs.specs import open_library
+from auditdocs.consolidate.run import consolidate_returns
+from auditdocs.report.run import make_report
+from auditdocs.workspace import workspace_without_settings
 
 NOW = dt.datetime(2026, 12, 7, 9, 0)
 MONTH = "2026-11"
@@ -40,13 +39,13 @@ def outputs(register: Path, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     copy = work / "register.sqlite"
     shutil.copyfile(register, copy)
-    library = open_library()
     returned = work / "returned"
     returned.mkdir(exist_ok=True)
     tracker = work / "tracker.xlsx"
-    consolidate_folders([returned], library, tracker, register=copy, now=NOW)
+    ws = workspace_without_settings(work).with_files(returned=returned, tracker=tracker, register=copy)
+    consolidate_returns(ws, now=NOW)
     report_json = work / "report.json"
-    make_report(copy, month_period(MONTH), library, work / "report", today=NOW.date(), json_file=report_json)
+    make_report(ws, month=MONTH, out=work / "report", today=NOW.date(), json_file=report_json)
     status_json = work / "status.json"
     result = CliRunner().invoke(cli, ["status", "--register", str(copy), "--month", MONTH, "--on", "07/12/2026",
                                        "--json", str(status_json)])
