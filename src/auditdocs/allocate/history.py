@@ -1,6 +1,6 @@
 """What the register says that allocating a month needs: each auditor's audits this audit year,
 who audited each case last, the exempted auditor–case pairs, the cases audited recently, and the
-re-audits due. Decided from the register's audits with `auditdocs.cycle`, never re-derived.
+re-audits due. Decided from the register's audits with `domain.cycle`, never re-derived.
 """
 from __future__ import annotations
 

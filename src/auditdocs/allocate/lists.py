@@ -1,8 +1,8 @@
 """Reading the cases list (the pool, or a hand-made allocation list) and the auditors list.
 
-Both are .xlsx or .csv files read as `auditdocs generate` reads its list (`allocation.read_table`),
+Both are .xlsx or .csv files read as `auditdocs generate` reads its list (`allocate.allocation_list.read_table`),
 with columns matched the same way: a case's details by the form's field ids and labels
-(`allocation.match_columns`), the rest by the names in CASE_COLUMNS and AUDITOR_COLUMNS
+(`allocate.allocation_list.match_columns`), the rest by the names in CASE_COLUMNS and AUDITOR_COLUMNS
 (case, spaces and punctuation ignored). A row that cannot be used is reported with its row
 number and what to do, and the other rows are still read.
 """

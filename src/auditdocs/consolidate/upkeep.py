@@ -61,7 +61,7 @@ def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.Regis
             problems.append(f"{where}: the form '{form_id}' is not among the form specs{library.suggest(form_id)}; "
                             "the line was left out. Add its spec, or check the manifest.")
             continue
-        # a manifest written on Windows has backslashes; no name generate makes has one (see generate.safe_name)
+        # a manifest written on Windows has backslashes; no name generate makes has one (see naming.safe_name)
         file = path.parent / (row.get("File") or "").replace("\\", "/")
         try:
             file = file.resolve()

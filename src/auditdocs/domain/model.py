@@ -500,7 +500,7 @@ def content_check(record: AuditRecord, spec: FormSpec | None) -> str:
 
 
 # ---- the register: every audit from allocation to sign-off ----------------------
-# (read and written by auditdocs.register; where each audit stands: auditdocs.cycle)
+# (read and written by auditdocs.register; where each audit stands: domain.cycle)
 
 #: How an audit came into the register.
 AUDIT_SOURCES = {

@@ -1,6 +1,6 @@
 """The moderators list: Heads of Service, QA officers and senior managers who moderate audits.
 
-An Excel or CSV file like the allocation list (read by `allocation.read_table`, columns matched
+An Excel or CSV file like the allocation list (read by `allocate.allocation_list.read_table`, columns matched
 the same way, case, spaces and punctuation ignored), one row per person:
 
     Name | Role | Service | E-mail | Teams

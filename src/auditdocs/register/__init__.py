@@ -5,7 +5,7 @@ The only part of auditdocs that knows SQL. It holds what was allocated, every re
 the stable identities of its actions, and the managers' and QA officers' columns read back from
 the tracker, so that the tracker can always be rewritten from it. What it returns are domain
 objects (`model.RegisteredAudit` and friends), never rows. Where an audit stands is decided by
-`auditdocs.cycle` from those objects, not here.
+`domain.cycle` from those objects, not here.
 
 Outside this package the register is an `AuditRegister` (`interface`): the operations below, whatever keeps
 them; `Register` is the SQLite one.

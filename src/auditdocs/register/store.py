@@ -41,7 +41,7 @@ class SeenFile:
     record: m.AuditRecord | None = None
     summary: m.AuditRecord | None = None  # what the rules read of the record (cycle.summary_record), if given
     check: str = ""  # model.content_check of the record, if already worked out
-    audit_id: str | None = None  # the audit it is attached to, when not the one it says ('': none; see consolidation.placing)
+    audit_id: str | None = None  # the audit it is attached to, when not the one it says ('': none; see consolidate.placing)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 `report_figures(audits, period, library, today)` takes the register's audits (those of the
 period, the period before it, the months of the trend, and any later audits of the same cases,
-so that re-audits are found), decides where each stands with `auditdocs.cycle` (states,
+so that re-audits are found), decides where each stands with `domain.cycle` (states,
 deadlines and grades come only from there) and counts. The Word report, the dashboard and
 `--json` all show these `Figures` and nothing else.
 

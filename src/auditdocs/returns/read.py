@@ -229,7 +229,7 @@ def versions_text(shown: dict[str, list[tuple[m.AuditRecord, str]]]) -> str:
 
 
 def refused_text(refused: dict) -> str:
-    """The files attached to no audit (`consolidation.placing`), with why and what to do."""
+    """The files attached to no audit (`consolidate.placing`), with why and what to do."""
     if not refused:
         return ""
     lines = ["", "Files not put on any audit (they say they are an audit they may not be):"]
@@ -239,7 +239,7 @@ def refused_text(refused: dict) -> str:
 
 
 def lossy_text(lossy: dict[str, str]) -> str:
-    """The files that have lost what the register's version of their audit holds (`consolidation.placing`)."""
+    """The files that have lost what the register's version of their audit holds (`consolidate.placing`)."""
     if not lossy:
         return ""
     return "\n".join(["", "Files that have lost what was read from them before (not sent back: the earlier version "

@@ -1,6 +1,6 @@
 """What each sheet of the tracker holds: its columns, and the rows made from what the register knows.
 
-The values are decided by `auditdocs.cycle` (states, deadlines, grades) and `moderation.columns`;
+The values are decided by `domain.cycle` (states, deadlines, grades) and `moderation.columns`;
 here they are only laid out as the sheets show them.
 """
 from __future__ import annotations
