@@ -10,12 +10,12 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-from auditdocs.consolidation import consolidate_folders
 from click.testing import CliRunner
+from helpers import files_workspace
 
 from auditdocs.cli import cli
-from auditdocs.report.make import make_report
-from auditdocs.report.period import month_period
+from auditdocs.consolidate import consolidate_returns
+from auditdocs.report.run import make_report
 from auditdocs.specs import open_library
 
 NOW = dt.datetime(2026, 12, 7, 9, 0)
@@ -44,9 +44,10 @@ def outputs(register: Path, work: Path) -> dict:
     returned = work / "returned"
     returned.mkdir(exist_ok=True)
     tracker = work / "tracker.xlsx"
-    consolidate_folders([returned], library, tracker, register=copy, now=NOW)
+    ws = files_workspace(tracker, copy, library)
+    consolidate_returns(ws, [returned], now=NOW)
     report_json = work / "report.json"
-    make_report(copy, month_period(MONTH), library, work / "report", today=NOW.date(), json_file=report_json)
+    make_report(ws, month=MONTH, out=work / "report", today=NOW.date(), json_file=report_json)
     status_json = work / "status.json"
     result = CliRunner().invoke(cli, ["status", "--register", str(copy), "--month", MONTH, "--on", "07/12/2026",
                                        "--json", str(status_json)])

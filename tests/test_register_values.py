@@ -11,7 +11,7 @@ from pathlib import Path
 
 from register_outputs import outputs
 
-from auditdocs import model as m
+from auditdocs.domain import model as m
 from auditdocs.register import SCHEMA_VERSION, open_register
 from auditdocs.register.values import value_of
 

@@ -407,10 +407,9 @@ def _one_unreadable(returned: Path) -> str:
 
 
 def _consolidate(demo: DemoMonth, library, now: dt.datetime):
-    from .consolidate import consolidate_folders
+    from .consolidate.run import consolidate_returns
 
-    return consolidate_folders([demo.workspace.returned], library, demo.workspace.tracker,
-                               register=demo.workspace.register, now=now)
+    return consolidate_returns(demo.workspace.with_files(specs=library.folder), now=now)
 
 
 def consolidate_step(demo: DemoMonth, library) -> Step:

@@ -17,7 +17,7 @@ import os
 import zlib
 from pathlib import Path
 
-from .. import model as m
+from ..domain import model as m
 from ..errors import UserError
 
 
