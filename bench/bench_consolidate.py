@@ -105,12 +105,13 @@ def forms_for(base: Path, count: int) -> Path:
 RUN = """
 import json, resource, sys, time
 from pathlib import Path
-from auditdocs import builtin
-from auditdocs.specs import load_library
-from auditdocs.consolidation import consolidate_folders
-library = load_library(builtin("form_specs"))
+from auditdocs.consolidate import consolidate_returns
+from auditdocs.workspace import workspace_without_settings
+tracker = Path(sys.argv[2])
+ws = workspace_without_settings(tracker.parent).with_files(tracker=tracker, register=Path(sys.argv[3]))
+ws.library()  # the built-in form specs, read before the clock starts
 start = time.perf_counter()
-summary = consolidate_folders([Path(sys.argv[1])], library, Path(sys.argv[2]), register=Path(sys.argv[3]))
+summary = consolidate_returns(ws, [Path(sys.argv[1])])
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "files": summary.files, "read": summary.read, "audits": summary.audits_total,
                   "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

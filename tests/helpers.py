@@ -163,6 +163,17 @@ def library_from_text(folder: Path, name: str, text: str):
     return load_library(folder)
 
 
+def files_workspace(tracker: Path, register: Path | None = None, library=None):
+    """The workspace of a tracker and a register named by path, outside any workspace (the register: beside the
+    tracker when None; the form specs: `library`'s, else the built-in ones), for the use cases."""
+    from auditdocs.workspace import register_beside, workspace_without_settings
+
+    tracker = Path(tracker)
+    return workspace_without_settings(tracker.parent).with_files(
+        specs=library.folder if library is not None else None, tracker=tracker,
+        register=register if register is not None else register_beside(tracker))
+
+
 def unreadable(path: Path, library) -> str:
     """The one reason a file could not be read (Word or Excel, as `auditdocs parse` reads it)."""
     from auditdocs.returns.read import read_form

@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 
 import openpyxl
-from helpers import full_answers, record_values, rewrite_parts
+from helpers import files_workspace, full_answers, record_values, rewrite_parts
 
-from auditdocs.consolidate import consolidate_folders
+from auditdocs.consolidate import consolidate_returns
 from auditdocs.domain import model as m
 from auditdocs.domain.identity import audit_id
 from auditdocs.forms.docx.fill import fill_docx
@@ -146,8 +146,8 @@ class Month:
         target = folder / copy.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        consolidate_folders([folder], self.library, self.register.with_name("tracker.xlsx"), register=self.register,
-                            now=now)
+        consolidate_returns(files_workspace(self.register.with_name("tracker.xlsx"), self.register, self.library),
+                            [folder], now=now)
         return read_form(target, self.library)
 
 

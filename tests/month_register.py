@@ -14,10 +14,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import SAMPLES
+from helpers import SAMPLES, files_workspace
 
 from auditdocs.allocate.allocation_list import AllocationList, read_allocations
-from auditdocs.consolidate import consolidate_folders
+from auditdocs.consolidate import consolidate_returns
 from auditdocs.demo import invent_answers
 from auditdocs.domain import model as m
 from auditdocs.domain.dates import uk
@@ -74,7 +74,7 @@ def make_month(folder: Path, library, allocations: AllocationList | None = None)
         target.parent.mkdir(parents=True, exist_ok=True)
         fill = fill_xlsx if path.suffix == ".xlsx" else fill_docx
         target.write_bytes(fill(path.read_bytes(), answers, tables))
-    consolidate_folders([returned], library, folder / "tracker.xlsx", register=register, now=NOW)
+    consolidate_returns(files_workspace(folder / "tracker.xlsx", register, library), [returned], now=NOW)
     records = {}
     for path in sorted(returned.rglob("*.*x")):
         record = read_form(path, library)

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
+from helpers import files_workspace
 
 from auditdocs.cli import cli
-from auditdocs.consolidate.run import consolidate_returns
+from auditdocs.consolidate import consolidate_returns
 from auditdocs.report.run import make_report
-from auditdocs.workspace import workspace_without_settings
+from auditdocs.specs import open_library
 
 NOW = dt.datetime(2026, 12, 7, 9, 0)
 MONTH = "2026-11"
@@ -39,11 +40,12 @@ def outputs(register: Path, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     copy = work / "register.sqlite"
     shutil.copyfile(register, copy)
+    library = open_library()
     returned = work / "returned"
     returned.mkdir(exist_ok=True)
     tracker = work / "tracker.xlsx"
-    ws = workspace_without_settings(work).with_files(returned=returned, tracker=tracker, register=copy)
-    consolidate_returns(ws, now=NOW)
+    ws = files_workspace(tracker, copy, library)
+    consolidate_returns(ws, [returned], now=NOW)
     report_json = work / "report.json"
     make_report(ws, month=MONTH, out=work / "report", today=NOW.date(), json_file=report_json)
     status_json = work / "status.json"

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from helpers import (
     SOFFICE,
     SPECS,
+    files_workspace,
     full_answers,
     libreoffice_convert,
     record_values,
@@ -36,7 +37,7 @@ from openpyxl import load_workbook
 from tracker_records import rows_of
 
 from auditdocs.cli import cli
-from auditdocs.consolidate import consolidate
+from auditdocs.consolidate import consolidate_records
 from auditdocs.domain import model as m
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
@@ -609,7 +610,8 @@ def test_fuzzed_files_never_stop_the_batch(library, originals, tmp_path, fuzz_se
     for name in good:
         assert by_name[name].as_dict() == read_form(folder / name, library).as_dict(), name
     assert not slow, f"seed {fuzz_seed}: files that took more than {SECONDS_PER_FILE} s: {slow}"
-    summary = consolidate(records, library, tmp_path / "tracker.xlsx")  # and the month's tracker is still made
+    summary = consolidate_records(files_workspace(tmp_path / "tracker.xlsx", library=library),
+                                  records)  # and the month's tracker is still made
     assert summary.files == len(records) and (tmp_path / "tracker.xlsx").exists()
     unreadable = sum(r.status == "unreadable" for r in records)
     print(f"\nfuzz seed {fuzz_seed}: {len(made)} mutated files, {unreadable} unreadable, "

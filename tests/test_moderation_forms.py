@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from helpers import (
     SPECS,
     docx_schema_errors,
+    files_workspace,
     libreoffice_convert,
     needs_soffice,
     xlsx_schema_errors,
@@ -18,7 +19,7 @@ from lxml import etree
 from moderation_month import Month, write_moderators
 
 from auditdocs.cli import cli
-from auditdocs.consolidate import consolidate_folders
+from auditdocs.consolidate import consolidate_returns
 from auditdocs.consolidate.plan import _Candidate, moderated_version
 from auditdocs.consolidate.versions import ReturnedFile
 from auditdocs.domain import cycle
@@ -144,8 +145,8 @@ def test_a_moderated_copy_back_among_the_returned_forms_is_the_audits_newer_vers
     (back / month.files[other].name).write_bytes(fill_docx(data, {"moderated_grade": "Good",
                                                                   "overall_grade": "Outstanding"}))
     for run_number in range(2):  # and again: the earlier version is not a duplicate of the newer one either
-        summary = consolidate_folders([month.returned], library, tracker, register=month.register,
-                                      now=dt.datetime(2026, 12, 10 + run_number, 9))
+        summary = consolidate_returns(files_workspace(tracker, month.register, library),
+                                      [month.returned], now=dt.datetime(2026, 12, 10 + run_number, 9))
         assert summary.duplicates == 1
         audits = {row["Audit id"]: row for row in sheet_rows(tracker, "Audits")}
         assert audits[audit]["Grade after moderation"] == "Requires Improvement"
@@ -280,8 +281,8 @@ def test_an_audit_saved_by_libreoffice_is_moderated_locked_read_back_and_consoli
         path.write_bytes(libreoffice_convert([path], tmp_path / "lo", "docx:MS Word 2007 XML", lo_profile)[0]
                          .read_bytes())
         assert b"<w:tag " not in zipfile.ZipFile(path).read("word/document.xml")
-    consolidate_folders([month.returned], library, tmp_path / "tracker.xlsx", register=month.register,
-                        now=dt.datetime(2026, 11, 29, 9))
+    consolidate_returns(files_workspace(tmp_path / "tracker.xlsx", month.register, library),
+                        [month.returned], now=dt.datetime(2026, 11, 29, 9))
     chosen = select(month, library)
     assert audit in chosen and voices in chosen
     out = tmp_path / "copies"
@@ -312,8 +313,8 @@ def test_an_audit_saved_by_libreoffice_is_moderated_locked_read_back_and_consoli
         "moderated_grade": "Requires Improvement", "qa_comments": "Drift since August."}))
     back = tmp_path / "moderated"
     libreoffice_convert([filled], back, "docx:MS Word 2007 XML", lo_profile)
-    consolidate_folders([back], library, tmp_path / "tracker.xlsx", register=month.register,
-                        now=dt.datetime(2026, 12, 10, 9))
+    consolidate_returns(files_workspace(tmp_path / "tracker.xlsx", month.register, library),
+                        [back], now=dt.datetime(2026, 12, 10, 9))
     after = month.get(audit)
     assert cycle.final_grade(spec, after.current.record).value == "requires_improvement"
     done = audit_moderation(after, spec)

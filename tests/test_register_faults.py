@@ -30,7 +30,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import ROOT, SPECS, needs_soffice
+from helpers import ROOT, SPECS, files_workspace, needs_soffice
 from test_register import allocated
 from test_register_upkeep import (  # noqa: F401 (fixture)
     LIST,
@@ -151,7 +151,7 @@ def older_run_over_a_lost_register(state: Signed, library) -> None:
     left out), writing every action a second time below the first."""
     state.register.unlink()
     run._consolidate(run._reading(find_files([state.place / "returned"]), library, None), library, state.tracker,
-                     run.files_workspace(state.tracker, state.register), False, dt.datetime(2026, 12, 8, 9),
+                     files_workspace(state.tracker, state.register), False, dt.datetime(2026, 12, 8, 9),
                      read_files=True)
     counts = Counter(row["Action id"] for row in action_rows(state.tracker))
     assert set(counts.values()) == {2}  # the state the issue found

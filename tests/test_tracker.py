@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-from helpers import library_from_text, xlsx_schema_errors
+from helpers import files_workspace, library_from_text, xlsx_schema_errors
 from tracker_records import NOW, action, by_id, day, make_record, on_disk, rows_of
 
-from auditdocs.consolidate import consolidate
+from auditdocs.consolidate import consolidate_records
 from auditdocs.domain import model as m
 from auditdocs.tracker.rows import AUDITS
 
@@ -21,8 +21,8 @@ from auditdocs.tracker.rows import AUDITS
 
 
 def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
-    summary = consolidate([make_record(library, "C1"), make_record(library, "C2", grade="Inadequate")],
-                          library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library),
+                                  [make_record(library, "C1"), make_record(library, "C2", grade="Inadequate")], now=NOW)
     wb = openpyxl.load_workbook(tracker)
     assert wb.sheetnames == ["Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"]
     for name in wb.sheetnames[:-1]:
@@ -52,8 +52,8 @@ def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
 
 def test_generated_tracker_is_valid_spreadsheetml(library, tracker):
     records = [make_record(library, "C1", evidence="=1+1"), make_record(library, "C2", grade="Inadequate")]
-    consolidate(records, library, tracker, now=NOW)
-    consolidate(records + [make_record(library, "C3")], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), records, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), records + [make_record(library, "C3")], now=NOW)
     assert xlsx_schema_errors(tracker.read_bytes()) == []
 
 
@@ -66,7 +66,7 @@ def test_audit_rows_dates_and_deadlines(library, tracker):
         make_record(library, "C5", audit_date=None, modified="2026-02-02"),  # no date: returned
     ]
     records[4].answers.pop("audit_date")
-    consolidate(records, library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), records, now=NOW)
     audits = by_id(tracker, "Audits", "Audit id")
     c1, c2, c3, c4, c5 = (audits[f"AUD-202601-C{i}"] for i in range(1, 6))
     assert c1["Management oversight due"] == day("06/01/2027")  # Christmas, Boxing Day (Mon), New Year
@@ -107,7 +107,8 @@ def test_answers_judgements_and_exceptions(library, tracker, tmp_path):
         m.Problem("", "This is a PDF, not a Word form: ask the auditor for the .docx.")])
     unknown = make_record(library, "C3", file=returned["C3.docx"])
     unknown.form_version = 9
-    summary = consolidate([good, incomplete, unreadable, unknown], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library),
+                                  [good, incomplete, unreadable, unknown], now=NOW)
     answers = rows_of(tracker, "Answers")
     c1 = [r for r in answers if r["Audit id"] == "AUD-202601-C1"]
     first = c1[0]
@@ -132,12 +133,12 @@ def test_answers_judgements_and_exceptions(library, tracker, tmp_path):
     assert (summary.complete, summary.incomplete, summary.unreadable, summary.exceptions) == (2, 1, 1, 3)
     # the incomplete form comes back complete: its exception goes, the others stay
     fixed = make_record(library, "C2", file=returned["C2.docx"])
-    consolidate([fixed], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [fixed], now=NOW)
     assert {r["File"] for r in rows_of(tracker, "Exceptions")} == {returned["scan.pdf"], returned["C3.docx"]}
     assert by_id(tracker, "Audits", "Audit id")["AUD-202601-C2"]["Status"] == "complete"
     # the PDF is taken out of the folder: its exception goes too
     Path(returned["scan.pdf"]).unlink()
-    consolidate([fixed], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [fixed], now=NOW)
     assert {r["File"] for r in rows_of(tracker, "Exceptions")} == {returned["C3.docx"]}
 
 
@@ -188,7 +189,7 @@ def test_answers_one_row_per_question_and_voice(tmp_path, tracker):
         answers={"plan.self.grade": "Good", "plan.self.comment": "We review it monthly.",
                  "plan.auditor.grade": "Requires Improvement", "plan.auditor.comment": "No timescales.",
                  "voice.auditor.grade": "Outstanding", "overall": "Requires Improvement"})
-    consolidate([record], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
     answers = [(r["Ref"], r["Voice"], r["Answer"], r["Evidence / comment"]) for r in rows_of(tracker, "Answers")]
     assert answers == [("1.1", "Self-assessment", "Good", "We review it monthly."),
                        ("1.1", "Auditor", "Requires Improvement", "No timescales."),
@@ -208,9 +209,10 @@ def test_formula_like_text_lands_as_text(library, tracker):
     actions = [action(text, person=text) for text in FORMULA_LIKE]
     record = make_record(library, "C1", evidence="=SUM(1,2)", actions=actions)
     record.answers["working_well"] = "+ good relationships"
-    consolidate([record], library, tracker, now=NOW)
-    consolidate([record], library, tracker, now=NOW)  # again: the audit is read again
-    consolidate([make_record(library, "C2")], library, tracker, now=NOW)  # again: its rows are kept as they were
+    consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)  # again: the audit is read again
+    consolidate_records(files_workspace(tracker, library=library),
+                        [make_record(library, "C2")], now=NOW)  # again: its rows are kept as they were
     with zipfile.ZipFile(tracker) as zf:
         for name in zf.namelist():
             if name.startswith("xl/worksheets/sheet"):
@@ -246,7 +248,7 @@ def filled_record(spec: m.FormSpec, n: int) -> m.AuditRecord:
 def test_every_form_in_the_specs_lands_in_the_tracker(library, tracker):
     specs = library.current()
     records = [filled_record(spec, n) for n, spec in enumerate(specs)]
-    summary = consolidate(records, library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), records, now=NOW)
     assert summary.audits_total == len(specs) and summary.exceptions == 0
     assert summary.actions_total == sum(len(spec.tables) for spec in specs)
     answers = rows_of(tracker, "Answers")

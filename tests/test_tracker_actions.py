@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 import openpyxl
+from helpers import files_workspace
 from openpyxl.comments import Comment
 from tracker_records import NOW, action, by_id, make_record, on_disk, rows_of
 
-from auditdocs.consolidate import consolidate
+from auditdocs.consolidate import consolidate_records
 from auditdocs.domain import model as m
 
 A = "AUD-202601-C1"
@@ -74,7 +75,7 @@ def edit_as_a_manager(path):
 
 def test_manager_edits_survive_reruns(library, tracker):
     a, b = first_round(library)
-    consolidate([a, b], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [a, b], now=NOW)
     assert set(by_id(tracker)) == {f"{A}-A1", f"{A}-A2", f"{A}-A3", f"{B}-A1", f"{B}-A2", f"{B}-A3"}
     edit_as_a_manager(tracker)
 
@@ -82,7 +83,7 @@ def test_manager_edits_survive_reruns(library, tracker):
     a2 = make_record(library, "C1", actions=[action("Book a review meeting"),
                                              action("update the chronology.", person="Sam Patel")])
     c = make_record(library, "C3", actions=[action("Write the child's plan"), action("Visit weekly")])
-    summary = consolidate([a2, b, c], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [a2, b, c], now=NOW)
     assert (summary.actions_new, summary.actions_removed, summary.audits_new, summary.audits_updated) == (2, 1, 1, 1)
 
     actions = by_id(tracker)
@@ -116,7 +117,7 @@ def test_manager_edits_survive_reruns(library, tracker):
 
     # a third run with the same forms changes nothing
     before = rows_of(tracker, "Actions")
-    summary = consolidate([a2, b, c], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [a2, b, c], now=NOW)
     assert (summary.actions_new, summary.actions_removed) == (0, 0)
     assert rows_of(tracker, "Actions") == before
     ws = openpyxl.load_workbook(tracker)["Actions"]
@@ -126,10 +127,10 @@ def test_manager_edits_survive_reruns(library, tracker):
 
 def test_audits_not_read_again_are_kept_as_they_are(library, tracker):
     a, b = first_round(library)
-    consolidate([a, b], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [a, b], now=NOW)
     edit_as_a_manager(tracker)
     before = {k: v for k, v in by_id(tracker).items() if k.startswith(B)}
-    consolidate([make_record(library, "C3")], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [make_record(library, "C3")], now=NOW)
     after = by_id(tracker)
     assert {k: v for k, v in after.items() if k.startswith(B)} == before
     assert set(by_id(tracker, "Audits", "Audit id")) == {A, B, "AUD-202601-C3"}
@@ -137,7 +138,7 @@ def test_audits_not_read_again_are_kept_as_they_are(library, tracker):
 
 def test_matching_never_moves_notes_to_another_action(library, tracker):
     record = make_record(library, "C1", actions=[action("Chronology"), action("Genogram"), action("Home visit")])
-    consolidate([record], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
     wb = openpyxl.load_workbook(tracker)
     ws = wb["Actions"]
     headers = [cell.value for cell in ws[1]]
@@ -146,7 +147,7 @@ def test_matching_never_moves_notes_to_another_action(library, tracker):
     wb.save(tracker)
     # "Chronology" removed from the top, a new action added at the bottom: no position match
     moved = make_record(library, "C1", actions=[action("Genogram"), action("Home visit"), action("Family group conference")])
-    consolidate([moved], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [moved], now=NOW)
     actions = by_id(tracker)
     assert actions[f"{A}-A1"]["On form"] == "Removed from form" and actions[f"{A}-A1"]["Notes"] == "note on Chronology"
     assert actions[f"{A}-A2"]["Notes"] == "note on Genogram" and actions[f"{A}-A2"]["Form row"] == 1
@@ -155,7 +156,7 @@ def test_matching_never_moves_notes_to_another_action(library, tracker):
     # wording corrected in place: same table, same row -> same action
     reworded = make_record(library, "C1", actions=[action("Genogram with the father's side"), action("Home visit"),
                                                    action("Family group conference")])
-    consolidate([reworded], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [reworded], now=NOW)
     actions = by_id(tracker)
     assert actions[f"{A}-A2"]["Action"] == "Genogram with the father's side"
     assert actions[f"{A}-A2"]["Notes"] == "note on Genogram"
@@ -163,7 +164,7 @@ def test_matching_never_moves_notes_to_another_action(library, tracker):
     # the removed action comes back: same id again, and it is on the form
     back = make_record(library, "C1", actions=[action("Chronology"), action("Genogram with the father's side"),
                                                action("Home visit"), action("Family group conference")])
-    consolidate([back], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [back], now=NOW)
     actions = by_id(tracker)
     assert len(actions) == 4 and actions[f"{A}-A1"]["On form"] == "Yes"
     assert actions[f"{A}-A1"]["Notes"] == "note on Chronology"
@@ -171,7 +172,7 @@ def test_matching_never_moves_notes_to_another_action(library, tracker):
 
 def test_overdue_actions_are_coloured(library, tracker):
     record = make_record(library, "C1", actions=[action("Late one", date="2026-01-05"), action("Fine", date="2027-01-01")])
-    summary = consolidate([record], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
     assert summary.actions_overdue == 1 and "1 overdue" in str(summary)
     ws = openpyxl.load_workbook(tracker)["Actions"]
     rules = [(str(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
@@ -181,7 +182,7 @@ def test_overdue_actions_are_coloured(library, tracker):
     assert rule.formula[0].startswith("AND(ISNUMBER($L2),$L2<TODAY()")
     [status] = ws.data_validations.dataValidation
     assert status.formula1 == '"Open,In progress,Done,No longer needed"' and str(status.sqref) == "O2:O3"
-    consolidate([record, make_record(library, "C2")], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [record, make_record(library, "C2")], now=NOW)
     ws = openpyxl.load_workbook(tracker)["Actions"]
     assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["A2:S5"]
     assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["O2:O5"]
@@ -193,7 +194,7 @@ def test_overdue_actions_are_coloured(library, tracker):
 def test_identical_duplicates_count_once(library, tracker):
     one = make_record(library, "C1", file="/in/one.docx")
     copy = make_record(library, "C1", file="/in/copy of one.docx")
-    summary = consolidate([one, copy], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [one, copy], now=NOW)
     assert summary.audits_total == 1 and summary.duplicates == 0 and summary.actions_total == 2
     assert rows_of(tracker, "Exceptions") == []
 
@@ -202,7 +203,7 @@ def test_different_duplicates_are_listed_and_the_one_saved_last_stands(library, 
     """Whichever name sorts first: the copy saved last (an amendment: it changes an answer) stands (issue 20)."""
     newer = make_record(library, "C1", file="/in/a newer.docx", modified="2026-01-25", evidence="Changed later.")
     first = make_record(library, "C1", file="/in/b first.docx", modified="2026-01-21")
-    summary = consolidate([newer, first], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [newer, first], now=NOW)
     assert summary.duplicates == 1 and "came in twice" in str(summary)
     assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/a newer.docx"
     [row] = rows_of(tracker, "Exceptions")
@@ -213,7 +214,7 @@ def test_different_duplicates_are_listed_and_the_one_saved_last_stands(library, 
 def test_prefer_newer_takes_the_newest_file(library, tracker):
     first = make_record(library, "C1", file="/in/first.docx", modified="2026-01-21")
     newer = make_record(library, "C1", file="/in/newer.docx", modified="2026-01-25", evidence="Changed later.")
-    consolidate([first, newer], library, tracker, prefer_newer=True, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [first, newer], prefer_newer=True, now=NOW)
     assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == "/in/newer.docx"
     [row] = rows_of(tracker, "Exceptions")
     assert row["File"] == "/in/first.docx" and "newest" in row["Details"]
@@ -222,27 +223,29 @@ def test_prefer_newer_takes_the_newest_file(library, tracker):
 def test_duplicate_of_an_audit_already_in_the_tracker(library, tracker, tmp_path):
     files = on_disk(tmp_path, "first.docx", "newer.docx")
     first = make_record(library, "C1", file=files["first.docx"], modified="2026-01-21")
-    consolidate([first], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [first], now=NOW)
     newer = make_record(library, "C1", file=files["newer.docx"], modified="2026-01-25", evidence="Changed later.")
-    summary = consolidate([newer], library, tracker, now=NOW)  # saved later, it changes an answer: it stands
+    summary = consolidate_records(files_workspace(tracker, library=library),
+                                  [newer], now=NOW)  # saved later, it changes an answer: it stands
     assert summary.duplicates == 1 and summary.audits_updated == 1
     assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["newer.docx"]
     assert [r["File"] for r in rows_of(tracker, "Exceptions")] == [files["first.docx"]]
     assert "saved last" in rows_of(tracker, "Exceptions")[0]["Details"]
-    summary = consolidate([newer], library, tracker, prefer_newer=True, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [newer], prefer_newer=True, now=NOW)
     assert summary.audits_updated == 0
     assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == files["newer.docx"]
-    consolidate([newer], library, tracker, now=NOW)  # settled: nothing left to report
+    consolidate_records(files_workspace(tracker, library=library), [newer], now=NOW)  # settled: nothing left to report
     assert rows_of(tracker, "Exceptions") == []
     # the same file saved again with changes is an update, not a duplicate
     resaved = make_record(library, "C1", file=files["newer.docx"], modified="2026-01-28", evidence="Amended.")
-    summary = consolidate([resaved], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [resaved], now=NOW)
     assert summary.duplicates == 0 and summary.audits_updated == 1
     assert any(r["Evidence / comment"] == "Amended." for r in rows_of(tracker, "Answers"))
     # amended again and sent back under another name, the earlier file gone: an update, not a duplicate
     Path(files["newer.docx"]).unlink()
     renamed = on_disk(tmp_path, "amended copy.docx")["amended copy.docx"]
-    summary = consolidate([make_record(library, "C1", file=renamed, evidence="Amended twice.")], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library),
+                                  [make_record(library, "C1", file=renamed, evidence="Amended twice.")], now=NOW)
     assert summary.duplicates == 0 and summary.audits_updated == 1
     assert by_id(tracker, "Audits", "Audit id")[A]["Source file"] == renamed
     assert rows_of(tracker, "Exceptions") == []
@@ -253,7 +256,7 @@ def test_notes_highlights_and_columns_on_other_sheets_are_kept(library, tracker)
     incomplete = make_record(library, "C2", file="/in/C2.docx")
     incomplete.status = "incomplete"
     incomplete.problems = [m.Problem("professionals_seen", "11.4: not answered.")]
-    consolidate([make_record(library, "C1"), incomplete], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [make_record(library, "C1"), incomplete], now=NOW)
     wb = openpyxl.load_workbook(tracker)
     actions, audits, exceptions = wb["Actions"], wb["Audits"], wb["Exceptions"]
     a_col = [c.value for c in actions[1]].index("Action") + 1
@@ -265,7 +268,7 @@ def test_notes_highlights_and_columns_on_other_sheets_are_kept(library, tracker)
     exceptions.cell(2, exceptions.max_column).value = dt.datetime(2026, 2, 11)
     wb.save(tracker)
     resubmitted = make_record(library, "C1", evidence="Updated evidence.")
-    consolidate([resubmitted, incomplete], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [resubmitted, incomplete], now=NOW)
     wb = openpyxl.load_workbook(tracker)
     cell = wb["Actions"].cell(2, a_col)
     assert cell.value == "Update the chronology" and "Wording agreed" in cell.comment.text
@@ -304,7 +307,7 @@ def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(li
     folder = tmp_path / "returned"
     _return_form(library, folder, ["Update the chronology", "Visit the child at home", "Book a review meeting",
                                    "Refer to the school nurse"])
-    consolidate(_read(library, folder), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), _read(library, folder), now=NOW)
     aid = "AUD-202611-ACTIONS1"
     wb = openpyxl.load_workbook(tracker)
     ws = wb["Actions"]
@@ -321,7 +324,7 @@ def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(li
     # row 3 gains a detail although a manager signed it off, row 4 is as it was
     _return_form(library, folder, ["Update the chronology and the genogram", "Refer to the speech therapist",
                                    "Book a review meeting with the family", "Refer to the school nurse"])
-    summary = consolidate(_read(library, folder), library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), _read(library, folder), now=NOW)
     actions = by_id(tracker)
     assert actions[f"{aid}-A1"]["Action"] == "Update the chronology and the genogram"  # reworded: same action
     assert actions[f"{aid}-A1"]["Notes"] == "Chronology checked" and actions[f"{aid}-A1"]["On form"] == "Yes"
@@ -341,7 +344,8 @@ def test_a_different_action_in_the_same_row_never_takes_the_old_ones_sign_off(li
     assert "cannot tell" in changed["Details"] and changed["File"].endswith("form.docx")
     assert (summary.actions_new, summary.actions_removed) == (2, 2) and summary.needs_attention
 
-    consolidate(_read(library, folder), library, tracker, now=NOW)  # again: nothing moves, the note stays
+    consolidate_records(files_workspace(tracker, library=library),
+                        _read(library, folder), now=NOW)  # again: nothing moves, the note stays
     assert by_id(tracker) == actions
     assert [e["Problem"] for e in rows_of(tracker, "Exceptions")] == ["Action changed"]
 
@@ -365,7 +369,7 @@ def test_same_action_thresholds():
 
 def test_notes_outside_the_table_stay_where_they_were_and_odd_entries_are_kept_and_listed(library, tracker):
     record = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home")])
-    consolidate([record], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
     wb = openpyxl.load_workbook(tracker)
     ws = wb["Actions"]
     col = {c.value: c.column for c in ws[1]}
@@ -382,7 +386,7 @@ def test_notes_outside_the_table_stay_where_they_were_and_odd_entries_are_kept_a
     grown = make_record(library, "C1", actions=[action("Update the chronology"), action("Visit the child at home"),
                                                 action("Book a review meeting")])
     for run in range(2):
-        summary = consolidate([grown], library, tracker, now=NOW)
+        summary = consolidate_records(files_workspace(tracker, library=library), [grown], now=NOW)
         assert summary.actions_total == 3 and summary.actions_new == (1 if run == 0 else 0)
         wb = openpyxl.load_workbook(tracker)
         ws = wb["Actions"]
@@ -424,7 +428,8 @@ def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, 
     form_b = WordForm(spec).render(record_values(spec, 1), "AUD-202612-MOVED002")
     (folder / "B.docx").write_bytes(fill_docx(form_b, {"kss1_seen_alone": "Yes"}))
     (folder / "scan.docx").write_bytes(b"%PDF-1.4 a scan sent by mistake")
-    first = consolidate(list(read_returns([folder], library)), library, tracker, now=NOW)
+    first = consolidate_records(files_workspace(tracker, library=library),
+                                list(read_returns([folder], library)), now=NOW)
     assert (first.duplicates, first.audits_new) == (1, 2)
     audits = by_id(tracker, "Audits", "Audit id")
     assert audits["AUD-202612-MOVED001"]["Source file"] == str(Path("Auditor 0") / "A.docx")  # relative to the folder
@@ -441,7 +446,8 @@ def test_a_moved_or_renamed_folder_is_the_same_returned_files(library, tracker, 
 
     moved = folder.rename(tmp_path / "December returned (checked)")
     (moved / "B.docx").rename(moved / "B - sent back.docx")
-    again = consolidate(list(read_returns([moved], library)), library, tracker, now=NOW)
+    again = consolidate_records(files_workspace(tracker, library=library),
+                                list(read_returns([moved], library)), now=NOW)
     assert (again.duplicates, again.audits_updated, again.audits_new) == (1, 0, 0)
     assert by_id(tracker, "Audits", "Audit id")["AUD-202612-MOVED001"]["Source file"] == str(Path("Auditor 0") / "A.docx")
     after = {e["Problem"]: (e["File"], e["Sent back on"]) for e in rows_of(tracker, "Exceptions")}

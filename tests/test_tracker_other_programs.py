@@ -6,11 +6,17 @@ import datetime as dt
 import zipfile
 
 import openpyxl
-from helpers import calc_edit, gnumeric_edit, needs_gnumeric, needs_soffice
+from helpers import (
+    calc_edit,
+    files_workspace,
+    gnumeric_edit,
+    needs_gnumeric,
+    needs_soffice,
+)
 from lxml import etree
 from tracker_records import NOW, action, by_id, make_record, rows_of
 
-from auditdocs.consolidate import consolidate
+from auditdocs.consolidate import consolidate_records
 
 A, B = "AUD-202601-C1", "AUD-202601-C2"
 SHEETS = ("Audits", "Answers", "Judgements", "Actions", "Exceptions")
@@ -72,11 +78,12 @@ def references(path) -> dict[str, list[int]]:
 def test_every_row_and_cell_of_the_tracker_has_its_reference(library, tmp_path):
     a, b = records(library)
     fresh = tmp_path / "fresh.xlsx"
-    consolidate([a, b], library, fresh, now=NOW)
+    consolidate_records(files_workspace(fresh, library=library), [a, b], now=NOW)
     tracker = tmp_path / "tracker.xlsx"
-    consolidate([b], library, tracker, now=NOW)
-    consolidate([a, b], library, tracker, now=NOW)  # b's rows, kept from the first run, now further down
-    consolidate([a, b], library, tracker, now=NOW)  # and kept where they are
+    consolidate_records(files_workspace(tracker, library=library), [b], now=NOW)
+    consolidate_records(files_workspace(tracker, library=library),
+                        [a, b], now=NOW)  # b's rows, kept from the first run, now further down
+    consolidate_records(files_workspace(tracker, library=library), [a, b], now=NOW)  # and kept where they are
     assert references(tracker) == references(fresh)
     for sheet, rows in as_read(tracker).items():  # the same rows (an editable sheet keeps the order it had)
         assert sorted(map(repr, rows)) == sorted(map(repr, as_read(fresh)[sheet])), sheet
@@ -85,7 +92,7 @@ def test_every_row_and_cell_of_the_tracker_has_its_reference(library, tmp_path):
 
 @needs_gnumeric
 def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
-    consolidate(records(library), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), records(library), now=NOW)
     before = as_read(tracker)
     note = {"Actions": {**EDITS["Actions"], "B12": "Supervision dates: 12/02, 12/03"}}  # below, after a gap
     gnumeric_edit(tracker, {**EDITS, **note}, tmp_path / "gnumeric")
@@ -96,7 +103,7 @@ def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
     check_kept(tracker)
 
     third = make_record(library, "C3", actions=[action("Write the child's plan")])
-    summary = consolidate([*records(library), third], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [*records(library), third], now=NOW)
     assert (summary.actions_new, summary.actions_removed) == (1, 0)
     check_kept(tracker)
     assert as_read(tracker)["Answers"][:len(before["Answers"])] == before["Answers"]
@@ -115,7 +122,7 @@ def test_managers_entries_made_in_gnumeric_are_kept(library, tracker, tmp_path):
 
 @needs_soffice
 def test_managers_entries_made_in_libreoffice_calc_are_kept(library, tracker, tmp_path, lo_profile):
-    consolidate(records(library), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), records(library), now=NOW)
     before = as_read(tracker)
     calc_edit(tracker, EDITS, tmp_path / "calc", lo_profile)
     after = as_read(tracker)
@@ -123,7 +130,7 @@ def test_managers_entries_made_in_libreoffice_calc_are_kept(library, tracker, tm
         assert after[sheet] == before[sheet], sheet
     check_kept(tracker)
 
-    summary = consolidate(records(library), library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), records(library), now=NOW)
     assert (summary.actions_new, summary.actions_removed) == (0, 0)
     check_kept(tracker)
     assert as_read(tracker)["Answers"] == before["Answers"]

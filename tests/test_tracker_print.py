@@ -9,6 +9,7 @@ import openpyxl
 from click.testing import CliRunner
 from helpers import (
     SPECS,
+    files_workspace,
     full_answers,
     libreoffice_convert,
     needs_soffice,
@@ -20,7 +21,7 @@ from pypdf import PdfReader
 from tracker_records import NOW, action, make_record
 
 from auditdocs.cli import cli
-from auditdocs.consolidate import consolidate
+from auditdocs.consolidate import consolidate_records
 from auditdocs.domain import cycle
 from auditdocs.forms.docx.fill import fill_docx
 
@@ -45,7 +46,7 @@ def page_colours(page) -> set[tuple[float, ...]]:
 
 
 def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(library, tracker):
-    consolidate(month(library, 2), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), month(library, 2), now=NOW)
     wb = openpyxl.load_workbook(tracker)
     for ws in wb.worksheets:
         setup = ws.page_setup
@@ -67,7 +68,7 @@ def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(libr
 
     wb["Actions"].page_setup.orientation = "portrait"  # a manager's own choice
     wb.save(tracker)
-    consolidate(month(library, 3), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), month(library, 3), now=NOW)
     wb = openpyxl.load_workbook(tracker)
     assert wb["Actions"].page_setup.orientation == "portrait"
     assert wb["Audits"].print_area.split("!")[-1].replace("$", "") == f"A1:{finalised}4"  # follows the rows
@@ -75,12 +76,12 @@ def test_every_sheet_prints_landscape_fitted_to_its_width_with_its_headings(libr
 
 def test_a_tracker_fitted_to_one_page_wide_gets_the_audits_print_area(library, tracker):
     """A tracker made before: its Audits sheet fitted to one page wide (unreadably small) is set up afresh."""
-    consolidate(month(library, 2), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), month(library, 2), now=NOW)
     wb = openpyxl.load_workbook(tracker)
     wb["Audits"].page_setup.fitToWidth = 1
     wb["Audits"].print_area = None
     wb.save(tracker)
-    consolidate(month(library, 2), library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), month(library, 2), now=NOW)
     audits = openpyxl.load_workbook(tracker)["Audits"]
     assert audits.page_setup.fitToWidth == 3 and audits.print_area
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import REALWORLD
+from helpers import REALWORLD, files_workspace
 from openpyxl.chart import BarChart, Reference
 from tracker_records import NOW, by_id, make_record
 
-from auditdocs.consolidate import consolidate
+from auditdocs.consolidate import consolidate_records
 from auditdocs.errors import UserError
 from auditdocs.tracker import safety
 
@@ -24,7 +24,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def existing(library, tracker) -> Path:
-    consolidate([make_record(library, "C1")], library, tracker, now=NOW)
+    consolidate_records(files_workspace(tracker, library=library), [make_record(library, "C1")], now=NOW)
     shutil.rmtree(safety.backup_folder(tracker), ignore_errors=True)
     return tracker
 
@@ -33,7 +33,8 @@ def refused(library, tracker, *records) -> str:
     """Run consolidation that must stop; check nothing in the folder changed; return the message."""
     before = snapshot(tracker.parent)
     with pytest.raises(UserError) as info:
-        consolidate(list(records) or [make_record(library, "C2")], library, tracker, now=NOW)
+        consolidate_records(files_workspace(tracker, library=library),
+                            list(records) or [make_record(library, "C2")], now=NOW)
     assert snapshot(tracker.parent) == before
     return info.value.message
 
@@ -63,19 +64,20 @@ def test_read_only_file_for_real(library, existing):
 
 def test_backup_before_every_write_keeps_the_last_ten(library, tracker):
     record = make_record(library, "C1")
-    summary = consolidate([record], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
     assert summary.backup is None and summary.created
     folder = safety.backup_folder(tracker)
     assert not folder.exists()
     first = tracker.read_bytes()
-    summary = consolidate([record], library, tracker, now=NOW)
+    summary = consolidate_records(files_workspace(tracker, library=library), [record], now=NOW)
     assert summary.backup == folder / "tracker 2026-02-10 09-30-00.xlsx"
     assert summary.backup.read_bytes() == first
     assert "previous version is kept in" in str(summary)
     (folder / "keep me.txt").write_text("not a backup")
     for i in range(12):
-        consolidate([record], library, tracker, now=NOW + dt.timedelta(minutes=i))
-    consolidate([record], library, tracker, now=NOW + dt.timedelta(minutes=11))  # same second twice
+        consolidate_records(files_workspace(tracker, library=library), [record], now=NOW + dt.timedelta(minutes=i))
+    consolidate_records(files_workspace(tracker, library=library),
+                        [record], now=NOW + dt.timedelta(minutes=11))  # same second twice
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == 11 and "keep me.txt" in names
     assert "tracker 2026-02-10 09-41-00.xlsx" in names and "tracker 2026-02-10 09-41-00 (2).xlsx" in names
@@ -90,7 +92,7 @@ def test_a_failed_write_leaves_the_old_tracker(library, existing, monkeypatch):
     monkeypatch.setattr(safety, "save_workbook", broken_save)
     old = existing.read_bytes()
     with pytest.raises(UserError) as info:
-        consolidate([make_record(library, "C2")], library, existing, now=NOW)
+        consolidate_records(files_workspace(existing, library=library), [make_record(library, "C2")], now=NOW)
     assert f"there is no space left on the disk for {existing}: free some space on {existing.parent}" \
         in info.value.message and "The tracker was not changed" in info.value.message
     assert existing.read_bytes() == old
@@ -100,7 +102,7 @@ def test_a_failed_write_leaves_the_old_tracker(library, existing, monkeypatch):
 
 def test_write_keeps_the_file_permissions(library, existing):
     existing.chmod(0o640)
-    consolidate([make_record(library, "C2")], library, existing, now=NOW)
+    consolidate_records(files_workspace(existing, library=library), [make_record(library, "C2")], now=NOW)
     assert existing.stat().st_mode & 0o777 == 0o640
 
 
@@ -178,16 +180,16 @@ def test_another_workbook_is_not_taken_for_a_tracker(library, tracker):
 
 def test_tracker_must_be_xlsx(library, tmp_path):
     with pytest.raises(UserError, match="must be an Excel .xlsx file"):
-        consolidate([], library, tmp_path / "tracker.xls", now=NOW)
+        consolidate_records(files_workspace(tmp_path / "tracker.xls", library=library), [], now=NOW)
 
 
 def test_new_tracker_in_a_folder_that_does_not_exist_is_refused(library, tmp_path):
     target = tmp_path / "output" / "month" / "tracker.xlsx"
     with pytest.raises(UserError, match="there is no folder"):
-        consolidate([make_record(library, "C1")], library, target, now=NOW)
+        consolidate_records(files_workspace(target, library=library), [make_record(library, "C1")], now=NOW)
     assert not (tmp_path / "output").exists()  # never made silently: a mistyped folder name would hide it
     target.parent.mkdir(parents=True)
-    summary = consolidate([make_record(library, "C1")], library, target, now=NOW)
+    summary = consolidate_records(files_workspace(target, library=library), [make_record(library, "C1")], now=NOW)
     assert target.exists() and summary.created and "Created" in str(summary)
 
 

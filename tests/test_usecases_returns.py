@@ -13,7 +13,11 @@ from helpers import SAMPLES, full_answers, record_values
 
 from auditdocs.cli import cli
 from auditdocs.consolidate.placing import NOT_ALLOCATED
-from auditdocs.consolidate.run import attach_files, consolidate_returns
+from auditdocs.consolidate.run import (
+    attach_files,
+    consolidate_records,
+    consolidate_returns,
+)
 from auditdocs.consolidate.upkeep import (
     check_register,
     import_manifests,
@@ -138,6 +142,23 @@ def test_consolidate_returns_puts_the_forms_in_the_register_and_writes_the_track
     with ws.open_register() as reg:
         returned = [a for a in reg.audits() if a.current is not None]
     assert {a.current.record.status for a in returned} == {"complete", "incomplete"}
+
+
+def test_consolidate_records_takes_forms_read_already_as_consolidate_returns_reads_them(month):
+    ws, forms, complete, incomplete = month
+    records = check_returns(ws).records  # read by the front end itself, with the workspace's specs
+    summary = consolidate_records(ws, records, now=NOW)
+    assert (summary.files, summary.complete, summary.incomplete, summary.unreadable) == (3, 1, 1, 1)
+    assert summary.created and ws.tracker.exists() and summary.tracker == ws.tracker
+    assert summary.register == ws.register and ws.register.is_file()
+    assert summary.audits_total == 3 and summary.audits_returned == 2 and summary.needs_attention
+    assert summary.lines()[-1] == f"Created {ws.tracker}"
+    with ws.open_register() as reg:
+        returned = {a.audit_id: a.current.record.status for a in reg.audits() if a.current is not None}
+    assert returned == {r.audit_id: r.status for r in records if r.status != "unreadable"}
+    again = consolidate_returns(ws, now=NOW)  # the files' contents are the register's already: none read again
+    assert again.read == 0 and not again.created and again.backup is not None
+    assert (again.files, again.complete, again.incomplete, again.unreadable) == (3, 1, 1, 1)
 
 
 def test_consolidate_returns_with_no_forms_changes_nothing(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from habits import workspace_with
-from helpers import ROOT, SPECS
+from helpers import ROOT, SPECS, files_workspace
 
 #: People whose names cp1252 cannot show (Polish, Vietnamese, Greek), and one it can.
 PEOPLE = [("9913001", "Nguyễn", "Thảo", "Łucja Żółtowska"), ("9913002", "Παπαδοπούλου", "Ελένη", "Łucja Żółtowska"),
@@ -70,7 +70,7 @@ def test_consolidate_with_spawned_workers_writes_the_tracker_forked_workers_writ
     nothing inherited. The month's 60 forms read by spawned workers give the very tracker forked ones give."""
     from month_register import NOW, make_month
 
-    from auditdocs.consolidate import consolidate_folders, parsing
+    from auditdocs.consolidate import consolidate_returns, parsing
     from auditdocs.specs import load_library
 
     library = load_library(SPECS)
@@ -80,8 +80,8 @@ def test_consolidate_with_spawned_workers_writes_the_tracker_forked_workers_writ
         monkeypatch.setattr(parsing, "START_METHOD", method)
         trackers[method] = tmp_path / method / "tracker.xlsx"
         trackers[method].parent.mkdir()
-        consolidate_folders([month.returned], library, trackers[method], register=tmp_path / method / "register.sqlite",
-                            now=NOW, workers=2)
+        consolidate_returns(files_workspace(trackers[method], tmp_path / method / "register.sqlite", library),
+                            [month.returned], now=NOW, workers=2)
         assert parsing.read_by_workers == 60, method  # read by the workers, not one by one after they failed
     forked, spawned = sheets(trackers["fork"]), sheets(trackers["spawn"])
     here = {str(tmp_path / "spawn"): str(tmp_path / "fork")}  # the About sheet names its register

@@ -1,4 +1,4 @@
 """Consolidation: returned forms into the register, and the tracker written from the register."""
-from .run import Summary, consolidate, consolidate_folders, consolidate_returns
+from .run import Summary, consolidate_records, consolidate_returns
 
-__all__ = ["Summary", "consolidate", "consolidate_folders", "consolidate_returns"]
+__all__ = ["Summary", "consolidate_records", "consolidate_returns"]

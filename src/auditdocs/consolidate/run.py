@@ -43,7 +43,7 @@ from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
-from ..workspace import Workspace, register_beside, workspace_without_settings
+from ..workspace import Workspace
 from . import plan
 from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
@@ -199,7 +199,20 @@ def consolidate_returns(ws: Workspace, paths: list[Path] | None = None, *, prefe
     tracker from the register. Only the files whose content the register has not parsed are read (in parallel);
     `progress(done, total)` is told as each is read. When there is no form to read and the register has allocated
     nothing, nothing is changed (`Summary.not_changed` says so). Raises UserError, changing nothing, when a path
-    does not exist or the tracker cannot be updated (see `consolidate`)."""
+    does not exist or the tracker cannot be updated.
+
+    Audits already in the register and not among the forms read are kept as they are. Managers' and QA officers'
+    columns, people's rows, columns and sheets are never lost (see `tracker`). Two files with the same
+    audit id: identical answers count once; otherwise the one saved last stands, unless it lost what an
+    earlier one held (`plan.decide`), or `prefer_newer`, when the newest file wins whatever it lost. A file is
+    attached to the audit it says only when its details are that audit's, and (in a register that allocated
+    audits) only to an audit allocated (`placing`).
+
+    The previous tracker is backed up first (`<name> backups` beside it, last 10 kept) and the new one
+    written to a temporary file and renamed over it. Raises UserError, changing nothing, if the tracker
+    is open in Excel, not writable, unreadable, not a tracker, or holds things that would be lost
+    (charts, pictures, pivot tables, macros, newer Excel features).
+    """
     paths = list(paths) if paths else [ws.returned]
     library = ws.library()
     path = Path(ws.tracker)
@@ -229,33 +242,13 @@ def attach_files(ws: Workspace, attach: list[tuple[Path, str]], *, today: dt.dat
         return record_attachments(reg, library, [(Path(f), a) for f, a in attach], today or dt.date.today())
 
 
-def files_workspace(tracker_path: Path | None, register: Path | None) -> Workspace:
-    """The workspace of a tracker and a register named by path, outside any workspace (the register: beside the
-    tracker when None): for the callers that have paths, not a workspace (tests, the bench)."""
-    folder = Path(tracker_path).parent if tracker_path is not None else Path(register).parent
-    return workspace_without_settings(folder).with_files(
-        tracker=tracker_path, register=Path(register) if register else register_beside(Path(tracker_path)))
-
-
-def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, register: Path | None = None,
-                prefer_newer: bool = False, now: dt.datetime | None = None) -> Summary:
-    """Create or update the tracker workbook at `tracker_path`, and the register (default: beside the
-    tracker), from records already read from returned forms (complete, incomplete and unreadable).
-
-    Audits already in the register and not in `records` are kept as they are. Managers' and QA officers'
-    columns, people's rows, columns and sheets are never lost (see `tracker`). Two files with the same
-    audit id: identical answers count once; otherwise the one saved last stands, unless it lost what an
-    earlier one held (`plan.decide`), or `prefer_newer`, when the newest file wins whatever it lost. A file is
-    attached to the audit it says only when its details are that audit's, and (in a register that allocated
-    audits) only to an audit allocated (`placing`).
-
-    The previous tracker is backed up first (`<name> backups` beside it, last 10 kept) and the new one
-    written to a temporary file and renamed over it. Raises UserError, changing nothing, if the tracker
-    is open in Excel, not writable, unreadable, not a tracker, or holds things that would be lost
-    (charts, pictures, pivot tables, macros, newer Excel features).
-    """
-    path = Path(tracker_path)
-    ws = files_workspace(path, register)
+def consolidate_records(ws: Workspace, records: list[m.AuditRecord], *, prefer_newer: bool = False,
+                        now: dt.datetime | None = None) -> Summary:
+    """`consolidate_returns` from records already read from returned forms (complete, incomplete and unreadable;
+    read with the workspace's form specs), for a front end that has read them itself (the tests, the demo): put
+    them in the workspace's register and write its tracker from the register. Raises UserError, changing
+    nothing, when the tracker cannot be updated (see `consolidate_returns`)."""
+    library = ws.library()
 
     def gather(reg, batch, render) -> list[plan.Seen]:
         seen = []
@@ -269,19 +262,7 @@ def consolidate(records: list[m.AuditRecord], library, tracker_path: Path, *, re
         batch(seen)
         return seen
 
-    return _consolidate(gather, library, path, ws, prefer_newer, now or dt.datetime.now(), check=True)
-
-
-def consolidate_folders(paths: list[Path], library, tracker_path: Path, *, register: Path | None = None,
-                        prefer_newer: bool = False, now: dt.datetime | None = None,
-                        workers: int | None = None) -> Summary:
-    """`consolidate`, reading the returned forms under `paths` (files and folders; folders searched with
-    their subfolders): only the files whose content the register has not parsed are read, in parallel."""
-    path = Path(tracker_path)
-    ws = files_workspace(path, register)
-    found = find_files(list(paths))  # a path that does not exist stops the run here, before anything is written
-    return _consolidate(_reading(found, library, workers), library, path, ws, prefer_newer,
-                        now or dt.datetime.now(), read_files=True, check=True)
+    return _consolidate(gather, library, Path(ws.tracker), ws, prefer_newer, now or dt.datetime.now(), check=True)
 
 
 def register_from_folders(ws: Workspace, paths: list[Path], library, tracker_path: Path | None, *,

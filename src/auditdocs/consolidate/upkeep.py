@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -20,7 +19,8 @@ from ..errors import UserError
 from ..files import sha256_of
 from ..forms.read import is_not_searched, not_searched, read_form
 from ..generate.run import MANIFEST, read_manifest
-from ..register import WriterLock, file_hash
+from ..register import file_hash
+from ..register.rebuild import rebuilding
 from ..returns.read import find_files
 from ..tracker import book
 from ..tracker import rows as r
@@ -232,14 +232,8 @@ def rebuild_register(ws: Workspace, *, forms: list[Path] | None = None, returned
     forms = [ws.forms] if forms is None else list(forms)
     returned = [ws.returned] if returned is None else list(returned)
     tracker = Path(ws.tracker) if with_tracker and Path(ws.tracker).exists() else None
-    register = Path(ws.register)
-    new = register.with_name(register.name + ".rebuilding")
-    building = ws.with_files(register=new)
-    lock = WriterLock(register)
-    lock.acquire()  # nobody updates the register while it is remade
-    try:
-        for leftover in (new, new.with_name(new.name + "-journal"), new.with_name(new.name + ".lock")):
-            leftover.unlink(missing_ok=True)
+    with rebuilding(ws.register, now) as new:
+        building = ws.with_files(register=new.path)
         imported = None
         for folder in [f for f in forms if Path(f).is_dir() and manifests_under(f)]:
             done = import_manifests(building, folder, library=library, now=now)
@@ -252,17 +246,8 @@ def rebuild_register(ws: Workspace, *, forms: list[Path] | None = None, returned
         if returned or tracker:
             found = [p for p in returned if Path(p).exists()]
             summary = register_from_folders(building, found, library, tracker, now=now)
-        if not new.exists():
+        if not new.made:
             raise UserError("there was nothing to rebuild the register from: give the folders of the forms made, "
                             "of the returned forms, or the tracker.")
-        kept = None
-        if register.exists():
-            kept = register.with_name(f"{register.stem} before rebuild {now:%Y-%m-%d %H-%M-%S}{register.suffix}")
-            shutil.copy2(register, kept)
-            os.chmod(kept, 0o600)
-        os.replace(new, register)
-        return Rebuilt(summary, imported, kept)
-    finally:
-        new.unlink(missing_ok=True)
-        lock.release()
+    return Rebuilt(summary, imported, new.kept)
 
