@@ -46,6 +46,7 @@ from .files import write_atomic
 from .forms.docx.fill import fill_docx
 from .forms.docx.package import saved_on
 from .forms.safezip import skipped_silently
+from .register import register_files
 from .workspace import SETTINGS_FILE, Workspace, find_workspace, init_workspace
 
 SAMPLES = builtin("samples")
@@ -158,9 +159,8 @@ def demo_workspace(folder: Path) -> Workspace:
     for path in (workspace.forms, workspace.returned, backups, folder / "moderation", folder / "reports"):
         if path.exists():
             shutil.rmtree(path)
-    made = [workspace.tracker, workspace.register, folder / f"allocations-{MONTH:%Y-%m}.xlsx",
-            folder / "returns.txt", folder / "answers.json",
-            *(workspace.register.with_name(workspace.register.name + end) for end in ("-journal", ".lock"))]
+    made = [workspace.tracker, *register_files(workspace.register), folder / f"allocations-{MONTH:%Y-%m}.xlsx",
+            folder / "returns.txt", folder / "answers.json"]
     for path in made:
         path.unlink(missing_ok=True)
     for name in LISTS:

@@ -61,7 +61,7 @@ from ..domain import model as m
 from ..domain.dates import last_day_of_month, parse_date
 from ..domain.identity import audit_month
 from .interface import AuditRegister
-from .lock import WriterLock
+from .lock import WriterLock, register_files
 from .schema import SCHEMA_VERSION
 from .store import (
     AuditorHistory,
@@ -88,4 +88,4 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
 
 __all__ = ["SCHEMA_VERSION", "AuditRegister", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
            "audit_from_allocation", "file_hash", "never_wrote_a_tracker",
-           "open_register"]
+           "open_register", "register_files"]

@@ -45,6 +45,11 @@ def lock_path(register: Path) -> Path:
     return register.with_name(register.name + ".lock")
 
 
+def register_files(register: Path) -> list[Path]:
+    """Every file a register at `register` is kept in: itself, SQLite's journal beside it, its writer lock."""
+    return [register, register.with_name(register.name + "-journal"), lock_path(register)]
+
+
 def this_process() -> Holder:
     try:
         user = getpass.getuser()

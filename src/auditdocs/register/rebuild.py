@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .lock import WriterLock, lock_path
+from .lock import WriterLock, register_files
 
 
 @dataclass
@@ -37,7 +37,7 @@ def rebuilding(register: Path, now: dt.datetime) -> Iterator[Rebuilding]:
     lock = WriterLock(register)
     lock.acquire()  # nobody updates the register while it is remade
     try:
-        for leftover in (new, new.with_name(new.name + "-journal"), lock_path(new)):
+        for leftover in register_files(new):
             leftover.unlink(missing_ok=True)
         state = Rebuilding(new)
         yield state
