@@ -622,8 +622,8 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
             data, crc, length, rows, _ = kept[a.audit_id]
             piece = stream.Fragment(data, crc, length, rows)
         else:
-            made = made_now.get(a.current.content_hash)
-            piece = made.get(sheet.name) if made is not None and sheet.name in made else big.render(
+            made = made_now.get(a.current.content_hash)  # (taken from it: held once, where it is placed)
+            piece = made.pop(sheet.name) if made is not None and sheet.name in made else big.render(
                 library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
         if piece is not None and piece.rows:
             at = stream.placed(piece, n)
