@@ -86,6 +86,7 @@ def value_kind(value):
     return kind.__name__
 
 
+@lru_cache(maxsize=1024)
 def is_dark(rgb: str) -> bool:
     """White text reads better on it than black (WCAG contrast)."""
     return text_on(rgb) == WHITE
