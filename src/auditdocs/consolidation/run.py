@@ -663,7 +663,7 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
 
 def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetime):
     base = places.base_of(path)  # paths in the workspace shown from the tracker's folder (no computer's own)
-    folders = sorted({places.stored(s.folder or str(Path(s.path).parent), base) for s in seen})
+    folders = sorted({places.stored(folder, base) for folder in {s.folder or str(Path(s.path).parent) for s in seen}})
     states = ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in sorted(
         summary.states.items(), key=lambda item: list(cycle.STATES).index(item[0])))
     manager = ", ".join(r.MANAGER_HEADERS)
