@@ -416,6 +416,10 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
         summary.notes += reg.notes
         _kill_point("planned")
         if write:
+            about = _about_lines(summary, seen, exceptions, path, now)
+            # what the plan read (a year's records, audits and versions) is not needed to write the tracker: let
+            # it go before the tracker is written, which holds every row at once
+            del seen, decision, identity, audits, before, placing, placed
 
             def record(written: book.Written) -> None:
                 reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
@@ -425,7 +429,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
                 reg.commit()  # (if this fails, the old tracker is put back)
 
-            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours,
+            written = book.write(tracker, content, about, now, colours,
                                  {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit)
             summary.backup = written.backup
     return summary
