@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import signal
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -332,7 +333,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
     reg_exists = register.exists()
     # a tracker that cannot be used stops the run before a register is made
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
-    with _collector_paused(), open_register(register, write=True, create=True) as reg:
+    with _collector_paused(), open_register(register, write=True, create=True) as reg, \
+            tempfile.TemporaryFile() as spill:
         if tracker is None:
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         big = BigSheets(tracker.styles, library)
@@ -354,6 +356,8 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
                 if s.new and read_files:
                     s.facts(spec)  # while the whole record is at hand
                     s._record = _light(s.record)
+                if getattr(s, "rows", None):  # its rows of the big sheets: kept on disk until they are placed
+                    s.rows = {name: _Spilled(spill, f) if f is not None else None for name, f in s.rows.items()}
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
 
@@ -402,7 +406,7 @@ def _consolidate(gather, library, path: Path | None, register: Path | None, pref
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
-        content = _content(audits, made, old, reg, library, big, seen if write else [])
+        content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure]
@@ -589,7 +593,7 @@ def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.Actio
     return total
 
 
-def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen) -> dict:
+def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen, spill) -> dict:
     """Each sheet's rows, from the register (in the order the tracker had them)."""
     content = {r.AUDITS.name: sheets.compose(r.AUDITS, old.get(r.AUDITS.name) or OldSheet(), made.audits),
                r.ACTIONS.name: sheets.compose(r.ACTIONS, old.get(r.ACTIONS.name) or OldSheet(), made.actions,
@@ -598,11 +602,11 @@ def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big
     made_now = {s.content_hash: s.rows for s in seen if getattr(s, "rows", None) is not None}
     for sheet in (r.ANSWERS, r.JUDGEMENTS):
         content[sheet.name] = _big_sheet(sheet, listed, old.get(sheet.name) or OldSheet(),
-                                         reg.tracker_columns(sheet.name), library, reg, big, made_now)
+                                         reg.tracker_columns(sheet.name), library, reg, big, made_now, spill)
     return content
 
 
-def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets, made_now):
+def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets, made_now, spill):
     """A sheet nobody edits: each audit's rows as kept in the register, made when its form was read, or
     made now; written like the others when people have put something of theirs in it (they unprotected it)."""
     make = BigSheets.MAKERS[sheet.name]
@@ -631,6 +635,8 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
                 library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
         if piece is not None and piece.rows:
             at = stream.placed(piece, n)
+            if at is not piece:
+                at = _Spilled(spill, at)
             fragments.append(at)
             n += at.rows
         else:
@@ -638,8 +644,29 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
         if a.audit_id not in kept or at is not piece:
             keep[a.audit_id] = (signatures[a.audit_id], *((at.data, at.crc, at.length, at.rows)
                                                           if at is not None else (b"", 0, 0, 0)))
+            if len(keep) >= BATCH:  # (kept a few at a time: a year's rows are not all held at once)
+                reg.keep_rendered(sheet.name, keep)
+                keep = {}
     reg.keep_rendered(sheet.name, keep)
     return book.BigSheet([f for f in fragments if f.rows])
+
+
+class _Spilled:
+    """A `stream.Fragment` kept in a temporary file until the tracker is written (a year's rows of the big sheets
+    are not all held at once); read back whole when its `data` is asked for."""
+
+    __slots__ = ("_file", "_at", "_size", "crc", "length", "rows")
+
+    def __init__(self, file, fragment: stream.Fragment):
+        file.seek(0, os.SEEK_END)
+        self._file, self._at, self._size = file, file.tell(), len(fragment.data)
+        file.write(fragment.data)
+        self.crc, self.length, self.rows = fragment.crc, fragment.length, fragment.rows
+
+    @property
+    def data(self) -> bytes:
+        self._file.seek(self._at)
+        return self._file.read(self._size)
 
 
 def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, new_exceptions, read_files
