@@ -1,17 +1,22 @@
 """Benchmark: a year of returned audits into a fresh register and tracker, then a re-run after 1% changed.
 
-Real returned forms of every spec (Word, one in twelve Excel), filled as auditors fill them, are read by
+Real returned forms of every spec (Word, one in twelve Excel), filled as auditors fill them (evidence and
+comments up to 3,000 characters, in several scripts; every action row filled in one form in seven), are read by
 `auditdocs consolidate` into a new register and tracker; then 1% of them are amended (new answers) and
 consolidate runs again. Each run is a process of its own, so that its peak memory is its own (the
 workers that read the forms are counted apart). The 10,000-audit tracker is then opened by LibreOffice
 (converted headless) and checked against the OOXML schema.
 
-Targets (issue 11): 10,000 audits in under 60 s on a 2-core machine, peak memory under 1 GB; their re-run
-in under 10% of the full run's time; the cost per audit not growing from 1,000 to 10,000.
+Targets (issue 23): 10,000 audits in under 45 s on a 2-core machine, peak memory under 800 MB; their re-run
+in under 5% of the full run's time; the cost per audit flat from 1,000 to 10,000 (within 15%).
 
     python bench/bench_consolidate.py [--audits 10000] [--smaller 1000] [--forms /tmp/auditdocs-bench]
+                                      [--runs 3] [--quick]
 
-The forms are made once (several minutes for 10,000) and kept in --forms for the next runs.
+The forms are made once (several minutes for 10,000) and kept in --forms for the next runs. `--runs 3` measures
+each size three times (best and median; the median run is held to the targets): on a machine others use, time
+varies from run to run, and the processor time of each run (printed too) varies less. `--quick` leaves out the
+LibreOffice and schema checks; `--audits 1000 --smaller 100` is a quick look while working.
 """
 from __future__ import annotations
 
@@ -29,12 +34,59 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_SECONDS, TARGET_MB, RERUN_SHARE = 60.0, 1024, 0.10
+TARGET_SECONDS, TARGET_MB, RERUN_SHARE, FLAT = 45.0, 800, 0.05, 1.15
 NAMES = ["Testworth", "Fictionby", "Madeupson", "Notreal", "Inventwell", "Pretendon", "Imaginary", "Storyton"]
 GIVEN = ["Amelia", "Oscar", "Priya", "Kai", "Zofia", "Idris", "Maisie", "Theo"]
 GRADES = ["outstanding", "good", "ri_good_practice", "requires_improvement", "inadequate"]
 EXCEL_EVERY = 12
-FORMS_VERSION = "1"  # change when the forms made here change, so that kept forms are made again
+FULL_TABLES_EVERY = 7  # one form in seven has every row of its action tables filled
+LONGEST = 3000  # characters of the longest evidence or comment
+FORMS_VERSION = "2"  # change when the forms made here change, so that kept forms are made again
+
+#: Invented text as auditors type it: accented Latin, Arabic, Chinese, Cyrillic, Devanagari, emoji (no real person).
+PHRASES = [
+    "Seen alone on three visits; the record says what they told the worker.",
+    "La référence de l'école décrit une rentrée difficile; Zoë a été vue seule à la maison.",
+    "Die Großmutter (Fräulein Müller-Ørsted) übernimmt die Abholung; São Paulo – Łódź – Ñuñoa.",
+    "قالت الطفلة إنها تشعر بالأمان في المدرسة، وتحدثت عن صديقتها المفضلة.",
+    "孩子说她喜欢和外婆一起做饭，周末去公园玩。学校报告出勤率有所提高。",
+    "Мать сообщила, что Мирон стал лучше спать; школа подтверждает улучшение посещаемости.",
+    "बच्चे ने बताया कि वह स्कूल में सुरक्षित महसूस करता है और अपने दोस्तों के साथ खेलता है।",
+    "The child drew their family 👨‍👩‍👧 and a sun ☀️; they said school is \"ok 👍\" now.",
+    "Clearly evidenced in the assessment and the last two case notes.\nThe child's words are quoted.",
+    "No record of this in the last six months. Discussed with the team manager, who agreed an action.",
+]
+
+
+def _long_text(rng: random.Random, most: int) -> str:
+    """Invented mixed-script text of up to `most` characters, as long as auditors write (most a few
+    hundred characters, some the whole box)."""
+    length = rng.choice((120, 300, 600, 1200, most)) if most > 200 else most
+    parts, size = [], 0
+    while size < length:
+        phrase = rng.choice(PHRASES)
+        parts.append(phrase)
+        size += len(phrase) + 1
+    return " ".join(parts)[:length].rstrip()
+
+
+def _as_people_fill(spec, answers: dict, tables: dict, rng: random.Random, full: bool) -> None:
+    """Long and mixed-script evidence and comments; every action row filled when `full`."""
+    for f in spec.fields:
+        if f.id in answers and isinstance(answers[f.id], str) and f.scale is None and \
+                f.type not in ("date", "checkbox", "line", "role", "person"):
+            answers[f.id] = _long_text(rng, LONGEST)
+    for t in spec.tables:
+        rows = tables.get(t.id)
+        if not rows:
+            continue
+        if full:
+            rows += [dict(rows[i % len(rows)]) for i in range(t.rows - len(rows))]
+        for row in rows:
+            for c in t.columns:
+                if c.id in row and c.type == "text" and c.scale is None:
+                    row[c.id] = _long_text(rng, 400)
+
 
 _makers: dict = {}
 _library = None
@@ -70,6 +122,7 @@ def _make(task: tuple[int, str, int]) -> None:
     rng = random.Random(n * 7919 + seed)
     answers, tables = invent_answers(spec, m.Allocation(spec.id, values, n + 2, audit_id), rng,
                                      GRADES[(n + seed) % len(GRADES)], incomplete=n % 23 == 7)
+    _as_people_fill(spec, answers, tables, rng, full=n % FULL_TABLES_EVERY == 3)
     blank = _makers[spec.id, fmt].render(values, audit_id)
     data = (fill_docx if fmt == "docx" else fill_xlsx)(blank, answers, tables)
     path = Path(folder) / values["auditor"] / f"{values['case_number']} - {audit_id}.{fmt}"
@@ -113,9 +166,10 @@ ws.library()  # the built-in form specs, read before the clock starts
 start = time.perf_counter()
 summary = consolidate_returns(ws, [Path(sys.argv[1])])
 seconds = time.perf_counter() - start
+me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "files": summary.files, "read": summary.read, "audits": summary.audits_total,
-                  "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+                  "main_mb": me.ru_maxrss / 1024, "workers_mb": workers.ru_maxrss / 1024,
+                  "main_cpu": me.ru_utime + me.ru_stime, "workers_cpu": workers.ru_utime + workers.ru_stime}))
 """
 
 
@@ -168,34 +222,68 @@ def measure(base: Path, count: int, full_checks: bool) -> dict:
         return out
 
 
+def _report(result: dict) -> None:
+    f, a = result["first"], result["again"]
+    print(f"{result['count']} returned audits ({f['files']} files), tracker {result['size_mb']:.0f} MB:")
+    print(f"  first run, fresh register and tracker: {f['seconds']:6.1f} s ({f['seconds'] / f['files'] * 1000:.2f} "
+          f"ms/audit), peak memory {f['main_mb']:.0f} MB (readers {f['workers_mb']:.0f} MB); processor time "
+          f"{f['main_cpu']:.1f} s here, {f['workers_cpu']:.1f} s in the readers")
+    print(f"  re-run, 1% of the files amended ({a['read']} read): {a['seconds']:6.1f} s "
+          f"({a['seconds'] / f['seconds']:.1%} of the first run), peak memory {a['main_mb']:.0f} MB; processor time "
+          f"{a['main_cpu']:.1f} s here, {a['workers_cpu']:.1f} s in the readers")
+
+
+def _middle(results: list[dict]) -> dict:
+    """The run whose first run's time is the median of those made."""
+    return sorted(results, key=lambda r: r["first"]["seconds"])[(len(results) - 1) // 2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--audits", type=int, default=10000)
     parser.add_argument("--smaller", type=int, default=1000, help="the smaller year, for the cost per audit")
     parser.add_argument("--forms", type=Path, default=Path(tempfile.gettempdir()) / "auditdocs-bench",
                         help="where the forms made are kept for the next runs")
+    parser.add_argument("--runs", type=int, default=1, help="measure each size this many times (the median counts)")
+    parser.add_argument("--quick", action="store_true", help="leave out the LibreOffice and schema checks")
     args = parser.parse_args()
-    small = measure(args.forms, args.smaller, False)
-    large = measure(args.forms, args.audits, True)
-    ok = True
-    for result in (small, large):
-        f, a = result["first"], result["again"]
-        print(f"{result['count']} returned audits ({f['files']} files), tracker {result['size_mb']:.0f} MB:")
-        print(f"  first run, fresh register and tracker: {f['seconds']:6.1f} s ({f['seconds'] / f['files'] * 1000:.2f} "
-              f"ms/audit), peak memory {f['main_mb']:.0f} MB (readers {f['workers_mb']:.0f} MB)")
-        print(f"  re-run, 1% of the files amended ({a['read']} read): {a['seconds']:6.1f} s "
-              f"({a['seconds'] / f['seconds']:.1%} of the first run), peak memory {a['main_mb']:.0f} MB")
-        ok &= f["main_mb"] < TARGET_MB and a["main_mb"] < TARGET_MB
+    runs = max(1, args.runs)
+    smalls = [measure(args.forms, args.smaller, False) for _ in range(runs)]
+    larges = [measure(args.forms, args.audits, not args.quick and n == runs - 1) for n in range(runs)]
+    for results in (smalls, larges):
+        for result in results:
+            _report(result)
+        if runs > 1:
+            times = sorted(r["first"]["seconds"] for r in results)
+            again = sorted(r["again"]["seconds"] / r["first"]["seconds"] for r in results)
+            memory = sorted(max(r["first"]["main_mb"], r["again"]["main_mb"]) for r in results)
+            print(f"  {results[0]['count']} over {runs} runs: first run best {times[0]:.1f} s, median "
+                  f"{times[(runs - 1) // 2]:.1f} s; re-run best {again[0]:.1%}, median {again[(runs - 1) // 2]:.1%}; "
+                  f"peak memory best {memory[0]:.0f} MB, median {memory[(runs - 1) // 2]:.0f} MB")
+    small, large = _middle(smalls), _middle(larges)
     per_small = small["first"]["seconds"] / small["first"]["files"]
     per_large = large["first"]["seconds"] / large["first"]["files"]
-    print(f"cost per audit: {per_small * 1000:.2f} ms at {args.smaller}, {per_large * 1000:.2f} ms at {args.audits}")
-    print(f"LibreOffice opens the {args.audits}-audit tracker: {'yes' if large['libreoffice'] else 'NO'} "
-          f"({large['libreoffice_s']:.0f} s); schema-valid: {'yes' if not large['schema_errors'] else large['schema_errors']}")
-    # The re-run target is the year's (issue 11: 10,000 audits); at 1,000 a re-run is about half a second, most
-    # of it opening and writing the tracker, whatever changed.
     first, again = large["first"]["seconds"], large["again"]["seconds"]
-    ok &= (first < TARGET_SECONDS and again < RERUN_SHARE * first and per_large <= per_small * 1.15
-           and large["libreoffice"] and not large["schema_errors"])
+    peak = max(large["first"]["main_mb"], large["again"]["main_mb"])
+    checks = [
+        (f"{args.audits} audits fresh under {TARGET_SECONDS:.0f} s", f"{first:.1f} s", first < TARGET_SECONDS),
+        (f"peak memory under {TARGET_MB} MB", f"{peak:.0f} MB", peak < TARGET_MB),
+        # The re-run target is the year's (10,000 audits); at 1,000 a re-run is under a second, most of it
+        # opening and writing the tracker, whatever changed.
+        (f"a 1% re-run under {RERUN_SHARE:.0%} of the fresh run", f"{again / first:.1%}", again < RERUN_SHARE * first),
+        (f"cost per audit flat from {args.smaller} to {args.audits} (within {FLAT - 1:.0%})",
+         f"{per_small * 1000:.2f} ms at {args.smaller}, {per_large * 1000:.2f} ms at {args.audits}",
+         per_large <= per_small * FLAT),
+    ]
+    if "libreoffice" in large:
+        checks += [(f"LibreOffice opens the {args.audits}-audit tracker", f"{large['libreoffice_s']:.0f} s",
+                    large["libreoffice"]),
+                   ("the tracker is schema-valid", "; ".join(large["schema_errors"]) or "no errors",
+                    not large["schema_errors"])]
+    print(f"cost per audit: {per_small * 1000:.2f} ms at {args.smaller}, {per_large * 1000:.2f} ms at {args.audits}")
+    for what, measured, met in checks:
+        print(f"  {'met    ' if met else 'NOT MET'}  {what}: {measured}")
+    ok = all(met for _, _, met in checks)
     print("targets met" if ok else "TARGETS NOT MET")
     return 0 if ok else 1
 

@@ -63,6 +63,9 @@ class MadeRows:
     writers: dict = dc_field(default_factory=dict)  # sheet -> (headings, RowWriter, wrapped columns)
 
 
+KEEP_AT_ONCE = 500  # audits whose rows made now are kept in the register at a time
+
+
 def listed(audit: m.RegisteredAudit, library) -> bool:
     """On the Audits sheet: allocated, or returned on a form the specs know."""
     return audit.source != "returned" or (library.get(audit.form_id, audit.form_version) is not None
@@ -162,6 +165,10 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
             made.actions[key] = _rendered(r.ACTIONS.name, action, writers, key in special_actions)
             if isinstance(made.actions[key], Rendered):
                 keep_actions[key] = _kept(action_signatures[key], made.actions[key])
+        if len(keep_audits) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
+            reg.keep_rendered(r.AUDITS.name, keep_audits)
+            reg.keep_rendered(r.ACTIONS.name, keep_actions)
+            keep_audits, keep_actions = {}, {}
     reg.keep_rendered(r.AUDITS.name, keep_audits)
     reg.keep_rendered(r.ACTIONS.name, keep_actions)
     return made

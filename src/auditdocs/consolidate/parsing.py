@@ -13,8 +13,9 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +25,7 @@ from ..forms.read import read_form
 #: Below this many files, starting worker processes costs more than it saves.
 WORTH_WORKERS = 24
 CHUNK = 8  # files per task sent to a worker
+AHEAD = 4  # chunks a worker may have read or be reading before this process takes them
 #: How worker processes start: forked where the system can (quicker), else as new interpreters ('spawn':
 #: Windows, and macOS's default), which must be given everything they need (the tests run both).
 START_METHOD = "fork" if os.name == "posix" else "spawn"
@@ -97,13 +99,23 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                                  initargs=(library, render, os.getpid())) as pool:
-            futures = {pool.submit(_read, [str(paths[i]) for i in chunk]): chunk for chunk in chunks}
-            for future in as_completed(futures):
-                chunk = futures[future]
-                for i, (record, rows, check) in zip(chunk, future.result()):
-                    done.add(i)
-                    read_by_workers += 1
-                    yield i, record, rows, check
+            # A few chunks ahead of what this process has taken, not all at once: what is read waits here
+            # (whole records, with their rows) only until it is taken, and each is let go once it is.
+            waiting = iter(chunks)
+            futures = {}
+            for chunk in islice(waiting, workers * AHEAD):
+                futures[pool.submit(_read, [str(paths[i]) for i in chunk])] = chunk
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    chunk = futures.pop(future)
+                    for i, (record, rows, check) in zip(chunk, future.result()):
+                        done.add(i)
+                        read_by_workers += 1
+                        yield i, record, rows, check
+                    following = next(waiting, None)
+                    if following is not None:
+                        futures[pool.submit(_read, [str(paths[i]) for i in following])] = following
     except BrokenProcessPool:
         pass
     for i, path in enumerate(paths):

@@ -173,7 +173,8 @@ def decide(seen: list[Seen], before: dict[str, m.RegisteredAudit], library, *, p
         tracked_version = audit.current if audit is not None else None
         if not needs_deciding(audit, found):
             if tracked_version is not None and tracked_version.status == "incomplete":
-                decision.exceptions.append(_incomplete(found[0], today))
+                # (its details and problems as the register keeps what the rules read of it: the same content)
+                decision.exceptions.append(_incomplete(found[0], today, tracked_version.record))
             continue
         found = _distinct(found)
         candidates = [_Candidate(s.file, s.check, (s.record.modified or "", mtime(s.location), s.content_hash), s)
@@ -291,19 +292,22 @@ def _distinct(found: list[Seen]) -> list[Seen]:
     return out
 
 
-def _file_exception(s: Seen, problem: str, details: str, todo: str, today: dt.date) -> dict:
-    rec = s.record
+def _file_exception(s: Seen, problem: str, details: str, todo: str, today: dt.date,
+                    rec: m.AuditRecord | None = None) -> dict:
+    rec = rec or s.record
     return r.exception_row(today, s.path, rec.audit_id, rec.subject, problem, details, todo, s.content_hash,
                            s.location)
 
 
-def _incomplete(s: Seen, today: dt.date) -> dict:
-    rec = s.record
+def _incomplete(s: Seen, today: dt.date, rec: m.AuditRecord | None = None) -> dict:
+    """`rec`: the record of `s`'s content, or what the rules read of it (when it is at hand: `s` may have to
+    load its whole record from the register)."""
+    rec = rec or s.record
     auditor = rec.subject.get("auditor") or "the auditor"
     return _file_exception(s, "Incomplete", "\n".join(p.message for p in rec.problems),
                            f"Send the form back to {auditor} to complete: they have {cycle.AMEND_WORKING_DAYS} "
                            "working days to amend it. Put the date you sent it in the 'Sent back on' column of the "
-                           "Audits sheet, and run consolidate again when it comes back.", today)
+                           "Audits sheet, and run consolidate again when it comes back.", today, rec)
 
 
 def _changed_moderation(current: _Candidate, c: _Candidate, facts) -> bool:

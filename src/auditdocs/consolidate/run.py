@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import signal
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -368,7 +369,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         _check(path, ws)
     # a tracker that cannot be used stops the run before a register is made
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
-    with _collector_paused(), ws.open_register(write=True, create=True) as reg:
+    with _collector_paused(), ws.open_register(write=True, create=True) as reg, \
+            tempfile.TemporaryFile() as spill:
         if check and ready:
             _check(path, ws, reg)
         if tracker is None:
@@ -392,6 +394,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 if s.new and read_files:
                     s.facts(spec)  # while the whole record is at hand
                     s._record = _light(s.record)
+                if getattr(s, "rows", None):  # its rows of the big sheets: kept on disk until they are placed
+                    s.rows = {name: _Spilled(spill, f) if f is not None else None for name, f in s.rows.items()}
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
 
@@ -440,7 +444,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
-        content = _content(audits, made, old, reg, library, big, seen if write else [])
+        content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure]
@@ -454,6 +458,10 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         summary.notes += reg.notes
         _kill_point("planned")
         if write:
+            about = _about_lines(summary, seen, exceptions, path, now)
+            # what the plan read (a year's records, audits and versions) is not needed to write the tracker: let
+            # it go before the tracker is written, which holds every row at once
+            del seen, decision, identity, audits, before, placing, placed
 
             def record(written: book.Written) -> None:
                 reg.record_tracker(path.resolve(), written.sha256, written.skeleton, written.layouts, now=now)
@@ -463,7 +471,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
                 reg.commit()  # (if this fails, the old tracker is put back)
 
-            written = book.write(tracker, content, _about_lines(summary, seen, exceptions, path, now), now, colours,
+            written = book.write(tracker, content, about, now, colours,
                                  {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit)
             summary.backup = written.backup
     return summary
@@ -623,7 +631,7 @@ def _identify_actions(reg, decision: plan.Decision, library, now) -> cycle.Actio
     return total
 
 
-def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen) -> dict:
+def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big: BigSheets, seen, spill) -> dict:
     """Each sheet's rows, from the register (in the order the tracker had them)."""
     content = {r.AUDITS.name: sheets.compose(r.AUDITS, old.get(r.AUDITS.name) or OldSheet(), made.audits),
                r.ACTIONS.name: sheets.compose(r.ACTIONS, old.get(r.ACTIONS.name) or OldSheet(), made.actions,
@@ -632,11 +640,11 @@ def _content(audits, made: MadeRows, old: dict[str, OldSheet], reg, library, big
     made_now = {s.content_hash: s.rows for s in seen if getattr(s, "rows", None) is not None}
     for sheet in (r.ANSWERS, r.JUDGEMENTS):
         content[sheet.name] = _big_sheet(sheet, listed, old.get(sheet.name) or OldSheet(),
-                                         reg.tracker_columns(sheet.name), library, reg, big, made_now)
+                                         reg.tracker_columns(sheet.name), library, reg, big, made_now, spill)
     return content
 
 
-def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets, made_now):
+def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets, made_now, spill):
     """A sheet nobody edits: each audit's rows as kept in the register, made when its form was read, or
     made now; written like the others when people have put something of theirs in it (they unprotected it)."""
     make = BigSheets.MAKERS[sheet.name]
@@ -660,11 +668,13 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
             data, crc, length, rows, _ = kept[a.audit_id]
             piece = stream.Fragment(data, crc, length, rows)
         else:
-            made = made_now.get(a.current.content_hash)
-            piece = made.get(sheet.name) if made is not None and sheet.name in made else big.render(
+            made = made_now.get(a.current.content_hash)  # (taken from it: held once, where it is placed)
+            piece = made.pop(sheet.name) if made is not None and sheet.name in made else big.render(
                 library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
         if piece is not None and piece.rows:
             at = stream.placed(piece, n)
+            if at is not piece:
+                at = _Spilled(spill, at)
             fragments.append(at)
             n += at.rows
         else:
@@ -672,8 +682,29 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
         if a.audit_id not in kept or at is not piece:
             keep[a.audit_id] = (signatures[a.audit_id], *((at.data, at.crc, at.length, at.rows)
                                                           if at is not None else (b"", 0, 0, 0)))
+            if len(keep) >= BATCH:  # (kept a few at a time: a year's rows are not all held at once)
+                reg.keep_rendered(sheet.name, keep)
+                keep = {}
     reg.keep_rendered(sheet.name, keep)
     return book.BigSheet([f for f in fragments if f.rows])
+
+
+class _Spilled:
+    """A `stream.Fragment` kept in a temporary file until the tracker is written (a year's rows of the big sheets
+    are not all held at once); read back whole when its `data` is asked for."""
+
+    __slots__ = ("_file", "_at", "_size", "crc", "length", "rows")
+
+    def __init__(self, file, fragment: stream.Fragment):
+        file.seek(0, os.SEEK_END)
+        self._file, self._at, self._size = file, file.tell(), len(fragment.data)
+        file.write(fragment.data)
+        self.crc, self.length, self.rows = fragment.crc, fragment.length, fragment.rows
+
+    @property
+    def data(self) -> bytes:
+        self._file.seek(self._at)
+        return self._file.read(self._size)
 
 
 def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, new_exceptions, read_files
@@ -701,7 +732,7 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
 
 def _about_lines(summary: Summary, seen, exceptions, path: Path, now: dt.datetime):
     base = places.base_of(path)  # paths in the workspace shown from the tracker's folder (no computer's own)
-    folders = sorted({places.stored(s.folder or str(Path(s.path).parent), base) for s in seen})
+    folders = sorted({places.stored(folder, base) for folder in {s.folder or str(Path(s.path).parent) for s in seen}})
     states = ", ".join(f"{n} {cycle.STATES[s].lower()}" for s, n in sorted(
         summary.states.items(), key=lambda item: list(cycle.STATES).index(item[0])))
     manager = ", ".join(r.MANAGER_HEADERS)

@@ -67,20 +67,37 @@ def longest_piece(text: str, size: float, bold: bool = False) -> float:
     return max((width(p.rstrip(), size, bold) for line in text.split("\n") for p in pieces(line)), default=0.0)
 
 
-def lines(text: str, room: float, size: float, bold: bool = False) -> int:
-    """How many lines `text` takes in a column `room` points wide (at least 1)."""
+@lru_cache(maxsize=65536)
+def _piece_ems(piece: str, bold: bool) -> tuple[int, int]:
+    """A piece's width in thousandths of an em, with and without the space it ends with."""
+    stripped = piece.rstrip()
+    full = _ems(piece, bold)
+    return full, (full if stripped == piece else _ems(stripped, bold))
+
+
+def lines(text: str, room: float, size: float, bold: bool = False, most: int = 0) -> int:
+    """How many lines `text` takes in a column `room` points wide (at least 1); with `most`, counting
+    stops there (`most` for a text that takes that many lines or more)."""
     total = 0
+    split = _BREAKS.split
     for paragraph in text.split("\n"):
         count, used = 1, 0.0
-        for piece in pieces(paragraph):
-            w = width(piece, size, bold)
-            if used and used + width(piece.rstrip(), size, bold) > room:
+        for piece in split(paragraph):
+            if not piece:
+                continue
+            full, stripped = _piece_ems(piece, bold)
+            w = full * size / 1000  # (as `width` works it out)
+            if used and used + stripped * size / 1000 > room:
                 count, used = count + 1, 0.0
             if w > room:  # a piece wider than the column is broken wherever it must be
                 count += math.ceil(w / room) - 1
                 w = w % room
             used += w
+            if most and total + count >= most:
+                return most
         total += count
+        if most and total >= most:
+            return most
     return max(1, total)
 
 
@@ -90,9 +107,11 @@ def column_points(width: float) -> float:
 
 
 def cell_height(text: str, width: float, size: float, bold: bool = False, spare: float = 0.9,
-                minimum: float = 15.0) -> float:
+                minimum: float = 15.0, tallest: float = 0.0) -> float:
     """The height (points) a spreadsheet row needs to show `text` wrapped in columns `width`
     characters wide; `spare`: the share of the width counted on (LibreOffice measures a
-    little differently from Excel, and may show another font)."""
+    little differently from Excel, and may show another font). With `tallest`, a text that needs
+    at least that gets a height of at least that, not its own (its lines are not all counted)."""
     room = (column_points(width) - CELL_PADDING) * spare
-    return max(minimum, round(lines(text, room, size, bold) * size * SHEET_LINE + 4, 1))
+    most = math.ceil((tallest - 4) / (size * SHEET_LINE)) + 1 if tallest else 0
+    return max(minimum, round(lines(text, room, size, bold, most) * size * SHEET_LINE + 4, 1))

@@ -372,7 +372,10 @@ def pack_cell(value) -> str:
 
 
 def unpack_cell(text: str):
-    kind, value = json.loads(text)
+    return _unpacked(*json.loads(text))
+
+
+def _unpacked(kind, value):
     return _CELL_TYPES[kind](value) if kind in _CELL_TYPES else value
 
 
@@ -728,7 +731,7 @@ class Register(AuditRegister):
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
-        return [(key, {h: self._location(h, unpack_cell(_json(v)), placed) for h, v in json.loads(cells).items()})
+        return [(key, {h: self._location(h, _unpacked(*v), placed) for h, v in json.loads(cells).items()})
                 for key, cells in self._db.execute("SELECT row_key, cells FROM exceptions ORDER BY position")]
 
     def tracker_written(self, sha256: str) -> TrackerState | None:

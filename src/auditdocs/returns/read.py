@@ -63,8 +63,8 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
                 folders[:] = [f for f in folders if not skipped_silently(Path(f))]  # hidden folders are not looked in
                 found += [Path(folder, name) for name in names
                           if os.path.splitext(name)[1].lower() in wanted and not skipped_silently(Path(name))]
-            files += [(candidate, path) for candidate in sorted(found) if is_not_searched(candidate)
-                      or candidate.is_file()]
+            files += [(candidate, path) for candidate in sorted(found) if candidate.is_file()
+                      or is_not_searched(candidate)]
         elif not skipped_silently(path):
             files.append((path, None))
     return files
