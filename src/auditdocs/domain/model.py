@@ -469,8 +469,10 @@ def option_of(spec: FormSpec | None, record: AuditRecord | None, name: str) -> O
 
 
 def shown(kind: Field | Column | HeaderField | None, value):
-    """An answer as people see it: a choice as its option's label; anything else (a value typed that is not
-    an option too) as it is."""
+    """An answer as people see it: a choice as its option's label, a date as ISO `YYYY-MM-DD` (as JSON writes
+    it); anything else (a value typed that is not an option too) as it is."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if kind is None or kind.scale is None:
         return value
     option = kind.scale.chosen(value)
@@ -478,13 +480,14 @@ def shown(kind: Field | Column | HeaderField | None, value):
 
 
 def shown_record(spec: FormSpec | None, record: AuditRecord) -> AuditRecord:
-    """The record as people see it (the JSON contract of the README): its choices as their labels."""
-    if spec is None or not (record.answers or record.tables):
+    """The record as people see it (the JSON contract of the README): its choices as their labels, its dates
+    as ISO text (a record of a form not known: its dates only)."""
+    if not (record.answers or record.tables):
         return record
-    answers = {k: shown(spec.field(k), v) for k, v in record.answers.items()}
+    answers = {k: shown(spec.field(k) if spec else None, v) for k, v in record.answers.items()}
     tables = {}
     for table_id, rows in record.tables.items():
-        table = spec.table(table_id)
+        table = spec.table(table_id) if spec else None
         columns = {c.id: c for c in table.columns} if table else {}
         tables[table_id] = [{k: shown(columns.get(k), v) for k, v in row.items()} for row in rows]
     return dataclasses.replace(record, answers=answers, tables=tables)
