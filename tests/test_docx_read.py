@@ -23,7 +23,6 @@ from helpers import (
     libreoffice_convert,
     needs_soffice,
     record_values,
-    tables_as_values,
     rewrite_parts,
     saved_as,
     tables_as_values,

@@ -421,7 +421,8 @@ class Problem:
 @dataclass
 class AuditRecord:
     """What was read from one returned form (the JSON contract in the README), each choice as its option's
-    value (`shown_record` gives it as people see it, with the labels)."""
+    value, each date answer (fields and action-table cells) as a `datetime.date` (`shown_record` gives it as
+    people see it, with the labels and ISO dates). The subject's dates stay ISO text, as allocations hold them."""
 
     file: str
     status: str = "unreadable"  # complete | incomplete | unreadable
