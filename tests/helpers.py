@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import functools
 import io
 import os
@@ -439,7 +440,12 @@ def answer_for(field, rng: random.Random, n: int = 0):
 
 def value_held(kind: m.Field | m.Column | None, answer):
     """What a record holds of an answer filled as people fill it: a choice as its option's value (a value typed
-    that is not an option, as typed)."""
+    that is not an option, as typed), a date filled as ISO text as the date (text that is not a date, as typed)."""
+    if kind is not None and kind.type == "date" and isinstance(answer, str):
+        try:
+            return dt.date.fromisoformat(answer)
+        except ValueError:
+            return answer
     option = kind.scale.chosen(answer) if kind is not None and kind.scale is not None else None
     return option.value if option is not None else answer
 

@@ -58,7 +58,7 @@ def returned(library, audit: m.RegisteredAudit, **changes) -> m.AuditRecord:
 
 
 def content(record: m.AuditRecord) -> str:
-    return hashlib.sha256(json.dumps(record.as_dict(), sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(record.as_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def dump(path: Path) -> dict[str, list]:

@@ -421,7 +421,8 @@ class Problem:
 @dataclass
 class AuditRecord:
     """What was read from one returned form (the JSON contract in the README), each choice as its option's
-    value (`shown_record` gives it as people see it, with the labels)."""
+    value, each date answer (fields and action-table cells) as a `datetime.date` (`shown_record` gives it as
+    people see it, with the labels and ISO dates). The subject's dates stay ISO text, as allocations hold them."""
 
     file: str
     status: str = "unreadable"  # complete | incomplete | unreadable
@@ -469,8 +470,10 @@ def option_of(spec: FormSpec | None, record: AuditRecord | None, name: str) -> O
 
 
 def shown(kind: Field | Column | HeaderField | None, value):
-    """An answer as people see it: a choice as its option's label; anything else (a value typed that is not
-    an option too) as it is."""
+    """An answer as people see it: a choice as its option's label, a date as ISO `YYYY-MM-DD` (as JSON writes
+    it); anything else (a value typed that is not an option too) as it is."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if kind is None or kind.scale is None:
         return value
     option = kind.scale.chosen(value)
@@ -478,13 +481,14 @@ def shown(kind: Field | Column | HeaderField | None, value):
 
 
 def shown_record(spec: FormSpec | None, record: AuditRecord) -> AuditRecord:
-    """The record as people see it (the JSON contract of the README): its choices as their labels."""
-    if spec is None or not (record.answers or record.tables):
+    """The record as people see it (the JSON contract of the README): its choices as their labels, its dates
+    as ISO text (a record of a form not known: its dates only)."""
+    if not (record.answers or record.tables):
         return record
-    answers = {k: shown(spec.field(k), v) for k, v in record.answers.items()}
+    answers = {k: shown(spec.field(k) if spec else None, v) for k, v in record.answers.items()}
     tables = {}
     for table_id, rows in record.tables.items():
-        table = spec.table(table_id)
+        table = spec.table(table_id) if spec else None
         columns = {c.id: c for c in table.columns} if table else {}
         tables[table_id] = [{k: shown(columns.get(k), v) for k, v in row.items()} for row in rows]
     return dataclasses.replace(record, answers=answers, tables=tables)

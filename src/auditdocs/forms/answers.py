@@ -1,7 +1,8 @@
 """Turn what a person typed or chose into the value the JSON contract carries.
 
 Shared by the Word and the Excel readers, so that the same answers read the same:
-choices as the option's value (its id in the spec: labels are made where answers are shown), dates as ISO `YYYY-MM-DD`, tick boxes as
+choices as the option's value (its id in the spec: labels are made where answers are shown), dates as
+`datetime.date` (written as ISO `YYYY-MM-DD` where answers are shown: `model.shown`), tick boxes as
 true/false, text with its paragraphs joined by `\\n`. A value that does not fit
 (a word typed into a dropdown, a date that is not a date) is kept as typed and
 reported, never dropped and never guessed.
@@ -42,16 +43,16 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
         day = parse_date(raw)
         if ftype == "date":
             if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:
-                return day.isoformat(), (f"{label}: {uk(day)} is not a likely date (a year or another number "
+                return day, (f"{label}: {uk(day)} is not a likely date (a year or another number "
                                          "typed into a date cell?). Check it and type the date as dd/mm/yyyy.")
-            return day.isoformat(), None
+            return day, None
         raw = day.isoformat()
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if isinstance(raw, float) and not math.isfinite(raw):
             return str(raw), f"{label}: the cell holds a number too large for Excel ('{raw}'). Check what was typed."
         if ftype == "date":
             day = parse_date(raw)
-            return (day.isoformat(), None) if day else (_number_text(raw), f"{label}: '{_number_text(raw, 40)}' is not a date.")
+            return (day, None) if day else (_number_text(raw), f"{label}: '{_number_text(raw, 40)}' is not a date.")
         raw = _number_text(raw)
     text = clean_text(str(raw or ""))
     if not text:
@@ -65,7 +66,7 @@ def normalise(kind: m.Field | m.Column, raw, label: str) -> tuple[object | None,
         day = parse_date(text)
         if day is None:
             return text, f"{label}: '{text}' is not a date (write it as dd/mm/yyyy)."
-        return day.isoformat(), None
+        return day, None
     if ftype in ("line", "role", "person"):
         return " ".join(text.split()), None
     return text, None

@@ -95,12 +95,13 @@ def identify(props: dict[str, str], lines, library, record: m.AuditRecord) -> m.
 
 
 def subject_values(spec: m.FormSpec, raw: dict[str, object]) -> dict[str, str]:
-    """The record's details as read from a form (dates ISO, runs of spaces as one)."""
+    """The record's details as read from a form (dates ISO text, as the allocation and the fingerprint hold
+    them; runs of spaces as one)."""
     subject = {}
     for h in spec.header:
         kind = m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", "")
         value, _ = normalise(kind, raw.get(h.id), h.label)
-        subject[h.id] = value or ""
+        subject[h.id] = value.isoformat() if isinstance(value, dt.date) else value or ""
     return subject
 
 

@@ -336,17 +336,40 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+#: How a packed record marks a date answer ({"$date": "2026-01-15"}), so that it comes back a date, not text.
+DATE_TAG = "$date"
+
+
+def _tagged(value):
+    return {DATE_TAG: value.isoformat()} if isinstance(value, dt.date) else value
+
+
+def _untagged(value):
+    return dt.date.fromisoformat(value[DATE_TAG]) if isinstance(value, dict) and DATE_TAG in value else value
+
+
 def pack_record(record: m.AuditRecord) -> bytes:
     """The record in the JSON contract (without its file, which the register keeps apart), with
-    what the contract leaves out (saved date, fingerprint, notes), compressed."""
+    what the contract leaves out (saved date, fingerprint, notes), compressed. Date answers (fields and
+    action-table cells) are tagged (`DATE_TAG`) to come back as dates."""
     data = record.as_dict()
     del data["file"]
+    data["answers"] = {k: _tagged(v) for k, v in data["answers"].items()}
+    data["tables"] = {t: [{k: _tagged(v) for k, v in row.items()} for row in rows] for t, rows in data["tables"].items()}
     data.update(modified=record.modified, fingerprint=record.fingerprint, notes=list(record.notes))
     return zlib.compress(_json(data).encode("utf-8"), COMPRESSION)
 
 
 def unpack_record(blob: bytes, file: str) -> m.AuditRecord:
-    data = json.loads(zlib.decompress(blob))
+    """The record `pack_record` packed, its date answers as dates. A record packed before dates were tagged
+    (register schema 5 and earlier) keeps its date answers as the ISO text they were: every reader of a date
+    answer takes either (`dates.parse_date`)."""
+    text = zlib.decompress(blob)
+    data = json.loads(text)
+    if DATE_TAG.encode() in text:
+        data["answers"] = {k: _untagged(v) for k, v in data.get("answers", {}).items()}
+        data["tables"] = {t: [{k: _untagged(v) for k, v in row.items()} for row in rows]
+                          for t, rows in data.get("tables", {}).items()}
     form = data.get("form") or {}
     return m.AuditRecord(
         file=file, status=data["status"], form_id=form.get("id") or "", form_version=form.get("version"),

@@ -8,6 +8,7 @@ heights below move down (ranges that span the insert grow).
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from copy import copy
 
@@ -63,7 +64,7 @@ def type_into(cell, value) -> None:
     """What a person typing `value` into this cell ends up with."""
     if isinstance(value, bool):
         value = CHECKBOX_LABELS[0] if value else CHECKBOX_LABELS[1]
-    day = parse_date(value) if isinstance(value, str) and is_date_format(cell.number_format) else None
+    day = parse_date(value) if isinstance(value, (str, dt.date)) and is_date_format(cell.number_format) else None
     if day is not None:
         cell.value = day
     elif value is None:
