@@ -63,11 +63,20 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
                 folders[:] = [f for f in folders if not skipped_silently(Path(f))]  # hidden folders are not looked in
                 found += [Path(folder, name) for name in names
                           if os.path.splitext(name)[1].lower() in wanted and not skipped_silently(Path(name))]
-            files += [(candidate, path) for candidate in sorted(found) if candidate.is_file()
+            files += [(candidate, path) for candidate in sorted(found) if _a_file(candidate)
                       or is_not_searched(candidate)]
         elif not skipped_silently(path):
             files.append((path, None))
     return files
+
+
+def _a_file(path: Path) -> bool:
+    """A file (one look: most of what is found is); False for what cannot be looked at, such as a folder whose path
+    is too long to open, which `is_not_searched` then says why."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def read_returns(paths: list[Path], library) -> Iterator[m.AuditRecord]:
