@@ -1,7 +1,8 @@
 """What every command shares: the specs folder named by option, and the workspace it runs in.
 
 `cli` puts a `Run` on the click context; every command, wherever it is defined, gets it
-with `run_of(ctx)` and asks it for the spec library and the workspace's settings.
+with `run_of(ctx)` and asks it for the workspace its use case runs in (`workspace_for`: the
+current folder's, with the paths given as options) and the spec library (`shown_library`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import click
 from ..specs import left_out_warnings
 from ..workspace import (
     Workspace,
-    default_settings,
     find_workspace,
     register_beside,
     workspace_without_settings,
@@ -60,11 +60,6 @@ class Run:
         """The spec library of the command's workspace (`workspace_for`), its left-out spec files said as
         warnings (`shown_library`)."""
         return shown_library(self.workspace_for(), strict=strict)
-
-    def settings(self, table: str):
-        """A package's settings ("allocation", "moderation", "report", "export"): the workspace's, else the
-        defaults. A command's own options win over them: the command replaces what it was given."""
-        return self.workspace.settings(table) if self.workspace else default_settings(table)
 
     def returned_paths(self, paths) -> list[Path]:
         """The files and folders of returned forms to read: those given, else the workspace's folder."""
