@@ -369,6 +369,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         _check(path, ws)
     # a tracker that cannot be used stops the run before a register is made
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
+    # the big sheets' rows (evidence) wait in a file with no name: removed by the system however the run ends,
+    # even killed outright (unlinked at once on Linux, O_TEMPORARY on Windows), unlike a private_folder
     with _collector_paused(), ws.open_register(write=True, create=True) as reg, \
             tempfile.TemporaryFile() as spill:
         if check and ready:
