@@ -69,6 +69,7 @@ from .moderation import moderation_command  # noqa: E402
 from .parse import parse_command  # noqa: E402
 from .register import register_command  # noqa: E402
 from .report import report_command  # noqa: E402
+from .serve import serve_cmd  # noqa: E402
 from .share import add_share_commands  # noqa: E402  (export, key new, finalise)
 from .specs import specs_command  # noqa: E402
 from .status import chase_command, status_command  # noqa: E402
@@ -86,6 +87,7 @@ cli.add_command(init_command)
 cli.add_command(specs_command)
 cli.add_command(generate_command)
 cli.add_command(demo_command)
+cli.add_command(serve_cmd)
 
 
 def console_never_fails() -> None:
