@@ -104,7 +104,7 @@ DEMO_DAY = dt.date(2026, 12, 7)
 
 
 @pytest.fixture(scope="session")
-def demo_month(tmp_path_factory) -> Path:
+def demo_made(tmp_path_factory) -> Path:
     """The demo month's workspace, made once per session (do not change it: copy it, `demo_copy`)."""
     from auditdocs.demo import run_demo
     from auditdocs.specs import builtin_specs_folder, load_library
@@ -115,15 +115,15 @@ def demo_month(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def demo_copy(demo_month, tmp_path) -> Path:
+def demo_copy(demo_made, tmp_path) -> Path:
     """A copy of the demo month's workspace for one test to change."""
     target = tmp_path / "demo"
-    shutil.copytree(demo_month, target, symlinks=True)
+    shutil.copytree(demo_made, target, symlinks=True)
     return target
 
 
 @pytest.fixture(scope="session")
-def served_demo(demo_month):
+def served_demo(demo_made):
     """The demo month in the browser interface, seen on the demo's last day (pages that only look)."""
-    with serving(demo_month, today=DEMO_DAY) as served:
+    with serving(demo_made, today=DEMO_DAY) as served:
         yield served

@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from browser import browser, demo_copy, demo_month, served_demo  # noqa: F401  (fixtures of the browser tests)
+from browser import browser, demo_copy, demo_made, served_demo  # noqa: F401  (fixtures of the browser tests)
 from helpers import SPECS
 
 from auditdocs.specs import load_library

@@ -1,15 +1,16 @@
 """Who may use the browser interface, and what every answer carries (tests/browser.py serves it)."""
 from __future__ import annotations
 
+import http.cookiejar
 import urllib.error
 import urllib.request
 
 from browser import check_accessible, serving, signed_in
 
 
-def status_of(url: str, headers: dict | None = None) -> int:
+def status_of(url: str, headers: dict | None = None, opener=None) -> int:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {})) as answer:
+        with (opener or urllib.request.build_opener()).open(urllib.request.Request(url, headers=headers or {})) as answer:
             return answer.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -19,7 +20,10 @@ def test_without_the_secret_nothing_is_answered(served_demo):
     assert status_of(served_demo.address("/")) == 401
     assert status_of(served_demo.address("/?token=not-this-runs")) == 403
     assert status_of(served_demo.address("/static/app.css")) == 401
-    assert status_of(served_demo.url) == 200  # (urllib follows the redirect without the cookie: signed in once)
+    assert status_of(served_demo.url) == 401  # the secret's answer is a cookie, which this client does not keep
+    keeps_cookies = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    assert status_of(served_demo.url, opener=keeps_cookies) == 200
+    assert status_of(served_demo.address("/static/app.css"), opener=keeps_cookies) == 200
 
 
 def test_the_month_page_signed_in_is_accessible(served_demo, browser):
@@ -29,10 +33,10 @@ def test_the_month_page_signed_in_is_accessible(served_demo, browser):
     check_accessible(page)
 
 
-def test_a_cookie_of_another_run_is_refused(demo_month, served_demo, browser):
+def test_a_cookie_of_another_run_is_refused(demo_made, served_demo, browser):
     page = signed_in(browser, served_demo)
     cookies = page.context.cookies()
-    with serving(demo_month) as other:
+    with serving(demo_made) as other:
         stranger = browser.new_context()
         stranger.add_cookies([{**cookie, "url": other.address("/")} for cookie in
                               [{"name": c["name"], "value": c["value"]} for c in cookies]])

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Flask, abort, current_app, jsonify, redirect, render_template, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..errors import UserError
 from ..files import make_folder
@@ -107,6 +116,17 @@ def start_job(title: str, work: Callable[[Job], Any], *, template: str, **extra)
     when it is done, `template` with `result` (what `work` returned) and `extra`."""
     job = site().jobs.start(title, work, template=template, **extra)
     return redirect(url_for("job", job_id=job.id), 303)
+
+
+def month_given(name: str = "month") -> dt.date | None:
+    """The month a page's form or address gives as `name` (YYYY-MM, as an <input type="month"> sends it): its
+    first day, or None when it was left empty; a UserError as the command line's --month says it."""
+    text = (request.values.get(name) or "").strip()
+    if not text:
+        return None
+    from ..allocate.allocation_list import parse_month
+
+    return parse_month(text)
 
 
 def private_folder(purpose: str) -> Path:
