@@ -154,6 +154,30 @@ def test_a_file_of_the_wrong_kind_is_refused_with_its_name(two, browser):
         allocate_on_the_page(page, cases=notes, auditors=given / AUDITORS)
         alert = page.locator("[role=alert]").inner_text()
         assert "cases notes.txt: not a kind of file this page takes" in alert
+        # the auditors list given is kept, and chosen in the form shown again
+        assert page.locator("#auditors option:checked").inner_text() == f"lists/2026-11/{AUDITORS}"
         check_accessible(page)
     assert not (web / "allocations-2026-11.xlsx").exists()
     assert not (web / "lists" / "2026-11" / "cases notes.txt").exists()
+
+
+def test_a_month_that_cannot_be_allocated_says_why_as_the_command_does(two, browser, monkeypatch):
+    web, by_cli, given = two
+    book = openpyxl.load_workbook(given / AUDITORS)
+    book.active.delete_rows(4, book.active.max_row)  # two auditors: too few for the month's 60 cases
+    book.save(given / "two auditors.xlsx")
+    shutil.copy(given / "two auditors.xlsx", by_cli / "two auditors.xlsx")
+    shutil.copy(given / CASES, by_cli / CASES)
+    monkeypatch.chdir(by_cli)
+    run = CliRunner().invoke(cli, ["allocate", "--month", "2026-11", "--cases", CASES, "--auditors", "two auditors.xlsx"])
+    assert run.exit_code == 2 and "Nothing was allocated for November 2026" in run.stderr
+    with serving(web, today=ALLOCATED_ON) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/allocate/"))
+        allocate_on_the_page(page, cases=given / CASES, auditors=given / "two auditors.xlsx")
+        alert = page.locator("[role=alert]").inner_text()
+        refusal = [line for line in run.stderr.splitlines() if line.strip()]
+        assert [line.strip() for line in alert.splitlines() if line.strip()] == [line.strip() for line in refusal]
+        check_accessible(page)
+    assert not (web / "allocations-2026-11.xlsx").exists()
+    assert not find_workspace(web).register.exists() or audits(web) == []

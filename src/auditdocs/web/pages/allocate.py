@@ -60,15 +60,14 @@ def month_of_the_page() -> dt.date:
 
 
 def _given_or_chosen(field: str, what: str, month: dt.date, refused: list[str]) -> Path | None:
-    """The list given in the form's file field `field` (kept in lists/<YYYY-MM>/), else the one chosen."""
+    """The list given in the form's file field `field` (kept in lists/<YYYY-MM>/), else the one chosen, else None
+    (a file given but refused: why, in `refused`)."""
     uploads = [f for f in request.files.getlist(f"{field}_file") if f and f.filename]
     if uploads:
         kept = receive(uploads[:1], site().workspace.folder / LISTS_FOLDER / f"{month:%Y-%m}", suffixes=LIST_SUFFIXES)
         refused += kept.refused
         return kept.paths()[0] if kept.paths() else None
-    if not request.form.get(field):
-        raise UserError(f"give the {what} list (.xlsx or .csv), or choose one already in the workspace.")
-    return chosen_list(request.form[field], what)
+    return chosen_list(request.form[field], what) if request.form.get(field) else None
 
 
 def _form(**context):
@@ -100,11 +99,17 @@ def run():
             raise UserError(f"the seed must be a whole number, such as 7 (not '{seed_text}'); leave it empty to "
                             "draw the month's own sample.")
         refused: list[str] = []
-        cases = _given_or_chosen("cases", "cases", month, refused)
-        auditors = _given_or_chosen("auditors", "auditors", month, refused)
+        lists = {}
+        for field in ("cases", "auditors"):
+            lists[field] = _given_or_chosen(field, field, month, refused)
+            if lists[field] is not None:  # the form, shown again, has it chosen
+                chosen[field] = site().offered.id_of(lists[field])
         if refused:
-            raise UserError("\n".join(["these files were not taken:", *refused]))
-        chosen.update(cases=site().offered.id_of(cases), auditors=site().offered.id_of(auditors))
+            raise UserError("\n  ".join(["these files were not taken, so nothing was allocated:", *refused]))
+        if missing := [field for field, path in lists.items() if path is None]:
+            raise UserError(f"give the {' and the '.join(missing)} list (.xlsx or .csv), or choose one already in "
+                            "the workspace.")
+        cases, auditors = lists["cases"], lists["auditors"]
         replace = request.form.get("replace") == "yes"
         result = allocate_month(ws, month=month, cases=cases, auditors=auditors,
                                 out=ws.folder / f"allocations-{month:%Y-%m}.xlsx",
