@@ -34,7 +34,7 @@ def _is_form(path: Path) -> bool:
 
 def auditor_folders(out: Path) -> list[dict]:
     """The auditors' folders in a month's forms folder: each one's name, how many forms and its zip's address."""
-    if not out.is_dir():
+    if not out.is_dir() or not _inside(out):
         return []
     found = []
     for folder in sorted((p for p in out.iterdir() if p.is_dir() and p.name != DRAFTS_FOLDER), key=lambda p: p.name):
@@ -51,8 +51,6 @@ def drafts_in(out: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".eml") if folder.is_dir() else []
 
 
-bp.add_app_template_global(auditor_folders, "forms_auditor_folders")
-bp.add_app_template_global(drafts_in, "forms_drafts_in")
 
 
 def month_of_the_page() -> dt.date:
@@ -79,13 +77,17 @@ def index():
         next((item["id"] for item in lists if "allocation" in item["name"]), "")
     auditors = next((item["id"] for item in lists if "auditor" in item["name"]), "")
     return render("forms/index.html", month=month, out=out, lists=lists, data=data, auditors=auditors,
-                  formats=FORMAT_CHOICES, folders=auditor_folders(out) if _inside(out) else [],
-                  drafts=drafts_in(out) if _inside(out) else [])
+                  formats=FORMAT_CHOICES, folders=auditor_folders(out), drafts=drafts_in(out) if _inside(out) else [])
 
 
 def _inside(path: Path) -> bool:
     """Whether `path` is in the workspace (only files there are offered)."""
-    return path.resolve().is_relative_to(site().workspace.folder.resolve())
+    return Path(path).resolve().is_relative_to(site().workspace.folder.resolve())
+
+
+# for the job's page, which shows the result (forms/done.html)
+bp.add_app_template_global(auditor_folders, "forms_auditor_folders")
+bp.add_app_template_global(_inside, "forms_inside")
 
 
 @bp.post("/")
