@@ -138,7 +138,7 @@ def test_lists_already_in_the_workspace_are_chosen_and_a_bad_row_is_said_as_the_
         page.select_option("#cases", label="cases bad.xlsx")
         page.select_option("#auditors", label=AUDITORS)
         allocate_on_the_page(page)
-        alert = page.locator("[role=alert]").inner_text()
+        alert = page.locator("[role=alert]").text_content()
         assert [line.strip() for line in alert.strip().splitlines()] == [line.strip() for line in said]
         check_accessible(page)
     assert not (web / "allocations-2026-11.xlsx").exists()
@@ -152,7 +152,7 @@ def test_a_file_of_the_wrong_kind_is_refused_with_its_name(two, browser):
         page = signed_in(browser, served)
         page.goto(served.address("/allocate/"))
         allocate_on_the_page(page, cases=notes, auditors=given / AUDITORS)
-        alert = page.locator("[role=alert]").inner_text()
+        alert = page.locator("[role=alert]").text_content()
         assert "cases notes.txt: not a kind of file this page takes" in alert
         # the auditors list given is kept, and chosen in the form shown again
         assert page.locator("#auditors option:checked").inner_text() == f"lists/2026-11/{AUDITORS}"
@@ -175,7 +175,7 @@ def test_a_month_that_cannot_be_allocated_says_why_as_the_command_does(two, brow
         page = signed_in(browser, served)
         page.goto(served.address("/allocate/"))
         allocate_on_the_page(page, cases=given / CASES, auditors=given / "two auditors.xlsx")
-        alert = page.locator("[role=alert]").inner_text()
+        alert = page.locator("[role=alert]").text_content()
         refusal = [line for line in run.stderr.splitlines() if line.strip()]
         assert [line.strip() for line in alert.splitlines() if line.strip()] == [line.strip() for line in refusal]
         check_accessible(page)

@@ -144,7 +144,7 @@ def test_a_list_that_cannot_be_read_is_said_as_the_command_says_it(two, browser,
         page.select_option("#data", label=AUDITORS)
         page.click("text=Make the forms")
         page.wait_for_selector("[role=alert]", timeout=60_000)
-        assert error in page.locator("[role=alert]").inner_text()
+        assert error in page.locator("[role=alert]").text_content()
         check_accessible(page)
     assert not (web / "forms" / "2026-11").exists() or not forms_of(web)
 
@@ -171,7 +171,7 @@ def test_rows_with_no_form_are_listed_as_the_command_lists_them(two, browser, mo
         page.select_option("#data", label="allocations by hand.xlsx")
         page.select_option("#auditors", label="(no e-mail drafts)")
         made_on_the_page(page)
-        assert "Not every row was generated: 1 row skipped" in page.locator("[role=alert]").inner_text()
+        assert "Not every row was generated: 1 row skipped" in page.locator("[role=alert]").text_content()
         rows = page.locator("table.problems tbody tr")
         assert rows.count() == len(skipped)
         cells = rows.first.locator("td").all_inner_texts()
