@@ -57,7 +57,7 @@ def allocate_on_the_page(page, *, seed: str = "", cases: Path | None = None, aud
     if auditors:
         page.set_input_files("#auditors_file", [auditors])
     page.fill("#seed", seed)
-    page.click("text=Allocate the month")
+    page.click("button:text-is('Allocate the month')")
 
 
 @pytest.fixture
@@ -181,3 +181,27 @@ def test_a_month_that_cannot_be_allocated_says_why_as_the_command_does(two, brow
         check_accessible(page)
     assert not (web / "allocations-2026-11.xlsx").exists()
     assert not find_workspace(web).register.exists() or audits(web) == []
+
+
+def test_a_month_allocated_already_is_allocated_again_only_when_asked(two, browser):
+    web, _, given = two
+    with serving(web, today=ALLOCATED_ON) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/allocate/"))
+        allocate_on_the_page(page, cases=given / CASES, auditors=given / AUDITORS)
+        first = audits(web)
+        page.goto(served.address("/allocate/"))  # the lists given are chosen now
+        assert page.locator("#cases option:checked").inner_text() == f"lists/2026-11/{CASES}"
+        assert page.locator("#auditors option:checked").inner_text() == f"lists/2026-11/{AUDITORS}"
+        allocate_on_the_page(page, seed="5")
+        alert = page.locator("[role=alert]").text_content()
+        assert "allocations-2026-11.xlsx is already in the workspace" in alert and "Allocate the month again" in alert
+        check_accessible(page)
+        assert audits(web) == first
+        page.check("#replace")
+        page.click("button:text-is('Allocate the month')")
+        assert "seed 5" in page.locator("pre.lines").last.inner_text()
+        after = audits(web)
+    assert {a[0] for a in after} >= {a[0] for a in first}
+    cancelled = {a[0] for a in after if "cancelled" in a[-1]}
+    assert cancelled == {a[0] for a in first} - {a[0] for a in after if "cancelled" not in a[-1]}

@@ -91,7 +91,7 @@ def run():
     month = month_given("month")
     seed_text = (request.form.get("seed") or "").strip()
     chosen = {"cases": request.form.get("cases", ""), "auditors": request.form.get("auditors", ""),
-              "seed": seed_text}
+              "seed": seed_text, "replace": request.form.get("replace") == "yes"}
     try:
         if month is None:
             raise UserError("give the month to allocate, for example 2026-12.")
@@ -111,8 +111,13 @@ def run():
                             "the workspace.")
         cases, auditors = lists["cases"], lists["auditors"]
         replace = request.form.get("replace") == "yes"
-        result = allocate_month(ws, month=month, cases=cases, auditors=auditors,
-                                out=ws.folder / f"allocations-{month:%Y-%m}.xlsx",
+        out = ws.folder / f"allocations-{month:%Y-%m}.xlsx"
+        if out.exists() and not replace:  # (the command line's message asks for --out, which the page has not)
+            raise UserError(f"{out.name} is already in the workspace, so it was not replaced: {month:%B %Y} may "
+                            "have been allocated already. To allocate it again before any form is made, tick "
+                            "'Allocate the month again' (as --replace does, the earlier allocation is then "
+                            "cancelled); or move the list away first.")
+        result = allocate_month(ws, month=month, cases=cases, auditors=auditors, out=out,
                                 seed=int(seed_text) if seed_text else None, replace=replace, today=site().today())
     except UserError as exc:
         return _form(month=month, chosen=chosen, problem=f"Error: {exc}", status=400)
