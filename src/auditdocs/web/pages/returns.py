@@ -18,6 +18,7 @@ from ...errors import UserError
 from ...returns.read import RETURNED_SUFFIXES, in_form_order
 from ...returns.run import ReturnsChecked, check_returns, record_sent_back
 from ..app import render, site, start_job
+from ..jobs import JobRunning
 from ..uploads import receive
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
@@ -32,6 +33,7 @@ class Read:
     checked: ReturnsChecked
     letters: str
     returned: Path  # the workspace's returned folder: files are shown from it
+    library: object  # the form specs they were read with
     refused: list[str] = field(default_factory=list)
     sent: str = ""  # what `record_sent_back` said, once recorded
 
@@ -51,8 +53,7 @@ class Read:
     def reasons(self, record) -> list[str]:
         """What to fix (in the form's order), or why the file cannot be read; the reader's notes after."""
         if record.status == "incomplete":
-            library = site().workspace.library()
-            problems = in_form_order(library.get(record.form_id, record.form_version), record.problems)
+            problems = in_form_order(self.library.get(record.form_id, record.form_version), record.problems)
         else:
             problems = record.problems
         return [p.message for p in problems] + [f"Note: {note}" for note in record.notes]
@@ -100,10 +101,17 @@ def _read(paths: list[Path] | None, refused: list[str]):
 
     def work(job) -> Read:
         checked = check_returns(ws, paths, progress=job.progress)
-        return Read(checked, checked.returns_text(ws.library(), today) if checked.records else "", ws.returned,
+        library = ws.library()
+        return Read(checked, checked.returns_text(library, today) if checked.records else "", ws.returned, library,
                     refused)
 
-    return start_job(TITLE, work, template="returns/result.html")
+    try:
+        return start_job(TITLE, work, template="returns/result.html")
+    except JobRunning as exc:
+        if paths:
+            raise JobRunning(f"{exc} The files given were kept in the returned folder: read it when that has "
+                             "finished.") from None
+        raise
 
 
 def _shown_folder(folder: Path, base: Path) -> str:

@@ -47,10 +47,10 @@ def index():
 
 @bp.post("/update")
 def update():
-    ws = site().workspace
+    ws, now = site().workspace, site().now()
 
     def work(job) -> Updated:
-        summary = consolidate_returns(ws, progress=job.progress)
+        summary = consolidate_returns(ws, now=now, progress=job.progress)
         updated = Updated(summary)
         if not summary.not_changed and ws.register.is_file():
             with ws.open_register() as reg:
