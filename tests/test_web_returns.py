@@ -173,3 +173,28 @@ def test_uploaded_names_stay_in_the_returned_folder(demo_copy, tmp_path, browser
     outside = [p for p in tmp_path.rglob("*") if p.name in ("x.docx", "y.docx")]
     assert sorted(outside) == [demo_copy / "returned" / "x.docx", demo_copy / "returned" / "y.docx"]
     assert not Path("/tmp/x.docx").exists()
+
+
+def test_a_folder_chosen_and_files_dropped(demo_copy, tmp_path, browser):
+    given = taken_out(demo_copy, tmp_path / "Tomasz Wróbel")
+    with serving(demo_copy, today=DEMO_DAY) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/returns/"))
+        page.set_input_files("#folder", str(tmp_path / "Tomasz Wróbel"))
+        page.get_by_role("button", name="Keep and read these forms").click()
+        wait_for_result(page)
+        assert set(page_rows(page)) == {path.name for path in given}
+        assert all((demo_copy / "returned" / path.name).is_file() for path in given)
+
+        (demo_copy / "returned" / given[0].name).unlink()
+        page.goto(served.address("/returns/"))
+        assert page.get_by_text("Drop the files, or a whole folder of them, here").is_visible()
+        page.evaluate("""([name, bytes]) => {
+            const given = new DataTransfer();
+            given.items.add(new File([new Uint8Array(bytes)], name));
+            document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: given, bubbles: true,
+                                                                                   cancelable: true}));
+        }""", [given[0].name, list(given[0].read_bytes())])
+        wait_for_result(page)
+        assert set(page_rows(page)) == {given[0].name}
+        assert (demo_copy / "returned" / given[0].name).read_bytes() == given[0].read_bytes()
