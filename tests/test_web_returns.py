@@ -4,6 +4,7 @@ uploaded names that try to leave the returned folder."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from browser import DEMO_DAY, check_accessible, serving, signed_in
@@ -61,10 +62,11 @@ def page_rows(page) -> dict[str, tuple[str, list[str]]]:
     return {row["file"]: (row["status"], row["reasons"]) for row in rows}
 
 
-def sent_back_events(folder: Path) -> set[tuple]:
+def sent_back_events(folder: Path) -> Counter:
+    """The register's 'sent back' events: (audit, day, who) -> how many."""
     ws = load_workspace(folder / "auditdocs.toml")
     with ws.open_register() as reg:
-        return {(a.audit_id, e.on, e.who) for a in reg.audits() for e in a.events if e.kind == "sent_back"}
+        return Counter((a.audit_id, e.on, e.who) for a in reg.audits() for e in a.events if e.kind == "sent_back")
 
 
 def wait_for_result(page) -> None:
@@ -118,8 +120,14 @@ def test_forms_given_to_the_page_are_read_as_parse_reads_them(demo_made, demo_co
         assert "Recorded in the register that 1 incomplete audit was sent back on 07/12/2026." in said
         check_accessible(page)
         assert page.get_by_role("button", name="Record as sent back today").count() == 0
-    recorded = sent_back_events(demo_copy) - before
-    assert recorded and all(on == DEMO_DAY and who == SENT_BY for _, on, who in recorded)
+        recorded = sent_back_events(demo_copy) - before
+        job = page.url.split("/jobs/")[1].split("#")[0]
+        page.goto(served.address("/returns/"))
+        token = page.locator("input[name=csrf]").first.get_attribute("value")
+        again = page.request.post(served.address("/returns/sent"), headers={"X-CSRF-Token": token},
+                                  form={"job": job})
+        assert again.ok and sent_back_events(demo_copy) - before == recorded  # recorded once
+    assert list(recorded.values()) == [1] and all(on == DEMO_DAY and who == SENT_BY for _, on, who in recorded)
 
     # the command line, on another copy given the same files
     cli_before = sent_back_events(other)

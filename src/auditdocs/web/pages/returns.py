@@ -90,8 +90,9 @@ def sent():
     job = site().jobs.get(request.form.get("job", ""))
     if job is None or job.state != "done" or not isinstance(job.result, Read):
         abort(404)
-    done = record_sent_back(site().workspace, job.result.checked.standing, sent_on=site().today())
-    job.result.sent = done.text().strip()
+    if not job.result.sent:  # (recorded once: the form sent again, by a reload, records nothing more)
+        done = record_sent_back(site().workspace, job.result.checked.standing, sent_on=site().today())
+        job.result.sent = done.text().strip()
     return redirect(url_for("job", job_id=job.id) + "#sent", 303)
 
 
