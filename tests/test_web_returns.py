@@ -113,6 +113,12 @@ def test_forms_given_to_the_page_are_read_as_parse_reads_them(demo_made, demo_co
         returns = parsed(demo_copy, kept, monkeypatch, "--returns", "--sent-on", DEMO_DAY.strftime("%d/%m/%Y"))
         assert letters.strip() and letters in returns
 
+        parsed(demo_copy, kept, monkeypatch, "--json", str(tmp_path / "answers.json"))
+        with page.expect_download() as got:
+            page.get_by_role("link", name="Download every answer read").click()
+        assert got.value.suggested_filename == "answers.json"
+        assert Path(got.value.path()).read_bytes() == (tmp_path / "answers.json").read_bytes()
+
         before = sent_back_events(demo_copy)
         page.get_by_role("button", name="Record as sent back today").click()
         page.wait_for_selector("#sent")

@@ -4,7 +4,8 @@ Files given to the page (dropped, chosen, or a whole folder) are kept in the wor
 (`uploads.receive`: only the kinds of file the reader looks at, so that a PDF sent by mistake is read and said
 what to do about) and those files are read; or the returned folder is read as it is. Reading is a job. Its
 page shows complete / incomplete / unreadable with the reasons (`parse`'s lines), the letters to send back
-(`parse --returns`), and records that they were sent back (`parse --returns --sent`).
+(`parse --returns`), every answer read to download (`parse --json`, written in the server's private folder),
+and records that they were sent back (`parse --returns --sent`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from ...errors import UserError
 from ...returns.read import RETURNED_SUFFIXES, in_form_order
 from ...returns.run import ReturnsChecked, check_returns, record_sent_back
-from ..app import render, site, start_job
+from ..app import private_folder, render, site, start_job
 from ..jobs import JobRunning
 from ..uploads import receive
 
@@ -35,6 +36,7 @@ class Read:
     returned: Path  # the workspace's returned folder: files are shown from it
     library: object  # the form specs they were read with
     refused: list[str] = field(default_factory=list)
+    answers: Path | None = None  # every answer read, as `parse --json` writes them
     sent: str = ""  # what `record_sent_back` said, once recorded
 
     def shown(self, record) -> str:
@@ -97,14 +99,16 @@ def sent():
 
 
 def _read(paths: list[Path] | None, refused: list[str]):
-    ws = site().workspace
-    today = site().today()
+    ws, today = site().workspace, site().today()
+    answers = private_folder("answers") / "answers.json"
 
     def work(job) -> Read:
-        checked = check_returns(ws, paths, progress=job.progress)
+        checked = check_returns(ws, paths, json_file=answers, progress=job.progress)
+        written = answers if checked.records and not checked.json_problem else None
+        checked.json_file = None  # (its place is the server's own: the page offers it to download instead)
         library = ws.library()
         return Read(checked, checked.returns_text(library, today) if checked.records else "", ws.returned, library,
-                    refused)
+                    refused, written)
 
     try:
         return start_job(TITLE, work, template="returns/result.html")
