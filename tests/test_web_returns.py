@@ -3,7 +3,9 @@
 uploaded names that try to leave the returned folder."""
 from __future__ import annotations
 
+import html
 import shutil
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -184,8 +186,20 @@ def test_uploaded_names_stay_in_the_returned_folder(demo_copy, tmp_path, browser
                                                             "buffer": form}})
             assert answer.ok, (name, answer.status)
             assert served.site.jobs.wait(60)
-    outside = [p for p in tmp_path.rglob("*") if p.name in ("x.docx", "y.docx")]
-    assert sorted(outside) == [demo_copy / "returned" / "x.docx", demo_copy / "returned" / "y.docx"]
+        release = threading.Event()
+        served.site.jobs.start("Updating the tracker", lambda job: release.wait(60), template="tracker/result.html")
+        try:  # files given while another step runs: kept, and not read (the page says so)
+            answer = page.request.post(served.address("/returns/upload"), headers={"X-CSRF-Token": token},
+                                       multipart={"files": {"name": "z.docx", "mimeType": "application/octet-stream",
+                                                            "buffer": form}})
+            assert answer.status == 409
+            said = html.unescape(answer.text())
+            assert "'Updating the tracker' is running" in said and "The files given were kept in the returned folder" in said
+        finally:
+            release.set()
+            assert served.site.jobs.wait(30)
+    outside = [p for p in tmp_path.rglob("*") if p.name in ("x.docx", "y.docx", "z.docx")]
+    assert sorted(outside) == [demo_copy / "returned" / f"{n}.docx" for n in "xyz"]
     assert not Path("/tmp/x.docx").exists()
 
 
