@@ -39,6 +39,8 @@ from ..forms.safezip import (
 from ..generate.run import folder_name
 
 AMEND_WITHIN = 3  # working days an auditor has to amend an audit
+#: The kinds of file looked at among the returned forms: the forms, and those sent by mistake (said what to do).
+RETURNED_SUFFIXES = FORM_SUFFIXES | set(WRONG_KIND) | set(TEMPLATES) | set(MACRO_TEMPLATES)
 
 
 def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
@@ -55,7 +57,7 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
         raise UserError(f"there is no file or folder {names}. Check the name (and the folder you are in); "
                         "nothing was read or written.")
     files: list[tuple[Path, Path | None]] = []
-    wanted = FORM_SUFFIXES | set(WRONG_KIND) | set(TEMPLATES) | set(MACRO_TEMPLATES)
+    wanted = RETURNED_SUFFIXES
     for path in paths:
         if path.is_dir():
             found = []
