@@ -150,3 +150,32 @@ def test_the_moderators_copies_come_as_a_zip_each(demo_made, demo_copy, browser,
         finished(page)
         assert "Error: no audit of October 2026 is waiting for moderation" in page.locator("main").inner_text()
         check_accessible(page)
+
+
+def test_a_moderators_list_given_to_the_page_is_kept_and_used(demo_copy, browser, tmp_path):
+    given = tmp_path / "Our moderators.xlsx"
+    shutil.copy(demo_copy / "moderators.xlsx", given)
+    said = command(demo_copy, "moderation", "select", "--month", MONTH, "--moderators", given, "--seed", "11",
+                   "--share", "40", "--dry-run")
+    with serving(demo_copy, today=DEMO_DAY) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/moderation/"))
+        page.fill("#select-month", MONTH)
+        page.set_input_files("#list-file", [given])
+        page.fill("#seed", "11")
+        page.fill("#share", "40")
+        page.check("#dry-run")
+        page.get_by_role("button", name="Choose the sample").click()
+        assert "Nothing was recorded" in page.locator("main [role=status]").first.inner_text()
+        rows = table_rows(page, "The sample")
+        assert rows and all(f"  {row[0]}  case {row[1]}  " in said for row in rows)
+        assert len(rows) == said.count("  case ")
+        assert (demo_copy / "lists" / "Our moderators.xlsx").read_bytes() == given.read_bytes()
+        page.goto(served.address("/moderation/"))  # offered from the workspace from now on
+        assert page.locator("#list option").all_inner_texts() == ["moderators.xlsx", "lists/Our moderators.xlsx"]
+
+        (tmp_path / "sample.txt").write_text("not a list", encoding="utf-8")
+        page.set_input_files("#list-file", [tmp_path / "sample.txt"])
+        page.get_by_role("button", name="Choose the sample").click()
+        assert "Error: sample.txt: not a kind of file this page takes" in page.locator("main [role=alert]").inner_text()
+        check_accessible(page)
