@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, request
 
+from ...domain.dates import add_months
 from ...errors import UserError
 from ...naming import safe_name
 from ..app import month_given, private_folder, render, site, start_job
@@ -19,9 +20,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 LISTS = "lists"  # the workspace's folder for lists given to a page (moderators lists uploaded here)
 LIST_SUFFIXES = {".xlsx", ".csv"}
 
-
-def last_month(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def copies_folder(month: dt.date) -> Path:
@@ -48,7 +46,7 @@ def _shown(path: Path) -> str:
 
 @bp.get("/")
 def index():
-    month = month_given() or last_month(site().today())
+    month = month_given() or add_months(site().today().replace(day=1), -1)
     return render("moderation/index.html", month=month, lists=[_shown(p) for p in moderator_lists()],
                   share=site().workspace.settings("moderation").share)
 

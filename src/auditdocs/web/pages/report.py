@@ -3,11 +3,11 @@ made in the background; its summary and charts shown on the page, the Word repor
 PDF offered to download."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from flask import Blueprint, request
 
+from ...domain.dates import add_months
 from ...errors import UserError
 from ..app import private_folder, render, site, start_job
 
@@ -19,13 +19,10 @@ def reports_folder() -> Path:
     return site().workspace.folder / "output" / "reports"
 
 
-def last_month(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
 
 @bp.get("/")
 def index():
-    month = last_month(site().today())
+    month = add_months(site().today().replace(day=1), -1)
     year_start = site().workspace.settings("report").year_start
     quarter = (month.month - year_start) % 12 // 3 + 1
     year = month.year if month.month >= year_start else month.year - 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, request
 
+from ...domain.dates import add_months
 from ...errors import UserError
 from ..app import month_given, private_folder, render, site, start_job
 
@@ -24,13 +25,10 @@ def key_file() -> Path:
     return site().workspace.folder / KEY
 
 
-def last_month(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
 
 @bp.get("/")
 def index():
-    return render("share/index.html", month=month_given() or last_month(site().today()),
+    return render("share/index.html", month=month_given() or add_months(site().today().replace(day=1), -1),
                   has_key=key_file().is_file(), key=str(KEY), exports=str(EXPORTS), finalised=str(FINALISED))
 
 
