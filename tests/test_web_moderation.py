@@ -83,7 +83,7 @@ def test_the_sample_chosen_on_the_page_is_the_commands(demo_made, demo_copy, bro
     command(other, "moderation", "select", "--month", MONTH, "--moderators", "moderators.xlsx", "--seed", "7",
             "--share", "40", "--json", tmp_path / "sample.json")
     sample = json.loads((tmp_path / "sample.json").read_text(encoding="utf-8"))
-    with serving(demo_copy, today=DEMO_DAY) as served:
+    with serving(demo_copy) as served:  # on the clock's day, as the command
         page = signed_in(browser, served)
         page.goto(served.address("/moderation/"))
         assert page.locator("#list option").all_inner_texts() == ["moderators.xlsx"]
@@ -119,7 +119,7 @@ def test_the_moderators_copies_come_as_a_zip_each(demo_made, demo_copy, browser,
                 "--share", "40")
     command(other, "moderation", "forms", "--month", MONTH, "--out", tmp_path / "copies")
     by_cli = {p.relative_to(tmp_path / "copies").as_posix() for p in (tmp_path / "copies").rglob("*") if p.is_file()}
-    with serving(demo_copy, today=DEMO_DAY) as served:
+    with serving(demo_copy) as served:  # on the clock's day, as the command
         page = signed_in(browser, served)
         page.goto(served.address("/moderation/"))
         page.fill("#copies-month", MONTH)
@@ -157,7 +157,7 @@ def test_a_moderators_list_given_to_the_page_is_kept_and_used(demo_copy, browser
     shutil.copy(demo_copy / "moderators.xlsx", given)
     said = command(demo_copy, "moderation", "select", "--month", MONTH, "--moderators", given, "--seed", "11",
                    "--share", "40", "--dry-run")
-    with serving(demo_copy, today=DEMO_DAY) as served:
+    with serving(demo_copy) as served:  # on the clock's day, as the command
         page = signed_in(browser, served)
         page.goto(served.address("/moderation/"))
         page.fill("#select-month", MONTH)
