@@ -111,7 +111,9 @@ def main() -> None:
         thread.start()
         try:
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-            opener.open(running.url).read()  # signed in: the session cookie is kept
+            first, status = timed_get(opener, running.url)  # signed in (the session cookie is kept): the month page
+            print(f"  first answer after the server started (signing in, then the month page while where every audit "
+                  f"stands is worked out): {first:.0f} ms")
             base = running.url.split("/?token=")[0]
             slow = []
             print(f"  {'page':<34}{'address':<44}{'status':>6}{'median':>10}{'worst':>10}")

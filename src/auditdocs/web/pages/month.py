@@ -3,8 +3,8 @@
 The month page is `auditdocs status`: the same use case's parts (`status.run.standings`, then
 `status.plan.month_at_a_glance`), shown as tables, narrowed by the filters (state, auditor, team) and with a
 search by case number or audit id. Working out where 10,000 audits stand takes seconds, so the standings are
-kept between requests for as long as the register's file is the same and the day is (`Known`); they are worked
-out once when the server starts. An audit's page reads that audit and its case's history from the register.
+kept between requests for as long as the register's file is the same and the day is (`Known`): a thread of the
+server works them out when it starts and again whenever the register changes. An audit's page reads that audit and its case's history from the register.
 
 Addresses hold audit ids, states, team names and months, never a person's name: an auditor is chosen by an
 opaque key (`who_key`).
@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ bp = Blueprint("month", __name__)
 
 #: The most audits a list shows at first (all of them on asking): a page of 10,000 rows is no use to read.
 SHOWN = 100
+#: How often the register's file is looked at, to work the standings out again when it changed.
+KEEP_UP_SECONDS = 2
 
 
 # ---- the standings, kept while the register is the same -------------------------------------
@@ -72,14 +75,33 @@ class Known:
                 self._kept = _Kept(key, found, {}, sorted({a.month for a in found.audits if a.month}, reverse=True))
             return self._kept
 
-    def glance(self, ws: Workspace, today: dt.date, month: dt.date | None) -> plan.MonthAtAGlance:
-        """The month at a glance as `auditdocs status [--month]` works it out (`status.run.month_status`)."""
+    def glance(self, ws: Workspace, today: dt.date, month: dt.date | None) -> _Glance:
+        """The month at a glance as `auditdocs status [--month]` works it out (`status.run.month_status`), with
+        its overdue audits and those due soon."""
         kept = self.standings(ws, today)
         found = kept.found
         if month not in kept.glances:
-            kept.glances[month] = plan.month_at_a_glance(found.audits, found.standings, ws.library(),
-                                                         month or found.month, today, every_month=month is None)
+            glance = plan.month_at_a_glance(found.audits, found.standings, ws.library(), month or found.month, today,
+                                            every_month=month is None)
+            kept.glances[month] = _Glance(glance, glance.overdue(), glance.due_soon())
         return kept.glances[month]
+
+    def keep_up(self, site_) -> None:
+        """Work the standings out again whenever the register changes (or the day does), so that the page is
+        quick after a step wrote to the register too; until the server stops (its private folder is gone)."""
+        while site_.private.exists():
+            try:
+                self.standings(site_.workspace, site_.today())
+            except Exception:  # a register not made yet, busy or damaged: the page says so when asked
+                pass
+            time.sleep(KEEP_UP_SECONDS)
+
+
+@dataclass
+class _Glance:
+    glance: plan.MonthAtAGlance
+    overdue: list[plan.AuditLine]
+    soon: list[plan.AuditLine]
 
 
 def known() -> Known:
@@ -91,15 +113,8 @@ def _set_up(state) -> None:
     app = state.app
     app.extensions["auditdocs.month"] = Known()
     app.jinja_env.globals.update(grade_class=grade_class, who_key=who_key)
-    site_ = app.extensions["auditdocs"]
-
-    def warm():  # the first page is quick too
-        try:
-            app.extensions["auditdocs.month"].standings(site_.workspace, site_.today())
-        except Exception:  # a register not made yet, or damaged: the page says so when asked
-            pass
-
-    threading.Thread(target=warm, daemon=True, name="auditdocs-month-warm").start()
+    threading.Thread(target=app.extensions["auditdocs.month"].keep_up, args=(app.extensions["auditdocs"],),
+                     daemon=True, name="auditdocs-month").start()
 
 
 # ---- names in addresses, and colours ---------------------------------------------------------
@@ -179,15 +194,20 @@ def _row(line: plan.AuditLine, today: dt.date, library) -> Row:
     return Row(line, step, bool(step and step.late(today)), grade, grade_class(scale, grade.value) if grade else "")
 
 
-def _narrowed(glance: plan.MonthAtAGlance, state: str, auditor: str, team: str) -> plan.MonthAtAGlance:
+def _narrowed(whole: _Glance, state: str, auditor: str, team: str) -> _Glance:
+    """The month at a glance of the audits in `state`, of `auditor` (a `who_key`) and of `team` (each if given)."""
     def kept(line: plan.AuditLine) -> bool:
-        return ((not state or line.standing.state == state) and (not auditor or who_key(line.audit.auditor or "(no auditor)") == auditor)
+        return ((not state or line.standing.state == state)
+                and (not auditor or who_key(line.audit.auditor or "(no auditor)") == auditor)
                 and (not team or (line.audit.team or "(no team)") == team))
 
     if not (state or auditor or team):
-        return glance
-    return plan.MonthAtAGlance(glance.month, glance.today, [x for x in glance.lines if kept(x)],
-                               None if glance.other_months is None else [x for x in glance.other_months if kept(x)])
+        return whole
+    glance = whole.glance
+    return _Glance(plan.MonthAtAGlance(glance.month, glance.today, [x for x in glance.lines if kept(x)], None if
+                                       glance.other_months is None else [x for x in glance.other_months if kept(x)]),
+                   # the same order as overdue() and due_soon() of those lines give
+                   [x for x in whole.overdue if kept(x)], [x for x in whole.soon if kept(x)])
 
 
 def _groups(glance: plan.MonthAtAGlance, what: str, states: list[str]) -> list[dict]:
@@ -231,7 +251,8 @@ def index():
         kept = known().standings(ws, today)
     except UserError as exc:
         return render("month/index.html", empty=str(exc), glance=None, filters={})
-    whole = known().glance(ws, today, month)
+    whole_glance = known().glance(ws, today, month)
+    whole = whole_glance.glance
     library = ws.library()
     auditors = sorted({line.audit.auditor or "(no auditor)" for line in whole.lines}, key=str.casefold)
     teams = sorted({line.audit.team or "(no team)" for line in whole.lines}, key=str.casefold)
@@ -239,13 +260,14 @@ def index():
     if auditor and not auditor_name:  # an auditor of another month
         auditor_name = next((line.audit.auditor for line in whole.other_months or [] if
                              who_key(line.audit.auditor) == auditor), "someone with no audits this month")
-    glance = _narrowed(whole, state, auditor, team)
+    narrowed = _narrowed(whole_glance, state, auditor, team)
+    glance = narrowed.glance
     counts = glance.counts()
     shown_states = [s for s, n in counts.items() if n] or []
     filtered = bool(state or auditor or team)
     found = [_row(plan.AuditLine(a, kept.found.standings[a.audit_id], plan.subject_name(a, library)), today, library)
              for a in _search(ws, query, kept)] if query else None
-    overdue, soon = glance.overdue(), glance.due_soon()
+    overdue, soon = narrowed.overdue, narrowed.soon
     listed = [_row(x, today, library) for x in sorted(glance.lines, key=lambda x: x.audit.audit_id)] if filtered else []
     limit = None if every else SHOWN
     return render(
