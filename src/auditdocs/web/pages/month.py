@@ -12,6 +12,7 @@ opaque key (`who_key`).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import re
 import threading
@@ -73,6 +74,11 @@ class Known:
             if self._kept is None or self._kept.key != key:
                 found = status_run.standings(ws, None, today)
                 self._kept = _Kept(key, found, {}, sorted({a.month for a in found.audits if a.month}, reverse=True))
+                # What is kept is looked through by no collection of the garbage (each would pause a request for
+                # 100s of ms), until it is replaced: then what it held is collected.
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
             return self._kept
 
     def glance(self, ws: Workspace, today: dt.date, month: dt.date | None) -> _Glance:
@@ -223,7 +229,7 @@ def _groups(glance: plan.MonthAtAGlance, what: str, states: list[str]) -> list[d
 
 
 def _search(ws: Workspace, text: str, kept: _Kept) -> list[m.RegisteredAudit]:
-    """The audits whose case number or audit id is `text` (spaces and case ignored for an audit id)."""
+    """The audits whose case number or audit id is `text` (an audit id however it is capitalised)."""
     text = text.strip()
     if not text:
         return []
@@ -276,8 +282,9 @@ def index():
         overdue=[_row(x, today, library) for x in overdue[:limit]], overdue_count=len(overdue),
         soon=[_row(x, today, library) for x in soon[:limit]], soon_count=len(soon),
         listed=listed[:limit], listed_count=len(listed), every=every, shown_limit=SHOWN,
-        months=kept.months,
-        auditors=auditors, teams=teams, found=found, query=query, filtered=filtered,
+        month_options=[(f"{mo:%Y-%m}", f"{mo:%B %Y}") for mo in kept.months],
+        auditor_options=[(who_key(name), name) for name in auditors], team_options=[(name, name) for name in teams],
+        found=found, query=query, filtered=filtered,
         filters={k: v for k, v in (("month", f"{month:%Y-%m}" if month else ""), ("state", state),
                                     ("auditor", auditor), ("team", team)) if v},
         auditor_name=auditor_name, soon_days=plan.SOON_DAYS, every_month=whole.other_months is not None)
