@@ -14,7 +14,7 @@ from auditdocs.contrast import text_on
 from auditdocs.domain import cycle
 from auditdocs.domain import model as m
 from auditdocs.status.run import month_status
-from auditdocs.web.pages.month import grade_class, who_key
+from auditdocs.web.pages.month import Known, grade_class, who_key
 from auditdocs.workspace import find_workspace, init_workspace
 
 AN_AUDIT = "AUD-202611-LG4EBT6L"  # the demo's Inadequate audit: in drafts, with actions, moderated, two versions
@@ -47,13 +47,19 @@ def section(text: str, title: str) -> list[str]:
     return out
 
 
+def month_ready(page):
+    """The month page, once where every audit stands is worked out (it shows itself then)."""
+    page.wait_for_selector("#summary-heading", timeout=60_000)
+    return page
+
+
 def table_rows(page, selector: str) -> list[list[str]]:
     return page.eval_on_selector_all(f"{selector} tbody tr", "rows => rows.map(r => Array.from(r.children, "
                                                                     "c => c.innerText.trim()))")
 
 
 def test_the_month_page_shows_what_status_says(served_demo, browser, status_said, demo_made):
-    page = signed_in(browser, served_demo)
+    page = month_ready(signed_in(browser, served_demo))
     assert page.locator("h1").inner_text() == "The month"
     # counts per state, as the command's first lines
     said = {}
@@ -85,7 +91,7 @@ def test_the_month_page_shows_what_status_says(served_demo, browser, status_said
 
 
 def test_filters_narrow_the_month_and_keep_names_out_of_the_address(served_demo, browser, demo_made):
-    page = signed_in(browser, served_demo)
+    page = month_ready(signed_in(browser, served_demo))
     page.select_option("#state", "sent_back")
     page.click(".filters button[type=submit]")
     assert "state=sent_back" in page.url
@@ -116,7 +122,7 @@ def test_filters_narrow_the_month_and_keep_names_out_of_the_address(served_demo,
 
 
 def test_the_search_finds_an_audit_by_case_number_or_id(served_demo, browser, demo_made):
-    page = signed_in(browser, served_demo)
+    page = month_ready(signed_in(browser, served_demo))
     glance = month_status(find_workspace(demo_made), today=DEMO_DAY).glance
     line = next(x for x in glance.lines if x.audit.audit_id == AN_AUDIT)
     page.fill("#q", line.audit.case_number)
@@ -144,7 +150,7 @@ def test_an_audits_page_shows_its_state_versions_actions_and_moderation(served_d
         audit = reg.audit(AN_AUDIT)
         history = reg.case_history(audit.case_number)
     standing = cycle.standings(history, ws.library(), DEMO_DAY)[AN_AUDIT]
-    page = signed_in(browser, served_demo)
+    page = month_ready(signed_in(browser, served_demo))
     page.goto(served_demo.address(f"/audits/{AN_AUDIT}"))
     facts = {row[0]: row[1] for row in table_rows(page, "table.facts:has(caption:has-text('today'))")}
     assert facts["State"].startswith(cycle.STATES[standing.state])
@@ -175,7 +181,7 @@ def test_an_audits_page_shows_its_state_versions_actions_and_moderation(served_d
 
 
 def test_the_keyboard_reaches_the_search_and_the_skip_link_works(served_demo, browser):
-    page = signed_in(browser, served_demo)
+    page = month_ready(signed_in(browser, served_demo))
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     page.keyboard.press("Enter")
@@ -192,7 +198,7 @@ def test_the_keyboard_reaches_the_search_and_the_skip_link_works(served_demo, br
 
 
 def test_the_scales_colours_are_classes(served_demo, browser, demo_made):
-    page = signed_in(browser, served_demo)
+    page = month_ready(signed_in(browser, served_demo))
     css = page.goto(served_demo.address("/colours.css")).text()
     library = find_workspace(demo_made).library()
     options = [(scale, o) for spec in library.current() for scale in spec.scales.values() for o in scale.options
@@ -212,7 +218,7 @@ def test_the_scales_colours_are_classes(served_demo, browser, demo_made):
 
 def test_the_month_page_prints_on_a4(served_demo, browser):
     # A4 portrait less the page's margins (12 mm each side), at the browser's 96 pixels to the inch
-    page = signed_in(browser, served_demo, viewport={"width": 703, "height": 1000})
+    page = month_ready(signed_in(browser, served_demo, viewport={"width": 703, "height": 1000}))
     page.emulate_media(media="print")
     assert not page.locator("nav").is_visible() and not page.locator("form.filters").is_visible()
     assert not page.locator("form.search").is_visible()
@@ -227,22 +233,33 @@ def test_a_workspace_with_no_audits_yet_says_how_to_begin(tmp_path, browser):
     init_workspace(tmp_path / "new")
     with serving(tmp_path / "new", today=DEMO_DAY) as served:
         page = signed_in(browser, served)
-        assert "no audits yet" in page.locator("main [role=status]").inner_text()
+        page.wait_for_selector("main [role=status]:has-text('no audits yet')", timeout=30_000)
         check_accessible(page)
 
 
 def test_the_page_follows_the_register(demo_copy, browser):
-    """What the month page shows is kept between requests only while the register is the same."""
+    """What the month page shows is worked out again when the register changes (until then it says so)."""
     with serving(demo_copy, today=DEMO_DAY) as served:
+        extensions = served.running.app.extensions
+        worker, extensions["auditdocs.month"] = extensions["auditdocs.month"], Known()  # nothing worked out yet
         page = signed_in(browser, served)
+        assert "Working out where every audit" in page.locator("main [role=status]").inner_text()
+        check_accessible(page)
+        extensions["auditdocs.month"] = worker
+        month_ready(page)  # it shows itself once ready
         before = {row[0]: int(row[1]) for row in table_rows(page, "table.counts:not(.by)")}
         ws = find_workspace(demo_copy)
         glance = month_status(ws, today=DEMO_DAY).glance
         due = [x.audit.audit_id for x in glance.lines if x.standing.state == cycle.OVERSIGHT_DUE]
         with ws.open_register(write=True) as reg:
             reg.record_events([m.Event("oversight_recorded", DEMO_DAY, due[0], "the tracker")])
-        page.reload()
-        after = {row[0]: int(row[1]) for row in table_rows(page, "table.counts:not(.by)")}
         label = cycle.STATES[cycle.OVERSIGHT_DUE]
+        for _ in range(60):  # worked out again by the server's thread, which the page asks to look now
+            page.reload()
+            after = {row[0]: int(row[1]) for row in table_rows(page, "table.counts:not(.by)")}
+            if after != before:
+                break
+            page.wait_for_timeout(500)
+        assert page.locator(".stale").count() == 0
         assert after[label] == before[label] - 1
         assert after == {cycle.STATES[s]: n for s, n in month_status(ws, today=DEMO_DAY).glance.counts().items() if n}

@@ -16,7 +16,6 @@ import gc
 import hashlib
 import re
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,11 +49,15 @@ class _Kept:
 
 
 class Known:
-    """Where every audit stands, worked out once per state of the register's file and per day."""
+    """Where every audit stands, worked out by a thread of the server (`keep_up`) when it starts and again
+    whenever the register's file changes (or the day does): a request never waits for it. Until it is worked out
+    again, a request is given what was worked out before (saying so), or, at the start, nothing yet."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._kept: _Kept | None = None
+        self._failed: tuple[tuple, Exception] | None = None  # the register could not be read as it is now
+        self.wake = threading.Event()
 
     @staticmethod
     def _key(ws: Workspace, today: dt.date) -> tuple:
@@ -64,16 +67,31 @@ class Known:
         except OSError:
             return (today, None)
 
-    def standings(self, ws: Workspace, today: dt.date) -> _Kept:
-        """Every audit and where it stands on `today` (a UserError when the register has no audits yet)."""
+    def current(self, ws: Workspace, today: dt.date) -> tuple[_Kept | None, bool]:
+        """What was worked out last (None: nothing yet), and whether it is of the register as it is now; the
+        error of the register as it is now, when it could not be read."""
         key = self._key(ws, today)
-        kept = self._kept
+        kept, failed = self._kept, self._failed
         if kept is not None and kept.key == key:
-            return kept
-        with self._lock:  # one request works it out; the others wait for it
+            return kept, True
+        if failed is not None and failed[0] == key:
+            raise failed[1]
+        self.wake.set()
+        return kept, False
+
+    def work_out(self, ws: Workspace, today: dt.date) -> _Kept:
+        """Every audit and where it stands on `today`, as the register is now (a UserError when it has no audits
+        yet)."""
+        key = self._key(ws, today)
+        with self._lock:
             if self._kept is None or self._kept.key != key:
-                found = status_run.standings(ws, None, today)
-                self._kept = _Kept(key, found, {}, sorted({a.month for a in found.audits if a.month}, reverse=True))
+                try:
+                    found = status_run.standings(ws, None, today)
+                except Exception as exc:
+                    self._failed = (key, exc)
+                    raise
+                self._kept, self._failed = _Kept(key, found, {}, sorted({a.month for a in found.audits if a.month},
+                                                                        reverse=True)), None
                 # What is kept is looked through by no collection of the garbage (each would pause a request for
                 # 100s of ms), until it is replaced: then what it held is collected.
                 gc.unfreeze()
@@ -81,26 +99,26 @@ class Known:
                 gc.freeze()
             return self._kept
 
-    def glance(self, ws: Workspace, today: dt.date, month: dt.date | None) -> _Glance:
+    def glance(self, ws: Workspace, kept: _Kept, month: dt.date | None) -> _Glance:
         """The month at a glance as `auditdocs status [--month]` works it out (`status.run.month_status`), with
         its overdue audits and those due soon."""
-        kept = self.standings(ws, today)
         found = kept.found
         if month not in kept.glances:
-            glance = plan.month_at_a_glance(found.audits, found.standings, ws.library(), month or found.month, today,
-                                            every_month=month is None)
+            glance = plan.month_at_a_glance(found.audits, found.standings, ws.library(), month or found.month,
+                                            found.today, every_month=month is None)
             kept.glances[month] = _Glance(glance, glance.overdue(), glance.due_soon())
         return kept.glances[month]
 
     def keep_up(self, site_) -> None:
-        """Work the standings out again whenever the register changes (or the day does), so that the page is
-        quick after a step wrote to the register too; until the server stops (its private folder is gone)."""
+        """Work the standings out now and whenever the register changes, until the server stops (its private
+        folder is gone)."""
         while site_.private.exists():
             try:
-                self.standings(site_.workspace, site_.today())
+                self.work_out(site_.workspace, site_.today())
             except Exception:  # a register not made yet, busy or damaged: the page says so when asked
                 pass
-            time.sleep(KEEP_UP_SECONDS)
+            self.wake.wait(KEEP_UP_SECONDS)
+            self.wake.clear()
 
 
 @dataclass
@@ -254,10 +272,12 @@ def index():
     query = request.args.get("q", "").strip()
     every = request.args.get("all") == "1"
     try:
-        kept = known().standings(ws, today)
-    except UserError as exc:
+        kept, fresh = known().current(ws, today)
+    except UserError as exc:  # no audits yet, or a register that cannot be read: as the command says it
         return render("month/index.html", empty=str(exc), glance=None, filters={})
-    whole_glance = known().glance(ws, today, month)
+    if kept is None:
+        return render("month/index.html", working=True, glance=None, filters={})
+    whole_glance = known().glance(ws, kept, month)
     whole = whole_glance.glance
     library = ws.library()
     auditors = sorted({line.audit.auditor or "(no auditor)" for line in whole.lines}, key=str.casefold)
@@ -287,7 +307,7 @@ def index():
         found=found, query=query, filtered=filtered,
         filters={k: v for k, v in (("month", f"{month:%Y-%m}" if month else ""), ("state", state),
                                     ("auditor", auditor), ("team", team)) if v},
-        auditor_name=auditor_name, soon_days=plan.SOON_DAYS, every_month=whole.other_months is not None)
+        auditor_name=auditor_name, soon_days=plan.SOON_DAYS, every_month=whole.other_months is not None, fresh=fresh)
 
 
 # ---- an audit's page ------------------------------------------------------------------------
