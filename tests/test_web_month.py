@@ -263,3 +263,33 @@ def test_the_page_follows_the_register(demo_copy, browser):
         assert page.locator(".stale").count() == 0
         assert after[label] == before[label] - 1
         assert after == {cycle.STATES[s]: n for s, n in month_status(ws, today=DEMO_DAY).glance.counts().items() if n}
+
+
+def test_the_standings_worked_out_again_from_what_changed_are_those_worked_out_afresh(demo_copy):
+    """The page reads again only the audits that changed (and works out again where the audits of their cases
+    stand): the same as `auditdocs status` working everything out afresh."""
+    from auditdocs.status.run import standings
+
+    ws = find_workspace(demo_copy)
+    known = Known()
+    first = known.work_out(ws, DEMO_DAY)
+    glance = month_status(ws, today=DEMO_DAY).glance
+    due = [x.audit for x in glance.lines if x.standing.state == cycle.OVERSIGHT_DUE]
+    inadequate = next(x.audit for x in glance.lines if x.audit.audit_id == AN_AUDIT)
+    with ws.open_register(write=True) as reg:
+        reg.record_events([m.Event("oversight_recorded", DEMO_DAY, due[0].audit_id, "the tracker"),
+                           m.Event("cancelled", DEMO_DAY, due[1].audit_id, "QA officer", "Jo Madeup", "Head of Service",
+                                   "The case closed")])
+        open_action = next(a for a in inadequate.actions if cycle.action_open(a))
+        reg.set_action_status(open_action.action_id, "Done", DEMO_DAY)
+        # the next audit of the Inadequate audit's case: its re-audit, which changes where that one stands
+        reg.record_audits([m.RegisteredAudit("AUD-202612-REAUDIT1", inadequate.form_id, inadequate.form_version,
+                                             dict(inadequate.subject), dt.date(2026, 12, 1), dt.date(2026, 12, 31))])
+    again = known.work_out(ws, DEMO_DAY)
+    assert again is not first and again.whole == first.whole  # only what changed was read again
+    afresh = standings(ws, None, DEMO_DAY)
+    assert [a.audit_id for a in again.found.audits] == [a.audit_id for a in afresh.audits]
+    assert again.found.standings == afresh.standings
+    assert again.found.standings[AN_AUDIT].re_audit == "AUD-202612-REAUDIT1"
+    assert again.found.standings != first.found.standings
+    assert again.found.month == afresh.month

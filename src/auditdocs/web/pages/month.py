@@ -16,6 +16,7 @@ import gc
 import hashlib
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,9 @@ bp = Blueprint("month", __name__)
 SHOWN = 100
 #: How often the register's file is looked at, to work the standings out again when it changed.
 KEEP_UP_SECONDS = 2
+#: Every audit is read afresh when more than this many audits (or a tenth of them) changed, or when it was last
+#: done longer ago than this (a register file copied over another keeps no revisions of its own).
+MOST_AGAIN, AFRESH_SECONDS = 200, 600
 
 
 # ---- the standings, kept while the register is the same -------------------------------------
@@ -46,6 +50,8 @@ class _Kept:
     found: status_run.Standings
     glances: dict
     months: list  # every month with audits, latest first
+    revisions: dict  # audit id -> its revision in the register when read (see `AuditRegister.revisions`)
+    whole: float  # when every audit was last read (time.monotonic())
 
 
 class Known:
@@ -81,23 +87,64 @@ class Known:
 
     def work_out(self, ws: Workspace, today: dt.date) -> _Kept:
         """Every audit and where it stands on `today`, as the register is now (a UserError when it has no audits
-        yet)."""
+        yet): from the audits that changed since it was last worked out, when few did (`_again`)."""
         key = self._key(ws, today)
         with self._lock:
             if self._kept is None or self._kept.key != key:
                 try:
-                    found = status_run.standings(ws, None, today)
+                    self._kept = (self._again(ws, self._kept, key) if self._kept is not None else None) or \
+                        self._afresh(ws, key)
+                    self._failed = None
                 except Exception as exc:
                     self._failed = (key, exc)
                     raise
-                self._kept, self._failed = _Kept(key, found, {}, sorted({a.month for a in found.audits if a.month},
-                                                                        reverse=True)), None
                 # What is kept is looked through by no collection of the garbage (each would pause a request for
                 # 100s of ms), until it is replaced: then what it held is collected.
                 gc.unfreeze()
                 gc.collect()
                 gc.freeze()
             return self._kept
+
+    @staticmethod
+    def _afresh(ws: Workspace, key: tuple) -> _Kept:
+        if ws.register.exists():
+            with ws.open_register() as reg:
+                revisions = reg.revisions()  # before the audits: a change in between is read again next time
+        else:
+            revisions = {}
+        found = status_run.standings(ws, None, key[0])
+        return _Kept(key, found, {}, sorted({a.month for a in found.audits if a.month}, reverse=True), revisions,
+                     time.monotonic())
+
+    @staticmethod
+    def _again(ws: Workspace, kept: _Kept, key: tuple) -> _Kept | None:
+        """`kept` brought up to date by reading again only the audits that changed since, and working out again
+        where they stand and where the audits whose standing may depend on them do (`concerned`); None when it
+        is better worked out afresh: another day, another register file (rebuilt), many audits changed, or the
+        last time every audit was read is long ago."""
+        today = key[0]
+        if len(key) != len(kept.key) or kept.key[0] != today or kept.key[3] != key[3] or \
+                time.monotonic() - kept.whole > AFRESH_SECONDS:
+            return None
+        with ws.open_register() as reg:
+            revisions = reg.revisions()
+            changed = {i for i, revision in revisions.items() if kept.revisions.get(i) != revision}
+            gone = set(kept.revisions) - set(revisions)
+            if len(changed) + len(gone) > max(MOST_AGAIN, len(revisions) // 10):
+                return None
+            fresh = reg.audits(ids=sorted(changed), summaries=True) if changed else []
+        before = {a.audit_id: a for a in kept.found.audits}
+        now = {i: a for i, a in before.items() if i not in gone} | {a.audit_id: a for a in fresh}
+        audits = sorted(now.values(), key=lambda a: (f"{a.month:%Y-%m}" if a.month else "", a.audit_id))
+        months = sorted({a.month for a in audits if a.month})
+        month = plan.default_month(months, today)
+        if month is None or set(now) != set(revisions):
+            return None
+        again = concerned(before, changed | gone) | concerned(now, changed)
+        standings = {i: s for i, s in kept.found.standings.items() if i in now}
+        standings.update(cycle.standings([a for a in audits if a.audit_id in again], ws.library(), today))
+        return _Kept(key, status_run.Standings(audits, standings, month, today), {}, months[::-1], revisions,
+                     kept.whole)
 
     def glance(self, ws: Workspace, kept: _Kept, month: dt.date | None) -> _Glance:
         """The month at a glance as `auditdocs status [--month]` works it out (`status.run.month_status`), with
@@ -119,6 +166,32 @@ class Known:
                 pass
             self.wake.wait(KEEP_UP_SECONDS)
             self.wake.clear()
+
+
+def concerned(audits: dict[str, m.RegisteredAudit], changed: set[str]) -> set[str]:
+    """The audits whose standing may depend on the `changed` ones (`audits`: by id): the changed audits, every
+    audit of their cases, the audits they re-audit and those that re-audit them, and so on (see
+    `cycle.standings`, which links re-audits within a case and by `re_audit_of`)."""
+    by_case: dict[str, list[str]] = {}
+    re_audited_by: dict[str, list[str]] = {}
+    for a in audits.values():
+        if a.case_number:
+            by_case.setdefault(a.case_number, []).append(a.audit_id)
+        if a.re_audit_of:
+            re_audited_by.setdefault(a.re_audit_of, []).append(a.audit_id)
+    out: set[str] = set()
+    todo = list(changed)
+    while todo:
+        audit_id = todo.pop()
+        if audit_id in out:
+            continue
+        out.add(audit_id)
+        a = audits.get(audit_id)
+        if a is not None:
+            todo += by_case.get(a.case_number, []) if a.case_number else []
+            todo += [a.re_audit_of] if a.re_audit_of else []
+        todo += re_audited_by.get(audit_id, [])
+    return out
 
 
 @dataclass
