@@ -4,7 +4,9 @@ The month page is `auditdocs status`: the same use case's parts (`status.run.sta
 `status.plan.month_at_a_glance`), shown as tables, narrowed by the filters (state, auditor, team) and with a
 search by case number or audit id. Working out where 10,000 audits stand takes seconds, so the standings are
 kept between requests for as long as the register's file is the same and the day is (`Known`): a thread of the
-server works them out when it starts and again whenever the register changes. An audit's page reads that audit and its case's history from the register.
+server works them out when it starts and again whenever the register changes (reading again only the audits
+that changed), and a request never waits for it. An audit's page reads that audit and its case's history from
+the register.
 
 Addresses hold audit ids, states, team names and months, never a person's name: an auditor is chosen by an
 opaque key (`who_key`).
@@ -92,16 +94,19 @@ class Known:
         with self._lock:
             if self._kept is None or self._kept.key != key:
                 try:
-                    self._kept = (self._again(ws, self._kept, key) if self._kept is not None else None) or \
-                        self._afresh(ws, key)
-                    self._failed = None
+                    again = self._again(ws, self._kept, key) if self._kept is not None else None
+                    self._kept, self._failed = again or self._afresh(ws, key), None
                 except Exception as exc:
                     self._failed = (key, exc)
                     raise
-                # What is kept is looked through by no collection of the garbage (each would pause a request for
-                # 100s of ms), until it is replaced: then what it held is collected.
-                gc.unfreeze()
-                gc.collect()
+                # What is kept is looked through by no collection of the garbage (a full one pauses every request
+                # for 100s of ms with 10,000 audits); when every audit was read afresh, what was kept before is
+                # collected first (read again, a few audits' objects are left to the end of the run).
+                if again is None:
+                    gc.unfreeze()
+                    gc.collect()
+                else:
+                    gc.collect(1)
                 gc.freeze()
             return self._kept
 
