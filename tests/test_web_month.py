@@ -293,3 +293,12 @@ def test_the_standings_worked_out_again_from_what_changed_are_those_worked_out_a
     assert again.found.standings[AN_AUDIT].re_audit == "AUD-202612-REAUDIT1"
     assert again.found.standings != first.found.standings
     assert again.found.month == afresh.month
+
+
+def test_a_month_that_is_not_one_is_refused_as_the_command_refuses_it(served_demo, browser):
+    page = month_ready(signed_in(browser, served_demo))
+    answer = page.goto(served_demo.address("/?month=2026-13"))
+    assert answer.status == 400
+    assert "Error: '2026-13' is not a month: write it as year-month, for example 2026-11." in \
+        page.locator("main").inner_text()
+    check_accessible(page)
