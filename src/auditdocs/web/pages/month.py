@@ -76,14 +76,14 @@ class Known:
             return (today, None)
 
     def current(self, ws: Workspace, today: dt.date) -> tuple[_Kept | None, bool]:
-        """What was worked out last (None: nothing yet), and whether it is of the register as it is now; the
-        error of the register as it is now, when it could not be read."""
+        """What was worked out last (None: nothing yet), and whether it is of the register as it is now; when
+        nothing was, the error of the register as it is now, if it could not be read (no audits yet…)."""
         key = self._key(ws, today)
         kept, failed = self._kept, self._failed
         if kept is not None and kept.key == key:
             return kept, True
-        if failed is not None and failed[0] == key:
-            raise failed[1]
+        if failed is not None and failed[0] == key and kept is None:
+            raise failed[1]  # (with standings kept, a register busy for a moment: those, until it is read again)
         self.wake.set()
         return kept, False
 
