@@ -152,7 +152,7 @@ def _shared_routes(app: Flask) -> None:
     @app.errorhandler(UserError)
     def _problem(exc: UserError):
         status = 409 if isinstance(exc, JobRunning) else 400
-        return render("problem.html", status, message=f"Error: {exc}", running=site().jobs.running())
+        return render("problem.html", status, message=f"Error: {exc}")
 
     @app.errorhandler(413)
     def _too_much(exc):

@@ -12,7 +12,7 @@ import datetime as dt
 import signal
 import threading
 import webbrowser
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -28,25 +28,59 @@ class Running:
     server: object  # waitress' server
     app: object  # the Flask application
     url: str
+    _answering: threading.Event = field(default_factory=threading.Event)  # set while `run` answers
+    _loop: threading.Thread | None = None  # the thread `run` answers in
 
     @property
     def port(self) -> int:
         return self.server.effective_port
 
-    def run(self) -> None:
-        self.server.run()
+    @property
+    def site(self):
+        return self.app.extensions["auditdocs"]
 
-    def close(self) -> None:
-        """Stop answering, wait for a running step, remove the private folder."""
+    def run(self) -> None:
+        """Answer requests until `close` (from another thread) or Ctrl+C (in this one)."""
+        self._loop = threading.current_thread()
+        self._answering.set()
+        try:
+            self.server.run()  # waitress stops its worker threads on Ctrl+C and returns
+        finally:
+            self._answering.clear()
+
+    def stop_answering(self) -> None:
+        """Close the port and every connection (a browser's kept-alive ones too): nothing more is answered."""
+        from waitress.wasyncore import close_all
+
+        connections = self.server._map  # the listening socket, its wake-up pipe and the browsers' connections
+        loop = self._loop
+        if self._answering.is_set() and loop is not None and loop is not threading.current_thread():
+            self.server.trigger.pull_trigger(lambda: close_all(connections, ignore_all=True))  # in `run`'s thread
+            loop.join(10)
+        if connections:
+            close_all(connections, ignore_all=True)
+        self.server.task_dispatcher.shutdown()
+
+    def close(self, wait: Callable[[], None] | None = None) -> None:
+        """Stop answering, wait for a running step (`wait`: the default waits without end), remove the
+        private folder (even when the waiting is cut short by a second Ctrl+C)."""
         from .app import close
 
-        self.server.close()
-        self.app.extensions["auditdocs"].jobs.wait()
-        close(self.app)
+        try:
+            self.stop_answering()
+            (wait or self.wait_for_job)()
+        finally:
+            close(self.app)
+
+    def wait_for_job(self) -> None:
+        """Wait for the running step to finish; a short wait at a time, so that Ctrl+C is heard on Windows too."""
+        while not self.site.jobs.wait(0.2):
+            pass
 
 
 def start(folder: Path, *, port: int = 0, today: dt.date | None = None, threads: int = 8) -> Running:
-    """The server for the workspace at `folder` (not yet answering: `Running.run`)."""
+    """The server for the workspace at `folder` (not yet answering: `Running.run`). Outside a workspace, a
+    UserError says how to make one."""
     from waitress import create_server
 
     from .app import make_app
@@ -60,7 +94,11 @@ def start(folder: Path, *, port: int = 0, today: dt.date | None = None, threads:
     server = create_server(wsgi, host=HOST, port=port, threads=threads, ident="auditdocs",
                            clear_untrusted_proxy_headers=True)
     chosen = server.effective_port
-    app = make_app(folder, secret=secret, hosts={f"{HOST}:{chosen}", f"localhost:{chosen}"}, today=today)
+    try:
+        app = make_app(folder, secret=secret, hosts={f"{HOST}:{chosen}", f"localhost:{chosen}"}, today=today)
+    except BaseException:
+        server.close()
+        raise
     application["app"] = app
     return Running(server, app, f"http://{HOST}:{chosen}/?token={secret}")
 
@@ -68,10 +106,18 @@ def start(folder: Path, *, port: int = 0, today: dt.date | None = None, threads:
 def serve(folder: Path, *, port: int = 0, open_browser: bool = True, today: dt.date | None = None,
           say: Callable[[str], None] = print) -> None:
     """Run the browser interface for the workspace at `folder` until Ctrl+C or the window is closed."""
-    running = start(folder, port=port, today=today)
+    serve_running(start(folder, port=port, today=today), open_browser=open_browser, say=say)
+
+
+def serve_running(running: Running, *, open_browser: bool = True, say: Callable[[str], None] = print) -> None:
+    """Answer with `running` (made by `start`) until Ctrl+C or the window is closed, then stop as `Running.close`
+    does, saying so."""
+    workspace = running.site.workspace
     say(f"auditdocs is running at {running.url}")
+    say(f"It shows the workspace {workspace.folder}{f' ({workspace.council})' if workspace.council else ''}, "
+        "on this computer only: the address has a key made for this run.")
     say("Keep this window open while you use it. To stop: press Ctrl+C here, or close the window.")
-    for warning in running.app.extensions["auditdocs"].notes:
+    for warning in running.site.notes:
         say(f"Warning: {warning}")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(running.url,)).start()
@@ -81,23 +127,29 @@ def serve(folder: Path, *, port: int = 0, open_browser: bool = True, today: dt.d
     except KeyboardInterrupt:
         pass
     finally:
-        jobs = running.app.extensions["auditdocs"].jobs
-        if jobs.running() is not None:
-            say(f"Waiting for '{jobs.running().title}' to finish, so that nothing is left half-written "
-                "(press Ctrl+C again to stop at once)...")
-        try:
-            running.close()
-        except KeyboardInterrupt:
-            say("Stopped. Nothing was half-written: the step that was running can be run again.")
-            return
+        def wait() -> None:
+            job = running.site.jobs.running()
+            if job is not None:
+                say(f"Waiting for '{job.title}' to finish, so that nothing is left half-written "
+                    "(press Ctrl+C again to stop at once)...")
+            try:
+                running.wait_for_job()
+            except KeyboardInterrupt:
+                say("Stopped at once. Nothing was half-written: the step that was running can be run again.")
+
+        running.close(wait)
         say("auditdocs has stopped.")
 
 
 def _stop_on_signals() -> None:
-    """A request to stop (SIGTERM on Linux, Ctrl+Break or closing the window on Windows) stops as Ctrl+C does."""
+    """A request to stop (SIGTERM on Linux, Ctrl+Break or closing the window on Windows) stops as Ctrl+C does;
+    Ctrl+C itself is heard even when the program was started with it ignored (in the background of a shell)."""
     def stop(signum, frame):
         raise KeyboardInterrupt
 
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals are the main thread's only
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for name in ("SIGTERM", "SIGBREAK", "SIGHUP"):
-        if hasattr(signal, name) and threading.current_thread() is threading.main_thread():
+        if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
