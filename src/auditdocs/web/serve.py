@@ -83,7 +83,7 @@ def start(folder: Path, *, port: int = 0, today: dt.date | None = None, threads:
     UserError says how to make one."""
     from waitress import create_server
 
-    from .app import make_app
+    from .app import MOST_UPLOADED, make_app
 
     secret = new_secret()
     application: dict[str, object] = {}
@@ -92,7 +92,8 @@ def start(folder: Path, *, port: int = 0, today: dt.date | None = None, threads:
         return application["app"](environ, start_response)
 
     server = create_server(wsgi, host=HOST, port=port, threads=threads, ident="auditdocs",
-                           clear_untrusted_proxy_headers=True)
+                           clear_untrusted_proxy_headers=True,
+                           max_request_body_size=MOST_UPLOADED + 2 ** 20)  # waitress: 1 GB, below what a page takes
     chosen = server.effective_port
     try:
         app = make_app(folder, secret=secret, hosts={f"{HOST}:{chosen}", f"localhost:{chosen}"}, today=today)
