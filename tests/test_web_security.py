@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import io
 import logging
-import os
 import re
 import urllib.parse
 from pathlib import Path

@@ -7,7 +7,6 @@ import click
 
 from .common import day_value
 
-
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
