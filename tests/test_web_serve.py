@@ -224,6 +224,18 @@ def test_serve_outside_a_workspace_says_how_to_make_one(run, tmp_path):
         assert private_folders(run.private_parent) == []
 
 
+def test_a_port_in_use_is_said(run, workspace):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = run(["serve", "--no-browser", "--port", str(port)], cwd=workspace)
+        assert refused.ended() == 2, refused.output()
+    assert f"Error: could not listen on port {port} of this computer" in refused.output()
+    assert "Choose another with --port" in refused.output() and "Traceback" not in refused.output()
+    assert private_folders(run.private_parent) == []
+
+
 @ON_POSIX
 def test_serve_on_a_cp1252_console(run, workspace):
     """An English Windows console cannot show 'Ł': the command says '?' instead, and runs and stops as ever."""

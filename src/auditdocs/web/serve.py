@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..errors import UserError
 from .guard import new_secret
 
 HOST = "127.0.0.1"
@@ -91,9 +92,13 @@ def start(folder: Path, *, port: int = 0, today: dt.date | None = None, threads:
     def wsgi(environ, start_response):  # the app is made once the port is known (its Host headers name it)
         return application["app"](environ, start_response)
 
-    server = create_server(wsgi, host=HOST, port=port, threads=threads, ident="auditdocs",
-                           clear_untrusted_proxy_headers=True,
-                           max_request_body_size=MOST_UPLOADED + 2 ** 20)  # waitress: 1 GB, below what a page takes
+    try:
+        server = create_server(wsgi, host=HOST, port=port, threads=threads, ident="auditdocs",
+                               clear_untrusted_proxy_headers=True,
+                               max_request_body_size=MOST_UPLOADED + 2 ** 20)  # waitress: 1 GB, below a page's
+    except OSError as exc:
+        raise UserError(f"could not listen on port {port} of this computer ({exc.strerror or exc}): another program "
+                        "is using it. Choose another with --port, or leave --port out to use a free one.") from None
     chosen = server.effective_port
     try:
         app = make_app(folder, secret=secret, hosts={f"{HOST}:{chosen}", f"localhost:{chosen}"}, today=today)
@@ -120,14 +125,18 @@ def serve_running(running: Running, *, open_browser: bool = True, say: Callable[
     say("Keep this window open while you use it. To stop: press Ctrl+C here, or close the window.")
     for warning in running.site.notes:
         say(f"Warning: {warning}")
+    opening = threading.Timer(0.5, webbrowser.open, args=(running.url,))
+    opening.daemon = True
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(running.url,)).start()
+        opening.start()
     _stop_on_signals()
     try:
         running.run()
     except KeyboardInterrupt:
         pass
     finally:
+        opening.cancel()
+
         def wait() -> None:
             job = running.site.jobs.running()
             if job is not None:
