@@ -49,8 +49,10 @@ class Client:
     def sign_in(self) -> Client:
         secret = self.served.url.split("?token=")[1]
         status, headers, _ = self.ask("GET", f"/?token={secret}")
-        assert status == 303 and headers["Location"] == "/"
-        self.cookie = headers["Set-Cookie"].split(";")[0]
+        assert status == 303 and headers["Location"] == "/"  # the secret is not left in the address
+        given = headers["Set-Cookie"]
+        assert "HttpOnly" in given and "SameSite=Strict" in given and secret not in given
+        self.cookie = given.split(";")[0]
         return self
 
     def csrf(self) -> str:
@@ -117,6 +119,8 @@ def test_every_route_refuses_without_the_session_or_with_a_wrong_secret(served_d
             assert status == 401, f"{method} {path}: {status}"
             assert b"address 'auditdocs serve' printed" in body
             assert_guarded(headers, f"{method} {path}")
+        for other in ("HEAD", "OPTIONS"):
+            assert stranger.ask(other, path)[0] == 401, f"{other} {path}"
         status, headers, body = stranger.ask(method, path + ("&" if "?" in path else "?") + "token=not-this-runs")
         assert status == 403, f"{method} {path} with a wrong secret: {status}"
         assert no_session_given(headers)
@@ -219,6 +223,21 @@ def test_downloads_cannot_leave_the_workspace(served_demo, client, tmp_path):
         status, headers, body = client.ask("GET", path)
         assert status in (404, 400) and b"root:" not in body and b"not the workspace" not in body, f"{path}: {status}"
         assert_guarded(headers, path)
+
+
+def test_the_templates_have_nothing_the_policy_refuses():
+    """The content security policy allows no inline script, no style attribute and no javascript: address:
+    every template (each page's too) keeps to it, so that nothing is silently refused in the browser."""
+    templates = ROOT / "src" / "auditdocs" / "web" / "templates"
+    found = []
+    for template in sorted(templates.rglob("*.html")):
+        text = template.read_text(encoding="utf-8")
+        for pattern, what in [(r"<script(?![^>]*\bsrc=)[^>]*>", "an inline script"), (r"\sstyle\s*=", "a style attribute"),
+                              (r"\son[a-z]+\s*=", "an event handler attribute"), (r"javascript:", "a javascript: address"),
+                              (r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", "an address elsewhere (a CDN)")]:
+            found += [f"{template.relative_to(templates)}: {what}: {match.group(0)}"
+                      for match in re.finditer(pattern, text, flags=re.IGNORECASE)]
+    assert not found, "\n".join(found)
 
 
 # --- uploads -----------------------------------------------------------------------------------------------------
@@ -338,6 +357,9 @@ def test_no_names_in_any_address_or_the_servers_logs(served_demo, browser, capfd
         logger.setLevel(logging.DEBUG)
     try:
         page = signed_in(browser, served_demo)
+        refused_by_csp = []
+        page.on("console", lambda message: refused_by_csp.append(message.text)
+                if "Content Security Policy" in message.text else None)
         menu = page.eval_on_selector_all("nav a[href]", "links => links.map(a => a.getAttribute('href'))")
         assert len(menu) >= 10
         seen, addresses, to_visit = set(), set(), list(dict.fromkeys(menu))
@@ -362,6 +384,9 @@ def test_no_names_in_any_address_or_the_servers_logs(served_demo, browser, capfd
             logger.removeHandler(handler)
             logger.setLevel(level)
     assert len(seen) >= 10
+    assert not refused_by_csp, refused_by_csp  # no inline script or style the policy had to refuse
+    assert not [address for address in addresses if urllib.parse.urlsplit(address).netloc
+                and not address.startswith(served_demo.base)], "no address elsewhere (no CDN)"
     leaks = {address: personal_in(address, people, files) for address in addresses}
     assert not {address: names for address, names in leaks.items() if names}, "names in addresses"
     out, err = capfd.readouterr()
