@@ -9,6 +9,7 @@ half-written), then removes the server's private folder.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import threading
 import webbrowser
@@ -129,7 +130,9 @@ def serve_running(running: Running, *, open_browser: bool = True, say: Callable[
     opening.daemon = True
     if open_browser:
         opening.start()
+    stopped = threading.Event()
     _stop_on_signals()
+    _stop_on_closing_the_window(stopped)
     try:
         running.run()
     except KeyboardInterrupt:
@@ -147,12 +150,47 @@ def serve_running(running: Running, *, open_browser: bool = True, say: Callable[
             except KeyboardInterrupt:
                 say("Stopped at once. Nothing was half-written: the step that was running can be run again.")
 
-        running.close(wait)
-        say("auditdocs has stopped.")
+        try:
+            running.close(wait)
+            say("auditdocs has stopped.")
+        finally:
+            stopped.set()
+
+
+#: The handler `_stop_on_closing_the_window` gave Windows (kept, so that it is not collected while Windows holds it).
+_WINDOW_HANDLERS: list = []
+
+
+def _stop_on_closing_the_window(stopped: threading.Event) -> None:
+    """On Windows, closing the console window (or logging off) ends the program a few seconds after telling it,
+    without the time Python's signal handlers need: so a console handler of its own stops the server as Ctrl+C
+    does (the main thread is interrupted) and holds Windows off until it has stopped (`stopped`), or nearly the
+    5 seconds Windows gives. Elsewhere (and where it cannot be set up) nothing is done."""
+    if os.name != "nt" or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        import _thread
+        import ctypes
+        from ctypes import wintypes
+
+        closing = {2, 5, 6}  # CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
+
+        @ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.DWORD)
+        def handler(event):
+            if event not in closing:
+                return False  # Ctrl+C and Ctrl+Break: Python's own handlers (`_stop_on_signals`)
+            _thread.interrupt_main()
+            stopped.wait(4.5)
+            return True
+
+        if ctypes.windll.kernel32.SetConsoleCtrlHandler(handler, True):
+            _WINDOW_HANDLERS.append(handler)
+    except (AttributeError, OSError, ImportError):  # no console, or an unusual Windows: Ctrl+C still stops it
+        pass
 
 
 def _stop_on_signals() -> None:
-    """A request to stop (SIGTERM on Linux, Ctrl+Break or closing the window on Windows) stops as Ctrl+C does;
+    """A request to stop (SIGTERM or a hang-up on Linux, Ctrl+Break on Windows) stops as Ctrl+C does;
     Ctrl+C itself is heard even when the program was started with it ignored (in the background of a shell)."""
     def stop(signum, frame):
         raise KeyboardInterrupt
