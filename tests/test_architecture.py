@@ -1,7 +1,8 @@
 """The layers of docs/ARCHITECTURE.md, kept: what each package may import, read from the source itself.
 
-Front ends (cli, demo) → use cases (allocate, generate, returns, consolidate, status, moderation, report, share)
-→ edges (forms, register, tracker, specs) → domain. click only in cli/, SQL (sqlite3) only in register/.
+Front ends (cli, demo, web) → use cases (allocate, generate, returns, consolidate, status, moderation, report, share)
+→ edges (forms, register, tracker, specs) → domain. click only in cli/, flask and waitress only in web/, SQL
+(sqlite3) only in register/.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import auditdocs
 PACKAGE = Path(auditdocs.__file__).parent
 USE_CASES = {"allocate", "generate", "returns", "consolidate", "status", "moderation", "report", "share"}
 EDGES = {"forms", "register", "tracker", "specs"}
-FRONT_ENDS = {"cli", "demo"}
+FRONT_ENDS = {"cli", "demo", "web"}
 
 
 def modules() -> dict[str, Path]:
@@ -71,6 +72,8 @@ def test_click_only_in_the_command_line_and_sql_only_in_the_register():
         used = imports(name, path)
         if any(u == "click" or u.startswith("click.") for u in used) and not name.startswith("cli"):
             breaches.append(f"{name} imports click")
+        if any(u.split(".")[0] in ("flask", "waitress", "werkzeug") for u in used) and not name.startswith("web"):
+            breaches.append(f"{name} imports the web server's packages")
         if "sqlite3" in used and not name.startswith("register"):
             breaches.append(f"{name} imports sqlite3")
     assert not breaches
