@@ -224,6 +224,16 @@ def test_serve_outside_a_workspace_says_how_to_make_one(run, tmp_path):
         assert private_folders(run.private_parent) == []
 
 
+def test_demo_no_browser_goes_with_serve(tmp_path):
+    from click.testing import CliRunner
+
+    from auditdocs.cli import cli
+
+    refused = CliRunner().invoke(cli, ["demo", str(tmp_path / "demo"), "--no-browser"])
+    assert refused.exit_code == 2 and "--no-browser goes with --serve" in refused.output
+    assert not (tmp_path / "demo").exists()
+
+
 def test_a_port_in_use_is_said(run, workspace):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -38,6 +38,9 @@ def demo_command(ctx, folder, then_serve: bool, no_browser: bool) -> None:
 
     from ..demo import REPORT_ON, run_demo
 
+    if no_browser and not then_serve:
+        raise click.UsageError("--no-browser goes with --serve (the demo opens no browser without it).")
+
     lib = run_of(ctx).library()
     click.echo(f"Running the demo month in {folder} (November 2026, invented people) …")
     demo = run_demo(folder, lib)

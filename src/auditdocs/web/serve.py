@@ -120,20 +120,20 @@ def serve_running(running: Running, *, open_browser: bool = True, say: Callable[
     """Answer with `running` (made by `start`) until Ctrl+C or the window is closed, then stop as `Running.close`
     does, saying so."""
     workspace = running.site.workspace
-    say(f"auditdocs is running at {running.url}")
-    say(f"It shows the workspace {workspace.folder}{f' ({workspace.council})' if workspace.council else ''}, "
-        "on this computer only: the address has a key made for this run.")
-    say("Keep this window open while you use it. To stop: press Ctrl+C here, or close the window.")
-    for warning in running.site.notes:
-        say(f"Warning: {warning}")
+    stopped = threading.Event()
+    _stop_on_signals()  # before the address is shown: a Ctrl+C at once stops it as well as any other
+    _stop_on_closing_the_window(stopped)
     opening = threading.Timer(0.5, webbrowser.open, args=(running.url,))
     opening.daemon = True
-    if open_browser:
-        opening.start()
-    stopped = threading.Event()
-    _stop_on_signals()
-    _stop_on_closing_the_window(stopped)
     try:
+        say(f"auditdocs is running at {running.url}")
+        say(f"It shows the workspace {workspace.folder}{f' ({workspace.council})' if workspace.council else ''}, "
+            "on this computer only: the address has a key made for this run.")
+        say("Keep this window open while you use it. To stop: press Ctrl+C here, or close the window.")
+        for warning in running.site.notes:
+            say(f"Warning: {warning}")
+        if open_browser:
+            opening.start()
         running.run()
     except KeyboardInterrupt:
         pass
