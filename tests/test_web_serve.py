@@ -202,8 +202,9 @@ def test_serve_prints_its_address_listens_here_only_and_ctrl_c_stops_it(run, wor
 @ON_POSIX
 def test_serve_opens_the_browser_on_its_address(run, workspace, browser_script):
     script, opened = browser_script
-    server = run(["serve"], cwd=workspace / "forms" if (workspace / "forms").is_dir() else workspace,
-                 BROWSER=str(script))
+    below = workspace / "a folder below"  # started in a folder of the workspace, as any command
+    below.mkdir(exist_ok=True)
+    server = run(["serve"], cwd=below, BROWSER=str(script))
     url = server.address()
     deadline = time.monotonic() + PATIENCE
     while not (opened.exists() and opened.read_text(encoding="utf-8")) and time.monotonic() < deadline:
