@@ -12,8 +12,12 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 @click.command("demo", context_settings=CONTEXT)
 @click.argument("folder", required=False, default=Path("output/demo"), type=click.Path(file_okay=False, path_type=Path))
+@click.option("--serve", "then_serve", is_flag=True,
+              help="Then open the demo month in your web browser, as 'auditdocs serve' does, seen on the demo's last "
+                   "day (press Ctrl+C to stop).")
+@click.option("--no-browser", is_flag=True, help="With --serve: only print the address to open.")
 @click.pass_context
-def demo_command(ctx, folder) -> None:
+def demo_command(ctx, folder, then_serve: bool, no_browser: bool) -> None:
     """Run a whole audit month on invented people, from allocation to report.
 
     Makes FOLDER a workspace (as 'auditdocs init' does) and plays November 2026 in it,
@@ -26,12 +30,16 @@ def demo_command(ctx, folder) -> None:
     attention is shown as it would be in a real month; the demo itself exits 0.
 
     \b
-    Example:
+    Examples:
       auditdocs demo
+      auditdocs demo --serve       then the month in your web browser
     """
     import shutil
 
     from ..demo import REPORT_ON, run_demo
+
+    if no_browser and not then_serve:
+        raise click.UsageError("--no-browser goes with --serve (the demo opens no browser without it).")
 
     lib = run_of(ctx).library()
     click.echo(f"Running the demo month in {folder} (November 2026, invented people) …")
@@ -50,9 +58,15 @@ def demo_command(ctx, folder) -> None:
     on = f"--on {REPORT_ON:%d/%m/%Y}"
     click.echo("\n".join([
         "", f"Try next{activate}:", f'  cd "{folder}"',
+        f"  auditdocs serve {on}           the month in your web browser (Ctrl+C here stops it)",
         f"  auditdocs status {on}          the month on the demo's last day (leave out --on for today)",
         f"  auditdocs chase {on}           what to chase, ready to e-mail",
         '  auditdocs report --month 2026-11 --out "reports/anonymous" --anonymous   without case numbers',
         "  auditdocs key new team.key",
         "  auditdocs export --pseudonymise --key-file team.key --month 2026-11 --out export.xlsx",
         "  auditdocs consolidate                  again: managers' and QA officers' entries are kept"]))
+    if then_serve:
+        from ..web.serve import serve
+
+        click.echo("")
+        serve(folder, open_browser=not no_browser, today=REPORT_ON, say=click.echo)

@@ -74,6 +74,7 @@ def install(app: Flask, secret: str, hosts: set[str]) -> None:
     def _headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        response.headers["Cache-Control"] = "no-store"  # downloads and static files too: nothing kept on disk
         return response
 
     @app.context_processor

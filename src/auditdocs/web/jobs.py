@@ -73,7 +73,8 @@ class Jobs:
                                  "to finish: its page shows how far it has got.")
             job = Job(secrets.token_hex(8), title, template, dt.datetime.now(), extra=extra)
             self._jobs[job.id] = job
-            self._thread = threading.Thread(target=self._run, args=(job, work), name=f"auditdocs job {job.id}")
+            self._thread = threading.Thread(target=self._run, args=(job, work), name=f"auditdocs job {job.id}",
+                                            daemon=True)  # a second Ctrl+C stops the server at once
             self._thread.start()
         return job
 

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..budgets import PACKAGE_BYTES, megabytes
 from ..files import make_folder, sha256_of
-from ..naming import safe_name
+from ..naming import MAX_NAME, fit_name, safe_name, shorten
 
 CHUNK = 1024 * 1024
 
@@ -33,9 +33,14 @@ class Received:
 
 
 def own_name(given: str) -> str:
-    """The file's own name, without any folders (either kind of slash), safe on Windows."""
+    """The file's own name, without any folders (either kind of slash), safe on Windows, its kind (extension)
+    kept when a long name is cut short; "" when nothing of a name is left."""
     name = PureWindowsPath(PurePosixPath(given.replace("\\", "/")).name).name
-    return safe_name(name) if name.strip(" .") else ""
+    if not name.strip(" ."):
+        return ""
+    suffix = PurePosixPath(name).suffix
+    suffix = suffix if len(suffix) <= 16 else ""
+    return safe_name(shorten(name[:len(name) - len(suffix)], MAX_NAME - 1 - len(suffix)) + suffix)
 
 
 def receive(files, folder: Path, *, suffixes: set[str], limit: int = PACKAGE_BYTES) -> Received:
@@ -60,7 +65,8 @@ def receive(files, folder: Path, *, suffixes: set[str], limit: int = PACKAGE_BYT
 
 
 def _keep(stream, folder: Path, name: str, limit: int):
-    """Write `stream` into `folder` as `name` (or a free name beside it): (path, written now), or why not."""
+    """Write `stream` into `folder` as `name` (or a free name beside it), the whole path short enough for Windows
+    (`naming.fit_name`): (path, written now), or why not."""
     digest, size = hashlib.sha256(), 0
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
     try:
@@ -71,10 +77,10 @@ def _keep(stream, folder: Path, name: str, limit: int):
                     return f"bigger than {megabytes(limit)}, more than a form or a list can be; it was not kept."
                 digest.update(chunk)
                 out.write(chunk)
-        wanted = folder / name
-        stem, suffix = wanted.stem, wanted.suffix
+        stem, suffix = Path(name).stem, Path(name).suffix
         for n in range(1, 1000):
-            target = wanted if n == 1 else folder / f"{stem} ({n}){suffix}"
+            target = folder / (fit_name(folder, name) if n == 1 else fit_name(folder, f"{stem} ({n}){suffix}",
+                                                                              keep=(f" ({n})",)))
             if target.exists():
                 if target.is_file() and sha256_of(target) == digest.hexdigest():
                     return target, False
