@@ -1,13 +1,8 @@
 """The layers of docs/ARCHITECTURE.md, kept: what each package may import, read from the source itself.
 
 Front ends (cli, demo, web) → use cases (allocate, generate, returns, consolidate, status, moderation, report, share)
-<<<<<<< HEAD
-→ edges (forms, register, tracker, specs) → domain. click only in cli/, flask only in web/, SQL (sqlite3) only in
-register/.
-=======
 → edges (forms, register, tracker, specs) → domain. click only in cli/, flask and waitress only in web/, SQL
 (sqlite3) only in register/.
->>>>>>> web-guard
 """
 from __future__ import annotations
 
@@ -77,13 +72,8 @@ def test_click_only_in_the_command_line_flask_only_in_the_browser_and_sql_only_i
         used = imports(name, path)
         if any(u == "click" or u.startswith("click.") for u in used) and not name.startswith("cli"):
             breaches.append(f"{name} imports click")
-<<<<<<< HEAD
-        if any(u.split(".")[0] in {"flask", "werkzeug", "waitress"} for u in used) and not name.startswith("web"):
-            breaches.append(f"{name} imports {sorted(u for u in used if u.split('.')[0] in {'flask', 'werkzeug', 'waitress'})}")
-=======
         if any(u.split(".")[0] in ("flask", "waitress", "werkzeug") for u in used) and not name.startswith("web"):
             breaches.append(f"{name} imports the web server's packages")
->>>>>>> web-guard
         if "sqlite3" in used and not name.startswith("register"):
             breaches.append(f"{name} imports sqlite3")
     assert not breaches
