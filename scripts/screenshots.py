@@ -1,7 +1,8 @@
 """Pictures of the browser interface's pages, for the README: docs/screenshots/<page>.png.
 
 Plays the demo month (invented people) in a temporary folder, serves it seen on the demo's last day, and saves
-each page of the menu (`auditdocs.web.pages.PAGES`) at 1280x900, the whole page, with Debian's Chromium driven
+each page of the menu (`auditdocs.web.pages.PAGES`), an audit's page, the returns read and the report made, at
+1280x900, the whole page, with Debian's Chromium driven
 by Playwright (Playwright's own browser download is never used).
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
@@ -57,12 +58,31 @@ def main() -> int:
                     from flask import url_for
 
                     addresses = {p.name: url_for(p.endpoint) for p in PAGES}
+                def picture(name: str, label: str) -> None:
+                    page.wait_for_load_state("networkidle")
+                    path = args.out / f"{name}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    print(f"{label}: {path}")
+
                 for shown in PAGES:
                     page.goto(base + addresses[shown.name])
-                    page.wait_for_load_state("networkidle")
-                    picture = args.out / f"{shown.name}.png"
-                    page.screenshot(path=str(picture), full_page=True)
-                    print(f"{shown.label}: {picture}")
+                    if shown.name == "month":
+                        page.wait_for_selector("#summary-heading", timeout=120_000)  # once the month is worked out
+                    picture(shown.name, shown.label)
+                # and what the main steps show when they have run
+                page.goto(base + addresses["month"])
+                page.wait_for_selector("#summary-heading", timeout=120_000)
+                page.locator("main a[href^='/audits/']").first.click()
+                picture("audit", "An audit's page")
+                page.goto(base + addresses["returns"])
+                page.get_by_role("button", name="Read the returned folder").click()
+                page.wait_for_selector("#letters", timeout=300_000)
+                picture("returns-read", "The returned forms read")
+                page.goto(base + addresses["report"])
+                page.uncheck("#pdf")
+                page.get_by_role("button", name="Make the report").click()
+                page.wait_for_selector("main img", timeout=300_000)
+                picture("report-made", "The report made")
                 browser.close()
         finally:
             running.close()

@@ -114,6 +114,9 @@ def test_forms_given_to_the_page_are_read_as_parse_reads_them(demo_made, demo_co
         letters = page.locator("#letters-text").input_value()
         returns = parsed(demo_copy, kept, monkeypatch, "--returns", "--sent-on", DEMO_DAY.strftime("%d/%m/%Y"))
         assert letters.strip() and letters in returns
+        with page.expect_download() as got:
+            page.get_by_role("link", name="Download the letters (a text file)").click()
+        assert Path(got.value.path()).read_text(encoding="utf-8") == letters
 
         parsed(demo_copy, kept, monkeypatch, "--json", str(tmp_path / "answers.json"))
         with page.expect_download() as got:

@@ -346,6 +346,26 @@ def test_closing_the_server_waits_for_a_running_job(workspace):
     assert not running.site.private.exists()
 
 
+def test_a_private_folder_left_by_a_server_stopped_outright_is_removed_by_the_next(workspace):
+    """A server whose window was closed while a step ran leaves its private folder (zips, letters, charts);
+    the next server removes it once it is a day old. A younger one (another server running now) stays."""
+    import tempfile
+
+    from auditdocs.web.app import PRIVATE_PREFIX
+    from auditdocs.web.serve import start
+
+    old, young = (Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX)) for _ in range(2))
+    (old / "letters.txt").write_text("left over", encoding="utf-8")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    running = start(workspace)
+    try:
+        assert not old.exists() and young.is_dir()
+    finally:
+        running.close()
+        young.rmdir()
+
+
 @ON_POSIX
 def test_demo_serve_opens_the_demo_month(run, tmp_path, browser_script):
     script, opened = browser_script

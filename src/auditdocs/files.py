@@ -107,6 +107,17 @@ def make_folder(path: Path) -> Path:
 LEFT_OVER_AFTER = 24 * 3600  # seconds
 
 
+def remove_left_over(folder: Path, prefix: str) -> None:
+    """Remove the private folders named `prefix…` in `folder` that a run killed outright left (older than
+    LEFT_OVER_AFTER); those of runs going on now are younger and stay."""
+    for old in Path(folder).glob(prefix + "*"):
+        try:
+            if time.time() - old.stat().st_mtime > LEFT_OVER_AFTER:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
 @contextlib.contextmanager
 def private_folder(beside: Path, purpose: str):
     """A folder for work in progress (copies of personal data), made in `beside` (the output's folder),
@@ -114,12 +125,7 @@ def private_folder(beside: Path, purpose: str):
     termination request (SIGTERM). What a run killed outright leaves is removed by a later run."""
     beside = make_folder(Path(beside))
     prefix = f".~auditdocs-{purpose}-"
-    for old in beside.glob(prefix + "*"):
-        try:
-            if time.time() - old.stat().st_mtime > LEFT_OVER_AFTER:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
+    remove_left_over(beside, prefix)
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))  # 0700
     with _terminate_as_exit():
         try:

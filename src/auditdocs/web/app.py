@@ -27,7 +27,7 @@ from flask import (
 )
 
 from ..errors import UserError
-from ..files import make_folder
+from ..files import make_folder, remove_left_over
 from ..workspace import Workspace, find_workspace
 from . import guard
 from .jobs import Job, JobRunning, Jobs
@@ -37,6 +37,8 @@ from .pages import PAGES
 #: The most a page takes in one request (a whole folder of returned forms): more is refused with a message.
 MOST_UPLOADED = 2 * 1024 * 1024 * 1024
 MOST_FILES = 20_000
+#: The server's private folder (zips made on request, letters, charts), in the system's temporary folder.
+PRIVATE_PREFIX = "auditdocs-serve-"
 
 
 @dataclass
@@ -77,7 +79,8 @@ def make_app(folder: Path, *, secret: str, hosts: set[str], today: dt.date | Non
     """The application for the workspace at `folder`, answering only at `hosts` (Host headers) to requests that
     carry `secret` (see `guard`). `today`: the day the month is seen on (default: the clock's)."""
     workspace = open_workspace(folder)
-    private = Path(tempfile.mkdtemp(prefix="auditdocs-serve-"))  # owner-only (0700), removed by `close`
+    remove_left_over(Path(tempfile.gettempdir()), PRIVATE_PREFIX)  # a server stopped outright (its window closed)
+    private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX))  # owner-only (0700), removed by `close`
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=MOST_UPLOADED, MAX_FORM_PARTS=MOST_FILES + 100,
                       SESSION_COOKIE_NAME="auditdocs", TEMPLATES_AUTO_RELOAD=False)

@@ -141,11 +141,11 @@ def serve_running(running: Running, *, open_browser: bool = True, say: Callable[
         opening.cancel()
 
         def wait() -> None:
-            job = running.site.jobs.running()
-            if job is not None:
-                say(f"Waiting for '{job.title}' to finish, so that nothing is left half-written "
-                    "(press Ctrl+C again to stop at once)...")
-            try:
+            try:  # (a second Ctrl+C may come while the line is being said)
+                job = running.site.jobs.running()
+                if job is not None:
+                    say(f"Waiting for '{job.title}' to finish, so that nothing is left half-written "
+                        "(press Ctrl+C again to stop at once)...")
                 running.wait_for_job()
             except KeyboardInterrupt:
                 say("Stopped at once. Nothing was half-written: the step that was running can be run again.")

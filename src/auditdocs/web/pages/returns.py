@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Blueprint, abort, redirect, request, url_for
 
 from ...errors import UserError
+from ...files import write_atomic
 from ...returns.read import RETURNED_SUFFIXES, in_form_order
 from ...returns.run import ReturnsChecked, check_returns, record_sent_back
 from ..app import private_folder, render, site, start_job
@@ -38,6 +39,7 @@ class Read:
     refused: list[str] = field(default_factory=list)
     answers: Path | None = None  # every answer read, as `parse --json` writes them
     sent: str = ""  # what `record_sent_back` said, once recorded
+    letters_file: Path | None = None  # the letters, to download (in the server's private folder)
 
     def shown(self, record) -> str:
         try:
@@ -107,8 +109,11 @@ def _read(paths: list[Path] | None, refused: list[str]):
         written = answers if checked.records and not checked.json_problem else None
         checked.json_file = None  # (its place is the server's own: the page offers it to download instead)
         library = ws.library()
-        return Read(checked, checked.returns_text(library, today) if checked.records else "", ws.returned, library,
-                    refused, written)
+        letters = checked.returns_text(library, today) if checked.records else ""
+        letters_file = None
+        if any(r.status != "complete" for r in checked.standing):
+            letters_file = write_atomic(answers.with_name(f"Send back {today:%Y-%m-%d}.txt"), letters, private=True)
+        return Read(checked, letters, ws.returned, library, refused, written, letters_file=letters_file)
 
     try:
         return start_job(TITLE, work, template="returns/result.html")
