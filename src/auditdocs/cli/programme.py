@@ -1,0 +1,68 @@
+"""`auditdocs programme`: check the year's audit programme (programme.xlsx), and show a month of it."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_ATTENTION, EXIT_USER_ERROR
+from .common import month_value, run_of
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+programme_option = click.option(
+    "--programme", "programme_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="The programme workbook. Default: the workspace's programme.xlsx (see 'auditdocs init').")
+
+
+@click.group("programme", context_settings=CONTEXT)
+def programme_command() -> None:
+    """The year's audit programme (programme.xlsx): every month's activities, from the control sample to
+    dip samples and thematic audits."""
+
+
+@programme_command.command("check")
+@programme_option
+@click.pass_context
+def programme_check(ctx: click.Context, programme_file: Path | None) -> None:
+    """Check the programme: every problem with its sheet, row, column and what to do (exit 2 if any).
+
+    \b
+    Examples:
+      auditdocs programme check
+      auditdocs programme check --programme "programme 2027.xlsx"
+    """
+    from ..programme.run import check_programme
+
+    checked = check_programme(run_of(ctx).use_case_workspace(needs_register=False), programme_file)
+    for line in checked.problem_lines():
+        click.echo(line, err=True)
+    click.echo(checked.summary())
+    if checked.needs_attention:
+        ctx.exit(EXIT_USER_ERROR)
+
+
+@programme_command.command("show")
+@click.option("--month", "month", required=True, callback=month_value, metavar="YYYY-MM",
+              help="The month to show, for example 2027-01.")
+@programme_option
+@click.pass_context
+def programme_show(ctx: click.Context, month: dt.date, programme_file: Path | None) -> None:
+    """Show a month's activities: type, subject, cohort, sample, auditors, form, and whether each audit counts
+    toward the auditor's ten a year.
+
+    \b
+    Example:
+      auditdocs programme show --month 2027-01
+    """
+    from ..programme.run import programme_month
+
+    shown = programme_month(run_of(ctx).use_case_workspace(needs_register=False), month, programme_file)
+    if shown.checked.problems:
+        n = len(shown.checked.problems)
+        click.echo(f"Warning: {n} problem{'s' * (n != 1)} in {shown.checked.path.name} (those rows are left out): "
+                   "'auditdocs programme check' lists them.", err=True)
+    click.echo("\n".join(shown.lines()))
+    if shown.checked.problems:
+        ctx.exit(EXIT_ATTENTION)
