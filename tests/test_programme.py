@@ -203,3 +203,73 @@ def test_the_programme_edited_and_saved_by_libreoffice_still_reads(workspace, lo
     shown = cli_run("programme", "show", "--month", "2027-12").output
     assert "Actions really completed (action-completion check)" in shown and "   Sample: 12" in shown
     assert "   Auditors: QA team + service; Dana Whitfield" in cli_run("programme", "show", "--month", "2027-01").output
+
+
+def cases_export(path, rows: int = 30):
+    """A case system's export of invented cases: every third has gone missing, every fifth is a care leaver."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Case number", "Category", "Team", "Date of birth", "Missing episodes in the last 6 months",
+                  "Re-referral within 12 months", "Social workers in the last 12 months"])
+    for n in range(rows):
+        sheet.append([f"77{n:03d}", "Care leaver" if n % 5 == 0 else "Child in Need", f"Team {n % 3}",
+                      dt.datetime(2008 + n % 10, 3, 1), n % 3 if n % 4 else "unknown", "Y" if n % 2 else "No",
+                      n % 7])
+    book.save(path)
+    return path
+
+
+def test_cohort_rules_drawn_from_the_case_systems_export(workspace, tmp_path):
+    from auditdocs.allocate.cohort import draw_cohort, read_export
+    from auditdocs.programme.run import programme_month
+    from auditdocs.workspace import find_workspace
+
+    cases = cases_export(tmp_path / "cases 2027-01.xlsx")
+    edit(workspace / PROGRAMME_FILE, {(4, "Cohort"): "Social workers in the last 12 months at least 5\nAge at most 14"})
+    january = programme_month(find_workspace(workspace), dt.date(2027, 1, 1))
+    missing, rereferral, changes = january.activities[:3]
+    export = read_export(cases)
+
+    drawn = draw_cohort(missing, export, seed=7)
+    expected = [n + 2 for n in range(30) if n % 3 and n % 4]  # at least 1 episode; 'unknown' is no number
+    assert drawn.problems == [] and drawn.matched == expected and len(drawn.drawn) == min(20, len(expected))
+    assert "8 cases with no number in 'Missing episodes in the last 6 months' are not in the cohort." in drawn.notes
+    assert draw_cohort(missing, export, seed=7).drawn == drawn.drawn  # the same seed, the same cases
+    assert set(drawn.drawn) <= set(drawn.matched)
+    assert drawn.lines()[0].startswith(f"Children who go missing (dip sample, January 2027): {len(expected)} cases "
+                                       "of cases 2027-01.xlsx match the cohort")
+
+    yes = draw_cohort(rereferral, export, seed=1)
+    assert yes.matched == [n + 2 for n in range(30) if n % 2]  # "Y" is Yes
+    assert len(yes.drawn) == 15 and "25 asked for, but only 15 cases match the cohort: 15 drawn." in yes.notes
+
+    aged = draw_cohort(changes, export)  # Age from the date of birth, at the start of January 2027
+    assert aged.matched == [n + 2 for n in range(30) if n % 7 >= 5 and 2027 - (2008 + n % 10) - 1 <= 14]
+
+    edit(workspace / PROGRAMME_FILE, {(2, "Cohort"): "Mising episodes in the last 6 months at least 1"})
+    shown = cli_run("programme", "draw", "--month", "2027-01", "--cases", cases, "--seed", "7")
+    assert shown.exit_code == 2
+    assert "the cohort rule 'Mising episodes in the last 6 months at least 1' names a column 'Mising episodes in " \
+           "the last 6 months' that cases 2027-01.xlsx does not have (did you mean 'Missing episodes in the last 6 " \
+           "months'?)" in shown.output
+    assert "Children who go missing (dip sample, January 2027): not drawn." in shown.output
+    assert "Re-referrals (dip sample, January 2027): 15 cases of cases 2027-01.xlsx match" in shown.output  # still
+    one = cli_run("programme", "draw", "--month", "2027-01", "--cases", cases, "--activity", "re-referrals")
+    assert one.exit_code == 0 and one.output.count("cases of cases 2027-01.xlsx match") == 1
+    wrong = cli_run("programme", "draw", "--month", "2027-01", "--cases", cases, "--activity", "Re-referal")
+    assert wrong.exit_code == 2 and "(did you mean 'Re-referrals'?)" in wrong.output
+
+
+def test_the_sample_by_category_comes_first(workspace, tmp_path):
+    from auditdocs.allocate.cohort import draw_cohort, read_export
+    from auditdocs.programme.run import programme_month
+    from auditdocs.workspace import find_workspace
+
+    cases = cases_export(tmp_path / "cases.xlsx", rows=60)
+    edit(workspace / PROGRAMME_FILE, {(5, "Cohort"): "Category is CIN or Care leaver", (5, "Sample size"): 20,
+                                      (5, "Sample by category"): "Care leaver: 11"})
+    control = programme_month(find_workspace(workspace), dt.date(2027, 1, 1)).activities[3]
+    drawn = draw_cohort(control, read_export(cases), seed=3)
+    leavers = [n for n in drawn.drawn if (n - 2) % 5 == 0]
+    assert len(drawn.drawn) == 20 and len(leavers) == 11  # 12 care leavers on the list: 11 of them drawn first
+    assert len(drawn.matched) == 60

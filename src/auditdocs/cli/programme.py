@@ -66,3 +66,37 @@ def programme_show(ctx: click.Context, month: dt.date, programme_file: Path | No
     click.echo("\n".join(shown.lines()))
     if shown.checked.problems:
         ctx.exit(EXIT_ATTENTION)
+
+
+@programme_command.command("draw")
+@click.option("--month", "month", required=True, callback=month_value, metavar="YYYY-MM",
+              help="The month whose activities to draw, for example 2027-01.")
+@click.option("--cases", "cases", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The case system's export (.xlsx or .csv), with the columns the cohort rules name.")
+@click.option("--activity", "activity", default="", metavar="NAME", help="Only this activity (its name).")
+@click.option("--seed", "seed", type=int, default=0, show_default=True,
+              help="The same seed draws the same cases again.")
+@programme_option
+@click.pass_context
+def programme_draw(ctx: click.Context, month: dt.date, cases: Path, activity: str, seed: int,
+                   programme_file: Path | None) -> None:
+    """Draw each of the month's activities with a cohort from the case system's export: how many cases
+    match its rules, and the sample drawn from them (exit 2 if a rule names a column the export lacks).
+
+    \b
+    Example:
+      auditdocs programme draw --month 2027-01 --cases "cases 2027-01.xlsx" --seed 7
+    """
+    from ..allocate.cohort import draw_month
+
+    drawn = draw_month(run_of(ctx).use_case_workspace(needs_register=False), month, cases, seed=seed,
+                       activity=activity, programme=programme_file)
+    if drawn.programme_problems:
+        click.echo(f"Warning: {drawn.programme_problems} problem(s) in the programme (those rows are left out): "
+                   "'auditdocs programme check' lists them.", err=True)
+    for problem in drawn.problems:
+        click.echo(f"Error: {problem}", err=True)
+    for draw in drawn.draws:
+        click.echo("\n".join(draw.lines()))
+    if drawn.problems:
+        ctx.exit(EXIT_USER_ERROR)
