@@ -273,3 +273,13 @@ def test_the_sample_by_category_comes_first(workspace, tmp_path):
     leavers = [n for n in drawn.drawn if (n - 2) % 5 == 0]
     assert len(drawn.drawn) == 20 and len(leavers) == 11  # 12 care leavers on the list: 11 of them drawn first
     assert len(drawn.matched) == 60
+
+
+def test_check_with_the_export_names_every_cohort_column_it_lacks(workspace, tmp_path):
+    cases = cases_export(tmp_path / "cases.xlsx")
+    checked = cli_run("programme", "check", "--cases", cases)
+    assert checked.exit_code == 2
+    assert "Error: row 5 of the programme ('Monthly control sample', January 2027)" not in checked.output  # Category
+    assert "the cohort rule 'Disability is Yes' names a column 'Disability' that cases.xlsx does not have." \
+        in checked.output
+    assert "cohort rule(s) name a column that cases.xlsx does not have." in checked.output

@@ -214,3 +214,9 @@ def draw_month(ws, month: dt.date, cases: Path, *, seed: int = 0, activity: str 
                         f"{did_you_mean(activity, names)}. Its activities: {', '.join(names) or 'none'}.")
     export = read_export(cases, [r.column for a in chosen for r in a.cohort])
     return MonthDraws(month, [draw_cohort(a, export, seed) for a in chosen], len(shown.checked.problems))
+
+
+def cohort_column_problems(programme, cases: Path) -> list[str]:
+    """For `programme check --cases`: every cohort rule of the year naming a column the export lacks."""
+    export = read_export(cases, [r.column for a in programme.activities for r in a.cohort])
+    return [p for a in programme.activities for p in column_problems(a, export)]

@@ -24,22 +24,33 @@ def programme_command() -> None:
 
 @programme_command.command("check")
 @programme_option
+@click.option("--cases", "cases", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also check that every cohort rule names a column of this export of the case system.")
 @click.pass_context
-def programme_check(ctx: click.Context, programme_file: Path | None) -> None:
+def programme_check(ctx: click.Context, programme_file: Path | None, cases: Path | None) -> None:
     """Check the programme: every problem with its sheet, row, column and what to do (exit 2 if any).
 
     \b
     Examples:
       auditdocs programme check
-      auditdocs programme check --programme "programme 2027.xlsx"
+      auditdocs programme check --programme "programme 2027.xlsx" --cases "cases 2027-01.xlsx"
     """
     from ..programme.run import check_programme
 
     checked = check_programme(run_of(ctx).use_case_workspace(needs_register=False), programme_file)
     for line in checked.problem_lines():
         click.echo(line, err=True)
+    columns = []
+    if cases is not None:
+        from ..allocate.cohort import cohort_column_problems
+
+        columns = cohort_column_problems(checked.programme, cases)
+        for line in columns:
+            click.echo(f"Error: {line}", err=True)
     click.echo(checked.summary())
-    if checked.needs_attention:
+    if columns:
+        click.echo(f"{len(columns)} cohort rule(s) name a column that {cases.name} does not have.")
+    if checked.needs_attention or columns:
         ctx.exit(EXIT_USER_ERROR)
 
 
