@@ -93,7 +93,9 @@ def test_each_problem_names_its_sheet_row_and_column_and_the_other_rows_are_stil
                 (7, "Auditors"): None,
                 (8, "Counts toward the ten"): "Maybe",
                 (9, "Month"): "January",
-                (13, "Sample by category"): "CIN: 30\nCP: 30"})  # February's control sample
+                (11, "Form"): None,  # February's second dip sample (only the action-completion check has none)
+                (13, "Sample by category"): "CIN: 30\nCP: 30",  # February's control sample
+                (17, "Form"): None, (18, "Sample size"): 0})
     checked = cli_run("programme", "check")
     assert checked.exit_code == 2
     out = checked.output
@@ -110,8 +112,11 @@ def test_each_problem_names_its_sheet_row_and_column_and_the_other_rows_are_stil
     assert f"{place} 9, column 'Month': 'January' needs its year too: write it as 2027-01 or January 2027." in out
     assert f"{place} 13, column 'Sample by category': the categories add up to 60, more than the sample size (40)" \
         in out
-    assert "9 problems in programme.xlsx" in out  # January's 8 rows all have one: 11 months left
-    assert f"The programme has {total - 9} activities over 11 months that could be read; the rows with problems " \
+    assert f"{place} 11, column 'Form': is empty. The form's id" in out
+    assert "row 17, column" not in out  # February's action-completion check needs no form
+    assert f"{place} 18, column 'Sample size': is 0: write how many cases (at least 1)" in out
+    assert "11 problems in programme.xlsx" in out  # January's 8 rows all have one: 11 months left
+    assert f"The programme has {total - 11} activities over 11 months that could be read; the rows with problems " \
            "were left out." in out
 
 

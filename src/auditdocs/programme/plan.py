@@ -171,15 +171,14 @@ class Problem:
 
 
 def text_of(value) -> str:
-    """A cell as text: whole numbers without '.0', spaces tidied (a date is kept for `parse_month_cell`)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """A cell as text with its lines kept (a cohort is one rule a line): whole numbers without '.0', a date as
+    its month (YYYY-MM: Excel makes a date of a typed 2027-01)."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.strftime("%Y-%m")
+    if value is None or isinstance(value, bool):
+        return {True: "Yes", False: "No", None: ""}[value]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return "\n".join(" ".join(line.split()) for line in str(value).splitlines() if line.strip())
 
 
@@ -268,10 +267,13 @@ def programme_from_rows(headings: list, rows: list[tuple[int, list]], form_ids=N
         size: int | None = None
         if texts["sample_size"] and key(texts["sample_size"]) != key(ALL):
             size = _whole(texts["sample_size"])
-            if not size:
+            if size is None:
                 problem(n, "Sample size", f"'{texts['sample_size']}' is not a whole number of cases: write the "
                         "number only, for example 20 (who they are goes in the Cohort column), or All for "
                         "everyone in the cohort.")
+            elif size == 0:
+                problem(n, "Sample size", "is 0: write how many cases (at least 1), or delete the row if there is "
+                        "no such activity this month.")
         rules = []
         for line in rule_lines(texts["cohort"]):
             rule = parse_rule(line)
