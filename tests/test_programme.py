@@ -256,7 +256,8 @@ def test_cohort_rules_drawn_from_the_case_systems_export(workspace, tmp_path):
     assert shown.exit_code == 2
     assert "the cohort rule 'Mising episodes in the last 6 months at least 1' names a column 'Mising episodes in " \
            "the last 6 months' that cases 2027-01.xlsx does not have (did you mean 'Missing episodes in the last 6 " \
-           "months'?)" in shown.output
+           "months'?): write the column's heading as the export has it." in shown.output
+    assert "The columns of cases 2027-01.xlsx: 'Case number', 'Category'" in shown.output
     assert "Children who go missing (dip sample, January 2027): not drawn." in shown.output
     assert "Re-referrals (dip sample, January 2027): 15 cases of cases 2027-01.xlsx match" in shown.output  # still
     one = cli_run("programme", "draw", "--month", "2027-01", "--cases", cases, "--activity", "re-referrals")
@@ -285,6 +286,8 @@ def test_check_with_the_export_names_every_cohort_column_it_lacks(workspace, tmp
     checked = cli_run("programme", "check", "--cases", cases)
     assert checked.exit_code == 2
     assert "Error: row 5 of the programme ('Monthly control sample', January 2027)" not in checked.output  # Category
-    assert "the cohort rule 'Disability is Yes' names a column 'Disability' that cases.xlsx does not have." \
+    assert "the cohort rule 'Disability is Yes' names a column 'Disability' that cases.xlsx does not have: write" \
         in checked.output
-    assert "cohort rule(s) name a column that cases.xlsx does not have." in checked.output
+    assert checked.output.count("The columns of cases.xlsx: 'Case number', 'Category', 'Team'") == 1
+    assert "\n21 cohort rule(s) name a column that cases.xlsx does not have: correct the rules, or the headings of " \
+           "the export.\n" in checked.output

@@ -83,9 +83,14 @@ def column_problems(activity: Activity, export: Export) -> list[str]:
             continue
         problems.append(f"row {activity.row} of the programme ('{activity.name}', {month_words(activity.month)}): "
                         f"the cohort rule '{rule.words()}' names a column '{rule.column}' that "
-                        f"{export.path.name} does not have{did_you_mean(rule.column, [c for c in export.columns if c])}."
-                        f" Its columns: {_names(export.columns)}. Write the column's heading as the export has it.")
+                        f"{export.path.name} does not have{did_you_mean(rule.column, [c for c in export.columns if c])}:"
+                        " write the column's heading as the export has it.")
     return problems
+
+
+def columns_line(export: Export) -> str:
+    """The export's columns, said once after the rules that name a column it lacks."""
+    return f"The columns of {export.path.name}: {_names(export.columns)}."
 
 
 def _holds(rule: CohortRule, value) -> bool | None:
@@ -196,9 +201,12 @@ class MonthDraws:
     draws: list[CohortDraw]
     programme_problems: int = 0
 
+    columns: str = ""  # the export's columns (`columns_line`)
+
     @property
     def problems(self) -> list[str]:
-        return [p for d in self.draws for p in d.problems]
+        found = [p for d in self.draws for p in d.problems]
+        return [*found, self.columns] if found else []
 
 
 def draw_month(ws, month: dt.date, cases: Path, *, seed: int = 0, activity: str = "",
@@ -213,10 +221,12 @@ def draw_month(ws, month: dt.date, cases: Path, *, seed: int = 0, activity: str 
         raise UserError(f"{month_words(month)} has no activity '{activity}' with a cohort"
                         f"{did_you_mean(activity, names)}. Its activities: {', '.join(names) or 'none'}.")
     export = read_export(cases, [r.column for a in chosen for r in a.cohort])
-    return MonthDraws(month, [draw_cohort(a, export, seed) for a in chosen], len(shown.checked.problems))
+    return MonthDraws(month, [draw_cohort(a, export, seed) for a in chosen], len(shown.checked.problems),
+                      columns_line(export))
 
 
 def cohort_column_problems(programme, cases: Path) -> list[str]:
     """For `programme check --cases`: every cohort rule of the year naming a column the export lacks."""
     export = read_export(cases, [r.column for a in programme.activities for r in a.cohort])
-    return [p for a in programme.activities for p in column_problems(a, export)]
+    found = [p for a in programme.activities for p in column_problems(a, export)]
+    return [*found, columns_line(export)] if found else []

@@ -45,11 +45,13 @@ def programme_check(ctx: click.Context, programme_file: Path | None, cases: Path
         from ..allocate.cohort import cohort_column_problems
 
         columns = cohort_column_problems(checked.programme, cases)
-        for line in columns:
+        for line in columns[:-1]:
             click.echo(f"Error: {line}", err=True)
+        click.echo("\n".join(columns[-1:]), err=True)
     click.echo(checked.summary())
     if columns:
-        click.echo(f"{len(columns)} cohort rule(s) name a column that {cases.name} does not have.")
+        click.echo(f"{len(columns) - 1} cohort rule(s) name a column that {cases.name} does not have: correct the "
+                   "rules, or the headings of the export.")
     if checked.needs_attention or columns:
         ctx.exit(EXIT_USER_ERROR)
 
@@ -105,8 +107,9 @@ def programme_draw(ctx: click.Context, month: dt.date, cases: Path, activity: st
     if drawn.programme_problems:
         click.echo(f"Warning: {drawn.programme_problems} problem(s) in the programme (those rows are left out): "
                    "'auditdocs programme check' lists them.", err=True)
-    for problem in drawn.problems:
+    for problem in drawn.problems[:-1]:
         click.echo(f"Error: {problem}", err=True)
+    click.echo("\n".join(drawn.problems[-1:]), err=True)
     for draw in drawn.draws:
         click.echo("\n".join(draw.lines()))
     if drawn.problems:
