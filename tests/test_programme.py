@@ -8,7 +8,7 @@ import shutil
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import calc_edit, needs_soffice
+from helpers import calc_edit, gnumeric_edit, needs_gnumeric, needs_soffice
 
 from auditdocs.cli import cli
 from auditdocs.programme.plan import COLUMNS, TYPES, CohortRule, parse_rule
@@ -203,6 +203,8 @@ def test_cohort_rules_in_plain_words():
 def test_the_programme_edited_and_saved_by_libreoffice_still_reads(workspace, lo_profile):
     path = workspace / PROGRAMME_FILE
     calc_edit(path, {"Programme": {("2027-12", "Sample size"): 12}}, workspace / "lo", lo_profile)
+    sheet = openpyxl.load_workbook(path)["Programme"]
+    assert any(v.formula1 == '"Yes,No"' for v in sheet.data_validations.dataValidation)  # the lists are kept
     checked = cli_run("programme", "check")
     assert checked.exit_code == 0, checked.output
     shown = cli_run("programme", "show", "--month", "2027-12").output
@@ -291,3 +293,15 @@ def test_check_with_the_export_names_every_cohort_column_it_lacks(workspace, tmp
     assert checked.output.count("The columns of cases.xlsx: 'Case number', 'Category', 'Team'") == 1
     assert "\n21 cohort rule(s) name a column that cases.xlsx does not have: correct the rules, or the headings of " \
            "the export.\n" in checked.output
+
+
+@needs_gnumeric
+def test_the_programme_edited_and_saved_by_gnumeric_still_reads(workspace):
+    path = workspace / PROGRAMME_FILE
+    gnumeric_edit(path, {"Programme": {"F2": 12, "C3": "thematic audit"}}, workspace / "gnumeric")
+    checked = cli_run("programme", "check")
+    assert checked.exit_code == 0, checked.output
+    shown = cli_run("programme", "show", "--month", "2027-01").output
+    assert "1. Children who go missing (dip sample), row 2" in shown and "   Sample: 12" in shown
+    assert "2. Re-referrals (thematic audit), row 3" in shown
+    assert "   Cohort: Category is CIN or CP or CLA or Placed for adoption or Care leaver" in shown

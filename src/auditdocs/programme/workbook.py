@@ -103,13 +103,16 @@ def read_programme(path: Path) -> tuple[list, list[tuple[int, list]], int]:
                         "by 'auditdocs init' has programme.xlsx).")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UserError(f"{path.name} is not an Excel workbook: give the programme as a .xlsx file.")
+    import warnings
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as package:
             if problem := too_big(package.infolist(), "programme"):
                 raise UserError(f"{path}: {problem}")
-        book = load_workbook(path, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about what other programs write; we read values only
+            book = load_workbook(path, data_only=True)
     except UserError:
         raise
     except PermissionError:
