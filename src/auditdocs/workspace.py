@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 SETTINGS_FILE = "auditdocs.toml"
 README_FILE = "README.md"
+PROGRAMME_FILE = "programme.xlsx"  # the year's audit programme (see auditdocs.programme)
 
 
 @dataclass(frozen=True)
@@ -368,6 +369,9 @@ below) use the settings in `{SETTINGS_FILE}`, so you do not need to repeat them.
 - `forms/`: the forms `auditdocs generate` makes, a folder per month, a folder per auditor.
 - `returned/`: put the completed forms here when they come back.
 - `tracker/`: the tracker workbook that `auditdocs consolidate` keeps up to date.
+- `{PROGRAMME_FILE}`: the year's audit programme, a row per month and activity (control sample, dip
+  samples, thematic audits…). Change it to the service's year, then run `auditdocs programme check`;
+  `auditdocs programme show --month 2027-01` shows a month.
 - `{SETTINGS_FILE}`: the council's name, where everything is, and the council's choices for
   allocation, moderation, reports and exports (each setting says what it is for).
 
@@ -403,6 +407,12 @@ def init_workspace(folder: Path, council: str = "", service: str = "") -> list[P
         make_folder(folder / SETTINGS["files"][key].default)
     for key in ("tracker", "register"):
         make_folder(folder / Path(SETTINGS["files"][key].default).parent)
+    programme = folder / PROGRAMME_FILE
+    if not programme.exists():
+        from .programme.workbook import write_programme
+
+        forms = [p.stem for p in written if p.suffix == ".yaml" and p.parent == specs and p.stem != "scales"]
+        written.append(write_programme(programme, forms))
     readme = folder / README_FILE
     if not readme.exists():
         written.append(write_atomic(readme, readme_text(council)))
@@ -420,6 +430,8 @@ def made_lines(folder: Path, written: list[Path]) -> list[str]:
         f"  {folder / SETTINGS_FILE}   the settings (council, folders, and the council's choices)",
         f"  {folder / SETTINGS['files']['specs'].default}   {specs} form spec files to change "
         "(auditdocs specs validate checks them)",
+        f"  {folder / PROGRAMME_FILE}   the year's audit programme, to change (auditdocs programme check "
+        "checks it)",
         f"  {folder / README_FILE}   what is where",
         "",
         "Next:",

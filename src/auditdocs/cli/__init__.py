@@ -67,6 +67,7 @@ from .generate import generate_command  # noqa: E402
 from .init import init_command  # noqa: E402
 from .moderation import moderation_command  # noqa: E402
 from .parse import parse_command  # noqa: E402
+from .programme import programme_command  # noqa: E402
 from .register import register_command  # noqa: E402
 from .report import report_command  # noqa: E402
 from .serve import serve_cmd  # noqa: E402
@@ -88,6 +89,7 @@ cli.add_command(specs_command)
 cli.add_command(generate_command)
 cli.add_command(demo_command)
 cli.add_command(serve_cmd)
+cli.add_command(programme_command)
 
 
 def console_never_fails() -> None:

@@ -1,0 +1,92 @@
+"""The programme's use cases: `check_programme` (what is wrong with programme.xlsx) and `programme_month`
+(a month's activities). They return results; the front ends show them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UserError
+from ..workspace import PROGRAMME_FILE, Workspace
+from .plan import SHEET, Activity, Problem, Programme, month_words, programme_from_rows
+from .workbook import read_programme
+
+
+def programme_path(ws: Workspace, given: Path | None = None) -> Path:
+    """The programme to read: the one given, else the workspace's programme.xlsx."""
+    if given is not None:
+        return Path(given)
+    if ws.settings_file is None:
+        raise UserError("give the programme with --programme FILE, or run inside a workspace (see 'auditdocs "
+                        f"init'), which has {PROGRAMME_FILE}.")
+    return ws.folder / PROGRAMME_FILE
+
+
+@dataclass
+class ProgrammeCheck:
+    path: Path
+    programme: Programme
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.problems)
+
+    def problem_lines(self) -> list[str]:
+        if not self.problems:
+            return []
+        n = len(self.problems)
+        return [str(p) for p in self.problems] + [
+            f"{n} problem{'s' * (n != 1)} in {self.path.name}: correct {'them' if n != 1 else 'it'} and run "
+            "'auditdocs programme check' again."]
+
+    def summary(self) -> str:
+        n, months = len(self.programme.activities), len(self.programme.months())
+        said = (f"The programme has {n} activit{'ies' if n != 1 else 'y'} over {months} month{'s' * (months != 1)}")
+        if self.problems:
+            return f"{said} that could be read; the rows with problems were left out."
+        return f"{said}; no problems."
+
+
+def check_programme(ws: Workspace, path: Path | None = None) -> ProgrammeCheck:
+    """Read the programme (the workspace's, or `path`) and check every row: its problems, sheet, row and column
+    named, and the activities that could be read."""
+    path = programme_path(ws, path)
+    headings, rows, heading_row = read_programme(path)
+    programme, problems = programme_from_rows(headings, rows, ws.library().ids(), file=str(path), sheet=SHEET,
+                                              heading_row=heading_row)
+    return ProgrammeCheck(path, programme, problems)
+
+
+@dataclass
+class MonthProgramme:
+    month: dt.date
+    checked: ProgrammeCheck
+    activities: list[Activity]
+
+    def lines(self) -> list[str]:
+        when = month_words(self.month)
+        if not self.activities:
+            months = ", ".join(month_words(m) for m in self.checked.programme.months()) or "none"
+            return [f"The programme has no activities in {when} (its months: {months})."]
+        n = len(self.activities)
+        lines = [f"{when}: {n} activit{'ies' if n != 1 else 'y'} ({self.checked.path.name})"]
+        for i, a in enumerate(self.activities, start=1):
+            size = "everyone in the cohort" if a.sample_size is None else str(a.sample_size)
+            if a.by_category:
+                size += " (" + ", ".join(f"{name}: {count}" for name, count in a.by_category) + ")"
+            lines += ["", f"{i}. {a.name} ({a.type}), row {a.row}"]
+            if a.subject:
+                lines.append(f"   Subject: {a.subject}")
+            lines += [f"   Cohort: {'; '.join(r.words() for r in a.cohort) or 'any case'}",
+                      f"   Sample: {size}",
+                      f"   Auditors: {'; '.join(a.auditors.splitlines())}",
+                      f"   Form: {a.form or 'none'}",
+                      f"   Counts toward the auditor's ten a year: {'Yes' if a.counts_toward_ten else 'No'}"]
+        return lines
+
+
+def programme_month(ws: Workspace, month: dt.date, path: Path | None = None) -> MonthProgramme:
+    """The month's activities (those that could be read; `checked` has the programme's problems)."""
+    checked = check_programme(ws, path)
+    return MonthProgramme(month.replace(day=1), checked, checked.programme.of_month(month))
