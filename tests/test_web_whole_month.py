@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from browser import check_accessible, serving, signed_in
 from click.testing import CliRunner
-from test_web_allocate import allocate_on_the_page, sheets
+from test_web_allocate import allocate_on_the_page, audits, sheets
 from test_web_forms import forms_of, made_on_the_page, manifest_of, recorded
 from test_web_moderation import table_rows as captioned_rows
 from test_web_month import month_ready, section
@@ -136,7 +136,8 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
     from auditdocs.consolidate.run import consolidate_returns
     from auditdocs.generate.run import make_forms
     from auditdocs.moderation.moderators import read_moderators
-    from auditdocs.moderation.run import select_sample
+    from auditdocs.moderation.run import make_moderator_copies, select_sample
+    from auditdocs.report.figures import shown
     from auditdocs.report.run import make_report
 
     web, by_cli, given = two
@@ -155,7 +156,9 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         allocated = allocate_month(ws, month=MONTH, cases=by_cli / CASES, auditors=by_cli / AUDITORS,
                                    out=by_cli / LIST, seed=SEED, today=ALLOCATED_ON)
         assert allocated.out is not None
-        assert sheets(Path(download.value.path())) == sheets(by_cli / LIST)
+        assert Path(download.value.path()).read_bytes() == (web / LIST).read_bytes()
+        assert sheets(web / LIST) == sheets(by_cli / LIST)
+        assert audits(web) == audits(by_cli)
         assert page.locator("table.why tbody tr").count() >= len(allocated.plan.rows) > 40
         assert events(web) == events(by_cli)
 
@@ -212,11 +215,11 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         page.goto(served.address("/tracker/"))
         page.get_by_role("button", name="Update the tracker").click()
         page.wait_for_selector("ul.summary", timeout=180_000)
-        shown = page.locator("ul.summary li").all_inner_texts()
+        updated = page.locator("ul.summary li").all_inner_texts()
         with page.expect_download() as download:
             page.get_by_role("link", name="Download the tracker").click()
         summary = consolidate_returns(ws, now=at(RETURNS_ON))
-        assert [same_place(line, web) for line in shown] == [same_place(line, by_cli) for line in summary.lines()]
+        assert [same_place(line, web) for line in updated] == [same_place(line, by_cli) for line in summary.lines()]
         tracker = web / "tracker" / "Audit tracker.xlsx"
         assert Path(download.value.path()).read_bytes() == tracker.read_bytes()
         assert tracker_cells(web, tracker) == tracker_cells(by_cli)
@@ -244,6 +247,23 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
             assert chosen.moderator is not None and chosen.moderator.name in row[5]
         assert f"Seed {SEED}" in page.locator("[role=status]").first.inner_text()
         assert events(web) == events(by_cli)
+        # the moderators' copies, one moderator's as a zip (`moderation forms`: its use case, at the page's time)
+        page.goto(served.address("/moderation/"))
+        page.get_by_role("button", name="Make the copies").click()
+        page.wait_for_selector("main div.done, main div.problem", timeout=120_000)
+        copies = make_moderator_copies(ws, month=MONTH, out=by_cli / "moderation" / f"{MONTH:%Y-%m}",
+                                       now=at(SELECTED_ON))
+        assert page.locator("main div.done").inner_text().startswith(f"{copies.made} copies made in ")
+        made = {folder: sorted(p.relative_to(folder / "moderation" / f"{MONTH:%Y-%m}").as_posix()
+                               for p in (folder / "moderation").rglob("*") if p.is_file()) for folder in (web, by_cli)}
+        assert made[web] == made[by_cli] and len(made[web]) == len(rows) == copies.made
+        with page.expect_download() as download:
+            page.locator("a", has_text="copies (zip)").first.click()
+        with zipfile.ZipFile(download.value.path()) as zipped:
+            assert zipped.namelist() and set(zipped.namelist()) <= set(made[web])
+            for name in zipped.namelist():
+                assert zipped.read(name) == (web / "moderation" / f"{MONTH:%Y-%m}" / name).read_bytes()
+        assert events(web) == events(by_cli)
 
         # 7. The report for the month, without the PDF; the Excel dashboard downloaded. (`report` takes today from
         # the clock: its use case, on the page's day.)
@@ -257,6 +277,10 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
                              now=at(REPORT_ON))
         f = report.figures
         assert page.locator("main div.done").inner_text().startswith(f"Audit report for November 2026: {f.audits} audits")
+        headlines = page.locator("table.headlines tbody tr")
+        assert [[c.strip() for c in headlines.nth(n).locator("th, td").all_inner_texts()]
+                for n in range(headlines.count())] == \
+               [[h.label, shown(h.value, h.unit), shown(h.previous, h.unit), h.change] for h in f.headlines]
         with page.expect_download() as download:
             page.get_by_role("link", name="Download the Excel dashboard").click()
         assert download.value.suggested_filename == report.dashboard.name
