@@ -31,7 +31,19 @@ from test_web_tracker import cells, same_place
 
 from auditdocs import builtin
 from auditdocs.cli import cli
-from auditdocs.demo import ALLOCATED_ON, LISTS, MADE_AT, MONTH, REPORT_ON, RETURNS_ON, SELECTED_ON, invent_answers
+from auditdocs.demo import (
+    ALLOCATED_ON,
+    LISTS,
+    MADE_AT,
+    MODERATED_ON,
+    MODERATOR_MOVES,
+    MONTH,
+    REPORT_ON,
+    RETURNS_ON,
+    SELECTED_ON,
+    invent_answers,
+    moderator_answers,
+)
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.package import saved_on
 from auditdocs.workspace import find_workspace, init_workspace
@@ -115,6 +127,82 @@ def fill_alike(web: Path, by_cli: Path, given: Path) -> dict[str, list[Path]]:
     return out
 
 
+def moderated_alike(web: Path, by_cli: Path, copies, given: Path) -> dict[str, list[Path]]:
+    """The moderators fill in their copies (the demo's way: the grade after moderation the auditor's, one better,
+    the same, one worse, in turn), alike in both workspaces: the files, in a folder of `given` for each."""
+    ws = find_workspace(web)
+    library = ws.library()
+    made = [r.plan for r in copies.results if r.status == "made"]
+    with ws.open_register() as reg:  # the auditors' answers, which the moderators see on their copies
+        records = {a.audit_id: a for a in reg.audits(ids=[plan.audit_id for plan in made])}
+    rng = random.Random(MONTH.year * 100 + MONTH.month)
+    out: dict[str, list[Path]] = {"web": [], "cli": []}
+    for n, plan in enumerate(made):
+        audit = records[plan.audit_id]
+        answers = moderator_answers(library.get(audit.form_id, audit.form_version), audit.current.record,
+                                    MODERATOR_MOVES[n % len(MODERATOR_MOVES)], rng)
+        for name, folder in (("web", web), ("cli", by_cli)):
+            copy = folder / "moderation" / f"{MONTH:%Y-%m}" / plan.target
+            target = given / name / copy.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(saved_on(fill_docx(copy.read_bytes(), answers), at(MODERATED_ON, 15)))
+            out[name].append(target)
+    return out
+
+
+def given_to_the_page(page, served, web: Path, by_cli: Path, files: dict[str, list[Path]]) -> list[Path]:
+    """The files given on the returns page (kept in the returned folder, read); the command line's alike put in
+    its returned folder under the names the page kept them by: those, in the order given."""
+    before = set((web / "returned").rglob("*"))
+    page.goto(served.address("/returns/"))
+    page.set_input_files("#files", files["web"])
+    page.get_by_role("button", name="Keep and read these forms").click()
+    wait_for_result(page)
+    kept = {p.read_bytes(): p for p in set((web / "returned").rglob("*")) - before if p.is_file()}
+    assert len(kept) == len(files["web"])
+    out = []
+    for ours, theirs in zip(files["web"], files["cli"]):
+        target = by_cli / kept[ours.read_bytes()].relative_to(web)
+        shutil.copy(theirs, target)
+        out.append(target)
+    return out
+
+
+def same_reading(page, by_cli: Path, kept: list[Path]) -> dict[str, str]:
+    """The page's reading of the files given is `auditdocs parse`'s of `kept`: file name -> status."""
+    from_cli, on_page = cli_statuses(command(by_cli, "parse", *kept)), page_rows(page)
+    assert set(on_page) == set(from_cli) == {path.name for path in kept}
+    statuses = {name: status for name, (status, _) in from_cli.items()}
+    assert {name: status for name, (status, _) in on_page.items()} == statuses
+    for name, (status, said) in from_cli.items():
+        if status == "incomplete":  # every reason the command gives (before its "… and N more")
+            shown = said.split(" to fix: ", 1)[1].split(" … and ")[0].split("; ")
+            assert all(reason in on_page[name][1] for reason in shown), name
+    return statuses
+
+
+def tracker_updated(page, served, web: Path, by_cli: Path, on: dt.date) -> None:
+    """The tracker updated on the page (consolidate, in the background) and downloaded, as `consolidate` updates
+    it on the same day in the other workspace (its use case: the command takes the time from the clock): what it
+    says, the tracker's cells, where each audit stands, the register's events."""
+    from auditdocs.consolidate.run import consolidate_returns
+
+    ws = find_workspace(by_cli)
+    page.goto(served.address("/tracker/"))
+    page.get_by_role("button", name="Update the tracker").click()
+    page.wait_for_selector("ul.summary", timeout=180_000)
+    updated = page.locator("ul.summary li").all_inner_texts()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the tracker").click()
+    summary = consolidate_returns(ws, now=at(on))
+    assert [same_place(line, web) for line in updated] == [same_place(line, by_cli) for line in summary.lines()]
+    tracker = find_workspace(web).tracker
+    assert Path(download.value.path()).read_bytes() == tracker.read_bytes()
+    assert tracker_cells(web, tracker) == tracker_cells(by_cli)
+    assert standings(web, on) == standings(by_cli, on)
+    assert events(web) == events(by_cli)
+
+
 @pytest.fixture
 def two(tmp_path):
     """A fresh workspace for the pages and one for the command line (the sample lists copied into the latter), and
@@ -133,7 +221,6 @@ def two(tmp_path):
 
 def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tmp_path):
     from auditdocs.allocate.run import allocate_month
-    from auditdocs.consolidate.run import consolidate_returns
     from auditdocs.generate.run import make_forms
     from auditdocs.moderation.moderators import read_moderators
     from auditdocs.moderation.run import make_moderator_copies, select_sample
@@ -188,20 +275,11 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
 
         # 4. Returns: the files given to the page, read as `parse` reads them; recorded as sent back.
         served.site.fixed_today = RETURNS_ON
-        page.goto(served.address("/returns/"))
-        page.set_input_files("#files", filled["web"])
-        page.get_by_role("button", name="Keep and read these forms").click()
-        wait_for_result(page)
-        assert all((web / "returned" / path.name).is_file() for path in filled["web"])
-        kept = [Path(shutil.copy(path, by_cli / "returned" / path.name)) for path in filled["cli"]]
-        from_cli, on_page = cli_statuses(command(by_cli, "parse", *kept)), page_rows(page)
-        assert set(on_page) == set(from_cli) == {path.name for path in filled["web"]}
-        assert {name: status for name, (status, _) in on_page.items()} == \
-               {name: status for name, (status, _) in from_cli.items()}
-        assert sorted(status for status, _ in from_cli.values()) == ["complete"] * (FILLED - 1) + ["incomplete"]
-        incomplete = next(said for status, said in from_cli.values() if status == "incomplete")
-        reasons = next(reasons for status, reasons in on_page.values() if status == "incomplete")
-        assert all(reason in reasons for reason in incomplete.split(" to fix: ", 1)[1].split(" … and ")[0].split("; "))
+        kept = given_to_the_page(page, served, web, by_cli, filled)
+        assert sorted(p.relative_to(web / "returned").as_posix() for p in (web / "returned").rglob("*.docx")) == \
+               sorted(p.name for p in filled["web"])
+        statuses = same_reading(page, by_cli, kept)
+        assert sorted(statuses.values()) == ["complete"] * (FILLED - 1) + ["incomplete"]
         letters = page.locator("#letters-text").input_value()
         page.get_by_role("button", name="Record as sent back today").click()
         page.wait_for_selector("#sent")
@@ -210,24 +288,11 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         assert page.locator("#sent").inner_text() in sent
         assert sent_back_events(web) == sent_back_events(by_cli) and sum(sent_back_events(web).values()) == 1
 
-        # 5. Update the tracker: consolidate in the background; the tracker downloaded. (`consolidate` takes the
-        # time from the clock: its use case, on the page's day.)
-        page.goto(served.address("/tracker/"))
-        page.get_by_role("button", name="Update the tracker").click()
-        page.wait_for_selector("ul.summary", timeout=180_000)
-        updated = page.locator("ul.summary li").all_inner_texts()
-        with page.expect_download() as download:
-            page.get_by_role("link", name="Download the tracker").click()
-        summary = consolidate_returns(ws, now=at(RETURNS_ON))
-        assert [same_place(line, web) for line in updated] == [same_place(line, by_cli) for line in summary.lines()]
-        tracker = web / "tracker" / "Audit tracker.xlsx"
-        assert Path(download.value.path()).read_bytes() == tracker.read_bytes()
-        assert tracker_cells(web, tracker) == tracker_cells(by_cli)
+        # 5. Update the tracker.
+        tracker_updated(page, served, web, by_cli, RETURNS_ON)
         states = standings(web, RETURNS_ON)
-        assert states == standings(by_cli, RETURNS_ON)
         graded = [s for s in states.values() if s[1]]
         assert len(graded) == FILLED - 1 and len({s[1] for s in graded}) >= 3  # varied grades
-        assert events(web) == events(by_cli)
 
         # 6. Moderation: the moderators list given, the sample chosen with a seed and a share. (`moderation
         # select` takes the day chosen from the clock: its use case, on the page's day.)
@@ -264,6 +329,19 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
             for name in zipped.namelist():
                 assert zipped.read(name) == (web / "moderation" / f"{MONTH:%Y-%m}" / name).read_bytes()
         assert events(web) == events(by_cli)
+        # the moderators' forms come back, are read, and update the tracker; how far the grades agree
+        served.site.fixed_today = MODERATED_ON
+        moderated = moderated_alike(web, by_cli, copies, tmp_path / "moderated")
+        kept = given_to_the_page(page, served, web, by_cli, moderated)
+        assert set(same_reading(page, by_cli, kept).values()) == {"complete"}
+        served.site.fixed_today = REPORT_ON
+        tracker_updated(page, served, web, by_cli, REPORT_ON)
+        page.goto(served.address(f"/moderation/agreement?month={MONTH:%Y-%m}"))
+        said = command(by_cli, "moderation", "agreement", "--month", f"{MONTH:%Y-%m}")
+        counts = dict(captioned_rows(page, "Audits moderated"))
+        assert counts["Moderated"] == str(copies.made)
+        assert (f"November 2026: {counts['Moderated']} audits moderated ({counts['Chosen for moderation']} chosen for "
+                f"moderation, {counts['Disputed']} disputed).") in said
 
         # 7. The report for the month, without the PDF; the Excel dashboard downloaded. (`report` takes today from
         # the clock: its use case, on the page's day.)
