@@ -53,8 +53,9 @@ CASES, AUDITORS, MODERATORS = LISTS
 LIST = f"allocations-{MONTH:%Y-%m}.xlsx"
 SEED, SHARE = 7, 40  # the allocation's and the moderation sample's seed; the share moderated (%)
 FILLED = 6  # forms that come back
-GRADES = (0, 1, 2, 3, 1, 2)  # each one's overall grade, as the place of an option on the form's scale
-INCOMPLETE = 3  # the one that comes back with answers left out (an Inadequate one)
+#: Each one's overall grade (the values of the shared scale; a form whose scale has not that grade: Good).
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate", "good", "ri_good_practice")
+INCOMPLETE = 4  # the one that comes back with answers left out
 SAVED_AT = dt.datetime(2026, 11, 27, 16)  # when the auditors saved them
 
 
@@ -100,9 +101,10 @@ def events(folder: Path) -> list[tuple]:
         return sorted((a.audit_id, e.kind, e.on, e.who) for a in reg.audits() for e in a.events)
 
 
-def fill_alike(web: Path, by_cli: Path, given: Path) -> dict[str, list[Path]]:
+def fill_alike(web: Path, by_cli: Path, given: Path) -> dict[str, list]:
     """The auditors fill in FILLED of the month's forms, the same answers in both workspaces' forms (the demo's
-    invented answers), and send them back: the files, in a folder of `given` for each workspace."""
+    invented answers), and send them back: the files, in a folder of `given` for each workspace ("web", "cli"),
+    and the overall grades given ("grades")."""
     from auditdocs.allocate.allocation_list import read_allocations
 
     library = find_workspace(web).library()
@@ -111,13 +113,13 @@ def fill_alike(web: Path, by_cli: Path, given: Path) -> dict[str, list[Path]]:
     forms = sorted(p.relative_to(month_forms) for p in month_forms.rglob("*.docx"))
     chosen = forms[::max(1, len(forms) // FILLED)][:FILLED]  # across the auditors
     rng = random.Random(2026)
-    out: dict[str, list[Path]] = {"web": [], "cli": []}
+    out: dict[str, list] = {"web": [], "cli": [], "grades": []}
     for n, relative in enumerate(chosen):
         allocation = next(a for aid, a in allocations.items() if aid in relative.name)
         spec = library.get(allocation.form_id)
-        scale = spec.field(spec.roles["overall_grade"]).scale
-        grade = scale.options[GRADES[n] % len(scale.options)].value
+        grade = GRADES[n] if spec.field(spec.roles["overall_grade"]).scale.option(GRADES[n]) else "good"
         answers, tables = invent_answers(spec, allocation, rng, grade, incomplete=n == INCOMPLETE)
+        out["grades"].append(grade)
         for name, folder in (("web", web), ("cli", by_cli)):
             blank = folder / "forms" / f"{MONTH:%Y-%m}" / relative
             target = given / name / relative.name
@@ -291,8 +293,9 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         # 5. Update the tracker.
         tracker_updated(page, served, web, by_cli, RETURNS_ON)
         states = standings(web, RETURNS_ON)
-        graded = [s for s in states.values() if s[1]]
-        assert len(graded) == FILLED - 1 and len({s[1] for s in graded}) >= 3  # varied grades
+        graded = [grade for n, grade in enumerate(filled["grades"]) if n != INCOMPLETE]
+        assert sorted(s[1] for s in states.values() if s[1]) == sorted(graded)
+        assert "inadequate" in graded and len(set(graded)) >= 3
 
         # 6. Moderation: the moderators list given, the sample chosen with a seed and a share. (`moderation
         # select` takes the day chosen from the clock: its use case, on the page's day.)
@@ -385,6 +388,6 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         assert page.locator(".stale").count() == 0
         assert {row[0]: int(row[1]) for row in month_rows(page, "table.counts:not(.by)")} == counted
         assert sum(counted.values()) == len(allocated.plan.rows)
-        overdue = [line.split()[0] for line in section(status, "Overdue")] if "Overdue" in status else []
-        assert [row[0] for row in month_rows(page, "#overdue")] == overdue
+        overdue = [line.split()[0] for line in section(status, "Overdue")]
+        assert [row[0] for row in month_rows(page, "#overdue")] == overdue and overdue
         check_accessible(page)  # the month page of a fresh month part done (its own tests look at the demo's)
