@@ -21,7 +21,7 @@ import pytest
 from browser import check_accessible, serving, signed_in
 from click.testing import CliRunner
 from test_web_allocate import allocate_on_the_page, audits, sheets
-from test_web_forms import forms_of, made_on_the_page, manifest_of, recorded
+from test_web_forms import drafts_of, forms_of, made_on_the_page, manifest_of, recorded
 from test_web_moderation import table_rows as captioned_rows
 from test_web_month import month_ready, section
 from test_web_month import table_rows as month_rows
@@ -264,6 +264,7 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         assert forms_of(web) == forms_of(by_cli)
         assert manifest_of(web) == manifest_of(by_cli)
         assert recorded(web) == recorded(by_cli)
+        assert drafts_of(web) == drafts_of(by_cli)
         auditor = sorted(forms_of(web))[1]
         with page.expect_download() as download:
             page.click(f"text=Download the forms of {auditor} (zip)")
