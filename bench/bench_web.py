@@ -77,6 +77,9 @@ def addresses(app, audit_id: str, case_number: str) -> list[tuple[str, str]]:
                     ("The month, searched (an audit)", url_for("month.index", q=audit_id)),
                     ("The month, one state", url_for("month.index", state=cycle.OVERDUE)),
                     ("Another month", url_for("month.index", month="2026-06"))]
+        out += [("Agreement figures", url_for("moderation.agreement", month="2026-11")),
+                ("Register check", url_for("register.check")),
+                ("Register rebuild (to confirm)", url_for("register.confirm"))]
     return out
 
 
