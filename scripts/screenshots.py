@@ -2,7 +2,7 @@
 
 Plays the demo month (invented people) in a temporary folder, serves it seen on the demo's last day, and saves
 each page of the menu (`auditdocs.web.pages.PAGES`), an audit's page, the returns read and the report made, at
-1280x900, the whole page, with Debian's Chromium driven
+1280x900 (what a laptop shows first), with Debian's Chromium driven
 by Playwright (Playwright's own browser download is never used).
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]
@@ -61,7 +61,7 @@ def main() -> int:
                 def picture(name: str, label: str) -> None:
                     page.wait_for_load_state("networkidle")
                     path = args.out / f"{name}.png"
-                    page.screenshot(path=str(path), full_page=True)
+                    page.screenshot(path=str(path))  # what a laptop shows first (1280x900)
                     print(f"{label}: {path}")
 
                 for shown in PAGES:
