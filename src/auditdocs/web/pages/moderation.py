@@ -150,7 +150,7 @@ def agreement():
         figures = figures_of(ws, month=month, first=first, last=last)
         return figures, voices_by_form(figures.voices)
 
-    title = "The agreement figures" + (f" for {month:%B %Y}" if month else "")
+    title = f"Agreement, {month:%B %Y}" if month else "The agreement figures"
     return start_job(title, work, template="moderation/agreement.html")
 
 
