@@ -1,5 +1,5 @@
 """The register: check it against the files (`auditdocs register check`, the use case
-`consolidate.upkeep.check_register`) and rebuild it from them (`auditdocs register rebuild`: `rebuild_register`, in
+`consolidate.upkeep.check_register`, in the background: it reads every audit) and rebuild it from them (`auditdocs register rebuild`: `rebuild_register`, in
 the background, after a second screen that says what a rebuild does), in the workspace's folders and tracker."""
 from __future__ import annotations
 
