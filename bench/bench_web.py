@@ -92,7 +92,7 @@ def jobs(app) -> list[tuple[str, str, str, dict]]:
     from flask import url_for
 
     with app.test_request_context():
-        return [("Agreement figures (2026-11)", url_for("moderation.index"), url_for("moderation.agreement"),
+        return [("Agreement figures", url_for("moderation.index"), url_for("moderation.agreement"),
                  {"month": "2026-11"}),
                 ("Register check", url_for("register.index"), url_for("register.check"), {})]
 
@@ -166,9 +166,9 @@ def main() -> None:
                 answered, job, took = run_job(opener, base, page, action, fields)
                 times, statuses = zip(*(timed_get(opener, job) for _ in range(args.times)))
                 median, worst = statistics.median(times), max(times)
-                print(f"  {label + ': started':<34}{'POST ' + action:<44}{303:>6}{answered:>8.0f} ms{answered:>7.0f} ms"
+                print(f"  {label + ', started':<34}{'POST ' + action:<44}{303:>6}{answered:>8.0f} ms{answered:>7.0f} ms"
                       f"{'  (over ' + str(TARGET_MS) + ' ms)' if answered > TARGET_MS else ''}")
-                print(f"  {label + ': its result':<34}{'/jobs/… (done ' + f'{took:.1f} s after)':<44}{statuses[-1]:>6}"
+                print(f"  {label + ', result':<34}{'/jobs/… (done ' + f'{took:.1f} s after)':<44}{statuses[-1]:>6}"
                       f"{median:>8.0f} ms{worst:>7.0f} ms{'  (over ' + str(TARGET_MS) + ' ms)' if worst > TARGET_MS else ''}")
                 if worst > TARGET_MS or answered > TARGET_MS:
                     slow.append(label)
