@@ -28,13 +28,21 @@ def records(folder: Path) -> list[tuple]:
                        a.current.status if a.current else None) for a in reg.audits())
 
 
+def finished(page, timeout=120_000):
+    """The job's page once the job has ended (done or failed)."""
+    page.wait_for_selector("main div.done, main div.problem", timeout=timeout)
+    return page
+
+
 def test_the_check_says_what_the_command_says(demo_copy, browser):
     said = command(demo_copy, "register", "check")
     with serving(demo_copy, today=DEMO_DAY) as served:
         page = signed_in(browser, served)
         page.goto(served.address("/register/"))
         check_accessible(page)
-        page.get_by_role("link", name="Check the register").click()
+        page.get_by_role("button", name="Check the register").click()  # in the background
+        finished(page)
+        assert page.locator("h1").inner_text() == "Check the register"
         check_accessible(page)
         lines = page.locator("ul.differences li").all_inner_texts()
         assert [f"- {line}" for line in lines] == [line for line in said.splitlines() if line.startswith("- ")]
@@ -42,7 +50,8 @@ def test_the_check_says_what_the_command_says(demo_copy, browser):
 
         (demo_copy / "returned").rename(demo_copy / "returned gone")  # now they differ
         said = command(demo_copy, "register", "check")
-        page.get_by_role("link", name="Check again").click()
+        page.get_by_role("button", name="Check again").click()
+        finished(page)
         lines = page.locator("ul.differences li").all_inner_texts()
         assert lines and [f"- {line}" for line in lines] == [line for line in said.splitlines()
                                                              if line.startswith("- ")]

@@ -90,18 +90,20 @@ class Jobs:
 
     @staticmethod
     def _run(job: Job, work: Callable[[Job], Any]) -> None:
+        state = "failed"
         try:
             job.result = work(job)
-            job.state = "done"
+            state = "done"
         except UserError as exc:
-            job.error, job.state = f"Error: {exc}", "failed"
+            job.error = f"Error: {exc}"
         except OSError as exc:
             from ..files import why_not_written
 
-            job.error, job.state = f"Error: {why_not_written(exc, exc.filename)}.", "failed"
+            job.error = f"Error: {why_not_written(exc, exc.filename)}."
         except Exception as exc:  # a fault of auditdocs: said (the traceback on the console with AUDITDOCS_DEBUG=1)
             if os.environ.get("AUDITDOCS_DEBUG"):
                 traceback.print_exc()
-            job.error, job.state = FAULT.format(kind=type(exc).__name__, message=exc), "failed"
+            job.error = FAULT.format(kind=type(exc).__name__, message=exc)
         finally:
-            job.finished = dt.datetime.now()
+            job.finished = dt.datetime.now()  # before the state: a page asked for in between shows when it ended
+            job.state = state

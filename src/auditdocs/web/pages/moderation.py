@@ -135,15 +135,23 @@ def zip_per_moderator(made, folder: Path) -> dict[str, Path]:
     return zips
 
 
-@bp.get("/agreement")
+@bp.post("/agreement")
 def agreement():
+    """The agreement figures (`moderation agreement`): they read every moderated audit of the audit year (seconds
+    with a year of audits), so they are worked out in the background."""
     from ...moderation.run import agreement as figures_of
 
     month, first, last = month_given(), month_given("from"), month_given("to")
     if month and (first or last):
         raise UserError("give either one month, or the first and the last month of a period, not both.")
-    figures = figures_of(site().workspace, month=month, first=first, last=last)
-    return render("moderation/agreement.html", figures=figures, voices=voices_by_form(figures.voices))
+    ws = site().workspace
+
+    def work(job):
+        figures = figures_of(ws, month=month, first=first, last=last)
+        return figures, voices_by_form(figures.voices)
+
+    title = f"Agreement, {month:%B %Y}" if month else "The agreement figures"
+    return start_job(title, work, template="moderation/agreement.html")
 
 
 def voices_by_form(voices) -> list[tuple]:

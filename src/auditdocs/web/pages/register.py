@@ -1,5 +1,5 @@
 """The register: check it against the files (`auditdocs register check`, the use case
-`consolidate.upkeep.check_register`) and rebuild it from them (`auditdocs register rebuild`: `rebuild_register`, in
+`consolidate.upkeep.check_register`, in the background: it reads every audit) and rebuild it from them (`auditdocs register rebuild`: `rebuild_register`, in
 the background, after a second screen that says what a rebuild does), in the workspace's folders and tracker."""
 from __future__ import annotations
 
@@ -24,15 +24,20 @@ def _shown(path) -> str:
         return str(path)
 
 
-@bp.get("/check")
+@bp.post("/check")
 def check():
+    """`register check`: it reads every audit of the register and the files (seconds with a year of audits), so
+    it runs in the background."""
     from ...consolidate.upkeep import check_register
     from ...specs import left_out_warnings
 
     ws = site().workspace
-    warnings = left_out_warnings(ws.library())
-    found = check_register(ws, forms=[ws.forms], returned=[ws.returned], with_tracker=True)
-    return render("register/check.html", found=found, warnings=warnings, register=ws.register)
+
+    def work(job):
+        warnings = left_out_warnings(ws.library())
+        return warnings, check_register(ws, forms=[ws.forms], returned=[ws.returned], with_tracker=True)
+
+    return start_job("Check the register", work, template="register/check.html", register=ws.register)
 
 
 @bp.get("/rebuild")
