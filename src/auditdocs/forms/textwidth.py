@@ -85,20 +85,28 @@ def lines(text: str, room: float, size: float, bold: bool = False, most: int = 0
     for paragraph in text.split("\n"):
         count, used = 1, 0.0
         for piece in _PIECES(paragraph):
-            full, stripped = _piece_ems(piece, bold)
-            w = full * size / 1000  # (as `width` works it out)
-            if used and used + stripped * size / 1000 > room:
+            w, stripped = _piece_points(piece, bold, size)
+            if used and used + stripped > room:
                 count, used = count + 1, 0.0
+                if most and total + count >= most:
+                    return most
             if w > room:  # a piece wider than the column is broken wherever it must be
                 count += math.ceil(w / room) - 1
                 w = w % room
+                if most and total + count >= most:
+                    return most
             used += w
-            if most and total + count >= most:
-                return most
         total += count
         if most and total >= most:
             return most
     return max(1, total)
+
+
+@lru_cache(maxsize=65536)
+def _piece_points(piece: str, bold: bool, size: float) -> tuple[float, float]:
+    """A piece's width in points at `size`, with and without the space it ends with (as `width` works it out)."""
+    full, stripped = _piece_ems(piece, bold)
+    return full * size / 1000, stripped * size / 1000
 
 
 def column_points(width: float) -> float:

@@ -70,6 +70,7 @@ class _Body:
     revised: bool  # it had tracked changes (read as if accepted)
     damaged: bool  # LibreOffice damaged a control beyond putting right
     plain: bool = False  # all its text is in text elements (`_visible_text` can take the quick way)
+    kinds: dict = dc_field(default_factory=dict)  # control -> its tick box and date properties, in order
 
     def text(self, element) -> str:
         """`_visible_text` of an element of this body."""
@@ -77,16 +78,22 @@ class _Body:
 
     def value(self, sdt, tc) -> object:
         """The text a person sees in a control (or in its whole cell, when `tc` is given)."""
-        props = _sdt_props(sdt) if sdt is not None else None
-        kinds = list(props.iterchildren(_CHECKBOX, _DATE)) if props is not None else []
-        box = next((c for k in kinds if k.tag == _CHECKBOX for c in k.iterchildren(_CHECKED)), None)
-        if box is not None:  # LibreOffice writes w:val where Word writes w14:val
-            return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
+        kinds = self.kinds.get(sdt) if sdt is not None else ()
+        if kinds is None:
+            props = _sdt_props(sdt)
+            kinds = props.iterchildren(_CHECKBOX, _DATE) if props is not None else ()
+        date = None
+        for kind in kinds:
+            if kind.tag == _DATE:
+                date = kind if date is None else date
+                continue
+            box = next(kind.iterchildren(_CHECKED), None)
+            if box is not None:  # LibreOffice writes w:val where Word writes w14:val
+                return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
         where = tc if tc is not None else sdt
         text = _visible_text(where, self.plain)
         if self.damaged and where is not None and damaged_by_libreoffice(where):
             return Damaged(text)
-        date = next((k for k in kinds if k.tag == _DATE), None)
         if date is not None and sdt.get(PLACEHOLDER_SHOWN) is None:
             return date_shown(text, date)
         return text
@@ -706,17 +713,28 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
     if may_hold_libreoffice_pieces(controls):
         put_libreoffice_pieces_together(element)
         controls = list(element.iter(SDT))
-    damaged, tagged = False, []
+    damaged, tagged, kinds_of = False, [], {}
     for sdt in controls:
-        damaged = damaged or bool(sdt.get(LIBREOFFICE_DAMAGED))
+        if not damaged and sdt.get(LIBREOFFICE_DAMAGED):
+            damaged = True
         props = _sdt_props(sdt)
-        tagged.append((sdt, _tag_of(props)))
-        if props is not None and next(props.iterchildren(_SHOWING_PLACEHOLDER), None) is not None and \
-                _shows_placeholder(sdt, placeholders):
+        tag, showing, kinds = None, False, []
+        if props is not None:  # its tag (as `_tag_of` finds it), placeholder flag, tick box and date properties
+            for child in props.iterchildren(_TAG, _SHOWING_PLACEHOLDER, _CHECKBOX, _DATE):
+                name = child.tag
+                if name == _TAG:
+                    tag = child if tag is None else tag
+                elif name == _SHOWING_PLACEHOLDER:
+                    showing = True
+                else:
+                    kinds.append(child)
+        tagged.append((sdt, tag.get(_VAL, "") if tag is not None else ""))
+        kinds_of[sdt] = kinds
+        if showing and _shows_placeholder(sdt, placeholders):
             sdt.set(PLACEHOLDER_SHOWN, "1")
             for t in sdt.iter(T):
                 t.text = ""
-    return _Body(element, tagged, revised, damaged, not _STRAY_TEXT(element))
+    return _Body(element, tagged, revised, damaged, not _STRAY_TEXT(element), kinds_of)
 
 
 def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
