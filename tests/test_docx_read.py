@@ -879,3 +879,34 @@ def test_a_choice_changed_with_tracked_changes_then_saved_by_libreoffice_reads_a
         "the later one. Check it: in Word, turn off Review > Track Changes, choose the answer again and send the "
         "form again."]
     assert not any(p.field == first.id for p in record.problems)
+
+
+def test_text_read_in_one_go_is_the_text_of_its_text_elements():
+    """Where all of a body's text is in text elements (as Word writes it), a cell's or a paragraph's text is read
+    in one go (`_Body.plain`): the same text as reading its text elements one by one, for every cell, paragraph
+    and control of a filled form, also with tracked changes, tabs, breaks and placeholders; text outside text
+    elements (a pretty-printed part) is read the careful way."""
+    from auditdocs.forms.docx import reader
+
+    lib = load_library(SPECS)
+    spec = lib.current()[0]
+    answers, tables = full_answers(spec)
+
+    def revised(root):
+        p = next(root.iter(f"{W}p"))
+        run = etree.SubElement(etree.SubElement(p, f"{W}ins"), f"{W}r")
+        etree.SubElement(run, f"{W}t").text = "inserted"
+        etree.SubElement(run, f"{W}tab")
+        etree.SubElement(run, f"{W}br")
+        etree.SubElement(etree.SubElement(etree.SubElement(p, f"{W}del"), f"{W}r"), f"{W}delText").text = "gone"
+
+    for data in (make(spec, answers, tables), make(spec), edit_document(make(spec, answers, tables), revised)):
+        xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+        body = reader._prepare(reader.parse_xml(xml, "document").find(f"{W}body"), {})
+        assert body.plain
+        elements = [e for tag in ("tc", "p", "sdt", "tr", "tbl") for e in body.element.iter(f"{W}{tag}")]
+        assert elements
+        for e in elements:
+            assert reader._visible_text(e, True) == reader._visible_text(e, False)
+        pretty = etree.tostring(etree.fromstring(xml), pretty_print=True)
+        assert not reader._prepare(reader.parse_xml(pretty, "document").find(f"{W}body"), {}).plain

@@ -33,6 +33,9 @@ _OTHER = {"\u2018": 250, "\u2019": 250, "\u201c": 420, "\u201d": 420, "\u2013": 
 _AVERAGE = 611
 #: Where a line may break: after spaces, and after a hyphen or slash inside a word.
 _BREAKS = re.compile(r"(?<=[\s/\-])")
+#: The pieces of a line, found in one go (`pieces` without its empty ones): each is what lies up to and
+#: including a space, a hyphen or a slash, or the rest of the line.
+_PIECES = re.compile(r"[^\s/\-]*[\s/\-]|[^\s/\-]+").findall
 SHEET_LINE = 1.3  # a line of text in a spreadsheet cell, in ems, as Excel and LibreOffice space them
 CELL_PADDING = 6.0  # points a spreadsheet cell's own margins take from its width
 
@@ -79,26 +82,31 @@ def lines(text: str, room: float, size: float, bold: bool = False, most: int = 0
     """How many lines `text` takes in a column `room` points wide (at least 1); with `most`, counting
     stops there (`most` for a text that takes that many lines or more)."""
     total = 0
-    split = _BREAKS.split
     for paragraph in text.split("\n"):
         count, used = 1, 0.0
-        for piece in split(paragraph):
-            if not piece:
-                continue
-            full, stripped = _piece_ems(piece, bold)
-            w = full * size / 1000  # (as `width` works it out)
-            if used and used + stripped * size / 1000 > room:
+        for piece in _PIECES(paragraph):
+            w, stripped = _piece_points(piece, bold, size)
+            if used and used + stripped > room:
                 count, used = count + 1, 0.0
+                if most and total + count >= most:
+                    return most
             if w > room:  # a piece wider than the column is broken wherever it must be
                 count += math.ceil(w / room) - 1
                 w = w % room
+                if most and total + count >= most:
+                    return most
             used += w
-            if most and total + count >= most:
-                return most
         total += count
         if most and total >= most:
             return most
     return max(1, total)
+
+
+@lru_cache(maxsize=65536)
+def _piece_points(piece: str, bold: bool, size: float) -> tuple[float, float]:
+    """A piece's width in points at `size`, with and without the space it ends with (as `width` works it out)."""
+    full, stripped = _piece_ems(piece, bold)
+    return full * size / 1000, stripped * size / 1000
 
 
 def column_points(width: float) -> float:

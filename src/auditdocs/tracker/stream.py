@@ -248,7 +248,10 @@ def _one_line(width: float) -> int:
     return int((column_points(width) - CELL_PADDING) * SPARE / (0.833 * FONT_SIZE))
 
 
-@lru_cache(maxsize=65536)
+#: The texts that come back are the forms' own (questions, sections: a few hundred), each seen again within a few
+#: forms; an answer's text is seen once. So some thousands are kept, not a year's answers (up to 3,000 characters
+#: each: hundreds of megabytes in every process that reads forms).
+@lru_cache(maxsize=8192)
 def _cell_height(text: str, width: float, bold: bool) -> float:
     return cell_height(text, width, FONT_SIZE, bold, spare=SPARE, tallest=MAX_ROW_HEIGHT)
 

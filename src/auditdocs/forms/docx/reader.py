@@ -69,19 +69,31 @@ class _Body:
     controls: list[tuple[etree._Element, str]]  # every content control and its tag, in document order
     revised: bool  # it had tracked changes (read as if accepted)
     damaged: bool  # LibreOffice damaged a control beyond putting right
+    plain: bool = False  # all its text is in text elements (`_visible_text` can take the quick way)
+    kinds: dict = dc_field(default_factory=dict)  # control -> its tick box and date properties, in order
+
+    def text(self, element) -> str:
+        """`_visible_text` of an element of this body."""
+        return _visible_text(element, self.plain)
 
     def value(self, sdt, tc) -> object:
         """The text a person sees in a control (or in its whole cell, when `tc` is given)."""
-        props = _sdt_props(sdt) if sdt is not None else None
-        kinds = list(props.iterchildren(_CHECKBOX, _DATE)) if props is not None else []
-        box = next((c for k in kinds if k.tag == _CHECKBOX for c in k.iterchildren(_CHECKED)), None)
-        if box is not None:  # LibreOffice writes w:val where Word writes w14:val
-            return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
+        kinds = self.kinds.get(sdt) if sdt is not None else ()
+        if kinds is None:
+            props = _sdt_props(sdt)
+            kinds = props.iterchildren(_CHECKBOX, _DATE) if props is not None else ()
+        date = None
+        for kind in kinds:
+            if kind.tag == _DATE:
+                date = kind if date is None else date
+                continue
+            box = next(kind.iterchildren(_CHECKED), None)
+            if box is not None:  # LibreOffice writes w:val where Word writes w14:val
+                return box.get(W14 + "val", box.get(W + "val")) in ("1", "true", "on")
         where = tc if tc is not None else sdt
-        text = _visible_text(where)
+        text = _visible_text(where, self.plain)
         if self.damaged and where is not None and damaged_by_libreoffice(where):
             return Damaged(text)
-        date = next((k for k in kinds if k.tag == _DATE), None)
         if date is not None and sdt.get(PLACEHOLDER_SHOWN) is None:
             return date_shown(text, date)
         return text
@@ -121,7 +133,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     if element is None:
         raise NotReadable("this Word document has no body. Ask the auditor to send the form again.")
     body = _prepare(element, placeholders)
-    spec = identify(props, (_visible_text(p) for p in element.iter(P)), library, record)
+    spec = identify(props, (body.text(p) for p in element.iter(P)), library, record)
     layout_is_ours = props.get(identity.PROP_LAYOUT, "auditdocs") == "auditdocs"
     found = _Found()
     columns = _read_tagged_controls(body, spec, found, layout_is_ours)
@@ -133,7 +145,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         _read_cells_of_removed_controls(body, spec, found, props)
     _read_remaining_by_order(body, spec, found)
     _split_joined_choices(spec, found, record)
-    details = _header_values(element, spec, found, props)
+    details = _header_values(body, spec, found, props)
     take_subject(spec, details, record)
     _report_libreoffice_damage(spec, details, found, record)
     if body.revised:
@@ -181,8 +193,9 @@ def details_as_read(document_xml: bytes, spec: m.FormSpec, props: dict[str, str]
     fingerprint is made from what reading the merged document gives, not from the list."""
     element = parse_xml(document_xml, "document").find(W + "body")
     found = _Found()
-    _read_tagged_controls(_prepare(element, {}), spec, found, whole_cell=False)
-    return subject_values(spec, _header_values(element, spec, found, props))
+    body = _prepare(element, {})
+    _read_tagged_controls(body, spec, found, whole_cell=False)
+    return subject_values(spec, _header_values(body, spec, found, props))
 
 
 def answers_already_given(document_xml: bytes, glossary_xml: bytes | None, spec: m.FormSpec
@@ -233,18 +246,18 @@ def _modified(root: etree._Element) -> str:
     return text[:10] if re.match(r"\d{4}-\d{2}-\d{2}", text) else ""
 
 
-def _header_values(body, spec: m.FormSpec, found: _Found, props: dict) -> dict[str, object]:
+def _header_values(body: _Body, spec: m.FormSpec, found: _Found, props: dict) -> dict[str, object]:
     """The record's details: from the header controls, else the header table's labels, else the properties."""
     by_label = None
 
     def labelled() -> dict[str, str]:
         texts = {}
-        first_table = body.find(TBL)
+        first_table = body.element.find(TBL)
         if first_table is not None:
             for tr in first_table.iter(TR):
                 cells = tr.findall(TC)
                 for label_cell, value_cell in zip(cells[::2], cells[1::2]):
-                    texts[_norm(_visible_text(label_cell))] = _visible_text(value_cell)
+                    texts[_norm(body.text(label_cell))] = body.text(value_cell)
         return texts
 
     raw = {}
@@ -427,10 +440,10 @@ def _read_rows_by_reference(body: _Body, spec: m.FormSpec, found: _Found) -> Non
     if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
         return  # every answer was found by its tag
     for tr in body.element.iter(TR):
-        cells = tr.findall(TC)
+        cells = _children(tr, TC)
         if len(cells) < 3:
             continue
-        targets = layout.get(_visible_text(cells[0]).strip())
+        targets = layout.get(body.text(cells[0]).strip())
         for f, index in targets or ():
             if f.id not in found.raw and index < len(cells):
                 found.raw[f.id] = body.value(_first_sdt(cells[index]), cells[index])
@@ -458,12 +471,13 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
     tagged_by, tagged_rows = _tagged_tables(columns, places.column_tags)
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
+    text = body.text
     for tbl in body.element.iter(TBL):
-        rows = tbl.findall(TR)
+        rows = _children(tbl, TR)
         if not rows:
             continue
-        first = rows[0].find(TC)
-        table = by_ref.get(_visible_text(first).strip()) if first is not None else None
+        first = next(rows[0].iterchildren(TC), None)
+        table = by_ref.get(text(first).strip()) if first is not None else None
         tagged = tagged_by.get(tbl)
         if table is not None or (tagged is not None and tagged.id not in last and rows[0] not in tagged_rows):
             table = table or tagged  # a heading row (its reference may be lost: a tagged control says which)
@@ -471,19 +485,19 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
                 continue  # a second copy of a table already read
             part = last.get(table.id)
             if part is None:
-                part = _Part(table, _column_positions(rows[0], table), [_visible_text(c) for c in rows[0].findall(TC)], tbl)
+                part = _Part(table, _column_positions(rows[0], table, text), [text(c) for c in _children(rows[0], TC)], tbl)
             data_rows = rows[1:]
         elif tagged is not None:
-            part = last.get(tagged.id) or _Part(tagged, _column_positions(rows[0], tagged), [], tbl)
+            part = last.get(tagged.id) or _Part(tagged, _column_positions(rows[0], tagged, text), [], tbl)
             data_rows = rows
-        elif previous is not None and _follows(tbl, previous.element) and _looks_like(rows, previous, refs):
+        elif previous is not None and _follows(tbl, previous.element) and _looks_like(rows, previous, refs, text):
             part, data_rows = previous, rows
         else:
             continue
         values = found.rows.setdefault(part.table.id, [])
         for tr in data_rows:
-            cells = tr.findall(TC)
-            if len(cells) == len(part.heading) and all(_visible_text(c) == h for c, h in zip(cells, part.heading)):
+            cells = _children(tr, TC)
+            if len(cells) == len(part.heading) and all(text(c) == h for c, h in zip(cells, part.heading)):
                 continue  # a repeated heading row
             values.append({c.id: body.value(_first_sdt(cells[i]), cells[i]) if i < len(cells) else None
                            for c, i in part.positions})
@@ -523,15 +537,16 @@ def _is_heading(p) -> bool:
     return style is not None and style.get(qn("w:val"), "").lower().startswith(("heading", "title"))
 
 
-def _looks_like(rows, part: _Part, refs: set[str]) -> bool:
-    """Rows with the action table's number of cells, none showing a question's reference."""
+def _looks_like(rows, part: _Part, refs: set[str], text) -> bool:
+    """Rows with the action table's number of cells, none showing a question's reference (`text`: `_Body.text`)."""
     width = len(part.heading)
-    return all(len(tr.findall(TC)) == width and _norm(_visible_text(tr.find(TC))) not in refs for tr in rows)
+    return all(len(_children(tr, TC)) == width and _norm(text(next(tr.iterchildren(TC), None))) not in refs
+               for tr in rows)
 
 
-def _column_positions(heading_row, table: m.Table) -> list[tuple[m.Column, int]]:
+def _column_positions(heading_row, table: m.Table, text) -> list[tuple[m.Column, int]]:
     """Columns by their heading text (a column inserted by a user moves nothing), else by position."""
-    headings = [_norm(_visible_text(c)) for c in heading_row.findall(TC)]
+    headings = [_norm(text(c)) for c in _children(heading_row, TC)]
     positions = []
     for n, c in enumerate(table.columns, start=1):
         label = _norm(c.label)
@@ -656,8 +671,13 @@ def _sdt_tag(sdt) -> str:
 
 def _tag_of(props) -> str:
     """The tag in a control's w:sdtPr ('' if none)."""
-    tag = props.find(_TAG) if props is not None else None
+    tag = next(props.iterchildren(_TAG), None) if props is not None else None
     return tag.get(_VAL, "") if tag is not None else ""
+
+
+def _children(element, tag) -> list:
+    """The children of `element` with this tag (`findall(tag)`, without its path parsing)."""
+    return list(element.iterchildren(tag))
 
 
 def _ancestor(element, tag):
@@ -693,16 +713,28 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
     if may_hold_libreoffice_pieces(controls):
         put_libreoffice_pieces_together(element)
         controls = list(element.iter(SDT))
-    damaged, tagged = False, []
+    damaged, tagged, kinds_of = False, [], {}
     for sdt in controls:
-        damaged = damaged or bool(sdt.get(LIBREOFFICE_DAMAGED))
+        if not damaged and sdt.get(LIBREOFFICE_DAMAGED):
+            damaged = True
         props = _sdt_props(sdt)
-        tagged.append((sdt, _tag_of(props)))
-        if props is not None and props.find(_SHOWING_PLACEHOLDER) is not None and _shows_placeholder(sdt, placeholders):
+        tag, showing, kinds = None, False, []
+        if props is not None:  # its tag (as `_tag_of` finds it), placeholder flag, tick box and date properties
+            for child in props.iterchildren(_TAG, _SHOWING_PLACEHOLDER, _CHECKBOX, _DATE):
+                name = child.tag
+                if name == _TAG:
+                    tag = child if tag is None else tag
+                elif name == _SHOWING_PLACEHOLDER:
+                    showing = True
+                else:
+                    kinds.append(child)
+        tagged.append((sdt, tag.get(_VAL, "") if tag is not None else ""))
+        kinds_of[sdt] = kinds
+        if showing and _shows_placeholder(sdt, placeholders):
             sdt.set(PLACEHOLDER_SHOWN, "1")
             for t in sdt.iter(T):
                 t.text = ""
-    return _Body(element, tagged, revised, damaged)
+    return _Body(element, tagged, revised, damaged, not _STRAY_TEXT(element), kinds_of)
 
 
 def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
@@ -737,13 +769,29 @@ _TEXTS = etree.XPath("|".join(f"descendant::w:{name.split('}')[1]}/text()" for n
                      namespaces={"w": W[1:-1]}, smart_strings=False)
 
 
-def _visible_text(element) -> str:
-    """Paragraphs joined by new lines, placeholder lines left out (after `_prepare`)."""
+#: Is there text in an element that is not in a text element (`TEXT`)? Word writes none; where there is
+#: none, an element's text is its text elements' text (`_visible_text`'s quick way).
+_STRAY_TEXT = etree.XPath("boolean(descendant::text()[not(" + " or ".join(
+    f"parent::w:{name.split('}')[1]}" for name in TEXT) + ")])", namespaces={"w": W[1:-1]})
+
+
+def _all_text(element) -> str:
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+
+
+def _visible_text(element, plain: bool = False) -> str:
+    """Paragraphs joined by new lines, placeholder lines left out (after `_prepare`). `plain`: the element's
+    body has no text outside text elements (`_Body.plain`), so that a paragraph's text is all its text."""
     if element is None:
         return ""
-    text = "\n".join("".join(_TEXTS(p)) for p in element.iter(P))
-    if not text:
-        text = "".join(_TEXTS(element))  # a control inside a paragraph
+    if plain and element.tag not in MARKS and element.tag != T:
+        text = "\n".join([_all_text(p) for p in element.iter(P)])
+        if not text:
+            text = _all_text(element)  # a control inside a paragraph
+    else:
+        text = "\n".join("".join(_TEXTS(p)) for p in element.iter(P))
+        if not text:
+            text = "".join(_TEXTS(element))  # a control inside a paragraph
     if not text.strip():
         return ""
     if "\n" not in text and "\r" not in text:  # one line, as most answers are (what clean_text gives it)
