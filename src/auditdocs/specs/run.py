@@ -148,7 +148,16 @@ def spec_yaml(data: dict, source: str) -> str:
 
     head = (f"# Made by 'auditdocs specs from-xlsx' from {source}.\n"
             "# Change the workbook and make this file again, or change this file (form_specs/README.md).\n")
-    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow=False, indentless=False):  # list items indented under their key
+            return super().increase_indent(flow, False)
+
+    def text(dumper, value: str):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value.strip() else None)
+
+    Dumper.add_representer(str, text)
+    return head + yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110,
+                            default_flow_style=False)
 
 
 def form_from_xlsx(ws: Workspace, workbook: Path, out: Path | None = None, *, replace: bool = False) -> FormFromXlsx:

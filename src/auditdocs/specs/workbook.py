@@ -127,8 +127,9 @@ SETTING_ROWS = {
 ROLE_SETTINGS = {"Overall grade": "overall_grade", "Grade after moderation": "grade_after_moderation",
                  "Date the audit was finalised": "audit_date", "Moderator": "moderator",
                  "Moderation date": "moderation_date"}
-HEADINGS = {QUESTIONS: QUESTION_COLUMNS, SCALES: SCALE_COLUMNS, DETAILS: DETAIL_COLUMNS, COLUMNS: TABLE_COLUMNS,
-            VOICES: VOICE_COLUMNS, RULES: RULE_COLUMNS, SETTINGS: {"Setting": "", "Value": "", "What it is": ""}}
+HEADINGS = {SETTINGS: {"Setting": "", "Value": "", "What it is": ""}, QUESTIONS: QUESTION_COLUMNS,
+            SCALES: SCALE_COLUMNS, DETAILS: DETAIL_COLUMNS, COLUMNS: TABLE_COLUMNS, VOICES: VOICE_COLUMNS,
+            RULES: RULE_COLUMNS}
 #: The details a form made from a workbook without a Details sheet has (those of the built-in forms).
 DEFAULT_DETAILS = (
     ("family_name", "Family name", "text", True, True), ("given_names", "Given names", "text", True, True),
@@ -493,7 +494,8 @@ def spec_of_sheets(sheets: dict[str, list[tuple[int, list]]], path: str,
     reader = _Reader(sheets, shared)
     data = _read(reader)
     if reader.problems:
-        raise WorkbookProblems(reader.problems)
+        order = list(HEADINGS)
+        raise WorkbookProblems(sorted(reader.problems, key=lambda p: (order.index(p.sheet), p.row)))
     messages: list[Message] = []
     spec = _Checker(path, messages).form(data, shared)
     if messages or spec is None:
@@ -577,10 +579,9 @@ def _read(r: _Reader) -> YMap:
 
     # scales: an option a row, each naming its scale
     local = _scales(r, scales_sheet)
-    known_scales = {**r.shared, **local}
-    scale_refs = _ScaleRefs(r, known_scales)
+    scale_refs = _ScaleRefs(r, {**r.shared, **{sid: scale for sid, (_, scale) in local.items()}})
     if local:
-        top.append(("scales", ymap([(sid, body, body.line) for sid, body in local.items()], at(SCALES, 0)),
+        top.append(("scales", ymap([(sid, body, body.line) for sid, (body, _) in local.items()], at(SCALES, 0)),
                     at(SCALES, 0)))
 
     # details (the header)
@@ -685,7 +686,7 @@ class _ScaleRefs:
         return out
 
 
-def _scales(r: _Reader, sheet: _Sheet | None) -> dict[str, YMap]:
+def _scales(r: _Reader, sheet: _Sheet | None) -> dict[str, tuple[YMap, m.Scale]]:
     """The workbook's scales that are not the shared ones (a shared scale shown must be the same)."""
     if sheet is None:
         return {}
@@ -700,7 +701,8 @@ def _scales(r: _Reader, sheet: _Sheet | None) -> dict[str, YMap]:
         if problem:
             r.problem(SCALES, n, "Scale", f"the scale id '{sid}' {problem}.")
             continue
-        body = bodies.setdefault(sid, {"row": n, "label": "", "ordered": None, "options": []})
+        body = bodies.setdefault(sid, {"row": n, "label": "", "ordered": None, "options": [], "rows": set()})
+        body["rows"].add(n)
         label = _text(row.get("Scale name")).strip()
         if label:
             if body["label"] and body["label"] != label:
@@ -729,9 +731,11 @@ def _scales(r: _Reader, sheet: _Sheet | None) -> dict[str, YMap]:
                       "#RRGGBB, e.g. #2E7D32 for green (or leave it blank).")
             colour = ""
         body["options"].append((val, olabel.strip() or val, colour, n))
-    out: dict[str, YMap] = {}
+    out: dict[str, tuple[YMap, m.Scale]] = {}
     for sid, body in bodies.items():
         n = body["row"]
+        if any(p.sheet == SCALES and p.column != "Scale" and p.row in body["rows"] for p in r.problems):
+            continue  # a scale with problems of its own is not compared or made
         ordered = True if body["ordered"] is None else body["ordered"]
         options = tuple(m.Option(v, lab, c or None) for v, lab, c, _ in body["options"])
         label = body["label"] or sid
@@ -751,7 +755,7 @@ def _scales(r: _Reader, sheet: _Sheet | None) -> dict[str, YMap]:
         if not ordered:
             pairs.append(("ordered", False, at(SCALES, n, "Ordered best to worst")))
         pairs.append(("options", ylist(opts, at(SCALES, n)), at(SCALES, n)))
-        out[sid] = ymap(pairs, at(SCALES, n, "Scale"))
+        out[sid] = ymap(pairs, at(SCALES, n, "Scale")), m.Scale(sid, label, options, ordered)
     return out
 
 
@@ -1031,9 +1035,8 @@ def _columns(r: _Reader, sheet: _Sheet | None, items_by: _Items, tables: set[str
     for table, cols in items_by.columns.items():
         n = items_by[table][1]
         if not cols:
-            r.problem(COLUMNS if sheet else QUESTIONS, 0 if sheet else n, "", f"the action table '{table}' (row {n} of "
-                      f"the Sections and questions sheet) has no columns: list them on the sheet '{COLUMNS}' "
-                      "(Action table, Column ID, Label, Type).")
+            r.problem(QUESTIONS, n, "", f"the action table '{table}' has no columns: list them on the sheet "
+                      f"'{COLUMNS}' (Action table, Column ID, Label, Type).")
 
 
 def _rules(r: _Reader, sheet: _Sheet | None, items_by: _Items, scale_refs: _ScaleRefs) -> list[YMap]:
