@@ -20,6 +20,7 @@ from auditdocs.forms.docx.writer import WordForm
 from auditdocs.forms.read import read_form
 from auditdocs.specs import load_library
 from auditdocs.specs.loader import load_shared_scales
+from auditdocs.specs.run import spec_yaml
 from auditdocs.specs.workbook import (
     COLUMNS,
     QUESTION_COLUMNS,
@@ -77,11 +78,16 @@ def problems_of(path) -> list[str]:
 
 def test_every_built_in_form_comes_back_the_same_from_its_workbook(library, tmp_path):
     assert len(library.current()) == 8
+    (tmp_path / "specs").mkdir()
+    shutil.copy(SPECS / "scales.yaml", tmp_path / "specs")
     for spec in library.current():
         path = to_xlsx(spec, tmp_path / f"{spec.id}.xlsx")
-        back = read_back(path)
+        data, back = spec_of_sheets(read_sheets(path), str(path), SHARED)
         assert same(back) == same(spec), spec.id
         assert form_text(back) == form_text(spec), spec.id
+        (tmp_path / "specs" / f"{spec.id}.yaml").write_text(spec_yaml(data, path.name), encoding="utf-8")
+    written = load_library(tmp_path / "specs")  # the spec files written say the same
+    assert [same(s) for s in written.current()] == [same(s) for s in library.current()]
 
 
 def test_the_workbook_is_made_for_people(library, tmp_path):
@@ -248,29 +254,31 @@ def test_every_problem_is_named_with_its_sheet_row_and_column_all_at_once(librar
     ]
 
 
+def renamed(path, old: str, new: str):
+    """The workbook with the (last) item whose ID is `old` given the ID `new`, as a QA officer would."""
+    book = openpyxl.load_workbook(path)
+    rows = {r[2].value: r for r in book[QUESTIONS].iter_rows(min_row=2)}
+    rows[old][2].value = new
+    book.save(path)
+    return path
+
+
 def test_the_loaders_own_checks_are_placed_in_the_workbook(library, tmp_path):
     path = to_xlsx(library.latest("csc_case_file_audit"), tmp_path / "csc.xlsx")
     book = openpyxl.load_workbook(path)
-    rows = {r[2].value: r for r in book[QUESTIONS].iter_rows(min_row=2)}
-    rows["kss3_identity"][2].value = "kss3 identity"
-    rows["kss3_milestones"][2].value = "kss3_observations"
     settings = {r[0].value: r for r in book[SETTINGS].iter_rows()}
     settings["Grade after moderation"][1].value = "moderated_grades"
     book.save(path)
+    renamed(renamed(path, "kss3_identity", "kss3 identity"), "kss3_milestones", "kss3_observations")
     assert problems_of(path) == [  # the workbook's own checks first
         "sheet 'Sections and questions', row 17, column 'ID': the ID 'kss3_observations' is also on row 16: "
         "give each item its own ID."]
-    book = openpyxl.load_workbook(path)
-    rows = {r[2].value: r for r in book[QUESTIONS].iter_rows(min_row=2)}
-    rows["kss3_observations"][2].value = "kss3_milestones"
-    book.save(path)
+    renamed(path, "kss3_observations", "kss3_milestones")  # (row 17: the last of the two)
     assert problems_of(path) == [
         "sheet 'Sections and questions', row 15, column 'ID': question id 'kss3 identity' has a space: ids use "
         "letters, digits, '_' and '.' only (try 'kss3_identity').",
     ]
-    rows = {r[2].value: r for r in book[QUESTIONS].iter_rows(min_row=2)}
-    rows["kss3 identity"][2].value = "kss3_identity"
-    book.save(path)
+    renamed(path, "kss3 identity", "kss3_identity")
     assert problems_of(path) == [
         "sheet 'Settings', row 17, column 'Value': role 'grade_after_moderation' names 'moderated_grades', which is "
         "not a field of this form (did you mean 'moderated_grade'?).",
