@@ -220,6 +220,53 @@ def test_a_thematic_form_written_in_a_spreadsheet_is_generated_filled_and_parsed
     assert "2.2" in parsed.output and "Testley" in parsed.output
 
 
+def test_the_settings_add_the_usual_parts_of_an_audit_form(tmp_path):
+    path = thematic_workbook(tmp_path / "thematic.xlsx")
+    book = openpyxl.load_workbook(path)
+    book[QUESTIONS].delete_rows(10, 4)  # the overall judgement and the action table, written out
+    del book[COLUMNS]
+    settings = book[SETTINGS]
+    settings.delete_rows(6, 2)  # their roles
+    for row in [("Add a judgement to each section", "kss"), ("Add an overall grade", "Overall grade (5 levels)"),
+                ("Add an action table", "Yes"), ("Add a moderation part", "Yes")]:
+        settings.append(row)
+    book.save(path)
+    spec = read_back(path)
+    assert [(s.number, s.title) for s in spec.sections] == [
+        ("1", "Relationships with the child"), ("2", "Planning and drift"), ("3", "Overall judgement"),
+        ("4", "Quality assurance / moderation")]
+    assert [(i.ref, i.id) for s in spec.sections for i in s.items if i.kind != "question"] == [
+        ("1.4", "section_1_judgement"), ("2.4", "section_2_judgement"), ("3.1", "overall_grade"),
+        ("3.2", "audit_date"), ("3.3", "actions"), ("4.1", "moderated_grade"), ("4.2", "moderator_details"),
+        ("4.3", "moderation_date"), ("4.4", "qa_actions")]
+    assert spec.field("section_1_judgement").scale.id == "kss"
+    assert spec.roles == {"overall_grade": "overall_grade", "audit_date": "audit_date",
+                          "grade_after_moderation": "moderated_grade", "moderator": "moderator_details",
+                          "moderation_date": "moderation_date"}
+    assert [c.id for c in spec.table("actions").columns] == ["action", "responsible_role", "responsible_person",
+                                                            "required_date"]
+    assert spec.table("qa_actions").source == "moderation"
+    answers, tables = full_answers(spec)
+    answers.update({q.id: "Yes" for q in spec.questions if q.id != "q2_3"})
+    filled = tmp_path / "filled.docx"
+    filled.write_bytes(fill_docx(WordForm(spec).render({"case_number": "TEST7", "auditor": "Jo Tester"},
+                                                       "AUD-202611-TEST7"), answers, tables))
+    record = read_form(filled, load_library_with(tmp_path, spec, path))
+    assert record.status == "complete", record.problems
+    assert record.answers["section_2_judgement"] in {"met", "partially_met", "not_met"}
+    settings = {r[0]: r[1] for _, r in read_sheets(to_xlsx(spec, tmp_path / "again.xlsx"))[SETTINGS]}
+    assert settings["Add an overall grade"] is None and same(read_back(tmp_path / "again.xlsx")) == same(spec)
+
+
+def load_library_with(folder, spec, workbook):
+    """A spec library of the shared scales and the form a workbook makes."""
+    (folder / "lib").mkdir()
+    shutil.copy(SPECS / "scales.yaml", folder / "lib")
+    data = spec_of_sheets(read_sheets(workbook), str(workbook), SHARED)[0]
+    (folder / "lib" / f"{spec.id}.yaml").write_text(spec_yaml(data, workbook.name), encoding="utf-8")
+    return load_library(folder / "lib")
+
+
 # ---- problems, named where they are -------------------------------------------------------------------
 
 

@@ -123,7 +123,16 @@ SETTING_ROWS = {
     "Date the audit was finalised": "the ID (or reference) of that date field",
     "Moderator": "the ID (or reference) of the line field naming the moderator (optional)",
     "Moderation date": "the ID (or reference) of the moderation date field (optional)",
+    "Add a judgement to each section": "a scale (e.g. kss): each section of questions ends with a judgement on "
+                                       "this scale and a comment box (blank: none)",
+    "Add an overall grade": "a scale (e.g. overall_grade): adds a section 'Overall judgement' with the grade, its "
+                            "rationale and the date the audit was finalised (blank: none)",
+    "Add an action table": "Yes: adds an action table (action, responsible role and person, required date)",
+    "Add a moderation part": "Yes: adds a section 'Quality assurance / moderation' with the grade after "
+                             "moderation, the moderator and the date",
 }
+#: The settings that add the usual parts of an audit form to a form written from scratch.
+ADDING = ("Add a judgement to each section", "Add an overall grade", "Add an action table", "Add a moderation part")
 ROLE_SETTINGS = {"Overall grade": "overall_grade", "Grade after moderation": "grade_after_moderation",
                  "Date the audit was finalised": "audit_date", "Moderator": "moderator",
                  "Moderation date": "moderation_date"}
@@ -275,6 +284,8 @@ def sheets_of(spec: m.FormSpec, shared: dict[str, m.Scale]) -> dict[str, list[li
     setting("Message when that comment is missing", rj.message if rj else "")
     for name, role in ROLE_SETTINGS.items():
         setting(name, spec.roles.get(role, ""))
+    for name in ADDING:  # (all there already, on the other sheets)
+        setting(name, "")
 
     rows = [list(QUESTION_COLUMNS)]
     for section in spec.sections:
@@ -474,7 +485,7 @@ class _Reader:
 
     # cells
 
-    def flag(self, sheet: _Sheet, n: int, row: dict, column: str, default: bool) -> bool:
+    def flag(self, sheet: _Sheet | str, n: int, row: dict, column: str, default: bool) -> bool:
         text = _text(row.get(column)).strip()
         if not text:
             return default
@@ -483,7 +494,7 @@ class _Reader:
             return True
         if key in ("no", "n", "false", "0"):
             return False
-        self.problem(sheet.name, n, column, f"'{text}' is not Yes or No: write Yes or No (or leave it blank).")
+        self.problem(getattr(sheet, "name", sheet), n, column, f"'{text}' is not Yes or No: write Yes or No (or leave it blank).")
         return default
 
 
@@ -604,9 +615,12 @@ def _read(r: _Reader) -> YMap:
     sections, items_by, per_question = _sections(r, questions, scale_refs, qscale or "answer", bool(voice_list))
     tables = {t for t, (kind, _) in items_by.items() if kind == "action table"}
     _columns(r, columns, items_by, tables, scale_refs)
+    added_roles = _add_usual_parts(r, sections, {name: (value(name), where(name), values.get(name, (0,))[0])
+                                                 for name in ADDING}, scale_refs)
 
     # roles: which answers are the overall grade, ...
-    roles = []
+    roles = [(role, fid, line) for role, (fid, line) in added_roles.items() if not value(
+        next(name for name, named in ROLE_SETTINGS.items() if named == role)).strip()]
     for name, role in ROLE_SETTINGS.items():
         text = value(name).strip()
         if text:
@@ -1065,3 +1079,85 @@ def _rules(r: _Reader, sheet: _Sheet | None, items_by: _Items, scale_refs: _Scal
         out.append(_rule(key_target, values, at(RULES, n, "Answer is"), require, _text(row.get("Message")),
                          at(RULES, n, "Message")))
     return out
+
+
+# ---- the usual parts of an audit form, added by the settings (a form written from scratch) ---------------
+
+ACTION_COLUMNS = (("action", "Action", "text", True), ("responsible_role", "Responsible role", "role", False),
+                  ("responsible_person", "Responsible person", "person", True),
+                  ("required_date", "Action required date", "date", True))
+
+
+def _add_usual_parts(r: _Reader, sections: YList, asked: dict[str, tuple[str, int, int]],
+                     scale_refs: _ScaleRefs) -> dict[str, tuple[str, int]]:
+    """Add what the settings `ADDING` ask for: a judgement ending each section of questions, an overall
+    judgement section, an action table, a moderation section. Returns the roles the parts added play."""
+    def scale_of(name: str) -> str:
+        text, _, n = asked[name]
+        return scale_refs.id(SETTINGS, n, "Value", text) if text.strip() else ""
+
+    def yes(name: str) -> bool:
+        text, _, n = asked[name]
+        return r.flag(SETTINGS, n, {"Value": text}, "Value", False)
+
+    judgement, overall = scale_of("Add a judgement to each section"), scale_of("Add an overall grade")
+    actions, moderation = yes("Add an action table"), yes("Add a moderation part")
+    roles: dict[str, tuple[str, int]] = {}
+
+    def item(pairs: list[tuple[str, object]], line: int) -> YMap:
+        return ymap([(k, v, line) for k, v in pairs], line)
+
+    def add(items: YList, pairs: list[tuple[str, object]], number: str, line: int) -> None:
+        items.append(item([*pairs[:1], ("ref", f"{number}.{len(items) + 1}"), *pairs[1:]], line))
+        items.item_lines.append(line)
+
+    def section(sid: str, title: str, line: int) -> tuple[YList, str]:
+        numbers = [int(s["number"]) for s in sections if isinstance(s, YMap) and str(s.get("number", "")).isdigit()]
+        number = str(max(numbers, default=0) + 1)
+        items = ylist([], line)
+        sections.append(ymap([("id", sid, line), ("title", title, line), ("number", number, line),
+                              ("items", items, line)], line))
+        sections.item_lines.append(line)
+        return items, number
+
+    def action_table(items: YList, number: str, tid: str, source: str, line: int) -> None:
+        columns = ylist([(item([("column", cid), ("label", label)] + [("type", ctype)] * (ctype != "text") +
+                              [("required", True)] * required, line), line)
+                         for cid, label, ctype, required in ACTION_COLUMNS], line)
+        add(items, [("actions", tid), ("title", "Actions: what will be done, by whom and by when"), ("rows", 3),
+                    ("source", source), ("columns", columns)], number, line)
+
+    if judgement:
+        line = asked["Add a judgement to each section"][1]
+        label = scale_refs.scales[judgement].label
+        for sec in list(sections):
+            items = sec.get("items") if isinstance(sec, YMap) else None
+            if isinstance(items, YList) and any("question" in i for i in items) and not any(
+                    "judgement" in i for i in items):
+                add(items, [("judgement", f"{sec['id']}_judgement"), ("label", label), ("scale", judgement),
+                            ("comment", "Auditor comments")], str(sec["number"]), line)
+    if overall or actions:
+        line = asked["Add an overall grade" if overall else "Add an action table"][1]
+        items, number = section("overall" if overall else "actions_section",
+                                "Overall judgement" if overall else "Actions", line)
+        if overall:
+            add(items, [("judgement", "overall_grade"), ("label", "Overall grade"), ("scale", overall),
+                        ("comment", "Auditor's judgement and rationale for this"), ("comment_required", True)],
+                number, line)
+            add(items, [("field", "audit_date"), ("label", "Date the audit was finalised"), ("type", "date"),
+                        ("required", True)], number, line)
+            roles.update(overall_grade=("overall_grade", line), audit_date=("audit_date", line))
+        if actions:
+            action_table(items, number, "actions", "audit", line)
+    if moderation:
+        line = asked["Add a moderation part"][1]
+        items, number = section("moderation", "Quality assurance / moderation", line)
+        add(items, [("judgement", "moderated_grade"), ("label", "Grading after moderation"),
+                    ("scale", overall or "overall_grade"), ("required", False)], number, line)
+        add(items, [("field", "moderator_details"), ("label", "Moderator"), ("type", "line")], number, line)
+        add(items, [("field", "moderation_date"), ("label", "Date of moderation"), ("type", "date")], number, line)
+        if actions:
+            action_table(items, number, "qa_actions", "moderation", line)
+        roles.update(grade_after_moderation=("moderated_grade", line), moderator=("moderator_details", line),
+                     moderation_date=("moderation_date", line))
+    return roles
