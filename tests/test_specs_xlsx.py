@@ -147,8 +147,8 @@ def thematic_workbook(path):
     sheet = book.create_sheet("Sections and questions")
     sheet.append(["Type", "Reference", "ID", "Text", "Answer scale", "Guidance", "Required", "Field type"])
     for row in [
-        ("section", "1", "", "Relationships with the child"),
-        ("question", "1.1", "", "Has the child been told why their social worker changed, in a way they understand?"),
+        ("section", 1, "", "Relationships with the child"),  # (numbers, as Excel takes what is typed)
+        ("question", 1.1, "", "Has the child been told why their social worker changed, in a way they understand?"),
         ("question", "1.2", "", "Did the outgoing worker introduce the new worker to the child?"),
         ("question", "1.3", "", "Has the child's view of the changes been recorded?", "",
          "Direct work records\nThe child's own words"),
@@ -347,12 +347,16 @@ def test_a_missing_sheet_an_unknown_setting_and_a_misspelt_column_are_named(tmp_
     book = openpyxl.load_workbook(path)
     book[SETTINGS].append(("Overal grade scale", "grade"))
     book[QUESTIONS]["G1"] = "Requierd"
+    book[QUESTIONS]["B4"] = 1.10  # typed 1.10 into a number cell: 1.1, as the row above
     book.save(path)
     assert problems_of(path) == [
         "sheet 'Settings', row 8, column 'Setting': unknown setting 'Overal grade scale' (did you mean 'Overall "
         "grade'?). Settings: " + ", ".join(SETTING_ROWS) + ".",
         "sheet 'Sections and questions', row 1, column 'Requierd': unknown column 'Requierd' (did you mean "
         "'Required'?). The columns of this sheet: " + ", ".join(QUESTION_COLUMNS) + ".",
+        "sheet 'Sections and questions', row 4, column 'Reference': the reference '1.1' is also on row 3: give "
+        "each item its own reference. (Excel took what was typed for a number, e.g. 1.10 for 1.1: format the "
+        "column as Text and type it again.)",
     ]
 
 

@@ -865,8 +865,11 @@ def _sections(r: _Reader, sheet: _Sheet, scale_refs: _ScaleRefs, qscale: str, vo
         refs = section_refs if kind == "section" else items_by.refs
         if ref in refs:
             first = refs[ref] if kind == "section" else items_by[items_by.refs[ref]][1]
+            typed = isinstance(row.get("Reference"), float)
             r.problem(QUESTIONS, n, "Reference", f"the reference '{ref}' is also on row {first}: give each "
-                      f"{'section' if kind == 'section' else 'item'} its own reference.")
+                      f"{'section' if kind == 'section' else 'item'} its own reference." + (
+                          " (Excel took what was typed for a number, e.g. 1.10 for 1.1: format the column as Text "
+                          "and type it again.)" if typed else ""))
             continue
         iid = _text(row.get("ID")).strip() or ID_PREFIX[kind] + re.sub(r"[^A-Za-z0-9_]", "_", ref)
         text = _text(row.get("Text"))
