@@ -20,7 +20,7 @@ def _workspace(ctx: click.Context):
 
 @click.group("specs", context_settings=CONTEXT)
 def specs_command() -> None:
-    """List, show and check the form specs."""
+    """List, show and check the form specs, and write them as (or make them from) workbooks."""
 
 
 @specs_command.command("list")
