@@ -325,7 +325,14 @@ def test_the_loaders_own_checks_are_placed_in_the_workbook(library, tmp_path):
         "sheet 'Sections and questions', row 15, column 'ID': question id 'kss3 identity' has a space: ids use "
         "letters, digits, '_' and '.' only (try 'kss3_identity').",
     ]
-    renamed(path, "kss3 identity", "kss3_identity")
+    renamed(renamed(path, "kss3 identity", "kss3_identity"), "kss1", "kss1_met")  # a section named as an item
+    assert problems_of(path) == [
+        "sheet 'Sections and questions', row 7, column 'ID': duplicate id 'kss1_met' (judgement): it is already "
+        "used on row 2 of the sheet 'Sections and questions'. Every id must be unique within the form.",
+    ]
+    book = openpyxl.load_workbook(path)
+    book[QUESTIONS]["C2"] = "kss1"
+    book.save(path)
     assert problems_of(path) == [
         "sheet 'Settings', row 17, column 'Value': role 'grade_after_moderation' names 'moderated_grades', which is "
         "not a field of this form (did you mean 'moderated_grade'?).",

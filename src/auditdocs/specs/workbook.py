@@ -389,9 +389,16 @@ class _Places:
         self.places.append((sheet, row, column))
         return len(self.places) - 1
 
+    def place(self, line: int) -> tuple[str, int, str]:
+        return self.places[line] if 0 < line < len(self.places) else ("", 0, "")
+
     def problem(self, message: Message) -> Problem:
-        sheet, row, column = self.places[message.line] if 0 < message.line < len(self.places) else ("", 0, "")
-        return Problem(sheet, row, column, message.text)
+        """A loader's message, its 'line' said as the place in the workbook (also in its text: 'on line 12')."""
+        def said(found: re.Match) -> str:
+            sheet, row, _ = self.place(int(found.group(1)))
+            return f"row {row} of the sheet '{sheet}'" if sheet else "another row"
+
+        return Problem(*self.place(message.line), re.sub(r"\bline (\d+)", said, message.text))
 
 
 def ymap(pairs: list[tuple[str, object, int]], line: int) -> YMap:
