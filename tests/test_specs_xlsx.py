@@ -389,6 +389,11 @@ def test_the_commands_write_a_workbook_and_a_spec_and_refuse_a_bad_workbook_with
         load_library(SPECS).latest("front_door_referrals"))
 
     book = openpyxl.load_workbook(tmp_path / "front_door_referrals.xlsx")
+    book[QUESTIONS]["F3"] = "No"  # a judgement no longer required, at the same version
+    book.save(tmp_path / "front_door_referrals.xlsx")
+    replaced = cli_run("specs", "from-xlsx", "front_door_referrals.xlsx", "--out", out, "--replace")
+    assert replaced.exit_code == 0 and "Replaced " in replaced.output
+    assert "Note: what people fill in has changed but the version is still 1." in replaced.output
     book[SCALES]["F2"] = "#12345"
     book[SETTINGS]["B7"] = "Childd"
     book.save(tmp_path / "bad.xlsx")

@@ -119,12 +119,31 @@ class FormFromXlsx:
     spec: m.FormSpec
     path: Path
     replaced: bool = False
+    notes: list[str] = dc_field(default_factory=list)
 
     def lines(self) -> list[str]:
         s = self.spec
         done = "Replaced" if self.replaced else "Wrote"
         return [f"{done} {self.path}: form '{s.id}' version {s.version}, {s.title} ({asks(s)}).",
+                *(f"Note: {note}" for note in self.notes),
                 f"'auditdocs specs show {s.id}' shows it as people will see it."]
+
+
+def _what_is_filled(spec: m.FormSpec) -> list:
+    return [(f.id, f.type, f.scale, f.required) for f in spec.fields] + [
+        (t.id, c.id, c.type, c.scale, c.required) for t in spec.tables for c in t.columns]
+
+
+def _version_note(old_file: Path, made: m.FormSpec, shared: dict[str, m.Scale]) -> list[str]:
+    """A note when a spec file is replaced by one that changes what people fill in, at the same version."""
+    from .loader import check_file
+
+    old, _ = check_file(old_file, shared)
+    if old is None or old.id != made.id or old.version != made.version or _what_is_filled(old) == _what_is_filled(made):
+        return []
+    return [f"what people fill in has changed but the version is still {made.version}. If forms of version "
+            f"{made.version} have been sent out, keep the old file in archive/ (e.g. archive/{made.id}.v{made.version}"
+            ".yaml, from a backup) and raise the Version on the Settings sheet."]
 
 
 def spec_of_workbook(ws: Workspace, workbook: Path) -> tuple[dict, m.FormSpec]:
@@ -185,8 +204,9 @@ def form_from_xlsx(ws: Workspace, workbook: Path, out: Path | None = None, *, re
     if made is None or messages:  # the YAML written must say what the workbook said
         raise AssertionError(f"the spec made from {workbook} does not read back: {messages}")
     replaced = out.exists()
+    notes = _version_note(out, made, _shared_scales(ws)) if replaced else []
     try:
         write_atomic(out, text)
     except OSError as exc:
         raise UserError(why_not_written(exc, out)) from None
-    return FormFromXlsx(made, out, replaced)
+    return FormFromXlsx(made, out, replaced, notes)
