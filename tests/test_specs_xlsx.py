@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import shutil
+import subprocess
 
 import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, full_answers, libreoffice_convert, needs_soffice
+from helpers import SPECS, SSCONVERT, full_answers, libreoffice_convert, needs_gnumeric, needs_soffice
 from test_allocation import child, write_csv
 
 from auditdocs.cli import cli
@@ -128,6 +129,16 @@ def test_a_workbook_saved_by_libreoffice_reads_back_the_same(library, tmp_path, 
                 "Is the child's voice heard throughout the file?"]
             continue
         assert same(back) == same(spec), spec.id
+
+
+@needs_gnumeric
+def test_a_workbook_saved_by_gnumeric_reads_back_the_same(library, tmp_path):
+    for form_id in ("audit_moderation_ascincp", "prospective_adopter_case_file_audit"):  # voices; checks
+        spec = library.latest(form_id)
+        path = to_xlsx(spec, tmp_path / f"{form_id}.xlsx")
+        saved = tmp_path / f"{form_id}.gnumeric.xlsx"
+        subprocess.run([SSCONVERT, str(path), str(saved)], check=True, capture_output=True, timeout=300)
+        assert same(read_back(saved)) == same(spec), form_id
 
 
 # ---- a thematic form written from scratch ----------------------------------------------------------------
