@@ -12,7 +12,14 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS, SSCONVERT, full_answers, libreoffice_convert, needs_gnumeric, needs_soffice
+from helpers import (
+    SPECS,
+    SSCONVERT,
+    full_answers,
+    libreoffice_convert,
+    needs_gnumeric,
+    needs_soffice,
+)
 from test_allocation import child, write_csv
 
 from auditdocs.cli import cli
