@@ -10,9 +10,10 @@ from ..errors import UserError
 from ..files import put_text
 from . import workbook as wb
 
-WIDTHS = {"Text": 60, "Guidance": 45, "Introduction": 40, "Evidence box label": 35, "Comment box label": 35,
+WIDTHS = {"Setting": 48, "ID": 24, "Column ID": 20, "Action table": 16, "Text": 60, "Guidance": 45, "Introduction": 40, "Evidence box label": 35, "Comment box label": 35,
           "Value": 60, "What it is": 70, "Message": 50, "Evidence message": 40, "Label": 40, "Scale name": 30}
 MAX_CELLS = 200_000  # far more than any form's workbook
+MAX_ROW_POINTS = 409.0  # as tall as Excel lets a row be
 
 
 def workbook_bytes(sheets: dict[str, list[list]], spec: m.FormSpec) -> bytes:
@@ -30,6 +31,7 @@ def workbook_bytes(sheets: dict[str, list[list]], spec: m.FormSpec) -> bytes:
     for n, line in enumerate(wb.HOW_TO, start=3):
         put_text(how.cell(n, 1), line)
         how.cell(n, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        _fit(how, n, [(line, 110)])
     n = len(wb.HOW_TO) + 4
     for sheet, columns in wb.HEADINGS.items():
         if sheet == wb.SETTINGS:
@@ -40,6 +42,7 @@ def workbook_bytes(sheets: dict[str, list[list]], spec: m.FormSpec) -> bytes:
         for heading, what in columns.items():
             put_text(how.cell(n, 1), f"{heading}: {what}")
             how.cell(n, 1).alignment = Alignment(wrap_text=True, vertical="top")
+            _fit(how, n, [(f"{heading}: {what}", 110)])
             n += 1
         n += 1
     how.column_dimensions["A"].width = 110
@@ -80,6 +83,9 @@ def workbook_bytes(sheets: dict[str, list[list]], spec: m.FormSpec) -> bytes:
             if heading == "Reference":
                 for r in range(2, last + 1):
                     sheet.cell(r, c).number_format = "@"  # 1.10 stays 1.10, not the number 1.1
+        widths = [WIDTHS.get(h, max(14, len(h) + 2)) for h in headings]
+        for r, cells in enumerate(rows, start=1):
+            _fit(sheet, r, [(str(v), w) for v, w in zip(cells, widths) if isinstance(v, str) and v])
         sheet.freeze_panes = "B2" if name in (wb.QUESTIONS, wb.SETTINGS) else "A2"
         if name == wb.SCALES:
             colour_column = headings.index("Colour") + 1
@@ -96,6 +102,15 @@ def workbook_bytes(sheets: dict[str, list[list]], spec: m.FormSpec) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _fit(sheet, row: int, texts: list[tuple[str, float]]) -> None:
+    """A row tall enough for its wrapped texts ((text, column width) pairs): LibreOffice keeps a row's height."""
+    from ..forms.textwidth import cell_height
+
+    height = max((cell_height(text, width, 11, tallest=MAX_ROW_POINTS) for text, width in texts), default=15.0)
+    if height > 15:
+        sheet.row_dimensions[row].height = min(height, MAX_ROW_POINTS)
 
 
 def read_sheets(path: Path) -> dict[str, list[tuple[int, list]]]:
