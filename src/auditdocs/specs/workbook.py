@@ -278,7 +278,8 @@ def sheets_of(spec: m.FormSpec, shared: dict[str, m.Scale]) -> dict[str, list[li
     setting("Answer scale for questions", qscale)
     setting("Evidence box label", evidence_default)
     rq, rj = each["question"], each["judgement"]
-    setting("Evidence required on every question when the answer is", _labels(rq.when_in, question_scales) if rq else "")
+    setting("Evidence required on every question when the answer is",
+            _labels(rq.when_in, question_scales) if rq else "")
     setting("Message when that evidence is missing", rq.message if rq else "")
     setting("Comment required on every judgement when it is", _labels(rj.when_in, judgement_scales) if rj else "")
     setting("Message when that comment is missing", rj.message if rj else "")
@@ -309,7 +310,7 @@ def sheets_of(spec: m.FormSpec, shared: dict[str, m.Scale]) -> dict[str, list[li
     voices = [list(VOICE_COLUMNS)] + [[v.id, v.label, yes_no(v.required)] for v in spec.voices]
     rules = [list(RULE_COLUMNS)]
     for rule in other_rules:
-        when = EVERY_QUESTION if rule.when_each == "question" else EVERY_JUDGEMENT if rule.when_each else rule.when_field
+        when = {"question": EVERY_QUESTION, "judgement": EVERY_JUDGEMENT}.get(rule.when_each or "", rule.when_field)
         target = spec.field(rule.when_field) if rule.when_field else None
         scales_of = [target.scale] if target and target.scale else judgement_scales + question_scales
         rules.append([when, _labels(rule.when_in, scales_of), rule.require, rule.message])
@@ -501,7 +502,8 @@ class _Reader:
             return True
         if key in ("no", "n", "false", "0"):
             return False
-        self.problem(getattr(sheet, "name", sheet), n, column, f"'{text}' is not Yes or No: write Yes or No (or leave it blank).")
+        self.problem(getattr(sheet, "name", sheet), n, column,
+                     f"'{text}' is not Yes or No: write Yes or No (or leave it blank).")
         return default
 
 
@@ -1051,7 +1053,8 @@ def _columns(r: _Reader, sheet: _Sheet | None, items_by: _Items, tables: set[str
         elif scale_text and not ctype:
             pairs.append(("type", "choice", at(COLUMNS, n, "Type")))
         if scale_text:
-            pairs.append(("scale", scale_refs.id(COLUMNS, n, "Answer scale", scale_text), at(COLUMNS, n, "Answer scale")))
+            pairs.append(("scale", scale_refs.id(COLUMNS, n, "Answer scale", scale_text),
+                          at(COLUMNS, n, "Answer scale")))
         if r.flag(sheet, n, row, "Required", False):
             pairs.append(("required", True, at(COLUMNS, n, "Required")))
         items_by.columns[table].append(ymap(pairs, at(COLUMNS, n)))

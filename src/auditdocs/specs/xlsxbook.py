@@ -10,8 +10,9 @@ from ..errors import UserError
 from ..files import put_text
 from . import workbook as wb
 
-WIDTHS = {"Setting": 48, "ID": 24, "Column ID": 20, "Action table": 16, "Text": 60, "Guidance": 45, "Introduction": 40, "Evidence box label": 35, "Comment box label": 35,
-          "Value": 60, "What it is": 70, "Message": 50, "Evidence message": 40, "Label": 40, "Scale name": 30}
+WIDTHS = {"Setting": 48, "ID": 24, "Column ID": 20, "Action table": 16, "Text": 60, "Guidance": 45,
+          "Introduction": 40, "Evidence box label": 35, "Comment box label": 35, "Value": 60, "What it is": 70,
+          "Message": 50, "Evidence message": 40, "Label": 40, "Scale name": 30}
 MAX_CELLS = 200_000  # far more than any form's workbook
 MAX_ROW_POINTS = 409.0  # as tall as Excel lets a row be
 
