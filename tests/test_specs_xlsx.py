@@ -299,6 +299,7 @@ def test_every_problem_is_named_with_its_sheet_row_and_column_all_at_once(librar
     rows["kss1_views_sought"][col["Reference"]].value = None
     rows["kss2_tools"][col["Reference"]].value = "2.1"  # as kss2_voice
     rows["kss3_identity"][col["Evidence required when the answer is"]].value = "No, Partly"
+    questions["D19"] = None  # the title of section 4
     book[SCALES]["F2"] = "green"
     del book[COLUMNS]
     book.save(path)
@@ -311,6 +312,8 @@ def test_every_problem_is_named_with_its_sheet_row_and_column_all_at_once(librar
         "give each item its own reference.",
         "sheet 'Sections and questions', row 15, column 'Evidence required when the answer is': 'Partly' is not "
         "an answer of 'Yes / No / Partially / N/A' (did you mean 'Partially'?). Answers: Yes, Partially, No, N/A.",
+        "sheet 'Sections and questions', row 19, column 'Text': this section has no title: write it in the column "
+        "'Text'.",
         *(f"sheet 'Sections and questions', row {n}: the action table '{t}' has no columns: list them on the sheet "
           "'Action table columns' (Action table, Column ID, Label, Type)."
           for n, t in [(58, "actions"), (65, "mo_actions"), (67, "qa_actions")]),

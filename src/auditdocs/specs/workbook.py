@@ -622,8 +622,7 @@ def _read(r: _Reader) -> YMap:
         top.append(("voices", voice_list, at(VOICES, 0)))
 
     sections, items_by, per_question = _sections(r, questions, scale_refs, qscale or "answer", bool(voice_list))
-    tables = {t for t, (kind, _) in items_by.items() if kind == "action table"}
-    _columns(r, columns, items_by, tables, scale_refs)
+    _columns(r, columns, items_by, scale_refs)
     added_roles = _add_usual_parts(r, sections, {name: (value(name), where(name), values.get(name, (0,))[0])
                                                  for name in ADDING}, scale_refs)
 
@@ -851,7 +850,6 @@ def _ref(value) -> str:
 
 
 def _sections(r: _Reader, sheet: _Sheet, scale_refs: _ScaleRefs, qscale: str, voices: bool):
-    at = r.places.at
     sections: list[tuple[YMap, int]] = []
     items_by = _Items()
     per_question: list[YMap] = []
@@ -866,9 +864,8 @@ def _sections(r: _Reader, sheet: _Sheet, scale_refs: _ScaleRefs, qscale: str, vo
                       f": write one of {', '.join(TYPES)}.")
             continue
         ref = _ref(row.get("Reference"))
-        what = "section" if kind == "section" else kind
         if not ref:
-            r.problem(QUESTIONS, n, "Reference", f"this {what} has no reference: give it the number people see "
+            r.problem(QUESTIONS, n, "Reference", f"this {kind} has no reference: give it the number people see "
                       f"({'e.g. 3' if kind == 'section' else 'e.g. 3.2'}).")
             continue
         refs = section_refs if kind == "section" else items_by.refs
@@ -881,31 +878,26 @@ def _sections(r: _Reader, sheet: _Sheet, scale_refs: _ScaleRefs, qscale: str, vo
                           "and type it again.)" if typed else ""))
             continue
         iid = _text(row.get("ID")).strip() or ID_PREFIX[kind] + re.sub(r"[^A-Za-z0-9_]", "_", ref)
-        text = _text(row.get("Text"))
-        here = at(QUESTIONS, n)
-
-        def cell(column: str) -> int:
-            return at(QUESTIONS, n, column)
-
+        at_row = _Row(r, sheet, n, row)
+        text = at_row.text("Text")
         if kind == "section":
+            if not text.strip():
+                r.problem(QUESTIONS, n, "Text", "this section has no title: write it in the column 'Text'.")
             section_refs[ref] = n
-            pairs = [("id", iid, cell("ID")), ("title", text, cell("Text")), ("number", ref, cell("Reference"))]
-            if _text(row.get("Introduction")):
-                pairs.append(("intro", _text(row.get("Introduction")), cell("Introduction")))
-            guidance = _lines(row.get("Guidance"))
-            if guidance:
-                pairs.append(("guidance", ylist([(g, cell("Guidance")) for g in guidance], cell("Guidance")),
-                              cell("Guidance")))
+            pairs = [("id", iid, at_row.cell("ID")), ("title", text, at_row.cell("Text")),
+                     ("number", ref, at_row.cell("Reference"))]
+            at_row.add(pairs, "intro", at_row.text("Introduction"), "Introduction")
+            at_row.add_lines(pairs, "guidance")
             current = []
-            pairs.append(("items", current, here))
-            sections.append((pairs, here))
+            pairs.append(("items", current, at_row.here))
+            sections.append((pairs, at_row.here))
             continue
         if current is None:
-            r.problem(QUESTIONS, n, "Type", f"this {what} comes before any section: add a row of type section "
+            r.problem(QUESTIONS, n, "Type", f"this {kind} comes before any section: add a row of type section "
                       "above it (its reference and title).")
             continue
         if not text.strip() and kind != "action table":
-            r.problem(QUESTIONS, n, "Text", f"this {what} has no text: write the {what}'s "
+            r.problem(QUESTIONS, n, "Text", f"this {kind} has no text: write the {kind}'s "
                       f"{'question' if kind == 'question' else 'label' if kind != 'check' else 'text'}.")
         if iid in items_by:
             r.problem(QUESTIONS, n, "ID", f"the ID '{iid}' is also on row {items_by[iid][1]}: give each item its "
@@ -913,93 +905,27 @@ def _sections(r: _Reader, sheet: _Sheet, scale_refs: _ScaleRefs, qscale: str, vo
             continue
         items_by[iid] = (kind, n)
         items_by.refs[ref] = iid
-        spec_kind = KIND_OF_TYPE[kind]
-        pairs = [(spec_kind, iid, cell("ID")), ("ref", ref, cell("Reference"))]
-        required = _text(row.get("Required")).strip()
-        scale_text = _text(row.get("Answer scale")).strip()
+        pairs = [(KIND_OF_TYPE[kind], iid, at_row.cell("ID")), ("ref", ref, at_row.cell("Reference"))]
+        scale_text = at_row.text("Answer scale").strip()
         scale = scale_refs.id(QUESTIONS, n, "Answer scale", scale_text) if scale_text else ""
         items_by.scale_of[iid] = scale or (qscale if kind == "question" else "")
         if kind == "question":
-            pairs.append(("text", text, cell("Text")))
-            scale = scale or qscale
-            scale_refs.by_kind["question"].append(scale)
-            if scale_text and scale:
-                pairs.append(("scale", scale, cell("Answer scale")))
-            _prompts(pairs, row, cell)
-            if required:
-                pairs.append(("required", r.flag(sheet, n, row, "Required", True), cell("Required")))
-            box = _key(_text(row.get("Evidence box")))
-            if box and box not in EVIDENCE_BOX:
-                r.problem(QUESTIONS, n, "Evidence box", f"'{_text(row.get('Evidence box'))}' is not Yes, Required "
-                          "or No.")
-            if box == "no":
-                pairs.append(("no_evidence", True, cell("Evidence box")))
-            elif box == "required":
-                pairs.append(("evidence_required", True, cell("Evidence box")))
-            if _text(row.get("Evidence box label")):
-                pairs.append(("evidence", _text(row.get("Evidence box label")), cell("Evidence box label")))
-            when = _text(row.get("Evidence required when the answer is")).strip()
-            if when:
-                line = cell("Evidence required when the answer is")
-                if box == "no" or voices:
-                    r.problem(QUESTIONS, n, "Evidence required when the answer is", "this question has no evidence "
-                              "box: set its Evidence box to Yes, or clear this cell.")
-                answers = scale_refs.values(QUESTIONS, n, "Evidence required when the answer is", when,
-                                            [scale_refs.scales[scale]] if scale in scale_refs.scales else [])
-                per_question.append(_rule(("field", iid, line), answers, line, f"{iid}.evidence",
-                                          _text(row.get("Evidence message")), cell("Evidence message")))
+            rule = _question(at_row, pairs, iid, scale or qscale, bool(scale_text), scale_refs, voices)
+            per_question += [rule] if rule else []
         elif kind == "judgement":
-            pairs.append(("label", text, cell("Text")))
             if not scale:
                 if not scale_text:
                     r.problem(QUESTIONS, n, "Answer scale", "this judgement has no answer scale: name one of the "
                               "Scales sheet.")
                 continue
-            scale_refs.by_kind["judgement"].append(scale)
-            pairs.append(("scale", scale, cell("Answer scale")))
-            if _text(row.get("Comment box label")):
-                pairs.append(("comment", _text(row.get("Comment box label")), cell("Comment box label")))
-            if required:
-                pairs.append(("required", r.flag(sheet, n, row, "Required", True), cell("Required")))
-            if r.flag(sheet, n, row, "Comment required", False):
-                pairs.append(("comment_required", True, cell("Comment required")))
+            _judgement(at_row, pairs, scale, scale_refs)
         elif kind == "field":
-            pairs.append(("label", text, cell("Text")))
-            ftype = _text(row.get("Field type")).strip().casefold() or ("choice" if scale else "text")
-            if ftype != "text":
-                pairs.append(("type", ftype, cell("Field type")))
-            if scale:
-                pairs.append(("scale", scale, cell("Answer scale")))
-            _prompts(pairs, row, cell)
-            if r.flag(sheet, n, row, "Required", False):
-                pairs.append(("required", True, cell("Required")))
+            _field(at_row, pairs, scale)
         elif kind == "check":
-            pairs.append(("text", text, cell("Text")))
-            for column, key in (("Date label", "date"), ("Confirm label", "confirm"), ("Comment box label", "comment")):
-                if _text(row.get(column)):
-                    pairs.append((key, _text(row.get(column)), cell(column)))
-            if r.flag(sheet, n, row, "Required", False):
-                pairs.append(("required", True, cell("Required")))
-        else:  # an action table
-            if text:
-                pairs.append(("title", text, cell("Text")))
-            rows = row.get("Action rows")
-            if _text(rows).strip():
-                count = _text(rows).strip()
-                if not count.isdigit():
-                    r.problem(QUESTIONS, n, "Action rows", f"'{count}' is not a number of rows: write 1 to 50.")
-                else:
-                    pairs.append(("rows", int(count), cell("Action rows")))
-            source_text = _text(row.get("Actions from")).strip()
-            source = SOURCES.get(_key(source_text).replace("_", " "), "")
-            if source_text and not source:
-                r.problem(QUESTIONS, n, "Actions from", f"'{source_text}'{did_you_mean(source_text, SOURCES)} is "
-                          f"not one of: {', '.join(SOURCES)}.")
-            if source:
-                pairs.append(("source", source, cell("Actions from")))
-            table_columns = ylist([], here)
-            items_by.columns[iid] = table_columns
-            pairs.append(("columns", table_columns, here))
+            _check(at_row, pairs)
+        else:
+            items_by.columns[iid] = _action_table(at_row, pairs)
+        here = at_row.here
         current.append((pairs, here))
     if not sections and not r.problems:
         r.problem(QUESTIONS, 0, "", "the form has no sections: add a row of type section, then its questions.")
@@ -1014,17 +940,116 @@ def _sections(r: _Reader, sheet: _Sheet, scale_refs: _ScaleRefs, qscale: str, vo
     return ylist(built, r.places.at(QUESTIONS, 0)), items_by, per_question
 
 
+class _Row:
+    """A row of the Sections and questions sheet, read cell by cell, each value's place kept."""
+
+    def __init__(self, r: _Reader, sheet: _Sheet, n: int, row: dict):
+        self.r, self.sheet, self.n, self.row = r, sheet, n, row
+        self.here = r.places.at(QUESTIONS, n)
+
+    def text(self, column: str) -> str:
+        return _text(self.row.get(column))
+
+    def cell(self, column: str) -> int:
+        return self.r.places.at(QUESTIONS, self.n, column)
+
+    def flag(self, column: str, default: bool) -> bool:
+        return self.r.flag(self.sheet, self.n, self.row, column, default)
+
+    def problem(self, column: str, text: str) -> None:
+        self.r.problem(QUESTIONS, self.n, column, text)
+
+    def add(self, pairs: list, key: str, value, column: str) -> None:
+        """`key: value` (from `column`), unless the value is blank (or False)."""
+        if value not in ("", None, False):
+            pairs.append((key, value, self.cell(column)))
+
+    def add_lines(self, pairs: list, key: str) -> None:
+        """The Guidance cell's lines as the list `key` (prompts, or a section's guidance)."""
+        lines = _lines(self.row.get("Guidance"))
+        if lines:
+            where = self.cell("Guidance")
+            pairs.append((key, ylist([(line, where) for line in lines], where), where))
+
+
+def _question(row: _Row, pairs: list, iid: str, scale: str, named: bool, scale_refs: _ScaleRefs,
+              voices: bool) -> YMap | None:
+    """A question's keys; returns the rule its 'Evidence required when the answer is' makes, if any."""
+    pairs.append(("text", row.text("Text"), row.cell("Text")))
+    scale_refs.by_kind["question"].append(scale)
+    row.add(pairs, "scale", scale if named else "", "Answer scale")
+    row.add_lines(pairs, "prompts")
+    if row.text("Required").strip():
+        pairs.append(("required", row.flag("Required", True), row.cell("Required")))
+    box = _key(row.text("Evidence box"))
+    if box and box not in EVIDENCE_BOX:
+        row.problem("Evidence box", f"'{row.text('Evidence box')}' is not Yes, Required or No.")
+    row.add(pairs, "no_evidence", box == "no", "Evidence box")
+    row.add(pairs, "evidence_required", box == "required", "Evidence box")
+    row.add(pairs, "evidence", row.text("Evidence box label"), "Evidence box label")
+    column = "Evidence required when the answer is"
+    when = row.text(column).strip()
+    if not when:
+        return None
+    if box == "no" or voices:
+        row.problem(column, "this question has no evidence box: set its Evidence box to Yes, or clear this cell.")
+    answers = scale_refs.values(QUESTIONS, row.n, column, when,
+                                [scale_refs.scales[scale]] if scale in scale_refs.scales else [])
+    line = row.cell(column)
+    return _rule(("field", iid, line), answers, line, f"{iid}.evidence", row.text("Evidence message"),
+                 row.cell("Evidence message"))
+
+
+def _judgement(row: _Row, pairs: list, scale: str, scale_refs: _ScaleRefs) -> None:
+    pairs.append(("label", row.text("Text"), row.cell("Text")))
+    scale_refs.by_kind["judgement"].append(scale)
+    pairs.append(("scale", scale, row.cell("Answer scale")))
+    row.add(pairs, "comment", row.text("Comment box label"), "Comment box label")
+    if row.text("Required").strip():
+        pairs.append(("required", row.flag("Required", True), row.cell("Required")))
+    row.add(pairs, "comment_required", row.flag("Comment required", False), "Comment required")
+
+
+def _field(row: _Row, pairs: list, scale: str) -> None:
+    pairs.append(("label", row.text("Text"), row.cell("Text")))
+    ftype = row.text("Field type").strip().casefold() or ("choice" if scale else "text")
+    row.add(pairs, "type", "" if ftype == "text" else ftype, "Field type")
+    row.add(pairs, "scale", scale, "Answer scale")
+    row.add_lines(pairs, "prompts")
+    row.add(pairs, "required", row.flag("Required", False), "Required")
+
+
+def _check(row: _Row, pairs: list) -> None:
+    pairs.append(("text", row.text("Text"), row.cell("Text")))
+    for column, key in (("Date label", "date"), ("Confirm label", "confirm"), ("Comment box label", "comment")):
+        row.add(pairs, key, row.text(column), column)
+    row.add(pairs, "required", row.flag("Required", False), "Required")
+
+
+def _action_table(row: _Row, pairs: list) -> YList:
+    """An action table's keys; returns the list its columns (from their own sheet) go into."""
+    row.add(pairs, "title", row.text("Text"), "Text")
+    count = row.text("Action rows").strip()
+    if count and not count.isdigit():
+        row.problem("Action rows", f"'{count}' is not a number of rows: write 1 to 50.")
+    if count.isdigit():
+        pairs.append(("rows", int(count), row.cell("Action rows")))
+    source_text = row.text("Actions from").strip()
+    source = SOURCES.get(_key(source_text).replace("_", " "), "")
+    if source_text and not source:
+        row.problem("Actions from", f"'{source_text}'{did_you_mean(source_text, SOURCES)} is not one of: "
+                    f"{', '.join(SOURCES)}.")
+    row.add(pairs, "source", source, "Actions from")
+    columns = ylist([], row.here)
+    pairs.append(("columns", columns, row.here))
+    return columns
+
+
 def _lines(value) -> list[str]:
     return [line.strip() for line in _text(value).splitlines() if line.strip()]
 
 
-def _prompts(pairs: list, row: dict, cell) -> None:
-    prompts = _lines(row.get("Guidance"))
-    if prompts:
-        pairs.append(("prompts", ylist([(p, cell("Guidance")) for p in prompts], cell("Guidance")), cell("Guidance")))
-
-
-def _columns(r: _Reader, sheet: _Sheet | None, items_by: _Items, tables: set[str], scale_refs: _ScaleRefs) -> None:
+def _columns(r: _Reader, sheet: _Sheet | None, items_by: _Items, scale_refs: _ScaleRefs) -> None:
     """The Action table columns sheet's rows, put into their tables (read into the pairs of their rows)."""
     at = r.places.at
     seen: dict[tuple[str, str], int] = {}
