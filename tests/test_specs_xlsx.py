@@ -427,3 +427,10 @@ def test_the_commands_write_a_workbook_and_a_spec_and_refuse_a_bad_workbook_with
     assert "bad.xlsx, sheet 'Scales', row 2, column 'Colour': the colour '#12345'" in bad.output
     missing = cli_run("specs", "from-xlsx", "nothing.xlsx", "--out", tmp_path / "x.yaml")
     assert missing.exit_code == 2 and "nothing.xlsx was not found" in missing.output
+    (tmp_path / "form.csv").write_text("Type,Reference\n", encoding="utf-8")
+    not_xlsx = cli_run("specs", "from-xlsx", "form.csv", "--out", tmp_path / "x.yaml")
+    assert not_xlsx.exit_code == 2 and "form.csv is not an Excel workbook (.xlsx)" in not_xlsx.output
+    (tmp_path / "damaged.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    damaged = cli_run("specs", "from-xlsx", "damaged.xlsx", "--out", tmp_path / "x.yaml")
+    assert damaged.exit_code == 2 and "could not be read as an Excel workbook" in damaged.output
+    assert not (tmp_path / "x.yaml").exists()
