@@ -77,13 +77,13 @@ def validate_specs(ws: Workspace, paths=()) -> SpecsChecked:
 
 
 def _shared_scales(ws: Workspace) -> dict[str, m.Scale]:
-    from .loader import SpecErrors, load_shared_scales
+    from .loader import load_shared_scales
 
     messages: list[Message] = []
     shared = load_shared_scales(ws.specs, messages)
     if messages:
         raise UserError("the shared scales have problems; fix them first (auditdocs specs validate lists them):\n"
-                        + "\n".join(map(str, SpecErrors(messages).messages)))
+                        + "\n".join(map(str, messages)))
     return shared
 
 
@@ -96,7 +96,7 @@ def form_to_xlsx(ws: Workspace, form_id: str, out: Path, *, version: int | None 
                  replace: bool = False) -> Path:
     """Write a form spec (its latest version, or `version`) as a workbook a QA officer reads and edits
     (`specs.workbook`); returns the workbook's path."""
-    from ..files import write_atomic
+    from ..files import why_not_written, write_atomic
     from .workbook import sheets_of
     from .xlsxbook import workbook_bytes
 
@@ -107,8 +107,6 @@ def form_to_xlsx(ws: Workspace, form_id: str, out: Path, *, version: int | None 
     try:
         return write_atomic(out, data)
     except OSError as exc:
-        from ..files import why_not_written
-
         raise UserError(why_not_written(exc, out)) from None
 
 
