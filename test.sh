@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh '.[test]'
-exec .venv/bin/python -m pytest "$@"
+# On every core (pytest-xdist), a test file's tests together in one worker (they share its fixtures):
+# AUDITDOCS_TEST_WORKERS=0 runs them in this process, one after another.
+exec .venv/bin/python -m pytest -n "${AUDITDOCS_TEST_WORKERS:-auto}" --dist loadfile "$@"

@@ -25,7 +25,7 @@ def deep(base: Path, length: int) -> Path:
     folder = Path(os.path.abspath(base)) / "OneDrive - Anytown Borough Council" / "Audits" / "Case file audits 2026-27"
     pad = length - len(str(folder)) - 1
     assert pad > 5, "the test's own folder is too deep already"
-    return folder / ("Month folders " + "x" * (pad - 14))
+    return folder / ("Month-folders-" + "x" * pad)[:pad]  # exactly `length`, however deep the test's own folder
 
 
 def made_files(folder: Path) -> list[Path]:
