@@ -21,7 +21,12 @@ import pytest
 from browser import check_accessible, serving, signed_in
 from click.testing import CliRunner
 from test_web_allocate import allocate_on_the_page, audits, sheets
-from test_web_forms import drafts_of, forms_of, made_on_the_page, manifest_of, recorded
+from test_web_forms import (
+    forms_of,
+    made_on_the_page,
+    same_forms_made,
+    zip_is_the_auditors_forms,
+)
 from test_web_moderation import table_rows as captioned_rows
 from test_web_month import month_ready, section
 from test_web_month import table_rows as month_rows
@@ -261,17 +266,8 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         said = page.locator("pre.lines").last.inner_text().replace(str(web.resolve()), "WS")
         for line in forms.lines() + forms.drafts_lines():
             assert line.replace(str(by_cli.resolve()), "WS") in said
-        assert forms_of(web) == forms_of(by_cli)
-        assert manifest_of(web) == manifest_of(by_cli)
-        assert recorded(web) == recorded(by_cli)
-        assert drafts_of(web) == drafts_of(by_cli)
-        auditor = sorted(forms_of(web))[1]
-        with page.expect_download() as download:
-            page.click(f"text=Download the forms of {auditor} (zip)")
-        with zipfile.ZipFile(download.value.path()) as zipped:
-            assert sorted(zipped.namelist()) == forms_of(web)[auditor]
-            for name in zipped.namelist():
-                assert zipped.read(name) == (web / "forms" / f"{MONTH:%Y-%m}" / auditor / name).read_bytes()
+        same_forms_made(web, by_cli)
+        zip_is_the_auditors_forms(page, web, sorted(forms_of(web))[1], f"{MONTH:%Y-%m}")
 
         # 3. The auditors fill in a handful of forms, alike in both workspaces, and send them back.
         filled = fill_alike(web, by_cli, tmp_path / "filled")
