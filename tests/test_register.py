@@ -558,3 +558,49 @@ def test_a_run_killed_halfway_leaves_the_register_as_it_was(tmp_path, path, libr
     with open_register(uninterrupted, write=True) as reg:
         reg.record_audits(again, now=NOW)
     assert dump(path) == dump(uninterrupted)
+
+
+def test_an_audits_activity_group_and_count_toward_the_ten_are_kept(library, path):
+    spec = library.get("csc_case_file_audit")
+    control = allocated(library)
+    values = dict(control.subject)
+    dip = audit_from_allocation(spec, m.Allocation(spec.id, values, 3, "AUD-202611-DIP00001",
+                                                   activity="Children who go missing"),
+                                activity_type="dip sample", counts_toward_ten=False,
+                                group=["Ann Testworth", "Priya Madeup (health, critical friend)"])
+    with open_register(path, write=True, create=True) as reg:
+        reg.record_audits([control, dip], now=NOW)
+    with open_register(path) as reg:
+        back = {a.audit_id: a for a in reg.audits()}
+    kept = back[dip.audit_id]
+    assert (kept.activity, kept.activity_type, kept.counts_toward_ten) == ("Children who go missing", "dip sample",
+                                                                           False)
+    assert kept.group == ["Ann Testworth", "Priya Madeup (health, critical friend)"]
+    plain = back[control.audit_id]
+    assert (plain.activity, plain.activity_type, plain.counts_toward_ten, plain.group) == ("", "", True, [])
+    assert m.activity_name(plain) == m.CONTROL_SAMPLE_NAME and m.activity_name(kept) == "Children who go missing"
+
+
+def test_a_register_made_before_the_programme_holds_its_audits_as_the_control_sample(library, path):
+    with open_register(path, write=True, create=True) as reg:
+        reg.record_audits([allocated(library)], now=NOW)
+    db = sqlite3.connect(path)  # as a register of schema 5 was: no activity columns
+    with db:
+        db.execute("DROP INDEX audits_activity")
+        for column in ("activity", "activity_type", "counts_toward_ten", "audit_group"):
+            db.execute(f"ALTER TABLE audits DROP COLUMN {column}")
+        db.execute("PRAGMA user_version = 5")
+    db.close()
+    with open_register(path) as reg:
+        (audit,) = reg.audits()
+    assert (audit.activity, audit.activity_type, audit.counts_toward_ten, audit.group) == ("", "", True, [])
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+
+
+def test_an_activitys_audit_has_its_own_id_and_the_control_samples_ids_are_as_before(library):
+    from auditdocs.domain.identity import audit_id
+    spec = library.get("csc_case_file_audit")
+    values = {"case_number": "9901001", "auditor": "Ann Testworth", "audit_type": "", "due_date": "2026-11-28"}
+    assert audit_id(spec, values) == audit_id(spec, values, "")
+    assert audit_id(spec, values, "Children who go missing") != audit_id(spec, values)
+    assert audit_id(spec, values, "Children  who go MISSING") == audit_id(spec, values, "Children who go missing")

@@ -37,18 +37,19 @@ def audit_month(audit: str) -> dt.date | None:
         return None
 
 
-def audit_id(spec: m.FormSpec, values: dict[str, str]) -> str:
+def audit_id(spec: m.FormSpec, values: dict[str, str], activity: str = "") -> str:
     """A stable id: the same allocation row always gets the same id.
 
-    AUD-<yyyymm of the due date>-<8 characters from the form, case, auditor, type and due date>.
+    AUD-<yyyymm of the due date>-<8 characters from the form, case, auditor, type, due date and the programme's
+    activity (when there is one: a case in the control sample and in a dip sample of the same month, with the
+    same auditor and form, is two audits)>.
     """
     due = values.get("due_date", "")
     month = due[:7].replace("-", "") if len(due) >= 7 else "000000"
-    key = json.dumps(
-        [spec.id, values.get("case_number", ""), values.get("auditor", ""),
-         values.get("audit_type", ""), due],
-        ensure_ascii=False,
-    )
+    parts = [spec.id, values.get("case_number", ""), values.get("auditor", ""), values.get("audit_type", ""), due]
+    if activity:
+        parts.append(" ".join(activity.split()).casefold())
+    key = json.dumps(parts, ensure_ascii=False)
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     return f"AUD-{month}-{base64.b32encode(digest).decode()[:8]}"
 

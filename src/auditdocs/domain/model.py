@@ -344,6 +344,7 @@ class Allocation:
     values: dict[str, str]  # header field id -> value as text (dates ISO)
     row: int  # row number in the list, as a spreadsheet shows it
     audit_id: str = ""
+    activity: str = ""  # the programme's activity it belongs to ('' : the month's control sample)
 
 
 # ---- allocating the month: the pool of cases and the auditors (read and decided by auditdocs.allocate) ----
@@ -372,6 +373,18 @@ class Subject:
         return self.subject.get("audit_type", "")
 
 
+#: The kinds of activity of the audit programme (seed 003, Appendix D; 4.31; Appendix E).
+CONTROL_SAMPLE = "control sample"
+ACTIVITY_TYPES = (CONTROL_SAMPLE, "dip sample", "thematic audit", "fostering", "adoption", "managers' dip samples",
+                  "action-completion check")
+CONTROL_SAMPLE_NAME = "Monthly control sample"  # how an audit allocated without a programme's activity is shown
+
+
+def activity_name(audit) -> str:
+    """The activity an audit (or allocation) belongs to, as it is shown: its name, or the control sample."""
+    return audit.activity or CONTROL_SAMPLE_NAME
+
+
 @dataclass
 class Case(Subject):
     """A case that may be audited this month: a row of the cases list (the pool exported from the
@@ -385,6 +398,7 @@ class Case(Subject):
     others: dict[str, object] = dc_field(default_factory=dict)  # the list's other columns (text or dates)
     marked: bool = False  # the QA officer marked it as part of this month's sample
     re_audit_of: str = ""  # the Inadequate audit this audit re-audits
+    activity: str = ""  # the programme's activity it is drawn for ('' : the month's control sample)
 
 
 @dataclass(frozen=True)
@@ -607,6 +621,10 @@ class RegisteredAudit(Subject):
     service: str = ""
     re_audit_of: str = ""  # the audit this one re-audits, when the allocation says so
     recorded: dt.datetime | None = None
+    activity: str = ""  # the programme's activity (its name), '' for the month's control sample
+    activity_type: str = ""  # one of ACTIVITY_TYPES, '' for the month's control sample
+    counts_toward_ten: bool = True  # whether it counts toward the auditor's ten a year (Appendix A)
+    group: list[str] = dc_field(default_factory=list)  # the others auditing it with the auditor (a group audit)
     returns: list[Return] = dc_field(default_factory=list)  # oldest first
     chosen: str = ""  # the content hash of the version in use, when consolidate chose it (duplicates)
     events: list[Event] = dc_field(default_factory=list)  # by date

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..domain.dates import MONTHS, outside_given_years
+from ..domain.model import ACTIVITY_TYPES
 from ..domain.model import name_key as key
 from ..specs.loader import did_you_mean
 from ..workspace import PROGRAMME_FILE
@@ -29,8 +30,7 @@ from ..workspace import PROGRAMME_FILE
 SHEET = "Programme"
 HELP_SHEET = "How to fill this in"
 
-TYPES = ("control sample", "dip sample", "thematic audit", "fostering", "adoption", "managers' dip samples",
-         "action-completion check")
+TYPES = ACTIVITY_TYPES
 #: Other ways of writing a type (compared with `key`).
 TYPE_NAMES = {key(t): t for t in TYPES} | {
     "controlsamples": "control sample", "dipsamples": "dip sample", "thematicaudits": "thematic audit",

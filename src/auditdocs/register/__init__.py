@@ -45,7 +45,7 @@ Reading (any mode):
 - `tracker_last_written(path) -> datetime | None`: when the tracker there (else any) was last written.
 
 A `RegisteredAudit` has the allocation (`audit_id, form_id, form_version, subject, month, due, source, files,
-auditor_role, service, re_audit_of`; `case_number`, `auditor`, `team`, `audit_type` from the subject), `returns`
+auditor_role, service, re_audit_of, activity, activity_type, counts_toward_ten, group`; `case_number`, `auditor`, `team`, `audit_type` from the subject), `returns`
 (every version that came back, oldest first; `current` is the latest readable one, `.record` its
 `AuditRecord`, `returned_on` via `cycle.returned_on`), `events` (by date; `events_of(kind)`), `actions`
 (`TrackedAction`: id, table, row, text, values, on_form, status, done_on, and its tracker `columns`) and its own
@@ -75,15 +75,18 @@ from .store import (
 
 
 def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(), source: str = "generate",
-                          auditor_role: str = "", service: str = "", re_audit_of: str = "") -> m.RegisteredAudit:
-    """The register's view of one allocated audit (a row of the allocation list and the forms made)."""
+                          auditor_role: str = "", service: str = "", re_audit_of: str = "", activity_type: str = "",
+                          counts_toward_ten: bool = True, group=()) -> m.RegisteredAudit:
+    """The register's view of one allocated audit (a row of the allocation list and the forms made; its activity
+    is the allocation's)."""
     values = dict(allocation.values)
     due = parse_date(values.get("due_date"))
     month = due.replace(day=1) if due else audit_month(allocation.audit_id)
     return m.RegisteredAudit(
         allocation.audit_id, spec.id, spec.version, values, month,
         due or (last_day_of_month(month) if month else None), source, list(files),
-        auditor_role, service or values.get("service", ""), re_audit_of)
+        auditor_role, service or values.get("service", ""), re_audit_of, activity=allocation.activity,
+        activity_type=activity_type, counts_toward_ten=counts_toward_ten, group=list(group))
 
 
 __all__ = ["SCHEMA_VERSION", "AuditRegister", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",

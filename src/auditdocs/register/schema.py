@@ -141,5 +141,14 @@ MIGRATIONS: tuple[tuple, ...] = (
     (
         choices_as_values,
     ),
+    # 5 -> 6: the audit programme's activity each audit belongs to ('' : the month's control sample), whether it
+    # counts toward the auditor's ten a year, and the others auditing it with the auditor (a group audit).
+    (
+        "ALTER TABLE audits ADD COLUMN activity TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audits ADD COLUMN activity_type TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audits ADD COLUMN counts_toward_ten INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE audits ADD COLUMN audit_group TEXT NOT NULL DEFAULT '[]'",  # JSON: a list of names
+        "CREATE INDEX audits_activity ON audits (month, activity)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -406,7 +406,7 @@ def _unpacked(kind, value):
 
 
 _AUDIT_COLUMNS = ("audit_id, form_id, form_version, subject, month, due, source, files, auditor_role, "
-                  "service, re_audit_of, recorded")
+                  "service, re_audit_of, recorded, activity, activity_type, counts_toward_ten, audit_group")
 
 
 class Register(AuditRegister):
@@ -445,11 +445,12 @@ class Register(AuditRegister):
         before = self._count("audits")
         self._db.executemany(
             f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO UPDATE SET "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO UPDATE SET "
             "form_id=excluded.form_id, form_version=excluded.form_version, subject=excluded.subject, "
             "month=excluded.month, due=excluded.due, source=excluded.source, files=excluded.files, "
             "auditor_role=excluded.auditor_role, service=excluded.service, re_audit_of=excluded.re_audit_of, "
-            "case_number=excluded.case_number, auditor=excluded.auditor, auditor_key=excluded.auditor_key, "
+            "activity=excluded.activity, activity_type=excluded.activity_type, "
+            "counts_toward_ten=excluded.counts_toward_ten, audit_group=excluded.audit_group, case_number=excluded.case_number, auditor=excluded.auditor, auditor_key=excluded.auditor_key, "
             "team=excluded.team, audit_type=excluded.audit_type", rows)
         self._touch(r[0] for r in rows)
         return self._count("audits") - before
@@ -484,7 +485,7 @@ class Register(AuditRegister):
                              {(row[1],) for row in contents.values() if row[1]})
         self._db.executemany(
             f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO NOTHING", audits.values())
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO NOTHING", audits.values())
         hashes = _json(sorted({f.content_hash for f in files}))
         places = {(r[0], r[1]) for r in self._db.execute(
             "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
@@ -793,10 +794,11 @@ class Register(AuditRegister):
         for row in self._db.execute(f"SELECT {_AUDIT_COLUMNS}, chosen FROM audits a WHERE {where} "
                                     "ORDER BY a.month, a.audit_id", params):
             (aid, form_id, version, subject, month, due, source, files, role, service, re_audit_of, recorded,
-             in_use) = row
+             activity, activity_type, counts, group, in_use) = row
             audits[aid] = m.RegisteredAudit(
                 aid, form_id, version, json.loads(subject), _date(month + "-01" if month else None), _date(due),
-                source, [placed(f, self._base) for f in json.loads(files)], role, service, re_audit_of, dt.datetime.fromisoformat(recorded),
+                source, [placed(f, self._base) for f in json.loads(files)], role, service, re_audit_of,
+                dt.datetime.fromisoformat(recorded), activity, activity_type, bool(counts), json.loads(group),
                 chosen=in_use)
         if not audits:
             return []
@@ -867,7 +869,7 @@ def _loader(blob: bytes, version: m.Return):
 def _audit_row(a: m.RegisteredAudit, now: str, base: str) -> tuple:
     return (a.audit_id, a.form_id, a.form_version, _json(a.subject), _month(a.month), _iso(a.due), a.source,
             _json([stored(f, base) for f in a.files]), a.auditor_role, a.service, a.re_audit_of, _iso(a.recorded) or now,
-            a.case_number, a.auditor, _auditor_key(a.auditor), a.team, a.audit_type)
+            a.activity, a.activity_type, int(a.counts_toward_ten), _json(list(a.group)), a.case_number, a.auditor, _auditor_key(a.auditor), a.team, a.audit_type)
 
 
 def _audit_of_record(record: m.AuditRecord) -> m.RegisteredAudit:
