@@ -45,7 +45,7 @@ from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from ..workspace import Workspace
-from . import plan
+from . import more_sheets, plan
 from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
 from .placing import Placed, Placing
@@ -407,7 +407,9 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
         exception_keys = {key for key, _ in exceptions_before}
+        added_before = more_sheets.made_rows(more_sheets.SheetInput(reg, list(before.values()), library, today))
         old = book.read_sheets(tracker, {
+            **more_sheets.known_keys(added_before),
             r.AUDITS.name: audit_ids.__contains__,
             r.ACTIONS.name: action_ids.__contains__,
             r.EXCEPTIONS.name: exception_keys.__contains__,
@@ -447,6 +449,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
+        content |= more_sheets.content(more_sheets.made_rows(more_sheets.SheetInput(reg, audits, library, today)),
+                                       old, reg, tracker.wb.sheetnames)
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure]

@@ -14,7 +14,16 @@ import openpyxl
 from ..errors import UserError
 from ..files import LANGUAGE, sha256_of
 from . import safety, sheets, stream
-from .rows import ABOUT, ACTIONS, ANSWERS, AUDITS, DATA_SHEETS, JUDGEMENTS, SheetDef
+from .rows import (
+    ABOUT,
+    ACTIONS,
+    ANSWERS,
+    AUDITS,
+    CORE_SHEETS,
+    DATA_SHEETS,
+    JUDGEMENTS,
+    SheetDef,
+)
 from .sheets import OldSheet
 from .stream import Fragment, Package, Styles
 
@@ -50,7 +59,7 @@ def open_tracker(path: Path | None, written: Callable[[str], object | None] = la
     if path is None or not path.exists():
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
-        for s in DATA_SHEETS:
+        for s in CORE_SHEETS:
             wb.create_sheet(s.name)
         wb.create_sheet(ABOUT)
         wb.properties.title, wb.properties.language = "Audit tracker", LANGUAGE  # for screen readers
@@ -179,8 +188,8 @@ class _Book:
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
           now: dt.datetime, colours=(None,), writers: dict | None = None,
           record: Callable[[Written], None] | None = None, then: Callable[[], None] | None = None) -> Written:
-    """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits), and the About
-    sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
+    """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits; a sheet not in
+    `content` is left out), and the About sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
     `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
     each sheet's rows already written (`sheets.Rendered`) were written with; `record(written)`: called
     when the new tracker is whole, just before it replaces the old one (to record it in the register's
@@ -189,7 +198,12 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
-        ws = wb[s.name] if s.name in wb.sheetnames else wb.create_sheet(s.name)
+        if s.name not in content:  # a sheet of MORE_SHEETS with no rows yet
+            continue
+        if s.name in wb.sheetnames:
+            ws = wb[s.name]
+        else:  # before the About sheet
+            ws = wb.create_sheet(s.name, wb.sheetnames.index(ABOUT) if ABOUT in wb.sheetnames else None)
         rows = content[s.name]
         old = tracker.old.get(s.name) or OldSheet()
         if isinstance(rows, BigSheet):

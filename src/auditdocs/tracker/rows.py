@@ -137,7 +137,12 @@ EXCEPTIONS = SheetDef("Exceptions", (
     Col("File check", 22, hidden=True), Col("File location", 40, hidden=True),
 ), key=("File", "Audit id", "Problem"))
 
-DATA_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
+#: The sheets later steps of the programme add (each made from the register by its maker in
+#: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
+#: sheet once it has rows.
+MORE_SHEETS: tuple[SheetDef, ...] = ()
+CORE_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
+DATA_SHEETS = CORE_SHEETS + MORE_SHEETS
 SHEETS = {s.name: s for s in DATA_SHEETS}
 ABOUT = "About"
 MANAGER_HEADERS = ACTIONS.people

@@ -1,0 +1,59 @@
+"""The tracker's sheets that later steps of the programme add (`tracker.rows.MORE_SHEETS`).
+
+Each has a maker here, by the sheet's name, that gives its rows from the register: (row key, heading -> value)
+for the columns auditdocs fills, in order. What people type in its other columns (`Col(manager=True)`) is
+read back into the register like the managers' columns of the Actions sheet (`Register.tracker_columns(sheet)`
+gives it to whoever needs it), kept in its row, and written again beside the register's values. Rows a person
+added are kept whole. A sheet appears in the tracker once it has rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..domain import model as m
+from ..tracker import rows as r
+from ..tracker import sheets
+from ..tracker.sheets import OldSheet
+
+
+@dataclass
+class SheetInput:
+    """What a maker is given: the open register, every audit as it stands after this run (summaries: the
+    rules' view of each version), the form library and the day."""
+
+    register: object
+    audits: list[m.RegisteredAudit]
+    library: object
+    today: dt.date
+
+
+Maker = Callable[[SheetInput], list[tuple[str, dict]]]
+#: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
+MAKERS: dict[str, Maker] = {}
+
+
+def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
+    """Each added sheet's rows from the register, by sheet name."""
+    return {s.name: MAKERS[s.name](given) for s in r.MORE_SHEETS}
+
+
+def known_keys(made: dict[str, list[tuple[str, dict]]]) -> dict[str, Callable[[str], bool]]:
+    """For reading the tracker: sheet name -> whether a row key is one of the register's."""
+    return {name: frozenset(key for key, _ in rows).__contains__ for name, rows in made.items()}
+
+
+def content(made: dict[str, list[tuple[str, dict]]], old: dict[str, OldSheet], register,
+            sheet_names: list[str]) -> dict[str, list[tuple[str, dict]]]:
+    """Each added sheet's rows after this run (in the order people left them, with their entries), for the
+    sheets that have rows or are already in the tracker (`sheet_names`)."""
+    out = {}
+    for s in r.MORE_SHEETS:
+        rows = made.get(s.name, [])
+        if not rows and s.name not in sheet_names:
+            continue
+        cells = register.tracker_columns(s.name)
+        fresh = {key: {**row, **cells.get(key, {})} for key, row in rows}
+        out[s.name] = sheets.compose(s, old.get(s.name) or OldSheet(), fresh)
+    return out
