@@ -20,6 +20,7 @@ from report_register import Action, Register
 from auditdocs.cli import cli
 from auditdocs.consolidate import consolidate_returns
 from auditdocs.domain import cycle
+from auditdocs.programme.run import programme_month
 from auditdocs.report.summary_run import NoSuchActivity, make_summary
 from auditdocs.report.summary_sheet import SHEET, reviews
 from auditdocs.status.run import chase_letters, month_status
@@ -127,10 +128,11 @@ def agreed(scenario):
     """The scenario once the group has typed its key messages (the test above, done here if it was not run)."""
     ws, reg, tracker = scenario
     with ws.open_register() as register:
-        if not register.tracker_columns(SHEET):
-            type_in(tracker, ACTIVITY, {"Key messages": MESSAGES, "Recommendations": RECOMMENDATIONS,
-                                        "Agreed by": "Terry Madeupson", "Agreed on": dt.datetime(2026, 2, 8)})
-            consolidate_returns(ws, [reg.returned], now=NOW + dt.timedelta(hours=1))
+        typed = register.tracker_columns(SHEET)
+    if not typed:
+        type_in(tracker, ACTIVITY, {"Key messages": MESSAGES, "Recommendations": RECOMMENDATIONS,
+                                    "Agreed by": "Terry Madeupson", "Agreed on": dt.datetime(2026, 2, 8)})
+        consolidate_returns(ws, [reg.returned], now=NOW + dt.timedelta(hours=1))
     return scenario
 
 
@@ -261,6 +263,10 @@ def test_the_six_month_review_is_chased_shown_in_status_and_can_schedule_a_re_au
     # the month of the re-audit shows it as scheduled
     glance = month_status(ws, month=dt.date(2027, 2, 1), today=dt.date(2027, 2, 1)).glance
     assert f"Re-audits scheduled for February 2027: {ACTIVITY} (thematic audit of January 2026)" in glance.text()
+    shown = programme_month(ws, dt.date(2027, 2, 1), with_re_audits=True)
+    assert shown.lines()[-2:] == ["Re-audits scheduled for February 2027 (by a six-month review):",
+                                  f"  {ACTIVITY}: re-audit of the thematic audit of January 2026"]
+    assert programme_month(ws, dt.date(2027, 3, 1), with_re_audits=True).re_audits == []
     done = make_summary(ws, activity=ACTIVITY, out=tmp_path, today=dt.date(2026, 9, 1))
     assert done.figures.review.re_audit_in == dt.date(2027, 2, 1)
     assert "February 2027" in _text(docx.Document(done.report))

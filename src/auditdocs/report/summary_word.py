@@ -33,9 +33,12 @@ def summary_charts(f: SummaryFigures) -> dict[str, ch.Chart]:
     for name, scale, rows in f.section_groups():
         out[name] = ch.domains_chart(name, scale, "", rows, f.month_label)
     for name, scale, rows in f.question_groups():
-        if any(q.answered for q in rows):
-            out[name] = ch.domains_chart(name, DomainScale(scale.id, f"Answers: {scale.label}", scale.bands), "",
-                                         _question_rows(f, scale, rows), f.month_label)
+        best = scale.bands[0].label
+        mixed = [q for q in rows if q.counts.get(best, 0) < q.answered]  # the table beside it has every question
+        if mixed:
+            out[name] = ch.domains_chart(
+                name, DomainScale(scale.id, f"Questions not always answered {best} ({scale.label})", scale.bands),
+                "", _question_rows(f, scale, mixed), f.month_label)
     return out
 
 
@@ -91,8 +94,10 @@ def _summary(doc: ReportDocument, f: SummaryFigures, charts) -> None:
     if f.messages.key_messages:
         doc.heading("Key messages", 2)
         doc.bullets(_lines(f.messages.key_messages))
+    if "grades" in charts:
+        doc.chart(charts["grades"])
     if f.review is not None:
-        doc.text(f"Six-month review: {f.review.what}.")
+        doc.text(f"{f.review.what[0].upper()}{f.review.what[1:]}.")
     if f.notes:
         doc.heading("To know", 2)
         doc.bullets(f.notes)

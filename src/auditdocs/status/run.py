@@ -19,7 +19,7 @@ from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
 from ..workspace import Workspace
-from ..report import summary_sheet
+from ..tracker import key_messages
 from . import plan
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None
     library = ws.library()
     with ws.open_register() as reg:
         audits, months = reg.audits(summaries=True), reg.months()  # what the rules read of each record
-        reviews = summary_sheet.reviews(audits, reg.tracker_columns(summary_sheet.SHEET))
+        reviews = key_messages.reviews(audits, reg.tracker_columns(key_messages.SHEET))
     today = today or dt.date.today()
     month = month or plan.default_month(months, today)
     if month is None:
