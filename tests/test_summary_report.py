@@ -14,7 +14,8 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import docx_schema_errors
+from helpers import docx_schema_errors, needs_soffice, xlsx_schema_errors
+from pypdf import PdfReader
 from report_register import Action, Register
 
 from auditdocs.cli import cli
@@ -191,6 +192,7 @@ def test_the_summary_report_has_the_cohort_findings_group_messages_actions_and_r
     alts = [s._inline.docPr.get("descr") for s in pictures]
     assert all(alts) and any("Good 1" in alt for alt in alts)
     # the figures in Excel and as JSON
+    assert xlsx_schema_errors(done.workbook.read_bytes()) == []
     book = openpyxl.load_workbook(done.workbook)
     assert book.sheetnames == ["Summary", "Findings", "Actions"]
     actions = [row for row in book["Actions"].iter_rows(min_row=3, values_only=True) if row[0]]
@@ -207,6 +209,18 @@ def test_the_anonymous_summary_names_no_one_and_no_case(agreed, tmp_path):
     for name in ("C2001", "C2002", "Ann Auditorson", "Bob Checkwell", PARTNER, COLLEAGUE, "Terry Madeupson"):
         assert name not in text, name
     assert "Lead auditor 1" in text and MESSAGES.splitlines()[0] in text
+
+
+@needs_soffice
+def test_the_summary_as_pdf_has_its_headings_as_bookmarks(agreed, tmp_path):
+    ws, _, _ = agreed
+    done = make_summary(ws, activity=ACTIVITY, out=tmp_path, today=TODAY, pdf=True, anonymous=True)
+    assert done.pdf == tmp_path / f"Audit summary {MONTH} {ACTIVITY}.pdf" and done.warnings == []
+    reader = PdfReader(done.pdf)
+    marks = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert {"Summary", "The cohort", "The group", "Findings", "Key messages and recommendations", "Actions",
+            "Six-month review"} <= set(marks)
+    assert "Children with many workers repeat their story" in "".join(p.extract_text() for p in reader.pages)
 
 
 def test_a_wrong_activity_name_says_which_was_meant(agreed, tmp_path):
