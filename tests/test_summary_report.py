@@ -25,7 +25,12 @@ from auditdocs.programme.run import programme_month
 from auditdocs.report.summary_run import NoSuchActivity, make_summary
 from auditdocs.report.summary_sheet import SHEET, reviews
 from auditdocs.status.run import chase_letters, month_status
-from auditdocs.workspace import PROGRAMME_FILE, SETTINGS_FILE, init_workspace, load_workspace
+from auditdocs.workspace import (
+    PROGRAMME_FILE,
+    SETTINGS_FILE,
+    init_workspace,
+    load_workspace,
+)
 
 ACTIVITY = "Multiple changes of social worker"
 THEMATIC = "thematic audit"
@@ -153,7 +158,7 @@ def test_the_summary_report_has_the_cohort_findings_group_messages_actions_and_r
     f = done.figures
     assert f.activity == ACTIVITY and f.month == MONTH and f.activity_type == THEMATIC
     assert done.report.name == f"Audit summary {MONTH} {ACTIVITY}.docx" and done.report.exists()
-    assert done.workbook.exists() and done.files == [done.report, done.workbook, json_file]
+    assert done.dashboard.exists() and done.files == [done.report, done.dashboard, json_file]
     # the cohort, from the programme and the register
     assert f.cohort.in_programme and f.cohort.rules == ["Social workers in the last 12 months at least 5"]
     assert f.cohort.sample == "20" and (f.cohort.drawn, f.cohort.returned, f.cohort.complete) == (3, 2, 2)
@@ -192,8 +197,8 @@ def test_the_summary_report_has_the_cohort_findings_group_messages_actions_and_r
     alts = [s._inline.docPr.get("descr") for s in pictures]
     assert all(alts) and any("Good 1" in alt for alt in alts)
     # the figures in Excel and as JSON
-    assert xlsx_schema_errors(done.workbook.read_bytes()) == []
-    book = openpyxl.load_workbook(done.workbook)
+    assert xlsx_schema_errors(done.dashboard.read_bytes()) == []
+    book = openpyxl.load_workbook(done.dashboard)
     assert book.sheetnames == ["Summary", "Findings", "Actions"]
     actions = [row for row in book["Actions"].iter_rows(min_row=3, values_only=True) if row[0]]
     assert ("C2002", "Review the plan with the family") in [(r[0], r[1]) for r in actions]

@@ -70,13 +70,7 @@ def report_command(ctx, register_file, month, quarter, first, last, out, pdf, js
         raise click.UsageError(exc.message) from None
     except NotAPeriod as exc:
         raise click.BadParameter(exc.message) from None
-    click.echo("\n".join(files.lines()))
-    for note in files.notes:
-        click.echo(f"Note: {note}", err=True)
-    for warning in files.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    if files.attention:
-        ctx.exit(EXIT_ATTENTION)
+    _show(ctx, files)
 
 
 def _activity_summary(ctx, workspace, activity, month, other_period, out, pdf, json_file, anonymous) -> None:
@@ -92,6 +86,11 @@ def _activity_summary(ctx, workspace, activity, month, other_period, out, pdf, j
                              json_file=json_file)
     except NotAPeriod as exc:
         raise click.BadParameter(exc.message) from None
+    _show(ctx, files)
+
+
+def _show(ctx, files) -> None:
+    """What a report made, its notes and warnings; exit 1 when something needs a look."""
     click.echo("\n".join(files.lines()))
     for note in files.notes:
         click.echo(f"Note: {note}", err=True)

@@ -20,6 +20,7 @@ is counted, action owners are their roles only, "Agreed by" is left out).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 
@@ -139,16 +140,7 @@ class SummaryFigures:
 
 def summary_json(figures: SummaryFigures) -> dict:
     """The figures as plain JSON values (dates ISO)."""
-    def plain(value):
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value
-
-    return plain(asdict(figures))
+    return json.loads(json.dumps(asdict(figures), default=dt.date.isoformat))
 
 
 def _questions(this) -> tuple[list[QuestionScale], list[QuestionAnswers]]:

@@ -7,22 +7,16 @@ writes the Word report and the Excel figures (and on request the PDF and every f
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass
-from dataclasses import field as dc_field
 from pathlib import Path
 
 from .. import naming
 from ..domain import model as m
 from ..errors import UserError
-from ..files import write_atomic
 from ..progress import Progress
-from ..progress import report as report_progress
 from ..specs.loader import did_you_mean
-from ..tagged_pdf import structure
 from ..workspace import PROGRAMME_FILE, Workspace
 from . import summary_sheet
-from .pdf import report_pdf
+from .make import ReportFiles, write_files
 from .period import month_period
 from .run import NotAPeriod
 from .summary import SummaryFigures, summary_figures, summary_json
@@ -34,26 +28,8 @@ class NoSuchActivity(UserError):
     """The register has no audits of the activity asked for (the message says which it has)."""
 
 
-@dataclass
-class SummaryFiles:
-    figures: SummaryFigures
-    report: Path
-    workbook: Path
-    pdf: Path | None = None
-    json: Path | None = None
-    warnings: list[str] = dc_field(default_factory=list)
-
-    @property
-    def files(self) -> list[Path]:
-        return [self.report, self.workbook, *(p for p in (self.pdf, self.json) if p)]
-
-    @property
-    def notes(self) -> list[str]:
-        return self.figures.notes
-
-    @property
-    def attention(self) -> bool:
-        return bool(self.warnings or self.figures.notes)
+class SummaryFiles(ReportFiles):
+    """The summary's files (`dashboard`: its figures in Excel) and its figures (`SummaryFigures`)."""
 
     def lines(self, shown=str) -> list[str]:
         f = self.figures
@@ -61,7 +37,7 @@ class SummaryFiles:
         lines = [f"Audit summary of '{f.activity}', {f.month_label}: {c.allocated} audit{'s' * (c.allocated != 1)} "
                  f"({c.returned} returned, {f.grades.total} graded), {len(f.actions)} action"
                  f"{'s' * (len(f.actions) != 1)}.",
-                 f"  Word report: {shown(self.report)}", f"  Figures:     {shown(self.workbook)}"]
+                 f"  Word report: {shown(self.report)}", f"  Figures:     {shown(self.dashboard)}"]
         lines += [f"  {what:<12} {shown(path)}" for what, path in (("PDF:", self.pdf), ("JSON:", self.json)) if path]
         return lines
 
@@ -139,35 +115,14 @@ def make_summary(ws: Workspace, *, activity: str, month: str | None = None, out:
 
 def write_summary(figures: SummaryFigures, out: Path, *, now: dt.datetime | None = None, anonymous: bool = False,
                   pdf: bool = False, json_file: Path | None = None, progress: Progress | None = None) -> SummaryFiles:
+    """Write the summary's Word report and workbook into `out` (and the PDF, the JSON), as `make.write_files`."""
     name = file_name(figures)
     charts = summary_charts(figures)
     when = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-    total = 2 + pdf + (json_file is not None)
 
     def render(pages=None) -> bytes:
         return render_summary(figures, charts, when, pages)
 
-    docx = render()
-    files = SummaryFiles(figures, out / f"{name}.docx", out / f"{name}.xlsx")
-    if deep := naming.too_deep(out, files.workbook.name):
-        files.warnings.append(deep[0].upper() + deep[1:])
-    pdf_bytes = None
-    if pdf:
-        try:
-            docx, pdf_bytes = report_pdf(render, name, name, out)
-            files.warnings += [f"The PDF {problem}." for problem in structure(pdf_bytes).problems()]
-        except UserError as exc:
-            files.warnings.append(exc.message[0].upper() + exc.message[1:])
-    private = not anonymous
-    write_atomic(files.report, docx, private=private)
-    report_progress(progress, 1, total)
-    write_atomic(files.workbook, render_summary_workbook(figures), private=private)
-    report_progress(progress, 2, total)
-    if pdf_bytes is not None:
-        files.pdf = write_atomic(out / f"{name}.pdf", pdf_bytes, private=private)
-        report_progress(progress, 3, total)
-    if json_file is not None:
-        files.json = write_atomic(Path(json_file), json.dumps(summary_json(figures), indent=1, ensure_ascii=False)
-                                  + "\n", private=private)
-        report_progress(progress, total, total)
-    return files
+    files = SummaryFiles(figures, Path(out) / f"{name}.docx", Path(out) / f"{name}.xlsx")
+    return write_files(files, render, lambda: render_summary_workbook(figures), lambda: summary_json(figures),
+                       anonymous=anonymous, pdf=pdf, json_file=json_file, progress=progress)

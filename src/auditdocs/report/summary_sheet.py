@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 
 from ..domain.dates import parse_date
-from ..tracker.key_messages import SHEET, activities, review, review_of, reviews, row_key, thematic
+from ..tracker.key_messages import (
+    SHEET,
+    activities,
+    review,
+    review_of,
+    reviews,
+    row_key,
+    thematic,
+)
 from .summary import KeyMessages
 
 __all__ = ["SHEET", "key_messages", "review", "reviews", "rows"]

@@ -18,8 +18,8 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
-from ..workspace import Workspace
 from ..tracker import key_messages
+from ..workspace import Workspace
 from . import plan
 
 if TYPE_CHECKING:
