@@ -3,20 +3,15 @@ cohort, the group, the findings (native tables and charts, as the monthly dashbo
 Made afresh each time; nothing typed into it is kept (the group types in the tracker's Key messages sheet)."""
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 
-from ..files import LANGUAGE
 from .dashboard import (
     TITLE,
     Sheet,
     _colour,
     _grade_table,
-    _label_format,
-    alt_text,
     bar_chart,
-    with_alt_text,
+    saved,
 )
 from .figures import GradeCounts
 from .summary import SummaryFigures
@@ -39,14 +34,7 @@ def render_summary_workbook(f: SummaryFigures) -> bytes:
     actions.widths(12, 60, 20, 20, 12, 14, 12)
     for sheet in (summary, findings, actions):
         sheet.print_setup()
-    book.properties.creator = None
-    book.properties.lastModifiedBy = None
-    book.properties.title = f"Audit summary {f.key}"
-    book.properties.language = LANGUAGE
-    out = io.BytesIO()
-    book.save(out)
-    alts = {ws.title: [alt_text(book, c) for c in ws._charts] for ws in book.worksheets}
-    return with_alt_text(_label_format(out.getvalue()), alts)
+    return saved(book, f"Audit summary {f.key}")
 
 
 def _summary(s: Sheet, f: SummaryFigures) -> None:
