@@ -289,3 +289,18 @@ def test_the_six_month_review_is_chased_shown_in_status_and_can_schedule_a_re_au
     done = make_summary(ws, activity=ACTIVITY, out=tmp_path, today=dt.date(2026, 9, 1))
     assert done.figures.review.re_audit_in == dt.date(2027, 2, 1)
     assert "February 2027" in _text(docx.Document(done.report))
+
+
+def test_a_review_reads_what_people_type_as_excel_keeps_it():
+    from auditdocs.tracker.key_messages import review_of
+
+    # Excel turns a typed 2027-02 into a date, and a UK date may stay text
+    review = review_of(ACTIVITY, dt.date(2026, 1, 15), {"Review held on": "23/08/2026", "Practice progressed": " no ",
+                                                        "Re-audit in": dt.datetime(2027, 2, 1)})
+    assert (review.month, review.held_on, review.re_audit_in) == (JANUARY, dt.date(2026, 8, 23), dt.date(2027, 2, 1))
+    assert review.what == ("six-month review held 23/08/2026: practice has not progressed sufficiently; re-audit "
+                           "scheduled for February 2027")
+    assert review_of(ACTIVITY, JANUARY, {"Re-audit in": "February 2027"}).re_audit_in == dt.date(2027, 2, 1)
+    assert review_of(ACTIVITY, JANUARY, {"Re-audit in": "soon"}).re_audit_in is None  # not a month: left out
+    assert review_of(ACTIVITY, JANUARY, {}).late(dt.date(2026, 8, 1)) and not review_of(
+        ACTIVITY, JANUARY, {}).late(dt.date(2026, 7, 31))
