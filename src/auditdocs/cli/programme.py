@@ -71,7 +71,8 @@ def programme_show(ctx: click.Context, month: dt.date, programme_file: Path | No
     """
     from ..programme.run import programme_month
 
-    shown = programme_month(run_of(ctx).use_case_workspace(needs_register=False), month, programme_file)
+    shown = programme_month(run_of(ctx).use_case_workspace(needs_register=False), month, programme_file,
+                            with_re_audits=True)
     if shown.checked.problems:
         n = len(shown.checked.problems)
         click.echo(f"Warning: {n} problem{'s' * (n != 1)} in {shown.checked.path.name} (those rows are left out): "

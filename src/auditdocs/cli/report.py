@@ -28,9 +28,15 @@ from .common import register_option, run_of
 @click.option("--with-evidence", is_flag=True,
               help="Add an annex quoting what auditors wrote (working well / worried about) for a few audits of "
                    "each grade, with the names the register holds replaced by roles.")
+@click.option("--activity", metavar="NAME",
+              help="The audit summary report of one activity of the programme (a thematic audit, a dip sample), "
+                   "as the programme names it, e.g. \"Multiple changes of social worker\": its cohort, findings per "
+                   "question and section, grades, the group and its key messages (from the tracker's Key messages "
+                   "sheet), actions with owners and its six-month review. With --month: that month's, else the "
+                   "latest month with audits of it.")
 @click.pass_context
 def report_command(ctx, register_file, month, quarter, first, last, out, pdf, json_file, anonymous,
-                   with_evidence) -> None:
+                   with_evidence, activity) -> None:
     """Make the audit report for a month, a quarter or a run of months.
 
     Writes a Word report (summary, completion, grades, domains, Inadequate
@@ -48,10 +54,15 @@ def report_command(ctx, register_file, month, quarter, first, last, out, pdf, js
       auditdocs report --month 2026-11
       auditdocs report --quarter 2026-Q3 --pdf
       auditdocs report --from 2026-04 --to 2027-03 --anonymous
+      auditdocs report --activity "Multiple changes of social worker" --month 2027-01
     """
     from ..report.run import NotAPeriod, PeriodsClash, make_report
 
     workspace = run_of(ctx).use_case_workspace(register_file)
+    if activity is not None:
+        _activity_summary(ctx, workspace, activity, month, quarter or first or last or with_evidence, out, pdf,
+                          json_file, anonymous)
+        return
     try:
         files = make_report(workspace, month=month, quarter=quarter, first=first, last=last, out=out,
                             anonymous=anonymous, with_evidence=with_evidence, pdf=pdf, json_file=json_file)
@@ -59,6 +70,27 @@ def report_command(ctx, register_file, month, quarter, first, last, out, pdf, js
         raise click.UsageError(exc.message) from None
     except NotAPeriod as exc:
         raise click.BadParameter(exc.message) from None
+    _show(ctx, files)
+
+
+def _activity_summary(ctx, workspace, activity, month, other_period, out, pdf, json_file, anonymous) -> None:
+    """`report --activity`: the audit summary report of one activity of the programme."""
+    from ..report.run import NotAPeriod
+    from ..report.summary_run import make_summary
+
+    if other_period:
+        raise click.UsageError("--activity makes one activity's summary for a month: give --month (or nothing), "
+                               "not --quarter, --from/--to or --with-evidence.")
+    try:
+        files = make_summary(workspace, activity=activity, month=month, out=out, anonymous=anonymous, pdf=pdf,
+                             json_file=json_file)
+    except NotAPeriod as exc:
+        raise click.BadParameter(exc.message) from None
+    _show(ctx, files)
+
+
+def _show(ctx, files) -> None:
+    """What a report made, its notes and warnings; exit 1 when something needs a look."""
     click.echo("\n".join(files.lines()))
     for note in files.notes:
         click.echo(f"Note: {note}", err=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..domain import model as m
+from ..report import summary_sheet
 from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import OldSheet
@@ -31,7 +32,9 @@ class SheetInput:
 
 Maker = Callable[[SheetInput], list[tuple[str, dict]]]
 #: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
-MAKERS: dict[str, Maker] = {}
+MAKERS: dict[str, Maker] = {
+    r.KEY_MESSAGES.name: summary_sheet.rows,
+}
 
 
 def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:

@@ -83,6 +83,55 @@ def re_audit_due(finalised: dt.date) -> dt.date:
     return next_working_day(add_months(finalised, RE_AUDIT_MONTHS))
 
 
+THEMATIC_AUDIT = "thematic audit"  # the activity type followed by a six-month review (seed 003, 4.13-4.14)
+REVIEW_MONTHS = 6  # a thematic audit is reviewed six months after its summary was agreed
+
+
+def review_due(month: dt.date, agreed_on: dt.date | None = None) -> dt.date:
+    """When a thematic audit's six-month review is due: six months after the group agreed its summary (its key
+    messages), else six months after the end of its month; on a weekend or a bank holiday, the next working day."""
+    return next_working_day(add_months(agreed_on or last_day_of_month(month), REVIEW_MONTHS))
+
+
+@dataclass(frozen=True)
+class ActivityReview:
+    """The six-month review of one thematic audit (an activity of the programme in its month), and the re-audit
+    scheduled when it found practice had not progressed sufficiently (4.13)."""
+
+    activity: str
+    month: dt.date  # the activity's month (its first day)
+    due: dt.date
+    held_on: dt.date | None = None  # recorded by the QA officer (the Key messages sheet's "Review held on")
+    progressed: str = ""  # what the review found: "Yes", "No", or "" (not said)
+    re_audit_in: dt.date | None = None  # the month of the re-audit, when one was scheduled (its first day)
+
+    def late(self, today: dt.date) -> bool:
+        """Not held, and past its date."""
+        return self.held_on is None and today > self.due
+
+    @property
+    def what(self) -> str:
+        """Where the review stands, in words."""
+        if self.held_on is None:
+            return f"six-month review due {uk(self.due)}"
+        said = {"yes": "practice has progressed", "no": "practice has not progressed sufficiently"}.get(
+            self.progressed.strip().casefold(), "")
+        out = f"six-month review held {uk(self.held_on)}" + (f": {said}" if said else "")
+        if self.re_audit_in is not None:
+            out += f"; re-audit scheduled for {self.re_audit_in:%B %Y}"
+        return out
+
+
+def activity_review(activity: str, month: dt.date, *, agreed_on: dt.date | None = None,
+                    held_on: dt.date | None = None, progressed: str = "",
+                    re_audit_in: dt.date | None = None) -> ActivityReview:
+    """A thematic audit's review from what people recorded: when the group agreed its summary, when the review
+    was held, whether practice progressed, the month of a re-audit scheduled."""
+    month = month.replace(day=1)
+    return ActivityReview(activity, month, review_due(month, agreed_on), held_on, (progressed or "").strip(),
+                          re_audit_in.replace(day=1) if re_audit_in else None)
+
+
 def due_date(audit: m.RegisteredAudit) -> dt.date | None:
     """When the audit must be returned: its due date, else the last day of its month (a re-audit's too); on a
     weekend or a bank holiday, the next working day."""

@@ -63,12 +63,13 @@ class MonthProgramme:
     month: dt.date
     checked: ProgrammeCheck
     activities: list[Activity]
+    re_audits: list = field(default_factory=list)  # thematic audits whose six-month review scheduled a re-audit now
 
     def lines(self) -> list[str]:
         when = month_words(self.month)
         if not self.activities:
             months = ", ".join(month_words(m) for m in self.checked.programme.months()) or "none"
-            return [f"The programme has no activities in {when} (its months: {months})."]
+            return [f"The programme has no activities in {when} (its months: {months})."] + self.re_audit_lines()
         n = len(self.activities)
         lines = [f"{when}: {n} activit{'ies' if n != 1 else 'y'} ({self.checked.path.name})"]
         for i, a in enumerate(self.activities, start=1):
@@ -83,10 +84,25 @@ class MonthProgramme:
                       f"   Auditors: {'; '.join(a.auditors.splitlines())}",
                       f"   Form: {a.form or 'none'}",
                       f"   Counts toward the auditor's ten a year: {'Yes' if a.counts_toward_ten else 'No'}"]
-        return lines
+        return lines + self.re_audit_lines()
+
+    def re_audit_lines(self) -> list[str]:
+        """The re-audits scheduled for the month by thematic audits' six-month reviews."""
+        return ["", f"Re-audits scheduled for {month_words(self.month)} (by a six-month review):",
+                *(f"  {r.activity}: re-audit of the thematic audit of {month_words(r.month)}" for r in self.re_audits)
+                ] if self.re_audits else []
 
 
-def programme_month(ws: Workspace, month: dt.date, path: Path | None = None) -> MonthProgramme:
-    """The month's activities (those that could be read; `checked` has the programme's problems)."""
+def programme_month(ws: Workspace, month: dt.date, path: Path | None = None, *,
+                    with_re_audits: bool = False) -> MonthProgramme:
+    """The month's activities (those that could be read; `checked` has the programme's problems); with
+    `with_re_audits`, also the re-audits scheduled for the month (from the register's Key messages entries,
+    when the workspace has a register)."""
     checked = check_programme(ws, path)
-    return MonthProgramme(month.replace(day=1), checked, checked.programme.of_month(month))
+    shown = MonthProgramme(month.replace(day=1), checked, checked.programme.of_month(month))
+    if with_re_audits and Path(ws.register).exists():
+        from ..tracker.key_messages import re_audits_in
+
+        with ws.open_register() as reg:
+            shown.re_audits = re_audits_in(reg, month)
+    return shown

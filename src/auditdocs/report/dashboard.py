@@ -342,9 +342,14 @@ def render_dashboard(figures: Figures) -> bytes:
         table = title.startswith("Data") or title == "Evidence"  # one long table: its headings on every page
         sheet.print_setup(pages_wide=2 if title == "Data" else 1,
                           title_row=sheet.header_rows[0][0] if table and sheet.header_rows else None)
+    return saved(book, f"Audit dashboard {f.period}")
+
+
+def saved(book: Workbook, title: str) -> bytes:
+    """The workbook's bytes: no author, its title and language set, each chart with its alt text."""
     book.properties.creator = None
     book.properties.lastModifiedBy = None
-    book.properties.title = f"Audit dashboard {f.period}"
+    book.properties.title = title
     book.properties.language = LANGUAGE
     out = io.BytesIO()
     book.save(out)

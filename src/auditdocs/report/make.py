@@ -108,33 +108,44 @@ def write_report(figures: Figures, period: Period, out: Path, *, now: dt.datetim
     report_name, dashboard_name = file_names(period)
     charts = report_charts(figures)
     when = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-    total = 2 + pdf + (json_file is not None)
 
     def render(pages=None) -> bytes:
         return render_report(figures, charts, when, pages)
 
-    docx = render()
     files = ReportFiles(figures, Path(out) / f"{report_name}.docx", Path(out) / f"{dashboard_name}.xlsx")
-    if deep := naming.too_deep(Path(out), files.dashboard.name):
+    return write_files(files, render, lambda: render_dashboard(figures), lambda: as_json(figures), anonymous=anonymous,
+                       pdf=pdf, json_file=json_file, progress=progress)
+
+
+def write_files(files: ReportFiles, render, dashboard, figures_json, *, anonymous: bool = False, pdf: bool = False,
+                json_file: Path | None = None, progress: Progress | None = None) -> ReportFiles:
+    """Write a report's files where `files` names them: the Word report (`render(pages)`: its bytes, with each
+    heading's page in its contents when `pages` gives them), the workbook (`dashboard()`), with `pdf` the PDF
+    (beside the report, its name), with `json_file` the figures (`figures_json()`) as JSON. Owner-only unless
+    `anonymous`; what could not be made is in `files.warnings`."""
+    out, name = files.report.parent, files.report.stem
+    total = 2 + pdf + (json_file is not None)
+    docx = render()
+    if deep := naming.too_deep(out, files.dashboard.name):
         files.warnings.append(deep[0].upper() + deep[1:])
     pdf_bytes = None
     if pdf:
         try:
-            docx, pdf_bytes = report_pdf(render, report_name, report_name, Path(out))
+            docx, pdf_bytes = report_pdf(render, name, name, out)
             files.warnings += [f"The PDF {problem}." for problem in structure(pdf_bytes).problems()]
         except UserError as exc:
             files.warnings.append(exc.message[0].upper() + exc.message[1:])
     private = not anonymous
     write_atomic(files.report, docx, private=private)
     report_progress(progress, 1, total)
-    write_atomic(files.dashboard, render_dashboard(figures), private=private)
+    write_atomic(files.dashboard, dashboard(), private=private)
     report_progress(progress, 2, total)
     if pdf_bytes is not None:
-        files.pdf = write_atomic(Path(out) / f"{report_name}.pdf", pdf_bytes, private=private)
+        files.pdf = write_atomic(out / f"{name}.pdf", pdf_bytes, private=private)
     if pdf:
         report_progress(progress, 3, total)
     if json_file is not None:
-        files.json = write_atomic(Path(json_file), json.dumps(as_json(figures), indent=1, ensure_ascii=False) + "\n",
+        files.json = write_atomic(Path(json_file), json.dumps(figures_json(), indent=1, ensure_ascii=False) + "\n",
                                   private=private)
         report_progress(progress, total, total)
     return files

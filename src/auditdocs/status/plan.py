@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from ..domain import cycle
 from ..domain import model as m
-from ..domain.dates import long_date
+from ..domain.dates import last_day_of_month, long_date
 
 SOON_DAYS = 7  # "due this week": within the next seven days
 
@@ -43,6 +44,9 @@ class MonthAtAGlance:
     lines: list[AuditLine]
     #: The audits of the other months that are overdue or due soon (when every month is looked at), else None.
     other_months: list[AuditLine] | None = None
+    #: The six-month reviews of thematic audits (`cycle.ActivityReview`): those not yet held, the month's own, and
+    #: those whose re-audit is scheduled for the month.
+    reviews: list[cycle.ActivityReview] = dc_field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """How many audits are in each state (every state, in the order an audit goes through them)."""
@@ -75,13 +79,19 @@ class MonthAtAGlance:
         out = {"month": f"{self.month:%Y-%m}", "counts": self.counts(), "audits": [line.as_dict() for line in self.lines]}
         if self.other_months is not None:
             out["other_months"] = [line.as_dict() | {"month": f"{line.audit.month:%Y-%m}"} for line in self.other_months]
+        if self.reviews:
+            out["reviews"] = [{"activity": r.activity, "month": f"{r.month:%Y-%m}", "due": r.due.isoformat(),
+                               "held_on": r.held_on.isoformat() if r.held_on else None, "progressed": r.progressed,
+                               "re_audit_in": f"{r.re_audit_in:%Y-%m}" if r.re_audit_in else None,
+                               "overdue": r.late(self.today)} for r in self.reviews]
         return out
 
     def text(self, limit: int | None = None, groups: bool = True) -> str:
         """The month for a person to read; `limit`: at most that many audits in each list; `groups`: with the
         counts by auditor and by team."""
         if not self.lines and not self.other_months:
-            return f"No audits are allocated for {self.month:%B %Y} in the register."
+            return "\n".join([f"No audits are allocated for {self.month:%B %Y} in the register.",
+                              *review_lines(self.reviews, self.month, self.today)])
         counts = self.counts()
         out = [f"{self.month:%B %Y} on {long_date(self.today)}: {len(self.lines)} audit{'s' * (len(self.lines) != 1)}.",
                ""]
@@ -98,7 +108,7 @@ class MonthAtAGlance:
             out += [f"  {_line(line, self.today, self.month)}" for line in shown]
             if len(shown) < len(lines):
                 out.append(f"  … and {len(lines) - len(shown)} more ('auditdocs status' lists them all).")
-        return "\n".join(out)
+        return "\n".join(out + review_lines(self.reviews, self.month, self.today))
 
 
 def _line(line: AuditLine, today: dt.date, month: dt.date | None = None) -> str:
@@ -118,13 +128,32 @@ def subject_name(audit: m.RegisteredAudit, library) -> str:
     return spec.subject_name(audit.subject) if spec else ""
 
 
+def review_lines(reviews: list[cycle.ActivityReview], month: dt.date, today: dt.date) -> list[str]:
+    """The six-month reviews of thematic audits and the re-audits scheduled for `month`, for status."""
+    if not reviews:
+        return []
+    out = []
+    shown = [r for r in reviews if r.held_on is None or r.month == month]
+    if shown:
+        out += ["", "Six-month reviews of thematic audits:"]
+        out += [f"  {r.activity} ({r.month:%B %Y}): {r.what}{' - overdue' if r.late(today) else ''}" for r in shown]
+    again = [r for r in reviews if r.re_audit_in == month]
+    if again:
+        out += ["", f"Re-audits scheduled for {month:%B %Y}: " + "; ".join(
+            f"{r.activity} (thematic audit of {r.month:%B %Y})" for r in again)]
+    return out
+
+
 def month_at_a_glance(audits: list[m.RegisteredAudit], standings: dict[str, cycle.Standing], library,
-                      month: dt.date, today: dt.date, every_month: bool = False) -> MonthAtAGlance:
+                      month: dt.date, today: dt.date, every_month: bool = False,
+                      reviews: list[cycle.ActivityReview] = ()) -> MonthAtAGlance:
     """The month's audits (allocated for `month`), where each stands on `today`; with `every_month`, also the
-    audits of the other months that are overdue or due within the week."""
+    audits of the other months that are overdue or due within the week. `reviews`: every thematic audit's
+    six-month review (those to show are chosen here)."""
     month = month.replace(day=1)
     lines = [AuditLine(a, standings[a.audit_id], subject_name(a, library)) for a in audits if a.month == month]
-    glance = MonthAtAGlance(month, today, lines)
+    glance = MonthAtAGlance(month, today, lines, reviews=[
+        r for r in reviews if r.held_on is None or r.month == month or r.re_audit_in == month])
     if every_month:
         soon = today + dt.timedelta(days=SOON_DAYS)
         glance.other_months = [
@@ -160,7 +189,7 @@ MANAGER_STEPS = ("oversight", "actions", "meeting", "review_meeting", "head_of_s
 
 
 def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.Standing], library,
-                  month: dt.date, today: dt.date) -> list[Letter]:
+                  month: dt.date, today: dt.date, reviews: list[cycle.ActivityReview] = ()) -> list[Letter]:
     """One letter per auditor (audits not returned, overdue, to amend, each with its date) and one per team
     manager (oversight due, actions overdue, meetings and re-audits due), for the audits of `month` and of
     the months before it that still need something."""
@@ -219,7 +248,23 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
         if managers[manager]:
             letters.append(Letter(manager, "team manager", "\n".join(
                 [f"To {manager}:", "For the audits of your team, please:", *managers[manager]]), manager in late_for))
+    if letter := review_letter(reviews, month, today):
+        letters.append(letter)
     return letters
+
+
+def review_letter(reviews: list[cycle.ActivityReview], month: dt.date, today: dt.date) -> Letter | None:
+    """To the QA team: the six-month reviews of thematic audits not yet held and due by the end of `month` (or
+    within the week), each with its date; None when there are none."""
+    by = max(last_day_of_month(month), today + dt.timedelta(days=SOON_DAYS))
+    due = [r for r in reviews if r.held_on is None and r.due <= by]
+    if not due:
+        return None
+    lines = [f"  {r.activity} ({r.month:%B %Y}): hold the six-month review by {long_date(r.due)}"
+             f"{' - overdue' if r.late(today) else ''}" for r in due]
+    return Letter("the QA team", "QA officer", "\n".join(
+        ["To the QA team:", "For the thematic audits, please (record each review in the tracker's Key messages sheet):",
+         *lines]), any(r.late(today) for r in due))
 
 
 def _manager_step(step: cycle.Step) -> str:

@@ -18,6 +18,7 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
+from ..tracker import key_messages
 from ..workspace import Workspace
 from . import plan
 
@@ -36,6 +37,7 @@ class Standings:
     standings: dict[str, cycle.Standing]
     month: dt.date
     today: dt.date
+    reviews: list[cycle.ActivityReview] = dc_field(default_factory=list)  # thematic audits' six-month reviews
 
 
 def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None = None) -> Standings:
@@ -47,11 +49,12 @@ def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None
     library = ws.library()
     with ws.open_register() as reg:
         audits, months = reg.audits(summaries=True), reg.months()  # what the rules read of each record
+        reviews = key_messages.reviews(audits, reg.tracker_columns(key_messages.SHEET))
     today = today or dt.date.today()
     month = month or plan.default_month(months, today)
     if month is None:
         raise UserError(NO_AUDITS_YET)
-    return Standings(audits, cycle.standings(audits, library, today), month, today)
+    return Standings(audits, cycle.standings(audits, library, today), month, today, reviews)
 
 
 # ---- status --------------------------------------------------------------------------------------
@@ -69,7 +72,7 @@ class MonthStatus:
     @property
     def overdue(self) -> bool:
         """Something is overdue (the command line exits 1)."""
-        return bool(self.glance.overdue())
+        return bool(self.glance.overdue()) or any(r.late(self.glance.today) for r in self.glance.reviews)
 
     def lines(self) -> list[str]:
         """What `auditdocs status` prints."""
@@ -83,7 +86,7 @@ def month_status(ws: Workspace, *, month: dt.date | None = None, today: dt.date 
     in) for the month this is, else the latest with audits. `json_file`: also the month as JSON there."""
     found = standings(ws, month, today)
     glance = plan.month_at_a_glance(found.audits, found.standings, ws.library(), found.month, found.today,
-                                    every_month=month is None)
+                                    every_month=month is None, reviews=found.reviews)
     done = MonthStatus(glance, json_file)
     if json_file:
         done.files.append(write_atomic(json_file, json.dumps(glance.as_json(), ensure_ascii=False, indent=2) + "\n",
@@ -137,7 +140,8 @@ def chase_letters(ws: Workspace, *, month: dt.date | None = None, today: dt.date
     if eml and not (out and auditors):
         raise ValueError("e-mail drafts need the folder for them (out) and the auditors list (auditors)")
     found = standings(ws, month, today)
-    letters = plan.chase_letters(found.audits, found.standings, ws.library(), found.month, found.today)
+    letters = plan.chase_letters(found.audits, found.standings, ws.library(), found.month, found.today,
+                                 reviews=found.reviews)
     done = Chased(found.month, found.today, letters, out)
     if out and letters:
         for letter in letters:

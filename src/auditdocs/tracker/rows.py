@@ -140,7 +140,21 @@ EXCEPTIONS = SheetDef("Exceptions", (
 #: The sheets later steps of the programme add (each made from the register by its maker in
 #: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
 #: sheet once it has rows.
-MORE_SHEETS: tuple[SheetDef, ...] = ()
+#: The group's key messages and recommendations for each activity of the programme with audits returned (a
+#: thematic audit, a dip sample), by month and activity, read back for its audit summary report; for a thematic
+#: audit, its six-month review and any re-audit it led to (`report.summary_sheet`).
+KEY_MESSAGES = SheetDef("Key messages", (
+    Col("Month", 10), Col("Activity", 34, "long"), Col("Type", 16), Col("Audits", 8), Col("Returned", 9),
+    Col("Lead auditors", 30, "long"), Col("Others in the group", 30, "long"), Col("Review due", 12, "date"),
+    Col("Key messages", 60, "long", manager=True), Col("Recommendations", 60, "long", manager=True),
+    Col("Agreed by", 20, manager=True), Col("Agreed on", 12, "date", manager=True),
+    Col("Review held on", 12, "date", manager=True), Col("Practice progressed", 12, manager=True),
+    Col("Re-audit in", 11, manager=True),
+), key=("Month", "Activity"))
+
+MORE_SHEETS: tuple[SheetDef, ...] = (
+    KEY_MESSAGES,
+)
 CORE_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
 DATA_SHEETS = CORE_SHEETS + MORE_SHEETS
 SHEETS = {s.name: s for s in DATA_SHEETS}
@@ -421,6 +435,9 @@ def row_key(sheet: SheetDef, values: dict) -> str:
         return action if cycle.action_number(_stripped(values.get("Audit id")), action) is not None else ""
     if sheet is EXCEPTIONS:
         return exception_key(values)
+    if "Audit id" not in sheet.key:  # a sheet of rows that are not an audit's (by month and activity…)
+        parts = [_stripped(values.get(h)) for h in sheet.key]
+        return "\x1f".join(parts) if all(parts) else ""
     return "\x1f".join(_stripped(values.get(h)) for h in sheet.key) if _stripped(values.get("Audit id")) else ""
 
 
