@@ -36,6 +36,7 @@ from ..specs.loader import Library, did_you_mean
 FORM = "form"  # the pseudo field id of the form column
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters no form can hold
 FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
+ACTIVITY_COLUMNS = {"activity", "programmeactivity", "auditactivity"}
 DUE_DATE = "due_date"
 HEADINGS_WITHIN = 10  # the headings are looked for in this many rows from the top
 #: How a line of notes below (or among) the cases starts.
@@ -463,12 +464,14 @@ def read_allocations(
 
     # Second pass: the values of each row.
     seen: dict[str, m.Allocation] = {}
+    activity_col = _activity_column(columns, fields_map, matched)
     for n, cells, spec in rows:
         values, problems = row_values(spec, cells, columns, matched[spec.id], month)
         if problems:
             result.problems.append(RowProblem(n, "; ".join(problems) + ". Row skipped.", values.get("case_number", "")))
             continue
-        audit = audit_id(spec, values)
+        activity = " ".join(cell_text(cells[activity_col]).split()) if activity_col is not None else ""
+        audit = audit_id(spec, values, activity)
         if audit in seen:
             first = seen[audit]
             names = (spec.subject_name(first.values), spec.subject_name(values))
@@ -481,10 +484,19 @@ def read_allocations(
                 values.get("case_number", ""),
             ))
             continue
-        seen[audit] = m.Allocation(spec.id, values, n, audit)
+        seen[audit] = m.Allocation(spec.id, values, n, audit, activity)
         result.allocations.append(seen[audit])
     result.warnings += case_warnings(result.allocations, library)
     return result
+
+
+def _activity_column(columns: list[str], mapping: dict[str, int], matched: dict[str, dict[str, int]]) -> int | None:
+    """The column naming each row's activity of the programme (allocate writes it; empty: the control sample),
+    unless a form's detail is read from it."""
+    if "activity" in mapping:
+        return mapping["activity"]
+    used = {i for cols in matched.values() for i in cols.values()}
+    return next((i for i, c in enumerate(columns) if key(c) in ACTIVITY_COLUMNS and i not in used), None)
 
 
 def case_warnings(allocations: list[m.Allocation], library: Library) -> list[str]:

@@ -407,7 +407,9 @@ def record_made(result: Result, allocations: AllocationList, library: Library, r
         if before is not None and before.source == "allocate":
             audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files,
                                                 source="allocate", auditor_role=before.auditor_role,
-                                                service=before.service, re_audit_of=before.re_audit_of))
+                                                service=before.service, re_audit_of=before.re_audit_of,
+                                                activity_type=before.activity_type,
+                                                counts_toward_ten=before.counts_toward_ten, group=before.group))
         else:
             audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files))
     reg.record_audits(audits, now=now)
