@@ -116,7 +116,8 @@ def who_audits(activity: Activity, auditors: list[m.Auditor]) -> Who:
 
 def audit_type_words(activity: Activity) -> str:
     """What the form's Audit type says: the activity's type and name."""
-    return f"{activity.type[:1].upper()}{activity.type[1:]} – {activity.name}"
+    kind = f"{activity.type[:1].upper()}{activity.type[1:]}"
+    return kind if name_key(activity.name) == name_key(activity.type) else f"{kind} – {activity.name}"
 
 
 @dataclass
@@ -163,8 +164,9 @@ def cohort_problems(activities: list[Activity], export: Export, programme: str) 
 
 
 def _cases(activity: Activity, rows: list[int], export: Export, pool: CaseList, library, month: dt.date,
-           outcome: ActivityOutcome) -> list[m.Case]:
-    """The cases of the export's `rows`, with the details of the activity's form (`Case.activity` its name)."""
+           outcome: ActivityOutcome, quiet: bool = False) -> list[m.Case]:
+    """The cases of the export's `rows`, with the details of the activity's form (`Case.activity` its name).
+    A row the form cannot be made from is said in the outcome's notes (unless `quiet`: the rows were not drawn)."""
     spec = library.get(activity.form)
     if spec is None:
         raise UserError(f"the programme's activity '{activity.name}' (row {activity.row}) needs the form "
@@ -183,6 +185,8 @@ def _cases(activity: Activity, rows: list[int], export: Export, pool: CaseList, 
     cases = []
     for n in rows:
         values, problems = row_values(spec, cells[n], export.columns, matched, month, unknown=("auditor",))
+        if problems and quiet:
+            continue
         if problems:
             outcome.notes.append(f"row {n} of {export.path.name} was drawn but cannot be used: "
                                  f"{'; '.join(problems)}. Not allocated.")
@@ -305,7 +309,7 @@ def _managers(activity: Activity, export: Export, pool: CaseList, auditors: list
     eligible, notes = matching_rows(activity, export)
     outcome.notes += notes
     outcome.matched = len(eligible)
-    cases = _cases(activity, eligible, export, pool, library, month, outcome)
+    cases = _cases(activity, eligible, export, pool, library, month, outcome, quiet=True)
     per = activity.sample_size or 2
     rows = []
     for manager in managers:

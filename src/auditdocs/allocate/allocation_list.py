@@ -517,8 +517,9 @@ def case_warnings(allocations: list[m.Allocation], library: Library) -> list[str
             shown = ", ".join(f"'{library.get(a.form_id).subject_name(a.values)}' (row {a.row})" for a in names.values())
             warnings.append(f"rows {_rows(group)} have the same case number {case} but different names: {shown}. "
                             "Check the case number and the names in the list.")
-        for form_id in dict.fromkeys(a.form_id for a in group):
-            same_form = [a for a in group if a.form_id == form_id]
+        for form_id, activity in dict.fromkeys((a.form_id, key(a.activity)) for a in group):
+            # a case in two activities of the programme (the control sample and a dip sample) is two audits
+            same_form = [a for a in group if a.form_id == form_id and key(a.activity) == activity]
             auditors = list(dict.fromkeys(a.values.get("auditor", "") for a in same_form))
             if len(auditors) > 1:
                 warnings.append(f"rows {_rows(same_form)} give case {case} the same form ({form_id}) with different "

@@ -7,6 +7,7 @@ from ..budgets import LIST_CELLS
 from ..errors import UserError
 from ..files import put_text, write_atomic
 from ..specs.loader import did_you_mean
+from ..allocate.activities import AUDITORS_HELP
 from .example import example_rows
 from .plan import BY_HEADING, COLUMNS, HELP_SHEET, SHEET, TYPES, key, text_of
 
@@ -28,6 +29,8 @@ HELP = [
     "  <column> is not <value>       Legal status is not Placed for adoption",
     "  <column> at least <number>    Missing episodes in the last 6 months at least 1",
     "  <column> at most <number>     Age at most 17",
+    "",
+    *AUDITORS_HELP,
     "",
     "Then check it: auditdocs programme check",
     "And see a month: auditdocs programme show --month 2027-01",
