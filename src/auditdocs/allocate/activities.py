@@ -222,7 +222,6 @@ def plan_activities(activities: list[Activity], export: Export, pool: CaseList, 
     from .plan import Allocated, allocate
 
     month = facts.month
-    cohort_problems(activities, export, programme)
     facts = _done_after(facts, control_rows)
     rows: list[Allocated] = []
     outcomes: list[ActivityOutcome] = []

@@ -160,7 +160,7 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
     if unused := unused_mapping(mapping, pool.columns, auditor_list.columns):
         raise UserError("\n".join(unused))
     unreadable_rows([(auditors, auditor_list.problems), (cases, pool.problems)])
-    programme = _programme_month(ws, month)
+    programme, export = _programme_month(ws, month, cases)
     if programme is not None:
         settings = changed(settings, sample=sample_of(control_sample(programme.activities), settings.sample))
     with ws.open_register(write=True, create=True) as reg:
@@ -171,7 +171,7 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
         plan = plan_month(pool, auditor_list.auditors, history, settings, library, seed)
         result = MonthResult(plan, pool, auditor_list, month, ws.register)
         if programme is not None and not plan.impossible:
-            _plan_programme(result, programme, cases, facts_for(auditor_list.auditors, history, settings), library,
+            _plan_programme(result, programme, export, facts_for(auditor_list.auditors, history, settings), library,
                             seed)
         if plan.impossible:
             return result
@@ -195,27 +195,32 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
     return result
 
 
-def _programme_month(ws: Workspace, month: dt.date):
-    """The month of the workspace's programme (programme.xlsx), or None when there is none or it has no activity
-    this month (then the month is allocated as without a programme)."""
+def _programme_month(ws: Workspace, month: dt.date, cases: Path):
+    """The month of the workspace's programme (programme.xlsx) and the case system's export its cohorts are drawn
+    from, or (None, None) when there is no programme or it has no activity this month (then the month is allocated
+    as without a programme). A cohort rule naming a column the export lacks raises UserError."""
     from ..programme.run import programme_month
     from ..workspace import PROGRAMME_FILE
+    from .activities import cohort_problems
+    from .cohort import read_export
 
     if ws.settings_file is None or not (ws.folder / PROGRAMME_FILE).is_file():
-        return None
+        return None, None
     shown = programme_month(ws, month)
-    return shown if shown.activities else None
+    if not shown.activities:
+        return None, None
+    export = read_export(cases, [rule.column for a in shown.activities for rule in a.cohort])
+    cohort_problems(shown.activities, export, shown.checked.path.name)
+    return shown, export
 
 
-def _plan_programme(result: MonthResult, programme, cases: Path, facts: r.Facts, library, seed: int) -> None:
+def _plan_programme(result: MonthResult, programme, export, facts: r.Facts, library, seed: int) -> None:
     """The month's other activities added to the plan (the control sample is planned already), or the plan made
     impossible with why."""
     from .activities import plan_activities
-    from .cohort import read_export
 
     plan = result.plan
     result.programme = programme.checked.path
-    export = read_export(cases, [rule.column for a in programme.activities for rule in a.cohort])
     rows, result.activities, notes, impossible = plan_activities(
         programme.activities, export, result.cases, result.auditors.auditors, facts, plan.rows, library, seed,
         programme.checked.path.name)
