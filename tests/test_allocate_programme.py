@@ -20,7 +20,12 @@ from auditdocs.allocate.run import allocate_month
 from auditdocs.cli import cli
 from auditdocs.domain.model import name_key
 from auditdocs.programme.plan import COLUMNS
-from auditdocs.workspace import PROGRAMME_FILE, SETTINGS_FILE, init_workspace, load_workspace
+from auditdocs.workspace import (
+    PROGRAMME_FILE,
+    SETTINGS_FILE,
+    init_workspace,
+    load_workspace,
+)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 MONTH = dt.date(2026, 11, 1)
