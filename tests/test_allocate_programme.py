@@ -150,10 +150,18 @@ def test_a_month_with_a_programme_allocates_every_activity(workspace):
 
 
 def test_a_group_audit_is_recorded_with_its_group_and_shown_on_the_form(workspace):
+    from auditdocs.demo import THEMATIC_FORM, thematic_workbook
+
+    # the thematic form written in a spreadsheet, with a detail for the group (the demo's)
+    made = run("specs", "from-xlsx", thematic_workbook(workspace / "thematic.xlsx"))
+    assert made.exit_code == 0, made.output
+    rows = [list(r) for r in ROWS]
+    rows[2][8] = THEMATIC_FORM
+    write_programme(workspace / PROGRAMME_FILE, rows)
     allocate()
     thematic = [a for a in audits_of(workspace) if a.activity == THEMATIC]
     assert thematic and all(a.group == [PARTNER] for a in thematic)
-    assert all(f"group audit with {PARTNER}" in a.audit_type for a in thematic)
+    assert all(a.audit_type == f"Thematic audit – {THEMATIC} (group audit)" for a in thematic)  # no names: exported
     rows = [r for r in list_rows(workspace / "alloc.xlsx") if r["Activity"] == THEMATIC]
     assert {r["Group"] for r in rows} == {PARTNER}
 
@@ -164,10 +172,12 @@ def test_a_group_audit_is_recorded_with_its_group_and_shown_on_the_form(workspac
     assert len(after) == 31  # the same ids: generate read the Activity column back
     kept = next(a for a in after if a.audit_id == thematic[0].audit_id)
     assert kept.group == [PARTNER] and kept.activity_type == "thematic audit" and kept.files
+    assert kept.form_id == THEMATIC_FORM and kept.subject["group"] == PARTNER
     import zipfile
 
-    with zipfile.ZipFile(kept.files[0]) as form:
-        assert f"group audit with {PARTNER}" in form.read("word/document.xml").decode()
+    with zipfile.ZipFile(kept.files[0]) as form:  # the form's header names the group
+        assert "Audited with (the group)" in form.read("word/document.xml").decode()
+        assert "Priya Madeup (health, critical friend)" in form.read("word/document.xml").decode()
     manifest = (workspace / "forms" / "2026-11" / "manifest.csv").read_text(encoding="utf-8-sig")
     assert all(a.audit_id in manifest for a in after)
 

@@ -194,7 +194,7 @@ def _at(day: dt.date, hour: int = 9) -> dt.datetime:
 
 THEMATIC_FORM = "thematic_sw_changes"
 THEMATIC_WORKBOOK = "thematic form.xlsx"
-PARTNER = "Priya Madeup (health, critical friend)"
+PARTNER = "Morag Quillfeather (health, critical friend)"
 #: November's activities besides the control sample (the QA officer marked the control sample's rows).
 ACTIVITIES = [
     ["2026-11", "Children who go missing", "dip sample", "The impact of interventions for children who go missing",
@@ -224,8 +224,12 @@ def thematic_workbook(path: Path) -> Path:
     from .specs import workbook as wb
     from .specs.xlsxbook import workbook_bytes
 
+    details = [[id_, label, kind, "", "Yes" if required else "No", "Yes" if kept else "No"]
+               for id_, label, kind, required, kept in wb.DEFAULT_DETAILS]
+    details.insert(-2, ["group", "Audited with (the group)", "text", "", "No", "No"])  # a place for the group
     sheets = {wb.SETTINGS: [["Setting", "Value"], *map(list, THEMATIC_SETTINGS)],
-              wb.QUESTIONS: [["Type", "Reference", "ID", "Text"], *map(list, THEMATIC_QUESTIONS)]}
+              wb.QUESTIONS: [["Type", "Reference", "ID", "Text"], *map(list, THEMATIC_QUESTIONS)],
+              wb.DETAILS: [list(wb.DETAIL_COLUMNS), *details]}
     from types import SimpleNamespace
 
     form = SimpleNamespace(title=dict(THEMATIC_SETTINGS)["Title"], scales={})  # what the workbook's layout needs

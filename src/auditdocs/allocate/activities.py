@@ -21,7 +21,9 @@ What the Auditors cell means (the programme's help sheet says the same, `AUDITOR
   a role, as "IROs and team managers": the auditors of that role;
   anyone else, as "Priya Madeup (health, critical friend)": a partner, named in the group.
 Several on a line joined by "+", or one a line. For a thematic audit the people named (partners included) are its
-group: the lead auditor (chosen by the solver) returns the form, and the others are named on it and recorded.
+group: the lead auditor (chosen by the solver) returns the form; the others are recorded (the register's `group`),
+listed in the allocation list's Group column and named on the form where its details have a place for them (a
+detail `group`); its Audit type says "(group audit)" (names are kept out of it: exports show the audit type).
 """
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ AUDITORS_HELP = [
     "Several joined by + or one a line. The rules of Appendix A still apply (nobody audits their own team's "
     "cases, nor the same child twice running, nor in a break month).",
     "A thematic audit's people named (partners included) are its group: auditdocs gives each case a lead auditor, "
-    "who returns the form; the others are named on the form and in the register.",
+    "who returns the form; the others are named in the allocation list's Group column, in the register, and on "
+    "the form where it has a detail 'group' (in a form written in a spreadsheet: a row of the Details sheet).",
     "Managers' dip samples: each head of service, group manager and team manager of the auditors list dip samples "
     "the sample size (2) of their own team's (a team manager) or service's cases; they do not count toward the ten.",
 ]
@@ -259,8 +262,8 @@ def plan_activities(activities: list[Activity], export: Export, pool: CaseList, 
             group = [p for p in who.group if name_key(p) != name_key(row.auditor.name)] \
                 if activity.type == THEMATIC else []
             values = dict(row.case.subject)
-            if group:
-                values["audit_type"] += f" (group audit with {', '.join(group)})"
+            if group:  # the names on the form only where it has a place for them (the audit type is exported)
+                values["audit_type"] += " (group audit)"
                 if "group" in values:
                     values["group"] = ", ".join(group)
             why = _why(activity, row, who, draw, here, group)

@@ -76,6 +76,8 @@ def list_columns(rows: list[ListRow], given: list[str]) -> list[str]:
     columns = [c for c in given if c]
     if not any(key(c) in FORM_COLUMN_NAMES for c in columns):
         columns.insert(0, "Form")
+    if any(row.group for row in rows) and key(GROUP) not in {key(c) for c in columns}:
+        columns.append(GROUP)  # before the forms' details: a form's detail 'group' is this column
     for row in rows:
         matched = match_columns(row.spec, columns, {})
         for h in row.spec.header:
@@ -85,9 +87,8 @@ def list_columns(rows: list[ListRow], given: list[str]) -> list[str]:
         columns += [c for c in row.others if key(c) not in {key(col) for col in columns}]
     if key(AUDITOR_SERVICE) not in {key(c) for c in columns}:
         columns.append(AUDITOR_SERVICE)
-    for name, wanted in ((ACTIVITY, any(row.activity for row in rows)), (GROUP, any(row.group for row in rows))):
-        if wanted and key(name) not in {key(c) for c in columns}:
-            columns.append(name)
+    if any(row.activity for row in rows) and key(ACTIVITY) not in {key(c) for c in columns}:
+        columns.append(ACTIVITY)
     return columns
 
 
