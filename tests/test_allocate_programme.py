@@ -3,6 +3,7 @@ allocated under the rules of Appendix A, on real files (the sample export with i
 auditors, a real register), through the CLI and the use case; generate reads the Activity column back."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import random
@@ -265,3 +266,35 @@ def test_the_example_programme_uses_the_managers_dip_form_and_says_who_audits(tm
     assert dips and {r[8] for r in dips} == {"managers_dip_sample"} and {r[9] for r in dips} == {"No"}
     helps = " ".join(str(r[0]) for r in book["How to fill this in"].iter_rows(values_only=True) if r[0])
     assert "'Auditor group' is every auditor of the auditors list" in helps and "partner" in helps
+
+
+def test_the_manifest_and_a_rebuilt_register_keep_each_audits_activity(workspace):
+    allocate()
+    assert run("generate", "--data", "alloc.xlsx", "--month", "2026-11").exit_code == 0
+    before = {a.audit_id: a for a in audits_of(workspace)}
+    with open(workspace / "forms" / "2026-11" / "manifest.csv", encoding="utf-8-sig") as fh:
+        lines = {row["Audit id"]: row for row in csv.DictReader(fh)}
+    thematic = next(a for a in before.values() if a.activity == THEMATIC)
+    assert lines[thematic.audit_id]["Activity"] == THEMATIC and lines[thematic.audit_id]["Group"] == PARTNER
+    assert lines[thematic.audit_id]["Counts toward the ten"] == "Yes"
+    assert {r["Activity type"] for r in lines.values() if r["Activity"] == MISSING} == {"dip sample"}
+
+    rebuilt = run("register", "rebuild")
+    assert rebuilt.exit_code in (0, 1), rebuilt.output
+    after = {a.audit_id: a for a in audits_of(workspace)}
+    assert set(after) == set(before)
+    assert {aid: (a.activity, a.activity_type, a.counts_toward_ten, a.group) for aid, a in after.items()} == \
+        {aid: (a.activity, a.activity_type, a.counts_toward_ten, a.group) for aid, a in before.items()}
+
+
+def test_a_list_with_an_activity_column_made_into_forms_without_allocate_keeps_it(workspace):
+    """generate reads the Activity, Activity type, Counts toward the ten and Group columns of a list allocate did
+    not record (another register): the same audit ids, and the audits recorded with their activity."""
+    allocate()
+    (workspace / "register" / "auditdocs.sqlite").rename(workspace / "allocated.sqlite")
+    made = run("generate", "--data", "alloc.xlsx", "--month", "2026-11")
+    assert made.exit_code == 0, made.output
+    audits = audits_of(workspace)
+    assert Counter(a.activity for a in audits) == {"": 10, MISSING: 5, THEMATIC: 4, MANAGERS: 12}
+    assert {(a.activity_type, a.counts_toward_ten) for a in audits if a.activity == MISSING} == {("dip sample", False)}
+    assert all(a.group == [PARTNER] for a in audits if a.activity == THEMATIC)

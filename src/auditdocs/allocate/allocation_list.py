@@ -37,6 +37,10 @@ FORM = "form"  # the pseudo field id of the form column
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters no form can hold
 FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
 ACTIVITY_COLUMNS = {"activity", "programmeactivity", "auditactivity"}
+#: The columns allocate writes beside the Activity column, read back into the `Allocation`: what -> names.
+ACTIVITY_DETAILS = {"activity_type": {"activitytype", "typeofactivity"},
+                    "counts": {"countstowardtheten", "countstowardten", "countstowardtheauditorsten"},
+                    "group": {"group", "groupauditors", "auditedwith", "others"}}
 DUE_DATE = "due_date"
 HEADINGS_WITHIN = 10  # the headings are looked for in this many rows from the top
 #: How a line of notes below (or among) the cases starts.
@@ -465,12 +469,16 @@ def read_allocations(
     # Second pass: the values of each row.
     seen: dict[str, m.Allocation] = {}
     activity_col = _activity_column(columns, fields_map, matched)
+    keys = [key(c) for c in columns]
+    detail_cols = {what: keys.index(next(n for n in names if n in keys)) for what, names in ACTIVITY_DETAILS.items()
+                   if any(n in keys for n in names)}
     for n, cells, spec in rows:
         values, problems = row_values(spec, cells, columns, matched[spec.id], month)
         if problems:
             result.problems.append(RowProblem(n, "; ".join(problems) + ". Row skipped.", values.get("case_number", "")))
             continue
         activity = " ".join(cell_text(cells[activity_col]).split()) if activity_col is not None else ""
+        details = {what: cell_text(cells[i]) for what, i in detail_cols.items()}
         audit = audit_id(spec, values, activity)
         if audit in seen:
             first = seen[audit]
@@ -484,10 +492,20 @@ def read_allocations(
                 values.get("case_number", ""),
             ))
             continue
-        seen[audit] = m.Allocation(spec.id, values, n, audit, activity)
+        seen[audit] = m.Allocation(spec.id, values, n, audit, activity, details.get("activity_type", ""),
+                                   key(details.get("counts", "")) not in ("no", "n", "false", "0"),
+                                   tuple(group_names(details.get("group", ""))))
         result.allocations.append(seen[audit])
     result.warnings += case_warnings(result.allocations, library)
     return result
+
+
+_GROUP_SPLIT = re.compile(r",\s*(?![^()]*\))")  # names separated by commas, not those inside brackets
+
+
+def group_names(text: str) -> list[str]:
+    """The names of a Group cell ("Dana Whitfield, Priya Madeup (health, critical friend)")."""
+    return [p.strip() for p in _GROUP_SPLIT.split(text or "") if p.strip()]
 
 
 def _activity_column(columns: list[str], mapping: dict[str, int], matched: dict[str, dict[str, int]]) -> int | None:

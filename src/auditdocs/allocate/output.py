@@ -26,6 +26,8 @@ WHY = "Why"
 WHY_COLUMNS = ["Row", "Case number", "Form", "Auditor", "Audit id", "Why this auditor", "Rules not kept", "What to do"]
 AUDITOR_SERVICE = "Auditor service"
 ACTIVITY = "Activity"  # the programme's activity of each row (empty: the control sample); generate reads it back
+ACTIVITY_TYPE = "Activity type"
+COUNTS = "Counts toward the ten"  # Yes / No (empty: the control sample, which counts)
 GROUP = "Group"  # the others auditing the case with its auditor (a group audit)
 #: The name of a column added for a detail the cases list did not have (else the detail's label).
 NEW_COLUMN = {"auditor": "Auditor", "due_date": "Due date", "audit_type": "Audit type"}
@@ -87,8 +89,8 @@ def list_columns(rows: list[ListRow], given: list[str]) -> list[str]:
         columns += [c for c in row.others if key(c) not in {key(col) for col in columns}]
     if key(AUDITOR_SERVICE) not in {key(c) for c in columns}:
         columns.append(AUDITOR_SERVICE)
-    if any(row.activity for row in rows) and key(ACTIVITY) not in {key(c) for c in columns}:
-        columns.append(ACTIVITY)
+    if any(row.activity for row in rows):
+        columns += [c for c in (ACTIVITY, ACTIVITY_TYPE, COUNTS) if key(c) not in {key(col) for col in columns}]
     return columns
 
 
@@ -122,6 +124,10 @@ def workbook(rows: list[ListRow], columns: list[str], month: dt.date, notes: lis
                 value = row.auditor.service
             elif key(name) == key(ACTIVITY):
                 value = row.activity
+            elif key(name) == key(ACTIVITY_TYPE):
+                value = row.activity_type
+            elif key(name) == key(COUNTS):
+                value = ("Yes" if row.counts else "No") if row.activity else ""
             elif key(name) == key(GROUP):
                 value = ", ".join(row.group)
             else:
