@@ -13,12 +13,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+import test_programme
+from test_programme import cli_run as run
 
 from auditdocs.allocate.allocation_list import read_allocations
 from auditdocs.allocate.history import history_from
 from auditdocs.allocate.run import allocate_month
-from auditdocs.cli import cli
 from auditdocs.domain.model import name_key
 from auditdocs.programme.plan import COLUMNS
 from auditdocs.workspace import (
@@ -72,24 +72,14 @@ def made(tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def workspace(made, tmp_path, monkeypatch):
-    folder = tmp_path / "ws"
-    shutil.copytree(made, folder)
-    monkeypatch.chdir(folder)
-    return folder
-
-
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def allocate(out: str = "alloc.xlsx", *extra):
     return run("allocate", "--month", "2026-11", "--cases", "cases.xlsx", "--auditors", "auditors.xlsx",
                "--out", out, *extra)
+
+
+workspace = test_programme.workspace  # the fixture: a copy of this module's `made` for each test
 
 
 def audits_of(folder: Path):
