@@ -35,7 +35,7 @@ from dataclasses import field as dc_field
 
 from ..domain import model as m
 from ..errors import UserError
-from ..programme.plan import Activity
+from ..programme.plan import Activity, month_words
 from . import rules as r
 from .allocation_list import DUE_DATE, cell_text, match_columns, row_values
 from .cohort import Export, column_problems, columns_line, draw_cohort, matching_rows
@@ -237,7 +237,7 @@ def plan_activities(activities: list[Activity], export: Export, pool: CaseList, 
         outcomes.append(outcome)
         where = f"'{activity.name}' ({activity.type}, row {activity.row} of {programme})"
         if activity.type == MANAGERS:
-            rows += _managers(activity, export, pool, auditors, library, month, seed, outcome)
+            rows += _managers(activity, export, pool, auditors, library, facts, seed, outcome)
             continue
         draw = draw_cohort(activity, export, seed)
         outcome.notes += [n for n in draw.notes if n not in export.notes]
@@ -293,17 +293,51 @@ def _why(activity: Activity, row, who: Who, draw, facts: r.Facts, group: list[st
     return " ".join(parts)
 
 
+def activity_breaches(cases: list[m.Case], facts: r.Facts) -> list[r.Breach]:
+    """The rules a list's rows break (`check.row_breaches`), each row under its activity's rules: a managers' dip
+    sample only under the break rule, an activity that does not count toward the ten without the year's limit.
+    A row's activity is its list's Activity, Activity type and Counts toward the ten columns (`Case.others`)."""
+    from .check import row_breaches
+    from .output import ACTIVITY, ACTIVITY_TYPE, COUNTS
+
+    def other(case: m.Case, name: str) -> str:
+        return next((str(v) for k, v in case.others.items() if name_key(k) == name_key(name)), "")
+
+    counting, not_counting, managers = [], [], []
+    for case in cases:
+        case.activity = other(case, ACTIVITY).strip()
+        if name_key(other(case, ACTIVITY_TYPE)) == name_key(MANAGERS):
+            managers.append(case)
+        elif case.activity and name_key(other(case, COUNTS)) in ("no", "n", "false"):
+            not_counting.append(case)
+        else:
+            counting.append(case)
+    unlimited = replace(facts, settings=replace(facts.settings, audits_per_year=UNLIMITED))
+    found = row_breaches(counting, facts) + row_breaches(not_counting, unlimited)
+    for case in managers:
+        auditor = facts.auditor(case.auditor)
+        if auditor is not None and (b := r.on_break(case, auditor, facts)):
+            found.append(replace(b, row=case.row))
+    return sorted(found, key=lambda b: b.row)
+
+
 def is_manager(auditor: m.Auditor) -> bool:
     role = name_key(auditor.role)
     return any(r in role for r in MANAGER_ROLES)
 
 
 def _managers(activity: Activity, export: Export, pool: CaseList, auditors: list[m.Auditor], library,
-              month: dt.date, seed: int, outcome: ActivityOutcome):
+              facts: r.Facts, seed: int, outcome: ActivityOutcome):
     """Each manager's cases for their dip sample: from their own team (a team manager) or service."""
     from .plan import Allocated
 
+    month = facts.month
     managers = [a for a in auditors if is_manager(a)]
+    away = [a for a in managers if facts.breaks.on_break(a)]
+    if away:
+        outcome.notes.append(f"on an agreed audit break in {month_words(month)}, so no dip sample this month: "
+                             f"{', '.join(a.name for a in away)}.")
+        managers = [a for a in managers if a not in away]
     if not managers:
         outcome.notes.append("the auditors list has no head of service, group manager or team manager (by their "
                              "Role): nobody to dip sample.")

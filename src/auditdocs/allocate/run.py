@@ -20,9 +20,9 @@ from ..errors import UserError
 from ..files import write_atomic
 from ..register import audit_from_allocation
 from . import rules as r
-from .activities import ActivityOutcome, control_sample, sample_of
+from .activities import ActivityOutcome, activity_breaches, control_sample, sample_of
 from .allocation_list import RowProblem, read_allocations
-from .check import month_breaches, month_notes, row_breaches, row_notes
+from .check import month_breaches, month_notes, row_notes
 from .history import history_from
 from .lists import (
     AuditorList,
@@ -357,7 +357,7 @@ def check_allocation(ws: Workspace, *, listed: Path, auditors: Path, month: dt.d
     waiting = {due.original.case_number: due.original.audit_id for due in history.re_audits}
     for case in cases.cases:
         case.re_audit_of = waiting.get(case.case_number, "")
-    result.breaches = row_breaches(cases.cases, facts) + month_breaches(cases.cases, facts)
+    result.breaches = activity_breaches(cases.cases, facts) + month_breaches(cases.cases, facts)
     for case in cases.cases:
         if auditor := facts.auditor(case.auditor):
             result.notes += row_notes(case, auditor, facts)
