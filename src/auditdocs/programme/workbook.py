@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..allocate.activities import AUDITORS_HELP
 from ..budgets import LIST_CELLS
 from ..errors import UserError
 from ..files import put_text, write_atomic
 from ..specs.loader import did_you_mean
 from .example import example_rows
-from .plan import BY_HEADING, COLUMNS, HELP_SHEET, SHEET, TYPES, key, text_of
+from .plan import (
+    AUDITORS_HELP,
+    BY_HEADING,
+    COLUMNS,
+    HELP_SHEET,
+    SHEET,
+    TYPES,
+    key,
+    text_of,
+)
 
 HELP = [
     "How to fill in the audit programme",
