@@ -50,6 +50,9 @@ AUDITOR_DETAILS = {
     "Imran Chaudhry": ("Team manager", "2026-11", "20/10/2026", ""),
     "Rachel Dunmore": ("Team manager", "2027-02", "02/11/2026", ""),
 }
+#: What the case system's export says beyond the case's details, for the programme's cohort rules (invented).
+COHORT_COLUMNS = ["Social workers in the last 12 months", "Missing episodes in the last 6 months",
+                  "Re-referral within 12 months"]
 AUDITOR_COLUMNS = ["Name", "E-mail", "Team", "Service", "Role", "Break months", "Break requested on", "Exemptions"]
 
 
@@ -87,6 +90,19 @@ def more_cases(rng: random.Random) -> list[dict]:
     return out
 
 
+def cohort_details(cases: list[dict], rng: random.Random) -> None:
+    """The export's cohort columns for each case: how many social workers in the last 12 months (one in six had 5
+    or more), missing episodes in the last 6 months (one in five went missing), re-referred within 12 months."""
+    for case in cases:
+        if case.get("Category") in ("Foster carer", "Prospective adopter", "Supported lodgings", "Early Help") \
+                or not case.get("Date of birth"):
+            continue
+        many = rng.random() < 1 / 6
+        case["Social workers in the last 12 months"] = rng.randint(5, 8) if many else rng.randint(1, 4)
+        case["Missing episodes in the last 6 months"] = rng.randint(1, 6) if rng.random() < 0.2 else 0
+        case["Re-referral within 12 months"] = "Yes" if rng.random() < 0.2 else "No"
+
+
 def auditors() -> list[dict]:
     out = []
     for name, (team, _) in AUDITORS.items():
@@ -99,8 +115,10 @@ def auditors() -> list[dict]:
 
 def main() -> None:
     cases = sample_cases() + more_cases(random.Random(202611 + 1))
-    write_xlsx([{c: row.get(c, "") for c in CASE_COLUMNS} for row in cases], HERE / f"cases_{MONTH}.xlsx",
-               CASE_COLUMNS, f"Cases {MONTH}")
+    cohort_details(cases, random.Random(202611 + 2))
+    columns = CASE_COLUMNS + COHORT_COLUMNS
+    write_xlsx([{c: row.get(c, "") for c in columns} for row in cases], HERE / f"cases_{MONTH}.xlsx",
+               columns, f"Cases {MONTH}")
     write_xlsx(auditors(), HERE / "auditors.xlsx", AUDITOR_COLUMNS, "Auditors")
     print(f"{len(cases)} cases written to samples/cases_{MONTH}.xlsx, "
           f"{len(AUDITORS)} auditors to samples/auditors.xlsx")

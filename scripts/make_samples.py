@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parents[1] / "src" / "auditdocs" / "samples"
+HERE = Path(__file__).resolve().parents[1] / "samples"
 MONTH = "2026-11"
 DUE = dt.date(2026, 11, 30)
 FIXED_TIME = dt.datetime(2026, 10, 30, 9, 0, 0)

@@ -250,6 +250,11 @@ def capture(folder: Path, library, specs: Path, scratch: Path) -> dict[str, str]
     """The five outputs of the demo month made in `folder` (left as it is), as canonical JSON texts;
     `scratch` is an empty folder for the commands' JSON files."""
     folder = Path(folder).absolute()
+    if (folder / "form_specs").is_dir():  # the demo's own forms: the thematic audit's, made from a workbook, too
+        from auditdocs.specs import load_library
+
+        specs = folder / "form_specs"
+        library = load_library(specs)
     tracker = folder / "tracker" / "Audit tracker.xlsx"
     tracker_values = tracker_dump(tracker)
     register, files = register_dump(folder / "register" / "auditdocs.sqlite", library, list(tracker_values))

@@ -120,6 +120,9 @@ class DemoMonth:
     allocation_list: Path | None = None  # what allocate wrote, for generate
     amended: str = ""  # the incomplete form that comes back amended (its path in the returned folder)
     amendment: tuple | None = None  # its answers and tables, all given
+    programme: Step | None = None  # the programme's month made ready: shown with the allocation
+    activities: set[str] = dc_field(default_factory=set)  # the audits of the programme's activities (not the control
+    # sample): they come back complete, after the control sample's, so that the control sample's month is as before
 
     @property
     def folder(self) -> Path:
@@ -175,6 +178,8 @@ def run_demo(folder: Path, library) -> DemoMonth:
         raise UserError(f"the sample lists {', '.join(missing)} are missing from {SAMPLES}. Reinstall auditdocs "
                         "(see README).")
     demo = DemoMonth(demo_workspace(folder).with_files(specs=library.folder))
+    demo.programme = programme_step(demo, library)
+    library = demo.workspace.library()
     for step in (allocate_step, generate_step, auditors_step, consolidate_step, people_step, moderation_step,
                  report_step, status_step):
         demo.steps.append(step(demo, library))
@@ -183,6 +188,82 @@ def run_demo(folder: Path, library) -> DemoMonth:
 
 def _at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour))
+
+
+# ---- 0. the programme: a dip sample and a thematic audit whose form is written in a spreadsheet ---------------
+
+THEMATIC_FORM = "thematic_sw_changes"
+THEMATIC_WORKBOOK = "thematic form.xlsx"
+PARTNER = "Morag Quillfeather (health, critical friend)"
+#: November's activities besides the control sample (the QA officer marked the control sample's rows).
+ACTIVITIES = [
+    ["2026-11", "Children who go missing", "dip sample", "The impact of interventions for children who go missing",
+     "Missing episodes in the last 6 months at least 1", 5, "", "QA team + service", "csc_case_file_audit", "No"],
+    ["2026-11", "Multiple changes of social worker", "thematic audit", "The impact of multiple changes of social "
+     "worker", "Social workers in the last 12 months at least 5", 4, "", f"Auditor group\n{PARTNER}", THEMATIC_FORM,
+     "Yes"],
+]
+THEMATIC_SETTINGS = [
+    ("Form ID", THEMATIC_FORM), ("Title", "Thematic audit — Multiple changes of social worker"), ("Subject", "Child"),
+    ("Evidence required on every question when the answer is", "No, Partially"),
+    ("Add an overall grade", "overall_grade"), ("Add an action table", "Yes"),
+]
+THEMATIC_QUESTIONS = [
+    ("section", "1", "", "Relationships with the child"),
+    ("question", "1.1", "", "Has the child been told why their social worker changed, in a way they understand?"),
+    ("question", "1.2", "", "Did the outgoing worker introduce the new worker to the child?"),
+    ("section", "2", "", "Planning and drift"),
+    ("question", "2.1", "", "Was the plan reviewed within 4 weeks of each change?"),
+    ("question", "2.2", "", "Is the plan free of drift or delay caused by the changes?"),
+]
+
+
+def thematic_workbook(path: Path) -> Path:
+    """The workbook the QA officer writes for the thematic audit, as `specs to-xlsx` lays one out (its Settings
+    and Sections and questions sheets; the overall grade and the action table added by the settings)."""
+    from .specs import workbook as wb
+    from .specs.xlsxbook import workbook_bytes
+
+    details = [[id_, label, kind, "", "Yes" if required else "No", "Yes" if kept else "No"]
+               for id_, label, kind, required, kept in wb.DEFAULT_DETAILS]
+    details.insert(-2, ["group", "Audited with (the group)", "text", "", "No", "No"])  # a place for the group
+    sheets = {wb.SETTINGS: [["Setting", "Value"], *map(list, THEMATIC_SETTINGS)],
+              wb.QUESTIONS: [["Type", "Reference", "ID", "Text"], *map(list, THEMATIC_QUESTIONS)],
+              wb.DETAILS: [list(wb.DETAIL_COLUMNS), *details]}
+    from types import SimpleNamespace
+
+    form = SimpleNamespace(title=dict(THEMATIC_SETTINGS)["Title"], scales={})  # what the workbook's layout needs
+    return write_atomic(path, workbook_bytes(sheets, form))
+
+
+def programme_step(demo: DemoMonth, library) -> Step:
+    """The thematic audit's form made from its workbook (`specs from-xlsx`), into the demo's own copy of the
+    forms, and November's dip sample and thematic audit added to the programme."""
+    import openpyxl
+
+    from .programme.workbook import write_programme
+    from .specs.run import form_from_xlsx
+    from .workspace import PROGRAMME_FILE
+
+    specs = demo.folder / "form_specs"
+    shutil.copytree(library.folder, specs, dirs_exist_ok=True)
+    demo.workspace = demo.workspace.with_files(specs=specs)
+    book = thematic_workbook(demo.folder / THEMATIC_WORKBOOK)
+    made = form_from_xlsx(demo.workspace, book, replace=True)
+    demo.workspace = demo.workspace.with_files(specs=specs)  # read the forms again, the thematic one with them
+    programme = write_programme(demo.folder / PROGRAMME_FILE, demo.workspace.library().ids())
+    sheet_book = openpyxl.load_workbook(programme)
+    for row in ACTIVITIES:
+        sheet_book["Programme"].append(row)
+    data = io.BytesIO()
+    sheet_book.save(data)
+    write_atomic(programme, data.getvalue())
+    return Step(f"The programme for {MONTH:%B %Y}: a dip sample and a thematic audit",
+                [f"auditdocs specs from-xlsx \"{THEMATIC_WORKBOOK}\"", f"auditdocs programme show --month {MONTH:%Y-%m}"],
+                [f"The thematic audit's form, written in a spreadsheet ({THEMATIC_WORKBOOK}), made into "
+                 f"{demo.shown(made.path)} ({made.spec.title}).",
+                 *(f"Added to {PROGRAMME_FILE}: {row[1]} ({row[2]}, {row[5]} cases; {row[7].splitlines()[0]})"
+                   for row in ACTIVITIES)])
 
 
 # ---- 1. allocate ---------------------------------------------------------------------------------
@@ -198,10 +279,15 @@ def allocate_step(demo: DemoMonth, library) -> Step:
         raise UserError("the sample month could not be allocated: " + " ".join(result.plan.impossible))
     demo.allocation_list = result.out
     plan = result.plan
+    demo.activities = {a.audit_id for a in _allocations(demo, library).values() if a.activity}
+    before = demo.programme or Step("")
     return Step(f"Allocate {MONTH:%B %Y}'s audits ({ALLOCATED_ON:%d/%m/%Y})",
-                [f"auditdocs allocate --month {MONTH:%Y-%m} --cases {LISTS[0]} --auditors {LISTS[1]}"],
-                [f"{len(plan.rows)} audits allocated to {len({row.auditor.name for row in plan.rows})} auditors under "
-                 f"the framework's rules: {demo.shown(out)} (its Why sheet says why each auditor)."],
+                [*before.commands,
+                 f"auditdocs allocate --month {MONTH:%Y-%m} --cases {LISTS[0]} --auditors {LISTS[1]}"],
+                [*before.lines,
+                 f"{len(plan.rows)} audits allocated to {len({row.auditor.name for row in plan.rows})} auditors under "
+                 f"the framework's rules: {demo.shown(out)} (its Why sheet says why each auditor).",
+                 *(f"  {outcome.line()}" for outcome in result.activities)],
                 [*plan.attention, *result.problems])
 
 
@@ -212,7 +298,8 @@ def generate_step(demo: DemoMonth, library) -> Step:
     from .generate.run import make_forms
 
     ids = list(_allocations(demo, library))
-    excel = {aid for i, aid in enumerate(ids) if i % EXCEL_EVERY == 5}
+    control = [aid for aid in ids if aid not in demo.activities]
+    excel = {aid for i, aid in enumerate(control) if i % EXCEL_EVERY == 5}
     made = {}
     for chosen, fmt in (([aid for aid in ids if aid not in excel], "docx"), (excel, "xlsx")):
         result = make_forms(demo.workspace, data=demo.allocation_list, month=MONTH, fmt=fmt, audits=set(chosen),
@@ -235,19 +322,21 @@ def auditors_step(demo: DemoMonth, library) -> Step:
     rng = random.Random(2026)
     grades = _grade_cycle(library)
     full: dict[Path, tuple[dict, dict]] = {}
-    for n, path in enumerate(sorted(p for p in demo.month_forms.rglob("*") if p.suffix in (".docx", ".xlsx"))):
+    forms = sorted(p for p in demo.month_forms.rglob("*") if p.suffix in (".docx", ".xlsx"))
+    other = [p for p in forms if _audit_of(p, demo.activities)]  # the programme's activities: after, all complete
+    for n, path in enumerate([p for p in forms if p not in other] + other):
         allocation = next(a for aid, a in allocations.items() if aid in path.name)
         spec = library.get(allocation.form_id)
         answers, tables = invent_answers(spec, allocation, rng, next(grades), incomplete=False)
         saved = _audit_date(spec, answers)
         target = returned / path.relative_to(demo.month_forms)
-        if n % INCOMPLETE_EVERY == 4:
+        if n % INCOMPLETE_EVERY == 4 and path not in other:
             full[target] = (answers, tables)
             answers, tables = copy.deepcopy(answers), copy.deepcopy(tables)
             _leave_something_out(spec, answers, tables, rng)
         write_atomic(target, saved_on(_fill(path, answers, tables), _at(saved, 16)), private=True)
-    libreoffice = _through_libreoffice(returned)
-    unreadable = _one_unreadable(returned)
+    libreoffice = _through_libreoffice(returned, demo.activities)
+    unreadable = _one_unreadable(returned, demo.activities)
     demo.amended = next((str(p.relative_to(returned)) for p in full if p.exists()
                          and str(p.relative_to(returned)) != libreoffice), "")
     demo.amendment = full[returned / demo.amended] if demo.amended else None
@@ -367,10 +456,16 @@ def _leave_something_out(spec, answers, tables, rng) -> None:
             break
 
 
-def _through_libreoffice(returned: Path) -> str:
-    """Save one returned Word form through LibreOffice, as an auditor using it would."""
+def _audit_of(path: Path, audits: set[str]) -> bool:
+    """Whether the file is a form of one of `audits` (by the id in its name)."""
+    return any(aid in path.name for aid in audits)
+
+
+def _through_libreoffice(returned: Path, leave: set[str] = frozenset()) -> str:
+    """Save one returned Word form (not of the audits `leave`) through LibreOffice, as an auditor using it would."""
     soffice = shutil.which("soffice")
-    first = next((p for p in sorted(returned.rglob("*.docx")) if not skipped_silently(p)), None)
+    first = next((p for p in sorted(returned.rglob("*.docx")) if not skipped_silently(p)
+                  and not _audit_of(p, leave)), None)
     if soffice is None or first is None:
         return ""
     with tempfile.TemporaryDirectory() as tmp:
@@ -385,9 +480,9 @@ def _through_libreoffice(returned: Path) -> str:
     return str(first.relative_to(returned))
 
 
-def _one_unreadable(returned: Path) -> str:
-    """An auditor saves one form as a PDF by mistake and sends that back instead."""
-    last = sorted(p for p in returned.rglob("*.docx"))[-1]
+def _one_unreadable(returned: Path, leave: set[str] = frozenset()) -> str:
+    """An auditor saves one form (not of the audits `leave`) as a PDF by mistake and sends that back instead."""
+    last = sorted(p for p in returned.rglob("*.docx") if not _audit_of(p, leave))[-1]
     wrong = last.with_suffix(".pdf")
     from pypdf import PdfWriter
 

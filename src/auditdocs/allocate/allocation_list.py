@@ -36,6 +36,11 @@ from ..specs.loader import Library, did_you_mean
 FORM = "form"  # the pseudo field id of the form column
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters no form can hold
 FORM_COLUMN_NAMES = {"form", "formid", "formname", "auditform", "audittool"}
+ACTIVITY_COLUMNS = {"activity", "programmeactivity", "auditactivity"}
+#: The columns allocate writes beside the Activity column, read back into the `Allocation`: what -> names.
+ACTIVITY_DETAILS = {"activity_type": {"activitytype", "typeofactivity"},
+                    "counts": {"countstowardtheten", "countstowardten", "countstowardtheauditorsten"},
+                    "group": {"group", "groupauditors", "auditedwith", "others"}}
 DUE_DATE = "due_date"
 HEADINGS_WITHIN = 10  # the headings are looked for in this many rows from the top
 #: How a line of notes below (or among) the cases starts.
@@ -463,12 +468,18 @@ def read_allocations(
 
     # Second pass: the values of each row.
     seen: dict[str, m.Allocation] = {}
+    activity_col = _activity_column(columns, fields_map, matched)
+    keys = [key(c) for c in columns]
+    detail_cols = {what: keys.index(next(n for n in names if n in keys)) for what, names in ACTIVITY_DETAILS.items()
+                   if any(n in keys for n in names)}
     for n, cells, spec in rows:
         values, problems = row_values(spec, cells, columns, matched[spec.id], month)
         if problems:
             result.problems.append(RowProblem(n, "; ".join(problems) + ". Row skipped.", values.get("case_number", "")))
             continue
-        audit = audit_id(spec, values)
+        activity = " ".join(cell_text(cells[activity_col]).split()) if activity_col is not None else ""
+        details = {what: cell_text(cells[i]) for what, i in detail_cols.items()}
+        audit = audit_id(spec, values, activity)
         if audit in seen:
             first = seen[audit]
             names = (spec.subject_name(first.values), spec.subject_name(values))
@@ -481,10 +492,29 @@ def read_allocations(
                 values.get("case_number", ""),
             ))
             continue
-        seen[audit] = m.Allocation(spec.id, values, n, audit)
+        seen[audit] = m.Allocation(spec.id, values, n, audit, activity, details.get("activity_type", ""),
+                                   key(details.get("counts", "")) not in ("no", "n", "false", "0"),
+                                   tuple(group_names(details.get("group", ""))))
         result.allocations.append(seen[audit])
     result.warnings += case_warnings(result.allocations, library)
     return result
+
+
+_GROUP_SPLIT = re.compile(r",\s*(?![^()]*\))")  # names separated by commas, not those inside brackets
+
+
+def group_names(text: str) -> list[str]:
+    """The names of a Group cell ("Dana Whitfield, Priya Madeup (health, critical friend)")."""
+    return [p.strip() for p in _GROUP_SPLIT.split(text or "") if p.strip()]
+
+
+def _activity_column(columns: list[str], mapping: dict[str, int], matched: dict[str, dict[str, int]]) -> int | None:
+    """The column naming each row's activity of the programme (allocate writes it; empty: the control sample),
+    unless a form's detail is read from it."""
+    if "activity" in mapping:
+        return mapping["activity"]
+    used = {i for cols in matched.values() for i in cols.values()}
+    return next((i for i, c in enumerate(columns) if key(c) in ACTIVITY_COLUMNS and i not in used), None)
 
 
 def case_warnings(allocations: list[m.Allocation], library: Library) -> list[str]:
@@ -505,8 +535,9 @@ def case_warnings(allocations: list[m.Allocation], library: Library) -> list[str
             shown = ", ".join(f"'{library.get(a.form_id).subject_name(a.values)}' (row {a.row})" for a in names.values())
             warnings.append(f"rows {_rows(group)} have the same case number {case} but different names: {shown}. "
                             "Check the case number and the names in the list.")
-        for form_id in dict.fromkeys(a.form_id for a in group):
-            same_form = [a for a in group if a.form_id == form_id]
+        for form_id, activity in dict.fromkeys((a.form_id, key(a.activity)) for a in group):
+            # a case in two activities of the programme (the control sample and a dip sample) is two audits
+            same_form = [a for a in group if a.form_id == form_id and key(a.activity) == activity]
             auditors = list(dict.fromkeys(a.values.get("auditor", "") for a in same_form))
             if len(auditors) > 1:
                 warnings.append(f"rows {_rows(same_form)} give case {case} the same form ({form_id}) with different "

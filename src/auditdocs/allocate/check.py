@@ -19,13 +19,14 @@ def row_breaches(cases: list[m.Case], facts: r.Facts) -> list[r.Breach]:
     """Every hard rule the allocation's rows break, in row order."""
     breaches: list[r.Breach] = []
     nth: Counter[str] = Counter()
-    first_row: dict[str, int] = {}
+    first_row: dict[tuple[str, str], int] = {}
     for case in sorted(cases, key=lambda c: c.row):
-        if case.case_number in first_row:
+        twice = (case.case_number, name_key(case.activity))  # in two activities of the programme: two audits
+        if twice in first_row:
             breaches.append(r.Breach("same_case_twice", f"case {case.case_number} is also in row "
-                                                        f"{first_row[case.case_number]}.",
+                                                        f"{first_row[twice]}.",
                                      "Audit each case once a month: delete one of the rows.", case.row))
-        first_row.setdefault(case.case_number, case.row)
+        first_row.setdefault(twice, case.row)
         auditor = facts.auditor(case.auditor)
         if auditor is None:
             breaches.append(r.Breach("not_on_the_list", f"{case.auditor} is not on the auditors list, so the rules "

@@ -14,6 +14,8 @@ from ..domain import model as m
 from ..domain.dates import add_months
 from .settings import AllocationSettings, name_key
 
+MANAGERS = "managers' dip samples"  # their audits are not an auditor's, nor a case's last audit
+
 
 @dataclass(frozen=True)
 class ReAudit:
@@ -48,8 +50,8 @@ def history_from(audits: Iterable[m.RegisteredAudit], library, month: dt.date, s
     history = History(month, year)
     since = add_months(month, -settings.recent_months)
     for a in sorted(audits, key=lambda a: (a.month or dt.date.min, a.recorded or dt.datetime.min, a.audit_id)):
-        counts = cycle.counts_towards_load(a)
-        if counts and a.month and cycle.audit_year(a.month, settings.year_start) == year:
+        counts = cycle.counts_towards_load(a) and a.activity_type != MANAGERS  # a manager's own service's cases
+        if counts and a.counts_toward_ten and a.month and cycle.audit_year(a.month, settings.year_start) == year:
             history.done[name_key(a.auditor)] = history.done.get(name_key(a.auditor), 0) + 1
         if a.case_number and counts and a.month and a.month < month:
             history.last[a.case_number] = a

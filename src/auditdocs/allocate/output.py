@@ -25,6 +25,10 @@ from .rules import Breach
 WHY = "Why"
 WHY_COLUMNS = ["Row", "Case number", "Form", "Auditor", "Audit id", "Why this auditor", "Rules not kept", "What to do"]
 AUDITOR_SERVICE = "Auditor service"
+ACTIVITY = "Activity"  # the programme's activity of each row (empty: the control sample); generate reads it back
+ACTIVITY_TYPE = "Activity type"
+COUNTS = "Counts toward the ten"  # Yes / No (empty: the control sample, which counts)
+GROUP = "Group"  # the others auditing the case with its auditor (a group audit)
 #: The name of a column added for a detail the cases list did not have (else the detail's label).
 NEW_COLUMN = {"auditor": "Auditor", "due_date": "Due date", "audit_type": "Audit type"}
 DATE_FORMAT = "dd/mm/yyyy"
@@ -45,19 +49,26 @@ class ListRow:
     unmet: list[Breach] = dc_field(default_factory=list)
     re_audit_of: str = ""
     service: str = ""  # the case's service
+    activity: str = ""  # the programme's activity ('' : the month's control sample)
+    activity_type: str = ""
+    counts: bool = True  # counts toward the auditor's ten a year
+    group: tuple[str, ...] = ()  # the others auditing it with the auditor
 
     @property
     def audit_id(self) -> str:
-        return audit_id(self.spec, self.values)
+        return audit_id(self.spec, self.values, self.activity)
 
 
 def list_rows(allocated: list[Allocated], library) -> list[ListRow]:
-    """The plan's rows as the allocation list gives them: re-audits first, then in the cases list's order."""
+    """The plan's rows as the allocation list gives them: re-audits first, then in the cases list's order (the
+    control sample, then each activity of the programme in turn)."""
     rows = []
-    for a in sorted(allocated, key=lambda a: (not a.case.re_audit_of, a.case.row)):
+    order = {name: i for i, name in enumerate(dict.fromkeys(["", *(a.case.activity for a in allocated)]))}
+    for a in sorted(allocated, key=lambda a: (not a.case.re_audit_of, order[a.case.activity], a.case.row)):
         spec = library.get(a.case.form_id)
         rows.append(ListRow(spec, form_values(spec, a.case.subject), dict(a.case.others), a.auditor, a.why,
-                            list(a.unmet), a.case.re_audit_of, a.case.service))
+                            list(a.unmet), a.case.re_audit_of, a.case.service, a.case.activity, a.activity_type,
+                            a.counts, tuple(a.group)))
     return rows
 
 
@@ -67,6 +78,8 @@ def list_columns(rows: list[ListRow], given: list[str]) -> list[str]:
     columns = [c for c in given if c]
     if not any(key(c) in FORM_COLUMN_NAMES for c in columns):
         columns.insert(0, "Form")
+    if any(row.group for row in rows) and key(GROUP) not in {key(c) for c in columns}:
+        columns.append(GROUP)  # before the forms' details: a form's detail 'group' is this column
     for row in rows:
         matched = match_columns(row.spec, columns, {})
         for h in row.spec.header:
@@ -76,11 +89,15 @@ def list_columns(rows: list[ListRow], given: list[str]) -> list[str]:
         columns += [c for c in row.others if key(c) not in {key(col) for col in columns}]
     if key(AUDITOR_SERVICE) not in {key(c) for c in columns}:
         columns.append(AUDITOR_SERVICE)
+    if any(row.activity for row in rows):
+        columns += [c for c in (ACTIVITY, ACTIVITY_TYPE, COUNTS) if key(c) not in {key(col) for col in columns}]
     return columns
 
 
-def workbook(rows: list[ListRow], columns: list[str], month: dt.date, notes: list[Breach], made: str) -> bytes:
-    """The allocation list (first sheet) and the Why sheet, as .xlsx bytes."""
+def workbook(rows: list[ListRow], columns: list[str], month: dt.date, notes: list[Breach], made: str,
+             activities: list[str] = ()) -> bytes:
+    """The allocation list (first sheet) and the Why sheet, as .xlsx bytes. `activities`: a line for each
+    activity of the programme (how many matched its cohort and were drawn), at the end of the Why sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -105,6 +122,14 @@ def workbook(rows: list[ListRow], columns: list[str], month: dt.date, notes: lis
                     value = parse_date(value)
             elif i == service_column:
                 value = row.auditor.service
+            elif key(name) == key(ACTIVITY):
+                value = row.activity
+            elif key(name) == key(ACTIVITY_TYPE):
+                value = row.activity_type
+            elif key(name) == key(COUNTS):
+                value = ("Yes" if row.counts else "No") if row.activity else ""
+            elif key(name) == key(GROUP):
+                value = ", ".join(row.group)
             else:
                 value = row.others.get(name, "")
             _put(sheet.cell(n, i + 1), value)
@@ -120,6 +145,10 @@ def workbook(rows: list[ListRow], columns: list[str], month: dt.date, notes: lis
     last = len(rows) + 2
     for note in notes:
         for i, value in enumerate(["", "", "", "", "", "For the whole month", note.what, note.todo], start=1):
+            _put(why.cell(last, i), value)
+        last += 1
+    for line in activities:
+        for i, value in enumerate(["", "", "", "", "", "Activity of the programme", line], start=1):
             _put(why.cell(last, i), value)
         last += 1
     _put(why.cell(last + 1, 1), made)

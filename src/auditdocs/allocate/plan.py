@@ -40,6 +40,9 @@ class Allocated:
     auditor: m.Auditor
     why: str
     unmet: list[r.Breach] = dc_field(default_factory=list)  # soft rules this row does not keep
+    activity_type: str = ""  # the programme's activity's type ('' : the control sample; its name: case.activity)
+    counts: bool = True  # counts toward the auditor's ten a year
+    group: tuple[str, ...] = ()  # the others auditing the case with the auditor (a group audit)
 
 
 @dataclass
@@ -122,13 +125,14 @@ def month_cases(pool: CaseList, facts: r.Facts, library, seed: int) -> tuple[lis
     return cases, notes, impossible
 
 
-def allocate(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, seed: int) -> Plan:
-    """An auditor for every case, or, when that cannot be done, nothing and why (`Plan.impossible`)."""
+def allocate(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, seed: int, allowed=None) -> Plan:
+    """An auditor for every case, or, when that cannot be done, nothing and why (`Plan.impossible`).
+    `allowed(case, auditor)`: whom a case may go to besides the rules (a programme's activity names its auditors)."""
     plan = Plan(facts.month, seed)
     if not auditors:
         plan.impossible.append("the auditors list has no auditor that can be allocated: add auditors.")
         return plan
-    problem = _problem(cases, auditors, facts, seed)
+    problem = _problem(cases, auditors, facts, seed, allowed)
     stuck = solver.bottleneck(problem)
     if stuck is not None:
         plan.impossible = _impossible(stuck, problem, cases, auditors, facts)
@@ -148,11 +152,12 @@ def allocate(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, see
     return plan
 
 
-def _problem(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, seed: int) -> solver.Problem:
+def _problem(cases: list[m.Case], auditors: list[m.Auditor], facts: r.Facts, seed: int,
+             allowed=None) -> solver.Problem:
     pairs, costs = [], []
     for c, case in enumerate(cases):
         for a, auditor in enumerate(auditors):
-            if r.pair_breaches(case, auditor, facts):
+            if (allowed is not None and not allowed(case, auditor)) or r.pair_breaches(case, auditor, facts):
                 continue
             pairs.append((c, a))
             costs.append(sum(SOFT_COSTS[rule.__name__] for rule in r.SOFT_PAIR_RULES if rule(case, auditor, facts)))

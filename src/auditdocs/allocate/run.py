@@ -9,6 +9,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from dataclasses import replace as changed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,9 @@ from ..errors import UserError
 from ..files import write_atomic
 from ..register import audit_from_allocation
 from . import rules as r
+from .activities import ActivityOutcome, activity_breaches, control_sample, sample_of
 from .allocation_list import RowProblem, read_allocations
-from .check import month_breaches, month_notes, row_breaches, row_notes
+from .check import month_breaches, month_notes, row_notes
 from .history import history_from
 from .lists import (
     AuditorList,
@@ -52,6 +54,8 @@ class MonthResult:
     out: Path | None = None  # None: nothing was written (the month could not be allocated)
     recorded: int = 0  # audits recorded in the register
     replaced: int = 0  # audits of an earlier allocation of the month, cancelled
+    programme: Path | None = None  # the programme whose month was allocated (None: the control sample only)
+    activities: list[ActivityOutcome] = dc_field(default_factory=list)  # what was done for each of its activities
 
     @property
     def problems(self) -> list[str]:
@@ -94,6 +98,10 @@ class MonthResult:
             lines += ["Needs attention:", *(f"  - {note}" for note in plan.attention)]
         if soft:
             lines.append(f"{len(soft)} soft rule{'s' * (len(soft) != 1)} could not be kept (listed in the Why sheet).")
+        if self.programme is not None:
+            lines.append(f"The month's activities in {self.programme.name}:")
+            lines += [f"  - {outcome.line()}" + "".join(f"\n    Note: {n}" for n in outcome.notes)
+                      for outcome in self.activities]
         return lines + [f"Next: auditdocs generate --data {self.out} --month {month:%Y-%m}"]
 
 
@@ -152,6 +160,9 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
     if unused := unused_mapping(mapping, pool.columns, auditor_list.columns):
         raise UserError("\n".join(unused))
     unreadable_rows([(auditors, auditor_list.problems), (cases, pool.problems)])
+    programme, export = _programme_month(ws, month, cases)
+    if programme is not None:
+        settings = changed(settings, sample=sample_of(control_sample(programme.activities), settings.sample))
     with ws.open_register(write=True, create=True) as reg:
         audits = reg.audits()
         earlier = [a for a in audits if a.month == month and a.source == "allocate" and cycle.counts_towards_load(a)]
@@ -159,12 +170,16 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
         history = history_from(audits, library, month, settings, leave_out=[a.audit_id for a in earlier])
         plan = plan_month(pool, auditor_list.auditors, history, settings, library, seed)
         result = MonthResult(plan, pool, auditor_list, month, ws.register)
+        if programme is not None and not plan.impossible:
+            _plan_programme(result, programme, export, facts_for(auditor_list.auditors, history, settings), library,
+                            seed)
         if plan.impossible:
             return result
         given = [c for c in pool.columns if c != pool.mark_column]
         made = made_line(f"auditdocs allocate for {r.month_name(month)} with seed {seed} (the same lists, register "
                          "and seed give the same allocation)", today)
-        listed = _write_list(plan.rows, given, out, library, month, plan.notes, made)
+        listed = _write_list(plan.rows, given, out, library, month, plan.notes, made,
+                             [outcome.line() for outcome in result.activities])
         result.out = out
         _record(reg, listed)
         result.recorded = len(listed)
@@ -178,6 +193,47 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
                           if e.reason == REPLACED)
         result.replaced = len(gone)
     return result
+
+
+def _programme_month(ws: Workspace, month: dt.date, cases: Path):
+    """The month of the workspace's programme (programme.xlsx) and the case system's export its cohorts are drawn
+    from, or (None, None) when there is no programme or it has no activity this month (then the month is allocated
+    as without a programme). A cohort rule naming a column the export lacks raises UserError."""
+    from ..programme.run import programme_month
+    from ..workspace import PROGRAMME_FILE
+    from .activities import cohort_problems
+    from .cohort import read_export
+
+    if ws.settings_file is None or not (ws.folder / PROGRAMME_FILE).is_file():
+        return None, None
+    shown = programme_month(ws, month)
+    if not shown.activities:
+        return None, None
+    export = read_export(cases, [rule.column for a in shown.activities for rule in a.cohort])
+    cohort_problems(shown.activities, export, shown.checked.path.name)
+    return shown, export
+
+
+def _plan_programme(result: MonthResult, programme, export, facts: r.Facts, library, seed: int) -> None:
+    """The month's other activities added to the plan (the control sample is planned already), or the plan made
+    impossible with why."""
+    from .activities import plan_activities
+
+    plan = result.plan
+    result.programme = programme.checked.path
+    rows, result.activities, notes, impossible = plan_activities(
+        programme.activities, export, result.cases, result.auditors.auditors, facts, plan.rows, library, seed,
+        programme.checked.path.name)
+    if impossible:
+        plan.rows, plan.impossible = [], impossible
+        return
+    plan.rows += rows
+    plan.notes += notes
+    if problems := programme.checked.problems:
+        plan.notes.append(r.Breach("programme", f"{programme.checked.path.name} has {len(problems)} row"
+                                   f"{'s' * (len(problems) != 1)} that could not be read, left out (the first: "
+                                   f"{problems[0]}).", "Run 'auditdocs programme check', put them right and "
+                                   "allocate again (with --replace) if they are this month's."))
 
 
 def _may_write(out: Path, replace: bool, inputs: list[Path]) -> None:
@@ -208,10 +264,10 @@ def _may_replace(earlier: list[m.RegisteredAudit], month: dt.date, replace: bool
 
 
 def _write_list(rows: list[Allocated], given: list[str], out: Path, library, month: dt.date,
-                notes: list[r.Breach], made: str) -> list[ListRow]:
+                notes: list[r.Breach], made: str, activities: list[str] = ()) -> list[ListRow]:
     """Write the allocation list and check that it reads back as generate reads it, with the same audit ids."""
     listed = list_rows(rows, library)
-    write_atomic(out, workbook(listed, list_columns(listed, given), month, notes, made), private=True)
+    write_atomic(out, workbook(listed, list_columns(listed, given), month, notes, made, activities), private=True)
     back = read_allocations(out, library, month=month)
     read = {a.row: a.audit_id for a in back.allocations}
     if back.problems or read != {n: row.audit_id for n, row in enumerate(listed, start=2)}:
@@ -223,8 +279,10 @@ def _write_list(rows: list[Allocated], given: list[str], out: Path, library, mon
 def _record(reg, listed: list[ListRow]) -> int:
     """The allocated audits in the register, with the ids generate will give them."""
     return reg.record_audits(
-        audit_from_allocation(row.spec, m.Allocation(row.spec.id, row.values, n, row.audit_id), source="allocate",
-                              auditor_role=row.auditor.role, service=row.service, re_audit_of=row.re_audit_of)
+        audit_from_allocation(row.spec, m.Allocation(row.spec.id, row.values, n, row.audit_id, row.activity),
+                              source="allocate", auditor_role=row.auditor.role, service=row.service,
+                              re_audit_of=row.re_audit_of, activity_type=row.activity_type,
+                              counts_toward_ten=row.counts, group=row.group)
         for n, row in enumerate(listed, start=2))
 
 
@@ -299,7 +357,7 @@ def check_allocation(ws: Workspace, *, listed: Path, auditors: Path, month: dt.d
     waiting = {due.original.case_number: due.original.audit_id for due in history.re_audits}
     for case in cases.cases:
         case.re_audit_of = waiting.get(case.case_number, "")
-    result.breaches = row_breaches(cases.cases, facts) + month_breaches(cases.cases, facts)
+    result.breaches = activity_breaches(cases.cases, facts) + month_breaches(cases.cases, facts)
     for case in cases.cases:
         if auditor := facts.auditor(case.auditor):
             result.notes += row_notes(case, auditor, facts)
@@ -386,11 +444,13 @@ def reallocate_audit(ws: Workspace, *, audit_id: str, reason: str, agreed_by: st
         history.exempted.add((name_key(audit.auditor), audit.case_number))
         spec = library.get(audit.form_id)
         case = m.Case(0, spec.id, form_values(spec, audit.subject) | {"auditor": ""},
-                      service=audit.service, re_audit_of=audit.re_audit_of)
+                      service=audit.service, re_audit_of=audit.re_audit_of, activity=audit.activity)
         plan = allocate([case], auditor_list.auditors, facts_for(auditor_list.auditors, history, settings), 0)
         result = Reallocation(audit, plan, agreed_by=agreed_by, asked=audit_id)
         if plan.impossible:
             return result
+        plan.rows = [changed(row, activity_type=audit.activity_type, counts=audit.counts_toward_ten,
+                                 group=tuple(audit.group)) for row in plan.rows]
         listed = _write_list(plan.rows, [], out, library, month, [],
                              made_line(f"auditdocs allocate --reallocate {audit.audit_id}", today))
         _record(reg, listed)

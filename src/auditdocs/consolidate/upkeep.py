@@ -92,8 +92,18 @@ def audits_of_manifest(path: Path, library, problems: list[str]) -> list[m.Regis
         known = out.get(audit_id)
         files = sorted({str(file), *(known.files if known else [])})
         out[audit_id] = m.RegisteredAudit(audit_id, form_id, int(version) if version.isascii() and version.isdigit() else None, subject,
-                                          month, due, "manifest", files)
+                                          month, due, "manifest", files, **activity_of_manifest(row))
     return list(out.values())
+
+
+def activity_of_manifest(row: dict) -> dict:
+    """The programme's activity of a manifest's line (a manifest written before the programme has none: the control
+    sample), as `RegisteredAudit`'s fields."""
+    from ..allocate.allocation_list import group_names
+
+    group = group_names(row.get("Group") or "")
+    return {"activity": (row.get("Activity") or "").strip(), "activity_type": (row.get("Activity type") or "").strip(),
+            "counts_toward_ten": (row.get("Counts toward the ten") or "").strip().lower() != "no", "group": group}
 
 
 def import_manifests(ws: Workspace, folder: Path, *, library=None, now: dt.datetime | None = None) -> Imported:

@@ -345,6 +345,9 @@ class Allocation:
     row: int  # row number in the list, as a spreadsheet shows it
     audit_id: str = ""
     activity: str = ""  # the programme's activity it belongs to ('' : the month's control sample)
+    activity_type: str = ""  # its type (one of ACTIVITY_TYPES; '' : the control sample)
+    counts_toward_ten: bool = True  # whether it counts toward the auditor's ten a year
+    group: tuple[str, ...] = ()  # the others auditing it with the auditor (a group audit)
 
 
 # ---- allocating the month: the pool of cases and the auditors (read and decided by auditdocs.allocate) ----

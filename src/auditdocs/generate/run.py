@@ -39,7 +39,10 @@ MAX_FOLDER = 60
 FORMATS = {"docx": ("docx",), "xlsx": ("xlsx",), "both": ("docx", "xlsx")}
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ["Audit id", "Form", "Version", "Case number", "Auditor", "Format",
-                    "File", "Status", "Reason", "Row in list", "Date"]
+                    "File", "Status", "Reason", "Row in list", "Date", "Activity", "Activity type",
+                    "Counts toward the ten", "Group"]
+#: Columns a manifest written before the audit programme does not have (read as empty: the control sample).
+LATER_COLUMNS = ("Activity", "Activity type", "Counts toward the ten", "Group")
 ALREADY_THERE = "the file is already there (it may be a form being filled in); not replaced"
 SHOW_AT_MOST = 10  # files already there listed one by one; the rest are counted
 
@@ -59,6 +62,10 @@ class Entry:
     auditor: str = ""
     format: str = ""
     file: str = ""  # relative to the output folder
+    activity: str = ""  # the programme's activity, its type, whether it counts toward the ten, its group
+    activity_type: str = ""
+    counts: str = ""  # Yes / No ('' : the control sample)
+    group: str = ""
 
     @property
     def left_alone(self) -> bool:
@@ -67,7 +74,8 @@ class Entry:
 
     def as_row(self, when: str) -> dict[str, str]:
         values = [self.audit_id, self.form_id, self.version, self.case_number, self.auditor,
-                  self.format, self.file, self.status, self.reason, str(self.row or ""), when]
+                  self.format, self.file, self.status, self.reason, str(self.row or ""), when, self.activity,
+                  self.activity_type, self.counts, self.group]
         return dict(zip(MANIFEST_COLUMNS, (csv_text(v) for v in values)))
 
 
@@ -197,7 +205,9 @@ def _make(allocation, spec, ext, out, existing, force, dry_run, built) -> Entry:
     folder = folder_name(values.get("auditor", ""))
     rel = Path(folder, file_name(spec, allocation, ext, out / folder))
     entry = Entry("generated", "", allocation.row, allocation.audit_id, spec.id, str(spec.version),
-                  values.get("case_number", ""), values.get("auditor", ""), ext, str(rel))
+                  values.get("case_number", ""), values.get("auditor", ""), ext, str(rel), allocation.activity,
+                  allocation.activity_type, ("Yes" if allocation.counts_toward_ten else "No") if allocation.activity
+                  else "", ", ".join(allocation.group))
     path = out / rel
     earlier = existing.get((allocation.audit_id, ext))
     if path.exists() and not force:
@@ -368,7 +378,7 @@ def read_manifest(path: Path) -> list[dict[str, str]]:
         raise UserError(f"{path} cannot be read as a CSV file ({exc}). {what_to_do}") from None
     except OSError as exc:
         raise UserError(f"{path} cannot be read ({_os_reason(exc)}). {what_to_do}") from None
-    missing = [c for c in MANIFEST_COLUMNS if c not in headings]
+    missing = [c for c in MANIFEST_COLUMNS if c not in headings and c not in LATER_COLUMNS]
     if rows and missing:
         raise UserError(f"{path} has lost the heading{'s' * (len(missing) > 1)} {', '.join(missing)}, so its "
                         f"lines cannot be read. {what_to_do}")
@@ -407,9 +417,14 @@ def record_made(result: Result, allocations: AllocationList, library: Library, r
         if before is not None and before.source == "allocate":
             audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files,
                                                 source="allocate", auditor_role=before.auditor_role,
-                                                service=before.service, re_audit_of=before.re_audit_of))
+                                                service=before.service, re_audit_of=before.re_audit_of,
+                                                activity_type=before.activity_type,
+                                                counts_toward_ten=before.counts_toward_ten, group=before.group))
         else:
-            audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files))
+            audits.append(audit_from_allocation(library.get(allocation.form_id), allocation, files=files,
+                                                activity_type=allocation.activity_type,
+                                                counts_toward_ten=allocation.counts_toward_ten,
+                                                group=allocation.group))
     reg.record_audits(audits, now=now)
     return len(audits)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 CSC = "csc_case_file_audit"
 FOSTER = "foster_carer_case_file_audit"
 ADOPTER = "prospective_adopter_case_file_audit"
+MANAGERS_DIP = "managers_dip_sample"
 CONTROL_SUBJECT = ("Random sample of cases from the population of Children in Need, Children subject to Child "
                    "Protection Plans and Children Looked After, including one child placed for adoption.")
 
@@ -89,7 +90,7 @@ def example_rows(year: int = 2027) -> list[list]:
              "Category is Prospective adopter", 3, "Auditor group", "", ADOPTER),
             ("Managers' dip samples", "managers' dip samples", "Two cases each for every head of service, group "
              "manager and team manager; the theme set by each service (4.31)", "", 2,
-             "Heads of service, group managers and team managers", "", CSC),
+             "Heads of service, group managers and team managers", "", MANAGERS_DIP),
             ("Actions really completed", "action-completion check", "Ten audits whose actions the team manager has "
              "marked done: were the recommendations really completed? (Appendix E)", "", 10, "QA team", "", ""),
         ]

@@ -77,6 +77,21 @@ COLUMNS = (
 )
 BY_HEADING = {key(name): c for c in COLUMNS for name in (c.heading, *c.other_headings)}
 
+#: What the Auditors column means to `auditdocs allocate` (allocate.activities), for the help sheet.
+AUDITORS_HELP = [
+    "Who audits (the Auditors column): 'Auditor group' is every auditor of the auditors list; 'QA team' the "
+    "auditors whose role or team says QA or Quality Assurance; 'service' the auditors of the case's own service "
+    "('QA team + service': either); a name on the auditors list is that person; a role ('IROs and team "
+    "managers') the auditors of that role; anyone else, as 'Priya Madeup (health, critical friend)', a partner. "
+    "Several joined by + or one a line. The rules of Appendix A still apply (nobody audits their own team's "
+    "cases, nor the same child twice running, nor in a break month).",
+    "A thematic audit's people named (partners included) are its group: auditdocs gives each case a lead auditor, "
+    "who returns the form; the others are named in the allocation list's Group column, in the register, and on "
+    "the form where it has a detail 'group' (in a form written in a spreadsheet: a row of the Details sheet).",
+    "Managers' dip samples: each head of service, group manager and team manager of the auditors list dip samples "
+    "the sample size (2) of their own team's (a team manager) or service's cases; they do not count toward the ten.",
+]
+
 _NUMBER_RULE = re.compile(r"^(?P<column>.+?)\s+(?P<op>at least|at most)\s+(?P<value>-?\d+)\s*$", re.I)
 _IS_RULE = re.compile(r"^(?P<column>.+?)\s+(?P<op>is not|is)\s+(?P<value>\S.*?)\s*$", re.I)
 _CATEGORY = re.compile(r"^(?P<name>.*?\S)\s*[:=]\s*(?P<count>\S+)\s*$")

@@ -8,7 +8,16 @@ from ..errors import UserError
 from ..files import put_text, write_atomic
 from ..specs.loader import did_you_mean
 from .example import example_rows
-from .plan import BY_HEADING, COLUMNS, HELP_SHEET, SHEET, TYPES, key, text_of
+from .plan import (
+    AUDITORS_HELP,
+    BY_HEADING,
+    COLUMNS,
+    HELP_SHEET,
+    SHEET,
+    TYPES,
+    key,
+    text_of,
+)
 
 HELP = [
     "How to fill in the audit programme",
@@ -28,6 +37,8 @@ HELP = [
     "  <column> is not <value>       Legal status is not Placed for adoption",
     "  <column> at least <number>    Missing episodes in the last 6 months at least 1",
     "  <column> at most <number>     Age at most 17",
+    "",
+    *AUDITORS_HELP,
     "",
     "Then check it: auditdocs programme check",
     "And see a month: auditdocs programme show --month 2027-01",
