@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..actions import plan as action_checks
 from ..domain import model as m
 from ..tracker import rows as r
 from ..tracker import sheets
@@ -31,7 +32,9 @@ class SheetInput:
 
 Maker = Callable[[SheetInput], list[tuple[str, dict]]]
 #: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
-MAKERS: dict[str, Maker] = {}
+MAKERS: dict[str, Maker] = {
+    r.ACTION_CHECKS.name: action_checks.sheet_rows,
+}
 
 
 def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:

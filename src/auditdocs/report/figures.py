@@ -340,6 +340,7 @@ class Figures:
     audit_rows: list[AuditRow] = dc_field(default_factory=list)
     judgement_rows: list[JudgementRow] = dc_field(default_factory=list)
     notes: list[str] = dc_field(default_factory=list)
+    action_checks: object | None = None  # report.action_checks.ActionCheckFigures, when the register holds checks
 
 
 def as_json(figures: Figures) -> dict:

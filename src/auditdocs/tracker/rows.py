@@ -27,6 +27,7 @@ class Col:
     kind: str = "text"  # text, long (wrapped), date, month
     manager: bool = False  # filled in by people (managers, QA officers): read back, never overwritten
     hidden: bool = False
+    choices: tuple[str, ...] = ()  # offered as a drop-down list (a person's column of a sheet of MORE_SHEETS)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,18 @@ EXCEPTIONS = SheetDef("Exceptions", (
 #: The sheets later steps of the programme add (each made from the register by its maker in
 #: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
 #: sheet once it has rows.
-MORE_SHEETS: tuple[SheetDef, ...] = ()
+ACTION_CHECKS = SheetDef("Action checks", (
+    Col("Check month", 10), Col("Action id", 27), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
+    Col("Activity", 22, "long"), Col("Team manager", 18), Col("Action", 50, "long"), Col("Status", 12),
+    Col("Completed on", 12, "date"), Col("Signed off by", 18), Col("Signed off on", 12, "date"),
+    Col("Confirmed", 12, manager=True, choices=("Yes", "No", "Partly")), Col("Checked on", 12, "date", manager=True),
+    Col("Checked by", 18, manager=True), Col("Evidence seen / notes", 50, "long", manager=True),
+    Col("Follow-up", 40, "long"),
+), key=("Action id", "Check month"))  # the actions drawn by `auditdocs actions check-sample` (actions.plan)
+
+MORE_SHEETS: tuple[SheetDef, ...] = (
+    ACTION_CHECKS,
+)
 CORE_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
 DATA_SHEETS = CORE_SHEETS + MORE_SHEETS
 SHEETS = {s.name: s for s in DATA_SHEETS}

@@ -424,7 +424,7 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict | Ren
     n_rows = count if count is not None else len(rows)
     _put_back_outside(ws, old, (max(n_rows + 1, 2), len(headers)))
     last = get_column_letter(len(headers))
-    table = Table(displayName=sheet.name, ref=f"A1:{last}{max(n_rows + 1, 2)}")
+    table = Table(displayName=sheet.name.replace(" ", ""), ref=f"A1:{last}{max(n_rows + 1, 2)}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     # the columns named here: else openpyxl makes every cell of the table to read its headings
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
@@ -567,6 +567,21 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
                f'${st}2<>"Done",${st}2<>"No longer needed")')
     ws.conditional_formatting.add(f"A2:{get_column_letter(len(headers))}{last_row}",
                                   Rule(type="expression", dxf=OVERDUE, formula=[formula]))
+
+
+def mark_choices(ws, sheet: SheetDef, headers: list[str], n_rows: int) -> None:
+    """A drop-down list on each column of `sheet` that offers choices (`Col.choices`; ours replaced, others kept)."""
+    last_row = max(n_rows + 1, 2)
+    for col in sheet.columns:
+        if not col.choices or col.header not in headers:
+            continue
+        letter = get_column_letter(headers.index(col.header) + 1)
+        choices = '"' + ",".join(col.choices) + '"'
+        _replace_ours(ws, lambda f, choices=choices: f == choices, col.header)
+        offered = DataValidation(type="list", formula1=choices, allow_blank=True, showErrorMessage=False,
+                                 showInputMessage=True, promptTitle=col.header, prompt="Choose: " + ", ".join(col.choices))
+        offered.add(f"{letter}2:{letter}{last_row}")
+        ws.add_data_validation(offered)
 
 
 def mark_audits(ws, headers: list[str], n_rows: int) -> None:
