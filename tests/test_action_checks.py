@@ -4,15 +4,16 @@ says how many were really done. Through real trackers, registers and the real co
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import zipfile
 
 import openpyxl
 import pytest
-from lxml import etree
 from click.testing import CliRunner
 from helpers import files_workspace
-from tracker_records import NOW, action, by_id, make_record
+from lxml import etree
+from tracker_records import NOW, action, by_id, make_record, rows_of
 
 from auditdocs.actions import plan
 from auditdocs.actions.run import draw_check_sample
@@ -208,12 +209,37 @@ def test_confirmations_on_the_tracker_read_back_kept_and_flagged(month, tracker,
     assert rows[no]["Follow-up"].startswith("Not confirmed: the action was marked done, but the check found it was not.")
     assert rows[partly]["Follow-up"].startswith("Partly done:")
     assert rows[f"{ids[3]}-A1"]["Follow-up"] == "'maybe' is not Yes, No or Partly: choose from the list."
+    # flagged on the Exceptions sheet while still marked done
+    flagged = {row["Details"]: row for row in rows_of(tracker, "Exceptions")}
+    assert flagged[f"Action checks sheet, action {no} (January 2026 check): marked done, but the check found it "
+                   "not done."]["What to do"] == ("Ask the team manager to reopen the action (its Status on the "
+                                                  "Actions sheet) and agree a new date.")
+    assert f"Action checks sheet, action {partly} (January 2026 check): marked done, but the check found it only " \
+           "partly done." in flagged
+    assert len(flagged) == 2
+    # the team manager reopens the one not done: no longer flagged (its row keeps the check)
+    wb = openpyxl.load_workbook(tracker)
+    sheet = wb["Actions"]
+    col = {c.value: c.column for c in sheet[1]}
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, col["Action id"]).value == no)
+    sheet.cell(row, col["Status"]).value = "In progress"
+    wb.save(tracker)
+    consolidate_records(ws, recs, now=NOW + dt.timedelta(days=5))
+    assert [row["Details"] for row in rows_of(tracker, "Exceptions")] == [
+        f"Action checks sheet, action {partly} (January 2026 check): marked done, but the check found it only "
+        "partly done."]
+    assert by_id(tracker, SHEET)[no]["Status"] == "In progress"
+    assert by_id(tracker, SHEET)[no]["Confirmed"] == "No"
     # the next check says so, and the month checked cannot be drawn again
     result = invoke("actions", "check-sample", "--month", "2026-02", "--register", register)
     assert result.exit_code == 1, result.output
     assert "Other months' checks: 3 actions checked, 1 not confirmed, 1 partly done, 7 not yet checked." in result.output
     assert f"  {no} (January 2026 check, {team(no)}): not confirmed" in result.output
     assert f"  {partly} (January 2026 check, {team(partly)}): partly done" in result.output
+    # and `status` says where the checks stand
+    status = invoke("status", "--month", "2026-01", "--on", "10/02/2026", "--register", register)
+    assert ("Action checks: 3 actions checked, 1 not confirmed, 1 partly done, 17 not yet checked."
+            in status.output), status.output
     with pytest.raises(UserError, match="the check sample of January 2026 cannot be drawn again: 4 of its actions "
                                         "have been checked already"):
         draw_check_sample(ws, month=dt.date(2026, 1, 1), seed=2, replace=True)
@@ -244,7 +270,10 @@ def test_the_monthly_report_says_whether_actions_were_really_done(month, tracker
     consolidate_records(ws, recs, now=NOW + dt.timedelta(days=2))
     confirm(tracker, {ids[0]: {"Confirmed": "Yes"}, ids[1]: {"Confirmed": "No"}, ids[2]: {"Confirmed": "Partly"}})
     consolidate_records(ws, recs, now=NOW + dt.timedelta(days=3))
-    files = make_report(ws, month="2026-01", out=out, today=dt.date(2026, 2, 10))
+    files = make_report(ws, month="2026-01", out=out, today=dt.date(2026, 2, 10), json_file=out / "figures.json")
+    assert json.loads(files.json.read_text(encoding="utf-8"))["action_checks"]["total"] == {
+        "name": "All teams", "audits": 10, "drawn": 10, "confirmed": 1, "partly": 1, "not_confirmed": 1,
+        "not_checked": 7}
     text, rows = docx_read(files.report)
     assert "Were the actions really done?" in text
     assert ("In January 2026, 10 audits were drawn, with 10 actions marked done: 1 confirmed done, 1 partly done, "

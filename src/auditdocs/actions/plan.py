@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from ..domain import model as m
-from ..domain.dates import parse_date
 from ..tracker import rows as r
 
 DRAWN = "action_check_drawn"
@@ -50,8 +49,10 @@ def is_done(action: m.TrackedAction) -> bool:
 
 
 def done_actions(audit: m.RegisteredAudit, by: dt.date | None = None) -> list[m.TrackedAction]:
-    """The audit's actions its team manager marked done (by the day `by`, when the day is known)."""
-    return [a for a in audit.actions if is_done(a) and (by is None or a.done_on is None or a.done_on <= by)]
+    """The audit's actions (still on its form) its team manager marked done (by the day `by`, when the day is
+    known)."""
+    return [a for a in audit.actions
+            if a.on_form and is_done(a) and (by is None or a.done_on is None or a.done_on <= by)]
 
 
 def subject_of(audit: m.RegisteredAudit) -> dict:
@@ -227,6 +228,22 @@ def sheet_rows(given) -> list[tuple[str, dict]]:
     return out
 
 
+def exception_rows(given) -> list[dict]:
+    """The Exceptions sheet's rows (`consolidate.more_sheets` entries, worked out again on every run): each drawn
+    action the check found not done, or only partly, while it is still marked done."""
+    out = []
+    for c in checks(given.audits, given.register.tracker_columns(SHEET.name)):
+        if c.answer not in (NO, PARTLY) or c.action is None or not is_done(c.action):
+            continue
+        found = "not done" if c.answer == NO else "only partly done"
+        out.append(r.exception_row(
+            given.today, None, c.audit.audit_id, subject_of(c.audit), r.TRACKER_ENTRY,
+            f"Action checks sheet, action {c.action_id} ({month_label(c.month)} check): marked done, but the check "
+            f"found it {found}.",
+            "Ask the team manager to reopen the action (its Status on the Actions sheet) and agree a new date."))
+    return out
+
+
 # ---- counts -------------------------------------------------------------------------------------------
 
 
@@ -275,9 +292,3 @@ def counts(found: list[Check], first: str = "", last: str = "") -> tuple[list[Ch
         counted.audits = len(audits.get(id(counted), ()))
     return sorted(teams.values(), key=lambda t: t.name.casefold()), total
 
-
-def checked_on(check: Check) -> dt.date | None:
-    value = check.typed.get("Checked on")
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else parse_date(value) if isinstance(value, str) else None

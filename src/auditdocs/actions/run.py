@@ -119,3 +119,12 @@ def draw_check_sample(ws: Workspace, *, month: dt.date, seed: int = 0, size: int
         result.so_far = plan.counts(found)[1]
         result.register = str(reg.path)
     return result
+
+
+def checks_line(ws: Workspace, audits) -> str | None:
+    """'Action checks: N actions checked, M not confirmed…' of every check the register holds (None when it holds
+    none), for `auditdocs status`; `audits`: the register's audits, already read."""
+    with ws.open_register() as reg:
+        cells = reg.tracker_columns(plan.SHEET.name)
+    found = plan.checks(audits, cells)
+    return f"Action checks: {plan.counts(found)[1].line()}." if found else None

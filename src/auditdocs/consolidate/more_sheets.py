@@ -37,6 +37,17 @@ MAKERS: dict[str, Maker] = {
 }
 
 
+#: sheet name -> the Exceptions rows its entries call for ('Tracker entry' rows: worked out again on every run).
+ENTRIES: dict[str, Callable[[SheetInput], list[dict]]] = {
+    r.ACTION_CHECKS.name: action_checks.exception_rows,
+}
+
+
+def entries(given: SheetInput) -> list[dict]:
+    """The Exceptions rows the added sheets' entries call for."""
+    return [row for s in r.MORE_SHEETS if s.name in ENTRIES for row in ENTRIES[s.name](given)]
+
+
 def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
     """Each added sheet's rows from the register, by sheet name."""
     return {s.name: MAKERS[s.name](given) for s in r.MORE_SHEETS}

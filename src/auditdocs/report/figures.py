@@ -355,6 +355,8 @@ def as_json(figures: Figures) -> dict:
         return value
 
     data = plain(asdict(figures))
+    if figures.action_checks is None:  # a register without action checks: as before there were any
+        del data["action_checks"]
     data["headlines"] = [{**h, "change": figures.headlines[i].change} for i, h in enumerate(data["headlines"])]
     return data
 
