@@ -11,7 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import files_workspace
+from helpers import calc_edit, files_workspace, needs_soffice
 from lxml import etree
 from tracker_records import NOW, action, by_id, make_record, rows_of
 
@@ -294,3 +294,21 @@ def test_the_monthly_report_says_whether_actions_were_really_done(month, tracker
     total = next(row for row in wb["Actions"].iter_rows(values_only=True) if row[0] == "All teams" and row[1] == 10)
     assert list(total[:7]) == ["All teams", 10, 10, 1, 1, 1, 7]
     assert files.figures.action_checks.total.drawn == 10
+
+
+@needs_soffice
+def test_a_check_typed_in_libreoffice_calc_is_read_back(month, tracker, tmp_path, lo_profile):
+    ws, recs, register = month
+    sample = draw_check_sample(ws, month=dt.date(2026, 1, 1), seed=5, size=3, today=dt.date(2026, 1, 30))
+    no = f"{sample.sample[0].audit.audit_id}-A1"
+    consolidate_records(ws, recs, now=NOW + dt.timedelta(days=2))
+    calc_edit(tracker, {SHEET: {(no, "Confirmed"): "No", (no, "Checked on"): dt.date(2026, 2, 3),
+                                (no, "Checked by"): "Quinn Officer"}}, tmp_path / "calc", lo_profile)
+    consolidate_records(ws, recs, now=NOW + dt.timedelta(days=3))
+    rows = by_id(tracker, SHEET)
+    assert len(rows) == 3 and rows[no]["Check month"] == "2026-01"
+    assert (rows[no]["Confirmed"], rows[no]["Checked on"], rows[no]["Checked by"]) == (
+        "No", dt.datetime(2026, 2, 3), "Quinn Officer")
+    assert rows[no]["Follow-up"].startswith("Not confirmed:")
+    with open_register(register) as reg:
+        assert reg.tracker_columns(SHEET)[f"{no}\x1f2026-01"]["Confirmed"] == "No"

@@ -142,7 +142,7 @@ EXCEPTIONS = SheetDef("Exceptions", (
 #: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
 #: sheet once it has rows.
 ACTION_CHECKS = SheetDef("Action checks", (
-    Col("Check month", 10), Col("Action id", 27), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
+    Col("Action id", 27), Col("Check month", 10), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
     Col("Activity", 22, "long"), Col("Team manager", 18), Col("Action", 50, "long"), Col("Status", 12),
     Col("Completed on", 12, "date"), Col("Signed off by", 18), Col("Signed off on", 12, "date"),
     Col("Confirmed", 12, manager=True, choices=("Yes", "No", "Partly")), Col("Checked on", 12, "date", manager=True),
