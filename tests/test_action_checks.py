@@ -11,7 +11,13 @@ import zipfile
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import calc_edit, files_workspace, needs_soffice
+from helpers import (
+    calc_edit,
+    docx_schema_errors,
+    files_workspace,
+    needs_soffice,
+    xlsx_schema_errors,
+)
 from lxml import etree
 from tracker_records import NOW, action, by_id, make_record, rows_of
 
@@ -21,6 +27,7 @@ from auditdocs.cli import cli
 from auditdocs.consolidate import consolidate_records
 from auditdocs.errors import UserError
 from auditdocs.register import open_register
+from auditdocs.report import action_checks
 from auditdocs.report.run import make_report
 from auditdocs.workspace import register_beside
 
@@ -294,6 +301,15 @@ def test_the_monthly_report_says_whether_actions_were_really_done(month, tracker
     total = next(row for row in wb["Actions"].iter_rows(values_only=True) if row[0] == "All teams" and row[1] == 10)
     assert list(total[:7]) == ["All teams", 10, 10, 1, 1, 1, 7]
     assert files.figures.action_checks.total.drawn == 10
+    assert docx_schema_errors(files.report.read_bytes()) == []
+    assert xlsx_schema_errors(files.dashboard.read_bytes()) == []
+    # a period without a check drawn says so
+    with open_register(register) as reg:
+        february = action_checks.from_register(reg, dt.date(2026, 2, 1), dt.date(2026, 2, 1))
+    assert february.total.drawn == 0 and february.by_team == []
+    assert action_checks.summary(february, "February 2026") == (
+        "No audit was drawn in February 2026 to check that its actions marked done were done ('auditdocs actions "
+        "check-sample').")
 
 
 @needs_soffice
