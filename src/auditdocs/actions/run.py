@@ -68,10 +68,11 @@ class CheckSample:
                  f"{self.actions} action{'s' * (self.actions != 1)} marked done to confirm (seed {self.seed})."]
         if self.sample:
             lines.append(f"  {done}:")
-            for d in self.sample:
-                s = plan.subject_of(d.audit)
-                lines.append(f"  {d.audit.audit_id}  case {s.get('case_number') or '-'}  "
-                             f"{s.get('team') or '(no team)'}  {len(d.actions)} action{'s' * (len(d.actions) != 1)}")
+            shown = [(d.audit.audit_id, f"case {plan.subject_of(d.audit).get('case_number') or '-'}",
+                      plan.team_of(d.audit) or "(no team)", f"{len(d.actions)} action{'s' * (len(d.actions) != 1)}")
+                     for d in self.sample]
+            widths = [max(len(row[i]) for row in shown) for i in range(3)]
+            lines += ["  " + "  ".join([*(v.ljust(w) for v, w in zip(row, widths)), row[3]]) for row in shown]
         lines += [f"Note: {note}" for note in self.notes()]
         if self.sample and not self.already:
             lines.append("Run 'auditdocs consolidate' to put them on the tracker's Action checks sheet, where the QA "
