@@ -26,10 +26,11 @@ DRAWN = "action_check_drawn"
 SIZE = 10  # audits a month (Appendix E)
 #: The statuses a team manager gives an action that is done (the tracker's list says Done; typed ones too).
 DONE = ("done", "completed", "complete")
-YES, NO, PARTLY = "Yes", "No", "Partly"
-ANSWERS = (YES, NO, PARTLY)
-_ANSWER_OF = {"yes": YES, "y": YES, "no": NO, "n": NO, "partly": PARTLY, "partially": PARTLY, "part": PARTLY}
 SHEET = r.ACTION_CHECKS
+#: What the QA officer chooses in the Confirmed column (the sheet offers them as a list).
+ANSWERS = SHEET.col("Confirmed").choices
+YES, NO, PARTLY = ANSWERS
+_ANSWER_OF = {"yes": YES, "y": YES, "no": NO, "n": NO, "partly": PARTLY, "partially": PARTLY, "part": PARTLY}
 
 
 def month_key(month: dt.date) -> str:

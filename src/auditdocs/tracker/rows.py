@@ -138,9 +138,7 @@ EXCEPTIONS = SheetDef("Exceptions", (
     Col("File check", 22, hidden=True), Col("File location", 40, hidden=True),
 ), key=("File", "Audit id", "Problem"))
 
-#: The sheets later steps of the programme add (each made from the register by its maker in
-#: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
-#: sheet once it has rows.
+#: The actions drawn by `auditdocs actions check-sample` (`actions.plan`), and the QA officer's check of each.
 ACTION_CHECKS = SheetDef("Action checks", (
     Col("Action id", 27), Col("Check month", 10), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
     Col("Activity", 22, "long"), Col("Team manager", 18), Col("Action", 50, "long"), Col("Status", 12),
@@ -148,8 +146,11 @@ ACTION_CHECKS = SheetDef("Action checks", (
     Col("Confirmed", 12, manager=True, choices=("Yes", "No", "Partly")), Col("Checked on", 12, "date", manager=True),
     Col("Checked by", 18, manager=True), Col("Evidence seen / notes", 50, "long", manager=True),
     Col("Follow-up", 40, "long"),
-), key=("Action id", "Check month"))  # the actions drawn by `auditdocs actions check-sample` (actions.plan)
+), key=("Action id", "Check month"))
 
+#: The sheets later steps of the programme add (each made from the register by its maker in
+#: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
+#: sheet once it has rows.
 MORE_SHEETS: tuple[SheetDef, ...] = (
     ACTION_CHECKS,
 )
