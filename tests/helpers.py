@@ -310,6 +310,8 @@ def calc_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str], object]], workd
             continue
         rows = [_expanded(row, t) for row in sheet.iter(t + "table-row")]
         column = {_odf_text(c): i for i, c in enumerate(rows[0])}
+        width = max(column[heading] for _, heading in wanted) + 1
+        rows = [_expanded(row, t, width) for row in sheet.iter(t + "table-row")]
         row_of = {_odf_text(r[0]): n for n, r in enumerate(rows) if n and r}
         date_look = next((c.get(t + "style-name") for r in rows for c in r if c.get(o + "value-type") == "date"), None)
         for (key, heading), value in wanted.items():
@@ -336,14 +338,23 @@ def calc_edit(xlsx: Path, edits: dict[str, dict[tuple[str, str], object]], workd
     return xlsx
 
 
-def _expanded(row, t: str) -> list:
-    """A table row's cells, one element for each column (repeated cells made into copies)."""
+def _expanded(row, t: str, width: int = 0) -> list:
+    """A table row's cells, one element for each column (repeated cells made into copies; of the empty cells
+    repeated to the sheet's end, those before column `width`)."""
+    n = 0
     for cell in list(row):
         repeat = int(cell.get(t + "number-columns-repeated", "1"))
         if repeat > 1 and repeat < 1000:
             del cell.attrib[t + "number-columns-repeated"]
             for _ in range(repeat - 1):
                 cell.addnext(copy.deepcopy(cell))
+        elif repeat >= 1000 and n < width:
+            cell.set(t + "number-columns-repeated", str(repeat - (width - n)))
+            for _ in range(width - n):
+                single = copy.deepcopy(cell)
+                del single.attrib[t + "number-columns-repeated"]
+                cell.addprevious(single)
+        n += repeat
     return [c for c in row if c.tag in (t + "table-cell", t + "covered-table-cell")]
 
 

@@ -60,6 +60,7 @@ def cli(ctx: click.Context, specs_folder: Path | None) -> None:
 
 
 # Commands of their own packages, added last.
+from .actions import actions_command  # noqa: E402
 from .allocate import allocate_command  # noqa: E402
 from .consolidate import consolidate_command  # noqa: E402
 from .demo import demo_command  # noqa: E402
@@ -130,3 +131,4 @@ def main() -> None:
                    "Nothing was half-written. Please report it (run again with AUDITDOCS_DEBUG=1 to see the details).",
                    err=True)
         raise SystemExit(EXIT_FAILED) from None
+cli.add_command(actions_command)

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..actions import plan as action_checks
 from ..domain import model as m
 from ..report import summary_sheet
 from ..tracker import rows as r
@@ -34,7 +35,19 @@ Maker = Callable[[SheetInput], list[tuple[str, dict]]]
 #: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
 MAKERS: dict[str, Maker] = {
     r.KEY_MESSAGES.name: summary_sheet.rows,
+    r.ACTION_CHECKS.name: action_checks.sheet_rows,
 }
+
+
+#: sheet name -> the Exceptions rows its entries call for ('Tracker entry' rows: worked out again on every run).
+ENTRIES: dict[str, Callable[[SheetInput], list[dict]]] = {
+    r.ACTION_CHECKS.name: action_checks.exception_rows,
+}
+
+
+def entries(given: SheetInput) -> list[dict]:
+    """The Exceptions rows the added sheets' entries call for."""
+    return [row for s in r.MORE_SHEETS if s.name in ENTRIES for row in ENTRIES[s.name](given)]
 
 
 def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:

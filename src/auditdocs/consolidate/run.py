@@ -449,11 +449,11 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
-        content |= more_sheets.content(more_sheets.made_rows(more_sheets.SheetInput(reg, audits, library, today)),
-                                       old, reg, tracker.wb.sheetnames)
+        more_input = more_sheets.SheetInput(reg, audits, library, today)
+        content |= more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
-            for old_action, new_action in identity.unsure]
+            for old_action, new_action in identity.unsure] + more_sheets.entries(more_input)
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
         reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)

@@ -545,6 +545,8 @@ EVENT_KINDS = {
     "head_of_service_meeting": "Head of Service met about a second Inadequate audit",
     "oversight_recorded": "management oversight recorded",
     "attached": "a returned file a QA officer said is this audit's (details: content, claimed, shown)",
+    "action_check_drawn": "drawn for a month's check that its actions marked done were done (details: month, seed, "
+                          "order, actions)",
 }
 
 

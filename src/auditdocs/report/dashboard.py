@@ -40,6 +40,7 @@ from ..contrast import text_on
 from ..files import LANGUAGE, put_text
 from ..forms.ooxml import NS
 from ..forms.textwidth import cell_height, column_points
+from . import action_checks
 from .charts import ACTION_COLOURS, ACTION_LABELS, COMPLETION_COLOURS, text_colour
 from .figures import (
     COMPLETION_LABELS,
@@ -329,6 +330,8 @@ def render_dashboard(figures: Figures) -> bytes:
                         ("Domains", _domains), ("Inadequate", _inadequate), ("Actions", _actions),
                         ("Moderation", _moderation)):
         part(by_title[title], f)
+    if f.action_checks is not None:
+        action_checks.dashboard_part(by_title["Actions"], f)
     _data(by_title["Data"], by_title["Data judgements"], f)
     if f.evidence is not None:
         _evidence(by_title["Evidence"], f)

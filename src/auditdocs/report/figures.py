@@ -340,6 +340,7 @@ class Figures:
     audit_rows: list[AuditRow] = dc_field(default_factory=list)
     judgement_rows: list[JudgementRow] = dc_field(default_factory=list)
     notes: list[str] = dc_field(default_factory=list)
+    action_checks: object | None = None  # report.action_checks.ActionCheckFigures, when the register holds checks
 
 
 def as_json(figures: Figures) -> dict:
@@ -354,6 +355,8 @@ def as_json(figures: Figures) -> dict:
         return value
 
     data = plain(asdict(figures))
+    if figures.action_checks is None:  # a register without action checks: as before there were any
+        del data["action_checks"]
     data["headlines"] = [{**h, "change": figures.headlines[i].change} for i, h in enumerate(data["headlines"])]
     return data
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..progress import Progress
 from ..workspace import Workspace
+from . import action_checks
 from .figures import report_figures
 from .make import ReportFiles, audits_for, no_audits, write_report
 from .period import Period, month_period, quarter_period, range_period
@@ -73,5 +74,6 @@ def make_report(ws: Workspace, *, month: str | None = None, quarter: str | None 
             raise no_audits(reg, period)
         figures = report_figures(audits, period, library, today, settings, anonymous=anonymous,
                                  with_evidence=with_evidence)
+        figures.action_checks = action_checks.from_register(reg, period.first, period.last)
     return write_report(figures, period, out, now=now, anonymous=anonymous, pdf=pdf, json_file=json_file,
                         progress=progress)

@@ -22,6 +22,7 @@ from ..forms.docx.oxml import cell, el, para, row, run, table, text_para
 from ..forms.docx.writer import MARGIN, PAGE_H, PAGE_W, TEXT_W, spacer
 from ..forms.ooxml import NS, WORD_NSMAP, qn, rel_type
 from ..forms.textwidth import longest_piece
+from . import action_checks
 from . import charts as ch
 from .figures import (
     COMPLETION_LABELS,
@@ -307,6 +308,8 @@ def render_report(figures: Figures, charts: dict[str, ch.Chart] | None = None,
     _domains(doc, figures, charts)
     _inadequate(doc, figures)
     _actions(doc, figures, charts)
+    if figures.action_checks is not None:
+        action_checks.word_section(doc, figures)
     _moderation(doc, figures)
     if figures.evidence is not None:
         _evidence(doc, figures)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import naming
+from ..actions.run import checks_line
 from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
@@ -68,6 +69,7 @@ class MonthStatus:
     glance: plan.MonthAtAGlance
     json_file: Path | None = None
     files: list[Path] = dc_field(default_factory=list)
+    action_checks: str | None = None  # where the checks that actions marked done were done stand (actions.run)
 
     @property
     def overdue(self) -> bool:
@@ -76,7 +78,8 @@ class MonthStatus:
 
     def lines(self) -> list[str]:
         """What `auditdocs status` prints."""
-        return [self.glance.text(), *([f"\nWritten to {self.json_file}."] if self.json_file else [])]
+        return [self.glance.text(), *([f"\n{self.action_checks}"] if self.action_checks else []),
+                *([f"\nWritten to {self.json_file}."] if self.json_file else [])]
 
 
 def month_status(ws: Workspace, *, month: dt.date | None = None, today: dt.date | None = None,
@@ -87,7 +90,7 @@ def month_status(ws: Workspace, *, month: dt.date | None = None, today: dt.date 
     found = standings(ws, month, today)
     glance = plan.month_at_a_glance(found.audits, found.standings, ws.library(), found.month, found.today,
                                     every_month=month is None, reviews=found.reviews)
-    done = MonthStatus(glance, json_file)
+    done = MonthStatus(glance, json_file, action_checks=checks_line(ws, found.audits))
     if json_file:
         done.files.append(write_atomic(json_file, json.dumps(glance.as_json(), ensure_ascii=False, indent=2) + "\n",
                                        private=True))

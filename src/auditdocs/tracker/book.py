@@ -216,6 +216,8 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
             sheets.mark_actions(ws, headers, n)
         elif s is AUDITS:
             sheets.mark_audits(ws, headers, n)
+        else:
+            sheets.mark_choices(ws, s, headers, n)
     about_ws = wb[ABOUT] if ABOUT in wb.sheetnames else wb.create_sheet(ABOUT)
     sheets.write_about(about_ws, about, styles)
     out = io.BytesIO()

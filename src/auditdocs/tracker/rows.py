@@ -27,6 +27,7 @@ class Col:
     kind: str = "text"  # text, long (wrapped), date, month
     manager: bool = False  # filled in by people (managers, QA officers): read back, never overwritten
     hidden: bool = False
+    choices: tuple[str, ...] = ()  # offered as a drop-down list (a person's column of a sheet of MORE_SHEETS)
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,16 @@ EXCEPTIONS = SheetDef("Exceptions", (
     Col("File check", 22, hidden=True), Col("File location", 40, hidden=True),
 ), key=("File", "Audit id", "Problem"))
 
-#: The sheets later steps of the programme add (each made from the register by its maker in
-#: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
-#: sheet once it has rows.
+#: The actions drawn by `auditdocs actions check-sample` (`actions.plan`), and the QA officer's check of each.
+ACTION_CHECKS = SheetDef("Action checks", (
+    Col("Action id", 27), Col("Check month", 10), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
+    Col("Activity", 22, "long"), Col("Team manager", 18), Col("Action", 50, "long"), Col("Status", 12),
+    Col("Completed on", 12, "date"), Col("Signed off by", 18), Col("Signed off on", 12, "date"),
+    Col("Confirmed", 12, manager=True, choices=("Yes", "No", "Partly")), Col("Checked on", 12, "date", manager=True),
+    Col("Checked by", 18, manager=True), Col("Evidence seen / notes", 50, "long", manager=True),
+    Col("Follow-up", 40, "long"),
+), key=("Action id", "Check month"))
+
 #: The group's key messages and recommendations for each activity of the programme with audits returned (a
 #: thematic audit, a dip sample), by month and activity, read back for its audit summary report; for a thematic
 #: audit, its six-month review and any re-audit it led to (`report.summary_sheet`).
@@ -152,8 +160,12 @@ KEY_MESSAGES = SheetDef("Key messages", (
     Col("Re-audit in", 11, manager=True),
 ), key=("Month", "Activity"))
 
+#: The sheets later steps of the programme add (each made from the register by its maker in
+#: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
+#: sheet once it has rows.
 MORE_SHEETS: tuple[SheetDef, ...] = (
     KEY_MESSAGES,
+    ACTION_CHECKS,
 )
 CORE_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
 DATA_SHEETS = CORE_SHEETS + MORE_SHEETS

@@ -569,6 +569,21 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
                                   Rule(type="expression", dxf=OVERDUE, formula=[formula]))
 
 
+def mark_choices(ws, sheet: SheetDef, headers: list[str], n_rows: int) -> None:
+    """A drop-down list on each column of `sheet` that offers choices (`Col.choices`; ours replaced, others kept)."""
+    last_row = max(n_rows + 1, 2)
+    for col in sheet.columns:
+        if not col.choices or col.header not in headers:
+            continue
+        letter = get_column_letter(headers.index(col.header) + 1)
+        choices = '"' + ",".join(col.choices) + '"'
+        _replace_ours(ws, lambda f, choices=choices: f == choices, col.header)
+        offered = DataValidation(type="list", formula1=choices, allow_blank=True, showErrorMessage=False,
+                                 showInputMessage=True, promptTitle=col.header, prompt="Choose: " + ", ".join(col.choices))
+        offered.add(f"{letter}2:{letter}{last_row}")
+        ws.add_data_validation(offered)
+
+
 def mark_audits(ws, headers: list[str], n_rows: int) -> None:
     """On the Audits sheet: the roles that can agree an exemption as a list, and a next deadline that has
     passed in red (on the day the workbook is opened, not the day it was made)."""
