@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Iterable
 
 from ..domain import cycle
 from ..domain import model as m
@@ -57,8 +59,8 @@ class ManagerDips:
 
     manager: str
     role: str
-    audits: list  # the AuditLine of each
-    due: int = 0  # to do (cancelled and reallocated ones aside)
+    audits: list[tuple[m.RegisteredAudit, cycle.Standing]] = dc_field(default_factory=list)
+    due: int = 0  # to do (cancelled, exempted and reallocated ones aside)
     returned: int = 0
 
     @property
@@ -71,7 +73,7 @@ class ManagerDips:
 
     def as_dict(self) -> dict:
         return {"manager": self.manager, "role": self.role, "due": self.due, "returned": self.returned,
-                "outstanding": self.outstanding, "audits": [line.audit.audit_id for line in self.audits]}
+                "outstanding": self.outstanding, "audits": [a.audit_id for a, _ in self.audits]}
 
     def line(self) -> str:
         who = f"{self.manager} ({self.role})" if self.role else self.manager
@@ -79,21 +81,21 @@ class ManagerDips:
         return f"{who}: {self.due} due, {self.returned} returned, {state}"
 
 
-def managers_dip_samples(lines: list[AuditLine]) -> list[ManagerDips]:
+NO_MANAGER = "(no manager named)"
+
+
+def managers_dip_samples(audits: Iterable[tuple[m.RegisteredAudit, cycle.Standing]]) -> list[ManagerDips]:
     """Per manager (the auditor of a managers' dip sample), how many of theirs are due and returned."""
     out: dict[str, ManagerDips] = {}
-    for line in lines:
-        a = line.audit
+    for a, standing in audits:
         if a.activity_type != MANAGERS_DIP_SAMPLES:
             continue
-        dips = out.setdefault(a.auditor or "(no manager named)", ManagerDips(a.auditor or "(no manager named)",
-                                                                              a.auditor_role, []))
-        dips.audits.append(line)
-        if line.standing.state in (cycle.CANCELLED, cycle.REALLOCATED, cycle.EXEMPTED) \
-                and line.standing.returned_on is None:
+        dips = out.setdefault(a.auditor or NO_MANAGER, ManagerDips(a.auditor or NO_MANAGER, a.auditor_role))
+        dips.audits.append((a, standing))
+        if standing.returned_on is None and standing.state in (cycle.CANCELLED, cycle.REALLOCATED, cycle.EXEMPTED):
             continue
         dips.due += 1
-        dips.returned += line.standing.returned_on is not None
+        dips.returned += standing.returned_on is not None
     return sorted(out.values(), key=lambda d: d.manager.casefold())
 
 
@@ -161,7 +163,7 @@ class MonthAtAGlance:
 
     def managers(self) -> list[ManagerDips]:
         """The managers' own dip samples of the month, manager by manager."""
-        return managers_dip_samples(self.lines)
+        return managers_dip_samples((line.audit, line.standing) for line in self.lines)
 
     def as_json(self) -> dict:
         out = {"month": f"{self.month:%Y-%m}", "counts": self.counts(), "audits": [line.as_dict() for line in self.lines]}
