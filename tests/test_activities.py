@@ -160,7 +160,7 @@ def test_chase_letters_name_the_activity_of_each_audit_and_chase_the_managers_di
 def test_chase_activity_chases_only_that_activitys_audits(scenario):
     out = run("chase", "--register", scenario.path, "--month", MONTH, "--on", ON, "--activity", DIPS, code=1)
     assert scenario.d4.audit_id in letter_to(out, NIA) and scenario.c2.audit_id not in out and f"To {ANN}:" not in out
-    assert all(f"Managers' dip samples)" in line for line in out.splitlines() if line.startswith("  AUD-"))
+    assert all("Managers' dip samples)" in line for line in out.splitlines() if line.startswith("  AUD-"))
     missing = run("chase", "--register", scenario.path, "--month", MONTH, "--on", ON, "--activity", MISSING, code=1)
     assert scenario.c2.audit_id in missing and scenario.c4.audit_id not in missing
     wrong = CliRunner().invoke(cli, ["--specs", str(SPECS), "chase", "--register", str(scenario.path), "--activity",
