@@ -312,3 +312,27 @@ def test_the_pseudonymised_export_has_each_audits_activity(scenario, tmp_path):
         + [(MANAGERS, DIPS)] * 4)
     actions = [c.value for c in book["Actions"][1]]
     assert "Activity" in actions
+
+
+# ---- the use cases, without the command line ---------------------------------------------------------------
+
+
+def test_the_use_cases_filter_by_activity_and_follow_the_managers(scenario, tmp_path):
+    from auditdocs.errors import UserError
+    from auditdocs.status.run import chase_letters, month_status
+    from auditdocs.workspace import workspace_without_settings
+
+    ws = workspace_without_settings(tmp_path).with_files(register=scenario.path, specs=SPECS)
+    november, on = dt.date(2026, 11, 1), dt.date(2026, 12, 15)
+    done = month_status(ws, month=november, today=on, activity=THEMATIC, json_file=tmp_path / "t.json")
+    assert [x.audit.case_number for x in done.glance.lines] == ["C3"] and done.files == [tmp_path / "t.json"]
+    assert done.glance.activity == THEMATIC
+    whole = month_status(ws, month=november, today=on).glance
+    assert [(d.manager, d.due, d.returned, d.outstanding, d.done) for d in whole.managers()] == [
+        (MO, 2, 2, 0, True), (NIA, 2, 1, 1, False)]
+    chased = chase_letters(ws, month=november, today=on, activity=DIPS, out=tmp_path / "letters")
+    assert [(letter.to, letter.role) for letter in chased.letters if letter.role == "dip samples"] == [
+        (NIA, "dip samples")]
+    assert chased.overdue and tmp_path / "letters" / f"{NIA} (dip samples).txt" in chased.files
+    with pytest.raises(UserError, match="did you mean 'Multiple changes of social worker'"):
+        month_status(ws, month=november, today=on, activity="Multiple change of social workers")

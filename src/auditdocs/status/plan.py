@@ -277,8 +277,10 @@ def chase_letters(audits: list[m.RegisteredAudit], standings: dict[str, cycle.St
     month = month.replace(day=1)
     chosen = [a for a in audits if a.month and a.month <= month]
     # a person with audits of more than one activity (or of one besides the control sample) reads which is which
-    named_for = {who for who in {a.auditor for a in chosen} | {_manager(a) for a in chosen}
-                 if any(not is_control_sample(a) for a in chosen if who in (a.auditor, _manager(a)))}
+    named_for: set[str] = set()
+    for a in chosen:
+        if not is_control_sample(a):
+            named_for |= {a.auditor, _manager(a)}
     dips: dict[str, list[str]] = {}  # a manager's own dip samples not yet returned
     auditors: dict[str, list[str]] = {}
     to_amend: dict[str, list[str]] = {}
