@@ -23,7 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import SPECS
+from helpers import SPECS, docx_schema_errors, xlsx_schema_errors
 from report_register import Action, Register
 from test_report import word_tables
 
@@ -284,6 +284,8 @@ def test_the_report_has_a_section_on_the_managers_dip_samples(report):
     book = openpyxl.load_workbook(report / f"Audit dashboard {MONTH}.xlsx")
     cells = [[c.value for c in row] for row in book["Activities"].iter_rows()]
     assert [NIA, "Head of service", 2, 1, 1, "Good"] in [row[:6] for row in cells]
+    assert docx_schema_errors((report / f"Audit report {MONTH}.docx").read_bytes()) == []
+    assert xlsx_schema_errors((report / f"Audit dashboard {MONTH}.xlsx").read_bytes()) == []
 
 
 def test_an_anonymous_report_numbers_the_managers(scenario, tmp_path):
