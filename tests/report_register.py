@@ -67,11 +67,12 @@ class Register:
               auditor: str = "Ann Auditorson", audit_type: str = "CIN", service: str = "Children's Social Care",
               grade: str | None = None, moderated: str | None = None, answers: dict[str, str] | None = None,
               back: dt.date | None = None, actions: list[Action] = (), incomplete: bool = False,
-              re_audit_of: str = "", activity: str = "", activity_type: str = "", group=()) -> Known:
+              re_audit_of: str = "", activity: str = "", activity_type: str = "", counts_toward_ten: bool = True,
+              group=(), auditor_role: str = "") -> Known:
         """Allocate an audit for `month`; with `grade`, it comes back complete on `back` (default the
         25th) with that overall grade, every question Yes and every judgement the scale's best option
-        except as `answers` says (field id -> label), and `actions` in its action table. `activity`: the
-        programme's activity it is drawn for (of `activity_type`, audited with the others of `group`)."""
+        except as `answers` says (field id -> label), and `actions` in its action table. `activity`…: the
+        programme's activity it belongs to (default the month's control sample)."""
         spec = self.library.get(form)
         n = len(self.audits)
         family, given, born = CHILDREN[n % len(CHILDREN)]
@@ -94,7 +95,8 @@ class Register:
         with self._writing() as reg:
             reg.record_audits([audit_from_allocation(spec, allocation, files=[str(form_file)], service=service,
                                                      re_audit_of=re_audit_of, activity_type=activity_type,
-                                                     group=group)])
+                                                     counts_toward_ten=counts_toward_ten, group=group,
+                                                     auditor_role=auditor_role)])
         if grade is not None:
             self.comes_back(known, spec, grade, moderated, answers or {}, back or first.replace(day=25),
                             incomplete)

@@ -195,6 +195,11 @@ class Workspace:
         return {row[0]: dict(zip(headings, row)) for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
 
 
+#: What status --json says of an audit's activity, for an audit of the month's control sample.
+CONTROL_SAMPLE = {"activity": "Monthly control sample", "activity_type": "control sample", "counts_toward_ten": True,
+                  "group": []}
+
+
 def by_id(status: dict) -> dict[str, dict]:
     return {a["audit_id"]: a for a in status["audits"]}
 
@@ -251,7 +256,7 @@ def test_status_json_lists_every_audit_of_the_month_and_counts_every_state(month
     assert by_id(status)[ids["waiting"]] == {
         "audit_id": ids["waiting"], "case_number": "9912001", "form": FORM, "auditor": ANN, "team": "Team North",
         "state": "allocated", "next_deadline": "2025-12-31",
-        "next_step": "Complete the audit and send it to QA by 31/12/2025"}
+        "next_step": "Complete the audit and send it to QA by 31/12/2025", **CONTROL_SAMPLE}
 
 
 def test_an_audit_not_returned_by_the_last_calendar_day_of_the_month_is_overdue(month, workspace):
@@ -289,7 +294,7 @@ def test_sent_back_with_parse_sent_the_amendment_is_due_three_working_days_later
     status = workspace.status("29/12/2025")
     assert by_id(status)[ids["by_parse"]] | {"next_step": ""} == {
         "audit_id": ids["by_parse"], "case_number": "9912002", "form": FORM, "auditor": BO, "team": "Team North",
-        "state": "sent_back", "next_deadline": "2025-12-30", "next_step": ""}
+        "state": "sent_back", "next_deadline": "2025-12-30", "next_step": "", **CONTROL_SAMPLE}
     assert by_id(status)[ids["by_parse"]]["next_step"] == "Amend the audit and send it back by 30/12/2025"
     assert by_id(status)[ids["by_tracker"]]["state"] == "to_send_back"  # only the form given was sent back
     assert status["counts"]["sent_back"] == 1 and status["counts"]["to_send_back"] == 1

@@ -32,7 +32,7 @@ def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
         assert ws.freeze_panes in ("A2", "B2")
     # every audit's state, next step, moderation and QA officers' columns (issue 11) widen the Audits sheet
     assert wb["Audits"].tables["Audits"].ref == f"A1:{openpyxl.utils.get_column_letter(len(AUDITS.columns))}3"
-    assert wb["Actions"].tables["Actions"].ref == "A1:S5"
+    assert wb["Actions"].tables["Actions"].ref == "A1:T5"  # (with the activity of each action)
     audits = wb["Audits"]
     headers = [c.value for c in audits[1]]
     row = {h: c for h, c in zip(headers, audits[2])}

@@ -178,14 +178,14 @@ def test_overdue_actions_are_coloured(library, tracker):
     rules = [(str(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
     assert len(rules) == 1
     sqref, rule = rules[0]
-    assert sqref == "A2:S3" and "TODAY()" in rule.formula[0] and '"Done"' in rule.formula[0]
-    assert rule.formula[0].startswith("AND(ISNUMBER($L2),$L2<TODAY()")
+    assert sqref == "A2:T3" and "TODAY()" in rule.formula[0] and '"Done"' in rule.formula[0]
+    assert rule.formula[0].startswith("AND(ISNUMBER($M2),$M2<TODAY()")
     [status] = ws.data_validations.dataValidation
-    assert status.formula1 == '"Open,In progress,Done,No longer needed"' and str(status.sqref) == "O2:O3"
+    assert status.formula1 == '"Open,In progress,Done,No longer needed"' and str(status.sqref) == "P2:P3"
     consolidate_records(files_workspace(tracker, library=library), [record, make_record(library, "C2")], now=NOW)
     ws = openpyxl.load_workbook(tracker)["Actions"]
-    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["A2:S5"]
-    assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["O2:O5"]
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["A2:T5"]
+    assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["P2:P5"]
 
 
 # ---- duplicates ------------------------------------------------------------------------

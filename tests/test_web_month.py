@@ -302,3 +302,49 @@ def test_a_month_that_is_not_one_is_refused_as_the_command_refuses_it(served_dem
     assert "Error: '2026-13' is not a month: write it as year-month, for example 2026-11." in \
         page.locator("main").inner_text()
     check_accessible(page)
+
+
+def test_the_month_page_filters_and_counts_by_activity_as_status_does(demo_copy, browser):
+    """The demo month with a dip sample and two managers' dip samples added: an Activity filter (the activity's
+    name in the address: not a person's), the audits counted by activity, and the managers' own dip samples, as
+    `auditdocs status --activity` says."""
+    from auditdocs.register import audit_from_allocation
+
+    missing, dips = "Children who go missing", "Managers' dip samples"
+    ws = find_workspace(demo_copy)
+    glance = month_status(ws, today=DEMO_DAY).glance
+    first = glance.lines[0].audit
+    spec = ws.library().get(first.form_id, first.form_version)
+    due = first.due.isoformat()
+    added = []
+    for n, (activity, kind, auditor) in enumerate([(missing, "dip sample", first.auditor),
+                                                   (missing, "dip sample", first.auditor),
+                                                   (dips, "managers' dip samples", "Mo Manager"),
+                                                   (dips, "managers' dip samples", "Mo Manager")]):
+        values = {**first.subject, "case_number": f"99770{n}", "auditor": auditor, "due_date": due}
+        allocation = m.Allocation(spec.id, values, 100 + n, f"AUD-{due[:7].replace('-', '')}-ACT0000{n}", activity=activity)
+        added.append(audit_from_allocation(spec, allocation, activity_type=kind, counts_toward_ten=kind == "dip sample",
+                                           auditor_role="Team manager" if auditor == "Mo Manager" else ""))
+    with ws.open_register(write=True) as reg:
+        reg.record_audits(added)
+    said = month_status(ws, today=DEMO_DAY).glance
+    by_activity = {name: sum(states.values()) for name, states in said.by("activity").items()}
+    assert by_activity[missing] == 2 and by_activity[dips] == 2
+
+    with serving(demo_copy, today=DEMO_DAY) as served:
+        page = month_ready(signed_in(browser, served))
+        shown = {row[0]: int(row[-1]) for row in table_rows(page, "#by-activity-heading + table")}
+        assert shown == by_activity
+        assert table_rows(page, "table.managers") == [["Mo Manager", "Team manager", "2", "0", "2"]]
+        check_accessible(page)
+        page.select_option("#activity", missing)
+        page.click(".filters button[type=submit]")
+        assert "activity=Children+who+go+missing" in page.url and "Mo" not in page.url
+        only = month_status(ws, today=DEMO_DAY, activity=missing).glance
+        assert sorted(row[0] for row in table_rows(page, "#listed")) == sorted(x.audit.audit_id for x in only.lines)
+        assert f"of the activity “{missing}”" in page.locator(".summary").inner_text()
+        assert page.locator("#activity option:checked").inner_text() == missing
+        check_accessible(page)
+        page.click(f"#listed a:has-text('{added[0].audit_id}')")
+        assert f"{missing} (dip sample)" in page.locator("main").inner_text()
+        check_accessible(page)

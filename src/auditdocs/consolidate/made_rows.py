@@ -28,7 +28,7 @@ from ..tracker.sheets import OldSheet, Rendered
 from ..tracker.stream import RowWriter
 from . import plan
 
-VERSION = "2"  # of the rows made here (2: with references): change it when they change, so kept rows are made again
+VERSION = "3"  # of the rows made here (2: with references; 3: with the activity): change it when they change, so kept rows are made again
 
 
 @dataclass
@@ -148,7 +148,7 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
         made.rows[a.audit_id] = row
         current = a.current
         subject = current.record.subject if current is not None and current.record.subject else a.subject
-        action_rows = {x.action_id: r.action_row(x, spec, subject) for x in a.actions}
+        action_rows = {x.action_id: r.action_row(x, spec, subject, m.activity_name(a)) for x in a.actions}
         # the next day something of it changes by itself: a step or an open action becomes late
         dates = [d for x in a.actions if cycle.action_open(x) and (d := cycle.action_required_by(spec, x)) and d >= today]
         dates += [s.due for s in standing.steps if s.due and s.due >= today]

@@ -322,14 +322,17 @@ def render_dashboard(figures: Figures) -> bytes:
     book = Workbook()
     names: set[str] = set()
     f = figures
+    activities = (f.activities is not None and f.activities.others) or bool(f.managers_dip_samples)
     sheets = [Sheet(book, title, names, first=not n) for n, title in enumerate(
-        ["Summary", "Completion", "Grades", "Domains", "Inadequate", "Actions", "Moderation", "Data",
-         "Data judgements"] + (["Evidence"] if f.evidence is not None else []) + ["About"])]
+        ["Summary", "Completion", "Grades", "Domains", "Inadequate", "Actions", "Moderation"]
+        + (["Activities"] if activities else []) + ["Data", "Data judgements"]
+        + (["Evidence"] if f.evidence is not None else []) + ["About"])]
     by_title = {sheet.ws.title: sheet for sheet in sheets}
     for title, part in (("Summary", _summary), ("Completion", _completion), ("Grades", _grades),
                         ("Domains", _domains), ("Inadequate", _inadequate), ("Actions", _actions),
-                        ("Moderation", _moderation)):
-        part(by_title[title], f)
+                        ("Moderation", _moderation), ("Activities", _activities)):
+        if title in by_title:
+            part(by_title[title], f)
     if f.action_checks is not None:
         action_checks.dashboard_part(by_title["Actions"], f)
     _data(by_title["Data"], by_title["Data judgements"], f)
@@ -585,6 +588,27 @@ def _moderation(s: Sheet, f: Figures) -> None:
     if mo.agreement:
         s.table("Agreement", "Agreement", ["Agreement", "Figure"], [[r.label, r.value] for r in mo.agreement])
     s.widths(40, 14)
+
+
+def _activities(s: Sheet, f: Figures) -> None:
+    """Counts and grades by activity of the programme, and the managers' own dip samples."""
+    s.heading(f"Activities: {f.period_label}", TITLE)
+    s.line("The other sheets count the monthly control sample only.")
+    s.row += 1
+    a = f.activities
+    kinds = list(COMPLETION_LABELS)
+    if a is not None and a.rows:
+        s.table("ActivityCompletion", "Completion by activity", ["Activity", "Type", "Allocated",
+                                                                 *COMPLETION_LABELS.values()],
+                [[r.name, r.type, r.completion.allocated, *(getattr(r.completion, k) for k in kinds)] for r in a.rows])
+        _grade_table(s, "GradesByActivity", "Grades by activity", "Activity", [r.grades for r in a.rows], a.bands,
+                     f"Overall grades by activity, {f.period_label}", "Activity")
+    if f.managers_dip_samples:
+        s.table("ManagersDipSamples", "Managers' dip samples (two cases a month each)",
+                ["Manager", "Role", "Due", "Returned", "Outstanding", "Grades"],
+                [[r.manager, r.role, r.due, r.returned, r.outstanding, ", ".join(r.grades)]
+                 for r in f.managers_dip_samples])
+    s.widths(34, 18, 12, 14, 14, 30, 12, 12)
 
 
 AUDIT_HEADERS = ["Audit", "Month", "Form", "Service", "Team", "Audit type", "Where it stands", "Returned",

@@ -38,6 +38,7 @@ from ..domain.dates import uk
 from ..moderation.agreement import moderation_agreement as agreement_of
 from ..moderation.outcome import DOWN, UP, audit_moderation
 from ..redact import known_names, replace_names
+from ..status.plan import activity_type_of, is_control_sample, managers_dip_samples
 from .period import Period, trend_months
 from .settings import ReportSettings
 
@@ -318,6 +319,42 @@ class JudgementRow:
 
 
 @dataclass
+class ActivityRow:
+    """One activity of the programme in the period: its audits' completion and grades."""
+
+    name: str  # as shown: the activity's name, or the monthly control sample
+    type: str  # its activity type
+    completion: Completion
+    grades: GradeCounts
+
+
+@dataclass
+class ActivityFigures:
+    """Counts and grade profile by activity (the control sample among them). The rest of the report is the
+    control sample's."""
+
+    bands: list[Band]
+    rows: list[ActivityRow]
+
+    @property
+    def others(self) -> bool:
+        """The period has audits of an activity besides the control sample (then the report shows the table)."""
+        return any(row.type != m.CONTROL_SAMPLE for row in self.rows)
+
+
+@dataclass
+class ManagerDipRow:
+    """One manager's own dip samples of the period (4.31: two cases a month each)."""
+
+    manager: str  # "Manager 1"… when anonymous
+    role: str
+    due: int
+    returned: int
+    outstanding: int
+    grades: list[str]  # the grades of those complete, best first
+
+
+@dataclass
 class Figures:
     period: str  # 2026-11
     period_label: str  # November 2026
@@ -341,6 +378,8 @@ class Figures:
     judgement_rows: list[JudgementRow] = dc_field(default_factory=list)
     notes: list[str] = dc_field(default_factory=list)
     action_checks: object | None = None  # report.action_checks.ActionCheckFigures, when the register holds checks
+    activities: ActivityFigures | None = None
+    managers_dip_samples: list[ManagerDipRow] = dc_field(default_factory=list)
 
 
 def as_json(figures: Figures) -> dict:
@@ -407,16 +446,18 @@ def report_figures(audits: Iterable[m.RegisteredAudit], period: Period, library,
                    with_evidence: bool = False,
                    agreement: Callable[[list[m.RegisteredAudit], object], list[AgreementRow] | None]
                    = moderation_agreement) -> Figures:
-    """Everything the report shows for `period`, as things stand on `today` (see the module docstring)."""
+    """Everything the report shows for `period`, as things stand on `today` (see the module docstring): the
+    control sample's figures, and every activity's counts and grades (`activities`, `managers_dip_samples`)."""
     audits = [a for a in audits if a.month is not None]
     standings = cycle.standings(audits, library, today)
-    known = []
+    every = []
     for a in audits:
         spec = library.get(a.form_id, a.form_version)
         standing = standings[a.audit_id]
         current = a.current
         record = current.record if current is not None and standing.finalised is not None else None
-        known.append(_Audit(a, spec, standing, record))
+        every.append(_Audit(a, spec, standing, record))
+    known = [x for x in every if is_control_sample(x.audit)]
     previous = period.previous()
     months = trend_months(period, settings.trend_months)
     this = [x for x in known if period.holds(x.audit.month)]
@@ -445,8 +486,36 @@ def report_figures(audits: Iterable[m.RegisteredAudit], period: Period, library,
         inadequate=inadequate, actions=actions, moderation=moderation,
         evidence=_evidence(this, bands, settings) if with_evidence else None,
         audit_rows=_audit_rows(this, today, anonymous), judgement_rows=_judgement_rows(this, anonymous),
-        notes=_notes(this))
+        notes=_notes(this),
+        activities=(activities := _activities([x for x in every if period.holds(x.audit.month)], library)),
+        managers_dip_samples=_managers([x for x in every if period.holds(x.audit.month)], activities.bands, anonymous))
     return figures
+
+
+# ---- activities ---------------------------------------------------------------------------------
+
+
+def _activities(this: list[_Audit], library) -> ActivityFigures:
+    bands = grade_bands([x.spec for x in this if x.spec] or library.current())
+    groups: dict[tuple[str, str], list[_Audit]] = {}
+    for x in this:
+        groups.setdefault((m.activity_name(x.audit), activity_type_of(x.audit)), []).append(x)
+    order = sorted(groups, key=lambda k: (k[1] != m.CONTROL_SAMPLE, natural(k[0])))
+    return ActivityFigures(bands, [ActivityRow(name, kind, _count_completion(name, groups[name, kind]),
+                                               _grade_counts(name, [x for x in groups[name, kind] if x.complete], bands))
+                                   for name, kind in order])
+
+
+def _managers(this: list[_Audit], bands: list[Band], anonymous: bool) -> list[ManagerDipRow]:
+    complete = {x.audit.audit_id: x for x in this if x.complete}
+    order = [b.value for b in bands]
+    rows = []
+    for n, d in enumerate(managers_dip_samples((x.audit, x.standing) for x in this), start=1):
+        graded = [g for a, _ in d.audits if (x := complete.get(a.audit_id)) is not None and (g := _grade(x))]
+        graded.sort(key=lambda g: order.index(g.value) if g.value in order else len(order))
+        rows.append(ManagerDipRow(f"Manager {n}" if anonymous else d.manager, d.role, d.due, d.returned,
+                                  d.outstanding, [g.label for g in graded]))
+    return rows
 
 
 # ---- grades -----------------------------------------------------------------------------------
@@ -903,7 +972,11 @@ def change_sentences(f: Figures) -> list[str]:
 
 def about(f: Figures) -> list[str]:
     """How the figures are counted, for their readers."""
-    return [
+    activities = ["Activities: every section but 'Audits by activity' and 'Managers' dip samples' counts the monthly "
+                  "control sample only; the programme's other activities (dip samples, thematic audits, managers' dip "
+                  "samples…) are counted by activity there."] \
+        if (f.activities is not None and f.activities.others) or f.managers_dip_samples else []
+    return activities + [
         "An audit belongs to the month it was allocated for. Allocated counts every audit of the period except those "
         "reallocated to another auditor (the new audit counts instead).",
         "Returned on time: first returned by its due date; late: after it. An audit returned incomplete counts as "

@@ -311,6 +311,10 @@ def render_report(figures: Figures, charts: dict[str, ch.Chart] | None = None,
     if figures.action_checks is not None:
         action_checks.word_section(doc, figures)
     _moderation(doc, figures)
+    if figures.activities is not None and figures.activities.others:
+        _activities(doc, figures)
+    if figures.managers_dip_samples:
+        _managers_dip_samples(doc, figures)
     if figures.evidence is not None:
         _evidence(doc, figures)
     _about(doc, figures)
@@ -327,7 +331,8 @@ def _title_page(doc: ReportDocument, f: Figures) -> None:
     doc.add(el("w:p", el("w:pPr", el("w:spacing", before=480))))
     privacy = ("This report holds no names, dates of birth or case numbers." if f.anonymous else
                "This report holds no names of children, families or workers and no dates of birth. Case numbers "
-               "appear only in the Inadequate follow-up table; auditors are named only in completion by auditor.")
+               "appear only in the Inadequate follow-up table; auditors are named only in completion by auditor"
+               + (" and managers in their dip samples." if f.managers_dip_samples else "."))
     if f.evidence is not None:
         privacy += (" Annex A quotes evidence from the forms, with the names the register holds replaced by roles: "
                     "read it before sharing, as it may name people the register does not know.")
@@ -492,6 +497,31 @@ def _moderation(doc: ReportDocument, f: Figures) -> None:
              f"{mo.changes.up} grade{'s' * (mo.changes.up != 1)} up and {mo.changes.down} down.")
     if mo.agreement:
         doc.grid(["Agreement", "Figure"], [[r.label, r.value] for r in mo.agreement], _even(2, first=6400))
+
+
+def _activities(doc: ReportDocument, f: Figures) -> None:
+    a = f.activities
+    doc.heading("Audits by activity", new_page=True)
+    doc.text(f"The audits of {f.period_label} by the activity of the audit programme each belongs to: the monthly "
+             "control sample, dip samples, thematic audits and the managers' dip samples. The other sections of "
+             "this report are of the monthly control sample only.")
+    keys = list(COMPLETION_LABELS)
+    doc.heading("Completion by activity", 2)
+    rows = [[r.name, r.type, r.completion.allocated, *(getattr(r.completion, k) for k in keys)] for r in a.rows]
+    doc.grid(["Activity", "Type", "Allocated", *COMPLETION_LABELS.values()], rows, _even(len(keys) + 3, first=2400))
+    doc.heading("Grades by activity", 2)
+    _grade_table(doc, "Activity", [r.grades for r in a.rows], a.bands)
+
+
+def _managers_dip_samples(doc: ReportDocument, f: Figures) -> None:
+    rows = f.managers_dip_samples
+    done = sum(1 for r in rows if r.due and not r.outstanding)
+    doc.heading("Managers' dip samples", new_page=True)
+    doc.text(f"Heads of service, group managers and team managers each dip sample two cases a month. In "
+             f"{f.period_label}, {done} of {len(rows)} manager{'s' * (len(rows) != 1)} returned all of theirs.")
+    doc.grid(["Manager", "Role", "Due", "Returned", "Outstanding", "Grades"],
+             [[r.manager, r.role or "–", r.due, r.returned, r.outstanding, ", ".join(r.grades) or "–"] for r in rows],
+             [2300, 1700, 900, 1100, 1300, TEXT_W - 7300])
 
 
 def _evidence(doc: ReportDocument, f: Figures) -> None:

@@ -55,12 +55,12 @@ NO_TEXT_NOTE = "No free text: evidence, comments and the wording of actions are 
 
 AUDIT_HEADINGS = [
     "Audit ref", "Case ref", "Re-audit of", "Form", "Form version", "Subject", "Month", "Team", "Service",
-    "Audit type", "Age band", "Stage", "Form status", "Returned", "Returned late", "Finalised",
+    "Audit type", "Activity", "Activity type", "Age band", "Stage", "Form status", "Returned", "Returned late", "Finalised",
     "Overall grade", "Grade after moderation", "Final grade", "Actions on form",
 ]
-JUDGEMENT_HEADINGS = ["Audit ref", "Case ref", "Month", "Team", "Service", "Form", "Type", "Section", "Ref",
+JUDGEMENT_HEADINGS = ["Audit ref", "Case ref", "Month", "Team", "Service", "Form", "Activity", "Type", "Section", "Ref",
                       "Item", "Judgement"]
-ACTION_HEADINGS = ["Audit ref", "Case ref", "Month", "Team", "Service", "Form", "From", "Form ref", "Row",
+ACTION_HEADINGS = ["Audit ref", "Case ref", "Month", "Team", "Service", "Form", "Activity", "From", "Form ref", "Row",
                    "Required by", "Status", "Done"]
 TEXT_HEADINGS = {"Audits": ["Grade rationale"], "Judgements": ["Comment"],
                  "Actions": ["Next steps", "Action", "Responsible role"]}
@@ -70,6 +70,8 @@ COLUMN_NOTES = {
     "Age band": "age at the audit date (from the date of birth, which is not exported)",
     "Stage": "where the audit stood on the day of the export",
     "Month": "the month the audit was allocated for; every date is given as its month only",
+    "Activity": "the activity of the audit programme it belongs to (the monthly control sample, a dip sample, a "
+                "thematic audit, the managers' dip samples…)",
 }
 
 
@@ -160,7 +162,7 @@ class _AuditRows:
         self.common = {"Audit ref": key.pseudonym("audit", audit.audit_id, "A-"),
                        "Case ref": key.pseudonym("case", audit.case_number, "C-"),
                        "Month": month(audit.month), "Team": team, "Service": service,
-                       "Form": spec.title if spec else audit.form_id}
+                       "Form": spec.title if spec else audit.form_id, "Activity": m.activity_name(audit)}
 
     def of(self, sheet: Sheet) -> list[list[object]]:
         make = {"Audits": self.audit_rows, "Judgements": self.judgement_rows, "Actions": self.action_rows}
@@ -208,7 +210,7 @@ class _AuditRows:
         values = {
             **self.common, "Re-audit of": self.key.pseudonym("audit", standing.re_audit_of, "A-"),
             "Form version": a.form_version, "Subject": spec.subject_label if spec else "",
-            "Audit type": a.audit_type, "Age band": age_band(born, self.audit_day, self.settings),
+            "Audit type": a.audit_type, "Activity type": a.activity_type or m.CONTROL_SAMPLE, "Age band": age_band(born, self.audit_day, self.settings),
             "Stage": cycle.STATES[standing.state], "Form status": record.status if record else NOT_RETURNED,
             "Returned": month(standing.returned_on), "Finalised": month(standing.finalised),
             "Returned late": ("Yes" if standing.returned_late else "No") if standing.returned_on else "",

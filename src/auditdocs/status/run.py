@@ -83,13 +83,15 @@ class MonthStatus:
 
 
 def month_status(ws: Workspace, *, month: dt.date | None = None, today: dt.date | None = None,
-                 json_file: Path | None = None) -> MonthStatus:
-    """The month at a glance on `today`: how many audits are in each state, per auditor and per team, and what
-    is overdue or due within the week. Without `month`, of every month (whatever month an audit was allocated
-    in) for the month this is, else the latest with audits. `json_file`: also the month as JSON there."""
+                 json_file: Path | None = None, activity: str | None = None) -> MonthStatus:
+    """The month at a glance on `today`: how many audits are in each state, per activity (when there are others
+    than the control sample), per auditor and per team, the managers' dip samples, and what is overdue or due
+    within the week. Without `month`, of every month (whatever month an audit was allocated in) for the month
+    this is, else the latest with audits. `activity`: only that activity's audits (its name, or an activity
+    type; a UserError with "did you mean" when no audit has it). `json_file`: also the month as JSON there."""
     found = standings(ws, month, today)
     glance = plan.month_at_a_glance(found.audits, found.standings, ws.library(), found.month, found.today,
-                                    every_month=month is None, reviews=found.reviews)
+                                    every_month=month is None, reviews=found.reviews, activity=activity)
     done = MonthStatus(glance, json_file, action_checks=checks_line(ws, found.audits))
     if json_file:
         done.files.append(write_atomic(json_file, json.dumps(glance.as_json(), ensure_ascii=False, indent=2) + "\n",
@@ -135,16 +137,20 @@ class Chased:
 
 def chase_letters(ws: Workspace, *, month: dt.date | None = None, today: dt.date | None = None,
                   out: Path | None = None, eml: bool = False, auditors: Path | None = None,
-                  now: dt.datetime | None = None) -> Chased:
+                  now: dt.datetime | None = None, activity: str | None = None) -> Chased:
     """What to chase on `today`: one letter per auditor and one per team manager, for the audits of `month`
     (default as `month_status`) and of the months before it that still need something. `out`: each letter
     also written to a text file of its own in that folder; with `eml` and `auditors` (the auditors list, whose
-    E-mail column addresses them), an e-mail draft per letter there too (nothing is sent)."""
+    E-mail column addresses them), an e-mail draft per letter there too (nothing is sent). Each letter names the
+    activity of its audits where its person has audits of an activity besides the control sample; the managers
+    whose own dip samples are not returned get a letter of their own. `activity`: only that activity's audits
+    (as `month_status`)."""
     if eml and not (out and auditors):
         raise ValueError("e-mail drafts need the folder for them (out) and the auditors list (auditors)")
     found = standings(ws, month, today)
-    letters = plan.chase_letters(found.audits, found.standings, ws.library(), found.month, found.today,
-                                 reviews=found.reviews)
+    audits, shown = plan.of_activity(found.audits, activity)
+    reviews = [r for r in found.reviews if shown is None or r.activity == shown]
+    letters = plan.chase_letters(audits, found.standings, ws.library(), found.month, found.today, reviews=reviews)
     done = Chased(found.month, found.today, letters, out)
     if out and letters:
         for letter in letters:

@@ -93,6 +93,7 @@ AUDITS = SheetDef("Audits", (
     Col("Audit id", 24), Col("Form", 30, "long"), Col("Form version", 9), Col("Month", 11, "month"),
     Col("Case number", 14), Col("Name", 22), Col("Team", 20), Col("Social worker", 18),
     Col("Team manager", 18), Col("Auditor", 18), Col("Audit type", 16),
+    Col("Activity", 24, "long"), Col("Group", 24, "long"),
     Col("State", 22, "long"), Col("Next step", 40, "long"), Col("Next deadline", 12, "date"),
     Col("Needs attention", 40, "long"),
     Col("Status", 12), Col("Overall grade", 24, "long"), Col("Grade after moderation", 24, "long"),
@@ -124,6 +125,7 @@ JUDGEMENTS = SheetDef("Judgements", (
 
 ACTIONS = SheetDef("Actions", (
     Col("Action id", 27), Col("Audit id", 24), Col("Case number", 14), Col("Team", 20),
+    Col("Activity", 24, "long"),
     Col("From", 14, "long"), Col("Form ref", 8), Col("Form row", 8), Col("Next steps", 40, "long"),
     Col("Action", 50, "long"), Col("Responsible role", 18), Col("Responsible person", 18),
     Col("Required date", 12, "date"), Col("Other details", 30, "long"), Col("On form", 12, "long"),
@@ -261,7 +263,8 @@ def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSp
         "Form version": spec.version if spec else audit.form_version, "Month": audit.month,
         "Case number": s.get("case_number"), "Name": subject_name(spec, s), "Team": s.get("team"),
         "Social worker": s.get("social_worker"), "Team manager": s.get("team_manager"),
-        "Auditor": s.get("auditor"), "Audit type": s.get("audit_type"),
+        "Auditor": s.get("auditor"), "Audit type": s.get("audit_type"), "Activity": m.activity_name(audit),
+        "Group": group_text(audit.group),
         "State": Graded(cycle.STATES[standing.state], STATE_COLOURS.get(standing.state)),
         "Next step": f"{step.who}: {step.what}" if step else None, "Next deadline": standing.earliest_deadline,
         "Status": current.status if current is not None else "unreadable" if audit.returns else NOT_RETURNED,
@@ -287,6 +290,11 @@ def audit_row(audit: m.RegisteredAudit, standing: cycle.Standing, spec: m.FormSp
             row[date_heading] = events[-1].on
             row.update({heading: getattr(events[-1], field) or None for field, heading in fields.items()})
     return row
+
+
+def group_text(group) -> str | None:
+    """The others auditing with the lead auditor (a group audit), as one cell shows them."""
+    return "; ".join(group) or None
 
 
 def returned_file_columns(version: m.Return, shown: str) -> dict:
@@ -398,11 +406,12 @@ def form_actions(spec: m.FormSpec, record: m.AuditRecord) -> list[cycle.FormActi
     return out
 
 
-def action_row(action: m.TrackedAction, spec: m.FormSpec | None, subject: dict) -> dict:
-    """The Actions row of one action: what the form says of it, and what its manager typed (as typed)."""
+def action_row(action: m.TrackedAction, spec: m.FormSpec | None, subject: dict, activity: str = "") -> dict:
+    """The Actions row of one action: what the form says of it, and what its manager typed (as typed).
+    `activity`: its audit's activity, as shown (`model.activity_name`)."""
     table = spec.table(action.table_id) if spec else None
     row = {"Action id": action.action_id, "Audit id": action.audit_id, "Case number": subject.get("case_number"),
-           "Team": subject.get("team"), "From": SOURCES.get(table.source, table.source) if table else None,
+           "Team": subject.get("team"), "Activity": activity or None, "From": SOURCES.get(table.source, table.source) if table else None,
            "Form ref": table.ref if table else action.table_id, "Form row": action.form_row,
            "On form": ON_FORM if action.on_form else REMOVED}
     other = []

@@ -264,8 +264,15 @@ def _table_size(ws) -> tuple[int, int]:
 
 
 def merged_headers(sheet: SheetDef, old: OldSheet) -> list[str]:
-    """The existing columns in their order (people's included), then ours that are missing."""
-    return old.headers + [h for h in sheet.headers if h not in old.headers]
+    """The existing columns in their order (people's included), with ours that are missing each after the one of
+    ours it follows (a column a later version added goes where a new tracker has it), else at the end."""
+    out = list(old.headers)
+    for i, header in enumerate(sheet.headers):
+        if header in out:
+            continue
+        before = next((h for h in reversed(sheet.headers[:i]) if h in out), None)
+        out.insert(out.index(before) + 1 if before is not None else len(out), header)
+    return out
 
 
 # ---- the rows after this run -------------------------------------------------------

@@ -296,14 +296,16 @@ def _row(line: plan.AuditLine, today: dt.date, library) -> Row:
     return Row(line, step, bool(step and step.late(today)), grade, grade_class(scale, grade.value) if grade else "")
 
 
-def _narrowed(whole: _Glance, state: str, auditor: str, team: str) -> _Glance:
-    """The month at a glance of the audits in `state`, of `auditor` (a `who_key`) and of `team` (each if given)."""
+def _narrowed(whole: _Glance, state: str, auditor: str, team: str, activity: str = "") -> _Glance:
+    """The month at a glance of the audits in `state`, of `auditor` (a `who_key`), of `team` and of `activity`
+    (its name as shown: not a person's; each if given)."""
     def kept(line: plan.AuditLine) -> bool:
         return ((not state or line.standing.state == state)
                 and (not auditor or who_key(line.audit.auditor or "(no auditor)") == auditor)
-                and (not team or (line.audit.team or "(no team)") == team))
+                and (not team or (line.audit.team or "(no team)") == team)
+                and (not activity or m.activity_name(line.audit) == activity))
 
-    if not (state or auditor or team):
+    if not (state or auditor or team or activity):
         return whole
     glance = whole.glance
     return _Glance(plan.MonthAtAGlance(glance.month, glance.today, [x for x in glance.lines if kept(x)], None if
@@ -313,11 +315,11 @@ def _narrowed(whole: _Glance, state: str, auditor: str, team: str) -> _Glance:
 
 
 def _groups(glance: plan.MonthAtAGlance, what: str, states: list[str]) -> list[dict]:
-    """Rows of the table by auditor or by team: each state's count, the total, how many overdue."""
+    """Rows of the table by auditor, by team or by activity: each state's count, the total, how many overdue."""
     late: dict[str, int] = {}
     for line in glance.lines:
         if line.standing.overdue:
-            key = getattr(line.audit, what) or f"(no {what})"
+            key = (m.activity_name(line.audit) if what == "activity" else getattr(line.audit, what)) or f"(no {what})"
             late[key] = late.get(key, 0) + 1
     return [{"name": key, "key": who_key(key) if what == "auditor" else key,
              "counts": [counts.get(s, 0) for s in states], "total": sum(counts.values()), "overdue": late.get(key, 0)}
@@ -347,6 +349,7 @@ def index():
     state = request.args.get("state", "")
     state = state if state in cycle.STATES else ""
     auditor, team = request.args.get("auditor", ""), request.args.get("team", "")
+    activity = request.args.get("activity", "")
     query = request.args.get("q", "").strip()
     every = request.args.get("all") == "1"
     try:
@@ -360,15 +363,17 @@ def index():
     library = ws.library()
     auditors = sorted({line.audit.auditor or "(no auditor)" for line in whole.lines}, key=str.casefold)
     teams = sorted({line.audit.team or "(no team)" for line in whole.lines}, key=str.casefold)
+    activities = sorted({m.activity_name(line.audit) for line in whole.lines},
+                        key=lambda name: (name != m.CONTROL_SAMPLE_NAME, name.casefold()))
     auditor_name = next((a for a in auditors if who_key(a) == auditor), "") if auditor else ""
     if auditor and not auditor_name:  # an auditor of another month
         auditor_name = next((line.audit.auditor for line in whole.other_months or [] if
                              who_key(line.audit.auditor) == auditor), "someone with no audits this month")
-    narrowed = _narrowed(whole_glance, state, auditor, team)
+    narrowed = _narrowed(whole_glance, state, auditor, team, activity)
     glance = narrowed.glance
     counts = glance.counts()
     shown_states = [s for s, n in counts.items() if n] or []
-    filtered = bool(state or auditor or team)
+    filtered = bool(state or auditor or team or activity)
     found = [_row(plan.AuditLine(a, kept.found.standings[a.audit_id], plan.subject_name(a, library)), today, library)
              for a in _search(ws, query, kept)] if query else None
     overdue, soon = narrowed.overdue, narrowed.soon
@@ -377,6 +382,9 @@ def index():
     return render(
         "month/index.html", glance=glance, whole=whole, counts=counts, states=cycle.STATES, shown_states=shown_states,
         by_auditor=_groups(glance, "auditor", shown_states), by_team=_groups(glance, "team", shown_states),
+        by_activity=_groups(glance, "activity", shown_states) if whole.activities() else [],
+        activity_options=[(name, name) for name in activities] if whole.activities() or activity else [],
+        managers=glance.managers(),
         overdue=[_row(x, today, library) for x in overdue[:limit]], overdue_count=len(overdue),
         soon=[_row(x, today, library) for x in soon[:limit]], soon_count=len(soon),
         listed=listed[:limit], listed_count=len(listed), every=every, shown_limit=SHOWN,
@@ -384,7 +392,7 @@ def index():
         auditor_options=[(who_key(name), name) for name in auditors], team_options=[(name, name) for name in teams],
         found=found, query=query, filtered=filtered,
         filters={k: v for k, v in (("month", f"{month:%Y-%m}" if month else ""), ("state", state),
-                                    ("auditor", auditor), ("team", team)) if v},
+                                    ("auditor", auditor), ("team", team), ("activity", activity)) if v},
         auditor_name=auditor_name, soon_days=plan.SOON_DAYS, every_month=whole.other_months is not None, fresh=fresh)
 
 
