@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..domain import model as m
 from ..tracker import rows as r
@@ -27,11 +28,20 @@ class SheetInput:
     audits: list[m.RegisteredAudit]
     library: object
     today: dt.date
+    folder: Path | None = None  # the workspace's folder (None: no workspace), for what a maker reads there
 
 
 Maker = Callable[[SheetInput], list[tuple[str, dict]]]
 #: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
-MAKERS: dict[str, Maker] = {}
+def _themes(given: SheetInput) -> list[tuple[str, dict]]:
+    from ..learning.run import themes_rows
+
+    return themes_rows(given)
+
+
+MAKERS: dict[str, Maker] = {
+    r.THEMES.name: _themes,
+}
 
 
 def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
