@@ -25,6 +25,7 @@ from month_register import NOW, make_month, sample_allocations
 from auditdocs.cli import cli
 from auditdocs.consolidate import consolidate_returns
 from auditdocs.domain.dates import uk
+from auditdocs.errors import UserError
 from auditdocs.learning import themes as th
 from auditdocs.learning.pack import CONSENT
 from auditdocs.learning.run import audit_tags, check_themes, make_pack, workspace_themes
@@ -374,3 +375,17 @@ def test_the_pack_command_writes_the_pack(ws, tmp_path):
     assert (tmp_path / "Learning pack 2026-12-08.docx").is_file()
     both = cli_run("learning", "pack", "--session", "2026-12-08", "--month", "2026-11")
     assert both.exit_code == 2 and "give --session YYYY-MM-DD or --month YYYY-MM" in both.output
+
+
+def test_a_themes_workbook_that_cannot_be_read_says_what_to_do(ws):
+    path = ws.folder / THEMES_FILE
+    path.write_bytes(b"not a workbook")
+    with pytest.raises(UserError, match="could not be read as an Excel workbook .* save it again as 'Excel Workbook"):
+        check_themes(ws)
+    book = openpyxl.Workbook()
+    book.active.title = "Vocabulary"
+    book.save(path)
+    result = cli_run("learning", "themes", "check")
+    assert result.exit_code == 2
+    assert f"{path} has no sheet 'Themes'. Its sheets: Vocabulary. Name the sheet of the themes 'Themes'." \
+        in " ".join(result.output.split())

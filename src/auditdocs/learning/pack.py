@@ -55,15 +55,24 @@ def redacted(text: str, spec: m.FormSpec, audit: m.RegisteredAudit) -> str:
     return _without_identifiers(replace_names(text, names), audit)
 
 
+def _source(field_id: str) -> int:
+    return 1 if field_id.endswith("comment") else 2 if field_id.endswith("evidence") else 0
+
+
 def examples(tags: list[th.Tag], kind: str, specs: dict[str, m.FormSpec], audits: dict[str, m.RegisteredAudit],
              count: int = EXAMPLES) -> list[Example]:
-    """A few texts of `kind`, those showing the most themes first, at most one an audit."""
+    """A few texts of `kind`, at most one an audit and each text once: in turn a strength (or worry) field, a
+    judgement's rationale and a question's evidence, those showing the most themes first."""
     by_text: dict[tuple[str, str], list[th.Tag]] = {}
     for t in tags:
         if t.kind == kind and t.audit_id in specs:
             by_text.setdefault((t.audit_id, t.field_id), []).append(t)
+    ranked = sorted(by_text.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    # in turn from what is working well (or worried about), the judgements' rationales and the questions' evidence
+    sources = [[kv for kv in ranked if _source(kv[0][1]) == n] for n in range(3)]
+    turns = [kv for i in range(max(map(len, sources))) for group in sources if i < len(group) for kv in [group[i]]]
     chosen, used, said = [], set(), set()
-    for (audit_id, _), group in sorted(by_text.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+    for (audit_id, _), group in turns:
         if audit_id in used or th.key(group[0].text) in said:
             continue
         used.add(audit_id)

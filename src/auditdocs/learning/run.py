@@ -4,6 +4,7 @@ They return results; the front ends show them."""
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,17 +103,25 @@ def workspace_themes(folder: Path | None) -> list[th.Theme]:
         return []  # `learning themes check` says why
 
 
+#: The evidence of each version read in a register's transaction: register -> (content hash, form) -> texts (a run
+#: of consolidate makes the Themes sheet twice, before and after what it read; each record is decoded once).
+_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def audit_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
     """The tags of every complete audit's evidence (its version in use, read whole from the register)."""
     tags = []
+    known = _TEXTS.setdefault(reg, {})
     for a in audits:
         current = a.current
         spec = library.get(a.form_id, a.form_version)
         if current is None or current.status != "complete" or spec is None or not themes:
             continue
-        record = reg.record_of(current.content_hash)
-        if record is not None:
-            tags += th.tag_audit(spec, record, a, themes)
+        where = (current.content_hash, spec.id, spec.version)
+        if where not in known:
+            record = reg.record_of(current.content_hash)
+            known[where] = th.evidence_texts(spec, record) if record is not None else []
+        tags += th.tag_texts(known[where], themes, a)
     return tags
 
 

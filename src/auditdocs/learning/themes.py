@@ -323,15 +323,11 @@ def tag_texts(texts: list[EvidenceText], themes: list[Theme], audit: m.Registere
     for t in texts:
         for theme in themes:
             if theme.applies_to(t) and (words := triggers(t.text, theme)):
-                tags.append(Tag(t.audit_id, t.field_id, t.field, t.ref, t.kind, theme.name, words,
+                tags.append(Tag(audit.audit_id if audit else t.audit_id, t.field_id, t.field, t.ref, t.kind, theme.name, words,
                                 excerpt(t.text, words), t.text,
                                 audit.month if audit else None, audit.service if audit else "",
                                 audit.team if audit else ""))
     return tags
-
-
-def tag_audit(spec: m.FormSpec, record: m.AuditRecord, audit: m.RegisteredAudit, themes: list[Theme]) -> list[Tag]:
-    return tag_texts(evidence_texts(spec, record), themes, audit)
 
 
 CORRECT, INSTEAD = "Correct?", "Theme instead"

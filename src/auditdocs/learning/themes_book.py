@@ -74,12 +74,7 @@ def read_sheets(path: Path, names: tuple[str, ...] = (th.SHEET, ss.SHEET)) -> di
     """Each sheet of `names` the workbook has: its headings, its rows below them (row number, cells) and the
     headings' row. A workbook that cannot be read, or has none of the sheets, is a UserError naming it and what
     to do."""
-    import warnings
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    from ..forms.safezip import DAMAGED_ZIP, too_big
+    from ..programme.workbook import open_workbook
 
     path = Path(path)
     if not path.is_file():
@@ -87,21 +82,7 @@ def read_sheets(path: Path, names: tuple[str, ...] = (th.SHEET, ss.SHEET)) -> di
                         f"by 'auditdocs init' has {th.THEMES_FILE}).")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UserError(f"{path.name} is not an Excel workbook: give the themes as a .xlsx file.")
-    try:
-        with zipfile.ZipFile(path) as package:
-            if problem := too_big(package.infolist(), "themes workbook"):
-                raise UserError(f"{path}: {problem}")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = load_workbook(path, data_only=True)
-    except UserError:
-        raise
-    except PermissionError:
-        raise UserError(f"cannot open {path}: permission denied. If it is open in Excel, close it and try "
-                        "again.") from None
-    except (*DAMAGED_ZIP, KeyError):
-        raise UserError(f"{path} could not be read as an Excel workbook (it may be damaged or not really a .xlsx "
-                        "file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'.") from None
+    book = open_workbook(path, "themes workbook")
     out = {}
     try:
         for name in names:
