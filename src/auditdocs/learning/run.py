@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..domain import model as m
@@ -103,25 +103,26 @@ def workspace_themes(folder: Path | None) -> list[th.Theme]:
         return []  # `learning themes check` says why
 
 
-#: The evidence of each version read in a register's transaction: register -> (content hash, form) -> texts (a run
-#: of consolidate makes the Themes sheet twice, before and after what it read; each record is decoded once).
-_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The tags of each version read in a register's transaction: register -> (content hash, form, version, themes) ->
+#: tags (a run of consolidate makes the Themes sheet twice, before and after what it read: each record is decoded
+#: and tagged once).
+_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def audit_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
     """The tags of every complete audit's evidence (its version in use, read whole from the register)."""
     tags = []
-    known = _TEXTS.setdefault(reg, {})
+    known = _TAGS.setdefault(reg, {})
     for a in audits:
         current = a.current
         spec = library.get(a.form_id, a.form_version)
         if current is None or current.status != "complete" or spec is None or not themes:
             continue
-        where = (current.content_hash, spec.id, spec.version)
+        where = (current.content_hash, spec.id, spec.version, tuple(themes))
         if where not in known:
             record = reg.record_of(current.content_hash)
-            known[where] = th.evidence_texts(spec, record) if record is not None else []
-        tags += th.tag_texts(known[where], themes, a)
+            known[where] = th.tag_texts(th.evidence_texts(spec, record), themes) if record is not None else []
+        tags += [replace(t, audit_id=a.audit_id, month=a.month, service=a.service, team=a.team) for t in known[where]]
     return tags
 
 

@@ -18,6 +18,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
+from functools import lru_cache
 
 from ..domain import model as m
 from ..domain.model import name_key as key
@@ -84,8 +85,8 @@ class Theme:
         return not self.questions or any(q in (text.ref, text.question) for q in self.questions)
 
     @property
-    def patterns(self) -> list[re.Pattern]:
-        return [phrase_pattern(p) for p in self.phrases]
+    def pattern(self) -> re.Pattern:
+        return theme_pattern(self.phrases)
 
 
 def default_themes() -> list[Theme]:
@@ -203,27 +204,30 @@ def _word_pattern(word: str) -> str:
     return w + f"(?:s|es|ed|ing{double})?"
 
 
-def phrase_pattern(phrase: str) -> re.Pattern:
+def phrase_pattern(phrase: str) -> str:
     """A phrase as whole words, case ignored, each word with its simple endings, any spaces or a hyphen between
     words, and any apostrophe (’ or ')."""
     words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", phrase)
-    parts = [_word_pattern(w).replace("'", "['’]").replace("\\'", "['’]") for w in words]
-    return re.compile(r"(?<![^\W_])" + r"[\s\-]+".join(parts) + r"(?![^\W_])", re.IGNORECASE)
+    return r"[\s\-]+".join(_word_pattern(w).replace("'", "['’]").replace("\\'", "['’]") for w in words)
+
+
+@lru_cache(maxsize=256)
+def theme_pattern(phrases: tuple[str, ...]) -> re.Pattern:
+    """Any of the phrases, as whole words (`phrase_pattern`), the longest first (so that "management oversight"
+    is found whole, not as "oversight")."""
+    parts = [phrase_pattern(p) for p in sorted(phrases, key=len, reverse=True)]
+    if not any(parts):
+        return re.compile(r"(?!)")  # no word to find
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(f"(?:{p})" for p in parts if p) + r")(?![^\W_])", re.IGNORECASE)
 
 
 def triggers(text: str, theme: Theme) -> tuple[str, ...]:
     """The words of `text` that show `theme` (as the text writes them, each once, in the text's order)."""
-    spans = sorted(((match.start(), match.end()) for pattern in theme.patterns for match in pattern.finditer(text)),
-                   key=lambda s: (s[0], -s[1]))
-    found: dict[str, tuple[int, str]] = {}
-    end = -1
-    for start, stop in spans:
-        if stop <= end:  # inside a longer phrase already found ("oversight" in "management oversight")
-            continue
-        end = max(end, stop)
-        words = " ".join(text[start:stop].split())
-        found.setdefault(words.casefold(), (start, words))
-    return tuple(words for _, words in sorted(found.values()))
+    found: dict[str, str] = {}
+    for match in theme.pattern.finditer(text):
+        words = " ".join(match.group(0).split())
+        found.setdefault(words.casefold(), words)
+    return tuple(found.values())
 
 
 def excerpt(text: str, words: tuple[str, ...], size: int = EXCERPT) -> str:
