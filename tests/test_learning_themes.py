@@ -30,7 +30,12 @@ from auditdocs.learning import themes as th
 from auditdocs.learning.pack import CONSENT
 from auditdocs.learning.run import audit_tags, check_themes, make_pack, workspace_themes
 from auditdocs.learning.sessions import NoSuchSession
-from auditdocs.workspace import THEMES_FILE, init_workspace, load_workspace
+from auditdocs.workspace import (
+    THEMES_FILE,
+    init_workspace,
+    load_workspace,
+    workspace_without_settings,
+)
 
 VALIDATE = Path("/work/shared/ooxml/validate_docx.py")
 ON = dt.date(2026, 12, 7)
@@ -389,3 +394,13 @@ def test_a_themes_workbook_that_cannot_be_read_says_what_to_do(ws):
     assert result.exit_code == 2
     assert f"{path} has no sheet 'Themes'. Its sheets: Vocabulary. Name the sheet of the themes 'Themes'." \
         in " ".join(result.output.split())
+
+
+def test_the_pack_of_a_month_outside_a_workspace_uses_the_frameworks_themes(made, tmp_path):
+    ws = workspace_without_settings(tmp_path).with_files("given", register=made[1].register)
+    made_pack = make_pack(ws, month="2026-11", out=tmp_path, today=ON)
+    assert made_pack.audits == len(CHOSEN) and made_pack.tags > 0
+    cells = [c.text for t in docx.Document(str(made_pack.path)).tables for r in t.rows for c in r.cells]
+    assert "Contextual safeguarding and exploitation" in cells  # every theme of the framework has its row
+    with pytest.raises(UserError, match="give the themes workbook with --themes FILE"):
+        make_pack(ws, session="2026-12-08", out=tmp_path, today=ON)
