@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from ..domain import model as m
-from ..forms.docx.oxml import para, run
+from ..forms.docx.oxml import el, para, run
 from ..redact import known_names, replace_names
 from ..report import charts as ch
 from ..report.figures import Figures, GradeCounts, _without_identifiers
@@ -143,7 +143,7 @@ def render_pack(p: PackContent, when: dt.datetime) -> bytes:
 
     f = p.figures
     doc = ReportDocument(f"Learning from audits: {p.title}")
-    doc.add(para(run("")))
+    doc.add(el("w:p", el("w:pPr", el("w:spacing", before=1200))))
     doc.text(f.council, style="TitlePageLine")
     doc.text("Learning from audits", style="Title")
     doc.text(p.title, style="TitlePageLine")

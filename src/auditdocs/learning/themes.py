@@ -127,10 +127,10 @@ def find_headings(headings: list, file: str, sheet: str, row: int, needed: tuple
         name = by_heading.get(key(text_of(h)))
         if name and name not in found:
             found[name] = i
-    problems = [Problem(file, sheet, row, f"there is no '{columns[n][0]}' column: put the heading "
-                                          f"'{columns[n][0]}' in row {row}{did_you_mean(columns[n][0], [text_of(h) for h in headings if text_of(h)])}.")
-                for n in needed if n not in found]
-    return found, problems
+    written = [text_of(h) for h in headings if text_of(h)]
+    return found, [Problem(file, sheet, row, f"there is no '{columns[n][0]}' column: put the heading "
+                                             f"'{columns[n][0]}' in row {row}{did_you_mean(columns[n][0], written)}.")
+                   for n in needed if n not in found]
 
 
 def themes_from_rows(headings: list, rows: list[tuple[int, list]], *, file: str, sheet: str = SHEET,
