@@ -24,7 +24,7 @@ def test_new_tracker_has_the_sheets_as_excel_tables(library, tracker):
     summary = consolidate_records(files_workspace(tracker, library=library),
                                   [make_record(library, "C1"), make_record(library, "C2", grade="Inadequate")], now=NOW)
     wb = openpyxl.load_workbook(tracker)
-    assert wb.sheetnames == ["Audits", "Answers", "Judgements", "Actions", "Exceptions", "About"]
+    assert wb.sheetnames == ["Audits", "Answers", "Judgements", "Actions", "Exceptions", "Themes", "About"]  # evidence tagged
     for name in wb.sheetnames[:-1]:
         ws = wb[name]
         assert list(ws.tables) == [name]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 SETTINGS_FILE = "auditdocs.toml"
 README_FILE = "README.md"
 PROGRAMME_FILE = "programme.xlsx"  # the year's audit programme (see auditdocs.programme)
+THEMES_FILE = "themes.xlsx"  # the themes of practice and the learning sessions (see auditdocs.learning)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,13 @@ PACKAGE_TABLES = {
     "report": ".report.settings:ReportSettings",
     "export": ".share.settings:ExportSettings",
     "email": ".share.settings:EmailSettings",
+}
+
+
+#: The example workbooks of a package that `auditdocs init` writes: file name -> its writer, as "module:function"
+#: (imported only when a workspace is made, as PACKAGE_TABLES are), called with the file's path.
+EXAMPLE_WORKBOOKS = {
+    THEMES_FILE: ".learning.themes_book:write_themes",
 }
 
 
@@ -372,6 +380,9 @@ below) use the settings in `{SETTINGS_FILE}`, so you do not need to repeat them.
 - `{PROGRAMME_FILE}`: the year's audit programme, a row per month and activity (control sample, dip
   samples, thematic audits…). Change it to the service's year, then run `auditdocs programme check`;
   `auditdocs programme show --month 2027-01` shows a month.
+- `{THEMES_FILE}`: the themes of practice looked for in what auditors write, and the weekly learning
+  sessions; `auditdocs learning themes check` checks it, `auditdocs learning pack --session 2026-12-08`
+  makes a session's pack.
 - `{SETTINGS_FILE}`: the council's name, where everything is, and the council's choices for
   allocation, moderation, reports and exports (each setting says what it is for).
 
@@ -413,6 +424,10 @@ def init_workspace(folder: Path, council: str = "", service: str = "") -> list[P
 
         forms = [p.stem for p in written if p.suffix == ".yaml" and p.parent == specs and p.stem != "scales"]
         written.append(write_programme(programme, forms))
+    for name, writer in EXAMPLE_WORKBOOKS.items():
+        if not (folder / name).exists():
+            module, function = writer.split(":")
+            written.append(getattr(importlib.import_module(module, __package__), function)(folder / name))
     readme = folder / README_FILE
     if not readme.exists():
         written.append(write_atomic(readme, readme_text(council)))
@@ -432,6 +447,8 @@ def made_lines(folder: Path, written: list[Path]) -> list[str]:
         "(auditdocs specs validate checks them)",
         f"  {folder / PROGRAMME_FILE}   the year's audit programme, to change (auditdocs programme check "
         "checks it)",
+        f"  {folder / THEMES_FILE}   the themes of practice and the learning sessions, to change "
+        "(auditdocs learning themes check checks it)",
         f"  {folder / README_FILE}   what is where",
         "",
         "Next:",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..actions import plan as action_checks
 from ..domain import model as m
@@ -29,13 +30,23 @@ class SheetInput:
     audits: list[m.RegisteredAudit]
     library: object
     today: dt.date
+    folder: Path | None = None  # the workspace's folder (None: no workspace), for what a maker reads there
 
 
 Maker = Callable[[SheetInput], list[tuple[str, dict]]]
+
+
+def _themes(given: SheetInput) -> list[tuple[str, dict]]:
+    from ..learning.run import themes_rows
+
+    return themes_rows(given)
+
+
 #: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
 MAKERS: dict[str, Maker] = {
     r.KEY_MESSAGES.name: summary_sheet.rows,
     r.ACTION_CHECKS.name: action_checks.sheet_rows,
+    r.THEMES.name: _themes,
 }
 
 

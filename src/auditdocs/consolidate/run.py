@@ -407,7 +407,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
         exception_keys = {key for key, _ in exceptions_before}
-        added_before = more_sheets.made_rows(more_sheets.SheetInput(reg, list(before.values()), library, today))
+        folder = ws.folder if ws.settings_file is not None else None  # what the added sheets read there (themes.xlsx)
+        added_before = more_sheets.made_rows(more_sheets.SheetInput(reg, list(before.values()), library, today, folder))
         old = book.read_sheets(tracker, {
             **more_sheets.known_keys(added_before),
             r.AUDITS.name: audit_ids.__contains__,
@@ -449,7 +450,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
-        more_input = more_sheets.SheetInput(reg, audits, library, today)
+        more_input = more_sheets.SheetInput(reg, audits, library, today, folder)
         content |= more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
         new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)

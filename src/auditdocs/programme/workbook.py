@@ -98,13 +98,36 @@ def write_programme(path: Path, form_ids=()) -> Path:
     return write_atomic(Path(path), data.getvalue())
 
 
-def read_programme(path: Path) -> tuple[list, list[tuple[int, list]], int]:
-    """The headings of the sheet 'Programme', its rows below them (row number, cells) and the headings' row.
-    A file that cannot be read at all is a UserError naming it and what to do."""
+def open_workbook(path: Path, what: str):
+    """A workbook people keep (the programme, the themes), opened for its values: one too big to be a `what`, or
+    that cannot be opened, is a UserError naming it and what to do."""
+    import warnings
+    import zipfile
+
     from openpyxl import load_workbook
 
     from ..forms.safezip import DAMAGED_ZIP, too_big
 
+    try:
+        with zipfile.ZipFile(path) as package:
+            if problem := too_big(package.infolist(), what):
+                raise UserError(f"{path}: {problem}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about what other programs write; we read values only
+            return load_workbook(path, data_only=True)
+    except UserError:
+        raise
+    except PermissionError:
+        raise UserError(f"cannot open {path}: permission denied. If it is open in Excel, close it and try "
+                        "again.") from None
+    except (*DAMAGED_ZIP, KeyError):
+        raise UserError(f"{path} could not be read as an Excel workbook (it may be damaged or not really a .xlsx "
+                        "file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'.") from None
+
+
+def read_programme(path: Path) -> tuple[list, list[tuple[int, list]], int]:
+    """The headings of the sheet 'Programme', its rows below them (row number, cells) and the headings' row.
+    A file that cannot be read at all is a UserError naming it and what to do."""
     path = Path(path)
     if path.name.startswith("~$"):
         raise UserError(f"{path.name} is a lock file that Excel leaves beside an open workbook, not the programme. "
@@ -114,24 +137,7 @@ def read_programme(path: Path) -> tuple[list, list[tuple[int, list]], int]:
                         "by 'auditdocs init' has programme.xlsx).")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise UserError(f"{path.name} is not an Excel workbook: give the programme as a .xlsx file.")
-    import warnings
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as package:
-            if problem := too_big(package.infolist(), "programme"):
-                raise UserError(f"{path}: {problem}")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about what other programs write; we read values only
-            book = load_workbook(path, data_only=True)
-    except UserError:
-        raise
-    except PermissionError:
-        raise UserError(f"cannot open {path}: permission denied. If it is open in Excel, close it and try "
-                        "again.") from None
-    except (*DAMAGED_ZIP, KeyError):
-        raise UserError(f"{path} could not be read as an Excel workbook (it may be damaged or not really a .xlsx "
-                        "file). Open it in Excel and save it again as 'Excel Workbook (.xlsx)'.") from None
+    book = open_workbook(path, "programme")
     try:
         found = next((name for name in book.sheetnames if key(name) == key(SHEET)), None)
         if found is None:

@@ -162,12 +162,22 @@ KEY_MESSAGES = SheetDef("Key messages", (
     Col("Re-audit in", 11, manager=True),
 ), key=("Month", "Activity"))
 
+#: Evidence tagged with the council's themes (`learning.themes`), a row per (audit, field, theme), with the words
+#: that triggered it; the QA officer says whether it is right, or which theme it is instead.
+THEMES = SheetDef("Themes", (
+    Col("Audit id", 24), Col("Month", 11, "month"), Col("Service", 18), Col("Team", 20), Col("Ref", 7),
+    Col("Field", 30, "long"), Col("Field id", 20, hidden=True), Col("Kind", 12), Col("Theme", 28, "long"),
+    Col("Triggered by", 24, "long"), Col("Excerpt", 60, "long"),
+    Col("Correct?", 10, manager=True), Col("Theme instead", 28, "long", manager=True),
+), key=("Audit id", "Field id", "Theme"))
+
 #: The sheets later steps of the programme add (each made from the register by its maker in
 #: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
 #: sheet once it has rows.
 MORE_SHEETS: tuple[SheetDef, ...] = (
     KEY_MESSAGES,
     ACTION_CHECKS,
+    THEMES,
 )
 CORE_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
 DATA_SHEETS = CORE_SHEETS + MORE_SHEETS

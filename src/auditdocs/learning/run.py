@@ -1,0 +1,210 @@
+"""The use cases of themes and the session pack: `check_themes` (what is wrong with themes.xlsx), `themes_rows`
+(the tracker's Themes sheet, a maker of `consolidate.more_sheets`) and `make_pack` (the session's pack in Word).
+They return results; the front ends show them."""
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..domain import model as m
+from ..domain.dates import long_date
+from ..errors import UserError
+from ..workspace import Workspace
+from . import sessions as ss
+from . import themes as th
+from .themes import Problem
+
+#: The tracker's Themes sheet's columns the tool fills (its people's: th.CORRECT, th.INSTEAD).
+SHEET_NAME = th.SHEET
+
+
+def themes_path(ws: Workspace, given: Path | None = None) -> Path:
+    """The themes workbook: the one given, else the workspace's themes.xlsx."""
+    if given is not None:
+        return Path(given)
+    if ws.settings_file is None:
+        raise UserError(f"give the themes workbook with --themes FILE, or run inside a workspace (see 'auditdocs "
+                        f"init'), which has {th.THEMES_FILE}.")
+    return ws.folder / th.THEMES_FILE
+
+
+def question_refs(library) -> frozenset[str]:
+    """The refs and ids of every question and judgement of the forms (what a theme may belong to)."""
+    return frozenset(x for spec in library.current() for f in spec.fields for x in (f.ref, f.item) if x)
+
+
+@dataclass
+class Vocabulary:
+    path: Path
+    themes: list[th.Theme]
+    sessions: list[ss.Session]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_vocabulary(path: Path, refs: frozenset[str] | None = None) -> Vocabulary:
+    """The themes and sessions of a themes workbook, with the problems of its rows (those rows left out)."""
+    from .themes_book import read_sheets
+
+    sheets = read_sheets(path)
+    problems: list[Problem] = []
+    themes: list[th.Theme] = []
+    sessions: list[ss.Session] = []
+    if th.SHEET in sheets:
+        headings, rows, at = sheets[th.SHEET]
+        themes, more = th.themes_from_rows(headings, rows, file=str(path), heading_row=at, refs=refs)
+        problems += more
+    else:
+        problems.append(Problem(str(path), th.SHEET, 1, f"there is no sheet '{th.SHEET}': add it, with the headings "
+                                                        f"{', '.join(c[0] for c in th.COLUMNS.values())}."))
+    if ss.SHEET in sheets:
+        headings, rows, at = sheets[ss.SHEET]
+        sessions, more = ss.sessions_from_rows(headings, rows, file=str(path), heading_row=at)
+        problems += more
+    return Vocabulary(Path(path), themes, sessions, problems)
+
+
+@dataclass
+class ThemesCheck:
+    vocabulary: Vocabulary
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.vocabulary.problems)
+
+    def lines(self) -> list[str]:
+        v = self.vocabulary
+        lines = [str(p) for p in v.problems]
+        if v.problems:
+            n = len(v.problems)
+            lines.append(f"{n} problem{'s' * (n != 1)} in {v.path.name}: correct {'them' if n != 1 else 'it'} and run "
+                         "'auditdocs learning themes check' again.")
+        said = (f"{v.path.name} has {len(v.themes)} theme{'s' * (len(v.themes) != 1)} and {len(v.sessions)} "
+                f"session{'s' * (len(v.sessions) != 1)}")
+        return lines + [f"{said} that could be read; the rows with problems were left out." if v.problems
+                        else f"{said}; no problems."]
+
+
+def check_themes(ws: Workspace, path: Path | None = None) -> ThemesCheck:
+    """Read the themes workbook (the workspace's, or `path`) and check every row against the forms."""
+    return ThemesCheck(read_vocabulary(themes_path(ws, path), question_refs(ws.library())))
+
+
+def workspace_themes(folder: Path | None) -> list[th.Theme]:
+    """The themes the tracker is tagged with: those of the workspace's themes.xlsx that could be read, else (no
+    workspace, or no such file) the framework's."""
+    path = Path(folder) / th.THEMES_FILE if folder is not None else None
+    if path is None or not path.is_file():
+        return th.default_themes()
+    try:
+        return read_vocabulary(path).themes
+    except UserError:
+        return []  # `learning themes check` says why
+
+
+#: The tags of each version read in a register's transaction: register -> (content hash, form, version, themes) ->
+#: tags (a run of consolidate makes the Themes sheet twice, before and after what it read: each record is decoded
+#: and tagged once).
+_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def audit_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
+    """The tags of every complete audit's evidence (its version in use, read whole from the register)."""
+    tags = []
+    known = _TAGS.setdefault(reg, {})
+    for a in audits:
+        current = a.current
+        spec = library.get(a.form_id, a.form_version)
+        if current is None or current.status != "complete" or spec is None or not themes:
+            continue
+        where = (current.content_hash, spec.id, spec.version, tuple(themes))
+        if where not in known:
+            record = reg.record_of(current.content_hash)
+            known[where] = th.tag_texts(th.evidence_texts(spec, record), themes) if record is not None else []
+        tags += [replace(t, audit_id=a.audit_id, month=a.month, service=a.service, team=a.team) for t in known[where]]
+    return tags
+
+
+def themes_rows(given) -> list[tuple[str, dict]]:
+    """The tracker's Themes sheet (a maker of `consolidate.more_sheets.MAKERS`): a row per (audit, field, theme)."""
+    themes = workspace_themes(getattr(given, "folder", None))
+    rows = []
+    for t in audit_tags(given.register, given.audits, given.library, themes):
+        rows.append((t.key, {"Audit id": t.audit_id, "Month": t.month, "Service": t.service, "Team": t.team,
+                             "Ref": t.ref, "Field": t.field, "Field id": t.field_id, "Kind": th.KINDS[t.kind],
+                             "Theme": t.theme, "Triggered by": "; ".join(t.triggers), "Excerpt": t.excerpt}))
+    return rows
+
+
+# ---- the session's pack ----------------------------------------------------------------------
+
+
+@dataclass
+class PackMade:
+    title: str
+    path: Path
+    audits: int  # in scope, of the session's month
+    tags: int
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"Learning pack for {self.title}: {self.audits} audit{'s' * (self.audits != 1)} in scope, "
+                f"{self.tags} theme tag{'s' * (self.tags != 1)}.", f"  Word: {self.path}"]
+
+
+def session_of(vocabulary: Vocabulary, on: str) -> ss.Session:
+    from ..domain.dates import parse_date
+
+    day = parse_date(on)
+    if day is None:
+        raise UserError(f"'{on}' is not a date: give the session's date as 2026-12-08.")
+    return ss.find_session(vocabulary.sessions, day, str(vocabulary.path))
+
+
+def make_pack(ws: Workspace, *, session: str | None = None, month: str | None = None, out: Path | None = None,
+              themes: Path | None = None, today: dt.date | None = None, now: dt.datetime | None = None) -> PackMade:
+    """The pack of the session on `session` (a date of the Sessions sheet: its month, services and activities), or
+    of every audit of `month` ('YYYY-MM'), written into `out` (default: the workspace folder). Anonymous."""
+    from ..files import write_atomic
+    from ..report.figures import report_figures
+    from ..report.make import audits_for
+    from ..report.period import Period, month_period, trend_months
+    from .pack import pack_content, render_pack
+
+    if bool(session) == bool(month):
+        raise UserError("give the session's date (--session 2026-12-08) or a month (--month 2026-11), not both.")
+    today = today or dt.date.today()
+    path = themes_path(ws, themes) if (themes or ws.settings_file or session) else None
+    vocabulary = read_vocabulary(path) if path is not None and (path.is_file() or session) else None
+    chosen = session_of(vocabulary, session) if session else None
+    vocab = vocabulary.themes if vocabulary is not None else th.default_themes()
+    period = Period(chosen.month, chosen.month) if chosen else month_period(month)
+    settings = ws.settings("report")
+    library = ws.library()
+    with ws.open_register() as reg:
+        audits = [a for a in audits_for(reg, period, library, settings) if chosen is None or chosen.holds(a)]
+        if not any(period.holds(a.month) for a in audits):
+            scope = f" in the scope of the session ({chosen.scope_words})" if chosen else ""
+            raise UserError(f"the register {reg.path} has no audits of {period.label}{scope}. Check the session's "
+                            "month and its services or teams in the Sessions sheet, or the register.")
+        figures = report_figures(audits, period, library, today, settings, anonymous=True)
+        months = trend_months(period, settings.trend_months)
+        recent = [a for a in audits if a.month is not None and months[0] <= a.month <= period.last]
+        months = [mo for mo in months if any(a.month == mo for a in recent)]  # the months with audits in scope
+        tags = th.corrected(audit_tags(reg, recent, library, vocab), reg.tracker_columns(th.SHEET), vocab)
+    title = chosen.title if chosen else f"{period.label} audits"
+    content = pack_content(
+        title=title, when=long_date(chosen.on) if chosen else period.label,
+        scope=chosen.scope_words if chosen else "every service; every activity", figures=figures, tags=tags,
+        themes=vocab, months=months, month=period.first,
+        specs={a.audit_id: s for a in recent if (s := library.get(a.form_id, a.form_version)) is not None},
+        audits={a.audit_id: a for a in recent})
+    when = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    folder = Path(out) if out is not None else ws.folder
+    name = f"Learning pack {chosen.on.isoformat()}.docx" if chosen else f"Learning pack {period.key}.docx"
+    written = write_atomic(folder / name, render_pack(content, when))
+    warnings = [str(p) for p in vocabulary.problems] if vocabulary is not None else []
+    return PackMade(title, written, sum(period.holds(a.month) for a in audits),
+                    sum(t.month == period.first for t in tags), warnings, [written])

@@ -1,0 +1,406 @@
+"""Learning from audits (issue 26 items 1-2): the themes (themes.xlsx made by `auditdocs init`, checked by
+`auditdocs learning themes check`), evidence tagged with them in the tracker's Themes sheet (the words that
+triggered each tag kept, the QA officer's corrections read back and winning in every count), the counts by service,
+team and month, and the learning session's pack in Word (`auditdocs learning pack`), anonymous.
+
+A small month of real forms (generated, filled as auditors fill them with the people named in the comments,
+consolidated into a real register and tracker) is shared by the tests."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from month_register import NOW, make_month, sample_allocations
+
+from auditdocs.cli import cli
+from auditdocs.consolidate import consolidate_returns
+from auditdocs.domain.dates import uk
+from auditdocs.errors import UserError
+from auditdocs.learning import themes as th
+from auditdocs.learning.pack import CONSENT
+from auditdocs.learning.run import audit_tags, check_themes, make_pack, workspace_themes
+from auditdocs.learning.sessions import NoSuchSession
+from auditdocs.workspace import (
+    THEMES_FILE,
+    init_workspace,
+    load_workspace,
+    workspace_without_settings,
+)
+
+VALIDATE = Path("/work/shared/ooxml/validate_docx.py")
+ON = dt.date(2026, 12, 7)
+#: Assessment, Safeguarding, Children in Care, Fostering and Adoption audits of the sample month: the session of
+#: 8 December 2026 (Localities & Fostering) has the Assessment, Safeguarding and Fostering ones in scope.
+CHOSEN = (0, 1, 2, 11, 12, 22, 23, 40, 41, 46)
+IN_SCOPE = 7
+
+
+@pytest.fixture(scope="module")
+def made(library, tmp_path_factory):
+    """A workspace as `auditdocs init` makes it, with a month of audits consolidated into its register."""
+    folder = tmp_path_factory.mktemp("learning") / "Case file audits"
+    init_workspace(folder, council="Anytown Borough Council")
+    allocations = sample_allocations(library)
+    allocations = dataclasses.replace(allocations, allocations=[allocations.allocations[i] for i in CHOSEN])
+    month = make_month(folder / "month", library, allocations)
+    return folder, month
+
+
+@pytest.fixture
+def ws(made, tmp_path, monkeypatch):
+    """A copy of the workspace (its register and tracker in month/), the current folder."""
+    folder = tmp_path / "ws"
+    shutil.copytree(made[0], folder)
+    monkeypatch.chdir(folder)
+    return load_workspace(folder / "auditdocs.toml").with_files(
+        "given", register=folder / "month" / "register.sqlite", tracker=folder / "month" / "tracker.xlsx")
+
+
+def cli_run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def themes_sheet(path: Path) -> tuple[list[str], list[list]]:
+    sheet = openpyxl.load_workbook(path)["Themes"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return rows[0], rows[1:]
+
+
+# ---- the vocabulary -------------------------------------------------------------------------------
+
+
+def test_init_makes_themes_xlsx_with_the_frameworks_themes_and_appendix_c_sessions(ws):
+    book = openpyxl.load_workbook(ws.folder / THEMES_FILE)
+    assert book.sheetnames == ["Themes", "Sessions", "How to fill this in"]
+    headings = [c.value for c in book["Themes"][1]]
+    assert headings == ["Theme", "Words and phrases", "Questions it belongs to"]
+    checked = check_themes(ws)
+    assert not checked.needs_attention
+    names = [t.name for t in checked.vocabulary.themes]
+    assert names == ["The child's voice and lived experience", "Chronology", "Management oversight", "Supervision",
+                     "Drift and delay", "SMART plans", "Assessment quality", "Multi-agency working",
+                     "Contextual safeguarding and exploitation", "Recording and jargon"]
+    session = next(s for s in checked.vocabulary.sessions if s.on == dt.date(2026, 12, 8))
+    assert session.title == "November Audits – Localities & Fostering"
+    assert session.month == dt.date(2026, 11, 1) and "Fostering" in session.services
+    assert checked.lines() == ["themes.xlsx has 10 themes and 12 sessions; no problems."]
+    assert "themes.xlsx" in (ws.folder / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_themes_xlsx_with_problems_says_the_sheet_the_row_and_what_to_do(ws):
+    path = ws.folder / THEMES_FILE
+    book = openpyxl.load_workbook(path)
+    themes, sessions = book["Themes"], book["Sessions"]
+    themes["A3"] = None  # words with no theme
+    themes["C4"] = "2.1\n9.99"  # a question no form has
+    themes["A5"] = "chronology"  # the name of row 3 again
+    themes["B6"] = None  # a theme with no words
+    sessions["A3"] = "the 8th"  # not a date
+    book.save(path)
+    result = cli_run("learning", "themes", "check")
+    assert result.exit_code == 2
+    out = result.output
+    place = f"{path}, sheet 'Themes', row"
+    assert f"{place} 3: the words chronology, history, journey of the child have no theme: write the theme's name " \
+           "in 'Theme'." in out
+    assert f"{place} 4: '9.99' is no question of the forms" in out and "write the question's ref as the forms " \
+                                                                        "number it" in out
+    assert f"{place} 6: the theme 'Drift and delay' has no words or phrases: write them in 'Words and phrases', one a " \
+           "line." in out
+    assert f"{path}, sheet 'Sessions', row 3: 'the 8th' is not a date: write the session's date as 08/12/2026." in out
+    assert "4 problems in themes.xlsx: correct them and run 'auditdocs learning themes check' again." in out
+    assert "themes.xlsx has 7 themes and 11 sessions that could be read; the rows with problems were left out." in out
+    # row 5 ('chronology') is no longer a second Chronology, as row 3 was left out: it is read
+    assert "row 5" not in out
+
+
+def test_a_themes_sheet_without_its_headings_says_which_to_put_where(ws):
+    path = ws.folder / THEMES_FILE
+    book = openpyxl.load_workbook(path)
+    book["Themes"]["B1"] = "Wrods and phrases"
+    book.save(path)
+    checked = check_themes(ws)
+    assert [str(p) for p in checked.vocabulary.problems] == [
+        f"{path}, sheet 'Themes', row 1: there is no 'Words and phrases' column: put the heading 'Words and phrases' "
+        "in row 1 (did you mean 'Wrods and phrases'?)."]
+
+
+# ---- tagging ------------------------------------------------------------------------------------------
+
+
+def test_tagging_finds_whole_words_and_phrases_with_their_endings_and_keeps_the_triggers():
+    delay = th.Theme("Drift and delay", ("drift", "delay", "out of timescale"))
+    oversight = th.Theme("Management oversight", ("management oversight", "oversight"))
+    voice = th.Theme("Voice", ("child's voice", "seen alone"))
+    text = ("Delays in the plan, the review was delayed and it DRIFTED; work out-of-timescale. The child's voice "
+            "is heard. Management oversight is weak; the oversights continue. Nobody was seen alone.")
+    assert th.triggers(text, delay) == ("Delays", "delayed", "DRIFTED", "out-of-timescale")
+    assert th.triggers(text, oversight) == ("Management oversight", "oversights")  # not "oversight" twice
+    assert th.triggers(text, voice) == ("child's voice", "seen alone")
+    assert th.triggers("The child’s voice", voice) == ("child’s voice",)  # a typographic apostrophe
+    assert th.triggers("undelayed, drifting-off, redrift", delay) == ("drifting",)  # whole words only
+    assert th.triggers("Unrelated words only.", delay) == ()
+
+
+def test_a_theme_for_some_questions_tags_only_their_evidence():
+    theme = th.Theme("Advocacy", ("advocate",), questions=("1.4",))
+    here = th.EvidenceText("A1", "kss1_advocate.evidence", "Evidence", "1.4", "kss1_advocate", th.WORRY,
+                           "No advocate offered.")
+    there = dataclasses.replace(here, ref="2.1", field_id="kss2_voice.evidence", question="kss2_voice")
+    tags = th.tag_texts([here, there], [theme])
+    assert [(t.field_id, t.triggers, t.kind) for t in tags] == [("kss1_advocate.evidence", ("advocate",), th.WORRY)]
+
+
+def test_a_returned_audits_strengths_worries_evidence_and_rationales_are_tagged(ws, library):
+    with ws.open_register() as reg:
+        audits = reg.audits()
+        tags = audit_tags(reg, audits, ws.library(), th.default_themes())
+    assert tags
+    for t in tags:
+        assert t.triggers and all(w.casefold() in t.text.casefold() for w in t.triggers)
+    fields = {t.field_id for t in tags}
+    assert {"working_well", "worried_about"} & fields
+    assert any(f.endswith(".evidence") for f in fields) and any(f.endswith(".comment") for f in fields)
+    kinds = {(t.field_id, t.kind) for t in tags}
+    assert ("working_well", th.STRENGTH) in kinds or ("worried_about", th.WORRY) in kinds
+    assert all(t.kind == th.STRENGTH for t in tags if t.field_id == "working_well")
+    assert all(t.kind == th.WORRY for t in tags if t.field_id == "worried_about")
+
+
+# ---- the tracker's Themes sheet, and the QA officer's corrections ------------------------------------------
+
+
+def consolidate_again(ws) -> None:
+    consolidate_returns(ws, [ws.folder / "month" / "returned"], now=NOW + dt.timedelta(days=1))
+
+
+def test_the_themes_sheet_shows_each_tag_with_its_triggers_and_keeps_the_qa_officers_corrections(ws):
+    tracker = ws.tracker
+    headings, rows = themes_sheet(tracker)
+    assert headings == ["Audit id", "Month", "Service", "Team", "Ref", "Field", "Field id", "Kind", "Theme",
+                        "Triggered by", "Excerpt", "Correct?", "Theme instead"]
+    col = {h: i for i, h in enumerate(headings)}
+    assert rows
+    for row in rows:
+        for word in row[col["Triggered by"]].split("; "):
+            assert word.casefold() in row[col["Excerpt"]].casefold()
+    # a theme of an audit shown by one text only: marking it wrong takes the audit out of the theme's count
+    per = {}
+    for row in rows:
+        per.setdefault((row[col["Audit id"]], row[col["Theme"]]), []).append(row)
+    wrong_audit, wrong_theme = next(k for k, v in per.items() if len(v) == 1)
+    moved_audit, moved_theme = next(k for k, v in per.items() if len(v) == 1 and k[1] != "Supervision"
+                                    and k[0] != wrong_audit and (k[0], "Supervision") not in per)
+    with ws.open_register() as reg:
+        before = th.theme_counts(audit_tags(reg, reg.audits(), ws.library(), th.default_themes()),
+                                 th.default_themes())
+    counted = {r[0]: r[3] for r in before.rows}
+
+    book = openpyxl.load_workbook(tracker)
+    sheet = book["Themes"]
+    for r in range(2, sheet.max_row + 1):
+        key = (sheet.cell(r, col["Audit id"] + 1).value, sheet.cell(r, col["Theme"] + 1).value)
+        if key == (wrong_audit, wrong_theme):
+            sheet.cell(r, col["Correct?"] + 1).value = "No"
+        elif key == (moved_audit, moved_theme):
+            sheet.cell(r, col["Correct?"] + 1).value = "No"
+            sheet.cell(r, col["Theme instead"] + 1).value = "supervision"  # the vocabulary's name, written loosely
+    book.save(tracker)
+    consolidate_again(ws)
+    consolidate_again(ws)  # and again: the entries are the register's now
+
+    _, rows = themes_sheet(tracker)
+    typed = {(r[col["Audit id"]], r[col["Theme"]]): (r[col["Correct?"]], r[col["Theme instead"]]) for r in rows}
+    assert typed[wrong_audit, wrong_theme] == ("No", None)
+    assert typed[moved_audit, moved_theme] == ("No", "supervision")
+    with ws.open_register() as reg:
+        cells = reg.tracker_columns("Themes")
+        tags = th.corrected(audit_tags(reg, reg.audits(), ws.library(), th.default_themes()), cells,
+                            th.default_themes())
+    after = {r[0]: r[3] for r in th.theme_counts(tags, th.default_themes()).rows}
+    assert after[wrong_theme] == counted[wrong_theme] - 1 - (moved_theme == wrong_theme)
+    assert after[moved_theme] == counted[moved_theme] - 1 - (moved_theme == wrong_theme)
+    assert after["Supervision"] == counted["Supervision"] + 1
+    moved = next(t for t in tags if t.audit_id == moved_audit and t.tagged_as == moved_theme)
+    assert moved.theme == "Supervision" and moved.triggers  # the words that triggered it still shown
+
+
+def test_a_theme_the_council_adds_to_themes_xlsx_tags_the_tracker(ws):
+    path = ws.folder / THEMES_FILE
+    book = openpyxl.load_workbook(path)
+    book["Themes"].append(["Relationships", "relationship\nrapport", "any"])
+    book.save(path)
+    assert "Relationships" in [t.name for t in workspace_themes(ws.folder)]
+    consolidate_again(ws)
+    headings, rows = themes_sheet(ws.tracker)
+    found = [r for r in rows if r[headings.index("Theme")] == "Relationships"]
+    assert found and all(r[headings.index("Triggered by")].casefold().startswith("relationship") for r in found)
+
+
+# ---- counts ------------------------------------------------------------------------------------------
+
+
+def tag(audit, theme, kind, month=11, team="Team North", service="Localities", field="worried_about"):
+    return th.Tag(audit, field, field, "9.1", kind, theme, ("word",), "word", "word", dt.date(2026, month, 1),
+                  service, team)
+
+
+def test_counts_by_theme_service_and_team_and_the_trend_count_audits_once():
+    tags = [tag("A1", "Chronology", th.WORRY), tag("A1", "Chronology", th.WORRY, field="kss1.evidence"),
+            tag("A2", "Chronology", th.WORRY, team="Team South"), tag("A2", "Chronology", th.STRENGTH,
+                                                                        team="Team South", field="working_well"),
+            tag("A3", "Supervision", th.STRENGTH, service="Fostering", team="Fostering Team"),
+            tag("A4", "Chronology", th.WORRY, month=10)]
+    themes = [th.Theme("Chronology", ("chronology",)), th.Theme("Supervision", ("supervision",)),
+              th.Theme("Drift and delay", ("drift",))]
+    assert th.theme_counts(tags, themes).rows == [["Chronology", 3, 1, 3], ["Supervision", 0, 1, 1],
+                                                  ["Drift and delay", 0, 0, 0]]
+    assert th.theme_counts(tags, themes, by="service").rows == [["Fostering", "Supervision", 0, 1, 1],
+                                                                ["Localities", "Chronology", 3, 1, 3]]
+    by_team = th.theme_counts(tags, themes, by="team")
+    assert by_team.headers == ["Team", "Theme", "In worries", "In strengths", "Audits"]
+    assert by_team.rows == [["Fostering Team", "Supervision", 0, 1, 1], ["Team North", "Chronology", 2, 0, 2],
+                            ["Team South", "Chronology", 1, 1, 1]]
+    months = [dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
+    trend = th.theme_trend(tags, months, themes)
+    assert trend.headers == ["Theme", "Oct 2026", "Nov 2026"]
+    assert trend.rows == [["Chronology", 1, 2], ["Supervision", 0, 0], ["Drift and delay", 0, 0]]
+    assert th.theme_trend(tags, months, themes, th.STRENGTH).rows[:2] == [["Chronology", 0, 1], ["Supervision", 0, 1]]
+    # a correction wins: A2's worry is not Chronology but Supervision, A1's second text is not Chronology at all
+    cells = {"A2\x1fworried_about\x1fChronology": {"Correct?": "No", "Theme instead": "Supervision"}}
+    fixed = th.corrected(tags, cells, themes)
+    assert th.theme_counts(fixed, themes).rows[:2] == [["Chronology", 2, 1, 3], ["Supervision", 1, 1, 2]]
+
+
+# ---- the session's pack -----------------------------------------------------------------------------
+
+
+def register_people(ws) -> list[str]:
+    """Every name, date of birth and case number the register holds (each part of a name on its own too)."""
+    with ws.open_register() as reg:
+        audits = reg.audits()
+    found = set()
+    for a in audits:
+        for k, v in a.subject.items():
+            if not v:
+                continue
+            if k in ("date_of_birth",):
+                found |= {v, uk(v)}
+            elif k == "case_number":
+                found.add(v)
+            elif k.endswith(("name", "names")) or k in ("social_worker", "team_manager", "auditor", "children_placed",
+                                                         "young_people_placed", "senior_managers"):
+                found.add(v)
+                found |= {p for p in re.split(r"[\s,&()/]+", v) if len(p) >= 3 and p[0].isupper() and p != "and"}
+        found |= set(a.group)
+    return sorted(found)
+
+
+def every_text(path: Path) -> str:
+    """The text of every part of the package (the document, its properties, its footer…)."""
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(re.sub(r"<[^>]+>", "", z.read(n).decode("utf-8")) for n in z.namelist()
+                         if n.endswith((".xml", ".rels")))
+
+
+def test_the_session_pack_has_its_sections_its_examples_and_no_name_or_date_of_birth(ws, tmp_path):
+    made = make_pack(ws, session="2026-12-08", out=tmp_path, today=ON, now=dt.datetime(2026, 12, 7, 9))
+    assert made.files == [tmp_path / "Learning pack 2026-12-08.docx"] and made.path.is_file()
+    assert made.title == "November Audits – Localities & Fostering"
+    assert made.audits == IN_SCOPE and made.tags > 0
+    assert made.lines()[0] == (f"Learning pack for November Audits – Localities & Fostering: {IN_SCOPE} audits in "
+                               f"scope, {made.tags} theme tags.")
+    checked = subprocess.run([sys.executable, str(VALIDATE), str(made.path)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "VALID" in checked.stdout, checked.stdout + checked.stderr
+
+    document = docx.Document(str(made.path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for heading in ("The audits in scope", "Grades", "Month by month", "Themes", "By team", "Worries month by month",
+                    "Good practice", "What we are worried about", "Actions", "Oldest overdue actions",
+                    "The meeting's notes", "What we learned"):
+        assert heading in headings
+    texts = [p.text for p in document.paragraphs]
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert len(quotes) >= 2
+    assert any("[child]" in q or "[social worker]" in q for q in quotes)  # names were there, replaced by roles
+    assert CONSENT in texts
+    assert "Tuesday 8 December 2026" in texts
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert "Children in Care Team" not in cells and "Adoption Team" not in cells  # out of the session's scope
+    assert "Fostering Team" in cells and "Chronology" in cells
+    assert len(document.inline_shapes) >= 2
+    for shape in document.inline_shapes:  # every chart has its alt text
+        assert shape._inline.docPr.get("descr")
+
+    text = every_text(made.path)
+    people = register_people(ws)
+    assert len(people) > 20
+    for what in people:
+        assert not re.search(rf"(?<!\w){re.escape(what)}(?!\w)", text), what
+    assert "AUD-" not in text  # no audit id
+
+
+def test_the_pack_of_a_month_has_every_audit_of_it(ws, tmp_path):
+    made = make_pack(ws, month="2026-11", out=tmp_path, today=ON)
+    assert made.audits == len(CHOSEN)
+    assert made.path.name == "Learning pack 2026-11.docx"
+    cells = [c.text for t in docx.Document(str(made.path)).tables for r in t.rows for c in r.cells]
+    assert "Children in Care Team" in cells
+
+
+def test_a_wrong_session_date_names_the_nearest_and_lists_the_sessions(ws, tmp_path):
+    result = cli_run("learning", "pack", "--session", "2026-12-09", "--register", ws.register, "--out", tmp_path)
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "there is no session on 09/12/2026 in the sheet 'Sessions'" in out
+    assert "(did you mean 2026-12-08, November Audits – Localities & Fostering?)" in out
+    assert "The sessions: 2026-12-01 October audits – AS, CWD, ILAC; 2026-12-08 November Audits" in out
+    assert not list(tmp_path.glob("*.docx"))
+    with pytest.raises(NoSuchSession):
+        make_pack(ws, session="2027-03-30", out=tmp_path, today=ON)
+
+
+def test_the_pack_command_writes_the_pack(ws, tmp_path):
+    result = cli_run("learning", "pack", "--session", "2026-12-08", "--register", ws.register, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Learning pack for November Audits – Localities & Fostering: {IN_SCOPE} audits")
+    assert (tmp_path / "Learning pack 2026-12-08.docx").is_file()
+    both = cli_run("learning", "pack", "--session", "2026-12-08", "--month", "2026-11")
+    assert both.exit_code == 2 and "give --session YYYY-MM-DD or --month YYYY-MM" in both.output
+
+
+def test_a_themes_workbook_that_cannot_be_read_says_what_to_do(ws):
+    path = ws.folder / THEMES_FILE
+    path.write_bytes(b"not a workbook")
+    with pytest.raises(UserError, match="could not be read as an Excel workbook .* save it again as 'Excel Workbook"):
+        check_themes(ws)
+    book = openpyxl.Workbook()
+    book.active.title = "Vocabulary"
+    book.save(path)
+    result = cli_run("learning", "themes", "check")
+    assert result.exit_code == 2
+    assert f"{path} has no sheet 'Themes'. Its sheets: Vocabulary. Name the sheet of the themes 'Themes'." \
+        in " ".join(result.output.split())
+
+
+def test_the_pack_of_a_month_outside_a_workspace_uses_the_frameworks_themes(made, tmp_path):
+    ws = workspace_without_settings(tmp_path).with_files("given", register=made[1].register)
+    made_pack = make_pack(ws, month="2026-11", out=tmp_path, today=ON)
+    assert made_pack.audits == len(CHOSEN) and made_pack.tags > 0
+    cells = [c.text for t in docx.Document(str(made_pack.path)).tables for r in t.rows for c in r.cells]
+    assert "Contextual safeguarding and exploitation" in cells  # every theme of the framework has its row
+    with pytest.raises(UserError, match="give the themes workbook with --themes FILE"):
+        make_pack(ws, session="2026-12-08", out=tmp_path, today=ON)
