@@ -594,7 +594,7 @@ def test_a_register_made_before_the_programme_holds_its_audits_as_the_control_sa
     with open_register(path) as reg:
         (audit,) = reg.audits()
     assert (audit.activity, audit.activity_type, audit.counts_toward_ten, audit.group) == ("", "", True, [])
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def test_an_activitys_audit_has_its_own_id_and_the_control_samples_ids_are_as_before(library):

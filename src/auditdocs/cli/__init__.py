@@ -65,6 +65,7 @@ from .consolidate import consolidate_command  # noqa: E402
 from .demo import demo_command  # noqa: E402
 from .generate import generate_command  # noqa: E402
 from .init import init_command  # noqa: E402
+from .learning import learning_command  # noqa: E402
 from .moderation import moderation_command  # noqa: E402
 from .parse import parse_command  # noqa: E402
 from .programme import programme_command  # noqa: E402
@@ -90,6 +91,7 @@ cli.add_command(generate_command)
 cli.add_command(demo_command)
 cli.add_command(serve_cmd)
 cli.add_command(programme_command)
+cli.add_command(learning_command)
 
 
 def console_never_fails() -> None:

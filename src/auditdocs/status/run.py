@@ -18,6 +18,8 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
+from ..learning.log import chase_letters as log_letters
+from ..learning.log_run import the_log
 from ..workspace import Workspace
 from . import plan
 
@@ -36,6 +38,7 @@ class Standings:
     standings: dict[str, cycle.Standing]
     month: dt.date
     today: dt.date
+    learning_log: list[m.LearningAction] = dc_field(default_factory=list)  # as it stands (the tracker's entries)
 
 
 def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None = None) -> Standings:
@@ -47,11 +50,12 @@ def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None
     library = ws.library()
     with ws.open_register() as reg:
         audits, months = reg.audits(summaries=True), reg.months()  # what the rules read of each record
+        learning_log = the_log(reg)
     today = today or dt.date.today()
     month = month or plan.default_month(months, today)
     if month is None:
         raise UserError(NO_AUDITS_YET)
-    return Standings(audits, cycle.standings(audits, library, today), month, today)
+    return Standings(audits, cycle.standings(audits, library, today), month, today, learning_log)
 
 
 # ---- status --------------------------------------------------------------------------------------
@@ -138,6 +142,7 @@ def chase_letters(ws: Workspace, *, month: dt.date | None = None, today: dt.date
         raise ValueError("e-mail drafts need the folder for them (out) and the auditors list (auditors)")
     found = standings(ws, month, today)
     letters = plan.chase_letters(found.audits, found.standings, ws.library(), found.month, found.today)
+    letters += log_letters(found.learning_log, found.today)  # overdue actions of the learning log
     done = Chased(found.month, found.today, letters, out)
     if out and letters:
         for letter in letters:

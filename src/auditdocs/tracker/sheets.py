@@ -424,7 +424,7 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict | Ren
     n_rows = count if count is not None else len(rows)
     _put_back_outside(ws, old, (max(n_rows + 1, 2), len(headers)))
     last = get_column_letter(len(headers))
-    table = Table(displayName=sheet.name, ref=f"A1:{last}{max(n_rows + 1, 2)}")
+    table = Table(displayName=sheet.name.replace(" ", "_"), ref=f"A1:{last}{max(n_rows + 1, 2)}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     # the columns named here: else openpyxl makes every cell of the table to read its headings
     table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
