@@ -12,7 +12,7 @@ from pathlib import Path
 import auditdocs
 
 PACKAGE = Path(auditdocs.__file__).parent
-USE_CASES = {"allocate", "generate", "returns", "consolidate", "status", "moderation", "report", "share"}
+USE_CASES = {"allocate", "generate", "returns", "consolidate", "status", "moderation", "report", "share", "learning"}
 EDGES = {"forms", "register", "tracker", "specs"}
 FRONT_ENDS = {"cli", "demo", "web"}
 

@@ -22,7 +22,12 @@ from auditdocs.consolidate import consolidate_returns
 from auditdocs.domain import model as m
 from auditdocs.errors import UserError
 from auditdocs.learning import log
-from auditdocs.learning.log_run import add_to_log, improvement_plan, learning_bulletin, the_log
+from auditdocs.learning.log_run import (
+    add_to_log,
+    improvement_plan,
+    learning_bulletin,
+    the_log,
+)
 from auditdocs.register import SCHEMA_VERSION, open_register
 from auditdocs.register.schema import MIGRATIONS
 from auditdocs.status.run import chase_letters
@@ -142,6 +147,9 @@ def test_a_log_action_added_by_the_command_line_is_shown_in_the_tracker(place, m
     assert row["Owner"] == "Dana Whitfield" and row["Status"] == "Open" and row["Themes"] == "chronology"
     assert row["Re-check"] == "Children who go missing" and row["Re-check month"].date() == dt.date(2026, 7, 1)
     assert row["Re-check result"] == "1 of 2 audits back: Good 1"
+    sheet = openpyxl.load_workbook(ws.tracker)[SHEET]
+    status = next(dv for dv in sheet.data_validations.dataValidation if dv.promptTitle == "Status")
+    assert status.formula1 == '"Open,In progress,Done,No longer needed"' and "N2" in str(status.sqref)
 
 
 def test_a_re_check_not_in_the_programme_is_refused_with_did_you_mean(place, monkeypatch):

@@ -73,15 +73,42 @@ def bulletin_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit]
                        + (f": {grades}." if grades else "."))
     else:
         b.found.append("No audits were completed in these months.")
+    worries, strengths = _from_the_forms(audits, library, first, last, today)
     current = [e for e in entries if (e.added_on is None or e.added_on < end) and
                (log.is_open(e) or e.done_on is None or e.done_on >= first)]
-    b.found += [anonymised(e.finding, names, every_audit) for e in current if e.finding][:MOST - 1]
-    b.good = [anonymised(e.evidence, names, every_audit) for e in current if e.evidence][:MOST]
+    findings = [anonymised(e.finding, names, every_audit) for e in current if e.finding]
+    b.found = (b.found + findings[:2] + worries)[:MOST]
+    evidence = [anonymised(e.evidence, names, every_audit) for e in current if e.evidence]
+    b.good = (evidence[:MOST - min(2, len(strengths))] + strengths)[:MOST]
     b.differently = [anonymised(e.action, names, every_audit) for e in current
                      if e.kind == "learning" and e.action][:MOST]
     for part in (b.found, b.good, b.differently):
         part[:] = [text for text in part if text]
     return b
+
+
+def _from_the_forms(audits: list[m.RegisteredAudit], library, first: dt.date, last: dt.date,
+                    today: dt.date) -> tuple[list[str], list[str]]:
+    """What the forms' own words say, with no one's details: the questions most often answered No or Partially
+    (worries), and the judgements most often at their scale's best (strengths), as the report counts them."""
+    from ..report.figures import natural, report_figures
+    from ..report.period import Period
+
+    if not audits:
+        return [], []
+    figures = report_figures(audits, Period(first, last, "month" if first == last else "months"), library, today)
+    worries = [_short(f"\u201c{q.question}\u201d was answered No or Partially in {q.no + q.partially} of "
+                      f"{q.answered} audits.") for q in figures.domains.questions[:2]]
+    scales = {s.id: s for s in figures.domains.scales}
+    best = []
+    for row in figures.domains.rows:
+        top = scales[row.scale].bands[0] if scales.get(row.scale) and scales[row.scale].bands else None
+        if top is not None and row.total and 2 * row.counts.get(top.value, 0) >= row.total:
+            best.append((-row.counts[top.value] / row.total, natural(row.title), row.title, top.label,
+                         row.counts[top.value], row.total))
+    strengths = [_short(f"{title}: {label} in {n} of {total} audit{'s' * (total != 1)}.")
+                 for _, _, title, label, n, total in sorted(best)[:2]]
+    return worries, strengths
 
 
 def bulletin_docx(b: Bulletin, when: dt.datetime, by: str = "the Quality Assurance team") -> bytes:
