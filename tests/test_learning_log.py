@@ -363,3 +363,27 @@ def test_the_bulletin_refuses_months_the_wrong_way_round(place):
     ws, _ = place
     with pytest.raises(UserError, match="is before --from"):
         learning_bulletin(ws, first=dt.date(2026, 11, 1), last=dt.date(2026, 10, 1), today=TODAY)
+
+
+def test_a_register_made_again_takes_the_log_back_from_the_tracker_with_its_ids(place):
+    from auditdocs.consolidate.upkeep import rebuild_register
+
+    ws, _ = place
+    first = add_to_log(ws, finding="Chronologies were out of date", action="Chronology workshop", owner="Dana Whitfield",
+                       due="2027-02-28", service="Front door", recheck="Children who go missing 2026-07",
+                       today=dt.date(2026, 11, 20), now=NOW).entry
+    second = add_to_log(ws, finding="Plans were not SMART", owner="Lee Untrue", due="2027-01-31",
+                        today=dt.date(2026, 11, 21), now=NOW).entry
+    consolidate_returns(ws, now=NOW)
+    _type_in(ws.tracker, lambda s: s.cell(3, _column(s, "Status")).__setattr__("value", "In progress"))
+    consolidate_returns(ws, now=NOW)
+    rebuild_register(ws, now=NOW)
+    with open_register(ws.register) as reg:
+        back = {e.log_id: e for e in the_log(reg)}
+    assert set(back) == {first.log_id, second.log_id}
+    again = back[first.log_id]
+    assert (again.finding, again.action, again.owner, again.service, again.due, again.recheck, again.recheck_month,
+            again.added_on) == (first.finding, first.action, first.owner, first.service, first.due, first.recheck,
+                                first.recheck_month, first.added_on)
+    assert back[second.log_id].status == "In progress"
+

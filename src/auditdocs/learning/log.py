@@ -199,6 +199,15 @@ class Adopted:
     exceptions: list[dict] = dc_field(default_factory=list)
 
 
+def _day(value) -> dt.date | None:
+    """A date typed in a cell (None when empty or not a date)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return parse_date(value) if value not in (None, "") else None
+
+
 def _names(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;\n]+", text or "") if part.strip()]
 
@@ -233,8 +242,7 @@ def adopt_rows(sheet: OldSheet | None, known: list[m.LearningAction], today: dt.
             kind = text_of(values.get("Kind"))
             notes.append(f"{problem} It is kept as typed")
         due_cell = values.get("Due")
-        due = due_cell.date() if isinstance(due_cell, dt.datetime) else due_cell if isinstance(due_cell, dt.date) \
-            else parse_date(due_cell) if due_cell not in (None, "") else None
+        due = _day(due_cell)
         extra = ""
         if due_cell not in (None, "") and due is None:
             extra = f"Due typed as '{text_of(due_cell)}'"
@@ -251,14 +259,18 @@ def adopt_rows(sheet: OldSheet | None, known: list[m.LearningAction], today: dt.
         entry = m.LearningAction(log_id, kind, finding, action, text_of(values.get("Owner")),
                                  text_of(values.get("Service")), due, _names(text_of(values.get("Themes"))),
                                  _names(text_of(values.get("Audits"))), STATUSES[0], "",
-                                 recheck_name(name, programme), month, today, FROM_TRACKER, notes=extra)
+                                 recheck_name(name, programme), month,
+                                 (_day(values.get("Added on")) if typed_id == log_id else None) or today,
+                                 FROM_TRACKER, notes=extra)
         done.entries.append(entry)
         taken.add(log_id)
         if finding:
             findings.setdefault(" ".join(finding.split()).casefold(), log_id)
         sheet.keys[i], sheet.whole[i] = log_id, False
         sheet.rows[i] = sheets.as_ours(SHEET, row, styles)
-        said = f"A row typed in the Learning log sheet was taken into the learning log as {log_id}"
+        said = (f"A row of the Learning log sheet the register did not hold was taken into the learning log with its "
+                f"id, {log_id}" if typed_id == log_id else
+                f"A row typed in the Learning log sheet was taken into the learning log as {log_id}")
         done.exceptions.append({
             "Found on": today, "File": None, "Audit id": None, "Case number": None, "Auditor": None,
             "Problem": LOG_ENTRY, "Details": said + (": " + "; ".join(notes) + "." if notes else "."),
