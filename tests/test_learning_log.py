@@ -275,7 +275,9 @@ def test_the_improvement_plan_per_service_with_the_re_checks_result(place, tmp_p
     add_to_log(ws, finding="The journey of the child was not clear", action="MASH contact tool records it",
                owner="Dana Whitfield", due="2027-03-31", service="Front door",
                recheck="Children who go missing 2026-07", today=TODAY, now=NOW)
-    add_to_log(ws, finding="Plans were not SMART", owner="Lee Untrue", due="2027-01-31", service="Locality North",
+    child = made.audits[1].values
+    add_to_log(ws, finding=f"Plans were not SMART ({child['given_names']} {child['family_name']}, {made.audits[1].case})",
+               owner="Lee Untrue", due="2027-01-31", service="Locality North",
                recheck="Planning for permanence 2026-05", today=TODAY, now=NOW)
     consolidate_returns(ws, now=NOW)
     _type_in(ws.tracker, lambda s: s.cell(2, _column(s, "Evidence of change")).__setattr__(
@@ -288,6 +290,7 @@ def test_the_improvement_plan_per_service_with_the_re_checks_result(place, tmp_p
     assert (front.check, front.when, front.result) == ("Children who go missing, July 2026", "July 2026",
                                                        "1 of 2 audits back: Good 1")
     assert done.plans[1].rows[0].result == "Not begun"
+    assert done.plans[1].rows[0].finding == "Plans were not SMART ([child], [case number])"
     text = _docx_text(done.docx)
     for words in ("Front door", "Locality North", "What has changed", "How it will be checked",
                   "The journey of the child is now clearly documented", "1 of 2 audits back: Good 1"):

@@ -41,14 +41,20 @@ def identifiers(audits: list[m.RegisteredAudit], library, extra: dict[str, str] 
     return names
 
 
-def anonymised(text: str, names: dict[str, str], audits: list[m.RegisteredAudit]) -> str:
+def without_identifiers(text: str, names: dict[str, str], audits: list[m.RegisteredAudit]) -> str:
+    """`text` with every name of `names` replaced by its role, and the audits' case numbers and dates of birth."""
     text = replace_names(text, names)
     for a in audits:
         for value, role in ((a.case_number, "[case number]"), (a.subject.get("date_of_birth"), "[date of birth]"),
                             (uk(a.subject.get("date_of_birth")), "[date of birth]")):
             if value and value.strip():
                 text = text.replace(value.strip(), role)
-    text = re.sub(r"\b(?:AUD|LL)-[\w-]+", "", text)  # no ids either: staff read it
+    return text
+
+
+def anonymised(text: str, names: dict[str, str], audits: list[m.RegisteredAudit]) -> str:
+    """As the bulletin gives a text: without identifiers, without ids (staff read it), short."""
+    text = re.sub(r"\b(?:AUD|LL)-[\w-]+", "", without_identifiers(text, names, audits))
     return _short(" ".join(text.split()))
 
 

@@ -46,7 +46,15 @@ class ServicePlan:
 
 def plan_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit], library, today: dt.date,
             service: str | None = None) -> list[ServicePlan]:
-    """The plan's rows, per service (in the services' order, `service` alone when given)."""
+    """The plan's rows, per service (in the services' order, `service` alone when given). The names, case numbers
+    and dates of birth of the people audits are about are taken out of what the log says (its owners stay)."""
+    from .bulletin import identifiers, without_identifiers
+
+    names = identifiers(audits, library)
+
+    def clean(text: str) -> str:
+        return without_identifiers(text, names, audits)
+
     plans: dict[str, ServicePlan] = {}
     for e in entries:
         if service is not None and e.service.casefold() != service.casefold():
@@ -65,7 +73,7 @@ def plan_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit], li
             result = log.grade_profile(done, library, today).words() or (
                 f"Not back yet ({len(done)} audit{'s' * (len(done) != 1)} allocated)" if done else "Not begun")
         plans.setdefault(e.service or NO_SERVICE, ServicePlan(e.service or NO_SERVICE)).rows.append(PlanRow(
-            e.log_id, e.kind, e.finding, changed, check, when, result,
+            e.log_id, e.kind, clean(e.finding), clean(changed), check, when, result,
             e.status + (" (overdue)" if log.overdue(e, today) else ""), e.owner, e.due, log.overdue(e, today)))
     return sorted(plans.values(), key=lambda p: (p.service == NO_SERVICE, p.service.casefold()))
 
