@@ -189,6 +189,15 @@ def test_a_status_typed_in_the_learning_log_sheet_is_read_back_and_kept(place):
         (entry,) = the_log(reg)
     assert entry.status == "Done" and entry.evidence == "Plans now name who does what by when."
     assert not log.overdue(entry, TODAY)  # done, though past its date
+    _type_in(ws.tracker, lambda s: s.cell(2, _column(s, "Status")).__setattr__("value", "Finished-ish"))
+    consolidate_returns(ws, now=NOW)
+    (said,) = [r for r in _sheet_rows_of(ws.tracker, "Exceptions") if r["Problem"] == "Tracker entry"]
+    assert said["Details"] == (f"Learning log sheet, action {added.entry.log_id}: the Status 'Finished-ish' is not a "
+                               "status the tracker knows (Open, In progress, Done, No longer needed), so the action "
+                               "counts as not done. It is kept as typed.")
+    assert _sheet_rows(ws.tracker)[0]["Status"] == "Finished-ish"
+    with open_register(ws.register) as reg:
+        assert log.overdue(the_log(reg)[0], TODAY)
 
 
 def test_a_row_typed_in_the_learning_log_sheet_is_taken_in_with_an_id(place):

@@ -279,6 +279,30 @@ def adopt_rows(sheet: OldSheet | None, known: list[m.LearningAction], today: dt.
     return done
 
 
+def typed_problems(sheet: OldSheet | None, today: dt.date) -> list[dict]:
+    """'Tracker entry' Exceptions rows for what people typed in the Learning log sheet that cannot be used: a status
+    not on the list, a completed date that is not a date. Those are kept as typed; this says so, on every run."""
+    out = []
+    known = {s.casefold() for s in STATUSES}
+    for key, row, whole in zip(sheet.keys, sheet.rows, sheet.whole) if sheet is not None else ():
+        if not key or whole:
+            continue
+        where = f"Learning log sheet, action {key}"
+        status = text_of(row.get("Status"))
+        said = []
+        if status and status.casefold() not in known:
+            said.append((f"the Status '{status}' is not a status the tracker knows ({', '.join(STATUSES)}), so the "
+                         "action counts as not done. It is kept as typed.",
+                         "Choose the status from the list in the Status cell."))
+        done = sheets.plain(row.get("Completed on"))
+        if done not in (None, "") and _day(done) is None:
+            said.append((f"'Completed on' holds '{text_of(done)}', which is not a date, so it is kept as typed.",
+                         "Type the date in the 'Completed on' cell as dd/mm/yyyy."))
+        out += [{"Found on": today, "File": None, "Audit id": None, "Case number": None, "Auditor": None,
+                 "Problem": r.TRACKER_ENTRY, "Details": f"{where}: {what}", "What to do": todo} for what, todo in said]
+    return out
+
+
 # ---- chasing --------------------------------------------------------------------------------
 
 

@@ -90,9 +90,11 @@ def add_to_log(ws: Workspace, *, finding: str, owner: str, due: str | dt.date, k
 
 def adopt_typed_rows(sheet, reg, styles, today: dt.date, ws: Workspace) -> list[dict]:
     """Consolidate's step for the Learning log sheet: the rows typed in it taken into the register with ids (see
-    `log.adopt_rows`); the Exceptions rows saying so."""
-    if sheet is None or all(not whole for whole in sheet.whole):
+    `log.adopt_rows`); the Exceptions rows saying so, and what people typed there that cannot be used."""
+    if sheet is None:
         return []
+    if all(not whole for whole in sheet.whole):
+        return log.typed_problems(sheet, today)
     try:
         programme = workspace_programme(ws)
     except UserError:  # a programme that cannot be read: its own check says why
@@ -100,7 +102,7 @@ def adopt_typed_rows(sheet, reg, styles, today: dt.date, ws: Workspace) -> list[
     adopted = log.adopt_rows(sheet, reg.learning_log(), today, styles, programme)
     if adopted.entries:
         reg.record_learning(adopted.entries)
-    return adopted.exceptions
+    return adopted.exceptions + log.typed_problems(sheet, today)
 
 
 # ---- the improvement plan and the bulletin -----------------------------------------------------
