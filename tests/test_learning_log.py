@@ -153,7 +153,7 @@ def test_a_log_action_added_by_the_command_line_is_shown_in_the_tracker(place, m
 
 
 def test_a_re_check_not_in_the_programme_is_refused_with_did_you_mean(place, monkeypatch):
-    ws, _ = place
+    ws, made = place
     monkeypatch.chdir(ws.folder)
     result = _run(ws, "learning", "log", "add", "--finding", "x", "--owner", "A", "--due", "2027-01-31",
                   "--recheck", "Children who go mising 2026-07")
@@ -166,6 +166,11 @@ def test_a_re_check_not_in_the_programme_is_refused_with_did_you_mean(place, mon
         add_to_log(ws, finding="x", owner="A", due="2027-01-31", recheck="Children who go missing", today=TODAY)
     with pytest.raises(UserError, match="did you mean 'organisational'"):
         add_to_log(ws, finding="x", owner="A", due="2027-01-31", kind="organisationel", today=TODAY)
+    with pytest.raises(UserError, match="'next week' is not a date"):
+        add_to_log(ws, finding="x", owner="A", due="next week", today=TODAY)
+    known = made.audits[0].audit_id
+    with pytest.raises(UserError, match=f"is not an audit of the register .*did you mean '{known}'"):
+        add_to_log(ws, finding="x", owner="A", due="2027-01-31", audits=[known[:-1] + "Q"], today=TODAY)
     with open_register(ws.register) as reg:
         assert reg.learning_log() == []
 
