@@ -42,11 +42,18 @@ def _themes(given: SheetInput) -> list[tuple[str, dict]]:
     return themes_rows(given)
 
 
+def _learning_log(given: SheetInput) -> list[tuple[str, dict]]:
+    from ..learning.log import sheet_rows
+
+    return sheet_rows(given)
+
+
 #: sheet name -> its maker; every sheet of `tracker.rows.MORE_SHEETS` has one.
 MAKERS: dict[str, Maker] = {
     r.KEY_MESSAGES.name: summary_sheet.rows,
     r.ACTION_CHECKS.name: action_checks.sheet_rows,
     r.THEMES.name: _themes,
+    r.LEARNING_LOG.name: _learning_log,
 }
 
 
@@ -59,6 +66,24 @@ ENTRIES: dict[str, Callable[[SheetInput], list[dict]]] = {
 def entries(given: SheetInput) -> list[dict]:
     """The Exceptions rows the added sheets' entries call for."""
     return [row for s in r.MORE_SHEETS if s.name in ENTRIES for row in ENTRIES[s.name](given)]
+
+
+def _adopt_learning_log(sheet: OldSheet | None, register, styles, today: dt.date, ws) -> list[dict]:
+    from ..learning.log_run import adopt_typed_rows
+
+    return adopt_typed_rows(sheet, register, styles, today, ws)
+
+
+#: sheet name -> what takes in the rows people typed in it that the register does not hold (giving them ids);
+#: it returns the Exceptions sheet's rows that say so.
+ADOPTERS: dict[str, Callable[[OldSheet | None, object, object, dt.date, object], list[dict]]] = {
+    r.LEARNING_LOG.name: _adopt_learning_log,
+}
+
+
+def adopt(old: dict[str, OldSheet], register, styles, today: dt.date, ws) -> list[dict]:
+    """Rows people typed in the added sheets, taken into the register (`ADOPTERS`); the Exceptions rows saying so."""
+    return [row for name, adopter in ADOPTERS.items() for row in adopter(old.get(name), register, styles, today, ws)]
 
 
 def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:

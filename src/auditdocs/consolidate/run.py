@@ -422,6 +422,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
             reg.record_actions(adopted, now=now)
             for action in adopted:
                 before[action.audit_id].actions.append(action)
+        adopted_rows = more_sheets.adopt(old, reg, tracker.styles, today, ws)
         exceptions_old = _adopt_exceptions(old.get(r.EXCEPTIONS.name), exceptions_before, exception_keys,
                                            tracker.styles, path)
         # read back unless the tracker is as the register wrote it, holding no second copy of a row of ours (as an
@@ -452,7 +453,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         more_input = more_sheets.SheetInput(reg, audits, library, today, folder)
         content |= more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
-        new_exceptions = decision.exceptions + [e for facts in made.facts.values() for e in facts.entries] + [
+        new_exceptions = decision.exceptions + adopted_rows + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure] + more_sheets.entries(more_input)
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)

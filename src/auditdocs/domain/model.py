@@ -655,3 +655,31 @@ class RegisteredAudit(Subject):
 
     def events_of(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]
+
+
+LEARNING_KINDS = ("strategic", "learning", "organisational")  # seed 003, 4.3.6
+
+
+@dataclass
+class LearningAction:
+    """An action of the organisational learning log (issue 26): agreed at a learning session to answer a finding
+    of audits, with the re-check (a dip sample or thematic audit of the programme) that will test it. Its id,
+    `LL-<year>-<n>`, is never given to another."""
+
+    log_id: str
+    kind: str  # one of LEARNING_KINDS
+    finding: str  # what audits found
+    action: str = ""  # what will be done
+    owner: str = ""
+    service: str = ""
+    due: dt.date | None = None
+    themes: list[str] = dc_field(default_factory=list)  # theme names, as the themes vocabulary has them
+    audits: list[str] = dc_field(default_factory=list)  # the audit ids it answers
+    status: str = "Open"  # see cycle.ACTION_STATUSES
+    evidence: str = ""  # the evidence that practice changed
+    recheck: str = ""  # the programme activity that will test it (its name)
+    recheck_month: dt.date | None = None  # that activity's month (its first day)
+    added_on: dt.date | None = None
+    source: str = ""  # how it came: command line, tracker
+    done_on: dt.date | None = None
+    notes: str = ""

@@ -85,6 +85,10 @@ class AuditRegister(Protocol):
         """Keep the tracker rows made for `sheet`: key -> (signature, data, CRC-32, length, rows[, meta])."""
         ...
 
+    def record_learning(self, entries: Iterable[m.LearningAction], *, now: dt.datetime | None = None) -> None:
+        """Add actions to the organisational learning log, or update those already there by their id."""
+        ...
+
     # ---- reading ----
 
     def audit(self, audit_id: str) -> m.RegisteredAudit | None:
@@ -160,4 +164,8 @@ class AuditRegister(Protocol):
 
     def tracker_columns(self, sheet: str) -> dict[str, dict[str, object]]:
         """The managers' and QA officers' cells of `sheet` the register holds, by row key."""
+        ...
+
+    def learning_log(self) -> list[m.LearningAction]:
+        """The organisational learning log, by id (people's columns of its tracker sheet: `tracker_columns`)."""
         ...

@@ -150,5 +150,28 @@ MIGRATIONS: tuple[tuple, ...] = (
         "ALTER TABLE audits ADD COLUMN audit_group TEXT NOT NULL DEFAULT '[]'",  # JSON: a list of names
         "CREATE INDEX audits_activity ON audits (month, activity)",
     ),
+    # 6 -> 7: the organisational learning log (issue 26): the actions agreed at learning sessions.
+    (
+        """CREATE TABLE learning_log (
+            log_id TEXT PRIMARY KEY,  -- LL-<year>-<n>
+            kind TEXT NOT NULL,  -- strategic, learning, organisational
+            finding TEXT NOT NULL,
+            action TEXT NOT NULL DEFAULT '',
+            owner TEXT NOT NULL DEFAULT '',
+            service TEXT NOT NULL DEFAULT '',
+            due TEXT,  -- ISO date
+            themes TEXT NOT NULL DEFAULT '[]',  -- JSON: theme names
+            audits TEXT NOT NULL DEFAULT '[]',  -- JSON: audit ids
+            status TEXT NOT NULL DEFAULT 'Open',
+            evidence TEXT NOT NULL DEFAULT '',
+            recheck TEXT NOT NULL DEFAULT '',  -- the programme activity's name
+            recheck_month TEXT NOT NULL DEFAULT '',  -- YYYY-MM
+            added_on TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            done_on TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            recorded TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

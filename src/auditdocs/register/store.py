@@ -634,6 +634,22 @@ class Register(AuditRegister):
             "SELECT audit_id FROM audits WHERE audit_id IN (SELECT value FROM json_each(?)) UNION "
             "SELECT audit_id FROM actions WHERE action_id IN (SELECT value FROM json_each(?))", (keys, keys))])
 
+    def record_learning(self, entries: Iterable[m.LearningAction], *, now: dt.datetime | None = None) -> None:
+        """Add actions to the organisational learning log, or update those already there by their id."""
+        self._writing()
+        now = _iso(now or dt.datetime.now())
+        self._db.executemany(
+            "INSERT INTO learning_log (log_id, kind, finding, action, owner, service, due, themes, audits, status, "
+            "evidence, recheck, recheck_month, added_on, source, done_on, notes, recorded) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (log_id) DO UPDATE SET "
+            "kind=excluded.kind, finding=excluded.finding, action=excluded.action, owner=excluded.owner, "
+            "service=excluded.service, due=excluded.due, themes=excluded.themes, audits=excluded.audits, "
+            "status=excluded.status, evidence=excluded.evidence, recheck=excluded.recheck, "
+            "recheck_month=excluded.recheck_month, done_on=excluded.done_on, notes=excluded.notes",
+            [(e.log_id, e.kind, e.finding, e.action, e.owner, e.service, _iso(e.due), _json(e.themes),
+              _json(e.audits), e.status, e.evidence, e.recheck, _month(e.recheck_month), _iso(e.added_on), e.source,
+              _iso(e.done_on), e.notes, now) for e in entries])
+
     # ---- reading ----
 
     def audit(self, audit_id: str) -> m.RegisteredAudit | None:
@@ -782,6 +798,18 @@ class Register(AuditRegister):
                 "SELECT row_key, heading, value FROM tracker_cells WHERE sheet = ? ORDER BY rowid", (sheet,)):
             out.setdefault(key, {})[heading] = unpack_cell(value)
         return out
+
+    def learning_log(self) -> list[m.LearningAction]:
+        """The organisational learning log, by id (as recorded: people's columns of its tracker sheet are in
+        `tracker_columns`)."""
+        return [m.LearningAction(log_id, kind, finding, action, owner, service, _date(due), json.loads(themes),
+                                 json.loads(audits), status, evidence, recheck,
+                                 _date(recheck_month + "-01" if recheck_month else None), _date(added_on), source,
+                                 _date(done_on), notes)
+                for (log_id, kind, finding, action, owner, service, due, themes, audits, status, evidence, recheck,
+                     recheck_month, added_on, source, done_on, notes) in self._db.execute(
+                    "SELECT log_id, kind, finding, action, owner, service, due, themes, audits, status, evidence, "
+                    "recheck, recheck_month, added_on, source, done_on, notes FROM learning_log ORDER BY log_id")]
 
     # ---- assembling domain objects ----
 

@@ -19,6 +19,8 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import write_atomic
+from ..learning.log import chase_letters as log_letters
+from ..learning.log_run import the_log
 from ..tracker import key_messages
 from ..workspace import Workspace
 from . import plan
@@ -39,6 +41,7 @@ class Standings:
     month: dt.date
     today: dt.date
     reviews: list[cycle.ActivityReview] = dc_field(default_factory=list)  # thematic audits' six-month reviews
+    learning_log: list[m.LearningAction] = dc_field(default_factory=list)  # as it stands (the tracker's entries)
 
 
 def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None = None) -> Standings:
@@ -51,11 +54,12 @@ def standings(ws: Workspace, month: dt.date | None = None, today: dt.date | None
     with ws.open_register() as reg:
         audits, months = reg.audits(summaries=True), reg.months()  # what the rules read of each record
         reviews = key_messages.reviews(audits, reg.tracker_columns(key_messages.SHEET))
+        learning_log = the_log(reg)
     today = today or dt.date.today()
     month = month or plan.default_month(months, today)
     if month is None:
         raise UserError(NO_AUDITS_YET)
-    return Standings(audits, cycle.standings(audits, library, today), month, today, reviews)
+    return Standings(audits, cycle.standings(audits, library, today), month, today, reviews, learning_log)
 
 
 # ---- status --------------------------------------------------------------------------------------
@@ -151,6 +155,8 @@ def chase_letters(ws: Workspace, *, month: dt.date | None = None, today: dt.date
     audits, shown = plan.of_activity(found.audits, activity)
     reviews = [r for r in found.reviews if shown is None or r.activity == shown]
     letters = plan.chase_letters(audits, found.standings, ws.library(), found.month, found.today, reviews=reviews)
+    if shown is None:
+        letters += log_letters(found.learning_log, found.today)  # overdue actions of the learning log
     done = Chased(found.month, found.today, letters, out)
     if out and letters:
         for letter in letters:

@@ -22,6 +22,7 @@ from .rows import (
     CORE_SHEETS,
     DATA_SHEETS,
     JUDGEMENTS,
+    LEARNING_LOG,
     SheetDef,
 )
 from .sheets import OldSheet
@@ -216,6 +217,8 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
             sheets.mark_actions(ws, headers, n)
         elif s is AUDITS:
             sheets.mark_audits(ws, headers, n)
+        elif s.name == LEARNING_LOG.name:
+            sheets.mark_actions(ws, headers, n, due_heading="Due")
         else:
             sheets.mark_choices(ws, s, headers, n)
     about_ws = wb[ABOUT] if ABOUT in wb.sheetnames else wb.create_sheet(ABOUT)

@@ -174,10 +174,20 @@ THEMES = SheetDef("Themes", (
 #: The sheets later steps of the programme add (each made from the register by its maker in
 #: `consolidate.more_sheets.MAKERS`, its people's columns read back like the managers'). A tracker has such a
 #: sheet once it has rows.
+LEARNING_LOG = SheetDef("Learning log", (
+    Col("Log id", 14), Col("Kind", 14), Col("Finding", 40, "long"), Col("Action", 40, "long"), Col("Owner", 18),
+    Col("Service", 18), Col("Due", 12, "date"), Col("Themes", 24, "long"), Col("Audits", 24, "long"),
+    Col("Re-check", 28, "long"), Col("Re-check month", 11, "month"), Col("Re-check result", 36, "long"),
+    Col("Added on", 12, "date"),
+    Col("Status", 14, manager=True), Col("Completed on", 12, "date", manager=True),
+    Col("Evidence of change", 50, "long", manager=True), Col("Notes", 40, "long", manager=True),
+), key=("Log id",))
+
 MORE_SHEETS: tuple[SheetDef, ...] = (
     KEY_MESSAGES,
     ACTION_CHECKS,
     THEMES,
+    LEARNING_LOG,
 )
 CORE_SHEETS = (AUDITS, ANSWERS, JUDGEMENTS, ACTIONS, EXCEPTIONS)
 DATA_SHEETS = CORE_SHEETS + MORE_SHEETS
@@ -451,6 +461,7 @@ def exception_row(found_on: dt.date, file: str | None, audit_id: str, subject: d
 
 ACTION_CHANGED = "Action changed"
 TRACKER_ENTRY = "Tracker entry"
+LEARNING_LOG_ENTRY = "Learning log"  # a row typed in the Learning log sheet, taken into the register
 
 
 def _stripped(value) -> str:
@@ -466,7 +477,8 @@ def row_key(sheet: SheetDef, values: dict) -> str:
         return action if cycle.action_number(_stripped(values.get("Audit id")), action) is not None else ""
     if sheet is EXCEPTIONS:
         return exception_key(values)
-    if "Audit id" not in sheet.key:  # a sheet of rows that are not an audit's (by month and activity…)
+    if "Audit id" not in sheet.key:  # a sheet of rows that are not an audit's (by month and activity, or ids of
+        # their own: the learning log's)
         parts = [_stripped(values.get(h)) for h in sheet.key]
         return "\x1f".join(parts) if all(parts) else ""
     return "\x1f".join(_stripped(values.get(h)) for h in sheet.key) if _stripped(values.get("Audit id")) else ""
@@ -477,6 +489,6 @@ def exception_key(values: dict) -> str:
     that changed, or an entry in the tracker: by what the row says, so that two of one audit stay apart)."""
     problem = _stripped(values.get("Problem"))
     parts = [_stripped(values.get("File check")) or _stripped(values.get("File")), _stripped(values.get("Audit id")), problem]
-    if problem in (ACTION_CHANGED, TRACKER_ENTRY):
+    if problem in (ACTION_CHANGED, TRACKER_ENTRY, LEARNING_LOG_ENTRY):
         parts.append(_stripped(values.get("Details")))
     return "\x1f".join(parts) if any(parts) else ""

@@ -559,8 +559,9 @@ def _replace_ours(ws, ours, title: str) -> None:
     ws.conditional_formatting = kept
 
 
-def mark_actions(ws, headers: list[str], n_rows: int) -> None:
-    """The Status drop-down and the overdue colour on the Actions sheet (ours replaced, others kept)."""
+def mark_actions(ws, headers: list[str], n_rows: int, due_heading: str = "Required date") -> None:
+    """The Status drop-down and the overdue colour on the Actions sheet, and the Learning log's with its
+    `due_heading` (ours replaced, others kept)."""
     last_row = max(n_rows + 1, 2)
     letter = {h: get_column_letter(i) for i, h in enumerate(headers, start=1)}
     _replace_ours(ws, lambda f: f == STATUS_LIST or "No longer needed" in f, "Status")
@@ -569,7 +570,7 @@ def mark_actions(ws, headers: list[str], n_rows: int) -> None:
                             prompt="Choose: " + ", ".join(cycle.ACTION_STATUSES))
     status.add(f"{letter['Status']}2:{letter['Status']}{last_row}")
     ws.add_data_validation(status)
-    due, st = letter["Required date"], letter["Status"]
+    due, st = letter[due_heading], letter["Status"]
     formula = (f'AND(ISNUMBER(${due}2),${due}2<TODAY(),'
                f'${st}2<>"Done",${st}2<>"No longer needed")')
     ws.conditional_formatting.add(f"A2:{get_column_letter(len(headers))}{last_row}",
