@@ -445,9 +445,11 @@ def report_figures(audits: Iterable[m.RegisteredAudit], period: Period, library,
                    settings: ReportSettings = ReportSettings(), *, anonymous: bool = False,
                    with_evidence: bool = False,
                    agreement: Callable[[list[m.RegisteredAudit], object], list[AgreementRow] | None]
-                   = moderation_agreement) -> Figures:
+                   = moderation_agreement,
+                   counted: Callable[[m.RegisteredAudit], bool] = is_control_sample) -> Figures:
     """Everything the report shows for `period`, as things stand on `today` (see the module docstring): the
-    control sample's figures, and every activity's counts and grades (`activities`, `managers_dip_samples`)."""
+    figures of the audits `counted` (the monthly report's: the control sample's), and every activity's counts
+    and grades (`activities`, `managers_dip_samples`)."""
     audits = [a for a in audits if a.month is not None]
     standings = cycle.standings(audits, library, today)
     every = []
@@ -457,7 +459,7 @@ def report_figures(audits: Iterable[m.RegisteredAudit], period: Period, library,
         current = a.current
         record = current.record if current is not None and standing.finalised is not None else None
         every.append(_Audit(a, spec, standing, record))
-    known = [x for x in every if is_control_sample(x.audit)]
+    known = [x for x in every if counted(x.audit)]
     previous = period.previous()
     months = trend_months(period, settings.trend_months)
     this = [x for x in known if period.holds(x.audit.month)]

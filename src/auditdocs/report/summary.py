@@ -209,7 +209,7 @@ def summary_figures(audits: list[m.RegisteredAudit], activity: str, month: dt.da
                     key=lambda a: a.audit_id)
     period = Period(month, month)
     base = report_figures(audits, period, library, today, settings, anonymous=anonymous,
-                          agreement=lambda *_: None)
+                          agreement=lambda *_: None, counted=lambda a: True)
     standings = cycle.standings(audits, library, today)
     counted = [a for a in audits if standings[a.audit_id].state != cycle.REALLOCATED]
     cases = {a.audit_id: (f"Case {n}" if anonymous else a.case_number or NOT_GIVEN)
