@@ -167,7 +167,7 @@ def test_broken_specs_in_the_workspace_stop_no_command_that_does_not_use_them(de
         assert result.exit_code in (0, 1), (command, result.output)
         for name, (_, reason) in HOSTILE_SPECS.items():
             assert f"{name} was left out" in result.output and reason in result.output, (command, result.output)
-    assert "69 audits" in result.output
+    assert "60 audits" in result.output  # the control sample's (the report counts the other activities apart)
 
 
 def test_a_50_mb_spec_is_refused_unread(tmp_path):

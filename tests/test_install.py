@@ -66,7 +66,7 @@ def test_the_wheel_runs_the_month_from_any_folder(installed, tmp_path):
 
     listing = run("auditdocs", "specs", "list", cwd=tmp_path, env=env)
     assert listing.returncode == 0, listing.stderr
-    assert len(listing.stdout.splitlines()) == 9 and "csc_case_file_audit" in listing.stdout
+    assert len(listing.stdout.splitlines()) == 10 and "csc_case_file_audit" in listing.stdout  # heading + 9 forms
 
     made = run("auditdocs", "generate", "--data", Path(samples) / "allocations_2026-11.xlsx", "--month", "2026-11",
                "--out", "forms", cwd=tmp_path, env=env)

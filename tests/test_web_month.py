@@ -305,12 +305,12 @@ def test_a_month_that_is_not_one_is_refused_as_the_command_refuses_it(served_dem
 
 
 def test_the_month_page_filters_and_counts_by_activity_as_status_does(demo_copy, browser):
-    """The demo month with a dip sample and two managers' dip samples added: an Activity filter (the activity's
+    """The demo month with another dip sample and two managers' dip samples added: an Activity filter (the activity's
     name in the address: not a person's), the audits counted by activity, and the managers' own dip samples, as
     `auditdocs status --activity` says."""
     from auditdocs.register import audit_from_allocation
 
-    missing, dips = "Children who go missing", "Managers' dip samples"
+    missing, dips = "Re-referrals", "Managers' dip samples"  # activities the demo month has not
     ws = find_workspace(demo_copy)
     glance = month_status(ws, today=DEMO_DAY).glance
     first = glance.lines[0].audit
