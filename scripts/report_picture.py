@@ -1,5 +1,7 @@
 """Make docs/report-pages-1-2.png and docs/tracker-page-1.png: the demo month's report (its first two
-pages, side by side) and its tracker's first printed page, as LibreOffice prints them.
+pages, side by side) and its tracker's first printed page, as LibreOffice prints them; and the first pages of
+the demo's thematic audit summary (docs/summary-pages-1-2.png), its learning session's pack
+(docs/pack-pages-1-2.png) and its staff bulletin (docs/bulletin-page-1.png).
 
 Runs the demo month (`auditdocs demo`) in a temporary folder; the demo makes the report's PDF, the
 tracker is printed to PDF by LibreOffice; the pages are rendered with pdftoppm (Debian: apt-get install
@@ -22,6 +24,10 @@ from auditdocs.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "report-pages-1-2.png"
 TRACKER = ROOT / "docs" / "tracker-page-1.png"
+#: Word documents of the demo (in its reports folder) -> (the picture, its pages)
+DOCUMENTS = {"Audit summary 2026-11 *.docx": (ROOT / "docs" / "summary-pages-1-2.png", 2),
+             "Learning pack *.docx": (ROOT / "docs" / "pack-pages-1-2.png", 2),
+             "Learning bulletin *.docx": (ROOT / "docs" / "bulletin-page-1.png", 1)}
 DPI = 60
 TRACKER_DPI = 90
 MARGIN = 16
@@ -54,9 +60,17 @@ def main() -> None:
             raise SystemExit("the demo made no PDF of its report: is LibreOffice installed?\n" + result.output)
         side_by_side(pages(report, 1, 2, DPI, folder), REPORT)
         tracker = folder / "demo" / "tracker" / "Audit tracker.xlsx"
-        subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(folder), str(tracker)], check=True, capture_output=True)
-        side_by_side(pages(folder / "Audit tracker.pdf", 1, 1, TRACKER_DPI, folder), TRACKER)
+        side_by_side(pages(as_pdf(tracker, folder), 1, 1, TRACKER_DPI, folder), TRACKER)
+        for pattern, (picture, count) in DOCUMENTS.items():
+            document = next((folder / "demo" / "reports").glob(pattern))
+            side_by_side(pages(as_pdf(document, folder), 1, count, DPI, folder), picture)
+
+
+def as_pdf(document: Path, folder: Path) -> Path:
+    """The document printed to PDF by LibreOffice, in `folder`."""
+    subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(document)], check=True, capture_output=True)
+    return folder / f"{document.stem}.pdf"
 
 
 if __name__ == "__main__":

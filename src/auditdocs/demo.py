@@ -15,7 +15,10 @@ November 2026, in a workspace (`auditdocs init`), from allocation on 30 October 
    back with the month's other returns and are read by the same `consolidate` (their grade after
    moderation becomes the audit's final grade); `moderation agreement`;
 7. `report` for the month (Word, dashboard, PDF where LibreOffice is installed);
-8. `status`: where the month stands.
+8. learning from audits: the thematic audit's summary report (`report --activity`, with the key messages the
+   group typed in the tracker), an action of the learning log (`learning log add`), the pack of the weekly
+   session (`learning pack --session`), the improvement plan and the staff bulletin;
+9. `status`: where the month stands.
 
 Each step calls the use case its command calls (`allocate.run.allocate_month`, `generate.run.make_forms`,
 `returns.run.check_returns`, `consolidate.run.consolidate_returns`, `report.run.make_report`,
@@ -181,7 +184,7 @@ def run_demo(folder: Path, library) -> DemoMonth:
     demo.programme = programme_step(demo, library)
     library = demo.workspace.library()
     for step in (allocate_step, generate_step, auditors_step, consolidate_step, people_step, moderation_step,
-                 report_step, status_step):
+                 report_step, learning_step, status_step):
         demo.steps.append(step(demo, library))
     return demo
 
@@ -555,6 +558,7 @@ def people_step(demo: DemoMonth, library) -> Step:
     finished = {aid: {"Status": "Done", "Completed on": TYPED_BY} for n, aid in enumerate(ids, start=1)
                 if aid and n % DONE_EVERY == 0}
     _type_in(actions, finished)
+    messages = _type_key_messages(book)
     out = io.BytesIO()
     book.save(out)
     write_atomic(demo.workspace.tracker, out.getvalue(), private=True)
@@ -572,7 +576,35 @@ def people_step(demo: DemoMonth, library) -> Step:
                  f"went out); oversight recorded: {count['Oversight recorded on']} audits; the first meeting held: "
                  f"{count['Meeting held on']} of the {inadequate} Inadequate audits; {len(finished)} of "
                  f"{len([i for i in ids if i])} actions done.",
+                 *([f"The group typed its key messages for '{THEMATIC}' in the Key messages sheet."] if messages else []),
                  *([f"One amended form came back: {demo.amended}"] if demo.amended else [])])
+
+
+THEMATIC = ACTIVITIES[1][1]
+KEY_MESSAGES = {
+    "Key messages": "Children who have had many social workers could rarely say why their worker changed.\n"
+                    "Plans were reviewed after most changes, but introductions to the new worker were missed.",
+    "Recommendations": "Every change of worker is explained to the child and recorded in their words.\n"
+                       "The outgoing worker introduces the new one on a joint visit.",
+    "Agreed by": "Thematic audit group", "Agreed on": TYPED_BY,
+}
+
+
+def _type_key_messages(book) -> bool:
+    """The thematic audit's group types its key messages and recommendations in the Key messages sheet (a row per
+    activity, found by its name); False when the sheet has no row for it."""
+    from .tracker import rows as r
+
+    if r.KEY_MESSAGES.name not in book.sheetnames:
+        return False
+    sheet = book[r.KEY_MESSAGES.name]
+    columns = {c.value: c.column for c in sheet[1] if c.value}
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row, columns["Activity"]).value == THEMATIC:
+            for heading, value in KEY_MESSAGES.items():
+                sheet.cell(row, columns[heading]).value = value
+            return True
+    return False
 
 
 def _type_in(sheet, typed: dict[str, dict]) -> None:
@@ -680,6 +712,40 @@ def report_step(demo: DemoMonth, library) -> Step:
     return Step("The month's report", [f"auditdocs report --month {MONTH:%Y-%m} --out reports"
                                        + (" --pdf" if pdf else "") + " --json reports/figures.json"],
                 files.lines(demo.shown), [*files.warnings, *files.figures.notes])
+
+
+# ---- 8. learning from audits ------------------------------------------------------------------------------
+
+SESSION = "2026-12-08"  # the weekly session of the example schedule (themes.xlsx) that looks at November's audits
+LEARNING_ACTION = dict(
+    finding="Children who have had many social workers could rarely say why their worker changed.",
+    action="Explain every change of worker to the child, and record it in their words; introduce the new worker on "
+           "a joint visit.", owner="Dana Whitfield", due=dt.date(2027, 3, 31),
+    service="Children's Social Care", themes=["The child's voice and lived experience"],
+    recheck="Multiple changes of social worker 2027-01")
+
+
+def learning_step(demo: DemoMonth, library) -> Step:
+    from .learning.log_run import add_to_log, improvement_plan, learning_bulletin
+    from .learning.run import make_pack
+    from .report.summary_run import make_summary
+
+    ws, now = demo.workspace, _at(REPORT_ON, 11)
+    summary = make_summary(ws, activity=THEMATIC, month=f"{MONTH:%Y-%m}", out=demo.reports, today=REPORT_ON, now=now)
+    added = add_to_log(ws, **LEARNING_ACTION, today=REPORT_ON, now=now)
+    pack = make_pack(ws, session=SESSION, out=demo.reports, today=REPORT_ON, now=now)
+    plan = improvement_plan(ws, out=demo.reports, today=REPORT_ON, now=now)
+    bulletin = learning_bulletin(ws, first=MONTH, out=demo.reports, today=REPORT_ON, now=now)
+    return Step("Learning from audits: the thematic audit's summary, the learning log, the session's pack",
+                [f"auditdocs report --activity \"{THEMATIC}\" --month {MONTH:%Y-%m} --out reports",
+                 f"auditdocs learning log add --finding \"...\" --owner \"...\" --due 31/03/2027 "
+                 f"--recheck \"{LEARNING_ACTION['recheck']}\"",
+                 f"auditdocs learning pack --session {SESSION} --out reports",
+                 "auditdocs learning plan --out reports",
+                 f"auditdocs learning bulletin --from {MONTH:%Y-%m} --out reports"],
+                [*summary.lines(demo.shown), *added.lines()[:1], *pack.lines()[:1],
+                 f"  Word: {demo.shown(pack.path)}", *plan.lines(demo.shown), *bulletin.lines(demo.shown)],
+                [*summary.warnings, *pack.warnings])
 
 
 def status_step(demo: DemoMonth, library) -> Step:

@@ -69,7 +69,6 @@ def bulletin_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit]
     """The bulletin for the months `first`..`last` (first days): `audits` those of the months, `every_audit` the
     register's (whose identifiers are taken out of every text)."""
     period = f"{first:%B %Y}" if first == last else f"{first:%B %Y} to {last:%B %Y}"
-    end = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     names = identifiers(every_audit, library, {e.owner: "[manager]" for e in entries if e.owner.strip()})
     b = Bulletin("Learning from audits: 7-minute briefing", period)
     profile = log.grade_profile(audits, library, today)
@@ -80,7 +79,8 @@ def bulletin_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit]
     else:
         b.found.append("No audits were completed in these months.")
     worries, strengths = _from_the_forms(audits, library, first, last, today)
-    current = [e for e in entries if (e.added_on is None or e.added_on < end) and
+    # the actions agreed by the time the bulletin is made (the session on a month's audits is held after it)
+    current = [e for e in entries if (e.added_on is None or e.added_on <= today) and
                (log.is_open(e) or e.done_on is None or e.done_on >= first)]
     findings = [anonymised(e.finding, names, every_audit) for e in current if e.finding]
     b.found = (b.found + findings[:2] + worries)[:MOST]
@@ -91,6 +91,9 @@ def bulletin_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit]
     for part in (b.found, b.good, b.differently):
         part[:] = [text for text in part if text]
     return b
+
+
+FEWEST = 3  # audits a judgement must have been made in to be shown as a strength
 
 
 def _from_the_forms(audits: list[m.RegisteredAudit], library, first: dt.date, last: dt.date,
@@ -109,7 +112,7 @@ def _from_the_forms(audits: list[m.RegisteredAudit], library, first: dt.date, la
     best = []
     for row in figures.domains.rows:
         top = scales[row.scale].bands[0] if scales.get(row.scale) and scales[row.scale].bands else None
-        if top is not None and row.total and 2 * row.counts.get(top.value, 0) >= row.total:
+        if top is not None and row.total >= FEWEST and 2 * row.counts.get(top.value, 0) >= row.total:
             best.append((-row.counts[top.value] / row.total, natural(row.title), row.title, top.label,
                          row.counts[top.value], row.total))
     strengths = [_short(f"{title}: {label} in {n} of {total} audit{'s' * (total != 1)}.")

@@ -188,7 +188,8 @@ def learning_bulletin(ws: Workspace, *, first: dt.date, last: dt.date | None = N
     library = ws.library()
     with ws.open_register() as reg:
         entries, every = the_log(reg), reg.audits(summaries=True)
-    chosen = [a for a in every if a.month is not None and first <= a.month <= last]
+        # the months' audits with their whole records (what the forms say, not only what the rules read)
+        chosen = reg.audits(ids=[a.audit_id for a in every if a.month is not None and first <= a.month <= last])
     made = bulletin_of(entries, chosen, every, library, first, last, today)
     folder = Path(out) if out is not None else ws.folder / "output" / "reports"
     span = f"{first:%Y-%m}" + (f" to {last:%Y-%m}" if last != first else "")

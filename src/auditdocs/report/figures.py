@@ -378,6 +378,7 @@ class Figures:
     judgement_rows: list[JudgementRow] = dc_field(default_factory=list)
     notes: list[str] = dc_field(default_factory=list)
     action_checks: object | None = None  # report.action_checks.ActionCheckFigures, when the register holds checks
+    governance: object | None = None  # report.governance.GovernanceFigures: a quarter's learning from audits
     activities: ActivityFigures | None = None
     managers_dip_samples: list[ManagerDipRow] = dc_field(default_factory=list)
 
@@ -396,6 +397,8 @@ def as_json(figures: Figures) -> dict:
     data = plain(asdict(figures))
     if figures.action_checks is None:  # a register without action checks: as before there were any
         del data["action_checks"]
+    if figures.governance is None:  # not a quarter's report
+        del data["governance"]
     data["headlines"] = [{**h, "change": figures.headlines[i].change} for i, h in enumerate(data["headlines"])]
     return data
 

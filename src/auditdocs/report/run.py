@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..progress import Progress
 from ..workspace import Workspace
-from . import action_checks
+from . import action_checks, governance
 from .figures import report_figures
 from .make import ReportFiles, audits_for, no_audits, write_report
 from .period import Period, month_period, quarter_period, range_period
@@ -75,5 +75,9 @@ def make_report(ws: Workspace, *, month: str | None = None, quarter: str | None 
         figures = report_figures(audits, period, library, today, settings, anonymous=anonymous,
                                  with_evidence=with_evidence)
         figures.action_checks = action_checks.from_register(reg, period.first, period.last)
+        if period.kind == "quarter":  # for the boards: the quarter's learning from audits
+            figures.governance = governance.governance_figures(
+                reg, [a for a in audits if period.holds(a.month)], library, today,
+                ws.folder if ws.settings_file is not None else None)
     return write_report(figures, period, out, now=now, anonymous=anonymous, pdf=pdf, json_file=json_file,
                         progress=progress)

@@ -22,7 +22,7 @@ from ..forms.docx.oxml import cell, el, para, row, run, table, text_para
 from ..forms.docx.writer import MARGIN, PAGE_H, PAGE_W, TEXT_W, spacer
 from ..forms.ooxml import NS, WORD_NSMAP, qn, rel_type
 from ..forms.textwidth import longest_piece
-from . import action_checks
+from . import action_checks, governance
 from . import charts as ch
 from .figures import (
     COMPLETION_LABELS,
@@ -315,6 +315,8 @@ def render_report(figures: Figures, charts: dict[str, ch.Chart] | None = None,
         _activities(doc, figures)
     if figures.managers_dip_samples:
         _managers_dip_samples(doc, figures)
+    if figures.governance is not None:
+        governance.word_section(doc, figures)
     if figures.evidence is not None:
         _evidence(doc, figures)
     _about(doc, figures)
