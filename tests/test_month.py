@@ -57,11 +57,12 @@ def test_no_generated_package_holds_another_rows_personal_details(library, tmp_p
 def test_demo_month_runs_end_to_end(demo_month, library):
     output, demo = demo_month
     steps = re.findall(r"^(\d)\. ", output, re.M)
-    assert steps == [str(n) for n in range(1, 9)]
+    assert steps == [str(n) for n in range(1, 10)]
     for command in ("allocate --month 2026-11 --cases cases_2026-11.xlsx --auditors auditors.xlsx",
                     "generate --data allocations-2026-11.xlsx --month 2026-11", "parse --returns", "consolidate",
                     "moderation select --month 2026-11 --moderators moderators.xlsx", "moderation forms",
-                    "moderation agreement", "report --month 2026-11", "status --on 07/12/2026"):
+                    "moderation agreement", "report --month 2026-11", "learning pack --session 2026-12-08 --out reports",
+                    "learning bulletin --from 2026-11 --out reports", "status --on 07/12/2026"):
         assert f"$ auditdocs {command}" in output, command
     # the sample auditors list asks for one break too many: said, and the month goes on
     assert "Needs attention:" in output and "Ask Imran Chaudhry" in output

@@ -193,5 +193,5 @@ def learning_bulletin(ws: Workspace, *, first: dt.date, last: dt.date | None = N
     made = bulletin_of(entries, chosen, every, library, first, last, today)
     folder = Path(out) if out is not None else ws.folder / "output" / "reports"
     span = f"{first:%Y-%m}" + (f" to {last:%Y-%m}" if last != first else "")
-    docx = write_atomic(folder / f"Learning bulletin {span}.docx", bulletin_docx(made, when), private=False)
+    docx = write_atomic(folder / f"Learning bulletin {span}.docx", bulletin_docx(made, when), private=True)
     return BulletinMade(made, docx)

@@ -204,7 +204,7 @@ def make_pack(ws: Workspace, *, session: str | None = None, month: str | None = 
     when = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     folder = Path(out) if out is not None else ws.folder
     name = f"Learning pack {chosen.on.isoformat()}.docx" if chosen else f"Learning pack {period.key}.docx"
-    written = write_atomic(folder / name, render_pack(content, when))
+    written = write_atomic(folder / name, render_pack(content, when), private=True)  # it quotes auditors
     warnings = [str(p) for p in vocabulary.problems] if vocabulary is not None else []
     return PackMade(title, written, sum(period.holds(a.month) for a in audits),
                     sum(t.month == period.first for t in tags), warnings, [written])
