@@ -8,7 +8,6 @@ Made from the learning log as it stands (`log_run.the_log`) and the register's a
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -97,8 +96,7 @@ def plan_docx(plans: list[ServicePlan], title: str, when: dt.datetime, intro: st
 def plan_xlsx(plans: list[ServicePlan], title: str, intro: str) -> bytes:
     from openpyxl import Workbook
 
-    from ..files import LANGUAGE
-    from ..report.dashboard import TITLE, Sheet
+    from ..report.dashboard import TITLE, Sheet, saved
 
     book = Workbook()
     names: set[str] = set()
@@ -112,10 +110,4 @@ def plan_xlsx(plans: list[ServicePlan], title: str, intro: str) -> bytes:
         sheet.line("The learning log has no actions for this plan yet.")
     sheet.widths(14, 40, 45, 32, 14, 32, 16, 14, 18, 12)
     sheet.print_setup(title_row=None)
-    book.properties.creator = None
-    book.properties.lastModifiedBy = None
-    book.properties.title = title
-    book.properties.language = LANGUAGE
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return saved(book, title)
