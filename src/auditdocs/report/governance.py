@@ -59,11 +59,11 @@ def governance_figures(reg, audits: list[m.RegisteredAudit], library, today: dt.
     table = th.theme_counts(tags, vocabulary, every_theme=False)
     entries = the_log(reg)
     every = reg.audits(summaries=True)
+    closed = {e.log_id for e in entries if not log.is_open(e)}
     services = []
     for plan in plan_of(entries, every, library, today):
         rows = [[r.log_id, r.finding, r.changed, r.check or "-", r.when, r.result or "-", r.status] for r in plan.rows]
-        services.append(ServiceStatus(plan.service, len(plan.rows),
-                                      sum(not log.is_open(e) for e in entries if (e.service or "") == _service(plan)),
+        services.append(ServiceStatus(plan.service, len(plan.rows), sum(r.log_id in closed for r in plan.rows),
                                       sum(r.overdue for r in plan.rows), rows))
     return GovernanceFigures(
         themes=[list(row) for row in table.rows], tagged_audits=len({t.audit_id for t in tags}),
@@ -72,15 +72,10 @@ def governance_figures(reg, audits: list[m.RegisteredAudit], library, today: dt.
         services=services)
 
 
-def _service(plan) -> str:
-    from ..learning.plan import NO_SERVICE
-
-    return "" if plan.service == NO_SERVICE else plan.service
-
 
 def summary(g: GovernanceFigures, period_label: str) -> str:
-    return (f"In {period_label}, {g.tagged_audits} audit{'s' * (g.tagged_audits != 1)} showed one of the themes of "
-            f"practice. The learning log holds {g.agreed} strategic, learning and organisational "
+    return (f"In {period_label}, {g.tagged_audits} audit{'s' * (g.tagged_audits != 1)} of every activity (the control "
+            f"sample, dip samples, thematic audits…) showed one of the themes of practice. The learning log holds {g.agreed} strategic, learning and organisational "
             f"action{'s' * (g.agreed != 1)} agreed at the weekly learning sessions: {g.done} done, {g.open} open, "
             f"{g.overdue} overdue.")
 

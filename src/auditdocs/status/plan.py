@@ -386,7 +386,8 @@ def review_letter(reviews: list[cycle.ActivityReview], month: dt.date, today: dt
     lines = [f"  {r.activity} ({r.month:%B %Y}): hold the six-month review by {long_date(r.due)}"
              f"{' - overdue' if r.late(today) else ''}" for r in due]
     return Letter("the QA team", "QA officer", "\n".join(
-        ["To the QA team:", "For the thematic audits, please (record each review in the tracker's Key messages sheet):",
+        ["To the QA team:", "Please hold the six-month review of these thematic audits, and type the day each was held "
+         "in the tracker's Key messages sheet (Review held on):",
          *lines]), any(r.late(today) for r in due))
 
 
