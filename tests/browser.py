@@ -86,6 +86,13 @@ def signed_in(browser, served: Served, **context):
     return page
 
 
+def click_through(page, control) -> None:
+    """Click `control` (a button that submits a form, or a link) and wait for the page it leads to:
+    Playwright's click does not wait for the next page, and reading straight after it can read the old one."""
+    with page.expect_navigation():
+        control.click()
+
+
 def check_accessible(page, *, disable: tuple[str, ...] = ()) -> None:
     """The page as it stands, checked by axe-core against WCAG 2.2 AA: fails with every violation and where."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

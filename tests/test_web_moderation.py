@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from browser import DEMO_DAY, check_accessible, serving, signed_in
+from browser import DEMO_DAY, check_accessible, click_through, serving, signed_in
 from click.testing import CliRunner
 
 from auditdocs.cli import cli
@@ -38,8 +38,9 @@ def finished(page, timeout=120_000):
 
 
 def table_rows(page, caption: str) -> list[list[str]]:
-    """The rows (header cells and data cells, as text) of the table captioned `caption`."""
+    """The rows (header cells and data cells, as text) of the table captioned `caption`, once the page shows it."""
     table = page.locator("table", has=page.locator("caption", has_text=caption)).first
+    table.wait_for()  # a click that submits a form does not wait for the next page
     return [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tbody tr").all()]
 
 
@@ -79,7 +80,7 @@ def test_the_agreement_figures_are_the_commands(demo_copy, browser):
         page.evaluate("""() => { const given = document.createElement("input");
             given.type = "hidden"; given.name = "from"; given.value = "2026-04";
             document.querySelector("#agreement-month").form.append(given); }""")
-        page.get_by_role("button", name="Show the agreement figures").click()
+        click_through(page, page.get_by_role("button", name="Show the agreement figures"))
         assert "Error: give either one month" in page.locator("main").inner_text()
         check_accessible(page)
 
@@ -96,7 +97,7 @@ def test_the_sample_chosen_on_the_page_is_the_commands(demo_made, demo_copy, bro
         page.fill("#select-month", MONTH)
         page.fill("#seed", "7")
         page.fill("#share", "40")
-        page.get_by_role("button", name="Choose the sample").click()
+        click_through(page, page.get_by_role("button", name="Choose the sample"))
         assert page.locator("h1").inner_text() == "Moderation sample for November 2026"
         check_accessible(page)
         rows = table_rows(page, "The sample")
@@ -110,7 +111,7 @@ def test_the_sample_chosen_on_the_page_is_the_commands(demo_made, demo_copy, bro
         # chosen again without --replace: the audits waiting for moderation, as the command says them
         page.goto(served.address("/moderation/"))
         page.fill("#select-month", MONTH)
-        page.get_by_role("button", name="Choose the sample").click()
+        click_through(page, page.get_by_role("button", name="Choose the sample"))
         waiting = table_rows(page, "Waiting for moderation")
         said = command(other, "moderation", "select", "--month", MONTH, "--moderators", "moderators.xlsx")
         assert waiting and all(f"  {audit}  case {case}  moderator {who}" in said for audit, case, who in waiting)
@@ -171,7 +172,7 @@ def test_a_moderators_list_given_to_the_page_is_kept_and_used(demo_copy, browser
         page.fill("#seed", "11")
         page.fill("#share", "40")
         page.check("#dry-run")
-        page.get_by_role("button", name="Choose the sample").click()
+        click_through(page, page.get_by_role("button", name="Choose the sample"))
         assert "Nothing was recorded" in page.locator("main [role=status]").first.inner_text()
         rows = table_rows(page, "The sample")
         assert rows and all(f"  {row[0]}  case {row[1]}  " in said for row in rows)
@@ -182,6 +183,6 @@ def test_a_moderators_list_given_to_the_page_is_kept_and_used(demo_copy, browser
 
         (tmp_path / "sample.txt").write_text("not a list", encoding="utf-8")
         page.set_input_files("#list-file", [tmp_path / "sample.txt"])
-        page.get_by_role("button", name="Choose the sample").click()
+        click_through(page, page.get_by_role("button", name="Choose the sample"))
         assert "Error: sample.txt: not a kind of file this page takes" in page.locator("main [role=alert]").inner_text()
         check_accessible(page)

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import DEMO_DAY, check_accessible, serving, signed_in
+from browser import DEMO_DAY, check_accessible, click_through, serving, signed_in
 from click.testing import CliRunner
 
 from auditdocs.cli import cli
@@ -67,11 +67,11 @@ def test_a_rebuild_is_confirmed_then_remakes_the_register_as_the_command(demo_ma
     with serving(demo_copy, today=DEMO_DAY) as served:
         page = signed_in(browser, served)
         page.goto(served.address("/register/"))
-        page.get_by_role("link", name="Rebuild the register").click()
+        click_through(page, page.get_by_role("link", name="Rebuild the register"))
         assert page.locator("h1").inner_text() == "Rebuild the register?"
         assert "cannot be remade" in page.locator("main").inner_text()
         check_accessible(page)
-        page.get_by_role("link", name="No, go back").click()
+        click_through(page, page.get_by_role("link", name="No, go back"))
         assert page.locator("h1").inner_text() == "Register"
         assert records(demo_copy) == before
 

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from browser import check_accessible, serving, signed_in
+from browser import check_accessible, click_through, serving, signed_in
 from click.testing import CliRunner
 from test_web_allocate import allocate_on_the_page, audits, sheets
 from test_web_forms import (
@@ -302,7 +302,7 @@ def test_the_whole_month_through_the_pages_is_the_command_lines(two, browser, tm
         page.fill("#select-month", f"{MONTH:%Y-%m}")
         page.fill("#seed", str(SEED))
         page.fill("#share", str(SHARE))
-        page.get_by_role("button", name="Choose the sample").click()
+        click_through(page, page.get_by_role("button", name="Choose the sample"))
         assert page.locator("h1").inner_text() == f"Moderation sample for {MONTH:%B %Y}"
         selected = select_sample(ws, month=MONTH, people=read_moderators(by_cli / MODERATORS), share=SHARE, seed=SEED,
                                  today=SELECTED_ON, now=at(SELECTED_ON)).sample
