@@ -155,6 +155,29 @@ def test_tagging_finds_whole_words_and_phrases_with_their_endings_and_keeps_the_
     assert th.triggers("Unrelated words only.", delay) == ()
 
 
+def test_the_quick_look_for_a_themes_first_words_misses_nothing_the_search_finds():
+    """Tagging first looks for any of a theme's first words among the text's words, and searches only when one is
+    there: on texts of every kind, with every theme's phrases written in every form the search allows, the tags are
+    those of the search alone."""
+    import random
+
+    themes = th.default_themes() + [th.Theme("Odd", ("Straße", "chıld", "ΐδιο", "x", "co-working", "TAC", "day"))]
+    forms = []
+    for theme in themes:
+        for phrase in theme.phrases:
+            for ending in ("", "s", "es", "ed", "ing", "d", "ies", "ied", "ying", "ged"):
+                forms += [phrase + ending, (phrase[:-1] + ending) if ending.startswith("i") else phrase.upper() + ending]
+    forms += ["STRASSE", "CHILD", "chiLD's", "voice’s", "Voice_of", "delay-drift", "child’s views", "ΪΔΙΟ"]
+    fillers = ["the", "review", "-", "'", "’", "_", "ok", "2026", "👍", "\n", "Zoë", "قالت", "孩子"]
+    rng = random.Random(5)
+    for n in range(600):
+        text = " ".join(rng.choice(forms if rng.random() < 0.4 else fillers) for _ in range(rng.randint(1, 12)))
+        text = text.replace(" - ", rng.choice([" - ", "-", "  "]))
+        words = th.folded_words(text)
+        for theme in themes:
+            assert th.triggers(text, theme, words) == th.triggers(text, theme), (text, theme.name)
+
+
 def test_a_theme_for_some_questions_tags_only_their_evidence():
     theme = th.Theme("Advocacy", ("advocate",), questions=("1.4",))
     here = th.EvidenceText("A1", "kss1_advocate.evidence", "Evidence", "1.4", "kss1_advocate", th.WORRY,

@@ -88,6 +88,10 @@ class Theme:
     def pattern(self) -> re.Pattern:
         return theme_pattern(self.phrases)
 
+    @property
+    def first_words(self) -> frozenset[str]:
+        return first_words(self.phrases)
+
 
 def default_themes() -> list[Theme]:
     return [Theme(name, phrases) for name, phrases, _ in DEFAULT_THEMES]
@@ -221,8 +225,43 @@ def theme_pattern(phrases: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<![^\W_])(?:" + "|".join(f"(?:{p})" for p in parts if p) + r")(?![^\W_])", re.IGNORECASE)
 
 
-def triggers(text: str, theme: Theme) -> tuple[str, ...]:
-    """The words of `text` that show `theme` (as the text writes them, each once, in the text's order)."""
+#: `re.IGNORECASE` takes the dotless i for an i, which casefolding does not (the only such letter).
+_AS_IGNORECASE = str.maketrans({"ı": "i"})
+_WORD = re.compile(r"[^\W_]+")
+
+
+def folded_words(text: str) -> frozenset[str]:
+    """The words of `text`, case folded (as `re.IGNORECASE` compares them): what `triggers` looks in first."""
+    return frozenset(_WORD.findall(text.casefold().translate(_AS_IGNORECASE)))
+
+
+@lru_cache(maxsize=256)
+def first_words(phrases: tuple[str, ...]) -> frozenset[str]:
+    """The words (as `folded_words` gives them) of which a text must hold one for any of `phrases` to be in it:
+    each phrase's first word with every ending `phrase_pattern` allows (more forms than it allows do no harm;
+    none may be missing)."""
+    out = set()
+    for phrase in phrases:
+        words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", phrase)
+        if not words:
+            continue
+        parts = _WORD.findall(words[0].casefold().translate(_AS_IGNORECASE))
+        if len(parts) != 1:  # an apostrophe (or a letter that folds apart): its first part is a word of its own
+            out.update(parts[:1])
+            continue
+        word = parts[0]
+        stems = (word, word[:-1])
+        out.update(stem + ending for stem in stems
+                   for ending in ("", "s", "e", "es", "ed", "ing", "y", "ies", "ied", "ying",
+                                  word[-1] + "ed", word[-1] + "ing"))
+    return frozenset(out)
+
+
+def triggers(text: str, theme: Theme, words: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The words of `text` that show `theme` (as the text writes them, each once, in the text's order). Given the
+    text's `folded_words`, a text without any of the theme's first words is passed over without a search."""
+    if words is not None and words.isdisjoint(theme.first_words):
+        return ()
     found: dict[str, str] = {}
     for match in theme.pattern.finditer(text):
         words = " ".join(match.group(0).split())
@@ -325,8 +364,9 @@ def tag_texts(texts: list[EvidenceText], themes: list[Theme], audit: m.Registere
     """Each text tagged with each theme it shows (of the themes that apply to its question)."""
     tags = []
     for t in texts:
+        in_text = folded_words(t.text)
         for theme in themes:
-            if theme.applies_to(t) and (words := triggers(t.text, theme)):
+            if theme.applies_to(t) and (words := triggers(t.text, theme, in_text)):
                 tags.append(Tag(audit.audit_id if audit else t.audit_id, t.field_id, t.field, t.ref, t.kind, theme.name, words,
                                 excerpt(t.text, words), t.text,
                                 audit.month if audit else None, audit.service if audit else "",
