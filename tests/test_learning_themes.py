@@ -151,31 +151,50 @@ def test_tagging_finds_whole_words_and_phrases_with_their_endings_and_keeps_the_
     assert th.triggers(text, oversight) == ("Management oversight", "oversights")  # not "oversight" twice
     assert th.triggers(text, voice) == ("child's voice", "seen alone")
     assert th.triggers("The child’s voice", voice) == ("child’s voice",)  # a typographic apostrophe
+    curly = th.Theme("Voice", ("child’s voice",))  # typed with one (Excel's autocorrect)
+    assert th.triggers("the child's voice and the child’s voice", curly) == ("child's voice", "child’s voice")
     assert th.triggers("undelayed, drifting-off, redrift", delay) == ("drifting",)  # whole words only
     assert th.triggers("Unrelated words only.", delay) == ()
 
 
 def test_the_quick_look_for_a_themes_first_words_misses_nothing_the_search_finds():
-    """Tagging first looks for any of a theme's first words among the text's words, and searches only when one is
-    there: on texts of every kind, with every theme's phrases written in every form the search allows, the tags are
-    those of the search alone."""
+    """Tagging searches a text only where one of a theme's first words begins (in the text folded as
+    `re.IGNORECASE` compares it): on texts of every kind, with every theme's phrases written in every form the
+    search allows, the tags are those of the search through the whole text."""
     import random
 
-    themes = th.default_themes() + [th.Theme("Odd", ("Straße", "chıld", "ΐδιο", "x", "co-working", "TAC", "day"))]
+    themes = th.default_themes() + [th.Theme("Odd", ("Straße", "chıld", "ΐδιο", "x", "co-working", "TAC", "day",
+                                                     "İstanbul", "young person’s plan", "ſtory", "ﬅ"))]
     forms = []
     for theme in themes:
         for phrase in theme.phrases:
             for ending in ("", "s", "es", "ed", "ing", "d", "ies", "ied", "ying", "ged"):
                 forms += [phrase + ending, (phrase[:-1] + ending) if ending.startswith("i") else phrase.upper() + ending]
-    forms += ["STRASSE", "CHILD", "chiLD's", "voice’s", "Voice_of", "delay-drift", "child’s views", "ΪΔΙΟ"]
-    fillers = ["the", "review", "-", "'", "’", "_", "ok", "2026", "👍", "\n", "Zoë", "قالت", "孩子"]
+    forms += ["STRASSE", "CHILD", "chiLD's", "voice’s", "Voice_of", "delay-drift", "child’s views", "ΪΔΙΟ", "istanbul",
+              "young person's plan", "STORY", "ﬆ", "Großmutter"]
+    fillers = ["the", "review", "-", "'", "’", "_", "ok", "2026", "👍", "\n", "Zoë", "قالت", "孩子", "İ"]
     rng = random.Random(5)
-    for n in range(600):
+    for n in range(800):
         text = " ".join(rng.choice(forms if rng.random() < 0.4 else fillers) for _ in range(rng.randint(1, 12)))
         text = text.replace(" - ", rng.choice([" - ", "-", "  "]))
-        words = th.folded_words(text)
         for theme in themes:
-            assert th.triggers(text, theme, words) == th.triggers(text, theme), (text, theme.name)
+            assert th.triggers(text, theme, th.folded(text)) == th.triggers(text, theme), (text, theme.name)
+
+
+def test_folding_keeps_together_every_letter_the_search_takes_for_another():
+    """The quick look relies on it: two letters `re.IGNORECASE` takes for one another fold alike (where folding
+    keeps a letter one letter long; where it does not, the text is searched whole)."""
+    import _sre  # the search's own rule: the letter each letter is lowered to
+
+    cased = [code for code in range(0x110000) if _sre.unicode_tolower(code) != code]
+    assert len(cased) > 1000
+    for code in cased:
+        letter, lowered = chr(code), chr(_sre.unicode_tolower(code))
+        if len(th.folded(letter)) == 1 and len(th.folded(lowered)) == 1:
+            assert th.folded(letter) == th.folded(lowered), (hex(code), letter, lowered)
+        assert re.fullmatch(re.escape(letter), lowered, re.IGNORECASE)
+    for letter, like in {"ı": "i", "ſ": "s", "ς": "σ", "ϐ": "β", "ẛ": "ṡ"}.items():  # sre's equivalences
+        assert re.fullmatch(letter, like, re.IGNORECASE) and th.folded(letter) == th.folded(like)
 
 
 def test_a_theme_for_some_questions_tags_only_their_evidence():
@@ -259,6 +278,35 @@ def test_the_themes_sheet_shows_each_tag_with_its_triggers_and_keeps_the_qa_offi
     assert after["Supervision"] == counted["Supervision"] + 1
     moved = next(t for t in tags if t.audit_id == moved_audit and t.tagged_as == moved_theme)
     assert moved.theme == "Supervision" and moved.triggers  # the words that triggered it still shown
+
+
+def test_the_register_keeps_each_contents_tags_and_a_rerun_shows_the_same_sheet_from_them(ws):
+    """A run tags only the contents it has not tagged before with the same themes, form and tagger: the register
+    keeps each complete content's tags (the sheet's rows are those of tagging the records), and what it keeps
+    with another signature (themes changed, a newer tagger) is made again."""
+    import sqlite3
+
+    from auditdocs.learning.run import sheet_tags
+
+    with ws.open_register() as reg:
+        audits, library = reg.audits(), ws.library()
+        made = audit_tags(reg, audits, library, th.default_themes())
+        shown = sheet_tags(reg, audits, library, th.default_themes())
+    assert [dataclasses.replace(t, text="") for t in made] == shown
+    complete = {a.current.content_hash for a in audits if a.current and a.current.status == "complete"}
+    db = sqlite3.connect(ws.register)
+    assert {c for (c,) in db.execute("SELECT content_hash FROM theme_tags")} == complete
+    sheet_before = themes_sheet(ws.tracker)
+    with db:  # as if kept by an older tagger, and one content's tags lost
+        db.execute("UPDATE theme_tags SET signature = 'an older tagger', tags = x'' WHERE rowid = 1")
+        db.execute("DELETE FROM theme_tags WHERE rowid = 2")
+    db.close()
+    consolidate_again(ws)
+    assert themes_sheet(ws.tracker) == sheet_before
+    db = sqlite3.connect(ws.register)
+    assert {c for (c,) in db.execute("SELECT content_hash FROM theme_tags")} == complete
+    assert db.execute("SELECT count(*) FROM theme_tags WHERE signature = 'an older tagger'").fetchone()[0] == 0
+    db.close()
 
 
 def test_a_theme_the_council_adds_to_themes_xlsx_tags_the_tracker(ws):

@@ -584,9 +584,10 @@ def test_an_audits_activity_group_and_count_toward_the_ten_are_kept(library, pat
 def test_a_register_made_before_the_programme_holds_its_audits_as_the_control_sample(library, path):
     with open_register(path, write=True, create=True) as reg:
         reg.record_audits([allocated(library)], now=NOW)
-    db = sqlite3.connect(path)  # as a register of schema 5 was: no activity columns (and no learning log)
+    db = sqlite3.connect(path)  # as a register of schema 5 was: no activity columns (and no learning log, no theme tags)
     with db:
         db.execute("DROP TABLE learning_log")
+        db.execute("DROP TABLE theme_tags")
         db.execute("DROP INDEX audits_activity")
         for column in ("activity", "activity_type", "counts_toward_ten", "audit_group"):
             db.execute(f"ALTER TABLE audits DROP COLUMN {column}")
@@ -595,7 +596,7 @@ def test_a_register_made_before_the_programme_holds_its_audits_as_the_control_sa
     with open_register(path) as reg:
         (audit,) = reg.audits()
     assert (audit.activity, audit.activity_type, audit.counts_toward_ten, audit.group) == ("", "", True, [])
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def test_an_activitys_audit_has_its_own_id_and_the_control_samples_ids_are_as_before(library):

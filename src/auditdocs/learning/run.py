@@ -4,6 +4,8 @@ They return results; the front ends show them."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -103,9 +105,8 @@ def workspace_themes(folder: Path | None) -> list[th.Theme]:
         return []  # `learning themes check` says why
 
 
-#: The tags of each version read in a register's transaction: register -> (content hash, form, version, themes) ->
-#: tags (a run of consolidate makes the Themes sheet twice, before and after what it read: each record is decoded
-#: and tagged once).
+#: The tags (with their texts) of each version read with an open register: register -> (content hash, form,
+#: version, themes) -> tags.
 _TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -126,11 +127,61 @@ def audit_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Th
     return tags
 
 
+#: Change it when tagging would find other tags in the same texts with the same themes: the tags the register
+#: keeps (`sheet_tags`) are then made again.
+TAGGER = "1"
+
+
+def tags_signature(spec: m.FormSpec, themes: list[th.Theme]) -> str:
+    """What an audit's tags are made from, besides its content: the tagger, its form spec and the themes."""
+    made_from = [TAGGER, spec.id, spec.version, [[t.name, t.phrases, t.questions] for t in themes]]
+    return hashlib.sha256(json.dumps(made_from, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+#: The tags of the Themes sheet each open register has given or made in this run: register -> content hash ->
+#: (signature, tags as kept).
+_SHEET_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
+    """The tags of every complete audit's evidence (its version in use), without the texts: those the register
+    keeps for its content (`Register.theme_tags`); the others made from the record and, when the register is
+    open for writing, kept (a year's re-run then tags only what came back since)."""
+    if not themes:
+        return []
+    signatures: dict[tuple[str, int], str] = {}
+    chosen = []
+    for a in audits:
+        current = a.current
+        spec = library.get(a.form_id, a.form_version)
+        if current is None or current.status != "complete" or spec is None:
+            continue
+        if (spec.id, spec.version) not in signatures:
+            signatures[spec.id, spec.version] = tags_signature(spec, themes)
+        chosen.append((a, current.content_hash, spec, signatures[spec.id, spec.version]))
+    known = _SHEET_TAGS.setdefault(reg, {})
+    wanted = {content: signature for _, content, _, signature in chosen if known.get(content, ("",))[0] != signature}
+    known.update((content, (wanted[content], tags)) for content, tags in reg.theme_tags(wanted).items())
+    made = {}
+    for _, content, spec, signature in chosen:
+        if known.get(content, ("",))[0] != signature:
+            record = reg.record_of(content)
+            tags = th.tag_texts(th.evidence_texts(spec, record), themes) if record is not None else []
+            made[content] = known[content] = (signature, [[t.field_id, t.field, t.ref, t.kind, t.theme,
+                                                           list(t.triggers), t.excerpt] for t in tags])
+    if made and reg.writable:
+        reg.keep_theme_tags(made)
+    return [th.Tag(a.audit_id, field_id, shown, ref, kind, theme, tuple(words), excerpt, "", a.month, a.service,
+                   a.team)
+            for a, content, _, _ in chosen
+            for field_id, shown, ref, kind, theme, words, excerpt in known[content][1]]
+
+
 def themes_rows(given) -> list[tuple[str, dict]]:
     """The tracker's Themes sheet (a maker of `consolidate.more_sheets.MAKERS`): a row per (audit, field, theme)."""
     themes = workspace_themes(getattr(given, "folder", None))
     rows = []
-    for t in audit_tags(given.register, given.audits, given.library, themes):
+    for t in sheet_tags(given.register, given.audits, given.library, themes):
         rows.append((t.key, {"Audit id": t.audit_id, "Month": t.month, "Service": t.service, "Team": t.team,
                              "Ref": t.ref, "Field": t.field, "Field id": t.field_id, "Kind": th.KINDS[t.kind],
                              "Theme": t.theme, "Triggered by": "; ".join(t.triggers), "Excerpt": t.excerpt}))

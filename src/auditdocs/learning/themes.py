@@ -89,8 +89,8 @@ class Theme:
         return theme_pattern(self.phrases)
 
     @property
-    def first_words(self) -> frozenset[str]:
-        return first_words(self.phrases)
+    def stems(self) -> tuple[str, ...] | None:
+        return theme_stems(self.phrases)
 
 
 def default_themes() -> list[Theme]:
@@ -212,7 +212,7 @@ def phrase_pattern(phrase: str) -> str:
     """A phrase as whole words, case ignored, each word with its simple endings, any spaces or a hyphen between
     words, and any apostrophe (’ or ')."""
     words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", phrase)
-    return r"[\s\-]+".join(_word_pattern(w).replace("'", "['’]").replace("\\'", "['’]") for w in words)
+    return r"[\s\-]+".join(re.sub(r"\\?['’]", "['’]", _word_pattern(w)) for w in words)
 
 
 @lru_cache(maxsize=256)
@@ -225,45 +225,65 @@ def theme_pattern(phrases: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<![^\W_])(?:" + "|".join(f"(?:{p})" for p in parts if p) + r")(?![^\W_])", re.IGNORECASE)
 
 
-#: `re.IGNORECASE` takes the dotless i for an i, which casefolding does not (the only such letter).
-_AS_IGNORECASE = str.maketrans({"ı": "i"})
-_WORD = re.compile(r"[^\W_]+")
+#: Letters `re.IGNORECASE` takes for one another although `str.lower` keeps them apart (`sre`'s equivalences):
+#: each made the first of its kind.
+_ALIKE = {"ı": "i", "ſ": "s", "µ": "μ", "ͅ": "ι", "ι": "ι", "ΐ": "ΐ", "ΰ": "ΰ", "ϐ": "β", "ϵ": "ε", "ϑ": "θ", "ϰ": "κ",
+          "ϖ": "π", "ϱ": "ρ", "ς": "σ", "ϕ": "φ", "ẛ": "ṡ", "ﬅ": "ﬆ"}
+_MAKE_ALIKE = str.maketrans(_ALIKE)
+_ANY_ALIKE = re.compile("[" + "".join(_ALIKE) + "]")
 
 
-def folded_words(text: str) -> frozenset[str]:
-    """The words of `text`, case folded (as `re.IGNORECASE` compares them): what `triggers` looks in first."""
-    return frozenset(_WORD.findall(text.casefold().translate(_AS_IGNORECASE)))
+def folded(text: str) -> str:
+    """`text` as `re.IGNORECASE` compares it: lower case, letters it takes for one another made one. Where it is as
+    long as `text` (nearly always), a word found in it is at the same place in `text`."""
+    low = text.lower()
+    return low.translate(_MAKE_ALIKE) if _ANY_ALIKE.search(low) else low
 
 
 @lru_cache(maxsize=256)
-def first_words(phrases: tuple[str, ...]) -> frozenset[str]:
-    """The words (as `folded_words` gives them) of which a text must hold one for any of `phrases` to be in it:
-    each phrase's first word with every ending `phrase_pattern` allows (more forms than it allows do no harm;
-    none may be missing)."""
-    out = set()
+def theme_stems(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
+    """What every match of one of `phrases` begins with, in a `folded` text: each phrase's first word without its
+    last letter (endings change it) or up to its apostrophe. None when folding changes a word's length (the
+    text is then searched whole)."""
+    stems = set()
     for phrase in phrases:
         words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", phrase)
         if not words:
             continue
-        parts = _WORD.findall(words[0].casefold().translate(_AS_IGNORECASE))
-        if len(parts) != 1:  # an apostrophe (or a letter that folds apart): its first part is a word of its own
-            out.update(parts[:1])
-            continue
-        word = parts[0]
-        stems = (word, word[:-1])
-        out.update(stem + ending for stem in stems
-                   for ending in ("", "s", "e", "es", "ed", "ing", "y", "ies", "ied", "ying",
-                                  word[-1] + "ed", word[-1] + "ing"))
-    return frozenset(out)
+        word = folded(words[0])
+        if len(word) != len(words[0]):
+            return None
+        before = re.split("['’]", word, maxsplit=1)
+        stems.add(before[0] if len(before) > 1 else word[:-1] or word)
+    return tuple(sorted(stems))
 
 
-def triggers(text: str, theme: Theme, words: frozenset[str] | None = None) -> tuple[str, ...]:
-    """The words of `text` that show `theme` (as the text writes them, each once, in the text's order). Given the
-    text's `folded_words`, a text without any of the theme's first words is passed over without a search."""
-    if words is not None and words.isdisjoint(theme.first_words):
-        return ()
+def _starts(low: str, stems: tuple[str, ...]) -> list[int]:
+    """Every place in `low` where one of `stems` is (in order)."""
+    places = set()
+    for stem in stems:
+        at = low.find(stem)
+        while at >= 0:
+            places.add(at)
+            at = low.find(stem, at + 1)
+    return sorted(places)
+
+
+def triggers(text: str, theme: Theme, low: str | None = None) -> tuple[str, ...]:
+    """The words of `text` that show `theme` (as the text writes them, each once, in the text's order). Given
+    `folded(text)`, the theme is searched for only where its phrases' first words begin (one look for each stem,
+    much quicker than the search through the whole of a long text), with the same matches."""
+    stems = theme.stems
+    if low is None or stems is None or len(low) != len(text):
+        matches = theme.pattern.finditer(text)
+    else:
+        matches, end = [], 0
+        for at in _starts(low, stems):
+            if at >= end and (match := theme.pattern.match(text, at)):
+                matches.append(match)
+                end = match.end()
     found: dict[str, str] = {}
-    for match in theme.pattern.finditer(text):
+    for match in matches:
         words = " ".join(match.group(0).split())
         found.setdefault(words.casefold(), words)
     return tuple(found.values())
@@ -364,9 +384,9 @@ def tag_texts(texts: list[EvidenceText], themes: list[Theme], audit: m.Registere
     """Each text tagged with each theme it shows (of the themes that apply to its question)."""
     tags = []
     for t in texts:
-        in_text = folded_words(t.text)
+        low = folded(t.text)
         for theme in themes:
-            if theme.applies_to(t) and (words := triggers(t.text, theme, in_text)):
+            if theme.applies_to(t) and (words := triggers(t.text, theme, low)):
                 tags.append(Tag(audit.audit_id if audit else t.audit_id, t.field_id, t.field, t.ref, t.kind, theme.name, words,
                                 excerpt(t.text, words), t.text,
                                 audit.month if audit else None, audit.service if audit else "",

@@ -85,6 +85,10 @@ class AuditRegister(Protocol):
         """Keep the tracker rows made for `sheet`: key -> (signature, data, CRC-32, length, rows[, meta])."""
         ...
 
+    def keep_theme_tags(self, tags: dict[str, tuple[str, list]]) -> None:
+        """Keep the theme tags of contents: content hash -> (signature, tags)."""
+        ...
+
     def record_learning(self, entries: Iterable[m.LearningAction], *, now: dt.datetime | None = None) -> None:
         """Add actions to the organisational learning log, or update those already there by their id."""
         ...
@@ -148,6 +152,10 @@ class AuditRegister(Protocol):
 
     def rendered(self, sheet: str, signatures: dict[str, str]) -> dict[str, tuple[bytes, int, int, int, dict]]:
         """The tracker rows kept for `sheet` whose signature is still the same, by key."""
+        ...
+
+    def theme_tags(self, signatures: dict[str, str]) -> dict[str, list]:
+        """The theme tags kept for each content (hash -> signature) whose signature is still the same."""
         ...
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:

@@ -173,5 +173,14 @@ MIGRATIONS: tuple[tuple, ...] = (
             recorded TEXT NOT NULL
         )""",
     ),
+    # 7 -> 8: each content's evidence tagged with the themes (a cache: made again when the themes or the tagger
+    # change, so that a run tags only what it has not tagged before).
+    (
+        """CREATE TABLE theme_tags (
+            content_hash TEXT PRIMARY KEY,
+            signature TEXT NOT NULL,  -- what they were made from: the themes, the form spec, the tagger
+            tags BLOB NOT NULL  -- deflated JSON: a list of [field id, field, ref, kind, theme, triggers, excerpt]
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

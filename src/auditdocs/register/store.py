@@ -769,6 +769,24 @@ class Register(AuditRegister):
             "crc=excluded.crc, length=excluded.length, rows=excluded.rows, meta=excluded.meta",
             [(sheet, key, *row[:5], _json(row[5]) if len(row) > 5 and row[5] else "{}") for key, row in rows.items()])
 
+    def theme_tags(self, signatures: dict[str, str]) -> dict[str, list]:
+        """The theme tags kept for each content of `signatures` (content hash -> signature) whose signature is
+        still the same: content hash -> its tags, as `keep_theme_tags` was given them."""
+        found = {}
+        for content, signature, tags in self._db.execute("SELECT content_hash, signature, tags FROM theme_tags"):
+            if signatures.get(content) == signature:
+                found[content] = json.loads(zlib.decompress(tags))
+        return found
+
+    def keep_theme_tags(self, tags: dict[str, tuple[str, list]]) -> None:
+        """Keep the theme tags of contents: content hash -> (signature, tags: a list of JSON values)."""
+        self._writing()
+        self._db.executemany(
+            "INSERT INTO theme_tags (content_hash, signature, tags) VALUES (?,?,?) ON CONFLICT (content_hash) "
+            "DO UPDATE SET signature=excluded.signature, tags=excluded.tags",
+            [(content, signature, zlib.compress(_json(rows).encode("utf-8"), COMPRESSION))
+             for content, (signature, rows) in tags.items()])
+
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
         return [(key, {h: self._location(h, _unpacked(*v), placed) for h, v in json.loads(cells).items()})
