@@ -59,8 +59,7 @@ def themes_check(ctx: click.Context, themes_file: Path | None) -> None:
                    "activities say which audits).")
 @click.option("--month", "month", metavar="YYYY-MM", help="Instead of a session: every audit of the month.")
 @themes_option
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the pack. Default: the workspace's folder.")
+@out_option
 @click.pass_context
 def pack_command(ctx: click.Context, register_file, session, month, themes_file, out) -> None:
     """Make the pack of a learning session in Word: the audits in scope, their grades beside the months before,

@@ -258,13 +258,14 @@ def theme_stems(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(sorted(stems))
 
 
-def _starts(low: str, stems: tuple[str, ...]) -> list[int]:
-    """Every place in `low` where one of `stems` is (in order)."""
+def _word_starts(text: str, low: str, stems: tuple[str, ...]) -> list[int]:
+    """Every place in `low` (`text` folded) where one of `stems` begins a word (in order)."""
     places = set()
     for stem in stems:
         at = low.find(stem)
         while at >= 0:
-            places.add(at)
+            if at == 0 or not text[at - 1].isalnum():  # the search's own test: no letter or digit before
+                places.add(at)
             at = low.find(stem, at + 1)
     return sorted(places)
 
@@ -273,13 +274,16 @@ def triggers(text: str, theme: Theme, low: str | None = None) -> tuple[str, ...]
     """The words of `text` that show `theme` (as the text writes them, each once, in the text's order). Given
     `folded(text)`, the theme is searched for only where its phrases' first words begin (one look for each stem,
     much quicker than the search through the whole of a long text), with the same matches."""
-    stems = theme.stems
+    return _triggers(text, low, theme.stems, theme.pattern)
+
+
+def _triggers(text: str, low: str | None, stems: tuple[str, ...] | None, pattern: re.Pattern) -> tuple[str, ...]:
     if low is None or stems is None or len(low) != len(text):
-        matches = theme.pattern.finditer(text)
+        matches = pattern.finditer(text)
     else:
         matches, end = [], 0
-        for at in _starts(low, stems):
-            if at >= end and (match := theme.pattern.match(text, at)):
+        for at in _word_starts(text, low, stems):
+            if at >= end and (match := pattern.match(text, at)):
                 matches.append(match)
                 end = match.end()
     found: dict[str, str] = {}
@@ -291,12 +295,17 @@ def triggers(text: str, theme: Theme, low: str | None = None) -> tuple[str, ...]
 
 def excerpt(text: str, words: tuple[str, ...], size: int = EXCERPT) -> str:
     """The part of `text` around the first trigger, at most `size` characters."""
-    text = " ".join(text.split())
-    if len(text) <= size:
-        return text
-    at = min((i for w in words if (i := text.casefold().find(w.casefold())) >= 0), default=0)
-    start = max(0, min(at - size // 3, len(text) - size))
-    return ("…" if start else "") + text[start:start + size].strip() + ("…" if start + size < len(text) else "")
+    flat = " ".join(text.split())
+    return _excerpt(flat, flat.casefold(), words, size)
+
+
+def _excerpt(flat: str, flat_low: str, words: tuple[str, ...], size: int = EXCERPT) -> str:
+    """`excerpt` of a text with its spaces made single (`flat`) and that case folded (`flat_low`)."""
+    if len(flat) <= size:
+        return flat
+    at = min((i for w in words if (i := flat_low.find(w.casefold())) >= 0), default=0)
+    start = max(0, min(at - size // 3, len(flat) - size))
+    return ("…" if start else "") + flat[start:start + size].strip() + ("…" if start + size < len(flat) else "")
 
 
 # ---- the evidence of an audit ----------------------------------------------------------------------
@@ -383,12 +392,16 @@ class Tag:
 def tag_texts(texts: list[EvidenceText], themes: list[Theme], audit: m.RegisteredAudit | None = None) -> list[Tag]:
     """Each text tagged with each theme it shows (of the themes that apply to its question)."""
     tags = []
+    looked_for = [(theme, theme.stems, theme.pattern) for theme in themes]
     for t in texts:
-        low = folded(t.text)
-        for theme in themes:
-            if theme.applies_to(t) and (words := triggers(t.text, theme, low)):
+        low, flat = folded(t.text), None
+        for theme, stems, pattern in looked_for:
+            if theme.applies_to(t) and (words := _triggers(t.text, low, stems, pattern)):
+                if flat is None:  # once a text, for the excerpts of all its tags
+                    flat = " ".join(t.text.split())
+                    flat_low = flat.casefold()
                 tags.append(Tag(audit.audit_id if audit else t.audit_id, t.field_id, t.field, t.ref, t.kind, theme.name, words,
-                                excerpt(t.text, words), t.text,
+                                _excerpt(flat, flat_low, words), t.text,
                                 audit.month if audit else None, audit.service if audit else "",
                                 audit.team if audit else ""))
     return tags
