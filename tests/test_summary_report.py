@@ -7,8 +7,10 @@ and the others named), real Word forms filled and returned, consolidated into a 
 typed into the tracker with openpyxl, consolidated again; the report read back with python-docx."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import docx
 import openpyxl
@@ -18,6 +20,7 @@ from helpers import docx_schema_errors, needs_soffice, xlsx_schema_errors
 from pypdf import PdfReader
 from report_register import Action, Register
 
+from auditdocs.allocate.run import allocate_month
 from auditdocs.cli import cli
 from auditdocs.consolidate import consolidate_returns
 from auditdocs.domain import cycle
@@ -32,6 +35,7 @@ from auditdocs.workspace import (
     load_workspace,
 )
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ACTIVITY = "Multiple changes of social worker"
 THEMATIC = "thematic audit"
 MONTH, JANUARY = "2026-01", dt.date(2026, 1, 1)
@@ -286,7 +290,24 @@ def test_the_six_month_review_is_chased_shown_in_status_and_can_schedule_a_re_au
     assert shown.lines()[-2:] == ["Re-audits scheduled for February 2027 (by a six-month review):",
                                   f"  {ACTIVITY}: re-audit of the thematic audit of January 2026"]
     assert programme_month(ws, dt.date(2027, 3, 1), with_re_audits=True).re_audits == []
-    done = make_summary(ws, activity=ACTIVITY, out=tmp_path, today=dt.date(2026, 9, 1))
+    # allocating February 2027 draws it: the activity as the programme has it in January 2026, drawn again
+    feb = allocate_month(ws, month=dt.date(2027, 2, 1), cases=SAMPLES / "cases_2026-11.xlsx",
+                         auditors=SAMPLES / "auditors.xlsx", out=tmp_path / "february.xlsx", today=dt.date(2027, 1, 25))
+    (outcome,) = [o for o in feb.activities if o.activity.name == ACTIVITY]
+    assert outcome.activity.re_audit_of == JANUARY and outcome.allocated == outcome.drawn > 0
+    assert f"{ACTIVITY} (thematic audit, the re-audit of January 2026 scheduled by its six-month review)" in \
+        outcome.line()
+    with ws.open_register() as register:
+        again = [a for a in register.audits(month=dt.date(2027, 2, 1)) if a.activity == ACTIVITY]
+    assert len(again) == outcome.allocated and all(a.activity_type == THEMATIC for a in again)
+    shown = programme_month(ws, dt.date(2027, 2, 1), with_re_audits=True)  # a re-audit the programme lost
+    shown.re_audits = [dataclasses.replace(r, activity="Renamed since") for r in shown.re_audits]
+    assert shown.with_re_audits_drawn() == ([], [
+        "The re-audit of 'Renamed since' (January 2026), scheduled by its six-month review, was not drawn: "
+        "programme.xlsx no longer has that activity in January 2026."])
+    summary = make_summary(ws, activity=ACTIVITY, out=tmp_path, today=dt.date(2027, 2, 1))  # the latest: the re-audit
+    assert summary.figures.month == "2027-02" and not any("programme" in w for w in summary.figures.notes)
+    done = make_summary(ws, activity=ACTIVITY, month="2026-01", out=tmp_path, today=dt.date(2026, 9, 1))
     assert done.figures.review.re_audit_in == dt.date(2027, 2, 1)
     assert "February 2027" in _text(docx.Document(done.report))
 

@@ -129,7 +129,7 @@ class ActivityOutcome:
             return (f"{a.name} ({a.type}): {self.allocated} cases for {self.auditors} managers, "
                     f"{a.sample_words} each from their own team or service; {counts}.")
         asked = "all" if a.sample_size is None else str(a.sample_size)
-        return (f"{a.name} ({a.type}): {self.matched} case{'s' * (self.matched != 1)} match its cohort, "
+        return (f"{a.name} ({a.kind_words}): {self.matched} case{'s' * (self.matched != 1)} match its cohort, "
                 f"{self.drawn} drawn ({asked} asked for), {self.allocated} allocated to {self.auditors} auditor"
                 f"{'s' * (self.auditors != 1)}; {counts}.")
 
@@ -266,7 +266,7 @@ def plan_activities(activities: list[Activity], export: Export, pool: CaseList, 
 
 def _why(activity: Activity, row, who: Who, draw, facts: r.Facts, group: list[str]) -> str:
     auditor, case = row.auditor, row.case
-    parts = [f"{activity.name} ({activity.type}): one of {len(draw.drawn)} drawn (seed {draw.seed}) from the "
+    parts = [f"{activity.name} ({activity.kind_words}): one of {len(draw.drawn)} drawn (seed {draw.seed}) from the "
              f"{len(draw.matched)} cases matching its cohort.",
              f"{auditor.name} ({', '.join(p for p in (auditor.role, auditor.team) if p)}) is of those the programme "
              f"names ({who.words}) and from outside {case.team}."]

@@ -198,7 +198,8 @@ def allocate_month(ws: Workspace, *, month: dt.date, cases: Path, auditors: Path
 def _programme_month(ws: Workspace, month: dt.date, cases: Path):
     """The month of the workspace's programme (programme.xlsx) and the case system's export its cohorts are drawn
     from, or (None, None) when there is no programme or it has no activity this month (then the month is allocated
-    as without a programme). A cohort rule naming a column the export lacks raises UserError."""
+    as without a programme). Its activities include the re-audits scheduled for the month by six-month reviews. A
+    cohort rule naming a column the export lacks raises UserError."""
     from ..programme.run import programme_month
     from ..workspace import PROGRAMME_FILE
     from .activities import cohort_problems
@@ -206,8 +207,9 @@ def _programme_month(ws: Workspace, month: dt.date, cases: Path):
 
     if ws.settings_file is None or not (ws.folder / PROGRAMME_FILE).is_file():
         return None, None
-    shown = programme_month(ws, month)
-    if not shown.activities:
+    shown = programme_month(ws, month, with_re_audits=True)
+    shown.activities, shown.not_drawn = shown.with_re_audits_drawn()
+    if not shown.activities and not shown.not_drawn:
         return None, None
     export = read_export(cases, [rule.column for a in shown.activities for rule in a.cohort])
     cohort_problems(shown.activities, export, shown.checked.path.name)
@@ -229,6 +231,8 @@ def _plan_programme(result: MonthResult, programme, export, facts: r.Facts, libr
         return
     plan.rows += rows
     plan.notes += notes
+    plan.notes += [r.Breach("programme", said, "Add the activity to this month of the programme and allocate again "
+                            "(with --replace), or draw the re-audit by hand.") for said in programme.not_drawn]
     if problems := programme.checked.problems:
         plan.notes.append(r.Breach("programme", f"{programme.checked.path.name} has {len(problems)} row"
                                    f"{'s' * (len(problems) != 1)} that could not be read, left out (the first: "

@@ -149,10 +149,18 @@ class Activity:
     auditors: str
     form: str  # "" for the action-completion check
     counts_toward_ten: bool
+    re_audit_of: dt.date | None = None  # drawn again as the re-audit of the activity of that month (six-month review)
 
     @property
     def sample_words(self) -> str:
         return ALL if self.sample_size is None else str(self.sample_size)
+
+    @property
+    def kind_words(self) -> str:
+        """Its type, and for a re-audit which audit it re-audits."""
+        if self.re_audit_of is None:
+            return self.type
+        return f"{self.type}, the re-audit of {month_words(self.re_audit_of)} scheduled by its six-month review"
 
 
 @dataclass

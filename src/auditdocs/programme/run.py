@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..domain.model import name_key
 from ..errors import UserError
 from ..workspace import PROGRAMME_FILE, Workspace
 from .plan import SHEET, Activity, Problem, Programme, month_words, programme_from_rows
@@ -64,6 +65,7 @@ class MonthProgramme:
     checked: ProgrammeCheck
     activities: list[Activity]
     re_audits: list = field(default_factory=list)  # thematic audits whose six-month review scheduled a re-audit now
+    not_drawn: list[str] = field(default_factory=list)  # re-audits that could not be drawn (`with_re_audits_drawn`)
 
     def lines(self) -> list[str]:
         when = month_words(self.month)
@@ -91,6 +93,28 @@ class MonthProgramme:
         return ["", f"Re-audits scheduled for {month_words(self.month)} (by a six-month review):",
                 *(f"  {r.activity}: re-audit of the thematic audit of {month_words(r.month)}" for r in self.re_audits)
                 ] if self.re_audits else []
+
+
+    def with_re_audits_drawn(self) -> tuple[list[Activity], list[str]]:
+        """The month's activities with the re-audits scheduled for it: each its thematic audit's activity as the
+        programme has it in that audit's month (cohort, sample, auditors, form), drawn again now, unless this month
+        has an activity of that name already. And what could not be drawn, in words (the programme no longer has
+        the activity in its month)."""
+        activities, problems = list(self.activities), []
+        names = {name_key(a.name) for a in activities}
+        for r in self.re_audits:
+            if name_key(r.activity) in names:
+                continue
+            first = next((a for a in self.checked.programme.of_month(r.month)
+                          if name_key(a.name) == name_key(r.activity)), None)
+            if first is None:
+                problems.append(f"The re-audit of '{r.activity}' ({month_words(r.month)}), scheduled by its six-month "
+                                f"review, was not drawn: {self.checked.path.name} no longer has that activity in "
+                                f"{month_words(r.month)}.")
+                continue
+            activities.append(replace(first, month=self.month, re_audit_of=r.month))
+            names.add(name_key(r.activity))
+        return activities, problems
 
 
 def programme_month(ws: Workspace, month: dt.date, path: Path | None = None, *,

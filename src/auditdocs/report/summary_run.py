@@ -57,17 +57,19 @@ def find_activity(audits: list[m.RegisteredAudit], asked: str) -> str:
 
 
 def _programme_activity(ws: Workspace, month: dt.date, activity: str, notes: list[str]):
-    """The programme's row for the activity in its month, when the workspace has a programme that has it."""
+    """The programme's row for the activity in its month (or, for a re-audit a six-month review scheduled, in the
+    month of the audit it re-audits), when the workspace has a programme that has it."""
     if ws.settings_file is None or not (ws.folder / PROGRAMME_FILE).exists():
         return None
-    from ..programme.run import check_programme
+    from ..programme.run import programme_month
 
     try:
-        checked = check_programme(ws)
+        shown = programme_month(ws, month, with_re_audits=True)
     except UserError as exc:
         notes.append(f"The programme could not be read ({exc.message}): the cohort's rules are not shown.")
         return None
-    return next((a for a in checked.programme.of_month(month) if m.name_key(a.name) == m.name_key(activity)), None)
+    activities, _not_drawn = shown.with_re_audits_drawn()
+    return next((a for a in activities if m.name_key(a.name) == m.name_key(activity)), None)
 
 
 def file_name(figures: SummaryFigures) -> str:
