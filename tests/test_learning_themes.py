@@ -234,6 +234,8 @@ def test_the_themes_sheet_shows_each_tag_with_its_triggers_and_keeps_the_qa_offi
     headings, rows = themes_sheet(tracker)
     assert headings == ["Audit id", "Month", "Service", "Team", "Ref", "Field", "Field id", "Kind", "Theme",
                         "Triggered by", "Excerpt", "Correct?", "Theme instead"]
+    offered = openpyxl.load_workbook(tracker)["Themes"].data_validations.dataValidation
+    assert any(dv.formula1 == '"Yes,No"' and "L2" in str(dv.sqref) for dv in offered)  # Correct?: a drop-down
     col = {h: i for i, h in enumerate(headings)}
     assert rows
     for row in rows:

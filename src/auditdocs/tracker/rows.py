@@ -168,7 +168,7 @@ THEMES = SheetDef("Themes", (
     Col("Audit id", 24), Col("Month", 11, "month"), Col("Service", 18), Col("Team", 20), Col("Ref", 7),
     Col("Field", 30, "long"), Col("Field id", 20, hidden=True), Col("Kind", 12), Col("Theme", 28, "long"),
     Col("Triggered by", 24, "long"), Col("Excerpt", 60, "long"),
-    Col("Correct?", 10, manager=True), Col("Theme instead", 28, "long", manager=True),
+    Col("Correct?", 10, manager=True, choices=("Yes", "No")), Col("Theme instead", 28, "long", manager=True),
 ), key=("Audit id", "Field id", "Theme"))
 
 #: The sheets later steps of the programme add (each made from the register by its maker in
