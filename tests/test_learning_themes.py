@@ -315,9 +315,12 @@ def test_a_theme_the_council_adds_to_themes_xlsx_tags_the_tracker(ws):
     path = ws.folder / THEMES_FILE
     book = openpyxl.load_workbook(path)
     book["Themes"].append(["Relationships", "relationship\nrapport", "any"])
+    book["Themes"].append(["Relationships", "duplicate name", "9.99"])  # a row with problems: said, left out
     book.save(path)
     assert "Relationships" in [t.name for t in workspace_themes(ws.folder)]
-    consolidate_again(ws)
+    told = consolidate_returns(ws, [ws.folder / "month" / "returned"], now=NOW + dt.timedelta(days=1)).lines()
+    assert "Note: The workspace's themes.xlsx has 1 theme row with problems, left out of the tagging. Run 'auditdocs learning " \
+           "themes check' to see what to put right." in told
     headings, rows = themes_sheet(ws.tracker)
     found = [r for r in rows if r[headings.index("Theme")] == "Relationships"]
     assert found and all(r[headings.index("Triggered by")].casefold().startswith("relationship") for r in found)
@@ -460,6 +463,9 @@ def test_a_themes_workbook_that_cannot_be_read_says_what_to_do(ws):
     path.write_bytes(b"not a workbook")
     with pytest.raises(UserError, match="could not be read as an Excel workbook .* save it again as 'Excel Workbook"):
         check_themes(ws)
+    told = consolidate_returns(ws, [ws.folder / "month" / "returned"], now=NOW + dt.timedelta(days=1)).lines()
+    assert any(line.startswith(f"Note: Nothing was tagged with themes: {path} could not be read") and
+               line.endswith("Run 'auditdocs learning themes check' to see what to put right.") for line in told), told
     book = openpyxl.Workbook()
     book.active.title = "Vocabulary"
     book.save(path)

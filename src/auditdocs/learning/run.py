@@ -96,13 +96,25 @@ def check_themes(ws: Workspace, path: Path | None = None) -> ThemesCheck:
 def workspace_themes(folder: Path | None) -> list[th.Theme]:
     """The themes the tracker is tagged with: those of the workspace's themes.xlsx that could be read, else (no
     workspace, or no such file) the framework's."""
+    return themes_and_note(folder)[0]
+
+
+def themes_and_note(folder: Path | None) -> tuple[list[th.Theme], str]:
+    """`workspace_themes`, and what whoever runs the command should be told when themes.xlsx has problems ('' when
+    it has none)."""
     path = Path(folder) / th.THEMES_FILE if folder is not None else None
     if path is None or not path.is_file():
-        return th.default_themes()
+        return th.default_themes(), ""
+    check = "Run 'auditdocs learning themes check' to see what to put right."
     try:
-        return read_vocabulary(path).themes
-    except UserError:
-        return []  # `learning themes check` says why
+        vocabulary = read_vocabulary(path)
+    except UserError as exc:
+        return [], f"nothing was tagged with themes: {exc.message} {check}"
+    if any(p.sheet == th.SHEET for p in vocabulary.problems):
+        n = sum(p.sheet == th.SHEET for p in vocabulary.problems)
+        return vocabulary.themes, (f"the workspace's {th.THEMES_FILE} has {n} theme row{'s' * (n != 1)} with "
+                                   f"problems, left out of the tagging. {check}")
+    return vocabulary.themes, ""
 
 
 #: The tags (with their texts) of each version read with an open register: register -> (content hash, form,
@@ -179,7 +191,10 @@ def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Th
 
 def themes_rows(given) -> list[tuple[str, dict]]:
     """The tracker's Themes sheet (a maker of `consolidate.more_sheets.MAKERS`): a row per (audit, field, theme)."""
-    themes = workspace_themes(getattr(given, "folder", None))
+    themes, note = themes_and_note(getattr(given, "folder", None))
+    told = getattr(given.register, "notes", None)  # told by the command that makes the sheet (consolidate)
+    if note and told is not None and note not in told:
+        told.append(note)
     rows = []
     for t in sheet_tags(given.register, given.audits, given.library, themes):
         rows.append((t.key, {"Audit id": t.audit_id, "Month": t.month, "Service": t.service, "Team": t.team,
