@@ -343,6 +343,8 @@ def test_the_bulletin_is_one_page_and_holds_no_name_case_number_or_date_of_birth
                        due="2026-12-31", service="Front door", today=dt.date(2026, 11, 10), now=NOW)
     add_to_log(ws, finding="Threshold decisions lacked a rationale", action="Managers record their rationale",
                kind="organisational", owner="Lee Untrue", due="2027-01-31", today=dt.date(2026, 11, 10), now=NOW)
+    add_to_log(ws, finding="Children in care did not see their plans", action="Read Children in care their plans",
+               owner="Head of Service, Children in Care", due="2027-01-31", today=dt.date(2026, 11, 10), now=NOW)
     consolidate_returns(ws, now=NOW)
 
     def evidence(sheet):
@@ -361,6 +363,7 @@ def test_the_bulletin_is_one_page_and_holds_no_name_case_number_or_date_of_birth
                   "plan now says what will change by when", "Write plans the child can understand"):
         assert words in text, words
     assert "Managers record their rationale" not in text  # organisational, not a learning action for staff
+    assert "Read Children in care their plans" in text  # an owner written as a role takes no word out
     personal = made.subject_values() | {k.case for k in made.audits} | {"Dana Whitfield", "Dana", "Whitfield"}
     with open_register(ws.register) as reg:
         for audit in reg.audits():

@@ -71,6 +71,19 @@ def replace_names(text: str, names: dict[str, str]) -> str:
     return _sub_all(text, sorted(parts.items(), key=lambda p: len(p[0]), reverse=True), flags=0)
 
 
+#: Words of a role, not of a person's name: an owner written as a role ("Head of Service, Children in Care") is no
+#: one's name, and its words ("Children") are not taken out of the texts.
+ROLE_WORDS = frozenset({"head", "heads", "manager", "managers", "service", "services", "team", "officer", "director",
+                        "lead", "board", "group", "panel", "principal", "senior", "assistant", "deputy", "quality",
+                        "assurance", "qa", "safeguarding", "partnership", "of", "and", "the", "for"})
+
+
+def is_role(owner: str) -> bool:
+    """Whether an owner is written as a role or a group rather than a person's name."""
+    words = re.findall(r"[^\W\d_]+", owner.casefold())
+    return "," in owner or any(w in ROLE_WORDS for w in words)
+
+
 def _is_name_part(part: str) -> bool:
     """A part of a name that names someone on its own: not "and", "de" or "2025"."""
     return len(part) >= MIN_PART and any(ch.isalpha() for ch in part) and not part[0].islower()

@@ -12,7 +12,7 @@ from dataclasses import field as dc_field
 
 from ..domain import model as m
 from ..domain.dates import uk
-from ..redact import known_names, replace_names
+from ..redact import is_role, known_names, replace_names
 from . import log
 
 MOST = 4  # items a part of the bulletin lists (one page)
@@ -69,7 +69,8 @@ def bulletin_of(entries: list[m.LearningAction], audits: list[m.RegisteredAudit]
     """The bulletin for the months `first`..`last` (first days): `audits` those of the months, `every_audit` the
     register's (whose identifiers are taken out of every text)."""
     period = f"{first:%B %Y}" if first == last else f"{first:%B %Y} to {last:%B %Y}"
-    names = identifiers(every_audit, library, {e.owner: "[manager]" for e in entries if e.owner.strip()})
+    names = identifiers(every_audit, library, {e.owner: "[manager]" for e in entries
+                                               if e.owner.strip() and not is_role(e.owner)})
     b = Bulletin("Learning from audits: 7-minute briefing", period)
     profile = log.grade_profile(audits, library, today)
     if profile.finished:
