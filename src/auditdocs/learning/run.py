@@ -155,6 +155,19 @@ def tags_signature(spec: m.FormSpec, themes: list[th.Theme]) -> str:
 _SHEET_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def tags_kept(spec: m.FormSpec, record: m.AuditRecord | None, themes: list[th.Theme]) -> list[list]:
+    """The tags of a record's evidence, as the register keeps them (`Register.keep_theme_tags`)."""
+    tags = th.tag_texts(th.evidence_texts(spec, record), themes) if record is not None else []
+    return [[t.field_id, t.field, t.ref, t.kind, t.theme, list(t.triggers), t.excerpt] for t in tags]
+
+
+def keep_tags_read(reg, tags: dict[str, tuple[str, list]]) -> None:
+    """Keep the tags made where the forms were read (content hash -> (signature, `tags_kept`)), for the Themes
+    sheet of this run (`sheet_tags`) and the next."""
+    _SHEET_TAGS.setdefault(reg, {}).update(tags)
+    reg.keep_theme_tags(tags)
+
+
 def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
     """The tags of every complete audit's evidence (its version in use), without the texts: those the register
     keeps for its content (`Register.theme_tags`); the others made from the record and, when the register is
@@ -177,10 +190,7 @@ def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Th
     made = {}
     for _, content, spec, signature in chosen:
         if known.get(content, ("",))[0] != signature:
-            record = reg.record_of(content)
-            tags = th.tag_texts(th.evidence_texts(spec, record), themes) if record is not None else []
-            made[content] = known[content] = (signature, [[t.field_id, t.field, t.ref, t.kind, t.theme,
-                                                           list(t.triggers), t.excerpt] for t in tags])
+            made[content] = known[content] = (signature, tags_kept(spec, reg.record_of(content), themes))
     if made and reg.writable:
         reg.keep_theme_tags(made)
     return [th.Tag(a.audit_id, field_id, shown, ref, kind, theme, tuple(words), excerpt, "", a.month, a.service,
