@@ -4,43 +4,21 @@ themes check` says, and the session's pack, the improvement plan and the bulleti
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import openpyxl
-import pytest
 from browser import DEMO_DAY, check_accessible, serving, signed_in
-from click.testing import CliRunner
 from test_web_report import cell_values, paragraphs
+from web_copies import cli_copy_fixture, copy_of, run_cli, served_copy_fixture
 
-from auditdocs.cli import cli
 from auditdocs.workspace import find_workspace
 
 SESSION = "2026-12-08"
 NOW = dt.datetime.combine(DEMO_DAY, dt.time(11))
 
 
-def run_cli(folder: Path, monkeypatch, *args: str):
-    monkeypatch.chdir(folder)
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def copy_of(demo_made: Path, tmp_path_factory, name: str) -> Path:
-    folder = tmp_path_factory.mktemp(name) / "demo"
-    shutil.copytree(demo_made, folder, symlinks=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def served_copy(demo_made, tmp_path_factory):
-    """A copy of the demo month served, for the steps that write files."""
-    with serving(copy_of(demo_made, tmp_path_factory, "learning"), today=DEMO_DAY) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def cli_copy(demo_made, tmp_path_factory) -> Path:
-    return copy_of(demo_made, tmp_path_factory, "learning-cli")
+served_copy = served_copy_fixture("learning")
+cli_copy = cli_copy_fixture("learning")
 
 
 def make(page, button: str, timeout: int = 300_000) -> None:

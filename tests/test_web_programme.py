@@ -5,41 +5,16 @@ actions are checked, as `auditdocs actions check-sample` draws it; wrong input r
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
-import pytest
 from browser import DEMO_DAY, check_accessible, click_through, serving, signed_in
-from click.testing import CliRunner
 from test_web_report import cell_values, paragraphs
-
-from auditdocs.cli import cli
+from web_copies import cli_copy_fixture, copy_of, run_cli, served_copy_fixture
 
 THEMATIC = "Multiple changes of social worker"
 
 
-def run_cli(folder: Path, monkeypatch, *args: str):
-    monkeypatch.chdir(folder)
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def copy_of(demo_made: Path, tmp_path_factory, name: str) -> Path:
-    folder = tmp_path_factory.mktemp(name) / "demo"
-    shutil.copytree(demo_made, folder, symlinks=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def served_copy(demo_made, tmp_path_factory):
-    """A copy of the demo month served, for the steps that write (the summary report, the check sample's draw)."""
-    with serving(copy_of(demo_made, tmp_path_factory, "programme"), today=DEMO_DAY) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def cli_copy(demo_made, tmp_path_factory) -> Path:
-    """Another copy, for the command line to do the same."""
-    return copy_of(demo_made, tmp_path_factory, "programme-cli")
+served_copy = served_copy_fixture("programme")
+cli_copy = cli_copy_fixture("programme")
 
 
 def activity_blocks(output: str) -> list[dict]:
@@ -198,3 +173,35 @@ def test_a_check_sample_of_no_audits_is_refused_as_the_command_refuses_it(served
     assert said.exit_code == 2
     assert page.locator("[role=alert]").inner_text().strip() == said.output.strip().splitlines()[-1]
     check_accessible(page)
+
+
+def test_a_programme_with_problems_says_them_as_programme_check_does(demo_made, tmp_path_factory, browser,
+                                                                    monkeypatch):
+    import openpyxl
+
+    folder = copy_of(demo_made, tmp_path_factory, "programme-problems")
+    book = openpyxl.load_workbook(folder / "programme.xlsx")
+    book["Programme"].append(["2026-11", "Made-up audit", "tea party", "", "", 5, "", "QA team", "no_such_form", "No"])
+    book.save(folder / "programme.xlsx")
+    checked = run_cli(folder, monkeypatch, "programme", "check")
+    shown = run_cli(folder, monkeypatch, "programme", "show", "--month", "2026-11")
+    assert checked.exit_code == 2 and shown.exit_code == 1
+    with serving(folder, today=DEMO_DAY) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/programme/?month=2026-11"))
+        check_accessible(page)
+        alert = page.locator("main [role=alert]")
+        problems = [line.strip() for line in alert.locator("li").all_inner_texts()]
+        assert len(problems) >= 3 and problems == checked.output.strip().splitlines()[:len(problems)]
+        n = len(problems) - 1
+        assert alert.locator("p").inner_text().startswith(f"Warning: {n} problems in programme.xlsx (those rows are "
+                                                          "left out)")
+        assert page.locator("table.activities tbody tr").count() == len(activity_blocks(shown.output)) == 2
+
+        (folder / "programme.xlsx").unlink()
+        page.goto(served.address("/programme/?month=2026-11"))
+        check_accessible(page)
+        said = run_cli(folder, monkeypatch, "programme", "show", "--month", "2026-11")
+        assert said.exit_code == 2
+        assert page.locator("main [role=alert]").inner_text().strip() == said.output.strip()
+        assert page.get_by_role("button", name="Draw the check sample").count() == 1  # the rest of the page serves

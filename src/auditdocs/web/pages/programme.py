@@ -62,8 +62,12 @@ def month_of_programme(ws, month: dt.date):
 def index():
     ws, today = site().workspace, site().today()
     month = month_given("month") or today.replace(day=1)
-    shown = month_of_programme(ws, month)
-    return render("programme/index.html", shown=shown, month=month, reviews=_reviews(ws), check_size=CHECK_SIZE)
+    try:
+        shown, problem = month_of_programme(ws, month), ""
+    except UserError as exc:  # no programme.xlsx, or one that cannot be read: the rest of the page still serves
+        shown, problem = None, f"Error: {exc}"
+    return render("programme/index.html", shown=shown, programme_problem=problem, month=month, reviews=_reviews(ws),
+                  check_size=CHECK_SIZE)
 
 
 @bp.app_template_global("sample_words")
