@@ -205,3 +205,39 @@ def test_a_programme_with_problems_says_them_as_programme_check_does(demo_made, 
         assert said.exit_code == 2
         assert page.locator("main [role=alert]").inner_text().strip() == said.output.strip()
         assert page.get_by_role("button", name="Draw the check sample").count() == 1  # the rest of the page serves
+
+
+def test_a_re_audit_a_review_scheduled_is_shown_as_programme_show_and_status_show_it(demo_made, tmp_path_factory,
+                                                                                     browser, monkeypatch):
+    import openpyxl
+
+    from auditdocs.tracker.rows import KEY_MESSAGES
+    from auditdocs.workspace import find_workspace
+
+    folder = copy_of(demo_made, tmp_path_factory, "programme-re-audit")
+    with serving(folder, today=DEMO_DAY) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/programme/?month=2027-01"))
+        assert page.locator("ul.re-audits").count() == 0
+        tracker = find_workspace(folder).tracker
+        book = openpyxl.load_workbook(tracker)
+        sheet = book[KEY_MESSAGES.name]
+        columns = {c.value: c.column for c in sheet[1] if c.value}
+        row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, columns["Activity"]).value == THEMATIC)
+        for heading, value in {"Review held on": dt.datetime(2026, 12, 4), "Practice progressed": "No",
+                               "Re-audit in": "2027-01"}.items():
+            sheet.cell(row, columns[heading]).value = value
+        book.save(tracker)
+        assert run_cli(folder, monkeypatch, "consolidate").exit_code in (0, 1)  # (the demo's forms needing a look)
+
+        page.goto(served.address("/programme/?month=2027-01"))  # the register changed: the reviews are read again
+        check_accessible(page)
+        shown = run_cli(folder, monkeypatch, "programme", "show", "--month", "2027-01").output.splitlines()
+        listed = shown[shown.index("Re-audits scheduled for January 2027 (by a six-month review):") + 1:]
+        assert [f"  {li.strip()}" for li in page.locator("ul.re-audits li").all_inner_texts()] == listed
+        assert listed == [f"  {THEMATIC}: re-audit of the thematic audit of November 2026"]
+        status = run_cli(folder, monkeypatch, "status", "--on", "07/12/2026", "--month", "2026-11").output.splitlines()
+        review = [c.strip() for c in page.locator("table.reviews tbody tr").first.locator("th, td").all_inner_texts()]
+        assert f"  {review[0]} ({review[1]}): {review[3]}" in status
+        assert review[3] == ("six-month review held 04/12/2026: practice has not progressed sufficiently; re-audit "
+                             "scheduled for January 2027")
