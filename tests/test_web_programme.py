@@ -5,6 +5,7 @@ actions are checked, as `auditdocs actions check-sample` draws it; wrong input r
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from browser import DEMO_DAY, check_accessible, click_through, serving, signed_in
 from test_web_report import cell_values, paragraphs
@@ -241,3 +242,16 @@ def test_a_re_audit_a_review_scheduled_is_shown_as_programme_show_and_status_sho
         assert f"  {review[0]} ({review[1]}): {review[3]}" in status
         assert review[3] == ("six-month review held 04/12/2026: practice has not progressed sufficiently; re-audit "
                              "scheduled for January 2027")
+
+        # the same once the month page's thread has worked the register out again (its audits are then used)
+        month_page = served.running.app.extensions["auditdocs.month"]
+        for _ in range(600):
+            if month_page.current(served.site.workspace, DEMO_DAY)[1]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the month page's thread did not work the changed register out within a minute")
+        page.goto(served.address("/programme/?month=2027-01"))
+        assert [f"  {li.strip()}" for li in page.locator("ul.re-audits li").all_inner_texts()] == listed
+        assert [c.strip() for c in page.locator("table.reviews tbody tr").first.locator("th, td").all_inner_texts()
+                ] == review

@@ -5,12 +5,11 @@ report (`auditdocs report --activity`, the use case `report.summary_run.make_sum
 report and Excel figures offered to download) and the draw of the audits whose actions are checked
 (`auditdocs actions check-sample`, the use case `actions.run.draw_check_sample`).
 
-Reading where every thematic audit's review stands reads every audit of the register (a second with 10,000
-audits), so the reviews are kept for as long as the register's file is the same (`_reviews`)."""
+Where every thematic audit's review stands is worked out from every audit of the register: those the month page
+keeps (`_reviews`), so that the page does not read 10,000 audits again."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 from flask import Blueprint, request
@@ -24,37 +23,33 @@ bp = Blueprint("programme", __name__, url_prefix="/programme")
 #: The draw's size when not given (`auditdocs actions check-sample --size`).
 CHECK_SIZE = 10
 
-_kept: dict = {}
-_kept_lock = threading.Lock()
-
 
 def _reviews(ws) -> list:
-    """Every thematic audit's six-month review as the register is now (as `auditdocs status` reads them), kept
-    while the register's file is unchanged; none while the workspace has no register yet."""
+    """Every thematic audit's six-month review as the register is now, as `auditdocs status` reads them
+    (`key_messages.reviews` of every audit, with the tracker's Key messages entries): from the audits the month page
+    keeps up to date (`month.known`) when they are of the register as it is now, else read afresh; none while the
+    workspace has no register yet."""
     from ...tracker import key_messages
+    from .month import known
 
-    path = Path(ws.register)
-    try:
-        st = path.stat()
-    except OSError:
+    if not Path(ws.register).exists():
         return []
-    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
-    with _kept_lock:
-        if _kept.get("key") != key:
-            with ws.open_register() as reg:
-                found = key_messages.reviews(reg.audits(summaries=True), reg.tracker_columns(key_messages.SHEET))
-            _kept.clear()
-            _kept.update(key=key, reviews=found)
-        return _kept["reviews"]
+    try:
+        kept, fresh = known().current(ws, site().today())
+    except UserError:  # the register could not be read by the month page's thread: read here, and say why
+        kept, fresh = None, False
+    with ws.open_register() as reg:
+        audits = kept.found.audits if kept is not None and fresh else reg.audits(summaries=True)
+        return key_messages.reviews(audits, reg.tracker_columns(key_messages.SHEET))
 
 
-def month_of_programme(ws, month: dt.date):
+def month_of_programme(ws, month: dt.date, reviews: list):
     """The month of the programme as `programme show --month` gives it (`programme_month(with_re_audits=True)`):
-    the month's activities, and the re-audits six-month reviews scheduled for it (from the reviews kept)."""
+    the month's activities, and the re-audits scheduled for it by the six-month `reviews` (`_reviews`)."""
     from ...programme.run import programme_month
 
     shown = programme_month(ws, month)
-    shown.re_audits = [r for r in _reviews(ws) if r.re_audit_in == shown.month]  # as `key_messages.re_audits_in`
+    shown.re_audits = [r for r in reviews if r.re_audit_in == shown.month]  # as `key_messages.re_audits_in`
     return shown
 
 
@@ -62,11 +57,12 @@ def month_of_programme(ws, month: dt.date):
 def index():
     ws, today = site().workspace, site().today()
     month = month_given("month") or today.replace(day=1)
+    reviews = _reviews(ws)
     try:
-        shown, problem = month_of_programme(ws, month), ""
+        shown, problem = month_of_programme(ws, month, reviews), ""
     except UserError as exc:  # no programme.xlsx, or one that cannot be read: the rest of the page still serves
         shown, problem = None, f"Error: {exc}"
-    return render("programme/index.html", shown=shown, programme_problem=problem, month=month, reviews=_reviews(ws),
+    return render("programme/index.html", shown=shown, programme_problem=problem, month=month, reviews=reviews,
                   check_size=CHECK_SIZE)
 
 
