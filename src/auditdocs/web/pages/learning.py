@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, request
 
+from ...domain.dates import add_months
 from ...errors import UserError
 from ..app import month_given, render, site, start_job
 from .report import reports_folder
@@ -59,8 +60,10 @@ def index():
     checked, problem = _themes_check(ws)
     services = sorted({e.service for e in entries if e.service}, key=str.casefold)
     sessions = checked.vocabulary.sessions if checked is not None else []
+    today = site().today()
+    coming = next((s.on for s in sorted(sessions, key=lambda s: s.on) if s.on >= today), None)
     return render("learning/index.html", entries=entries, checked=checked, themes_problem=problem,
-                  services=services, sessions=sessions, month=site().today().replace(day=1))
+                  services=services, sessions=sessions, coming=coming, month=add_months(today.replace(day=1), -1))
 
 
 @bp.post("/pack")
