@@ -255,3 +255,33 @@ def test_a_re_audit_a_review_scheduled_is_shown_as_programme_show_and_status_sho
         assert [f"  {li.strip()}" for li in page.locator("ul.re-audits li").all_inner_texts()] == listed
         assert [c.strip() for c in page.locator("table.reviews tbody tr").first.locator("th, td").all_inner_texts()
                 ] == review
+
+
+def test_a_check_sample_already_checked_is_not_drawn_again(demo_made, tmp_path_factory, browser, monkeypatch):
+    import openpyxl
+
+    from auditdocs.tracker.rows import ACTION_CHECKS
+    from auditdocs.workspace import find_workspace
+
+    folder = copy_of(demo_made, tmp_path_factory, "programme-checked")
+    with serving(folder, today=DEMO_DAY) as served:
+        page = signed_in(browser, served)
+        page.goto(served.address("/programme/"))
+        click_through(page, page.get_by_role("button", name="Draw the check sample"))
+        assert page.locator("table.check-sample tbody tr").count() == 10
+        assert run_cli(folder, monkeypatch, "consolidate").exit_code in (0, 1)  # the Action checks sheet made
+        tracker = find_workspace(folder).tracker
+        book = openpyxl.load_workbook(tracker)
+        sheet = book[ACTION_CHECKS.name]
+        columns = {c.value: c.column for c in sheet[1] if c.value}
+        sheet.cell(2, columns["Confirmed"]).value = "Yes"
+        book.save(tracker)
+        assert run_cli(folder, monkeypatch, "consolidate").exit_code in (0, 1)  # the QA officer's Yes read back
+
+        page.goto(served.address("/programme/"))
+        page.check("#replace")
+        click_through(page, page.get_by_role("button", name="Draw the check sample"))
+        check_accessible(page)
+        said = run_cli(folder, monkeypatch, "actions", "check-sample", "--month", "2026-12", "--replace")
+        assert said.exit_code == 2 and "cannot be drawn again" in said.output
+        assert page.locator("[role=alert]").inner_text().strip() == said.output.strip()
