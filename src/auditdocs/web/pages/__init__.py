@@ -31,6 +31,8 @@ PAGES = [
     Page("chase", "Chase"),
     Page("moderation", "Moderation"),
     Page("report", "Report"),
+    Page("programme", "Programme"),
+    Page("learning", "Learning"),
     Page("share", "Share"),
     Page("register", "Register"),
 ]
