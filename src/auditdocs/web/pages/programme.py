@@ -101,17 +101,18 @@ def summary():
     return start_job(f"The audit summary report of '{activity}'", work, template="programme/summary.html", pdf=pdf)
 
 
-def _whole_number(name: str, option: str, default: int, least: int | None = None) -> int:
-    """A whole number of the form, refused as the command line refuses its option's value."""
+def _whole_number(name: str, label: str, default: int, least: int | None = None) -> int:
+    """A whole number of the form (its field `name`, shown as `label`), refused in words when it is not one (or is
+    less than `least`), as the command line refuses its option's value."""
     text = (request.form.get(name) or "").strip()
     if not text:
         return default
     try:
         value = int(text)
     except ValueError:
-        raise UserError(f"Invalid value for '{option}': '{text}' is not a valid integer.") from None
+        raise UserError(f"the {label} must be a whole number, and '{text}' is not one.") from None
     if least is not None and value < least:
-        raise UserError(f"Invalid value for '{option}': {value} is not in the range x>={least}.")
+        raise UserError(f"the {label} must be {least} or more ({value} was given).")
     return value
 
 
@@ -125,8 +126,8 @@ def check_sample():
     month = month_given("month")
     if month is None:
         raise UserError("give the month of the check (YYYY-MM), for example 2026-12.")
-    seed = _whole_number("seed", "--seed", 0)
-    size = _whole_number("size", "--size", CHECK_SIZE, least=1)
+    seed = _whole_number("seed", "seed", 0)
+    size = _whole_number("size", "number of audits to draw", CHECK_SIZE, least=1)
     done = draw_check_sample(site().workspace, month=month, seed=seed, size=size,
                              replace=request.form.get("replace") == "yes", today=site().today())
     rows = [(d.audit.audit_id, plan.subject_of(d.audit).get("case_number") or "-", plan.team_of(d.audit) or
