@@ -45,3 +45,14 @@ def test_pieces_found_in_one_go_are_the_pieces():
     for _ in range(5000):
         text = "".join(rng.choice("ab -/\t\xa0\u3000x👍") for _ in range(rng.randint(0, 20)))
         assert textwidth._PIECES(text) == [p for p in textwidth._BREAKS.split(text) if p]
+
+
+def test_pieces_measured_word_by_word_are_the_pieces_measured():
+    """`lines` measures a paragraph's pieces word by word, each word once (kept for the next texts): the same
+    widths as measuring each piece `_PIECES` finds."""
+    rng = random.Random(5)
+    for n in range(4000):
+        text = "".join(rng.choice("ab -/\t\xa0\u3000x👍  ") for _ in range(rng.randint(0, 30)))
+        bold, size = n % 2 == 0, (11, 10.5)[n % 3 == 0]
+        assert list(textwidth._piece_widths(text, bold, size)) == \
+            [textwidth._piece_points(p, bold, size) for p in textwidth._PIECES(text)], text

@@ -11,6 +11,8 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
+from typing import Iterable
 
 
 def _by_width(groups: dict[int, str]) -> dict[str, int]:
@@ -84,8 +86,7 @@ def lines(text: str, room: float, size: float, bold: bool = False, most: int = 0
     total = 0
     for paragraph in text.split("\n"):
         count, used = 1, 0.0
-        for piece in _PIECES(paragraph):
-            w, stripped = _piece_points(piece, bold, size)
+        for w, stripped in _piece_widths(paragraph, bold, size):
             if used and used + stripped > room:
                 count, used = count + 1, 0.0
                 if most and total + count >= most:
@@ -100,6 +101,30 @@ def lines(text: str, room: float, size: float, bold: bool = False, most: int = 0
         if most and total >= most:
             return most
     return max(1, total)
+
+
+#: Words seen (up to and including the space after them), per (bold, size): their pieces' widths (`_piece_widths`).
+_WORDS: dict[tuple[bool, float], dict[str, tuple[tuple[float, float], ...]]] = {}
+_WORDS_KEPT = 65536  # words kept per (bold, size) before they are forgotten (memory stays small)
+
+
+def _piece_widths(paragraph: str, bold: bool, size: float) -> Iterable[tuple[float, float]]:
+    """(width, width without its trailing space) in points of each piece of a paragraph (`_PIECES`), as
+    `_piece_points` gives them. For speed, the paragraph is split at its spaces, which end pieces, and the
+    pieces of each word (with its space) are found and measured once, not again in every text."""
+    words = paragraph.split(" ")
+    last = words.pop()
+    known = _WORDS.get((bold, size))
+    if known is None or len(known) > _WORDS_KEPT:
+        known = _WORDS[bold, size] = {}
+    widths = list(map(known.get, words))
+    if None in widths:
+        for i, word in enumerate(words):
+            if widths[i] is None:
+                widths[i] = known[word] = tuple(_piece_points(p, bold, size) for p in _PIECES(word + " "))
+    if last:  # the rest of the line, with no space after it
+        widths.append([_piece_points(p, bold, size) for p in _PIECES(last)])
+    return chain.from_iterable(widths)
 
 
 @lru_cache(maxsize=65536)
