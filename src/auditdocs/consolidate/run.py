@@ -36,9 +36,10 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import sha256_of
+from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
-from ..register import SeenFile, file_hash, places
+from ..register import SeenFile, file_hash, pack_record, places
 from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -49,6 +50,7 @@ from . import more_sheets, plan
 from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
 from .placing import Placed, Placing
+from .versions import Held, held
 
 #: Tests set this to a step's name to have the process killed there (see tests/test_register_upkeep.py).
 KILL_AT = "AUDITDOCS_TEST_KILL_AT"
@@ -296,14 +298,18 @@ def _reading(found, library, workers, progress: Progress | None = None):
         todo = sorted(first.values())
         pending = []
         for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
-                                                                  render), start=1):
+                                                                  _ReadHere(render, library)), start=1):
             report(progress, done, len(todo))
             n = todo[i]
             record.folder = seen[n].folder
             if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
                 seen[n].content_hash = _record_hash(record, library)
             _attach(seen[n], record, check)
-            seen[n].rows = rows
+            at_hand = rows.pop(AT_HAND, None) if rows is not None else None
+            if at_hand is not None:
+                seen[n].at_hand = at_hand
+                seen[n]._held, seen[n]._facts = at_hand.held, (at_hand.facts,)
+            seen[n].rows = rows or None
             pending.append(seen[n])
             if len(pending) >= BATCH:
                 batch(pending)
@@ -317,6 +323,39 @@ def _reading(found, library, workers, progress: Progress | None = None):
         return seen
 
     return gather
+
+
+#: The key of `_ReadHere.render`'s own entry (no sheet has this name).
+AT_HAND = "\x00at hand"
+
+
+@dataclass
+class _AtHand:
+    """What the run needs of a whole record, worked out where the form was read (a worker process), so that
+    this process neither packs it nor goes over its answers: the record and its summary packed for the register
+    (`register.pack_record`), the summary (`cycle.summary_record`), `versions.held` and `version_facts`."""
+
+    packed: bytes
+    summary: m.AuditRecord
+    packed_summary: bytes
+    held: Held
+    facts: VersionFacts | None
+
+
+class _ReadHere:
+    """What `parsing.read_forms` has made of each record it reads (its `render`): the audit's rows of the sheets
+    nobody edits (`big`, a `tracker.fragments.BigSheets`; None: none), and `_AtHand` under the key AT_HAND."""
+
+    def __init__(self, big: BigSheets | None, library):
+        self.big, self.library = big, library
+
+    def render(self, spec, record: m.AuditRecord) -> dict:
+        out = self.big.render(spec, record) if self.big is not None else {}
+        spec = self.library.get(record.form_id, record.form_version)  # (as `batch` finds it)
+        summary = cycle.summary_record(spec, record)
+        out[AT_HAND] = _AtHand(pack_record(record), summary, pack_record(summary), held(record),
+                               version_facts(spec, record))
+        return out
 
 
 def _hash(path: Path) -> str:
@@ -384,13 +423,17 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
+                # what was worked out where the form was read (`_ReadHere`), else here
+                at_hand = s.__dict__.pop("at_hand", None) if s.new else None
                 spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
-                summary = cycle.summary_record(spec, s.record) if s.new else None
+                summary = (at_hand.summary if at_hand is not None else cycle.summary_record(spec, s.record)) \
+                    if s.new else None
                 if s.new and s.content_hash not in placed:
                     placed[s.content_hash] = placing.place(s.record, s.content_hash, s.location)
                 by_folder.setdefault(s.folder, []).append(
                     SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else "",
-                             placed[s.content_hash].audit_id if s.new else None))
+                             placed[s.content_hash].audit_id if s.new else None,
+                             (at_hand.packed, at_hand.packed_summary) if at_hand is not None else None))
                 if s.new:
                     s.held()  # while the whole record is at hand
                 if s.new and read_files:

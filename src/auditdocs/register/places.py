@@ -27,10 +27,10 @@ def stored(path: Path | str, base: str) -> str:
         relative = os.path.relpath(text, base)
     except ValueError:  # another drive (Windows)
         return text
-    parts = Path(relative).parts
+    parts = relative.split(os.sep)  # (a path relpath gives is normal: as Path(relative).parts, but quicker)
     if parts.count("..") > 1 or (parts[1:] and ".." in parts[1:]):
         return text
-    posix = Path(relative).as_posix()
+    posix = "/".join(parts)
     return posix if posix in (".", "..") or posix.startswith("../") else "./" + posix
 
 

@@ -306,8 +306,10 @@ def _crc_zeros(crc: int, n: int) -> int:
 
 
 def crc_combine(crc1: int, crc2: int, len2: int) -> int:
-    """The CRC-32 of A + B from A's and B's (B `len2` bytes long): CRC-32 is affine in its start value."""
-    return _crc_zeros(crc1, len2) ^ _crc_zeros(0, len2) ^ crc2
+    """The CRC-32 of A + B from A's and B's (B `len2` bytes long): CRC-32 is affine in its start value, and
+    linear without its pre- and post-inversion, so A's CRC moved on over `len2` zero bytes is one pass (not
+    two: a year's fragments are combined on every run)."""
+    return _crc_zeros(crc1 ^ 0xFFFFFFFF, len2) ^ 0xFFFFFFFF ^ crc2
 
 
 class Package:
@@ -557,10 +559,20 @@ def placed(f: Fragment, first: int) -> Fragment:
     start = f'<row r="{first}"'.encode()
     if zlib.decompressobj(-15).decompress(f.data, len(start)) == start:
         return f
-    xml = zlib.decompressobj(-15).decompress(f.data).decode("utf-8")
-    if ROW not in xml:  # numbered for another place
-        xml = _NUMBER.sub(lambda m: f'{m[1]}{ROW}"', xml)
-    return fragment(numbered(xml, first), f.rows)
+    # as bytes, not text: the UTF-8 of ROW (one NUL byte) is in no other character's, and a year's rows are
+    # numbered here (hundreds of megabytes), which decoding and encoding them again would double
+    raw = zlib.decompressobj(-15).decompress(f.data)
+    if _ROW_BYTE not in raw:  # numbered for another place
+        raw = _NUMBER_BYTES.sub(rb'\1' + _ROW_BYTE + b'"', raw)
+    rows = raw.split(b"</row>")  # no text holds it: `<` is always escaped
+    raw = b"</row>".join([row.replace(_ROW_BYTE, b"%d" % n) for n, row in enumerate(rows[:-1], start=first)]
+                         + rows[-1:])
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # as `fragment` does
+    return Fragment(squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw), f.rows)
+
+
+_ROW_BYTE = ROW.encode("utf-8")
+_NUMBER_BYTES = re.compile(rb'(<row r="|<c r="[A-Z]+)\d+"')
 
 
 def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
