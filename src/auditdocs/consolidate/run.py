@@ -23,10 +23,14 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import json
+import multiprocessing
 import os
 import signal
 import tempfile
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -48,6 +52,7 @@ from ..tracker.sheets import OldSheet, plain
 from ..workspace import Workspace
 from . import more_sheets, plan
 from .made_rows import MadeRows, make_rows, shown_location
+from . import parsing
 from .parsing import read_forms
 from .placing import Placed, Placing
 from .versions import Held, held
@@ -711,7 +716,9 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
     signatures = {a.audit_id: big.signature(a.current.content_hash, spec)
                   for a in listed if (spec := library.get(a.form_id, a.form_version)) is not None}
     kept = reg.rendered(sheet.name, signatures)
-    fragments, keep, n = [], {}, 2  # n: the row the next audit's rows start at (each kept numbered for it)
+    # first where each audit's rows go; then those not numbered for their place numbered again (`stream.placed`),
+    # in worker processes when there are many (a fresh year: hundreds of megabytes of rows)
+    pieces, n = [], 2  # n: the row the next audit's rows start at (each kept numbered for it)
     for a in listed:
         if a.audit_id not in signatures:
             continue
@@ -722,22 +729,64 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
             made = made_now.get(a.current.content_hash)  # (taken from it: held once, where it is placed)
             piece = made.pop(sheet.name) if made is not None and sheet.name in made else big.render(
                 library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
-        if piece is not None and piece.rows:
-            at = stream.placed(piece, n)
-            if at is not piece:
-                at = _Spilled(spill, at)
+        here = n if piece is not None and piece.rows and not stream.numbered_from(piece, n) else None
+        pieces.append((a.audit_id, piece, here))
+        n += piece.rows if piece is not None else 0
+    moved = _placed_pieces([(piece, here) for _, piece, here in pieces if here is not None])
+    fragments, keep = [], {}
+    for audit_id, piece, here in pieces:
+        at = _Spilled(spill, next(moved)) if here is not None else piece
+        if at is not None and at.rows:
             fragments.append(at)
-            n += at.rows
-        else:
-            at = piece
-        if a.audit_id not in kept or at is not piece:
-            keep[a.audit_id] = (signatures[a.audit_id], *((at.data, at.crc, at.length, at.rows)
-                                                          if at is not None else (b"", 0, 0, 0)))
+        if audit_id not in kept or at is not piece:
+            keep[audit_id] = (signatures[audit_id], *((at.data, at.crc, at.length, at.rows)
+                                                      if at is not None else (b"", 0, 0, 0)))
             if len(keep) >= BATCH:  # (kept a few at a time: a year's rows are not all held at once)
                 reg.keep_rendered(sheet.name, keep)
                 keep = {}
     reg.keep_rendered(sheet.name, keep)
     return book.BigSheet([f for f in fragments if f.rows])
+
+
+PLACE_AT_ONCE = 32  # fragments numbered for their place per task of a worker process
+WORTH_PLACING_APART = 256  # fewer fragments than this to number: numbered here
+
+
+def _placed_pieces(todo: list[tuple[stream.Fragment, int]]):
+    """`stream.placed(piece, first)` of each (piece, first), in order: in worker processes when there are many
+    (what a fresh year's rows cost this process would double its time), else here."""
+    workers = parsing.workers_available()
+    if len(todo) < WORTH_PLACING_APART or workers < 2:
+        yield from (stream.placed(piece, first) for piece, first in todo)
+        return
+    tasks = [todo[i:i + PLACE_AT_ONCE] for i in range(0, len(todo), PLACE_AT_ONCE)]
+    context = multiprocessing.get_context(parsing.START_METHOD)  # (as the readers start)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_placing, initargs=(os.getpid(),)) as pool:
+        waiting, running = iter(tasks), deque()
+        for task in itertools.islice(waiting, workers * 2):  # a few ahead, not a year's rows held at once
+            running.append(pool.submit(_place_many, _plain(task)))
+        while running:
+            done = running.popleft().result()
+            following = next(waiting, None)
+            if following is not None:
+                running.append(pool.submit(_place_many, _plain(following)))
+            yield from (stream.Fragment(*f) for f in done)
+
+
+def _plain(task: list[tuple[stream.Fragment, int]]) -> list[tuple[bytes, int, int, int, int]]:
+    return [(piece.data, piece.crc, piece.length, piece.rows, first) for piece, first in task]
+
+
+def _start_placing(parent: int) -> None:
+    parsing._start(None, None, parent)  # a worker that ends with the run (and collects its cycles)
+
+
+def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[bytes, int, int, int]]:
+    out = []
+    for data, crc, length, rows, first in task:
+        f = stream.placed(stream.Fragment(data, crc, length, rows), first)
+        out.append((f.data, f.crc, f.length, f.rows))
+    return out
 
 
 class _Spilled:

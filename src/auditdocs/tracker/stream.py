@@ -553,11 +553,16 @@ def _skeleton_row(n: int, row: SkeletonRow) -> str:
 _NUMBER = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
 
 
+def numbered_from(f: Fragment, first: int) -> bool:
+    """The fragment's rows are numbered from `first` (it was kept from a run that put it in the same place)."""
+    start = f'<row r="{first}"'.encode()
+    return zlib.decompressobj(-15).decompress(f.data, len(start)) == start
+
+
 def placed(f: Fragment, first: int) -> Fragment:
     """The fragment with its rows numbered from `first`: itself when they already are (a fragment kept from
     a run that put it in the same place), else made again from its XML (nothing else in it changes)."""
-    start = f'<row r="{first}"'.encode()
-    if zlib.decompressobj(-15).decompress(f.data, len(start)) == start:
+    if numbered_from(f, first):
         return f
     # as bytes, not text: the UTF-8 of ROW (one NUL byte) is in no other character's, and a year's rows are
     # numbered here (hundreds of megabytes), which decoding and encoding them again would double

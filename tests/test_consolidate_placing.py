@@ -1,0 +1,47 @@
+"""The rows of the sheets nobody edits (Answers, Judgements) numbered for their place in worker processes (a
+fresh year: hundreds of megabytes), forked or spawned as Windows starts them: the very tracker and register that
+numbering them in the run's own process gives."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+from helpers import SPECS, files_workspace
+from month_register import NOW, make_month
+
+from auditdocs.consolidate import consolidate_returns, parsing
+from auditdocs.consolidate import run as consolidate_run
+from auditdocs.specs import load_library
+
+
+def sheets(path: Path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets if ws.title != "About"}
+
+
+def kept_rows(register: Path) -> dict[tuple[str, str], tuple]:
+    with sqlite3.connect(register) as db:
+        return {(sheet, key): (data, crc, length, rows) for sheet, key, data, crc, length, rows in db.execute(
+            "SELECT sheet, audit_id, data, crc, length, rows FROM rendered WHERE sheet IN ('Answers', 'Judgements')")}
+
+
+def test_big_sheets_rows_numbered_by_workers_are_those_numbered_here(tmp_path, monkeypatch):
+    library = load_library(SPECS)
+    month = make_month(tmp_path / "month", library)
+    made = {}
+    for how, method, apart in (("here", "fork", 10 ** 9), ("forked", "fork", 1), ("spawned", "spawn", 1)):
+        monkeypatch.setattr(parsing, "START_METHOD", method)
+        monkeypatch.setattr(parsing, "workers_available", lambda: 2)
+        monkeypatch.setattr(consolidate_run, "WORTH_PLACING_APART", apart)
+        monkeypatch.setattr(consolidate_run, "PLACE_AT_ONCE", 7)  # several tasks, results taken in order
+        folder = tmp_path / how
+        folder.mkdir()
+        consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),
+                            [month.returned], now=NOW, workers=2)
+        made[how] = sheets(folder / "tracker.xlsx"), kept_rows(folder / "register.sqlite")
+    here_sheets, here_rows = made["here"]
+    assert len(here_sheets["Answers"]) > 100 and len(here_rows) > 60
+    for how in ("forked", "spawned"):
+        assert made[how][0] == here_sheets, how
+        assert made[how][1] == here_rows, how
