@@ -505,7 +505,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure] + more_sheets.entries(more_input)
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
-        reg.save_exceptions(exceptions)
+        if exceptions != exceptions_before:  # (as the register holds them: not written again)
+            reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
         shown = shown_location(path)
         rows = {key: shown({**row, **exception_cells.get(key, {})}) for key, row in exceptions}

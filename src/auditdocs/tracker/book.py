@@ -148,7 +148,8 @@ def read_sheets(tracker: Tracker, known: dict[str, Callable[[str], bool]]) -> di
 
 @dataclass
 class BigSheet:
-    """The rows of a sheet nobody edits, one fragment per audit (see `stream.Fragment`)."""
+    """The rows of a sheet nobody edits, one fragment per audit (see `stream.Fragment`), each numbered for its
+    place (`stream.placed`)."""
 
     fragments: list[Fragment]
 

@@ -581,8 +581,8 @@ _NUMBER_BYTES = re.compile(rb'(<row r="|<c r="[A-Z]+)\d+"')
 
 
 def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
-    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is once numbered
-    for its place (`placed`)."""
+    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment, each numbered for its place
+    already (`placed`: checked where they were placed, not again here)."""
     head, rows, tail = skeleton_rows(sheet_xml)
     count = sum(f.rows for f in fragments)
     start = Compressed()
@@ -590,11 +590,9 @@ def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -
     start.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
     end = Compressed()
     end.write("</sheetData>" + tail)
-    pieces, n = [start.piece()], 2
+    pieces = [start.piece()]
     for f in fragments:
-        f = placed(f, n)
         pieces.append((f.data, f.crc, f.length))
-        n += f.rows
     return [*pieces, end.piece()]
 
 
