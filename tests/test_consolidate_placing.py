@@ -45,3 +45,14 @@ def test_big_sheets_rows_numbered_by_workers_are_those_numbered_here(tmp_path, m
     for how in ("forked", "spawned"):
         assert made[how][0] == here_sheets, how
         assert made[how][1] == here_rows, how
+
+
+def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now():
+    import zlib
+
+    from auditdocs.consolidate import made_rows
+    from auditdocs.tracker.sheets import Rendered
+
+    row = Rendered('<row r="\x00"><c r="A\x00" t="inlineStr"><is><t>Zoë 孩子</t></is></c></row>')
+    now = made_rows._kept("signature", row)[1]
+    assert made_rows._xml(now) == made_rows._xml(zlib.compress(row.xml.encode("utf-8"), 1)) == row.xml

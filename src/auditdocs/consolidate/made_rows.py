@@ -127,10 +127,10 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     made_again = {a.audit_id for a in again}
     for a in chosen:
         if a.audit_id not in made_again:
-            made.audits[a.audit_id] = Rendered(zlib.decompress(kept[a.audit_id][0]).decode("utf-8"))
+            made.audits[a.audit_id] = Rendered(_xml(kept[a.audit_id][0]))
             made.facts[a.audit_id] = AuditFacts.from_meta(kept[a.audit_id][4])
             for x in a.actions:
-                made.actions[x.action_id] = Rendered(zlib.decompress(kept_actions[x.action_id][0]).decode("utf-8"))
+                made.actions[x.action_id] = Rendered(_xml(kept_actions[x.action_id][0]))
     if not again:
         return made
     cases = {a.case_number for a in again if a.case_number}
@@ -201,4 +201,11 @@ def _rendered(sheet: str, row: dict, writers, special: bool) -> dict | Rendered:
 
 
 def _kept(signature: str, row: Rendered, facts: AuditFacts | None = None) -> tuple:
-    return (signature, zlib.compress(row.xml.encode("utf-8"), 1), 0, 0, 1, facts.as_meta() if facts else {})
+    # kept as the XML's bytes, not compressed: a row is small (a kilobyte or two), and compressing a year's rows
+    # one by one (and taking them out again on every run) cost more than all else made here
+    return (signature, row.xml.encode("utf-8"), 0, 0, 1, facts.as_meta() if facts else {})
+
+
+def _xml(kept: bytes) -> str:
+    """A row's XML as `_kept` keeps it; compressed (zlib) as an earlier auditdocs kept it (no XML starts so)."""
+    return (kept if kept[:1] == b"<" else zlib.decompress(kept)).decode("utf-8")
