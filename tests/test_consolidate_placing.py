@@ -1,6 +1,6 @@
-"""The rows of the sheets nobody edits (Answers, Judgements) numbered for their place in worker processes (a
-fresh year: hundreds of megabytes), forked or spawned as Windows starts them: the very tracker and register that
-numbering them in the run's own process gives."""
+"""A fresh year's rows written (Audits, Actions) and numbered for their place (Answers, Judgements: hundreds of
+megabytes) in worker processes (`consolidate.apart`), forked or spawned as Windows starts them: the very tracker
+and register that doing it in the run's own process gives."""
 from __future__ import annotations
 
 import sqlite3
@@ -10,7 +10,7 @@ import openpyxl
 from helpers import SPECS, files_workspace
 from month_register import NOW, make_month
 
-from auditdocs.consolidate import consolidate_returns, parsing
+from auditdocs.consolidate import consolidate_returns, made_rows, parsing
 from auditdocs.consolidate import run as consolidate_run
 from auditdocs.specs import load_library
 
@@ -23,10 +23,10 @@ def sheets(path: Path) -> dict[str, list[tuple]]:
 def kept_rows(register: Path) -> dict[tuple[str, str], tuple]:
     with sqlite3.connect(register) as db:
         return {(sheet, key): (data, crc, length, rows) for sheet, key, data, crc, length, rows in db.execute(
-            "SELECT sheet, audit_id, data, crc, length, rows FROM rendered WHERE sheet IN ('Answers', 'Judgements')")}
+            "SELECT sheet, audit_id, data, crc, length, rows FROM rendered")}
 
 
-def test_big_sheets_rows_numbered_by_workers_are_those_numbered_here(tmp_path, monkeypatch):
+def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monkeypatch):
     library = load_library(SPECS)
     month = make_month(tmp_path / "month", library)
     made = {}
@@ -35,13 +35,16 @@ def test_big_sheets_rows_numbered_by_workers_are_those_numbered_here(tmp_path, m
         monkeypatch.setattr(parsing, "workers_available", lambda: 2)
         monkeypatch.setattr(consolidate_run, "WORTH_PLACING_APART", apart)
         monkeypatch.setattr(consolidate_run, "PLACE_AT_ONCE", 7)  # several tasks, results taken in order
+        monkeypatch.setattr(made_rows, "WORTH_RENDERING_APART", apart)
+        monkeypatch.setattr(made_rows, "RENDER_AT_ONCE", 5)
         folder = tmp_path / how
         folder.mkdir()
         consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),
                             [month.returned], now=NOW, workers=2)
         made[how] = sheets(folder / "tracker.xlsx"), kept_rows(folder / "register.sqlite")
     here_sheets, here_rows = made["here"]
-    assert len(here_sheets["Answers"]) > 100 and len(here_rows) > 60
+    assert len(here_sheets["Answers"]) > 100 and len(here_sheets["Actions"]) > 10
+    assert {sheet for sheet, _ in here_rows} == {"Audits", "Actions", "Answers", "Judgements"}
     for how in ("forked", "spawned"):
         assert made[how][0] == here_sheets, how
         assert made[how][1] == here_rows, how

@@ -26,7 +26,7 @@ from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import OldSheet, Rendered
 from ..tracker.stream import RowWriter
-from . import plan
+from . import apart, plan
 
 VERSION = "3"  # of the rows made here (2: with references; 3: with the activity): change it when they change, so kept rows are made again
 
@@ -63,7 +63,7 @@ class MadeRows:
     writers: dict = dc_field(default_factory=dict)  # sheet -> (headings, RowWriter, wrapped columns)
 
 
-KEEP_AT_ONCE = 500  # audits whose rows made now are kept in the register at a time
+KEEP_AT_ONCE = 500  # rows made now kept in the register at a time
 
 
 def listed(audit: m.RegisteredAudit, library) -> bool:
@@ -136,7 +136,7 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     cases = {a.case_number for a in again if a.case_number}
     peers = [a for a in audits if a.case_number in cases] + [a for a in again if not a.case_number]
     standings = cycle.standings(peers, library, today)
-    keep_audits, keep_actions = {}, {}
+    todo: dict[str, list[tuple[str, dict, AuditFacts | None]]] = {r.AUDITS.name: [], r.ACTIONS.name: []}
     for a in again:
         spec = library.get(a.form_id, a.form_version)
         standing = standings[a.audit_id]
@@ -158,20 +158,38 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
                                                  r.ACTIONS.name: list(action_rows.items())}, today),
                            min(dates).isoformat() if dates else None)
         made.facts[a.audit_id] = facts
-        made.audits[a.audit_id] = _rendered(r.AUDITS.name, shown(row), writers, a.audit_id in special_audits)
-        if isinstance(made.audits[a.audit_id], Rendered):
-            keep_audits[a.audit_id] = _kept(signatures[a.audit_id], made.audits[a.audit_id], facts)
+        # a row with something of a person's in the skeleton is laid out with it (`sheets.lay_out`); the others are
+        # written below, all at once (in worker processes when there are many)
+        made.audits[a.audit_id] = row_shown = shown(row)
+        if a.audit_id not in special_audits:
+            todo[r.AUDITS.name].append((a.audit_id, row_shown, facts))
         for key, action in action_rows.items():
-            made.actions[key] = _rendered(r.ACTIONS.name, action, writers, key in special_actions)
-            if isinstance(made.actions[key], Rendered):
-                keep_actions[key] = _kept(action_signatures[key], made.actions[key])
-        if len(keep_audits) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
-            reg.keep_rendered(r.AUDITS.name, keep_audits)
-            reg.keep_rendered(r.ACTIONS.name, keep_actions)
-            keep_audits, keep_actions = {}, {}
-    reg.keep_rendered(r.AUDITS.name, keep_audits)
-    reg.keep_rendered(r.ACTIONS.name, keep_actions)
+            made.actions[key] = action
+            if key not in special_actions:
+                todo[r.ACTIONS.name].append((key, action, None))
+    for sheet, sheet_rows, kept_signatures in ((r.AUDITS.name, made.audits, signatures),
+                                              (r.ACTIONS.name, made.actions, action_signatures)):
+        rows, keep = todo[sheet], {}
+        headers, writer, wrapped = writers[sheet]
+        tasks = [(headers, writer, wrapped, [row for _, row, _ in rows[i:i + RENDER_AT_ONCE]])
+                 for i in range(0, len(rows), RENDER_AT_ONCE)]
+        for (key, _, facts), xml in zip(rows, apart.in_order(_render_many, tasks, len(rows) >= WORTH_RENDERING_APART)):
+            sheet_rows[key] = Rendered(xml)  # (in its place: the dict keeps the order the rows were made in)
+            keep[key] = _kept(kept_signatures[key], sheet_rows[key], facts)
+            if len(keep) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
+                reg.keep_rendered(sheet, keep)
+                keep = {}
+        reg.keep_rendered(sheet, keep)
     return made
+
+
+RENDER_AT_ONCE = 400  # rows written per task of a worker process
+WORTH_RENDERING_APART = 4000  # fewer rows than this to write: written here
+
+
+def _render_many(task: tuple[list[str], RowWriter, list[tuple[int, float]], list[dict]]) -> list[str]:
+    headers, writer, wrapped, rows = task
+    return [sheets.render_row(row, headers, writer, wrapped).xml for row in rows]
 
 
 def shown_location(tracker: Path | None):
@@ -190,14 +208,6 @@ def shown_location(tracker: Path | None):
 def _with_cells(old: OldSheet) -> set[str]:
     """The keys of our rows that hold something of people's (in any copy of a row that is there twice)."""
     return {k for k, row, whole in zip(old.keys, old.rows, old.whole) if k and row and not whole}
-
-
-def _rendered(sheet: str, row: dict, writers, special: bool) -> dict | Rendered:
-    """The row as its XML, unless the skeleton holds something of a person's in it (then lay_out makes it)."""
-    if special:
-        return row
-    headers, writer, wrapped = writers[sheet]
-    return sheets.render_row(row, headers, writer, wrapped)
 
 
 def _kept(signature: str, row: Rendered, facts: AuditFacts | None = None) -> tuple:

@@ -23,14 +23,11 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
-import itertools
 import json
-import multiprocessing
 import os
 import signal
 import tempfile
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -50,9 +47,8 @@ from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from ..workspace import Workspace
-from . import more_sheets, plan
+from . import apart, more_sheets, plan
 from .made_rows import MadeRows, make_rows, shown_location
-from . import parsing
 from .parsing import read_forms
 from .placing import Placed, Placing
 from .versions import Held, held
@@ -753,33 +749,12 @@ PLACE_AT_ONCE = 32  # fragments numbered for their place per task of a worker pr
 WORTH_PLACING_APART = 256  # fewer fragments than this to number: numbered here
 
 
-def _placed_pieces(todo: list[tuple[stream.Fragment, int]]):
+def _placed_pieces(todo: list[tuple[stream.Fragment, int]]) -> Iterator[stream.Fragment]:
     """`stream.placed(piece, first)` of each (piece, first), in order: in worker processes when there are many
     (what a fresh year's rows cost this process would double its time), else here."""
-    workers = parsing.workers_available()
-    if len(todo) < WORTH_PLACING_APART or workers < 2:
-        yield from (stream.placed(piece, first) for piece, first in todo)
-        return
-    tasks = [todo[i:i + PLACE_AT_ONCE] for i in range(0, len(todo), PLACE_AT_ONCE)]
-    context = multiprocessing.get_context(parsing.START_METHOD)  # (as the readers start)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_placing, initargs=(os.getpid(),)) as pool:
-        waiting, running = iter(tasks), deque()
-        for task in itertools.islice(waiting, workers * 2):  # a few ahead, not a year's rows held at once
-            running.append(pool.submit(_place_many, _plain(task)))
-        while running:
-            done = running.popleft().result()
-            following = next(waiting, None)
-            if following is not None:
-                running.append(pool.submit(_place_many, _plain(following)))
-            yield from (stream.Fragment(*f) for f in done)
-
-
-def _plain(task: list[tuple[stream.Fragment, int]]) -> list[tuple[bytes, int, int, int, int]]:
-    return [(piece.data, piece.crc, piece.length, piece.rows, first) for piece, first in task]
-
-
-def _start_placing(parent: int) -> None:
-    parsing._start(None, None, parent)  # a worker that ends with the run (and collects its cycles)
+    tasks = [[(piece.data, piece.crc, piece.length, piece.rows, first) for piece, first in todo[i:i + PLACE_AT_ONCE]]
+             for i in range(0, len(todo), PLACE_AT_ONCE)]
+    return (stream.Fragment(*f) for f in apart.in_order(_place_many, tasks, len(todo) >= WORTH_PLACING_APART))
 
 
 def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[bytes, int, int, int]]:
