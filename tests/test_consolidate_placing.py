@@ -59,3 +59,17 @@ def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now
     row = Rendered('<row r="\x00"><c r="A\x00" t="inlineStr"><is><t>Zoë 孩子</t></is></c></row>')
     now = made_rows._kept("signature", row)[1]
     assert made_rows._xml(now) == made_rows._xml(zlib.compress(row.xml.encode("utf-8"), 1)) == row.xml
+
+
+def test_crc_of_pieces_put_together_is_the_crc_of_the_whole():
+    """`stream.crc_combine` (the big sheets' pieces make one zip entry, whose CRC-32 is checked by Excel)."""
+    import random
+    import zlib
+
+    from auditdocs.tracker.stream import crc_combine
+
+    rng = random.Random(7)
+    for length in [0, 1, 2, 3, 255, 256, 4096, 65535, 65536, 1 << 20, (3 << 20) + 17] + \
+                  [rng.randint(0, 200_000) for _ in range(40)]:
+        a, b = rng.randbytes(rng.randint(0, 3000)), rng.randbytes(length)
+        assert crc_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b), length
