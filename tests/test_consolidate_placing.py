@@ -1,6 +1,6 @@
-"""A fresh year's rows written (Audits, Actions) and numbered for their place (Answers, Judgements: hundreds of
-megabytes) in worker processes (`consolidate.apart`), forked or spawned as Windows starts them: the very tracker
-and register that doing it in the run's own process gives."""
+"""A year's forms hashed, and a fresh year's rows written (Audits, Actions) and numbered for their place (Answers,
+Judgements: hundreds of megabytes), in worker processes (`consolidate.apart`), forked or spawned as Windows starts
+them: the very tracker and register that doing it in the run's own process gives."""
 from __future__ import annotations
 
 import sqlite3
@@ -20,6 +20,11 @@ def sheets(path: Path) -> dict[str, list[tuple]]:
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets if ws.title != "About"}
 
 
+def contents(register: Path) -> set[str]:
+    with sqlite3.connect(register) as db:
+        return {h for (h,) in db.execute("SELECT content_hash FROM contents")}
+
+
 def kept_rows(register: Path) -> dict[tuple[str, str], tuple]:
     with sqlite3.connect(register) as db:
         return {(sheet, key): (data, crc, length, rows) for sheet, key, data, crc, length, rows in db.execute(
@@ -37,17 +42,21 @@ def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monk
         monkeypatch.setattr(consolidate_run, "PLACE_AT_ONCE", 7)  # several tasks, results taken in order
         monkeypatch.setattr(made_rows, "WORTH_RENDERING_APART", apart)
         monkeypatch.setattr(made_rows, "RENDER_AT_ONCE", 5)
+        monkeypatch.setattr(consolidate_run, "WORTH_HASHING_APART", apart)
+        monkeypatch.setattr(consolidate_run, "HASH_AT_ONCE", 9)
         folder = tmp_path / how
         folder.mkdir()
         consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),
                             [month.returned], now=NOW, workers=2)
-        made[how] = sheets(folder / "tracker.xlsx"), kept_rows(folder / "register.sqlite")
-    here_sheets, here_rows = made["here"]
+        made[how] = (sheets(folder / "tracker.xlsx"), kept_rows(folder / "register.sqlite"),
+                     contents(folder / "register.sqlite"))
+    here_sheets, here_rows, here_contents = made["here"]
     assert len(here_sheets["Answers"]) > 100 and len(here_sheets["Actions"]) > 10
     assert {sheet for sheet, _ in here_rows} == {"Audits", "Actions", "Answers", "Judgements"}
     for how in ("forked", "spawned"):
         assert made[how][0] == here_sheets, how
         assert made[how][1] == here_rows, how
+        assert made[how][2] == here_contents and len(here_contents) == 60, how
 
 
 def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now():

@@ -283,7 +283,9 @@ def _reading(found, library, workers, progress: Progress | None = None):
     their content; each read with its audit's rows of the sheets nobody edits (`render`)."""
 
     def gather(reg, batch, render) -> list[plan.Seen]:
-        hashes = [_hash(file) for file, _ in found]
+        paths = [str(file) for file, _ in found]  # hashed in worker processes when there are many (a year's forms)
+        hashes = list(apart.in_order(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
+                                     len(paths) >= WORTH_HASHING_APART))
         known = reg.content_facts(h for h in hashes if h)
         seen, first = [], {}
         for n, ((file, folder), content) in enumerate(zip(found, hashes)):
@@ -357,6 +359,14 @@ class _ReadHere:
         out[AT_HAND] = _AtHand(pack_record(record), summary, pack_record(summary), held(record),
                                version_facts(spec, record))
         return out
+
+
+HASH_AT_ONCE = 250  # files hashed per task of a worker process
+WORTH_HASHING_APART = 2000  # fewer files than this: hashed here
+
+
+def _hash_many(paths: list[str]) -> list[str]:
+    return [_hash(Path(path)) for path in paths]
 
 
 def _hash(path: Path) -> str:
