@@ -1,5 +1,5 @@
-"""A year's forms hashed, and a fresh year's rows written (Audits, Actions) and numbered for their place (Answers,
-Judgements: hundreds of megabytes), in worker processes (`consolidate.apart`), forked or spawned as Windows starts
+"""A year's forms hashed, a fresh year's rows written (Audits, Actions) and numbered for their place (Answers,
+Judgements: hundreds of megabytes), and the sheets compressed, in worker processes (`consolidate.apart`), forked or spawned as Windows starts
 them: the very tracker and register that doing it in the run's own process gives."""
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monk
         monkeypatch.setattr(made_rows, "RENDER_AT_ONCE", 5)
         monkeypatch.setattr(consolidate_run, "WORTH_HASHING_APART", apart)
         monkeypatch.setattr(consolidate_run, "HASH_AT_ONCE", 9)
+        monkeypatch.setattr(consolidate_run, "WORTH_SQUEEZING_APART", apart)
+        monkeypatch.setattr(consolidate_run, "SQUEEZE_AT_ONCE", 1)
         folder = tmp_path / how
         folder.mkdir()
         consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),

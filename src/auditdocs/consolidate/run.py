@@ -535,7 +535,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 reg.commit()  # (if this fails, the old tracker is put back)
 
             written = book.write(tracker, content, about, now, colours,
-                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit)
+                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit,
+                                 _squeezed)
             summary.backup = written.backup
     return summary
 
@@ -765,6 +766,19 @@ def _placed_pieces(todo: list[tuple[stream.Fragment, int]]) -> Iterator[stream.F
     tasks = [[(piece.data, piece.crc, piece.length, piece.rows, first) for piece, first in todo[i:i + PLACE_AT_ONCE]]
              for i in range(0, len(todo), PLACE_AT_ONCE)]
     return (stream.Fragment(*f) for f in apart.in_order(_place_many, tasks, len(todo) >= WORTH_PLACING_APART))
+
+
+SQUEEZE_AT_ONCE = 4  # pieces of a sheet's XML (500 rows each) compressed per task of a worker process
+WORTH_SQUEEZING_APART = 24  # fewer pieces than this: compressed here, as one stream
+
+
+def _squeezed(texts: list[str]) -> list[tuple[bytes, int, int]]:
+    """A sheet's XML (`stream.merged_sheet`'s pieces) compressed: a year's Audits and Actions sheets (tens of
+    megabytes, on every run) in worker processes, each piece on its own; a smaller sheet here, as one stream."""
+    if len(texts) < WORTH_SQUEEZING_APART:
+        return book.squeezed_here(texts)
+    tasks = [texts[i:i + SQUEEZE_AT_ONCE] for i in range(0, len(texts), SQUEEZE_AT_ONCE)]
+    return list(apart.in_order(stream.squeezed, tasks, True))
 
 
 def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[bytes, int, int, int]]:

@@ -414,6 +414,16 @@ class Compressed:
         return b"".join(self._out), self.crc, self.length
 
 
+def squeezed(texts: list[str]) -> list[tuple[bytes, int, int]]:
+    """Each text compressed on its own (a piece of a package entry: see `Package.add_pieces`)."""
+    out = []
+    for text in texts:
+        squeeze = Compressed()
+        squeeze.write(text)
+        out.append(squeeze.piece())
+    return out
+
+
 # ---- putting our rows into the skeleton's sheets --------------------------------------------
 
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
