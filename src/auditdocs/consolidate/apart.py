@@ -11,7 +11,7 @@ import itertools
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from . import parsing
@@ -19,11 +19,12 @@ from . import parsing
 AHEAD = 2  # tasks per worker sent before their results are taken (not a year's rows held at once)
 
 
-def in_order(work: Callable[[object], list], tasks: list, worth: bool) -> Iterator:
+def in_order(work: Callable[[object], list], tasks: Iterable, worth: bool) -> Iterator:
     """Each result of `work(task)` (a list) for each task, in order: in worker processes when `worth` it and
-    there are two processors or more, else here. `work` and the tasks must be picklable (a function of a module)."""
+    there are two processors or more, else here. `work` and the tasks must be picklable (a function of a module).
+    The tasks are taken as they are needed (a generator's are not all made at once)."""
     workers = parsing.workers_available()
-    if not worth or workers < 2 or len(tasks) < 2:
+    if not worth or workers < 2:
         for task in tasks:
             yield from work(task)
         return

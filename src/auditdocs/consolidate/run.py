@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import json
 import os
 import signal
@@ -772,12 +773,15 @@ SQUEEZE_AT_ONCE = 4  # pieces of a sheet's XML (500 rows each) compressed per ta
 WORTH_SQUEEZING_APART = 24  # fewer pieces than this: compressed here, as one stream
 
 
-def _squeezed(texts: list[str]) -> list[tuple[bytes, int, int]]:
-    """A sheet's XML (`stream.merged_sheet`'s pieces) compressed: a year's Audits and Actions sheets (tens of
-    megabytes, on every run) in worker processes, each piece on its own; a smaller sheet here, as one stream."""
-    if len(texts) < WORTH_SQUEEZING_APART:
-        return book.squeezed_here(texts)
-    tasks = [texts[i:i + SQUEEZE_AT_ONCE] for i in range(0, len(texts), SQUEEZE_AT_ONCE)]
+def _squeezed(texts: Iterator[str]) -> list[tuple[bytes, int, int]]:
+    """A sheet's XML (`stream.merged_sheet`'s pieces, made as they are taken) compressed: a year's Audits and
+    Actions sheets (tens of megabytes, on every run) in worker processes, each piece on its own; a smaller sheet
+    here, as one stream."""
+    first = list(itertools.islice(texts, WORTH_SQUEEZING_APART))
+    if len(first) < WORTH_SQUEEZING_APART:
+        return book.squeezed_here(first)
+    rest = itertools.chain(first, texts)
+    tasks = iter(lambda: list(itertools.islice(rest, SQUEEZE_AT_ONCE)), [])
     return list(apart.in_order(stream.squeezed, tasks, True))
 
 

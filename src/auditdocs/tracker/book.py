@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import openpyxl
 
@@ -190,7 +190,7 @@ class _Book:
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
           now: dt.datetime, colours=(None,), writers: dict | None = None,
           record: Callable[[Written], None] | None = None, then: Callable[[], None] | None = None,
-          squeeze: Callable[[list[str]], list[tuple[bytes, int, int]]] | None = None) -> Written:
+          squeeze: Callable[[Iterator[str]], list[tuple[bytes, int, int]]] | None = None) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits; a sheet not in
     `content` is left out), and the About sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
     `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
@@ -242,7 +242,7 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
                                                                                              big.fragments, width)
         else:
             parts[part_of[name]] = lambda xml, done=done, width=width: (squeeze or squeezed_here)(
-                list(stream.merged_sheet(xml.decode("utf-8"), done.body, done.writer, width)))
+                stream.merged_sheet(xml.decode("utf-8"), done.body, done.writer, width))
     layouts = {name: done.keys for name, (_, done, big) in laid.items() if big is None}
     written = Written(None, "", skeleton, layouts)
 
