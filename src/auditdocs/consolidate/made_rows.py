@@ -125,12 +125,13 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     made = MadeRows({}, {}, {}, {}, writers)
     again = [a for a in chosen if not still_good(a)]
     made_again = {a.audit_id for a in again}
-    for a in chosen:
+    for a in chosen:  # (each kept row let go once taken: a year's rows are not held twice)
         if a.audit_id not in made_again:
-            made.audits[a.audit_id] = Rendered(_xml(kept[a.audit_id][0]))
-            made.facts[a.audit_id] = AuditFacts.from_meta(kept[a.audit_id][4])
+            data, _, _, _, meta = kept.pop(a.audit_id)
+            made.audits[a.audit_id] = Rendered(_xml(data))
+            made.facts[a.audit_id] = AuditFacts.from_meta(meta)
             for x in a.actions:
-                made.actions[x.action_id] = Rendered(_xml(kept_actions[x.action_id][0]))
+                made.actions[x.action_id] = Rendered(_xml(kept_actions.pop(x.action_id)[0]))
     if not again:
         return made
     cases = {a.case_number for a in again if a.case_number}

@@ -769,8 +769,8 @@ def _placed_pieces(todo: list[tuple[stream.Fragment, int]]) -> Iterator[stream.F
     return (stream.Fragment(*f) for f in apart.in_order(_place_many, tasks, len(todo) >= WORTH_PLACING_APART))
 
 
-SQUEEZE_AT_ONCE = 4  # pieces of a sheet's XML (500 rows each) compressed per task of a worker process
-WORTH_SQUEEZING_APART = 24  # fewer pieces than this: compressed here, as one stream
+SQUEEZE_AT_ONCE = 1  # pieces of a sheet's XML (500 rows each, a megabyte or so) compressed per task of a worker
+WORTH_SQUEEZING_APART = 8  # fewer pieces than this (a sheet of under ~2,500 rows): compressed here, as one stream
 
 
 def _squeezed(texts: Iterator[str]) -> list[tuple[bytes, int, int]]:
