@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -137,60 +139,74 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     cases = {a.case_number for a in again if a.case_number}
     peers = [a for a in audits if a.case_number in cases] + [a for a in again if not a.case_number]
     standings = cycle.standings(peers, library, today)
-    todo: dict[str, list[tuple[str, dict, AuditFacts | None]]] = {r.AUDITS.name: [], r.ACTIONS.name: []}
-    for a in again:
-        spec = library.get(a.form_id, a.form_version)
-        standing = standings[a.audit_id]
-        done = audit_moderation(a, spec)
-        row = r.audit_row(a, standing, spec, moderation_columns(a, library, done),
-                          done.auditor_grade if done.moderated else None)
-        row.update(a.columns.get(r.AUDITS.name, {}))
-        row["Needs attention"] = "\n".join(standing.problems) or None
-        made.rows[a.audit_id] = row
-        current = a.current
-        subject = current.record.subject if current is not None and current.record.subject else a.subject
-        action_rows = {x.action_id: r.action_row(x, spec, subject, m.activity_name(a)) for x in a.actions}
-        # the next day something of it changes by itself: a step or an open action becomes late
-        dates = [d for x in a.actions if cycle.action_open(x) and (d := cycle.action_required_by(spec, x)) and d >= today]
-        dates += [s.due for s in standing.steps if s.due and s.due >= today]
-        facts = AuditFacts(standing.state, current is not None, len(a.actions),
-                           sum(1 for x in a.actions if cycle.action_overdue(spec, x, today)),
-                           plan.tracker_entries({r.AUDITS.name: [(a.audit_id, row)],
-                                                 r.ACTIONS.name: list(action_rows.items())}, today),
-                           min(dates).isoformat() if dates else None)
-        made.facts[a.audit_id] = facts
-        # a row with something of a person's in the skeleton is laid out with it (`sheets.lay_out`); the others are
-        # written below, all at once (in worker processes when there are many)
-        made.audits[a.audit_id] = row_shown = shown(row)
-        if a.audit_id not in special_audits:
-            todo[r.AUDITS.name].append((a.audit_id, row_shown, facts))
-        for key, action in action_rows.items():
-            made.actions[key] = action
-            if key not in special_actions:
-                todo[r.ACTIONS.name].append((key, action, None))
-    for sheet, sheet_rows, kept_signatures in ((r.AUDITS.name, made.audits, signatures),
-                                              (r.ACTIONS.name, made.actions, action_signatures)):
-        rows, keep = todo[sheet], {}
-        headers, writer, wrapped = writers[sheet]
-        tasks = [(headers, writer, wrapped, [row for _, row, _ in rows[i:i + RENDER_AT_ONCE]])
-                 for i in range(0, len(rows), RENDER_AT_ONCE)]
-        for (key, _, facts), xml in zip(rows, apart.in_order(_render_many, tasks, len(rows) >= WORTH_RENDERING_APART)):
-            sheet_rows[key] = Rendered(xml)  # (in its place: the dict keeps the order the rows were made in)
-            keep[key] = _kept(kept_signatures[key], sheet_rows[key], facts)
-            if len(keep) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
-                reg.keep_rendered(sheet, keep)
-                keep = {}
-        reg.keep_rendered(sheet, keep)
+    # the rows are made here and written (as XML) in worker processes when there are many, a few hundred at a time,
+    # while the next are made: `sent` says, in order, which row each written row is
+    sent: deque[tuple[str, str, AuditFacts | None]] = deque()
+    writing = {name: writers[name] for name in (r.AUDITS.name, r.ACTIONS.name)}
+
+    def tasks() -> Iterator[tuple[dict, list[tuple[str, dict]]]]:
+        batch = []
+        for a in again:
+            spec = library.get(a.form_id, a.form_version)
+            standing = standings[a.audit_id]
+            done = audit_moderation(a, spec)
+            row = r.audit_row(a, standing, spec, moderation_columns(a, library, done),
+                              done.auditor_grade if done.moderated else None)
+            row.update(a.columns.get(r.AUDITS.name, {}))
+            row["Needs attention"] = "\n".join(standing.problems) or None
+            made.rows[a.audit_id] = row
+            current = a.current
+            subject = current.record.subject if current is not None and current.record.subject else a.subject
+            action_rows = {x.action_id: r.action_row(x, spec, subject, m.activity_name(a)) for x in a.actions}
+            # the next day something of it changes by itself: a step or an open action becomes late
+            dates = [d for x in a.actions if cycle.action_open(x) and (d := cycle.action_required_by(spec, x)) and d >= today]
+            dates += [s.due for s in standing.steps if s.due and s.due >= today]
+            facts = AuditFacts(standing.state, current is not None, len(a.actions),
+                               sum(1 for x in a.actions if cycle.action_overdue(spec, x, today)),
+                               plan.tracker_entries({r.AUDITS.name: [(a.audit_id, row)],
+                                                     r.ACTIONS.name: list(action_rows.items())}, today),
+                               min(dates).isoformat() if dates else None)
+            made.facts[a.audit_id] = facts
+            # a row with something of a person's in the skeleton is laid out with it (`sheets.lay_out`); the others are
+            # written (in their place: the dicts keep the order the rows were made in)
+            made.audits[a.audit_id] = row_shown = shown(row)
+            if a.audit_id not in special_audits:
+                sent.append((r.AUDITS.name, a.audit_id, facts))
+                batch.append((r.AUDITS.name, row_shown))
+            for key, action in action_rows.items():
+                made.actions[key] = action
+                if key not in special_actions:
+                    sent.append((r.ACTIONS.name, key, None))
+                    batch.append((r.ACTIONS.name, action))
+            if len(batch) >= RENDER_AT_ONCE:
+                yield writing, batch
+                batch = []
+        if batch:
+            yield writing, batch
+
+    made_in = {r.AUDITS.name: made.audits, r.ACTIONS.name: made.actions}
+    kept_signatures = {r.AUDITS.name: signatures, r.ACTIONS.name: action_signatures}
+    keep: dict[str, dict] = {r.AUDITS.name: {}, r.ACTIONS.name: {}}
+    for xml in apart.in_order(_render_many, tasks(), len(again) >= WORTH_RENDERING_APART):
+        sheet, key, facts = sent.popleft()
+        made_in[sheet][key] = Rendered(xml)
+        keep[sheet][key] = _kept(kept_signatures[sheet][key], made_in[sheet][key], facts)
+        if len(keep[sheet]) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
+            reg.keep_rendered(sheet, keep[sheet])
+            keep[sheet] = {}
+    for sheet, rows in keep.items():
+        reg.keep_rendered(sheet, rows)
     return made
 
 
 RENDER_AT_ONCE = 400  # rows written per task of a worker process
-WORTH_RENDERING_APART = 4000  # fewer rows than this to write: written here
+WORTH_RENDERING_APART = 1000  # fewer audits than this to make rows for: written here
 
 
-def _render_many(task: tuple[list[str], RowWriter, list[tuple[int, float]], list[dict]]) -> list[str]:
-    headers, writer, wrapped, rows = task
-    return [sheets.render_row(row, headers, writer, wrapped).xml for row in rows]
+def _render_many(task: tuple[dict, list[tuple[str, dict]]]) -> list[str]:
+    """The XML of each (sheet, row), with each sheet's (headings, RowWriter, wrapped columns)."""
+    writing, rows = task
+    return [sheets.render_row(row, *writing[sheet]).xml for sheet, row in rows]
 
 
 def shown_location(tracker: Path | None):
