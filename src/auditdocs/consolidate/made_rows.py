@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -26,7 +28,7 @@ from ..tracker import rows as r
 from ..tracker import sheets
 from ..tracker.sheets import OldSheet, Rendered
 from ..tracker.stream import RowWriter
-from . import plan
+from . import apart, plan
 
 VERSION = "3"  # of the rows made here (2: with references; 3: with the activity): change it when they change, so kept rows are made again
 
@@ -63,7 +65,7 @@ class MadeRows:
     writers: dict = dc_field(default_factory=dict)  # sheet -> (headings, RowWriter, wrapped columns)
 
 
-KEEP_AT_ONCE = 500  # audits whose rows made now are kept in the register at a time
+KEEP_AT_ONCE = 500  # rows made now kept in the register at a time
 
 
 def listed(audit: m.RegisteredAudit, library) -> bool:
@@ -125,53 +127,86 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     made = MadeRows({}, {}, {}, {}, writers)
     again = [a for a in chosen if not still_good(a)]
     made_again = {a.audit_id for a in again}
-    for a in chosen:
+    for a in chosen:  # (each kept row let go once taken: a year's rows are not held twice)
         if a.audit_id not in made_again:
-            made.audits[a.audit_id] = Rendered(zlib.decompress(kept[a.audit_id][0]).decode("utf-8"))
-            made.facts[a.audit_id] = AuditFacts.from_meta(kept[a.audit_id][4])
+            data, _, _, _, meta = kept.pop(a.audit_id)
+            made.audits[a.audit_id] = Rendered(_xml(data))
+            made.facts[a.audit_id] = AuditFacts.from_meta(meta)
             for x in a.actions:
-                made.actions[x.action_id] = Rendered(zlib.decompress(kept_actions[x.action_id][0]).decode("utf-8"))
+                made.actions[x.action_id] = Rendered(_xml(kept_actions.pop(x.action_id)[0]))
     if not again:
         return made
     cases = {a.case_number for a in again if a.case_number}
     peers = [a for a in audits if a.case_number in cases] + [a for a in again if not a.case_number]
     standings = cycle.standings(peers, library, today)
-    keep_audits, keep_actions = {}, {}
-    for a in again:
-        spec = library.get(a.form_id, a.form_version)
-        standing = standings[a.audit_id]
-        done = audit_moderation(a, spec)
-        row = r.audit_row(a, standing, spec, moderation_columns(a, library, done),
-                          done.auditor_grade if done.moderated else None)
-        row.update(a.columns.get(r.AUDITS.name, {}))
-        row["Needs attention"] = "\n".join(standing.problems) or None
-        made.rows[a.audit_id] = row
-        current = a.current
-        subject = current.record.subject if current is not None and current.record.subject else a.subject
-        action_rows = {x.action_id: r.action_row(x, spec, subject, m.activity_name(a)) for x in a.actions}
-        # the next day something of it changes by itself: a step or an open action becomes late
-        dates = [d for x in a.actions if cycle.action_open(x) and (d := cycle.action_required_by(spec, x)) and d >= today]
-        dates += [s.due for s in standing.steps if s.due and s.due >= today]
-        facts = AuditFacts(standing.state, current is not None, len(a.actions),
-                           sum(1 for x in a.actions if cycle.action_overdue(spec, x, today)),
-                           plan.tracker_entries({r.AUDITS.name: [(a.audit_id, row)],
-                                                 r.ACTIONS.name: list(action_rows.items())}, today),
-                           min(dates).isoformat() if dates else None)
-        made.facts[a.audit_id] = facts
-        made.audits[a.audit_id] = _rendered(r.AUDITS.name, shown(row), writers, a.audit_id in special_audits)
-        if isinstance(made.audits[a.audit_id], Rendered):
-            keep_audits[a.audit_id] = _kept(signatures[a.audit_id], made.audits[a.audit_id], facts)
-        for key, action in action_rows.items():
-            made.actions[key] = _rendered(r.ACTIONS.name, action, writers, key in special_actions)
-            if isinstance(made.actions[key], Rendered):
-                keep_actions[key] = _kept(action_signatures[key], made.actions[key])
-        if len(keep_audits) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
-            reg.keep_rendered(r.AUDITS.name, keep_audits)
-            reg.keep_rendered(r.ACTIONS.name, keep_actions)
-            keep_audits, keep_actions = {}, {}
-    reg.keep_rendered(r.AUDITS.name, keep_audits)
-    reg.keep_rendered(r.ACTIONS.name, keep_actions)
+    # the rows are made here and written (as XML) in worker processes when there are many, a few hundred at a time,
+    # while the next are made: `sent` says, in order, which row each written row is
+    sent: deque[tuple[str, str, AuditFacts | None]] = deque()
+    writing = {name: writers[name] for name in (r.AUDITS.name, r.ACTIONS.name)}
+
+    def tasks() -> Iterator[tuple[dict, list[tuple[str, dict]]]]:
+        batch = []
+        for a in again:
+            spec = library.get(a.form_id, a.form_version)
+            standing = standings[a.audit_id]
+            done = audit_moderation(a, spec)
+            row = r.audit_row(a, standing, spec, moderation_columns(a, library, done),
+                              done.auditor_grade if done.moderated else None)
+            row.update(a.columns.get(r.AUDITS.name, {}))
+            row["Needs attention"] = "\n".join(standing.problems) or None
+            made.rows[a.audit_id] = row
+            current = a.current
+            subject = current.record.subject if current is not None and current.record.subject else a.subject
+            action_rows = {x.action_id: r.action_row(x, spec, subject, m.activity_name(a)) for x in a.actions}
+            # the next day something of it changes by itself: a step or an open action becomes late
+            dates = [d for x in a.actions if cycle.action_open(x) and (d := cycle.action_required_by(spec, x)) and d >= today]
+            dates += [s.due for s in standing.steps if s.due and s.due >= today]
+            facts = AuditFacts(standing.state, current is not None, len(a.actions),
+                               sum(1 for x in a.actions if cycle.action_overdue(spec, x, today)),
+                               plan.tracker_entries({r.AUDITS.name: [(a.audit_id, row)],
+                                                     r.ACTIONS.name: list(action_rows.items())}, today),
+                               min(dates).isoformat() if dates else None)
+            made.facts[a.audit_id] = facts
+            # a row with something of a person's in the skeleton is laid out with it (`sheets.lay_out`); the others are
+            # written (in their place: the dicts keep the order the rows were made in)
+            made.audits[a.audit_id] = row_shown = shown(row)
+            if a.audit_id not in special_audits:
+                sent.append((r.AUDITS.name, a.audit_id, facts))
+                batch.append((r.AUDITS.name, row_shown))
+            for key, action in action_rows.items():
+                made.actions[key] = action
+                if key not in special_actions:
+                    sent.append((r.ACTIONS.name, key, None))
+                    batch.append((r.ACTIONS.name, action))
+            if len(batch) >= RENDER_AT_ONCE:
+                yield writing, batch
+                batch = []
+        if batch:
+            yield writing, batch
+
+    made_in = {r.AUDITS.name: made.audits, r.ACTIONS.name: made.actions}
+    kept_signatures = {r.AUDITS.name: signatures, r.ACTIONS.name: action_signatures}
+    keep: dict[str, dict] = {r.AUDITS.name: {}, r.ACTIONS.name: {}}
+    for xml in apart.in_order(_render_many, tasks(), len(again) >= WORTH_RENDERING_APART):
+        sheet, key, facts = sent.popleft()
+        made_in[sheet][key] = Rendered(xml)
+        keep[sheet][key] = _kept(kept_signatures[sheet][key], made_in[sheet][key], facts)
+        if len(keep[sheet]) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
+            reg.keep_rendered(sheet, keep[sheet])
+            keep[sheet] = {}
+    for sheet, rows in keep.items():
+        reg.keep_rendered(sheet, rows)
     return made
+
+
+RENDER_AT_ONCE = 400  # rows written per task of a worker process
+WORTH_RENDERING_APART = 1000  # fewer audits than this to make rows for: written here
+
+
+def _render_many(task: tuple[dict, list[tuple[str, dict]]]) -> list[str]:
+    """The XML of each (sheet, row), with each sheet's (headings, RowWriter, wrapped columns)."""
+    writing, rows = task
+    return [sheets.render_row(row, *writing[sheet]).xml for sheet, row in rows]
 
 
 def shown_location(tracker: Path | None):
@@ -192,13 +227,12 @@ def _with_cells(old: OldSheet) -> set[str]:
     return {k for k, row, whole in zip(old.keys, old.rows, old.whole) if k and row and not whole}
 
 
-def _rendered(sheet: str, row: dict, writers, special: bool) -> dict | Rendered:
-    """The row as its XML, unless the skeleton holds something of a person's in it (then lay_out makes it)."""
-    if special:
-        return row
-    headers, writer, wrapped = writers[sheet]
-    return sheets.render_row(row, headers, writer, wrapped)
-
-
 def _kept(signature: str, row: Rendered, facts: AuditFacts | None = None) -> tuple:
-    return (signature, zlib.compress(row.xml.encode("utf-8"), 1), 0, 0, 1, facts.as_meta() if facts else {})
+    # kept as the XML's bytes, not compressed: a row is small (a kilobyte or two), and compressing a year's rows
+    # one by one (and taking them out again on every run) cost more than all else made here
+    return (signature, row.xml.encode("utf-8"), 0, 0, 1, facts.as_meta() if facts else {})
+
+
+def _xml(kept: bytes) -> str:
+    """A row's XML as `_kept` keeps it; compressed (zlib) as an earlier auditdocs kept it (no XML starts so)."""
+    return (kept if kept[:1] == b"<" else zlib.decompress(kept)).decode("utf-8")

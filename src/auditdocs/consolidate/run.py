@@ -23,10 +23,12 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import json
 import os
 import signal
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -36,19 +38,21 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import sha256_of
+from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
-from ..register import SeenFile, file_hash, places
+from ..register import SeenFile, file_hash, pack_record, places
 from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
 from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from ..workspace import Workspace
-from . import more_sheets, plan
+from . import apart, more_sheets, plan
 from .made_rows import MadeRows, make_rows, shown_location
 from .parsing import read_forms
 from .placing import Placed, Placing
+from .versions import Held, held
 
 #: Tests set this to a step's name to have the process killed there (see tests/test_register_upkeep.py).
 KILL_AT = "AUDITDOCS_TEST_KILL_AT"
@@ -280,7 +284,9 @@ def _reading(found, library, workers, progress: Progress | None = None):
     their content; each read with its audit's rows of the sheets nobody edits (`render`)."""
 
     def gather(reg, batch, render) -> list[plan.Seen]:
-        hashes = [_hash(file) for file, _ in found]
+        paths = [str(file) for file, _ in found]  # hashed in worker processes when there are many (a year's forms)
+        hashes = list(apart.in_order(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
+                                     len(paths) >= WORTH_HASHING_APART))
         known = reg.content_facts(h for h in hashes if h)
         seen, first = [], {}
         for n, ((file, folder), content) in enumerate(zip(found, hashes)):
@@ -296,14 +302,18 @@ def _reading(found, library, workers, progress: Progress | None = None):
         todo = sorted(first.values())
         pending = []
         for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
-                                                                  render), start=1):
+                                                                  _ReadHere(render, library)), start=1):
             report(progress, done, len(todo))
             n = todo[i]
             record.folder = seen[n].folder
             if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
                 seen[n].content_hash = _record_hash(record, library)
             _attach(seen[n], record, check)
-            seen[n].rows = rows
+            at_hand = rows.pop(AT_HAND, None) if rows is not None else None
+            if at_hand is not None:
+                seen[n].at_hand = at_hand
+                seen[n]._held, seen[n]._facts = at_hand.held, (at_hand.facts,)
+            seen[n].rows = rows or None
             pending.append(seen[n])
             if len(pending) >= BATCH:
                 batch(pending)
@@ -317,6 +327,47 @@ def _reading(found, library, workers, progress: Progress | None = None):
         return seen
 
     return gather
+
+
+#: The key of `_ReadHere.render`'s own entry (no sheet has this name).
+AT_HAND = "\x00at hand"
+
+
+@dataclass
+class _AtHand:
+    """What the run needs of a whole record, worked out where the form was read (a worker process), so that
+    this process neither packs it nor goes over its answers: the record and its summary packed for the register
+    (`register.pack_record`), the summary (`cycle.summary_record`), `versions.held` and `version_facts`."""
+
+    packed: bytes
+    summary: m.AuditRecord
+    packed_summary: bytes
+    held: Held
+    facts: VersionFacts | None
+
+
+class _ReadHere:
+    """What `parsing.read_forms` has made of each record it reads (its `render`): the audit's rows of the sheets
+    nobody edits (`big`, a `tracker.fragments.BigSheets`; None: none), and `_AtHand` under the key AT_HAND."""
+
+    def __init__(self, big: BigSheets | None, library):
+        self.big, self.library = big, library
+
+    def render(self, spec, record: m.AuditRecord) -> dict:
+        out = self.big.render(spec, record) if self.big is not None else {}
+        spec = self.library.get(record.form_id, record.form_version)  # (as `batch` finds it)
+        summary = cycle.summary_record(spec, record)
+        out[AT_HAND] = _AtHand(pack_record(record), summary, pack_record(summary), held(record),
+                               version_facts(spec, record))
+        return out
+
+
+HASH_AT_ONCE = 250  # files hashed per task of a worker process
+WORTH_HASHING_APART = 2000  # fewer files than this: hashed here
+
+
+def _hash_many(paths: list[str]) -> list[str]:
+    return [_hash(Path(path)) for path in paths]
 
 
 def _hash(path: Path) -> str:
@@ -384,13 +435,17 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
             for s in pending:
+                # what was worked out where the form was read (`_ReadHere`), else here
+                at_hand = s.__dict__.pop("at_hand", None) if s.new else None
                 spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
-                summary = cycle.summary_record(spec, s.record) if s.new else None
+                summary = (at_hand.summary if at_hand is not None else cycle.summary_record(spec, s.record)) \
+                    if s.new else None
                 if s.new and s.content_hash not in placed:
                     placed[s.content_hash] = placing.place(s.record, s.content_hash, s.location)
                 by_folder.setdefault(s.folder, []).append(
                     SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else "",
-                             placed[s.content_hash].audit_id if s.new else None))
+                             placed[s.content_hash].audit_id if s.new else None,
+                             (at_hand.packed, at_hand.packed_summary) if at_hand is not None else None))
                 if s.new:
                     s.held()  # while the whole record is at hand
                 if s.new and read_files:
@@ -457,7 +512,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure] + more_sheets.entries(more_input)
         exceptions = plan.merge_exceptions(exceptions_old, new_exceptions, seen, os.path.exists)
-        reg.save_exceptions(exceptions)
+        if exceptions != exceptions_before:  # (as the register holds them: not written again)
+            reg.save_exceptions(exceptions)
         exception_cells = reg.tracker_columns(r.EXCEPTIONS.name)
         shown = shown_location(path)
         rows = {key: shown({**row, **exception_cells.get(key, {})}) for key, row in exceptions}
@@ -480,7 +536,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 reg.commit()  # (if this fails, the old tracker is put back)
 
             written = book.write(tracker, content, about, now, colours,
-                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit)
+                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit,
+                                 _squeezed)
             summary.backup = written.backup
     return summary
 
@@ -668,7 +725,9 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
     signatures = {a.audit_id: big.signature(a.current.content_hash, spec)
                   for a in listed if (spec := library.get(a.form_id, a.form_version)) is not None}
     kept = reg.rendered(sheet.name, signatures)
-    fragments, keep, n = [], {}, 2  # n: the row the next audit's rows start at (each kept numbered for it)
+    # first where each audit's rows go; then those not numbered for their place numbered again (`stream.placed`),
+    # in worker processes when there are many (a fresh year: hundreds of megabytes of rows)
+    pieces, n = [], 2  # n: the row the next audit's rows start at (each kept numbered for it)
     for a in listed:
         if a.audit_id not in signatures:
             continue
@@ -679,22 +738,59 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
             made = made_now.get(a.current.content_hash)  # (taken from it: held once, where it is placed)
             piece = made.pop(sheet.name) if made is not None and sheet.name in made else big.render(
                 library.get(a.form_id, a.form_version), reg.record_of(a.current.content_hash)).get(sheet.name)
-        if piece is not None and piece.rows:
-            at = stream.placed(piece, n)
-            if at is not piece:
-                at = _Spilled(spill, at)
+        here = n if piece is not None and piece.rows and not stream.numbered_from(piece, n) else None
+        pieces.append((a.audit_id, piece, here))
+        n += piece.rows if piece is not None else 0
+    moved = _placed_pieces([(piece, here) for _, piece, here in pieces if here is not None])
+    fragments, keep = [], {}
+    for audit_id, piece, here in pieces:
+        at = _Spilled(spill, next(moved)) if here is not None else piece
+        if at is not None and at.rows:
             fragments.append(at)
-            n += at.rows
-        else:
-            at = piece
-        if a.audit_id not in kept or at is not piece:
-            keep[a.audit_id] = (signatures[a.audit_id], *((at.data, at.crc, at.length, at.rows)
-                                                          if at is not None else (b"", 0, 0, 0)))
+        if audit_id not in kept or at is not piece:
+            keep[audit_id] = (signatures[audit_id], *((at.data, at.crc, at.length, at.rows)
+                                                      if at is not None else (b"", 0, 0, 0)))
             if len(keep) >= BATCH:  # (kept a few at a time: a year's rows are not all held at once)
                 reg.keep_rendered(sheet.name, keep)
                 keep = {}
     reg.keep_rendered(sheet.name, keep)
     return book.BigSheet([f for f in fragments if f.rows])
+
+
+PLACE_AT_ONCE = 32  # fragments numbered for their place per task of a worker process
+WORTH_PLACING_APART = 256  # fewer fragments than this to number: numbered here
+
+
+def _placed_pieces(todo: list[tuple[stream.Fragment, int]]) -> Iterator[stream.Fragment]:
+    """`stream.placed(piece, first)` of each (piece, first), in order: in worker processes when there are many
+    (what a fresh year's rows cost this process would double its time), else here."""
+    tasks = [[(piece.data, piece.crc, piece.length, piece.rows, first) for piece, first in todo[i:i + PLACE_AT_ONCE]]
+             for i in range(0, len(todo), PLACE_AT_ONCE)]
+    return (stream.Fragment(*f) for f in apart.in_order(_place_many, tasks, len(todo) >= WORTH_PLACING_APART))
+
+
+SQUEEZE_AT_ONCE = 1  # pieces of a sheet's XML (500 rows each, a megabyte or so) compressed per task of a worker
+WORTH_SQUEEZING_APART = 8  # fewer pieces than this (a sheet of under ~2,500 rows): compressed here, as one stream
+
+
+def _squeezed(texts: Iterator[str]) -> list[tuple[bytes, int, int]]:
+    """A sheet's XML (`stream.merged_sheet`'s pieces, made as they are taken) compressed: a year's Audits and
+    Actions sheets (tens of megabytes, on every run) in worker processes, each piece on its own; a smaller sheet
+    here, as one stream."""
+    first = list(itertools.islice(texts, WORTH_SQUEEZING_APART))
+    if len(first) < WORTH_SQUEEZING_APART:
+        return book.squeezed_here(first)
+    rest = itertools.chain(first, texts)
+    tasks = iter(lambda: list(itertools.islice(rest, SQUEEZE_AT_ONCE)), [])
+    return list(apart.in_order(stream.squeezed, tasks, True))
+
+
+def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[bytes, int, int, int]]:
+    out = []
+    for data, crc, length, rows, first in task:
+        f = stream.placed(stream.Fragment(data, crc, length, rows), first)
+        out.append((f.data, f.crc, f.length, f.rows))
+    return out
 
 
 class _Spilled:

@@ -71,6 +71,7 @@ from .store import (
     file_hash,
     never_wrote_a_tracker,
     open_register,
+    pack_record,
 )
 
 
@@ -91,4 +92,4 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
 
 __all__ = ["SCHEMA_VERSION", "AuditRegister", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
            "audit_from_allocation", "file_hash", "never_wrote_a_tracker",
-           "open_register", "register_files"]
+           "open_register", "pack_record", "register_files"]

@@ -42,6 +42,9 @@ class SeenFile:
     summary: m.AuditRecord | None = None  # what the rules read of the record (cycle.summary_record), if given
     check: str = ""  # model.content_check of the record, if already worked out
     audit_id: str | None = None  # the audit it is attached to, when not the one it says ('': none; see consolidate.placing)
+    #: `pack_record` of the record and of the summary, when already made (where the form was read): then `record`
+    #: may be a light one (its details, without its answers)
+    packed: tuple[bytes, bytes | None] | None = None
 
 
 @dataclass
@@ -472,9 +475,11 @@ class Register(AuditRegister):
             if f.record is None:
                 raise ValueError(f"{f.path}: its content is new to the register, so its record must be given")
             attached = f.record.audit_id if f.audit_id is None else f.audit_id
-            contents[f.content_hash] = (f.content_hash, attached, f.record.status, pack_record(f.record),
+            record, summary = f.packed or (pack_record(f.record),
+                                           pack_record(f.summary) if f.summary is not None else None)
+            contents[f.content_hash] = (f.content_hash, attached, f.record.status, record,
                                         f.record.form_id, f.record.form_version, f.check or m.content_check(f.record, None),
-                                        pack_record(f.summary) if f.summary is not None else None)
+                                        summary)
             if attached and attached == f.record.audit_id:
                 audits.setdefault(attached, _audit_row(_audit_of_record(f.record), now, self._base))
         counts.new_contents = len(contents)

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import openpyxl
 
@@ -148,7 +148,8 @@ def read_sheets(tracker: Tracker, known: dict[str, Callable[[str], bool]]) -> di
 
 @dataclass
 class BigSheet:
-    """The rows of a sheet nobody edits, one fragment per audit (see `stream.Fragment`)."""
+    """The rows of a sheet nobody edits, one fragment per audit (see `stream.Fragment`), each numbered for its
+    place (`stream.placed`)."""
 
     fragments: list[Fragment]
 
@@ -188,14 +189,17 @@ class _Book:
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
           now: dt.datetime, colours=(None,), writers: dict | None = None,
-          record: Callable[[Written], None] | None = None, then: Callable[[], None] | None = None) -> Written:
+          record: Callable[[Written], None] | None = None, then: Callable[[], None] | None = None,
+          squeeze: Callable[[Iterator[str]], list[tuple[bytes, int, int]]] | None = None) -> Written:
     """Write the tracker: each data sheet's rows (a `BigSheet` for a sheet nobody edits; a sheet not in
     `content` is left out), and the About sheet; the previous tracker is backed up first, and the new one replaces it whole (`safety.save`).
     `colours`: those the rows' graded values may have (scales' and states'); `writers`: the RowWriter
     each sheet's rows already written (`sheets.Rendered`) were written with; `record(written)`: called
     when the new tracker is whole, just before it replaces the old one (to record it in the register's
     transaction, so that only the commit is left between the two); `then()`: called when it has replaced the old
-    one (to commit that transaction: if it fails, the old tracker is put back)."""
+    one (to commit that transaction: if it fails, the old tracker is put back); `squeeze(texts)`: the sheets' XML, in
+    pieces, compressed (`stream.squeezed`, each piece on its own: in worker processes when there is much of it), else
+    compressed here as one stream."""
     wb, styles = tracker.wb, tracker.styles
     laid: dict[str, tuple[SheetDef, sheets.LaidOut, BigSheet | None]] = {}
     for s in DATA_SHEETS:
@@ -237,7 +241,7 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
             parts[part_of[name]] = lambda xml, big=big, width=width: stream.big_sheet_pieces(xml.decode("utf-8"),
                                                                                              big.fragments, width)
         else:
-            parts[part_of[name]] = lambda xml, done=done, width=width: _pieces(
+            parts[part_of[name]] = lambda xml, done=done, width=width: (squeeze or squeezed_here)(
                 stream.merged_sheet(xml.decode("utf-8"), done.body, done.writer, width))
     layouts = {name: done.keys for name, (_, done, big) in laid.items() if big is None}
     written = Written(None, "", skeleton, layouts)
@@ -251,7 +255,8 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
     return written
 
 
-def _pieces(chunks) -> list[tuple[bytes, int, int]]:
+def squeezed_here(chunks) -> list[tuple[bytes, int, int]]:
+    """A sheet's XML, in pieces, compressed as one stream (one piece)."""
     squeeze = stream.Compressed()
     for chunk in chunks:
         squeeze.write(chunk)

@@ -293,21 +293,45 @@ def fragment(xml: str, rows: int) -> Fragment:
 
 # ---- the package -------------------------------------------------------------------
 
-_ZEROS = bytes(1 << 20)
-
-
-def _crc_zeros(crc: int, n: int) -> int:
-    view = memoryview(_ZEROS)
-    while n:
-        k = min(n, len(_ZEROS))
-        crc = zlib.crc32(view[:k], crc)
-        n -= k
-    return crc
-
-
 def crc_combine(crc1: int, crc2: int, len2: int) -> int:
-    """The CRC-32 of A + B from A's and B's (B `len2` bytes long): CRC-32 is affine in its start value."""
-    return _crc_zeros(crc1, len2) ^ _crc_zeros(0, len2) ^ crc2
+    """The CRC-32 of A + B from A's and B's (B `len2` bytes long). Without its pre- and post-inversion, CRC-32
+    is linear: A's CRC moved on over `len2` zero bytes, XOR B's. Moving it on over 2**k zero bytes is a 32 x 32
+    matrix over GF(2), kept as four byte tables (`_ADVANCE`); one per bit of `len2` is applied (a few
+    microseconds, where running CRC-32 over the zeros took a pass over each piece's length: a year's big sheets,
+    hundreds of megabytes, on every run)."""
+    crc, k = crc1, 0
+    while len2:
+        if len2 & 1:
+            t0, t1, t2, t3 = _advance(k)
+            crc = t0[crc & 0xFF] ^ t1[(crc >> 8) & 0xFF] ^ t2[(crc >> 16) & 0xFF] ^ t3[crc >> 24]
+        len2 >>= 1
+        k += 1
+    return crc ^ crc2
+
+
+_ADVANCE: list[tuple[list[int], ...]] = []  # k -> the byte tables moving a CRC on over 2**k zero bytes
+
+
+def _advance(k: int) -> tuple[list[int], ...]:
+    while len(_ADVANCE) <= k:
+        if not _ADVANCE:  # one zero byte, from zlib itself: L(c) = ~crc32(b"\0", ~c)
+            columns = [zlib.crc32(b"\0", (1 << i) ^ 0xFFFFFFFF) ^ 0xFFFFFFFF for i in range(32)]
+        else:  # twice as many as the last: that matrix squared
+            last = _ADVANCE[-1]
+
+            def apply(c: int, t=last) -> int:
+                return t[0][c & 0xFF] ^ t[1][(c >> 8) & 0xFF] ^ t[2][(c >> 16) & 0xFF] ^ t[3][c >> 24]
+
+            columns = [apply(apply(1 << i)) for i in range(32)]
+        tables = []
+        for byte in range(4):
+            table = [0] * 256
+            for x in range(1, 256):  # each value: the one without its lowest bit, XOR that bit's column
+                low = (x & -x).bit_length() - 1
+                table[x] = table[x & (x - 1)] ^ columns[8 * byte + low]
+            tables.append(table)
+        _ADVANCE.append(tuple(tables))
+    return _ADVANCE[k]
 
 
 class Package:
@@ -388,6 +412,16 @@ class Compressed:
     def piece(self) -> tuple[bytes, int, int]:
         self._out.append(self._squeeze.flush(zlib.Z_SYNC_FLUSH))
         return b"".join(self._out), self.crc, self.length
+
+
+def squeezed(texts: list[str]) -> list[tuple[bytes, int, int]]:
+    """Each text compressed on its own (a piece of a package entry: see `Package.add_pieces`)."""
+    out = []
+    for text in texts:
+        squeeze = Compressed()
+        squeeze.write(text)
+        out.append(squeeze.piece())
+    return out
 
 
 # ---- putting our rows into the skeleton's sheets --------------------------------------------
@@ -551,21 +585,36 @@ def _skeleton_row(n: int, row: SkeletonRow) -> str:
 _NUMBER = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
 
 
+def numbered_from(f: Fragment, first: int) -> bool:
+    """The fragment's rows are numbered from `first` (it was kept from a run that put it in the same place)."""
+    start = f'<row r="{first}"'.encode()
+    return zlib.decompressobj(-15).decompress(f.data, len(start)) == start
+
+
 def placed(f: Fragment, first: int) -> Fragment:
     """The fragment with its rows numbered from `first`: itself when they already are (a fragment kept from
     a run that put it in the same place), else made again from its XML (nothing else in it changes)."""
-    start = f'<row r="{first}"'.encode()
-    if zlib.decompressobj(-15).decompress(f.data, len(start)) == start:
+    if numbered_from(f, first):
         return f
-    xml = zlib.decompressobj(-15).decompress(f.data).decode("utf-8")
-    if ROW not in xml:  # numbered for another place
-        xml = _NUMBER.sub(lambda m: f'{m[1]}{ROW}"', xml)
-    return fragment(numbered(xml, first), f.rows)
+    # as bytes, not text: the UTF-8 of ROW (one NUL byte) is in no other character's, and a year's rows are
+    # numbered here (hundreds of megabytes), which decoding and encoding them again would double
+    raw = zlib.decompressobj(-15).decompress(f.data)
+    if _ROW_BYTE not in raw:  # numbered for another place
+        raw = _NUMBER_BYTES.sub(rb'\1' + _ROW_BYTE + b'"', raw)
+    rows = raw.split(b"</row>")  # no text holds it: `<` is always escaped
+    raw = b"</row>".join([row.replace(_ROW_BYTE, b"%d" % n) for n, row in enumerate(rows[:-1], start=first)]
+                         + rows[-1:])
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # as `fragment` does
+    return Fragment(squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw), f.rows)
+
+
+_ROW_BYTE = ROW.encode("utf-8")
+_NUMBER_BYTES = re.compile(rb'(<row r="|<c r="[A-Z]+)\d+"')
 
 
 def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -> list[tuple[bytes, int, int]]:
-    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment as it is once numbered
-    for its place (`placed`)."""
+    """A sheet nobody edits: the skeleton's heading row, then every audit's fragment, each numbered for its place
+    already (`placed`: checked where they were placed, not again here)."""
     head, rows, tail = skeleton_rows(sheet_xml)
     count = sum(f.rows for f in fragments)
     start = Compressed()
@@ -573,11 +622,9 @@ def big_sheet_pieces(sheet_xml: str, fragments: list[Fragment], last_col: int) -
     start.write("<sheetData>" + (_skeleton_row(1, rows[1]) if 1 in rows else ""))
     end = Compressed()
     end.write("</sheetData>" + tail)
-    pieces, n = [start.piece()], 2
+    pieces = [start.piece()]
     for f in fragments:
-        f = placed(f, n)
         pieces.append((f.data, f.crc, f.length))
-        n += f.rows
     return [*pieces, end.piece()]
 
 

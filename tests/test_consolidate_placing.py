@@ -1,0 +1,86 @@
+"""A year's forms hashed, a fresh year's rows written (Audits, Actions) and numbered for their place (Answers,
+Judgements: hundreds of megabytes), and the sheets compressed, in worker processes (`consolidate.apart`), forked or spawned as Windows starts
+them: the very tracker and register that doing it in the run's own process gives."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+from helpers import SPECS, files_workspace
+from month_register import NOW, make_month
+
+from auditdocs.consolidate import consolidate_returns, made_rows, parsing
+from auditdocs.consolidate import run as consolidate_run
+from auditdocs.specs import load_library
+
+
+def sheets(path: Path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets if ws.title != "About"}
+
+
+def contents(register: Path) -> set[str]:
+    with sqlite3.connect(register) as db:
+        return {h for (h,) in db.execute("SELECT content_hash FROM contents")}
+
+
+def kept_rows(register: Path) -> dict[tuple[str, str], tuple]:
+    with sqlite3.connect(register) as db:
+        return {(sheet, key): (data, crc, length, rows) for sheet, key, data, crc, length, rows in db.execute(
+            "SELECT sheet, audit_id, data, crc, length, rows FROM rendered")}
+
+
+def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monkeypatch):
+    library = load_library(SPECS)
+    month = make_month(tmp_path / "month", library)
+    made = {}
+    for how, method, apart in (("here", "fork", 10 ** 9), ("forked", "fork", 1), ("spawned", "spawn", 1)):
+        monkeypatch.setattr(parsing, "START_METHOD", method)
+        monkeypatch.setattr(parsing, "workers_available", lambda: 2)
+        monkeypatch.setattr(consolidate_run, "WORTH_PLACING_APART", apart)
+        monkeypatch.setattr(consolidate_run, "PLACE_AT_ONCE", 7)  # several tasks, results taken in order
+        monkeypatch.setattr(made_rows, "WORTH_RENDERING_APART", apart)
+        monkeypatch.setattr(made_rows, "RENDER_AT_ONCE", 5)
+        monkeypatch.setattr(consolidate_run, "WORTH_HASHING_APART", apart)
+        monkeypatch.setattr(consolidate_run, "HASH_AT_ONCE", 9)
+        monkeypatch.setattr(consolidate_run, "WORTH_SQUEEZING_APART", apart)
+        monkeypatch.setattr(consolidate_run, "SQUEEZE_AT_ONCE", 1)
+        folder = tmp_path / how
+        folder.mkdir()
+        consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),
+                            [month.returned], now=NOW, workers=2)
+        made[how] = (sheets(folder / "tracker.xlsx"), kept_rows(folder / "register.sqlite"),
+                     contents(folder / "register.sqlite"))
+    here_sheets, here_rows, here_contents = made["here"]
+    assert len(here_sheets["Answers"]) > 100 and len(here_sheets["Actions"]) > 10
+    assert {sheet for sheet, _ in here_rows} == {"Audits", "Actions", "Answers", "Judgements"}
+    for how in ("forked", "spawned"):
+        assert made[how][0] == here_sheets, how
+        assert made[how][1] == here_rows, how
+        assert made[how][2] == here_contents and len(here_contents) == 60, how
+
+
+def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now():
+    import zlib
+
+    from auditdocs.consolidate import made_rows
+    from auditdocs.tracker.sheets import Rendered
+
+    row = Rendered('<row r="\x00"><c r="A\x00" t="inlineStr"><is><t>Zoë 孩子</t></is></c></row>')
+    now = made_rows._kept("signature", row)[1]
+    assert made_rows._xml(now) == made_rows._xml(zlib.compress(row.xml.encode("utf-8"), 1)) == row.xml
+
+
+def test_crc_of_pieces_put_together_is_the_crc_of_the_whole():
+    """`stream.crc_combine` (the big sheets' pieces make one zip entry, whose CRC-32 is checked by Excel)."""
+    import random
+    import zlib
+
+    from auditdocs.tracker.stream import crc_combine
+
+    rng = random.Random(7)
+    for length in [0, 1, 2, 3, 255, 256, 4096, 65535, 65536, 1 << 20, (3 << 20) + 17] + \
+                  [rng.randint(0, 200_000) for _ in range(40)]:
+        a, b = rng.randbytes(rng.randint(0, 3000)), rng.randbytes(length)
+        assert crc_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b), length
