@@ -236,7 +236,8 @@ def row_height(texts: Iterable[tuple[str, float]], bold: bool = False) -> float 
     for text, width in texts:
         if len(text) <= _one_line(width) and "\n" not in text:
             continue  # one line, even in wide letters
-        height = max(height, _cell_height(text, width, bold))
+        measured = _cell_height if len(text) <= SEEN_AGAIN else _cell_height.__wrapped__  # an answer: not kept
+        height = max(height, measured(text, width, bold))
         if height >= MAX_ROW_HEIGHT:
             break  # as tall as a row can be
     return min(height, MAX_ROW_HEIGHT) if height > 15 else None
@@ -250,10 +251,15 @@ def _one_line(width: float) -> int:
 
 #: The texts that come back are the forms' own (questions, sections: a few hundred), each seen again within a few
 #: forms; an answer's text is seen once. So some thousands are kept, not a year's answers (up to 3,000 characters
-#: each: hundreds of megabytes in every process that reads forms).
+#: each: hundreds of megabytes in every process that reads forms), and no text longer than SEEN_AGAIN.
 @lru_cache(maxsize=8192)
 def _cell_height(text: str, width: float, bold: bool) -> float:
     return cell_height(text, width, FONT_SIZE, bold, spare=SPARE, tallest=MAX_ROW_HEIGHT)
+
+
+#: Texts longer than this are answers (seen once): kept in no cache (`_cell_height`, `RowWriter`'s memo), where they
+#: would only take memory and slow every allocation after.
+SEEN_AGAIN = 400
 
 
 #: Where a row's number goes in a row written before its place is known (no cell's text can hold it: XML
@@ -512,7 +518,7 @@ class RowWriter:
             found = memo.get(key)
             if found is None:
                 found = cell_xml(value, self.style(i, value))[2:]  # what follows "<c"
-                if len(memo) < self.MEMO:
+                if len(memo) < self.MEMO and (type(value) is not str or len(value) <= SEEN_AGAIN):
                     memo[key] = found
             out.append(f'<c r="{letters[i]}{n}"{found}')
         return "".join(out)
