@@ -38,6 +38,7 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import sha256_of
+from ..learning.run import keep_tags_read, tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
@@ -255,7 +256,7 @@ def consolidate_records(ws: Workspace, records: list[m.AuditRecord], *, prefer_n
     nothing, when the tracker cannot be updated (see `consolidate_returns`)."""
     library = ws.library()
 
-    def gather(reg, batch, render) -> list[plan.Seen]:
+    def gather(reg, batch, render, themes=()) -> list[plan.Seen]:
         seen = []
         for n, rec in enumerate(records):
             folder = os.path.abspath(rec.folder) if rec.folder else ""
@@ -283,7 +284,7 @@ def _reading(found, library, workers, progress: Progress | None = None):
     """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
     their content; each read with its audit's rows of the sheets nobody edits (`render`)."""
 
-    def gather(reg, batch, render) -> list[plan.Seen]:
+    def gather(reg, batch, render, themes=()) -> list[plan.Seen]:
         paths = [str(file) for file, _ in found]  # hashed in worker processes when there are many (a year's forms)
         hashes = list(apart.in_order(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
                                      len(paths) >= WORTH_HASHING_APART))
@@ -302,7 +303,7 @@ def _reading(found, library, workers, progress: Progress | None = None):
         todo = sorted(first.values())
         pending = []
         for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
-                                                                  _ReadHere(render, library)), start=1):
+                                                                  _ReadHere(render, library, themes)), start=1):
             report(progress, done, len(todo))
             n = todo[i]
             record.folder = seen[n].folder
@@ -344,22 +345,32 @@ class _AtHand:
     packed_summary: bytes
     held: Held
     facts: VersionFacts | None
+    tags: tuple[str, list] | None = None  # a complete record's theme tags: (signature, tags), `learning.run.tags_kept`
 
 
 class _ReadHere:
     """What `parsing.read_forms` has made of each record it reads (its `render`): the audit's rows of the sheets
-    nobody edits (`big`, a `tracker.fragments.BigSheets`; None: none), and `_AtHand` under the key AT_HAND."""
+    nobody edits (`big`, a `tracker.fragments.BigSheets`; None: none), and `_AtHand` under the key AT_HAND, with
+    a complete record's evidence tagged with `themes` (the Themes sheet's)."""
 
-    def __init__(self, big: BigSheets | None, library):
-        self.big, self.library = big, library
+    def __init__(self, big: BigSheets | None, library, themes=()):
+        self.big, self.library, self.themes = big, library, list(themes)
+        self._signatures: dict[tuple[str, int], str] = {}
 
     def render(self, spec, record: m.AuditRecord) -> dict:
         out = self.big.render(spec, record) if self.big is not None else {}
         spec = self.library.get(record.form_id, record.form_version)  # (as `batch` finds it)
         summary = cycle.summary_record(spec, record)
         out[AT_HAND] = _AtHand(pack_record(record), summary, pack_record(summary), held(record),
-                               version_facts(spec, record))
+                               version_facts(spec, record), self._tags(spec, record))
         return out
+
+    def _tags(self, spec, record: m.AuditRecord) -> tuple[str, list] | None:
+        if not self.themes or spec is None or record.status != "complete":
+            return None
+        if (spec.id, spec.version) not in self._signatures:
+            self._signatures[spec.id, spec.version] = tags_signature(spec, self.themes)
+        return self._signatures[spec.id, spec.version], tags_kept(spec, record, self.themes)
 
 
 HASH_AT_ONCE = 250  # files hashed per task of a worker process
@@ -434,9 +445,12 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
 
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
+            tagged = {}
             for s in pending:
                 # what was worked out where the form was read (`_ReadHere`), else here
                 at_hand = s.__dict__.pop("at_hand", None) if s.new else None
+                if at_hand is not None and at_hand.tags is not None:
+                    tagged[s.content_hash] = at_hand.tags
                 spec = library.get(s.record.form_id, s.record.form_version) if s.new else None
                 summary = (at_hand.summary if at_hand is not None else cycle.summary_record(spec, s.record)) \
                     if s.new else None
@@ -455,14 +469,16 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                     s.rows = {name: _Spilled(spill, f) if f is not None else None for name, f in s.rows.items()}
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
+            if tagged:
+                keep_tags_read(reg, tagged)
 
-        seen = gather(reg, batch, big if write else None)
+        folder = ws.folder if ws.settings_file is not None else None  # what the added sheets read there (themes.xlsx)
+        seen = gather(reg, batch, big if write else None, workspace_themes(folder) if write else ())
         _place(reg, seen, placing, placed)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
         exception_keys = {key for key, _ in exceptions_before}
-        folder = ws.folder if ws.settings_file is not None else None  # what the added sheets read there (themes.xlsx)
         added_before = more_sheets.made_rows(more_sheets.SheetInput(reg, list(before.values()), library, today, folder))
         old = book.read_sheets(tracker, {
             **more_sheets.known_keys(added_before),
