@@ -311,6 +311,35 @@ def test_the_register_keeps_each_contents_tags_and_a_rerun_shows_the_same_sheet_
     db.close()
 
 
+def test_the_themes_sheet_shows_the_latest_months_and_rows_of_earlier_months_go_but_what_people_typed_stays(
+        ws, monkeypatch):
+    from auditdocs.learning import run as learning_run
+
+    with ws.open_register() as reg:
+        audits = reg.audits()
+    november = [dataclasses.replace(a, month=dt.date(2026, 11, 1)) for a in audits]
+    earlier = [dataclasses.replace(a, month=dt.date(2026, 7, 1)) for a in audits[:2]]
+    assert learning_run.latest_months(november + earlier) == november  # September to November
+    assert learning_run.latest_months(november + earlier, months=5) == november + earlier
+    tracker = ws.tracker
+    headings, rows = themes_sheet(tracker)
+    col = {h: i for i, h in enumerate(headings)}
+    book = openpyxl.load_workbook(tracker)
+    sheet = book["Themes"]
+    sheet.cell(2, col["Correct?"] + 1).value = "No"
+    corrected_key = "\x1f".join((rows[0][col["Audit id"]], rows[0][col["Field id"]], rows[0][col["Theme"]]))
+    added = list(rows[0])
+    added[col["Theme"]], added[col["Triggered by"]] = "Supervision", "typed by the QA officer"
+    sheet.append(added)  # a tag the tagger missed, added by a person
+    book.save(tracker)
+    monkeypatch.setattr(learning_run, "latest_months", lambda audits, months=None: [])  # every month earlier now
+    consolidate_again(ws)
+    _, rows = themes_sheet(tracker)
+    assert [r[col["Triggered by"]] for r in rows] == ["typed by the QA officer"]  # the register's rows went
+    with ws.open_register() as reg:
+        assert reg.tracker_columns("Themes")[corrected_key] == {"Correct?": "No"}  # the correction is kept
+
+
 def test_a_theme_the_council_adds_to_themes_xlsx_tags_the_tracker(ws):
     path = ws.folder / THEMES_FILE
     book = openpyxl.load_workbook(path)

@@ -42,6 +42,12 @@ def _themes(given: SheetInput) -> list[tuple[str, dict]]:
     return themes_rows(given)
 
 
+def _themes_keys(given: SheetInput) -> frozenset[str]:
+    from ..learning.run import themes_keys
+
+    return themes_keys(given)
+
+
 def _learning_log(given: SheetInput) -> list[tuple[str, dict]]:
     from ..learning.log import sheet_rows
 
@@ -54,6 +60,13 @@ MAKERS: dict[str, Maker] = {
     r.ACTION_CHECKS.name: action_checks.sheet_rows,
     r.THEMES.name: _themes,
     r.LEARNING_LOG.name: _learning_log,
+}
+
+
+#: sheet name -> every row key of the register's, for a sheet that shows only some of them (the Themes sheet: the
+#: latest months'); the other sheets' keys are those of their rows.
+KEYS: dict[str, Callable[[SheetInput], frozenset[str]]] = {
+    r.THEMES.name: _themes_keys,
 }
 
 
@@ -91,9 +104,10 @@ def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
     return {s.name: MAKERS[s.name](given) for s in r.MORE_SHEETS}
 
 
-def known_keys(made: dict[str, list[tuple[str, dict]]]) -> dict[str, Callable[[str], bool]]:
+def known_keys(given: SheetInput) -> dict[str, Callable[[str], bool]]:
     """For reading the tracker: sheet name -> whether a row key is one of the register's."""
-    return {name: frozenset(key for key, _ in rows).__contains__ for name, rows in made.items()}
+    return {s.name: (KEYS[s.name](given) if s.name in KEYS else frozenset(key for key, _ in MAKERS[s.name](given)))
+            .__contains__ for s in r.MORE_SHEETS}
 
 
 def content(made: dict[str, list[tuple[str, dict]]], old: dict[str, OldSheet], register,

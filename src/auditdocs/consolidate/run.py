@@ -479,9 +479,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         audit_ids, action_ids = reg.keys()
         exceptions_before = reg.exceptions()
         exception_keys = {key for key, _ in exceptions_before}
-        added_before = more_sheets.made_rows(more_sheets.SheetInput(reg, list(before.values()), library, today, folder))
         old = book.read_sheets(tracker, {
-            **more_sheets.known_keys(added_before),
+            **more_sheets.known_keys(more_sheets.SheetInput(reg, list(before.values()), library, today, folder)),
             r.AUDITS.name: audit_ids.__contains__,
             r.ACTIONS.name: action_ids.__contains__,
             r.EXCEPTIONS.name: exception_keys.__contains__,

@@ -150,9 +150,9 @@ def tags_signature(spec: m.FormSpec, themes: list[th.Theme]) -> str:
     return hashlib.sha256(json.dumps(made_from, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-#: The tags of the Themes sheet each open register has given or made in this run: register -> content hash ->
-#: (signature, tags as kept).
-_SHEET_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The Themes sheet lists the tags of the audits of the latest months only: a year's tags are too many to read
+#: through (and to write on every run). The counts, the pack, the bulletin and the reports take every tag.
+THEMES_SHEET_MONTHS = 3
 
 
 def tags_kept(spec: m.FormSpec, record: m.AuditRecord | None, themes: list[th.Theme]) -> list[list]:
@@ -162,18 +162,12 @@ def tags_kept(spec: m.FormSpec, record: m.AuditRecord | None, themes: list[th.Th
 
 
 def keep_tags_read(reg, tags: dict[str, tuple[str, list]]) -> None:
-    """Keep the tags made where the forms were read (content hash -> (signature, `tags_kept`)), for the Themes
-    sheet of this run (`sheet_tags`) and the next."""
-    _SHEET_TAGS.setdefault(reg, {}).update(tags)
+    """Keep the tags made where the forms were read (content hash -> (signature, `tags_kept`))."""
     reg.keep_theme_tags(tags)
 
 
-def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
-    """The tags of every complete audit's evidence (its version in use), without the texts: those the register
-    keeps for its content (`Register.theme_tags`); the others made from the record and, when the register is
-    open for writing, kept (a year's re-run then tags only what came back since)."""
-    if not themes:
-        return []
+def _complete(audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[tuple]:
+    """(audit, content hash of its version in use, spec, tags signature) of every complete audit."""
     signatures: dict[tuple[str, int], str] = {}
     chosen = []
     for a in audits:
@@ -184,33 +178,76 @@ def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Th
         if (spec.id, spec.version) not in signatures:
             signatures[spec.id, spec.version] = tags_signature(spec, themes)
         chosen.append((a, current.content_hash, spec, signatures[spec.id, spec.version]))
-    known = _SHEET_TAGS.setdefault(reg, {})
-    wanted = {content: signature for _, content, _, signature in chosen if known.get(content, ("",))[0] != signature}
-    known.update((content, (wanted[content], tags)) for content, tags in reg.theme_tags(wanted).items())
+    return chosen
+
+
+def _tags_of(reg, chosen: list[tuple], themes: list[th.Theme]) -> dict[str, list]:
+    """The kept tags of each content chosen (`_complete`): those the register keeps with the same signature, the
+    others made from the record and, when the register is open for writing, kept."""
+    found = reg.theme_tags({content: signature for _, content, _, signature in chosen})
     made = {}
     for _, content, spec, signature in chosen:
-        if known.get(content, ("",))[0] != signature:
-            made[content] = known[content] = (signature, tags_kept(spec, reg.record_of(content), themes))
+        if content not in found:
+            made[content] = (signature, tags_kept(spec, reg.record_of(content), themes))
+            found[content] = made[content][1]
     if made and reg.writable:
         reg.keep_theme_tags(made)
+    return found
+
+
+def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
+    """The tags of every complete audit's evidence (its version in use), without the texts: those the register
+    keeps for its content (`Register.theme_tags`); the others made from the record and kept (a year's re-run
+    then tags only what came back since)."""
+    if not themes:
+        return []
+    chosen = _complete(audits, library, themes)
+    kept = _tags_of(reg, chosen, themes)
     return [th.Tag(a.audit_id, field_id, shown, ref, kind, theme, tuple(words), excerpt, "", a.month, a.service,
                    a.team)
             for a, content, _, _ in chosen
-            for field_id, shown, ref, kind, theme, words, excerpt in known[content][1]]
+            for field_id, shown, ref, kind, theme, words, excerpt in kept[content]]
+
+
+def latest_months(audits: list[m.RegisteredAudit], months: int | None = None) -> list[m.RegisteredAudit]:
+    """The audits of the latest `months` months (default THEMES_SHEET_MONTHS) that have a complete audit (the Themes
+    sheet's)."""
+    months = months or THEMES_SHEET_MONTHS
+    done = [a.month for a in audits if a.month is not None and a.current is not None
+            and a.current.status == "complete"]
+    if not done:
+        return []
+    last = max(done)
+    back = last.year * 12 + last.month - months  # the month before the first shown, counted from year 0
+    first = dt.date(back // 12, back % 12 + 1, 1)
+    return [a for a in audits if a.month is not None and a.month >= first]
 
 
 def themes_rows(given) -> list[tuple[str, dict]]:
-    """The tracker's Themes sheet (a maker of `consolidate.more_sheets.MAKERS`): a row per (audit, field, theme)."""
+    """The tracker's Themes sheet (a maker of `consolidate.more_sheets.MAKERS`): a row per (audit, field, theme),
+    for the audits of the latest months (THEMES_SHEET_MONTHS)."""
     themes, note = themes_and_note(getattr(given, "folder", None))
     told = getattr(given.register, "notes", None)  # told by the command that makes the sheet (consolidate)
     if note and told is not None and note not in told:
         told.append(note)
     rows = []
-    for t in sheet_tags(given.register, given.audits, given.library, themes):
+    for t in sheet_tags(given.register, latest_months(given.audits), given.library, themes):
         rows.append((t.key, {"Audit id": t.audit_id, "Month": t.month, "Service": t.service, "Team": t.team,
                              "Ref": t.ref, "Field": t.field, "Field id": t.field_id, "Kind": th.KINDS[t.kind],
                              "Theme": t.theme, "Triggered by": "; ".join(t.triggers), "Excerpt": t.excerpt}))
     return rows
+
+
+def themes_keys(given) -> frozenset[str]:
+    """Every row key of the Themes sheet the register has, of every month (a row of an earlier month, no longer
+    shown, is the register's: it goes; a row a person added stays)."""
+    themes = workspace_themes(getattr(given, "folder", None))
+    if not themes:
+        return frozenset()
+    chosen = _complete(given.audits, given.library, themes)
+    kept = _tags_of(given.register, chosen, themes)
+    return frozenset(th.Tag(a.audit_id, tag[0], "", "", "", tag[4], (), "").key for a, content, _, _ in chosen
+                     for tag in kept[content])
 
 
 # ---- the session's pack ----------------------------------------------------------------------
