@@ -38,7 +38,7 @@ from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
 from ..files import sha256_of
-from ..learning.run import keep_tags_read, tags_kept, tags_signature, workspace_themes
+from ..learning.run import tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
@@ -469,8 +469,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                     s.rows = {name: _Spilled(spill, f) if f is not None else None for name, f in s.rows.items()}
             for folder, files in by_folder.items():
                 reg.record_returns(folder, files, now=now)
-            if tagged:
-                keep_tags_read(reg, tagged)
+            if tagged:  # the theme tags made where the forms were read
+                reg.keep_theme_tags(tagged)
 
         folder = ws.folder if ws.settings_file is not None else None  # what the added sheets read there (themes.xlsx)
         seen = gather(reg, batch, big if write else None, workspace_themes(folder) if write else ())

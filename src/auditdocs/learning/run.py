@@ -161,11 +161,6 @@ def tags_kept(spec: m.FormSpec, record: m.AuditRecord | None, themes: list[th.Th
     return [[t.field_id, t.field, t.ref, t.kind, t.theme, list(t.triggers), t.excerpt] for t in tags]
 
 
-def keep_tags_read(reg, tags: dict[str, tuple[str, list]]) -> None:
-    """Keep the tags made where the forms were read (content hash -> (signature, `tags_kept`))."""
-    reg.keep_theme_tags(tags)
-
-
 def _complete(audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[tuple]:
     """(audit, content hash of its version in use, spec, tags signature) of every complete audit."""
     signatures: dict[tuple[str, int], str] = {}
