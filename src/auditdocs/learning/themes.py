@@ -208,10 +208,14 @@ def _word_pattern(word: str) -> str:
     return w + f"(?:s|es|ed|ing{double})?"
 
 
+#: A word of a phrase, with its apostrophes ("child's").
+_PHRASE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
 def phrase_pattern(phrase: str) -> str:
     """A phrase as whole words, case ignored, each word with its simple endings, any spaces or a hyphen between
     words, and any apostrophe (’ or ')."""
-    words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", phrase)
+    words = _PHRASE_WORD.findall(phrase)
     return r"[\s\-]+".join(re.sub(r"\\?['’]", "['’]", _word_pattern(w)) for w in words)
 
 
@@ -247,7 +251,7 @@ def theme_stems(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
     text is then searched whole)."""
     stems = set()
     for phrase in phrases:
-        words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", phrase)
+        words = _PHRASE_WORD.findall(phrase)
         if not words:
             continue
         word = folded(words[0])
@@ -293,14 +297,9 @@ def _triggers(text: str, low: str | None, stems: tuple[str, ...] | None, pattern
     return tuple(found.values())
 
 
-def excerpt(text: str, words: tuple[str, ...], size: int = EXCERPT) -> str:
-    """The part of `text` around the first trigger, at most `size` characters."""
-    flat = " ".join(text.split())
-    return _excerpt(flat, flat.casefold(), words, size)
-
-
-def _excerpt(flat: str, flat_low: str, words: tuple[str, ...], size: int = EXCERPT) -> str:
-    """`excerpt` of a text with its spaces made single (`flat`) and that case folded (`flat_low`)."""
+def excerpt(flat: str, flat_low: str, words: tuple[str, ...], size: int = EXCERPT) -> str:
+    """The part of a text around the first trigger, at most `size` characters: the text with its spaces made single
+    (`flat`), and that case folded (`flat_low`)."""
     if len(flat) <= size:
         return flat
     at = min((i for w in words if (i := flat_low.find(w.casefold())) >= 0), default=0)
@@ -401,7 +400,7 @@ def tag_texts(texts: list[EvidenceText], themes: list[Theme], audit: m.Registere
                     flat = " ".join(t.text.split())
                     flat_low = flat.casefold()
                 tags.append(Tag(audit.audit_id if audit else t.audit_id, t.field_id, t.field, t.ref, t.kind, theme.name, words,
-                                _excerpt(flat, flat_low, words), t.text,
+                                excerpt(flat, flat_low, words), t.text,
                                 audit.month if audit else None, audit.service if audit else "",
                                 audit.team if audit else ""))
     return tags

@@ -132,6 +132,22 @@ def month_given(name: str = "month") -> dt.date | None:
     return parse_month(text)
 
 
+def number_given(name: str, label: str, kind=int, least: int | None = None):
+    """The number a page's form gives as `name` (shown to the person as `label`), None when it was left empty;
+    refused in words when it is not a number (a whole one for `kind` int) or is less than `least`."""
+    text = (request.form.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise UserError(f"the {label} must be {what}, and '{text}' is not one.") from None
+    if least is not None and value < least:
+        raise UserError(f"the {label} must be {least} or more ({text} was given).")
+    return value
+
+
 def private_folder(purpose: str) -> Path:
     """A folder of the server's own, owner-only, removed when the server stops (for zips made on request)."""
     return Path(tempfile.mkdtemp(prefix=f"{purpose}-", dir=make_folder(site().private)))

@@ -12,7 +12,7 @@ from flask import Blueprint, request
 from ...domain.dates import add_months
 from ...errors import UserError
 from ...naming import safe_name
-from ..app import month_given, private_folder, render, site, start_job
+from ..app import month_given, number_given, private_folder, render, site, start_job
 from ..uploads import receive
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -71,17 +71,11 @@ def _people():
     return read_moderators(path)
 
 
-def _number(name: str, kind):
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        raise UserError(f"{text!r} is not a number: give the {name} as a number, or leave it empty.") from None
-    if name == "share" and not 0 < value <= 100:
-        raise UserError(f"the share must be more than 0 and at most 100 (a percentage), not {text}.")
-    return value
+def _share() -> float | None:
+    share = number_given("share", "share (a percentage)", float)
+    if share is not None and not 0 < share <= 100:
+        raise UserError(f"the share must be more than 0 and at most 100 (a percentage), not {share:g}.")
+    return share
 
 
 @bp.post("/select")
@@ -93,8 +87,8 @@ def select():
         raise UserError("choose the month whose audits to moderate.")
     people = _people()
     dry_run = request.form.get("dry_run") == "yes"
-    selection = select_sample(site().workspace, month=month, people=people, share=_number("share", float),
-                              seed=_number("seed", int), replace_sample=request.form.get("replace") == "yes",
+    selection = select_sample(site().workspace, month=month, people=people, share=_share(),
+                              seed=number_given("seed", "seed"), replace_sample=request.form.get("replace") == "yes",
                               dry_run=dry_run, today=site().today(), now=site().now())
     return render("moderation/selected.html", month=month, selection=selection, people=people,
                   list_name=people.path.name)

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, request
 
 from ...errors import UserError
-from ..app import month_given, render, site, start_job
+from ..app import month_given, number_given, render, site, start_job
 from .report import reports_folder
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
@@ -101,21 +101,6 @@ def summary():
     return start_job(f"The audit summary report of '{activity}'", work, template="programme/summary.html", pdf=pdf)
 
 
-def _whole_number(name: str, label: str, default: int, least: int | None = None) -> int:
-    """A whole number of the form (its field `name`, shown as `label`), refused in words when it is not one (or is
-    less than `least`), as the command line refuses its option's value."""
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise UserError(f"the {label} must be a whole number, and '{text}' is not one.") from None
-    if least is not None and value < least:
-        raise UserError(f"the {label} must be {least} or more ({value} was given).")
-    return value
-
-
 @bp.post("/check-sample")
 def check_sample():
     """`actions check-sample --month --seed --size [--replace] --on TODAY`: draw (or show) the month's audits whose
@@ -126,9 +111,9 @@ def check_sample():
     month = month_given("month")
     if month is None:
         raise UserError("give the month of the check (YYYY-MM), for example 2026-12.")
-    seed = _whole_number("seed", "seed", 0)
-    size = _whole_number("size", "number of audits to draw", CHECK_SIZE, least=1)
-    done = draw_check_sample(site().workspace, month=month, seed=seed, size=size,
+    seed = number_given("seed", "seed")
+    size = number_given("size", "number of audits to draw", least=1)
+    done = draw_check_sample(site().workspace, month=month, seed=seed or 0, size=size or CHECK_SIZE,
                              replace=request.form.get("replace") == "yes", today=site().today())
     rows = [(d.audit.audit_id, plan.subject_of(d.audit).get("case_number") or "-", plan.team_of(d.audit) or
              "(no team)", len(d.actions)) for d in done.sample]
