@@ -31,8 +31,9 @@ def in_order(work: Callable[[object], list], tasks: Iterable, worth: bool) -> It
     context = multiprocessing.get_context(parsing.START_METHOD)  # (as the readers start)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(os.getpid(),)) as pool:
         waiting, running = iter(tasks), deque()
-        for task in itertools.islice(waiting, workers * AHEAD):
-            running.append(pool.submit(work, task))
+        with parsing.workers_starting():
+            for task in itertools.islice(waiting, workers * AHEAD):
+                running.append(pool.submit(work, task))
         while running:
             done = running.popleft().result()
             following = next(waiting, None)

@@ -61,7 +61,7 @@ class MadeRows:
     audits: dict[str, dict | Rendered]  # audit id -> its Audits row
     actions: dict[str, dict | Rendered]  # action id -> its Actions row
     facts: dict[str, AuditFacts]  # audit id -> facts, for every audit listed
-    rows: dict[str, dict]  # audit id -> its Audits row's values, for the audits made again in this run
+    rows: dict[str, dict]  # audit id -> its Audits row's values, for those of `make_rows(rows_of=)` made again
     writers: dict = dc_field(default_factory=dict)  # sheet -> (headings, RowWriter, wrapped columns)
 
 
@@ -81,10 +81,12 @@ def library_signature(library) -> str:
 
 
 def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, library, styles, colours,
-              today: dt.date, reuse: bool, tracker: Path | None = None) -> MadeRows:
+              today: dt.date, reuse: bool, tracker: Path | None = None, rows_of: frozenset[str] = frozenset()
+              ) -> MadeRows:
     """The Audits and Actions rows of every audit listed: kept ones where still good (`reuse`: the tracker
     is as the register last wrote it), the others made now (and kept for the next run). `tracker`: where the
-    tracker is (its rows show their files' locations from its folder: `shown_location`)."""
+    tracker is (its rows show their files' locations from its folder: `shown_location`); `rows_of`: the audits
+    whose rows' values the run needs besides (`MadeRows.rows`; not a year's, held to the end)."""
     shown = shown_location(tracker)
     chosen = [a for a in audits if listed(a, library)]
     old_audits = old.get(r.AUDITS.name) or OldSheet()
@@ -154,7 +156,8 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
                               done.auditor_grade if done.moderated else None)
             row.update(a.columns.get(r.AUDITS.name, {}))
             row["Needs attention"] = "\n".join(standing.problems) or None
-            made.rows[a.audit_id] = row
+            if a.audit_id in rows_of:
+                made.rows[a.audit_id] = row
             current = a.current
             subject = current.record.subject if current is not None and current.record.subject else a.subject
             action_rows = {x.action_id: r.action_row(x, spec, subject, m.activity_name(a)) for x in a.actions}
@@ -203,10 +206,10 @@ RENDER_AT_ONCE = 400  # rows written per task of a worker process
 WORTH_RENDERING_APART = 1000  # fewer audits than this to make rows for: written here
 
 
-def _render_many(task: tuple[dict, list[tuple[str, dict]]]) -> list[str]:
-    """The XML of each (sheet, row), with each sheet's (headings, RowWriter, wrapped columns)."""
+def _render_many(task: tuple[dict, list[tuple[str, dict]]]) -> list[bytes]:
+    """The XML (UTF-8) of each (sheet, row), with each sheet's (headings, RowWriter, wrapped columns)."""
     writing, rows = task
-    return [sheets.render_row(row, *writing[sheet]).xml for sheet, row in rows]
+    return [sheets.render_row(row, *writing[sheet]).data for sheet, row in rows]
 
 
 def shown_location(tracker: Path | None):
@@ -230,9 +233,10 @@ def _with_cells(old: OldSheet) -> set[str]:
 def _kept(signature: str, row: Rendered, facts: AuditFacts | None = None) -> tuple:
     # kept as the XML's bytes, not compressed: a row is small (a kilobyte or two), and compressing a year's rows
     # one by one (and taking them out again on every run) cost more than all else made here
-    return (signature, row.xml.encode("utf-8"), 0, 0, 1, facts.as_meta() if facts else {})
+    return (signature, row.data, 0, 0, 1, facts.as_meta() if facts else {})
 
 
-def _xml(kept: bytes) -> str:
-    """A row's XML as `_kept` keeps it; compressed (zlib) as an earlier auditdocs kept it (no XML starts so)."""
-    return (kept if kept[:1] == b"<" else zlib.decompress(kept)).decode("utf-8")
+def _xml(kept: bytes) -> bytes:
+    """A row's XML (UTF-8) as `_kept` keeps it; compressed (zlib) as an earlier auditdocs kept it (no XML starts
+    so)."""
+    return kept if kept[:1] == b"<" else zlib.decompress(kept)

@@ -120,6 +120,6 @@ def content(made: dict[str, list[tuple[str, dict]]], old: dict[str, OldSheet], r
         if not rows and s.name not in sheet_names:
             continue
         cells = register.tracker_columns(s.name)
-        fresh = {key: {**row, **cells.get(key, {})} for key, row in rows}
+        fresh = {key: {**row, **cells[key]} if key in cells else row for key, row in rows}  # (copied only then)
         out[s.name] = sheets.compose(s, old.get(s.name) or OldSheet(), fresh)
     return out

@@ -15,6 +15,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Iterator
@@ -52,6 +53,18 @@ def _end_with(parent: int) -> None:
         time.sleep(PARENT_CHECK_SECONDS)
         if os.getppid() != parent or (os.name == "nt" and started_by is not None and not started_by.is_alive()):
             os._exit(1)
+
+
+@contextmanager
+def workers_starting():
+    """Around the first tasks given to a pool of worker processes (when they are started): the objects this process
+    holds are out of the cycle collector's sight meanwhile, so that a forked worker's collector does not go over
+    them all (a year's audits and rows), which would copy every page they are on into the worker."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _read(paths: list[str]) -> list[tuple[m.AuditRecord, dict | None, str]]:
@@ -103,8 +116,9 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
             # (whole records, with their rows) only until it is taken, and each is let go once it is.
             waiting = iter(chunks)
             futures = {}
-            for chunk in islice(waiting, workers * AHEAD):
-                futures[pool.submit(_read, [str(paths[i]) for i in chunk])] = chunk
+            with workers_starting():
+                for chunk in islice(waiting, workers * AHEAD):
+                    futures[pool.submit(_read, [str(paths[i]) for i in chunk])] = chunk
             while futures:
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:

@@ -519,7 +519,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
             reg.record_events(moderated, now=now)
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
-        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path)
+        made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path,
+                         rows_of=frozenset(old_action.audit_id for old_action, _ in identity.unsure))
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         more_input = more_sheets.SheetInput(reg, audits, library, today, folder)
         content |= more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -176,18 +177,19 @@ def _complete(audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) 
     return chosen
 
 
-def _tags_of(reg, chosen: list[tuple], themes: list[th.Theme]) -> dict[str, list]:
-    """The kept tags of each content chosen (`_complete`): those the register keeps with the same signature, the
-    others made from the record and, when the register is open for writing, kept."""
-    found = reg.theme_tags({content: signature for _, content, _, signature in chosen})
-    made = {}
-    for _, content, spec, signature in chosen:
-        if content not in found:
-            made[content] = (signature, tags_kept(spec, reg.record_of(content), themes))
-            found[content] = made[content][1]
+def _tags_each(reg, chosen: list[tuple], themes: list[th.Theme]) -> Iterator[tuple[str, list]]:
+    """(content, its kept tags) of each content chosen (`_complete`), one at a time: those the register keeps with
+    the same signature, then the others made from the record and, when the register is open for writing, kept."""
+    missing = {content: (spec, signature) for _, content, spec, signature in chosen}
+    for content, tags in reg.theme_tags({content: signature for content, (_, signature) in missing.items()}):
+        missing.pop(content, None)
+        yield content, tags
+    made = {content: (signature, tags_kept(spec, reg.record_of(content), themes))
+            for content, (spec, signature) in missing.items()}
     if made and reg.writable:
         reg.keep_theme_tags(made)
-    return found
+    for content, (_, tags) in made.items():
+        yield content, tags
 
 
 def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
@@ -197,7 +199,7 @@ def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Th
     if not themes:
         return []
     chosen = _complete(audits, library, themes)
-    kept = _tags_of(reg, chosen, themes)
+    kept = dict(_tags_each(reg, chosen, themes))
     return [th.Tag(a.audit_id, field_id, shown, ref, kind, theme, tuple(words), excerpt, "", a.month, a.service,
                    a.team)
             for a, content, _, _ in chosen
@@ -240,9 +242,13 @@ def themes_keys(given) -> frozenset[str]:
     if not themes:
         return frozenset()
     chosen = _complete(given.audits, given.library, themes)
-    kept = _tags_of(given.register, chosen, themes)
-    return frozenset(th.Tag(a.audit_id, tag[0], "", "", "", tag[4], (), "").key for a, content, _, _ in chosen
-                     for tag in kept[content])
+    audits_of: dict[str, list[str]] = {}
+    for a, content, _, _ in chosen:
+        audits_of.setdefault(content, []).append(a.audit_id)
+    # (each content's tags let go once its keys are taken: a year's tags, with their excerpts, are not all held)
+    return frozenset(th.Tag(audit_id, tag[0], "", "", "", tag[4], (), "").key
+                     for content, tags in _tags_each(given.register, chosen, themes)
+                     for audit_id in audits_of[content] for tag in tags)
 
 
 # ---- the session's pack ----------------------------------------------------------------------

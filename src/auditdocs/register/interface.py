@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
 from ..domain import cycle
 from ..domain import model as m
@@ -154,8 +154,9 @@ class AuditRegister(Protocol):
         """The tracker rows kept for `sheet` whose signature is still the same, by key."""
         ...
 
-    def theme_tags(self, signatures: dict[str, str]) -> dict[str, list]:
-        """The theme tags kept for each content (hash -> signature) whose signature is still the same."""
+    def theme_tags(self, signatures: dict[str, str]) -> Iterator[tuple[str, list]]:
+        """The theme tags kept for each content of `signatures` (content hash -> signature) whose signature is
+        still the same, one content at a time: (content hash, its tags)."""
         ...
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:

@@ -774,14 +774,13 @@ class Register(AuditRegister):
             "crc=excluded.crc, length=excluded.length, rows=excluded.rows, meta=excluded.meta",
             [(sheet, key, *row[:5], _json(row[5]) if len(row) > 5 and row[5] else "{}") for key, row in rows.items()])
 
-    def theme_tags(self, signatures: dict[str, str]) -> dict[str, list]:
+    def theme_tags(self, signatures: dict[str, str]) -> Iterator[tuple[str, list]]:
         """The theme tags kept for each content of `signatures` (content hash -> signature) whose signature is
-        still the same: content hash -> its tags, as `keep_theme_tags` was given them."""
-        found = {}
+        still the same, one content at a time (a year's are not all held at once): (content hash, its tags, as
+        `keep_theme_tags` was given them)."""
         for content, signature, tags in self._db.execute("SELECT content_hash, signature, tags FROM theme_tags"):
             if signatures.get(content) == signature:
-                found[content] = json.loads(zlib.decompress(tags))
-        return found
+                yield content, json.loads(zlib.decompress(tags))
 
     def keep_theme_tags(self, tags: dict[str, tuple[str, list]]) -> None:
         """Keep the theme tags of contents: content hash -> (signature, tags: a list of JSON values)."""
