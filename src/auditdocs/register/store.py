@@ -565,13 +565,11 @@ class Register(AuditRegister):
         here (see `set_action_status`); an id is never moved to another audit."""
         self._writing()
         now = _iso(now or dt.datetime.now())
-        rows = [(a.action_id, a.audit_id, a.table_id, a.form_row, a.text, _json(a.values), int(a.on_form),
-                 a.status, _iso(a.done_on), a.signed_off_by, _iso(a.signed_off_on), now) for a in actions]
-        ids = [r[0] for r in rows]
+        actions = list(actions)
+        owners = {a.action_id: a.audit_id for a in actions}
         clash = self._db.execute(
             "SELECT action_id, audit_id FROM actions WHERE action_id IN (SELECT value FROM json_each(?))",
-            (_json(ids),)).fetchall()
-        owners = {r[0]: r[1] for r in rows}
+            (_json(list(owners)),)).fetchall()
         moved = [aid for aid, audit in clash if owners[aid] != audit]
         if moved:
             raise ValueError(f"action ids belong to another audit already: {', '.join(moved)}")
@@ -580,7 +578,10 @@ class Register(AuditRegister):
             "done_on, signed_off_by, signed_off_on, first_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT (action_id) DO UPDATE SET "
             "table_id=excluded.table_id, form_row=excluded.form_row, text=excluded.text, "
-            "row_values=excluded.row_values, on_form=excluded.on_form", rows)
+            "row_values=excluded.row_values, on_form=excluded.on_form",
+            # (each row made as it is written: a year's actions are not all held twice, as text)
+            ((a.action_id, a.audit_id, a.table_id, a.form_row, a.text, _json(a.values), int(a.on_form), a.status,
+              _iso(a.done_on), a.signed_off_by, _iso(a.signed_off_on), now) for a in actions))
         self._touch(owners.values())
 
     def set_action_status(self, action_id: str, status: str, done_on: dt.date | None = None,
