@@ -265,10 +265,10 @@ def theme_stems(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
 
 @lru_cache(maxsize=64)
 def _first_words(stems: tuple[tuple[str, ...] | None, ...]) -> tuple[re.Pattern | None, dict[str, tuple[int, ...]]]:
-    """One look for the first words of several themes at once (`stems`: each theme's `theme_stems`): a pattern
-    finding, where it begins, the longest stem of them all that begins there (grouped by first letter: one test
-    of the letter, not one for each stem, wherever a word could begin), and for each stem the themes (their
-    places in `stems`) with a stem it begins with (all the stems found there)."""
+    """One look for the first words of several themes at once (`stems`: each theme's `theme_stems`). A pattern that
+    finds, where any stem begins, the longest one beginning there (the stems grouped by their first letter: one
+    test of that letter wherever a word could begin, not a test of every stem), and for each stem the themes (their
+    places in `stems`) with a stem it begins with: those whose first words are found where it is."""
     every = {stem for own in stems if own for stem in own}
     if not every:
         return None, {}
