@@ -157,28 +157,68 @@ def test_tagging_finds_whole_words_and_phrases_with_their_endings_and_keeps_the_
     assert th.triggers("Unrelated words only.", delay) == ()
 
 
-def test_the_quick_look_for_a_themes_first_words_misses_nothing_the_search_finds():
-    """Tagging searches a text only where one of a theme's first words begins (in the text folded as
-    `re.IGNORECASE` compares it): on texts of every kind, with every theme's phrases written in every form the
-    search allows, the tags are those of the search through the whole text."""
+#: Themes with words of every kind: the framework's, and odd ones (letters `re.IGNORECASE` takes for others, a
+#: capital whose lower case is longer, one-letter words, hyphens, typographic apostrophes).
+ODD_THEMES = th.default_themes() + [th.Theme("Odd", ("Straße", "chıld", "ΐδιο", "x", "co-working", "TAC", "day",
+                                                     "İstanbul", "young person’s plan", "ſtory", "ﬅ")),
+                                    th.Theme("Odd but foldable", ("chıld", "ΐδιο", "ſtory", "ﬅ", "TAC", "day", "x"))]
+
+
+def mixed_texts(themes: list[th.Theme], count: int = 800) -> list[str]:
+    """Texts of every kind, with every theme's phrases written in every form the search allows, and fillers
+    (some whose folding changes the text's length)."""
     import random
 
-    themes = th.default_themes() + [th.Theme("Odd", ("Straße", "chıld", "ΐδιο", "x", "co-working", "TAC", "day",
-                                                     "İstanbul", "young person’s plan", "ſtory", "ﬅ"))]
     forms = []
     for theme in themes:
         for phrase in theme.phrases:
             for ending in ("", "s", "es", "ed", "ing", "d", "ies", "ied", "ying", "ged"):
                 forms += [phrase + ending, (phrase[:-1] + ending) if ending.startswith("i") else phrase.upper() + ending]
     forms += ["STRASSE", "CHILD", "chiLD's", "voice’s", "Voice_of", "delay-drift", "child’s views", "ΪΔΙΟ", "istanbul",
-              "young person's plan", "STORY", "ﬆ", "Großmutter"]
-    fillers = ["the", "review", "-", "'", "’", "_", "ok", "2026", "👍", "\n", "Zoë", "قالت", "孩子", "İ"]
+              "young person's plan", "STORY", "ﬆ", "Großmutter", "ͅchild", "uncased"]
+    fillers = ["the", "review", "-", "'", "’", "_", "ok", "2026", "👍", "\n", "Zoë", "قالت", "孩子", "İ", "ͅ"]
     rng = random.Random(5)
-    for n in range(800):
+    texts = []
+    for n in range(count):
         text = " ".join(rng.choice(forms if rng.random() < 0.4 else fillers) for _ in range(rng.randint(1, 12)))
-        text = text.replace(" - ", rng.choice([" - ", "-", "  "]))
-        for theme in themes:
+        texts.append(text.replace(" - ", rng.choice([" - ", "-", "  "])))
+    return texts
+
+
+def test_the_quick_look_for_a_themes_first_words_misses_nothing_the_search_finds():
+    """Tagging searches a text only where one of a theme's first words begins (in the text folded as
+    `re.IGNORECASE` compares it): on texts of every kind, with every theme's phrases written in every form the
+    search allows, the tags are those of the search through the whole text."""
+    for text in mixed_texts(ODD_THEMES):
+        for theme in ODD_THEMES:
             assert th.triggers(text, theme, th.folded(text)) == th.triggers(text, theme), (text, theme.name)
+
+
+def _searched_whole(texts: list[th.EvidenceText], themes: list[th.Theme]) -> list[tuple]:
+    """The tags of the texts, each theme searched for through the whole of each text."""
+    return [(t.field_id, theme.name, words) for t in texts for theme in themes
+            if theme.applies_to(t) and (words := th.triggers(t.text, theme))]
+
+
+def test_all_the_themes_looked_for_at_once_are_tagged_as_each_searched_for_alone(ws):
+    """`tag_texts` looks for the first words of all the themes in one pass over a text: the same tags (themes,
+    triggers, in the same order) as each theme searched for through the whole text, on texts of every kind and on
+    a month's real evidence, with themes for some questions only."""
+    themes = ODD_THEMES + [th.Theme("Only 1.1 and 2.1", ("delay", "child", "voice"), questions=("1.1", "2.1"))]
+    mixed = [th.EvidenceText("A1", f"f{n}", "Evidence", f"{n % 3}.1", f"q{n}", th.WORRY, text)
+             for n, text in enumerate(mixed_texts(ODD_THEMES))]
+    tags = th.tag_texts(mixed, themes)
+    assert [(t.field_id, t.theme, t.triggers) for t in tags] == _searched_whole(mixed, themes)
+    assert len(tags) > 1000 and {t.theme for t in tags} == {theme.name for theme in themes}
+    with ws.open_register() as reg:
+        real = []
+        for a in reg.audits():
+            spec = ws.library().get(a.form_id, a.form_version)
+            if a.current is not None and spec is not None and (record := reg.record_of(a.current.content_hash)):
+                real += th.evidence_texts(spec, record)
+    tags = th.tag_texts(real, themes)
+    assert len(real) > 100 and len(tags) > 100
+    assert [(t.field_id, t.theme, t.triggers) for t in tags] == _searched_whole(real, themes)
 
 
 def test_folding_keeps_together_every_letter_the_search_takes_for_another():

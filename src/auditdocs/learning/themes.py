@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from functools import lru_cache
+from typing import Iterable
 
 from ..domain import model as m
 from ..domain.model import name_key as key
@@ -262,34 +263,60 @@ def theme_stems(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(sorted(stems))
 
 
-def _word_starts(text: str, low: str, stems: tuple[str, ...]) -> list[int]:
-    """Every place in `low` (`text` folded) where one of `stems` begins a word (in order)."""
-    places = set()
-    for stem in stems:
-        at = low.find(stem)
-        while at >= 0:
-            if at == 0 or not text[at - 1].isalnum():  # the search's own test: no letter or digit before
-                places.add(at)
-            at = low.find(stem, at + 1)
-    return sorted(places)
+@lru_cache(maxsize=64)
+def _first_words(stems: tuple[tuple[str, ...] | None, ...]) -> tuple[re.Pattern | None, dict[str, tuple[int, ...]]]:
+    """One look for the first words of several themes at once (`stems`: each theme's `theme_stems`). A pattern that
+    finds, where any stem begins, the longest one beginning there (the stems grouped by their first letter: one
+    test of that letter wherever a word could begin, not a test of every stem), and for each stem the themes (their
+    places in `stems`) with a stem it begins with: those whose first words are found where it is."""
+    every = {stem for own in stems if own for stem in own}
+    if not every:
+        return None, {}
+    by_letter: dict[str, list[str]] = defaultdict(list)
+    for stem in every:
+        by_letter[stem[0]].append(stem[1:])
+    pattern = re.compile("|".join(
+        re.escape(letter) + "(?:" + "|".join(map(re.escape, sorted(rest, key=lambda r: (-len(r), r)))) + ")"
+        for letter, rest in sorted(by_letter.items())))
+    return pattern, {stem: tuple(i for i, own in enumerate(stems) if own and stem.startswith(own)) for stem in every}
+
+
+def _word_starts(text: str, low: str, stems: tuple[tuple[str, ...] | None, ...]) -> list[list[int]]:
+    """For each of the themes' `stems` (see `_first_words`), every place in `low` (`text` folded) where one of its
+    stems begins a word (in order). One pass for all themes: the places where any stem begins, each looked for
+    from the one before."""
+    pattern, themes_of = _first_words(stems)
+    places: list[list[int]] = [[] for _ in stems]
+    at = -1
+    while pattern is not None and (found := pattern.search(low, at + 1)):
+        at = found.start()
+        if at == 0 or not text[at - 1].isalnum():  # the search's own test: no letter or digit before
+            for i in themes_of[found.group()]:
+                places[i].append(at)
+    return places
 
 
 def triggers(text: str, theme: Theme, low: str | None = None) -> tuple[str, ...]:
     """The words of `text` that show `theme` (as the text writes them, each once, in the text's order). Given
-    `folded(text)`, the theme is searched for only where its phrases' first words begin (one look for each stem,
+    `folded(text)`, the theme is searched for only where its phrases' first words begin (one look for them all,
     much quicker than the search through the whole of a long text), with the same matches."""
-    return _triggers(text, low, theme.stems, theme.pattern)
+    if low is None or theme.stems is None or len(low) != len(text):
+        return _triggers(theme.pattern.finditer(text))
+    return _triggers(_matches_at(text, _word_starts(text, low, (theme.stems,))[0], theme.pattern))
 
 
-def _triggers(text: str, low: str | None, stems: tuple[str, ...] | None, pattern: re.Pattern) -> tuple[str, ...]:
-    if low is None or stems is None or len(low) != len(text):
-        matches = pattern.finditer(text)
-    else:
-        matches, end = [], 0
-        for at in _word_starts(text, low, stems):
-            if at >= end and (match := pattern.match(text, at)):
-                matches.append(match)
-                end = match.end()
+def _matches_at(text: str, places: list[int], pattern: re.Pattern) -> list[re.Match]:
+    """The matches of `pattern` in `text` that begin at one of `places` (in order), each after the one before
+    (what `finditer` finds, when every match begins at one of them)."""
+    matches, end = [], 0
+    for at in places:
+        if at >= end and (match := pattern.match(text, at)):
+            matches.append(match)
+            end = match.end()
+    return matches
+
+
+def _triggers(matches: Iterable[re.Match]) -> tuple[str, ...]:
     found: dict[str, str] = {}
     for match in matches:
         words = " ".join(match.group(0).split())
@@ -391,11 +418,19 @@ class Tag:
 def tag_texts(texts: list[EvidenceText], themes: list[Theme], audit: m.RegisteredAudit | None = None) -> list[Tag]:
     """Each text tagged with each theme it shows (of the themes that apply to its question)."""
     tags = []
-    looked_for = [(theme, theme.stems, theme.pattern) for theme in themes]
+    stems = tuple(theme.stems for theme in themes)
+    patterns = [theme.pattern for theme in themes]
     for t in texts:
         low, flat = folded(t.text), None
-        for theme, stems, pattern in looked_for:
-            if theme.applies_to(t) and (words := _triggers(t.text, low, stems, pattern)):
+        # one look for the first words of all the themes (None: folding changed the text's length, every theme
+        # is searched for through the whole text)
+        places = _word_starts(t.text, low, stems) if len(low) == len(t.text) else None
+        for i, theme in enumerate(themes):
+            quick = places is not None and stems[i] is not None
+            if (quick and not places[i]) or not theme.applies_to(t):
+                continue  # (none of its first words: nothing to search)
+            matches = _matches_at(t.text, places[i], patterns[i]) if quick else patterns[i].finditer(t.text)
+            if words := _triggers(matches):
                 if flat is None:  # once a text, for the excerpts of all its tags
                     flat = " ".join(t.text.split())
                     flat_low = flat.casefold()

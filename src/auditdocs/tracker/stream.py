@@ -501,6 +501,7 @@ class RowWriter:
             self.kinds.append(kinds)
         self._memo: list[dict] = [{} for _ in cols]
         self._letters = [get_column_letter(i) for i in range(1, len(cols) + 1)]
+        self._row_starts = [f'<c r="{letter}{ROW}"' for letter in self._letters]  # each cell's start, numbered later
 
     def style(self, i: int, value) -> int:
         kinds = self.kinds[i]
@@ -509,18 +510,24 @@ class RowWriter:
     def cells(self, values: list, n: int | str = ROW) -> str:
         """The cells of row `n` (ROW: numbered later, see `numbered`), each with its reference."""
         out = []
-        letters = self._letters
+        starts = self._row_starts if n is ROW else [f'<c r="{letter}{n}"' for letter in self._letters]
         for i, value in enumerate(values):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is str:  # most cells: a text is its own key (only a text equals a text)
+                if not value:
+                    continue
+                key = value
+            elif value is None:
                 continue
-            key = (type(value), value) if type(value) is not Graded else (Graded, value.label, value.colour)
+            else:
+                key = (Graded, value.label, value.colour) if kind is Graded else (kind, value)
             memo = self._memo[i]
             found = memo.get(key)
             if found is None:
                 found = cell_xml(value, self.style(i, value))[2:]  # what follows "<c"
-                if len(memo) < self.MEMO and (type(value) is not str or len(value) <= SEEN_AGAIN):
+                if len(memo) < self.MEMO and (kind is not str or len(value) <= SEEN_AGAIN):
                     memo[key] = found
-            out.append(f'<c r="{letters[i]}{n}"{found}')
+            out.append(starts[i] + found)
         return "".join(out)
 
     def cells_at(self, values: list, n: int) -> dict[int, str]:
