@@ -351,6 +351,46 @@ def test_the_register_keeps_each_contents_tags_and_a_rerun_shows_the_same_sheet_
     db.close()
 
 
+def test_the_themes_rows_written_are_kept_and_a_rerun_writes_the_same_sheet_from_them(ws):
+    """The Themes sheet's rows (tens of thousands in a year) are kept written in the register, each with a signature
+    of its values: a re-run takes them as they are kept, writes again a row whose signature differs, and lets go of
+    what is kept for rows no longer on the sheet."""
+    import sqlite3
+    import zipfile
+
+    def themes_xml() -> bytes:
+        with zipfile.ZipFile(ws.tracker) as z:
+            found = [z.read(n) for n in z.namelist()
+                     if n.startswith("xl/worksheets/sheet") and b"Triggered by" in z.read(n)]
+        assert len(found) == 1
+        return found[0]
+
+    def kept_keys() -> set[str]:
+        return {k for (k,) in db.execute("SELECT audit_id FROM rendered WHERE sheet = 'Themes'")}
+
+    headings, rows = themes_sheet(ws.tracker)
+    col = {h: i for i, h in enumerate(headings)}
+    keys = {"\x1f".join((r[col["Audit id"]], r[col["Field id"]], r[col["Theme"]])) for r in rows}
+    db = sqlite3.connect(ws.register)
+    assert kept_keys() == keys and len(keys) == len(rows)
+    before = themes_xml()
+    with db:  # one row kept as written from other values; one kept for a row no longer on the sheet
+        db.execute("UPDATE rendered SET signature = 'other values' WHERE rowid = (SELECT min(rowid) FROM rendered "
+                   "WHERE sheet = 'Themes')")
+        db.execute("INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows, meta) "
+                   "VALUES ('Themes', 'a row gone', 'x', x'00', 0, 0, 1, '{}')")
+    consolidate_again(ws)
+    assert themes_xml() == before
+    assert kept_keys() == keys
+    excerpt = rows[-1][col["Excerpt"]]
+    with db:  # what is kept is what is written: a kept row's text changed here shows in the sheet
+        db.execute("UPDATE rendered SET data = CAST(replace(CAST(data AS TEXT), ?, 'changed where kept') AS BLOB) "
+                   "WHERE sheet = 'Themes'", (excerpt,))
+    consolidate_again(ws)
+    db.close()
+    assert "changed where kept" in [r[col["Excerpt"]] for r in themes_sheet(ws.tracker)[1]]
+
+
 def test_the_themes_sheet_shows_the_latest_months_and_rows_of_earlier_months_go_but_what_people_typed_stays(
         ws, monkeypatch):
     from auditdocs.learning import run as learning_run

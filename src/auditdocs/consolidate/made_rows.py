@@ -6,6 +6,9 @@ Each audit's rows are kept in the register (`Register.keep_rendered`) with a sig
 good until one of those changes, or until the day after the earliest date among the audit's steps and
 open actions (then a step may have become late). A row that carries something of a person's in the
 skeleton (a note, a look of theirs) is made every time, by `tracker.sheets.lay_out`.
+
+The rows of the sheets later steps add (`rows_written`: the Themes sheet's tens of thousands) are kept the same
+way, each with a signature of its values.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -26,7 +29,7 @@ from ..moderation.outcome import audit_moderation
 from ..register import places
 from ..tracker import rows as r
 from ..tracker import sheets
-from ..tracker.sheets import OldSheet, Rendered
+from ..tracker.sheets import Kept, OldSheet, Rendered, Updated
 from ..tracker.stream import RowWriter
 from . import apart, plan
 
@@ -200,6 +203,41 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     for sheet, rows in keep.items():
         reg.keep_rendered(sheet, rows)
     return made
+
+
+def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet, reg, styles, colours
+                 ) -> tuple[list[tuple[str, dict | Rendered]], RowWriter]:
+    """A sheet's rows (`sheets.compose`'s), those of ours with nothing of people's in them as written XML: kept from
+    an earlier run where their values are the same, else written now (in worker processes when there are many) and
+    kept for the next run; what was kept for rows no longer on the sheet is let go. With the RowWriter they were
+    written with, to lay out the others (`book.write`'s `writers`)."""
+    headers = sheets.merged_headers(sheet, old)
+    wrapped = sheets.wrapped_columns(sheet, old, headers)
+    writer = RowWriter([sheet.col(h) for h in headers], styles, colours)
+    layout = hashlib.sha256(json.dumps([VERSION, headers, wrapped, writer.signature()]).encode()).hexdigest()[:16]
+    once = Counter(key for key, _ in rows)
+    signatures = {key: f"{layout}:{_values_signature(row, headers)}" for key, row in rows
+                  if once[key] == 1 and not any(type(v) in (Kept, Updated) for v in row.values())}
+    kept = reg.rendered(sheet.name, signatures)
+    todo = [(key, row) for key, row in rows if key in signatures and key not in kept]
+    writing = {sheet.name: (headers, writer, wrapped)}
+    tasks = ((writing, [(sheet.name, row) for _, row in todo[i:i + RENDER_AT_ONCE]])
+             for i in range(0, len(todo), RENDER_AT_ONCE))
+    made = {}
+    for (key, _), xml in zip(todo, apart.in_order(_render_many, tasks, len(todo) >= WORTH_RENDERING_APART)):
+        made[key] = xml
+    keep = list(made.items())
+    for i in range(0, len(keep), KEEP_AT_ONCE):
+        reg.keep_rendered(sheet.name, {key: (signatures[key], xml, 0, 0, 1) for key, xml in keep[i:i + KEEP_AT_ONCE]})
+    reg.forget_rendered(sheet.name, set(signatures))
+    return [(key, Rendered(kept[key][0]) if key in kept else Rendered(made[key]) if key in made else row)
+            for key, row in rows], writer
+
+
+def _values_signature(row: dict, headers: list[str]) -> str:
+    """What a row's XML is written from (with the sheet's layout): its values, in the columns' order."""
+    return hashlib.blake2b(repr([row.get(h) for h in headers]).encode("utf-8", "backslashreplace"),
+                           digest_size=16).hexdigest()
 
 
 RENDER_AT_ONCE = 400  # rows written per task of a worker process

@@ -50,7 +50,7 @@ from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from ..workspace import Workspace
 from . import apart, more_sheets, plan
-from .made_rows import MadeRows, make_rows, shown_location
+from .made_rows import MadeRows, make_rows, rows_written, shown_location
 from .parsing import read_forms
 from .placing import Placed, Placing
 from .versions import Held, held
@@ -523,7 +523,13 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                          rows_of=frozenset(old_action.audit_id for old_action, _ in identity.unsure))
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         more_input = more_sheets.SheetInput(reg, audits, library, today, folder)
-        content |= more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
+        more = more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
+        writers = {name: writer for name, (_, writer, _) in made.writers.items()}
+        for s in r.MORE_SHEETS:
+            if s.name in more and write:
+                more[s.name], writers[s.name] = rows_written(s, more[s.name], old.get(s.name) or OldSheet(), reg,
+                                                             tracker.styles, colours)
+        content |= more
         new_exceptions = decision.exceptions + adopted_rows + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)
             for old_action, new_action in identity.unsure] + more_sheets.entries(more_input)
@@ -551,9 +557,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
                 reg.commit()  # (if this fails, the old tracker is put back)
 
-            written = book.write(tracker, content, about, now, colours,
-                                 {name: writer for name, (_, writer, _) in made.writers.items()}, record, commit,
-                                 _squeezed)
+            written = book.write(tracker, content, about, now, colours, writers, record, commit, _squeezed)
             summary.backup = written.backup
     return summary
 

@@ -85,6 +85,10 @@ class AuditRegister(Protocol):
         """Keep the tracker rows made for `sheet`: key -> (signature, data, CRC-32, length, rows[, meta])."""
         ...
 
+    def forget_rendered(self, sheet: str, keys: set[str]) -> None:
+        """Let go of the tracker rows kept for `sheet` whose key is not one of `keys` (rows no longer on it)."""
+        ...
+
     def keep_theme_tags(self, tags: dict[str, tuple[str, list]]) -> None:
         """Keep the theme tags of contents: content hash -> (signature, tags)."""
         ...

@@ -775,6 +775,12 @@ class Register(AuditRegister):
             "crc=excluded.crc, length=excluded.length, rows=excluded.rows, meta=excluded.meta",
             [(sheet, key, *row[:5], _json(row[5]) if len(row) > 5 and row[5] else "{}") for key, row in rows.items()])
 
+    def forget_rendered(self, sheet: str, keys: set[str]) -> None:
+        """Let go of the tracker rows kept for `sheet` whose key is not one of `keys` (rows no longer on it)."""
+        self._writing()
+        self._db.execute("DELETE FROM rendered WHERE sheet = ? AND audit_id NOT IN (SELECT value FROM json_each(?))",
+                         (sheet, _json(sorted(keys))))
+
     def theme_tags(self, signatures: dict[str, str]) -> Iterator[tuple[str, list]]:
         """The theme tags kept for each content of `signatures` (content hash -> signature) whose signature is
         still the same, one content at a time (a year's are not all held at once): (content hash, its tags, as
