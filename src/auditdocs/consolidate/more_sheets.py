@@ -42,7 +42,7 @@ def _themes(given: SheetInput) -> list[tuple[str, dict]]:
     return themes_rows(given)
 
 
-def _themes_keys(given: SheetInput) -> frozenset[str]:
+def _themes_keys(given: SheetInput) -> Callable[[str], bool]:
     from ..learning.run import themes_keys
 
     return themes_keys(given)
@@ -63,9 +63,9 @@ MAKERS: dict[str, Maker] = {
 }
 
 
-#: sheet name -> every row key of the register's, for a sheet that shows only some of them (the Themes sheet: the
-#: latest months'); the other sheets' keys are those of their rows.
-KEYS: dict[str, Callable[[SheetInput], frozenset[str]]] = {
+#: sheet name -> whether a row key is one of the register's, for a sheet that shows only some of them (the Themes
+#: sheet: the latest months'); the other sheets' keys are those of their rows.
+KEYS: dict[str, Callable[[SheetInput], Callable[[str], bool]]] = {
     r.THEMES.name: _themes_keys,
 }
 
@@ -106,7 +106,7 @@ def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
 
 def known_keys(given: SheetInput) -> dict[str, Callable[[str], bool]]:
     """For reading the tracker: sheet name -> whether a row key is one of the register's."""
-    return {s.name: (KEYS[s.name](given) if s.name in KEYS else frozenset(key for key, _ in MAKERS[s.name](given)))
+    return {s.name: KEYS[s.name](given) if s.name in KEYS else frozenset(key for key, _ in MAKERS[s.name](given))
             .__contains__ for s in r.MORE_SHEETS}
 
 

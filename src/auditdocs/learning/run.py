@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -235,20 +235,38 @@ def themes_rows(given) -> list[tuple[str, dict]]:
     return rows
 
 
-def themes_keys(given) -> frozenset[str]:
-    """Every row key of the Themes sheet the register has, of every month (a row of an earlier month, no longer
-    shown, is the register's: it goes; a row a person added stays)."""
+def themes_keys(given) -> Callable[[str], bool]:
+    """Whether a row key of the Themes sheet is one the register has, of any month (a row of an earlier month, no
+    longer shown, is the register's: it goes; a row a person added stays). The keys of the latest months' audits
+    are worked out first; every month's only when a key is not among them (a month has left the sheet since it
+    was written, or a person added a row): a year's tags are not read on every run."""
     themes = workspace_themes(getattr(given, "folder", None))
     if not themes:
-        return frozenset()
+        return frozenset().__contains__
     chosen = _complete(given.audits, given.library, themes)
-    audits_of: dict[str, list[str]] = {}
-    for a, content, _, _ in chosen:
-        audits_of.setdefault(content, []).append(a.audit_id)
-    # (each content's tags let go once its keys are taken: a year's tags, with their excerpts, are not all held)
-    return frozenset(th.Tag(audit_id, tag[0], "", "", "", tag[4], (), "").key
-                     for content, tags in _tags_each(given.register, chosen, themes)
-                     for audit_id in audits_of[content] for tag in tags)
+    latest = {a.audit_id for a in latest_months(given.audits)}
+
+    def keys(part: list[tuple]) -> set[str]:
+        audits_of: dict[str, list[str]] = {}
+        for a, content, _, _ in part:
+            audits_of.setdefault(content, []).append(a.audit_id)
+        # (each content's tags let go once its keys are taken: a year's tags, with their excerpts, are not all held)
+        return {th.Tag(audit_id, tag[0], "", "", "", tag[4], (), "").key
+                for content, tags in _tags_each(given.register, part, themes)
+                for audit_id in audits_of[content] for tag in tags}
+
+    shown = keys([c for c in chosen if c[0].audit_id in latest])
+    every: set[str] | None = None
+
+    def known(key: str) -> bool:
+        nonlocal every
+        if key in shown:
+            return True
+        if every is None:
+            every = shown | keys([c for c in chosen if c[0].audit_id not in latest])
+        return key in every
+
+    return known
 
 
 # ---- the session's pack ----------------------------------------------------------------------
