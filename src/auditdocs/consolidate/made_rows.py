@@ -210,7 +210,8 @@ def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet,
     """A sheet's rows (`sheets.compose`'s), those of ours with nothing of people's in them as written XML: kept from
     an earlier run where their values are the same, else written now (in worker processes when there are many) and
     kept for the next run; what was kept for rows no longer on the sheet is let go. With the RowWriter they were
-    written with, to lay out the others (`book.write`'s `writers`)."""
+    written with, to lay out the others (`book.write`'s `writers`). (`rows` is changed in place: each row's values
+    are let go once it is written.)"""
     headers = sheets.merged_headers(sheet, old)
     wrapped = sheets.wrapped_columns(sheet, old, headers)
     writer = RowWriter([sheet.col(h) for h in headers], styles, colours)
@@ -219,19 +220,24 @@ def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet,
     signatures = {key: f"{layout}:{_values_signature(row, headers)}" for key, row in rows
                   if once[key] == 1 and not any(type(v) in (Kept, Updated) for v in row.values())}
     kept = reg.rendered(sheet.name, signatures)
-    todo = [(key, row) for key, row in rows if key in signatures and key not in kept]
+    for i, (key, _) in enumerate(rows):
+        if key in kept:
+            rows[i] = (key, Rendered(kept.pop(key)[0]))
+    todo = [i for i, (key, _) in enumerate(rows) if key in signatures and type(rows[i][1]) is not Rendered]
     writing = {sheet.name: (headers, writer, wrapped)}
-    tasks = ((writing, [(sheet.name, row) for _, row in todo[i:i + RENDER_AT_ONCE]])
-             for i in range(0, len(todo), RENDER_AT_ONCE))
-    made = {}
-    for (key, _), xml in zip(todo, apart.in_order(_render_many, tasks, len(todo) >= WORTH_RENDERING_APART)):
-        made[key] = xml
-    keep = list(made.items())
-    for i in range(0, len(keep), KEEP_AT_ONCE):
-        reg.keep_rendered(sheet.name, {key: (signatures[key], xml, 0, 0, 1) for key, xml in keep[i:i + KEEP_AT_ONCE]})
+    tasks = ((writing, [(sheet.name, rows[i][1]) for i in todo[n:n + RENDER_AT_ONCE]])
+             for n in range(0, len(todo), RENDER_AT_ONCE))
+    keep = {}
+    for i, xml in zip(todo, apart.in_order(_render_many, tasks, len(todo) >= WORTH_RENDERING_APART)):
+        key = rows[i][0]
+        rows[i] = (key, Rendered(xml))
+        keep[key] = (signatures[key], xml, 0, 0, 1)
+        if len(keep) >= KEEP_AT_ONCE:
+            reg.keep_rendered(sheet.name, keep)
+            keep = {}
+    reg.keep_rendered(sheet.name, keep)
     reg.forget_rendered(sheet.name, set(signatures))
-    return [(key, Rendered(kept[key][0]) if key in kept else Rendered(made[key]) if key in made else row)
-            for key, row in rows], writer
+    return rows, writer
 
 
 def _values_signature(row: dict, headers: list[str]) -> str:
