@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from helpers import (
     SSCONVERT,
     as_strict,
     full_answers,
-    libreoffice_convert,
     library_from_text,
+    libreoffice_convert,
     needs_gnumeric,
     needs_soffice,
     record_values,
@@ -58,7 +59,7 @@ def both_ways(path: Path, library, monkeypatch) -> tuple[dict, dict]:
 
 def vouched(path: Path) -> bool:
     try:
-        book.read_book(path, reader._value_styles)
+        book.read_book(zipfile.ZipFile(path))
     except Exception:
         return False
     return True

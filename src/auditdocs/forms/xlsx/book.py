@@ -12,6 +12,7 @@ string that is not plain, and every part of a sheet other than its cells.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import re
@@ -26,17 +27,33 @@ from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.packaging.workbook import WorkbookPackage
 from openpyxl.reader.excel import _find_workbook_part
+from openpyxl.styles.numbers import (
+    builtin_format_code,
+    is_date_format,
+    is_timedelta_format,
+)
 from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
+from openpyxl.utils.datetime import (
+    CALENDAR_MAC_1904,
+    WINDOWS_EPOCH,
+    from_excel,
+    from_ISO8601,
+)
 from openpyxl.workbook.defined_name import RESERVED_REGEX, DefinedName
 from openpyxl.worksheet._reader import WorkSheetParser, _cast_number
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.print_settings import PrintArea, PrintTitles
-from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_CORE, ARC_CUSTOM, SHARED_STRINGS
+from openpyxl.xml.constants import (
+    ARC_CONTENT_TYPES,
+    ARC_CORE,
+    ARC_CUSTOM,
+    SHARED_STRINGS,
+)
 from openpyxl.xml.functions import fromstring
 
 from ...budgets import CELL_CHARS
 from ..ooxml import qn
+from ..safezip import parse_xml
 
 SML = qn("x:")
 ROW, CELL, VALUE, FORMULA, INLINE = (SML + t for t in ("row", "c", "v", "f", "is"))
@@ -77,10 +94,6 @@ class Sheet:
     rows: list = field(default_factory=list)
     max_row: int | None = None
     max_column: int | None = None
-
-    def cells(self):
-        for _, row in self.rows:
-            yield from row
 
     def iter_rows(self, min_row=None, max_row=None, min_col=None, max_col=None, values_only=True):
         """openpyxl's read-only `iter_rows(values_only=True)`, over the rows read (its `_cells_by_row`)."""
@@ -134,44 +147,84 @@ class Book:
         pass
 
 
-def read_book(source, value_styles) -> Book:
-    """The workbook at `source` (a path or a file), as openpyxl would read it; `Unusual` when not sure.
-    `value_styles(archive)` gives the cell styles showing a date and those showing a duration."""
-    with zipfile.ZipFile(source) as archive:
-        return _read(archive, value_styles)
-
-
-def _read(archive: zipfile.ZipFile, value_styles) -> Book:
+def read_book(archive: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -> Book:
+    """The workbook in `archive` as openpyxl would read it; `Unusual` when not sure. `parts`: the parts
+    of the archive read already, by name."""
+    parts = parts or {}
     files = archive.namelist()
-    manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
-    strings = _strings(archive, manifest)
-    part = _find_workbook_part(manifest)
-    if part.PartName != "/xl/workbook.xml":
+
+    def read(name: str) -> bytes:
+        return parts[name] if name in parts else archive.read(name)
+
+    def rels_of(name: str):
+        return _once(("rels", name), read(name), lambda: get_dependents(archive, name).to_dict())
+
+    manifest = _once(Manifest, read(ARC_CONTENT_TYPES), lambda: Manifest.from_tree(fromstring(read(ARC_CONTENT_TYPES))))
+    strings = _strings(read, manifest)
+    if _find_workbook_part(manifest).PartName != "/xl/workbook.xml":
         raise Unusual("the workbook part is elsewhere")
-    package, names = _workbook(archive.read("xl/workbook.xml"))
+    workbook_xml = read("xl/workbook.xml")
+    package, names = _once(_workbook, workbook_xml, lambda: _workbook(workbook_xml))
     epoch = CALENDAR_MAC_1904 if package.properties.date1904 else WINDOWS_EPOCH
     properties = DocumentProperties()  # as openpyxl's new workbook has them (modified: now)
     if ARC_CORE in files:
-        properties = DocumentProperties.from_tree(fromstring(archive.read(ARC_CORE)))
+        properties = DocumentProperties.from_tree(fromstring(read(ARC_CORE)))
     custom = []
     if ARC_CUSTOM in files:
-        custom = CustomPropertyList.from_tree(fromstring(archive.read(ARC_CUSTOM)))
-    dates, durations = value_styles(archive)
+        custom = CustomPropertyList.from_tree(fromstring(read(ARC_CUSTOM)))
+    styles = read("xl/styles.xml") if "xl/styles.xml" in files else None
+    dates, durations = _once(value_styles, styles, lambda: value_styles(styles))
     sheets, rels = [], None
     for sheet in package.sheets:
         if not sheet.id:
             continue  # openpyxl leaves it out
         if rels is None:
-            rels = get_dependents(archive, get_rels_path("xl/workbook.xml")).to_dict()
+            rels = rels_of(get_rels_path("xl/workbook.xml"))
         rel = rels[sheet.id]
         if rel.target not in files:
             continue
         if "chartsheet" in rel.Type:
             raise Unusual("a chart sheet")
         if get_rels_path(rel.target) in files:
-            get_dependents(archive, get_rels_path(rel.target))  # openpyxl reads them (and may fail there)
-        sheets.append(_sheet(sheet.name, archive.read(rel.target), strings, epoch, dates, durations))
-    return Book(properties, custom, sheets, _assign(names, sheets), epoch)
+            rels_of(get_rels_path(rel.target))  # openpyxl reads them (and may fail there)
+        sheets.append(_sheet(sheet.name, read(rel.target), strings, epoch, dates, durations))
+    defined = _once(_assign, (names, len(sheets)), lambda: _assign(names, sheets))
+    return Book(properties, custom, sheets, defined, epoch)
+
+
+def value_styles(xml: bytes | None) -> tuple[set[int], set[int]]:
+    """The cell styles (by their number) whose number format shows a date, and those showing a duration, as
+    openpyxl's stylesheet finds them in xl/styles.xml (None: the workbook has none)."""
+    if xml is None:
+        return set(), set()
+    root = parse_xml(xml, "xl/styles.xml")
+    custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iterfind(f"{SML}numFmts/{SML}numFmt")}
+    dates, durations = set(), set()
+    for i, xf in enumerate(root.iterfind(f"{SML}cellXfs/{SML}xf")):
+        number = int(xf.get("numFmtId", 0))
+        fmt = custom[number] if number in custom else builtin_format_code(number)
+        if is_date_format(fmt):
+            dates.add(i)
+        if is_timedelta_format(fmt):
+            durations.add(i)
+    return dates, durations
+
+
+#: What openpyxl makes of the parts that come back the same in every form of a batch (the manifest, the
+#: relationships, the styles, the workbook part without its names, a sheet's parts besides its cells),
+#: by their exact bytes: reading them costs more than the cells. Each is a pure function of those bytes,
+#: so nothing here can be stale; the objects kept are only read. (Never the core properties: a missing
+#: date is read as now.)
+_SEEN: dict = {}
+
+
+def _once(what, data, make):
+    key = (what, data)
+    if key not in _SEEN:
+        if len(_SEEN) > 512:
+            _SEEN.clear()
+        _SEEN[key] = make()
+    return _SEEN[key]
 
 
 def _xml(data: bytes) -> etree._Element:
@@ -186,12 +239,12 @@ def _xml(data: bytes) -> etree._Element:
     return etree.fromstring(data, _PARSER)
 
 
-def _strings(archive, manifest) -> list[str]:
+def _strings(read, manifest) -> list[str]:
     """The shared strings (openpyxl's `read_string_table`): each `si` as its text, rich text runs joined."""
     ct = manifest.find(SHARED_STRINGS)
     if ct is None:
         return []
-    root = _xml(archive.read(ct.PartName[1:]))
+    root = _xml(read(ct.PartName[1:]))
     items = root.findall(SI)
     if sum(1 for _ in root.iter(SI)) != len(items):
         raise Unusual("shared strings inside others")
@@ -236,7 +289,7 @@ def _workbook(xml: bytes):
     package = WorkbookPackage.from_tree(root)
     if package.externalReferences:
         raise Unusual("external links")
-    return package, names
+    return package, tuple(names)
 
 
 def _local(el) -> str:
@@ -245,7 +298,8 @@ def _local(el) -> str:
 
 def _assign(names, sheets) -> dict[str, Name]:
     """The workbook's own names (openpyxl's `DefinedNameList.by_sheet` and `assign_names`: a sheet's print
-    titles and print area are read as openpyxl reads them)."""
+    titles and print area are read as openpyxl reads them). Depends only on the names and how many sheets
+    there are."""
     by_sheet: dict = {}
     for name, value, sheet_id in names:
         if sheet_id is None:
@@ -273,31 +327,20 @@ def _assign(names, sheets) -> dict[str, Name]:
     return by_sheet.get("global", {})
 
 
-#: The parts of sheets besides their cells that openpyxl's sheet parser has read without fault, by
-#: their exact XML: the same sheet layout comes back in every form of a batch, and reading it costs more
-#: than its cells. (A part is a pure function of its bytes: nothing here can be stale.)
-_SOUND_PARTS: set[bytes] = set()
+def _check_parts(root, data) -> None:
+    """Every part of the sheet besides its cells (`data`), read by openpyxl's own sheet parser (as it reads
+    them while reading the cells: a fault there is a damaged sheet)."""
+    others = [child for child in root if child is not data]
+    key = (root.tag, tuple(root.attrib.items()), tuple(etree.tostring(child) for child in others))
 
+    def check():
+        alone = etree.Element(root.tag, dict(root.attrib), nsmap=root.nsmap)
+        alone.extend(copy.deepcopy(child) for child in others)
+        for _ in WorkSheetParser(io.BytesIO(etree.tostring(alone)), []).parse():
+            pass
+        return True
 
-def _check_parts(root) -> None:
-    """Every part of the sheet besides its cells, read by openpyxl's own sheet parser (as it reads them
-    while reading the cells: a fault there is a damaged sheet)."""
-    data = root.find(DATA)
-    at = root.index(data) if data is not None else None
-    if data is not None:
-        root.remove(data)
-    try:
-        xml = etree.tostring(root)
-    finally:
-        if data is not None:
-            root.insert(at, data)
-    if xml in _SOUND_PARTS:
-        return
-    for _ in WorkSheetParser(io.BytesIO(xml), []).parse():
-        pass
-    if len(_SOUND_PARTS) > 256:
-        _SOUND_PARTS.clear()
-    _SOUND_PARTS.add(xml)
+    _once(_check_parts, key, check)
 
 
 #: (row, column) of a cell's reference: the same references come back in every form.
@@ -320,7 +363,7 @@ def _sheet(title, xml, strings, epoch, dates, durations) -> Sheet:
         raise Unusual("dimensions")
     if dims and (data is None or root.index(dims[0]) < root.index(data)):
         _, _, sheet.max_column, sheet.max_row = SheetDimension.from_tree(dims[0]).boundaries
-    _check_parts(root)
+    _check_parts(root, data)
     if data is None:
         return sheet
     row_counter = 0
@@ -334,26 +377,26 @@ def _sheet(title, xml, strings, epoch, dates, durations) -> Sheet:
             raise Unusual("a row number")
         col_counter, cells = 0, []
         for el in row:
-            data_type = el.get("t", "n")
-            coordinate = el.get("r")
-            style_id = el.get("s", 0)
+            get = el.get
+            data_type, coordinate, style_id = get("t", "n"), get("r"), get("s", 0)
             if style_id:
                 style_id = int(style_id)
             value_el = formula = inline = None
-            for child in el:  # one pass: the first <v>, <f> and <is> (openpyxl's find and findtext)
-                tag = child.tag
-                if tag == VALUE:
-                    value_el = child if value_el is None else value_el
-                elif tag == FORMULA:
-                    formula = child if formula is None else formula
-                elif tag == INLINE:
-                    inline = child if inline is None else inline
-            value = None if data_type == "inlineStr" or value_el is None else (value_el.text or None)
+            if len(el):
+                for child in el:  # one pass: the first <v>, <f> and <is> (openpyxl's find and findtext)
+                    tag = child.tag
+                    if tag == VALUE:
+                        value_el = child if value_el is None else value_el
+                    elif tag == FORMULA:
+                        formula = child if formula is None else formula
+                    elif tag == INLINE:
+                        inline = child if inline is None else inline
             if coordinate:
                 row_at, col_counter = _coordinate(coordinate)
             else:
                 col_counter += 1
                 row_at = row_counter
+            value = None if data_type == "inlineStr" or value_el is None else (value_el.text or None)
             if formula is not None:
                 if formula.get("t") in ("array", "shared", "dataTable"):
                     raise Unusual("an array, shared or table formula")
@@ -369,8 +412,9 @@ def _sheet(title, xml, strings, epoch, dates, durations) -> Sheet:
                     value = bool(int(value))
                 elif data_type == "d":
                     value = from_ISO8601(value)
-            elif data_type == "inlineStr" and inline is not None:
-                value = _text(inline)
+            elif inline is not None and data_type == "inlineStr":
+                t = inline[0] if len(inline) == 1 and not inline.attrib else None
+                value = (t.text or "") if t is not None and t.tag == TEXT and not len(t) else _text(inline)
             cells.append((row_at, col_counter, value))
         sheet.rows.append((row_counter, cells))
     return sheet

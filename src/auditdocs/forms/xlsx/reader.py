@@ -11,17 +11,15 @@ reader's, so that the same answers give the same JSON.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.numbers import (
-    builtin_format_code,
-    is_date_format,
-    is_timedelta_format,
-)
 from openpyxl.utils.cell import SHEETRANGE_RE, range_boundaries
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from ...budgets import CELL_CHARS
@@ -32,7 +30,7 @@ from ..answers import clean_text
 from ..ooxml import qn
 from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
-from .book import Sheet, read_book
+from .book import Sheet, read_book, value_styles
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,
@@ -64,19 +62,22 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         if read_part(package, "xl/workbook.xml") is None:
             kind = "a Word document" if read_part(package, "word/document.xml") is not None else "not an Excel workbook"
             raise NotReadable(f"despite its name, this is {kind}. Ask the auditor for the Excel form (.xlsx) they filled in.")
+        parts = {}
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
-                refuse_entities(read_part(package, name) or b"", name)
+                parts[name] = read_part(package, name) or b""
+                refuse_entities(parts[name], name)
         workbook_xml = read_part(package, "xl/workbook.xml")
         source = path
         if strict.is_strict(workbook_xml):  # saved as Strict Open XML Spreadsheet: read as the workbook it is
             workbook_xml, source = strict.transitional(workbook_xml), strict.transitional_package(package)
             record.notes.append(STRICT_NOTE)
         _check_names(workbook_xml)
+        wb = _book(package, parts) if source is path else _book(zipfile.ZipFile(source), {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
         try:
-            wb = _open_workbook(source)
+            wb = wb or _open_workbook(source)
         except NotReadable:
             raise
         except Exception:  # openpyxl raises many kinds on a damaged workbook
@@ -99,18 +100,20 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
 FAST = True
 
 
-def _open_workbook(path):
-    """The workbook as `book.read_book` reads it (a fifth of openpyxl's cost), else as openpyxl reads it."""
-    if FAST:
+def _book(archive, parts):
+    """The workbook as `book.read_book` reads it (a fraction of openpyxl's cost), or None: then openpyxl
+    reads it, and judges it (anything `read_book` cannot vouch for, damage included)."""
+    if not FAST:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's parts warn about features it drops
         try:
-            return read_book(path, _value_styles)
-        except Exception:  # anything it cannot vouch for, damage included: openpyxl reads it, and judges it
-            if hasattr(path, "seek"):
-                path.seek(0)
-    return _openpyxl_workbook(path)
+            return read_book(archive, parts)
+        except Exception:
+            return None
 
 
-def _openpyxl_workbook(path):
+def _open_workbook(path):
     """The workbook as openpyxl's `load_workbook(path, read_only=True)` gives it (every cell is then read
     once into a grid), but for its cell styles: reading values needs only which styles show a date or a
     duration (`_value_styles`), and openpyxl's whole stylesheet costs a third of reading a form."""
@@ -138,19 +141,10 @@ def _value_styles(archive) -> tuple[set[int], set[int]]:
     """The cell styles (by their number) whose number format shows a date, and those showing a duration, as
     openpyxl's stylesheet finds them (the stylesheet is always xl/styles.xml there)."""
     try:
-        root = parse_xml(archive.read("xl/styles.xml"), "xl/styles.xml")
+        xml = archive.read("xl/styles.xml")
     except KeyError:
         return set(), set()
-    custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iterfind(f"{SML}numFmts/{SML}numFmt")}
-    dates, durations = set(), set()
-    for i, xf in enumerate(root.iterfind(f"{SML}cellXfs/{SML}xf")):
-        number = int(xf.get("numFmtId", 0))
-        fmt = custom[number] if number in custom else builtin_format_code(number)
-        if is_date_format(fmt):
-            dates.add(i)
-        if is_timedelta_format(fmt):
-            durations.add(i)
-    return dates, durations
+    return value_styles(xml)
 
 
 def _cells(ws) -> Iterator[tuple[tuple[int, int], object]]:
@@ -160,9 +154,8 @@ def _cells(ws) -> Iterator[tuple[tuple[int, int], object]]:
     and cell before the last one (a cell moved to row 1,048,576 would cost seconds) and
     trusts the size the file records (which some tools get wrong, cutting rows off)."""
     if isinstance(ws, Sheet):  # read already, as the same parser reads it
-        for row, column, value in ws.cells():
-            if value is not None and 1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN:
-                yield (row, column), value
+        yield from (((row, column), value) for cells in ws.rows for row, column, value in cells[1]
+                    if value is not None and 1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN)
         return
     wb = ws.parent
     try:
@@ -245,13 +238,19 @@ def _text(value) -> str:
     return clean_text(str(value)) if value is not None else ""
 
 
-def _destinations(dn) -> list[tuple[str, str]]:
-    """What a defined name points to: (sheet, cells), as openpyxl's `destinations` gives it; the form's
+def _destinations(dn) -> tuple[tuple[str, str], ...]:
+    """What a defined name points to: (sheet, cells), as openpyxl's `destinations` gives it."""
+    return _places(dn.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _places(text: str | None) -> tuple[tuple[str, str], ...]:
+    """What a defined name's text points to (the same names come back in every form of a batch); the form's
     own names (one sheet, one range) are read without openpyxl's formula tokenizer, which is slow."""
-    simple = SHEETRANGE_RE.fullmatch(dn.value or "")
+    simple = SHEETRANGE_RE.fullmatch(text or "")
     if simple is not None and simple.group("cells"):
-        return [(simple.group("notquoted") or simple.group("quoted"), simple.group("cells"))]
-    return list(dn.destinations)
+        return ((simple.group("notquoted") or simple.group("quoted"), simple.group("cells")),)
+    return tuple(DefinedName(name="name", attr_text=text).destinations)
 
 
 class _Sheet:
