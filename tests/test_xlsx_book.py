@@ -139,28 +139,31 @@ def _first_text_cell(replacement: bytes):
                                      xml, count=1))
 
 
+#: A filled text answer changed into another kind of cell: name -> what follows its reference and style.
+CELL_KINDS = {
+    "number": b' t="n"><v>42</v></c>',
+    "float": b'><v>4.2E1</v></c>',
+    "bool": b' t="b"><v>1</v></c>',
+    "error": b' t="e"><v>#N/A</v></c>',
+    "str": b' t="str"><v>text</v></c>',
+    "iso date": b' t="d"><v>2026-02-01T00:00:00</v></c>',
+    "bad iso date": b' t="d"><v>yesterday</v></c>',
+    "formula": b'><f>1+1</f><v>2</v></c>',
+    "empty formula": b'><f/><v>2</v></c>',
+    "shared formula": b'><f t="shared" ref="C7:C8" si="0">1+1</f><v>2</v></c>',
+    "array formula": b'><f t="array" ref="C7">1+1</f><v>2</v></c>',
+    "shared string beyond the table": b' t="s"><v>5</v></c>',
+    "rich inline string": b' t="inlineStr"><is><r><rPr><i/></rPr><t>a</t></r><r><t>b</t></r>'
+                          b'<rPh sb="0" eb="1"><t>c</t></rPh></is></c>',
+    "inline string with a comment": b' t="inlineStr"><is><t>a<!-- x -->b</t></is></c>',
+    "inline string with bad run": b' t="inlineStr"><is><r><rPr><sz val="big"/></rPr><t>a</t></r></is></c>',
+}
+
 #: Workbooks changed the ways people's programs (and damage) change them: (name, change of parts).
 ODD = [
     ("truncated sheet", _sheet(lambda xml: xml[: len(xml) // 2])),
     ("style not a number", _sheet(lambda xml: xml.replace(b' s="6"', b' s="six"', 1))),
     ("style beyond the styles", _sheet(lambda xml: xml.replace(b' s="6"', b' s="999"', 1))),
-    ("number", _first_text_cell(b' t="n"><v>42</v></c>')),
-    ("float", _first_text_cell(b'><v>4.2E1</v></c>')),
-    ("bool", _first_text_cell(b' t="b"><v>1</v></c>')),
-    ("error", _first_text_cell(b' t="e"><v>#N/A</v></c>')),
-    ("str", _first_text_cell(b' t="str"><v>text</v></c>')),
-    ("iso date", _first_text_cell(b' t="d"><v>2026-02-01T00:00:00</v></c>')),
-    ("bad iso date", _first_text_cell(b' t="d"><v>yesterday</v></c>')),
-    ("formula", _first_text_cell(b'><f>1+1</f><v>2</v></c>')),
-    ("empty formula", _first_text_cell(b'><f/><v>2</v></c>')),
-    ("shared formula", _first_text_cell(b'><f t="shared" ref="C7:C8" si="0">1+1</f><v>2</v></c>')),
-    ("array formula", _first_text_cell(b'><f t="array" ref="C7">1+1</f><v>2</v></c>')),
-    ("shared string beyond the table", _first_text_cell(b' t="s"><v>5</v></c>')),
-    ("rich inline string", _first_text_cell(b' t="inlineStr"><is><r><rPr><i/></rPr><t>a</t></r><r><t>b</t></r>'
-                                            b'<rPh sb="0" eb="1"><t>c</t></rPh></is></c>')),
-    ("inline string with a comment", _first_text_cell(b' t="inlineStr"><is><t>a<!-- x -->b</t></is></c>')),
-    ("inline string with bad run", _first_text_cell(b' t="inlineStr"><is><r><rPr><sz val="big"/></rPr>'
-                                                    b'<t>a</t></r></is></c>')),
     ("date far beyond", _sheet(lambda xml: re.sub(rb"<v>4\d{4}</v>", b"<v>99999999</v>", xml))),
     ("cells without references", _sheet(lambda xml: re.sub(rb'<c r="[A-Z]+\d+"', b"<c", xml))),
     ("rows without numbers", _sheet(lambda xml: re.sub(rb'<row r="\d+"', b"<row", xml))),
@@ -201,7 +204,7 @@ ODD = [
     ("no styles", lambda name, content: None if name == "xl/styles.xml" else content),
     ("bad modified date", lambda name, content: re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>yesterday", content)
      if name == "docProps/core.xml" else content),
-]
+] + [(name, _first_text_cell(cell)) for name, cell in CELL_KINDS.items()]
 
 
 @pytest.mark.parametrize("name, change", ODD, ids=[n for n, _ in ODD])

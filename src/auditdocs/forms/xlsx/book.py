@@ -56,7 +56,7 @@ from ..ooxml import qn
 from ..safezip import parse_xml
 
 SML = qn("x:")
-ROW, CELL, VALUE, FORMULA, INLINE = (SML + t for t in ("row", "c", "v", "f", "is"))
+ROW, VALUE, FORMULA, INLINE = (SML + t for t in ("row", "v", "f", "is"))
 TEXT, SI, DATA, DIMENSION = (SML + t for t in ("t", "si", "sheetData", "dimension"))
 #: The parts of a sheet openpyxl's sheet parser reads besides its rows (at any depth).
 SHEET_PARTS = [SML + t for t in (
@@ -76,15 +76,11 @@ class Unusual(Exception):
     """This workbook is not read here: openpyxl reads it."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Name:
-    """A defined name as the reader uses it (openpyxl's `DefinedName`: its text, where it points)."""
+    """A defined name as the reader uses it (of openpyxl's `DefinedName`: its name and its text)."""
     name: str
     value: str | None
-
-    @property
-    def destinations(self):
-        return DefinedName(name=self.name, attr_text=self.value).destinations
 
 
 @dataclass
@@ -141,7 +137,10 @@ class Book:
         return [ws.title for ws in self.worksheets]
 
     def __getitem__(self, title):
-        return next(ws for ws in self.worksheets if ws.title == title)
+        for ws in self.worksheets:
+            if ws.title == title:
+                return ws
+        raise KeyError(title)
 
     def close(self):
         pass
@@ -216,15 +215,19 @@ def value_styles(xml: bytes | None) -> tuple[set[int], set[int]]:
 #: so nothing here can be stale; the objects kept are only read. (Never the core properties: a missing
 #: date is read as now.)
 _SEEN: dict = {}
+_MISSING = object()
 
 
 def _once(what, data, make):
+    """`make()`, which depends only on `data`, made once."""
     key = (what, data)
-    if key not in _SEEN:
+    found = _SEEN.get(key, _MISSING)
+    if found is _MISSING:
+        found = make()
         if len(_SEEN) > 512:
             _SEEN.clear()
-        _SEEN[key] = make()
-    return _SEEN[key]
+        _SEEN[key] = found
+    return found
 
 
 def _xml(data: bytes) -> etree._Element:

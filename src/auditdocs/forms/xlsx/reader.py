@@ -73,7 +73,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
             workbook_xml, source = strict.transitional(workbook_xml), strict.transitional_package(package)
             record.notes.append(STRICT_NOTE)
         _check_names(workbook_xml)
-        wb = _book(package, parts) if source is path else _book(zipfile.ZipFile(source), {})
+        wb = _book(package, parts) if source is path else _book(source, {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
         try:
@@ -101,14 +101,18 @@ FAST = True
 
 
 def _book(archive, parts):
-    """The workbook as `book.read_book` reads it (a fraction of openpyxl's cost), or None: then openpyxl
-    reads it, and judges it (anything `read_book` cannot vouch for, damage included)."""
+    """The workbook (in a zip, or a file holding one) as `book.read_book` reads it (a fraction of openpyxl's
+    cost), or None: then openpyxl reads it, and judges it (anything `read_book` cannot vouch for, damage
+    included)."""
     if not FAST:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's parts warn about features it drops
         try:
-            return read_book(archive, parts)
+            if isinstance(archive, zipfile.ZipFile):
+                return read_book(archive, parts)
+            with zipfile.ZipFile(archive) as opened:
+                return read_book(opened, parts)
         except Exception:
             return None
 
