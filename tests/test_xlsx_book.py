@@ -2,6 +2,7 @@
 openpyxl otherwise: both readings give the same record, whatever the workbook."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import zipfile
@@ -20,6 +21,8 @@ from helpers import (
     record_values,
     rewrite_parts,
 )
+from openpyxl import load_workbook
+from test_damaged import fuzzed, kinds_of_damage, make_originals
 
 from auditdocs.forms.xlsx import XlsxForm, book, reader
 from auditdocs.forms.xlsx.fill import fill_xlsx
@@ -215,3 +218,35 @@ def test_odd_and_damaged_workbooks_read_the_same_both_ways(name, change, forms, 
     path = tmp_path / f"{name}.xlsx"
     path.write_bytes(changed)
     assert_same({path: forms[source]}, monkeypatch)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # openpyxl, finding the names to damage
+def test_fuzzed_workbooks_read_the_same_both_ways(library, tmp_path, monkeypatch):
+    """The damage `test_damaged` makes (broken zips and XML, odd cells, names, sheets and rows), on Excel forms."""
+    originals = {name: data for name, data in make_originals(library).items() if name.endswith(".xlsx")}
+    made = {}
+    for name, data in {**fuzzed(originals, 25, 200), **kinds_of_damage({**make_originals(library)})}.items():
+        if name.endswith(".xlsx"):
+            made[tmp_path / name] = library
+            (tmp_path / name).write_bytes(data)
+    assert len(made) > 200
+    assert_same(made, monkeypatch)
+    assert sum(map(vouched, made)) > 60  # most damage is in a part openpyxl reads too: both read alike
+
+
+def test_forms_edited_and_saved_by_openpyxl_read_the_same_both_ways(forms, tmp_path, monkeypatch):
+    """openpyxl writes the text as shared strings; cells typed in as numbers, dates, booleans and formulas."""
+    made = {}
+    for n, (path, library) in enumerate(list(forms.items())[1::3]):
+        wb = load_workbook(path)
+        ws = wb.worksheets[0]
+        for i, row in enumerate(ws.iter_rows(min_row=5, max_col=5)):
+            for cell in row:
+                if cell.value is not None and cell.column == 3 and i % 4 == n % 4:
+                    cell.value = [42, 4.5, dt.datetime(2026, 2, 1), True, "=1+1", dt.time(9, 30)][i % 6]
+        ws.insert_rows(12, 2)
+        edited = tmp_path / path.name
+        wb.save(edited)
+        made[edited] = library
+    assert_same(made, monkeypatch)
+    assert all(vouched(p) for p in made)

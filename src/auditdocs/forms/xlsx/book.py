@@ -8,7 +8,9 @@ otherwise) raises `Unusual`, and the reader then reads it with openpyxl as befor
 openpyxl finds damaged is still found damaged by openpyxl, with the same message. openpyxl's pure
 functions are used where they decide something: dates (`from_excel`), the small parts (manifest,
 properties, relationships, the workbook part without its defined names), a defined name or a
-string that is not plain, and every part of a sheet other than its cells.
+string that is not plain, and every part of a sheet other than its cells. What they make of the
+parts that come back the same in every form of a batch is kept, by the parts' bytes (`_once`).
+tests/test_xlsx_book.py reads many workbooks both ways and compares the records.
 """
 from __future__ import annotations
 
