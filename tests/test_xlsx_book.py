@@ -250,3 +250,10 @@ def test_forms_edited_and_saved_by_openpyxl_read_the_same_both_ways(forms, tmp_p
         made[edited] = library
     assert_same(made, monkeypatch)
     assert all(vouched(p) for p in made)
+
+
+def test_a_part_too_big_to_hold_as_a_tree_is_left_to_openpyxl(forms, monkeypatch):
+    path, library = next(iter(forms.items()))
+    monkeypatch.setattr(book, "LARGEST", 2000)  # smaller than the form's sheet
+    assert not vouched(path)
+    assert_same({path: library}, monkeypatch)

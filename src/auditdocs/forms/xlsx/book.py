@@ -66,6 +66,9 @@ SHEET_PARTS = [SML + t for t in (
     "customSheetViews", "printOptions", "pageMargins", "pageSetup", "headerFooter", "autoFilter",
     "dataValidations", "sheetPr", "sheetViews", "sheetFormatPr", "scenarios", "tableParts", "hyperlinks",
     "mergeCells")]
+#: A part bigger than this (a form's sheet is about 150 KB) is left to openpyxl, which reads it as a stream
+#: rather than as a whole tree in memory.
+LARGEST = 8 * 1024 * 1024
 _PLAIN_NAME = {"name", "localSheetId", "hidden"}
 _DIGITS = re.compile(r"[0-9]+")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
@@ -155,7 +158,10 @@ def read_book(archive: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -
     files = archive.namelist()
 
     def read(name: str) -> bytes:
-        return parts[name] if name in parts else archive.read(name)
+        data = parts[name] if name in parts else archive.read(name)
+        if len(data) > LARGEST:
+            raise Unusual("a part too big to hold as a tree")
+        return data
 
     def rels_of(name: str):
         return _once(("rels", name), read(name), lambda: get_dependents(archive, name).to_dict())

@@ -30,7 +30,7 @@ from ..answers import clean_text
 from ..ooxml import qn
 from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
-from .book import Sheet, read_book, value_styles
+from .book import LARGEST, Sheet, read_book, value_styles
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,
@@ -62,11 +62,13 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         if read_part(package, "xl/workbook.xml") is None:
             kind = "a Word document" if read_part(package, "word/document.xml") is not None else "not an Excel workbook"
             raise NotReadable(f"despite its name, this is {kind}. Ask the auditor for the Excel form (.xlsx) they filled in.")
-        parts = {}
+        parts = {}  # kept for `read_book`, which reads them again otherwise
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
-                parts[name] = read_part(package, name) or b""
-                refuse_entities(parts[name], name)
+                data = read_part(package, name) or b""
+                refuse_entities(data, name)
+                if len(data) <= LARGEST:
+                    parts[name] = data
         workbook_xml = read_part(package, "xl/workbook.xml")
         source = path
         if strict.is_strict(workbook_xml):  # saved as Strict Open XML Spreadsheet: read as the workbook it is
