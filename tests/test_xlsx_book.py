@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import (
     REALWORLD,
+    ROOT,
     SSCONVERT,
     as_strict,
     full_answers,
@@ -257,3 +258,18 @@ def test_a_part_too_big_to_hold_as_a_tree_is_left_to_openpyxl(forms, monkeypatch
     monkeypatch.setattr(book, "LARGEST", 2000)  # smaller than the form's sheet
     assert not vouched(path)
     assert_same({path: library}, monkeypatch)
+
+
+def test_the_bench_forms_read_the_same_both_ways_and_without_openpyxl(tmp_path, monkeypatch):
+    """The Excel forms bench/bench_consolidate.py makes (as generate makes them, filled as auditors fill them:
+    long and mixed-script texts, full action tables, some left incomplete)."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import bench_consolidate as bench
+
+    bench._start()
+    for n in range(5, 5 + 24 * bench.EXCEL_EVERY, bench.EXCEL_EVERY):
+        bench._make((n, str(tmp_path), 0))
+    made = dict.fromkeys(sorted(tmp_path.rglob("*.xlsx")), bench._library)
+    assert len(made) == 24
+    assert_same(made, monkeypatch)
+    assert all(vouched(p) for p in made)
