@@ -136,6 +136,10 @@ def _workbook(change):
     return lambda name, content: change(content) if name == "xl/workbook.xml" else content
 
 
+def _custom(change):
+    return lambda name, content: change(content) if name == "docProps/custom.xml" else content
+
+
 def _first_text_cell(replacement: bytes):
     """The first filled text answer (in column C) as another kind of cell."""
     return _sheet(lambda xml: re.sub(rb'<c r="(C\d+)"( s="\d+")? t="inlineStr"><is><t>[^<]*</t></is></c>',
@@ -206,6 +210,13 @@ ODD = [
     ("no core properties", lambda name, content: None if name == "docProps/core.xml" else content),
     ("no custom properties", lambda name, content: None if name == "docProps/custom.xml" else content),
     ("no styles", lambda name, content: None if name == "xl/styles.xml" else content),
+    ("custom property a number", _custom(lambda xml: re.sub(rb"<vt:lpwstr([^>]*)>1</vt:lpwstr>",
+                                                           rb"<vt:i4\1>1</vt:i4>", xml, count=1))),
+    ("custom property without a name", _custom(lambda xml: re.sub(rb' name="[^"]*"', b"", xml, count=1))),
+    ("custom property with a bad number", _custom(lambda xml: xml.replace(b'pid="2"', b'pid="two"', 1))),
+    ("custom property empty", _custom(lambda xml: re.sub(rb"(<vt:lpwstr[^>]*>)[^<]*", rb"\1", xml, count=1))),
+    ("custom property in two parts", _custom(lambda xml: re.sub(rb"(<vt:lpwstr[^>]*>)([^<]*)", rb"\1\2<x/>y", xml,
+                                                                count=1))),
     ("bad modified date", lambda name, content: re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>yesterday", content)
      if name == "docProps/core.xml" else content),
 ] + [(name, _first_text_cell(cell)) for name, cell in CELL_KINDS.items()]

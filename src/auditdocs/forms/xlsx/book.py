@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 from openpyxl.cell.text import Text
@@ -49,7 +50,9 @@ from openpyxl.xml.constants import (
     ARC_CONTENT_TYPES,
     ARC_CORE,
     ARC_CUSTOM,
+    CUSTPROPS_NS,
     SHARED_STRINGS,
+    VTYPES_NS,
 )
 from openpyxl.xml.functions import fromstring
 
@@ -70,6 +73,8 @@ SHEET_PARTS = [SML + t for t in (
 #: rather than as a whole tree in memory.
 LARGEST = 8 * 1024 * 1024
 _PLAIN_NAME = {"name", "localSheetId", "hidden"}
+_PLAIN_PROPERTY = {"name", "pid", "fmtid"}
+PROPERTY, LPWSTR = f"{{{CUSTPROPS_NS}}}property", f"{{{VTYPES_NS}}}lpwstr"
 _DIGITS = re.compile(r"[0-9]+")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 # Comments and processing instructions are left out, as openpyxl's parser (ElementTree) leaves them out.
@@ -176,9 +181,7 @@ def read_book(archive: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -
     properties = DocumentProperties()  # as openpyxl's new workbook has them (modified: now)
     if ARC_CORE in files:
         properties = DocumentProperties.from_tree(fromstring(read(ARC_CORE)))
-    custom = []
-    if ARC_CUSTOM in files:
-        custom = CustomPropertyList.from_tree(fromstring(read(ARC_CUSTOM)))
+    custom = _custom(read(ARC_CUSTOM)) if ARC_CUSTOM in files else []
     styles = read("xl/styles.xml") if "xl/styles.xml" in files else None
     dates, durations = _once(value_styles, styles, lambda: value_styles(styles))
     sheets, rels = [], None
@@ -272,6 +275,29 @@ def _text(node) -> str:
         if t.tag == TEXT and len(t) == 0:
             return t.text or ""
     return Text.from_tree(node).content
+
+
+class Property(NamedTuple):
+    """A custom property as the reader uses it (of openpyxl's `StringProperty`)."""
+    name: str
+    value: str | None
+
+
+def _custom(xml: bytes) -> list:
+    """The custom properties (openpyxl's `CustomPropertyList.from_tree`): when each is text, as a form's are,
+    without openpyxl's objects."""
+    root = _xml(xml)
+    props = []
+    for el in root:
+        attrib = el.attrib
+        if not (el.tag == PROPERTY and len(el) == 1 and el[0].tag == LPWSTR and not len(el[0]) and "name" in attrib
+                and _PLAIN_PROPERTY.issuperset(attrib.keys()) and _DIGITS.fullmatch(attrib.get("pid", "0"))):
+            break
+        props.append(Property(attrib["name"], el[0].text))
+    else:
+        if not root.attrib:
+            return props
+    return CustomPropertyList.from_tree(fromstring(xml))
 
 
 def _workbook(xml: bytes):
@@ -387,26 +413,29 @@ def _sheet(title, xml, strings, epoch, dates, durations) -> Sheet:
         else:
             raise Unusual("a row number")
         col_counter, cells = 0, []
+        append = cells.append
         for el in row:
             get = el.get
             data_type, coordinate, style_id = get("t", "n"), get("r"), get("s", 0)
             if style_id:
                 style_id = int(style_id)
-            value_el = formula = inline = None
-            if len(el):
-                for child in el:  # one pass: the first <v>, <f> and <is> (openpyxl's find and findtext)
-                    tag = child.tag
-                    if tag == VALUE:
-                        value_el = child if value_el is None else value_el
-                    elif tag == FORMULA:
-                        formula = child if formula is None else formula
-                    elif tag == INLINE:
-                        inline = child if inline is None else inline
             if coordinate:
                 row_at, col_counter = _coordinate(coordinate)
             else:
                 col_counter += 1
                 row_at = row_counter
+            if not len(el):  # most of a form's cells: empty, styled
+                append((row_at, col_counter, None))
+                continue
+            value_el = formula = inline = None
+            for child in el:  # one pass: the first <v>, <f> and <is> (openpyxl's find and findtext)
+                tag = child.tag
+                if tag == VALUE:
+                    value_el = child if value_el is None else value_el
+                elif tag == FORMULA:
+                    formula = child if formula is None else formula
+                elif tag == INLINE:
+                    inline = child if inline is None else inline
             value = None if data_type == "inlineStr" or value_el is None else (value_el.text or None)
             if formula is not None:
                 if formula.get("t") in ("array", "shared", "dataTable"):
@@ -426,6 +455,6 @@ def _sheet(title, xml, strings, epoch, dates, durations) -> Sheet:
             elif inline is not None and data_type == "inlineStr":
                 t = inline[0] if len(inline) == 1 and not inline.attrib else None
                 value = (t.text or "") if t is not None and t.tag == TEXT and not len(t) else _text(inline)
-            cells.append((row_at, col_counter, value))
+            append((row_at, col_counter, value))
         sheet.rows.append((row_counter, cells))
     return sheet
