@@ -69,7 +69,7 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
                 refuse_entities(data, name)
                 if len(data) <= LARGEST:
                     parts[name] = data
-        workbook_xml = read_part(package, "xl/workbook.xml")
+        workbook_xml = parts.get("xl/workbook.xml") or read_part(package, "xl/workbook.xml")
         source = path
         if strict.is_strict(workbook_xml):  # saved as Strict Open XML Spreadsheet: read as the workbook it is
             workbook_xml, source = strict.transitional(workbook_xml), strict.transitional_package(package)
@@ -259,6 +259,12 @@ def _places(text: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(DefinedName(name="name", attr_text=text).destinations)
 
 
+@functools.lru_cache(maxsize=4096)
+def _boundaries(cells: str) -> tuple:
+    """openpyxl's `range_boundaries` of a name's cells (the same ones, for every field of every form)."""
+    return range_boundaries(cells.replace("$", ""))
+
+
 class _Sheet:
     """The sheet holding the form, and how to find its cells."""
 
@@ -309,7 +315,7 @@ class _Sheet:
         if found is None or found[0] != self.ws.title:
             return None
         try:
-            bounds = range_boundaries(found[1].replace("$", ""))
+            bounds = _boundaries(found[1])
         except (ValueError, TypeError):
             return None
         if any(b is None for b in bounds):
