@@ -11,17 +11,15 @@ reader's, so that the same answers give the same JSON.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.numbers import (
-    builtin_format_code,
-    is_date_format,
-    is_timedelta_format,
-)
 from openpyxl.utils.cell import SHEETRANGE_RE, range_boundaries
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from ...budgets import CELL_CHARS
@@ -32,6 +30,7 @@ from ..answers import clean_text
 from ..ooxml import qn
 from ..reading import identify, read_safely, refuse_macros, take_answers, take_subject
 from ..safezip import NotReadable, open_package, parse_xml, read_part, refuse_entities
+from .book import LARGEST, Sheet, read_book, value_styles
 from .layout import (
     END_MARK,
     IDENTITY_SHEET,
@@ -63,19 +62,24 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
         if read_part(package, "xl/workbook.xml") is None:
             kind = "a Word document" if read_part(package, "word/document.xml") is not None else "not an Excel workbook"
             raise NotReadable(f"despite its name, this is {kind}. Ask the auditor for the Excel form (.xlsx) they filled in.")
+        parts = {}  # kept for `read_book`, which reads them again otherwise
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
-                refuse_entities(read_part(package, name) or b"", name)
-        workbook_xml = read_part(package, "xl/workbook.xml")
+                data = read_part(package, name) or b""
+                refuse_entities(data, name)
+                if len(data) <= LARGEST:
+                    parts[name] = data
+        workbook_xml = parts.get("xl/workbook.xml") or read_part(package, "xl/workbook.xml")
         source = path
         if strict.is_strict(workbook_xml):  # saved as Strict Open XML Spreadsheet: read as the workbook it is
             workbook_xml, source = strict.transitional(workbook_xml), strict.transitional_package(package)
             record.notes.append(STRICT_NOTE)
         _check_names(workbook_xml)
+        wb = _book(package, parts) if source is path else _book(source, {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; we only read values
         try:
-            wb = _open_workbook(source)
+            wb = wb or _open_workbook(source)
         except NotReadable:
             raise
         except Exception:  # openpyxl raises many kinds on a damaged workbook
@@ -91,6 +95,28 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     raw = {f.id: sheet.field_value(f) for f in spec.fields}
     rows = {place.table.id: sheet.table_rows(place) for place in sheet.layout.tables.values()}
     take_answers(spec, raw, rows, record)
+
+
+#: Read workbooks with `book.read_book` where it can vouch for them (else with openpyxl, as before); the
+#: tests turn it off to compare both readings.
+FAST = True
+
+
+def _book(archive, parts):
+    """The workbook (in a zip, or a file holding one) as `book.read_book` reads it (a fraction of openpyxl's
+    cost), or None: then openpyxl reads it, and judges it (anything `read_book` cannot vouch for, damage
+    included)."""
+    if not FAST:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's parts warn about features it drops
+        try:
+            if isinstance(archive, zipfile.ZipFile):
+                return read_book(archive, parts)
+            with zipfile.ZipFile(archive) as opened:
+                return read_book(opened, parts)
+        except Exception:
+            return None
 
 
 def _open_workbook(path):
@@ -121,19 +147,10 @@ def _value_styles(archive) -> tuple[set[int], set[int]]:
     """The cell styles (by their number) whose number format shows a date, and those showing a duration, as
     openpyxl's stylesheet finds them (the stylesheet is always xl/styles.xml there)."""
     try:
-        root = parse_xml(archive.read("xl/styles.xml"), "xl/styles.xml")
+        xml = archive.read("xl/styles.xml")
     except KeyError:
         return set(), set()
-    custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iterfind(f"{SML}numFmts/{SML}numFmt")}
-    dates, durations = set(), set()
-    for i, xf in enumerate(root.iterfind(f"{SML}cellXfs/{SML}xf")):
-        number = int(xf.get("numFmtId", 0))
-        fmt = custom[number] if number in custom else builtin_format_code(number)
-        if is_date_format(fmt):
-            dates.add(i)
-        if is_timedelta_format(fmt):
-            durations.add(i)
-    return dates, durations
+    return value_styles(xml)
 
 
 def _cells(ws) -> Iterator[tuple[tuple[int, int], object]]:
@@ -142,6 +159,10 @@ def _cells(ws) -> Iterator[tuple[tuple[int, int], object]]:
     Read with openpyxl's own sheet parser, not `iter_rows`, which makes up every empty row
     and cell before the last one (a cell moved to row 1,048,576 would cost seconds) and
     trusts the size the file records (which some tools get wrong, cutting rows off)."""
+    if isinstance(ws, Sheet):  # read already, as the same parser reads it
+        yield from (((row, column), value) for cells in ws.rows for row, column, value in cells[1]
+                    if value is not None and 1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN)
+        return
     wb = ws.parent
     try:
         with ws._get_source() as source:
@@ -223,13 +244,25 @@ def _text(value) -> str:
     return clean_text(str(value)) if value is not None else ""
 
 
-def _destinations(dn) -> list[tuple[str, str]]:
-    """What a defined name points to: (sheet, cells), as openpyxl's `destinations` gives it; the form's
+def _destinations(dn) -> tuple[tuple[str, str], ...]:
+    """What a defined name points to: (sheet, cells), as openpyxl's `destinations` gives it."""
+    return _places(dn.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _places(text: str | None) -> tuple[tuple[str, str], ...]:
+    """What a defined name's text points to (the same names come back in every form of a batch); the form's
     own names (one sheet, one range) are read without openpyxl's formula tokenizer, which is slow."""
-    simple = SHEETRANGE_RE.fullmatch(dn.value or "")
+    simple = SHEETRANGE_RE.fullmatch(text or "")
     if simple is not None and simple.group("cells"):
-        return [(simple.group("notquoted") or simple.group("quoted"), simple.group("cells"))]
-    return list(dn.destinations)
+        return ((simple.group("notquoted") or simple.group("quoted"), simple.group("cells")),)
+    return tuple(DefinedName(name="name", attr_text=text).destinations)
+
+
+@functools.lru_cache(maxsize=4096)
+def _boundaries(cells: str) -> tuple:
+    """openpyxl's `range_boundaries` of a name's cells (the same ones, for every field of every form)."""
+    return range_boundaries(cells.replace("$", ""))
 
 
 class _Sheet:
@@ -282,7 +315,7 @@ class _Sheet:
         if found is None or found[0] != self.ws.title:
             return None
         try:
-            bounds = range_boundaries(found[1].replace("$", ""))
+            bounds = _boundaries(found[1])
         except (ValueError, TypeError):
             return None
         if any(b is None for b in bounds):
