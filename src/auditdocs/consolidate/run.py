@@ -793,7 +793,7 @@ SQUEEZE_AT_ONCE = 1  # pieces of a sheet's XML (500 rows each, a megabyte or so)
 WORTH_SQUEEZING_APART = 8  # fewer pieces than this (a sheet of under ~2,500 rows): compressed here, as one stream
 
 
-def _squeezed(texts: Iterator[str]) -> list[tuple[bytes, int, int]]:
+def _squeezed(texts: Iterator[bytes]) -> list[tuple[bytes, int, int]]:
     """A sheet's XML (`stream.merged_sheet`'s pieces, made as they are taken) compressed: a year's Audits and
     Actions sheets (tens of megabytes, on every run) in worker processes, each piece on its own; a smaller sheet
     here, as one stream."""

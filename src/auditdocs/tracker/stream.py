@@ -409,8 +409,8 @@ class Compressed:
         self.crc = 0
         self.length = 0
 
-    def write(self, text: str) -> None:
-        raw = text.encode("utf-8")
+    def write(self, text: str | bytes) -> None:
+        raw = text if type(text) is bytes else text.encode("utf-8")
         self.crc = zlib.crc32(raw, self.crc)
         self.length += len(raw)
         self._out.append(self._squeeze.compress(raw))
@@ -420,8 +420,8 @@ class Compressed:
         return b"".join(self._out), self.crc, self.length
 
 
-def squeezed(texts: list[str]) -> list[tuple[bytes, int, int]]:
-    """Each text compressed on its own (a piece of a package entry: see `Package.add_pieces`)."""
+def squeezed(texts: list[str | bytes]) -> list[tuple[bytes, int, int]]:
+    """Each text (or its UTF-8 bytes) compressed on its own (a piece of a package entry: see `Package.add_pieces`)."""
     out = []
     for text in texts:
         squeeze = Compressed()
@@ -543,39 +543,40 @@ class RowWriter:
         return {**self.__dict__, "_memo": [{} for _ in self.cols]}
 
 
-def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_col: int) -> Iterator[str]:
-    """The sheet's XML in pieces: the skeleton with `body` as its rows 2 onwards, each merged with the
-    skeleton's own cells of that row (the skeleton's win: they carry a person's note or look)."""
+def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_col: int) -> Iterator[bytes]:
+    """The sheet's XML (UTF-8) in pieces: the skeleton with `body` as its rows 2 onwards, each merged with the
+    skeleton's own cells of that row (the skeleton's win: they carry a person's note or look). (Bytes: the rows
+    kept written, most of a year's, go in as they are held, not made text and back.)"""
     head, rows, tail = skeleton_rows(sheet_xml)
     last_row = max([len(body) + 1, *rows])
-    yield _DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(max(last_col, 1))}{last_row}"/>', head, 1)
-    yield "<sheetData>"
+    yield _DIMENSION.sub(f'<dimension ref="A1:{get_column_letter(max(last_col, 1))}{last_row}"/>', head,
+                         1).encode("utf-8")
+    yield b"<sheetData>"
     if 1 in rows:
-        yield _skeleton_row(1, rows[1])
+        yield _skeleton_row(1, rows[1]).encode("utf-8")
     chunk = []
     for n, row in enumerate(body, start=2):
         theirs = rows.get(n)
-        xml = row.xml.decode("utf-8") if row.xml is not None else None
-        if xml is not None and theirs is None and ROW in xml:  # a row of ours kept as written
-            chunk.append(xml.replace(ROW, str(n)))
-        elif xml is not None:  # with people's cells beside the table in the same row (or kept unnumbered)
-            attributes, cells = _numbered_cells(xml, n)
+        if row.xml is not None and theirs is None and _ROW_BYTE in row.xml:  # a row of ours kept as written
+            chunk.append(row.xml.replace(_ROW_BYTE, b"%d" % n))
+        elif row.xml is not None:  # with people's cells beside the table in the same row (or kept unnumbered)
+            attributes, cells = _numbered_cells(row.xml.decode("utf-8"), n)
             cells.update(theirs.cells if theirs is not None else {})
-            chunk.append(f'<row r="{n}"{attributes}>{"".join(cells[c] for c in sorted(cells))}</row>')
+            chunk.append(f'<row r="{n}"{attributes}>{"".join(cells[c] for c in sorted(cells))}</row>'.encode("utf-8"))
         elif theirs is None:
-            chunk.append(row_xml(writer.cells(row.values, n), row.height, n))
+            chunk.append(row_xml(writer.cells(row.values, n), row.height, n).encode("utf-8"))
         else:
             cells = writer.cells_at(row.values, n)
             cells.update(theirs.cells)
-            chunk.append(row_xml("".join(cells[c] for c in sorted(cells)), row.height, n))
+            chunk.append(row_xml("".join(cells[c] for c in sorted(cells)), row.height, n).encode("utf-8"))
         if len(chunk) >= 500:
-            yield "".join(chunk)
+            yield b"".join(chunk)
             chunk = []
-    yield "".join(chunk)
+    yield b"".join(chunk)
     for n in sorted(r for r in rows if r > len(body) + 1):
-        yield _skeleton_row(n, rows[n])
-    yield "</sheetData>"
-    yield tail
+        yield _skeleton_row(n, rows[n]).encode("utf-8")
+    yield b"</sheetData>"
+    yield tail.encode("utf-8")
 
 
 def _numbered_cells(row: str, n: int) -> tuple[str, dict[int, str]]:
