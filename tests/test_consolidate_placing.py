@@ -68,7 +68,7 @@ def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now
     from auditdocs.tracker.sheets import Rendered
 
     row = Rendered('<row r="\x00"><c r="A\x00" t="inlineStr"><is><t>Zoë 孩子</t></is></c></row>')
-    now = made_rows._kept("signature", row)[1]
+    now = made_rows._kept("signature", row.data)[1]
     assert made_rows._xml(now) == made_rows._xml(zlib.compress(row.xml.encode("utf-8"), 1)) == row.data
     assert row.xml == "<row r=\"\x00\"><c r=\"A\x00\" t=\"inlineStr\"><is><t>Zoë 孩子</t></is></c></row>"
 

@@ -84,12 +84,13 @@ def library_signature(library) -> str:
 
 
 def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, library, styles, colours,
-              today: dt.date, reuse: bool, tracker: Path | None = None, rows_of: frozenset[str] = frozenset()
-              ) -> MadeRows:
+              today: dt.date, reuse: bool, tracker: Path | None = None, rows_of: frozenset[str] = frozenset(),
+              spill=None) -> MadeRows:
     """The Audits and Actions rows of every audit listed: kept ones where still good (`reuse`: the tracker
     is as the register last wrote it), the others made now (and kept for the next run). `tracker`: where the
     tracker is (its rows show their files' locations from its folder: `shown_location`); `rows_of`: the audits
-    whose rows' values the run needs besides (`MadeRows.rows`; not a year's, held to the end)."""
+    whose rows' values the run needs besides (`MadeRows.rows`; not a year's, held to the end); `spill`: a temporary
+    file the rows written wait in (`sheets.Rendered`)."""
     shown = shown_location(tracker)
     chosen = [a for a in audits if listed(a, library)]
     old_audits = old.get(r.AUDITS.name) or OldSheet()
@@ -135,10 +136,10 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     for a in chosen:  # (each kept row let go once taken: a year's rows are not held twice)
         if a.audit_id not in made_again:
             data, _, _, _, meta = kept.pop(a.audit_id)
-            made.audits[a.audit_id] = Rendered(_xml(data))
+            made.audits[a.audit_id] = Rendered(_xml(data), spill)
             made.facts[a.audit_id] = AuditFacts.from_meta(meta)
             for x in a.actions:
-                made.actions[x.action_id] = Rendered(_xml(kept_actions.pop(x.action_id)[0]))
+                made.actions[x.action_id] = Rendered(_xml(kept_actions.pop(x.action_id)[0]), spill)
     if not again:
         return made
     cases = {a.case_number for a in again if a.case_number}
@@ -195,8 +196,8 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     keep: dict[str, dict] = {r.AUDITS.name: {}, r.ACTIONS.name: {}}
     for xml in apart.in_order(_render_many, tasks(), len(again) >= WORTH_RENDERING_APART):
         sheet, key, facts = sent.popleft()
-        made_in[sheet][key] = Rendered(xml)
-        keep[sheet][key] = _kept(kept_signatures[sheet][key], made_in[sheet][key], facts)
+        made_in[sheet][key] = Rendered(xml, spill)
+        keep[sheet][key] = _kept(kept_signatures[sheet][key], xml, facts)
         if len(keep[sheet]) >= KEEP_AT_ONCE:  # kept a few at a time: a year's rows are not all held twice
             reg.keep_rendered(sheet, keep[sheet])
             keep[sheet] = {}
@@ -205,13 +206,13 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     return made
 
 
-def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet, reg, styles, colours
+def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet, reg, styles, colours, spill=None
                  ) -> tuple[list[tuple[str, dict | Rendered]], RowWriter]:
     """A sheet's rows (`sheets.compose`'s), those of ours with nothing of people's in them as written XML: kept from
     an earlier run where their values are the same, else written now (in worker processes when there are many) and
     kept for the next run; what was kept for rows no longer on the sheet is let go. With the RowWriter they were
     written with, to lay out the others (`book.write`'s `writers`). (`rows` is changed in place: each row's values
-    are let go once it is written.)"""
+    are let go once it is written; `spill`: as `make_rows`'s.)"""
     headers = sheets.merged_headers(sheet, old)
     wrapped = sheets.wrapped_columns(sheet, old, headers)
     writer = RowWriter([sheet.col(h) for h in headers], styles, colours)
@@ -222,7 +223,7 @@ def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet,
     kept = reg.rendered(sheet.name, signatures)
     for i, (key, _) in enumerate(rows):
         if key in kept:
-            rows[i] = (key, Rendered(kept.pop(key)[0]))
+            rows[i] = (key, Rendered(kept.pop(key)[0], spill))
     todo = [i for i, (key, _) in enumerate(rows) if key in signatures and type(rows[i][1]) is not Rendered]
     writing = {sheet.name: (headers, writer, wrapped)}
     tasks = ((writing, [(sheet.name, rows[i][1]) for i in todo[n:n + RENDER_AT_ONCE]])
@@ -230,7 +231,7 @@ def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet,
     keep = {}
     for i, xml in zip(todo, apart.in_order(_render_many, tasks, len(todo) >= WORTH_RENDERING_APART)):
         key = rows[i][0]
-        rows[i] = (key, Rendered(xml))
+        rows[i] = (key, Rendered(xml, spill))
         keep[key] = (signatures[key], xml, 0, 0, 1)
         if len(keep) >= KEEP_AT_ONCE:
             reg.keep_rendered(sheet.name, keep)
@@ -274,10 +275,10 @@ def _with_cells(old: OldSheet) -> set[str]:
     return {k for k, row, whole in zip(old.keys, old.rows, old.whole) if k and row and not whole}
 
 
-def _kept(signature: str, row: Rendered, facts: AuditFacts | None = None) -> tuple:
+def _kept(signature: str, xml: bytes, facts: AuditFacts | None = None) -> tuple:
     # kept as the XML's bytes, not compressed: a row is small (a kilobyte or two), and compressing a year's rows
     # one by one (and taking them out again on every run) cost more than all else made here
-    return (signature, row.data, 0, 0, 1, facts.as_meta() if facts else {})
+    return (signature, xml, 0, 0, 1, facts.as_meta() if facts else {})
 
 
 def _xml(kept: bytes) -> bytes:

@@ -520,7 +520,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
             audits = _audits_now(reg, {a.audit_id: a for a in audits}, {e.audit_id for e in moderated})
         colours = scale_colours(library) | set(r.STATE_COLOURS.values())
         made = make_rows(audits, old, reg, library, tracker.styles, colours, today, reuse=unchanged, tracker=path,
-                         rows_of=frozenset(old_action.audit_id for old_action, _ in identity.unsure))
+                         rows_of=frozenset(old_action.audit_id for old_action, _ in identity.unsure), spill=spill)
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         more_input = more_sheets.SheetInput(reg, audits, library, today, folder)
         more = more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
@@ -528,7 +528,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         for s in r.MORE_SHEETS:
             if s.name in more and write:
                 more[s.name], writers[s.name] = rows_written(s, more[s.name], old.get(s.name) or OldSheet(), reg,
-                                                             tracker.styles, colours)
+                                                             tracker.styles, colours, spill)
         content |= more
         new_exceptions = decision.exceptions + adopted_rows + [e for facts in made.facts.values() for e in facts.entries] + [
             plan.action_changed(old_action, new_action, made.rows.get(old_action.audit_id, {}), today)

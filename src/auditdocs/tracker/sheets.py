@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 import re
 from copy import copy
 from dataclasses import dataclass
@@ -419,7 +420,7 @@ def lay_out(ws, sheet: SheetDef, old: OldSheet, rows: list[tuple[str, dict | Ren
     for r, (key, row) in enumerate(rows, start=2):
         keys.append(key)
         if type(row) is Rendered:
-            body.append(BodyRow(None, xml=row.data))
+            body.append(BodyRow(None, xml=row))
             continue
         values = [row.get(header) for header in headers]
         texts = [(v if type(v) is str else text_of(v), width) for i, width in wrapped_at if (v := values[i]) is not None]
@@ -463,13 +464,28 @@ def wrapped_columns(sheet: SheetDef, old: OldSheet, headers: list[str]) -> list[
 
 class Rendered:
     """A row already written as SpreadsheetML (with `stream.ROW` for its number): one of ours with nothing of
-    people's. Held as its UTF-8 bytes (`data`): a year's rows, in several scripts, take a third of the memory
-    they would as text."""
+    people's. Held as its UTF-8 bytes (`data`: a year's rows, in several scripts, take a third of the memory they
+    would as text); with `spill` (a temporary file), there until they are written into the tracker (a year's
+    rows are not all held at once)."""
 
-    __slots__ = ("data",)
+    __slots__ = ("_data", "_spill", "_at", "_size")
 
-    def __init__(self, xml: str | bytes):
-        self.data = xml if type(xml) is bytes else xml.encode("utf-8")
+    def __init__(self, xml: str | bytes, spill=None):
+        data = xml if type(xml) is bytes else xml.encode("utf-8")
+        self._spill = spill
+        if spill is None:
+            self._data = data
+            return
+        spill.seek(0, os.SEEK_END)
+        self._data, self._at, self._size = None, spill.tell(), len(data)
+        spill.write(data)
+
+    @property
+    def data(self) -> bytes:
+        if self._spill is None:
+            return self._data
+        self._spill.seek(self._at)
+        return self._spill.read(self._size)
 
     @property
     def xml(self) -> str:

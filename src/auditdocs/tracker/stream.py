@@ -471,11 +471,11 @@ def _column_number(letters: str) -> int:
 @dataclass
 class BodyRow:
     """One row of a sheet as we write it: the value of each column (None: nothing of ours), its height; or
-    the row already written (`xml`, its UTF-8 bytes, without references)."""
+    the row already written (`xml`, a `sheets.Rendered`: its UTF-8 bytes are `xml.data`)."""
 
     values: list | None
     height: float | None = None
-    xml: bytes | None = None
+    xml: object | None = None
 
 
 #: A value of each kind a cell may hold (see `value_kind`), to register the style our writer gives it.
@@ -557,10 +557,11 @@ def merged_sheet(sheet_xml: str, body: list[BodyRow], writer: RowWriter, last_co
     chunk = []
     for n, row in enumerate(body, start=2):
         theirs = rows.get(n)
-        if row.xml is not None and theirs is None and _ROW_BYTE in row.xml:  # a row of ours kept as written
-            chunk.append(row.xml.replace(_ROW_BYTE, b"%d" % n))
-        elif row.xml is not None:  # with people's cells beside the table in the same row (or kept unnumbered)
-            attributes, cells = _numbered_cells(row.xml.decode("utf-8"), n)
+        xml = row.xml.data if row.xml is not None else None
+        if xml is not None and theirs is None and _ROW_BYTE in xml:  # a row of ours kept as written
+            chunk.append(xml.replace(_ROW_BYTE, b"%d" % n))
+        elif xml is not None:  # with people's cells beside the table in the same row (or kept unnumbered)
+            attributes, cells = _numbered_cells(xml.decode("utf-8"), n)
             cells.update(theirs.cells if theirs is not None else {})
             chunk.append(f'<row r="{n}"{attributes}>{"".join(cells[c] for c in sorted(cells))}</row>'.encode("utf-8"))
         elif theirs is None:
