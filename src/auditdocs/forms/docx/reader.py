@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from functools import partial
 from pathlib import Path
 
 from lxml import etree
+from lxml.etree import tostring
 
 from ...domain import dates, identity
 from ...domain import model as m
@@ -153,7 +153,8 @@ def _read(path: Path, library, record: m.AuditRecord) -> None:
     _split_joined_choices(spec, found, record)
     details = _header_values(body, spec, found, props)
     take_subject(spec, details, record)
-    _report_libreoffice_damage(spec, details, found, record)
+    if body.damaged:  # (only then can an answer be `Damaged`)
+        _report_libreoffice_damage(spec, details, found, record)
     if body.revised:
         record.problems.append(m.Problem("", "the form has tracked changes that are not accepted; they were read as "
                                          "if accepted. Accept or reject them in Word (Review > Accept All Changes) "
@@ -791,12 +792,12 @@ _TEXTS = etree.XPath("|".join(f"descendant::w:{name.split('}')[1]}/text()" for n
 
 #: Is there text in an element that is not in a text element (`TEXT`)? Word writes none; where there is
 #: none, an element's text is its text elements' text (`_visible_text`'s quick way).
-_STRAY_TEXT = etree.XPath("boolean(descendant::text()[not(" + " or ".join(
-    f"parent::w:{name.split('}')[1]}" for name in TEXT) + ")])", namespaces={"w": W[1:-1]})
+_STRAY_TEXT = etree.XPath("boolean(descendant::text()[not(parent::w:t)][not(" + " or ".join(  # (w:t's text, most
+    f"parent::w:{name.split('}')[1]}" for name in TEXT[1:]) + ")])", namespaces={"w": W[1:-1]})  # of it: tested first)
 
 
-#: An element's text, all of it (a C call, without a Python frame: `_visible_text` makes ~140 a form).
-_all_text = partial(etree.tostring, method="text", encoding="unicode", with_tail=False)
+def _all_text(element) -> str:
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
 
 
 def _visible_text(element, plain: bool = False) -> str:
@@ -806,7 +807,8 @@ def _visible_text(element, plain: bool = False) -> str:
         return ""
     tag = element.tag
     if plain and tag != T and tag not in MARKS:
-        texts = [_all_text(p) for p in element.iter(P)]
+        # `_all_text` of each paragraph, written out: ~140 calls a form, each saved a Python frame
+        texts = [tostring(p, method="text", encoding="unicode", with_tail=False) for p in element.iter(P)]
         text = texts[0] if len(texts) == 1 else "\n".join(texts)
         if not text:
             text = _all_text(element)  # a control inside a paragraph
