@@ -26,6 +26,7 @@ from ...domain import model as m
 from .. import strict
 from ..answers import clean_text, normalise, row_is_empty
 from ..ooxml import qn
+from ..read import content_check
 from ..reading import (
     identify,
     read_safely,
@@ -34,7 +35,6 @@ from ..reading import (
     take_answers,
     take_subject,
 )
-from ..read import content_check
 from ..safezip import NotReadable, open_package_read, parse_xml, read_part
 from .layout import answer_cells, row_slots
 from .libreoffice import (
