@@ -407,6 +407,22 @@ def test_xml_with_entity_declarations_is_refused(library, tmp_path):
     assert "entities" in unreadable(save(tmp_path, "entities.docx", data), library)
 
 
+def test_a_form_read_once_has_the_file_check_of_its_bytes(library, tmp_path):
+    """A Word form is read from disk once: its file check (the hash of its bytes) is made from the bytes read,
+    the same as hashing the file apart (`read.file_check`, as every other file is), whatever the file."""
+    from auditdocs.forms.read import file_check, read_form
+
+    spec = library.latest("csc_case_file_audit")
+    data = make(spec, *full_answers(spec))
+    filled = save(tmp_path, "filled.docx", data)
+    assert read_docx(filled, library).file_check == file_check(filled) != ""  # by the reader itself
+    files = [filled, save(tmp_path, "empty.docx", make(spec)), save(tmp_path, "half.docx", data[: len(data) // 2]),
+             save(tmp_path, "junk.docx", b"just some text\n" * 50), save(tmp_path, "template.dotx", data),
+             *sorted((REALWORLD / "word").glob("*.do*"))]
+    for path in files:
+        assert read_form(path, library).file_check == file_check(path) != "", path.name
+
+
 @pytest.mark.skipif(not (REALWORLD / "word").is_dir(), reason="the shared real-world Word files are not on this machine")
 def test_real_world_word_files_are_refused_politely(library):
     for path in sorted((REALWORLD / "word").glob("*.do*")):

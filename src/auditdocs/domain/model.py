@@ -77,11 +77,16 @@ class Scale:
 
     def by_label(self, text: str) -> Option | None:
         """The option a person chose, from the text they see (case and spaces ignored)."""
-        key = " ".join(text.split()).casefold()
+        return self._by_key.get(" ".join(text.split()).casefold())
+
+    @cached_property
+    def _by_key(self) -> dict[str, Option]:
+        """Each option's label and value, casefolded -> the first option (in order) with that label or value."""
+        keys: dict[str, Option] = {}
         for opt in self.options:
-            if opt.label.casefold() == key or opt.value.casefold() == key:
-                return opt
-        return None
+            keys.setdefault(opt.label.casefold(), opt)
+            keys.setdefault(opt.value.casefold(), opt)
+        return keys
 
     @property
     def labels(self) -> list[str]:

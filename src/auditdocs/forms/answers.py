@@ -21,6 +21,8 @@ UNCHECKED = {"☐", "false", "no", "0", ""}
 
 def clean_text(text: str) -> str:
     """Trim each line's trailing spaces and the blank lines around the text."""
+    if "\n" not in text and "\r" not in text:  # one line (most answers): what the lines' way below gives it
+        return text.strip()
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return "\n".join(lines).strip("\n").strip()
 

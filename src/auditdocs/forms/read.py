@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -88,7 +89,7 @@ def read_form(path: Path, library) -> m.AuditRecord:
         record.audit_id = audit_id_in_name(path)  # a .doc or a PDF of a form: its name still says which audit it is
     if not record.modified:
         record.modified = _mtime(path)
-    record.file_check = file_check(path)
+    record.file_check = record.file_check or file_check(path)  # (a reader that read the file whole hashed it)
     return record
 
 
@@ -122,6 +123,11 @@ def file_check(path: Path) -> str:
         return sha256_of(path)[:20]
     except OSError:
         return ""
+
+
+def content_check(content: bytes) -> str:
+    """`file_check` of a file from its bytes, when a reader has read them already (so the file is read once)."""
+    return hashlib.sha256(content).hexdigest()[:20]
 
 
 def unforeseen_reason(path: Path, exc: Exception) -> str:

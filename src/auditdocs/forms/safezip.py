@@ -7,6 +7,9 @@ message says what the file is and what to do.
 """
 from __future__ import annotations
 
+import io
+import os
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -53,17 +56,30 @@ def skipped_silently(path: Path) -> bool:
     return path.name.startswith(("~$", ".")) or path.name in ("Thumbs.db", "desktop.ini")
 
 
+#: A package file up to this size is read whole, once (`open_package_read`): opened from memory, and its bytes
+#: kept for the file's hash, rather than read from disk again.
+READ_WHOLE = 32 * 1024 * 1024
+
+
 def open_package(path: Path, expected: str) -> zipfile.ZipFile:
     """Open an OOXML package (`expected` is '.docx' or '.xlsx') or raise NotReadable."""
+    return open_package_read(path, expected)[0]
+
+
+def open_package_read(path: Path, expected: str) -> tuple[zipfile.ZipFile, bytes | None]:
+    """`open_package`, and the file's bytes when it was read whole (a file up to `READ_WHOLE`; else None)."""
     suffix = path.suffix.lower()
     if suffix in WRONG_KIND:
         raise NotReadable(f"this is {WRONG_KIND[suffix]}.")
+    content = None
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
             if head == OLE_MAGIC:
                 fh.seek(0)
                 sample = fh.read(2 * 1024 * 1024)
+            elif head.startswith(b"PK"):
+                content = _rest(fh, head)
     except OSError as exc:
         raise NotReadable(f"the file could not be opened ({exc.strerror or exc}). Check it is not open elsewhere "
                           "and that you may read it.") from None
@@ -80,7 +96,7 @@ def open_package(path: Path, expected: str) -> zipfile.ZipFile:
         raise NotReadable(f"this is not a {expected} file (it may be damaged, or another kind of file renamed). "
                           f"Ask the auditor to send the {expected} again.")
     try:
-        package = zipfile.ZipFile(path)
+        package = zipfile.ZipFile(path if content is None else io.BytesIO(content))
         infos = package.infolist()
     except DAMAGED_ZIP:
         raise NotReadable(f"the file is damaged or incomplete (perhaps only partly copied or downloaded). "
@@ -89,7 +105,19 @@ def open_package(path: Path, expected: str) -> zipfile.ZipFile:
     if problem:
         package.close()
         raise NotReadable(problem)
-    return package
+    return package, content
+
+
+def _rest(fh, head: bytes) -> bytes | None:
+    """The whole of a regular file up to `READ_WHOLE` bytes (`head` its first bytes, read already), else None
+    (it is then opened from disk as before, and a failure reported as before)."""
+    try:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > READ_WHOLE:
+            return None
+        return head + fh.read()
+    except OSError:
+        return None
 
 
 def too_big(infos: list[zipfile.ZipInfo], what: str, limit: int = MAX_TOTAL, ratio: bool = True) -> str:
@@ -123,8 +151,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 def refuse_entities(data: bytes, part: str) -> None:
     """XML with a DOCTYPE (where entities are declared) is refused: Word and Excel never write one.
 
-    The whole part is searched: unescaped, these can only be markup."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    The whole part is searched: unescaped, these can only be markup. (Most parts have no '!' at all: one quick
+    look for that byte first.)"""
+    if b"!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise NotReadable(f"the file's {part} declares XML entities, which Word and Excel never write; "
                           "it was refused for safety.")
 
