@@ -37,7 +37,7 @@ from pathlib import Path
 from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
-from ..files import sha256_of
+from ..files import os_problem, sha256_of
 from ..learning.run import tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
@@ -431,10 +431,11 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         _check(path, ws)
     # a tracker that cannot be used stops the run before a register is made
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
-    # the big sheets' rows (evidence) wait in a file with no name: removed by the system however the run ends,
+    # the rows written (evidence) wait in a file with no name: removed by the system however the run ends,
     # even killed outright (unlinked at once on Linux, O_TEMPORARY on Windows), unlike a private_folder
     with _collector_paused(), ws.open_register(write=True, create=True) as reg, \
-            tempfile.TemporaryFile() as spill:
+            tempfile.TemporaryFile(buffering=0) as spill_file:  # (unbuffered: a failed write fails there, not at close)
+        spill = _SpillFile(spill_file)
         if check and ready:
             _check(path, ws, reg)
         if tracker is None:
@@ -811,6 +812,35 @@ def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[byte
         f = stream.placed(stream.Fragment(data, crc, length, rows), first)
         out.append((f.data, f.crc, f.length, f.rows))
     return out
+
+
+class _SpillFile:
+    """The run's temporary file, where the rows written wait until the tracker is written: when it cannot be
+    written (the drive of the system's temporary folder is full), the run stops with what to do, as when the
+    tracker or the register cannot be written, changing neither."""
+
+    def __init__(self, file):
+        self._file = file
+
+    def seek(self, *where) -> int:
+        return self._use(self._file.seek, *where)
+
+    def tell(self) -> int:
+        return self._use(self._file.tell)
+
+    def write(self, data: bytes) -> int:
+        return self._use(self._file.write, data)
+
+    def read(self, size: int) -> bytes:
+        return self._use(self._file.read, size)
+
+    @staticmethod
+    def _use(step, *given):
+        try:
+            return step(*given)
+        except OSError as exc:
+            raise UserError(f"a temporary file in {tempfile.gettempdir()} could not be written ({os_problem(exc)}): "
+                            "free some space on the drive it is on and run again. Nothing was changed.") from None
 
 
 class _Spilled:
