@@ -37,7 +37,7 @@ from pathlib import Path
 from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
-from ..files import os_problem, sha256_of
+from ..files import sha256_of
 from ..learning.run import tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
@@ -815,32 +815,46 @@ def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[byte
 
 
 class _SpillFile:
-    """The run's temporary file, where the rows written wait until the tracker is written: when it cannot be
+    """The run's temporary file, where the rows written wait until the tracker is written (`append` gives where a
+    row's bytes are, `read_at` gives them back; they are written a megabyte or so at a time). When it cannot be
     written (the drive of the system's temporary folder is full), the run stops with what to do, as when the
     tracker or the register cannot be written, changing neither."""
 
+    AT_ONCE = 1 << 20
+
     def __init__(self, file):
-        self._file = file
+        self._file, self._written, self._waiting, self._waiting_size = file, 0, [], 0
 
-    def seek(self, *where) -> int:
-        return self._use(self._file.seek, *where)
+    def append(self, data: bytes) -> int:
+        at = self._written + self._waiting_size
+        self._waiting.append(data)
+        self._waiting_size += len(data)
+        if self._waiting_size >= self.AT_ONCE:
+            self._flush()
+        return at
 
-    def tell(self) -> int:
-        return self._use(self._file.tell)
-
-    def write(self, data: bytes) -> int:
-        return self._use(self._file.write, data)
-
-    def read(self, size: int) -> bytes:
+    def read_at(self, at: int, size: int) -> bytes:
+        if at + size > self._written:
+            self._flush()
+        self._use(self._file.seek, at)
         return self._use(self._file.read, size)
+
+    def _flush(self) -> None:
+        self._use(self._file.seek, self._written)
+        left = memoryview(b"".join(self._waiting))
+        while left:  # (a write may take only a part, as when the drive fills up: the next then fails)
+            left = left[self._use(self._file.write, left):]
+        self._written += self._waiting_size
+        self._waiting, self._waiting_size = [], 0
 
     @staticmethod
     def _use(step, *given):
         try:
             return step(*given)
         except OSError as exc:
-            raise UserError(f"a temporary file in {tempfile.gettempdir()} could not be written ({os_problem(exc)}): "
-                            "free some space on the drive it is on and run again. Nothing was changed.") from None
+            raise UserError(f"a temporary file in {tempfile.gettempdir()} could not be written "
+                            f"({exc.strerror or exc}): free some space on the drive it is on and run again. Nothing "
+                            "was changed.") from None
 
 
 class _Spilled:
@@ -849,16 +863,13 @@ class _Spilled:
 
     __slots__ = ("_file", "_at", "_size", "crc", "length", "rows")
 
-    def __init__(self, file, fragment: stream.Fragment):
-        file.seek(0, os.SEEK_END)
-        self._file, self._at, self._size = file, file.tell(), len(fragment.data)
-        file.write(fragment.data)
+    def __init__(self, file: _SpillFile, fragment: stream.Fragment):
+        self._file, self._at, self._size = file, file.append(fragment.data), len(fragment.data)
         self.crc, self.length, self.rows = fragment.crc, fragment.length, fragment.rows
 
     @property
     def data(self) -> bytes:
-        self._file.seek(self._at)
-        return self._file.read(self._size)
+        return self._file.read_at(self._at, self._size)
 
 
 def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, new_exceptions, read_files

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import os
 import re
 from copy import copy
 from dataclasses import dataclass
@@ -465,8 +464,8 @@ def wrapped_columns(sheet: SheetDef, old: OldSheet, headers: list[str]) -> list[
 class Rendered:
     """A row already written as SpreadsheetML (with `stream.ROW` for its number): one of ours with nothing of
     people's. Held as its UTF-8 bytes (`data`: a year's rows, in several scripts, take a third of the memory they
-    would as text); with `spill` (a temporary file), there until they are written into the tracker (a year's
-    rows are not all held at once)."""
+    would as text); with `spill` (the run's temporary file: `append(data) -> where`, `read_at(where, size)`), there
+    until they are written into the tracker (a year's rows are not all held at once)."""
 
     __slots__ = ("_data", "_spill", "_at", "_size")
 
@@ -476,16 +475,13 @@ class Rendered:
         if spill is None:
             self._data = data
             return
-        spill.seek(0, os.SEEK_END)
-        self._data, self._at, self._size = None, spill.tell(), len(data)
-        spill.write(data)
+        self._data, self._at, self._size = None, spill.append(data), len(data)
 
     @property
     def data(self) -> bytes:
         if self._spill is None:
             return self._data
-        self._spill.seek(self._at)
-        return self._spill.read(self._size)
+        return self._spill.read_at(self._at, self._size)
 
     @property
     def xml(self) -> str:
