@@ -106,8 +106,8 @@ def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
 
 def known_keys(given: SheetInput) -> dict[str, Callable[[str], bool]]:
     """For reading the tracker: sheet name -> whether a row key is one of the register's."""
-    return {s.name: KEYS[s.name](given) if s.name in KEYS else frozenset(key for key, _ in MAKERS[s.name](given))
-            .__contains__ for s in r.MORE_SHEETS}
+    return {s.name: (KEYS[s.name](given) if s.name in KEYS
+                     else frozenset(key for key, _ in MAKERS[s.name](given)).__contains__) for s in r.MORE_SHEETS}
 
 
 def content(made: dict[str, list[tuple[str, dict]]], old: dict[str, OldSheet], register,
