@@ -85,3 +85,40 @@ def test_crc_of_pieces_put_together_is_the_crc_of_the_whole():
                   [rng.randint(0, 200_000) for _ in range(40)]:
         a, b = rng.randbytes(rng.randint(0, 3000)), rng.randbytes(length)
         assert crc_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b), length
+
+
+def test_pieces_compressed_by_isal_and_by_zlib_make_one_entry_any_unzip_reads(tmp_path, monkeypatch):
+    """The tracker's sheets are deflated by ISA-L (`tracker.deflate`; installed with auditdocs), and pieces kept in a
+    register by zlib (an earlier auditdocs, or a platform without isal) go into the same entry beside them."""
+    import random
+    import zipfile
+    import zlib
+
+    from auditdocs.tracker import deflate, stream
+
+    assert deflate.LIBRARY == "isal.isal_zlib"  # (installed: not the fallback)
+    rng = random.Random(3)
+    words = ["Zoë", "孩子", "&amp;", "<row r=\"7\">", "Мирон", "👍", "seen alone"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 40_000))).encode("utf-8") for _ in range(8)]
+    pieces = []
+    for n, raw in enumerate(texts):
+        if n % 2:  # as zlib made them
+            squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)
+            pieces.append((squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw)))
+        else:
+            pieces.append((deflate.piece(raw), deflate.crc32(raw), len(raw)))
+            assert zlib.decompressobj(-15).decompress(pieces[-1][0]) == raw
+    with open(tmp_path / "p.zip", "wb") as fh:
+        package = stream.Package(fh)
+        package.add_pieces("whole.xml", pieces)
+        package.close()
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        assert zf.testzip() is None
+        assert zf.read("whole.xml") == b"".join(texts)
+    # a fragment kept by zlib, numbered for another place, is numbered for its own by the library in use
+    row = '<row r="5"><c r="A5" t="inlineStr"><is><t>Zoë</t></is></c></row>'.encode("utf-8")
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)
+    kept = stream.Fragment(squeeze.compress(row * 2) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(row * 2), 0, 2)
+    moved = stream.placed(kept, 9)
+    assert deflate.inflated(moved.data) == row.replace(b"5", b"9") + row.replace(b"5", b"10")
+    assert moved.crc == zlib.crc32(deflate.inflated(moved.data)) and stream.numbered_from(moved, 9)

@@ -36,6 +36,7 @@ from openpyxl.utils.datetime import to_excel
 from ..contrast import WHITE, text_on
 from ..files import cell_safe, looks_like_formula
 from ..forms.textwidth import CELL_PADDING, cell_height, column_points
+from . import deflate
 from .rows import Col, Graded
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -293,8 +294,7 @@ class Fragment:
 
 def fragment(xml: str, rows: int) -> Fragment:
     raw = xml.encode("utf-8")
-    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # quickly: a year's audits are made at once
-    return Fragment(squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw), rows)
+    return Fragment(deflate.piece(raw), deflate.crc32(raw), len(raw), rows)
 
 
 # ---- the package -------------------------------------------------------------------
@@ -404,14 +404,14 @@ class Compressed:
     """XML text compressed as it is written (one piece of a package entry)."""
 
     def __init__(self):
-        self._squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # quickly: the sheets are large
+        self._squeeze = deflate.compressor()
         self._out: list[bytes] = []
         self.crc = 0
         self.length = 0
 
     def write(self, text: str | bytes) -> None:
         raw = text if type(text) is bytes else text.encode("utf-8")
-        self.crc = zlib.crc32(raw, self.crc)
+        self.crc = deflate.crc32(raw, self.crc)
         self.length += len(raw)
         self._out.append(self._squeeze.compress(raw))
 
@@ -604,7 +604,7 @@ _NUMBER = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
 def numbered_from(f: Fragment, first: int) -> bool:
     """The fragment's rows are numbered from `first` (it was kept from a run that put it in the same place)."""
     start = f'<row r="{first}"'.encode()
-    return zlib.decompressobj(-15).decompress(f.data, len(start)) == start
+    return deflate.inflated(f.data, len(start)) == start
 
 
 def placed(f: Fragment, first: int) -> Fragment:
@@ -614,14 +614,13 @@ def placed(f: Fragment, first: int) -> Fragment:
         return f
     # as bytes, not text: the UTF-8 of ROW (one NUL byte) is in no other character's, and a year's rows are
     # numbered here (hundreds of megabytes), which decoding and encoding them again would double
-    raw = zlib.decompressobj(-15).decompress(f.data)
+    raw = deflate.inflated(f.data)
     if _ROW_BYTE not in raw:  # numbered for another place
         raw = _NUMBER_BYTES.sub(rb'\1' + _ROW_BYTE + b'"', raw)
     rows = raw.split(b"</row>")  # no text holds it: `<` is always escaped
     raw = b"</row>".join([row.replace(_ROW_BYTE, b"%d" % n) for n, row in enumerate(rows[:-1], start=first)]
                          + rows[-1:])
-    squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)  # as `fragment` does
-    return Fragment(squeeze.compress(raw) + squeeze.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw), f.rows)
+    return Fragment(deflate.piece(raw), deflate.crc32(raw), len(raw), f.rows)
 
 
 _ROW_BYTE = ROW.encode("utf-8")
