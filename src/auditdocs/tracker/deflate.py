@@ -28,9 +28,9 @@ def compressor():
     return _deflate.compressobj(QUICK, zlib.DEFLATED, -15)
 
 
-def inflated(data: bytes, most: int = 0) -> bytes:
-    """What a raw deflate piece holds (its first `most` bytes only, when given)."""
-    return _deflate.decompressobj(-15).decompress(data, most)
+def inflated(data: bytes) -> bytes:
+    """What a raw deflate piece holds."""
+    return _deflate.decompressobj(-15).decompress(data)
 
 
 crc32 = _deflate.crc32

@@ -604,7 +604,7 @@ _NUMBER = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
 def numbered_from(f: Fragment, first: int) -> bool:
     """The fragment's rows are numbered from `first` (it was kept from a run that put it in the same place)."""
     start = f'<row r="{first}"'.encode()
-    return deflate.inflated(f.data, len(start)) == start
+    return zlib.decompressobj(-15).decompress(f.data, len(start)) == start  # (zlib starts quicker for a few bytes)
 
 
 def placed(f: Fragment, first: int) -> Fragment:
