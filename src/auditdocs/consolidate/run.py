@@ -42,7 +42,7 @@ from ..learning.run import tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
-from ..register import SeenFile, file_hash, pack_record, places
+from ..register import SeenFile, file_hash, pack_record, pack_tags, places
 from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -345,7 +345,7 @@ class _AtHand:
     packed_summary: bytes
     held: Held
     facts: VersionFacts | None
-    tags: tuple[str, list] | None = None  # a complete record's theme tags: (signature, tags), `learning.run.tags_kept`
+    tags: tuple[str, bytes] | None = None  # a complete record's theme tags: (signature, `pack_tags` of `tags_kept`)
 
 
 class _ReadHere:
@@ -370,7 +370,7 @@ class _ReadHere:
             return None
         if (spec.id, spec.version) not in self._signatures:
             self._signatures[spec.id, spec.version] = tags_signature(spec, self.themes)
-        return self._signatures[spec.id, spec.version], tags_kept(spec, record, self.themes)
+        return self._signatures[spec.id, spec.version], pack_tags(tags_kept(spec, record, self.themes))
 
 
 HASH_AT_ONCE = 250  # files hashed per task of a worker process

@@ -255,11 +255,13 @@ def themes_keys(given) -> Callable[[str], bool]:
                 for content, tags in _tags_each(given.register, part, themes)
                 for audit_id in audits_of[content] for tag in tags}
 
-    shown = keys([c for c in chosen if c[0].audit_id in latest])
+    shown: set[str] | None = None
     every: set[str] | None = None
 
     def known(key: str) -> bool:
-        nonlocal every
+        nonlocal shown, every
+        if shown is None:  # (asked only for the rows the tracker has besides those it was written with)
+            shown = keys([c for c in chosen if c[0].audit_id in latest])
         if key in shown:
             return True
         if every is None:

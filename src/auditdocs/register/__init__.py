@@ -72,6 +72,7 @@ from .store import (
     never_wrote_a_tracker,
     open_register,
     pack_record,
+    pack_tags,
 )
 
 
@@ -92,4 +93,4 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
 
 __all__ = ["SCHEMA_VERSION", "AuditRegister", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
            "audit_from_allocation", "file_hash", "never_wrote_a_tracker",
-           "open_register", "pack_record", "register_files"]
+           "open_register", "pack_record", "pack_tags", "register_files"]

@@ -89,8 +89,8 @@ class AuditRegister(Protocol):
         """Let go of the tracker rows kept for `sheet` whose key is not one of `keys` (rows no longer on it)."""
         ...
 
-    def keep_theme_tags(self, tags: dict[str, tuple[str, list]]) -> None:
-        """Keep the theme tags of contents: content hash -> (signature, tags)."""
+    def keep_theme_tags(self, tags: dict[str, tuple[str, list | bytes]]) -> None:
+        """Keep the theme tags of contents: content hash -> (signature, tags: a list, or `pack_tags` of it)."""
         ...
 
     def record_learning(self, entries: Iterable[m.LearningAction], *, now: dt.datetime | None = None) -> None:

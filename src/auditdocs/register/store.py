@@ -363,6 +363,11 @@ def pack_record(record: m.AuditRecord) -> bytes:
     return zlib.compress(_json(data).encode("utf-8"), COMPRESSION)
 
 
+def pack_tags(tags: list) -> bytes:
+    """A content's theme tags (a list of JSON values) as `Register.keep_theme_tags` keeps them: compressed JSON."""
+    return zlib.compress(_json(tags).encode("utf-8"), COMPRESSION)
+
+
 def unpack_record(blob: bytes, file: str) -> m.AuditRecord:
     """The record `pack_record` packed, its date answers as dates. A record packed before dates were tagged
     (register schema 5 and earlier) keeps its date answers as the ISO text they were: every reader of a date
@@ -789,13 +794,14 @@ class Register(AuditRegister):
             if signatures.get(content) == signature:
                 yield content, json.loads(zlib.decompress(tags))
 
-    def keep_theme_tags(self, tags: dict[str, tuple[str, list]]) -> None:
-        """Keep the theme tags of contents: content hash -> (signature, tags: a list of JSON values)."""
+    def keep_theme_tags(self, tags: dict[str, tuple[str, list | bytes]]) -> None:
+        """Keep the theme tags of contents: content hash -> (signature, tags: a list of JSON values, or `pack_tags`
+        of it, when packed where they were made)."""
         self._writing()
         self._db.executemany(
             "INSERT INTO theme_tags (content_hash, signature, tags) VALUES (?,?,?) ON CONFLICT (content_hash) "
             "DO UPDATE SET signature=excluded.signature, tags=excluded.tags",
-            [(content, signature, zlib.compress(_json(rows).encode("utf-8"), COMPRESSION))
+            [(content, signature, rows if type(rows) is bytes else pack_tags(rows))
              for content, (signature, rows) in tags.items()])
 
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
