@@ -122,3 +122,24 @@ def test_pieces_compressed_by_isal_and_by_zlib_make_one_entry_any_unzip_reads(tm
     moved = stream.placed(kept, 9)
     assert deflate.inflated(moved.data) == row.replace(b"5", b"9") + row.replace(b"5", b"10")
     assert moved.crc == zlib.crc32(deflate.inflated(moved.data)) and stream.numbered_from(moved, 9)
+
+
+def test_the_runs_temporary_file_gives_back_each_row_as_written_read_in_order_or_not():
+    """`run._SpillFile`, where the rows written wait until the tracker is written: rows read in the order they were
+    written are read a megabyte at a time (read ahead), others one by one, while more are being added."""
+    import random
+    import tempfile
+
+    rng = random.Random(5)
+    with tempfile.TemporaryFile(buffering=0) as file:
+        spill = consolidate_run._SpillFile(file)
+        rows, where = [], []
+        for n in range(6000):
+            rows.append(("Zoë 孩子 " * rng.randint(0, 300) + str(n)).encode("utf-8") * (40 if n % 997 == 0 else 1))
+            where.append(spill.append(rows[-1]))
+            if n % 50 == 0:  # read while more is written: the last ones still waiting to be written
+                i = rng.randrange(len(rows))
+                assert spill.read_at(where[i], len(rows[i])) == rows[i]
+        order = list(range(len(rows)))
+        for i in order[:3000] + rng.sample(order, 500) + order[2000:]:
+            assert spill.read_at(where[i], len(rows[i])) == rows[i], i

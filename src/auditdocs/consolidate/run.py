@@ -824,6 +824,7 @@ class _SpillFile:
 
     def __init__(self, file):
         self._file, self._written, self._waiting, self._waiting_size = file, 0, [], 0
+        self._ahead_at, self._ahead, self._last_end = 0, b"", -1  # what was read ahead, where; where the last read ended
 
     def append(self, data: bytes) -> int:
         at = self._written + self._waiting_size
@@ -834,10 +835,18 @@ class _SpillFile:
         return at
 
     def read_at(self, at: int, size: int) -> bytes:
+        sequential, self._last_end = at == self._last_end, at + size
+        start = at - self._ahead_at
+        if 0 <= start and start + size <= len(self._ahead):  # (the file is only ever added to: never stale)
+            return self._ahead[start:start + size]
         if at + size > self._written:
             self._flush()
         self._use(self._file.seek, at)
-        return self._use(self._file.read, size)
+        if not sequential or size >= self.AT_ONCE:
+            return self._use(self._file.read, size)
+        # read in order (a sheet's rows, as they were written): a megabyte at a time, not a read per row
+        self._ahead_at, self._ahead = at, self._use(self._file.read, max(size, self.AT_ONCE))
+        return self._ahead[:size]
 
     def _flush(self) -> None:
         self._use(self._file.seek, self._written)
