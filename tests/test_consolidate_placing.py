@@ -31,21 +31,25 @@ def kept_rows(register: Path) -> dict[tuple[str, str], tuple]:
             "SELECT sheet, audit_id, data, crc, length, rows FROM rendered")}
 
 
+def _apart_always(monkeypatch, worth: int = 1) -> None:
+    """Every step that can work in worker processes does (from `worth` rows, files or pieces), with two of them, a
+    few at a time (several tasks, their results taken in order)."""
+    monkeypatch.setattr(parsing, "workers_available", lambda: 2)
+    for module, at_least, at_once, n in ((consolidate_run, "WORTH_PLACING_APART", "PLACE_AT_ONCE", 7),
+                                         (made_rows, "WORTH_RENDERING_APART", "RENDER_AT_ONCE", 5),
+                                         (consolidate_run, "WORTH_HASHING_APART", "HASH_AT_ONCE", 9),
+                                         (consolidate_run, "WORTH_SQUEEZING_APART", "SQUEEZE_AT_ONCE", 1)):
+        monkeypatch.setattr(module, at_least, worth)
+        monkeypatch.setattr(module, at_once, n)
+
+
 def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monkeypatch):
     library = load_library(SPECS)
     month = make_month(tmp_path / "month", library)
     made = {}
     for how, method, apart in (("here", "fork", 10 ** 9), ("forked", "fork", 1), ("spawned", "spawn", 1)):
         monkeypatch.setattr(parsing, "START_METHOD", method)
-        monkeypatch.setattr(parsing, "workers_available", lambda: 2)
-        monkeypatch.setattr(consolidate_run, "WORTH_PLACING_APART", apart)
-        monkeypatch.setattr(consolidate_run, "PLACE_AT_ONCE", 7)  # several tasks, results taken in order
-        monkeypatch.setattr(made_rows, "WORTH_RENDERING_APART", apart)
-        monkeypatch.setattr(made_rows, "RENDER_AT_ONCE", 5)
-        monkeypatch.setattr(consolidate_run, "WORTH_HASHING_APART", apart)
-        monkeypatch.setattr(consolidate_run, "HASH_AT_ONCE", 9)
-        monkeypatch.setattr(consolidate_run, "WORTH_SQUEEZING_APART", apart)
-        monkeypatch.setattr(consolidate_run, "SQUEEZE_AT_ONCE", 1)
+        _apart_always(monkeypatch, worth=apart)
         folder = tmp_path / how
         folder.mkdir()
         consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),
@@ -59,6 +63,54 @@ def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monk
         assert made[how][0] == here_sheets, how
         assert made[how][1] == here_rows, how
         assert made[how][2] == here_contents and len(here_contents) == 60, how
+
+
+def test_a_run_starts_its_worker_processes_once_and_again_only_after_one_died(tmp_path, monkeypatch):
+    """The forms are hashed, read, and their rows written, numbered and compressed by the same worker processes
+    (started once: on Windows each is a new interpreter). When one dies while the forms are read (the computer ran
+    out of memory), the forms it had not read are read in the run's own process, and the steps after start others:
+    the tracker and register are those of a run in which none died."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from auditdocs.consolidate import apart
+
+    library = load_library(SPECS)
+    month = make_month(tmp_path / "month", library)
+    monkeypatch.setattr(parsing, "START_METHOD", "fork")  # (the worker below dies as it was forked)
+    _apart_always(monkeypatch)
+    started = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *given, **named):
+            started.append(1)
+            super().__init__(*given, **named)
+
+    monkeypatch.setattr(apart, "ProcessPoolExecutor", Counted)
+    read_one = parsing._read_one
+
+    def dies_on_the_fifth(path, *given):
+        if path.name == sorted(p.name for p in month.returned.rglob("*.docx"))[4] and os.getpid() != parent:
+            os._exit(1)
+        return read_one(path, *given)
+
+    made = {}
+    for how in ("none died", "one died"):
+        parent = os.getpid()
+        if how == "one died":
+            monkeypatch.setattr(parsing, "_read_one", dies_on_the_fifth)
+        started.clear()
+        folder = tmp_path / how.replace(" ", "-")
+        folder.mkdir()
+        consolidate_returns(files_workspace(folder / "tracker.xlsx", folder / "register.sqlite", library),
+                            [month.returned], now=NOW, workers=2)
+        made[how] = (sheets(folder / "tracker.xlsx"), kept_rows(folder / "register.sqlite"),
+                     contents(folder / "register.sqlite"))
+        if how == "none died":
+            assert len(started) == 1 and parsing.read_by_workers == 60
+        else:
+            assert len(started) == 2 and parsing.read_by_workers < 60
+    assert made["one died"] == made["none died"] and len(made["none died"][2]) == 60
 
 
 def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now():

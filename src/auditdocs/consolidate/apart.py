@@ -2,8 +2,12 @@
 Audits and Actions rows written, the Answers and Judgements rows numbered for their place), so that this
 process, which does the rest alone, is not the one everybody waits for.
 
-The workers start as the readers do (`parsing.START_METHOD`: forked where the system can, else spawned, as on
-Windows) and end with the run however it ends. The results come back in the order of the tasks.
+One run starts its worker processes once (`run_workers`), when a step first has enough to give them, and every
+step after it uses the same ones: the forms are hashed, then read, then their rows written, numbered and
+compressed by the same processes (starting them costs, on Windows most: each is a new interpreter). They start as
+the readers do (`parsing.START_METHOD`: forked where the system can, else spawned, as on Windows), with what
+the readers need (`Workers.readers`), and end with the run however it ends. The results come back in the order of
+the tasks.
 """
 from __future__ import annotations
 
@@ -13,34 +17,96 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from . import parsing
 
 AHEAD = 2  # tasks per worker sent before their results are taken (not a year's rows held at once)
 
 
+class Workers:
+    """The worker processes of one run (`run_workers`): `count` of them, started when first needed, each with the
+    form specs and what the readers make of each form (`readers`, `parsing._start`)."""
+
+    def __init__(self, count: int | None = None):
+        self.count = count or parsing.workers_available()
+        self.library = self.render = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def readers(self, library, render) -> None:
+        """What the workers need to read forms (`parsing.read_forms`): given before they start, else those read
+        the forms in processes of their own."""
+        if self._pool is None:
+            self.library, self.render = library, render
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            if self.library is not None:
+                parsing.import_readers()
+            context = multiprocessing.get_context(parsing.START_METHOD)
+            self._pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=parsing._start,
+                                             initargs=(self.library, self.render, os.getpid()))
+        return self._pool
+
+    def broken(self) -> None:
+        """A worker died (the computer ran out of memory, a fault in a library): the next step starts others."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_running: ContextVar[Workers | None] = ContextVar("auditdocs_run_workers", default=None)
+
+
+@contextmanager
+def run_workers(count: int | None = None) -> Iterator[Workers]:
+    """The worker processes every step of a run uses (`in_order`, `parsing.read_forms`), ended with it. (Per
+    thread: two runs at once, as the browser interface may make, each have their own.)"""
+    workers = Workers(count)
+    token = _running.set(workers)
+    try:
+        yield workers
+    finally:
+        _running.reset(token)
+        workers.close()
+
+
+def running() -> Workers | None:
+    """The run's worker processes (`run_workers`), if any."""
+    return _running.get()
+
+
 def in_order(work: Callable[[object], list], tasks: Iterable, worth: bool) -> Iterator:
     """Each result of `work(task)` (a list) for each task, in order: in worker processes when `worth` it and
     there are two processors or more, else here. `work` and the tasks must be picklable (a function of a module).
     The tasks are taken as they are needed (a generator's are not all made at once)."""
-    workers = parsing.workers_available()
-    if not worth or workers < 2:
+    workers = running()
+    if not worth or (workers.count if workers is not None else parsing.workers_available()) < 2:
         for task in tasks:
             yield from work(task)
         return
-    context = multiprocessing.get_context(parsing.START_METHOD)  # (as the readers start)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(os.getpid(),)) as pool:
-        waiting, running = iter(tasks), deque()
-        with parsing.workers_starting():
-            for task in itertools.islice(waiting, workers * AHEAD):
-                running.append(pool.submit(work, task))
-        while running:
-            done = running.popleft().result()
-            following = next(waiting, None)
-            if following is not None:
-                running.append(pool.submit(work, following))
-            yield from done
+    if workers is None:  # a step called outside a run: workers of its own
+        with run_workers() as workers:
+            yield from _in_pool(workers, work, tasks)
+        return
+    yield from _in_pool(workers, work, tasks)
 
 
-def _start(parent: int) -> None:
-    parsing._start(None, None, parent)  # a worker that ends with the run (and collects its cycles)
+def _in_pool(workers: Workers, work: Callable[[object], list], tasks: Iterable) -> Iterator:
+    pool = workers.pool()
+    waiting, running_now = iter(tasks), deque()
+    with parsing.workers_starting():
+        for task in itertools.islice(waiting, workers.count * AHEAD):
+            running_now.append(pool.submit(work, task))
+    while running_now:
+        done = running_now.popleft().result()
+        following = next(waiting, None)
+        if following is not None:
+            running_now.append(pool.submit(work, following))
+        yield from done

@@ -13,9 +13,9 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Iterator
@@ -85,6 +85,12 @@ def _read_one(path: Path, library, render) -> tuple[m.AuditRecord, dict | None, 
         return record, None, check
 
 
+def import_readers() -> None:
+    """The form readers imported here, before worker processes are forked from this one: once, not in each."""
+    from ..forms.docx import reader  # noqa: F401
+    from ..forms.xlsx import reader as xlsx_reader  # noqa: F401
+
+
 def workers_available() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -103,15 +109,18 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
         for i, path in enumerate(paths):
             yield i, *_read_one(path, library, render)
         return
-    from ..forms.docx import reader  # noqa: F401  imported once here, not again in every worker
-    from ..forms.xlsx import reader as xlsx_reader  # noqa: F401
+    from . import apart
 
     chunks = [list(range(i, min(i + CHUNK, len(paths)))) for i in range(0, len(paths), CHUNK)]
     done: set[int] = set()
-    context = multiprocessing.get_context(START_METHOD)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
-                                 initargs=(library, render, os.getpid())) as pool:
+    run = apart.running()
+    with ExitStack() as stack:
+        # the run's worker processes when they were started for these forms (`apart.Workers.readers`), else some
+        if run is None or run.library is not library or run.render is not render or run.count != workers:
+            run = stack.enter_context(apart.run_workers(workers))
+            run.readers(library, render)
+        try:
+            pool = run.pool()
             # A few chunks ahead of what this process has taken, not all at once: what is read waits here
             # (whole records, with their rows) only until it is taken, and each is let go once it is.
             waiting = iter(chunks)
@@ -130,8 +139,8 @@ def read_forms(paths: list[Path], library, workers: int | None = None, render=No
                     following = next(waiting, None)
                     if following is not None:
                         futures[pool.submit(_read, [str(paths[i]) for i in following])] = following
-    except BrokenProcessPool:
-        pass
+        except BrokenProcessPool:
+            run.broken()
     for i, path in enumerate(paths):
         if i not in done:
             yield i, *_read_one(path, library, render)

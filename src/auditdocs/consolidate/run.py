@@ -234,7 +234,7 @@ def consolidate_returns(ws: Workspace, paths: list[Path] | None = None, *, prefe
 
             return Summary(path, ws.register, not_changed=f"{no_forms(paths)} The tracker was not changed.")
     return _consolidate(_reading(found, library, workers, progress), library, path, ws, prefer_newer,
-                        now or dt.datetime.now(), read_files=True, check=True)
+                        now or dt.datetime.now(), read_files=True, check=True, workers=workers)
 
 
 def attach_files(ws: Workspace, attach: list[tuple[Path, str]], *, today: dt.date | None = None) -> list[str]:
@@ -256,7 +256,7 @@ def consolidate_records(ws: Workspace, records: list[m.AuditRecord], *, prefer_n
     nothing, when the tracker cannot be updated (see `consolidate_returns`)."""
     library = ws.library()
 
-    def gather(reg, batch, render, themes=()) -> list[plan.Seen]:
+    def gather(reg, batch, reader) -> list[plan.Seen]:
         seen = []
         for n, rec in enumerate(records):
             folder = os.path.abspath(rec.folder) if rec.folder else ""
@@ -282,9 +282,9 @@ def register_from_folders(ws: Workspace, paths: list[Path], library, tracker_pat
 
 def _reading(found, library, workers, progress: Progress | None = None):
     """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
-    their content; each read with its audit's rows of the sheets nobody edits (`render`)."""
+    their content; each read with what `reader` (a `_ReadHere`) makes of it."""
 
-    def gather(reg, batch, render, themes=()) -> list[plan.Seen]:
+    def gather(reg, batch, reader: _ReadHere) -> list[plan.Seen]:
         paths = [str(file) for file, _ in found]  # hashed in worker processes when there are many (a year's forms)
         hashes = list(apart.in_order(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
                                      len(paths) >= WORTH_HASHING_APART))
@@ -303,7 +303,7 @@ def _reading(found, library, workers, progress: Progress | None = None):
         todo = sorted(first.values())
         pending = []
         for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
-                                                                  _ReadHere(render, library, themes)), start=1):
+                                                                  reader), start=1):
             report(progress, done, len(todo))
             n = todo[i]
             record.folder = seen[n].folder
@@ -420,9 +420,11 @@ def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
 
 
 def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer: bool, now: dt.datetime,
-                 read_files: bool = False, write: bool = True, check: bool = False) -> Summary:
+                 read_files: bool = False, write: bool = True, check: bool = False, workers: int | None = None
+                 ) -> Summary:
     """One run, in one transaction of the workspace's register (opened once). `check`: stop, changing nothing,
-    before anything is read when the tracker cannot be updated (`_check`)."""
+    before anything is read when the tracker cannot be updated (`_check`); `workers`: how many worker processes
+    (default: one per processor), started once for the run (`apart.run_workers`)."""
     register = ws.register
     today = now.date()
     reg_exists = register.exists()
@@ -434,7 +436,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
     # the rows written (evidence) wait in a file with no name: removed by the system however the run ends,
     # even killed outright (unlinked at once on Linux, O_TEMPORARY on Windows), unlike a private_folder
     with _collector_paused(), ws.open_register(write=True, create=True) as reg, \
-            tempfile.TemporaryFile(buffering=0) as spill_file:  # (unbuffered: a failed write fails there, not at close)
+            tempfile.TemporaryFile(buffering=0) as spill_file, \
+            apart.run_workers(workers) as run_workers:  # (the file unbuffered: a failed write fails there, not at close)
         spill = _SpillFile(spill_file)
         if check and ready:
             _check(path, ws, reg)
@@ -474,7 +477,9 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 reg.keep_theme_tags(tagged)
 
         folder = ws.folder if ws.settings_file is not None else None  # what the added sheets read there (themes.xlsx)
-        seen = gather(reg, batch, big if write else None, workspace_themes(folder) if write else ())
+        reader = _ReadHere(big if write else None, library, workspace_themes(folder) if write else ())
+        run_workers.readers(library, reader)
+        seen = gather(reg, batch, reader)
         _place(reg, seen, placing, placed)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
