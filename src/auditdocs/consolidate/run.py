@@ -783,7 +783,7 @@ def _big_sheet(sheet, listed, old: OldSheet, cells, library, reg, big: BigSheets
     return book.BigSheet([f for f in fragments if f.rows])
 
 
-PLACE_AT_ONCE = 32  # fragments numbered for their place per task of a worker process
+PLACE_AT_ONCE = 128  # fragments numbered for their place per task of a worker process (a few hundred tasks a year)
 WORTH_PLACING_APART = 256  # fewer fragments than this to number: numbered here
 
 
