@@ -487,6 +487,24 @@ def test_a_lock_left_by_a_process_that_died_on_this_machine_is_taken_over(path, 
     assert not lock_path(path).exists()
 
 
+def test_a_draft_of_the_lock_left_by_a_run_stopped_as_it_was_locking_goes_with_the_next_run(path, library):
+    """A run stopped between writing its lock's draft and linking it into place leaves the draft and no lock: the
+    next run takes no lock over, and lets the draft go. Drafts of runs still running, or of another machine (a
+    shared folder), stay."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    drafts = {}
+    for who, host, pid in (("gone", socket.gethostname(), int(gone.stdout)), ("running", socket.gethostname(),
+                                                                               os.getppid()),
+                           ("elsewhere", "another-pc", 999999999)):
+        drafts[who] = lock_path(path).with_name(f".{lock_path(path).name}-{pid}")
+        drafts[who].write_text(json.dumps({"user": "testworth", "host": host, "pid": pid,
+                                           "since": "2026-11-30T09:00:00"}))
+    with open_register(path, write=True, create=True) as reg:
+        reg.record_audits([allocated(library)])
+    assert not lock_path(path).exists() and not drafts["gone"].exists()
+    assert drafts["running"].exists() and drafts["elsewhere"].exists()
+
+
 def test_a_lock_from_another_machine_is_never_taken_over(path):
     lock_path(path).write_text(json.dumps({"user": "fictionby", "host": "another-pc", "pid": 999999999,
                                            "since": "2026-11-30T09:00:00"}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import getpass
+import glob
 import json
 import os
 import socket
@@ -153,8 +154,17 @@ class WriterLock:
                 raise UserError(f"cannot lock the register {self.register} ({exc.strerror or exc}): check that "
                                 "its folder exists and that you may write there.") from None
             self.held = True
+            self._forget_drafts(me)
             return
         raise self._busy()
+
+    def _forget_drafts(self, me: Holder) -> None:
+        """Drafts of the lock left by runs stopped as they were locking (between writing the draft and linking it
+        into place: no lock was left to take over), by runs of this machine that are no longer running."""
+        for draft in self.path.parent.glob(f".{glob.escape(self.path.name)}-*"):
+            holder = read_holder(draft)
+            if holder is not None and holder.host == me.host and holder.pid != me.pid and not running(holder.pid):
+                draft.unlink(missing_ok=True)
 
     def _create(self, me: Holder) -> None:
         """The lock file with who holds it, made whole in one step (a hard link to a file written first), so that
