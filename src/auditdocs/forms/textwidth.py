@@ -117,8 +117,10 @@ def _piece_widths(paragraph: str, bold: bool, size: float) -> Iterable[tuple[flo
     known = _WORDS.get((bold, size))
     if known is None or len(known) > _WORDS_KEPT:
         known = _WORDS[bold, size] = {}
-    widths = list(map(known.get, words))
-    if None in widths:
+    try:  # (nearly always every word is known: one pass, no test of each)
+        widths = list(map(known.__getitem__, words))
+    except KeyError:
+        widths = list(map(known.get, words))
         for i, word in enumerate(words):
             if widths[i] is None:
                 widths[i] = known[word] = tuple(_piece_points(p, bold, size) for p in _PIECES(word + " "))
