@@ -230,6 +230,28 @@ def test_formula_like_text_lands_as_text(library, tracker):
     assert evidence and all(c.data_type == "s" for c in evidence)
 
 
+def test_a_text_written_without_a_change_is_written_as_cell_safe_and_escaped_write_it():
+    """`stream.cell_xml` looks once for anything `cell_safe` or `_escaped` would change, and writes a text with
+    nothing to change as it is: the same cell as the text made safe and escaped, for texts of every kind."""
+    import random
+
+    from auditdocs.files import MAX_CELL_TEXT, cell_safe
+    from auditdocs.tracker.stream import _escaped, cell_xml
+
+    def written_in_full(text: str) -> str:
+        safe = cell_safe(text)
+        space = ' xml:space="preserve"' if safe.strip() and safe != safe.strip() else ""
+        return f'<c r="B7" s="3" t="inlineStr"><is><t{space}>{_escaped(safe)}</t></is></c>'
+
+    rng = random.Random(11)
+    letters = "ab &<>\r\n\t\x00\x01\x08\x0b\x0c\x0e\x1f\x7f\ud800é👍 =+-@\xa0\u2028"
+    texts = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 14))) for _ in range(20000)]
+    texts += [" ".join(FORMULA_LIKE), "x" * MAX_CELL_TEXT, "x" * (MAX_CELL_TEXT + 1), " " + "y" * MAX_CELL_TEXT,
+              "z\r", "\r", "a & b < c > d"]
+    for text in texts:
+        assert cell_xml(text, 3, "B7") == written_in_full(text), repr(text[:40])
+
+
 def filled_record(spec: m.FormSpec, n: int) -> m.AuditRecord:
     """Every field and one action row of any form, filled with a value of the right kind."""
     def value(f):

@@ -103,7 +103,8 @@ def lines(text: str, room: float, size: float, bold: bool = False, most: int = 0
     return max(1, total)
 
 
-#: Words seen (up to and including the space after them), per (bold, size): their pieces' widths (`_piece_widths`).
+#: Words seen (up to and including the space after them; a paragraph's last word, with none after it, as the word
+#: and a newline), per (bold, size): their pieces' widths (`_piece_widths`).
 _WORDS: dict[tuple[bool, float], dict[str, tuple[tuple[float, float], ...]]] = {}
 _WORDS_KEPT = 65536  # words kept per (bold, size) before they are forgotten (memory stays small)
 
@@ -117,13 +118,18 @@ def _piece_widths(paragraph: str, bold: bool, size: float) -> Iterable[tuple[flo
     known = _WORDS.get((bold, size))
     if known is None or len(known) > _WORDS_KEPT:
         known = _WORDS[bold, size] = {}
-    widths = list(map(known.get, words))
-    if None in widths:
+    try:  # (nearly always every word is known: one pass, no test of each)
+        widths = list(map(known.__getitem__, words))
+    except KeyError:
+        widths = list(map(known.get, words))
         for i, word in enumerate(words):
             if widths[i] is None:
                 widths[i] = known[word] = tuple(_piece_points(p, bold, size) for p in _PIECES(word + " "))
-    if last:  # the rest of the line, with no space after it
-        widths.append([_piece_points(p, bold, size) for p in _PIECES(last)])
+    if last:  # the rest of the line, with no space after it (kept as the word and a newline, which no word holds)
+        rest = known.get(last + "\n")
+        if rest is None:
+            rest = known[last + "\n"] = tuple(_piece_points(p, bold, size) for p in _PIECES(last))
+        widths.append(rest)
     return chain.from_iterable(widths)
 
 

@@ -281,12 +281,24 @@ def _first_words(stems: tuple[tuple[str, ...] | None, ...]) -> tuple[re.Pattern 
     return pattern, {stem: tuple(i for i, own in enumerate(stems) if own and stem.startswith(own)) for stem in every}
 
 
+#: The one character, not a letter or digit, that `folded` makes a letter (YPOGEGRAMMENI, to iota).
+_FOLDS_TO_A_LETTER = "\u0345"
+
+
 def _word_starts(text: str, low: str, stems: tuple[tuple[str, ...] | None, ...]) -> list[list[int]]:
     """For each of the themes' `stems` (see `_first_words`), every place in `low` (`text` folded) where one of its
-    stems begins a word (in order). One pass for all themes: the places where any stem begins, each looked for
-    from the one before."""
+    stems begins a word (in order). One pass for all themes: the places where any stem begins, found in one go
+    (`finditer`, which goes on after the end of each: no word begins inside a stem, which is letters and digits,
+    in `text` either, but after `_FOLDS_TO_A_LETTER`), else each looked for from the one before."""
     pattern, themes_of = _first_words(stems)
     places: list[list[int]] = [[] for _ in stems]
+    if pattern is not None and _FOLDS_TO_A_LETTER not in text:
+        for found in pattern.finditer(low):
+            at = found.start()
+            if at == 0 or not text[at - 1].isalnum():  # the search's own test: no letter or digit before
+                for i in themes_of[found.group()]:
+                    places[i].append(at)
+        return places
     at = -1
     while pattern is not None and (found := pattern.search(low, at + 1)):
         at = found.start()

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from ..contrast import WHITE, text_on
-from ..files import cell_safe, looks_like_formula
+from ..files import MAX_CELL_TEXT, cell_safe, looks_like_formula
 from ..forms.textwidth import CELL_PADDING, cell_height, column_points
 from . import deflate
 from .rows import Col, Graded
@@ -207,6 +207,9 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
+#: A character `cell_safe` takes out (`files.ILLEGAL_CHARACTERS_RE`) or `_escaped` writes otherwise.
+_TO_CHANGE = re.compile(r"[\000-\010\013\014\016-\037&<>\r]").search
+
 _MAYBE_FORMULA = frozenset("=+-@ \t\r\n\xa0")
 
 
@@ -219,9 +222,11 @@ def cell_xml(value, style: int, ref: str = "") -> str:
     if isinstance(value, Graded):
         value = value.label
     if isinstance(value, str):
-        text = cell_safe(value)
+        # one look first: most texts (long answers too) have nothing for `cell_safe` or `_escaped` to change
+        plain = len(value) <= MAX_CELL_TEXT and not _TO_CHANGE(value)
+        text = value if plain else cell_safe(value)
         space = ' xml:space="preserve"' if text.strip() and text != text.strip() else ""
-        return f'<c{r}{s} t="inlineStr"><is><t{space}>{_escaped(text)}</t></is></c>'
+        return f'<c{r}{s} t="inlineStr"><is><t{space}>{text if plain else _escaped(text)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c{r}{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
