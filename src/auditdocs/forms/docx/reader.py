@@ -747,7 +747,8 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
             sdt.set(PLACEHOLDER_SHOWN, "1")
             for t in sdt.iter(T):
                 t.text = ""
-    return _Body(element, tagged, revised, damaged, not _STRAY_TEXT(element), kinds_of, tables)
+    plain = _ALL_TEXT_IN_T(element) or not _STRAY_TEXT(element)
+    return _Body(element, tagged, revised, damaged, plain, kinds_of, tables)
 
 
 def _controls_and_tables(element) -> tuple[list, list]:
@@ -796,6 +797,11 @@ _STRAY_TEXT = etree.XPath("boolean(descendant::text()[not(parent::w:t)][not(" + 
     f"parent::w:{name.split('}')[1]}" for name in TEXT[1:]) + ")])", namespaces={"w": W[1:-1]})  # of it: tested first)
 
 
+#: Is every text node in an element a w:t's text (as Word writes)? Then there is no stray text (`_STRAY_TEXT`,
+#: whose test of every text node costs more than these two counts).
+_ALL_TEXT_IN_T = etree.XPath("count(descendant::text()) = count(descendant::w:t/text())", namespaces={"w": W[1:-1]})
+
+
 def _all_text(element) -> str:
     return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
 
@@ -824,9 +830,12 @@ def _visible_text(element, plain: bool = False) -> str:
         return ""
     if "\n" not in text and "\r" not in text:  # one line, as most answers are (what clean_text gives it)
         return "" if len(text) <= 40 and _norm(text) in PLACEHOLDERS else stripped
-    lines = text.split("\n")
-    lines = [line for line in lines if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
-    return clean_text("\n".join(lines))
+    if "\r" in text:
+        lines = [line for line in text.split("\n") if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
+        return clean_text("\n".join(lines))
+    # one pass: the lines kept, each trimmed as `clean_text` trims them (it would split them again)
+    lines = [line.rstrip() for line in text.split("\n") if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
+    return "\n".join(lines).strip("\n").strip()
 
 
 def _norm(text: str) -> str:
