@@ -480,27 +480,30 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
     previous: _Part | None = None
     text = body.text
     for tbl in body.tables:
-        rows = _children(tbl, TR)
-        if not rows:
+        head = next(tbl.iterchildren(TR), None)  # its first row (the others are looked at only in an action table)
+        if head is None:
             continue
-        first = next(rows[0].iterchildren(TC), None)
+        first = next(head.iterchildren(TC), None)
         table = by_ref.get(text(first).strip()) if first is not None else None
         tagged = tagged_by.get(tbl)
-        if table is not None or (tagged is not None and tagged.id not in last and rows[0] not in tagged_rows):
+        if table is not None or (tagged is not None and tagged.id not in last and head not in tagged_rows):
             table = table or tagged  # a heading row (its reference may be lost: a tagged control says which)
             if table.id in last and not _follows(tbl, last[table.id].element):
                 continue  # a second copy of a table already read
             part = last.get(table.id)
             if part is None:
-                heading = [text(c) for c in _children(rows[0], TC)]
+                heading = [text(c) for c in _children(head, TC)]
                 part = _Part(table, _column_positions(heading, table), heading, tbl)
-            data_rows = rows[1:]
+            data_rows = _children(tbl, TR)[1:]
         elif tagged is not None:
-            part = last.get(tagged.id) or _Part(tagged, _column_positions([text(c) for c in _children(rows[0], TC)], tagged),
+            part = last.get(tagged.id) or _Part(tagged, _column_positions([text(c) for c in _children(head, TC)], tagged),
                                                 [], tbl)
-            data_rows = rows
-        elif previous is not None and _follows(tbl, previous.element) and _looks_like(rows, previous, refs, text):
-            part, data_rows = previous, rows
+            data_rows = _children(tbl, TR)
+        elif previous is not None and _follows(tbl, previous.element):
+            data_rows = _children(tbl, TR)
+            if not _looks_like(data_rows, previous, refs, text):
+                continue
+            part = previous
         else:
             continue
         values = found.rows.setdefault(part.table.id, [])
