@@ -38,6 +38,11 @@ ODD = f"""<w:document xmlns:w="{NS['w']}"><w:body>
 <w:tc><w:p><w:r><w:t>   </w:t></w:r></w:p><w:p><w:r><w:t>click here to enter text.</w:t></w:r></w:p>
 <w:p><w:r><w:t>x</w:t><w:t><w:t>nested</w:t>t</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
 </w:body></w:document>""".encode()
+#: All its text in w:t, some of it in odd places: text elements holding paragraphs, a text element outside any.
+ODD_PLAIN = (f'<w:document xmlns:w="{NS["w"]}"><w:body><w:p><w:r><w:t>a<w:p><w:r><w:t>in</w:t></w:r></w:p></w:t>'
+             "<w:tab/></w:r></w:p><w:tbl><w:tr><w:tc><w:r><w:t>outside</w:t></w:r><w:p><w:r><w:t>Type here</w:t></w:r>"
+             "</w:p></w:tc><w:tc><w:sdt><w:sdtContent><w:r><w:t>x</w:t></w:r></w:sdtContent></w:sdt></w:tc></w:tr></w:tbl>"
+             "</w:body></w:document>").encode()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +50,7 @@ def documents(tmp_path_factory, lo_profile) -> list[tuple[str, bytes]]:
     """(name, word/document.xml) of every document compared."""
     folder = tmp_path_factory.mktemp("paths")
     library = load_library(SPECS)
-    found, forms = [("odd", ODD)], []
+    found, forms = [("odd", ODD), ("odd plain", ODD_PLAIN)], []
     for n, spec in enumerate(library.current()):
         answers, tables = full_answers(spec, seed=n)
         data = fill_docx(WordForm(spec).render(record_values(spec, n), f"AUD-202611-PATH{n:04d}"), answers, tables)
@@ -114,7 +119,7 @@ def test_visible_text_is_as_before(documents):
     compared = multi_line = 0
     for name, xml in documents:
         body, prepared = _prepared(xml)
-        for element in body.iter(reader.TC, reader.P, reader.SDT, reader.T):
+        for element in body.iter(reader.TC, reader.P, reader.SDT, *reader.TEXT):
             for plain in {False, prepared.plain}:
                 got = reader._visible_text(element, plain)
                 assert got == _visible_text_before(element, plain), (name, element.tag, plain)

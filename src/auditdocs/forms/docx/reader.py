@@ -831,16 +831,16 @@ def _visible_text(element, plain: bool = False) -> str:
     body has no text outside text elements (`_Body.plain`), so that a paragraph's text is all its text."""
     if element is None:
         return ""
-    tag = element.tag
-    if plain and tag != T and tag not in MARKS:
+    if plain:
         # `_all_text` of each paragraph, written out (~140 elements a form, most of them one paragraph)
         paragraphs = element.iter(P)
         first = next(paragraphs, None)
         text = "" if first is None else tostring(first, method="text", encoding=str, with_tail=False)
         for p in paragraphs:
             text += "\n" + tostring(p, method="text", encoding=str, with_tail=False)
-        if not text:
-            text = _all_text(element)  # a control inside a paragraph
+        if not text:  # a control inside a paragraph (a text element's own text is not its text elements' text)
+            tag = element.tag
+            text = _all_text(element) if tag != T and tag not in MARKS else "".join(_TEXTS(element))
     else:
         text = "\n".join(["".join(_TEXTS(p)) for p in element.iter(P)])
         if not text:
