@@ -425,6 +425,7 @@ class _Places:
     refs: frozenset[str]  # every row reference, as `_norm` gives it, and the heading "ref"
     wanted: frozenset[str]  # the tags of the controls of fields and details
     column_tags: dict[str, m.Table]  # the tags of the controls of action table columns -> their table
+    in_cells: frozenset[str] = frozenset()  # the ids of the fields in `cells`
 
 
 _places_kept: dict[int, tuple[m.FormSpec, _Places]] = {}
@@ -437,15 +438,17 @@ def _places(spec: m.FormSpec) -> _Places:
     cells = answer_cells(spec)
     refs = {"ref"} | {_norm(ref) for _, item in spec.items() for ref in row_slots(item)}
     places = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
-                    {c.tag(t.id): t for t in spec.tables for c in t.columns})
+                    {c.tag(t.id): t for t in spec.tables for c in t.columns},
+                    frozenset(f.id for targets in cells.values() for f, _ in targets))
     _places_kept[id(spec)] = (spec, places)
     return places
 
 
 def _read_rows_by_reference(body: _Body, spec: m.FormSpec, found: _Found) -> None:
-    layout = _places(spec).cells
-    if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
+    places = _places(spec)
+    if found.raw.keys() >= places.in_cells:
         return  # every answer was found by its tag
+    layout = places.cells
     for tr in body.element.iter(TR):
         cells = _children(tr, TC)
         if len(cells) < 3:
@@ -733,7 +736,11 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
     for sdt in controls:
         if not damaged and sdt.get(LIBREOFFICE_DAMAGED):
             damaged = True
-        props = _sdt_props(sdt)
+        props = None
+        for child in sdt:  # (`_sdt_props`, written out)
+            if child.tag == SDT_PR:
+                props = child
+                break
         tag, showing, kinds = None, False, []
         if props is not None:  # its tag (as `_tag_of` finds it), placeholder flag, tick box and date properties
             for child in props:  # one pass over them all (cheaper than iterchildren() with these four tags)
