@@ -426,6 +426,7 @@ class _Places:
     wanted: frozenset[str]  # the tags of the controls of fields and details
     column_tags: dict[str, m.Table]  # the tags of the controls of action table columns -> their table
     in_cells: frozenset[str] = frozenset()  # the ids of the fields in `cells`
+    field_ids: frozenset[str] = frozenset()  # the ids of every field
 
 
 _places_kept: dict[int, tuple[m.FormSpec, _Places]] = {}
@@ -439,7 +440,8 @@ def _places(spec: m.FormSpec) -> _Places:
     refs = {"ref"} | {_norm(ref) for _, item in spec.items() for ref in row_slots(item)}
     places = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
                     {c.tag(t.id): t for t in spec.tables for c in t.columns},
-                    frozenset(f.id for targets in cells.values() for f, _ in targets))
+                    frozenset(f.id for targets in cells.values() for f, _ in targets),
+                    frozenset(f.id for f in spec.fields))
     _places_kept[id(spec)] = (spec, places)
     return places
 
@@ -636,10 +638,10 @@ def _run_together(text: str, labels: tuple[str, ...]) -> list[str] | None:
 
 
 def _read_remaining_by_order(body: _Body, spec: m.FormSpec, found: _Found) -> None:
-    missing = [f for f in spec.fields if f.id not in found.raw]
-    if not missing:
-        return
     places = _places(spec)
+    if found.raw.keys() >= places.field_ids:
+        return  # nothing is missing (most forms)
+    missing = [f for f in spec.fields if f.id not in found.raw]
     loose = [s for s, tag in body.controls
              if tag not in places.wanted and tag not in places.column_tags and _ancestor(s, TR) is None]
     if len(loose) == len(missing) and all(_kind(s) == _field_kind(f) for s, f in zip(loose, missing)):
