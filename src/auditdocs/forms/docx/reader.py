@@ -480,7 +480,7 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
     by_ref = {t.ref: t for t in spec.tables}
     places = _places(spec)
     refs = places.refs
-    tagged_by, tagged_rows = _tagged_tables(columns, places.column_tags)
+    tagged_by, tagged_rows = _tagged_tables(columns, places.column_tags, body.element)
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
     text = body.text
@@ -522,15 +522,16 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
         last[part.table.id] = previous = part
 
 
-def _tagged_tables(columns: list[tuple[str, etree._Element]], by_column_tag: dict[str, m.Table]
+def _tagged_tables(columns: list[tuple[str, etree._Element]], by_column_tag: dict[str, m.Table], body
                    ) -> tuple[dict[etree._Element, m.Table], set[etree._Element]]:
     """For each w:tbl whose rows hold an action table's column controls, that action table (the first such
-    control's, in document order); and the rows (w:tr, of any w:tbl) that hold one."""
+    control's, in document order); and the rows (w:tr, of any w:tbl) that hold one. (`body`: the w:body they
+    are in, where the walk up from each control stops: no row lies above it.)"""
     tables: dict[etree._Element, m.Table] = {}
     rows: set[etree._Element] = set()
     for tag, sdt in columns:
         node = sdt.getparent()
-        while node is not None:
+        while node is not None and node is not body:
             parent = node.getparent()
             if node.tag == TR and parent is not None and parent.tag == TBL:
                 rows.add(node)
