@@ -8,6 +8,7 @@ answers give the same JSON whatever the file format.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -99,10 +100,15 @@ def subject_values(spec: m.FormSpec, raw: dict[str, object]) -> dict[str, str]:
     them; runs of spaces as one)."""
     subject = {}
     for h in spec.header:
-        kind = m.Field(h.id, h.label, "date" if h.type == "date" else "line", "", "", "")
-        value, _ = normalise(kind, raw.get(h.id), h.label)
+        value, _ = normalise(_read_as(h.id, h.label, h.type == "date"), raw.get(h.id), h.label)
         subject[h.id] = value.isoformat() if isinstance(value, dt.date) else value or ""
     return subject
+
+
+@functools.lru_cache(maxsize=256)
+def _read_as(field_id: str, label: str, date: bool) -> m.Field:
+    """How a detail is read: a date, else a line of text (made once for each detail: a form has several)."""
+    return m.Field(field_id, label, "date" if date else "line", "", "", "")
 
 
 def take_subject(spec: m.FormSpec, raw: dict[str, object], record: m.AuditRecord) -> None:

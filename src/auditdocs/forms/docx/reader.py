@@ -425,6 +425,8 @@ class _Places:
     refs: frozenset[str]  # every row reference, as `_norm` gives it, and the heading "ref"
     wanted: frozenset[str]  # the tags of the controls of fields and details
     column_tags: dict[str, m.Table]  # the tags of the controls of action table columns -> their table
+    in_cells: frozenset[str] = frozenset()  # the ids of the fields in `cells`
+    field_ids: frozenset[str] = frozenset()  # the ids of every field
 
 
 _places_kept: dict[int, tuple[m.FormSpec, _Places]] = {}
@@ -437,15 +439,18 @@ def _places(spec: m.FormSpec) -> _Places:
     cells = answer_cells(spec)
     refs = {"ref"} | {_norm(ref) for _, item in spec.items() for ref in row_slots(item)}
     places = _Places(cells, frozenset(refs), frozenset({f.id for f in spec.fields} | {h.id for h in spec.header}),
-                    {c.tag(t.id): t for t in spec.tables for c in t.columns})
+                    {c.tag(t.id): t for t in spec.tables for c in t.columns},
+                    frozenset(f.id for targets in cells.values() for f, _ in targets),
+                    frozenset(f.id for f in spec.fields))
     _places_kept[id(spec)] = (spec, places)
     return places
 
 
 def _read_rows_by_reference(body: _Body, spec: m.FormSpec, found: _Found) -> None:
-    layout = _places(spec).cells
-    if all(f.id in found.raw for targets in layout.values() for f, _ in targets):
+    places = _places(spec)
+    if found.raw.keys() >= places.in_cells:
         return  # every answer was found by its tag
+    layout = places.cells
     for tr in body.element.iter(TR):
         cells = _children(tr, TC)
         if len(cells) < 3:
@@ -475,32 +480,35 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
     by_ref = {t.ref: t for t in spec.tables}
     places = _places(spec)
     refs = places.refs
-    tagged_by, tagged_rows = _tagged_tables(columns, places.column_tags)
+    tagged_by, tagged_rows = _tagged_tables(columns, places.column_tags, body.element)
     last: dict[str, _Part] = {}  # table id -> its part read last
     previous: _Part | None = None
     text = body.text
     for tbl in body.tables:
-        rows = _children(tbl, TR)
-        if not rows:
+        head = next(tbl.iterchildren(TR), None)  # its first row (the others are looked at only in an action table)
+        if head is None:
             continue
-        first = next(rows[0].iterchildren(TC), None)
+        first = next(head.iterchildren(TC), None)
         table = by_ref.get(text(first).strip()) if first is not None else None
         tagged = tagged_by.get(tbl)
-        if table is not None or (tagged is not None and tagged.id not in last and rows[0] not in tagged_rows):
+        if table is not None or (tagged is not None and tagged.id not in last and head not in tagged_rows):
             table = table or tagged  # a heading row (its reference may be lost: a tagged control says which)
             if table.id in last and not _follows(tbl, last[table.id].element):
                 continue  # a second copy of a table already read
             part = last.get(table.id)
             if part is None:
-                heading = [text(c) for c in _children(rows[0], TC)]
+                heading = [text(c) for c in _children(head, TC)]
                 part = _Part(table, _column_positions(heading, table), heading, tbl)
-            data_rows = rows[1:]
+            data_rows = _children(tbl, TR)[1:]
         elif tagged is not None:
-            part = last.get(tagged.id) or _Part(tagged, _column_positions([text(c) for c in _children(rows[0], TC)], tagged),
+            part = last.get(tagged.id) or _Part(tagged, _column_positions([text(c) for c in _children(head, TC)], tagged),
                                                 [], tbl)
-            data_rows = rows
-        elif previous is not None and _follows(tbl, previous.element) and _looks_like(rows, previous, refs, text):
-            part, data_rows = previous, rows
+            data_rows = _children(tbl, TR)
+        elif previous is not None and _follows(tbl, previous.element):
+            data_rows = _children(tbl, TR)
+            if not _looks_like(data_rows, previous, refs, text):
+                continue
+            part = previous
         else:
             continue
         values = found.rows.setdefault(part.table.id, [])
@@ -514,15 +522,16 @@ def _read_action_tables(body: _Body, spec: m.FormSpec, found: _Found, columns: l
         last[part.table.id] = previous = part
 
 
-def _tagged_tables(columns: list[tuple[str, etree._Element]], by_column_tag: dict[str, m.Table]
+def _tagged_tables(columns: list[tuple[str, etree._Element]], by_column_tag: dict[str, m.Table], body
                    ) -> tuple[dict[etree._Element, m.Table], set[etree._Element]]:
     """For each w:tbl whose rows hold an action table's column controls, that action table (the first such
-    control's, in document order); and the rows (w:tr, of any w:tbl) that hold one."""
+    control's, in document order); and the rows (w:tr, of any w:tbl) that hold one. (`body`: the w:body they
+    are in, where the walk up from each control stops: no row lies above it.)"""
     tables: dict[etree._Element, m.Table] = {}
     rows: set[etree._Element] = set()
     for tag, sdt in columns:
         node = sdt.getparent()
-        while node is not None:
+        while node is not None and node is not body:
             parent = node.getparent()
             if node.tag == TR and parent is not None and parent.tag == TBL:
                 rows.add(node)
@@ -630,10 +639,10 @@ def _run_together(text: str, labels: tuple[str, ...]) -> list[str] | None:
 
 
 def _read_remaining_by_order(body: _Body, spec: m.FormSpec, found: _Found) -> None:
-    missing = [f for f in spec.fields if f.id not in found.raw]
-    if not missing:
-        return
     places = _places(spec)
+    if found.raw.keys() >= places.field_ids:
+        return  # nothing is missing (most forms)
+    missing = [f for f in spec.fields if f.id not in found.raw]
     loose = [s for s, tag in body.controls
              if tag not in places.wanted and tag not in places.column_tags and _ancestor(s, TR) is None]
     if len(loose) == len(missing) and all(_kind(s) == _field_kind(f) for s, f in zip(loose, missing)):
@@ -730,7 +739,11 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
     for sdt in controls:
         if not damaged and sdt.get(LIBREOFFICE_DAMAGED):
             damaged = True
-        props = _sdt_props(sdt)
+        props = None
+        for child in sdt:  # (`_sdt_props`, written out)
+            if child.tag == SDT_PR:
+                props = child
+                break
         tag, showing, kinds = None, False, []
         if props is not None:  # its tag (as `_tag_of` finds it), placeholder flag, tick box and date properties
             for child in props:  # one pass over them all (cheaper than iterchildren() with these four tags)
@@ -743,11 +756,12 @@ def _prepare(element, placeholders: dict[str, str]) -> _Body:
                     kinds.append(child)
         tagged.append((sdt, tag.get(_VAL, "") if tag is not None else ""))
         kinds_of[sdt] = kinds
-        if showing and _shows_placeholder(sdt, placeholders):
+        if showing and _shows_placeholder(sdt, placeholders, not marks):
             sdt.set(PLACEHOLDER_SHOWN, "1")
             for t in sdt.iter(T):
                 t.text = ""
-    return _Body(element, tagged, revised, damaged, not _STRAY_TEXT(element), kinds_of, tables)
+    plain = _ALL_TEXT_IN_T(element) or not _STRAY_TEXT(element)
+    return _Body(element, tagged, revised, damaged, plain, kinds_of, tables)
 
 
 def _controls_and_tables(element) -> tuple[list, list]:
@@ -758,11 +772,12 @@ def _controls_and_tables(element) -> tuple[list, list]:
     return controls, tables
 
 
-def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
+def _shows_placeholder(sdt, placeholders: dict[str, str], only_t: bool = False) -> bool:
     """Is a control flagged as showing its placeholder really showing it? Word clears the flag
     when a person types, but other editors leave it: then the text differs from the placeholder
-    (ours, Word's own, or the template's in its glossary) and is the answer."""
-    text = _norm("".join(sdt.itertext(*TEXT)))
+    (ours, Word's own, or the template's in its glossary) and is the answer. `only_t`: the body
+    has no text elements but w:t (no tab, break… marks)."""
+    text = _norm(_text_elements_text(sdt, only_t))
     if not text or text in PLACEHOLDERS:
         return True
     if text.startswith("[") and text.endswith("]"):
@@ -772,6 +787,22 @@ def _shows_placeholder(sdt, placeholders: dict[str, str]) -> bool:
         return True  # a building-block gallery shows its placeholder until a block is chosen
     part = sdt.find(f"{W}sdtPr/{W}placeholder/{W}docPart")
     return part is not None and _norm(placeholders.get(part.get(qn("w:val"), ""), "")) == text
+
+
+def _text_elements_text(element, only_t: bool) -> str:
+    """`"".join(element.itertext(*TEXT))`: each text element's text and tail, in document order. Written
+    out where every text element is a leaf (as editors write them: then each one's tail follows its text),
+    which is several times quicker than itertext's walk; `only_t`: there are no text elements but w:t."""
+    texts = []
+    for node in element.iter(T) if only_t else element.iter(*TEXT):
+        if len(node):  # a text element holding an element: itertext's own order
+            return "".join(element.itertext(*TEXT))
+        text, tail = node.text, node.tail
+        if text is not None:
+            texts.append(text)
+        if tail is not None and node is not element:
+            texts.append(tail)
+    return "".join(texts)
 
 
 def _glossary_placeholders(root) -> dict[str, str]:
@@ -796,6 +827,11 @@ _STRAY_TEXT = etree.XPath("boolean(descendant::text()[not(parent::w:t)][not(" + 
     f"parent::w:{name.split('}')[1]}" for name in TEXT[1:]) + ")])", namespaces={"w": W[1:-1]})  # of it: tested first)
 
 
+#: Is every text node in an element a w:t's text (as Word writes)? Then there is no stray text (`_STRAY_TEXT`,
+#: whose test of every text node costs more than these two counts).
+_ALL_TEXT_IN_T = etree.XPath("count(descendant::text()) = count(descendant::w:t/text())", namespaces={"w": W[1:-1]})
+
+
 def _all_text(element) -> str:
     return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
 
@@ -805,16 +841,16 @@ def _visible_text(element, plain: bool = False) -> str:
     body has no text outside text elements (`_Body.plain`), so that a paragraph's text is all its text."""
     if element is None:
         return ""
-    tag = element.tag
-    if plain and tag != T and tag not in MARKS:
+    if plain:
         # `_all_text` of each paragraph, written out (~140 elements a form, most of them one paragraph)
         paragraphs = element.iter(P)
         first = next(paragraphs, None)
-        text = "" if first is None else tostring(first, method="text", encoding="unicode", with_tail=False)
+        text = "" if first is None else tostring(first, method="text", encoding=str, with_tail=False)
         for p in paragraphs:
-            text += "\n" + tostring(p, method="text", encoding="unicode", with_tail=False)
-        if not text:
-            text = _all_text(element)  # a control inside a paragraph
+            text += "\n" + tostring(p, method="text", encoding=str, with_tail=False)
+        if not text:  # a control inside a paragraph (a text element's own text is not its text elements' text)
+            tag = element.tag
+            text = _all_text(element) if tag != T and tag not in MARKS else "".join(_TEXTS(element))
     else:
         text = "\n".join(["".join(_TEXTS(p)) for p in element.iter(P)])
         if not text:
@@ -824,9 +860,12 @@ def _visible_text(element, plain: bool = False) -> str:
         return ""
     if "\n" not in text and "\r" not in text:  # one line, as most answers are (what clean_text gives it)
         return "" if len(text) <= 40 and _norm(text) in PLACEHOLDERS else stripped
-    lines = text.split("\n")
-    lines = [line for line in lines if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
-    return clean_text("\n".join(lines))
+    if "\r" in text:
+        lines = [line for line in text.split("\n") if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
+        return clean_text("\n".join(lines))
+    # one pass: the lines kept, each trimmed as `clean_text` trims them (it would split them again)
+    lines = [line.rstrip() for line in text.split("\n") if len(line) > 40 or _norm(line) not in PLACEHOLDERS]
+    return "\n".join(lines).strip("\n").strip()
 
 
 def _norm(text: str) -> str:
