@@ -195,3 +195,23 @@ def test_the_runs_temporary_file_gives_back_each_row_as_written_read_in_order_or
         order = list(range(len(rows)))
         for i in order[:3000] + rng.sample(order, 500) + order[2000:]:
             assert spill.read_at(where[i], len(rows[i])) == rows[i], i
+
+
+def test_a_record_read_by_a_worker_is_sent_without_its_answers_and_made_whole_from_its_packed_copy(tmp_path):
+    """The readers send the run each record without its answers (a year's, in several scripts: they are in its packed
+    copy already); where the run needs them (a file it could not hash), the record is made whole from that copy."""
+    from auditdocs.consolidate.run import AT_HAND, _ReadHere
+    from auditdocs.forms.read import read_form
+
+    library = load_library(SPECS)
+    month = make_month(tmp_path / "month", library)
+    forms = sorted(p for p in month.returned.rglob("*.*x") if p.suffix in (".docx", ".xlsx"))
+    reader = _ReadHere(None, library)
+    seen_answers = 0
+    for path in forms[:12]:
+        whole = read_form(path, library)
+        sent, made, check = parsing._read_one(path, library, reader)
+        assert check and made is not None and sent.answers == {} and sent.tables == whole.tables
+        assert made[AT_HAND].whole(sent) == whole
+        seen_answers += len(whole.answers)
+    assert seen_answers > 100

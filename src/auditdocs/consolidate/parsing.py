@@ -72,17 +72,19 @@ def _read(paths: list[str]) -> list[tuple[m.AuditRecord, dict | None, str]]:
 
 
 def _read_one(path: Path, library, render) -> tuple[m.AuditRecord, dict | None, str]:
-    """A form read, its `model.content_check`, and (with `render`, a `tracker.fragments.BigSheets`) the
-    rows its audit gets on the sheets nobody edits, made here, where the form was read."""
+    """A form read, its `model.content_check`, and (with `render`, the run's `_ReadHere`) what the run needs of
+    the whole record, made here, where the form was read: then the record as `render.sent` gives it (without what
+    that holds already: a year's answers are not sent to the run twice)."""
     record = read_form(path, library)
     spec = library.spec_of(record)
     check = m.content_check(record, spec)
     if render is None or record.status == "unreadable":
         return record, None, check
     try:
-        return record, render.render(spec, record), check
+        made = render.render(spec, record)
     except Exception:  # the rows are made again where the tracker is written, which says what went wrong
         return record, None, check
+    return render.sent(record), made, check
 
 
 def import_readers() -> None:

@@ -42,7 +42,14 @@ from ..learning.run import tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
 from ..progress import Progress, report
-from ..register import SeenFile, file_hash, pack_record, pack_tags, places
+from ..register import (
+    SeenFile,
+    file_hash,
+    pack_record,
+    pack_tags,
+    places,
+    unpack_record,
+)
 from ..returns.read import find_files
 from ..tracker import book, safety, sheets, stream
 from ..tracker import rows as r
@@ -307,10 +314,10 @@ def _reading(found, library, workers, progress: Progress | None = None):
             report(progress, done, len(todo))
             n = todo[i]
             record.folder = seen[n].folder
-            if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
-                seen[n].content_hash = _record_hash(record, library)
-            _attach(seen[n], record, check)
             at_hand = rows.pop(AT_HAND, None) if rows is not None else None
+            if not seen[n].content_hash:  # the file could not be opened to hash it: its record says why
+                seen[n].content_hash = _record_hash(at_hand.whole(record) if at_hand is not None else record, library)
+            _attach(seen[n], record, check)
             if at_hand is not None:
                 seen[n].at_hand = at_hand
                 seen[n]._held, seen[n]._facts = at_hand.held, (at_hand.facts,)
@@ -347,6 +354,10 @@ class _AtHand:
     facts: VersionFacts | None
     tags: tuple[str, bytes] | None = None  # a complete record's theme tags: (signature, `pack_tags` of `tags_kept`)
 
+    def whole(self, sent: m.AuditRecord) -> m.AuditRecord:
+        """The record whole again, from the one the run was sent (`_ReadHere.sent`) and its packed copy."""
+        return dataclasses.replace(sent, answers=unpack_record(self.packed, sent.file).answers)
+
 
 class _ReadHere:
     """What `parsing.read_forms` has made of each record it reads (its `render`): the audit's rows of the sheets
@@ -364,6 +375,12 @@ class _ReadHere:
         out[AT_HAND] = _AtHand(pack_record(record), summary, pack_record(summary), held(record),
                                version_facts(spec, record), self._tags(spec, record))
         return out
+
+    @staticmethod
+    def sent(record: m.AuditRecord) -> m.AuditRecord:
+        """The record as the run is sent it once `render` has made what the run needs of it: without its answers
+        (`_light`), which `_AtHand.packed` holds (`_AtHand.whole`)."""
+        return _light(record)
 
     def _tags(self, spec, record: m.AuditRecord) -> tuple[str, list] | None:
         if not self.themes or spec is None or record.status != "complete":

@@ -73,6 +73,7 @@ from .store import (
     open_register,
     pack_record,
     pack_tags,
+    unpack_record,
 )
 
 
@@ -93,4 +94,5 @@ def audit_from_allocation(spec: m.FormSpec, allocation: m.Allocation, *, files=(
 
 __all__ = ["SCHEMA_VERSION", "AuditRegister", "AuditorHistory", "Register", "ReturnCounts", "SeenFile", "WriterLock",
            "audit_from_allocation", "file_hash", "never_wrote_a_tracker",
-           "open_register", "pack_record", "pack_tags", "register_files"]
+           "open_register", "pack_record", "pack_tags", "register_files",
+           "unpack_record"]
