@@ -260,7 +260,7 @@ def themes_keys(given) -> Callable[[str], bool]:
 
     def known(key: str) -> bool:
         nonlocal shown, every
-        if shown is None:  # (asked only for the rows the tracker has besides those it was written with)
+        if shown is None:  # (worked out when first asked: a tracker without a Themes sheet never asks)
             shown = keys([c for c in chosen if c[0].audit_id in latest])
         if key in shown:
             return True

@@ -11,7 +11,7 @@ try:
 except ImportError:  # (a platform isal has no build for)
     _deflate = zlib
 
-#: The library in use (for the tests, which check both).
+#: The library in use (the tests check that it is isal, installed with auditdocs).
 LIBRARY = _deflate.__name__
 QUICK = 1  # the level: a year's sheets are hundreds of megabytes of XML
 
