@@ -58,7 +58,7 @@ def test_rows_written_and_numbered_by_workers_are_those_made_here(tmp_path, monk
                      contents(folder / "register.sqlite"))
     here_sheets, here_rows, here_contents = made["here"]
     assert len(here_sheets["Answers"]) > 100 and len(here_sheets["Actions"]) > 10
-    assert {sheet for sheet, _ in here_rows} == {"Audits", "Actions", "Answers", "Judgements", "Themes"}
+    assert {sheet for sheet, _ in here_rows} == {"Audits", "Actions", "Answers", "Judgements", "Themes by audit"}
     for how in ("forked", "spawned"):
         assert made[how][0] == here_sheets, how
         assert made[how][1] == here_rows, how

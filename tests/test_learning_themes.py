@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -340,13 +341,19 @@ def test_the_register_keeps_each_contents_tags_and_a_rerun_shows_the_same_sheet_
     with another signature (themes changed, a newer tagger) is made again."""
     import sqlite3
 
-    from auditdocs.learning.run import sheet_tags
+    from auditdocs.consolidate.more_sheets import SheetInput
+    from auditdocs.learning.run import themes_sheet as sheet_of
 
     with ws.open_register() as reg:
         audits, library = reg.audits(), ws.library()
         made = audit_tags(reg, audits, library, th.default_themes())
-        shown = sheet_tags(reg, audits, library, th.default_themes())
-    assert [dataclasses.replace(t, text="") for t in made] == shown
+        sheet = sheet_of(SheetInput(reg, audits, library, NOW.date()), every_month=True)
+        kept = sheet.rows()
+        shown = [row for audit_id, _ in sheet.audits for row in kept.get(audit_id, ())]
+    assert [("\x1f".join((t.audit_id, t.field_id, t.theme)), t.audit_id, t.month, t.field, t.field_id, th.KINDS[t.kind],
+             t.theme, "; ".join(t.triggers), t.excerpt) for t in made] == [
+        (key, *(row[h] for h in ("Audit id", "Month", "Field", "Field id", "Kind", "Theme", "Triggered by", "Excerpt")))
+        for key, row in shown]
     complete = {a.current.content_hash for a in audits if a.current and a.current.status == "complete"}
     db = sqlite3.connect(ws.register)
     assert {c for (c,) in db.execute("SELECT content_hash FROM theme_tags")} == complete
@@ -363,10 +370,11 @@ def test_the_register_keeps_each_contents_tags_and_a_rerun_shows_the_same_sheet_
     db.close()
 
 
-def test_the_themes_rows_written_are_kept_and_a_rerun_writes_the_same_sheet_from_them(ws):
-    """The Themes sheet's rows (tens of thousands in a year) are kept written in the register, each with a signature
-    of its values: a re-run takes them as they are kept, writes again a row whose signature differs, and lets go of
-    what is kept for rows no longer on the sheet."""
+def test_the_themes_rows_written_are_kept_audit_by_audit_and_a_rerun_writes_the_same_sheet_from_them(ws):
+    """The Themes sheet's rows (tens of thousands in a year) are kept written in the register, all of an audit's rows
+    as one entry with a signature of what they are made from: a re-run takes them as they are kept, writes again an
+    audit's rows whose signature differs, and lets go of what is kept for audits no longer on the sheet. An audit with
+    a row a person marked has its rows written from their values, with the person's cell."""
     import sqlite3
     import zipfile
 
@@ -377,30 +385,44 @@ def test_the_themes_rows_written_are_kept_and_a_rerun_writes_the_same_sheet_from
         assert len(found) == 1
         return found[0]
 
-    def kept_keys() -> set[str]:
-        return {k for (k,) in db.execute("SELECT audit_id FROM rendered WHERE sheet = 'Themes'")}
+    def kept() -> dict[str, list[str]]:
+        return {audit_id: json.loads(meta)["keys"] for audit_id, meta in
+                db.execute("SELECT audit_id, meta FROM rendered WHERE sheet = 'Themes by audit'")}
 
     headings, rows = themes_sheet(ws.tracker)
     col = {h: i for i, h in enumerate(headings)}
-    keys = {"\x1f".join((r[col["Audit id"]], r[col["Field id"]], r[col["Theme"]])) for r in rows}
+    keys = ["\x1f".join((r[col["Audit id"]], r[col["Field id"]], r[col["Theme"]])) for r in rows]
     db = sqlite3.connect(ws.register)
-    assert kept_keys() == keys and len(keys) == len(rows)
+    assert [key for audit_keys in kept().values() for key in audit_keys] == keys and len(set(keys)) == len(rows)
+    assert set(kept()) == {r[col["Audit id"]] for r in rows} and len(kept()) > 1
+    assert db.execute("SELECT count(*) FROM rendered WHERE sheet = 'Themes'").fetchone()[0] == 0  # none row by row
     before = themes_xml()
-    with db:  # one row kept as written from other values; one kept for a row no longer on the sheet
+    with db:  # one audit's rows kept as written from other values; one kept for an audit no longer on the sheet
         db.execute("UPDATE rendered SET signature = 'other values' WHERE rowid = (SELECT min(rowid) FROM rendered "
-                   "WHERE sheet = 'Themes')")
+                   "WHERE sheet = 'Themes by audit')")
         db.execute("INSERT INTO rendered (sheet, audit_id, signature, data, crc, length, rows, meta) "
-                   "VALUES ('Themes', 'a row gone', 'x', x'00', 0, 0, 1, '{}')")
+                   "VALUES ('Themes by audit', 'an audit gone', 'x', x'00', 0, 0, 1, '{}')")
     consolidate_again(ws)
     assert themes_xml() == before
-    assert kept_keys() == keys
+    assert [key for audit_keys in kept().values() for key in audit_keys] == keys
     excerpt = rows[-1][col["Excerpt"]]
     with db:  # what is kept is what is written: a kept row's text changed here shows in the sheet
         db.execute("UPDATE rendered SET data = CAST(replace(CAST(data AS TEXT), ?, 'changed where kept') AS BLOB) "
-                   "WHERE sheet = 'Themes'", (excerpt,))
+                   "WHERE sheet = 'Themes by audit'", (excerpt,))
+    consolidate_again(ws)
+    assert "changed where kept" in [r[col["Excerpt"]] for r in themes_sheet(ws.tracker)[1]]
+    book = openpyxl.load_workbook(ws.tracker)  # a person marks the first row: its audit's rows are written again
+    book["Themes"].cell(2, col["Correct?"] + 1).value = "No"
+    book.save(ws.tracker)
     consolidate_again(ws)
     db.close()
-    assert "changed where kept" in [r[col["Excerpt"]] for r in themes_sheet(ws.tracker)[1]]
+    _, now = themes_sheet(ws.tracker)
+    assert now[0][col["Correct?"]] == "No" and now[0][col["Excerpt"]] == rows[0][col["Excerpt"]]
+    marked = rows[0][col["Audit id"]]  # its rows from their values; the others' as kept (with the text changed)
+    assert [r[:col["Correct?"]] for r in now[1:]] == [
+        [*r[:col["Excerpt"]], "changed where kept" if r[col["Excerpt"]] == excerpt and r[col["Audit id"]] != marked
+         else r[col["Excerpt"]]] for r in rows[1:]]
+    assert any(r[col["Audit id"]] != marked and r[col["Excerpt"]] == "changed where kept" for r in now)
 
 
 def test_the_themes_sheet_shows_the_latest_months_and_rows_of_earlier_months_go_but_what_people_typed_stays(

@@ -206,30 +206,28 @@ def make_rows(audits: list[m.RegisteredAudit], old: dict[str, OldSheet], reg, li
     return made
 
 
-def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet, reg, styles, colours, spill=None
-                 ) -> tuple[list[tuple[str, dict | Rendered]], RowWriter]:
+def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict | Rendered]], old: OldSheet, reg, styles, colours,
+                 spill=None) -> tuple[list[tuple[str, dict | Rendered]], RowWriter]:
     """A sheet's rows (`sheets.compose`'s), those of ours with nothing of people's in them as written XML: kept from
     an earlier run where their values are the same, else written now (in worker processes when there are many) and
     kept for the next run; what was kept for rows no longer on the sheet is let go. With the RowWriter they were
-    written with, to lay out the others (`book.write`'s `writers`). (`rows` is changed in place: each row's values
-    are let go once it is written; `spill`: as `make_rows`'s.)"""
-    headers = sheets.merged_headers(sheet, old)
-    wrapped = sheets.wrapped_columns(sheet, old, headers)
-    writer = RowWriter([sheet.col(h) for h in headers], styles, colours)
-    layout = hashlib.sha256(json.dumps([VERSION, headers, wrapped, writer.signature()]).encode()).hexdigest()[:16]
+    written with, to lay out the others (`book.write`'s `writers`). Rows already written (`Rendered`: those
+    `grouped_rows` gives) are left as they are. (`rows` is changed in place: each row's values are let go once it is
+    written; `spill`: as `make_rows`'s.)"""
+    writing = _sheet_writing(sheet, old, styles, colours)
+    headers, writer, _ = writing[sheet.name]
+    layout = _layout_signature(writing[sheet.name])
     once = Counter(key for key, _ in rows)
     signatures = {key: f"{layout}:{_values_signature(row, headers)}" for key, row in rows
-                  if once[key] == 1 and not any(type(v) in (Kept, Updated) for v in row.values())}
+                  if type(row) is not Rendered and once[key] == 1
+                  and not any(type(v) in (Kept, Updated) for v in row.values())}
     kept = reg.rendered(sheet.name, signatures)
-    for i, (key, _) in enumerate(rows):
-        if key in kept:
+    for i, (key, row) in enumerate(rows):
+        if key in kept and type(row) is not Rendered:
             rows[i] = (key, Rendered(kept.pop(key)[0], spill))
     todo = [i for i, (key, _) in enumerate(rows) if key in signatures and type(rows[i][1]) is not Rendered]
-    writing = {sheet.name: (headers, writer, wrapped)}
-    tasks = ((writing, [(sheet.name, rows[i][1]) for i in todo[n:n + RENDER_AT_ONCE]])
-             for n in range(0, len(todo), RENDER_AT_ONCE))
     keep = {}
-    for i, xml in zip(todo, apart.in_order(_render_many, tasks, len(todo) >= WORTH_RENDERING_APART)):
+    for i, xml in zip(todo, _written(writing, [(sheet.name, rows[i][1]) for i in todo])):
         key = rows[i][0]
         rows[i] = (key, Rendered(xml, spill))
         keep[key] = (signatures[key], xml, 0, 0, 1)
@@ -239,6 +237,86 @@ def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict]], old: OldSheet,
     reg.keep_rendered(sheet.name, keep)
     reg.forget_rendered(sheet.name, set(signatures))
     return rows, writer
+
+
+def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours, spill=None
+                 ) -> dict[str, dict | Rendered]:
+    """A sheet made audit by audit (`learning.run.ThemesSheet`: `audits`, (audit id, signature of what its rows are
+    made from); `stale`, those to make again whatever is kept; and `rows(audit_ids)`), its rows by key, for `sheets.compose`: the rows of an audit with nothing of
+    people's in them (no cell of their columns, in the register or the tracker) written, as kept from an earlier run
+    under the same signature and layout, else written now (in worker processes when there are many) and kept, all
+    of the audit's rows as one entry of the register (a re-run then goes over the audits, not over every row); the
+    others as their values with people's cells, for `rows_written`. What was kept for audits no longer on the sheet
+    is let go."""
+    writing = _sheet_writing(sheet, old, styles, colours)
+    layout = _layout_signature(writing[sheet.name])
+    cells = reg.tracker_columns(sheet.name)
+    marked = set(cells) | {key for key, row, whole in zip(old.keys, old.rows, old.whole) if key and row and not whole}
+    store = _by_audit(sheet)
+    signatures = dict(grouped.audits)
+    kept = {}
+    for audit_id, (data, _, _, _, meta) in reg.rendered(store, signatures).items():
+        if audit_id in grouped.stale:
+            continue
+        pieces = data.split(b"</row>")[:-1]
+        keys = meta.get("keys", [])
+        if meta.get("layout") == layout and len(pieces) == len(keys) and marked.isdisjoint(keys):
+            kept[audit_id] = [(key, piece + b"</row>") for key, piece in zip(keys, pieces)]
+    made = grouped.rows({audit_id for audit_id in signatures if audit_id not in kept})
+    fresh: dict[str, dict | Rendered] = {}
+    plain = []  # (audit id, its rows) written now
+    for audit_id, _ in grouped.audits:
+        if audit_id in kept:
+            fresh.update((key, Rendered(xml, spill)) for key, xml in kept[audit_id])
+            continue
+        rows = made.get(audit_id, [])
+        if marked.isdisjoint(key for key, _ in rows):
+            plain.append((audit_id, rows))
+        fresh.update((key, {**row, **cells[key]} if key in cells else row) for key, row in rows)
+    written = _written(writing, [(sheet.name, row) for _, rows in plain for _, row in rows])
+    keep = {}
+    for audit_id, rows in plain:
+        xml = [next(written) for _ in rows]
+        fresh.update((key, Rendered(data, spill)) for (key, _), data in zip(rows, xml))
+        keep[audit_id] = (signatures[audit_id], b"".join(xml), 0, 0, len(rows),
+                          {"layout": layout, "keys": [key for key, _ in rows]})
+        if len(keep) >= KEEP_AT_ONCE:
+            reg.keep_rendered(store, keep)
+            keep = {}
+    reg.keep_rendered(store, keep)
+    reg.forget_rendered(store, set(signatures))
+    return fresh
+
+
+def kept_keys(reg, sheet: r.SheetDef, audits: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The row keys of each audit of `audits` ((audit id, signature), as `grouped_rows` is given them) whose rows are
+    kept written under the same signature: audit id -> its rows' keys."""
+    return {audit_id: meta.get("keys", []) for audit_id, (_, _, _, _, meta) in
+            reg.rendered(_by_audit(sheet), dict(audits)).items()}
+
+
+def _by_audit(sheet: r.SheetDef) -> str:
+    """Where the register keeps a sheet's rows written audit by audit (`grouped_rows`), beside those kept row by
+    row (`rows_written`)."""
+    return f"{sheet.name} by audit"
+
+
+def _sheet_writing(sheet: r.SheetDef, old: OldSheet, styles, colours) -> dict[str, tuple]:
+    """{sheet name: (headings, RowWriter, wrapped columns)}, as `_render_many` is given them."""
+    headers = sheets.merged_headers(sheet, old)
+    wrapped = sheets.wrapped_columns(sheet, old, headers)
+    return {sheet.name: (headers, RowWriter([sheet.col(h) for h in headers], styles, colours), wrapped)}
+
+
+def _layout_signature(writing: tuple) -> str:
+    headers, writer, wrapped = writing
+    return hashlib.sha256(json.dumps([VERSION, headers, wrapped, writer.signature()]).encode()).hexdigest()[:16]
+
+
+def _written(writing: dict, rows: list[tuple[str, dict]]) -> Iterator[bytes]:
+    """The XML of each (sheet, row) of `rows`, in order: in worker processes when there are many."""
+    tasks = ((writing, rows[n:n + RENDER_AT_ONCE]) for n in range(0, len(rows), RENDER_AT_ONCE))
+    return apart.in_order(_render_many, tasks, len(rows) >= WORTH_RENDERING_APART)
 
 
 def _values_signature(row: dict, headers: list[str]) -> str:

@@ -42,10 +42,19 @@ def _themes(given: SheetInput) -> list[tuple[str, dict]]:
     return themes_rows(given)
 
 
+def _themes_sheet(given: SheetInput):
+    from ..learning.run import themes_sheet, told_of_themes
+
+    sheet = themes_sheet(given)
+    told_of_themes(given, sheet.note)
+    return sheet
+
+
 def _themes_keys(given: SheetInput) -> Callable[[str], bool]:
     from ..learning.run import themes_keys
+    from .made_rows import kept_keys
 
-    return themes_keys(given)
+    return themes_keys(given, lambda audits: kept_keys(given.register, r.THEMES, audits))
 
 
 def _learning_log(given: SheetInput) -> list[tuple[str, dict]]:
@@ -60,6 +69,14 @@ MAKERS: dict[str, Maker] = {
     r.ACTION_CHECKS.name: action_checks.sheet_rows,
     r.THEMES.name: _themes,
     r.LEARNING_LOG.name: _learning_log,
+}
+
+
+#: sheet name -> its maker audit by audit, for a sheet of many rows an audit (the Themes sheet): what
+#: `made_rows.grouped_rows` is given, written audit by audit when consolidate writes the tracker (its MAKERS' maker
+#: gives the same rows at once).
+GROUPED: dict[str, Callable[[SheetInput], object]] = {
+    r.THEMES.name: _themes_sheet,
 }
 
 
@@ -99,9 +116,9 @@ def adopt(old: dict[str, OldSheet], register, styles, today: dt.date, ws) -> lis
     return [row for name, adopter in ADOPTERS.items() for row in adopter(old.get(name), register, styles, today, ws)]
 
 
-def made_rows(given: SheetInput) -> dict[str, list[tuple[str, dict]]]:
-    """Each added sheet's rows from the register, by sheet name."""
-    return {s.name: MAKERS[s.name](given) for s in r.MORE_SHEETS}
+def made_rows(given: SheetInput, but: frozenset[str] = frozenset()) -> dict[str, list[tuple[str, dict]]]:
+    """Each added sheet's rows from the register, by sheet name (`but` those named)."""
+    return {s.name: MAKERS[s.name](given) for s in r.MORE_SHEETS if s.name not in but}
 
 
 def known_keys(given: SheetInput) -> dict[str, Callable[[str], bool]]:
@@ -111,15 +128,19 @@ def known_keys(given: SheetInput) -> dict[str, Callable[[str], bool]]:
 
 
 def content(made: dict[str, list[tuple[str, dict]]], old: dict[str, OldSheet], register,
-            sheet_names: list[str]) -> dict[str, list[tuple[str, dict]]]:
+            sheet_names: list[str], grouped: dict[str, dict] | None = None) -> dict[str, list[tuple[str, dict]]]:
     """Each added sheet's rows after this run (in the order people left them, with their entries), for the
-    sheets that have rows or are already in the tracker (`sheet_names`)."""
+    sheets that have rows or are already in the tracker (`sheet_names`). `grouped`: sheet name -> its rows by key
+    with their entries (`made_rows.grouped_rows`), for the sheets (of GROUPED) made audit by audit."""
     out = {}
     for s in r.MORE_SHEETS:
-        rows = made.get(s.name, [])
-        if not rows and s.name not in sheet_names:
+        if grouped is not None and s.name in grouped:
+            fresh = grouped[s.name]
+        else:
+            cells = register.tracker_columns(s.name)
+            fresh = {key: {**row, **cells[key]} if key in cells else row  # (copied only then)
+                     for key, row in made.get(s.name, [])}
+        if not fresh and s.name not in sheet_names:
             continue
-        cells = register.tracker_columns(s.name)
-        fresh = {key: {**row, **cells[key]} if key in cells else row for key, row in rows}  # (copied only then)
         out[s.name] = sheets.compose(s, old.get(s.name) or OldSheet(), fresh)
     return out

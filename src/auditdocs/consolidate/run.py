@@ -57,7 +57,7 @@ from ..tracker.fragments import BigSheets, scale_colours
 from ..tracker.sheets import OldSheet, plain
 from ..workspace import Workspace
 from . import apart, more_sheets, plan
-from .made_rows import MadeRows, make_rows, rows_written, shown_location
+from .made_rows import MadeRows, grouped_rows, make_rows, rows_written, shown_location
 from .parsing import read_forms
 from .placing import Placed, Placing
 from .versions import Held, held
@@ -546,7 +546,11 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                          rows_of=frozenset(old_action.audit_id for old_action, _ in identity.unsure), spill=spill)
         content = _content(audits, made, old, reg, library, big, seen if write else [], spill)
         more_input = more_sheets.SheetInput(reg, audits, library, today, folder)
-        more = more_sheets.content(more_sheets.made_rows(more_input), old, reg, tracker.wb.sheetnames)
+        grouped = {name: grouped_rows(r.SHEETS[name], make(more_input), old.get(name) or OldSheet(), reg,
+                                      tracker.styles, colours, spill)
+                   for name, make in more_sheets.GROUPED.items()} if write else {}
+        more = more_sheets.content(more_sheets.made_rows(more_input, but=frozenset(grouped)), old, reg,
+                                   tracker.wb.sheetnames, grouped)
         writers = {name: writer for name, (_, writer, _) in made.writers.items()}
         for s in r.MORE_SHEETS:
             if s.name in more and write:

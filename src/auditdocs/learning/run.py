@@ -141,7 +141,7 @@ def audit_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Th
 
 
 #: Change it when tagging would find other tags in the same texts with the same themes: the tags the register
-#: keeps (`sheet_tags`) are then made again.
+#: keeps (`Register.theme_tags`) are then made again.
 TAGGER = "1"
 
 
@@ -192,20 +192,6 @@ def _tags_each(reg, chosen: list[tuple], themes: list[th.Theme]) -> Iterator[tup
         yield content, tags
 
 
-def sheet_tags(reg, audits: list[m.RegisteredAudit], library, themes: list[th.Theme]) -> list[th.Tag]:
-    """The tags of every complete audit's evidence (its version in use), without the texts: those the register
-    keeps for its content (`Register.theme_tags`); the others made from the record and kept (a year's re-run
-    then tags only what came back since)."""
-    if not themes:
-        return []
-    chosen = _complete(audits, library, themes)
-    kept = dict(_tags_each(reg, chosen, themes))
-    return [th.Tag(a.audit_id, field_id, shown, ref, kind, theme, tuple(words), excerpt, "", a.month, a.service,
-                   a.team)
-            for a, content, _, _ in chosen
-            for field_id, shown, ref, kind, theme, words, excerpt in kept[content]]
-
-
 def latest_months(audits: list[m.RegisteredAudit], months: int | None = None) -> list[m.RegisteredAudit]:
     """The audits of the latest `months` months (default THEMES_SHEET_MONTHS) that have a complete audit (the Themes
     sheet's)."""
@@ -220,52 +206,111 @@ def latest_months(audits: list[m.RegisteredAudit], months: int | None = None) ->
     return [a for a in audits if a.month is not None and a.month >= first]
 
 
+#: Change it when the Themes sheet's rows are made otherwise from the same tags and audit: the rows the tracker keeps
+#: written, audit by audit (`ThemesSheet.audits`' signatures), are then made again.
+THEMES_ROWS = "1"
+
+
+@dataclass
+class ThemesSheet:
+    """The tracker's Themes sheet, audit by audit (a year's sheet has tens of thousands of rows, and a re-run changes
+    few audits): `audits`, (audit id, signature of what its rows are made from: its month, service, team, content and
+    tags' signature) in the sheet's order; `rows(audit_ids)` makes the rows of those asked, `keys(audit_ids)` their
+    row keys. `stale`: the audits whose tags the register does not keep (lost, or kept with another signature): their
+    rows are made again, and their tags kept, whatever was kept of their rows. `note`: what whoever runs the command
+    should be told of themes.xlsx ('' when nothing)."""
+
+    audits: list[tuple[str, str]]
+    stale: set[str]
+    _chosen: list[tuple]
+    _register: object
+    _themes: list[th.Theme]
+    note: str = ""
+
+    def rows(self, audit_ids: set[str] | None = None) -> dict[str, list[tuple[str, dict]]]:
+        """audit id -> its rows (row key, heading -> value), for each audit asked (default: all) that has tags."""
+        out: dict[str, list[tuple[str, dict]]] = {}
+        for a, tags in self._tags(audit_ids):
+            out[a.audit_id] = [("\x1f".join((a.audit_id, field_id, theme)),
+                                {"Audit id": a.audit_id, "Month": a.month, "Service": a.service, "Team": a.team,
+                                 "Ref": ref, "Field": shown, "Field id": field_id, "Kind": th.KINDS[kind],
+                                 "Theme": theme, "Triggered by": "; ".join(words), "Excerpt": excerpt})
+                               for field_id, shown, ref, kind, theme, words, excerpt in tags]
+        return out
+
+    def keys(self, audit_ids: set[str] | None = None) -> dict[str, list[str]]:
+        """audit id -> its rows' keys (as `rows` gives them), for each audit asked (default: all)."""
+        return {a.audit_id: ["\x1f".join((a.audit_id, tag[0], tag[4])) for tag in tags]
+                for a, tags in self._tags(audit_ids)}
+
+    def _tags(self, audit_ids: set[str] | None) -> Iterator[tuple[m.RegisteredAudit, list]]:
+        """(audit, its tags as the register keeps them) of each audit asked, one content at a time (a year's tags,
+        with their excerpts, are not all held at once)."""
+        part = [c for c in self._chosen if audit_ids is None or c[0].audit_id in audit_ids]
+        audits_of: dict[str, list[m.RegisteredAudit]] = {}
+        for a, content, _, _ in part:
+            audits_of.setdefault(content, []).append(a)
+        for content, tags in _tags_each(self._register, part, self._themes):
+            for a in audits_of.pop(content, []):
+                yield a, tags
+
+
+def themes_sheet(given, every_month: bool = False) -> ThemesSheet:
+    """The Themes sheet (see `ThemesSheet`): the audits of the latest months (THEMES_SHEET_MONTHS) with a complete
+    version, with `every_month` those of every month (whose keys are the register's too)."""
+    themes, note = themes_and_note(getattr(given, "folder", None))
+    if not themes:
+        return ThemesSheet([], set(), [], given.register, themes, note)
+    chosen = _complete(given.audits if every_month else latest_months(given.audits), given.library, themes)
+    audits = [(a.audit_id, hashlib.blake2b(json.dumps(
+        [THEMES_ROWS, a.audit_id, a.month.isoformat() if a.month else None, a.service, a.team, content, signature],
+        ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()) for a, content, _, signature in chosen]
+    tagged = given.register.theme_tags_kept()
+    stale = {a.audit_id for a, content, _, signature in chosen if tagged.get(content) != signature}
+    return ThemesSheet(audits, stale, chosen, given.register, themes, note)
+
+
+def told_of_themes(given, note: str) -> None:
+    """The note on themes.xlsx told to whoever runs the command that makes the sheet (consolidate), once."""
+    told = getattr(given.register, "notes", None)
+    if note and told is not None and note not in told:
+        told.append(note)
+
+
 def themes_rows(given) -> list[tuple[str, dict]]:
     """The tracker's Themes sheet (a maker of `consolidate.more_sheets.MAKERS`): a row per (audit, field, theme),
     for the audits of the latest months (THEMES_SHEET_MONTHS)."""
-    themes, note = themes_and_note(getattr(given, "folder", None))
-    told = getattr(given.register, "notes", None)  # told by the command that makes the sheet (consolidate)
-    if note and told is not None and note not in told:
-        told.append(note)
-    rows = []
-    for t in sheet_tags(given.register, latest_months(given.audits), given.library, themes):
-        rows.append((t.key, {"Audit id": t.audit_id, "Month": t.month, "Service": t.service, "Team": t.team,
-                             "Ref": t.ref, "Field": t.field, "Field id": t.field_id, "Kind": th.KINDS[t.kind],
-                             "Theme": t.theme, "Triggered by": "; ".join(t.triggers), "Excerpt": t.excerpt}))
-    return rows
+    sheet = themes_sheet(given)
+    told_of_themes(given, sheet.note)
+    rows = sheet.rows()
+    return [row for audit_id, _ in sheet.audits for row in rows.get(audit_id, ())]
 
 
-def themes_keys(given) -> Callable[[str], bool]:
+def themes_keys(given, kept: Callable[[list[tuple[str, str]]], dict[str, list[str]]] | None = None
+                ) -> Callable[[str], bool]:
     """Whether a row key of the Themes sheet is one the register has, of any month (a row of an earlier month, no
     longer shown, is the register's: it goes; a row a person added stays). The keys of the latest months' audits
-    are worked out first; every month's only when a key is not among them (a month has left the sheet since it
-    was written, or a person added a row): a year's tags are not read on every run."""
-    themes = workspace_themes(getattr(given, "folder", None))
-    if not themes:
-        return frozenset().__contains__
-    chosen = _complete(given.audits, given.library, themes)
-    latest = {a.audit_id for a in latest_months(given.audits)}
-
-    def keys(part: list[tuple]) -> set[str]:
-        audits_of: dict[str, list[str]] = {}
-        for a, content, _, _ in part:
-            audits_of.setdefault(content, []).append(a.audit_id)
-        # (each content's tags let go once its keys are taken: a year's tags, with their excerpts, are not all held)
-        return {th.Tag(audit_id, tag[0], "", "", "", tag[4], (), "").key
-                for content, tags in _tags_each(given.register, part, themes)
-                for audit_id in audits_of[content] for tag in tags}
-
+    are worked out first (`kept(audits)`: the keys kept for those of `ThemesSheet.audits` whose rows are kept written,
+    by audit id; the others' from their tags); every month's only when a key is not among them (a month has left
+    the sheet since it was written, or a person added a row): a year's tags are not read on every run."""
     shown: set[str] | None = None
     every: set[str] | None = None
 
     def known(key: str) -> bool:
         nonlocal shown, every
         if shown is None:  # (worked out when first asked: a tracker without a Themes sheet never asks)
-            shown = keys([c for c in chosen if c[0].audit_id in latest])
+            latest = themes_sheet(given)
+            found = kept(latest.audits) if kept is not None and latest.audits else {}
+            left = {aid for aid, _ in latest.audits if aid not in found}
+            shown = {k for keys in found.values() for k in keys}
+            shown.update(k for keys in (latest.keys(left) if left else {}).values() for k in keys)
         if key in shown:
             return True
         if every is None:
-            every = shown | keys([c for c in chosen if c[0].audit_id not in latest])
+            earlier = themes_sheet(given, every_month=True)
+            shown_audits = {aid for aid, _ in themes_sheet(given).audits}
+            every = shown | {k for keys in earlier.keys({aid for aid, _ in earlier.audits if aid not in shown_audits}
+                                                        ).values() for k in keys}
         return key in every
 
     return known

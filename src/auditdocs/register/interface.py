@@ -163,6 +163,10 @@ class AuditRegister(Protocol):
         still the same, one content at a time: (content hash, its tags)."""
         ...
 
+    def theme_tags_kept(self) -> dict[str, str]:
+        """content hash -> the signature its theme tags are kept with, for every content whose tags are kept."""
+        ...
+
     def exceptions(self) -> list[tuple[str, dict[str, object]]]:
         """The rows of the tracker's Exceptions sheet, in order: (row key, heading -> value)."""
         ...

@@ -794,6 +794,10 @@ class Register(AuditRegister):
             if signatures.get(content) == signature:
                 yield content, json.loads(zlib.decompress(tags))
 
+    def theme_tags_kept(self) -> dict[str, str]:
+        """content hash -> the signature its theme tags are kept with, for every content whose tags are kept."""
+        return dict(self._db.execute("SELECT content_hash, signature FROM theme_tags"))
+
     def keep_theme_tags(self, tags: dict[str, tuple[str, list | bytes]]) -> None:
         """Keep the theme tags of contents: content hash -> (signature, tags: a list of JSON values, or `pack_tags`
         of it, when packed where they were made)."""
