@@ -57,6 +57,21 @@ def test_generated_tracker_is_valid_spreadsheetml(library, tracker):
     assert xlsx_schema_errors(tracker.read_bytes()) == []
 
 
+def test_the_register_knows_the_tracker_it_wrote_by_the_hash_of_its_bytes_as_they_are_on_disk(library, tracker):
+    """The tracker is hashed as it is written (a year's is not read back to hash it): the hash the register keeps is
+    that of the file, so that the next run knows nobody has changed it (and reads only what people can have typed)."""
+    import hashlib
+    import sqlite3
+
+    ws = files_workspace(tracker, library=library)
+    for records in ([make_record(library, "C1")], [make_record(library, "C1"), make_record(library, "C2")]):
+        consolidate_records(ws, records, now=NOW)
+        db = sqlite3.connect(ws.register)
+        (kept,) = db.execute("SELECT sha256 FROM trackers ORDER BY written DESC, rowid DESC LIMIT 1").fetchone()
+        db.close()
+        assert kept == hashlib.sha256(tracker.read_bytes()).hexdigest()
+
+
 def test_audit_rows_dates_and_deadlines(library, tracker):
     records = [
         make_record(library, "C1", audit_date="2026-12-18"),

@@ -3,6 +3,7 @@ it), and writing the new one (see the package docstring)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -167,14 +168,18 @@ class Written:
 
 
 class _Book:
-    """What `safety.save` writes: the skeleton openpyxl made, with our rows streamed into its sheets."""
+    """What `safety.save` writes: the skeleton openpyxl made, with our rows streamed into its sheets. `sha256`: of
+    what the last `save` wrote, hashed as it was written (a year's tracker is not read back to hash it)."""
 
     def __init__(self, skeleton: bytes, parts: dict[str, Callable[[bytes], list[tuple[bytes, int, int]]]]):
         self.skeleton, self.parts = skeleton, parts
+        self.sha256 = ""
 
     def save(self, target: Path) -> None:
+        self.sha256 = ""
         with open(target, "wb") as fh:
-            package = Package(fh)
+            hashed = _Hashed(fh)
+            package = Package(hashed)
             import zipfile
 
             with zipfile.ZipFile(io.BytesIO(self.skeleton)) as zf:
@@ -185,6 +190,21 @@ class _Book:
                     else:
                         package.add_pieces(info.filename, make(zf.read(info)))
             package.close()
+        self.sha256 = hashed.sha256.hexdigest()
+
+
+class _Hashed:
+    """A file written from start to end (as `Package` writes), hashed as it is."""
+
+    def __init__(self, fh):
+        self.fh, self.sha256 = fh, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        return self.fh.write(data)
+
+    def tell(self) -> int:
+        return self.fh.tell()
 
 
 def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet], about: list[tuple[str, object]],
@@ -246,12 +266,14 @@ def write(tracker: Tracker, content: dict[str, list[tuple[str, dict]] | BigSheet
     layouts = {name: done.keys for name, (_, done, big) in laid.items() if big is None}
     written = Written(None, "", skeleton, layouts)
 
+    made = _Book(skeleton, parts)
+
     def ready(new: Path) -> None:
-        written.sha256 = sha256_of(new)
+        written.sha256 = made.sha256 or sha256_of(new)
         if record is not None:
             record(written)
 
-    written.backup = safety.save(_Book(skeleton, parts), tracker.path, now, ready, then)
+    written.backup = safety.save(made, tracker.path, now, ready, then)
     return written
 
 
