@@ -98,6 +98,18 @@ def in_order(work: Callable[[object], list], tasks: Iterable, worth: bool) -> It
     yield from _in_pool(workers, work, tasks)
 
 
+def started(work: Callable[[object], list], tasks: list, worth: bool) -> Iterator:
+    """`in_order(work, tasks, worth)`, every task given to the worker processes now, when it is worth it: for a step
+    whose results are small (the files' hashes), so that this process does something else while they work."""
+    workers = running()
+    if not worth or workers is None or workers.count < 2:
+        return in_order(work, tasks, worth)
+    pool = workers.pool()
+    with parsing.workers_starting():
+        futures = [pool.submit(work, task) for task in tasks]
+    return (result for future in futures for result in future.result())
+
+
 def _in_pool(workers: Workers, work: Callable[[object], list], tasks: Iterable) -> Iterator:
     pool = workers.pool()
     waiting, running_now = iter(tasks), deque()

@@ -263,7 +263,8 @@ def consolidate_records(ws: Workspace, records: list[m.AuditRecord], *, prefer_n
     nothing, when the tracker cannot be updated (see `consolidate_returns`)."""
     library = ws.library()
 
-    def gather(reg, batch, reader) -> list[plan.Seen]:
+    def gather(reg, batch, reader, meanwhile) -> list[plan.Seen]:
+        meanwhile()
         seen = []
         for n, rec in enumerate(records):
             folder = os.path.abspath(rec.folder) if rec.folder else ""
@@ -289,12 +290,15 @@ def register_from_folders(ws: Workspace, paths: list[Path], library, tracker_pat
 
 def _reading(found, library, workers, progress: Progress | None = None):
     """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
-    their content; each read with what `reader` (a `_ReadHere`) makes of it."""
+    their content; each read with what `reader` (a `_ReadHere`) makes of it. `meanwhile()` is done while the files
+    are hashed, before any is read."""
 
-    def gather(reg, batch, reader: _ReadHere) -> list[plan.Seen]:
+    def gather(reg, batch, reader: _ReadHere, meanwhile) -> list[plan.Seen]:
         paths = [str(file) for file, _ in found]  # hashed in worker processes when there are many (a year's forms)
-        hashes = list(apart.in_order(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
-                                     len(paths) >= WORTH_HASHING_APART))
+        hashing = apart.started(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
+                                len(paths) >= WORTH_HASHING_APART)
+        meanwhile()
+        hashes = list(hashing)
         known = reg.content_facts(h for h in hashes if h)
         seen, first = [], {}
         for n, ((file, folder), content) in enumerate(zip(found, hashes)):
@@ -461,8 +465,13 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         if tracker is None:
             tracker = book.open_tracker(path, reg.tracker_written if write else (lambda sha: None))
         big = BigSheets(tracker.styles, library)
-        before = {a.audit_id: a for a in reg.audits(summaries=True)}
-        placing, placed = Placing(before, library), {}
+        before: dict[str, m.RegisteredAudit] = {}
+        placing, placed = None, {}
+
+        def audits_before() -> None:  # (while the files are hashed)
+            nonlocal placing
+            before.update((a.audit_id, a) for a in reg.audits(summaries=True))
+            placing = Placing(before, library)
 
         def batch(pending: list[plan.Seen]) -> None:
             by_folder: dict[str, list[SeenFile]] = {}
@@ -496,7 +505,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         folder = ws.folder if ws.settings_file is not None else None  # what the added sheets read there (themes.xlsx)
         reader = _ReadHere(big if write else None, library, workspace_themes(folder) if write else ())
         run_workers.readers(library, reader)
-        seen = gather(reg, batch, reader)
+        seen = gather(reg, batch, reader, audits_before)
         _place(reg, seen, placing, placed)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
