@@ -242,12 +242,12 @@ def rows_written(sheet: r.SheetDef, rows: list[tuple[str, dict | Rendered]], old
 def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours, spill=None
                  ) -> dict[str, dict | Rendered]:
     """A sheet made audit by audit (`learning.run.ThemesSheet`: `audits`, (audit id, signature of what its rows are
-    made from); `stale`, those to make again whatever is kept; and `rows(audit_ids)`), its rows by key, for `sheets.compose`: the rows of an audit with nothing of
-    people's in them (no cell of their columns, in the register or the tracker) written, as kept from an earlier run
-    under the same signature and layout, else written now (in worker processes when there are many) and kept, all
-    of the audit's rows as one entry of the register (a re-run then goes over the audits, not over every row); the
-    others as their values with people's cells, for `rows_written`. What was kept for audits no longer on the sheet
-    is let go."""
+    made from); `stale`, those to make again whatever is kept; `rows(audit_ids)`), its rows by key, for
+    `sheets.compose`. The rows of an audit with nothing of people's in them (no cell of their columns, in the
+    register or the tracker) come written: as kept from an earlier run under the same signature and layout, else
+    written now (in worker processes when there are many) and kept, all of the audit's rows as one entry of the
+    register (a re-run then goes over the audits, not over every row). The others come as their values with
+    people's cells, for `rows_written`. What was kept for audits no longer on the sheet is let go."""
     writing = _sheet_writing(sheet, old, styles, colours)
     layout = _layout_signature(writing[sheet.name])
     cells = reg.tracker_columns(sheet.name)

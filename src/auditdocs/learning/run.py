@@ -231,7 +231,7 @@ class ThemesSheet:
         """audit id -> its rows (row key, heading -> value), for each audit asked (default: all) that has tags."""
         out: dict[str, list[tuple[str, dict]]] = {}
         for a, tags in self._tags(audit_ids):
-            out[a.audit_id] = [("\x1f".join((a.audit_id, field_id, theme)),
+            out[a.audit_id] = [(_row_key(a.audit_id, field_id, theme),
                                 {"Audit id": a.audit_id, "Month": a.month, "Service": a.service, "Team": a.team,
                                  "Ref": ref, "Field": shown, "Field id": field_id, "Kind": th.KINDS[kind],
                                  "Theme": theme, "Triggered by": "; ".join(words), "Excerpt": excerpt})
@@ -240,7 +240,7 @@ class ThemesSheet:
 
     def keys(self, audit_ids: set[str] | None = None) -> dict[str, list[str]]:
         """audit id -> its rows' keys (as `rows` gives them), for each audit asked (default: all)."""
-        return {a.audit_id: ["\x1f".join((a.audit_id, tag[0], tag[4])) for tag in tags]
+        return {a.audit_id: [_row_key(a.audit_id, tag[0], tag[4]) for tag in tags]
                 for a, tags in self._tags(audit_ids)}
 
     def _tags(self, audit_ids: set[str] | None) -> Iterator[tuple[m.RegisteredAudit, list]]:
@@ -253,6 +253,11 @@ class ThemesSheet:
         for content, tags in _tags_each(self._register, part, self._themes):
             for a in audits_of.pop(content, []):
                 yield a, tags
+
+
+def _row_key(audit_id: str, field_id: str, theme: str) -> str:
+    """A tag's row of the Themes sheet, as `Tag.key` (the tagger's theme)."""
+    return th.Tag(audit_id, field_id, "", "", "", theme, (), "").key
 
 
 def themes_sheet(given, every_month: bool = False) -> ThemesSheet:
