@@ -247,6 +247,8 @@ class ThemesSheet:
         """(audit, its tags as the register keeps them) of each audit asked, one content at a time (a year's tags,
         with their excerpts, are not all held at once)."""
         part = [c for c in self._chosen if audit_ids is None or c[0].audit_id in audit_ids]
+        if not part:
+            return
         audits_of: dict[str, list[m.RegisteredAudit]] = {}
         for a, content, _, _ in part:
             audits_of.setdefault(content, []).append(a)
@@ -300,22 +302,22 @@ def themes_keys(given, kept: Callable[[list[tuple[str, str]]], dict[str, list[st
     the sheet since it was written, or a person added a row): a year's tags are not read on every run."""
     shown: set[str] | None = None
     every: set[str] | None = None
+    latest: set[str] = set()  # the latest months' audits
 
     def known(key: str) -> bool:
         nonlocal shown, every
         if shown is None:  # (worked out when first asked: a tracker without a Themes sheet never asks)
-            latest = themes_sheet(given)
-            found = kept(latest.audits) if kept is not None and latest.audits else {}
-            left = {aid for aid, _ in latest.audits if aid not in found}
+            sheet = themes_sheet(given)
+            latest.update(audit_id for audit_id, _ in sheet.audits)
+            found = kept(sheet.audits) if kept is not None and sheet.audits else {}
             shown = {k for keys in found.values() for k in keys}
-            shown.update(k for keys in (latest.keys(left) if left else {}).values() for k in keys)
+            shown.update(k for keys in sheet.keys(latest - set(found)).values() for k in keys)
         if key in shown:
             return True
         if every is None:
             earlier = themes_sheet(given, every_month=True)
-            shown_audits = {aid for aid, _ in themes_sheet(given).audits}
-            every = shown | {k for keys in earlier.keys({aid for aid, _ in earlier.audits if aid not in shown_audits}
-                                                        ).values() for k in keys}
+            every = shown | {k for keys in earlier.keys({audit_id for audit_id, _ in earlier.audits} - latest).values()
+                             for k in keys}
         return key in every
 
     return known

@@ -790,7 +790,9 @@ class Register(AuditRegister):
         """The theme tags kept for each content of `signatures` (content hash -> signature) whose signature is
         still the same, one content at a time (a year's are not all held at once): (content hash, its tags, as
         `keep_theme_tags` was given them)."""
-        for content, signature, tags in self._db.execute("SELECT content_hash, signature, tags FROM theme_tags"):
+        for content, signature, tags in self._db.execute(
+                "SELECT content_hash, signature, tags FROM theme_tags "
+                "WHERE content_hash IN (SELECT value FROM json_each(?))", (_json(list(signatures)),)):
             if signatures.get(content) == signature:
                 yield content, json.loads(zlib.decompress(tags))
 
