@@ -1,5 +1,5 @@
 """A year's forms hashed, a fresh year's rows written (Audits, Actions) and numbered for their place (Answers,
-Judgements: hundreds of megabytes), and the sheets compressed, in worker processes (`consolidate.apart`), forked or spawned as Windows starts
+Judgements: hundreds of megabytes) in worker processes (`consolidate.apart`), forked or spawned as Windows starts
 them: the very tracker and register that doing it in the run's own process gives."""
 from __future__ import annotations
 
@@ -37,8 +37,7 @@ def _apart_always(monkeypatch, worth: int = 1) -> None:
     monkeypatch.setattr(parsing, "workers_available", lambda: 2)
     for module, at_least, at_once, n in ((consolidate_run, "WORTH_PLACING_APART", "PLACE_AT_ONCE", 7),
                                          (made_rows, "WORTH_RENDERING_APART", "RENDER_AT_ONCE", 5),
-                                         (consolidate_run, "WORTH_HASHING_APART", "HASH_AT_ONCE", 9),
-                                         (consolidate_run, "WORTH_SQUEEZING_APART", "SQUEEZE_AT_ONCE", 1)):
+                                         (consolidate_run, "WORTH_HASHING_APART", "HASH_AT_ONCE", 9)):
         monkeypatch.setattr(module, at_least, worth)
         monkeypatch.setattr(module, at_once, n)
 
@@ -126,17 +125,22 @@ def test_rows_kept_compressed_by_an_earlier_auditdocs_are_read_as_those_kept_now
 
 
 def test_crc_of_pieces_put_together_is_the_crc_of_the_whole():
-    """`stream.crc_combine` (the big sheets' pieces make one zip entry, whose CRC-32 is checked by Excel)."""
+    """`stream.crc_combine` (the big sheets' pieces make one zip entry, whose CRC-32 is checked by Excel), and ISA-L's,
+    which the tracker is written with where it is installed (as it is with auditdocs)."""
     import random
     import zlib
 
-    from auditdocs.tracker.stream import crc_combine
+    from auditdocs.tracker import deflate
+    from auditdocs.tracker.stream import _combine, crc_combine
+
+    assert _combine is deflate.crc32_combine is not None
 
     rng = random.Random(7)
     for length in [0, 1, 2, 3, 255, 256, 4096, 65535, 65536, 1 << 20, (3 << 20) + 17] + \
                   [rng.randint(0, 200_000) for _ in range(40)]:
         a, b = rng.randbytes(rng.randint(0, 3000)), rng.randbytes(length)
         assert crc_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b), length
+        assert _combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b), length
 
 
 def test_pieces_compressed_by_isal_and_by_zlib_make_one_entry_any_unzip_reads(tmp_path, monkeypatch):
@@ -215,3 +219,24 @@ def test_a_record_read_by_a_worker_is_sent_without_its_answers_and_made_whole_fr
         assert made[AT_HAND].whole(sent) == whole
         seen_answers += len(whole.answers)
     assert seen_answers > 100
+
+
+def test_the_cycle_collector_is_paused_while_a_run_goes_and_on_again_once_it_has_returned(tmp_path, monkeypatch):
+    import gc
+
+    library = load_library(SPECS)
+    month = make_month(tmp_path / "month", library)
+    during = []
+    decide = consolidate_run.plan.decide
+    monkeypatch.setattr(consolidate_run.plan, "decide", lambda *a, **k: during.append(gc.isenabled()) or decide(*a, **k))
+    assert gc.isenabled()
+    consolidate_returns(files_workspace(tmp_path / "tracker.xlsx", tmp_path / "register.sqlite", library),
+                        [month.returned], now=NOW)
+    assert during == [False] and gc.isenabled()
+    gc.disable()  # a caller that paused it: left paused
+    try:
+        consolidate_returns(files_workspace(tmp_path / "tracker.xlsx", tmp_path / "register.sqlite", library),
+                            [month.returned], now=NOW)
+        assert during == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import docx
@@ -405,10 +406,26 @@ def test_the_themes_rows_written_are_kept_audit_by_audit_and_a_rerun_writes_the_
     consolidate_again(ws)
     assert themes_xml() == before
     assert [key for audit_keys in kept().values() for key in audit_keys] == keys
+    entries = db.execute("SELECT rowid, data, length, meta FROM rendered WHERE sheet = 'Themes by audit'").fetchall()
+    assert all(length > 0 and zlib.decompress(data).count(b"</row>") == len(json.loads(meta)["sizes"]) == len(
+        json.loads(meta)["keys"]) and sum(json.loads(meta)["sizes"]) == length for _, data, length, meta in entries)
+    with db:  # an audit's rows kept as an earlier auditdocs kept them (not compressed, no sizes) still read
+        rowid, data, _, meta = entries[0]
+        db.execute("UPDATE rendered SET data = ?, length = 0, meta = ? WHERE rowid = ?",
+                   (zlib.decompress(data), json.dumps({k: v for k, v in json.loads(meta).items() if k != "sizes"}),
+                    rowid))
+    consolidate_again(ws)
+    assert themes_xml() == before
     excerpt = rows[-1][col["Excerpt"]]
     with db:  # what is kept is what is written: a kept row's text changed here shows in the sheet
-        db.execute("UPDATE rendered SET data = CAST(replace(CAST(data AS TEXT), ?, 'changed where kept') AS BLOB) "
-                   "WHERE sheet = 'Themes by audit'", (excerpt,))
+        for rowid, data, length, meta in db.execute(
+                "SELECT rowid, data, length, meta FROM rendered WHERE sheet = 'Themes by audit'").fetchall():
+            xml = zlib.decompress(data) if length else data
+            if excerpt.encode() in xml:
+                xml = xml.replace(excerpt.encode(), b"changed where kept")
+                sizes = [len(row) + 6 for row in xml.split(b"</row>")[:-1]]
+                db.execute("UPDATE rendered SET data = ?, length = ?, meta = ? WHERE rowid = ?",
+                           (zlib.compress(xml), len(xml), json.dumps({**json.loads(meta), "sizes": sizes}), rowid))
     consolidate_again(ws)
     assert "changed where kept" in [r[col["Excerpt"]] for r in themes_sheet(ws.tracker)[1]]
     book = openpyxl.load_workbook(ws.tracker)  # a person marks the first row: its audit's rows are written again

@@ -624,3 +624,34 @@ def test_an_activitys_audit_has_its_own_id_and_the_control_samples_ids_are_as_be
     assert audit_id(spec, values) == audit_id(spec, values, "")
     assert audit_id(spec, values, "Children who go missing") != audit_id(spec, values)
     assert audit_id(spec, values, "Children  who go MISSING") == audit_id(spec, values, "Children who go missing")
+
+
+def test_the_meta_of_kept_tracker_rows_is_read_without_the_rows_and_only_under_the_same_signature(path):
+    kept = {"AUD-1": ("sig 1", b"<row/>" * 1000, 7, 6000, 1000, {"keys": ["AUD-1\x1f1", "AUD-1\x1f2"]}),
+            "AUD-2": ("sig 2", b"<row/>", 8, 6, 1, {}),
+            "AUD-3": ("sig 3", b"<row/>", 9, 6, 1, {"layout": "abc"})}
+    with open_register(path, write=True, create=True) as reg:
+        reg.keep_rendered("Themes by audit", kept)
+        reg.commit()
+    with open_register(path) as reg:
+        now = {"AUD-1": "sig 1", "AUD-2": "sig 2", "AUD-3": "changed", "AUD-4": "sig 4"}
+        assert reg.rendered_meta("Themes by audit", now) == {
+            key: meta for key, (*_, meta) in reg.rendered("Themes by audit", now).items()}
+        assert reg.rendered_meta("Themes by audit", now) == {"AUD-1": {"keys": ["AUD-1\x1f1", "AUD-1\x1f2"]}, "AUD-2": {}}
+        assert reg.rendered_meta("Audits", now) == {}
+
+
+def test_the_row_keys_of_a_tracker_written_are_kept_compressed_and_those_an_earlier_auditdocs_kept_still_read(path):
+    layouts = {"Audits": [f"AUD-{n}" for n in range(500)], "Themes": [f"AUD-{n}\x1fkss1.comment\x1fvoice" for n in range(900)]}
+    with open_register(path, write=True, create=True) as reg:
+        reg.record_tracker(path.parent / "tracker.xlsx", "ab" * 32, b"skeleton", layouts)
+        reg.commit()
+    with sqlite3.connect(path) as db:
+        kept = db.execute("SELECT layouts FROM trackers").fetchone()[0]
+    assert type(kept) is bytes and len(kept) * 10 < len(json.dumps(layouts))
+    with open_register(path) as reg:
+        assert reg.tracker_written("ab" * 32).layouts == layouts
+    with sqlite3.connect(path) as db:  # as JSON text, as registers kept them before
+        db.execute("UPDATE trackers SET layouts = ?", (json.dumps(layouts),))
+    with open_register(path) as reg:
+        assert reg.tracker_written("ab" * 32).layouts == layouts

@@ -3,8 +3,8 @@ Audits and Actions rows written, the Answers and Judgements rows numbered for th
 process, which does the rest alone, is not the one everybody waits for.
 
 One run starts its worker processes once (`run_workers`), when a step first has enough to give them, and every
-step after it uses the same ones: the forms are hashed, then read, then their rows written, numbered and
-compressed by the same processes (starting them costs, on Windows most: each is a new interpreter). They start as
+step after it uses the same ones: the forms are hashed, then read, then their rows written and numbered by the
+same processes (starting them costs, on Windows most: each is a new interpreter). They start as
 the readers do (`parsing.START_METHOD`: forked where the system can, else spawned, as on Windows), with what
 the readers need (`Workers.readers`), and end with the run however it ends. The results come back in the order of
 the tasks.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from ..domain import model as m
 from ..moderation.columns import moderation_columns
 from ..moderation.outcome import audit_moderation
 from ..register import places
+from ..tracker import deflate, sheets
 from ..tracker import rows as r
-from ..tracker import sheets
 from ..tracker.sheets import Kept, OldSheet, Rendered, Updated
 from ..tracker.stream import RowWriter
 from . import apart, plan
@@ -254,20 +253,23 @@ def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours
     marked = set(cells) | {key for key, row, whole in zip(old.keys, old.rows, old.whole) if key and row and not whole}
     store = _by_audit(sheet)
     signatures = dict(grouped.audits)
-    kept = {}
-    for audit_id, (data, _, _, _, meta) in reg.rendered(store, signatures).items():
-        if audit_id in grouped.stale:
-            continue
-        pieces = data.split(b"</row>")[:-1]
+    kept, unpacked = {}, [None, b""]  # (the rows last unpacked: see `_PackedRows`)
+    for audit_id, (data, _, length, _, meta) in reg.rendered(store, signatures).items():
         keys = meta.get("keys", [])
-        if meta.get("layout") == layout and len(pieces) == len(keys) and marked.isdisjoint(keys):
-            kept[audit_id] = [(key, piece + b"</row>") for key, piece in zip(keys, pieces)]
+        if audit_id not in grouped.stale and meta.get("layout") == layout and marked.isdisjoint(keys):
+            rows = _PackedRows(data, length, meta, len(keys), unpacked)
+            if rows.sizes is not None:
+                kept[audit_id] = (keys, rows)
     made = grouped.rows({audit_id for audit_id in signatures if audit_id not in kept})
     fresh: dict[str, dict | Rendered] = {}
     plain = []  # (audit id, its rows) written now
     for audit_id, _ in grouped.audits:
         if audit_id in kept:
-            fresh.update((key, Rendered(xml, spill)) for key, xml in kept[audit_id])
+            keys, rows = kept[audit_id]
+            at = 0
+            for key, size in zip(keys, rows.sizes):
+                fresh[key] = Rendered.held_in(rows, at, size)
+                at += size
             continue
         rows = made.get(audit_id, [])
         if marked.isdisjoint(key for key, _ in rows):
@@ -278,8 +280,9 @@ def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours
     for audit_id, rows in plain:
         xml = [next(written) for _ in rows]
         fresh.update((key, Rendered(data, spill)) for (key, _), data in zip(rows, xml))
-        keep[audit_id] = (signatures[audit_id], b"".join(xml), 0, 0, len(rows),
-                          {"layout": layout, "keys": [key for key, _ in rows]})
+        whole = b"".join(xml)
+        keep[audit_id] = (signatures[audit_id], deflate.packed(whole), 0, len(whole), len(rows),
+                          {"layout": layout, "keys": [key for key, _ in rows], "sizes": [len(x) for x in xml]})
         if len(keep) >= KEEP_AT_ONCE:
             reg.keep_rendered(store, keep)
             keep = {}
@@ -288,11 +291,32 @@ def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours
     return fresh
 
 
+class _PackedRows:
+    """An audit's rows of a sheet kept written as one entry (`grouped_rows`): `data`, their XML one after the other,
+    compressed (`deflate.packed`) when kept with its `length` and each row's size in its meta, else as it is (as an
+    earlier auditdocs kept them). `sizes`: each row's, in bytes (None when they are not `count` rows: made again).
+    Unpacked only where the tracker is written (`read_at`, as `Rendered.held_in` asks): a year's Themes rows are not
+    held, nor written to the run's temporary file, as they are. `last`: the rows of a sheet last unpacked, shared by
+    all its audits' entries ([the entry's data, its XML]: an audit's rows are read one after another)."""
+
+    def __init__(self, data: bytes, length: int, meta: dict, count: int, last: list):
+        self.data, self.packed, self.last = data, bool(length), last
+        if self.packed:
+            sizes, whole = meta.get("sizes"), length
+        else:
+            sizes, whole = [len(row) + len(b"</row>") for row in data.split(b"</row>")[:-1]], len(data)
+        self.sizes = sizes if sizes is not None and len(sizes) == count and sum(sizes) == whole else None
+
+    def read_at(self, at: int, size: int) -> bytes:
+        if self.last[0] is not self.data:
+            self.last[:] = self.data, deflate.unpacked(self.data) if self.packed else self.data
+        return self.last[1][at:at + size]
+
+
 def kept_keys(reg, sheet: r.SheetDef, audits: list[tuple[str, str]]) -> dict[str, list[str]]:
     """The row keys of each audit of `audits` ((audit id, signature), as `grouped_rows` is given them) whose rows are
     kept written under the same signature: audit id -> its rows' keys."""
-    return {audit_id: meta.get("keys", []) for audit_id, (_, _, _, _, meta) in
-            reg.rendered(_by_audit(sheet), dict(audits)).items()}
+    return {audit_id: meta.get("keys", []) for audit_id, meta in reg.rendered_meta(_by_audit(sheet), dict(audits)).items()}
 
 
 def _by_audit(sheet: r.SheetDef) -> str:
@@ -362,4 +386,4 @@ def _kept(signature: str, xml: bytes, facts: AuditFacts | None = None) -> tuple:
 def _xml(kept: bytes) -> bytes:
     """A row's XML (UTF-8) as `_kept` keeps it; compressed (zlib) as an earlier auditdocs kept it (no XML starts
     so)."""
-    return kept if kept[:1] == b"<" else zlib.decompress(kept)
+    return kept if kept[:1] == b"<" else deflate.unpacked(kept)

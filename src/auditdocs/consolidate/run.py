@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
-import itertools
 import json
 import os
 import signal
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -180,20 +179,24 @@ def _not_without_its_register(path: Path, ws: Workspace, reg) -> None:
         f"tracker), then run this again. {safety.NOTHING_CHANGED}")
 
 
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while a run goes: it would go over the run's many long-lived objects
+def _collector_paused(run):
+    """`run` with Python's cycle collector paused while it goes: it would go over the run's many long-lived objects
     (audits, records, rows) again and again, a fifth of the time the run takes in this process at 10,000
-    audits. A run makes few reference cycles; they are collected after it. (Worker processes, forked from
-    this one, collect as usual: see `parsing`.)"""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    audits. A run makes few reference cycles; they are collected after it, when what it held is let go (not
+    before it returns: the first collection would go over a year's objects once more). (Worker processes, forked
+    from this one, collect as usual: see `parsing`.)"""
+
+    @functools.wraps(run)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return run(*args, **kwargs)
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 def _kill_point(name: str) -> None:
@@ -440,6 +443,7 @@ def _attach(seen: plan.Seen, record: m.AuditRecord, check: str = "") -> None:
 # ---- the run ---------------------------------------------------------------------------
 
 
+@_collector_paused
 def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer: bool, now: dt.datetime,
                  read_files: bool = False, write: bool = True, check: bool = False, workers: int | None = None
                  ) -> Summary:
@@ -456,7 +460,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
     tracker = book.open_tracker(path) if not reg_exists and path is not None and (write or path.exists()) else None
     # the rows written (evidence) wait in a file with no name: removed by the system however the run ends,
     # even killed outright (unlinked at once on Linux, O_TEMPORARY on Windows), unlike a private_folder
-    with _collector_paused(), ws.open_register(write=True, create=True) as reg, \
+    with ws.open_register(write=True, create=True) as reg, \
             tempfile.TemporaryFile(buffering=0) as spill_file, \
             apart.run_workers(workers) as run_workers:  # (the file unbuffered: a failed write fails there, not at close)
         spill = _SpillFile(spill_file)
@@ -593,7 +597,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 _kill_point("written")  # the tracker replaced, the register's transaction not yet committed
                 reg.commit()  # (if this fails, the old tracker is put back)
 
-            written = book.write(tracker, content, about, now, colours, writers, record, commit, _squeezed)
+            written = book.write(tracker, content, about, now, colours, writers, record, commit)
             summary.backup = written.backup
     return summary
 
@@ -823,22 +827,6 @@ def _placed_pieces(todo: list[tuple[stream.Fragment, int]]) -> Iterator[stream.F
     tasks = [[(piece.data, piece.crc, piece.length, piece.rows, first) for piece, first in todo[i:i + PLACE_AT_ONCE]]
              for i in range(0, len(todo), PLACE_AT_ONCE)]
     return (stream.Fragment(*f) for f in apart.in_order(_place_many, tasks, len(todo) >= WORTH_PLACING_APART))
-
-
-SQUEEZE_AT_ONCE = 1  # pieces of a sheet's XML (500 rows each, a megabyte or so) compressed per task of a worker
-WORTH_SQUEEZING_APART = 8  # fewer pieces than this (a sheet of under ~2,500 rows): compressed here, as one stream
-
-
-def _squeezed(texts: Iterator[bytes]) -> list[tuple[bytes, int, int]]:
-    """A sheet's XML (`stream.merged_sheet`'s pieces, made as they are taken) compressed: a year's Audits and
-    Actions sheets (tens of megabytes, on every run) in worker processes, each piece on its own; a smaller sheet
-    here, as one stream."""
-    first = list(itertools.islice(texts, WORTH_SQUEEZING_APART))
-    if len(first) < WORTH_SQUEEZING_APART:
-        return book.squeezed_here(first)
-    rest = itertools.chain(first, texts)
-    tasks = iter(lambda: list(itertools.islice(rest, SQUEEZE_AT_ONCE)), [])
-    return list(apart.in_order(stream.squeezed, tasks, True))
 
 
 def _place_many(task: list[tuple[bytes, int, int, int, int]]) -> list[tuple[bytes, int, int, int]]:

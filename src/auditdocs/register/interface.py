@@ -158,6 +158,10 @@ class AuditRegister(Protocol):
         """The tracker rows kept for `sheet` whose signature is still the same, by key."""
         ...
 
+    def rendered_meta(self, sheet: str, signatures: dict[str, str]) -> dict[str, dict]:
+        """What `rendered` gives of each key as its meta, without the rows themselves."""
+        ...
+
     def theme_tags(self, signatures: dict[str, str]) -> Iterator[tuple[str, list]]:
         """The theme tags kept for each content of `signatures` (content hash -> signature) whose signature is
         still the same, one content at a time: (content hash, its tags)."""

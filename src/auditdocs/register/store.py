@@ -335,6 +335,12 @@ def _auditor_key(name: str) -> str:
     return " ".join((name or "").split()).casefold()
 
 
+def _layouts(kept: str | bytes) -> dict[str, list[str]]:
+    """The row keys of a tracker's sheets as `record_tracker` keeps them: JSON, compressed (a year's Themes rows'
+    keys are megabytes); not compressed as an earlier auditdocs kept them."""
+    return json.loads(zlib.decompress(kept) if type(kept) is bytes else kept)
+
+
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -623,7 +629,7 @@ class Register(AuditRegister):
             "INSERT INTO trackers (path, sha256, skeleton, layouts, written) VALUES (?,?,?,?,?) ON CONFLICT (path) "
             "DO UPDATE SET sha256=excluded.sha256, skeleton=excluded.skeleton, layouts=excluded.layouts, "
             "written=excluded.written",
-            (stored(path, self._base), sha256, zlib.compress(skeleton, 1), _json(layouts),
+            (stored(path, self._base), sha256, zlib.compress(skeleton, 1), zlib.compress(_json(layouts).encode("utf-8"), 1),
              _iso(now or dt.datetime.now())))
 
     def save_tracker_columns(self, sheet: str, rows: dict[str, dict[str, object]]) -> None:
@@ -771,6 +777,12 @@ class Register(AuditRegister):
                 found[key] = (data, crc, length, rows, {} if meta == "{}" else json.loads(meta))  # most are {}
         return found
 
+    def rendered_meta(self, sheet: str, signatures: dict[str, str]) -> dict[str, dict]:
+        """key -> the meta of the tracker rows kept for `sheet` under the same signature (as `rendered` gives it),
+        without reading the rows (a year's Themes rows are tens of megabytes)."""
+        return {key: {} if meta == "{}" else json.loads(meta) for key, signature, meta in self._db.execute(
+            "SELECT audit_id, signature, meta FROM rendered WHERE sheet = ?", (sheet,)) if signatures.get(key) == signature}
+
     def keep_rendered(self, sheet: str, rows: dict[str, tuple]) -> None:
         """Keep the tracker rows made for `sheet`: key -> (signature, data, CRC-32, length, rows[, meta])."""
         self._writing()
@@ -821,7 +833,7 @@ class Register(AuditRegister):
                                "ORDER BY written DESC LIMIT 1", (sha256,)).fetchone()
         if row is None:
             return None
-        return TrackerState(placed(row[0], self._base), sha256, zlib.decompress(row[1]), json.loads(row[2]),
+        return TrackerState(placed(row[0], self._base), sha256, zlib.decompress(row[1]), _layouts(row[2]),
                             dt.datetime.fromisoformat(row[3]))
 
     def tracker_last_written(self, path: Path | str | None) -> dt.datetime | None:
@@ -912,13 +924,14 @@ class Register(AuditRegister):
     def _returns(self, where: str, params: list, summaries: bool = False) -> list[m.Return]:
         """Versions of returned files, oldest first, each with every place it was seen at."""
         versions: dict[str, m.Return] = {}
+        folders: dict[str, str] = {}  # as kept -> as placed (a year's files are in a few hundred folders)
         for row in self._db.execute(
                 f"SELECT c.content_hash, c.audit_id, c.status, {'coalesce(c.summary, c.record)' if summaries else 'c.record'},"
                 " f.folder, f.path, f.first_seen, f.last_seen, c.content_check "
                 f"FROM contents c JOIN files f ON f.content_hash = c.content_hash WHERE {where} "
                 "ORDER BY f.first_seen, f.last_seen", params):
             content, aid, status, blob, folder, path, first, last, check = row
-            folder = placed(folder, self._base)
+            folder = folders.get(folder) or folders.setdefault(folder, placed(folder, self._base))
             first, last = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last)
             version = versions.get(content)
             if version is None:

@@ -33,4 +33,12 @@ def inflated(data: bytes) -> bytes:
     return _deflate.decompressobj(-15).decompress(data)
 
 
+def packed(raw: bytes) -> bytes:
+    """`raw` compressed on its own, in the zlib format (at the QUICK level), for keeping (`unpacked` gives it back)."""
+    return _deflate.compress(raw, QUICK)
+
+
+unpacked = _deflate.decompress
 crc32 = _deflate.crc32
+#: The CRC-32 of A + B from A's, B's and B's length, in C where isal is installed (None otherwise: `stream.crc_combine`).
+crc32_combine = getattr(_deflate, "crc32_combine", None)

@@ -477,6 +477,13 @@ class Rendered:
             return
         self._data, self._at, self._size = None, spill.append(data), len(data)
 
+    @classmethod
+    def held_in(cls, source, at: int, size: int) -> "Rendered":
+        """The row that is `size` bytes from `at` of what `source.read_at(at, size)` gives (rows kept elsewhere)."""
+        row = cls.__new__(cls)
+        row._data, row._spill, row._at, row._size = None, source, at, size
+        return row
+
     @property
     def data(self) -> bytes:
         if self._spill is None:

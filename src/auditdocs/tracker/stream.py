@@ -345,6 +345,9 @@ def _advance(k: int) -> tuple[list[int], ...]:
     return _ADVANCE[k]
 
 
+_combine = deflate.crc32_combine or crc_combine  # (a year's big sheets are 20,000 pieces: in C where it can be)
+
+
 class Package:
     """A zip package written entry by entry (what zipfile cannot do: an entry made of pieces already
     compressed). Entries are deflated; sizes must stay under 4 GB (a tracker is far from it)."""
@@ -364,7 +367,7 @@ class Package:
         tail = zlib.compressobj(COMPRESSION, zlib.DEFLATED, -15).flush() if final else b""
         crc, size, compressed = 0, 0, len(tail)
         for data, piece_crc, length in pieces:
-            crc = crc_combine(crc, piece_crc, length) if size else piece_crc
+            crc = _combine(crc, piece_crc, length) if size else piece_crc
             size += length
             compressed += len(data)
         self._entry(name, zipfile.ZIP_DEFLATED, crc, compressed, size, [data for data, _, _ in pieces] + [tail])
@@ -423,16 +426,6 @@ class Compressed:
     def piece(self) -> tuple[bytes, int, int]:
         self._out.append(self._squeeze.flush(zlib.Z_SYNC_FLUSH))
         return b"".join(self._out), self.crc, self.length
-
-
-def squeezed(texts: list[str | bytes]) -> list[tuple[bytes, int, int]]:
-    """Each text (or its UTF-8 bytes) compressed on its own (a piece of a package entry: see `Package.add_pieces`)."""
-    out = []
-    for text in texts:
-        squeeze = Compressed()
-        squeeze.write(text)
-        out.append(squeeze.piece())
-    return out
 
 
 # ---- putting our rows into the skeleton's sheets --------------------------------------------
