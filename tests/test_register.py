@@ -30,6 +30,7 @@ from auditdocs.register import (
 )
 from auditdocs.register.lock import lock_path
 from auditdocs.register.schema import APPLICATION_ID, MIGRATIONS
+from auditdocs.register.store import PAGE_SIZE
 
 NOW = dt.datetime(2026, 11, 30, 10, 0)
 ON_POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX (Windows uses access lists)")
@@ -88,8 +89,23 @@ def test_a_new_register_is_a_versioned_sqlite_file_with_a_rollback_journal(path,
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16384
     db.close()
     assert not lock_path(path).exists() and not path.with_name(path.name + "-wal").exists()
+
+
+def test_a_register_made_with_smaller_pages_keeps_them_and_is_used_as_before(path, library):
+    with sqlite3.connect(path) as db:  # as an earlier auditdocs made it (SQLite's default pages)
+        db.execute("PRAGMA page_size = 4096")
+        db.execute("CREATE TABLE t (x)")
+        db.execute("DROP TABLE t")
+    with open_register(path, write=True, create=True) as reg:
+        reg.record_audits([allocated(library)])
+        reg.commit()
+    with open_register(path) as reg:
+        assert [a.audit_id for a in reg.audits()] == [allocated(library).audit_id]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
 
 
 @ON_POSIX

@@ -254,6 +254,10 @@ def _create_private(path: Path) -> None:
         raise UserError(f"cannot create the register {path} ({exc.strerror or exc}).") from None
 
 
+#: The page size of a new register's file (SQLite's default is 4 KB; a register made so keeps it).
+PAGE_SIZE = 16384
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = None
     try:
@@ -263,6 +267,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         if app != APPLICATION_ID and (tables or version):
             raise UserError(f"{path} is a database, but not an auditdocs register. "
                             "Give the register's file, or a new file name to start one.")
+        if not tables and not version:  # a new register: pages of PAGE_SIZE (its kept tracker rows, a few KB each,
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # are read on every run; in smaller pages they overflow)
         # a rollback journal, not WAL: works on network drives; FULL: a commit is on disk when it returns
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
