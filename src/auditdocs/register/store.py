@@ -930,7 +930,7 @@ class Register(AuditRegister):
     def _returns(self, where: str, params: list, summaries: bool = False) -> list[m.Return]:
         """Versions of returned files, oldest first, each with every place it was seen at."""
         versions: dict[str, m.Return] = {}
-        folders: dict[str, str] = {}  # as kept -> as placed (a year's files are in a few hundred folders)
+        folders: dict[str, str] = {}  # as kept -> as placed (a year's files are in the few folders it was given)
         for row in self._db.execute(
                 f"SELECT c.content_hash, c.audit_id, c.status, {'coalesce(c.summary, c.record)' if summaries else 'c.record'},"
                 " f.folder, f.path, f.first_seen, f.last_seen, c.content_check "
