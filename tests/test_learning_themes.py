@@ -442,6 +442,23 @@ def test_the_themes_rows_written_are_kept_audit_by_audit_and_a_rerun_writes_the_
     assert any(r[col["Audit id"]] != marked and r[col["Excerpt"]] == "changed where kept" for r in now)
 
 
+def test_an_audits_kept_themes_rows_are_read_compressed_or_as_an_earlier_auditdocs_kept_them_none_included():
+    from auditdocs.consolidate.made_rows import _PackedRows
+    from auditdocs.tracker import deflate
+
+    rows = [b'<row r="\x00"><c r="A\x00" t="inlineStr"><is><t>\xc3\xa9 one</t></is></c></row>', b'<row r="\x00"></row>']
+    whole, last = b"".join(rows), [None, b""]
+    packed = _PackedRows(deflate.packed(whole), len(whole), {"sizes": [len(r) for r in rows]}, 2, last)
+    plain = _PackedRows(whole, 0, {}, 2, last)
+    for kept in (packed, plain):
+        assert kept.sizes == [len(r) for r in rows]
+        assert [kept.read_at(0, len(rows[0])), kept.read_at(len(rows[0]), len(rows[1]))] == rows
+    assert _PackedRows(deflate.packed(b""), 0, {"sizes": []}, 0, last).sizes == []  # an audit with no rows: kept
+    assert _PackedRows(b"", 0, {}, 0, last).sizes == []
+    assert _PackedRows(deflate.packed(whole), len(whole), {"sizes": [len(whole)]}, 2, last).sizes is None  # made again
+    assert _PackedRows(whole, 0, {}, 3, last).sizes is None
+
+
 def test_the_themes_sheet_shows_the_latest_months_and_rows_of_earlier_months_go_but_what_people_typed_stays(
         ws, monkeypatch):
     from auditdocs.learning import run as learning_run

@@ -293,15 +293,15 @@ def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours
 
 class _PackedRows:
     """An audit's rows of a sheet kept written as one entry (`grouped_rows`): `data`, their XML one after the other,
-    compressed (`deflate.packed`) when kept with its `length` and each row's size in its meta, else as it is (as an
-    earlier auditdocs kept them). `sizes`: each row's, in bytes (None when they are not `count` rows: made again).
-    Unpacked only where the tracker is written (`read_at`, as `Rendered.held_in` asks): a year's Themes rows are not
+    compressed (`deflate.packed`, kept with its `length` and each row's size in its meta), or as it is (as an earlier
+    auditdocs kept them; no XML starts as compressed data does: see `_xml`). `sizes`: each row's, in bytes (None when
+    they are not `count` rows: made again). Unpacked only where the tracker is written (`read_at`, as `Rendered.held_in` asks): a year's Themes rows are not
     held, nor written to the run's temporary file, as they are. `last`: the rows of a sheet last unpacked, shared by
     all its audits' entries ([the entry's data, its XML]: an audit's rows are read one after another)."""
 
     def __init__(self, data: bytes, length: int, meta: dict, count: int, last: list):
-        self.data, self.packed, self.last = data, bool(length), last
-        if self.packed:
+        self.data, self.last = data, last
+        if data[:1] not in (b"", b"<"):  # compressed
             sizes, whole = meta.get("sizes"), length
         else:
             sizes, whole = [len(row) + len(b"</row>") for row in data.split(b"</row>")[:-1]], len(data)
@@ -309,7 +309,7 @@ class _PackedRows:
 
     def read_at(self, at: int, size: int) -> bytes:
         if self.last[0] is not self.data:
-            self.last[:] = self.data, deflate.unpacked(self.data) if self.packed else self.data
+            self.last[:] = self.data, _xml(self.data)
         return self.last[1][at:at + size]
 
 
