@@ -111,14 +111,10 @@ DEMO_DAY = dt.date(2026, 12, 7)
 
 
 @pytest.fixture(scope="session")
-def demo_made(tmp_path_factory) -> Path:
-    """The demo month's workspace, made once per session (do not change it: copy it, `demo_copy`)."""
-    from auditdocs.demo import run_demo
-    from auditdocs.specs import builtin_specs_folder, load_library
-
-    folder = tmp_path_factory.mktemp("demo") / "demo"
-    run_demo(folder, load_library(builtin_specs_folder()))
-    return folder
+def demo_made(demo_month) -> Path:
+    """The demo month's workspace: `demo_month`'s, made once per session for the command-line and the browser's
+    tests alike (do not change it: copy it, `demo_copy`)."""
+    return demo_month[1]
 
 
 @pytest.fixture
