@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh '.[test]'
-# On every core (pytest-xdist), a test file's tests together in one worker (they share its fixtures):
+# On every core (pytest-xdist), a test file's tests together in one worker (they share its fixtures), the longest
+# files first (tests/conftest.py's LONGEST_FIRST, in that order: --no-loadscope-reorder):
 # AUDITDOCS_TEST_WORKERS=0 runs them in this process, one after another.
-exec .venv/bin/python -m pytest -n "${AUDITDOCS_TEST_WORKERS:-auto}" --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n "${AUDITDOCS_TEST_WORKERS:-auto}" --dist loadfile --no-loadscope-reorder "$@"
