@@ -294,14 +294,15 @@ def grouped_rows(sheet: r.SheetDef, grouped, old: OldSheet, reg, styles, colours
 class _PackedRows:
     """An audit's rows of a sheet kept written as one entry (`grouped_rows`): `data`, their XML one after the other,
     compressed (`deflate.packed`, kept with its `length` and each row's size in its meta), or as it is (as an earlier
-    auditdocs kept them; no XML starts as compressed data does: see `_xml`). `sizes`: each row's, in bytes (None when
-    they are not `count` rows: made again). Unpacked only where the tracker is written (`read_at`, as `Rendered.held_in` asks): a year's Themes rows are not
-    held, nor written to the run's temporary file, as they are. `last`: the rows of a sheet last unpacked, shared by
-    all its audits' entries ([the entry's data, its XML]: an audit's rows are read one after another)."""
+    auditdocs kept them: `_compressed` tells which). `sizes`: each row's, in bytes (None when they are not `count`
+    rows: made again). Unpacked only where the tracker is written (`read_at`, as `Rendered.held_in` asks): a year's
+    Themes rows are not held, nor written to the run's temporary file, as they are. `last`: the rows of a sheet last
+    unpacked, shared by all its audits' entries ([the entry's data, its XML]: an audit's rows are read one after
+    another)."""
 
     def __init__(self, data: bytes, length: int, meta: dict, count: int, last: list):
         self.data, self.last = data, last
-        if data[:1] not in (b"", b"<"):  # compressed
+        if _compressed(data):
             sizes, whole = meta.get("sizes"), length
         else:
             sizes, whole = [len(row) + len(b"</row>") for row in data.split(b"</row>")[:-1]], len(data)
@@ -386,4 +387,9 @@ def _kept(signature: str, xml: bytes, facts: AuditFacts | None = None) -> tuple:
 def _xml(kept: bytes) -> bytes:
     """A row's XML (UTF-8) as `_kept` keeps it; compressed (zlib) as an earlier auditdocs kept it (no XML starts
     so)."""
-    return kept if kept[:1] == b"<" else deflate.unpacked(kept)
+    return deflate.unpacked(kept) if _compressed(kept) else kept
+
+
+def _compressed(kept: bytes) -> bool:
+    """Is kept XML compressed? No XML starts as compressed data does (nor is any compressed data empty)."""
+    return kept[:1] not in (b"", b"<")
