@@ -101,13 +101,14 @@ def test_a_register_of_schema_6_gains_the_learning_log_and_keeps_its_audits(tmp_
     made = Register(tmp_path, library)
     made.path = path
     known = made.audit("CS200001", month="2026-11", grade="good")
-    db = sqlite3.connect(path)  # as a register of schema 6 was: no learning_log table (nor theme_tags)
+    db = sqlite3.connect(path)  # as a register of schema 6 was: no learning_log table (nor theme_tags, nor the files' stats)
     with db:
         db.execute("DROP TABLE learning_log")
         db.execute("DROP TABLE theme_tags")
+        db.execute("ALTER TABLE files DROP COLUMN stat")
         db.execute("PRAGMA user_version = 6")
     db.close()
-    assert SCHEMA_VERSION == 8 == len(MIGRATIONS)
+    assert SCHEMA_VERSION == 9 == len(MIGRATIONS)
     with open_register(path, write=True) as reg:  # opening migrates it
         assert reg.learning_log() == []
         (audit,) = reg.audits()
@@ -117,7 +118,7 @@ def test_a_register_of_schema_6_gains_the_learning_log_and_keeps_its_audits(tmp_
                                               recheck="Children who go missing", recheck_month=dt.date(2026, 7, 1),
                                               added_on=TODAY)], now=NOW)
     assert audit.audit_id == known.audit_id and audit.current is not None
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 8
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 9
     with open_register(path) as reg:
         (entry,) = reg.learning_log()
     assert (entry.log_id, entry.kind, entry.themes, entry.audits, entry.recheck_month, entry.due) == (

@@ -30,7 +30,7 @@ from auditdocs.register import (
 )
 from auditdocs.register.lock import lock_path
 from auditdocs.register.schema import APPLICATION_ID, MIGRATIONS
-from auditdocs.register.store import PAGE_SIZE
+from auditdocs.register.store import PAGE_SIZE, _from_json, _json
 
 NOW = dt.datetime(2026, 11, 30, 10, 0)
 ON_POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX (Windows uses access lists)")
@@ -618,19 +618,20 @@ def test_an_audits_activity_group_and_count_toward_the_ten_are_kept(library, pat
 def test_a_register_made_before_the_programme_holds_its_audits_as_the_control_sample(library, path):
     with open_register(path, write=True, create=True) as reg:
         reg.record_audits([allocated(library)], now=NOW)
-    db = sqlite3.connect(path)  # as a register of schema 5 was: no activity columns (and no learning log, no theme tags)
+    db = sqlite3.connect(path)  # as a register of schema 5 was: no activity columns (and no learning log, no theme tags, no stats)
     with db:
         db.execute("DROP TABLE learning_log")
         db.execute("DROP TABLE theme_tags")
         db.execute("DROP INDEX audits_activity")
         for column in ("activity", "activity_type", "counts_toward_ten", "audit_group"):
             db.execute(f"ALTER TABLE audits DROP COLUMN {column}")
+        db.execute("ALTER TABLE files DROP COLUMN stat")
         db.execute("PRAGMA user_version = 5")
     db.close()
     with open_register(path) as reg:
         (audit,) = reg.audits()
     assert (audit.activity, audit.activity_type, audit.counts_toward_ten, audit.group) == ("", "", True, [])
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
 
 
 def test_an_activitys_audit_has_its_own_id_and_the_control_samples_ids_are_as_before(library):
@@ -671,3 +672,13 @@ def test_the_row_keys_of_a_tracker_written_are_kept_compressed_and_those_an_earl
         db.execute("UPDATE trackers SET layouts = ?", (json.dumps(layouts),))
     with open_register(path) as reg:
         assert reg.tracker_written("ab" * 32).layouts == layouts
+
+
+def test_values_kept_as_json_read_back_as_json_loads_reads_them():
+    for value in [{}, [], {"a": "b", "c": [1, 2.5, None, True, -0.0, 10 ** 30]}, "Zoë 孩子 👍 \"quoted\"\n", 3,
+                  {"action": "x" * 5000, "by_when": "2026-06-05"}]:
+        assert _from_json(_json(value)) == value == json.loads(_json(value))
+    assert _from_json(' {"a": 1} ') == {"a": 1}  # (space around it: as json.loads reads it)
+    for broken in ["", "{", '{"a": 1} 2', "nan!"]:
+        with pytest.raises(json.JSONDecodeError):
+            _from_json(broken)

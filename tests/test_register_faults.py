@@ -404,7 +404,8 @@ def as_auditdocs_3_left_it(register: Path) -> None:
                    (json.dumps([places.placed(f, base) for f in json.loads(files)]), aid))
     for (path,) in db.execute("SELECT path FROM trackers").fetchall():
         db.execute("UPDATE trackers SET path = ? WHERE path = ?", (places.placed(path, base), path))
-    db.execute("DROP TABLE learning_log")  # and without what schemas 6, 7 and 8 added
+    db.execute("DROP TABLE learning_log")  # and without what schemas 6 to 9 added
+    db.execute("ALTER TABLE files DROP COLUMN stat")
     db.execute("DROP TABLE theme_tags")
     db.execute("DROP INDEX audits_activity")
     for column in ("activity", "activity_type", "counts_toward_ten", "audit_group"):

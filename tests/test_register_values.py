@@ -54,7 +54,7 @@ def test_a_register_made_before_holds_the_options_values_once_opened(library, tm
     with open_register(path) as reg:  # opening migrates it
         audits = reg.audits()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
         assert conn.execute("SELECT count(*) FROM rendered").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM contents WHERE content_check IS NULL").fetchone()[0] == 0
     after = _stored(path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 from pathlib import Path
 
 import openpyxl
@@ -365,6 +366,32 @@ def test_same_action_thresholds():
     assert verdict("Visit the child at home", "Visit the child at school") == UNSURE
     assert verdict("Update the chronology", "Refer to the speech therapist") == DIFFERENT
     assert verdict("Visit the child at home", "Book a review meeting") == DIFFERENT
+
+
+def test_is_same_action_says_what_same_action_says():
+    from auditdocs.domain.cycle import SAME, is_same_action, same_action
+
+    words = ("update the chronology visit child at home school book review meeting refer speech therapist "
+             "genogram father's side plan with Sam Zoë 外婆 👍").split()
+    rng = random.Random(5)
+    pairs = [("Update the chronology", "Update the chronolgy"), ("Genogram", "Genogram with the father's side"),
+             ("Visit the child at home", "Visit the child at school"), ("a" * 3000, "a" * 2990 + "b" * 10)]
+    for _ in range(400):
+        old = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
+        new = list(old.split())
+        for _ in range(rng.randint(0, 6)):  # words changed, added or taken out
+            spot = rng.randrange(len(new) + 1)
+            rng.choice([lambda: new.insert(spot, rng.choice(words)),
+                        lambda: new.pop(min(spot, len(new) - 1)) if len(new) > 1 else None,
+                        lambda: new.__setitem__(min(spot, len(new) - 1), rng.choice(words))])()
+        pairs.append((old, " ".join(new)))
+    told = {True: 0, False: 0}
+    for old, new in pairs:
+        for signed_off in (False, True):
+            same = is_same_action(old, new, signed_off=signed_off)
+            assert same == (same_action(old, new, signed_off=signed_off) == SAME), (old, new, signed_off)
+            told[same] += 1
+    assert min(told.values()) > 50  # both answers were put to the test
 
 
 def test_notes_outside_the_table_stay_where_they_were_and_odd_entries_are_kept_and_listed(library, tracker):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import time
 
 import pytest
 from click.testing import CliRunner
 from helpers import SAMPLES, full_answers, record_values
 
+from auditdocs import files
 from auditdocs.cli import cli
 from auditdocs.consolidate.placing import NOT_ALLOCATED
 from auditdocs.consolidate.run import (
@@ -24,8 +27,10 @@ from auditdocs.consolidate.upkeep import (
     rebuild_register,
 )
 from auditdocs.errors import UserError
+from auditdocs.files import settled_stat
 from auditdocs.forms.docx.fill import fill_docx
 from auditdocs.forms.docx.writer import WordForm
+from auditdocs.register import file_hash
 from auditdocs.returns.run import check_returns, record_sent_back
 from auditdocs.workspace import (
     init_workspace,
@@ -142,6 +147,38 @@ def test_consolidate_returns_puts_the_forms_in_the_register_and_writes_the_track
     with ws.open_register() as reg:
         returned = [a for a in reg.audits() if a.current is not None]
     assert {a.current.record.status for a in returned} == {"complete", "incomplete"}
+
+
+def test_a_file_as_it_was_when_last_hashed_is_not_hashed_again_one_changed_or_changing_is(month, monkeypatch):
+    ws, forms, complete, incomplete = month
+    scan = ws.returned / "scan.pdf"
+    monkeypatch.setattr(files, "SETTLED", 0.0)  # (the forms were written moments ago: as if long since)
+    first = consolidate_returns(ws, now=NOW)
+    assert (first.files, first.hashed, first.read) == (3, 3, 3)
+    again = consolidate_returns(ws, now=NOW)  # nothing changed: nothing hashed, nothing read
+    assert (again.files, again.hashed, again.read) == (3, 0, 0)
+    assert (again.complete, again.incomplete, again.unreadable) == (1, 1, 1)
+
+    made = scan.stat()
+    scan.write_bytes(b"%PDF-1.5\n%%EOF\n")  # other bytes, as many, and its time put back
+    os.utime(scan, ns=(made.st_atime_ns, made.st_mtime_ns))
+    assert (scan.stat().st_size, scan.stat().st_mtime_ns) == (made.st_size, made.st_mtime_ns)
+    changed = consolidate_returns(ws, now=NOW)
+    assert (changed.hashed, changed.read) == (1, 1)  # its change time tells
+    with ws.open_register() as reg:
+        kept = reg.known_by_stat(ws.returned)
+    assert len(kept) == 3 and all(file_hash(ws.returned / path) == content and stat == settled_stat(ws.returned / path)
+                                  for (path, stat), content in kept.items())
+    assert consolidate_returns(ws, now=NOW).hashed == 0
+
+    monkeypatch.setattr(files, "SETTLED", 3600.0)  # a file modified within the hour may still be changing
+    for path in (complete, scan):  # (the others: modified long before)
+        os.utime(path, (time.time() - 7200,) * 2)
+    incomplete.write_bytes(incomplete.read_bytes())  # saved again as it was
+    assert consolidate_returns(ws, now=NOW).hashed == 3  # (the others' times changed too)
+    for _ in range(2):  # the one modified within the hour: hashed each time, until it has settled
+        saved = consolidate_returns(ws, now=NOW)
+        assert (saved.hashed, saved.read) == (1, 0)
 
 
 def test_consolidate_records_takes_forms_read_already_as_consolidate_returns_reads_them(month):

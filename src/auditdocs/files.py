@@ -197,6 +197,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Seconds since a file was last modified before its stat is trusted to tell whether it changed again
+#: (`settled_stat`): more than the coarsest clock a file system keeps times with (FAT's two seconds).
+SETTLED = 3.0
+
+
+def settled_stat(path: Path | str, now: float | None = None) -> str:
+    """What tells that a file has not changed since it was hashed, as git's index does: its size, its modification
+    and change (Windows: creation) times to the nanosecond, and where it is on its disk. '' (hash it every time)
+    while it may still be changing: modified less than SETTLED seconds before `now` (when it is about to be hashed:
+    default the clock), so that a change made later in the same tick of a coarse clock is not missed (or modified
+    in the future: a clock elsewhere that is wrong), and when it cannot be looked at."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    if (now if now is not None else time.time()) - st.st_mtime < SETTLED:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+
+
 def set_mode_like(tmp: Path, target: Path, private: bool) -> None:
     """Give `tmp` the permissions `target` has (or should have, if it is new)."""
     if target.exists():

@@ -33,8 +33,11 @@ class Seen:
 
     def __init__(self, content_hash: str, folder: str, path: str, *, record: m.AuditRecord | None = None,
                  load=None, audit_id: str = "", status: str = "", form: tuple[str, int | None] | None = None,
-                 check: str = "", new: bool = True, order: int = 0, library=None):
+                 check: str = "", new: bool = True, order: int = 0, library=None, stat: str = "",
+                 hashed: bool = True):
         self.content_hash = content_hash
+        self.stat = stat  # the file's size and times when its content was hashed (`files.settled_stat`)
+        self.hashed = hashed  # hashed in this run (else known by its stat: as it was when last hashed)
         self.folder = folder  # the folder given, absolute ("" for a file given itself)
         self.path = path  # relative to the folder (as given, for a file given itself)
         self.new = new  # its content is new to the register

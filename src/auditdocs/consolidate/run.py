@@ -28,6 +28,7 @@ import json
 import os
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -36,7 +37,7 @@ from pathlib import Path
 from ..domain import cycle
 from ..domain import model as m
 from ..errors import UserError
-from ..files import sha256_of
+from ..files import settled_stat, sha256_of
 from ..learning.run import tags_kept, tags_signature, workspace_themes
 from ..moderation.forms import VersionFacts, version_facts
 from ..moderation.outcome import moderated_events
@@ -77,6 +78,7 @@ class Summary:
     incomplete: int = 0
     unreadable: int = 0
     read: int = 0  # files whose content was new, read in this run
+    hashed: int = 0  # files hashed in this run (the others were as when last hashed: the same size and times)
     audits_new: int = 0
     audits_updated: int = 0
     audits_total: int = 0
@@ -292,28 +294,45 @@ def register_from_folders(ws: Workspace, paths: list[Path], library, tracker_pat
 
 
 def _reading(found, library, workers, progress: Progress | None = None):
-    """How a run gathers the files found: hashed, and read (in parallel) where the register does not know
-    their content; each read with what `reader` (a `_ReadHere`) makes of it. `meanwhile()` is done while the files
-    are hashed, before any is read."""
+    """How a run gathers the files found: hashed (those not as they were when last hashed: `files.settled_stat`),
+    and read (in parallel) where the register does not know their content; each read with what `reader` (a
+    `_ReadHere`) makes of it. `meanwhile()` is done while the files are hashed, before any is read."""
 
     def gather(reg, batch, reader: _ReadHere, meanwhile) -> list[plan.Seen]:
-        paths = [str(file) for file, _ in found]  # hashed in worker processes when there are many (a year's forms)
-        hashing = apart.started(_hash_many, [paths[i:i + HASH_AT_ONCE] for i in range(0, len(paths), HASH_AT_ONCE)],
-                                len(paths) >= WORTH_HASHING_APART)
+        located = [(given, os.path.relpath(os.path.abspath(file), given) if given else os.path.abspath(file))
+                  for file, given in ((file, os.path.abspath(folder) if folder is not None else "")
+                                      for file, folder in found)]
+        now = time.time()
+        stats = [settled_stat(file, now) for file, _ in found]
+        # a file as it was when its content was hashed in an earlier run has that content still: the others are
+        # hashed, in worker processes when there are many (a year's forms)
+        kept = {given: reg.known_by_stat(given) for given in {given for given, _ in located}}
+        hashes = [kept[given].get((shown, stat)) if stat else None for (given, shown), stat in zip(located, stats)]
+        to_hash = [str(found[n][0]) for n, content in enumerate(hashes) if content is None]
+        hashing = apart.started(_hash_many, [to_hash[i:i + HASH_AT_ONCE] for i in range(0, len(to_hash), HASH_AT_ONCE)],
+                                len(to_hash) >= WORTH_HASHING_APART)
         meanwhile()
-        hashes = list(hashing)
+        by_stat = [content is not None for content in hashes]
+        results = iter(hashing)
+        hashes = [content if content is not None else next(results) for content in hashes]
         known = reg.content_facts(h for h in hashes if h)
         seen, first = [], {}
-        for n, ((file, folder), content) in enumerate(zip(found, hashes)):
-            given = os.path.abspath(folder) if folder is not None else ""
-            shown = os.path.relpath(os.path.abspath(file), given) if given else os.path.abspath(file)
+        for n, ((given, shown), content, stat, unchanged) in enumerate(zip(located, hashes, stats, by_stat)):
+            stat, hashed = (stat if content else ""), not unchanged
             if content in known:
                 audit_id, status, form = known[content]
                 seen.append(plan.Seen(content, given, shown, load=_loader(reg, content), audit_id=audit_id,
-                                      status=status, form=form, new=False, order=n, library=library))
+                                      status=status, form=form, new=False, order=n, library=library, stat=stat,
+                                      hashed=hashed))
             else:
-                seen.append(plan.Seen(content, given, shown, order=n, library=library))
+                seen.append(plan.Seen(content, given, shown, order=n, library=library, stat=stat, hashed=hashed))
                 first.setdefault(content or f"unhashed {n}", n)
+        again: dict[str, list[tuple[str, str, str]]] = {}  # (known contents hashed again: their stat now)
+        for s in seen:
+            if s.hashed and not s.new and s.stat:
+                again.setdefault(s.folder, []).append((s.path, s.content_hash, s.stat))
+        for given, stats in again.items():
+            reg.keep_stats(given, stats)
         todo = sorted(first.values())
         pending = []
         for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
@@ -493,7 +512,7 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
                 by_folder.setdefault(s.folder, []).append(
                     SeenFile(s.path, s.content_hash, s.record if s.new else None, summary, s.check if s.new else "",
                              placed[s.content_hash].audit_id if s.new else None,
-                             (at_hand.packed, at_hand.packed_summary) if at_hand is not None else None))
+                             (at_hand.packed, at_hand.packed_summary) if at_hand is not None else None, s.stat))
                 if s.new:
                     s.held()  # while the whole record is at hand
                 if s.new and read_files:
@@ -909,6 +928,7 @@ def _summary(path, register, tracker, seen, decision, identity, made: MadeRows, 
     summary = Summary(path, register, created=not tracker.existed, duplicates=decision.duplicates)
     summary.files = len(seen)
     summary.read = sum(1 for s in seen if s.new) if read_files else len(seen)
+    summary.hashed = sum(1 for s in seen if s.hashed)
     for status in ("complete", "incomplete", "unreadable"):
         setattr(summary, status, sum(1 for s in seen if s.status == status))
     summary.audits_new, summary.audits_updated = decision.new, decision.updated

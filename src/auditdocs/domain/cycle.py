@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -586,6 +587,22 @@ def same_action(old: str, new: str, *, signed_off: bool = False) -> str:
     return UNSURE if shared >= UNSURE_WORDS or alike >= UNSURE_CHARACTERS else DIFFERENT
 
 
+def is_same_action(old: str, new: str, *, signed_off: bool = False) -> bool:
+    """`same_action(old, new, signed_off=signed_off) == SAME`, told sooner: difflib's ratio, slow on long
+    wordings (an action of a few thousand characters), is worked out only when it decides, and after its quicker
+    upper bounds say it may reach SLIPS_CORRECTED."""
+    a, b = _wording(old), _wording(new)
+    if a == b:
+        return True
+    words_a, words_b = _meaningful(a), _meaningful(b)
+    if not signed_off and words_a and words_b and (words_a <= words_b or words_b <= words_a):
+        return True
+    matcher = SequenceMatcher(None, a, b)
+    return (matcher.real_quick_ratio() >= SLIPS_CORRECTED and matcher.quick_ratio() >= SLIPS_CORRECTED
+            and matcher.ratio() >= SLIPS_CORRECTED)
+
+
+@functools.lru_cache(maxsize=256)  # (an audit's known wordings are compared with each of its new rows)
 def _wording(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", (text or "").replace("'s ", " ")).casefold().split())
 
@@ -632,7 +649,7 @@ def match_actions(known: list[m.TrackedAction], new: list[FormAction]
     for i, row in enumerate(new):
         if found[i] is None:
             same = [k for k in free if k.table_id == row.table_id
-                    and same_action(k.text, row.text, signed_off=is_signed_off(k)) == SAME]
+                    and is_same_action(k.text, row.text, signed_off=is_signed_off(k))]
             if len(same) == 1:
                 take(i, same[0])
     return found, [(k, i) for k, i in unsure if any(k is f for f in free) and found[i] is None]

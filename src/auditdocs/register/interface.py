@@ -134,6 +134,14 @@ class AuditRegister(Protocol):
         """Which of these content hashes were already read (no need to read those files again)."""
         ...
 
+    def keep_stats(self, folder: Path | str, stats: Iterable[tuple[str, str, str]]) -> None:
+        """(path, content hash, stat) of files whose known content was hashed again: their stat now."""
+        ...
+
+    def known_by_stat(self, folder: Path | str) -> dict[tuple[str, str], str]:
+        """(path, stat) -> content hash of the files last seen under `folder`, by their size and times then."""
+        ...
+
     def content_facts(self, hashes: Iterable[str]) -> dict[str, tuple[str, str, tuple[str, int | None] | None]]:
         """content hash -> (audit id, status, (form id, version)) of contents already read."""
         ...

@@ -182,5 +182,10 @@ MIGRATIONS: tuple[tuple, ...] = (
             tags BLOB NOT NULL  -- deflated JSON: a list of [field id, field, ref, kind, theme, triggers, excerpt]
         )""",
     ),
+    # 8 -> 9: each place's file as it was when its content was hashed (its size and times: `Register.known_by_stat`),
+    # so that a run hashes only the files that changed since.
+    (
+        "ALTER TABLE files ADD COLUMN stat TEXT NOT NULL DEFAULT ''",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

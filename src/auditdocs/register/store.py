@@ -45,6 +45,7 @@ class SeenFile:
     #: `pack_record` of the record and of the summary, when already made (where the form was read): then `record`
     #: may be a light one (its details, without its answers)
     packed: tuple[bytes, bytes | None] | None = None
+    stat: str = ""  # the file's size and times when it was hashed (`files.settled_stat`; '': not to be trusted)
 
 
 @dataclass
@@ -351,6 +352,20 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+_scan_json = json.JSONDecoder().scan_once
+
+
+def _from_json(text: str):
+    """`json.loads` of what `_json` wrote, without the work json.loads does on each call besides (a year's audits
+    and actions are tens of thousands of small values, read on every run). Anything else (space around the
+    value, text that is not JSON) goes to json.loads, which says what it says of it."""
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        end = -1
+    return value if end == len(text) else json.loads(text)
+
+
 #: How a packed record marks a date answer ({"$date": "2026-01-15"}), so that it comes back a date, not text.
 DATE_TAG = "$date"
 
@@ -415,7 +430,7 @@ def pack_cell(value) -> str:
 
 
 def unpack_cell(text: str):
-    return _unpacked(*json.loads(text))
+    return _unpacked(*_from_json(text))
 
 
 def _unpacked(kind, value):
@@ -513,10 +528,13 @@ class Register(AuditRegister):
             "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
             (folder, hashes))}
         self._db.executemany(
-            "INSERT INTO files (folder, path, content_hash, first_seen, last_seen) VALUES (?,?,?,?,?) "
-            "ON CONFLICT (folder, path, content_hash) DO UPDATE SET last_seen = excluded.last_seen",
-            [(folder, f.path, f.content_hash, now, now) for f in files])
+            "INSERT INTO files (folder, path, content_hash, first_seen, last_seen, stat) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (folder, path, content_hash) DO UPDATE SET last_seen = excluded.last_seen, stat = excluded.stat",
+            [(folder, f.path, f.content_hash, now, now, f.stat) for f in files])
         new_places = {(f.path, f.content_hash) for f in files} - places
+        # a path with another content now: what its file was when it held the others no longer tells anything
+        self._db.executemany("UPDATE files SET stat = '' WHERE folder = ? AND path = ? AND content_hash != ? "
+                             "AND stat != ''", [(folder, path, content) for path, content in new_places])
         counts.new_places = len(new_places)
         counts.seen_again = len(files) - counts.new_places
         self._touch(r[0] for r in self._db.execute(
@@ -744,6 +762,29 @@ class Register(AuditRegister):
             "SELECT content_hash FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
             (_json(list(hashes)),))}
 
+    def keep_stats(self, folder: Path | str, stats: Iterable[tuple[str, str, str]]) -> None:
+        """(path, content hash, stat) of files under `folder` whose content the register knew, hashed again in this
+        run (`known_by_stat`: the stat they had then no longer told): their stat now, where the register has the
+        content at that path."""
+        self._writing()
+        self._db.executemany("UPDATE files SET stat = ? WHERE folder = ? AND path = ? AND content_hash = ?",
+                             [(stat, stored(folder, self._base), path, content) for path, content, stat in stats])
+
+    def known_by_stat(self, folder: Path | str) -> dict[tuple[str, str], str]:
+        """(path, stat) -> content hash of the files last seen under `folder` whose stat was kept (`SeenFile.stat`):
+        a file found there with the same stat still has that content. (A stat kept with two contents, which only
+        a clock set back could make, is left out: those files are hashed.)"""
+        found: dict[tuple[str, str], str] = {}
+        twice = set()
+        for path, stat, content in self._db.execute(
+                "SELECT path, stat, content_hash FROM files WHERE folder = ? AND stat != ''",
+                (stored(folder, self._base),)):
+            if found.setdefault((path, stat), content) != content:
+                twice.add((path, stat))
+        for key in twice:
+            del found[key]
+        return found
+
     def content_facts(self, hashes: Iterable[str]) -> dict[str, tuple[str, str, tuple[str, int | None] | None]]:
         """content hash -> (audit id, status, (form id, version)) of the contents already parsed, without
         reading their records (the form is None for contents recorded by an older auditdocs)."""
@@ -883,9 +924,9 @@ class Register(AuditRegister):
             (aid, form_id, version, subject, month, due, source, files, role, service, re_audit_of, recorded,
              activity, activity_type, counts, group, in_use) = row
             audits[aid] = m.RegisteredAudit(
-                aid, form_id, version, json.loads(subject), _date(month + "-01" if month else None), _date(due),
-                source, [placed(f, self._base) for f in json.loads(files)], role, service, re_audit_of,
-                dt.datetime.fromisoformat(recorded), activity, activity_type, bool(counts), json.loads(group),
+                aid, form_id, version, _from_json(subject), _date(month + "-01" if month else None), _date(due),
+                source, [placed(f, self._base) for f in _from_json(files)], role, service, re_audit_of,
+                dt.datetime.fromisoformat(recorded), activity, activity_type, bool(counts), _from_json(group),
                 chosen=in_use)
         if not audits:
             return []
@@ -895,7 +936,7 @@ class Register(AuditRegister):
                 "SELECT id, audit_id, kind, on_date, who, agreed_by, agreed_role, reason, details, recorded "
                 f"FROM events WHERE audit_id IN ({chosen}) ORDER BY on_date, id", params):
             eid, aid, kind, on, who, agreed_by, role, reason, details, recorded = row
-            audits[aid].events.append(m.Event(kind, _date(on), aid, who, agreed_by, role, reason, json.loads(details),
+            audits[aid].events.append(m.Event(kind, _date(on), aid, who, agreed_by, role, reason, _from_json(details),
                                               eid, dt.datetime.fromisoformat(recorded)))
         for aid, actions in self._actions(chosen, params).items():
             audits[aid].actions = actions
@@ -922,7 +963,7 @@ class Register(AuditRegister):
                 f"signed_off_by, signed_off_on FROM actions WHERE audit_id IN ({chosen}) ORDER BY audit_id, rowid",
                 params):
             action_id, aid, table_id, form_row, text, values, on_form, status, done_on, by, signed_on = row
-            out.setdefault(aid, []).append(m.TrackedAction(action_id, aid, table_id, form_row, text, json.loads(values),
+            out.setdefault(aid, []).append(m.TrackedAction(action_id, aid, table_id, form_row, text, _from_json(values),
                                                            bool(on_form), status, _date(done_on),
                                                            cells.get(action_id, {}), by, _date(signed_on)))
         return out
