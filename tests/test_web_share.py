@@ -89,6 +89,12 @@ def test_the_export_needs_a_month_the_register_has(demo_copy, browser):
 
 
 def test_the_finalised_pdfs_are_offered(demo_copy, browser, tmp_path):
+    # one auditor's returned forms (of every kind, Word and Excel) left where they came back, the others moved
+    # away: a PDF of each of the month's sixty audits through LibreOffice would make this test minutes longer
+    # (tests/test_share.py finalises whole months)
+    for folder in (demo_copy / "returned").iterdir():
+        if folder.name != "Gareth Pennington":
+            shutil.move(folder, tmp_path / folder.name)
     with serving(demo_copy, today=DEMO_DAY) as served:
         page = signed_in(browser, served)
         page.goto(served.address("/share/"))
