@@ -181,6 +181,21 @@ def test_a_file_as_it_was_when_last_hashed_is_not_hashed_again_one_changed_or_ch
         assert (saved.hashed, saved.read) == (1, 0)
 
 
+def test_a_form_renamed_since_it_was_read_is_recorded_where_it_is_now_and_not_read_again(month, monkeypatch):
+    ws, forms, complete, incomplete = month
+    monkeypatch.setattr(files, "SETTLED", 0.0)  # (the forms were written moments ago: as if long since)
+    consolidate_returns(ws, now=NOW)
+    renamed = complete.with_name("Layla's audit, checked.docx")  # as a QA officer renames a file
+    complete.rename(renamed)
+    moved = consolidate_returns(ws, now=NOW + dt.timedelta(hours=1))
+    assert (moved.hashed, moved.read) == (1, 0)  # its content was known: not read again
+    with ws.open_register() as reg:
+        [version] = [v for a in reg.audits() for v in a.returns if v.content_hash == file_hash(renamed)]
+    where = str(renamed.relative_to(ws.returned))
+    assert version.path == where and (str(ws.returned), where) in version.places
+    assert consolidate_returns(ws, now=NOW + dt.timedelta(hours=2)).hashed == 0  # as it was where it is now
+
+
 def test_consolidate_records_takes_forms_read_already_as_consolidate_returns_reads_them(month):
     ws, forms, complete, incomplete = month
     records = check_returns(ws).records  # read by the front end itself, with the workspace's specs

@@ -327,12 +327,6 @@ def _reading(found, library, workers, progress: Progress | None = None):
             else:
                 seen.append(plan.Seen(content, given, shown, order=n, library=library, stat=stat, hashed=hashed))
                 first.setdefault(content or f"unhashed {n}", n)
-        again: dict[str, list[tuple[str, str, str]]] = {}  # (known contents hashed again: their stat now)
-        for s in seen:
-            if s.hashed and not s.new and s.stat:
-                again.setdefault(s.folder, []).append((s.path, s.content_hash, s.stat))
-        for given, stats in again.items():
-            reg.keep_stats(given, stats)
         todo = sorted(first.values())
         pending = []
         for done, (i, record, rows, check) in enumerate(read_forms([found[n][0] for n in todo], library, workers,
@@ -529,6 +523,8 @@ def _consolidate(gather, library, path: Path | None, ws: Workspace, prefer_newer
         reader = _ReadHere(big if write else None, library, workspace_themes(folder) if write else ())
         run_workers.readers(library, reader)
         seen = gather(reg, batch, reader, audits_before)
+        if read_files:
+            _seen_again(reg, seen, now)
         _place(reg, seen, placing, placed)
         _kill_point("recorded")
         audit_ids, action_ids = reg.keys()
@@ -638,6 +634,17 @@ def _place(reg, seen: list[plan.Seen], placing: Placing, placed: dict) -> None:
         if s.content_hash in placed:
             s.placed = placed[s.content_hash]
             s.audit_id = s.placed.audit_id
+
+
+def _seen_again(reg, seen: list[plan.Seen], now: dt.datetime) -> None:
+    """The files of contents the register knew, hashed in this run (not as they were when last hashed): their stat
+    now, and the places of those moved, renamed or copied since."""
+    by_folder: dict[str, list[tuple[str, str, str]]] = {}
+    for s in seen:
+        if s.hashed and not s.new and s.content_hash:
+            by_folder.setdefault(s.folder, []).append((s.path, s.content_hash, s.stat))
+    for folder, files in by_folder.items():
+        reg.seen_again(folder, files, now=now)
 
 
 def _audits_now(reg, before: dict[str, m.RegisteredAudit], changed: set[str]) -> list[m.RegisteredAudit]:

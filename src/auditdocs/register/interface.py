@@ -134,8 +134,10 @@ class AuditRegister(Protocol):
         """Which of these content hashes were already read (no need to read those files again)."""
         ...
 
-    def keep_stats(self, folder: Path | str, stats: Iterable[tuple[str, str, str]]) -> None:
-        """(path, content hash, stat) of files whose known content was hashed again: their stat now."""
+    def seen_again(self, folder: Path | str, files: Iterable[tuple[str, str, str]], *,
+                   now: dt.datetime | None = None) -> int:
+        """(path, content hash, stat) of files of known contents hashed again: their stat now, and their places
+        not known yet (moved, renamed, copied). How many such places."""
         ...
 
     def known_by_stat(self, folder: Path | str) -> dict[tuple[str, str], str]:

@@ -532,15 +532,40 @@ class Register(AuditRegister):
             "ON CONFLICT (folder, path, content_hash) DO UPDATE SET last_seen = excluded.last_seen, stat = excluded.stat",
             [(folder, f.path, f.content_hash, now, now, f.stat) for f in files])
         new_places = {(f.path, f.content_hash) for f in files} - places
-        # a path with another content now: what its file was when it held the others no longer tells anything
-        self._db.executemany("UPDATE files SET stat = '' WHERE folder = ? AND path = ? AND content_hash != ? "
-                             "AND stat != ''", [(folder, path, content) for path, content in new_places])
+        self._placed_anew(folder, new_places)
         counts.new_places = len(new_places)
         counts.seen_again = len(files) - counts.new_places
+        return counts
+
+    def seen_again(self, folder: Path | str, files: Iterable[tuple[str, str, str]], *,
+                   now: dt.datetime | None = None) -> int:
+        """(path, content hash, stat) of files found under `folder` whose content the register has, hashed in this
+        run (not as they were when last hashed: `known_by_stat`): their stat now, and the place of each the
+        register does not know (a file moved, renamed or copied since), first seen now. How many such places."""
+        self._writing()
+        folder, now = stored(folder, self._base), _iso(now or dt.datetime.now())
+        files = list(files)
+        places = {(r[0], r[1]) for r in self._db.execute(
+            "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
+            (folder, _json(sorted({content for _, content, _ in files}))))}
+        self._db.executemany("UPDATE files SET stat = ? WHERE folder = ? AND path = ? AND content_hash = ?",
+                             [(stat, folder, path, content) for path, content, stat in files if (path, content) in places])
+        new_places = [(path, content, stat) for path, content, stat in files if (path, content) not in places]
+        self._db.executemany("INSERT INTO files (folder, path, content_hash, first_seen, last_seen, stat) "
+                             "VALUES (?,?,?,?,?,?)", [(folder, path, content, now, now, stat)
+                                                      for path, content, stat in new_places])
+        self._placed_anew(folder, {(path, content) for path, content, _ in new_places})
+        return len(new_places)
+
+    def _placed_anew(self, folder: str, places: set[tuple[str, str]]) -> None:
+        """(path, content hash) seen at these places of `folder` (as kept) for the first time: their audits' tracker
+        rows are made again (they show where each file is)."""
+        # a path with another content now: what its file was when it held the others no longer tells anything
+        self._db.executemany("UPDATE files SET stat = '' WHERE folder = ? AND path = ? AND content_hash != ? "
+                             "AND stat != ''", [(folder, path, content) for path, content in places])
         self._touch(r[0] for r in self._db.execute(
             "SELECT DISTINCT audit_id FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
-            (_json(sorted({h for _, h in new_places})),)))
-        return counts
+            (_json(sorted({content for _, content in places})),)))
 
     def attach_content(self, content_hash: str, audit_id: str) -> None:
         """A returned content is (now) a version of `audit_id` ('': of no audit): a QA officer said which audit
@@ -761,14 +786,6 @@ class Register(AuditRegister):
         return {r[0] for r in self._db.execute(
             "SELECT content_hash FROM contents WHERE content_hash IN (SELECT value FROM json_each(?))",
             (_json(list(hashes)),))}
-
-    def keep_stats(self, folder: Path | str, stats: Iterable[tuple[str, str, str]]) -> None:
-        """(path, content hash, stat) of files under `folder` whose content the register knew, hashed again in this
-        run (`known_by_stat`: the stat they had then no longer told): their stat now, where the register has the
-        content at that path."""
-        self._writing()
-        self._db.executemany("UPDATE files SET stat = ? WHERE folder = ? AND path = ? AND content_hash = ?",
-                             [(stat, stored(folder, self._base), path, content) for path, content, stat in stats])
 
     def known_by_stat(self, folder: Path | str) -> dict[tuple[str, str], str]:
         """(path, stat) -> content hash of the files last seen under `folder` whose stat was kept (`SeenFile.stat`):
