@@ -32,7 +32,7 @@ FUZZ_SEED = 20261109
 #: browser), run first, the longest first; the rest follow in their usual order. The test processes then finish
 #: together, not one waiting while the other runs a long file left till last (./test.sh keeps this order:
 #: --no-loadscope-reorder). Measured with `./test.sh --durations=60`.
-LONGEST_FIRST = ("test_report.py", "test_offline.py", "test_web_share.py", "test_hostile.py", "test_share.py",
+LONGEST_FIRST = ("test_report.py", "test_offline.py", "test_hostile.py", "test_share.py",
                  "test_web_security.py", "test_tracker_print.py", "test_web_month.py", "test_web_report.py",
                  "test_install.py", "test_register_faults.py", "test_xlsx_book.py", "test_web_whole_month.py",
                  "test_web_serve.py", "test_damaged.py")

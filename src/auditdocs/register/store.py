@@ -523,10 +523,7 @@ class Register(AuditRegister):
         self._db.executemany(
             f"INSERT INTO audits ({_AUDIT_COLUMNS}, case_number, auditor, auditor_key, team, audit_type) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (audit_id) DO NOTHING", audits.values())
-        hashes = _json(sorted({f.content_hash for f in files}))
-        places = {(r[0], r[1]) for r in self._db.execute(
-            "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
-            (folder, hashes))}
+        places = self._places(folder, {f.content_hash for f in files})
         self._db.executemany(
             "INSERT INTO files (folder, path, content_hash, first_seen, last_seen, stat) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT (folder, path, content_hash) DO UPDATE SET last_seen = excluded.last_seen, stat = excluded.stat",
@@ -545,9 +542,7 @@ class Register(AuditRegister):
         self._writing()
         folder, now = stored(folder, self._base), _iso(now or dt.datetime.now())
         files = list(files)
-        places = {(r[0], r[1]) for r in self._db.execute(
-            "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
-            (folder, _json(sorted({content for _, content, _ in files}))))}
+        places = self._places(folder, {content for _, content, _ in files})
         self._db.executemany("UPDATE files SET stat = ? WHERE folder = ? AND path = ? AND content_hash = ?",
                              [(stat, folder, path, content) for path, content, stat in files if (path, content) in places])
         new_places = [(path, content, stat) for path, content, stat in files if (path, content) not in places]
@@ -556,6 +551,12 @@ class Register(AuditRegister):
                                                       for path, content, stat in new_places])
         self._placed_anew(folder, {(path, content) for path, content, _ in new_places})
         return len(new_places)
+
+    def _places(self, folder: str, contents: set[str]) -> set[tuple[str, str]]:
+        """(path, content hash) of the places of `folder` (as kept) the register knows these contents at."""
+        return {(r[0], r[1]) for r in self._db.execute(
+            "SELECT path, content_hash FROM files WHERE folder = ? AND content_hash IN (SELECT value FROM json_each(?))",
+            (folder, _json(sorted(contents))))}
 
     def _placed_anew(self, folder: str, places: set[tuple[str, str]]) -> None:
         """(path, content hash) seen at these places of `folder` (as kept) for the first time: their audits' tracker
