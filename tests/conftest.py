@@ -3,6 +3,7 @@ import os
 import pytest
 from browser import browser, demo_copy, demo_made, served_demo  # noqa: F401  (fixtures of the browser tests)
 from helpers import SPECS
+from offline import NETWORK_LOG, no_network_here, run_offline
 
 from auditdocs.specs import load_library
 
@@ -50,13 +51,12 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def demo_month(tmp_path_factory):
-    """`auditdocs demo` run once for the session: (what it printed, its folder). Read only: tests must not
-    change its files."""
-    from click.testing import CliRunner
-
-    from auditdocs.cli import cli
-
-    folder = tmp_path_factory.mktemp("demo") / "demo month"
-    result = CliRunner().invoke(cli, ["--specs", str(SPECS), "demo", str(folder)])
-    assert result.exit_code == 0, result.output
-    return result.output, folder
+    """`auditdocs demo` run once for the session, as a QA officer's laptop runs it: in a process of its own, offline,
+    on an English Windows console (tests/offline.py; tests/test_offline.py checks its network log). (What it
+    printed, its folder). Read only: tests must not change its files."""
+    where = tmp_path_factory.mktemp("demo")
+    folder = where / "demo month"
+    with no_network_here():
+        done = run_offline(["--specs", str(SPECS), "demo", str(folder)], cwd=where, log=where / NETWORK_LOG)
+    assert done.returncode == 0, done.stdout
+    return done.stdout, folder

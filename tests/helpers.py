@@ -488,6 +488,23 @@ def full_answers(spec: m.FormSpec, seed: int = 1) -> tuple[dict, dict]:
 
 def pdf_chunks(page) -> list[tuple[float, float, str, float]]:
     """Each piece of text on a PDF page: (x, y, text, font size), y up from the bottom, in points."""
+    return list(_page_read(page)[2])
+
+
+def page_text(page) -> str:
+    """A PDF page's text, as pypdf's `extract_text` gives it (read once with its `pdf_chunks`)."""
+    return _page_read(page)[1]
+
+
+#: Pages whose text was read, by id (the page kept, so that its id is not another's): pypdf reads a page's text
+#: slowly (seconds for a tracker's page of long texts), and tests look at a page several ways.
+_PAGES_READ: dict[int, tuple[object, str, tuple]] = {}
+
+
+def _page_read(page) -> tuple[object, str, tuple]:
+    known = _PAGES_READ.get(id(page))
+    if known is not None and known[0] is page:
+        return known
     found = []
 
     def visit(text, cm, tm, font, size):
@@ -495,8 +512,11 @@ def pdf_chunks(page) -> list[tuple[float, float, str, float]]:
             found.append((tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5],
                           text.strip(), size * tm[3] * cm[3]))
 
-    page.extract_text(visitor_text=visit)
-    return found
+    text = page.extract_text(visitor_text=visit)
+    if len(_PAGES_READ) >= 500:
+        _PAGES_READ.clear()
+    _PAGES_READ[id(page)] = known = (page, text, tuple(found))
+    return known
 
 
 def filled_shapes(page) -> list[tuple[tuple[float, ...], float, float, float, float]]:

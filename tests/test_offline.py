@@ -1,18 +1,15 @@
 """Offline, proven: the demo month's pipeline runs with no network, and every file of personal data
 it makes is its owner's only.
 
-Each step is the real `auditdocs` command in its own process, started with tests/netguard on
-PYTHONPATH: its sitecustomize makes any connect or name lookup fail loudly and writes it to a log
-(so that an attempt the code caught is still seen). Where the machine allows it, each process also
-runs in a network namespace of its own (`unshare --net`), so LibreOffice has no network either, and writes
-to a console as an English Windows one (cp1252), which cannot show every name.
-The test process itself runs with the same guard. The demo itself runs the month from allocate to the
-report; the steps after it run the commands a QA officer runs next. To add one, add a Step to STEPS.
+Each step is the real `auditdocs` command in its own process, with no network and on an English Windows console
+(tests/offline.py). The test process itself runs with the same guard. The demo month itself runs the month from
+allocate to the report: it is the session's (tests/conftest.py's `demo_month`, made the same way), checked here,
+and a copy of it takes the steps after it, the commands a QA officer runs next. To add one, add a Step to STEPS.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,30 +19,18 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from helpers import ROOT, SOFFICE, SPECS
+from helpers import SOFFICE
+from offline import (
+    NETWORK_LOG,
+    guarded_env,
+    namespace_prefix,
+    netguard,
+    no_network_here,
+    run_offline,
+)
 from scan import export_leaks, pdf_findings, people
 
-GUARD = Path(__file__).resolve().parent / "netguard"
 ON_POSIX = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX (Windows uses access lists)")
-
-
-def _guard_module():
-    spec = importlib.util.spec_from_file_location("netguard", GUARD / "sitecustomize.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-netguard = _guard_module()
-
-
-def _namespace_prefix() -> list[str]:
-    """`unshare --net --` where this machine lets a process have a network of its own (none)."""
-    try:
-        ok = subprocess.run(["unshare", "--net", "--", "true"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    return ["unshare", "--net", "--"] if ok else []
 
 
 @dataclass
@@ -56,8 +41,9 @@ class Step:
     needs_soffice: bool = False
 
 
+#: The demo month: allocate, generate, fill, parse, consolidate, moderate, report, status (`demo_month`).
+DEMO = "demo"
 STEPS = [
-    Step("demo: allocate, generate, fill, parse, consolidate, moderate, report, status", ["demo", "{demo}"]),
     Step("consolidate again (the tracker is backed up)", ["consolidate", "{returned}", "--tracker", "{tracker}",
                                                            "--register", "{register}"],
          exit_code=1),  # the demo's incomplete and unreadable forms need attention
@@ -97,36 +83,25 @@ def test_the_guard_refuses_the_network_here_and_in_the_processes_it_starts(no_ne
     log = tmp_path / "network.log"
     script = ("import urllib.request\ntry:\n    urllib.request.urlopen('http://example.invalid/', timeout=1)\n"
               "except OSError:\n    pass\n")  # the attempt is caught: the log still shows it
-    subprocess.run([sys.executable, "-c", script], env=_env(log), check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", script], env=guarded_env(log), check=True, timeout=60)
     assert "network use refused" in log.read_text(encoding="utf-8")
 
 
-#: What the commands' output is written in: the month's processes run as on an English Windows console, which
-#: cannot show every name (names in other scripts must not stop a command; see also test_windows.py).
-CONSOLE = "cp1252"
-
-
-def _env(log: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(GUARD), str(ROOT / "src")]),
-            netguard.LOG_VARIABLE: str(log), "PYTHONIOENCODING": CONSOLE}
-
-
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    """The month's pipeline, step by step, offline, under the usual umask (0o022)."""
+def pipeline(demo_month, tmp_path_factory):
+    """The month's pipeline, step by step, offline: the session's demo month (made offline), then its copy's
+    steps."""
     folder = tmp_path_factory.mktemp("offline")
     where = {name: str(folder / name) for name in ("demo", "keys", "exports", "finalised", "reports")}
     where.update(returned=f"{where['demo']}/returned", tracker=f"{where['demo']}/tracker/Audit tracker.xlsx",
                  register=f"{where['demo']}/register/auditdocs.sqlite")  # the demo is a workspace
+    output, made = demo_month
+    shutil.copytree(made, where["demo"], symlinks=True)  # (the files' modes too)
     Path(where["keys"]).mkdir()
-    log = folder / "network.log"
-    prefix = _namespace_prefix()
-    results = {}
-    umask = os.umask(0o022)
-    patches = [(target, name, getattr(target, name)) for target, name, _ in netguard.patches()]
-    try:
-        for target, name, replacement in netguard.patches():
-            setattr(target, name, replacement)
+    log = folder / NETWORK_LOG
+    results = {DEMO: subprocess.CompletedProcess(["demo"], 0, output)}
+    demo_log = made.parent / NETWORK_LOG
+    with no_network_here():
         for step in STEPS:
             if step.needs_soffice and SOFFICE is None:
                 continue
@@ -134,36 +109,30 @@ def pipeline(tmp_path_factory):
                 step.args(where)
                 results[step.name] = None
                 continue
-            args = [a.format(**where) for a in step.args]
-            # after the demo, its own forms (its thematic audit's form was made from a workbook into them)
-            specs = str(SPECS) if step is STEPS[0] else f"{where['demo']}/form_specs"
-            command = [*prefix, sys.executable, "-c", "from auditdocs.cli import main; main()", "--specs", specs,
-                       *args]
-            done = subprocess.run(command, env=_env(log), cwd=folder, capture_output=True, timeout=900,
-                                  encoding=CONSOLE)
-            results[step.name] = done
+            # the demo's own forms (its thematic audit's form was made from a workbook into them)
+            args = ["--specs", f"{where['demo']}/form_specs", *(a.format(**where) for a in step.args)]
+            results[step.name] = run_offline(args, cwd=folder, log=log)
         # the check of modes can tell: a file made the usual way by a process of the run is readable by others
-        subprocess.run([*prefix, sys.executable, "-c", "open('made the usual way.txt', 'w').close()"], env=_env(log),
-                       cwd=folder, check=True, timeout=60)
-    finally:
-        for target, name, original in patches:
-            setattr(target, name, original)
-        os.umask(umask)
-    return folder, where, log, results, bool(prefix)
+        made_usual = run_offline(["-c", "open('made the usual way.txt', 'w').close()"], cwd=folder, log=log,
+                                 python=True)
+        assert made_usual.returncode == 0, made_usual.stdout
+    logs = "".join(p.read_text(encoding="utf-8") for p in (demo_log, log) if p.exists())
+    return folder, where, logs, results, bool(namespace_prefix())
 
 
 def test_the_demo_month_runs_with_no_network(pipeline):
-    folder, where, log, results, namespaced = pipeline
+    folder, where, logs, results, namespaced = pipeline
     for step in STEPS:
         if step.name not in results or step.exit_code is None or results[step.name] is None:
             continue
         done = results[step.name]
-        assert done.returncode == step.exit_code, (step.name, done.stdout[-2000:], done.stderr[-2000:])
-        assert "network use refused" not in done.stdout + done.stderr, step.name
-    assert not log.exists() or not log.read_text(encoding="utf-8").strip(), log.read_text(encoding="utf-8")
+        assert done.returncode == step.exit_code, (step.name, done.stdout[-4000:])
+        assert "network use refused" not in done.stdout, step.name
+    assert "network use refused" not in results[DEMO].stdout
+    assert not logs.strip(), logs
     assert "Exported 69 audits" in results["export"].stdout
     assert "Audit report for November 2026: 60 audits" in results["report"].stdout  # the control sample
-    assert "$ auditdocs report --month 2026-11" in results[STEPS[0].name].stdout  # the demo made its report too
+    assert "$ auditdocs report --month 2026-11" in results[DEMO].stdout  # the demo made its report too
     if SOFFICE:
         assert "Finalised" in results["finalise"].stdout
         assert (Path(where["reports"]) / "pdf" / "Audit report 2026-11.pdf").exists()

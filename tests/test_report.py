@@ -40,6 +40,7 @@ from helpers import (
     heading_words,
     libreoffice_convert,
     needs_soffice,
+    page_text,
     pdf_chunks,
     pdfinfo_says,
     xlsx_schema_errors,
@@ -493,7 +494,7 @@ def test_the_dashboard_prints_in_libreoffice_as_in_excel(made, tmp_path, lo_prof
         assert [c for c in summary if c[2] == value and abs(c[1] - y) < 2], label  # on its row, on its page
 
     grades = pages["Grades"][0]
-    text = " ".join(grades.extract_text().split())
+    text = " ".join(page_text(grades).split())
     assert "This period and the last" in text and "Overall grades, November 2025 and October 2025" in text
     bars = {colour: sorted((x1 - x0, y1 - y0) for c, x0, y0, x1, y1 in filled_shapes(grades) if c == colour)
             for colour in (GOOD, INADEQUATE)}
@@ -623,11 +624,11 @@ def test_the_pdf_has_the_headings_as_bookmarks_the_pages_in_its_contents_and_no_
     assert headings[0] == (1, "Summary") and (1, "Inadequate cases") in headings
     contents = [p for p in document.paragraphs if p.style.name in ("toc 1", "toc 2")]
     assert [p.text.rsplit("\t", 1)[-1] for p in contents] == [str(page) for _, _, page in marks]
-    first = reader.pages[0].extract_text()
+    first = page_text(reader.pages[0])
     assert "Audit report" in first and "November 2025" in first and "Contents" in first
     summary = next(page for _, title, page in marks if title == "Summary")
-    assert "Graded Good or better" in reader.pages[summary - 1].extract_text()
-    assert all(reader.pages[page - 1].extract_text().count(title.split(":")[0]) for _, title, page in marks)
+    assert "Graded Good or better" in page_text(reader.pages[summary - 1])
+    assert all(page_text(reader.pages[page - 1]).count(title.split(":")[0]) for _, title, page in marks)
 
 
 @needs_soffice
@@ -689,6 +690,16 @@ def test_chart_titles_wrap_to_stay_inside_the_chart(figures):
         w, h = grey.size
         assert min(grey.getpixel((w - 1, y)) for y in range(h)) > 128, name  # nothing drawn at the right edge
     assert "Q3 2025-26 (October to December 2025)" in charts["questions"].title
+
+
+def test_a_vertical_label_longer_than_a_short_chart_is_high_goes_over_more_lines(figures):
+    """A chart of one question is short: its vertical label ("Question (its reference on the form)") is wrapped to
+    stay beside its one bar, not cut at the picture's top."""
+    one = dataclasses.replace(figures.domains, questions=figures.domains.questions[:1])
+    grey = Image.open(io.BytesIO(ch.questions_chart(one, figures.period_label).png)).convert("L")
+    w, h = grey.size
+    edges = [(x, y) for x in (0, w - 1) for y in range(h)] + [(x, y) for y in (0, h - 1) for x in range(w)]
+    assert min(grey.getpixel(p) for p in edges) > 128  # nothing drawn at any edge
 
 
 def test_the_demo_month_makes_its_report_from_its_register(demo_month, library):

@@ -1,6 +1,7 @@
 """Form specs: the eight seed forms are all there, and mistakes are explained well."""
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 from helpers import SPECS
 
 from auditdocs.cli import cli
-from auditdocs.specs import load_library
+from auditdocs.specs import load_library, yamlsrc
 from auditdocs.specs.loader import check_paths
 
 SEED_QUESTIONS = Path(__file__).parent / "seed_questions"
@@ -271,3 +272,51 @@ def test_an_alias_that_names_another_form_is_a_spec_problem(tmp_path):
     result = CliRunner().invoke(cli, ["--specs", str(folder), "specs", "validate"])
     assert result.exit_code == 1
     assert "the alias 'Foster carer' is also a name of 'foster_carer_case_file_audit'" in result.output
+
+
+def _as_read(data):
+    """What `yamlsrc.load` read, with the line of every key and item."""
+    if isinstance(data, yamlsrc.YMap):
+        return ("map", data.line, sorted((key, data.line_of(key), _as_read(value)) for key, value in data.items()))
+    if isinstance(data, yamlsrc.YList):
+        return ("list", data.line, data.item_lines, [_as_read(item) for item in data])
+    return type(data).__name__, data
+
+
+def test_specs_are_read_by_libyaml_as_pyyaml_reads_them_with_the_same_lines_and_messages(monkeypatch):
+    """The spec files, and a hundred broken copies of them (a line cut, a tab, a bracket left open, an alias
+    never named…), read on libyaml's parser, are read as on PyYAML's own: the same values on the same lines, and,
+    where a file is not valid YAML, the same message on the same line (PyYAML's words, which say more)."""
+    import yaml
+
+    assert yaml.__with_libyaml__  # (PyYAML's wheels have it: the quick way is the one tested)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SPECS.rglob("*.yaml"))]
+    rng = random.Random(20261208)
+    endings = [" [", " {", ' "', " '", " &a", " *a", " *b", ": x", " #", " !!str x"]
+    broken = []
+    for _ in range(100):
+        lines = rng.choice(texts).split("\n")
+        n = rng.randrange(len(lines))
+        change = rng.randrange(6)
+        if change == 0:
+            lines[n] = "\t" + lines[n]
+        elif change == 1:
+            lines[n] = lines[n][:rng.randrange(len(lines[n]) + 1)]
+        elif change == 2:
+            lines[n] = " " + lines[n]
+        elif change == 3:
+            lines[n] = lines[n].replace(":", "", 1)
+        elif change == 4:
+            lines[n] += rng.choice(endings)
+        else:
+            lines.insert(n, lines[rng.randrange(len(lines))])
+        broken.append("\n".join(lines))
+    quick = [yamlsrc.load(text, "spec.yaml") for text in texts + broken]
+    plain = yamlsrc._loader_class(quick=False)
+    monkeypatch.setattr(yamlsrc, "_loader_class", lambda quick=True: plain)
+    monkeypatch.setattr(yamlsrc, "_with_libyaml", lambda: False)
+    own = [yamlsrc.load(text, "spec.yaml") for text in texts + broken]
+    assert [(_as_read(data), messages) for data, messages in quick] == \
+           [(_as_read(data), messages) for data, messages in own]
+    assert sum(data is None for data, _ in quick) > 25  # many of the copies are not valid YAML
+    assert all(data is not None for data, _ in quick[:len(texts)])

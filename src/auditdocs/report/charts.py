@@ -68,32 +68,41 @@ def _draw(name: str, title: str, alt: str, height: float, paint) -> Chart:
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         paint(fig, ax)
-        _fit_axis_label(fig, ax)
         _title(fig, title)
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
-    return Chart(name, title, alt, out.getvalue(), WIDTH_IN, height)
+        png = _png(fig)
+        if _fit_axis_label(ax):
+            png = _png(fig)
+    return Chart(name, title, alt, png, WIDTH_IN, height)
 
 
-def _fit_axis_label(fig, ax) -> None:
-    """The label of the vertical axis over two lines when it is longer than a short chart is high."""
-    fig.draw_without_rendering()
+def _png(fig) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+def _fit_axis_label(ax) -> bool:
+    """The label of the vertical axis over two lines when it is longer than a short chart is high, as the chart was
+    last drawn (True: the chart must be drawn again)."""
     label = ax.get_ylabel()
     if label and ax.yaxis.label.get_window_extent().height > ax.get_window_extent().height:
         ax.set_ylabel(_wrap(label, len(label) // 2 + 1))
+        return True
+    return False
 
 
 def _title(fig, title: str) -> None:
     """The title at the top left of the whole picture (not of the axes, which the labels push right), wrapped
-    onto as many lines as it needs to stay inside the picture: a title is never cut."""
+    onto as many lines as it needs to stay inside the picture: a title is never cut. Its left edge is fixed in the
+    picture (TITLE_X), so its width is measured without laying the chart out again."""
     label = None
+    renderer = fig.canvas.get_renderer()
     for width in range(TITLE_CHARS, 19, -6):
         if label is not None:
             label.remove()
         label = fig.suptitle(_wrap(title, width), x=TITLE_X, ha="left", fontsize=STYLE["axes.titlesize"],
                              fontweight="bold")
-        fig.draw_without_rendering()
-        box, inside = label.get_window_extent(), fig.bbox
+        box, inside = label.get_window_extent(renderer), fig.bbox
         if box.x0 >= inside.x0 and box.x1 <= inside.x1:
             return
 
