@@ -23,7 +23,6 @@ from helpers import SOFFICE
 from offline import (
     NETWORK_LOG,
     guarded_env,
-    namespace_prefix,
     netguard,
     no_network_here,
     run_offline,
@@ -41,8 +40,6 @@ class Step:
     needs_soffice: bool = False
 
 
-#: The demo month: allocate, generate, fill, parse, consolidate, moderate, report, status (`demo_month`).
-DEMO = "demo"
 STEPS = [
     Step("consolidate again (the tracker is backed up)", ["consolidate", "{returned}", "--tracker", "{tracker}",
                                                            "--register", "{register}"],
@@ -89,8 +86,9 @@ def test_the_guard_refuses_the_network_here_and_in_the_processes_it_starts(no_ne
 
 @pytest.fixture(scope="module")
 def pipeline(demo_month, tmp_path_factory):
-    """The month's pipeline, step by step, offline: the session's demo month (made offline), then its copy's
-    steps."""
+    """The month's pipeline, step by step, offline: the session's demo month (made offline: allocate, generate,
+    fill, parse, consolidate, moderate, report, status), then its copy's steps. (Its folder, the places of its files,
+    the network use refused, each step's process by name, what the demo printed)."""
     folder = tmp_path_factory.mktemp("offline")
     where = {name: str(folder / name) for name in ("demo", "keys", "exports", "finalised", "reports")}
     where.update(returned=f"{where['demo']}/returned", tracker=f"{where['demo']}/tracker/Audit tracker.xlsx",
@@ -99,7 +97,7 @@ def pipeline(demo_month, tmp_path_factory):
     shutil.copytree(made, where["demo"], symlinks=True)  # (the files' modes too)
     Path(where["keys"]).mkdir()
     log = folder / NETWORK_LOG
-    results = {DEMO: subprocess.CompletedProcess(["demo"], 0, output)}
+    results = {}
     demo_log = made.parent / NETWORK_LOG
     with no_network_here():
         for step in STEPS:
@@ -117,22 +115,22 @@ def pipeline(demo_month, tmp_path_factory):
                                  python=True)
         assert made_usual.returncode == 0, made_usual.stdout
     logs = "".join(p.read_text(encoding="utf-8") for p in (demo_log, log) if p.exists())
-    return folder, where, logs, results, bool(namespace_prefix())
+    return folder, where, logs, results, output
 
 
 def test_the_demo_month_runs_with_no_network(pipeline):
-    folder, where, logs, results, namespaced = pipeline
+    folder, where, logs, results, demo_output = pipeline
     for step in STEPS:
         if step.name not in results or step.exit_code is None or results[step.name] is None:
             continue
         done = results[step.name]
         assert done.returncode == step.exit_code, (step.name, done.stdout[-4000:])
         assert "network use refused" not in done.stdout, step.name
-    assert "network use refused" not in results[DEMO].stdout
+    assert "network use refused" not in demo_output
     assert not logs.strip(), logs
     assert "Exported 69 audits" in results["export"].stdout
     assert "Audit report for November 2026: 60 audits" in results["report"].stdout  # the control sample
-    assert "$ auditdocs report --month 2026-11" in results[DEMO].stdout  # the demo made its report too
+    assert "$ auditdocs report --month 2026-11" in demo_output  # the demo made its report too
     if SOFFICE:
         assert "Finalised" in results["finalise"].stdout
         assert (Path(where["reports"]) / "pdf" / "Audit report 2026-11.pdf").exists()
